@@ -1,0 +1,122 @@
+# xdpblock build. Out of tree in build/; V=1 shows the commands.
+#   make            build the daemon, CLI and BPF object
+#   make test       install missing packages, build, run every test
+#   make demo       install missing packages, build, run the namespace demo
+#   make bench      run the benchmarks (docs/benchmarks.md)
+#   make fuzz       longer fuzzing runs
+#   make install    PREFIX=/usr/local DESTDIR=
+
+BUILD ?= build
+PREFIX ?= /usr/local
+DESTDIR ?=
+ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+TRIPLET := $(shell gcc -dumpmachine)
+
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+WARNINGS := -Wall -Wextra -Werror
+CFLAGS ?= -O2 -g
+PKGS := libbpf libelf zlib inih json-c
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+XCFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -I$(BUILD) $(PKG_CFLAGS)
+BPF_CFLAGS := -O2 -g $(WARNINGS) -target bpf -D__TARGET_ARCH_$(ARCH) \
+	-I/usr/include/$(TRIPLET)
+
+BPF_SRC := bpf/xdpblock.bpf.c
+BPF_HDRS := $(wildcard bpf/*.h) maps/xdpblock_maps.h
+BPF_OBJ := $(BUILD)/xdpblock.bpf.o
+SKEL := $(BUILD)/xdpblock.skel.h
+
+LIB_SRCS := log prefix listfile config ruleset refmatch loader attach control
+DAEMON_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,xdpblockd reload commands)
+LIB_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,$(LIB_SRCS))
+LIB := $(BUILD)/libxdpblock.a
+HDRS := $(wildcard userspace/*.h) maps/xdpblock_maps.h
+
+BINS := $(BUILD)/xdpblockd $(BUILD)/xdpblockctl
+TEST_BINS := $(BUILD)/tests/unit_tests $(BUILD)/tests/bpf_tests \
+	$(BUILD)/tests/diff_test $(BUILD)/tests/bench_prog
+LIBS := $(LIB) $(PKG_LIBS)
+
+.DELETE_ON_ERROR:
+.PHONY: all deps test demo bench fuzz install clean format tests
+
+all: $(BINS)
+
+deps:
+	$(Q)scripts/install-deps.sh
+
+$(BUILD) $(BUILD)/userspace $(BUILD)/tests:
+	$(Q)mkdir -p $@
+
+$(BPF_OBJ): $(BPF_SRC) $(BPF_HDRS) | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(SKEL): $(BPF_OBJ)
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name xdpblock_bpf > $@
+
+$(BUILD)/userspace/%.o: userspace/%.c $(HDRS) $(SKEL) | $(BUILD)/userspace
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(XCFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
+$(BUILD)/xdpblockd: $(DAEMON_OBJS) $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(XCFLAGS) $(DAEMON_OBJS) -o $@ $(LIBS)
+
+$(BUILD)/xdpblockctl: $(BUILD)/userspace/xdpblockctl.o $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(XCFLAGS) $< -o $@ $(LIBS)
+
+$(BUILD)/tests/%: tests/%.c tests/*.h $(LIB) $(HDRS) | $(BUILD)/tests
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(XCFLAGS) -Iuserspace $< -o $@ $(LIBS) -lm
+
+$(BUILD)/tests/%: tests/*/%.c tests/*.h $(LIB) $(HDRS) | $(BUILD)/tests
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(XCFLAGS) -Iuserspace -Itests $< -o $@ $(LIBS) -lm
+
+tests: $(BINS) $(TEST_BINS)
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory tests
+	$(Q)tests/run.sh
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/demo.sh
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory tests
+	$(Q)scripts/bench.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)/etc/xdpblock
+	install -m 0755 $(BUILD)/xdpblockd $(BUILD)/xdpblockctl $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0644 man/xdpblockd.8 man/xdpblockctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 man/xdpblock.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	test -e $(DESTDIR)/etc/xdpblock/xdpblock.conf || \
+		install -m 0644 contrib/xdpblock.conf.example $(DESTDIR)/etc/xdpblock/xdpblock.conf
+
+format:
+	clang-format -i bpf/*.c bpf/*.h maps/*.h userspace/*.c userspace/*.h tests/*/*.c tests/*.h
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Map definitions. Layouts come from maps/xdpblock_maps.h. */
+#ifndef XDPBLOCK_MAPS_BPF_H
+#define XDPBLOCK_MAPS_BPF_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "../maps/xdpblock_maps.h"
+
+/* Index of the generation every packet uses; flipped by userspace last. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} active_gen SEC(".maps");
+
+/* Per-generation metadata (IPv6 prefix lengths present). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XDPB_NR_GENS);
+	__type(key, __u32);
+	__type(value, struct xdpb_gen_info);
+} gen_info SEC(".maps");
+
+/*
+ * Inner-map templates. Userspace creates real inner maps of the same type
+ * and flags per reload; BPF_F_INNER_MAP lets their sizes differ. Sizes, not
+ * __type(): clang emits only forward declarations for struct types reached
+ * solely through a template, and libbpf cannot size those.
+ */
+struct chunk_array_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE | BPF_F_INNER_MAP);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct xdpb_tbl_chunk));
+};
+
+struct leaf_array_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE | BPF_F_INNER_MAP);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct xdpb_leaf));
+};
+
+struct ip4_host_inner {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__be32));
+	__uint(value_size, sizeof(__u32));
+};
+
+struct ip6_prefix_inner {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(struct xdpb_ip6_key));
+	__uint(value_size, sizeof(struct xdpb_leaf));
+};
+
+/* IPv4 tbl24: one entry per /24 (leaf index, or tbl8 group + flags). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, XDPB_NR_GENS);
+	__type(key, __u32);
+	__array(values, struct chunk_array_inner);
+} ip4_tbl24_gens SEC(".maps");
+
+/* IPv4 tbl8: 256-entry groups for /24s holding /25../31 prefixes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, XDPB_NR_GENS);
+	__type(key, __u32);
+	__array(values, struct chunk_array_inner);
+} ip4_tbl8_gens SEC(".maps");
+
+/* IPv4 /32 rules: address -> leaf index. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, XDPB_NR_GENS);
+	__type(key, __u32);
+	__array(values, struct ip4_host_inner);
+} ip4_host_gens SEC(".maps");
+
+/* IPv4 resolved leaves, indexed by the tables above (0 = no match). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, XDPB_NR_GENS);
+	__type(key, __u32);
+	__array(values, struct leaf_array_inner);
+} ip4_leaf_gens SEC(".maps");
+
+/* IPv6 prefixes and Waldvogel markers -> resolved leaf. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, XDPB_NR_GENS);
+	__type(key, __u32);
+	__array(values, struct ip6_prefix_inner);
+} ip6_prefix_gens SEC(".maps");
+
+/*
+ * Per-rule packet/byte counters, indexed by the stable rule_id; shared by
+ * both generations so a rule that survives a reload keeps counting.
+ * Resized by userspace before load from the configured capacity.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xdpb_counter);
+} rule_stats SEC(".maps");
+
+/* Per-list totals, indexed by list_id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XDPB_MAX_LISTS);
+	__type(key, __u32);
+	__type(value, struct xdpb_counter);
+} list_stats SEC(".maps");
+
+/* Per-interface verdict and malformed-packet totals, keyed by ifindex. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, XDPB_MAX_IFACES);
+	__type(key, __u32);
+	__type(value, struct xdpb_iface_stats);
+} iface_stats SEC(".maps");
+
+#endif /* XDPBLOCK_MAPS_BPF_H */

@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Control commands. Output names rules, lists and totals only; the one
+ * address that appears is the one the operator asked `lookup` about.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <json-c/json.h>
+
+#include "control.h"
+#include "daemon.h"
+#include "refmatch.h"
+
+#define DEFAULT_RULE_LIMIT 100
+
+static const char *const stat_names[XDPB_STAT_MAX] = {
+	[XDPB_STAT_PASS] = "pass",
+	[XDPB_STAT_MONITOR] = "monitor",
+	[XDPB_STAT_DROP] = "drop",
+	[XDPB_STAT_ALLOW] = "allow",
+	[XDPB_STAT_NON_IP] = "non_ip",
+	[XDPB_STAT_MALFORMED_L2] = "malformed_l2",
+	[XDPB_STAT_MALFORMED_IPV4] = "malformed_ipv4",
+	[XDPB_STAT_MALFORMED_IPV6] = "malformed_ipv6",
+	[XDPB_STAT_MALFORMED_IPV6_EXT] = "malformed_ipv6_ext",
+};
+
+static struct json_object *counter_json(const struct xdpb_counter *c)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "packets", json_object_new_uint64(c->packets));
+	json_object_object_add(o, "bytes", json_object_new_uint64(c->bytes));
+	return o;
+}
+
+static void add_str(struct json_object *o, const char *key, const char *val)
+{
+	json_object_object_add(o, key, json_object_new_string(val));
+}
+
+static void add_u64(struct json_object *o, const char *key, uint64_t val)
+{
+	json_object_object_add(o, key, json_object_new_uint64(val));
+}
+
+static const struct list_state *list_by_id(const struct daemon *d,
+					   uint16_t list_id)
+{
+	for (int i = 0; i < d->nr_lists; i++)
+		if (d->lists[i].list_id == list_id)
+			return &d->lists[i];
+	return NULL;
+}
+
+static struct json_object *rule_json(const struct daemon *d,
+				     const struct rule *r)
+{
+	const struct list_state *ls = list_by_id(d, r->list_id);
+	struct json_object *o = json_object_new_object();
+	char text[PREFIX_STRLEN];
+
+	prefix_format(&r->prefix, text, sizeof(text));
+	add_str(o, "list", daemon_list_name(d, r->list_id));
+	add_str(o, "rule", text);
+	add_str(o, "action", action_name(r->action));
+	add_u64(o, "rule_id", r->rule_id);
+	if (ls)
+		add_str(o, "path", ls->cfg.path);
+	add_u64(o, "line", r->line);
+	return o;
+}
+
+static struct json_object *cmd_status(struct daemon *d)
+{
+	struct json_object *res = json_object_new_object();
+	struct json_object *ifaces = json_object_new_array();
+	struct json_object *lists = json_object_new_array();
+	struct json_object *last = json_object_new_object();
+	const struct reload_result *lr = &d->last_reload;
+
+	add_u64(res, "pid", getpid());
+	add_u64(res, "started", d->started);
+	add_u64(res, "generation", d->generation);
+	add_u64(res, "reloads_total", d->reloads_total);
+	add_u64(res, "reload_failures_total", d->reload_failures_total);
+	json_object_object_add(last, "ok", json_object_new_boolean(lr->ok));
+	add_u64(last, "time", lr->when);
+	json_object_object_add(last, "duration_ms",
+			       json_object_new_double(lr->duration_ns / 1e6));
+	if (!lr->ok)
+		add_str(last, "error", lr->error);
+	json_object_object_add(res, "last_reload", last);
+
+	for (int i = 0; i < d->nr_ifaces; i++) {
+		const struct iface_state *ifs = &d->ifaces[i];
+		struct json_object *o = json_object_new_object();
+		int attached = ifs->link_fd >= 0;
+
+		add_str(o, "name", ifs->name);
+		add_u64(o, "ifindex", ifs->ifindex);
+		json_object_object_add(o, "attached", json_object_new_boolean(attached));
+		add_str(o, "xdp_mode", attached ? xdp_mode_name(ifs->mode) : "none");
+		if (!attached)
+			add_str(o, "error", ifs->error);
+		json_object_array_add(ifaces, o);
+	}
+	json_object_object_add(res, "interfaces", ifaces);
+
+	for (int i = 0; i < d->nr_lists; i++) {
+		const struct list_state *ls = &d->lists[i];
+		struct json_object *o = json_object_new_object();
+
+		add_str(o, "name", ls->cfg.name);
+		add_str(o, "path", ls->cfg.path);
+		add_str(o, "action", action_name(ls->cfg.action));
+		add_str(o, "match", match_name(ls->cfg.match));
+		add_u64(o, "rules_ipv4", ls->nr_v4);
+		add_u64(o, "rules_ipv6", ls->nr_v6);
+		add_u64(o, "skipped_lines", ls->nr_skipped);
+		json_object_array_add(lists, o);
+	}
+	json_object_object_add(res, "lists", lists);
+	return res;
+}
+
+struct rule_hit {
+	const struct rule *rule;
+	struct xdpb_counter counter;
+};
+
+static int hit_cmp(const void *a, const void *b)
+{
+	const struct rule_hit *x = a, *y = b;
+
+	if (x->counter.packets != y->counter.packets)
+		return x->counter.packets < y->counter.packets ? 1 : -1;
+	return (x->rule->rule_id > y->rule->rule_id) -
+	       (x->rule->rule_id < y->rule->rule_id);
+}
+
+static struct json_object *rules_with_hits(struct daemon *d, size_t limit,
+					   char *err, size_t errlen)
+{
+	uint32_t nr_ids = d->rule_ids.next_unused;
+	struct xdpb_counter *counters = calloc(nr_ids, sizeof(*counters));
+	const struct rule_table *tables[] = { &d->active.v4, &d->active.v6 };
+	struct json_object *arr = NULL;
+	struct rule_hit *hits = NULL;
+	size_t nr_hits = 0, cap = 0;
+
+	if (!counters || loader_read_rules(&d->loader, counters, nr_ids) < 0) {
+		snprintf(err, errlen, "cannot read rule counters");
+		goto out;
+	}
+	for (int t = 0; t < 2; t++)
+		for (size_t i = 0; i < tables[t]->nr; i++) {
+			const struct rule *r = &tables[t]->rules[i];
+
+			if (r->rule_id >= nr_ids || !counters[r->rule_id].packets)
+				continue;
+			if (nr_hits == cap) {
+				struct rule_hit *n;
+
+				cap = cap ? cap * 2 : 256;
+				n = realloc(hits, cap * sizeof(*n));
+				if (!n) {
+					snprintf(err, errlen, "out of memory");
+					goto out;
+				}
+				hits = n;
+			}
+			hits[nr_hits].rule = r;
+			hits[nr_hits].counter = counters[r->rule_id];
+			nr_hits++;
+		}
+	qsort(hits, nr_hits, sizeof(*hits), hit_cmp);
+	arr = json_object_new_array();
+	for (size_t i = 0; i < nr_hits && (!limit || i < limit); i++) {
+		struct json_object *o = rule_json(d, hits[i].rule);
+
+		add_u64(o, "packets", hits[i].counter.packets);
+		add_u64(o, "bytes", hits[i].counter.bytes);
+		json_object_array_add(arr, o);
+	}
+out:
+	free(counters);
+	free(hits);
+	return arr;
+}
+
+static struct json_object *cmd_stats(struct daemon *d, struct json_object *req,
+				     char *err, size_t errlen)
+{
+	struct json_object *res = json_object_new_object();
+	struct json_object *ifaces = json_object_new_array();
+	struct json_object *lists = json_object_new_array();
+	struct json_object *totals = json_object_new_object();
+	struct json_object *limit_obj, *rules;
+	struct xdpb_iface_stats sum = { 0 };
+	size_t limit = DEFAULT_RULE_LIMIT;
+
+	if (json_object_object_get_ex(req, "limit", &limit_obj))
+		limit = json_object_get_uint64(limit_obj);
+
+	for (int i = 0; i < d->nr_ifaces; i++) {
+		struct json_object *o = json_object_new_object();
+		struct xdpb_iface_stats st;
+
+		if (d->ifaces[i].ifindex <= 0 ||
+		    loader_read_iface(&d->loader, d->ifaces[i].ifindex, &st) < 0)
+			memset(&st, 0, sizeof(st));
+		add_str(o, "name", d->ifaces[i].name);
+		for (int s = 0; s < XDPB_STAT_MAX; s++) {
+			json_object_object_add(o, stat_names[s], counter_json(&st.stat[s]));
+			sum.stat[s].packets += st.stat[s].packets;
+			sum.stat[s].bytes += st.stat[s].bytes;
+		}
+		json_object_array_add(ifaces, o);
+	}
+	for (int s = 0; s < XDPB_STAT_MAX; s++)
+		json_object_object_add(totals, stat_names[s], counter_json(&sum.stat[s]));
+	json_object_object_add(res, "totals", totals);
+	json_object_object_add(res, "interfaces", ifaces);
+
+	for (int i = 0; i < d->nr_lists; i++) {
+		struct json_object *o = json_object_new_object();
+		struct xdpb_counter c;
+
+		if (loader_read_list(&d->loader, d->lists[i].list_id, &c) < 0)
+			memset(&c, 0, sizeof(c));
+		add_str(o, "name", d->lists[i].cfg.name);
+		add_str(o, "action", action_name(d->lists[i].cfg.action));
+		add_u64(o, "packets", c.packets);
+		add_u64(o, "bytes", c.bytes);
+		json_object_array_add(lists, o);
+	}
+	json_object_object_add(res, "lists", lists);
+
+	rules = rules_with_hits(d, limit, err, errlen);
+	if (!rules) {
+		json_object_put(res);
+		return NULL;
+	}
+	json_object_object_add(res, "rules", rules);
+	return res;
+}
+
+static struct json_object *cmd_lookup(struct daemon *d, struct json_object *req,
+				      char *err, size_t errlen)
+{
+	struct json_object *addr_obj, *res;
+	const struct rule *src, *dst;
+	const char *text;
+	struct prefix addr;
+
+	if (!json_object_object_get_ex(req, "address", &addr_obj) ||
+	    !(text = json_object_get_string(addr_obj)) ||
+	    address_parse(text, &addr) < 0) {
+		snprintf(err, errlen,
+			 "lookup needs an IPv4 or IPv6 address, e.g. 192.0.2.1 or 2001:db8::1");
+		return NULL;
+	}
+	src = refmatch_address(&d->active, &addr, XDPB_DIR_SRC);
+	dst = refmatch_address(&d->active, &addr, XDPB_DIR_DST);
+	res = json_object_new_object();
+	add_str(res, "address", text);
+	json_object_object_add(res, "as_source", src ? rule_json(d, src) : NULL);
+	json_object_object_add(res, "as_destination", dst ? rule_json(d, dst) : NULL);
+	return res;
+}
+
+int command_dispatch(struct daemon *d, struct json_object *request,
+		     struct json_object **result, char *err, size_t errlen)
+{
+	struct json_object *cmd_obj, *ver_obj;
+	const char *cmd;
+
+	*result = NULL;
+	if (!json_object_object_get_ex(request, "version", &ver_obj) ||
+	    json_object_get_int(ver_obj) != CONTROL_PROTOCOL_VERSION) {
+		snprintf(err, errlen,
+			 "protocol version mismatch: xdpblockctl and xdpblockd must be the same release");
+		return -1;
+	}
+	if (!json_object_object_get_ex(request, "command", &cmd_obj) ||
+	    !(cmd = json_object_get_string(cmd_obj))) {
+		snprintf(err, errlen, "request has no command");
+		return -1;
+	}
+	if (!strcmp(cmd, "status")) {
+		*result = cmd_status(d);
+	} else if (!strcmp(cmd, "stats")) {
+		*result = cmd_stats(d, request, err, errlen);
+	} else if (!strcmp(cmd, "lookup")) {
+		*result = cmd_lookup(d, request, err, errlen);
+	} else if (!strcmp(cmd, "reload")) {
+		if (daemon_reload(d) < 0) {
+			snprintf(err, errlen, "%s", d->last_reload.error);
+			return -1;
+		}
+		daemon_sync_interfaces(d);
+		*result = cmd_status(d);
+	} else {
+		snprintf(err, errlen, "unknown command '%s'", cmd);
+		return -1;
+	}
+	return *result ? 0 : -1;
+}

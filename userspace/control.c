@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "control.h"
+
+static int make_parent_dir(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int control_listen(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd, probe;
+
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		snprintf(err, errlen, "control socket path %s is too long", path);
+		return -ENAMETOOLONG;
+	}
+	strcpy(addr.sun_path, path);
+	probe = control_connect(path);
+	if (probe >= 0) {
+		close(probe);
+		snprintf(err, errlen,
+			 "another xdpblockd is running on %s (stop it first, or set control_socket)",
+			 path);
+		return -EADDRINUSE;
+	}
+	if (make_parent_dir(path) < 0) {
+		snprintf(err, errlen, "cannot create the directory of %s: %s",
+			 path, strerror(errno));
+		return -errno;
+	}
+	unlink(path); /* a stale socket from a daemon that died */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+	    chmod(path, 0660) < 0 || listen(fd, 16) < 0) {
+		int e = errno;
+
+		snprintf(err, errlen, "cannot listen on %s: %s", path, strerror(e));
+		if (fd >= 0)
+			close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+static long remaining_ms(const struct timespec *deadline)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (deadline->tv_sec - now.tv_sec) * 1000 +
+	       (deadline->tv_nsec - now.tv_nsec) / 1000000;
+}
+
+struct json_object *control_read(int fd, size_t max, int timeout_ms, char *err,
+				 size_t errlen)
+{
+	struct timespec deadline;
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap + 1);
+	struct json_object *obj = NULL;
+	enum json_tokener_error jerr;
+
+	if (!buf) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (timeout_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		long left = remaining_ms(&deadline);
+		ssize_t n;
+
+		if (memchr(buf, '\n', len))
+			break;
+		if (left <= 0 || poll(&pfd, 1, left) <= 0) {
+			snprintf(err, errlen, "timed out waiting for a message");
+			goto out;
+		}
+		if (len == cap) {
+			char *nb;
+
+			if (cap >= max) {
+				snprintf(err, errlen,
+					 "message longer than %zu bytes", max);
+				goto out;
+			}
+			cap = cap * 2 > max ? max : cap * 2;
+			nb = realloc(buf, cap + 1);
+			if (!nb) {
+				snprintf(err, errlen, "out of memory");
+				goto out;
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			snprintf(err, errlen, n == 0 ? "connection closed mid-message" :
+							"read failed: %s",
+				 strerror(errno));
+			goto out;
+		}
+		len += n;
+	}
+	buf[len] = '\0';
+	obj = json_tokener_parse_verbose(buf, &jerr);
+	if (!obj || !json_object_is_type(obj, json_type_object)) {
+		snprintf(err, errlen, "not a JSON object: %s",
+			 obj ? "wrong type" : json_tokener_error_desc(jerr));
+		json_object_put(obj);
+		obj = NULL;
+	}
+out:
+	free(buf);
+	return obj;
+}
+
+int control_write(int fd, struct json_object *obj)
+{
+	const char *text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
+	size_t len = strlen(text);
+	char *line = malloc(len + 1);
+	size_t off = 0;
+	int err = 0;
+
+	if (!line)
+		return -ENOMEM;
+	memcpy(line, text, len);
+	line[len++] = '\n';
+	while (off < len) {
+		ssize_t w = send(fd, line + off, len - off, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			err = -errno;
+			break;
+		}
+		off += w;
+	}
+	free(line);
+	return err;
+}
+
+int control_connect(const char *path)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(addr.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(addr.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	return fd;
+}

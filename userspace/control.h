@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Control protocol between xdpblockctl and xdpblockd: one JSON object per
+ * line over a UNIX stream socket, one request and one response per
+ * connection. Requests carry "version" (CONTROL_PROTOCOL_VERSION) and
+ * "command"; responses carry "ok" and either "result" or "error".
+ * Every message is length-checked against CONTROL_MAX_MESSAGE.
+ */
+#ifndef XDPBLOCK_CONTROL_H
+#define XDPBLOCK_CONTROL_H
+
+#include <json-c/json.h>
+
+#define CONTROL_PROTOCOL_VERSION 1
+#define CONTROL_MAX_MESSAGE (16u << 20) /* responses carry rule lists */
+#define CONTROL_MAX_REQUEST 4096
+#define CONTROL_TIMEOUT_MS 2000
+
+/* Server side: a listening socket at @path, mode 0660. */
+int control_listen(const char *path, char *err, size_t errlen);
+/*
+ * Read one newline-terminated message of at most @max bytes from @fd
+ * within @timeout_ms. Returns the parsed object or NULL with @err set.
+ */
+struct json_object *control_read(int fd, size_t max, int timeout_ms, char *err,
+				 size_t errlen);
+/* Write @obj as one line. */
+int control_write(int fd, struct json_object *obj);
+/* Client side: connect to @path. Returns fd or -errno. */
+int control_connect(const char *path);
+
+#endif

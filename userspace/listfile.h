@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * List files. This module reads a list file whole and turns it into
+ * prefixes; nothing is activated here. Format for now: one IPv4/IPv6
+ * address or CIDR per line, '#' comments (whole-line or trailing), blank
+ * lines, CRLF line ends and a UTF-8 BOM tolerated. New formats plug in
+ * beside listfile_parse_plain().
+ */
+#ifndef XDPBLOCK_LISTFILE_H
+#define XDPBLOCK_LISTFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "prefix.h"
+
+enum list_on_error {
+	LIST_ON_ERROR_REJECT, /* any malformed line rejects the whole list */
+	LIST_ON_ERROR_SKIP_LINE, /* malformed lines are skipped and counted */
+};
+
+struct list_entry {
+	struct prefix prefix;
+	uint32_t line;
+};
+
+struct parsed_list {
+	struct list_entry *entries;
+	size_t nr, cap;
+	size_t nr_v4, nr_v6;
+	size_t nr_skipped; /* malformed lines skipped (skip-line) */
+	/* First problem, "path:line: reason", for logs and status. */
+	char error[512];
+};
+
+/*
+ * Read and parse @path. Returns 0, or a negative errno with
+ * list->error set to a message naming the file and line.
+ */
+int listfile_parse(const char *path, enum list_on_error on_error,
+		   struct parsed_list *list);
+/* Parse an in-memory buffer; @name is used in messages. */
+int listfile_parse_buffer(const char *name, const char *buf, size_t len,
+			  enum list_on_error on_error, struct parsed_list *list);
+void parsed_list_free(struct parsed_list *list);
+
+#endif

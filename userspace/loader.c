@@ -1,0 +1,469 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "loader.h"
+#include "log.h"
+#include "xdpblock.skel.h"
+
+/* Per-CPU lookups and updates move this many entries per syscall. */
+#define BATCH_CHUNK 65536
+
+uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* The inner maps of one generation, as file descriptors. */
+struct gen_maps {
+	int tbl24, tbl8, host, leaf, ip6;
+};
+
+static void gen_maps_close(struct gen_maps *g)
+{
+	int *fds[] = { &g->tbl24, &g->tbl8, &g->host, &g->leaf, &g->ip6 };
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
+/* Element sizes are multiples of 8, so the mmapped memory has no gaps. */
+static int create_array(const char *name, uint32_t value_size,
+			uint32_t entries)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts,
+		    .map_flags = BPF_F_MMAPABLE | BPF_F_INNER_MAP);
+
+	return bpf_map_create(BPF_MAP_TYPE_ARRAY, name, sizeof(uint32_t),
+			      value_size, entries ? entries : 1, &opts);
+}
+
+static int create_hash(const char *name, uint32_t key_size,
+		       uint32_t value_size, uint32_t entries)
+{
+	return bpf_map_create(BPF_MAP_TYPE_HASH, name, key_size, value_size,
+			      entries ? entries : 1, NULL);
+}
+
+static void *map_mmap(int fd, size_t bytes)
+{
+	size_t page = sysconf(_SC_PAGESIZE);
+	void *p;
+
+	bytes = (bytes + page - 1) / page * page;
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void map_munmap(void *p, size_t bytes)
+{
+	size_t page = sysconf(_SC_PAGESIZE);
+
+	if (p)
+		munmap(p, (bytes + page - 1) / page * page);
+}
+
+static int batch_update(int fd, const void *keys, size_t key_size,
+			const void *values, size_t value_size, size_t nr)
+{
+	for (size_t done = 0; done < nr;) {
+		uint32_t count = nr - done > BATCH_CHUNK ? BATCH_CHUNK : nr - done;
+		int err = bpf_map_update_batch(fd, (const char *)keys + done * key_size,
+					       (const char *)values + done * value_size,
+					       &count, NULL);
+
+		if (err)
+			return -errno;
+		done += count;
+	}
+	return 0;
+}
+
+static int build_ip4(const struct rule_table *t, struct gen_maps *g,
+		     struct activation_report *rep)
+{
+	struct ip4_plan plan;
+	uint32_t *tbl24 = NULL, *tbl8 = NULL, *host_addrs = NULL,
+		 *host_leaves = NULL;
+	struct xdpb_leaf *leaves = NULL;
+	size_t tbl24_entries, tbl8_entries;
+	uint64_t t0 = monotonic_ns();
+	int err;
+
+	err = ip4_plan_build(t, &plan);
+	if (err)
+		return err;
+	rep->plan_ns += monotonic_ns() - t0;
+	t0 = monotonic_ns();
+	rep->v4_leaves = plan.nr_leaves;
+	rep->v4_groups = plan.nr_groups;
+	rep->v4_hosts = plan.nr_hosts;
+
+	/* An empty set needs no 64 MiB table: lookups past the end miss. */
+	tbl24_entries = plan.nr_nodes ? XDPB_TBL24_ENTRIES : XDPB_TBL_CHUNK;
+	tbl8_entries = plan.nr_groups * XDPB_TBL8_GROUP_SIZE;
+	g->tbl24 = create_array("xdpb_tbl24", sizeof(struct xdpb_tbl_chunk),
+				tbl24_entries / XDPB_TBL_CHUNK);
+	g->tbl8 = create_array("xdpb_tbl8", sizeof(struct xdpb_tbl_chunk),
+			       tbl8_entries / XDPB_TBL_CHUNK);
+	g->leaf = create_array("xdpb_leaf4", sizeof(struct xdpb_leaf),
+			       plan.nr_leaves);
+	g->host = create_hash("xdpb_host4", sizeof(uint32_t), sizeof(uint32_t),
+			      plan.nr_hosts);
+	if (g->tbl24 < 0 || g->tbl8 < 0 || g->leaf < 0 || g->host < 0) {
+		err = -errno;
+		log_err("cannot create IPv4 rule maps (%zu prefixes): %s; is the memlock limit or kernel memory too low?",
+			plan.nr_nodes, strerror(errno));
+		goto out;
+	}
+	tbl24 = map_mmap(g->tbl24, tbl24_entries * sizeof(uint32_t));
+	tbl8 = tbl8_entries ? map_mmap(g->tbl8, tbl8_entries * sizeof(uint32_t)) :
+			      NULL;
+	leaves = map_mmap(g->leaf, plan.nr_leaves * sizeof(*leaves));
+	host_addrs = calloc(plan.nr_hosts + 1, sizeof(uint32_t));
+	host_leaves = calloc(plan.nr_hosts + 1, sizeof(uint32_t));
+	if (!tbl24 || (tbl8_entries && !tbl8) || !leaves || !host_addrs ||
+	    !host_leaves) {
+		err = -ENOMEM;
+		log_err("cannot map the IPv4 rule tables into memory");
+		goto out;
+	}
+	memcpy(leaves, plan.leaves, plan.nr_leaves * sizeof(*leaves));
+	if (plan.nr_nodes)
+		ip4_plan_fill(&plan, tbl24, tbl8, host_addrs, host_leaves);
+	err = batch_update(g->host, host_addrs, sizeof(uint32_t), host_leaves,
+			   sizeof(uint32_t), plan.nr_hosts);
+	if (err)
+		log_err("cannot fill the IPv4 /32 hash: %s", strerror(-err));
+	rep->build_ns += monotonic_ns() - t0;
+out:
+	map_munmap(tbl24, tbl24_entries * sizeof(uint32_t));
+	map_munmap(tbl8, tbl8_entries * sizeof(uint32_t));
+	map_munmap(leaves, plan.nr_leaves * sizeof(*leaves));
+	free(host_addrs);
+	free(host_leaves);
+	ip4_plan_free(&plan);
+	return err;
+}
+
+static int build_ip6(const struct rule_table *t, struct gen_maps *g,
+		     struct xdpb_gen_info *info, struct activation_report *rep)
+{
+	struct ip6_plan plan;
+	uint64_t t0 = monotonic_ns();
+	int err;
+
+	err = ip6_plan_build(t, &plan);
+	if (err)
+		return err;
+	rep->plan_ns += monotonic_ns() - t0;
+	t0 = monotonic_ns();
+	rep->v6_entries = plan.nr_entries;
+	rep->v6_markers = plan.nr_markers;
+	rep->v6_lengths = plan.info.nr_v6_lengths;
+	*info = plan.info;
+
+	g->ip6 = create_hash("xdpb_prefix6", sizeof(struct xdpb_ip6_key),
+			     sizeof(struct xdpb_leaf), plan.nr_entries);
+	if (g->ip6 < 0) {
+		err = -errno;
+		log_err("cannot create the IPv6 rule map (%zu entries): %s",
+			plan.nr_entries, strerror(errno));
+		goto out;
+	}
+	err = batch_update(g->ip6, plan.keys, sizeof(*plan.keys), plan.leaves,
+			   sizeof(*plan.leaves), plan.nr_entries);
+	if (err)
+		log_err("cannot fill the IPv6 rule map: %s", strerror(-err));
+	rep->build_ns += monotonic_ns() - t0;
+out:
+	ip6_plan_free(&plan);
+	return err;
+}
+
+/* Point the outer maps' slot @gen at @g and set its metadata. */
+static int install_gen(struct loader *ld, uint32_t gen, struct gen_maps *g,
+		       const struct xdpb_gen_info *info)
+{
+	struct xdpblock_bpf *s = ld->skel;
+	struct {
+		struct bpf_map *outer;
+		int fd;
+	} slots[] = {
+		{ s->maps.ip4_tbl24_gens, g->tbl24 },
+		{ s->maps.ip4_tbl8_gens, g->tbl8 },
+		{ s->maps.ip4_host_gens, g->host },
+		{ s->maps.ip4_leaf_gens, g->leaf },
+		{ s->maps.ip6_prefix_gens, g->ip6 },
+	};
+
+	for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++)
+		if (bpf_map_update_elem(bpf_map__fd(slots[i].outer), &gen,
+					&slots[i].fd, BPF_ANY))
+			return -errno;
+	if (bpf_map_update_elem(bpf_map__fd(s->maps.gen_info), &gen, info,
+				BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+static int set_active_gen(struct loader *ld, uint32_t gen)
+{
+	uint32_t zero = 0;
+
+	if (bpf_map_update_elem(bpf_map__fd(ld->skel->maps.active_gen), &zero,
+				&gen, BPF_ANY))
+		return -errno;
+	ld->active_gen = gen;
+	return 0;
+}
+
+int loader_activate(struct loader *ld, const struct ruleset *rs,
+		    struct activation_report *report)
+{
+	struct gen_maps g = { -1, -1, -1, -1, -1 };
+	struct xdpb_gen_info info = { 0 };
+	struct activation_report rep = { 0 };
+	uint32_t idle = !ld->active_gen;
+	uint64_t t0;
+	int err;
+
+	err = build_ip4(&rs->v4, &g, &rep);
+	if (!err)
+		err = build_ip6(&rs->v6, &g, &info, &rep);
+	if (err)
+		goto out;
+
+	/*
+	 * The idle slot may still hold the generation before last; a packet
+	 * that read active_gen long ago could in theory still use it, but the
+	 * kernel frees replaced inner maps only after an RCU grace period,
+	 * and XDP runs inside an RCU read-side section, so it stays valid.
+	 */
+	t0 = monotonic_ns();
+	err = install_gen(ld, idle, &g, &info);
+	if (!err)
+		err = set_active_gen(ld, idle); /* the one-step switch */
+	rep.switch_ns = monotonic_ns() - t0;
+	if (err)
+		log_err("cannot switch to the new rule generation: %s",
+			strerror(-err));
+out:
+	gen_maps_close(&g); /* the outer maps hold their own references */
+	if (report)
+		*report = rep;
+	return err;
+}
+
+int loader_open(struct loader *ld, uint32_t rule_id_capacity)
+{
+	struct ruleset empty = { 0 };
+	int err;
+
+	memset(ld, 0, sizeof(*ld));
+	ld->nr_cpus = libbpf_num_possible_cpus();
+	if (ld->nr_cpus <= 0)
+		return -EINVAL;
+	ld->rule_id_capacity = rule_id_capacity;
+	ld->skel = xdpblock_bpf__open();
+	if (!ld->skel) {
+		err = -errno;
+		log_err("cannot open the BPF object: %s", strerror(errno));
+		return err;
+	}
+	bpf_map__set_max_entries(ld->skel->maps.rule_stats, rule_id_capacity);
+	err = xdpblock_bpf__load(ld->skel);
+	if (err) {
+		log_err("cannot load the XDP program: %s (run as root with BPF enabled; 'xdpblockd -v' shows libbpf's detail)",
+			strerror(-err));
+		goto fail;
+	}
+	/* Both slots get a valid, empty generation before anything attaches. */
+	for (int i = 0; i < XDPB_NR_GENS; i++) {
+		err = loader_activate(ld, &empty, NULL);
+		if (err)
+			goto fail;
+	}
+	return 0;
+fail:
+	xdpblock_bpf__destroy(ld->skel);
+	ld->skel = NULL;
+	return err;
+}
+
+void loader_close(struct loader *ld)
+{
+	if (ld->skel)
+		xdpblock_bpf__destroy(ld->skel);
+	ld->skel = NULL;
+}
+
+int loader_prog_fd(const struct loader *ld)
+{
+	return bpf_program__fd(ld->skel->progs.xdpblock);
+}
+
+static int zero_percpu(int fd, const uint32_t *keys, size_t nr, int nr_cpus)
+{
+	size_t chunk = nr < BATCH_CHUNK ? nr : BATCH_CHUNK;
+	struct xdpb_counter *zeros;
+	int err = 0;
+
+	if (!nr)
+		return 0;
+	zeros = calloc(chunk * nr_cpus, sizeof(*zeros));
+	if (!zeros)
+		return -ENOMEM;
+	err = batch_update(fd, keys, sizeof(*keys), zeros,
+			   sizeof(*zeros) * nr_cpus, nr);
+	free(zeros);
+	return err;
+}
+
+int loader_zero_rules(struct loader *ld, const uint32_t *ids, size_t nr)
+{
+	return zero_percpu(bpf_map__fd(ld->skel->maps.rule_stats), ids, nr,
+			   ld->nr_cpus);
+}
+
+int loader_zero_list(struct loader *ld, uint16_t list_id)
+{
+	uint32_t key = list_id;
+
+	return zero_percpu(bpf_map__fd(ld->skel->maps.list_stats), &key, 1,
+			   ld->nr_cpus);
+}
+
+int loader_read_rules(struct loader *ld, struct xdpb_counter *out,
+		      uint32_t nr_ids)
+{
+	int fd = bpf_map__fd(ld->skel->maps.rule_stats);
+	uint32_t *keys, token, *in_batch = NULL;
+	struct xdpb_counter *values;
+	int err = 0, done = 0;
+
+	if (nr_ids > ld->rule_id_capacity)
+		nr_ids = ld->rule_id_capacity;
+	memset(out, 0, nr_ids * sizeof(*out));
+	keys = calloc(BATCH_CHUNK, sizeof(*keys));
+	values = calloc((size_t)BATCH_CHUNK * ld->nr_cpus, sizeof(*values));
+	if (!keys || !values) {
+		err = -ENOMEM;
+		goto out;
+	}
+	while (!done) {
+		uint32_t count = BATCH_CHUNK;
+
+		if (bpf_map_lookup_batch(fd, in_batch, &token, keys, values,
+					 &count, NULL)) {
+			if (errno != ENOENT) { /* ENOENT: this was the last batch */
+				err = -errno;
+				goto out;
+			}
+			done = 1;
+		}
+		for (uint32_t i = 0; i < count; i++) {
+			uint32_t id = keys[i];
+			const struct xdpb_counter *v = &values[(size_t)i * ld->nr_cpus];
+
+			if (id >= nr_ids) {
+				done = 1;
+				break;
+			}
+			for (int c = 0; c < ld->nr_cpus; c++) {
+				out[id].packets += v[c].packets;
+				out[id].bytes += v[c].bytes;
+			}
+		}
+		in_batch = &token;
+	}
+out:
+	free(keys);
+	free(values);
+	return err;
+}
+
+static int read_percpu_counter(int fd, uint32_t key, int nr_cpus,
+			       struct xdpb_counter *out)
+{
+	struct xdpb_counter *values = calloc(nr_cpus, sizeof(*values));
+	int err = 0;
+
+	if (!values)
+		return -ENOMEM;
+	memset(out, 0, sizeof(*out));
+	if (bpf_map_lookup_elem(fd, &key, values))
+		err = -errno;
+	for (int c = 0; !err && c < nr_cpus; c++) {
+		out->packets += values[c].packets;
+		out->bytes += values[c].bytes;
+	}
+	free(values);
+	return err;
+}
+
+int loader_read_list(struct loader *ld, uint16_t list_id,
+		     struct xdpb_counter *out)
+{
+	return read_percpu_counter(bpf_map__fd(ld->skel->maps.list_stats),
+				   list_id, ld->nr_cpus, out);
+}
+
+int loader_iface_register(struct loader *ld, int ifindex)
+{
+	int fd = bpf_map__fd(ld->skel->maps.iface_stats);
+	struct xdpb_iface_stats *zeros = calloc(ld->nr_cpus, sizeof(*zeros));
+	uint32_t key = ifindex;
+	int err = 0;
+
+	if (!zeros)
+		return -ENOMEM;
+	if (bpf_map_update_elem(fd, &key, zeros, BPF_NOEXIST) && errno != EEXIST)
+		err = -errno;
+	free(zeros);
+	return err;
+}
+
+int loader_iface_unregister(struct loader *ld, int ifindex)
+{
+	uint32_t key = ifindex;
+
+	if (bpf_map_delete_elem(bpf_map__fd(ld->skel->maps.iface_stats), &key) &&
+	    errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+int loader_read_iface(struct loader *ld, int ifindex,
+		      struct xdpb_iface_stats *out)
+{
+	int fd = bpf_map__fd(ld->skel->maps.iface_stats);
+	struct xdpb_iface_stats *values = calloc(ld->nr_cpus, sizeof(*values));
+	uint32_t key = ifindex;
+	int err = 0;
+
+	if (!values)
+		return -ENOMEM;
+	memset(out, 0, sizeof(*out));
+	if (bpf_map_lookup_elem(fd, &key, values))
+		err = -errno;
+	for (int c = 0; !err && c < ld->nr_cpus; c++)
+		for (int s = 0; s < XDPB_STAT_MAX; s++) {
+			out->stat[s].packets += values[c].stat[s].packets;
+			out->stat[s].bytes += values[c].stat[s].bytes;
+		}
+	free(values);
+	return err;
+}

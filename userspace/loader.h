@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The BPF object and its maps: load, build a rule generation beside the
+ * running one and switch to it in one step, read and reset counters.
+ */
+#ifndef XDPBLOCK_LOADER_H
+#define XDPBLOCK_LOADER_H
+
+#include <stdint.h>
+
+#include "../maps/xdpblock_maps.h"
+#include "ruleset.h"
+
+struct xdpblock_bpf;
+
+struct loader {
+	struct xdpblock_bpf *skel;
+	uint32_t active_gen;
+	uint32_t rule_id_capacity; /* size of the rule_stats map */
+	int nr_cpus;
+};
+
+/* What one activation built, for logs, status and benchmarks. */
+struct activation_report {
+	uint64_t plan_ns; /* resolve rules into tables */
+	uint64_t build_ns; /* create and fill the maps */
+	uint64_t switch_ns; /* install and flip */
+	size_t v4_leaves, v4_groups, v4_hosts;
+	size_t v6_entries, v6_markers, v6_lengths;
+};
+
+/* Open and load the program; both generations start empty. */
+int loader_open(struct loader *ld, uint32_t rule_id_capacity);
+void loader_close(struct loader *ld);
+int loader_prog_fd(const struct loader *ld);
+
+/*
+ * Build @rs (ids assigned) into the idle generation and make it active.
+ * On error nothing the datapath reads has changed.
+ */
+int loader_activate(struct loader *ld, const struct ruleset *rs,
+		    struct activation_report *report);
+
+/* Reset counters of released rule ids / a removed list to zero. */
+int loader_zero_rules(struct loader *ld, const uint32_t *ids, size_t nr);
+int loader_zero_list(struct loader *ld, uint16_t list_id);
+
+/*
+ * Sum per-CPU rule counters for ids [0, nr_ids) into @out. @out must hold
+ * nr_ids entries.
+ */
+int loader_read_rules(struct loader *ld, struct xdpb_counter *out,
+		      uint32_t nr_ids);
+int loader_read_list(struct loader *ld, uint16_t list_id,
+		     struct xdpb_counter *out);
+
+/* Count this interface's traffic from now on (keeps existing counts). */
+int loader_iface_register(struct loader *ld, int ifindex);
+int loader_iface_unregister(struct loader *ld, int ifindex);
+int loader_read_iface(struct loader *ld, int ifindex,
+		      struct xdpb_iface_stats *out);
+
+uint64_t monotonic_ns(void);
+
+#endif

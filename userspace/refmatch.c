@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <string.h>
+
+#include "refmatch.h"
+
+/* Is @r a better decider than @best? allow > drop > monitor, longer, lower list. */
+static int better(const struct rule *r, const struct rule *best)
+{
+	if (!best)
+		return 1;
+	if (r->action != best->action)
+		return r->action > best->action;
+	if (r->prefix.plen != best->prefix.plen)
+		return r->prefix.plen > best->prefix.plen;
+	return r->list_id < best->list_id;
+}
+
+/* First rule in @t whose prefix equals @p (binary search), or t->nr. */
+static size_t find_first(const struct rule_table *t, const struct prefix *p)
+{
+	size_t lo = 0, hi = t->nr;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (prefix_cmp(&t->rules[mid].prefix, p) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+const struct rule *refmatch_address(const struct ruleset *rs,
+				    const struct prefix *addr, int dir)
+{
+	const struct rule_table *t = addr->family == AF_INET ? &rs->v4 : &rs->v6;
+	const struct rule *best = NULL;
+
+	/* Every prefix that contains the address, shortest to longest. */
+	for (int plen = 0; plen <= prefix_max_len(addr); plen++) {
+		struct prefix p = *addr;
+
+		prefix_truncate(&p, plen);
+		for (size_t i = find_first(t, &p);
+		     i < t->nr && prefix_cmp(&t->rules[i].prefix, &p) == 0; i++) {
+			const struct rule *r = &t->rules[i];
+
+			if ((r->match & (1u << dir)) && better(r, best))
+				best = r;
+		}
+	}
+	return best;
+}
+
+const struct rule *refmatch_packet(const struct ruleset *rs,
+				   const struct prefix *src,
+				   const struct prefix *dst)
+{
+	const struct rule *s = refmatch_address(rs, src, XDPB_DIR_SRC);
+	const struct rule *d = refmatch_address(rs, dst, XDPB_DIR_DST);
+
+	if (!s || !d)
+		return s ? s : d;
+	/* Across directions: higher action, then longer prefix, then source. */
+	if (d->action != s->action)
+		return d->action > s->action ? d : s;
+	return d->prefix.plen > s->prefix.plen ? d : s;
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The reference matcher: the datapath's semantics written as plainly as
+ * possible, straight from the rule tables (no leaves, tables or markers).
+ * `xdpblockctl lookup` uses it; tests compare it with the XDP program.
+ */
+#ifndef XDPBLOCK_REFMATCH_H
+#define XDPBLOCK_REFMATCH_H
+
+#include "ruleset.h"
+
+/* The rule deciding direction @dir for @addr (a full-length prefix), or NULL. */
+const struct rule *refmatch_address(const struct ruleset *rs,
+				    const struct prefix *addr, int dir);
+
+/*
+ * The rule deciding a packet from @src to @dst, or NULL (pass, uncounted).
+ * The verdict is the rule's action.
+ */
+const struct rule *refmatch_packet(const struct ruleset *rs,
+				   const struct prefix *src,
+				   const struct prefix *dst);
+
+#endif

@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Reloads: config + lists -> rule set -> new generation -> switch.
+ * Everything is read and validated before the datapath changes; a failure
+ * at any step leaves the running rules and configuration as they were.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "listfile.h"
+#include "log.h"
+
+/* Rule ids released by the previous reload, zeroed and freed at the next. */
+static uint32_t *pending_ids;
+static size_t nr_pending_ids;
+
+const char *daemon_list_name(const struct daemon *d, uint16_t list_id)
+{
+	return list_id < XDPB_MAX_LISTS ? d->list_names[list_id] : "";
+}
+
+/* The list id of @name: the one it had before, or a free one. */
+static int list_id_for(char (*names)[LIST_NAME_MAX], const char *name)
+{
+	int free_id = -1;
+
+	for (int id = 1; id < XDPB_MAX_LISTS; id++) {
+		if (!strcmp(names[id], name))
+			return id;
+		if (free_id < 0 && !names[id][0])
+			free_id = id;
+	}
+	if (free_id > 0)
+		snprintf(names[free_id], LIST_NAME_MAX, "%s", name);
+	return free_id;
+}
+
+static int load_lists(const struct daemon_config *cfg,
+		      char (*names)[LIST_NAME_MAX], struct ruleset *next,
+		      struct list_state *states, char *err, size_t errlen)
+{
+	for (int i = 0; i < cfg->nr_lists; i++) {
+		const struct list_config *lc = &cfg->lists[i];
+		struct list_state *st = &states[i];
+		struct parsed_list parsed;
+		int id = list_id_for(names, lc->name);
+
+		memset(st, 0, sizeof(*st));
+		st->cfg = *lc;
+		if (id <= 0) {
+			snprintf(err, errlen, "too many lists (at most %d)",
+				 XDPB_MAX_LISTS - 1);
+			return -ENOSPC;
+		}
+		st->list_id = id;
+		if (listfile_parse(lc->path, lc->on_error, &parsed) < 0) {
+			snprintf(err, errlen, "list %s: %s", lc->name, parsed.error);
+			parsed_list_free(&parsed);
+			return -EINVAL;
+		}
+		if (parsed.nr_skipped)
+			log_warn("list %s: skipped %zu malformed line(s), first: %s",
+				 lc->name, parsed.nr_skipped, parsed.error);
+		st->nr_skipped = parsed.nr_skipped;
+		for (size_t e = 0; e < parsed.nr; e++) {
+			if (ruleset_add(next, &parsed.entries[e].prefix, id,
+					lc->action, lc->match,
+					parsed.entries[e].line) < 0) {
+				parsed_list_free(&parsed);
+				snprintf(err, errlen, "out of memory reading %s", lc->path);
+				return -ENOMEM;
+			}
+		}
+		parsed_list_free(&parsed);
+	}
+	return 0;
+}
+
+static int check_capacity(const struct daemon *d, const struct ruleset *next,
+			  char *err, size_t errlen)
+{
+	if (next->v4.nr > d->cfg.max_rules_v4) {
+		snprintf(err, errlen,
+			 "%zu IPv4 rules exceed max_rules_ipv4 = %u: raise it in [daemon] and restart xdpblockd",
+			 next->v4.nr, d->cfg.max_rules_v4);
+		return -ENOSPC;
+	}
+	if (next->v6.nr > d->cfg.max_rules_v6) {
+		snprintf(err, errlen,
+			 "%zu IPv6 rules exceed max_rules_ipv6 = %u: raise it in [daemon] and restart xdpblockd",
+			 next->v6.nr, d->cfg.max_rules_v6);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+/* Settings that only take effect at start-up keep their running values. */
+static void keep_startup_settings(const struct daemon *d,
+				  struct daemon_config *cfg)
+{
+	if (!d->generation)
+		return;
+	if (cfg->max_rules_v4 != d->cfg.max_rules_v4 ||
+	    cfg->max_rules_v6 != d->cfg.max_rules_v6)
+		log_warn("max_rules_ipv4/ipv6 changed: restart xdpblockd to apply");
+	if (strcmp(cfg->control_socket, d->cfg.control_socket))
+		log_warn("control_socket changed: restart xdpblockd to apply");
+	cfg->max_rules_v4 = d->cfg.max_rules_v4;
+	cfg->max_rules_v6 = d->cfg.max_rules_v6;
+	memcpy(cfg->control_socket, d->cfg.control_socket,
+	       sizeof(cfg->control_socket));
+}
+
+/* After a successful switch: counters of what is gone start from zero. */
+static void retire_old(struct daemon *d, uint32_t *released, size_t nr_released,
+		       char (*new_names)[LIST_NAME_MAX])
+{
+	/*
+	 * Ids released by the previous reload have not been referenced by
+	 * any generation since that reload's switch, so no packet can still
+	 * count on them: zero them and let them be reused.
+	 */
+	if (loader_zero_rules(&d->loader, pending_ids, nr_pending_ids) == 0)
+		rule_ids_release(&d->rule_ids, pending_ids, nr_pending_ids);
+	else
+		log_warn("cannot reset counters of %zu removed rules; their ids stay unused",
+			 nr_pending_ids);
+	free(pending_ids);
+	pending_ids = released;
+	nr_pending_ids = nr_released;
+
+	/* A list removed (its id may already serve a new list) starts over. */
+	for (int id = 1; id < XDPB_MAX_LISTS; id++)
+		if (d->list_names[id][0] && strcmp(new_names[id], d->list_names[id]))
+			loader_zero_list(&d->loader, id);
+}
+
+int daemon_reload(struct daemon *d)
+{
+	struct daemon_config *cfg = calloc(1, sizeof(*cfg));
+	struct list_state *states = calloc(XDPB_MAX_LISTS, sizeof(*states));
+	char(*names)[LIST_NAME_MAX] = calloc(XDPB_MAX_LISTS, LIST_NAME_MAX);
+	struct reload_result *res = &d->last_reload;
+	struct ruleset next = { 0 };
+	uint32_t *released = NULL;
+	size_t nr_released = 0;
+	uint64_t t0 = monotonic_ns();
+	int err;
+
+	d->reloads_total++;
+	memset(res, 0, sizeof(*res));
+	res->when = time(NULL);
+	if (!cfg || !states || !names) {
+		snprintf(res->error, sizeof(res->error), "out of memory");
+		err = -ENOMEM;
+		goto fail;
+	}
+	err = config_load(d->config_path, cfg, res->error, sizeof(res->error));
+	if (err)
+		goto fail;
+	keep_startup_settings(d, cfg);
+	if (!d->generation)
+		d->cfg = *cfg; /* capacity checks use the start-up values */
+
+	/* Names of lists no longer configured give their ids back. */
+	for (int id = 1; id < XDPB_MAX_LISTS; id++)
+		for (int i = 0; i < cfg->nr_lists; i++)
+			if (!strcmp(d->list_names[id], cfg->lists[i].name))
+				memcpy(names[id], d->list_names[id], LIST_NAME_MAX);
+
+	err = load_lists(cfg, names, &next, states, res->error,
+			 sizeof(res->error));
+	if (err)
+		goto fail;
+	ruleset_finish(&next);
+	err = check_capacity(d, &next, res->error, sizeof(res->error));
+	if (err)
+		goto fail;
+	err = rule_ids_assign(&d->rule_ids, &d->active, &next, &released,
+			      &nr_released);
+	if (err) {
+		snprintf(res->error, sizeof(res->error),
+			 "no free rule ids (%s): restart xdpblockd to compact them",
+			 strerror(-err));
+		goto fail;
+	}
+	err = loader_activate(&d->loader, &next, &res->report);
+	if (err) {
+		rule_ids_rollback(&d->rule_ids);
+		free(released);
+		snprintf(res->error, sizeof(res->error),
+			 "cannot activate the new rules: %s", strerror(-err));
+		goto fail;
+	}
+
+	/* Committed: the datapath runs the new generation. */
+	retire_old(d, released, nr_released, names);
+	memcpy(d->list_names, names, XDPB_MAX_LISTS * LIST_NAME_MAX);
+	ruleset_free(&d->active);
+	d->active = next;
+	d->nr_lists = cfg->nr_lists;
+	for (int i = 0; i < cfg->nr_lists; i++) {
+		states[i].nr_v4 = ruleset_count_list(&next, states[i].list_id, AF_INET);
+		states[i].nr_v6 = ruleset_count_list(&next, states[i].list_id, AF_INET6);
+		d->lists[i] = states[i];
+	}
+	d->cfg = *cfg;
+	d->generation++;
+	res->ok = 1;
+	res->duration_ns = monotonic_ns() - t0;
+	log_info("rules active: generation %llu, %zu IPv4 and %zu IPv6 rules from %d list(s) in %.1f ms",
+		 (unsigned long long)d->generation, next.v4.nr, next.v6.nr,
+		 cfg->nr_lists, res->duration_ns / 1e6);
+	free(cfg);
+	free(states);
+	free(names);
+	return 0;
+fail:
+	d->reload_failures_total++;
+	res->duration_ns = monotonic_ns() - t0;
+	log_err("reload failed, the previous rules stay active: %s", res->error);
+	ruleset_free(&next);
+	free(cfg);
+	free(states);
+	free(names);
+	return err ? err : -EINVAL;
+}
+
+/*
+ * Attach to configured interfaces not attached yet, detach from those no
+ * longer configured. Returns the number of configured interfaces that
+ * could not be attached (each says why in its error).
+ */
+int daemon_sync_interfaces(struct daemon *d)
+{
+	int failed = 0, out = 0;
+
+	/* detach what left the config */
+	for (int i = 0; i < d->nr_ifaces; i++) {
+		int keep = 0;
+
+		for (int c = 0; c < d->cfg.nr_ifaces; c++)
+			keep |= !strcmp(d->ifaces[i].name, d->cfg.ifaces[c]);
+		if (keep) {
+			d->ifaces[out++] = d->ifaces[i];
+			continue;
+		}
+		log_info("%s: no longer configured, detaching", d->ifaces[i].name);
+		iface_detach(&d->ifaces[i]);
+		loader_iface_unregister(&d->loader, d->ifaces[i].ifindex);
+	}
+	d->nr_ifaces = out;
+
+	for (int c = 0; c < d->cfg.nr_ifaces; c++) {
+		struct iface_state *ifs = NULL;
+
+		for (int i = 0; i < d->nr_ifaces; i++)
+			if (!strcmp(d->ifaces[i].name, d->cfg.ifaces[c]))
+				ifs = &d->ifaces[i];
+		if (!ifs) {
+			ifs = &d->ifaces[d->nr_ifaces++];
+			memset(ifs, 0, sizeof(*ifs));
+			ifs->link_fd = -1;
+			snprintf(ifs->name, sizeof(ifs->name), "%s", d->cfg.ifaces[c]);
+		}
+		if (ifs->link_fd >= 0)
+			continue;
+		if (iface_attach(ifs, loader_prog_fd(&d->loader), d->cfg.xdp_mode) < 0) {
+			log_err("%s", ifs->error);
+			failed++;
+			continue;
+		}
+		loader_iface_register(&d->loader, ifs->ifindex);
+		log_info("%s: attached in %s mode", ifs->name, xdp_mode_name(ifs->mode));
+	}
+	return failed;
+}
+
+void daemon_detach_all(struct daemon *d)
+{
+	for (int i = 0; i < d->nr_ifaces; i++) {
+		if (d->ifaces[i].link_fd >= 0)
+			log_info("%s: detaching", d->ifaces[i].name);
+		iface_detach(&d->ifaces[i]);
+	}
+}

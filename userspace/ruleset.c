@@ -1,0 +1,481 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ruleset.h"
+
+/* ---- rule tables ------------------------------------------------------ */
+
+int ruleset_add(struct ruleset *rs, const struct prefix *p, uint16_t list_id,
+		uint8_t action, uint8_t match, uint32_t line)
+{
+	struct rule_table *t = p->family == AF_INET ? &rs->v4 : &rs->v6;
+	struct rule *r;
+
+	if (t->nr == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 1024;
+		struct rule *n = realloc(t->rules, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		t->rules = n;
+		t->cap = cap;
+	}
+	r = &t->rules[t->nr++];
+	memset(r, 0, sizeof(*r));
+	r->prefix = *p;
+	r->list_id = list_id;
+	r->action = action;
+	r->match = match;
+	r->line = line;
+	return 0;
+}
+
+static int rule_cmp(const struct rule *a, const struct rule *b)
+{
+	int r = prefix_cmp(&a->prefix, &b->prefix);
+
+	if (r)
+		return r;
+	return (int)a->list_id - (int)b->list_id;
+}
+
+static int rule_qsort_cmp(const void *a, const void *b)
+{
+	const struct rule *ra = a, *rb = b;
+	int r = rule_cmp(ra, rb);
+
+	/* Equal (prefix, list): keep the first line of the file. */
+	return r ? r : (ra->line > rb->line) - (ra->line < rb->line);
+}
+
+static void table_finish(struct rule_table *t)
+{
+	size_t out = 0;
+
+	qsort(t->rules, t->nr, sizeof(*t->rules), rule_qsort_cmp);
+	for (size_t i = 0; i < t->nr; i++) {
+		if (out && rule_cmp(&t->rules[out - 1], &t->rules[i]) == 0)
+			continue;
+		t->rules[out++] = t->rules[i];
+	}
+	t->nr = out;
+}
+
+void ruleset_finish(struct ruleset *rs)
+{
+	table_finish(&rs->v4);
+	table_finish(&rs->v6);
+}
+
+void ruleset_free(struct ruleset *rs)
+{
+	free(rs->v4.rules);
+	free(rs->v6.rules);
+	memset(rs, 0, sizeof(*rs));
+}
+
+size_t ruleset_count_list(const struct ruleset *rs, uint16_t list_id,
+			  int family)
+{
+	const struct rule_table *t = family == AF_INET ? &rs->v4 : &rs->v6;
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->nr; i++)
+		n += t->rules[i].list_id == list_id;
+	return n;
+}
+
+/* ---- stable rule ids -------------------------------------------------- */
+
+int rule_ids_init(struct rule_ids *ids, uint32_t capacity)
+{
+	memset(ids, 0, sizeof(*ids));
+	ids->capacity = capacity;
+	ids->next_unused = 1; /* 0 means "no rule" in the datapath */
+	ids->saved_next_unused = 1;
+	return 0;
+}
+
+void rule_ids_free(struct rule_ids *ids)
+{
+	free(ids->free_ids);
+	memset(ids, 0, sizeof(*ids));
+}
+
+static int rule_ids_take(struct rule_ids *ids, uint32_t *id)
+{
+	if (ids->nr_free) {
+		*id = ids->free_ids[--ids->nr_free];
+		return 0;
+	}
+	if (ids->next_unused >= ids->capacity)
+		return -ENOSPC;
+	*id = ids->next_unused++;
+	return 0;
+}
+
+static int push_id(uint32_t **arr, size_t *nr, size_t *cap, uint32_t id)
+{
+	if (*nr == *cap) {
+		size_t n = *cap ? *cap * 2 : 1024;
+		uint32_t *a = realloc(*arr, n * sizeof(**arr));
+
+		if (!a)
+			return -ENOMEM;
+		*arr = a;
+		*cap = n;
+	}
+	(*arr)[(*nr)++] = id;
+	return 0;
+}
+
+/* Merge-join two sorted tables: same (prefix, list) keeps its id. */
+static int assign_table(struct rule_ids *ids, const struct rule_table *prev,
+			struct rule_table *next, uint32_t **released,
+			size_t *nr_released, size_t *cap_released)
+{
+	size_t i = 0, j = 0;
+
+	while (j < next->nr) {
+		int c = i < prev->nr ? rule_cmp(&prev->rules[i], &next->rules[j]) : 1;
+
+		if (c == 0) {
+			next->rules[j++].rule_id = prev->rules[i++].rule_id;
+		} else if (c < 0) {
+			if (push_id(released, nr_released, cap_released,
+				    prev->rules[i++].rule_id))
+				return -ENOMEM;
+		} else {
+			if (rule_ids_take(ids, &next->rules[j++].rule_id))
+				return -ENOSPC;
+		}
+	}
+	for (; i < prev->nr; i++)
+		if (push_id(released, nr_released, cap_released,
+			    prev->rules[i].rule_id))
+			return -ENOMEM;
+	return 0;
+}
+
+int rule_ids_assign(struct rule_ids *ids, const struct ruleset *prev,
+		    struct ruleset *next, uint32_t **released,
+		    size_t *nr_released)
+{
+	size_t cap = 0;
+	int err;
+
+	ids->saved_next_unused = ids->next_unused;
+	ids->saved_nr_free = ids->nr_free;
+	*released = NULL;
+	*nr_released = 0;
+	err = assign_table(ids, &prev->v4, &next->v4, released, nr_released, &cap);
+	if (!err)
+		err = assign_table(ids, &prev->v6, &next->v6, released,
+				   nr_released, &cap);
+	if (err) {
+		rule_ids_rollback(ids);
+		free(*released);
+		*released = NULL;
+		*nr_released = 0;
+	}
+	return err;
+}
+
+void rule_ids_rollback(struct rule_ids *ids)
+{
+	/* Taking ids only pops the free stack, so restoring the counts undoes it. */
+	ids->next_unused = ids->saved_next_unused;
+	ids->nr_free = ids->saved_nr_free;
+}
+
+int rule_ids_release(struct rule_ids *ids, const uint32_t *released, size_t nr)
+{
+	for (size_t i = 0; i < nr; i++)
+		if (push_id(&ids->free_ids, &ids->nr_free, &ids->cap_free,
+			    released[i]))
+			return -ENOMEM;
+	ids->saved_nr_free = ids->nr_free;
+	ids->saved_next_unused = ids->next_unused;
+	return 0;
+}
+
+/* ---- resolution ------------------------------------------------------- */
+
+/* A distinct prefix with rules[first .. first+nr), or a marker (nr == 0). */
+struct node {
+	struct prefix prefix;
+	uint32_t first, nr;
+};
+
+static int rule_beats(const struct rule *r, const struct xdpb_match *m)
+{
+	if (m->action == XDPB_ACT_NONE || r->action != m->action)
+		return r->action > m->action;
+	if (r->prefix.plen != m->prefixlen)
+		return r->prefix.plen > m->prefixlen;
+	return r->list_id < m->list_id;
+}
+
+static void leaf_add_rule(struct xdpb_leaf *leaf, const struct rule *r)
+{
+	for (int d = 0; d < XDPB_NR_DIRS; d++) {
+		struct xdpb_match *m = &leaf->dir[d];
+
+		if (!(r->match & (1u << d)) || !rule_beats(r, m))
+			continue;
+		m->rule_id = r->rule_id;
+		m->list_id = r->list_id;
+		m->action = r->action;
+		m->prefixlen = r->prefix.plen;
+	}
+}
+
+/* Group a sorted rule table into nodes of distinct prefixes. */
+static struct node *nodes_from_rules(const struct rule_table *t, size_t extra,
+				     size_t *nr_nodes)
+{
+	struct node *nodes = calloc(t->nr + extra + 1, sizeof(*nodes));
+	size_t n = 0;
+
+	if (!nodes)
+		return NULL;
+	for (size_t i = 0; i < t->nr; i++) {
+		if (n && prefix_cmp(&nodes[n - 1].prefix, &t->rules[i].prefix) == 0) {
+			nodes[n - 1].nr++;
+			continue;
+		}
+		nodes[n].prefix = t->rules[i].prefix;
+		nodes[n].first = i;
+		nodes[n].nr = 1;
+		n++;
+	}
+	*nr_nodes = n;
+	return nodes;
+}
+
+/*
+ * Nodes are sorted so that a prefix comes before every prefix it contains;
+ * the prefixes containing the current node are then exactly the stack.
+ */
+static void resolve_nodes(const struct rule_table *t, const struct node *nodes,
+			  size_t nr, struct xdpb_leaf *leaves)
+{
+	size_t stack[130];
+	size_t depth = 0;
+
+	for (size_t i = 0; i < nr; i++) {
+		const struct node *n = &nodes[i];
+
+		while (depth && !prefix_contains(&nodes[stack[depth - 1]].prefix,
+						 &n->prefix))
+			depth--;
+		if (depth)
+			leaves[i] = leaves[stack[depth - 1]];
+		else
+			memset(&leaves[i], 0, sizeof(leaves[i]));
+		if (!n->nr)
+			continue;
+		for (uint32_t r = 0; r < n->nr; r++)
+			leaf_add_rule(&leaves[i], &t->rules[n->first + r]);
+		stack[depth++] = i;
+	}
+}
+
+int ip4_plan_build(const struct rule_table *t, struct ip4_plan *plan)
+{
+	struct node *nodes;
+	uint32_t last_group = UINT32_MAX;
+
+	memset(plan, 0, sizeof(*plan));
+	nodes = nodes_from_rules(t, 0, &plan->nr_nodes);
+	if (!nodes)
+		return -ENOMEM;
+	plan->nr_leaves = plan->nr_nodes + 1;
+	plan->leaves = calloc(plan->nr_leaves, sizeof(*plan->leaves));
+	plan->node_prefix = calloc(plan->nr_nodes + 1, sizeof(*plan->node_prefix));
+	if (!plan->leaves || !plan->node_prefix) {
+		free(nodes);
+		ip4_plan_free(plan);
+		return -ENOMEM;
+	}
+	resolve_nodes(t, nodes, plan->nr_nodes, plan->leaves + 1);
+	for (size_t i = 0; i < plan->nr_nodes; i++) {
+		const struct prefix *p = &nodes[i].prefix;
+		uint32_t a;
+
+		plan->node_prefix[i] = *p;
+		memcpy(&a, p->addr, 4);
+		a = ntohl(a);
+		if (p->plen == 32) {
+			plan->nr_hosts++;
+		} else if (p->plen > 24 && (a >> 8) != last_group) {
+			/* same-/24 nodes are adjacent in address order */
+			plan->nr_groups++;
+			last_group = a >> 8;
+		}
+	}
+	free(nodes);
+	return 0;
+}
+
+void ip4_plan_fill(const struct ip4_plan *plan, uint32_t *tbl24, uint32_t *tbl8,
+		   uint32_t *host_addrs, uint32_t *host_leaves)
+{
+	size_t nr_hosts = 0;
+	uint32_t nr_groups = 0;
+
+	/*
+	 * Painter's order: a prefix comes before the prefixes it contains, so
+	 * later writes refine earlier ones and never clobber a HOST flag set
+	 * for an address inside their range (those hosts come later).
+	 */
+	for (size_t i = 0; i < plan->nr_nodes; i++) {
+		const struct prefix *p = &plan->node_prefix[i];
+		uint32_t leaf = i + 1, addr_be, a, idx;
+
+		memcpy(&addr_be, p->addr, 4);
+		a = ntohl(addr_be);
+		idx = a >> 8;
+		if (p->plen <= 24) {
+			uint32_t count = 1u << (24 - p->plen);
+
+			for (uint32_t j = 0; j < count; j++)
+				tbl24[idx + j] = leaf;
+		} else if (p->plen < 32) {
+			uint32_t *group, count = 1u << (32 - p->plen);
+
+			if (!(tbl24[idx] & XDPB_ENTRY_GROUP)) {
+				uint32_t base = tbl24[idx] & XDPB_ENTRY_INDEX_MASK;
+
+				group = &tbl8[(size_t)nr_groups * XDPB_TBL8_GROUP_SIZE];
+				for (int j = 0; j < XDPB_TBL8_GROUP_SIZE; j++)
+					group[j] = base;
+				/* hosts of this /24 seen so far keep their flag */
+				for (size_t h = nr_hosts; h > 0; h--) {
+					uint32_t ha = ntohl(host_addrs[h - 1]);
+
+					if (ha >> 8 != idx)
+						break;
+					group[ha & 0xff] |= XDPB_ENTRY_HOST;
+				}
+				tbl24[idx] = XDPB_ENTRY_GROUP | nr_groups++;
+			}
+			group = &tbl8[(size_t)(tbl24[idx] & XDPB_ENTRY_INDEX_MASK) *
+				      XDPB_TBL8_GROUP_SIZE];
+			for (uint32_t j = 0; j < count; j++)
+				group[(a & 0xff) + j] = leaf;
+		} else {
+			uint32_t *entry = &tbl24[idx];
+
+			host_addrs[nr_hosts] = addr_be;
+			host_leaves[nr_hosts] = leaf;
+			nr_hosts++;
+			if (*entry & XDPB_ENTRY_GROUP)
+				entry = &tbl8[(size_t)(*entry & XDPB_ENTRY_INDEX_MASK) *
+						      XDPB_TBL8_GROUP_SIZE +
+					      (a & 0xff)];
+			*entry |= XDPB_ENTRY_HOST;
+		}
+	}
+}
+
+void ip4_plan_free(struct ip4_plan *plan)
+{
+	free(plan->leaves);
+	free(plan->node_prefix);
+	memset(plan, 0, sizeof(*plan));
+}
+
+static int node_qsort_cmp(const void *a, const void *b)
+{
+	const struct node *na = a, *nb = b;
+	int r = prefix_cmp(&na->prefix, &nb->prefix);
+
+	/* a real prefix sorts before a marker with the same key */
+	return r ? r : (int)(nb->nr != 0) - (int)(na->nr != 0);
+}
+
+int ip6_plan_build(const struct rule_table *t, struct ip6_plan *plan)
+{
+	int len_index[XDPB_V6_MAX_LENGTHS];
+	size_t nr_real, nr, out;
+	struct node *nodes;
+	int nr_lengths = 0;
+	uint8_t *lengths;
+
+	memset(plan, 0, sizeof(*plan));
+	/* Each prefix adds at most one marker per binary search step. */
+	nodes = nodes_from_rules(t, t->nr * XDPB_V6_SEARCH_STEPS, &nr_real);
+	if (!nodes)
+		return -ENOMEM;
+
+	lengths = plan->info.v6_lengths;
+	for (int l = 0; l < XDPB_V6_MAX_LENGTHS; l++)
+		len_index[l] = -1;
+	for (size_t i = 0; i < nr_real; i++)
+		len_index[nodes[i].prefix.plen] = 1;
+	for (int l = 0; l < XDPB_V6_MAX_LENGTHS; l++)
+		if (len_index[l] > 0) {
+			len_index[l] = nr_lengths;
+			lengths[nr_lengths++] = l;
+		}
+	plan->info.nr_v6_lengths = nr_lengths;
+
+	/* Markers: every length the search visits and leaves to the right. */
+	nr = nr_real;
+	for (size_t i = 0; i < nr_real; i++) {
+		int k = len_index[nodes[i].prefix.plen];
+		int lo = 0, hi = nr_lengths - 1;
+
+		while (lo <= hi) {
+			int mid = (lo + hi) >> 1;
+
+			if (mid == k)
+				break;
+			if (mid < k) {
+				nodes[nr].prefix = nodes[i].prefix;
+				prefix_truncate(&nodes[nr].prefix, lengths[mid]);
+				nodes[nr].nr = 0;
+				nr++;
+				lo = mid + 1;
+			} else {
+				hi = mid - 1;
+			}
+		}
+	}
+	qsort(nodes, nr, sizeof(*nodes), node_qsort_cmp);
+	out = 0;
+	for (size_t i = 0; i < nr; i++) {
+		if (out && prefix_cmp(&nodes[out - 1].prefix, &nodes[i].prefix) == 0)
+			continue;
+		nodes[out++] = nodes[i];
+	}
+	nr = out;
+
+	plan->leaves = calloc(nr + 1, sizeof(*plan->leaves));
+	plan->keys = calloc(nr + 1, sizeof(*plan->keys));
+	if (!plan->leaves || !plan->keys) {
+		free(nodes);
+		ip6_plan_free(plan);
+		return -ENOMEM;
+	}
+	resolve_nodes(t, nodes, nr, plan->leaves);
+	for (size_t i = 0; i < nr; i++) {
+		plan->keys[i].prefixlen = nodes[i].prefix.plen;
+		memcpy(plan->keys[i].addr, nodes[i].prefix.addr, 16);
+		plan->nr_markers += nodes[i].nr == 0;
+	}
+	plan->nr_entries = nr;
+	free(nodes);
+	return 0;
+}
+
+void ip6_plan_free(struct ip6_plan *plan)
+{
+	free(plan->keys);
+	free(plan->leaves);
+	memset(plan, 0, sizeof(*plan));
+}

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Rule sets: the rules of every list, with stable rule ids, and their
+ * resolution into the tables the datapath reads (maps/xdpblock_maps.h).
+ * Pure userspace: no BPF calls here, so all of it is unit-tested.
+ */
+#ifndef XDPBLOCK_RULESET_H
+#define XDPBLOCK_RULESET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../maps/xdpblock_maps.h"
+#include "prefix.h"
+
+struct rule {
+	struct prefix prefix;
+	uint16_t list_id;
+	uint8_t action; /* enum xdpb_action */
+	uint8_t match; /* enum xdpb_match_dirs */
+	uint32_t rule_id;
+	uint32_t line; /* line in the list file, for lookups */
+};
+
+/* One family's rules, sorted by (prefix, list_id), no duplicates. */
+struct rule_table {
+	struct rule *rules;
+	size_t nr, cap;
+};
+
+struct ruleset {
+	struct rule_table v4, v6;
+};
+
+int ruleset_add(struct ruleset *rs, const struct prefix *p, uint16_t list_id,
+		uint8_t action, uint8_t match, uint32_t line);
+/* Sort both tables and drop repeats of a prefix within one list. */
+void ruleset_finish(struct ruleset *rs);
+void ruleset_free(struct ruleset *rs);
+size_t ruleset_count_list(const struct ruleset *rs, uint16_t list_id,
+			  int family);
+
+/*
+ * Stable rule ids. A rule (list, prefix) present in the running set keeps
+ * its id in the next one, so its counters go on. Ids of rules that
+ * disappear are released only after the swap (their counters are zeroed
+ * first) so a packet still using the old set never counts on a reused id.
+ */
+struct rule_ids {
+	uint32_t capacity; /* ids are 1..capacity-1 */
+	uint32_t next_unused;
+	uint32_t *free_ids;
+	size_t nr_free, cap_free;
+	/* undo point for rule_ids_rollback() */
+	uint32_t saved_next_unused;
+	size_t saved_nr_free;
+};
+
+int rule_ids_init(struct rule_ids *ids, uint32_t capacity);
+void rule_ids_free(struct rule_ids *ids);
+/*
+ * Give every rule of @next an id, reusing those of @prev. Fills
+ * *released with the ids of @prev's rules absent from @next. Returns
+ * -ENOSPC when the id space is exhausted.
+ */
+int rule_ids_assign(struct rule_ids *ids, const struct ruleset *prev,
+		    struct ruleset *next, uint32_t **released,
+		    size_t *nr_released);
+/* The activation failed: forget the ids handed out by the last assign. */
+void rule_ids_rollback(struct rule_ids *ids);
+/* After the swap: @released ids may be handed out again. */
+int rule_ids_release(struct rule_ids *ids, const uint32_t *released, size_t nr);
+
+/*
+ * Resolution. A node is a distinct prefix (with its rules) or an IPv6
+ * search marker (no rules). Its leaf combines every rule whose prefix
+ * contains the node: allow > drop > monitor, then the longer prefix, then
+ * the lower list_id.
+ */
+struct ip4_plan {
+	size_t nr_nodes;
+	struct prefix *node_prefix; /* sorted */
+	struct xdpb_leaf *leaves; /* leaves[0] empty; node i -> leaf i + 1 */
+	size_t nr_leaves;
+	size_t nr_groups; /* tbl8 groups needed */
+	size_t nr_hosts; /* /32 nodes */
+};
+
+int ip4_plan_build(const struct rule_table *t, struct ip4_plan *plan);
+/*
+ * Write the tables: @tbl24 (XDPB_TBL24_ENTRIES, zeroed), @tbl8
+ * (nr_groups * 256), and the /32 hash contents as two arrays of nr_hosts:
+ * @host_addrs (network order) and @host_leaves.
+ */
+void ip4_plan_fill(const struct ip4_plan *plan, uint32_t *tbl24, uint32_t *tbl8,
+		   uint32_t *host_addrs, uint32_t *host_leaves);
+void ip4_plan_free(struct ip4_plan *plan);
+
+/* The IPv6 hash contents, as the two arrays a batch update takes. */
+struct ip6_plan {
+	struct xdpb_ip6_key *keys; /* prefixes and markers */
+	struct xdpb_leaf *leaves;
+	size_t nr_entries;
+	size_t nr_markers; /* entries that are markers only */
+	struct xdpb_gen_info info;
+};
+
+int ip6_plan_build(const struct rule_table *t, struct ip6_plan *plan);
+void ip6_plan_free(struct ip6_plan *plan);
+
+#endif

@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* xdpblockctl: the command line of xdpblockd (see xdpblockctl(8)). */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <json-c/json.h>
+
+#include "config.h"
+#include "control.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: xdpblockctl [-s SOCKET] [--json] COMMAND [ARGS]\n"
+		"Commands:\n"
+		"  status           interfaces, lists and the last reload\n"
+		"  reload           reload config and lists, wait for the result\n"
+		"  lookup ADDRESS   which list and rule match ADDRESS, as source and destination\n"
+		"  stats [--limit N]  totals per interface and list, rules with hits (N: 0 = all)\n"
+		"Options:\n"
+		"  -s, --socket PATH  control socket (default %s)\n"
+		"  -j, --json         print the daemon's JSON answer\n"
+		"  -h, --help         this text\n",
+		DEFAULT_CONTROL_SOCKET);
+}
+
+static struct json_object *get(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	json_object_object_get_ex(o, key, &v);
+	return v;
+}
+
+static const char *str(struct json_object *o, const char *key)
+{
+	struct json_object *v = get(o, key);
+
+	return v ? json_object_get_string(v) : "";
+}
+
+static uint64_t num(struct json_object *o, const char *key)
+{
+	return json_object_get_uint64(get(o, key));
+}
+
+static void print_time(const char *label, time_t t)
+{
+	char buf[64];
+
+	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S %Z", localtime(&t));
+	printf("%s%s\n", label, buf);
+}
+
+static void print_status(struct json_object *r)
+{
+	struct json_object *last = get(r, "last_reload");
+	struct json_object *ifaces = get(r, "interfaces"), *lists = get(r, "lists");
+
+	printf("xdpblockd pid %" PRIu64 ", rule generation %" PRIu64
+	       ", %" PRIu64 " reloads (%" PRIu64 " failed)\n",
+	       num(r, "pid"), num(r, "generation"), num(r, "reloads_total"),
+	       num(r, "reload_failures_total"));
+	print_time("started:     ", num(r, "started"));
+	print_time("last reload: ", num(last, "time"));
+	if (json_object_get_boolean(get(last, "ok")))
+		printf("             ok, %.1f ms\n",
+		       json_object_get_double(get(last, "duration_ms")));
+	else
+		printf("             FAILED (previous rules still active): %s\n",
+		       str(last, "error"));
+	printf("\ninterfaces:\n");
+	for (size_t i = 0; i < json_object_array_length(ifaces); i++) {
+		struct json_object *o = json_object_array_get_idx(ifaces, i);
+
+		if (json_object_get_boolean(get(o, "attached")))
+			printf("  %-16s ifindex %-5" PRIu64 " xdp %s\n", str(o, "name"),
+			       num(o, "ifindex"), str(o, "xdp_mode"));
+		else
+			printf("  %-16s NOT ATTACHED: %s\n", str(o, "name"),
+			       str(o, "error"));
+	}
+	printf("\nlists:\n  %-20s %-8s %-5s %10s %10s  %s\n", "NAME", "ACTION",
+	       "MATCH", "IPV4", "IPV6", "PATH");
+	for (size_t i = 0; i < json_object_array_length(lists); i++) {
+		struct json_object *o = json_object_array_get_idx(lists, i);
+
+		printf("  %-20s %-8s %-5s %10" PRIu64 " %10" PRIu64 "  %s", str(o, "name"),
+		       str(o, "action"), str(o, "match"), num(o, "rules_ipv4"),
+		       num(o, "rules_ipv6"), str(o, "path"));
+		if (num(o, "skipped_lines"))
+			printf("  (%" PRIu64 " malformed lines skipped)",
+			       num(o, "skipped_lines"));
+		printf("\n");
+	}
+}
+
+static void print_counter_row(const char *name, struct json_object *c)
+{
+	printf("  %-20s %14" PRIu64 " %16" PRIu64 "\n", name, num(c, "packets"),
+	       num(c, "bytes"));
+}
+
+static void print_stats(struct json_object *r)
+{
+	struct json_object *totals = get(r, "totals"), *ifaces = get(r, "interfaces");
+	struct json_object *lists = get(r, "lists"), *rules = get(r, "rules");
+
+	printf("totals:\n  %-20s %14s %16s\n", "VERDICT", "PACKETS", "BYTES");
+	json_object_object_foreach(totals, name, c)
+		print_counter_row(name, c);
+	for (size_t i = 0; i < json_object_array_length(ifaces); i++) {
+		struct json_object *o = json_object_array_get_idx(ifaces, i);
+
+		printf("\ninterface %s:\n", str(o, "name"));
+		json_object_object_foreach(o, name, c) {
+			if (strcmp(name, "name"))
+				print_counter_row(name, c);
+		}
+	}
+	printf("\nlists:\n  %-20s %-8s %14s %16s\n", "NAME", "ACTION", "PACKETS",
+	       "BYTES");
+	for (size_t i = 0; i < json_object_array_length(lists); i++) {
+		struct json_object *o = json_object_array_get_idx(lists, i);
+
+		printf("  %-20s %-8s %14" PRIu64 " %16" PRIu64 "\n", str(o, "name"),
+		       str(o, "action"), num(o, "packets"), num(o, "bytes"));
+	}
+	printf("\nrules with hits:\n  %-20s %-43s %-8s %14s %16s\n", "LIST", "RULE",
+	       "ACTION", "PACKETS", "BYTES");
+	for (size_t i = 0; i < json_object_array_length(rules); i++) {
+		struct json_object *o = json_object_array_get_idx(rules, i);
+
+		printf("  %-20s %-43s %-8s %14" PRIu64 " %16" PRIu64 "\n",
+		       str(o, "list"), str(o, "rule"), str(o, "action"),
+		       num(o, "packets"), num(o, "bytes"));
+	}
+	if (!json_object_array_length(rules))
+		printf("  (none)\n");
+}
+
+static void print_match(const char *label, struct json_object *m)
+{
+	if (!m) {
+		printf("  %-15s no rule matches (passed)\n", label);
+		return;
+	}
+	printf("  %-15s %s by rule %s of list %s (%s:%" PRIu64 ")\n", label,
+	       str(m, "action"), str(m, "rule"), str(m, "list"), str(m, "path"),
+	       num(m, "line"));
+}
+
+static void print_lookup(struct json_object *r)
+{
+	printf("%s\n", str(r, "address"));
+	print_match("as source:", get(r, "as_source"));
+	print_match("as destination:", get(r, "as_destination"));
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "limit", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *sock_path = DEFAULT_CONTROL_SOCKET, *cmd;
+	struct json_object *req, *resp, *result;
+	int json = 0, opt, fd, rc = 0;
+	long limit = -1;
+	char err[256];
+
+	while ((opt = getopt_long(argc, argv, "+s:jn:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			sock_path = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'n':
+			limit = strtol(optarg, NULL, 10);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	cmd = argv[optind++];
+	/* options may also follow the command (xdpblockctl stats --json) */
+	while ((opt = getopt_long(argc, argv, "s:jn:h", opts, NULL)) != -1) {
+		if (opt == 'j')
+			json = 1;
+		else if (opt == 'n')
+			limit = strtol(optarg, NULL, 10);
+		else if (opt == 's')
+			sock_path = optarg;
+		else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	req = json_object_new_object();
+	json_object_object_add(req, "version",
+			       json_object_new_int(CONTROL_PROTOCOL_VERSION));
+	json_object_object_add(req, "command", json_object_new_string(cmd));
+	if (!strcmp(cmd, "lookup")) {
+		if (optind >= argc) {
+			fprintf(stderr, "xdpblockctl: lookup needs an address, e.g. 'xdpblockctl lookup 192.0.2.1'\n");
+			return 2;
+		}
+		json_object_object_add(req, "address",
+				       json_object_new_string(argv[optind++]));
+	} else if (strcmp(cmd, "status") && strcmp(cmd, "reload") &&
+		   strcmp(cmd, "stats")) {
+		fprintf(stderr, "xdpblockctl: unknown command '%s'\n", cmd);
+		usage(stderr);
+		return 2;
+	}
+	if (limit >= 0)
+		json_object_object_add(req, "limit", json_object_new_int64(limit));
+	if (optind < argc) {
+		fprintf(stderr, "xdpblockctl: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+
+	fd = control_connect(sock_path);
+	if (fd < 0) {
+		if (fd == -ENOENT || fd == -ECONNREFUSED)
+			fprintf(stderr, "xdpblockctl: xdpblockd is not running (no daemon listening on %s)\n",
+				sock_path);
+		else if (fd == -EACCES || fd == -EPERM)
+			fprintf(stderr, "xdpblockctl: permission denied on %s: run as root or as a member of the socket's group\n",
+				sock_path);
+		else
+			fprintf(stderr, "xdpblockctl: cannot connect to %s: %s\n",
+				sock_path, strerror(-fd));
+		return 1;
+	}
+	if (control_write(fd, req) < 0) {
+		fprintf(stderr, "xdpblockctl: cannot send the request: %s\n",
+			strerror(errno));
+		return 1;
+	}
+	/* A reload of a large list takes a while: wait long enough. */
+	resp = control_read(fd, CONTROL_MAX_MESSAGE, 120000, err, sizeof(err));
+	close(fd);
+	if (!resp) {
+		fprintf(stderr, "xdpblockctl: no valid answer from xdpblockd: %s\n", err);
+		return 1;
+	}
+	if (!json_object_get_boolean(get(resp, "ok")))
+		rc = 1;
+	if (json) {
+		printf("%s\n", json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PRETTY |
+									 JSON_C_TO_STRING_NOSLASHESCAPE));
+	} else if (rc) {
+		fprintf(stderr, "xdpblockctl: %s: %s\n", cmd, str(resp, "error"));
+	} else {
+		result = get(resp, "result");
+		if (!strcmp(cmd, "status"))
+			print_status(result);
+		else if (!strcmp(cmd, "reload")) {
+			printf("reload ok\n\n");
+			print_status(result);
+		} else if (!strcmp(cmd, "stats"))
+			print_stats(result);
+		else
+			print_lookup(result);
+	}
+	json_object_put(req);
+	json_object_put(resp);
+	return rc;
+}
