@@ -11,7 +11,8 @@ packages=(
 	gcc make pkg-config libbpf-dev libelf-dev zlib1g-dev libinih-dev
 	libjson-c-dev libnl-3-dev libnl-route-3-dev
 	# tests, demo and benchmarks: namespaces, real peers, the xdp-filter baseline
-	iproute2 iputils-ping ethtool socat xdp-tools procps psmisc
+	iproute2 iputils-ping ethtool socat xdp-tools procps psmisc python3
+	util-linux coreutils
 )
 
 missing=()

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Run every test; end with one line "N passed, N failed[, N skipped]".
+# A test program prints "PASS: name" / "FAIL: name" / "SKIP: name" lines,
+# one per case; a program that prints none counts as one test by its exit
+# status (0 pass, 77 skip, anything else fail). TESTS="pattern" selects.
+set -u
+cd "$(dirname "$0")/.."
+build=${BUILD:-build}
+logdir=$build/test-logs
+mkdir -p "$logdir"
+
+programs=(
+	"$build/tests/unit_tests"
+	"$build/tests/bpf_tests"
+	"$build/tests/diff_test"
+)
+for t in tests/e2e/*.sh; do
+	[ -e "$t" ] && programs+=("$t")
+done
+
+passed=0 failed=0 skipped=0
+for prog in "${programs[@]}"; do
+	if [ -n "${TESTS:-}" ] && [[ "$prog" != *${TESTS}* ]]; then
+		continue
+	fi
+	name=$(basename "$prog")
+	log=$logdir/$name.log
+	echo "=== $name"
+	if [ ! -x "$prog" ]; then
+		echo "FAIL: $name (not built: $prog)"
+		failed=$((failed + 1))
+		continue
+	fi
+	BUILD=$build timeout --kill-after=10 300 "$prog" >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	p=$(grep -c '^PASS: ' "$log")
+	f=$(grep -c '^FAIL: ' "$log")
+	s=$(grep -c '^SKIP: ' "$log")
+	if [ $((p + f + s)) -eq 0 ]; then
+		case $rc in
+		0) p=1 ;;
+		77) s=1 ;;
+		*) f=1 ;;
+		esac
+	elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "FAIL: $name exited with status $rc after its cases"
+		f=1
+	fi
+	[ "$rc" -eq 124 ] && echo "FAIL: $name timed out"
+	passed=$((passed + p))
+	failed=$((failed + f))
+	skipped=$((skipped + s))
+done
+
+echo
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Minimal C test harness. Each TEST prints "PASS: name" or "FAIL: name";
+ * tests/run.sh counts those lines. CHECK records a failure and goes on,
+ * so one run shows every broken expectation.
+ */
+#ifndef XDPBLOCK_TESTLIB_H
+#define XDPBLOCK_TESTLIB_H
+
+#include <stdio.h>
+
+static int tl_case_failed, tl_failed, tl_passed;
+
+#define CHECK(cond, ...)                                                      \
+	do {                                                                  \
+		if (!(cond)) {                                                \
+			printf("  %s:%d: check failed: %s: ", __FILE__,        \
+			       __LINE__, #cond);                              \
+			printf(__VA_ARGS__);                                  \
+			printf("\n");                                         \
+			tl_case_failed = 1;                                   \
+		}                                                             \
+	} while (0)
+
+#define RUN_TEST(suite, fn)                                                   \
+	do {                                                                  \
+		tl_case_failed = 0;                                           \
+		fn();                                                         \
+		printf("%s: %s/%s\n", tl_case_failed ? "FAIL" : "PASS", suite, \
+		       #fn);                                                  \
+		fflush(stdout);                                               \
+		if (tl_case_failed)                                           \
+			tl_failed++;                                          \
+		else                                                          \
+			tl_passed++;                                          \
+	} while (0)
+
+#define TEST_EXIT_CODE() (tl_failed ? 1 : 0)
+
+#endif
