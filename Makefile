@@ -38,7 +38,7 @@ BPF_HDRS := $(wildcard bpf/*.h) maps/xdpblock_maps.h
 BPF_OBJ := $(BUILD)/xdpblock.bpf.o
 SKEL := $(BUILD)/xdpblock.skel.h
 
-LIB_SRCS := log prefix listfile config ruleset refmatch loader attach control
+LIB_SRCS := log bigalloc prefix listfile config ruleset refmatch loader attach control
 DAEMON_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,xdpblockd reload commands)
 LIB_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,$(LIB_SRCS))
 LIB := $(BUILD)/libxdpblock.a

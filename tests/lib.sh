@@ -89,11 +89,38 @@ lab_up() {
 	ip netns exec "$r" sysctl -qw net.ipv6.conf.all.forwarding=1
 }
 
-# server_addr ADDR/LEN : one more address on the server (v4 or v6)
+# addr_net ADDR/LEN : the network of an interface address (203.0.113.10/24
+# -> 203.0.113.0/24)
+addr_net() {
+	python3 -c 'import ipaddress,sys; print(ipaddress.ip_interface(sys.argv[1]).network)' "$1"
+}
+
+# server_addr ADDR/LEN : one more address on the server (v4 or v6). Unless
+# its network is the server link's own, the router gets a route to it via
+# the server, so the address is reachable from the client.
 server_addr() {
-	local extra=""
+	local extra="" net
 	case $1 in *:*) extra=nodad ;; esac
-	ip -n "$(ns s)" addr add "$1" dev s0 $extra
+	ip -n "$(ns s)" addr add "$1" dev s0 $extra || return 1
+	net=$(addr_net "$1") || return 1
+	case $net in
+	198.51.100.*/2[4-9] | 198.51.100.*/3[0-2] | 2001:db8:2::/*) ;;
+	*:*) ip -n "$(ns r)" -6 route replace "$net" via 2001:db8:2::2 ;;
+	*) ip -n "$(ns r)" route replace "$net" via 198.51.100.2 ;;
+	esac
+}
+
+# client_addr ADDR/LEN : one more address on the client, likewise routed
+client_addr() {
+	local extra="" net
+	case $1 in *:*) extra=nodad ;; esac
+	ip -n "$(ns c)" addr add "$1" dev c0 $extra || return 1
+	net=$(addr_net "$1") || return 1
+	case $net in
+	192.0.2.*/2[4-9] | 192.0.2.*/3[0-2] | 2001:db8:1::/*) ;;
+	*:*) ip -n "$(ns r)" -6 route replace "$net" via 2001:db8:1::2 ;;
+	*) ip -n "$(ns r)" route replace "$net" via 192.0.2.2 ;;
+	esac
 }
 
 lab_down() {

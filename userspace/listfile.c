@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bigalloc.h"
 #include "listfile.h"
 
 static int list_append(struct parsed_list *list, const struct prefix *p,
@@ -15,7 +16,7 @@ static int list_append(struct parsed_list *list, const struct prefix *p,
 {
 	if (list->nr == list->cap) {
 		size_t cap = list->cap ? list->cap * 2 : 1024;
-		struct list_entry *e = realloc(list->entries, cap * sizeof(*e));
+		struct list_entry *e = big_realloc(list->entries, cap * sizeof(*e));
 
 		if (!e)
 			return -ENOMEM;
@@ -44,6 +45,17 @@ int listfile_parse_buffer(const char *name, const char *buf, size_t len,
 	uint32_t line_no = 0;
 
 	memset(list, 0, sizeof(*list));
+	/*
+	 * The shortest entry ("1.2.3.4\n") is 8 bytes: reserving len / 8
+	 * entries up front costs only address space (pages are touched as
+	 * they fill) and avoids copying a growing array.
+	 */
+	list->cap = len / 8 + 16;
+	list->entries = big_malloc(list->cap * sizeof(*list->entries));
+	if (!list->entries) {
+		snprintf(list->error, sizeof(list->error), "%s: out of memory", name);
+		return -ENOMEM;
+	}
 	/* A UTF-8 byte-order mark at the start is not part of the first line. */
 	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
 		pos += 3;

@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "bigalloc.h"
 #include "loader.h"
 #include "log.h"
 #include "xdpblock.skel.h"
@@ -132,8 +133,8 @@ static int build_ip4(const struct rule_table *t, struct gen_maps *g,
 	tbl8 = tbl8_entries ? map_mmap(g->tbl8, tbl8_entries * sizeof(uint32_t)) :
 			      NULL;
 	leaves = map_mmap(g->leaf, plan.nr_leaves * sizeof(*leaves));
-	host_addrs = calloc(plan.nr_hosts + 1, sizeof(uint32_t));
-	host_leaves = calloc(plan.nr_hosts + 1, sizeof(uint32_t));
+	host_addrs = big_calloc(plan.nr_hosts + 1, sizeof(uint32_t));
+	host_leaves = big_calloc(plan.nr_hosts + 1, sizeof(uint32_t));
 	if (!tbl24 || (tbl8_entries && !tbl8) || !leaves || !host_addrs ||
 	    !host_leaves) {
 		err = -ENOMEM;

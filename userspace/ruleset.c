@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigalloc.h"
 #include "ruleset.h"
 
 /* ---- rule tables ------------------------------------------------------ */
@@ -16,7 +17,7 @@ int ruleset_add(struct ruleset *rs, const struct prefix *p, uint16_t list_id,
 
 	if (t->nr == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 1024;
-		struct rule *n = realloc(t->rules, cap * sizeof(*n));
+		struct rule *n = big_realloc(t->rules, cap * sizeof(*n));
 
 		if (!n)
 			return -ENOMEM;
@@ -30,6 +31,27 @@ int ruleset_add(struct ruleset *rs, const struct prefix *p, uint16_t list_id,
 	r->action = action;
 	r->match = match;
 	r->line = line;
+	return 0;
+}
+
+static int table_reserve(struct rule_table *t, size_t more)
+{
+	struct rule *n;
+
+	if (t->nr + more <= t->cap)
+		return 0;
+	n = big_realloc(t->rules, (t->nr + more) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	t->rules = n;
+	t->cap = t->nr + more;
+	return 0;
+}
+
+int ruleset_reserve(struct ruleset *rs, size_t nr_v4, size_t nr_v6)
+{
+	if (table_reserve(&rs->v4, nr_v4) || table_reserve(&rs->v6, nr_v6))
+		return -ENOMEM;
 	return 0;
 }
 
@@ -51,11 +73,76 @@ static int rule_qsort_cmp(const void *a, const void *b)
 	return r ? r : (ra->line > rb->line) - (ra->line < rb->line);
 }
 
+struct sort_item {
+	uint64_t key;
+	uint32_t index;
+};
+
+/*
+ * IPv4 rules sort by one 64-bit key (address, length, list) with a stable
+ * LSD radix sort: qsort on the structs was most of a 1M-rule reload.
+ * Stability keeps the first line of a repeated (prefix, list) first.
+ */
+static int sort_v4(struct rule_table *t)
+{
+	struct sort_item *a = big_malloc(t->nr * sizeof(*a));
+	struct sort_item *b = big_malloc(t->nr * sizeof(*b));
+	struct rule *sorted = big_malloc(t->nr * sizeof(*sorted));
+
+	if (!a || !b || !sorted) {
+		free(a);
+		free(b);
+		free(sorted);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < t->nr; i++) {
+		const struct rule *r = &t->rules[i];
+		uint32_t addr;
+
+		memcpy(&addr, r->prefix.addr, 4);
+		a[i].key = (uint64_t)ntohl(addr) << 32 |
+			   (uint64_t)r->prefix.plen << 16 | r->list_id;
+		a[i].index = i;
+	}
+	for (int shift = 0; shift < 64; shift += 16) {
+		static size_t count[1 << 16];
+		size_t sum = 0;
+
+		memset(count, 0, sizeof(count));
+		for (size_t i = 0; i < t->nr; i++)
+			count[(a[i].key >> shift) & 0xffff]++;
+		if (count[a[0].key >> shift & 0xffff] == t->nr)
+			continue; /* this digit is the same everywhere */
+		for (size_t d = 0; d < (1 << 16); d++) {
+			size_t c = count[d];
+
+			count[d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < t->nr; i++)
+			b[count[(a[i].key >> shift) & 0xffff]++] = a[i];
+		struct sort_item *tmp = a;
+		a = b;
+		b = tmp;
+	}
+	for (size_t i = 0; i < t->nr; i++)
+		sorted[i] = t->rules[a[i].index];
+	free(t->rules);
+	t->rules = sorted;
+	t->cap = t->nr;
+	free(a);
+	free(b);
+	return 0;
+}
+
 static void table_finish(struct rule_table *t)
 {
 	size_t out = 0;
 
-	qsort(t->rules, t->nr, sizeof(*t->rules), rule_qsort_cmp);
+	if (!t->nr)
+		return;
+	if (t->rules[0].prefix.family != AF_INET || sort_v4(t) < 0)
+		qsort(t->rules, t->nr, sizeof(*t->rules), rule_qsort_cmp);
 	for (size_t i = 0; i < t->nr; i++) {
 		if (out && rule_cmp(&t->rules[out - 1], &t->rules[i]) == 0)
 			continue;
@@ -237,7 +324,7 @@ static void leaf_add_rule(struct xdpb_leaf *leaf, const struct rule *r)
 static struct node *nodes_from_rules(const struct rule_table *t, size_t extra,
 				     size_t *nr_nodes)
 {
-	struct node *nodes = calloc(t->nr + extra + 1, sizeof(*nodes));
+	struct node *nodes = big_calloc(t->nr + extra + 1, sizeof(*nodes));
 	size_t n = 0;
 
 	if (!nodes)
@@ -294,8 +381,8 @@ int ip4_plan_build(const struct rule_table *t, struct ip4_plan *plan)
 	if (!nodes)
 		return -ENOMEM;
 	plan->nr_leaves = plan->nr_nodes + 1;
-	plan->leaves = calloc(plan->nr_leaves, sizeof(*plan->leaves));
-	plan->node_prefix = calloc(plan->nr_nodes + 1, sizeof(*plan->node_prefix));
+	plan->leaves = big_calloc(plan->nr_leaves, sizeof(*plan->leaves));
+	plan->node_prefix = big_calloc(plan->nr_nodes + 1, sizeof(*plan->node_prefix));
 	if (!plan->leaves || !plan->node_prefix) {
 		free(nodes);
 		ip4_plan_free(plan);
@@ -455,8 +542,8 @@ int ip6_plan_build(const struct rule_table *t, struct ip6_plan *plan)
 	}
 	nr = out;
 
-	plan->leaves = calloc(nr + 1, sizeof(*plan->leaves));
-	plan->keys = calloc(nr + 1, sizeof(*plan->keys));
+	plan->leaves = big_calloc(nr + 1, sizeof(*plan->leaves));
+	plan->keys = big_calloc(nr + 1, sizeof(*plan->keys));
 	if (!plan->leaves || !plan->keys) {
 		free(nodes);
 		ip6_plan_free(plan);

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Running the XDP program with BPF_PROG_TEST_RUN and reading its counters,
+ * for the BPF tests. Nothing is attached to any interface: test runs only
+ * hand a buffer to the program.
+ */
+#ifndef XDPBLOCK_TESTS_XDPRUN_H
+#define XDPBLOCK_TESTS_XDPRUN_H
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "loader.h"
+#include "log.h"
+#include "prefix.h"
+#include "ruleset.h"
+
+#include "frames.h"
+
+/* Test runs report packets as arriving here; counted once registered. */
+#define TEST_IFINDEX 1 /* lo */
+
+/* Exit status tests/run.sh reads as "skipped". */
+#define EXIT_SKIP 77
+
+/* XDP metadata may sit before the frame: at most 32 bytes, 4-aligned. */
+#define XDP_META_MAX 32
+
+struct xdp_result {
+	int err; /* from bpf_prog_test_run_opts */
+	uint32_t retval; /* XDP verdict */
+	uint8_t out[XDP_META_MAX + FRAME_MAX];
+	uint32_t out_len; /* metadata included */
+};
+
+/*
+ * Run @len bytes at @data through the program once, as received on
+ * @ifindex. @meta_len (0..32, a multiple of 4) bytes of zero metadata go
+ * before the frame: the kernel refuses inputs shorter than an Ethernet
+ * header, but counts the metadata in that length, so this is the way to
+ * hand the program a frame shorter than 14 bytes.
+ */
+static inline int xdp_run_meta(int prog_fd, const void *data, size_t len,
+			       size_t meta_len, int ifindex,
+			       struct xdp_result *res)
+{
+	uint8_t in[XDP_META_MAX + FRAME_MAX];
+	struct xdp_md ctx = {
+		.data = meta_len,
+		.data_end = meta_len + len,
+		.ingress_ifindex = ifindex,
+	};
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in,
+		    .data_size_in = meta_len + len, .data_out = res->out,
+		    .data_size_out = sizeof(res->out), .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .repeat = 1);
+
+	if (meta_len > XDP_META_MAX || len > FRAME_MAX)
+		return res->err = -EINVAL;
+	memset(in, 0, meta_len);
+	memcpy(in + meta_len, data, len);
+	res->err = bpf_prog_test_run_opts(prog_fd, &opts);
+	if (res->err && errno)
+		res->err = -errno;
+	res->retval = opts.retval;
+	res->out_len = opts.data_size_out;
+	return res->err;
+}
+
+static inline int xdp_run(int prog_fd, const struct frame *f,
+			  struct xdp_result *res)
+{
+	return xdp_run_meta(prog_fd, f->data, f->len, 0, TEST_IFINDEX, res);
+}
+
+static inline const char *xdp_verdict_name(uint32_t v)
+{
+	switch (v) {
+	case XDP_ABORTED:
+		return "XDP_ABORTED";
+	case XDP_DROP:
+		return "XDP_DROP";
+	case XDP_PASS:
+		return "XDP_PASS";
+	case XDP_TX:
+		return "XDP_TX";
+	case XDP_REDIRECT:
+		return "XDP_REDIRECT";
+	default:
+		return "XDP_?";
+	}
+}
+
+static inline const char *action_str(unsigned int a)
+{
+	static const char *const names[] = { "none", "monitor", "drop", "allow" };
+
+	return a < sizeof(names) / sizeof(names[0]) ? names[a] : "?";
+}
+
+static inline const char *stat_str(unsigned int s)
+{
+	static const char *const names[XDPB_STAT_MAX] = {
+		[XDPB_STAT_PASS] = "pass",
+		[XDPB_STAT_MONITOR] = "monitor",
+		[XDPB_STAT_DROP] = "drop",
+		[XDPB_STAT_ALLOW] = "allow",
+		[XDPB_STAT_NON_IP] = "non_ip",
+		[XDPB_STAT_MALFORMED_L2] = "malformed_l2",
+		[XDPB_STAT_MALFORMED_IPV4] = "malformed_ipv4",
+		[XDPB_STAT_MALFORMED_IPV6] = "malformed_ipv6",
+		[XDPB_STAT_MALFORMED_IPV6_EXT] = "malformed_ipv6_ext",
+	};
+
+	return s < XDPB_STAT_MAX ? names[s] : "?";
+}
+
+/* The verdict the datapath gives a packet decided by a rule of @action. */
+static inline uint32_t verdict_of(unsigned int action)
+{
+	return action == XDPB_ACT_DROP ? XDP_DROP : XDP_PASS;
+}
+
+/* ---- maps ------------------------------------------------------------- */
+
+/*
+ * A new fd for the map called @name that @prog_fd uses (the loader keeps
+ * its skeleton private), or a negative errno.
+ */
+static inline int prog_map_fd(int prog_fd, const char *name)
+{
+	struct bpf_prog_info info = { 0 };
+	uint32_t ids[64], info_len = sizeof(info);
+	int found = -ENOENT;
+
+	info.nr_map_ids = sizeof(ids) / sizeof(ids[0]);
+	info.map_ids = (uintptr_t)ids;
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &info_len))
+		return -errno;
+	for (uint32_t i = 0; i < info.nr_map_ids && found < 0; i++) {
+		struct bpf_map_info minfo = { 0 };
+		uint32_t mlen = sizeof(minfo);
+		int fd = bpf_map_get_fd_by_id(ids[i]);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &minfo, &mlen) &&
+		    !strcmp(minfo.name, name)) {
+			found = fd;
+			continue;
+		}
+		close(fd);
+	}
+	return found;
+}
+
+/* Sum of one per-CPU counter element. */
+static inline int percpu_counter_read(int fd, uint32_t key, int nr_cpus,
+				      struct xdpb_counter *out)
+{
+	struct xdpb_counter v[nr_cpus];
+
+	memset(out, 0, sizeof(*out));
+	if (bpf_map_lookup_elem(fd, &key, v))
+		return -errno;
+	for (int c = 0; c < nr_cpus; c++) {
+		out->packets += v[c].packets;
+		out->bytes += v[c].bytes;
+	}
+	return 0;
+}
+
+/* ---- rules ------------------------------------------------------------ */
+
+static inline struct prefix prefix_of(const char *text)
+{
+	struct prefix p;
+	const char *why = "";
+
+	if (prefix_parse(text, &p, &why)) {
+		fprintf(stderr, "bad prefix %s: %s\n", text, why);
+		abort();
+	}
+	return p;
+}
+
+static inline struct prefix address_of(const char *text)
+{
+	struct prefix p;
+
+	if (address_parse(text, &p)) {
+		fprintf(stderr, "bad address %s\n", text);
+		abort();
+	}
+	return p;
+}
+
+/* The rule of @list_id for prefix @text in finished @rs, or NULL. */
+static inline const struct rule *ruleset_find(const struct ruleset *rs,
+					      const char *text,
+					      uint16_t list_id)
+{
+	struct prefix p = prefix_of(text);
+	const struct rule_table *t = p.family == AF_INET ? &rs->v4 : &rs->v6;
+
+	for (size_t i = 0; i < t->nr; i++)
+		if (t->rules[i].list_id == list_id &&
+		    !prefix_cmp(&t->rules[i].prefix, &p))
+			return &t->rules[i];
+	return NULL;
+}
+
+static inline void rule_format(const struct rule *r, char *buf, size_t len)
+{
+	char p[PREFIX_STRLEN];
+
+	if (!r) {
+		snprintf(buf, len, "(none)");
+		return;
+	}
+	prefix_format(&r->prefix, p, sizeof(p));
+	snprintf(buf, len, "%s list %u %s id %u", p, r->list_id,
+		 action_str(r->action), r->rule_id);
+}
+
+#endif
