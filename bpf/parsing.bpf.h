@@ -42,9 +42,15 @@ struct vlan_tag {
 	__be16 encap_proto;
 };
 
+static __always_inline int is_vlan(__be16 type)
+{
+	return type == bpf_htons(ETH_P_8021Q) || type == bpf_htons(ETH_P_8021AD);
+}
+
 /*
  * Ethernet plus up to XDPB_MAX_VLAN_TAGS 802.1Q/802.1ad tags. Returns the
- * inner EtherType (network order) or -1 if the frame is truncated.
+ * inner EtherType (network order), or -1 if the frame is truncated or has
+ * more tags than that (counted as malformed, not as "not IP").
  */
 static __always_inline int parse_ethernet(struct cursor *c, __be16 *proto)
 {
@@ -59,14 +65,15 @@ static __always_inline int parse_ethernet(struct cursor *c, __be16 *proto)
 	for (int i = 0; i < XDPB_MAX_VLAN_TAGS; i++) {
 		struct vlan_tag *tag;
 
-		if (type != bpf_htons(ETH_P_8021Q) &&
-		    type != bpf_htons(ETH_P_8021AD))
+		if (!is_vlan(type))
 			break;
 		tag = cursor_pull(c, sizeof(*tag));
 		if (!tag)
 			return -1;
 		type = tag->encap_proto;
 	}
+	if (is_vlan(type))
+		return -1;
 	*proto = type;
 	return 0;
 }
@@ -104,9 +111,17 @@ static __always_inline struct ipv6hdr *parse_ipv6(struct cursor *c)
 	return ip6;
 }
 
+static __always_inline int is_ipv6_ext(__u8 nexthdr)
+{
+	return nexthdr == IPPROTO_HOPOPTS || nexthdr == IPPROTO_ROUTING ||
+	       nexthdr == IPPROTO_DSTOPTS || nexthdr == IPPROTO_AH ||
+	       nexthdr == IPPROTO_FRAGMENT;
+}
+
 /*
- * Skip IPv6 extension headers (bounded). Returns the upper-layer protocol,
- * or -1 if the chain is truncated or longer than XDPB_MAX_IPV6_EXT_HDRS.
+ * Skip IPv6 extension headers (bounded). Returns the upper-layer protocol
+ * (any next-header value that is not an extension header), or -1 if the
+ * chain is truncated or has more than XDPB_MAX_IPV6_EXT_HDRS headers.
  * A non-first fragment has no upper-layer header: returns IPPROTO_FRAGMENT.
  */
 static __always_inline int parse_ipv6_ext(struct cursor *c, __u8 nexthdr)
@@ -150,7 +165,7 @@ static __always_inline int parse_ipv6_ext(struct cursor *c, __u8 nexthdr)
 			return nexthdr;
 		}
 	}
-	return -1;
+	return is_ipv6_ext(nexthdr) ? -1 : nexthdr;
 }
 
 #endif /* XDPBLOCK_PARSING_BPF_H */

@@ -8,7 +8,8 @@
  *   Userspace resolves every rule set into "leaves". A leaf answers, for one
  *   address, which rule decides the source-direction match and which decides
  *   the destination-direction match, with all overlapping rules already
- *   combined (allow > drop > monitor, then longest prefix, then list order).
+ *   combined (allow > drop > monitor, then longest prefix, then the lower
+ *   list_id).
  *   The datapath therefore only has to find the longest stored prefix that
  *   covers an address and read one leaf.
  *
@@ -97,9 +98,10 @@ enum xdpb_stat {
 	XDPB_STAT_MALFORMED_IPV4, /* truncated or invalid IPv4 header */
 	XDPB_STAT_MALFORMED_IPV6, /* truncated IPv6 header */
 	/*
-	 * Extension header chain truncated, too long or unknown. The fixed
-	 * header was valid, so the addresses were still matched: a crafted
-	 * tail must not let a listed address through.
+	 * Extension header chain truncated or longer than
+	 * XDPB_MAX_IPV6_EXT_HDRS. The fixed header was valid, so the
+	 * addresses were still matched: a crafted tail must not let a listed
+	 * address through.
 	 */
 	XDPB_STAT_MALFORMED_IPV6_EXT,
 	XDPB_STAT_MAX,
@@ -149,7 +151,7 @@ _Static_assert(XDPB_TBL8_GROUP_SIZE % XDPB_TBL_CHUNK == 0, "groups are whole chu
 _Static_assert(XDPB_V6_MAX_LENGTHS < (1u << XDPB_V6_SEARCH_STEPS),
 	       "binary search steps cover every length");
 
-/* Default capacity of the per-rule counter map (IPv4 + IPv6 rules). */
+/* Default max_rules_ipv4 / max_rules_ipv6 (config [daemon]). */
 #define XDPB_DEFAULT_MAX_RULES_V4 1048576
 #define XDPB_DEFAULT_MAX_RULES_V6 1048576
 #define XDPB_MAX_IFACES 256

@@ -89,8 +89,8 @@ static int daemon_key(struct parse_state *st, const char *name,
 	if (!strcmp(name, "interfaces")) {
 		char buf[1024], *save, *tok;
 
+		/* repeated and continuation lines add interfaces */
 		snprintf(buf, sizeof(buf), "%s", value);
-		cfg->nr_ifaces = 0;
 		for (tok = strtok_r(buf, " \t,", &save); tok;
 		     tok = strtok_r(NULL, " \t,", &save)) {
 			if (strlen(tok) >= IF_NAMESIZE)
@@ -273,6 +273,15 @@ int config_load(const char *path, struct daemon_config *cfg, char *err,
 	cfg->log_level = LOG_LEVEL_INFO;
 	err[0] = '\0';
 
+	/*
+	 * Debian's libinih takes its options at run time: stop at the first
+	 * error so the line it returns is the line our message is about, and
+	 * grow the line buffer instead of splitting lines over 200 bytes.
+	 */
+	ini_stop_on_first_error = true;
+	ini_use_stack = false;
+	ini_allow_realloc = true;
+	ini_max_line = 65536;
 	f = fopen(path, "r");
 	if (!f) {
 		int e = errno;

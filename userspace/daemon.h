@@ -29,6 +29,7 @@ struct reload_result {
 
 struct daemon {
 	const char *config_path;
+	int verbose; /* -v given: log_level from the config is ignored */
 	struct daemon_config cfg; /* the configuration now running */
 	struct loader loader;
 	struct rule_ids rule_ids;

@@ -22,15 +22,20 @@ const char *daemon_list_name(const struct daemon *d, uint16_t list_id)
 	return list_id < XDPB_MAX_LISTS ? d->list_names[list_id] : "";
 }
 
-/* The list id of @name: the one it had before, or a free one. */
-static int list_id_for(char (*names)[LIST_NAME_MAX], const char *name)
+/*
+ * The list id of @name: the one it had before, or one free in both the new
+ * and the running set. An id whose list was just removed is reused only a
+ * reload later, after its counters were zeroed and nothing counts on it.
+ */
+static int list_id_for(char (*names)[LIST_NAME_MAX],
+		       char (*running)[LIST_NAME_MAX], const char *name)
 {
 	int free_id = -1;
 
 	for (int id = 1; id < XDPB_MAX_LISTS; id++) {
 		if (!strcmp(names[id], name))
 			return id;
-		if (free_id < 0 && !names[id][0])
+		if (free_id < 0 && !names[id][0] && !running[id][0])
 			free_id = id;
 	}
 	if (free_id > 0)
@@ -39,14 +44,15 @@ static int list_id_for(char (*names)[LIST_NAME_MAX], const char *name)
 }
 
 static int load_lists(const struct daemon_config *cfg,
-		      char (*names)[LIST_NAME_MAX], struct ruleset *next,
+		      char (*names)[LIST_NAME_MAX],
+		      char (*running)[LIST_NAME_MAX], struct ruleset *next,
 		      struct list_state *states, char *err, size_t errlen)
 {
 	for (int i = 0; i < cfg->nr_lists; i++) {
 		const struct list_config *lc = &cfg->lists[i];
 		struct list_state *st = &states[i];
 		struct parsed_list parsed;
-		int id = list_id_for(names, lc->name);
+		int id = list_id_for(names, running, lc->name);
 
 		memset(st, 0, sizeof(*st));
 		st->cfg = *lc;
@@ -119,25 +125,31 @@ static void keep_startup_settings(const struct daemon *d,
 	       sizeof(cfg->control_socket));
 }
 
-/* After a successful switch: counters of what is gone start from zero. */
-static void retire_old(struct daemon *d, uint32_t *released, size_t nr_released,
-		       char (*new_names)[LIST_NAME_MAX])
+/*
+ * Rule ids released by the previous reload have not been referenced by any
+ * generation since that reload's switch, so no packet can still count on
+ * them: zero their counters and let this reload hand them out again.
+ */
+static void release_pending_ids(struct daemon *d)
 {
-	/*
-	 * Ids released by the previous reload have not been referenced by
-	 * any generation since that reload's switch, so no packet can still
-	 * count on them: zero them and let them be reused.
-	 */
 	if (loader_zero_rules(&d->loader, pending_ids, nr_pending_ids) == 0)
 		rule_ids_release(&d->rule_ids, pending_ids, nr_pending_ids);
 	else
 		log_warn("cannot reset counters of %zu removed rules; their ids stay unused",
 			 nr_pending_ids);
 	free(pending_ids);
+	pending_ids = NULL;
+	nr_pending_ids = 0;
+}
+
+/* After a successful switch: what the old set alone used is retired. */
+static void retire_old(struct daemon *d, uint32_t *released, size_t nr_released,
+		       char (*new_names)[LIST_NAME_MAX])
+{
 	pending_ids = released;
 	nr_pending_ids = nr_released;
 
-	/* A list removed (its id may already serve a new list) starts over. */
+	/* A removed list's counters start over; its id is reused a reload later. */
 	for (int id = 1; id < XDPB_MAX_LISTS; id++)
 		if (d->list_names[id][0] && strcmp(new_names[id], d->list_names[id]))
 			loader_zero_list(&d->loader, id);
@@ -167,6 +179,8 @@ int daemon_reload(struct daemon *d)
 	if (err)
 		goto fail;
 	keep_startup_settings(d, cfg);
+	if (!d->verbose)
+		log_set_level(cfg->log_level);
 	if (!d->generation)
 		d->cfg = *cfg; /* capacity checks use the start-up values */
 
@@ -176,7 +190,7 @@ int daemon_reload(struct daemon *d)
 			if (!strcmp(d->list_names[id], cfg->lists[i].name))
 				memcpy(names[id], d->list_names[id], LIST_NAME_MAX);
 
-	err = load_lists(cfg, names, &next, states, res->error,
+	err = load_lists(cfg, names, d->list_names, &next, states, res->error,
 			 sizeof(res->error));
 	if (err)
 		goto fail;
@@ -185,6 +199,7 @@ int daemon_reload(struct daemon *d)
 	err = check_capacity(d, &next, res->error, sizeof(res->error));
 	if (err)
 		goto fail;
+	release_pending_ids(d);
 	err = rule_ids_assign(&d->rule_ids, &d->active, &next, &released,
 			      &nr_released);
 	if (err) {
@@ -230,7 +245,11 @@ int daemon_reload(struct daemon *d)
 fail:
 	d->reload_failures_total++;
 	res->duration_ns = monotonic_ns() - t0;
-	log_err("reload failed, the previous rules stay active: %s", res->error);
+	if (d->generation)
+		log_err("reload failed, the previous rules stay active: %s",
+			res->error);
+	else
+		log_err("cannot start: %s", res->error);
 	ruleset_free(&next);
 	free(cfg);
 	free(states);
@@ -257,7 +276,9 @@ int daemon_sync_interfaces(struct daemon *d)
 			d->ifaces[out++] = d->ifaces[i];
 			continue;
 		}
-		log_info("%s: no longer configured, detaching", d->ifaces[i].name);
+		if (d->ifaces[i].link_fd >= 0)
+			log_info("%s: no longer configured, detaching",
+				 d->ifaces[i].name);
 		iface_detach(&d->ifaces[i]);
 		loader_iface_unregister(&d->loader, d->ifaces[i].ifindex);
 	}

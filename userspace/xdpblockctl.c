@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "control.h"
+#include "prefix.h"
 
 static void usage(FILE *out)
 {
@@ -177,7 +178,10 @@ int main(int argc, char **argv)
 	long limit = -1;
 	char err[256];
 
-	while ((opt = getopt_long(argc, argv, "+s:jn:h", opts, NULL)) != -1) {
+	/* GNU getopt permutes: options may come before or after the command */
+	while ((opt = getopt_long(argc, argv, "s:jn:h", opts, NULL)) != -1) {
+		char *end;
+
 		switch (opt) {
 		case 's':
 			sock_path = optarg;
@@ -186,7 +190,13 @@ int main(int argc, char **argv)
 			json = 1;
 			break;
 		case 'n':
-			limit = strtol(optarg, NULL, 10);
+			errno = 0;
+			limit = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || limit < 0) {
+				fprintf(stderr, "xdpblockctl: --limit takes a number >= 0 (0: all rules), not '%s'\n",
+					optarg);
+				return 2;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -201,26 +211,15 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	cmd = argv[optind++];
-	/* options may also follow the command (xdpblockctl stats --json) */
-	while ((opt = getopt_long(argc, argv, "s:jn:h", opts, NULL)) != -1) {
-		if (opt == 'j')
-			json = 1;
-		else if (opt == 'n')
-			limit = strtol(optarg, NULL, 10);
-		else if (opt == 's')
-			sock_path = optarg;
-		else {
-			usage(stderr);
-			return 2;
-		}
-	}
 	req = json_object_new_object();
 	json_object_object_add(req, "version",
 			       json_object_new_int(CONTROL_PROTOCOL_VERSION));
 	json_object_object_add(req, "command", json_object_new_string(cmd));
 	if (!strcmp(cmd, "lookup")) {
-		if (optind >= argc) {
-			fprintf(stderr, "xdpblockctl: lookup needs an address, e.g. 'xdpblockctl lookup 192.0.2.1'\n");
+		struct prefix addr;
+
+		if (optind >= argc || address_parse(argv[optind], &addr) < 0) {
+			fprintf(stderr, "xdpblockctl: lookup needs an IPv4 or IPv6 address, e.g. 'xdpblockctl lookup 192.0.2.1'\n");
 			return 2;
 		}
 		json_object_object_add(req, "address",
@@ -256,8 +255,11 @@ int main(int argc, char **argv)
 			strerror(errno));
 		return 1;
 	}
-	/* A reload of a large list takes a while: wait long enough. */
-	resp = control_read(fd, CONTROL_MAX_MESSAGE, 120000, err, sizeof(err));
+	/*
+	 * A reload of a large list takes seconds: wait up to 60 s (under
+	 * systemd's default 90 s for ExecReload).
+	 */
+	resp = control_read(fd, CONTROL_MAX_MESSAGE, 60000, err, sizeof(err));
 	close(fd);
 	if (!resp) {
 		fprintf(stderr, "xdpblockctl: no valid answer from xdpblockd: %s\n", err);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 #include <json-c/json.h>
 
@@ -35,11 +36,14 @@ static void usage(FILE *out)
 static void serve_client(struct daemon *d, int listen_fd)
 {
 	struct json_object *req, *resp, *result = NULL;
+	const struct timeval send_timeout = { .tv_sec = CONTROL_TIMEOUT_MS / 1000 };
 	char err[700] = "";
 	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
 
 	if (fd < 0)
 		return;
+	/* a client that stops reading must not stall the daemon */
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof(send_timeout));
 	req = control_read(fd, CONTROL_MAX_REQUEST, CONTROL_TIMEOUT_MS, err,
 			   sizeof(err));
 	resp = json_object_new_object();
@@ -133,20 +137,29 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (optind < argc) {
+		fprintf(stderr, "xdpblockd: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
 	log_init("xdpblockd", verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
 	log_setup_libbpf();
 	if (check)
 		return check_only(config_path);
 
 	d.config_path = config_path;
+	d.verbose = verbose;
 	d.started = time(NULL);
+	/* Before the (possibly long) first load: signals wait in the fd. */
+	sig_fd = setup_signals();
+	if (sig_fd < 0) {
+		log_err("cannot set up signal handling: %s", strerror(errno));
+		return 1;
+	}
 	if (config_load(config_path, &d.cfg, err, sizeof(err)) < 0) {
 		log_err("%s", err);
 		return 1;
 	}
-	if (!verbose)
-		log_set_level(d.cfg.log_level);
-
 	/*
 	 * Rule ids of a running set and of the set replacing it coexist
 	 * during a reload, so the id space is twice the rule capacity: a
@@ -163,11 +176,6 @@ int main(int argc, char **argv)
 	listen_fd = control_listen(d.cfg.control_socket, err, sizeof(err));
 	if (listen_fd < 0) {
 		log_err("%s", err);
-		goto out;
-	}
-	sig_fd = setup_signals();
-	if (sig_fd < 0) {
-		log_err("cannot set up signal handling: %s", strerror(errno));
 		goto out;
 	}
 	log_info("ready: %d interface(s), control socket %s", d.nr_ifaces,
