@@ -81,27 +81,42 @@ static int parse_u32(const char *value, uint32_t min, uint32_t max,
 	return 0;
 }
 
+static int iface_listed(const struct daemon_config *cfg, const char *name)
+{
+	for (int i = 0; i < cfg->nr_ifaces; i++)
+		if (!strcmp(cfg->ifaces[i], name))
+			return 1;
+	return 0;
+}
+
 static int daemon_key(struct parse_state *st, const char *name,
 		      const char *value)
 {
 	struct daemon_config *cfg = st->cfg;
 
 	if (!strcmp(name, "interfaces")) {
-		char buf[1024], *save, *tok;
+		char *buf = strdup(value), *save, *tok;
+		int ok = 1;
 
+		if (!buf)
+			return fail(st, "out of memory%s%s", "", "");
 		/* repeated and continuation lines add interfaces */
-		snprintf(buf, sizeof(buf), "%s", value);
-		for (tok = strtok_r(buf, " \t,", &save); tok;
+		for (tok = strtok_r(buf, " \t,", &save); tok && ok;
 		     tok = strtok_r(NULL, " \t,", &save)) {
 			if (strlen(tok) >= IF_NAMESIZE)
-				return fail(st,
-					    "interface name '%s' is longer than %s characters",
-					    tok, "15");
-			if (cfg->nr_ifaces == CONFIG_MAX_IFACES)
-				return fail(st, "more than %s interfaces%s",
-					    "64", "");
-			strcpy(cfg->ifaces[cfg->nr_ifaces++], tok);
+				ok = fail(st,
+					  "interface name '%s' is longer than %s characters",
+					  tok, "15");
+			else if (iface_listed(cfg, tok))
+				continue;
+			else if (cfg->nr_ifaces == CONFIG_MAX_IFACES)
+				ok = fail(st, "more than %s interfaces%s", "64", "");
+			else
+				strcpy(cfg->ifaces[cfg->nr_ifaces++], tok);
 		}
+		free(buf);
+		if (!ok)
+			return 0;
 	} else if (!strcmp(name, "xdp_mode")) {
 		if (!strcmp(value, "auto"))
 			cfg->xdp_mode = XDP_MODE_AUTO;

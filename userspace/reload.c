@@ -30,14 +30,19 @@ const char *daemon_list_name(const struct daemon *d, uint16_t list_id)
 static int list_id_for(char (*names)[LIST_NAME_MAX],
 		       char (*running)[LIST_NAME_MAX], const char *name)
 {
-	int free_id = -1;
+	int free_id = -1, just_freed = -1;
 
 	for (int id = 1; id < XDPB_MAX_LISTS; id++) {
 		if (!strcmp(names[id], name))
 			return id;
 		if (free_id < 0 && !names[id][0] && !running[id][0])
 			free_id = id;
+		if (just_freed < 0 && !names[id][0])
+			just_freed = id;
 	}
+	/* with every id taken, an id just freed is better than failing */
+	if (free_id < 0)
+		free_id = just_freed;
 	if (free_id > 0)
 		snprintf(names[free_id], LIST_NAME_MAX, "%s", name);
 	return free_id;
@@ -179,8 +184,6 @@ int daemon_reload(struct daemon *d)
 	if (err)
 		goto fail;
 	keep_startup_settings(d, cfg);
-	if (!d->verbose)
-		log_set_level(cfg->log_level);
 	if (!d->generation)
 		d->cfg = *cfg; /* capacity checks use the start-up values */
 
@@ -230,6 +233,8 @@ int daemon_reload(struct daemon *d)
 	}
 	d->cfg = *cfg;
 	d->generation++;
+	if (!d->verbose)
+		log_set_level(cfg->log_level);
 	res->ok = 1;
 	res->duration_ns = monotonic_ns() - t0;
 	log_info("rules active: generation %llu, %zu IPv4 and %zu IPv6 rules from %d list(s) in %.1f ms",
