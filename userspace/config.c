@@ -7,14 +7,23 @@
 
 #include "config.h"
 
+/*
+ * Debian's libinih (55) passes no line numbers and never reports section
+ * headers to the handler, so the file is fed through config_read_line(),
+ * which counts lines and handles headers itself; libinih still parses the
+ * keys, values, comments and continuation lines.
+ */
 struct parse_state {
 	struct daemon_config *cfg;
 	const char *path;
-	char *err;
-	size_t errlen;
-	char section[80]; /* the section the previous key was in */
+	FILE *file;
+	unsigned int line; /* the line libinih is working on */
+	int mid_line; /* the last read ended inside a long line */
+	unsigned int error_line; /* the line of msg, once set */
 	char msg[400]; /* first error; config_load() adds "path:line: " */
-	struct list_config *list; /* the [list:NAME] being read */
+	int in_daemon; /* inside [daemon] */
+	unsigned int daemon_line; /* its first header, 0 if none */
+	struct list_config *list; /* the [list:NAME] being read, if any */
 };
 
 const char *action_name(uint8_t action)
@@ -55,15 +64,14 @@ const char *xdp_mode_name(enum xdp_mode mode)
 	}
 }
 
-/*
- * Debian's libinih passes no line number to the handler; ini_parse_file()
- * returns the first failing line, so the message is completed there.
- */
+/* Record the first error, on the current line; returns 0 for libinih. */
 static int fail(struct parse_state *st, const char *fmt, const char *a,
 		const char *b)
 {
-	if (!st->msg[0])
+	if (!st->msg[0]) {
 		snprintf(st->msg, sizeof(st->msg), fmt, a, b);
+		st->error_line = st->line;
+	}
 	return 0;
 }
 
@@ -158,7 +166,9 @@ static int daemon_key(struct parse_state *st, const char *name,
 				    "log_level = '%s': use error, warning, info or debug%s",
 				    value, "");
 	} else {
-		return fail(st, "unknown key '%s' in [daemon]%s", name, "");
+		return fail(st,
+			    "unknown key '%s' in [daemon]: use interfaces, xdp_mode, control_socket, max_rules_ipv4, max_rules_ipv6 or log_level%s",
+			    name, "");
 	}
 	return 1;
 }
@@ -204,8 +214,9 @@ static int list_key(struct parse_state *st, const char *name,
 				    "on_error = '%s': use reject or skip-line%s",
 				    value, "");
 	} else {
-		return fail(st, "unknown key '%s' in [list:%s]", name,
-			    l->name);
+		return fail(st,
+			    "unknown key '%s' in [list:%s]: use path, action, match or on_error",
+			    name, l->name);
 	}
 	return 1;
 }
@@ -227,10 +238,13 @@ static int on_section(struct parse_state *st, const char *section)
 	struct daemon_config *cfg = st->cfg;
 	const char *name;
 
-	snprintf(st->section, sizeof(st->section), "%s", section);
 	st->list = NULL;
-	if (!strcmp(section, "daemon"))
+	st->in_daemon = !strcmp(section, "daemon");
+	if (st->in_daemon) {
+		if (!st->daemon_line)
+			st->daemon_line = st->line;
 		return 1;
+	}
 	if (strncmp(section, "list:", 5))
 		return fail(st,
 			    "unknown section [%s]: use [daemon] or [list:NAME]%s",
@@ -252,7 +266,39 @@ static int on_section(struct parse_state *st, const char *section)
 	st->list->action = XDPB_ACT_DROP;
 	st->list->match = XDPB_MATCH_BOTH;
 	st->list->on_error = LIST_ON_ERROR_REJECT;
+	st->list->line = st->line;
 	return 1;
+}
+
+/* fgets() for libinih that counts lines and sees section headers first. */
+static char *config_read_line(char *buf, int size, void *stream)
+{
+	struct parse_state *st = stream;
+	char *start, *end;
+	int line_start = !st->mid_line;
+
+	if (st->msg[0] || !fgets(buf, size, st->file))
+		return NULL; /* after an error: stop as if at the end */
+	st->mid_line = !strchr(buf, '\n');
+	if (!line_start)
+		return buf;
+	st->line++;
+	start = buf;
+	if (st->line == 1 && !strncmp(start, "\xef\xbb\xbf", 3))
+		start += 3;
+	/* An indented line continues a value; a header starts in column 1. */
+	if (*start != '[')
+		return buf;
+	end = strchr(start, ']');
+	if (!end) {
+		fail(st, "section header '%s' has no closing ]%s", "[", "");
+		return NULL;
+	}
+	*end = '\0';
+	if (!on_section(st, start + 1))
+		return NULL;
+	*end = ']';
+	return buf;
 }
 
 static int config_key(void *user, const char *section, const char *name,
@@ -260,24 +306,19 @@ static int config_key(void *user, const char *section, const char *name,
 {
 	struct parse_state *st = user;
 
-	if (section[0] && strcmp(section, st->section) && !on_section(st, section))
-		return 0;
-	if (!section[0])
-		return fail(st, "'%s' outside any section: put it under [daemon]%s",
-			    name, "");
-	if (!strcmp(section, "daemon"))
+	(void)section; /* libinih cuts it at 50 bytes; on_section saw it whole */
+	if (st->in_daemon)
 		return daemon_key(st, name, value);
 	if (st->list)
 		return list_key(st, name, value);
-	return 0; /* section already reported */
+	return fail(st, "'%s' outside any section: put it under [daemon]%s",
+		    name, "");
 }
 
 int config_load(const char *path, struct daemon_config *cfg, char *err,
 		size_t errlen)
 {
-	struct parse_state st = { .cfg = cfg, .path = path, .err = err,
-				  .errlen = errlen };
-	FILE *f;
+	struct parse_state st = { .cfg = cfg, .path = path };
 	int line;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -297,36 +338,42 @@ int config_load(const char *path, struct daemon_config *cfg, char *err,
 	ini_use_stack = false;
 	ini_allow_realloc = true;
 	ini_max_line = 65536;
-	f = fopen(path, "r");
-	if (!f) {
+	st.file = fopen(path, "r");
+	if (!st.file) {
 		int e = errno;
 
 		snprintf(err, errlen, "%s: cannot open config: %s", path,
 			 strerror(e));
 		return -e;
 	}
-	line = ini_parse_file(f, config_key, &st);
-	fclose(f);
+	line = ini_parse_stream(config_read_line, &st, config_key, &st);
+	fclose(st.file);
+	if (st.msg[0]) {
+		snprintf(err, errlen, "%s:%u: %s", path, st.error_line, st.msg);
+		return -EINVAL;
+	}
 	if (line != 0) {
-		if (st.msg[0])
-			snprintf(err, errlen, "%s:%d: %s", path, line, st.msg);
-		else
-			snprintf(err, errlen,
-				 "%s:%d: syntax error (expected [section], key = value, or a ; or # comment)",
-				 path, line);
+		snprintf(err, errlen,
+			 "%s:%u: syntax error (expected [section], key = value, or a ; or # comment)",
+			 path, st.line);
 		return -EINVAL;
 	}
 	if (cfg->nr_ifaces == 0) {
-		snprintf(err, errlen,
-			 "%s: no interfaces: add 'interfaces = IFNAME ...' to [daemon]",
-			 path);
+		if (st.daemon_line)
+			snprintf(err, errlen,
+				 "%s:%u: [daemon] has no interfaces: add 'interfaces = IFNAME ...'",
+				 path, st.daemon_line);
+		else
+			snprintf(err, errlen,
+				 "%s: no [daemon] section: add one with 'interfaces = IFNAME ...'",
+				 path);
 		return -EINVAL;
 	}
 	for (int i = 0; i < cfg->nr_lists; i++) {
 		if (!cfg->lists[i].path[0]) {
 			snprintf(err, errlen,
-				 "%s: [list:%s] has no 'path = /file/of/prefixes'",
-				 path, cfg->lists[i].name);
+				 "%s:%u: [list:%s] has no 'path = /file/of/prefixes'",
+				 path, cfg->lists[i].line, cfg->lists[i].name);
 			return -EINVAL;
 		}
 	}

@@ -28,6 +28,7 @@ struct list_config {
 	uint8_t action; /* enum xdpb_action */
 	uint8_t match; /* enum xdpb_match_dirs */
 	enum list_on_error on_error;
+	unsigned int line; /* of the [list:NAME] header, for messages */
 };
 
 struct daemon_config {

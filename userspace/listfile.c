@@ -46,9 +46,10 @@ int listfile_parse_buffer(const char *name, const char *buf, size_t len,
 
 	memset(list, 0, sizeof(*list));
 	/*
-	 * The shortest entry ("1.2.3.4\n") is 8 bytes: reserving len / 8
+	 * The shortest IPv4 entry ("1.2.3.4\n") is 8 bytes: reserving len / 8
 	 * entries up front costs only address space (pages are touched as
-	 * they fill) and avoids copying a growing array.
+	 * they fill) and usually avoids copying a growing array (lists of
+	 * shorter IPv6 entries such as "::1" still grow as needed).
 	 */
 	list->cap = len / 8 + 16;
 	list->entries = big_malloc(list->cap * sizeof(*list->entries));

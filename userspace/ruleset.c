@@ -69,7 +69,7 @@ static int rule_qsort_cmp(const void *a, const void *b)
 	const struct rule *ra = a, *rb = b;
 	int r = rule_cmp(ra, rb);
 
-	/* Equal (prefix, list): keep the first line of the file. */
+	/* Equal (prefix, list): keep the first added (rules come in line order). */
 	return r ? r : (ra->line > rb->line) - (ra->line < rb->line);
 }
 

@@ -34,7 +34,10 @@ struct ruleset {
 
 int ruleset_add(struct ruleset *rs, const struct prefix *p, uint16_t list_id,
 		uint8_t action, uint8_t match, uint32_t line);
-/* Sort both tables and drop repeats of a prefix within one list. */
+/*
+ * Sort both tables and drop repeats of a prefix within one list, keeping
+ * the one added first (rules are added in file order, so the first line).
+ */
 void ruleset_finish(struct ruleset *rs);
 /* Make room for @nr_v4 + @nr_v6 more rules (avoids growing by copies). */
 int ruleset_reserve(struct ruleset *rs, size_t nr_v4, size_t nr_v6);
