@@ -88,9 +88,23 @@ $(BUILD)/tests/%: tests/%.c tests/*.h $(LIB) $(HDRS) | $(BUILD)/tests
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(XCFLAGS) -Iuserspace $< -o $@ $(LIBS) -lm
 
-$(BUILD)/tests/%: tests/*/%.c tests/*.h $(LIB) $(HDRS) | $(BUILD)/tests
+$(BUILD)/tests/%: tests/*/%.c tests/*.h tests/*/*.h $(LIB) $(HDRS) | $(BUILD)/tests
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(XCFLAGS) -Iuserspace -Itests $< -o $@ $(LIBS) -lm
+
+# The benchmark's wrapper program (tests/bench/bench_wrapper.bpf.c).
+BENCH_BPF_OBJ := $(BUILD)/tests/bench_wrapper.bpf.o
+BENCH_SKEL := $(BUILD)/tests/bench_wrapper.skel.h
+
+$(BENCH_BPF_OBJ): tests/bench/bench_wrapper.bpf.c | $(BUILD)/tests
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BENCH_SKEL): $(BENCH_BPF_OBJ)
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name bench_wrapper_bpf > $@
+
+$(BUILD)/tests/bench_prog: $(BENCH_SKEL)
 
 tests: $(BINS) $(TEST_BINS)
 

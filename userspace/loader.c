@@ -327,8 +327,11 @@ static int zero_percpu(int fd, const uint32_t *keys, size_t nr, int nr_cpus)
 	zeros = calloc(chunk * nr_cpus, sizeof(*zeros));
 	if (!zeros)
 		return -ENOMEM;
-	err = batch_update(fd, keys, sizeof(*keys), zeros,
-			   sizeof(*zeros) * nr_cpus, nr);
+	/* One chunk of zeros serves every chunk of keys. */
+	for (size_t done = 0; !err && done < nr; done += chunk)
+		err = batch_update(fd, keys + done, sizeof(*keys), zeros,
+				   sizeof(*zeros) * nr_cpus,
+				   nr - done < chunk ? nr - done : chunk);
 	free(zeros);
 	return err;
 }

@@ -44,8 +44,9 @@ struct xdp_result {
  * Run @len bytes at @data through the program once, as received on
  * @ifindex. @meta_len (0..32, a multiple of 4) bytes of zero metadata go
  * before the frame: the kernel refuses inputs shorter than an Ethernet
- * header, but counts the metadata in that length, so this is the way to
- * hand the program a frame shorter than 14 bytes.
+ * header, and older kernels count the metadata in that length, which is
+ * the only way to hand the program a frame shorter than 14 bytes. Newer
+ * kernels (6.18 here) check the frame alone and return -EINVAL.
  */
 static inline int xdp_run_meta(int prog_fd, const void *data, size_t len,
 			       size_t meta_len, int ifindex,
@@ -66,9 +67,7 @@ static inline int xdp_run_meta(int prog_fd, const void *data, size_t len,
 		return res->err = -EINVAL;
 	memset(in, 0, meta_len);
 	memcpy(in + meta_len, data, len);
-	res->err = bpf_prog_test_run_opts(prog_fd, &opts);
-	if (res->err && errno)
-		res->err = -errno;
+	res->err = bpf_prog_test_run_opts(prog_fd, &opts); /* -errno */
 	res->retval = opts.retval;
 	res->out_len = opts.data_size_out;
 	return res->err;
@@ -165,15 +164,83 @@ static inline int prog_map_fd(int prog_fd, const char *name)
 static inline int percpu_counter_read(int fd, uint32_t key, int nr_cpus,
 				      struct xdpb_counter *out)
 {
-	struct xdpb_counter v[nr_cpus];
+	struct xdpb_counter *v = calloc(nr_cpus, sizeof(*v));
+	int err = 0;
 
 	memset(out, 0, sizeof(*out));
+	if (!v)
+		return -ENOMEM;
 	if (bpf_map_lookup_elem(fd, &key, v))
-		return -errno;
-	for (int c = 0; c < nr_cpus; c++) {
+		err = -errno;
+	for (int c = 0; !err && c < nr_cpus; c++) {
 		out->packets += v[c].packets;
 		out->bytes += v[c].bytes;
 	}
+	free(v);
+	return err;
+}
+
+/* ---- reloads ------------------------------------------------------------ */
+
+/*
+ * Rule ids across reloads, the daemon's way (userspace/reload.c): the ids
+ * a reload releases stay pending until the next reload, which zeroes their
+ * counters and only then hands them out again, as a packet may still be
+ * running on the old generation right after the switch.
+ */
+struct id_keeper {
+	struct rule_ids ids;
+	uint32_t *pending;
+	size_t nr_pending;
+};
+
+static inline void id_keeper_init(struct id_keeper *k, uint32_t capacity)
+{
+	memset(k, 0, sizeof(*k));
+	rule_ids_init(&k->ids, capacity);
+}
+
+static inline void id_keeper_free(struct id_keeper *k)
+{
+	rule_ids_free(&k->ids);
+	free(k->pending);
+	memset(k, 0, sizeof(*k));
+}
+
+/*
+ * Replace the running @prev by finished @next: retire the pending ids,
+ * give @next its ids (those of @prev's rules it keeps), activate it, and
+ * leave the ids only @prev had pending.
+ */
+static inline int reload_ruleset(struct loader *ld, struct id_keeper *k,
+				 const struct ruleset *prev,
+				 struct ruleset *next,
+				 struct activation_report *rep)
+{
+	uint32_t *released = NULL;
+	size_t nr_released = 0;
+	int err;
+
+	err = loader_zero_rules(ld, k->pending, k->nr_pending);
+	if (err)
+		return err;
+	err = rule_ids_release(&k->ids, k->pending, k->nr_pending);
+	if (err)
+		return err;
+	free(k->pending);
+	k->pending = NULL;
+	k->nr_pending = 0;
+	err = rule_ids_assign(&k->ids, prev, next, &released, &nr_released);
+	if (err)
+		return err;
+	err = loader_activate(ld, next, rep);
+	if (err) {
+		rule_ids_rollback(&k->ids);
+		free(released);
+		return err;
+	}
+	k->pending = released;
+	k->nr_pending = nr_released;
 	return 0;
 }
 
