@@ -24,10 +24,10 @@ static __always_inline void count_iface(__u32 ifindex, __u32 stat, __u64 bytes)
 
 static __always_inline void count_rule(const struct xdpb_match *m, __u64 bytes)
 {
-	__u32 rule_id = m->rule_id;
+	__u32 slot = bpf_get_smp_processor_id() * rule_id_capacity + m->rule_id;
 	__u32 list_id = m->list_id;
 
-	counter_add(bpf_map_lookup_elem(&rule_stats, &rule_id), bytes);
+	counter_add(bpf_map_lookup_elem(&rule_stats, &slot), bytes);
 	counter_add(bpf_map_lookup_elem(&list_stats, &list_id), bytes);
 }
 

@@ -43,21 +43,29 @@ static __always_inline int ip4_lookup(const struct ip4_tables *t, __be32 addr,
 	if (!chunk)
 		return 0;
 	entry = chunk->entry[index % XDPB_TBL_CHUNK];
-	if (entry & XDPB_ENTRY_GROUP) {
-		index = (entry & XDPB_ENTRY_INDEX_MASK) * XDPB_TBL8_GROUP_SIZE +
-			(host_order & 0xff);
+	leaf_index = entry & XDPB_ENTRY_INDEX_MASK;
+	switch (entry >> XDPB_KIND_SHIFT) {
+	case XDPB_KIND_GROUP:
+		index = leaf_index * XDPB_TBL8_GROUP_SIZE + (host_order & 0xff);
 		chunk_index = index / XDPB_TBL_CHUNK;
 		chunk = bpf_map_lookup_elem(t->tbl8, &chunk_index);
 		if (!chunk)
 			return 0;
-		entry = chunk->entry[index % XDPB_TBL_CHUNK];
-	}
-	leaf_index = entry & XDPB_ENTRY_INDEX_MASK;
-	if (entry & XDPB_ENTRY_HOST) {
+		leaf_index = chunk->entry[index % XDPB_TBL_CHUNK] &
+			     XDPB_ENTRY_INDEX_MASK;
+		break;
+	case XDPB_KIND_HOST1:
+		if (((entry >> XDPB_HOST1_OCTET_SHIFT) & 0xff) != (host_order & 0xff))
+			return 0;
+		leaf_index = entry & XDPB_HOST1_LEAF_MASK;
+		break;
+	case XDPB_KIND_HOSTS: {
 		__u32 *host_leaf = bpf_map_lookup_elem(t->host, &addr);
 
 		if (host_leaf)
 			leaf_index = *host_leaf;
+		break;
+	}
 	}
 	if (!leaf_index)
 		return 0;

@@ -100,14 +100,21 @@ struct {
 	__array(values, struct ip6_prefix_inner);
 } ip6_prefix_gens SEC(".maps");
 
+/* Rule ids per CPU slice of rule_stats; set by userspace before load. */
+const volatile __u32 rule_id_capacity = 1;
+
 /*
- * Per-rule packet/byte counters, indexed by the stable rule_id; shared by
- * both generations so a rule that survives a reload keeps counting.
- * Resized by userspace before load from the configured capacity.
+ * Per-rule packet/byte counters at [cpu * rule_id_capacity + rule_id]:
+ * each CPU owns a slice, so plain adds are race-free as in a PERCPU_ARRAY,
+ * but a hit costs one memory access instead of two (per-CPU pointer, then
+ * value) and userspace reads the slices through mmap. Shared by both
+ * generations, indexed by stable rule ids, so a rule that survives a
+ * reload keeps counting. Sized by userspace before load.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, struct xdpb_counter);
 } rule_stats SEC(".maps");

@@ -14,11 +14,10 @@
  *   covers an address and read one leaf.
  *
  *   IPv4: a DIR-24-8 style table. tbl24 has one u32 per /24 (2^24 entries,
- *   mmapped and filled from userspace). An entry is a leaf index, or points
- *   to a 256-entry tbl8 group when the /24 holds /25../31 prefixes, and may
- *   carry the HOST flag, which says "look the full address up in the /32
- *   hash first". Cost: one array access, plus at most one group access and
- *   one hash lookup, whatever the list size.
+ *   mmapped and filled from userspace); see the entry kinds below. Cost:
+ *   one array access, plus at most one group access or one hash lookup,
+ *   whatever the list size; a passing packet takes the hash lookup only in
+ *   a /24 that holds two or more listed hosts.
  *
  *   IPv6: one hash holding every prefix (keyed by length and masked address)
  *   plus Waldvogel markers, searched by binary search over the prefix
@@ -56,10 +55,25 @@ struct xdpb_tbl_chunk {
 	__u32 entry[XDPB_TBL_CHUNK];
 };
 
-/* tbl24 / tbl8 entry encoding: flags in the top bits, index in the rest. */
-#define XDPB_ENTRY_GROUP (1u << 31) /* index is a tbl8 group (tbl24 only) */
-#define XDPB_ENTRY_HOST (1u << 30) /* try the /32 host hash first */
-#define XDPB_ENTRY_INDEX_MASK ((1u << 30) - 1)
+/*
+ * tbl24 entries: the kind in the top two bits. tbl8 entries are always
+ * XDPB_KIND_LEAF (a /32 inside a group is simply its own entry).
+ *   LEAF   index = leaf for every address of the /24 (0: no rule)
+ *   HOSTS  /32 rules in this /24: look the address up in the host hash;
+ *          on a miss index is the leaf
+ *   GROUP  index = tbl8 group: /25../31 rules in this /24
+ *   HOST1  exactly one /32 rule and nothing else covers the /24: the
+ *          host's last octet and its leaf are packed into the entry, so
+ *          no other address of the /24 costs a second lookup
+ */
+#define XDPB_KIND_SHIFT 30
+#define XDPB_KIND_LEAF 0u
+#define XDPB_KIND_HOSTS 1u
+#define XDPB_KIND_GROUP 2u
+#define XDPB_KIND_HOST1 3u
+#define XDPB_ENTRY_INDEX_MASK ((1u << XDPB_KIND_SHIFT) - 1)
+#define XDPB_HOST1_OCTET_SHIFT 22
+#define XDPB_HOST1_LEAF_MASK ((1u << XDPB_HOST1_OCTET_SHIFT) - 1)
 
 /* Actions. The numeric order is the priority when rules overlap. */
 enum xdpb_action {

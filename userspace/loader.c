@@ -284,11 +284,28 @@ int loader_open(struct loader *ld, uint32_t rule_id_capacity)
 		log_err("cannot open the BPF object: %s", strerror(errno));
 		return err;
 	}
-	bpf_map__set_max_entries(ld->skel->maps.rule_stats, rule_id_capacity);
+	ld->skel->rodata->rule_id_capacity = rule_id_capacity;
+	ld->rule_counters_bytes = (size_t)ld->nr_cpus * rule_id_capacity *
+				  sizeof(struct xdpb_counter);
+	if ((uint64_t)ld->nr_cpus * rule_id_capacity > UINT32_MAX) {
+		log_err("max_rules_ipv4/ipv6 too large for %d CPUs: lower them",
+			ld->nr_cpus);
+		err = -E2BIG;
+		goto fail;
+	}
+	bpf_map__set_max_entries(ld->skel->maps.rule_stats,
+				 ld->nr_cpus * rule_id_capacity);
 	err = xdpblock_bpf__load(ld->skel);
 	if (err) {
 		log_err("cannot load the XDP program: %s (run as root with BPF enabled; 'xdpblockd -v' shows libbpf's detail)",
 			strerror(-err));
+		goto fail;
+	}
+	ld->rule_counters = map_mmap(bpf_map__fd(ld->skel->maps.rule_stats),
+				     ld->rule_counters_bytes);
+	if (!ld->rule_counters) {
+		err = -errno;
+		log_err("cannot map the rule counters: %s", strerror(errno));
 		goto fail;
 	}
 	/* Both slots get a valid, empty generation before anything attaches. */
@@ -299,6 +316,8 @@ int loader_open(struct loader *ld, uint32_t rule_id_capacity)
 	}
 	return 0;
 fail:
+	map_munmap(ld->rule_counters, ld->rule_counters_bytes);
+	ld->rule_counters = NULL;
 	xdpblock_bpf__destroy(ld->skel);
 	ld->skel = NULL;
 	return err;
@@ -306,6 +325,8 @@ fail:
 
 void loader_close(struct loader *ld)
 {
+	map_munmap(ld->rule_counters, ld->rule_counters_bytes);
+	ld->rule_counters = NULL;
 	if (ld->skel)
 		xdpblock_bpf__destroy(ld->skel);
 	ld->skel = NULL;
@@ -338,8 +359,14 @@ static int zero_percpu(int fd, const uint32_t *keys, size_t nr, int nr_cpus)
 
 int loader_zero_rules(struct loader *ld, const uint32_t *ids, size_t nr)
 {
-	return zero_percpu(bpf_map__fd(ld->skel->maps.rule_stats), ids, nr,
-			   ld->nr_cpus);
+	for (size_t i = 0; i < nr; i++) {
+		if (ids[i] >= ld->rule_id_capacity)
+			continue;
+		for (int c = 0; c < ld->nr_cpus; c++)
+			memset(&ld->rule_counters[(size_t)c * ld->rule_id_capacity + ids[i]],
+			       0, sizeof(struct xdpb_counter));
+	}
+	return 0;
 }
 
 int loader_zero_list(struct loader *ld, uint16_t list_id)
@@ -350,53 +377,37 @@ int loader_zero_list(struct loader *ld, uint16_t list_id)
 			   ld->nr_cpus);
 }
 
+void loader_read_rule(const struct loader *ld, uint32_t rule_id,
+		      struct xdpb_counter *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (rule_id >= ld->rule_id_capacity)
+		return;
+	for (int c = 0; c < ld->nr_cpus; c++) {
+		const struct xdpb_counter *v =
+			&ld->rule_counters[(size_t)c * ld->rule_id_capacity + rule_id];
+
+		out->packets += v->packets;
+		out->bytes += v->bytes;
+	}
+}
+
 int loader_read_rules(struct loader *ld, struct xdpb_counter *out,
 		      uint32_t nr_ids)
 {
-	int fd = bpf_map__fd(ld->skel->maps.rule_stats);
-	uint32_t *keys, token, *in_batch = NULL;
-	struct xdpb_counter *values;
-	int err = 0, done = 0;
-
 	if (nr_ids > ld->rule_id_capacity)
 		nr_ids = ld->rule_id_capacity;
 	memset(out, 0, nr_ids * sizeof(*out));
-	keys = calloc(BATCH_CHUNK, sizeof(*keys));
-	values = calloc((size_t)BATCH_CHUNK * ld->nr_cpus, sizeof(*values));
-	if (!keys || !values) {
-		err = -ENOMEM;
-		goto out;
-	}
-	while (!done) {
-		uint32_t count = BATCH_CHUNK;
+	for (int c = 0; c < ld->nr_cpus; c++) {
+		const struct xdpb_counter *slice =
+			&ld->rule_counters[(size_t)c * ld->rule_id_capacity];
 
-		if (bpf_map_lookup_batch(fd, in_batch, &token, keys, values,
-					 &count, NULL)) {
-			if (errno != ENOENT) { /* ENOENT: this was the last batch */
-				err = -errno;
-				goto out;
-			}
-			done = 1;
+		for (uint32_t id = 0; id < nr_ids; id++) {
+			out[id].packets += slice[id].packets;
+			out[id].bytes += slice[id].bytes;
 		}
-		for (uint32_t i = 0; i < count; i++) {
-			uint32_t id = keys[i];
-			const struct xdpb_counter *v = &values[(size_t)i * ld->nr_cpus];
-
-			if (id >= nr_ids) {
-				done = 1;
-				break;
-			}
-			for (int c = 0; c < ld->nr_cpus; c++) {
-				out[id].packets += v[c].packets;
-				out[id].bytes += v[c].bytes;
-			}
-		}
-		in_batch = &token;
 	}
-out:
-	free(keys);
-	free(values);
-	return err;
+	return 0;
 }
 
 static int read_percpu_counter(int fd, uint32_t key, int nr_cpus,

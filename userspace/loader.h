@@ -16,8 +16,11 @@ struct xdpblock_bpf;
 struct loader {
 	struct xdpblock_bpf *skel;
 	uint32_t active_gen;
-	uint32_t rule_id_capacity; /* size of the rule_stats map */
+	uint32_t rule_id_capacity; /* rule ids per CPU slice of rule_stats */
 	int nr_cpus;
+	/* rule_stats, mmapped: nr_cpus slices of rule_id_capacity counters */
+	struct xdpb_counter *rule_counters;
+	size_t rule_counters_bytes;
 };
 
 /* What one activation built, for logs, status and benchmarks. */
@@ -51,6 +54,9 @@ int loader_zero_list(struct loader *ld, uint16_t list_id);
  */
 int loader_read_rules(struct loader *ld, struct xdpb_counter *out,
 		      uint32_t nr_ids);
+/* One rule's counter, summed over CPUs. */
+void loader_read_rule(const struct loader *ld, uint32_t rule_id,
+		      struct xdpb_counter *out);
 int loader_read_list(struct loader *ld, uint16_t list_id,
 		     struct xdpb_counter *out);
 

@@ -371,10 +371,47 @@ static void resolve_nodes(const struct rule_table *t, const struct node *nodes,
 	}
 }
 
+static uint32_t addr_host_order(const struct prefix *p)
+{
+	uint32_t a;
+
+	memcpy(&a, p->addr, 4);
+	return ntohl(a);
+}
+
+/* End of the run of prefixes longer than /24 in the /24 of nodes[i]. */
+static size_t block_end(const struct prefix *nodes, size_t nr, size_t i)
+{
+	uint32_t block = addr_host_order(&nodes[i]) >> 8;
+	size_t j = i;
+
+	while (j < nr && nodes[j].plen > 24 &&
+	       addr_host_order(&nodes[j]) >> 8 == block)
+		j++;
+	return j;
+}
+
+/*
+ * The tbl24 kind of a /24 holding nodes[first .. end), all longer than
+ * /24; @covered: a /24-or-shorter prefix covers the block. One function
+ * for planning and filling, so both make the same choice.
+ */
+static uint32_t block_kind(const struct prefix *nodes, size_t first,
+			   size_t end, int covered)
+{
+	for (size_t i = first; i < end; i++)
+		if (nodes[i].plen < 32)
+			return XDPB_KIND_GROUP;
+	if (end - first == 1 && !covered && first + 1 <= XDPB_HOST1_LEAF_MASK)
+		return XDPB_KIND_HOST1;
+	return XDPB_KIND_HOSTS;
+}
+
 int ip4_plan_build(const struct rule_table *t, struct ip4_plan *plan)
 {
+	size_t cover[33]; /* enclosing prefixes of length <= 24 */
+	size_t depth = 0;
 	struct node *nodes;
-	uint32_t last_group = UINT32_MAX;
 
 	memset(plan, 0, sizeof(*plan));
 	nodes = nodes_from_rules(t, 0, &plan->nr_nodes);
@@ -389,22 +426,31 @@ int ip4_plan_build(const struct rule_table *t, struct ip4_plan *plan)
 		return -ENOMEM;
 	}
 	resolve_nodes(t, nodes, plan->nr_nodes, plan->leaves + 1);
-	for (size_t i = 0; i < plan->nr_nodes; i++) {
-		const struct prefix *p = &nodes[i].prefix;
-		uint32_t a;
-
-		plan->node_prefix[i] = *p;
-		memcpy(&a, p->addr, 4);
-		a = ntohl(a);
-		if (p->plen == 32) {
-			plan->nr_hosts++;
-		} else if (p->plen > 24 && (a >> 8) != last_group) {
-			/* same-/24 nodes are adjacent in address order */
-			plan->nr_groups++;
-			last_group = a >> 8;
-		}
-	}
+	for (size_t i = 0; i < plan->nr_nodes; i++)
+		plan->node_prefix[i] = nodes[i].prefix;
 	free(nodes);
+
+	for (size_t i = 0; i < plan->nr_nodes;) {
+		const struct prefix *p = &plan->node_prefix[i];
+		size_t end;
+
+		while (depth && !prefix_contains(&plan->node_prefix[cover[depth - 1]], p))
+			depth--;
+		if (p->plen <= 24) {
+			cover[depth++] = i++;
+			continue;
+		}
+		end = block_end(plan->node_prefix, plan->nr_nodes, i);
+		switch (block_kind(plan->node_prefix, i, end, depth > 0)) {
+		case XDPB_KIND_GROUP:
+			plan->nr_groups++;
+			break;
+		case XDPB_KIND_HOSTS:
+			plan->nr_hosts += end - i;
+			break;
+		}
+		i = end;
+	}
 	return 0;
 }
 
@@ -416,56 +462,51 @@ void ip4_plan_fill(const struct ip4_plan *plan, uint32_t *tbl24, uint32_t *tbl8,
 
 	/*
 	 * Painter's order: a prefix comes before the prefixes it contains, so
-	 * later writes refine earlier ones and never clobber a HOST flag set
-	 * for an address inside their range (those hosts come later).
+	 * later writes refine earlier ones. When the first prefix longer than
+	 * /24 of a block comes up, tbl24 already holds the block's base leaf.
 	 */
-	for (size_t i = 0; i < plan->nr_nodes; i++) {
+	for (size_t i = 0; i < plan->nr_nodes;) {
 		const struct prefix *p = &plan->node_prefix[i];
-		uint32_t leaf = i + 1, addr_be, a, idx;
+		uint32_t a = addr_host_order(p), idx = a >> 8, base, *group;
+		size_t end;
 
-		memcpy(&addr_be, p->addr, 4);
-		a = ntohl(addr_be);
-		idx = a >> 8;
 		if (p->plen <= 24) {
 			uint32_t count = 1u << (24 - p->plen);
 
 			for (uint32_t j = 0; j < count; j++)
-				tbl24[idx + j] = leaf;
-		} else if (p->plen < 32) {
-			uint32_t *group, count = 1u << (32 - p->plen);
-
-			if (!(tbl24[idx] & XDPB_ENTRY_GROUP)) {
-				uint32_t base = tbl24[idx] & XDPB_ENTRY_INDEX_MASK;
-
-				group = &tbl8[(size_t)nr_groups * XDPB_TBL8_GROUP_SIZE];
-				for (int j = 0; j < XDPB_TBL8_GROUP_SIZE; j++)
-					group[j] = base;
-				/* hosts of this /24 seen so far keep their flag */
-				for (size_t h = nr_hosts; h > 0; h--) {
-					uint32_t ha = ntohl(host_addrs[h - 1]);
-
-					if (ha >> 8 != idx)
-						break;
-					group[ha & 0xff] |= XDPB_ENTRY_HOST;
-				}
-				tbl24[idx] = XDPB_ENTRY_GROUP | nr_groups++;
-			}
-			group = &tbl8[(size_t)(tbl24[idx] & XDPB_ENTRY_INDEX_MASK) *
-				      XDPB_TBL8_GROUP_SIZE];
-			for (uint32_t j = 0; j < count; j++)
-				group[(a & 0xff) + j] = leaf;
-		} else {
-			uint32_t *entry = &tbl24[idx];
-
-			host_addrs[nr_hosts] = addr_be;
-			host_leaves[nr_hosts] = leaf;
-			nr_hosts++;
-			if (*entry & XDPB_ENTRY_GROUP)
-				entry = &tbl8[(size_t)(*entry & XDPB_ENTRY_INDEX_MASK) *
-						      XDPB_TBL8_GROUP_SIZE +
-					      (a & 0xff)];
-			*entry |= XDPB_ENTRY_HOST;
+				tbl24[idx + j] = i + 1;
+			i++;
+			continue;
 		}
+		end = block_end(plan->node_prefix, plan->nr_nodes, i);
+		base = tbl24[idx];
+		switch (block_kind(plan->node_prefix, i, end, base != 0)) {
+		case XDPB_KIND_GROUP:
+			group = &tbl8[(size_t)nr_groups * XDPB_TBL8_GROUP_SIZE];
+			for (int j = 0; j < XDPB_TBL8_GROUP_SIZE; j++)
+				group[j] = base;
+			for (size_t k = i; k < end; k++) {
+				const struct prefix *q = &plan->node_prefix[k];
+				uint32_t off = addr_host_order(q) & 0xff;
+
+				for (uint32_t j = 0; j < 1u << (32 - q->plen); j++)
+					group[off + j] = k + 1;
+			}
+			tbl24[idx] = XDPB_KIND_GROUP << XDPB_KIND_SHIFT | nr_groups++;
+			break;
+		case XDPB_KIND_HOST1:
+			tbl24[idx] = XDPB_KIND_HOST1 << XDPB_KIND_SHIFT |
+				     (a & 0xff) << XDPB_HOST1_OCTET_SHIFT | (i + 1);
+			break;
+		case XDPB_KIND_HOSTS:
+			for (size_t k = i; k < end; k++) {
+				memcpy(&host_addrs[nr_hosts], plan->node_prefix[k].addr, 4);
+				host_leaves[nr_hosts++] = k + 1;
+			}
+			tbl24[idx] = XDPB_KIND_HOSTS << XDPB_KIND_SHIFT | base;
+			break;
+		}
+		i = end;
 	}
 }
 

@@ -88,7 +88,7 @@ struct ip4_plan {
 	struct xdpb_leaf *leaves; /* leaves[0] empty; node i -> leaf i + 1 */
 	size_t nr_leaves;
 	size_t nr_groups; /* tbl8 groups needed */
-	size_t nr_hosts; /* /32 nodes */
+	size_t nr_hosts; /* /32 nodes in the host hash (HOSTS blocks) */
 };
 
 int ip4_plan_build(const struct rule_table *t, struct ip4_plan *plan);

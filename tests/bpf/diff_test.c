@@ -417,7 +417,7 @@ struct shadow {
 
 struct env {
 	struct loader ld;
-	int prog_fd, rule_stats_fd, list_stats_fd;
+	int prog_fd, list_stats_fd;
 	struct shadow sh;
 	struct xdpb_counter *scratch; /* RULE_ID_CAP */
 	const struct rule **by_id; /* RULE_ID_CAP: the current set's rules */
@@ -535,9 +535,8 @@ static int check_packet(struct env *e, const struct ruleset *rs,
 	if (want) {
 		counter_add(&e->sh.rules[want->rule_id], f.len);
 		counter_add(&e->sh.lists[want->list_id], f.len);
-		bad |= percpu_counter_read(e->rule_stats_fd, want->rule_id,
-					   e->ld.nr_cpus, &rule_c) ||
-		       !counter_eq(&rule_c, &e->sh.rules[want->rule_id]);
+		loader_read_rule(&e->ld, want->rule_id, &rule_c);
+		bad |= !counter_eq(&rule_c, &e->sh.rules[want->rule_id]);
 		bad |= percpu_counter_read(e->list_stats_fd, want->list_id,
 					   e->ld.nr_cpus, &list_c) ||
 		       !counter_eq(&list_c, &e->sh.lists[want->list_id]);
@@ -710,13 +709,12 @@ static int env_open(struct env *e)
 	if (err)
 		return err;
 	e->prog_fd = loader_prog_fd(&e->ld);
-	e->rule_stats_fd = prog_map_fd(e->prog_fd, "rule_stats");
 	e->list_stats_fd = prog_map_fd(e->prog_fd, "list_stats");
 	e->sh.rules = calloc(RULE_ID_CAP, sizeof(*e->sh.rules));
 	e->scratch = calloc(RULE_ID_CAP, sizeof(*e->scratch));
 	e->by_id = calloc(RULE_ID_CAP, sizeof(*e->by_id));
-	if (e->rule_stats_fd < 0 || e->list_stats_fd < 0)
-		return e->rule_stats_fd < 0 ? e->rule_stats_fd : e->list_stats_fd;
+	if (e->list_stats_fd < 0)
+		return e->list_stats_fd;
 	if (!e->sh.rules || !e->scratch || !e->by_id)
 		return -ENOMEM;
 	return loader_iface_register(&e->ld, TEST_IFINDEX);
@@ -768,7 +766,6 @@ int main(int argc, char **argv)
 	free(e.sh.rules);
 	free(e.scratch);
 	free(e.by_id);
-	close(e.rule_stats_fd);
 	close(e.list_stats_fd);
 	loader_close(&e.ld);
 	return TEST_EXIT_CODE();

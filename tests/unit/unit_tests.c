@@ -1926,7 +1926,7 @@ struct sim {
 	struct key_ent *keys;
 	size_t nr_keys;
 	/* what the lookups went through, and anything impossible */
-	size_t group_lookups, host_hits, host_misses, marker_results;
+	size_t group_lookups, host_hits, host_misses, host1_hits, marker_results;
 	size_t bad_index, unfinished_search;
 };
 
@@ -2051,8 +2051,10 @@ static int sim_ip4_lookup(struct sim *s, uint32_t addr, struct xdpb_leaf *out)
 	uint32_t entry, leaf_index;
 
 	entry = s->tbl24[index];
-	if (entry & XDPB_ENTRY_GROUP) {
-		uint32_t group = entry & XDPB_ENTRY_INDEX_MASK;
+	leaf_index = entry & XDPB_ENTRY_INDEX_MASK;
+	switch (entry >> XDPB_KIND_SHIFT) {
+	case XDPB_KIND_GROUP: {
+		uint32_t group = leaf_index;
 
 		/* tbl8 holds nr_groups groups: past it, the BPF lookup fails */
 		if (group >= s->p4.nr_groups) {
@@ -2060,11 +2062,17 @@ static int sim_ip4_lookup(struct sim *s, uint32_t addr, struct xdpb_leaf *out)
 			return 0;
 		}
 		index = group * XDPB_TBL8_GROUP_SIZE + (host_order & 0xff);
-		entry = s->tbl8[index];
+		leaf_index = s->tbl8[index] & XDPB_ENTRY_INDEX_MASK;
 		s->group_lookups++;
+		break;
 	}
-	leaf_index = entry & XDPB_ENTRY_INDEX_MASK;
-	if (entry & XDPB_ENTRY_HOST) {
+	case XDPB_KIND_HOST1:
+		if (((entry >> XDPB_HOST1_OCTET_SHIFT) & 0xff) != (host_order & 0xff))
+			return 0;
+		leaf_index = entry & XDPB_HOST1_LEAF_MASK;
+		s->host1_hits++;
+		break;
+	case XDPB_KIND_HOSTS: {
 		struct host_ent k = { .addr_be = addr };
 		const struct host_ent *h =
 			bsearch(&k, s->hosts, s->nr_hosts, sizeof(k), host_cmp);
@@ -2075,6 +2083,8 @@ static int sim_ip4_lookup(struct sim *s, uint32_t addr, struct xdpb_leaf *out)
 		} else {
 			s->host_misses++;
 		}
+		break;
+	}
 	}
 	if (!leaf_index)
 		return 0;
@@ -2533,7 +2543,7 @@ static void resolve_random_sets(void)
 
 /*
  * The comparison has teeth: without the IPv6 markers, or without the
- * HOST flags, the same random sets disagree with the reference.
+ * HOST1/HOSTS entries, the same random sets disagree with the reference.
  */
 static void resolve_model_detects_breakage(void)
 {
@@ -2548,6 +2558,17 @@ static void resolve_model_detects_breakage(void)
 	gen_lists(lists);
 	gen_v4(&rs, lists, 400, hot);
 	gen_v6(&rs, lists, 400, roots);
+	/* lone hosts (HOST1 entries) and pairs in one /24 (HOSTS entries) */
+	for (int i = 0; i < 40; i++) {
+		struct prefix h = random_prefix(AF_INET, 32);
+
+		ruleset_add(&rs, &h, 1, XDPB_ACT_DROP, XDPB_MATCH_BOTH, 10000 + i);
+		if (i % 2) {
+			h.addr[3] ^= 0x80;
+			ruleset_add(&rs, &h, 1, XDPB_ACT_DROP, XDPB_MATCH_BOTH,
+				    20000 + i);
+		}
+	}
 	ruleset_finish(&rs);
 	give_ids(&rs);
 	gen_addresses(&pool, &rs.v4, hot, NR_HOT, AF_INET, 5000);
@@ -2560,20 +2581,21 @@ static void resolve_model_detects_breakage(void)
 	sim_free(&s);
 
 	if (sim_build(&s, &rs, 0) == 0) {
-		for (size_t i = 0; i < XDPB_TBL24_ENTRIES; i++)
-			if (s.tbl24[i] & XDPB_ENTRY_HOST) {
-				s.tbl24[i] &= ~XDPB_ENTRY_HOST;
+		/* turn every host kind back into a plain leaf entry */
+		for (size_t i = 0; i < XDPB_TBL24_ENTRIES; i++) {
+			uint32_t kind = s.tbl24[i] >> XDPB_KIND_SHIFT;
+
+			if (kind == XDPB_KIND_HOSTS) {
+				s.tbl24[i] &= XDPB_ENTRY_INDEX_MASK;
+				cleared++;
+			} else if (kind == XDPB_KIND_HOST1) {
+				s.tbl24[i] = 0;
 				cleared++;
 			}
-		for (size_t i = 0; i < s.p4.nr_groups * XDPB_TBL8_GROUP_SIZE; i++)
-			if (s.tbl8[i] & XDPB_ENTRY_HOST) {
-				s.tbl8[i] &= ~XDPB_ENTRY_HOST;
-				cleared++;
-			}
-		CHECK(cleared == s.p4.nr_hosts, "%zu HOST flags for %zu hosts",
-		      cleared, s.p4.nr_hosts);
-		bad = compare_pool(&s, &rs, &pool, 0, "no host flags", 1);
-		CHECK(bad > 0, "clearing every HOST flag changed no result");
+		}
+		CHECK(cleared > 0, "no host entries in the set");
+		bad = compare_pool(&s, &rs, &pool, 0, "no host entries", 1);
+		CHECK(bad > 0, "clearing every host entry changed no result");
 	}
 	sim_free(&s);
 	free(pool.a);
@@ -2655,7 +2677,8 @@ static void resolve_every_length(void)
 	if (sim_build(&s, &rs, 0) == 0) {
 		CHECK(s.p6.info.nr_v6_lengths == 129, "%u IPv6 lengths",
 		      s.p6.info.nr_v6_lengths);
-		CHECK(s.p4.nr_groups == 1 && s.p4.nr_hosts == 1, "%zu groups, %zu hosts",
+		/* the /25../32 chain shares one group; its /32 is a group entry */
+		CHECK(s.p4.nr_groups == 1 && s.p4.nr_hosts == 0, "%zu groups, %zu hosts",
 		      s.p4.nr_groups, s.p4.nr_hosts);
 		bad = compare_pool(&s, &rs, &pool, 2000, "every length", 0);
 		CHECK(bad == 0, "%zu disagreements with refmatch", bad);
