@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Benchmarks behind docs/benchmarks.md (run by `make bench`, as root):
+#   1. load + activate 1M generated IPv4 rules, then 1M IPv6 rules, each in a
+#      fresh process (list file parse, rule set, resolve, maps, switch; a
+#      reload of the same list; peak RSS),
+#   2. ns per packet under BPF_PROG_TEST_RUN for xdpblock, an empty XDP
+#      program and xdp-filter's program with 1k, 100k and 1M rules per
+#      family (tests/bench/bench_prog.c, tests/bench/bench_wrapper.bpf.c).
+# Nothing is sent anywhere: the only namespace and veth pair created (to
+# read the tag of the program `xdp-filter load` attaches) are deleted on exit.
+# The results are printed and kept in $BUILD/bench/results.md.
+#
+#   BENCH_ROUNDS=5   runs per figure (the median is reported)
+#   BENCH_REPEAT=1048576  packets per run
+#   BENCH_SIZES=1k,100k,1M  rules per family
+#   BENCH_CPU=N      CPU to run on (default: the last one)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${BUILD:-build}
+bench=$build/tests/bench_prog
+xf_obj=/usr/lib/$(gcc -dumpmachine)/bpf/xdpfilt_alw_ip.o
+rounds=${BENCH_ROUNDS:-5}
+repeat=${BENCH_REPEAT:-1048576}
+sizes=${BENCH_SIZES:-1k,100k,1M}
+cpu=${BENCH_CPU:-$(($(nproc) - 1))}
+seed=20240601
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "bench: needs root (BPF_PROG_TEST_RUN, map creation)" >&2
+	exit 1
+fi
+for f in "$bench" "$xf_obj"; do
+	if [ ! -e "$f" ]; then
+		echo "bench: missing $f (make tests; apt-get install xdp-tools)" >&2
+		exit 1
+	fi
+done
+
+mkdir -p "$build/bench"
+results=$build/bench/results.md
+work=$(mktemp -d /tmp/xdpblock-bench.XXXXXX)
+ns=""
+cleanup() {
+	[ -n "$ns" ] && ip netns del "$ns" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+exec 3>&2 # progress: terminal only
+exec > >(tee "$results") 2>&1
+
+echo "# xdpblock benchmark run"
+echo
+echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "- CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)," \
+	"family $(sed -n 's/^cpu family[[:space:]]*: //p' /proc/cpuinfo | head -1)" \
+	"model $(sed -n 's/^model[[:space:]]*: //p' /proc/cpuinfo | head -1);" \
+	"$(nproc) cores$(grep -qw hypervisor /proc/cpuinfo && echo ', virtual machine')"
+echo "- memory: $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+echo "- kernel: $(uname -r)"
+echo "- xdp-tools $(dpkg-query -W -f='${Version}' xdp-tools 2>/dev/null || echo '?'), clang $(clang -dumpversion)"
+echo "- git: $(git describe --always --dirty 2>/dev/null || echo '?')"
+echo "- $("$bench" memlat "$cpu" | sed 's/^memlat: //')"
+echo "- runs on CPU $cpu; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+
+# ---- 1. load and activate 1M rules --------------------------------------
+"$bench" gen-list v4 1000000 "$seed" "$work/v4.list"
+"$bench" gen-list v6 1000000 "$seed" "$work/v6.list"
+for fam in v4 v6; do
+	taskset -c "$cpu" "$bench" load --twice "$work/$fam.list" >"$work/load-$fam.out"
+done
+
+echo "## Loading and activating 1M rules"
+echo
+echo "One fresh process per list, as the daemon reloads (userspace/reload.c): parse the"
+echo "list file, build and sort the rule set, resolve (plan), create and fill the maps"
+echo "(build), switch. \"reload\" repeats it with the first set active. Milliseconds."
+echo
+echo "| list | activation | total | parse | rule set | plan | build | switch | tables | peak RSS |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---|---:|"
+for fam in v4 v6; do
+	awk -v fam="$fam" '
+	function v(k,   i) { for (i = 1; i <= NF; i++) if (index($i, k "=") == 1) return substr($i, length(k) + 2); return "" }
+	/^peak_rss_kib=/ { rss = substr($0, 14) }
+	/^load (first|reload): rules=/ {
+		which = $2; sub(":", "", which)
+		tables = fam == "v4" ? sprintf("%s leaves, %s tbl8 groups, %s /32 hosts", v("v4_leaves"), v("v4_groups"), v("v4_hosts")) \
+				    : sprintf("%s hash entries (%s markers), %s lengths", v("v6_entries"), v("v6_markers"), v("v6_lengths"))
+		row[++n] = sprintf("| 1M %s | %s | %s | %s | %s | %s | %s | %s | %s |", fam == "v4" ? "IPv4" : "IPv6", which,
+			v("total_ms"), v("parse_ms"), v("ruleset_ms"), v("plan_ms"), v("build_ms"), v("switch_ms"), tables)
+	}
+	END { for (i = 1; i <= n; i++) printf "%s %.0f MiB |\n", row[i], rss / 1024 }
+	' "$work/load-$fam.out"
+done
+echo
+awk '/^open:/ { sub(/^open: loader_open_ms=/, ""); sub(/ .*/, ""); printf "loader_open (program load, empty generations, per-rule counter map): %s ms\n", $0; exit }' "$work/load-v4.out"
+v4_ms=$(awk '/^load first: rules=/ { for (i = 1; i <= NF; i++) if ($i ~ /^total_ms=/) print substr($i, 10) }' "$work/load-v4.out")
+echo
+
+# ---- the program `xdp-filter load` attaches, for comparison -------------
+# The benchmark loads xdp-filter's BPF object itself. Check that it is the
+# program xdp-filter attaches: same tag (a hash of the instructions).
+deployed_tag=""
+ns=xdpbench$$
+if ip netns add "$ns" 2>/dev/null &&
+	ip -n "$ns" link add xb0 type veth peer name xb1 &&
+	ip -n "$ns" link set xb0 up &&
+	ip netns exec "$ns" sh -c 'mount -t bpf bpf /sys/fs/bpf && xdp-filter load -f ipv4,ipv6 xb0' >"$work/xdp-filter.out" 2>&1; then
+	id=$(ip -n "$ns" -d link show xb0 | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' | head -1)
+	[ -n "$id" ] && deployed_tag=$(bpftool prog show id "$id" | sed -n 's/.*tag \([0-9a-f]*\).*/\1/p' | head -1)
+fi
+ip netns del "$ns" 2>/dev/null || true
+ns=""
+
+# ---- 2. ns per packet ----------------------------------------------------
+"$bench" packets --sizes "$sizes" --rounds "$rounds" --repeat "$repeat" \
+	--cpu "$cpu" --xdp-filter-obj "$xf_obj" >"$work/packets.out" 2>&3
+echo "## Packets under BPF_PROG_TEST_RUN"
+echo
+sed -n '/^### ns per packet/,$p' "$work/packets.out" | grep -v '^peak_rss_kib='
+echo
+grep -E '^(activate|program) ' "$work/packets.out" | sed 's/^/    /'
+echo
+echo "Table reads per packet (source + destination), replayed in userspace on the same tables"
+echo "(tests/bench/bench_prog.c, access_model); each is about one cache miss once the tables"
+echo "outgrow the caches, a hash probe about two (bucket, element):"
+echo
+awk '
+function v(k,   i) { for (i = 1; i <= NF; i++) if (index($i, k "=") == 1) return substr($i, length(k) + 2); return "" }
+/^model IPv4 / { t = $0; sub(/^model IPv4 [^ ]* /, "", t); sub(/:.*/, "", t)
+	v4[++n4] = sprintf("| %s | %s | %s | %s | %s | %s |", $3, t, v("tbl24"), v("tbl8"), v("host_probes"), v("leaves")) }
+/^model IPv6 / { t = $0; sub(/^model IPv6 [^ ]* /, "", t); sub(/:.*/, "", t)
+	v6[++n6] = sprintf("| %s | %s | %s | %s |", $3, t, v("hash_probes"), v("hits")) }
+END {
+	print "| IPv4 rules | packets | tbl24 | tbl8 | /32 hash probes | leaf reads |"
+	print "|---:|---|---:|---:|---:|---:|"
+	for (i = 1; i <= n4; i++) print v4[i]
+	print ""
+	print "| IPv6 rules | packets | prefix hash probes | of which hits |"
+	print "|---:|---|---:|---:|"
+	for (i = 1; i <= n6; i++) print v6[i]
+}' "$work/packets.out"
+echo
+echo "Working sets (address pairs; distinct source, destination and all addresses):"
+echo
+grep '^workset ' "$work/packets.out" | sed 's/^/    /'
+echo
+bench_tag=$(sed -n 's/^program xdp-filter: .*tag=\([0-9a-f]*\).*/\1/p' "$work/packets.out")
+if [ -z "$deployed_tag" ]; then
+	echo "xdp-filter: could not load it on a veth to compare tags (see above); benchmarked $xf_obj, tag $bench_tag"
+elif [ "$deployed_tag" = "$bench_tag" ]; then
+	echo "xdp-filter: the program \`xdp-filter load -f ipv4,ipv6\` attaches has tag $deployed_tag, the one benchmarked ($xf_obj) the same"
+else
+	echo "xdp-filter: WARNING: \`xdp-filter load\` attaches tag $deployed_tag, the benchmark loaded $bench_tag"
+fi
+sed -n 's/^peak_rss_kib=\([0-9]*\) elapsed_s=\([0-9]*\)/packet benchmark: peak RSS \1 KiB, \2 s/p' "$work/packets.out"
+
+# ---- targets -------------------------------------------------------------
+echo
+echo "## Targets"
+echo
+awk -v ms="$v4_ms" 'BEGIN { printf "- load + activate 1M IPv4 rules: %.0f ms (limit 2000 ms): %s\n", ms, ms < 2000 ? "met" : "NOT met" }'
+sed -n 's/^target: /- /p' "$work/packets.out"
