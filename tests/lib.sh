@@ -9,7 +9,18 @@
 #           r1 198.51.100.1/24   2001:db8:2::1/64   (and here)
 #   server  s0 198.51.100.2/24   2001:db8:2::2/64   (+ extra addresses)
 #
-# Interface names are unique per test run, so tests may run side by side.
+# Namespace names are unique per test run, so tests may run side by side.
+#
+# Helpers, by group (each documented where it is defined):
+#   results   t_pass t_fail t_check t_check_not t_done
+#   lab       lab_up lab_down server_addr client_addr in_client/router/server
+#   daemon    write_config daemon_start daemon_stop daemon_wait_exit
+#             daemon_run_fg daemon_wait_reloads xdp_attached
+#   control   ctl ctl_json json_get json_true status_field rule_packets
+#             iface_packets
+#   traffic   ping_ok ping_blocked tcp_server_start tcp_ok tcp_blocked
+#             udp_sink udp_count udp_send
+#   misc      wait_for
 
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -17,6 +28,8 @@ BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
 XDPBLOCKD=$BUILD/xdpblockd
 XDPBLOCKCTL=$BUILD/xdpblockctl
+# the system's python3 (a version manager's shim on PATH can be slow)
+PYTHON=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
 
 T_PASSED=0
 T_FAILED=0
@@ -59,10 +72,29 @@ in_client() { ip netns exec "$(ns c)" "$@"; }
 in_router() { ip netns exec "$(ns r)" "$@"; }
 in_server() { ip netns exec "$(ns s)" "$@"; }
 
+# A lab whose test was killed before its trap could run (SIGKILL, a
+# timeout's --kill-after) is orphaned: WORKDIR/owner names the test's PID
+# and its namespaces. lab_up removes the labs of tests no longer alive.
+lab_reap_orphans() {
+	local f pid names n
+	for f in /tmp/xdpblock-test.*/owner; do
+		[ -f "$f" ] || continue
+		read -r pid names <"$f" || continue
+		[ "$pid" != "$$" ] && ! kill -0 "$pid" 2>/dev/null || continue
+		for n in $names; do
+			ip netns pids "$n" 2>/dev/null | xargs -r kill -9 2>/dev/null
+			ip netns del "$n" 2>/dev/null
+		done
+		rm -rf "$(dirname "$f")"
+	done
+}
+
 lab_up() {
+	lab_reap_orphans
 	LAB_ID=$(printf '%05d' $(( $$ % 100000 )))
 	local c r s
 	c=$(ns c) r=$(ns r) s=$(ns s)
+	echo "$$ $c $r $s" >"$WORKDIR/owner"
 	ip netns add "$c" && ip netns add "$r" && ip netns add "$s" || return 1
 	ip link add "c0" netns "$c" type veth peer name "r0" netns "$r"
 	ip link add "r1" netns "$r" type veth peer name "s0" netns "$s"
@@ -89,38 +121,40 @@ lab_up() {
 	ip netns exec "$r" sysctl -qw net.ipv6.conf.all.forwarding=1
 }
 
-# addr_net ADDR/LEN : the network of an interface address (203.0.113.10/24
-# -> 203.0.113.0/24)
-addr_net() {
-	python3 -c 'import ipaddress,sys; print(ipaddress.ip_interface(sys.argv[1]).network)' "$1"
+# _extra_addr NS DEV ADDR/LEN LINK4 LINK6 GW4 GW6 : add an address; unless it
+# is on the link's own network, give the router a route to it via GW.
+# Like an IPv4 secondary, an extra IPv6 address is never picked as the
+# source of new traffic by the kernel (preferred_lft 0): bind it explicitly
+# (ping -I ADDR, udp_send ... SRC ...). It still answers what is sent to it.
+_extra_addr() {
+	local n=$1 dev=$2 addr=$3 extra="" net
+	case $addr in *:*) extra="nodad preferred_lft 0" ;; esac
+	ip -n "$n" addr add "$addr" dev "$dev" $extra || return 1
+	net=$("$PYTHON" -c '
+import ipaddress, sys
+net = ipaddress.ip_interface(sys.argv[1]).network
+links = [ipaddress.ip_network(a) for a in sys.argv[2:]]
+if not any(net.version == l.version and net.subnet_of(l) for l in links):
+    print(net)' "$addr" "$4" "$5") || return 1
+	[ -n "$net" ] || return 0
+	case $net in
+	*:*) ip -n "$(ns r)" -6 route replace "$net" via "$7" ;;
+	*) ip -n "$(ns r)" route replace "$net" via "$6" ;;
+	esac
 }
 
 # server_addr ADDR/LEN : one more address on the server (v4 or v6). Unless
-# its network is the server link's own, the router gets a route to it via
-# the server, so the address is reachable from the client.
+# it is on the server link's network, the router gets a route to its
+# network via the server, so it is reachable from the client.
 server_addr() {
-	local extra="" net
-	case $1 in *:*) extra=nodad ;; esac
-	ip -n "$(ns s)" addr add "$1" dev s0 $extra || return 1
-	net=$(addr_net "$1") || return 1
-	case $net in
-	198.51.100.*/2[4-9] | 198.51.100.*/3[0-2] | 2001:db8:2::/*) ;;
-	*:*) ip -n "$(ns r)" -6 route replace "$net" via 2001:db8:2::2 ;;
-	*) ip -n "$(ns r)" route replace "$net" via 198.51.100.2 ;;
-	esac
+	_extra_addr "$(ns s)" s0 "$1" 198.51.100.0/24 2001:db8:2::/64 \
+		198.51.100.2 2001:db8:2::2
 }
 
-# client_addr ADDR/LEN : one more address on the client, likewise routed
+# client_addr ADDR/LEN : one more address on the client, likewise
 client_addr() {
-	local extra="" net
-	case $1 in *:*) extra=nodad ;; esac
-	ip -n "$(ns c)" addr add "$1" dev c0 $extra || return 1
-	net=$(addr_net "$1") || return 1
-	case $net in
-	192.0.2.*/2[4-9] | 192.0.2.*/3[0-2] | 2001:db8:1::/*) ;;
-	*:*) ip -n "$(ns r)" -6 route replace "$net" via 2001:db8:1::2 ;;
-	*) ip -n "$(ns r)" route replace "$net" via 192.0.2.2 ;;
-	esac
+	_extra_addr "$(ns c)" c0 "$1" 192.0.2.0/24 2001:db8:1::/64 \
+		192.0.2.2 2001:db8:1::2
 }
 
 lab_down() {
@@ -149,13 +183,14 @@ write_config() {
 }
 
 # daemon_start CONFIG : run xdpblockd in the router namespace; wait until
-# its control socket answers (or fail after 20 s)
+# its control socket answers (or fail after DAEMON_START_TIMEOUT, 20 s)
 daemon_start() {
+	local tries=$(( ${DAEMON_START_TIMEOUT:-20} * 10 ))
 	# nsenter keeps the host's /sys (and bpffs); ip netns exec would not
 	nsenter --net=/run/netns/"$(ns r)" "$XDPBLOCKD" -c "$1" \
 		>>"$WORKDIR/daemon.log" 2>&1 &
 	DAEMON_PID=$!
-	for _ in $(seq 200); do
+	for _ in $(seq "$tries"); do
 		if ctl status >/dev/null 2>&1; then
 			return 0
 		fi
@@ -167,8 +202,30 @@ daemon_start() {
 		fi
 		sleep 0.1
 	done
-	echo "xdpblockd did not answer within 20 s"
+	echo "xdpblockd did not answer within ${DAEMON_START_TIMEOUT:-20} s"
 	return 1
+}
+
+# daemon_wait_exit : wait (20 s at most) for the daemon started by
+# daemon_start to exit by itself; its exit status is left in DAEMON_RC
+daemon_wait_exit() {
+	DAEMON_RC=""
+	[ -n "$DAEMON_PID" ] || return 1
+	for _ in $(seq 200); do
+		kill -0 "$DAEMON_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$DAEMON_PID" 2>/dev/null && return 1
+	{ wait "$DAEMON_PID"; } 2>/dev/null
+	DAEMON_RC=$?
+	DAEMON_PID=""
+}
+
+# daemon_run_fg CONFIG OUTFILE : run xdpblockd in the router namespace in
+# the foreground (20 s at most, for start-up failures); returns its status
+daemon_run_fg() {
+	timeout --kill-after=5 20 nsenter --net=/run/netns/"$(ns r)" \
+		"$XDPBLOCKD" -c "$1" >"$2" 2>&1
 }
 
 daemon_stop() {
@@ -187,10 +244,149 @@ ctl() { "$XDPBLOCKCTL" -s "$WORKDIR/control.sock" "$@"; }
 
 # json_get JSONFILE PYTHON-EXPR : evaluate an expression on the parsed JSON 'j'
 json_get() {
-	python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"
+	"$PYTHON" -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"
+}
+
+# json_true JSONFILE PYTHON-EXPR : succeed if the expression is true
+json_true() {
+	"$PYTHON" -c "import json,sys; j=json.load(open(sys.argv[1])); sys.exit(0 if ($2) else 1)" "$1"
+}
+
+# ctl_json FILE CMD [ARGS] : the daemon's JSON answer to CMD, in FILE
+ctl_json() {
+	local file=$1
+	shift
+	ctl --json "$@" >"$file"
+}
+
+# rule_packets LIST RULE : packets counted so far on RULE of LIST (0: none)
+rule_packets() {
+	ctl_json "$WORKDIR/rp.json" stats --limit 0 || return 1
+	json_get "$WORKDIR/rp.json" "sum(r['packets'] for r in j['result']['rules'] if r['list'] == '$1' and r['rule'] == '$2')"
+}
+
+# iface_packets IFACE VERDICT : packets of a verdict (pass, drop, allow,
+# monitor, non_ip, ...) counted on IFACE
+iface_packets() {
+	ctl_json "$WORKDIR/ip.json" stats --limit 0 || return 1
+	json_get "$WORKDIR/ip.json" "sum(i['$2']['packets'] for i in j['result']['interfaces'] if i['name'] == '$1')"
+}
+
+# status_field PYTHON-EXPR-ON-RESULT : e.g. status_field "r['generation']"
+status_field() {
+	ctl_json "$WORKDIR/st.json" status || return 1
+	json_get "$WORKDIR/st.json" "(lambda r: $1)(j['result'])"
+}
+
+# wait_for SECONDS CMD... : run CMD every 0.1 s until it succeeds
+wait_for() {
+	local tries=$(( $1 * 10 ))
+	shift
+	for _ in $(seq "$tries"); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# daemon_wait_reloads N : wait until the daemon has done N reloads (ok or
+# not), e.g. after a SIGHUP
+_reloads_at_least() { [ "$(status_field "r['reloads_total']")" -ge "$1" ]; }
+daemon_wait_reloads() { wait_for 60 _reloads_at_least "$1"; }
+
+# xdp_attached IFACE : the router's IFACE has an XDP program
+xdp_attached() {
+	ip -n "$(ns r)" link show dev "$1" | grep -q 'prog/xdp'
+}
+
+# --- traffic between real peers ---
+
+# ping_ok ADDR [PING-ARGS] : the client gets an echo reply (waits 5 s at most)
+ping_ok() {
+	local a=$1
+	shift
+	in_client ping -n -q -c 1 -w 5 "$@" "$a"
+}
+
+# ping_blocked ADDR [PING-ARGS] : 3 echo requests, no answer at all (no
+# reply and no ICMP error: the packets vanished)
+ping_blocked() {
+	local a=$1 out
+	shift
+	out=$(in_client ping -n -q -c 3 -i 0.2 -W 1 "$@" "$a" 2>&1)
+	[ $? -eq 1 ] && grep -q ' 0 received' <<<"$out" && ! grep -q error <<<"$out"
+}
+
+TCP_PORT=${TCP_PORT:-8080}
+TCP_BANNER=xdpblock-tcp-ok
+
+# tcp_server_start : a TCP server on every server address (v4 and v6) that
+# answers each connection with a banner
+tcp_server_start() {
+	in_server socat TCP6-LISTEN:"$TCP_PORT",ipv6only=0,reuseaddr,fork \
+		SYSTEM:"echo $TCP_BANNER" </dev/null >/dev/null 2>&1 &
+	wait_for 10 in_server sh -c "ss -Htln | grep -q ':$TCP_PORT '"
+}
+
+_hostport() {
+	case $1 in
+	*:*) echo "[$1]:$2" ;;
+	*) echo "$1:$2" ;;
+	esac
+}
+
+# tcp_ok ADDR : the client connects to ADDR and reads the banner
+tcp_ok() {
+	in_client timeout 20 socat -u \
+		TCP:"$(_hostport "$1" "$TCP_PORT")",connect-timeout=10 STDOUT \
+		2>&1 </dev/null | grep -q "$TCP_BANNER"
+}
+
+# tcp_blocked ADDR : the client's connection attempt times out (no answer,
+# not even a reset)
+tcp_blocked() {
+	local out
+	out=$(in_client timeout 20 socat -u \
+		TCP:"$(_hostport "$1" "$TCP_PORT")",connect-timeout=2 STDOUT \
+		2>&1 </dev/null)
+	[ $? -ne 0 ] && grep -qi 'timed out' <<<"$out"
+}
+
+# udp_sink NSFUNC ADDR PORT FILE : NSFUNC (in_client, in_server) receives
+# UDP datagrams on ADDR:PORT and appends them to FILE (one line each)
+udp_sink() {
+	local f=$1 addr=$2 port=$3 file=$4 spec pat
+	: >"$file"
+	case $addr in
+	*:*) spec="UDP6-RECV:$port,bind=[$addr]" pat="[$addr]:$port" ;;
+	*) spec="UDP4-RECV:$port,bind=$addr" pat="$addr:$port" ;;
+	esac
+	"$f" socat -u "$spec" "OPEN:$file,append" </dev/null >/dev/null 2>&1 &
+	wait_for 10 "$f" sh -c "ss -Huln | grep -qF '$pat '"
+}
+
+# udp_count FILE : datagrams a udp_sink has received
+udp_count() { wc -l <"$1"; }
+
+# udp_send NSFUNC SRC DST PORT COUNT : send COUNT one-line datagrams from
+# SRC to DST:PORT, 10 ms apart
+udp_send() {
+	"$1" "$PYTHON" -c '
+import socket, sys, time
+src, dst, port, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+s = socket.socket(socket.AF_INET6 if ":" in dst else socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((src, 0))
+for i in range(n):
+    s.sendto(b"%d\n" % i, (dst, port))
+    time.sleep(0.01)
+' "$2" "$3" "$4" "$5"
 }
 
 lib_cleanup() {
+	if [ "$T_FAILED" -gt 0 ] && [ -s "$WORKDIR/daemon.log" ]; then
+		echo "--- daemon log (last 30 lines)"
+		tail -n 30 "$WORKDIR/daemon.log" | sed 's/^/    /'
+	fi
 	daemon_stop
 	lab_down
 	rm -rf "$WORKDIR"

@@ -46,7 +46,7 @@ int iface_attach(struct iface_state *iface, int prog_fd, enum xdp_mode want)
 	if (fd < 0) {
 		if (fd == -EBUSY || fd == -EEXIST)
 			snprintf(iface->error, sizeof(iface->error),
-				 "%s already has an XDP program attached; remove it first (ip link set dev %s xdp off)",
+				 "%s already has an XDP program attached (another xdpblockd, or another tool: see 'ip link show dev %s'; remove it first)",
 				 iface->name, iface->name);
 		else
 			snprintf(iface->error, sizeof(iface->error),

@@ -167,17 +167,18 @@ int main(int argc, char **argv)
 	 */
 	capacity = 2 * (d.cfg.max_rules_v4 + d.cfg.max_rules_v6) + 1;
 	rule_ids_init(&d.rule_ids, capacity);
-	if (loader_open(&d.loader, capacity) < 0)
+	/* First: a second daemon on the same socket must not touch anything. */
+	listen_fd = control_listen(d.cfg.control_socket, err, sizeof(err));
+	if (listen_fd < 0) {
+		log_err("%s", err);
 		return 1;
+	}
+	if (loader_open(&d.loader, capacity) < 0)
+		goto out;
 	if (daemon_reload(&d) < 0)
 		goto out;
 	if (daemon_sync_interfaces(&d) > 0)
 		goto out;
-	listen_fd = control_listen(d.cfg.control_socket, err, sizeof(err));
-	if (listen_fd < 0) {
-		log_err("%s", err);
-		goto out;
-	}
 	log_info("ready: %d interface(s), control socket %s", d.nr_ifaces,
 		 d.cfg.control_socket);
 

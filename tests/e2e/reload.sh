@@ -1,0 +1,219 @@
+#!/usr/bin/env bash
+# End to end: reloading lists.
+#   - SIGHUP applies a changed list: a new rule blocks
+#   - `xdpblockctl reload` applies a changed list: a removed rule unblocks
+#   - a rule present before and after a reload keeps its counter
+#   - a bad list ('not-an-ip' at a known line) or a missing list file: the
+#     reload fails with file:line / path in the message and in
+#     status.last_reload, and the old rules stay active (blocked stays
+#     blocked, allowed stays allowed, unblocked stays unblocked)
+#   - a bad list by SIGHUP: the same, seen in status
+#   - xdpblockd refuses to start on a bad config and on a bad list
+#   - replacing more rules at once than one counter batch (65536): rules
+#     that never saw a packet show no hits afterwards
+. "$(dirname "$0")/../lib.sh"
+
+BLOCKED=203.0.113.10 ALLOWED=203.0.113.20 EXTRA4=198.51.100.77 EXTRA6=2001:db8:2::77
+LIST=$WORKDIR/block.txt
+ALLOW=$WORKDIR/allow.txt
+
+lab_up || { t_fail "lab setup"; exit 1; }
+server_addr $BLOCKED/24
+server_addr $ALLOWED/24
+server_addr $EXTRA4/24
+server_addr $EXTRA6/64
+tcp_server_start || { t_fail "TCP server setup"; exit 1; }
+
+# set_list FILE LINES... : replace a list file in one step (rename)
+set_list() {
+	local f=$1
+	shift
+	printf '%s\n' "$@" >"$f.new" && mv "$f.new" "$f"
+}
+gen() { status_field "r['generation']"; }
+reloads() { status_field "r['reloads_total']"; }
+last_reload_ok() { status_field "r['last_reload']['ok']" | grep -qx True; }
+# counter_kept LIST RULE BEFORE : the rule's counter did not go back
+counter_kept() {
+	local now
+	now=$(rule_packets "$1" "$2")
+	[ "$now" -ge "$3" ] && [ "$3" -gt 0 ]
+}
+
+set_list "$LIST" "203.0.113.0/24"
+set_list "$ALLOW" "$ALLOWED/32"
+write_config "$WORKDIR/xdpblock.conf" \
+	"[list:block]" "path = $LIST" "action = drop" \
+	"[list:allow]" "path = $ALLOW" "action = allow"
+daemon_start "$WORKDIR/xdpblock.conf" || { t_fail "xdpblockd starts"; exit 1; }
+
+t_check "start: $BLOCKED blocked" ping_blocked $BLOCKED
+t_check "start: $ALLOWED allowed" ping_ok $ALLOWED
+t_check "start: $EXTRA4 reachable" ping_ok $EXTRA4
+t_check "start: $EXTRA6 reachable" ping_ok $EXTRA6
+
+# --- SIGHUP: new rules block
+c24=$(rule_packets block 203.0.113.0/24)
+g=$(gen)
+n=$(reloads)
+set_list "$LIST" "203.0.113.0/24" "$EXTRA4/32" "$EXTRA6/128"
+kill -HUP "$DAEMON_PID"
+if daemon_wait_reloads $((n + 1)); then
+	t_pass "SIGHUP: a reload ran"
+	t_check "SIGHUP: it succeeded, generation $g -> $((g + 1))" \
+		test "$(gen)" -eq $((g + 1))
+else
+	t_fail "SIGHUP: a reload ran" "reloads_total stayed $n"
+fi
+t_check "SIGHUP: new rule blocks ping to $EXTRA4" ping_blocked $EXTRA4
+t_check "SIGHUP: new rule blocks TCP to $EXTRA4" tcp_blocked $EXTRA4
+t_check "SIGHUP: new rule blocks ping to $EXTRA6" ping_blocked $EXTRA6
+t_check "SIGHUP: status counts 2 IPv4 and 1 IPv6 rule in block" \
+	test "$(status_field "[(l['rules_ipv4'], l['rules_ipv6']) for l in r['lists'] if l['name'] == 'block']")" = "[(2, 1)]"
+t_check "SIGHUP: 203.0.113.0/24 kept its counter ($c24 -> $(rule_packets block 203.0.113.0/24))" \
+	counter_kept block 203.0.113.0/24 "$c24"
+t_check "SIGHUP: old rule still blocks $BLOCKED" ping_blocked $BLOCKED
+t_check "SIGHUP: $ALLOWED still allowed" ping_ok $ALLOWED
+
+# --- xdpblockctl reload: a removed rule unblocks, kept rules keep counting
+c24=$(rule_packets block 203.0.113.0/24)
+c6=$(rule_packets block $EXTRA6/128)
+set_list "$LIST" "# $EXTRA4 removed" "203.0.113.0/24" "$EXTRA6/128"
+t_check "ctl reload succeeds" ctl reload
+t_check "ctl reload: removed rule unblocks ping to $EXTRA4" ping_ok $EXTRA4
+t_check "ctl reload: removed rule unblocks TCP to $EXTRA4" tcp_ok $EXTRA4
+t_check "ctl reload: $EXTRA4 has no rule in lookup" \
+	sh -c "'$XDPBLOCKCTL' -s '$WORKDIR/control.sock' lookup $EXTRA4 | grep -q 'as destination: no rule'"
+t_check "ctl reload: 203.0.113.0/24 did not reset ($c24 -> $(rule_packets block 203.0.113.0/24))" \
+	counter_kept block 203.0.113.0/24 "$c24"
+t_check "ctl reload: $EXTRA6/128 did not reset ($c6 -> $(rule_packets block $EXTRA6/128))" \
+	counter_kept block $EXTRA6/128 "$c6"
+ping_blocked $BLOCKED
+ping_blocked $EXTRA6
+t_check "ctl reload: 203.0.113.0/24 keeps counting (> $c24)" \
+	test "$(rule_packets block 203.0.113.0/24)" -gt "$c24"
+t_check "ctl reload: $EXTRA6/128 keeps counting (> $c6)" \
+	test "$(rule_packets block $EXTRA6/128)" -gt "$c6"
+t_check "ctl reload: the kept rule keeps its line number (now 2)" \
+	sh -c "'$XDPBLOCKCTL' -s '$WORKDIR/control.sock' lookup $BLOCKED | grep -q 'block.txt:2)'"
+
+# Reference state for the failures below: BLOCKED and EXTRA6 blocked,
+# ALLOWED allowed (inside the blocked /24), EXTRA4 reachable.
+check_old_rules() { # PREFIX
+	t_check "$1: old rules active: $BLOCKED still blocked" ping_blocked $BLOCKED
+	t_check "$1: old rules active: $EXTRA6 still blocked" ping_blocked $EXTRA6
+	t_check "$1: old rules active: $ALLOWED still allowed" ping_ok $ALLOWED
+	t_check "$1: old rules active: $EXTRA4 still reachable" ping_ok $EXTRA4
+}
+# reload_fails NAME WHAT : ctl reload exits non-zero naming WHAT, and
+# status.last_reload says ok=false with WHAT in the error
+reload_fails() {
+	local g0
+	g0=$(gen)
+	if ctl reload >"$WORKDIR/reload.out" 2>&1; then
+		t_fail "$1: ctl reload fails" "it succeeded"
+	else
+		t_pass "$1: ctl reload fails"
+	fi
+	t_check "$1: the message names $2" grep -qF "$2" "$WORKDIR/reload.out"
+	sed 's/^/    | /' "$WORKDIR/reload.out"
+	ctl_json "$WORKDIR/st.json" status
+	t_check "$1: status last_reload ok=false, error names $2" json_true "$WORKDIR/st.json" \
+		"j['result']['last_reload']['ok'] is False and '$2' in j['result']['last_reload']['error']"
+	t_check "$1: generation unchanged" test "$(gen)" -eq "$g0"
+	t_check "$1: status (text) says FAILED" \
+		sh -c "'$XDPBLOCKCTL' -s '$WORKDIR/control.sock' status | grep -q 'FAILED (previous rules still active)'"
+}
+
+# --- a bad line: applying it in part would unblock BLOCKED and EXTRA6 and
+# block EXTRA4
+set_list "$LIST" "$EXTRA4/32" "# the /24 and $EXTRA6 are gone" "not-an-ip" "192.0.2.0/24"
+reload_fails "bad list" "$LIST:3"
+t_check "bad list: status counts failures" test "$(status_field "r['reload_failures_total']")" -ge 1
+check_old_rules "bad list"
+
+# --- a missing list file: the allow list disappears
+set_list "$LIST" "203.0.113.0/24" "$EXTRA6/128"
+mv "$ALLOW" "$ALLOW.away"
+reload_fails "missing list" "$ALLOW"
+check_old_rules "missing list"
+mv "$ALLOW.away" "$ALLOW"
+
+# --- a bad list by SIGHUP
+set_list "$LIST" "203.0.113.0/24" "$EXTRA6/128" "2001:db8::/129"
+n=$(reloads)
+g=$(gen)
+kill -HUP "$DAEMON_PID"
+if daemon_wait_reloads $((n + 1)); then
+	ctl_json "$WORKDIR/st.json" status
+	t_check "SIGHUP bad list: last_reload ok=false naming $LIST:3" json_true "$WORKDIR/st.json" \
+		"j['result']['last_reload']['ok'] is False and '$LIST:3' in j['result']['last_reload']['error']"
+	t_check "SIGHUP bad list: generation unchanged" test "$(gen)" -eq "$g"
+else
+	t_fail "SIGHUP bad list: a reload ran"
+fi
+t_check "SIGHUP bad list: daemon still running" kill -0 "$DAEMON_PID"
+check_old_rules "SIGHUP bad list"
+
+# --- fixed: the next reload works again
+set_list "$LIST" "203.0.113.0/24" "$EXTRA6/128"
+t_check "fixed list: ctl reload succeeds" ctl reload
+t_check "fixed list: last_reload ok" last_reload_ok
+
+# --- refusing to start
+daemon_stop
+write_config "$WORKDIR/bad.conf" "[list:block]" "path = $LIST"
+sed -i 's/^xdp_mode = .*/xdp_mode = turbo/' "$WORKDIR/bad.conf"
+line=$(grep -n '^xdp_mode' "$WORKDIR/bad.conf" | cut -d: -f1)
+daemon_run_fg "$WORKDIR/bad.conf" "$WORKDIR/start.out"
+rc=$?
+sed 's/^/    | /' "$WORKDIR/start.out"
+t_check "bad config: xdpblockd exits non-zero ($rc)" test "$rc" -ne 0 -a "$rc" -ne 124
+t_check "bad config: the message names $WORKDIR/bad.conf:$line" \
+	grep -qF "$WORKDIR/bad.conf:$line:" "$WORKDIR/start.out"
+t_check_not "bad config: nothing attached to r0" xdp_attached r0
+
+set_list "$WORKDIR/bad.txt" "203.0.113.0/24" "" "# two good lines, then" "300.1.2.3/24"
+write_config "$WORKDIR/badlist.conf" "[list:block]" "path = $WORKDIR/bad.txt"
+daemon_run_fg "$WORKDIR/badlist.conf" "$WORKDIR/start.out"
+rc=$?
+sed 's/^/    | /' "$WORKDIR/start.out"
+t_check "bad list at start: xdpblockd exits non-zero ($rc)" test "$rc" -ne 0 -a "$rc" -ne 124
+t_check "bad list at start: the message names $WORKDIR/bad.txt:4" \
+	grep -qF "$WORKDIR/bad.txt:4:" "$WORKDIR/start.out"
+t_check_not "bad list at start: nothing attached to r0" xdp_attached r0
+t_check_not "bad list at start: no control socket left" test -e "$WORKDIR/control.sock"
+
+write_config "$WORKDIR/nolist.conf" "[list:block]" "path = $WORKDIR/does-not-exist.txt"
+daemon_run_fg "$WORKDIR/nolist.conf" "$WORKDIR/start.out"
+rc=$?
+sed 's/^/    | /' "$WORKDIR/start.out"
+t_check "missing list at start: xdpblockd exits non-zero ($rc)" test "$rc" -ne 0 -a "$rc" -ne 124
+t_check "missing list at start: the message names the file" \
+	grep -qF "$WORKDIR/does-not-exist.txt" "$WORKDIR/start.out"
+
+# --- replacing more rules than one counter batch (65536) at once: the
+# counters of rules that never saw a packet stay zero
+"$PYTHON" -c '
+import sys
+for name, first in (("a", 10), ("b", 11)):
+    with open(sys.argv[1] + "/bulk-" + name + ".txt", "w") as f:
+        for i in range(70000):
+            f.write("%d.%d.%d.%d\n" % (first, i >> 16, (i >> 8) & 255, i & 255))
+' "$WORKDIR"
+cp "$WORKDIR/bulk-a.txt" "$WORKDIR/bulk.txt"
+write_config "$WORKDIR/bulk.conf" "[list:bulk]" "path = $WORKDIR/bulk.txt"
+if daemon_start "$WORKDIR/bulk.conf"; then
+	cp "$WORKDIR/bulk-b.txt" "$WORKDIR/bulk.txt" && ctl reload >/dev/null &&
+		cp "$WORKDIR/bulk-a.txt" "$WORKDIR/bulk.txt" && ctl reload >/dev/null &&
+		cp "$WORKDIR/bulk-b.txt" "$WORKDIR/bulk.txt" && ctl reload >/dev/null
+	t_check "70000 rules replaced 3 times: reloads ok" last_reload_ok
+	ctl stats --limit 5 --json >"$WORKDIR/bulk.json"
+	t_check "70000 rules replaced 3 times: no rule shows hits without traffic" \
+		json_true "$WORKDIR/bulk.json" "j['result']['rules'] == []"
+	sed -n 's/^ *"rule": *"\(.*\)",*$/    | hits shown on \1/p' "$WORKDIR/bulk.json" | head -3
+else
+	t_fail "bulk list: xdpblockd starts"
+fi
+
+t_done
