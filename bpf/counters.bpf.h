@@ -16,7 +16,8 @@ static __always_inline void counter_add(struct xdpb_counter *c, __u64 bytes)
 /* Interfaces the daemon did not register (tests) are not counted. */
 static __always_inline void count_iface(__u32 ifindex, __u32 stat, __u64 bytes)
 {
-	struct xdpb_iface_stats *s = bpf_map_lookup_elem(&iface_stats, &ifindex);
+	struct xdpb_iface_stats *s =
+		bpf_map_lookup_elem(&iface_stats, &ifindex);
 
 	if (s && stat < XDPB_STAT_MAX)
 		counter_add(&s->stat[stat], bytes);

@@ -55,7 +55,8 @@ static __always_inline int ip4_lookup(const struct ip4_tables *t, __be32 addr,
 			     XDPB_ENTRY_INDEX_MASK;
 		break;
 	case XDPB_KIND_HOST1:
-		if (((entry >> XDPB_HOST1_OCTET_SHIFT) & 0xff) != (host_order & 0xff))
+		if (((entry >> XDPB_HOST1_OCTET_SHIFT) & 0xff) !=
+		    (host_order & 0xff))
 			return 0;
 		leaf_index = entry & XDPB_HOST1_LEAF_MASK;
 		break;
@@ -139,8 +140,10 @@ static __always_inline const struct xdpb_match *
 decide(const struct xdpb_leaf *src_leaf, int have_src,
        const struct xdpb_leaf *dst_leaf, int have_dst)
 {
-	const struct xdpb_match *s = have_src ? &src_leaf->dir[XDPB_DIR_SRC] : 0;
-	const struct xdpb_match *d = have_dst ? &dst_leaf->dir[XDPB_DIR_DST] : 0;
+	const struct xdpb_match *s = have_src ? &src_leaf->dir[XDPB_DIR_SRC]
+					      : 0;
+	const struct xdpb_match *d = have_dst ? &dst_leaf->dir[XDPB_DIR_DST]
+					      : 0;
 
 	if (s && s->action == XDPB_ACT_NONE)
 		s = 0;

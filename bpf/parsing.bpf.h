@@ -44,7 +44,8 @@ struct vlan_tag {
 
 static __always_inline int is_vlan(__be16 type)
 {
-	return type == bpf_htons(ETH_P_8021Q) || type == bpf_htons(ETH_P_8021AD);
+	return type == bpf_htons(ETH_P_8021Q) ||
+	       type == bpf_htons(ETH_P_8021AD);
 }
 
 /*

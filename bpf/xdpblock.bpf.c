@@ -56,14 +56,17 @@ int xdpblock(struct xdp_md *ctx)
 			return XDP_PASS;
 		}
 		if (parse_ipv6_ext(&c, ip6->nexthdr) < 0)
-			count_iface(ifindex, XDPB_STAT_MALFORMED_IPV6_EXT, bytes);
+			count_iface(ifindex, XDPB_STAT_MALFORMED_IPV6_EXT,
+				    bytes);
 		info = bpf_map_lookup_elem(&gen_info, &gen);
 		prefixes = bpf_map_lookup_elem(&ip6_prefix_gens, &gen);
 		if (!info || !prefixes)
 			return XDP_PASS;
 		if (info->nr_v6_lengths) {
-			have_src = ip6_lookup(prefixes, info, &ip6->saddr, &src_leaf);
-			have_dst = ip6_lookup(prefixes, info, &ip6->daddr, &dst_leaf);
+			have_src = ip6_lookup(prefixes, info, &ip6->saddr,
+					      &src_leaf);
+			have_dst = ip6_lookup(prefixes, info, &ip6->daddr,
+					      &dst_leaf);
 		}
 	} else {
 		count_iface(ifindex, XDPB_STAT_NON_IP, bytes);

@@ -161,7 +161,8 @@ _Static_assert(sizeof(struct xdpb_leaf) == 16, "leaf layout");
 _Static_assert(sizeof(struct xdpb_ip6_key) == 20, "ip6 key layout");
 _Static_assert(sizeof(struct xdpb_gen_info) == 136, "gen info layout");
 _Static_assert(sizeof(struct xdpb_tbl_chunk) == 64, "chunk layout");
-_Static_assert(XDPB_TBL8_GROUP_SIZE % XDPB_TBL_CHUNK == 0, "groups are whole chunks");
+_Static_assert(XDPB_TBL8_GROUP_SIZE % XDPB_TBL_CHUNK == 0,
+	       "groups are whole chunks");
 _Static_assert(XDPB_V6_MAX_LENGTHS < (1u << XDPB_V6_SEARCH_STEPS),
 	       "binary search steps cover every length");
 

@@ -11,28 +11,28 @@
 
 static int tl_case_failed, tl_failed, tl_passed;
 
-#define CHECK(cond, ...)                                                      \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			printf("  %s:%d: check failed: %s: ", __FILE__,        \
-			       __LINE__, #cond);                              \
-			printf(__VA_ARGS__);                                  \
-			printf("\n");                                         \
-			tl_case_failed = 1;                                   \
-		}                                                             \
+#define CHECK(cond, ...)                                                \
+	do {                                                            \
+		if (!(cond)) {                                          \
+			printf("  %s:%d: check failed: %s: ", __FILE__, \
+			       __LINE__, #cond);                        \
+			printf(__VA_ARGS__);                            \
+			printf("\n");                                   \
+			tl_case_failed = 1;                             \
+		}                                                       \
 	} while (0)
 
-#define RUN_TEST(suite, fn)                                                   \
-	do {                                                                  \
-		tl_case_failed = 0;                                           \
-		fn();                                                         \
+#define RUN_TEST(suite, fn)                                                    \
+	do {                                                                   \
+		tl_case_failed = 0;                                            \
+		fn();                                                          \
 		printf("%s: %s/%s\n", tl_case_failed ? "FAIL" : "PASS", suite, \
-		       #fn);                                                  \
-		fflush(stdout);                                               \
-		if (tl_case_failed)                                           \
-			tl_failed++;                                          \
-		else                                                          \
-			tl_passed++;                                          \
+		       #fn);                                                   \
+		fflush(stdout);                                                \
+		if (tl_case_failed)                                            \
+			tl_failed++;                                           \
+		else                                                           \
+			tl_passed++;                                           \
 	} while (0)
 
 #define TEST_EXIT_CODE() (tl_failed ? 1 : 0)

@@ -26,9 +26,10 @@ int iface_attach(struct iface_state *iface, int prog_fd, enum xdp_mode want)
 	iface->link_fd = -1;
 	iface->ifindex = if_nametoindex(iface->name);
 	if (!iface->ifindex) {
-		snprintf(iface->error, sizeof(iface->error),
-			 "interface %s does not exist (check 'interfaces' in [daemon])",
-			 iface->name);
+		snprintf(
+			iface->error, sizeof(iface->error),
+			"interface %s does not exist (check 'interfaces' in [daemon])",
+			iface->name);
 		return -ENODEV;
 	}
 	if (want != XDP_MODE_GENERIC) {
@@ -36,25 +37,29 @@ int iface_attach(struct iface_state *iface, int prog_fd, enum xdp_mode want)
 		iface->mode = XDP_MODE_NATIVE;
 	}
 	if (fd < 0 && want == XDP_MODE_AUTO && fd != -EBUSY && fd != -EEXIST) {
-		log_info("%s: native XDP not available (%s), using generic mode",
-			 iface->name, strerror(-fd));
+		log_info(
+			"%s: native XDP not available (%s), using generic mode",
+			iface->name, strerror(-fd));
 	}
-	if (fd < 0 && fd != -EBUSY && fd != -EEXIST && want != XDP_MODE_NATIVE) {
+	if (fd < 0 && fd != -EBUSY && fd != -EEXIST &&
+	    want != XDP_MODE_NATIVE) {
 		fd = link_xdp(prog_fd, iface->ifindex, XDP_FLAGS_SKB_MODE);
 		iface->mode = XDP_MODE_GENERIC;
 	}
 	if (fd < 0) {
 		if (fd == -EBUSY || fd == -EEXIST)
-			snprintf(iface->error, sizeof(iface->error),
-				 "%s already has an XDP program attached (another xdpblockd, or another tool: see 'ip link show dev %s'; remove it first)",
-				 iface->name, iface->name);
+			snprintf(
+				iface->error, sizeof(iface->error),
+				"%s already has an XDP program attached (another xdpblockd, or another tool: see 'ip link show dev %s'; remove it first)",
+				iface->name, iface->name);
 		else
-			snprintf(iface->error, sizeof(iface->error),
-				 "cannot attach XDP to %s in %s mode: %s%s",
-				 iface->name, xdp_mode_name(want), strerror(-fd),
-				 want == XDP_MODE_NATIVE ?
-					 " (the driver may lack native XDP: try xdp_mode = auto)" :
-					 "");
+			snprintf(
+				iface->error, sizeof(iface->error),
+				"cannot attach XDP to %s in %s mode: %s%s",
+				iface->name, xdp_mode_name(want), strerror(-fd),
+				want == XDP_MODE_NATIVE
+					? " (the driver may lack native XDP: try xdp_mode = auto)"
+					: "");
 		return fd;
 	}
 	iface->link_fd = fd;

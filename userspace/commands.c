@@ -32,7 +32,8 @@ static struct json_object *counter_json(const struct xdpb_counter *c)
 {
 	struct json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "packets", json_object_new_uint64(c->packets));
+	json_object_object_add(o, "packets",
+			       json_object_new_uint64(c->packets));
 	json_object_object_add(o, "bytes", json_object_new_uint64(c->bytes));
 	return o;
 }
@@ -102,8 +103,10 @@ static struct json_object *cmd_status(struct daemon *d)
 
 		add_str(o, "name", ifs->name);
 		add_u64(o, "ifindex", ifs->ifindex);
-		json_object_object_add(o, "attached", json_object_new_boolean(attached));
-		add_str(o, "xdp_mode", attached ? xdp_mode_name(ifs->mode) : "none");
+		json_object_object_add(o, "attached",
+				       json_object_new_boolean(attached));
+		add_str(o, "xdp_mode",
+			attached ? xdp_mode_name(ifs->mode) : "none");
 		if (!attached)
 			add_str(o, "error", ifs->error);
 		json_object_array_add(ifaces, o);
@@ -147,7 +150,7 @@ static struct json_object *rules_with_hits(struct daemon *d, size_t limit,
 {
 	uint32_t nr_ids = d->rule_ids.next_unused;
 	struct xdpb_counter *counters = calloc(nr_ids, sizeof(*counters));
-	const struct rule_table *tables[] = { &d->active.v4, &d->active.v6 };
+	const struct rule_table *tables[] = {&d->active.v4, &d->active.v6};
 	struct json_object *arr = NULL;
 	struct rule_hit *hits = NULL;
 	size_t nr_hits = 0, cap = 0;
@@ -160,7 +163,8 @@ static struct json_object *rules_with_hits(struct daemon *d, size_t limit,
 		for (size_t i = 0; i < tables[t]->nr; i++) {
 			const struct rule *r = &tables[t]->rules[i];
 
-			if (r->rule_id >= nr_ids || !counters[r->rule_id].packets)
+			if (r->rule_id >= nr_ids ||
+			    !counters[r->rule_id].packets)
 				continue;
 			if (nr_hits == cap) {
 				struct rule_hit *n;
@@ -200,7 +204,7 @@ static struct json_object *cmd_stats(struct daemon *d, struct json_object *req,
 	struct json_object *lists = json_object_new_array();
 	struct json_object *totals = json_object_new_object();
 	struct json_object *limit_obj, *rules;
-	struct xdpb_iface_stats sum = { 0 };
+	struct xdpb_iface_stats sum = {0};
 	size_t limit = DEFAULT_RULE_LIMIT;
 
 	if (json_object_object_get_ex(req, "limit", &limit_obj))
@@ -211,18 +215,21 @@ static struct json_object *cmd_stats(struct daemon *d, struct json_object *req,
 		struct xdpb_iface_stats st;
 
 		if (d->ifaces[i].ifindex <= 0 ||
-		    loader_read_iface(&d->loader, d->ifaces[i].ifindex, &st) < 0)
+		    loader_read_iface(&d->loader, d->ifaces[i].ifindex, &st) <
+			    0)
 			memset(&st, 0, sizeof(st));
 		add_str(o, "name", d->ifaces[i].name);
 		for (int s = 0; s < XDPB_STAT_MAX; s++) {
-			json_object_object_add(o, stat_names[s], counter_json(&st.stat[s]));
+			json_object_object_add(o, stat_names[s],
+					       counter_json(&st.stat[s]));
 			sum.stat[s].packets += st.stat[s].packets;
 			sum.stat[s].bytes += st.stat[s].bytes;
 		}
 		json_object_array_add(ifaces, o);
 	}
 	for (int s = 0; s < XDPB_STAT_MAX; s++)
-		json_object_object_add(totals, stat_names[s], counter_json(&sum.stat[s]));
+		json_object_object_add(totals, stat_names[s],
+				       counter_json(&sum.stat[s]));
 	json_object_object_add(res, "totals", totals);
 	json_object_object_add(res, "interfaces", ifaces);
 
@@ -260,16 +267,19 @@ static struct json_object *cmd_lookup(struct daemon *d, struct json_object *req,
 	if (!json_object_object_get_ex(req, "address", &addr_obj) ||
 	    !(text = json_object_get_string(addr_obj)) ||
 	    address_parse(text, &addr) < 0) {
-		snprintf(err, errlen,
-			 "lookup needs an IPv4 or IPv6 address, e.g. 192.0.2.1 or 2001:db8::1");
+		snprintf(
+			err, errlen,
+			"lookup needs an IPv4 or IPv6 address, e.g. 192.0.2.1 or 2001:db8::1");
 		return NULL;
 	}
 	src = refmatch_address(&d->active, &addr, XDPB_DIR_SRC);
 	dst = refmatch_address(&d->active, &addr, XDPB_DIR_DST);
 	res = json_object_new_object();
 	add_str(res, "address", text);
-	json_object_object_add(res, "as_source", src ? rule_json(d, src) : NULL);
-	json_object_object_add(res, "as_destination", dst ? rule_json(d, dst) : NULL);
+	json_object_object_add(res, "as_source",
+			       src ? rule_json(d, src) : NULL);
+	json_object_object_add(res, "as_destination",
+			       dst ? rule_json(d, dst) : NULL);
 	return res;
 }
 
@@ -282,8 +292,9 @@ int command_dispatch(struct daemon *d, struct json_object *request,
 	*result = NULL;
 	if (!json_object_object_get_ex(request, "version", &ver_obj) ||
 	    json_object_get_int(ver_obj) != CONTROL_PROTOCOL_VERSION) {
-		snprintf(err, errlen,
-			 "protocol version mismatch: xdpblockctl and xdpblockd must be the same release");
+		snprintf(
+			err, errlen,
+			"protocol version mismatch: xdpblockctl and xdpblockd must be the same release");
 		return -1;
 	}
 	if (!json_object_object_get_ex(request, "command", &cmd_obj) ||

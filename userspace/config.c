@@ -112,13 +112,15 @@ static int daemon_key(struct parse_state *st, const char *name,
 		for (tok = strtok_r(buf, " \t,", &save); tok && ok;
 		     tok = strtok_r(NULL, " \t,", &save)) {
 			if (strlen(tok) >= IF_NAMESIZE)
-				ok = fail(st,
-					  "interface name '%s' is longer than %s characters",
-					  tok, "15");
+				ok = fail(
+					st,
+					"interface name '%s' is longer than %s characters",
+					tok, "15");
 			else if (iface_listed(cfg, tok))
 				continue;
 			else if (cfg->nr_ifaces == CONFIG_MAX_IFACES)
-				ok = fail(st, "more than %s interfaces%s", "64", "");
+				ok = fail(st, "more than %s interfaces%s", "64",
+					  "");
 			else
 				strcpy(cfg->ifaces[cfg->nr_ifaces++], tok);
 		}
@@ -133,25 +135,30 @@ static int daemon_key(struct parse_state *st, const char *name,
 		else if (!strcmp(value, "generic"))
 			cfg->xdp_mode = XDP_MODE_GENERIC;
 		else
-			return fail(st,
-				    "xdp_mode = '%s': use auto, native or generic%s",
-				    value, "");
+			return fail(
+				st,
+				"xdp_mode = '%s': use auto, native or generic%s",
+				value, "");
 	} else if (!strcmp(name, "control_socket")) {
-		if (value[0] != '/' || strlen(value) >= sizeof(cfg->control_socket))
-			return fail(st,
-				    "control_socket = '%s': give an absolute path under 108 characters%s",
-				    value, "");
+		if (value[0] != '/' ||
+		    strlen(value) >= sizeof(cfg->control_socket))
+			return fail(
+				st,
+				"control_socket = '%s': give an absolute path under 108 characters%s",
+				value, "");
 		strcpy(cfg->control_socket, value);
 	} else if (!strcmp(name, "max_rules_ipv4")) {
 		if (parse_u32(value, 1, 1u << 26, &cfg->max_rules_v4))
-			return fail(st,
-				    "max_rules_ipv4 = '%s': give a number from 1 to %s",
-				    value, "67108864");
+			return fail(
+				st,
+				"max_rules_ipv4 = '%s': give a number from 1 to %s",
+				value, "67108864");
 	} else if (!strcmp(name, "max_rules_ipv6")) {
 		if (parse_u32(value, 1, 1u << 26, &cfg->max_rules_v6))
-			return fail(st,
-				    "max_rules_ipv6 = '%s': give a number from 1 to %s",
-				    value, "67108864");
+			return fail(
+				st,
+				"max_rules_ipv6 = '%s': give a number from 1 to %s",
+				value, "67108864");
 	} else if (!strcmp(name, "log_level")) {
 		if (!strcmp(value, "error"))
 			cfg->log_level = LOG_LEVEL_ERR;
@@ -162,19 +169,20 @@ static int daemon_key(struct parse_state *st, const char *name,
 		else if (!strcmp(value, "debug"))
 			cfg->log_level = LOG_LEVEL_DEBUG;
 		else
-			return fail(st,
-				    "log_level = '%s': use error, warning, info or debug%s",
-				    value, "");
+			return fail(
+				st,
+				"log_level = '%s': use error, warning, info or debug%s",
+				value, "");
 	} else {
-		return fail(st,
-			    "unknown key '%s' in [daemon]: use interfaces, xdp_mode, control_socket, max_rules_ipv4, max_rules_ipv6 or log_level%s",
-			    name, "");
+		return fail(
+			st,
+			"unknown key '%s' in [daemon]: use interfaces, xdp_mode, control_socket, max_rules_ipv4, max_rules_ipv6 or log_level%s",
+			name, "");
 	}
 	return 1;
 }
 
-static int list_key(struct parse_state *st, const char *name,
-		    const char *value)
+static int list_key(struct parse_state *st, const char *name, const char *value)
 {
 	struct list_config *l = st->list;
 
@@ -191,9 +199,10 @@ static int list_key(struct parse_state *st, const char *name,
 		else if (!strcmp(value, "monitor"))
 			l->action = XDPB_ACT_MONITOR;
 		else
-			return fail(st,
-				    "action = '%s': use drop, allow or monitor%s",
-				    value, "");
+			return fail(
+				st,
+				"action = '%s': use drop, allow or monitor%s",
+				value, "");
 	} else if (!strcmp(name, "match")) {
 		if (!strcmp(value, "src"))
 			l->match = XDPB_MATCH_SRC;
@@ -210,13 +219,15 @@ static int list_key(struct parse_state *st, const char *name,
 		else if (!strcmp(value, "skip-line"))
 			l->on_error = LIST_ON_ERROR_SKIP_LINE;
 		else
-			return fail(st,
-				    "on_error = '%s': use reject or skip-line%s",
-				    value, "");
+			return fail(
+				st,
+				"on_error = '%s': use reject or skip-line%s",
+				value, "");
 	} else {
-		return fail(st,
-			    "unknown key '%s' in [list:%s]: use path, action, match or on_error",
-			    name, l->name);
+		return fail(
+			st,
+			"unknown key '%s' in [list:%s]: use path, action, match or on_error",
+			name, l->name);
 	}
 	return 1;
 }
@@ -246,14 +257,16 @@ static int on_section(struct parse_state *st, const char *section)
 		return 1;
 	}
 	if (strncmp(section, "list:", 5))
-		return fail(st,
-			    "unknown section [%s]: use [daemon] or [list:NAME]%s",
-			    section, "");
+		return fail(
+			st,
+			"unknown section [%s]: use [daemon] or [list:NAME]%s",
+			section, "");
 	name = section + 5;
 	if (!valid_list_name(name))
-		return fail(st,
-			    "list name '%s' must be 1-63 characters of A-Z a-z 0-9 . _ -%s",
-			    name, "");
+		return fail(
+			st,
+			"list name '%s' must be 1-63 characters of A-Z a-z 0-9 . _ -%s",
+			name, "");
 	for (int i = 0; i < cfg->nr_lists; i++)
 		if (!strcmp(cfg->lists[i].name, name))
 			return fail(st, "list '%s' is defined twice%s", name,
@@ -302,7 +315,7 @@ static char *config_read_line(char *buf, int size, void *stream)
 }
 
 static int config_key(void *user, const char *section, const char *name,
-		       const char *value)
+		      const char *value)
 {
 	struct parse_state *st = user;
 
@@ -318,7 +331,7 @@ static int config_key(void *user, const char *section, const char *name,
 int config_load(const char *path, struct daemon_config *cfg, char *err,
 		size_t errlen)
 {
-	struct parse_state st = { .cfg = cfg, .path = path };
+	struct parse_state st = {.cfg = cfg, .path = path};
 	int line;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -353,27 +366,31 @@ int config_load(const char *path, struct daemon_config *cfg, char *err,
 		return -EINVAL;
 	}
 	if (line != 0) {
-		snprintf(err, errlen,
-			 "%s:%u: syntax error (expected [section], key = value, or a ; or # comment)",
-			 path, st.line);
+		snprintf(
+			err, errlen,
+			"%s:%u: syntax error (expected [section], key = value, or a ; or # comment)",
+			path, st.line);
 		return -EINVAL;
 	}
 	if (cfg->nr_ifaces == 0) {
 		if (st.daemon_line)
-			snprintf(err, errlen,
-				 "%s:%u: [daemon] has no interfaces: add 'interfaces = IFNAME ...'",
-				 path, st.daemon_line);
+			snprintf(
+				err, errlen,
+				"%s:%u: [daemon] has no interfaces: add 'interfaces = IFNAME ...'",
+				path, st.daemon_line);
 		else
-			snprintf(err, errlen,
-				 "%s: no [daemon] section: add one with 'interfaces = IFNAME ...'",
-				 path);
+			snprintf(
+				err, errlen,
+				"%s: no [daemon] section: add one with 'interfaces = IFNAME ...'",
+				path);
 		return -EINVAL;
 	}
 	for (int i = 0; i < cfg->nr_lists; i++) {
 		if (!cfg->lists[i].path[0]) {
-			snprintf(err, errlen,
-				 "%s:%u: [list:%s] has no 'path = /file/of/prefixes'",
-				 path, cfg->lists[i].line, cfg->lists[i].name);
+			snprintf(
+				err, errlen,
+				"%s:%u: [list:%s] has no 'path = /file/of/prefixes'",
+				path, cfg->lists[i].line, cfg->lists[i].name);
 			return -EINVAL;
 		}
 	}

@@ -38,20 +38,22 @@ static int make_parent_dir(const char *path)
 
 int control_listen(const char *path, char *err, size_t errlen)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	int fd, probe;
 
 	if (strlen(path) >= sizeof(addr.sun_path)) {
-		snprintf(err, errlen, "control socket path %s is too long", path);
+		snprintf(err, errlen, "control socket path %s is too long",
+			 path);
 		return -ENAMETOOLONG;
 	}
 	strcpy(addr.sun_path, path);
 	probe = control_connect(path);
 	if (probe >= 0) {
 		close(probe);
-		snprintf(err, errlen,
-			 "another xdpblockd is running on %s (stop it first, or set control_socket)",
-			 path);
+		snprintf(
+			err, errlen,
+			"another xdpblockd is running on %s (stop it first, or set control_socket)",
+			path);
 		return -EADDRINUSE;
 	}
 	if (make_parent_dir(path) < 0) {
@@ -65,7 +67,8 @@ int control_listen(const char *path, char *err, size_t errlen)
 	    chmod(path, 0660) < 0 || listen(fd, 16) < 0) {
 		int e = errno;
 
-		snprintf(err, errlen, "cannot listen on %s: %s", path, strerror(e));
+		snprintf(err, errlen, "cannot listen on %s: %s", path,
+			 strerror(e));
 		if (fd >= 0)
 			close(fd);
 		return -e;
@@ -103,14 +106,15 @@ struct json_object *control_read(int fd, size_t max, int timeout_ms, char *err,
 		deadline.tv_nsec -= 1000000000L;
 	}
 	for (;;) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
 		long left = remaining_ms(&deadline);
 		ssize_t n;
 
 		if (memchr(buf, '\n', len))
 			break;
 		if (left <= 0 || poll(&pfd, 1, left) <= 0) {
-			snprintf(err, errlen, "timed out waiting for a message");
+			snprintf(err, errlen,
+				 "timed out waiting for a message");
 			goto out;
 		}
 		if (len == cap) {
@@ -133,8 +137,9 @@ struct json_object *control_read(int fd, size_t max, int timeout_ms, char *err,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			snprintf(err, errlen, n == 0 ? "connection closed mid-message" :
-							"read failed: %s",
+			snprintf(err, errlen,
+				 n == 0 ? "connection closed mid-message"
+					: "read failed: %s",
 				 strerror(errno));
 			goto out;
 		}
@@ -155,7 +160,8 @@ out:
 
 int control_write(int fd, struct json_object *obj)
 {
-	const char *text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
+	const char *text =
+		json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
 	size_t len = strlen(text);
 	char *line = malloc(len + 1);
 	size_t off = 0;
@@ -182,7 +188,7 @@ int control_write(int fd, struct json_object *obj)
 
 int control_connect(const char *path)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	int fd;
 
 	if (strlen(path) >= sizeof(addr.sun_path))

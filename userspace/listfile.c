@@ -16,7 +16,8 @@ static int list_append(struct parsed_list *list, const struct prefix *p,
 {
 	if (list->nr == list->cap) {
 		size_t cap = list->cap ? list->cap * 2 : 1024;
-		struct list_entry *e = big_realloc(list->entries, cap * sizeof(*e));
+		struct list_entry *e =
+			big_realloc(list->entries, cap * sizeof(*e));
 
 		if (!e)
 			return -ENOMEM;
@@ -54,7 +55,8 @@ int listfile_parse_buffer(const char *name, const char *buf, size_t len,
 	list->cap = len / 8 + 16;
 	list->entries = big_malloc(list->cap * sizeof(*list->entries));
 	if (!list->entries) {
-		snprintf(list->error, sizeof(list->error), "%s: out of memory", name);
+		snprintf(list->error, sizeof(list->error), "%s: out of memory",
+			 name);
 		return -ENOMEM;
 	}
 	/* A UTF-8 byte-order mark at the start is not part of the first line. */

@@ -41,7 +41,8 @@ int listfile_parse(const char *path, enum list_on_error on_error,
 		   struct parsed_list *list);
 /* Parse an in-memory buffer; @name is used in messages. */
 int listfile_parse_buffer(const char *name, const char *buf, size_t len,
-			  enum list_on_error on_error, struct parsed_list *list);
+			  enum list_on_error on_error,
+			  struct parsed_list *list);
 void parsed_list_free(struct parsed_list *list);
 
 #endif

@@ -31,7 +31,7 @@ struct gen_maps {
 
 static void gen_maps_close(struct gen_maps *g)
 {
-	int *fds[] = { &g->tbl24, &g->tbl8, &g->host, &g->leaf, &g->ip6 };
+	int *fds[] = {&g->tbl24, &g->tbl8, &g->host, &g->leaf, &g->ip6};
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
@@ -41,8 +41,7 @@ static void gen_maps_close(struct gen_maps *g)
 }
 
 /* Element sizes are multiples of 8, so the mmapped memory has no gaps. */
-static int create_array(const char *name, uint32_t value_size,
-			uint32_t entries)
+static int create_array(const char *name, uint32_t value_size, uint32_t entries)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts,
 		    .map_flags = BPF_F_MMAPABLE | BPF_F_INNER_MAP);
@@ -51,8 +50,8 @@ static int create_array(const char *name, uint32_t value_size,
 			      value_size, entries ? entries : 1, &opts);
 }
 
-static int create_hash(const char *name, uint32_t key_size,
-		       uint32_t value_size, uint32_t entries)
+static int create_hash(const char *name, uint32_t key_size, uint32_t value_size,
+		       uint32_t entries)
 {
 	return bpf_map_create(BPF_MAP_TYPE_HASH, name, key_size, value_size,
 			      entries ? entries : 1, NULL);
@@ -80,10 +79,11 @@ static int batch_update(int fd, const void *keys, size_t key_size,
 			const void *values, size_t value_size, size_t nr)
 {
 	for (size_t done = 0; done < nr;) {
-		uint32_t count = nr - done > BATCH_CHUNK ? BATCH_CHUNK : nr - done;
-		int err = bpf_map_update_batch(fd, (const char *)keys + done * key_size,
-					       (const char *)values + done * value_size,
-					       &count, NULL);
+		uint32_t count = nr - done > BATCH_CHUNK ? BATCH_CHUNK
+							 : nr - done;
+		int err = bpf_map_update_batch(
+			fd, (const char *)keys + done * key_size,
+			(const char *)values + done * value_size, &count, NULL);
 
 		if (err)
 			return -errno;
@@ -130,8 +130,8 @@ static int build_ip4(const struct rule_table *t, struct gen_maps *g,
 		goto out;
 	}
 	tbl24 = map_mmap(g->tbl24, tbl24_entries * sizeof(uint32_t));
-	tbl8 = tbl8_entries ? map_mmap(g->tbl8, tbl8_entries * sizeof(uint32_t)) :
-			      NULL;
+	tbl8 = tbl8_entries ? map_mmap(g->tbl8, tbl8_entries * sizeof(uint32_t))
+			    : NULL;
 	leaves = map_mmap(g->leaf, plan.nr_leaves * sizeof(*leaves));
 	host_addrs = big_calloc(plan.nr_hosts + 1, sizeof(uint32_t));
 	host_leaves = big_calloc(plan.nr_hosts + 1, sizeof(uint32_t));
@@ -203,11 +203,11 @@ static int install_gen(struct loader *ld, uint32_t gen, struct gen_maps *g,
 		struct bpf_map *outer;
 		int fd;
 	} slots[] = {
-		{ s->maps.ip4_tbl24_gens, g->tbl24 },
-		{ s->maps.ip4_tbl8_gens, g->tbl8 },
-		{ s->maps.ip4_host_gens, g->host },
-		{ s->maps.ip4_leaf_gens, g->leaf },
-		{ s->maps.ip6_prefix_gens, g->ip6 },
+		{s->maps.ip4_tbl24_gens, g->tbl24},
+		{s->maps.ip4_tbl8_gens, g->tbl8},
+		{s->maps.ip4_host_gens, g->host},
+		{s->maps.ip4_leaf_gens, g->leaf},
+		{s->maps.ip6_prefix_gens, g->ip6},
 	};
 
 	for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++)
@@ -234,9 +234,9 @@ static int set_active_gen(struct loader *ld, uint32_t gen)
 int loader_activate(struct loader *ld, const struct ruleset *rs,
 		    struct activation_report *report)
 {
-	struct gen_maps g = { -1, -1, -1, -1, -1 };
-	struct xdpb_gen_info info = { 0 };
-	struct activation_report rep = { 0 };
+	struct gen_maps g = {-1, -1, -1, -1, -1};
+	struct xdpb_gen_info info = {0};
+	struct activation_report rep = {0};
 	uint32_t idle = !ld->active_gen;
 	uint64_t t0;
 	int err;
@@ -270,7 +270,7 @@ out:
 
 int loader_open(struct loader *ld, uint32_t rule_id_capacity)
 {
-	struct ruleset empty = { 0 };
+	struct ruleset empty = {0};
 	int err;
 
 	memset(ld, 0, sizeof(*ld));
@@ -363,7 +363,9 @@ int loader_zero_rules(struct loader *ld, const uint32_t *ids, size_t nr)
 		if (ids[i] >= ld->rule_id_capacity)
 			continue;
 		for (int c = 0; c < ld->nr_cpus; c++)
-			memset(&ld->rule_counters[(size_t)c * ld->rule_id_capacity + ids[i]],
+			memset(&ld->rule_counters[(size_t)c *
+							  ld->rule_id_capacity +
+						  ids[i]],
 			       0, sizeof(struct xdpb_counter));
 	}
 	return 0;
@@ -385,7 +387,8 @@ void loader_read_rule(const struct loader *ld, uint32_t rule_id,
 		return;
 	for (int c = 0; c < ld->nr_cpus; c++) {
 		const struct xdpb_counter *v =
-			&ld->rule_counters[(size_t)c * ld->rule_id_capacity + rule_id];
+			&ld->rule_counters[(size_t)c * ld->rule_id_capacity +
+					   rule_id];
 
 		out->packets += v->packets;
 		out->bytes += v->bytes;
@@ -445,7 +448,8 @@ int loader_iface_register(struct loader *ld, int ifindex)
 
 	if (!zeros)
 		return -ENOMEM;
-	if (bpf_map_update_elem(fd, &key, zeros, BPF_NOEXIST) && errno != EEXIST)
+	if (bpf_map_update_elem(fd, &key, zeros, BPF_NOEXIST) &&
+	    errno != EEXIST)
 		err = -errno;
 	free(zeros);
 	return err;
@@ -455,7 +459,8 @@ int loader_iface_unregister(struct loader *ld, int ifindex)
 {
 	uint32_t key = ifindex;
 
-	if (bpf_map_delete_elem(bpf_map__fd(ld->skel->maps.iface_stats), &key) &&
+	if (bpf_map_delete_elem(bpf_map__fd(ld->skel->maps.iface_stats),
+				&key) &&
 	    errno != ENOENT)
 		return -errno;
 	return 0;

@@ -50,7 +50,8 @@ static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	if (log_journal)
 		fprintf(stderr, "<%d>%s\n", level, line);
 	else
-		fprintf(stderr, "%s: %s: %s\n", log_ident, level_name(level), line);
+		fprintf(stderr, "%s: %s: %s\n", log_ident, level_name(level),
+			line);
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)

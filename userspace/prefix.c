@@ -71,9 +71,9 @@ int prefix_parse(const char *text, struct prefix *out, const char **why)
 		}
 		plen = strtol(slash + 1, &end, 10);
 		if (*end != '\0' || plen > prefix_max_len(out)) {
-			*why = out->family == AF_INET ?
-				       "IPv4 prefix length must be 0..32" :
-				       "IPv6 prefix length must be 0..128";
+			*why = out->family == AF_INET
+				       ? "IPv4 prefix length must be 0..32"
+				       : "IPv6 prefix length must be 0..128";
 			return -EINVAL;
 		}
 		out->plen = plen;

@@ -34,7 +34,8 @@ static size_t find_first(const struct rule_table *t, const struct prefix *p)
 const struct rule *refmatch_address(const struct ruleset *rs,
 				    const struct prefix *addr, int dir)
 {
-	const struct rule_table *t = addr->family == AF_INET ? &rs->v4 : &rs->v6;
+	const struct rule_table *t = addr->family == AF_INET ? &rs->v4
+							     : &rs->v6;
 	const struct rule *best = NULL;
 
 	/* Every prefix that contains the address, shortest to longest. */
@@ -43,7 +44,8 @@ const struct rule *refmatch_address(const struct ruleset *rs,
 
 		prefix_truncate(&p, plen);
 		for (size_t i = find_first(t, &p);
-		     i < t->nr && prefix_cmp(&t->rules[i].prefix, &p) == 0; i++) {
+		     i < t->nr && prefix_cmp(&t->rules[i].prefix, &p) == 0;
+		     i++) {
 			const struct rule *r = &t->rules[i];
 
 			if ((r->match & (1u << dir)) && better(r, best))

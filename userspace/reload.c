@@ -68,17 +68,20 @@ static int load_lists(const struct daemon_config *cfg,
 		}
 		st->list_id = id;
 		if (listfile_parse(lc->path, lc->on_error, &parsed) < 0) {
-			snprintf(err, errlen, "list %s: %s", lc->name, parsed.error);
+			snprintf(err, errlen, "list %s: %s", lc->name,
+				 parsed.error);
 			parsed_list_free(&parsed);
 			return -EINVAL;
 		}
 		if (parsed.nr_skipped)
-			log_warn("list %s: skipped %zu malformed line(s), first: %s",
-				 lc->name, parsed.nr_skipped, parsed.error);
+			log_warn(
+				"list %s: skipped %zu malformed line(s), first: %s",
+				lc->name, parsed.nr_skipped, parsed.error);
 		st->nr_skipped = parsed.nr_skipped;
 		if (ruleset_reserve(next, parsed.nr_v4, parsed.nr_v6) < 0) {
 			parsed_list_free(&parsed);
-			snprintf(err, errlen, "out of memory reading %s", lc->path);
+			snprintf(err, errlen, "out of memory reading %s",
+				 lc->path);
 			return -ENOMEM;
 		}
 		for (size_t e = 0; e < parsed.nr; e++) {
@@ -86,7 +89,8 @@ static int load_lists(const struct daemon_config *cfg,
 					lc->action, lc->match,
 					parsed.entries[e].line) < 0) {
 				parsed_list_free(&parsed);
-				snprintf(err, errlen, "out of memory reading %s", lc->path);
+				snprintf(err, errlen,
+					 "out of memory reading %s", lc->path);
 				return -ENOMEM;
 			}
 		}
@@ -99,15 +103,17 @@ static int check_capacity(const struct daemon *d, const struct ruleset *next,
 			  char *err, size_t errlen)
 {
 	if (next->v4.nr > d->cfg.max_rules_v4) {
-		snprintf(err, errlen,
-			 "%zu IPv4 rules exceed max_rules_ipv4 = %u: raise it in [daemon] and restart xdpblockd",
-			 next->v4.nr, d->cfg.max_rules_v4);
+		snprintf(
+			err, errlen,
+			"%zu IPv4 rules exceed max_rules_ipv4 = %u: raise it in [daemon] and restart xdpblockd",
+			next->v4.nr, d->cfg.max_rules_v4);
 		return -ENOSPC;
 	}
 	if (next->v6.nr > d->cfg.max_rules_v6) {
-		snprintf(err, errlen,
-			 "%zu IPv6 rules exceed max_rules_ipv6 = %u: raise it in [daemon] and restart xdpblockd",
-			 next->v6.nr, d->cfg.max_rules_v6);
+		snprintf(
+			err, errlen,
+			"%zu IPv6 rules exceed max_rules_ipv6 = %u: raise it in [daemon] and restart xdpblockd",
+			next->v6.nr, d->cfg.max_rules_v6);
 		return -ENOSPC;
 	}
 	return 0;
@@ -121,7 +127,8 @@ static void keep_startup_settings(const struct daemon *d,
 		return;
 	if (cfg->max_rules_v4 != d->cfg.max_rules_v4 ||
 	    cfg->max_rules_v6 != d->cfg.max_rules_v6)
-		log_warn("max_rules_ipv4/ipv6 changed: restart xdpblockd to apply");
+		log_warn(
+			"max_rules_ipv4/ipv6 changed: restart xdpblockd to apply");
 	if (strcmp(cfg->control_socket, d->cfg.control_socket))
 		log_warn("control_socket changed: restart xdpblockd to apply");
 	cfg->max_rules_v4 = d->cfg.max_rules_v4;
@@ -140,8 +147,9 @@ static void release_pending_ids(struct daemon *d)
 	if (loader_zero_rules(&d->loader, pending_ids, nr_pending_ids) == 0)
 		rule_ids_release(&d->rule_ids, pending_ids, nr_pending_ids);
 	else
-		log_warn("cannot reset counters of %zu removed rules; their ids stay unused",
-			 nr_pending_ids);
+		log_warn(
+			"cannot reset counters of %zu removed rules; their ids stay unused",
+			nr_pending_ids);
 	free(pending_ids);
 	pending_ids = NULL;
 	nr_pending_ids = 0;
@@ -156,7 +164,8 @@ static void retire_old(struct daemon *d, uint32_t *released, size_t nr_released,
 
 	/* A removed list's counters start over; its id is reused a reload later. */
 	for (int id = 1; id < XDPB_MAX_LISTS; id++)
-		if (d->list_names[id][0] && strcmp(new_names[id], d->list_names[id]))
+		if (d->list_names[id][0] &&
+		    strcmp(new_names[id], d->list_names[id]))
 			loader_zero_list(&d->loader, id);
 }
 
@@ -166,7 +175,7 @@ int daemon_reload(struct daemon *d)
 	struct list_state *states = calloc(XDPB_MAX_LISTS, sizeof(*states));
 	char(*names)[LIST_NAME_MAX] = calloc(XDPB_MAX_LISTS, LIST_NAME_MAX);
 	struct reload_result *res = &d->last_reload;
-	struct ruleset next = { 0 };
+	struct ruleset next = {0};
 	uint32_t *released = NULL;
 	size_t nr_released = 0;
 	uint64_t t0 = monotonic_ns(), t_parsed;
@@ -191,7 +200,8 @@ int daemon_reload(struct daemon *d)
 	for (int id = 1; id < XDPB_MAX_LISTS; id++)
 		for (int i = 0; i < cfg->nr_lists; i++)
 			if (!strcmp(d->list_names[id], cfg->lists[i].name))
-				memcpy(names[id], d->list_names[id], LIST_NAME_MAX);
+				memcpy(names[id], d->list_names[id],
+				       LIST_NAME_MAX);
 
 	err = load_lists(cfg, names, d->list_names, &next, states, res->error,
 			 sizeof(res->error));
@@ -206,9 +216,10 @@ int daemon_reload(struct daemon *d)
 	err = rule_ids_assign(&d->rule_ids, &d->active, &next, &released,
 			      &nr_released);
 	if (err) {
-		snprintf(res->error, sizeof(res->error),
-			 "no free rule ids (%s): restart xdpblockd to compact them",
-			 strerror(-err));
+		snprintf(
+			res->error, sizeof(res->error),
+			"no free rule ids (%s): restart xdpblockd to compact them",
+			strerror(-err));
 		goto fail;
 	}
 	err = loader_activate(&d->loader, &next, &res->report);
@@ -227,8 +238,10 @@ int daemon_reload(struct daemon *d)
 	d->active = next;
 	d->nr_lists = cfg->nr_lists;
 	for (int i = 0; i < cfg->nr_lists; i++) {
-		states[i].nr_v4 = ruleset_count_list(&next, states[i].list_id, AF_INET);
-		states[i].nr_v6 = ruleset_count_list(&next, states[i].list_id, AF_INET6);
+		states[i].nr_v4 =
+			ruleset_count_list(&next, states[i].list_id, AF_INET);
+		states[i].nr_v6 =
+			ruleset_count_list(&next, states[i].list_id, AF_INET6);
 		d->lists[i] = states[i];
 	}
 	d->cfg = *cfg;
@@ -237,12 +250,14 @@ int daemon_reload(struct daemon *d)
 		log_set_level(cfg->log_level);
 	res->ok = 1;
 	res->duration_ns = monotonic_ns() - t0;
-	log_info("rules active: generation %llu, %zu IPv4 and %zu IPv6 rules from %d list(s) in %.1f ms",
-		 (unsigned long long)d->generation, next.v4.nr, next.v6.nr,
-		 cfg->nr_lists, res->duration_ns / 1e6);
-	log_debug("reload timing: read+sort %.1f ms, resolve %.1f ms, build maps %.1f ms, switch %.3f ms",
-		  (t_parsed - t0) / 1e6, res->report.plan_ns / 1e6,
-		  res->report.build_ns / 1e6, res->report.switch_ns / 1e6);
+	log_info(
+		"rules active: generation %llu, %zu IPv4 and %zu IPv6 rules from %d list(s) in %.1f ms",
+		(unsigned long long)d->generation, next.v4.nr, next.v6.nr,
+		cfg->nr_lists, res->duration_ns / 1e6);
+	log_debug(
+		"reload timing: read+sort %.1f ms, resolve %.1f ms, build maps %.1f ms, switch %.3f ms",
+		(t_parsed - t0) / 1e6, res->report.plan_ns / 1e6,
+		res->report.build_ns / 1e6, res->report.switch_ns / 1e6);
 	free(cfg);
 	free(states);
 	free(names);
@@ -299,17 +314,20 @@ int daemon_sync_interfaces(struct daemon *d)
 			ifs = &d->ifaces[d->nr_ifaces++];
 			memset(ifs, 0, sizeof(*ifs));
 			ifs->link_fd = -1;
-			snprintf(ifs->name, sizeof(ifs->name), "%s", d->cfg.ifaces[c]);
+			snprintf(ifs->name, sizeof(ifs->name), "%s",
+				 d->cfg.ifaces[c]);
 		}
 		if (ifs->link_fd >= 0)
 			continue;
-		if (iface_attach(ifs, loader_prog_fd(&d->loader), d->cfg.xdp_mode) < 0) {
+		if (iface_attach(ifs, loader_prog_fd(&d->loader),
+				 d->cfg.xdp_mode) < 0) {
 			log_err("%s", ifs->error);
 			failed++;
 			continue;
 		}
 		loader_iface_register(&d->loader, ifs->ifindex);
-		log_info("%s: attached in %s mode", ifs->name, xdp_mode_name(ifs->mode));
+		log_info("%s: attached in %s mode", ifs->name,
+			 xdp_mode_name(ifs->mode));
 	}
 	return failed;
 }

@@ -227,7 +227,9 @@ static int assign_table(struct rule_ids *ids, const struct rule_table *prev,
 	size_t i = 0, j = 0;
 
 	while (j < next->nr) {
-		int c = i < prev->nr ? rule_cmp(&prev->rules[i], &next->rules[j]) : 1;
+		int c = i < prev->nr
+				? rule_cmp(&prev->rules[i], &next->rules[j])
+				: 1;
 
 		if (c == 0) {
 			next->rules[j++].rule_id = prev->rules[i++].rule_id;
@@ -258,7 +260,8 @@ int rule_ids_assign(struct rule_ids *ids, const struct ruleset *prev,
 	ids->saved_nr_free = ids->nr_free;
 	*released = NULL;
 	*nr_released = 0;
-	err = assign_table(ids, &prev->v4, &next->v4, released, nr_released, &cap);
+	err = assign_table(ids, &prev->v4, &next->v4, released, nr_released,
+			   &cap);
 	if (!err)
 		err = assign_table(ids, &prev->v6, &next->v6, released,
 				   nr_released, &cap);
@@ -330,7 +333,8 @@ static struct node *nodes_from_rules(const struct rule_table *t, size_t extra,
 	if (!nodes)
 		return NULL;
 	for (size_t i = 0; i < t->nr; i++) {
-		if (n && prefix_cmp(&nodes[n - 1].prefix, &t->rules[i].prefix) == 0) {
+		if (n && prefix_cmp(&nodes[n - 1].prefix,
+				    &t->rules[i].prefix) == 0) {
 			nodes[n - 1].nr++;
 			continue;
 		}
@@ -356,8 +360,9 @@ static void resolve_nodes(const struct rule_table *t, const struct node *nodes,
 	for (size_t i = 0; i < nr; i++) {
 		const struct node *n = &nodes[i];
 
-		while (depth && !prefix_contains(&nodes[stack[depth - 1]].prefix,
-						 &n->prefix))
+		while (depth &&
+		       !prefix_contains(&nodes[stack[depth - 1]].prefix,
+					&n->prefix))
 			depth--;
 		if (depth)
 			leaves[i] = leaves[stack[depth - 1]];
@@ -396,8 +401,8 @@ static size_t block_end(const struct prefix *nodes, size_t nr, size_t i)
  * /24; @covered: a /24-or-shorter prefix covers the block. One function
  * for planning and filling, so both make the same choice.
  */
-static uint32_t block_kind(const struct prefix *nodes, size_t first,
-			   size_t end, int covered)
+static uint32_t block_kind(const struct prefix *nodes, size_t first, size_t end,
+			   int covered)
 {
 	for (size_t i = first; i < end; i++)
 		if (nodes[i].plen < 32)
@@ -419,7 +424,8 @@ int ip4_plan_build(const struct rule_table *t, struct ip4_plan *plan)
 		return -ENOMEM;
 	plan->nr_leaves = plan->nr_nodes + 1;
 	plan->leaves = big_calloc(plan->nr_leaves, sizeof(*plan->leaves));
-	plan->node_prefix = big_calloc(plan->nr_nodes + 1, sizeof(*plan->node_prefix));
+	plan->node_prefix =
+		big_calloc(plan->nr_nodes + 1, sizeof(*plan->node_prefix));
 	if (!plan->leaves || !plan->node_prefix) {
 		free(nodes);
 		ip4_plan_free(plan);
@@ -434,7 +440,9 @@ int ip4_plan_build(const struct rule_table *t, struct ip4_plan *plan)
 		const struct prefix *p = &plan->node_prefix[i];
 		size_t end;
 
-		while (depth && !prefix_contains(&plan->node_prefix[cover[depth - 1]], p))
+		while (depth &&
+		       !prefix_contains(&plan->node_prefix[cover[depth - 1]],
+					p))
 			depth--;
 		if (p->plen <= 24) {
 			cover[depth++] = i++;
@@ -489,18 +497,22 @@ void ip4_plan_fill(const struct ip4_plan *plan, uint32_t *tbl24, uint32_t *tbl8,
 				const struct prefix *q = &plan->node_prefix[k];
 				uint32_t off = addr_host_order(q) & 0xff;
 
-				for (uint32_t j = 0; j < 1u << (32 - q->plen); j++)
+				for (uint32_t j = 0; j < 1u << (32 - q->plen);
+				     j++)
 					group[off + j] = k + 1;
 			}
-			tbl24[idx] = XDPB_KIND_GROUP << XDPB_KIND_SHIFT | nr_groups++;
+			tbl24[idx] = XDPB_KIND_GROUP << XDPB_KIND_SHIFT |
+				     nr_groups++;
 			break;
 		case XDPB_KIND_HOST1:
 			tbl24[idx] = XDPB_KIND_HOST1 << XDPB_KIND_SHIFT |
-				     (a & 0xff) << XDPB_HOST1_OCTET_SHIFT | (i + 1);
+				     (a & 0xff) << XDPB_HOST1_OCTET_SHIFT |
+				     (i + 1);
 			break;
 		case XDPB_KIND_HOSTS:
 			for (size_t k = i; k < end; k++) {
-				memcpy(&host_addrs[nr_hosts], plan->node_prefix[k].addr, 4);
+				memcpy(&host_addrs[nr_hosts],
+				       plan->node_prefix[k].addr, 4);
 				host_leaves[nr_hosts++] = k + 1;
 			}
 			tbl24[idx] = XDPB_KIND_HOSTS << XDPB_KIND_SHIFT | base;
@@ -565,7 +577,8 @@ int ip6_plan_build(const struct rule_table *t, struct ip6_plan *plan)
 				break;
 			if (mid < k) {
 				nodes[nr].prefix = nodes[i].prefix;
-				prefix_truncate(&nodes[nr].prefix, lengths[mid]);
+				prefix_truncate(&nodes[nr].prefix,
+						lengths[mid]);
 				nodes[nr].nr = 0;
 				nr++;
 				lo = mid + 1;
@@ -577,7 +590,8 @@ int ip6_plan_build(const struct rule_table *t, struct ip6_plan *plan)
 	qsort(nodes, nr, sizeof(*nodes), node_qsort_cmp);
 	out = 0;
 	for (size_t i = 0; i < nr; i++) {
-		if (out && prefix_cmp(&nodes[out - 1].prefix, &nodes[i].prefix) == 0)
+		if (out &&
+		    prefix_cmp(&nodes[out - 1].prefix, &nodes[i].prefix) == 0)
 			continue;
 		nodes[out++] = nodes[i];
 	}

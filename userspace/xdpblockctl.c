@@ -61,7 +61,8 @@ static void print_time(const char *label, time_t t)
 static void print_status(struct json_object *r)
 {
 	struct json_object *last = get(r, "last_reload");
-	struct json_object *ifaces = get(r, "interfaces"), *lists = get(r, "lists");
+	struct json_object *ifaces = get(r, "interfaces"),
+			   *lists = get(r, "lists");
 
 	printf("xdpblockd pid %" PRIu64 ", rule generation %" PRIu64
 	       ", %" PRIu64 " reloads (%" PRIu64 " failed)\n",
@@ -80,8 +81,9 @@ static void print_status(struct json_object *r)
 		struct json_object *o = json_object_array_get_idx(ifaces, i);
 
 		if (json_object_get_boolean(get(o, "attached")))
-			printf("  %-16s ifindex %-5" PRIu64 " xdp %s\n", str(o, "name"),
-			       num(o, "ifindex"), str(o, "xdp_mode"));
+			printf("  %-16s ifindex %-5" PRIu64 " xdp %s\n",
+			       str(o, "name"), num(o, "ifindex"),
+			       str(o, "xdp_mode"));
 		else
 			printf("  %-16s NOT ATTACHED: %s\n", str(o, "name"),
 			       str(o, "error"));
@@ -91,9 +93,10 @@ static void print_status(struct json_object *r)
 	for (size_t i = 0; i < json_object_array_length(lists); i++) {
 		struct json_object *o = json_object_array_get_idx(lists, i);
 
-		printf("  %-20s %-8s %-5s %10" PRIu64 " %10" PRIu64 "  %s", str(o, "name"),
-		       str(o, "action"), str(o, "match"), num(o, "rules_ipv4"),
-		       num(o, "rules_ipv6"), str(o, "path"));
+		printf("  %-20s %-8s %-5s %10" PRIu64 " %10" PRIu64 "  %s",
+		       str(o, "name"), str(o, "action"), str(o, "match"),
+		       num(o, "rules_ipv4"), num(o, "rules_ipv6"),
+		       str(o, "path"));
 		if (num(o, "skipped_lines"))
 			printf("  (%" PRIu64 " malformed lines skipped)",
 			       num(o, "skipped_lines"));
@@ -109,31 +112,33 @@ static void print_counter_row(const char *name, struct json_object *c)
 
 static void print_stats(struct json_object *r)
 {
-	struct json_object *totals = get(r, "totals"), *ifaces = get(r, "interfaces");
+	struct json_object *totals = get(r, "totals"),
+			   *ifaces = get(r, "interfaces");
 	struct json_object *lists = get(r, "lists"), *rules = get(r, "rules");
 
 	printf("totals:\n  %-20s %14s %16s\n", "VERDICT", "PACKETS", "BYTES");
-	json_object_object_foreach(totals, name, c)
-		print_counter_row(name, c);
+	json_object_object_foreach(totals, name, c) print_counter_row(name, c);
 	for (size_t i = 0; i < json_object_array_length(ifaces); i++) {
 		struct json_object *o = json_object_array_get_idx(ifaces, i);
 
 		printf("\ninterface %s:\n", str(o, "name"));
-		json_object_object_foreach(o, name, c) {
+		json_object_object_foreach(o, name, c)
+		{
 			if (strcmp(name, "name"))
 				print_counter_row(name, c);
 		}
 	}
-	printf("\nlists:\n  %-20s %-8s %14s %16s\n", "NAME", "ACTION", "PACKETS",
-	       "BYTES");
+	printf("\nlists:\n  %-20s %-8s %14s %16s\n", "NAME", "ACTION",
+	       "PACKETS", "BYTES");
 	for (size_t i = 0; i < json_object_array_length(lists); i++) {
 		struct json_object *o = json_object_array_get_idx(lists, i);
 
-		printf("  %-20s %-8s %14" PRIu64 " %16" PRIu64 "\n", str(o, "name"),
-		       str(o, "action"), num(o, "packets"), num(o, "bytes"));
+		printf("  %-20s %-8s %14" PRIu64 " %16" PRIu64 "\n",
+		       str(o, "name"), str(o, "action"), num(o, "packets"),
+		       num(o, "bytes"));
 	}
-	printf("\nrules with hits:\n  %-20s %-43s %-8s %14s %16s\n", "LIST", "RULE",
-	       "ACTION", "PACKETS", "BYTES");
+	printf("\nrules with hits:\n  %-20s %-43s %-8s %14s %16s\n", "LIST",
+	       "RULE", "ACTION", "PACKETS", "BYTES");
 	for (size_t i = 0; i < json_object_array_length(rules); i++) {
 		struct json_object *o = json_object_array_get_idx(rules, i);
 
@@ -166,11 +171,11 @@ static void print_lookup(struct json_object *r)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "socket", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "limit", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"socket", required_argument, NULL, 's'},
+		{"json", no_argument, NULL, 'j'},
+		{"limit", required_argument, NULL, 'n'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	const char *sock_path = DEFAULT_CONTROL_SOCKET, *cmd;
 	struct json_object *req, *resp, *result;
@@ -193,7 +198,8 @@ int main(int argc, char **argv)
 			errno = 0;
 			limit = strtol(optarg, &end, 10);
 			if (errno || end == optarg || *end || limit < 0) {
-				fprintf(stderr, "xdpblockctl: --limit takes a number >= 0 (0: all rules), not '%s'\n",
+				fprintf(stderr,
+					"xdpblockctl: --limit takes a number >= 0 (0: all rules), not '%s'\n",
 					optarg);
 				return 2;
 			}
@@ -219,7 +225,8 @@ int main(int argc, char **argv)
 		struct prefix addr;
 
 		if (optind >= argc || address_parse(argv[optind], &addr) < 0) {
-			fprintf(stderr, "xdpblockctl: lookup needs an IPv4 or IPv6 address, e.g. 'xdpblockctl lookup 192.0.2.1'\n");
+			fprintf(stderr,
+				"xdpblockctl: lookup needs an IPv4 or IPv6 address, e.g. 'xdpblockctl lookup 192.0.2.1'\n");
 			return 2;
 		}
 		json_object_object_add(req, "address",
@@ -231,22 +238,27 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (limit >= 0)
-		json_object_object_add(req, "limit", json_object_new_int64(limit));
+		json_object_object_add(req, "limit",
+				       json_object_new_int64(limit));
 	if (optind < argc) {
-		fprintf(stderr, "xdpblockctl: unexpected argument '%s'\n", argv[optind]);
+		fprintf(stderr, "xdpblockctl: unexpected argument '%s'\n",
+			argv[optind]);
 		return 2;
 	}
 
 	fd = control_connect(sock_path);
 	if (fd < 0) {
 		if (fd == -ENOENT || fd == -ECONNREFUSED)
-			fprintf(stderr, "xdpblockctl: xdpblockd is not running (no daemon listening on %s)\n",
+			fprintf(stderr,
+				"xdpblockctl: xdpblockd is not running (no daemon listening on %s)\n",
 				sock_path);
 		else if (fd == -EACCES || fd == -EPERM)
-			fprintf(stderr, "xdpblockctl: permission denied on %s: run as root or as a member of the socket's group\n",
+			fprintf(stderr,
+				"xdpblockctl: permission denied on %s: run as root or as a member of the socket's group\n",
 				sock_path);
 		else
-			fprintf(stderr, "xdpblockctl: cannot connect to %s: %s\n",
+			fprintf(stderr,
+				"xdpblockctl: cannot connect to %s: %s\n",
 				sock_path, strerror(-fd));
 		return 1;
 	}
@@ -262,16 +274,21 @@ int main(int argc, char **argv)
 	resp = control_read(fd, CONTROL_MAX_MESSAGE, 60000, err, sizeof(err));
 	close(fd);
 	if (!resp) {
-		fprintf(stderr, "xdpblockctl: no valid answer from xdpblockd: %s\n", err);
+		fprintf(stderr,
+			"xdpblockctl: no valid answer from xdpblockd: %s\n",
+			err);
 		return 1;
 	}
 	if (!json_object_get_boolean(get(resp, "ok")))
 		rc = 1;
 	if (json) {
-		printf("%s\n", json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PRETTY |
-									 JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n",
+		       json_object_to_json_string_ext(
+			       resp, JSON_C_TO_STRING_PRETTY |
+					     JSON_C_TO_STRING_NOSLASHESCAPE));
 	} else if (rc) {
-		fprintf(stderr, "xdpblockctl: %s: %s\n", cmd, str(resp, "error"));
+		fprintf(stderr, "xdpblockctl: %s: %s\n", cmd,
+			str(resp, "error"));
 	} else {
 		result = get(resp, "result");
 		if (!strcmp(cmd, "status"))

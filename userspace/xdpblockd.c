@@ -36,14 +36,16 @@ static void usage(FILE *out)
 static void serve_client(struct daemon *d, int listen_fd)
 {
 	struct json_object *req, *resp, *result = NULL;
-	const struct timeval send_timeout = { .tv_sec = CONTROL_TIMEOUT_MS / 1000 };
+	const struct timeval send_timeout = {.tv_sec =
+						     CONTROL_TIMEOUT_MS / 1000};
 	char err[700] = "";
 	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
 
 	if (fd < 0)
 		return;
 	/* a client that stops reading must not stall the daemon */
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof(send_timeout));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout,
+		   sizeof(send_timeout));
 	req = control_read(fd, CONTROL_MAX_REQUEST, CONTROL_TIMEOUT_MS, err,
 			   sizeof(err));
 	resp = json_object_new_object();
@@ -52,7 +54,8 @@ static void serve_client(struct daemon *d, int listen_fd)
 		json_object_object_add(resp, "result", result);
 	} else {
 		json_object_object_add(resp, "ok", json_object_new_boolean(0));
-		json_object_object_add(resp, "error", json_object_new_string(err));
+		json_object_object_add(resp, "error",
+				       json_object_new_string(err));
 	}
 	control_write(fd, resp);
 	json_object_put(resp);
@@ -74,12 +77,14 @@ static int check_only(const char *path)
 	for (int i = 0; i < cfg->nr_lists; i++) {
 		struct parsed_list pl;
 
-		if (listfile_parse(cfg->lists[i].path, cfg->lists[i].on_error, &pl) < 0) {
+		if (listfile_parse(cfg->lists[i].path, cfg->lists[i].on_error,
+				   &pl) < 0) {
 			log_err("list %s: %s", cfg->lists[i].name, pl.error);
 			bad = 1;
 		} else {
 			printf("list %s: %zu IPv4, %zu IPv6 entries, %zu skipped lines\n",
-			       cfg->lists[i].name, pl.nr_v4, pl.nr_v6, pl.nr_skipped);
+			       cfg->lists[i].name, pl.nr_v4, pl.nr_v6,
+			       pl.nr_skipped);
 		}
 		parsed_list_free(&pl);
 	}
@@ -106,11 +111,11 @@ static int setup_signals(void)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "check", no_argument, NULL, 't' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"config", required_argument, NULL, 'c'},
+		{"check", no_argument, NULL, 't'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	static struct daemon d; /* large: keep it off the stack */
 	const char *config_path = DEFAULT_CONFIG_PATH;
@@ -138,7 +143,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "xdpblockd: unexpected argument '%s'\n", argv[optind]);
+		fprintf(stderr, "xdpblockd: unexpected argument '%s'\n",
+			argv[optind]);
 		usage(stderr);
 		return 2;
 	}
@@ -184,8 +190,8 @@ int main(int argc, char **argv)
 
 	for (;;) {
 		struct pollfd pfds[2] = {
-			{ .fd = sig_fd, .events = POLLIN },
-			{ .fd = listen_fd, .events = POLLIN },
+			{.fd = sig_fd, .events = POLLIN},
+			{.fd = listen_fd, .events = POLLIN},
 		};
 
 		if (poll(pfds, 2, -1) < 0) {
@@ -205,8 +211,9 @@ int main(int argc, char **argv)
 					daemon_sync_interfaces(&d);
 				continue;
 			}
-			log_info("%s: shutting down",
-				 si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+			log_info("%s: shutting down", si.ssi_signo == SIGTERM
+							      ? "SIGTERM"
+							      : "SIGINT");
 			rc = 0;
 			break;
 		}

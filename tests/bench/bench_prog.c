@@ -50,7 +50,8 @@
 #define XF_FLAG_SRC (1u << 0)
 #define XF_FLAG_DST (1u << 1)
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)
 {
 	va_list ap;
@@ -188,7 +189,8 @@ static void random_inside(struct rng *r, const struct prefix *p,
  */
 static int v4_random_len(struct rng *r)
 {
-	static const int mid_weights[8] = { 1, 1, 2, 2, 3, 3, 4, 4 }; /* /16../23 */
+	static const int mid_weights[8] = {1, 1, 2, 2,
+					   3, 3, 4, 4}; /* /16../23 */
 	uint64_t x = rng_below(r, 1000);
 
 	if (x < 800)
@@ -210,7 +212,7 @@ static int v4_random_len(struct rng *r)
 
 static int v6_random_len(struct rng *r)
 {
-	static const int odd[] = { 29, 40, 44, 56, 60, 96, 112, 127 };
+	static const int odd[] = {29, 40, 44, 56, 60, 96, 112, 127};
 	uint64_t x = rng_below(r, 1000);
 
 	if (x < 500)
@@ -249,7 +251,8 @@ struct gen {
 /* Index of the rule equal to @p, or -1. */
 static long gen_find(const struct gen *g, const struct prefix *p)
 {
-	for (size_t i = prefix_hash(p) & g->set.mask;; i = (i + 1) & g->set.mask) {
+	for (size_t i = prefix_hash(p) & g->set.mask;;
+	     i = (i + 1) & g->set.mask) {
 		uint32_t s = g->set.slots[i];
 
 		if (!s)
@@ -262,7 +265,7 @@ static long gen_find(const struct gen *g, const struct prefix *p)
 
 static void gen_build(struct gen *g, int family, size_t nr, uint64_t seed)
 {
-	struct rng r = { seed ^ (family == AF_INET ? 0x4444 : 0x6666) };
+	struct rng r = {seed ^ (family == AF_INET ? 0x4444 : 0x6666)};
 	size_t cap = 1;
 
 	while (cap < nr * 2)
@@ -277,8 +280,8 @@ static void gen_build(struct gen *g, int family, size_t nr, uint64_t seed)
 		size_t i;
 
 		random_unicast(&r, family, &p);
-		prefix_truncate(&p, family == AF_INET ? v4_random_len(&r) :
-							v6_random_len(&r));
+		prefix_truncate(&p, family == AF_INET ? v4_random_len(&r)
+						      : v6_random_len(&r));
 		if (!is_unicast(&p) || gen_find(g, &p) >= 0)
 			continue; /* no duplicates: exactly nr distinct rules */
 		for (i = prefix_hash(&p) & g->set.mask; g->set.slots[i];
@@ -307,7 +310,7 @@ struct view {
 
 static void view_init(struct view *v, const struct gen *g, size_t nr)
 {
-	int present[129] = { 0 };
+	int present[129] = {0};
 	double total = 0;
 
 	memset(v, 0, sizeof(*v));
@@ -356,8 +359,8 @@ static int view_matches(const struct view *v, const struct prefix *addr)
  */
 static int neighbourhood_len(int family, int plen)
 {
-	static const int v4[] = { 8, 16, 24 };
-	static const int v6[] = { 16, 24, 32, 48, 64 };
+	static const int v4[] = {8, 16, 24};
+	static const int v6[] = {16, 24, 32, 48, 64};
 	const int *steps = family == AF_INET ? v4 : v6;
 	int n = family == AF_INET ? 3 : 5, best = steps[0];
 
@@ -374,8 +377,9 @@ static void pass_address(struct rng *r, const struct view *v, int near,
 		if (near) {
 			struct prefix around = v->g->rules[rng_below(r, v->nr)];
 
-			prefix_truncate(&around, neighbourhood_len(around.family,
-								   around.plen));
+			prefix_truncate(&around,
+					neighbourhood_len(around.family,
+							  around.plen));
 			random_inside(r, &around, out);
 		} else {
 			random_unicast(r, v->g->family, out);
@@ -497,7 +501,7 @@ static void wsets_build(const struct view *v, size_t nr, uint64_t seed,
 			const struct prefix *hosts, size_t nr_hosts,
 			struct wset out[TR_MAX])
 {
-	struct rng r = { seed ^ (0x5eed0000u + v->nr) ^ v->g->family };
+	struct rng r = {seed ^ (0x5eed0000u + v->nr) ^ v->g->family};
 	struct prefix *near = xcalloc(2 * nr, sizeof(*near));
 	struct prefix *uni = xcalloc(2 * nr, sizeof(*uni));
 	struct prefix *mix = xcalloc(2 * nr, sizeof(*mix));
@@ -518,15 +522,19 @@ static void wsets_build(const struct view *v, size_t nr, uint64_t seed,
 	for (int t = 0; t < TR_MAX; t++) {
 		out[t].nr = nr;
 		out[t].pairs = xcalloc(nr, sizeof(struct bench_pair));
-		out[t].expect = t == TR_DROP || t == TR_HOST ? XDP_DROP : XDP_PASS;
+		out[t].expect = t == TR_DROP || t == TR_HOST ? XDP_DROP
+							     : XDP_PASS;
 	}
 	for (size_t i = 0; i < nr; i++) {
 		memcpy(out[TR_PASS].pairs[i].src, mix[2 * i].addr, bytes);
 		memcpy(out[TR_PASS].pairs[i].dst, mix[2 * i + 1].addr, bytes);
 		memcpy(out[TR_PASS_NEAR].pairs[i].src, near[2 * i].addr, bytes);
-		memcpy(out[TR_PASS_NEAR].pairs[i].dst, near[2 * i + 1].addr, bytes);
-		memcpy(out[TR_PASS_UNIFORM].pairs[i].src, uni[2 * i].addr, bytes);
-		memcpy(out[TR_PASS_UNIFORM].pairs[i].dst, uni[2 * i + 1].addr, bytes);
+		memcpy(out[TR_PASS_NEAR].pairs[i].dst, near[2 * i + 1].addr,
+		       bytes);
+		memcpy(out[TR_PASS_UNIFORM].pairs[i].src, uni[2 * i].addr,
+		       bytes);
+		memcpy(out[TR_PASS_UNIFORM].pairs[i].dst, uni[2 * i + 1].addr,
+		       bytes);
 		memcpy(out[TR_DROP].pairs[i].src, drop[i].addr, bytes);
 		if (nr_hosts)
 			memcpy(out[TR_HOST].pairs[i].src,
@@ -573,7 +581,8 @@ static void wset_check_refmatch(const struct wset *w, const struct ruleset *rs,
 			prefix_format(&s, a, sizeof(a));
 			prefix_format(&d, b, sizeof(b));
 			die("%s: pair %zu (%s -> %s): reference matcher says %s, working set expects %s",
-			    what, i, a, b, verdict == XDP_DROP ? "drop" : "pass",
+			    what, i, a, b,
+			    verdict == XDP_DROP ? "drop" : "pass",
 			    w->expect == XDP_DROP ? "drop" : "pass");
 		}
 	}
@@ -591,7 +600,8 @@ static void wset_check_refmatch(const struct wset *w, const struct ruleset *rs,
 struct access_model {
 	int family;
 	/* IPv4 */
-	uint32_t *tbl24, *tbl8, *host_addrs; /* host_addrs: host order, sorted */
+	uint32_t *tbl24, *tbl8,
+		*host_addrs; /* host_addrs: host order, sorted */
 	size_t nr_hosts;
 	/* IPv6: keys of the prefix hash, open addressing */
 	struct xdpb_ip6_key *keys;
@@ -606,13 +616,14 @@ struct access_counts {
 
 static uint64_t key6_hash(const struct xdpb_ip6_key *k)
 {
-	struct prefix p = { .family = AF_INET6, .plen = k->prefixlen };
+	struct prefix p = {.family = AF_INET6, .plen = k->prefixlen};
 
 	memcpy(p.addr, k->addr, 16);
 	return prefix_hash(&p);
 }
 
-static void model_build(struct access_model *m, const struct ruleset *rs, int family)
+static void model_build(struct access_model *m, const struct ruleset *rs,
+			int family)
 {
 	memset(m, 0, sizeof(*m));
 	m->family = family;
@@ -623,11 +634,13 @@ static void model_build(struct access_model *m, const struct ruleset *rs, int fa
 		if (ip4_plan_build(&rs->v4, &plan))
 			die("ip4_plan_build failed");
 		m->tbl24 = xcalloc(XDPB_TBL24_ENTRIES, sizeof(uint32_t));
-		m->tbl8 = xcalloc(plan.nr_groups * XDPB_TBL8_GROUP_SIZE + 1, sizeof(uint32_t));
+		m->tbl8 = xcalloc(plan.nr_groups * XDPB_TBL8_GROUP_SIZE + 1,
+				  sizeof(uint32_t));
 		m->host_addrs = xcalloc(plan.nr_hosts + 1, sizeof(uint32_t));
 		leaves = xcalloc(plan.nr_hosts + 1, sizeof(uint32_t));
 		if (plan.nr_nodes)
-			ip4_plan_fill(&plan, m->tbl24, m->tbl8, m->host_addrs, leaves);
+			ip4_plan_fill(&plan, m->tbl24, m->tbl8, m->host_addrs,
+				      leaves);
 		m->nr_hosts = plan.nr_hosts;
 		for (size_t i = 0; i < m->nr_hosts; i++)
 			m->host_addrs[i] = ntohl(m->host_addrs[i]);
@@ -681,12 +694,15 @@ static int model_is_host(const struct access_model *m, uint32_t a)
 	return lo < m->nr_hosts && m->host_addrs[lo] == a;
 }
 
-static int model_has_key(const struct access_model *m, const struct xdpb_ip6_key *k)
+static int model_has_key(const struct access_model *m,
+			 const struct xdpb_ip6_key *k)
 {
-	for (size_t h = key6_hash(k) & m->mask; m->slots[h]; h = (h + 1) & m->mask) {
+	for (size_t h = key6_hash(k) & m->mask; m->slots[h];
+	     h = (h + 1) & m->mask) {
 		const struct xdpb_ip6_key *e = &m->keys[m->slots[h] - 1];
 
-		if (e->prefixlen == k->prefixlen && !memcmp(e->addr, k->addr, 16))
+		if (e->prefixlen == k->prefixlen &&
+		    !memcmp(e->addr, k->addr, 16))
 			return 1;
 	}
 	return 0;
@@ -705,11 +721,13 @@ static void model_address(const struct access_model *m, const uint8_t *addr,
 		switch (e >> XDPB_KIND_SHIFT) {
 		case XDPB_KIND_GROUP:
 			e = m->tbl8[(size_t)(e & XDPB_ENTRY_INDEX_MASK) *
-					    XDPB_TBL8_GROUP_SIZE + (a & 0xff)];
+					    XDPB_TBL8_GROUP_SIZE +
+				    (a & 0xff)];
 			c->tbl8++;
 			break;
 		case XDPB_KIND_HOST1:
-			if (((e >> XDPB_HOST1_OCTET_SHIFT) & 0xff) != (a & 0xff))
+			if (((e >> XDPB_HOST1_OCTET_SHIFT) & 0xff) !=
+			    (a & 0xff))
 				return;
 			c->leaves++;
 			return;
@@ -728,7 +746,7 @@ static void model_address(const struct access_model *m, const uint8_t *addr,
 
 		while (lo <= hi) {
 			int mid = (lo + hi) / 2;
-			struct prefix p = { .family = AF_INET6, .plen = 128 };
+			struct prefix p = {.family = AF_INET6, .plen = 128};
 			struct xdpb_ip6_key k;
 
 			memcpy(p.addr, addr, 16);
@@ -750,7 +768,7 @@ static void model_address(const struct access_model *m, const uint8_t *addr,
 static struct access_counts model_wset(const struct access_model *m,
 				       const struct wset *w, size_t nr)
 {
-	struct access_counts c = { 0 };
+	struct access_counts c = {0};
 
 	if (nr > w->nr)
 		nr = w->nr;
@@ -792,7 +810,7 @@ static uint32_t default_capacity(void)
 static void assign_ids(struct rule_ids *ids, const struct ruleset *prev,
 		       struct ruleset *rs)
 {
-	struct ruleset empty = { 0 };
+	struct ruleset empty = {0};
 	uint32_t *released;
 	size_t nr_released;
 
@@ -819,7 +837,8 @@ static int cmd_gen_list(int argc, char **argv)
 	f = fopen(argv[4], "w");
 	if (!f)
 		die("%s: %s", argv[4], strerror(errno));
-	fprintf(f, "# %zu generated %s rules, seed %s (tests/bench/bench_prog.c)\n",
+	fprintf(f,
+		"# %zu generated %s rules, seed %s (tests/bench/bench_prog.c)\n",
 		nr, argv[1], argv[3]);
 	for (size_t i = 0; i < g.nr; i++) {
 		char buf[INET6_ADDRSTRLEN];
@@ -855,7 +874,7 @@ static void load_once(struct loader *ld, struct rule_ids *ids,
 		      const char *label)
 {
 	struct parsed_list parsed;
-	struct ruleset rs = { 0 };
+	struct ruleset rs = {0};
 	struct activation_report rep;
 	uint64_t t0, t_parse, t_set, t_done;
 	int err;
@@ -867,8 +886,9 @@ static void load_once(struct loader *ld, struct rule_ids *ids,
 	if (ruleset_reserve(&rs, parsed.nr_v4, parsed.nr_v6))
 		die("out of memory");
 	for (size_t i = 0; i < parsed.nr; i++)
-		if (ruleset_add(&rs, &parsed.entries[i].prefix, 1, XDPB_ACT_DROP,
-				XDPB_MATCH_BOTH, parsed.entries[i].line))
+		if (ruleset_add(&rs, &parsed.entries[i].prefix, 1,
+				XDPB_ACT_DROP, XDPB_MATCH_BOTH,
+				parsed.entries[i].line))
 			die("out of memory");
 	parsed_list_free(&parsed);
 	ruleset_finish(&rs);
@@ -894,7 +914,7 @@ static void load_once(struct loader *ld, struct rule_ids *ids,
 
 static int cmd_load(int argc, char **argv)
 {
-	struct ruleset running = { 0 };
+	struct ruleset running = {0};
 	struct loader ld;
 	struct rule_ids ids;
 	int twice = 0, i = 1;
@@ -910,8 +930,8 @@ static int cmd_load(int argc, char **argv)
 	t0 = monotonic_ns();
 	if (loader_open(&ld, default_capacity()))
 		die("cannot open the XDP program (root? BPF enabled?)");
-	printf("open: loader_open_ms=%.1f rss_kib=%ld\n", (monotonic_ns() - t0) / 1e6,
-	       peak_rss_kib());
+	printf("open: loader_open_ms=%.1f rss_kib=%ld\n",
+	       (monotonic_ns() - t0) / 1e6, peak_rss_kib());
 	load_once(&ld, &ids, &running, argv[i], "first");
 	if (twice) /* a reload of the same list beside the running one */
 		load_once(&ld, &ids, &running, argv[i], "reload");
@@ -959,8 +979,7 @@ static void xf_open(struct xdpfilter *xf, const char *path, uint32_t cap4,
 	if (!xf->obj)
 		die("%s: %s", path, strerror(errno));
 	/* Keep it private: its maps are pinned by name when xdp-filter loads it. */
-	bpf_object__for_each_map(map, xf->obj)
-		bpf_map__set_pin_path(map, NULL);
+	bpf_object__for_each_map(map, xf->obj) bpf_map__set_pin_path(map, NULL);
 	map = bpf_object__find_map_by_name(xf->obj, "filter_ipv4");
 	if (!map || !bpf_object__find_map_by_name(xf->obj, "filter_ipv6"))
 		die("%s: no filter_ipv4/filter_ipv6 maps", path);
@@ -968,7 +987,8 @@ static void xf_open(struct xdpfilter *xf, const char *path, uint32_t cap4,
 		bpf_map__set_max_entries(map, cap4);
 	if (cap6)
 		bpf_map__set_max_entries(
-			bpf_object__find_map_by_name(xf->obj, "filter_ipv6"), cap6);
+			bpf_object__find_map_by_name(xf->obj, "filter_ipv6"),
+			cap6);
 	err = bpf_object__load(xf->obj);
 	if (err)
 		die("%s: load: %s", path, strerror(-err));
@@ -989,8 +1009,8 @@ static void xf_open(struct xdpfilter *xf, const char *path, uint32_t cap4,
  * match), as `xdp-filter ip ADDR -m src,dst` does: per-CPU values holding
  * the flags. Each rule-set size has instances of its own.
  */
-static void xf_fill(struct xdpfilter *xf, int family, const struct prefix *hosts,
-		    size_t nr)
+static void xf_fill(struct xdpfilter *xf, int family,
+		    const struct prefix *hosts, size_t nr)
 {
 	int f = family == AF_INET ? 0 : 1, nr_cpus = libbpf_num_possible_cpus();
 	size_t key_size = addr_bytes(family);
@@ -1044,8 +1064,10 @@ struct harness {
 static void build_packets(struct harness *h)
 {
 	/* Ethernet + IPv4/IPv6 + UDP to port 53 + payload; addresses set per run. */
-	static const uint8_t eth4[14] = { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00 };
-	static const uint8_t eth6[14] = { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x86, 0xdd };
+	static const uint8_t eth4[14] = {2, 0, 0, 0, 0, 2,    2,
+					 0, 0, 0, 0, 1, 0x08, 0x00};
+	static const uint8_t eth6[14] = {2, 0, 0, 0, 0, 2,    2,
+					 0, 0, 0, 0, 1, 0x86, 0xdd};
 	uint8_t *p;
 
 	memset(h->pkt4, 0, sizeof(h->pkt4));
@@ -1110,8 +1132,8 @@ static void harness_set(struct harness *h, int prog_fd, const struct wset *w)
 static int test_run(int prog_fd, const void *pkt, size_t len, uint32_t repeat,
 		    uint32_t *ns)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt, .data_size_in = len,
-		    .repeat = repeat);
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt,
+		    .data_size_in = len, .repeat = repeat);
 
 	if (bpf_prog_test_run_opts(prog_fd, &opts))
 		die("BPF_PROG_TEST_RUN: %s", strerror(errno));
@@ -1138,12 +1160,12 @@ static void verify_target(struct harness *h, int prog_fd, const struct wset *w,
 	for (size_t i = 0; i < nr && i < w->nr; i++) {
 		int ret = test_run(h->wrapper_fd, pkt, len, 1, NULL);
 
-		expect = prog_fd == bpf_program__fd(h->skel->progs.bench_empty) ?
-				 XDP_PASS :
-				 w->expect;
+		expect = prog_fd == bpf_program__fd(h->skel->progs.bench_empty)
+				 ? XDP_PASS
+				 : w->expect;
 		if (ret != expect)
-			die("%s: pair %zu: verdict %d, expected %d", what, i, ret,
-			    expect);
+			die("%s: pair %zu: verdict %d, expected %d", what, i,
+			    ret, expect);
 	}
 }
 
@@ -1231,7 +1253,8 @@ static void pin_cpu(int cpu)
 }
 
 /* Exact-address rules (the only kind xdp-filter has), in generation order. */
-static struct prefix *host_rules(const struct gen *g, size_t nr, size_t *nr_hosts)
+static struct prefix *host_rules(const struct gen *g, size_t nr,
+				 size_t *nr_hosts)
 {
 	struct prefix *h = xcalloc(nr, sizeof(*h));
 	size_t n = 0;
@@ -1266,7 +1289,7 @@ struct bench {
 	double t_start;
 };
 
-static const int fams[2] = { AF_INET, AF_INET6 };
+static const int fams[2] = {AF_INET, AF_INET6};
 
 static const char *fam_name(int f)
 {
@@ -1336,7 +1359,8 @@ static void prepare_family(struct bench *b, struct sized *z, int f)
 	z->held[f][1] = z->xf_big.held[f];
 
 	view_init(&v, &b->gens[f], z->nr_rules);
-	wsets_build(&v, o->nr_pairs, o->seed, b->hosts[f], z->xf.held[f], z->ws[f]);
+	wsets_build(&v, o->nr_pairs, o->seed, b->hosts[f], z->xf.held[f],
+		    z->ws[f]);
 	view_free(&v);
 	for (int tr = 0; tr < TR_MAX; tr++) {
 		const struct wset *w = &z->ws[f][tr];
@@ -1346,7 +1370,8 @@ static void prepare_family(struct bench *b, struct sized *z, int f)
 			 traffic_name[tr]);
 		wset_check_refmatch(w, &z->rs, fams[f], o->verify, what);
 		printf("workset %s: pairs=%zu distinct_src=%zu distinct_dst=%zu distinct_addresses=%zu\n",
-		       what, w->nr, w->distinct_src, w->distinct_dst, w->distinct_all);
+		       what, w->nr, w->distinct_src, w->distinct_dst,
+		       w->distinct_all);
 	}
 
 	model_build(&m, &z->rs, fams[f]);
@@ -1371,7 +1396,8 @@ static void prepare_family(struct bench *b, struct sized *z, int f)
 			if (!target_applies(tr, t))
 				continue;
 			snprintf(what, sizeof(what), "verify %s %s %s %s",
-				 fam_name(f), lbl, traffic_name[tr], target_name[t]);
+				 fam_name(f), lbl, traffic_name[tr],
+				 target_name[t]);
 			verify_target(&b->h, z->target_fd[t], &z->ws[f][tr],
 				      fams[f], o->verify, what);
 		}
@@ -1442,22 +1468,26 @@ static void time_family(struct bench *b, int f)
 
 					if (!target_applies(tr, t))
 						continue;
-					harness_set(&b->h, z->target_fd[t], &z->ws[f][tr]);
-					test_run(b->h.wrapper_fd, pkt, len, o->repeat, &ns);
+					harness_set(&b->h, z->target_fd[t],
+						    &z->ws[f][tr]);
+					test_run(b->h.wrapper_fd, pkt, len,
+						 o->repeat, &ns);
 					if (r >= 0)
 						z->res[f][tr][t].raw[r] = ns;
 				}
 		for (int si = 0; si < o->nr_sizes; si++)
 			for (int t = 0; t < T_MAX; t++)
 				if (target_applies(tr, t))
-					result_finish(&b->sz[si].res[f][tr][t], o->rounds);
+					result_finish(&b->sz[si].res[f][tr][t],
+						      o->rounds);
 	}
 
 	/* For contrast: one fixed packet repeated, no wrapper (hot caches). */
 	for (int si = 0; si < o->nr_sizes; si++)
 		for (int k = 0; k < 2; k++) {
 			struct sized *z = &b->sz[si];
-			const struct bench_pair *bp = &z->ws[f][k ? TR_HOST : TR_PASS].pairs[0];
+			const struct bench_pair *bp =
+				&z->ws[f][k ? TR_HOST : TR_PASS].pairs[0];
 			int off = fams[f] == AF_INET ? 14 + 12 : 14 + 8;
 			int bytes = addr_bytes(fams[f]);
 			uint8_t copy[128];
@@ -1466,14 +1496,16 @@ static void time_family(struct bench *b, int f)
 			memcpy(copy + off, bp->src, bytes);
 			memcpy(copy + off + bytes, bp->dst, bytes);
 			for (int t = 0; t < T_MAX; t++) {
-				if (test_run(z->target_fd[t], copy, len, 1, NULL) !=
+				if (test_run(z->target_fd[t], copy, len, 1,
+					     NULL) !=
 				    (t == T_EMPTY || !k ? XDP_PASS : XDP_DROP))
 					die("%s: fixed packet: wrong verdict from %s",
 					    fam_name(f), target_name[t]);
 				for (int r = 0; r < o->rounds; r++) {
 					uint32_t ns;
 
-					test_run(z->target_fd[t], copy, len, o->repeat, &ns);
+					test_run(z->target_fd[t], copy, len,
+						 o->repeat, &ns);
 					z->hot[f][k][t].raw[r] = ns;
 				}
 				result_finish(&z->hot[f][k][t], o->rounds);
@@ -1519,32 +1551,40 @@ static void report(struct bench *b)
 	printf("| family | rules | packets | wrapper -> empty XDP, raw | xdpblock | xdp-filter | xdp-filter, resized maps |\n");
 	printf("|---|---:|---|---:|---:|---:|---:|\n");
 	for (int f = 0; f < 2; f++)
-		for (int si = 0; si < o->nr_sizes && (o->families & (1 << f)); si++)
+		for (int si = 0; si < o->nr_sizes && (o->families & (1 << f));
+		     si++)
 			for (int tr = 0; tr < TR_MAX; tr++) {
 				struct result *r = b->sz[si].res[f][tr];
 
 				printf("| %s | %s | %s | %.0f |", fam_name(f),
-				       size_label(o->sizes[si], lbl, sizeof(lbl)),
+				       size_label(o->sizes[si], lbl,
+						  sizeof(lbl)),
 				       traffic_name[tr], r[T_EMPTY].med);
 				for (int t = T_XDPBLOCK; t < T_MAX; t++)
-					print_cell(&r[t], &r[T_EMPTY], o->rounds);
+					print_cell(&r[t], &r[T_EMPTY],
+						   o->rounds);
 				printf("\n");
 			}
 
-	printf("\nRaw ns per run, min..max over the %d runs (wrapper included):\n\n", o->rounds);
+	printf("\nRaw ns per run, min..max over the %d runs (wrapper included):\n\n",
+	       o->rounds);
 	printf("| family | rules | packets | empty XDP | xdpblock | xdp-filter | xdp-filter, resized maps |\n");
 	printf("|---|---:|---|---|---|---|---|\n");
 	for (int f = 0; f < 2; f++)
-		for (int si = 0; si < o->nr_sizes && (o->families & (1 << f)); si++)
+		for (int si = 0; si < o->nr_sizes && (o->families & (1 << f));
+		     si++)
 			for (int tr = 0; tr < TR_MAX; tr++) {
 				printf("| %s | %s | %s |", fam_name(f),
-				       size_label(o->sizes[si], lbl, sizeof(lbl)),
+				       size_label(o->sizes[si], lbl,
+						  sizeof(lbl)),
 				       traffic_name[tr]);
 				for (int t = 0; t < T_MAX; t++) {
-					struct result *r = &b->sz[si].res[f][tr][t];
+					struct result *r =
+						&b->sz[si].res[f][tr][t];
 
 					if (r->valid)
-						printf(" %.0f..%.0f |", r->lo, r->hi);
+						printf(" %.0f..%.0f |", r->lo,
+						       r->hi);
 					else
 						printf(" n/a |");
 				}
@@ -1555,7 +1595,8 @@ static void report(struct bench *b)
 	       b->sz[0].xf.capacity[0], b->sz[0].xf.capacity[1]);
 	printf("| family | rules | of which exact addresses | xdp-filter | xdp-filter, resized maps |\n|---|---:|---:|---:|---:|\n");
 	for (int f = 0; f < 2; f++)
-		for (int si = 0; si < o->nr_sizes && (o->families & (1 << f)); si++)
+		for (int si = 0; si < o->nr_sizes && (o->families & (1 << f));
+		     si++)
 			printf("| %s | %s | %zu | %zu | %zu |\n", fam_name(f),
 			       size_label(o->sizes[si], lbl, sizeof(lbl)),
 			       b->sz[si].held[f][1], b->sz[si].held[f][0],
@@ -1565,13 +1606,16 @@ static void report(struct bench *b)
 	printf("| family | rules | packet | empty XDP | xdpblock | xdp-filter | xdp-filter, resized maps |\n");
 	printf("|---|---:|---|---:|---:|---:|---:|\n");
 	for (int f = 0; f < 2; f++)
-		for (int si = 0; si < o->nr_sizes && (o->families & (1 << f)); si++)
+		for (int si = 0; si < o->nr_sizes && (o->families & (1 << f));
+		     si++)
 			for (int k = 0; k < 2; k++) {
 				printf("| %s | %s | %s |", fam_name(f),
-				       size_label(o->sizes[si], lbl, sizeof(lbl)),
+				       size_label(o->sizes[si], lbl,
+						  sizeof(lbl)),
 				       k ? "drop, exact host" : "pass");
 				for (int t = 0; t < T_MAX; t++)
-					print_cell(&b->sz[si].hot[f][k][t], NULL, 0);
+					print_cell(&b->sz[si].hot[f][k][t],
+						   NULL, 0);
 				printf("\n");
 			}
 
@@ -1588,24 +1632,25 @@ static void report(struct bench *b)
 		x = net_median(&lo[T_XDPBLOCK], &lo[T_EMPTY], o->rounds);
 		y = net_median(&hi[T_XDPBLOCK], &hi[T_EMPTY], o->rounds);
 		printf("target: %s passing packets, %zu vs %zu rules: %.0f / %.0f ns = %.2fx (limit 2x): %s\n",
-		       fam_name(f), o->sizes[o->nr_sizes - 1], o->sizes[0], y, x,
-		       x > 0 ? y / x : 0, x > 0 && y <= 2 * x ? "met" : "NOT met");
+		       fam_name(f), o->sizes[o->nr_sizes - 1], o->sizes[0], y,
+		       x, x > 0 ? y / x : 0,
+		       x > 0 && y <= 2 * x ? "met" : "NOT met");
 	}
 }
 
 static int cmd_packets(int argc, char **argv)
 {
 	static const struct option long_opts[] = {
-		{ "sizes", required_argument, NULL, 's' },
-		{ "pairs", required_argument, NULL, 'p' },
-		{ "repeat", required_argument, NULL, 'r' },
-		{ "rounds", required_argument, NULL, 'n' },
-		{ "verify", required_argument, NULL, 'v' },
-		{ "seed", required_argument, NULL, 'S' },
-		{ "xdp-filter-obj", required_argument, NULL, 'x' },
-		{ "cpu", required_argument, NULL, 'c' },
-		{ "family", required_argument, NULL, 'f' },
-		{ 0 },
+		{"sizes", required_argument, NULL, 's'},
+		{"pairs", required_argument, NULL, 'p'},
+		{"repeat", required_argument, NULL, 'r'},
+		{"rounds", required_argument, NULL, 'n'},
+		{"verify", required_argument, NULL, 'v'},
+		{"seed", required_argument, NULL, 'S'},
+		{"xdp-filter-obj", required_argument, NULL, 'x'},
+		{"cpu", required_argument, NULL, 'c'},
+		{"family", required_argument, NULL, 'f'},
+		{0},
 	};
 	static struct bench bench;
 	struct bench *b = &bench;
@@ -1650,8 +1695,9 @@ static int cmd_packets(int argc, char **argv)
 			o->cpu = atoi(optarg);
 			break;
 		case 'f':
-			o->families = !strcmp(optarg, "v4") ? 1 :
-				      !strcmp(optarg, "v6") ? 2 : 3;
+			o->families = !strcmp(optarg, "v4")   ? 1
+				      : !strcmp(optarg, "v6") ? 2
+							      : 3;
 			break;
 		default:
 			die("usage: packets [--sizes 1k,100k,1M] [--pairs N] [--repeat N] [--rounds N] [--verify N] [--seed N] [--xdp-filter-obj PATH] [--cpu N] [--family v4|v6|both]");
@@ -1672,7 +1718,8 @@ static int cmd_packets(int argc, char **argv)
 		 (unsigned long long)o->seed);
 	for (int f = 0; f < 2; f++) {
 		gen_build(&b->gens[f], fams[f], max_size, o->seed);
-		b->hosts[f] = host_rules(&b->gens[f], max_size, &b->nr_hosts[f]);
+		b->hosts[f] =
+			host_rules(&b->gens[f], max_size, &b->nr_hosts[f]);
 	}
 	harness_open(&b->h, o->nr_pairs);
 	b->sz = xcalloc(o->nr_sizes, sizeof(*b->sz));
@@ -1719,7 +1766,7 @@ static int cmd_packets(int argc, char **argv)
 static double chase_ns(size_t mib, int huge)
 {
 	size_t n = mib * 1024 * 1024 / 64, iters = 2000000;
-	struct rng r = { 42 };
+	struct rng r = {42};
 	size_t *perm = xcalloc(n, sizeof(*perm));
 	char *m = mmap(NULL, n * 64, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -1759,7 +1806,8 @@ static int cmd_memlat(int argc, char **argv)
 
 	pin_cpu(cpu);
 	printf("memlat: random dependent load, ns: 1 MiB %.0f, 16 MiB %.0f, 256 MiB %.0f (4 KiB pages), 256 MiB %.0f (2 MiB pages)\n",
-	       chase_ns(1, 0), chase_ns(16, 0), chase_ns(256, 0), chase_ns(256, 1));
+	       chase_ns(1, 0), chase_ns(16, 0), chase_ns(256, 0),
+	       chase_ns(256, 1));
 	return 0;
 }
 

@@ -501,10 +501,9 @@ static void build_ipv4(const struct pkt_case *c, struct frame *f)
 static void build_lldp(struct frame *f)
 {
 	static const uint8_t lldpdu[] = {
-		0x02, 0x07, 0x04, 0x02, 0x00, 0x00, 0x00, 0x00, 0x01,
-		0x04, 0x04, 0x05, 'e', 't', 'h',
-		0x06, 0x02, 0x00, 0x78,
-		0x00, 0x00,
+		0x02, 0x07, 0x04, 0x02, 0x00, 0x00, 0x00,
+		0x00, 0x01, 0x04, 0x04, 0x05, 'e',  't',
+		'h',  0x06, 0x02, 0x00, 0x78, 0x00, 0x00,
 	};
 
 	put_bytes(f, lldpdu, sizeof(lldpdu));
@@ -640,7 +639,8 @@ static void run_case(const struct pkt_case *c)
 	build_case(c, &f);
 	if (c->list) {
 		want = ruleset_find(&table_rs, c->rule, c->list);
-		CHECK(want, "the table names rule %s of list %u, not in the set",
+		CHECK(want,
+		      "the table names rule %s of list %u, not in the set",
 		      c->rule, c->list);
 		if (want)
 			CHECK(verdict_of(want->action) == c->verdict &&
@@ -667,11 +667,12 @@ static void run_case(const struct pkt_case *c)
 	if (res.retval == XDP_PASS)
 		CHECK(res.out_len == meta + f.len &&
 			      !memcmp(res.out + meta, f.data, f.len),
-		      "passed frame changed (%u bytes out, %zu in)", res.out_len,
-		      meta + f.len);
+		      "passed frame changed (%u bytes out, %zu in)",
+		      res.out_len, meta + f.len);
 out:
 	if (tl_case_failed)
-		printf("  frame of %zu bytes, expected decider %s\n", f.len, buf);
+		printf("  frame of %zu bytes, expected decider %s\n", f.len,
+		       buf);
 	printf("%s: frames/%s\n", tl_case_failed ? "FAIL" : "PASS", c->name);
 	fflush(stdout);
 	if (tl_case_failed)
@@ -696,7 +697,7 @@ static void repeat_counts_every_run(void)
 	const struct rule *want = ruleset_find(&table_rs, c->rule, c->list);
 	uint8_t out[FRAME_MAX];
 	struct frame f;
-	struct xdp_md ctx = { .ingress_ifindex = TEST_IFINDEX };
+	struct xdp_md ctx = {.ingress_ifindex = TEST_IFINDEX};
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_out = out,
 		    .data_size_out = sizeof(out), .ctx_in = &ctx,
 		    .ctx_size_in = sizeof(ctx), .repeat = 1000);
@@ -732,7 +733,8 @@ static void unregistered_iface_not_counted(void)
 	      "read rules");
 	CHECK(!loader_iface_unregister(&table_ld, TEST_IFINDEX), "unregister");
 	CHECK(!xdp_run(loader_prog_fd(&table_ld), &f, &res), "test run");
-	CHECK(res.retval == XDP_DROP, "verdict %s", xdp_verdict_name(res.retval));
+	CHECK(res.retval == XDP_DROP, "verdict %s",
+	      xdp_verdict_name(res.retval));
 	CHECK(loader_read_iface(&table_ld, TEST_IFINDEX, &st) == -ENOENT,
 	      "iface stats entry appeared");
 	CHECK(!loader_iface_register(&table_ld, TEST_IFINDEX), "register");
@@ -829,7 +831,7 @@ static int in_ids(const uint32_t *ids, size_t nr, uint32_t id)
  */
 static void replace_rule_set(void)
 {
-	struct ruleset empty = { 0 }, a = { 0 }, b = { 0 }, a2 = { 0 };
+	struct ruleset empty = {0}, a = {0}, b = {0}, a2 = {0};
 	struct frame keep4 = frame_v4("192.0.2.5", "10.9.9.9");
 	struct frame keep6 = frame_v6("2001:db8:1::5", "2001:db8:9::1");
 	struct frame removed = frame_v4("10.9.9.9", "198.51.100.5");
@@ -885,7 +887,8 @@ static void replace_rule_set(void)
 		      in_ids(k.pending, 2, aa->rule_id),
 	      "%zu ids released, want the 2 removed rules'", k.nr_pending);
 	CHECK(nb->rule_id != ra->rule_id && nb->rule_id != aa->rule_id,
-	      "new rule reuses id %u released by this very reload", nb->rule_id);
+	      "new rule reuses id %u released by this very reload",
+	      nb->rule_id);
 	CHECK(run_verdict(&ld, &keep4) == XDP_DROP, "B: kept rule v4");
 	CHECK(run_verdict(&ld, &keep6) == XDP_DROP, "B: kept rule v6");
 	CHECK(run_verdict(&ld, &removed) == XDP_PASS, "B: removed rule");
@@ -897,7 +900,8 @@ static void replace_rule_set(void)
 	CHECK(rule_packets(&ld, k6a->rule_id) == 2,
 	      "B: kept v6 rule has %llu packets, want 2",
 	      (unsigned long long)rule_packets(&ld, k6a->rule_id));
-	CHECK(rule_packets(&ld, nb->rule_id) == 2, "B: new rule has %llu packets",
+	CHECK(rule_packets(&ld, nb->rule_id) == 2,
+	      "B: new rule has %llu packets",
 	      (unsigned long long)rule_packets(&ld, nb->rule_id));
 	/* released, not yet zeroed: nothing counts on them any more */
 	CHECK(rule_packets(&ld, ra->rule_id) == 1 &&
@@ -993,8 +997,8 @@ static const struct list_def flip_b[] = {
 
 static void replace_is_atomic(void)
 {
-	struct ruleset empty = { 0 }, sets[2];
-	struct flip_runner r = { 0 };
+	struct ruleset empty = {0}, sets[2];
+	struct flip_runner r = {0};
 	const struct ruleset *prev = &empty;
 	struct xdpb_counter list1;
 	struct id_keeper k;
@@ -1045,7 +1049,7 @@ static void replace_is_atomic(void)
 
 int main(void)
 {
-	struct ruleset empty = { 0 };
+	struct ruleset empty = {0};
 	struct id_keeper k;
 	int err;
 

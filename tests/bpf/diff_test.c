@@ -111,7 +111,8 @@ static int family_bytes(int family)
 /* The region every prefix of a dense set lies in. */
 static struct prefix dense_region(int family)
 {
-	return prefix_of(family == AF_INET ? "10.20.0.0/16" : "2001:db8:ab00::/40");
+	return prefix_of(family == AF_INET ? "10.20.0.0/16"
+					   : "2001:db8:ab00::/40");
 }
 
 /* A random address in @region (its host bits random). */
@@ -124,7 +125,8 @@ static struct prefix random_in(struct rng *r, const struct prefix *region)
 	for (int bit = 0; bit < region->plen; bit++) {
 		uint8_t m = 0x80 >> (bit % 8);
 
-		a.addr[bit / 8] = (a.addr[bit / 8] & ~m) | (region->addr[bit / 8] & m);
+		a.addr[bit / 8] = (a.addr[bit / 8] & ~m) |
+				  (region->addr[bit / 8] & m);
 	}
 	a.plen = max;
 	return a;
@@ -154,7 +156,8 @@ static void address_step(struct prefix *a, int delta)
 		uint8_t old = a->addr[i];
 
 		a->addr[i] += delta;
-		if ((delta > 0 && a->addr[i] > old) || (delta < 0 && a->addr[i] < old))
+		if ((delta > 0 && a->addr[i] > old) ||
+		    (delta < 0 && a->addr[i] < old))
 			break;
 	}
 }
@@ -218,8 +221,8 @@ struct set_stats {
  */
 static void random_lists(struct rng *r, struct list_info *lists, int n)
 {
-	static const uint8_t first_actions[] = { XDPB_ACT_DROP, XDPB_ACT_MONITOR,
-						 XDPB_ACT_ALLOW };
+	static const uint8_t first_actions[] = {XDPB_ACT_DROP, XDPB_ACT_MONITOR,
+						XDPB_ACT_ALLOW};
 
 	for (int i = 0; i < n; i++) {
 		int a = rng_below(r, 10), m = rng_below(r, 4);
@@ -236,11 +239,12 @@ static void random_lists(struct rng *r, struct list_info *lists, int n)
 		if (i < 3)
 			lists[i].action = first_actions[i];
 		else
-			lists[i].action = a < 5 ? XDPB_ACT_DROP :
-					  a < 7 ? XDPB_ACT_ALLOW :
-						  XDPB_ACT_MONITOR;
-		lists[i].match = m < 2 ? XDPB_MATCH_BOTH :
-				 m < 3 ? XDPB_MATCH_SRC : XDPB_MATCH_DST;
+			lists[i].action = a < 5	  ? XDPB_ACT_DROP
+					  : a < 7 ? XDPB_ACT_ALLOW
+						  : XDPB_ACT_MONITOR;
+		lists[i].match = m < 2	 ? XDPB_MATCH_BOTH
+				 : m < 3 ? XDPB_MATCH_SRC
+					 : XDPB_MATCH_DST;
 	}
 }
 
@@ -304,7 +308,7 @@ static int add_random_rules(struct rng *r, struct ruleset *rs, int family,
 			    struct set_stats *st)
 {
 	const struct rule_table *t = family == AF_INET ? &rs->v4 : &rs->v6;
-	struct prefix whole = { .family = family, .plen = 0 };
+	struct prefix whole = {.family = family, .plen = 0};
 	int max = family == AF_INET ? 32 : 128;
 
 	for (size_t i = 0; i < n; i++) {
@@ -313,7 +317,8 @@ static int add_random_rules(struct rng *r, struct ruleset *rs, int family,
 		int err, short_p, allow_ok;
 
 		if (t->nr && rng_below(r, 100) < 35) {
-			const struct rule *base = &t->rules[rng_below(r, t->nr)];
+			const struct rule *base =
+				&t->rules[rng_below(r, t->nr)];
 			int kind = rng_below(r, 100), plen = base->prefix.plen;
 
 			p = base->prefix;
@@ -326,14 +331,19 @@ static int add_random_rules(struct rng *r, struct ruleset *rs, int family,
 			} else if (kind < 80 && plen < max) {
 				p = random_in(r, &base->prefix);
 				prefix_truncate(&p, rng_range(r, plen + 1,
-							      plen + 8 < max ? plen + 8 : max));
+							      plen + 8 < max
+								      ? plen + 8
+								      : max));
 			} else if (plen > 0) {
-				prefix_truncate(&p, rng_range(r, plen > 8 ? plen - 8 : 0,
-							      plen - 1));
+				prefix_truncate(
+					&p,
+					rng_range(r, plen > 8 ? plen - 8 : 0,
+						  plen - 1));
 			}
 			st->nr_derived++;
 		} else {
-			struct prefix region = dense ? dense_region(family) : whole;
+			struct prefix region = dense ? dense_region(family)
+						     : whole;
 
 			p = random_in(r, &region);
 			prefix_truncate(&p, random_plen(r, family, dense));
@@ -343,7 +353,8 @@ static int add_random_rules(struct rng *r, struct ruleset *rs, int family,
 		if (!l || (short_p && l->action != XDPB_ACT_MONITOR) ||
 		    (!allow_ok && l->action == XDPB_ACT_ALLOW))
 			l = pick_list(r, lists, nr_lists, short_p, allow_ok);
-		err = ruleset_add(rs, &p, l->id, l->action, l->match, (*line)++);
+		err = ruleset_add(rs, &p, l->id, l->action, l->match,
+				  (*line)++);
 		if (err)
 			return err;
 		st->nr_added++;
@@ -361,7 +372,7 @@ static int add_random_rules(struct rng *r, struct ruleset *rs, int family,
 static struct prefix random_address(struct rng *r, const struct rule_table *t,
 				    int family, int dense)
 {
-	struct prefix whole = { .family = family, .plen = 0 };
+	struct prefix whole = {.family = family, .plen = 0};
 	int x = rng_below(r, 100);
 
 	if (t->nr && x < 50) {
@@ -429,7 +440,8 @@ static void counter_add(struct xdpb_counter *c, uint64_t bytes)
 	c->bytes += bytes;
 }
 
-static int counter_eq(const struct xdpb_counter *a, const struct xdpb_counter *b)
+static int counter_eq(const struct xdpb_counter *a,
+		      const struct xdpb_counter *b)
 {
 	return a->packets == b->packets && a->bytes == b->bytes;
 }
@@ -468,7 +480,8 @@ static int shadow_resync(struct env *e, const char *when, int max_print)
 	for (int l = 0; l < XDPB_MAX_LISTS; l++) {
 		struct xdpb_counter c;
 
-		if (loader_read_list(&e->ld, l, &c) || counter_eq(&c, &e->sh.lists[l]))
+		if (loader_read_list(&e->ld, l, &c) ||
+		    counter_eq(&c, &e->sh.lists[l]))
 			continue;
 		if (diffs++ < max_print)
 			printf("  %s: list %d has %llu packets, expected %llu\n",
@@ -482,7 +495,8 @@ static int shadow_resync(struct env *e, const char *when, int max_print)
 				continue;
 			if (diffs++ < max_print)
 				printf("  %s: iface slot %s has %llu packets, expected %llu\n",
-				       when, stat_str(s), ULL(st.stat[s].packets),
+				       when, stat_str(s),
+				       ULL(st.stat[s].packets),
 				       ULL(e->sh.iface.stat[s].packets));
 			e->sh.iface.stat[s] = st.stat[s];
 		}
@@ -512,14 +526,13 @@ static void print_packet(const char *tag, const struct prefix *src,
  * packet, the reference's answer and every counter that differs from the
  * expected values (the rule the program counted among them).
  */
-static int check_packet(struct env *e, const struct ruleset *rs,
-			struct rng *r, const struct prefix *src,
-			const struct prefix *dst, const struct rule *want,
-			const char *tag)
+static int check_packet(struct env *e, const struct ruleset *rs, struct rng *r,
+			const struct prefix *src, const struct prefix *dst,
+			const struct rule *want, const char *tag)
 {
 	uint32_t want_verdict = want ? verdict_of(want->action) : XDP_PASS;
 	int stat = want ? want->action : XDPB_STAT_PASS;
-	struct xdpb_counter rule_c = { 0 }, list_c = { 0 };
+	struct xdpb_counter rule_c = {0}, list_c = {0};
 	struct xdpb_iface_stats st;
 	struct xdp_result res;
 	struct frame f;
@@ -550,7 +563,8 @@ static int check_packet(struct env *e, const struct ruleset *rs,
 
 	print_packet(tag, src, dst);
 	rule_format(want, buf, sizeof(buf));
-	printf("    reference: %s -> %s\n", buf, xdp_verdict_name(want_verdict));
+	printf("    reference: %s -> %s\n", buf,
+	       xdp_verdict_name(want_verdict));
 	rule_format(refmatch_address(rs, src, XDPB_DIR_SRC), buf, sizeof(buf));
 	printf("    reference src-direction winner: %s\n", buf);
 	rule_format(refmatch_address(rs, dst, XDPB_DIR_DST), buf, sizeof(buf));
@@ -566,13 +580,12 @@ static int check_packet(struct env *e, const struct ruleset *rs,
  * prefixes of @addr_rs (@rs, or the set before an empty one).
  */
 static void run_family(struct env *e, const struct ruleset *rs,
-		       const struct ruleset *addr_rs,
-		       const struct set_cfg *cfg, int family, uint64_t seed,
-		       struct family_result *fr)
+		       const struct ruleset *addr_rs, const struct set_cfg *cfg,
+		       int family, uint64_t seed, struct family_result *fr)
 {
-	const struct rule_table *t = family == AF_INET ? &addr_rs->v4 :
-							 &addr_rs->v6;
-	struct rng r = { seed };
+	const struct rule_table *t = family == AF_INET ? &addr_rs->v4
+						       : &addr_rs->v6;
+	struct rng r = {seed};
 	char tag[96];
 
 	memset(fr, 0, sizeof(*fr));
@@ -583,10 +596,12 @@ static void run_family(struct env *e, const struct ruleset *rs,
 
 		fr->by_action[want ? want->action : XDPB_ACT_NONE]++;
 		fr->hosts += want && want->prefix.plen == prefix_max_len(&src);
-		snprintf(tag, sizeof(tag), "MISMATCH run seed %#" PRIx64
-			 ", set %s, %s packet %d", run_seed, cfg->name,
+		snprintf(tag, sizeof(tag),
+			 "MISMATCH run seed %#" PRIx64 ", set %s, %s packet %d",
+			 run_seed, cfg->name,
 			 family == AF_INET ? "IPv4" : "IPv6", i);
-		fr->mismatches += check_packet(e, rs, &r, &src, &dst, want, tag);
+		fr->mismatches +=
+			check_packet(e, rs, &r, &src, &dst, want, tag);
 		fr->packets++;
 		if (fr->mismatches >= MAX_REPORTED) {
 			printf("  giving up on this family after %d mismatches\n",
@@ -617,13 +632,16 @@ static int activate(struct env *e, struct id_keeper *k,
 	err = reload_ruleset(&e->ld, k, prev, next, rep);
 	if (!err) {
 		for (size_t i = 0; i < nr_zeroed; i++)
-			memset(&e->sh.rules[zeroed[i]], 0, sizeof(e->sh.rules[0]));
+			memset(&e->sh.rules[zeroed[i]], 0,
+			       sizeof(e->sh.rules[0]));
 		for (size_t i = 0; i < k->nr_pending; i++)
 			e->by_id[k->pending[i]] = NULL;
 		for (size_t i = 0; i < next->v4.nr; i++)
-			e->by_id[next->v4.rules[i].rule_id] = &next->v4.rules[i];
+			e->by_id[next->v4.rules[i].rule_id] =
+				&next->v4.rules[i];
 		for (size_t i = 0; i < next->v6.nr; i++)
-			e->by_id[next->v6.rules[i].rule_id] = &next->v6.rules[i];
+			e->by_id[next->v6.rules[i].rule_id] =
+				&next->v6.rules[i];
 	}
 	free(zeroed);
 	return err;
@@ -645,17 +663,17 @@ static int run_set(struct env *e, struct id_keeper *k,
 		   const struct ruleset *prev, struct ruleset *rs,
 		   const struct set_cfg *cfg, uint64_t seed)
 {
-	struct list_info lists[32] = { { 0 } };
-	struct set_stats st = { 0 };
+	struct list_info lists[32] = {{0}};
+	struct set_stats st = {0};
 	struct activation_report rep;
-	struct rng r = { seed };
+	struct rng r = {seed};
 	uint32_t line = 1;
 	uint64_t t0;
 	int err;
 
 	random_lists(&r, lists, cfg->nr_lists);
-	err = add_random_rules(&r, rs, AF_INET, cfg->nr_v4, lists, cfg->nr_lists,
-			       cfg->dense, &line, &st);
+	err = add_random_rules(&r, rs, AF_INET, cfg->nr_v4, lists,
+			       cfg->nr_lists, cfg->dense, &line, &st);
 	if (!err)
 		err = add_random_rules(&r, rs, AF_INET6, cfg->nr_v6, lists,
 				       cfg->nr_lists, cfg->dense, &line, &st);
@@ -665,8 +683,8 @@ static int run_set(struct env *e, struct id_keeper *k,
 		err = activate(e, k, prev, rs, &rep);
 	printf("set %s: seed %#" PRIx64 ", %d lists, %zu IPv4 + %zu IPv6 rules "
 	       "(%zu added, %zu derived from others), activated in %.1f ms\n",
-	       cfg->name, seed, cfg->nr_lists, rs->v4.nr, rs->v6.nr, st.nr_added,
-	       st.nr_derived, (monotonic_ns() - t0) / 1e6);
+	       cfg->name, seed, cfg->nr_lists, rs->v4.nr, rs->v6.nr,
+	       st.nr_added, st.nr_derived, (monotonic_ns() - t0) / 1e6);
 	if (err) {
 		printf("  building or activating: %s\n", strerror(-err));
 		report(1, cfg->name, "activate");
@@ -682,17 +700,17 @@ static int run_set(struct env *e, struct id_keeper *k,
 		struct family_result fr;
 
 		t0 = monotonic_ns();
-		run_family(e, rs, rs->v4.nr + rs->v6.nr ? rs : prev, cfg, family,
-			   seed ^ (fam ? 0x6666 : 0x4444), &fr);
+		run_family(e, rs, rs->v4.nr + rs->v6.nr ? rs : prev, cfg,
+			   family, seed ^ (fam ? 0x6666 : 0x4444), &fr);
 		printf("  %s: %d packets in %.1f ms; reference deciders: %d none, "
 		       "%d monitor, %d drop, %d allow (%d by a host rule); "
 		       "%d mismatches\n",
 		       fam ? "IPv6" : "IPv4", fr.packets,
 		       (monotonic_ns() - t0) / 1e6, fr.by_action[XDPB_ACT_NONE],
-		       fr.by_action[XDPB_ACT_MONITOR], fr.by_action[XDPB_ACT_DROP],
+		       fr.by_action[XDPB_ACT_MONITOR],
+		       fr.by_action[XDPB_ACT_DROP],
 		       fr.by_action[XDPB_ACT_ALLOW], fr.hosts, fr.mismatches);
-		report(fr.mismatches != 0, cfg->name,
-		       fam ? "ipv6" : "ipv4");
+		report(fr.mismatches != 0, cfg->name, fam ? "ipv6" : "ipv4");
 	}
 	/* Nothing counted anywhere the reference did not expect. */
 	err = shadow_resync(e, "after the set", 10);
@@ -726,7 +744,7 @@ int main(int argc, char **argv)
 	uint64_t seed = seed_text ? strtoull(seed_text, NULL, 0) : DEFAULT_SEED;
 	struct ruleset sets[2]; /* previous and current */
 	struct id_keeper k;
-	struct env e = { 0 };
+	struct env e = {0};
 	uint64_t t0 = monotonic_ns();
 	int err;
 
@@ -757,7 +775,8 @@ int main(int argc, char **argv)
 			break; /* the next set would be assigned against it */
 		ruleset_free(prev);
 	}
-	printf("diff_test: %d passed, %d failed in %.1f s (seed %#" PRIx64 ")\n",
+	printf("diff_test: %d passed, %d failed in %.1f s (seed %#" PRIx64
+	       ")\n",
 	       tl_passed, tl_failed, (monotonic_ns() - t0) / 1e9, seed);
 
 	ruleset_free(&sets[0]);

@@ -125,7 +125,7 @@ static struct prefix prefix_edge(const struct prefix *p, int last)
 
 static struct prefix random_prefix(int family, int plen)
 {
-	struct prefix p = { .family = family };
+	struct prefix p = {.family = family};
 
 	random_bits_from(&p, 0);
 	prefix_truncate(&p, plen);
@@ -202,26 +202,26 @@ struct valid_prefix {
 };
 
 static const struct valid_prefix valid_prefixes[] = {
-	{ "192.0.2.1", AF_INET, 32, "192.0.2.1/32" },
-	{ "192.0.2.1/32", AF_INET, 32, "192.0.2.1/32" },
-	{ "192.0.2.0/24", AF_INET, 24, "192.0.2.0/24" },
-	{ "192.0.2.128/25", AF_INET, 25, "192.0.2.128/25" },
-	{ "10.0.0.0/8", AF_INET, 8, "10.0.0.0/8" },
-	{ "0.0.0.0/0", AF_INET, 0, "0.0.0.0/0" },
-	{ "0.0.0.0", AF_INET, 32, "0.0.0.0/32" },
-	{ "255.255.255.255/32", AF_INET, 32, "255.255.255.255/32" },
-	{ "128.0.0.0/1", AF_INET, 1, "128.0.0.0/1" },
-	{ "2001:db8::/32", AF_INET6, 32, "2001:db8::/32" },
-	{ "2001:DB8::1", AF_INET6, 128, "2001:db8::1/128" },
-	{ "2001:db8:0:0:1::/80", AF_INET6, 80, "2001:db8:0:0:1::/80" },
-	{ "::/0", AF_INET6, 0, "::/0" },
-	{ "::", AF_INET6, 128, "::/128" },
-	{ "::1/128", AF_INET6, 128, "::1/128" },
-	{ "fe80::/10", AF_INET6, 10, "fe80::/10" },
-	{ "64:ff9b::192.0.2.1", AF_INET6, 128, "64:ff9b::c000:201/128" },
-	{ "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128", AF_INET6, 128,
-	  "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128" },
-	{ "8000::/1", AF_INET6, 1, "8000::/1" },
+	{"192.0.2.1", AF_INET, 32, "192.0.2.1/32"},
+	{"192.0.2.1/32", AF_INET, 32, "192.0.2.1/32"},
+	{"192.0.2.0/24", AF_INET, 24, "192.0.2.0/24"},
+	{"192.0.2.128/25", AF_INET, 25, "192.0.2.128/25"},
+	{"10.0.0.0/8", AF_INET, 8, "10.0.0.0/8"},
+	{"0.0.0.0/0", AF_INET, 0, "0.0.0.0/0"},
+	{"0.0.0.0", AF_INET, 32, "0.0.0.0/32"},
+	{"255.255.255.255/32", AF_INET, 32, "255.255.255.255/32"},
+	{"128.0.0.0/1", AF_INET, 1, "128.0.0.0/1"},
+	{"2001:db8::/32", AF_INET6, 32, "2001:db8::/32"},
+	{"2001:DB8::1", AF_INET6, 128, "2001:db8::1/128"},
+	{"2001:db8:0:0:1::/80", AF_INET6, 80, "2001:db8:0:0:1::/80"},
+	{"::/0", AF_INET6, 0, "::/0"},
+	{"::", AF_INET6, 128, "::/128"},
+	{"::1/128", AF_INET6, 128, "::1/128"},
+	{"fe80::/10", AF_INET6, 10, "fe80::/10"},
+	{"64:ff9b::192.0.2.1", AF_INET6, 128, "64:ff9b::c000:201/128"},
+	{"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128", AF_INET6, 128,
+	 "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128"},
+	{"8000::/1", AF_INET6, 1, "8000::/1"},
 };
 
 static void prefix_parse_valid(void)
@@ -240,26 +240,30 @@ static void prefix_parse_valid(void)
 		      "'%s': family %d /%d, want %d /%d", v->text, p.family,
 		      p.plen, v->family, v->plen);
 		prefix_format(&p, buf, sizeof(buf));
-		CHECK(!strcmp(buf, v->formatted), "'%s' formats as '%s', want '%s'",
-		      v->text, buf, v->formatted);
+		CHECK(!strcmp(buf, v->formatted),
+		      "'%s' formats as '%s', want '%s'", v->text, buf,
+		      v->formatted);
 	}
 }
 
 static void prefix_parse_bytes(void)
 {
 	struct prefix p = pfx("192.0.2.128/25");
-	static const uint8_t v4[16] = { 192, 0, 2, 128 };
-	static const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
-					0,    0,    0,    0,    0, 0, 0, 1 };
+	static const uint8_t v4[16] = {192, 0, 2, 128};
+	static const uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+				       0,    0,	   0,	 0,    0, 0, 0, 1};
 
 	/* IPv4 uses addr[0..3] in network order; the rest stays zero. */
-	CHECK(!memcmp(p.addr, v4, 16), "192.0.2.128/25 stored as %02x%02x%02x%02x...",
-	      p.addr[0], p.addr[1], p.addr[2], p.addr[3]);
+	CHECK(!memcmp(p.addr, v4, 16),
+	      "192.0.2.128/25 stored as %02x%02x%02x%02x...", p.addr[0],
+	      p.addr[1], p.addr[2], p.addr[3]);
 	p = pfx("2001:db8::1");
 	CHECK(!memcmp(p.addr, v6, 16), "2001:db8::1 stored wrongly");
-	CHECK(prefix_max_len(&p) == 128, "IPv6 max length %d", prefix_max_len(&p));
+	CHECK(prefix_max_len(&p) == 128, "IPv6 max length %d",
+	      prefix_max_len(&p));
 	p = pfx("192.0.2.1");
-	CHECK(prefix_max_len(&p) == 32, "IPv4 max length %d", prefix_max_len(&p));
+	CHECK(prefix_max_len(&p) == 32, "IPv4 max length %d",
+	      prefix_max_len(&p));
 }
 
 struct invalid_prefix {
@@ -269,44 +273,44 @@ struct invalid_prefix {
 
 static const struct invalid_prefix invalid_prefixes[] = {
 	/* host bits set past the length */
-	{ "192.0.2.1/24", "host bits" },
-	{ "10.0.0.1/31", "host bits" },
-	{ "11.0.0.0/7", "host bits" },
-	{ "0.0.0.1/0", "host bits" },
-	{ "2001:db8::1/64", "host bits" },
-	{ "::1/0", "host bits" },
-	{ "2001:db8:4000::/33", "host bits" },
-	{ "2001:db8:8000::/32", "host bits" },
+	{"192.0.2.1/24", "host bits"},
+	{"10.0.0.1/31", "host bits"},
+	{"11.0.0.0/7", "host bits"},
+	{"0.0.0.1/0", "host bits"},
+	{"2001:db8::1/64", "host bits"},
+	{"::1/0", "host bits"},
+	{"2001:db8:4000::/33", "host bits"},
+	{"2001:db8:8000::/32", "host bits"},
 	/* bad lengths */
-	{ "10.0.0.0/33", "0..32" },
-	{ "::/129", "0..128" },
-	{ "10.0.0.0/-1", "not a number" },
-	{ "::/-1", "not a number" },
-	{ "10.0.0.0/abc", "not a number" },
-	{ "10.0.0.0/", "not a number" },
-	{ "10.0.0.0/ 8", "not a number" },
-	{ "10.0.0.0/+8", "not a number" },
-	{ "10.0.0.0/8x", "prefix length" },
-	{ "10.0.0.0/8/8", "prefix length" },
-	{ "10.0.0.0/4294967304", "0..32" }, /* 2^32 + 8 must not wrap to 8 */
-	{ "::/99999999999999999999999", "0..128" },
+	{"10.0.0.0/33", "0..32"},
+	{"::/129", "0..128"},
+	{"10.0.0.0/-1", "not a number"},
+	{"::/-1", "not a number"},
+	{"10.0.0.0/abc", "not a number"},
+	{"10.0.0.0/", "not a number"},
+	{"10.0.0.0/ 8", "not a number"},
+	{"10.0.0.0/+8", "not a number"},
+	{"10.0.0.0/8x", "prefix length"},
+	{"10.0.0.0/8/8", "prefix length"},
+	{"10.0.0.0/4294967304", "0..32"}, /* 2^32 + 8 must not wrap to 8 */
+	{"::/99999999999999999999999", "0..128"},
 	/* not an address */
-	{ "", "not an IPv4 or IPv6 address" },
-	{ "/8", "not an IPv4 or IPv6 address" },
-	{ "garbage", "not an IPv4 or IPv6 address" },
-	{ "1.2.3", "not an IPv4 or IPv6 address" },
-	{ "256.0.0.0", "not an IPv4 or IPv6 address" },
-	{ "1.2.3.4.5", "not an IPv4 or IPv6 address" },
-	{ "01.2.3.4", "not an IPv4 or IPv6 address" },
-	{ "0x0a000001", "not an IPv4 or IPv6 address" },
-	{ " 1.2.3.4", "not an IPv4 or IPv6 address" },
-	{ "1.2.3.4 ", "not an IPv4 or IPv6 address" },
-	{ "2001:db8:::1", "not an IPv4 or IPv6 address" },
-	{ "1:2:3:4:5:6:7:8:9", "not an IPv4 or IPv6 address" },
-	{ "2001:db8::g", "not an IPv4 or IPv6 address" },
-	{ "fe80::1%eth0", "not an IPv4 or IPv6 address" },
-	{ "example.com", "not an IPv4 or IPv6 address" },
-	{ "1.2.3.4/24 ; SBL123", "prefix length" },
+	{"", "not an IPv4 or IPv6 address"},
+	{"/8", "not an IPv4 or IPv6 address"},
+	{"garbage", "not an IPv4 or IPv6 address"},
+	{"1.2.3", "not an IPv4 or IPv6 address"},
+	{"256.0.0.0", "not an IPv4 or IPv6 address"},
+	{"1.2.3.4.5", "not an IPv4 or IPv6 address"},
+	{"01.2.3.4", "not an IPv4 or IPv6 address"},
+	{"0x0a000001", "not an IPv4 or IPv6 address"},
+	{" 1.2.3.4", "not an IPv4 or IPv6 address"},
+	{"1.2.3.4 ", "not an IPv4 or IPv6 address"},
+	{"2001:db8:::1", "not an IPv4 or IPv6 address"},
+	{"1:2:3:4:5:6:7:8:9", "not an IPv4 or IPv6 address"},
+	{"2001:db8::g", "not an IPv4 or IPv6 address"},
+	{"fe80::1%eth0", "not an IPv4 or IPv6 address"},
+	{"example.com", "not an IPv4 or IPv6 address"},
+	{"1.2.3.4/24 ; SBL123", "prefix length"},
 };
 
 static void prefix_parse_invalid(void)
@@ -323,8 +327,9 @@ static void prefix_parse_invalid(void)
 		      err ? "-" : fmt(&p));
 		if (err != -EINVAL)
 			continue;
-		CHECK(why && strstr(why, v->why), "'%s': reason '%s' lacks '%s'",
-		      v->text, why ? why : "(null)", v->why);
+		CHECK(why && strstr(why, v->why),
+		      "'%s': reason '%s' lacks '%s'", v->text,
+		      why ? why : "(null)", v->why);
 	}
 
 	/* Longer than any address: no overflow, a clean rejection. */
@@ -347,12 +352,12 @@ static void prefix_parse_invalid(void)
  */
 static void prefix_ipv4_mapped_is_ipv6(void)
 {
-	static const uint8_t want[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-					  0xff, 0xff, 192, 0, 2, 1 };
-	static const char *const same[] = { "::ffff:192.0.2.1",
-					    "::ffff:192.0.2.1/128",
-					    "::ffff:c000:201",
-					    "0:0:0:0:0:ffff:192.0.2.1" };
+	static const uint8_t want[16] = {0, 0, 0,    0,	   0,	0, 0, 0,
+					 0, 0, 0xff, 0xff, 192, 0, 2, 1};
+	static const char *const same[] = {"::ffff:192.0.2.1",
+					   "::ffff:192.0.2.1/128",
+					   "::ffff:c000:201",
+					   "0:0:0:0:0:ffff:192.0.2.1"};
 	struct prefix v4 = pfx("192.0.2.0/24"), p;
 	const char *why = "";
 
@@ -362,14 +367,14 @@ static void prefix_ipv4_mapped_is_ipv6(void)
 		CHECK(err == 0 && p.family == AF_INET6 && p.plen == 128 &&
 			      !memcmp(p.addr, want, 16),
 		      "'%s': %d %s", same[i], err, err ? why : fmt(&p));
-		CHECK(!strcmp(fmt(&p), "::ffff:192.0.2.1/128"), "'%s' formats as %s",
-		      same[i], fmt(&p));
+		CHECK(!strcmp(fmt(&p), "::ffff:192.0.2.1/128"),
+		      "'%s' formats as %s", same[i], fmt(&p));
 		CHECK(!prefix_contains(&v4, &p) && prefix_cmp(&v4, &p) < 0,
 		      "192.0.2.0/24 and %s are not kept apart", same[i]);
 	}
 	p = pfx("::ffff:192.0.2.0/120");
-	CHECK(p.family == AF_INET6 && p.plen == 120, "::ffff:192.0.2.0/120 -> %s",
-	      fmt(&p));
+	CHECK(p.family == AF_INET6 && p.plen == 120,
+	      "::ffff:192.0.2.0/120 -> %s", fmt(&p));
 	CHECK(prefix_parse("::ffff:192.0.2.1/120", &p, &why) == -EINVAL &&
 		      strstr(why, "host bits"),
 	      "::ffff:192.0.2.1/120 accepted");
@@ -390,7 +395,8 @@ static void prefix_address_parse(void)
 	CHECK(address_parse("192.0.2.0/24", &p) == -EINVAL,
 	      "address_parse accepts a CIDR");
 	CHECK(address_parse("", &p) == -EINVAL, "address_parse accepts ''");
-	CHECK(address_parse("nope", &p) == -EINVAL, "address_parse accepts 'nope'");
+	CHECK(address_parse("nope", &p) == -EINVAL,
+	      "address_parse accepts 'nope'");
 }
 
 static void prefix_format_round_trip(void)
@@ -412,7 +418,8 @@ static void prefix_format_round_trip(void)
 		prefix_format(&p, buf, sizeof(buf));
 		if (prefix_parse(buf, &q, &why) || !prefix_eq(&p, &q)) {
 			if (failures++ < 5)
-				CHECK(0, "'%s' does not parse back (%s)", buf, why);
+				CHECK(0, "'%s' does not parse back (%s)", buf,
+				      why);
 			continue;
 		}
 		prefix_format(&q, buf2, sizeof(buf2));
@@ -431,12 +438,12 @@ static void prefix_cmp_order(void)
 {
 	/* Ascending: family, then address, then length. */
 	static const char *const sorted[] = {
-		"0.0.0.0/0",     "0.0.0.0/8",      "10.0.0.0/7",
-		"10.0.0.0/8",    "10.0.0.0/16",    "10.0.0.0/24",
-		"10.0.0.0/32",   "10.0.0.1/32",    "10.0.1.0/24",
-		"10.1.0.0/16",   "11.0.0.0/8",     "255.255.255.255/32",
-		"::/0",          "::/128",         "::1/128",
-		"2001:db8::/32", "2001:db8::/48",  "2001:db8:0:1::/64",
+		"0.0.0.0/0",	 "0.0.0.0/8",	  "10.0.0.0/7",
+		"10.0.0.0/8",	 "10.0.0.0/16",	  "10.0.0.0/24",
+		"10.0.0.0/32",	 "10.0.0.1/32",	  "10.0.1.0/24",
+		"10.1.0.0/16",	 "11.0.0.0/8",	  "255.255.255.255/32",
+		"::/0",		 "::/128",	  "::1/128",
+		"2001:db8::/32", "2001:db8::/48", "2001:db8:0:1::/64",
 		"2001:db9::/32", "ffff::/16",
 	};
 	struct prefix p[ARRAY_SIZE(sorted)];
@@ -448,8 +455,8 @@ static void prefix_cmp_order(void)
 			int want = i < j ? -1 : i > j ? 1 : 0;
 			int got = sign(prefix_cmp(&p[i], &p[j]));
 
-			CHECK(got == want, "cmp(%s, %s) = %d, want %d", sorted[i],
-			      sorted[j], got, want);
+			CHECK(got == want, "cmp(%s, %s) = %d, want %d",
+			      sorted[i], sorted[j], got, want);
 		}
 }
 
@@ -501,24 +508,24 @@ static void prefix_contains_cases(void)
 		const char *outer, *inner;
 		int want;
 	} cases[] = {
-		{ "10.0.0.0/8", "10.1.2.3/32", 1 },
-		{ "10.0.0.0/8", "10.0.0.0/8", 1 },
-		{ "10.0.0.0/8", "10.255.0.0/16", 1 },
-		{ "10.0.0.0/8", "11.0.0.0/8", 0 },
-		{ "10.0.0.0/8", "10.0.0.0/7", 0 },
-		{ "10.0.0.0/16", "10.0.0.0/8", 0 },
-		{ "0.0.0.0/0", "255.255.255.255/32", 1 },
-		{ "0.0.0.0/0", "::/128", 0 },
-		{ "::/0", "0.0.0.0/0", 0 },
-		{ "::/0", "2001:db8::1/128", 1 },
-		{ "192.0.2.128/25", "192.0.2.255/32", 1 },
-		{ "192.0.2.128/25", "192.0.2.127/32", 0 },
-		{ "192.0.2.0/31", "192.0.2.1/32", 1 },
-		{ "192.0.2.0/31", "192.0.2.2/32", 0 },
-		{ "2001:db8::/32", "2001:db8:ffff::/48", 1 },
-		{ "2001:db8::/32", "2001:db9::/32", 0 },
-		{ "2001:db8::/127", "2001:db8::1/128", 1 },
-		{ "2001:db8::/127", "2001:db8::2/128", 0 },
+		{"10.0.0.0/8", "10.1.2.3/32", 1},
+		{"10.0.0.0/8", "10.0.0.0/8", 1},
+		{"10.0.0.0/8", "10.255.0.0/16", 1},
+		{"10.0.0.0/8", "11.0.0.0/8", 0},
+		{"10.0.0.0/8", "10.0.0.0/7", 0},
+		{"10.0.0.0/16", "10.0.0.0/8", 0},
+		{"0.0.0.0/0", "255.255.255.255/32", 1},
+		{"0.0.0.0/0", "::/128", 0},
+		{"::/0", "0.0.0.0/0", 0},
+		{"::/0", "2001:db8::1/128", 1},
+		{"192.0.2.128/25", "192.0.2.255/32", 1},
+		{"192.0.2.128/25", "192.0.2.127/32", 0},
+		{"192.0.2.0/31", "192.0.2.1/32", 1},
+		{"192.0.2.0/31", "192.0.2.2/32", 0},
+		{"2001:db8::/32", "2001:db8:ffff::/48", 1},
+		{"2001:db8::/32", "2001:db9::/32", 0},
+		{"2001:db8::/127", "2001:db8::1/128", 1},
+		{"2001:db8::/127", "2001:db8::2/128", 0},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -537,17 +544,18 @@ static void prefix_truncate_cases(void)
 		int plen;
 		const char *want;
 	} cases[] = {
-		{ "192.0.2.255", 25, "192.0.2.128/25" },
-		{ "192.0.2.255", 24, "192.0.2.0/24" },
-		{ "192.0.2.255", 0, "0.0.0.0/0" },
-		{ "192.0.2.255", 32, "192.0.2.255/32" },
-		{ "255.255.255.255", 1, "128.0.0.0/1" },
-		{ "255.255.255.255", 31, "255.255.255.254/31" },
-		{ "2001:db8:abcd:ef01::1", 36, "2001:db8:a000::/36" },
-		{ "2001:db8:abcd:ef01::1", 127, "2001:db8:abcd:ef01::/127" },
-		{ "2001:db8:abcd:ef01::1", 128, "2001:db8:abcd:ef01::1/128" },
-		{ "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 65, "ffff:ffff:ffff:ffff:8000::/65" },
-		{ "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 0, "::/0" },
+		{"192.0.2.255", 25, "192.0.2.128/25"},
+		{"192.0.2.255", 24, "192.0.2.0/24"},
+		{"192.0.2.255", 0, "0.0.0.0/0"},
+		{"192.0.2.255", 32, "192.0.2.255/32"},
+		{"255.255.255.255", 1, "128.0.0.0/1"},
+		{"255.255.255.255", 31, "255.255.255.254/31"},
+		{"2001:db8:abcd:ef01::1", 36, "2001:db8:a000::/36"},
+		{"2001:db8:abcd:ef01::1", 127, "2001:db8:abcd:ef01::/127"},
+		{"2001:db8:abcd:ef01::1", 128, "2001:db8:abcd:ef01::1/128"},
+		{"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 65,
+		 "ffff:ffff:ffff:ffff:8000::/65"},
+		{"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 0, "::/0"},
 	};
 	int bad = 0;
 
@@ -555,8 +563,9 @@ static void prefix_truncate_cases(void)
 		struct prefix p = pfx(cases[i].in);
 
 		prefix_truncate(&p, cases[i].plen);
-		CHECK(!strcmp(fmt(&p), cases[i].want), "truncate(%s, %d) = %s, want %s",
-		      cases[i].in, cases[i].plen, fmt(&p), cases[i].want);
+		CHECK(!strcmp(fmt(&p), cases[i].want),
+		      "truncate(%s, %d) = %s, want %s", cases[i].in,
+		      cases[i].plen, fmt(&p), cases[i].want);
 	}
 
 	/* Random: the result is a valid network that contains the input. */
@@ -564,7 +573,8 @@ static void prefix_truncate_cases(void)
 	for (int i = 0; i < 5000; i++) {
 		int family = i & 1 ? AF_INET6 : AF_INET;
 		int max = family == AF_INET ? 32 : 128;
-		struct prefix p = random_prefix(family, max), t = p, again, parsed;
+		struct prefix p = random_prefix(family, max), t = p, again,
+			      parsed;
 		int plen = rng_below(max + 1);
 		const char *why = "";
 		int ok;
@@ -595,8 +605,8 @@ static int parse_text(const char *name, const char *text,
 }
 
 /* Entry @i of @l is @text from line @line. */
-static void check_entry(const struct parsed_list *l, size_t i,
-			const char *text, uint32_t line)
+static void check_entry(const struct parsed_list *l, size_t i, const char *text,
+			uint32_t line)
 {
 	struct prefix want = pfx(text);
 
@@ -612,18 +622,18 @@ static void check_entry(const struct parsed_list *l, size_t i,
 static void list_comments_blanks_spaces(void)
 {
 	static const char text[] =
-		"# header comment\n"			/* 1 */
-		"\n"					/* 2 */
-		"192.0.2.1\n"				/* 3 */
+		"# header comment\n" /* 1 */
+		"\n" /* 2 */
+		"192.0.2.1\n" /* 3 */
 		"198.51.100.0/24   # trailing comment\n" /* 4 */
-		"  \t10.0.0.0/8 \t \n"			/* 5 */
-		"\t\n"					/* 6 */
-		"2001:db8::/32\n"			/* 7 */
-		"   # indented comment\n"		/* 8 */
+		"  \t10.0.0.0/8 \t \n" /* 5 */
+		"\t\n" /* 6 */
+		"2001:db8::/32\n" /* 7 */
+		"   # indented comment\n" /* 8 */
 		"203.0.113.7#comment without a space\n" /* 9 */
-		"#192.0.2.99\n"				/* 10 */
-		"   \n"					/* 11 */
-		"::1";					/* 12, no newline */
+		"#192.0.2.99\n" /* 10 */
+		"   \n" /* 11 */
+		"::1"; /* 12, no newline */
 	struct parsed_list l;
 	int err = parse_text("basic.txt", text, LIST_ON_ERROR_REJECT, &l);
 
@@ -647,9 +657,10 @@ static void list_crlf_bom_no_final_newline(void)
 	struct parsed_list l;
 	int err;
 
-	err = parse_text("crlf.txt",
-			 "# c\r\n192.0.2.1\r\n\r\n10.0.0.0/8 # x\r\n 2001:db8::/32 \r\n",
-			 LIST_ON_ERROR_REJECT, &l);
+	err = parse_text(
+		"crlf.txt",
+		"# c\r\n192.0.2.1\r\n\r\n10.0.0.0/8 # x\r\n 2001:db8::/32 \r\n",
+		LIST_ON_ERROR_REJECT, &l);
 	CHECK(err == 0, "CRLF: %d %s", err, l.error);
 	CHECK(l.nr == 3, "CRLF: %zu entries, want 3", l.nr);
 	check_entry(&l, 0, "192.0.2.1", 2);
@@ -660,8 +671,8 @@ static void list_crlf_bom_no_final_newline(void)
 	/* CRLF and no line end after the last line, as in the Feodo list */
 	err = parse_text("crlf-eof.txt", "192.0.2.1\r\n192.0.2.2",
 			 LIST_ON_ERROR_REJECT, &l);
-	CHECK(err == 0 && l.nr == 2, "CRLF, no final newline: %d, %zu entries %s",
-	      err, l.nr, l.error);
+	CHECK(err == 0 && l.nr == 2,
+	      "CRLF, no final newline: %d, %zu entries %s", err, l.nr, l.error);
 	check_entry(&l, 1, "192.0.2.2", 2);
 	parsed_list_free(&l);
 
@@ -673,7 +684,9 @@ static void list_crlf_bom_no_final_newline(void)
 	parsed_list_free(&l);
 
 	/* UTF-8 BOM before the first entry, and before a first comment */
-	err = parse_text("bom.txt", "\xef\xbb\xbf" "192.0.2.1\r\n10.0.0.0/8\n",
+	err = parse_text("bom.txt",
+			 "\xef\xbb\xbf"
+			 "192.0.2.1\r\n10.0.0.0/8\n",
 			 LIST_ON_ERROR_REJECT, &l);
 	CHECK(err == 0 && l.nr == 2, "BOM: %d, %zu entries %s", err, l.nr,
 	      l.error);
@@ -689,7 +702,9 @@ static void list_crlf_bom_no_final_newline(void)
 	parsed_list_free(&l);
 
 	/* A BOM is only skipped at the start of the file. */
-	err = parse_text("bom3.txt", "192.0.2.1\n\xef\xbb\xbf" "192.0.2.2\n",
+	err = parse_text("bom3.txt",
+			 "192.0.2.1\n\xef\xbb\xbf"
+			 "192.0.2.2\n",
 			 LIST_ON_ERROR_REJECT, &l);
 	CHECK(err == -EINVAL && strstr(l.error, "bom3.txt:2:"),
 	      "BOM on line 2: %d '%s'", err, l.error);
@@ -699,14 +714,19 @@ static void list_crlf_bom_no_final_newline(void)
 static void list_empty(void)
 {
 	static const char *const texts[] = {
-		"", "\n", "\r\n", "# only a comment", "# a\n\n  # b\n\t\n",
-		"\xef\xbb\xbf", "\xef\xbb\xbf\r\n",
+		"",
+		"\n",
+		"\r\n",
+		"# only a comment",
+		"# a\n\n  # b\n\t\n",
+		"\xef\xbb\xbf",
+		"\xef\xbb\xbf\r\n",
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(texts); i++) {
 		struct parsed_list l;
-		int err = parse_text("empty.txt", texts[i], LIST_ON_ERROR_REJECT,
-				     &l);
+		int err = parse_text("empty.txt", texts[i],
+				     LIST_ON_ERROR_REJECT, &l);
 
 		CHECK(err == 0 && l.nr == 0 && l.nr_skipped == 0 && !l.error[0],
 		      "text %zu: %d, %zu entries, '%s'", i, err, l.nr, l.error);
@@ -716,21 +736,20 @@ static void list_empty(void)
 
 static void list_reject_reports_first_bad_line(void)
 {
-	static const char text[] =
-		"192.0.2.1\n"      /* 1 */
-		"# comment\n"      /* 2 */
-		"\n"               /* 3 */
-		"not-an-ip\n"      /* 4: first bad line */
-		"10.0.0.300\n"     /* 5 */
-		"198.51.100.0/24\n";
+	static const char text[] = "192.0.2.1\n" /* 1 */
+				   "# comment\n" /* 2 */
+				   "\n" /* 3 */
+				   "not-an-ip\n" /* 4: first bad line */
+				   "10.0.0.300\n" /* 5 */
+				   "198.51.100.0/24\n";
 	struct parsed_list l;
 	int err = parse_text("bad.txt", text, LIST_ON_ERROR_REJECT, &l);
 
 	CHECK(err == -EINVAL, "reject returned %d", err);
-	CHECK(!strncmp(l.error, "bad.txt:4: ", 11), "error '%s' does not start with 'bad.txt:4: '",
-	      l.error);
-	CHECK(strstr(l.error, "not an IPv4 or IPv6 address"), "error '%s' lacks the reason",
-	      l.error);
+	CHECK(!strncmp(l.error, "bad.txt:4: ", 11),
+	      "error '%s' does not start with 'bad.txt:4: '", l.error);
+	CHECK(strstr(l.error, "not an IPv4 or IPv6 address"),
+	      "error '%s' lacks the reason", l.error);
 	parsed_list_free(&l);
 
 	err = parse_text("hostbits.txt", "10.0.0.0/8\r\n192.0.2.1/24\r\n",
@@ -741,7 +760,8 @@ static void list_reject_reports_first_bad_line(void)
 	      "host bits error '%s'", l.error);
 	parsed_list_free(&l);
 
-	err = parse_text("len.txt", "::/129 # too long\n", LIST_ON_ERROR_REJECT, &l);
+	err = parse_text("len.txt", "::/129 # too long\n", LIST_ON_ERROR_REJECT,
+			 &l);
 	CHECK(err == -EINVAL && !strncmp(l.error, "len.txt:1: ", 11) &&
 		      strstr(l.error, "0..128"),
 	      "bad length: %d '%s'", err, l.error);
@@ -750,15 +770,14 @@ static void list_reject_reports_first_bad_line(void)
 
 static void list_skip_line_counts_and_keeps(void)
 {
-	static const char text[] =
-		"192.0.2.1\n"        /* 1 good */
-		"bogus\n"            /* 2 bad */
-		"10.0.0.0/8\n"       /* 3 good */
-		"192.0.2.1/24\n"     /* 4 bad: host bits */
-		"\n"                 /* 5 */
-		"2001:db8::1/129\n"  /* 6 bad */
-		"a b\n"              /* 7 bad: two fields */
-		"2001:db8::/32";     /* 8 good */
+	static const char text[] = "192.0.2.1\n" /* 1 good */
+				   "bogus\n" /* 2 bad */
+				   "10.0.0.0/8\n" /* 3 good */
+				   "192.0.2.1/24\n" /* 4 bad: host bits */
+				   "\n" /* 5 */
+				   "2001:db8::1/129\n" /* 6 bad */
+				   "a b\n" /* 7 bad: two fields */
+				   "2001:db8::/32"; /* 8 good */
 	struct parsed_list l;
 	int err = parse_text("skip.txt", text, LIST_ON_ERROR_SKIP_LINE, &l);
 
@@ -785,8 +804,7 @@ static void list_skip_line_counts_and_keeps(void)
 static void list_two_fields_rejected(void)
 {
 	static const char *const texts[] = {
-		"192.0.2.1 198.51.100.1\n",
-		"192.0.2.0/24\t198.51.100.0/24\r\n",
+		"192.0.2.1 198.51.100.1\n", "192.0.2.0/24\t198.51.100.0/24\r\n",
 		"  10.0.0.0/8   drop  # why not\n",
 		"192.0.2.0/24 ; SBL123456\n", /* Spamhaus style is not plain */
 	};
@@ -796,8 +814,8 @@ static void list_two_fields_rejected(void)
 		int err = parse_text("two.txt", texts[i], LIST_ON_ERROR_REJECT,
 				     &l);
 
-		CHECK(err == -EINVAL && l.nr == 0, "text %zu: %d, %zu entries", i,
-		      err, l.nr);
+		CHECK(err == -EINVAL && l.nr == 0, "text %zu: %d, %zu entries",
+		      i, err, l.nr);
 		CHECK(!strncmp(l.error, "two.txt:1: ", 11) &&
 			      strstr(l.error, "more than one field"),
 		      "text %zu: error '%s'", i, l.error);
@@ -824,7 +842,8 @@ static void list_odd_bytes(void)
 	longline[sizeof(longline) - 1] = '\0';
 	err = parse_text("long.txt", longline, LIST_ON_ERROR_SKIP_LINE, &l);
 	CHECK(err == 0 && l.nr == 0 && l.nr_skipped == 1 &&
-		      strstr(l.error, "long.txt:1: ") && strstr(l.error, "too long"),
+		      strstr(l.error, "long.txt:1: ") &&
+		      strstr(l.error, "too long"),
 	      "long line: %d %zu %zu '%s'", err, l.nr, l.nr_skipped, l.error);
 	parsed_list_free(&l);
 }
@@ -847,7 +866,8 @@ static void list_many_short_entries(void)
 				    LIST_ON_ERROR_REJECT, &l);
 	CHECK(err == 0 && l.nr == n && l.nr_v6 == n, "%d, %zu entries of %zu",
 	      err, l.nr, n);
-	CHECK(l.nr && l.entries[l.nr - 1].line == n && l.entries[l.nr - 1].prefix.plen == 128,
+	CHECK(l.nr && l.entries[l.nr - 1].line == n &&
+		      l.entries[l.nr - 1].prefix.plen == 128,
 	      "last entry line %u", l.nr ? l.entries[l.nr - 1].line : 0);
 	parsed_list_free(&l);
 	free(text);
@@ -855,16 +875,17 @@ static void list_many_short_entries(void)
 
 static void list_files(void)
 {
-	const char *path = tmp_write_str("list-file.txt",
-					 "# a list\r\n192.0.2.0/24\r\nbad\r\n2001:db8::/48");
+	const char *path = tmp_write_str(
+		"list-file.txt",
+		"# a list\r\n192.0.2.0/24\r\nbad\r\n2001:db8::/48");
 	const char *empty = tmp_write("empty-file.txt", "", 0);
 	char missing[PATH_MAX + 32], want[PATH_MAX + 32];
 	struct parsed_list l;
 	int err;
 
 	err = listfile_parse(path, LIST_ON_ERROR_SKIP_LINE, &l);
-	CHECK(err == 0 && l.nr == 2 && l.nr_skipped == 1, "file: %d %zu %zu '%s'",
-	      err, l.nr, l.nr_skipped, l.error);
+	CHECK(err == 0 && l.nr == 2 && l.nr_skipped == 1,
+	      "file: %d %zu %zu '%s'", err, l.nr, l.nr_skipped, l.error);
 	check_entry(&l, 0, "192.0.2.0/24", 2);
 	check_entry(&l, 1, "2001:db8::/48", 4);
 	parsed_list_free(&l);
@@ -872,7 +893,8 @@ static void list_files(void)
 	err = listfile_parse(path, LIST_ON_ERROR_REJECT, &l);
 	snprintf(want, sizeof(want), "%s:3: ", path);
 	CHECK(err == -EINVAL && !strncmp(l.error, want, strlen(want)),
-	      "file reject: %d '%s', want it to start '%s'", err, l.error, want);
+	      "file reject: %d '%s', want it to start '%s'", err, l.error,
+	      want);
 	parsed_list_free(&l);
 
 	err = listfile_parse(empty, LIST_ON_ERROR_REJECT, &l);
@@ -920,11 +942,12 @@ static void list_real_firehol(void)
 {
 	const char *path = data_path("firehol_level1.netset");
 	struct parsed_list l;
-	struct stat st = { 0 };
+	struct stat st = {0};
 	int err;
 
-	CHECK(stat(path, &st) == 0, "%s: %s (set XDPBLOCK_TOP to the repository)",
-	      path, strerror(errno));
+	CHECK(stat(path, &st) == 0,
+	      "%s: %s (set XDPBLOCK_TOP to the repository)", path,
+	      strerror(errno));
 	CHECK(st.st_size == 45901, "%s is %lld bytes, documented 45,901", path,
 	      (long long)st.st_size);
 	err = listfile_parse(path, LIST_ON_ERROR_REJECT, &l);
@@ -951,7 +974,8 @@ static void list_real_feodo(void)
 	/* The file really has the shape this test is about. */
 	CHECK(file_bytes(path, &data, &len) == 0, "cannot read %s", path);
 	CHECK(len == 4225, "%s is %zu bytes, documented 4,225", path, len);
-	CHECK(data && len && memmem(data, len, "\r\n", 2) && data[len - 1] != '\n',
+	CHECK(data && len && memmem(data, len, "\r\n", 2) &&
+		      data[len - 1] != '\n',
 	      "%s should have CRLF line ends and no final newline", path);
 	free(data);
 
@@ -1014,7 +1038,8 @@ static void config_full(void)
 	CHECK(rc == 0, "config_load: %d %s", rc, err);
 	CHECK(err[0] == '\0', "error set on success: %s", err);
 	CHECK(c->nr_ifaces == 3 && !strcmp(c->ifaces[0], "eth0") &&
-		      !strcmp(c->ifaces[1], "eth1") && !strcmp(c->ifaces[2], "ens3"),
+		      !strcmp(c->ifaces[1], "eth1") &&
+		      !strcmp(c->ifaces[2], "ens3"),
 	      "interfaces: %d '%s' '%s' '%s'", c->nr_ifaces, c->ifaces[0],
 	      c->ifaces[1], c->ifaces[2]);
 	CHECK(c->xdp_mode == XDP_MODE_NATIVE, "xdp_mode %d", c->xdp_mode);
@@ -1066,7 +1091,8 @@ static void config_defaults(void)
 	CHECK(rc == 0, "config_load: %d %s", rc, err);
 	CHECK(c->nr_ifaces == 1 && !strcmp(c->ifaces[0], "eth0"),
 	      "interfaces %d", c->nr_ifaces);
-	CHECK(c->xdp_mode == XDP_MODE_AUTO, "xdp_mode %s", xdp_mode_name(c->xdp_mode));
+	CHECK(c->xdp_mode == XDP_MODE_AUTO, "xdp_mode %s",
+	      xdp_mode_name(c->xdp_mode));
 	CHECK(!strcmp(c->control_socket, DEFAULT_CONTROL_SOCKET),
 	      "control_socket '%s'", c->control_socket);
 	CHECK(c->max_rules_v4 == XDPB_DEFAULT_MAX_RULES_V4 &&
@@ -1082,16 +1108,17 @@ static void config_defaults(void)
 	      "default on_error %d", c->lists[0].on_error);
 
 	/* No lists at all is a valid (empty) configuration. */
-	rc = load_config_text("nolists.conf",
-			      "[daemon]\ninterfaces = eth0\nxdp_mode = generic\n"
-			      "log_level = warning\n",
-			      &path, err, sizeof(err));
+	rc = load_config_text(
+		"nolists.conf",
+		"[daemon]\ninterfaces = eth0\nxdp_mode = generic\n"
+		"log_level = warning\n",
+		&path, err, sizeof(err));
 	CHECK(rc == 0 && c->nr_lists == 0 && c->xdp_mode == XDP_MODE_GENERIC &&
 		      c->log_level == LOG_LEVEL_WARN,
 	      "no lists: %d %s", rc, err);
 	/* Values from an earlier load do not leak into the next one. */
-	rc = load_config_text("again.conf", "[daemon]\ninterfaces = lo\n", &path,
-			      err, sizeof(err));
+	rc = load_config_text("again.conf", "[daemon]\ninterfaces = lo\n",
+			      &path, err, sizeof(err));
 	CHECK(rc == 0 && c->xdp_mode == XDP_MODE_AUTO &&
 		      c->log_level == LOG_LEVEL_INFO && c->nr_ifaces == 1,
 	      "reload: %d %s", rc, err);
@@ -1125,21 +1152,20 @@ static void expect_config_error(const char *name, const char *text, int line,
 	CHECK(!strncmp(err, prefix, strlen(prefix)),
 	      "message '%s' does not start with '%s'", rc ? err : "", prefix);
 	for (; *want; want++)
-		CHECK(strstr(err, *want), "message '%s' lacks '%s'", rc ? err : "",
-		      *want);
+		CHECK(strstr(err, *want), "message '%s' lacks '%s'",
+		      rc ? err : "", *want);
 }
 
-#define CONFIG_ERROR_TEST(fn, text, line, ...)                              \
-	static void fn(void)                                                \
-	{                                                                   \
-		static const char *const want[] = { __VA_ARGS__, NULL };    \
-		expect_config_error(#fn ".conf", text, line, want);         \
+#define CONFIG_ERROR_TEST(fn, text, line, ...)                         \
+	static void fn(void)                                           \
+	{                                                              \
+		static const char *const want[] = {__VA_ARGS__, NULL}; \
+		expect_config_error(#fn ".conf", text, line, want);    \
 	}
 
 #define HEAD "[daemon]\ninterfaces = eth0\n" /* lines 1-2 */
 
-CONFIG_ERROR_TEST(config_err_unknown_key,
-		  HEAD "# comment\ncolour = blue\n", 4,
+CONFIG_ERROR_TEST(config_err_unknown_key, HEAD "# comment\ncolour = blue\n", 4,
 		  "unknown key 'colour' in [daemon]")
 CONFIG_ERROR_TEST(config_err_unknown_list_key,
 		  HEAD "[list:a]\npath = /a\nactoin = drop\n", 5,
@@ -1151,9 +1177,10 @@ CONFIG_ERROR_TEST(config_err_unknown_section,
 CONFIG_ERROR_TEST(config_err_bad_action,
 		  HEAD "[list:a]\npath = /a\naction = block\n", 5,
 		  "action = 'block'", "use drop, allow or monitor")
-CONFIG_ERROR_TEST(config_err_inline_hash,
-		  HEAD "[list:a]\npath = /a ; a comment\naction = drop # no comment\n", 5,
-		  "action = 'drop # no comment'", "use drop, allow or monitor")
+CONFIG_ERROR_TEST(
+	config_err_inline_hash,
+	HEAD "[list:a]\npath = /a ; a comment\naction = drop # no comment\n", 5,
+	"action = 'drop # no comment'", "use drop, allow or monitor")
 CONFIG_ERROR_TEST(config_err_bad_match,
 		  HEAD "[list:a]\nmatch = source\npath = /a\n", 4,
 		  "match = 'source'", "use src, dst or both")
@@ -1163,33 +1190,31 @@ CONFIG_ERROR_TEST(config_err_bad_on_error,
 CONFIG_ERROR_TEST(config_err_bad_xdp_mode,
 		  "[daemon]\nxdp_mode = fast\ninterfaces = eth0\n", 2,
 		  "xdp_mode = 'fast'", "use auto, native or generic")
-CONFIG_ERROR_TEST(config_err_bad_log_level,
-		  HEAD "log_level = verbose\n", 3,
+CONFIG_ERROR_TEST(config_err_bad_log_level, HEAD "log_level = verbose\n", 3,
 		  "log_level = 'verbose'", "use error, warning, info or debug")
-CONFIG_ERROR_TEST(config_err_bad_max_rules,
-		  HEAD "max_rules_ipv4 = 10k\n", 3,
+CONFIG_ERROR_TEST(config_err_bad_max_rules, HEAD "max_rules_ipv4 = 10k\n", 3,
 		  "max_rules_ipv4 = '10k'", "give a number from 1 to 67108864")
-CONFIG_ERROR_TEST(config_err_max_rules_zero,
-		  HEAD "max_rules_ipv6 = 0\n", 3,
+CONFIG_ERROR_TEST(config_err_max_rules_zero, HEAD "max_rules_ipv6 = 0\n", 3,
 		  "max_rules_ipv6 = '0'", "give a number from 1 to 67108864")
 CONFIG_ERROR_TEST(config_err_max_rules_too_big,
 		  HEAD "max_rules_ipv6 = 67108865\n", 3,
-		  "max_rules_ipv6 = '67108865'", "give a number from 1 to 67108864")
-CONFIG_ERROR_TEST(config_err_long_interface,
-		  "[daemon]\ninterfaces = eth0 abcdefghijklmnop\n", 2,
-		  "interface name 'abcdefghijklmnop' is longer than 15 characters")
+		  "max_rules_ipv6 = '67108865'",
+		  "give a number from 1 to 67108864")
+CONFIG_ERROR_TEST(
+	config_err_long_interface,
+	"[daemon]\ninterfaces = eth0 abcdefghijklmnop\n", 2,
+	"interface name 'abcdefghijklmnop' is longer than 15 characters")
 CONFIG_ERROR_TEST(config_err_relative_socket,
 		  HEAD "control_socket = run/x.sock\n", 3,
 		  "control_socket = 'run/x.sock'", "give an absolute path")
 CONFIG_ERROR_TEST(config_err_duplicate_list,
 		  HEAD "[list:a]\npath = /a\n[list:b]\npath = /b\n"
-		  "[list:a]\npath = /c\n", 7,
-		  "list 'a' is defined twice")
-CONFIG_ERROR_TEST(config_err_invalid_list_name,
-		  HEAD "\n[list:bad name!]\npath = /a\n", 4,
-		  "list name 'bad name!' must be 1-63 characters of A-Z a-z 0-9 . _ -")
-CONFIG_ERROR_TEST(config_err_empty_list_name,
-		  HEAD "[list:]\npath = /a\n", 3,
+		       "[list:a]\npath = /c\n",
+		  7, "list 'a' is defined twice")
+CONFIG_ERROR_TEST(
+	config_err_invalid_list_name, HEAD "\n[list:bad name!]\npath = /a\n", 4,
+	"list name 'bad name!' must be 1-63 characters of A-Z a-z 0-9 . _ -")
+CONFIG_ERROR_TEST(config_err_empty_list_name, HEAD "[list:]\npath = /a\n", 3,
 		  "list name '' must be 1-63 characters")
 CONFIG_ERROR_TEST(config_err_relative_path,
 		  HEAD "[list:a]\naction = drop\npath = lists/a.txt\n", 5,
@@ -1197,32 +1222,33 @@ CONFIG_ERROR_TEST(config_err_relative_path,
 CONFIG_ERROR_TEST(config_err_key_outside_section,
 		  "interfaces = eth0\n[daemon]\nxdp_mode = auto\n", 1,
 		  "'interfaces' outside any section", "put it under [daemon]")
-CONFIG_ERROR_TEST(config_err_syntax,
-		  HEAD "[list:a]\npath /a\n", 4,
+CONFIG_ERROR_TEST(config_err_syntax, HEAD "[list:a]\npath /a\n", 4,
 		  "syntax error", "key = value")
 /* reading stops at the first error: later errors do not move the line */
 CONFIG_ERROR_TEST(config_err_first_error_wins,
-		  HEAD "colour = blue\n[list:a]\naction = block\n[nope]\nx = 1\n", 3,
-		  "unknown key 'colour'")
+		  HEAD
+		  "colour = blue\n[list:a]\naction = block\n[nope]\nx = 1\n",
+		  3, "unknown key 'colour'")
 /* whole-section errors: at the header's line; no [daemon]: no line */
 CONFIG_ERROR_TEST(config_err_missing_interfaces,
 		  "# no interfaces\n[daemon]\nxdp_mode = auto\n"
-		  "[list:a]\npath = /a\n", 2,
+		  "[list:a]\npath = /a\n",
+		  2,
 		  "[daemon] has no interfaces: add 'interfaces = IFNAME ...'")
 CONFIG_ERROR_TEST(config_err_missing_interfaces_no_daemon,
 		  "[list:a]\npath = /a\n", 0,
 		  "no [daemon] section: add one with 'interfaces = IFNAME ...'")
 CONFIG_ERROR_TEST(config_err_list_without_path,
 		  HEAD "[list:a]\npath = /a\n[list:b]\naction = allow\n"
-		  "match = src\n", 5,
-		  "[list:b] has no 'path = /file/of/prefixes'")
+		       "match = src\n",
+		  5, "[list:b] has no 'path = /file/of/prefixes'")
 /* Headers are seen even without keys between or after them. */
 CONFIG_ERROR_TEST(config_err_duplicate_list_adjacent,
 		  HEAD "[list:a]\npath = /a\n[list:a]\npath = /c\n", 5,
 		  "list 'a' is defined twice")
 CONFIG_ERROR_TEST(config_err_duplicate_list_keyless_between,
-		  HEAD "[list:a]\npath = /a\n[daemon]\n[list:a]\npath = /c\n", 6,
-		  "list 'a' is defined twice")
+		  HEAD "[list:a]\npath = /a\n[daemon]\n[list:a]\npath = /c\n",
+		  6, "list 'a' is defined twice")
 CONFIG_ERROR_TEST(config_err_list_without_keys,
 		  HEAD "[list:a]\npath = /a\n\n[list:empty]\n", 6,
 		  "[list:empty] has no 'path = /file/of/prefixes'")
@@ -1230,15 +1256,18 @@ CONFIG_ERROR_TEST(config_err_list_without_keys,
 /* A syntax error stops the reading: a later bad key is not reported. */
 static void config_err_syntax_then_bad_key(void)
 {
-	static const char *const want[] = { "syntax error", NULL };
+	static const char *const want[] = {"syntax error", NULL};
 	char err[1024];
 	const char *path;
 
 	expect_config_error("syntax2.conf",
-			    HEAD "[list:a]\npath /a\naction = block\n", 4, want);
-	load_config_text("syntax3.conf", HEAD "[list:a]\npath /a\naction = block\n",
-			 &path, err, sizeof(err));
-	CHECK(!strstr(err, "action"), "message '%s' mixes line 4 with line 5", err);
+			    HEAD "[list:a]\npath /a\naction = block\n", 4,
+			    want);
+	load_config_text("syntax3.conf",
+			 HEAD "[list:a]\npath /a\naction = block\n", &path, err,
+			 sizeof(err));
+	CHECK(!strstr(err, "action"), "message '%s' mixes line 4 with line 5",
+	      err);
 }
 
 static char *repeat_char(char c, size_t n)
@@ -1259,7 +1288,8 @@ static char *repeat_char(char c, size_t n)
  */
 static void config_crlf_bom_long_lines(void)
 {
-	char *longname = repeat_char('p', 3000), *comment = repeat_char('c', 5000);
+	char *longname = repeat_char('p', 3000),
+	     *comment = repeat_char('c', 5000);
 	char *text = malloc(16384), want_path[3100], want_err[PATH_MAX + 32];
 	struct daemon_config *c = cfg_buf;
 	const char *path;
@@ -1270,12 +1300,12 @@ static void config_crlf_bom_long_lines(void)
 		exit(2);
 	snprintf(want_path, sizeof(want_path), "/%s", longname);
 	snprintf(text, 16384,
-		 "\xef\xbb\xbf; %s\r\n"           /* 1 */
-		 "[daemon]\r\n"                  /* 2 */
+		 "\xef\xbb\xbf; %s\r\n" /* 1 */
+		 "[daemon]\r\n" /* 2 */
 		 "interfaces = eth0 ; uplink\r\n" /* 3 */
-		 "[list:long]\r\n"               /* 4 */
-		 "path = %s\r\n"                 /* 5 */
-		 "action = allow ; ok\r\n",      /* 6 */
+		 "[list:long]\r\n" /* 4 */
+		 "path = %s\r\n" /* 5 */
+		 "action = allow ; ok\r\n", /* 6 */
 		 comment, want_path);
 	rc = load_config_text("long.conf", text, &path, err, sizeof(err));
 	CHECK(rc == 0, "config_load: %d %s", rc, err);
@@ -1287,10 +1317,12 @@ static void config_crlf_bom_long_lines(void)
 	      strlen(c->lists[0].path));
 
 	/* an error after a long line names its own line */
-	snprintf(text, 16384, "[daemon]\r\n; %s\r\ninterfaces = eth0\r\ncolour = x\r\n",
+	snprintf(text, 16384,
+		 "[daemon]\r\n; %s\r\ninterfaces = eth0\r\ncolour = x\r\n",
 		 comment);
 	rc = load_config_text("long-err.conf", text, &path, err, sizeof(err));
-	snprintf(want_err, sizeof(want_err), "%s:4: unknown key 'colour'", path);
+	snprintf(want_err, sizeof(want_err), "%s:4: unknown key 'colour'",
+		 path);
 	CHECK(rc == -EINVAL && !strncmp(err, want_err, strlen(want_err)),
 	      "%d '%s', want '%s...'", rc, err, want_err);
 	free(longname);
@@ -1301,7 +1333,8 @@ static void config_crlf_bom_long_lines(void)
 /* Several interfaces lines and continuation lines add up, once per name. */
 static void config_interfaces_add_up(void)
 {
-	static const char *const want[] = { "eth0", "eth1", "eth2", "eth3", "bond0" };
+	static const char *const want[] = {"eth0", "eth1", "eth2", "eth3",
+					   "bond0"};
 	struct daemon_config *c = cfg_buf;
 	char text[2048], err[1024];
 	const char *path;
@@ -1322,8 +1355,9 @@ static void config_interfaces_add_up(void)
 	CHECK(c->nr_ifaces == (int)ARRAY_SIZE(want), "%d interfaces, want %zu",
 	      c->nr_ifaces, ARRAY_SIZE(want));
 	for (int i = 0; i < c->nr_ifaces && i < (int)ARRAY_SIZE(want); i++)
-		CHECK(!strcmp(c->ifaces[i], want[i]), "interface %d is '%s', want '%s'",
-		      i, c->ifaces[i], want[i]);
+		CHECK(!strcmp(c->ifaces[i], want[i]),
+		      "interface %d is '%s', want '%s'", i, c->ifaces[i],
+		      want[i]);
 
 	/* 64 distinct names are fine, the 65th is not */
 	n = snprintf(text, sizeof(text), "[daemon]\ninterfaces =");
@@ -1379,8 +1413,7 @@ static const struct rule *rs_find(const struct ruleset *rs, const char *text,
 	return NULL;
 }
 
-static uint32_t id_of(const struct ruleset *rs, const char *text,
-		      uint16_t list)
+static uint32_t id_of(const struct ruleset *rs, const char *text, uint16_t list)
 {
 	const struct rule *r = rs_find(rs, text, list);
 
@@ -1424,61 +1457,70 @@ static void check_ids_valid(const struct ruleset *rs, uint32_t capacity)
 
 static void ruleset_finish_sorts_and_dedups(void)
 {
-	struct ruleset rs = { 0 };
+	struct ruleset rs = {0};
 	static const struct {
 		const char *prefix;
 		uint16_t list;
 		uint32_t line;
-	} want_v4[] = {
-		{ "9.0.0.0/8", 1, 2 },      { "10.0.0.0/8", 1, 7 },
-		{ "10.0.0.0/8", 2, 3 },     { "10.0.0.0/16", 2, 9 },
-		{ "10.0.0.1/32", 1, 11 },   { "192.0.2.0/24", 3, 1 },
-	}, want_v6[] = {
-		{ "::/0", 4, 1 },           { "2001:db8::/32", 1, 4 },
-		{ "2001:db8::/48", 1, 5 },  { "2001:db8:1::/48", 1, 6 },
-	};
+	} want_v4[] =
+		{
+			{"9.0.0.0/8", 1, 2},	{"10.0.0.0/8", 1, 7},
+			{"10.0.0.0/8", 2, 3},	{"10.0.0.0/16", 2, 9},
+			{"10.0.0.1/32", 1, 11}, {"192.0.2.0/24", 3, 1},
+		},
+	  want_v6[] = {
+		  {"::/0", 4, 1},
+		  {"2001:db8::/32", 1, 4},
+		  {"2001:db8::/48", 1, 5},
+		  {"2001:db8:1::/48", 1, 6},
+	  };
 
 	/* a list's rules arrive in line order, lists interleaved */
 	rs_add(&rs, "192.0.2.0/24", 3, XDPB_ACT_DROP, XDPB_MATCH_BOTH, 1);
 	rs_add(&rs, "10.0.0.0/8", 2, XDPB_ACT_DROP, XDPB_MATCH_BOTH, 3);
 	rs_add(&rs, "10.0.0.0/8", 1, XDPB_ACT_DROP, XDPB_MATCH_BOTH, 7);
 	rs_add(&rs, "2001:db8:1::/48", 1, XDPB_ACT_DROP, XDPB_MATCH_BOTH, 6);
-	rs_add(&rs, "10.0.0.0/8", 2, XDPB_ACT_DROP, XDPB_MATCH_BOTH, 4); /* dup */
+	rs_add(&rs, "10.0.0.0/8", 2, XDPB_ACT_DROP, XDPB_MATCH_BOTH,
+	       4); /* dup */
 	rs_add(&rs, "10.0.0.1/32", 1, XDPB_ACT_DROP, XDPB_MATCH_BOTH, 11);
 	rs_add(&rs, "2001:db8::/48", 1, XDPB_ACT_DROP, XDPB_MATCH_BOTH, 5);
 	rs_add(&rs, "10.0.0.0/16", 2, XDPB_ACT_DROP, XDPB_MATCH_BOTH, 9);
 	rs_add(&rs, "2001:db8::/32", 1, XDPB_ACT_DROP, XDPB_MATCH_BOTH, 4);
 	rs_add(&rs, "9.0.0.0/8", 1, XDPB_ACT_DROP, XDPB_MATCH_BOTH, 2);
 	rs_add(&rs, "::/0", 4, XDPB_ACT_DROP, XDPB_MATCH_BOTH, 1);
-	rs_add(&rs, "2001:db8::/48", 1, XDPB_ACT_DROP, XDPB_MATCH_BOTH, 8); /* dup */
-	rs_add(&rs, "10.0.0.0/8", 2, XDPB_ACT_DROP, XDPB_MATCH_BOTH, 5); /* dup */
+	rs_add(&rs, "2001:db8::/48", 1, XDPB_ACT_DROP, XDPB_MATCH_BOTH,
+	       8); /* dup */
+	rs_add(&rs, "10.0.0.0/8", 2, XDPB_ACT_DROP, XDPB_MATCH_BOTH,
+	       5); /* dup */
 	CHECK(rs.v4.nr == 8 && rs.v6.nr == 5, "before finish: %zu + %zu",
 	      rs.v4.nr, rs.v6.nr);
 	ruleset_finish(&rs);
 
-	CHECK(rs.v4.nr == ARRAY_SIZE(want_v4), "v4: %zu rules, want %zu", rs.v4.nr,
-	      ARRAY_SIZE(want_v4));
+	CHECK(rs.v4.nr == ARRAY_SIZE(want_v4), "v4: %zu rules, want %zu",
+	      rs.v4.nr, ARRAY_SIZE(want_v4));
 	for (size_t i = 0; i < ARRAY_SIZE(want_v4) && i < rs.v4.nr; i++) {
 		const struct rule *r = &rs.v4.rules[i];
 		struct prefix p = pfx(want_v4[i].prefix);
 
-		CHECK(prefix_eq(&r->prefix, &p) && r->list_id == want_v4[i].list &&
+		CHECK(prefix_eq(&r->prefix, &p) &&
+			      r->list_id == want_v4[i].list &&
 			      r->line == want_v4[i].line,
 		      "v4 rule %zu: %s list %u line %u, want %s list %u line %u",
-		      i, fmt(&r->prefix), r->list_id, r->line, want_v4[i].prefix,
-		      want_v4[i].list, want_v4[i].line);
+		      i, fmt(&r->prefix), r->list_id, r->line,
+		      want_v4[i].prefix, want_v4[i].list, want_v4[i].line);
 	}
-	CHECK(rs.v6.nr == ARRAY_SIZE(want_v6), "v6: %zu rules, want %zu", rs.v6.nr,
-	      ARRAY_SIZE(want_v6));
+	CHECK(rs.v6.nr == ARRAY_SIZE(want_v6), "v6: %zu rules, want %zu",
+	      rs.v6.nr, ARRAY_SIZE(want_v6));
 	for (size_t i = 0; i < ARRAY_SIZE(want_v6) && i < rs.v6.nr; i++) {
 		const struct rule *r = &rs.v6.rules[i];
 		struct prefix p = pfx(want_v6[i].prefix);
 
-		CHECK(prefix_eq(&r->prefix, &p) && r->list_id == want_v6[i].list &&
+		CHECK(prefix_eq(&r->prefix, &p) &&
+			      r->list_id == want_v6[i].list &&
 			      r->line == want_v6[i].line,
 		      "v6 rule %zu: %s list %u line %u, want %s list %u line %u",
-		      i, fmt(&r->prefix), r->list_id, r->line, want_v6[i].prefix,
-		      want_v6[i].list, want_v6[i].line);
+		      i, fmt(&r->prefix), r->list_id, r->line,
+		      want_v6[i].prefix, want_v6[i].list, want_v6[i].line);
 	}
 	CHECK(ruleset_count_list(&rs, 1, AF_INET) == 3 &&
 		      ruleset_count_list(&rs, 2, AF_INET) == 2 &&
@@ -1489,7 +1531,8 @@ static void ruleset_finish_sorts_and_dedups(void)
 
 	/* finishing again changes nothing */
 	ruleset_finish(&rs);
-	CHECK(rs.v4.nr == ARRAY_SIZE(want_v4) && rs.v6.nr == ARRAY_SIZE(want_v6),
+	CHECK(rs.v4.nr == ARRAY_SIZE(want_v4) &&
+		      rs.v6.nr == ARRAY_SIZE(want_v6),
 	      "second finish: %zu + %zu", rs.v4.nr, rs.v6.nr);
 	ruleset_free(&rs);
 	CHECK(rs.v4.nr == 0 && rs.v4.rules == NULL, "ruleset_free");
@@ -1503,7 +1546,7 @@ static void ruleset_finish_sorts_and_dedups(void)
 static void ruleset_finish_random(void)
 {
 	struct prefix pool[64];
-	struct ruleset rs = { 0 };
+	struct ruleset rs = {0};
 	size_t distinct = 0;
 	int bad = 0;
 
@@ -1511,7 +1554,8 @@ static void ruleset_finish_random(void)
 	for (size_t i = 0; i < ARRAY_SIZE(pool); i++) {
 		int family = i & 1 ? AF_INET6 : AF_INET;
 
-		pool[i] = random_prefix(family, rng_below(family == AF_INET ? 33 : 129));
+		pool[i] = random_prefix(
+			family, rng_below(family == AF_INET ? 33 : 129));
 		if (i >= 2 && rng_below(2)) { /* same address, other length */
 			pool[i] = pool[i - 2];
 			prefix_truncate(&pool[i], rng_below(pool[i].plen + 1));
@@ -1523,7 +1567,8 @@ static void ruleset_finish_random(void)
 	for (uint32_t line = 1; line <= 6000; line++) {
 		struct prefix p = pool[rng_below(ARRAY_SIZE(pool))];
 		/* mostly a few lists; now and then a high list id */
-		uint16_t list = rng_below(10) ? 1 + rng_below(4) : 200 + rng_below(56);
+		uint16_t list = rng_below(10) ? 1 + rng_below(4)
+					      : 200 + rng_below(56);
 
 		if (rng_below(8) == 0)
 			p = random_prefix(rng_below(2) ? AF_INET : AF_INET6,
@@ -1534,7 +1579,7 @@ static void ruleset_finish_random(void)
 	}
 	/* the expected result by brute force: distinct pairs, first line */
 	{
-		struct ruleset want = { 0 };
+		struct ruleset want = {0};
 
 		for (int f = 0; f < 2; f++) {
 			const struct rule_table *t = f ? &rs.v6 : &rs.v4;
@@ -1545,7 +1590,8 @@ static void ruleset_finish_random(void)
 				for (j = 0; j < i; j++)
 					if (prefix_eq(&t->rules[j].prefix,
 						      &t->rules[i].prefix) &&
-					    t->rules[j].list_id == t->rules[i].list_id)
+					    t->rules[j].list_id ==
+						    t->rules[i].list_id)
 						break;
 				if (j < i)
 					continue;
@@ -1556,8 +1602,9 @@ static void ruleset_finish_random(void)
 			}
 		}
 		ruleset_finish(&rs);
-		CHECK(rs.v4.nr + rs.v6.nr == distinct, "%zu rules kept, want %zu",
-		      rs.v4.nr + rs.v6.nr, distinct);
+		CHECK(rs.v4.nr + rs.v6.nr == distinct,
+		      "%zu rules kept, want %zu", rs.v4.nr + rs.v6.nr,
+		      distinct);
 		for (int f = 0; f < 2; f++) {
 			const struct rule_table *t = f ? &rs.v6 : &rs.v4;
 			const struct rule_table *w = f ? &want.v6 : &want.v4;
@@ -1568,12 +1615,16 @@ static void ruleset_finish_random(void)
 				for (size_t k = 0; k < t->nr && !r; k++)
 					if (prefix_eq(&t->rules[k].prefix,
 						      &w->rules[i].prefix) &&
-					    t->rules[k].list_id == w->rules[i].list_id)
+					    t->rules[k].list_id ==
+						    w->rules[i].list_id)
 						r = &t->rules[k];
-				if ((!r || r->line != w->rules[i].line) && bad++ < 5)
-					CHECK(0, "%s list %u: kept line %u, want %u",
+				if ((!r || r->line != w->rules[i].line) &&
+				    bad++ < 5)
+					CHECK(0,
+					      "%s list %u: kept line %u, want %u",
 					      fmt(&w->rules[i].prefix),
-					      w->rules[i].list_id, r ? r->line : 0,
+					      w->rules[i].list_id,
+					      r ? r->line : 0,
 					      w->rules[i].line);
 			}
 		}
@@ -1583,7 +1634,8 @@ static void ruleset_finish_random(void)
 		const struct rule_table *t = f ? &rs.v6 : &rs.v4;
 
 		for (size_t i = 1; i < t->nr; i++) {
-			const struct rule *a = &t->rules[i - 1], *b = &t->rules[i];
+			const struct rule *a = &t->rules[i - 1],
+					  *b = &t->rules[i];
 			int c = prefix_cmp(&a->prefix, &b->prefix);
 
 			if ((c > 0 || (c == 0 && a->list_id >= b->list_id)) &&
@@ -1600,7 +1652,7 @@ static void ruleset_finish_random(void)
 
 static void rule_ids_keep_and_fresh(void)
 {
-	struct ruleset empty = { 0 }, a = { 0 }, b = { 0 };
+	struct ruleset empty = {0}, a = {0}, b = {0};
 	uint32_t *released = NULL, a_ids[16];
 	size_t nr_released = 0, nr_a;
 	struct rule_ids ids;
@@ -1635,8 +1687,10 @@ static void rule_ids_keep_and_fresh(void)
 	gone2 = id_of(&a, "192.0.2.0/24", 1);
 	new1 = id_of(&b, "198.51.100.0/24", 1);
 	new2 = id_of(&b, "192.0.2.0/24", 2);
-	CHECK(kept1 == id_of(&a, "10.0.0.0/8", 1), "10.0.0.0/8 list 1 changed id");
-	CHECK(kept2 == id_of(&a, "2001:db8::/32", 1), "2001:db8::/32 changed id");
+	CHECK(kept1 == id_of(&a, "10.0.0.0/8", 1),
+	      "10.0.0.0/8 list 1 changed id");
+	CHECK(kept2 == id_of(&a, "2001:db8::/32", 1),
+	      "2001:db8::/32 changed id");
 	CHECK(!id_in(new1, a_ids, nr_a) && !id_in(new2, a_ids, nr_a),
 	      "new rules got ids %u, %u already used by the running set", new1,
 	      new2);
@@ -1652,7 +1706,7 @@ static void rule_ids_keep_and_fresh(void)
 /* Released ids come back only after rule_ids_release(), and then first. */
 static void rule_ids_reuse_after_release(void)
 {
-	struct ruleset empty = { 0 }, a = { 0 }, b = { 0 }, c = { 0 }, d = { 0 };
+	struct ruleset empty = {0}, a = {0}, b = {0}, c = {0}, d = {0};
 	uint32_t *rel_ab = NULL, *rel = NULL, a_ids[8];
 	size_t nr_rel_ab = 0, nr_rel = 0, nr_a;
 	struct rule_ids ids;
@@ -1665,7 +1719,8 @@ static void rule_ids_reuse_after_release(void)
 	rs_add_drop(&a, "192.0.2.3", 1);
 	rs_add_drop(&a, "2001:db8::3", 1);
 	ruleset_finish(&a);
-	CHECK(rule_ids_assign(&ids, &empty, &a, &rel, &nr_rel) == 0, "assign a");
+	CHECK(rule_ids_assign(&ids, &empty, &a, &rel, &nr_rel) == 0,
+	      "assign a");
 	free(rel);
 	nr_a = all_ids(&a, a_ids, ARRAY_SIZE(a_ids));
 
@@ -1692,7 +1747,8 @@ static void rule_ids_reuse_after_release(void)
 
 		for (size_t i = 0; i < nr_c; i++)
 			CHECK(!id_in(c_ids[i], rel_ab, nr_rel_ab),
-			      "id %u handed out before rule_ids_release()", c_ids[i]);
+			      "id %u handed out before rule_ids_release()",
+			      c_ids[i]);
 	}
 	CHECK(!id_in(id_of(&c, "198.51.100.1", 1), rel_ab, nr_rel_ab) &&
 		      !id_in(id_of(&c, "2001:db8::4", 2), rel_ab, nr_rel_ab),
@@ -1714,7 +1770,8 @@ static void rule_ids_reuse_after_release(void)
 	rs_add_drop(&d, "2001:db8:5::/48", 1);
 	ruleset_finish(&d);
 	err = rule_ids_assign(&ids, &c, &d, &rel, &nr_rel);
-	CHECK(err == 0 && nr_rel == 0, "assign d: %d, %zu released", err, nr_rel);
+	CHECK(err == 0 && nr_rel == 0, "assign d: %d, %zu released", err,
+	      nr_rel);
 	free(rel);
 	check_ids_valid(&d, 1000);
 	{
@@ -1728,7 +1785,8 @@ static void rule_ids_reuse_after_release(void)
 		CHECK(reused == 2, "%d of the 2 released ids reused (%u %u %u)",
 		      reused, n1, n2, n3);
 		CHECK(n1 == fresh || n2 == fresh || n3 == fresh,
-		      "the third new rule did not get the next fresh id %u", fresh);
+		      "the third new rule did not get the next fresh id %u",
+		      fresh);
 	}
 	free(rel_ab);
 	ruleset_free(&a);
@@ -1740,7 +1798,7 @@ static void rule_ids_reuse_after_release(void)
 
 static void rule_ids_rollback_restores(void)
 {
-	struct ruleset empty = { 0 }, a = { 0 }, b = { 0 };
+	struct ruleset empty = {0}, a = {0}, b = {0};
 	uint32_t *rel = NULL, first[8], second[8];
 	size_t nr_rel = 0, n1, n2;
 	struct rule_ids ids;
@@ -1752,11 +1810,12 @@ static void rule_ids_rollback_restores(void)
 	rs_add_drop(&a, "192.0.2.2", 1);
 	rs_add_drop(&a, "192.0.2.3", 1);
 	ruleset_finish(&a);
-	CHECK(rule_ids_assign(&ids, &empty, &a, &rel, &nr_rel) == 0, "assign a");
+	CHECK(rule_ids_assign(&ids, &empty, &a, &rel, &nr_rel) == 0,
+	      "assign a");
 	free(rel);
 	/* pretend two ids came back earlier, so the free stack is used too */
 	{
-		static const uint32_t back[] = { 500, 501 };
+		static const uint32_t back[] = {500, 501};
 
 		CHECK(rule_ids_release(&ids, back, 2) == 0, "release");
 	}
@@ -1801,8 +1860,8 @@ static void rule_ids_rollback_restores(void)
 
 		for (size_t i = 0; i < n2; i++)
 			from_free += second[i] == 500 || second[i] == 501;
-		CHECK(from_free == 2, "%d ids reused from the free stack, want 2",
-		      from_free);
+		CHECK(from_free == 2,
+		      "%d ids reused from the free stack, want 2", from_free);
 		CHECK(id_in(id_of(&b, "192.0.2.1", 1), a_ids, nr_a),
 		      "kept rule lost its id");
 	}
@@ -1813,7 +1872,7 @@ static void rule_ids_rollback_restores(void)
 
 static void rule_ids_enospc(void)
 {
-	struct ruleset empty = { 0 }, a = { 0 }, b = { 0 }, c = { 0 }, d = { 0 };
+	struct ruleset empty = {0}, a = {0}, b = {0}, c = {0}, d = {0};
 	static uint32_t poison;
 	uint32_t *rel = &poison, gone;
 	size_t nr_rel = 99;
@@ -1853,7 +1912,8 @@ static void rule_ids_enospc(void)
 	rs_add_drop(&c, "198.51.100.0/24", 1);
 	ruleset_finish(&c);
 	err = rule_ids_assign(&ids, &a, &c, &rel, &nr_rel);
-	CHECK(err == -ENOSPC, "replacement before release: %d, want -ENOSPC", err);
+	CHECK(err == -ENOSPC, "replacement before release: %d, want -ENOSPC",
+	      err);
 
 	/* drop one rule, release its id after the "swap", then it fits */
 	rs_add_drop(&d, "192.0.2.1", 1);
@@ -1863,7 +1923,8 @@ static void rule_ids_enospc(void)
 	err = rule_ids_assign(&ids, &a, &d, &rel, &nr_rel);
 	CHECK(err == 0 && nr_rel == 1 && rel && rel[0] == gone,
 	      "shrink: %d, %zu released", err, nr_rel);
-	CHECK(nr_rel == 1 && rule_ids_release(&ids, rel, nr_rel) == 0, "release");
+	CHECK(nr_rel == 1 && rule_ids_release(&ids, rel, nr_rel) == 0,
+	      "release");
 	free(rel);
 	for (size_t i = 0; i < c.v4.nr; i++)
 		c.v4.rules[i].rule_id = 0;
@@ -1871,7 +1932,7 @@ static void rule_ids_enospc(void)
 		c.v6.rules[i].rule_id = 0;
 	/* two new rules with one free id: no space, and the free id stays */
 	{
-		struct ruleset e = { 0 };
+		struct ruleset e = {0};
 
 		rs_add_drop(&e, "192.0.2.1", 1);
 		rs_add_drop(&e, "2001:db8::1", 1);
@@ -1880,8 +1941,8 @@ static void rule_ids_enospc(void)
 		ruleset_finish(&e);
 		err = rule_ids_assign(&ids, &d, &e, &rel, &nr_rel);
 		CHECK(err == -ENOSPC, "two new, one free id: %d", err);
-		CHECK(ids.nr_free == 1, "failed assign consumed the free id (%zu)",
-		      ids.nr_free);
+		CHECK(ids.nr_free == 1,
+		      "failed assign consumed the free id (%zu)", ids.nr_free);
 		ruleset_free(&e);
 	}
 	err = rule_ids_assign(&ids, &d, &c, &rel, &nr_rel);
@@ -1926,7 +1987,8 @@ struct sim {
 	struct key_ent *keys;
 	size_t nr_keys;
 	/* what the lookups went through, and anything impossible */
-	size_t group_lookups, host_hits, host_misses, host1_hits, marker_results;
+	size_t group_lookups, host_hits, host_misses, host1_hits,
+		marker_results;
 	size_t bad_index, unfinished_search;
 };
 
@@ -1974,7 +2036,8 @@ static void sim_free(struct sim *s)
 }
 
 /* Build every table from @rs the way the loader does. */
-static int sim_build(struct sim *s, const struct ruleset *rs, int without_markers)
+static int sim_build(struct sim *s, const struct ruleset *rs,
+		     int without_markers)
 {
 	uint32_t *host_addrs, *host_leaves;
 	int err;
@@ -2000,7 +2063,8 @@ static int sim_build(struct sim *s, const struct ruleset *rs, int without_marker
 		exit(2);
 	}
 	if (s->p4.nr_nodes)
-		ip4_plan_fill(&s->p4, s->tbl24, s->tbl8, host_addrs, host_leaves);
+		ip4_plan_fill(&s->p4, s->tbl24, s->tbl8, host_addrs,
+			      host_leaves);
 	s->nr_hosts = s->p4.nr_hosts;
 	for (size_t i = 0; i < s->nr_hosts; i++) {
 		s->hosts[i].addr_be = host_addrs[i];
@@ -2023,7 +2087,7 @@ static int sim_build(struct sim *s, const struct ruleset *rs, int without_marker
 		exit(2);
 	}
 	for (size_t i = 0; i < s->p6.nr_entries; i++) {
-		struct prefix p = { .family = AF_INET6 };
+		struct prefix p = {.family = AF_INET6};
 		int marker;
 
 		p.plen = s->p6.keys[i].prefixlen;
@@ -2067,13 +2131,14 @@ static int sim_ip4_lookup(struct sim *s, uint32_t addr, struct xdpb_leaf *out)
 		break;
 	}
 	case XDPB_KIND_HOST1:
-		if (((entry >> XDPB_HOST1_OCTET_SHIFT) & 0xff) != (host_order & 0xff))
+		if (((entry >> XDPB_HOST1_OCTET_SHIFT) & 0xff) !=
+		    (host_order & 0xff))
 			return 0;
 		leaf_index = entry & XDPB_HOST1_LEAF_MASK;
 		s->host1_hits++;
 		break;
 	case XDPB_KIND_HOSTS: {
-		struct host_ent k = { .addr_be = addr };
+		struct host_ent k = {.addr_be = addr};
 		const struct host_ent *h =
 			bsearch(&k, s->hosts, s->nr_hosts, sizeof(k), host_cmp);
 
@@ -2168,8 +2233,10 @@ static const struct xdpb_match *sim_decide(const struct xdpb_leaf *src_leaf,
 					   const struct xdpb_leaf *dst_leaf,
 					   int have_dst)
 {
-	const struct xdpb_match *s = have_src ? &src_leaf->dir[XDPB_DIR_SRC] : 0;
-	const struct xdpb_match *d = have_dst ? &dst_leaf->dir[XDPB_DIR_DST] : 0;
+	const struct xdpb_match *s = have_src ? &src_leaf->dir[XDPB_DIR_SRC]
+					      : 0;
+	const struct xdpb_match *d = have_dst ? &dst_leaf->dir[XDPB_DIR_DST]
+					      : 0;
 
 	if (s && s->action == XDPB_ACT_NONE)
 		s = 0;
@@ -2253,14 +2320,16 @@ static size_t compare_pool(struct sim *s, const struct ruleset *rs,
 		have[i] = sim_lookup(s, a, &leaves[i]);
 		for (int d = 0; d < XDPB_NR_DIRS; d++) {
 			const struct rule *r = refmatch_address(rs, a, d);
-			const struct xdpb_match *m = have[i] ? &leaves[i].dir[d] : NULL;
+			const struct xdpb_match *m = have[i] ? &leaves[i].dir[d]
+							     : NULL;
 
 			if (match_is_rule(m, r))
 				continue;
 			if (bad++ < 5 && !quiet) {
 				describe(buf, sizeof(buf), m, r);
 				CHECK(0, "%s: %s as %s: %s", label, fmt(a),
-				      d == XDPB_DIR_SRC ? "source" : "destination",
+				      d == XDPB_DIR_SRC ? "source"
+							: "destination",
 				      buf);
 			}
 		}
@@ -2289,7 +2358,7 @@ static size_t compare_pool(struct sim *s, const struct ruleset *rs,
 
 static void give_ids(struct ruleset *rs)
 {
-	struct ruleset empty = { 0 };
+	struct ruleset empty = {0};
 	struct rule_ids ids;
 	uint32_t *rel = NULL;
 	size_t nr_rel = 0;
@@ -2309,15 +2378,17 @@ struct gen_list {
 
 static void gen_lists(struct gen_list *lists)
 {
-	static const uint8_t actions[] = { XDPB_ACT_MONITOR, XDPB_ACT_DROP,
-					   XDPB_ACT_ALLOW };
-	static const uint8_t matches[] = { XDPB_MATCH_SRC, XDPB_MATCH_DST,
-					   XDPB_MATCH_BOTH };
+	static const uint8_t actions[] = {XDPB_ACT_MONITOR, XDPB_ACT_DROP,
+					  XDPB_ACT_ALLOW};
+	static const uint8_t matches[] = {XDPB_MATCH_SRC, XDPB_MATCH_DST,
+					  XDPB_MATCH_BOTH};
 
 	for (int i = 1; i <= GEN_LISTS; i++) {
 		/* lists 1-3 cover every action; the rest are random */
-		lists[i].action = i <= 3 ? actions[i - 1] : actions[rng_below(3)];
-		lists[i].match = i <= 3 ? XDPB_MATCH_BOTH : matches[rng_below(3)];
+		lists[i].action = i <= 3 ? actions[i - 1]
+					 : actions[rng_below(3)];
+		lists[i].match = i <= 3 ? XDPB_MATCH_BOTH
+					: matches[rng_below(3)];
 	}
 }
 
@@ -2352,7 +2423,8 @@ static void gen_v4(struct ruleset *rs, const struct gen_list *lists,
 		struct prefix p;
 
 		if (r < 12 || !t->nr) {
-			int plen = rng_below(25) ? 8 + rng_below(17) : rng_below(8);
+			int plen = rng_below(25) ? 8 + rng_below(17)
+						 : rng_below(8);
 
 			p = hot[rng_below(NR_HOT)];
 			random_bits_from(&p, 24);
@@ -2374,8 +2446,10 @@ static void gen_v4(struct ruleset *rs, const struct gen_list *lists,
 			p = *parent;
 			if (p.plen < 32) {
 				random_bits_from(&p, p.plen);
-				prefix_truncate(&p, parent->plen + 1 +
-							    rng_below(32 - parent->plen));
+				prefix_truncate(
+					&p,
+					parent->plen + 1 +
+						rng_below(32 - parent->plen));
 			}
 		} else {
 			p = t->rules[rng_below(t->nr)].prefix;
@@ -2481,13 +2555,13 @@ static void resolve_random_sets(void)
 	struct sim_totals {
 		size_t groups, hosts, group_lookups, host_hits, host_misses;
 		size_t markers, marker_results, max_lengths, addresses;
-	} tot = { 0 };
+	} tot = {0};
 
 	for (int seed = 1; seed <= RANDOM_SEEDS; seed++) {
 		struct gen_list lists[GEN_LISTS + 1];
 		struct prefix hot[NR_HOT], roots[NR_ROOTS];
-		struct addr_pool pool = { 0 };
-		struct ruleset rs = { 0 };
+		struct addr_pool pool = {0};
+		struct ruleset rs = {0};
 		struct sim s;
 		char label[32];
 		size_t bad;
@@ -2503,8 +2577,9 @@ static void resolve_random_sets(void)
 		if (sim_build(&s, &rs, 0) == 0) {
 			snprintf(label, sizeof(label), "seed %d", seed);
 			bad = compare_pool(&s, &rs, &pool, 20000, label, 0);
-			CHECK(bad == 0, "seed %d: %zu disagreements with refmatch",
-			      seed, bad);
+			CHECK(bad == 0,
+			      "seed %d: %zu disagreements with refmatch", seed,
+			      bad);
 			CHECK(s.bad_index == 0 && s.unfinished_search == 0,
 			      "seed %d: %zu bad table indexes, %zu unfinished IPv6 searches",
 			      seed, s.bad_index, s.unfinished_search);
@@ -2549,8 +2624,8 @@ static void resolve_model_detects_breakage(void)
 {
 	struct gen_list lists[GEN_LISTS + 1];
 	struct prefix hot[NR_HOT], roots[NR_ROOTS];
-	struct addr_pool pool = { 0 };
-	struct ruleset rs = { 0 };
+	struct addr_pool pool = {0};
+	struct ruleset rs = {0};
 	size_t bad, cleared = 0;
 	struct sim s;
 
@@ -2562,7 +2637,8 @@ static void resolve_model_detects_breakage(void)
 	for (int i = 0; i < 40; i++) {
 		struct prefix h = random_prefix(AF_INET, 32);
 
-		ruleset_add(&rs, &h, 1, XDPB_ACT_DROP, XDPB_MATCH_BOTH, 10000 + i);
+		ruleset_add(&rs, &h, 1, XDPB_ACT_DROP, XDPB_MATCH_BOTH,
+			    10000 + i);
 		if (i % 2) {
 			h.addr[3] ^= 0x80;
 			ruleset_add(&rs, &h, 1, XDPB_ACT_DROP, XDPB_MATCH_BOTH,
@@ -2605,7 +2681,7 @@ static void resolve_model_detects_breakage(void)
 /* The empty set: nothing matches, and the lookups find no leaf. */
 static void resolve_empty_set(void)
 {
-	struct ruleset rs = { 0 };
+	struct ruleset rs = {0};
 	struct xdpb_leaf leaf;
 	struct prefix a;
 	struct sim s;
@@ -2638,15 +2714,18 @@ static void resolve_every_length(void)
 	static const struct {
 		uint8_t action, match;
 	} kinds[] = {
-		{ XDPB_ACT_MONITOR, XDPB_MATCH_BOTH }, { XDPB_ACT_DROP, XDPB_MATCH_SRC },
-		{ XDPB_ACT_DROP, XDPB_MATCH_BOTH },    { XDPB_ACT_ALLOW, XDPB_MATCH_DST },
-		{ XDPB_ACT_MONITOR, XDPB_MATCH_DST },  { XDPB_ACT_DROP, XDPB_MATCH_DST },
-		{ XDPB_ACT_ALLOW, XDPB_MATCH_SRC },
+		{XDPB_ACT_MONITOR, XDPB_MATCH_BOTH},
+		{XDPB_ACT_DROP, XDPB_MATCH_SRC},
+		{XDPB_ACT_DROP, XDPB_MATCH_BOTH},
+		{XDPB_ACT_ALLOW, XDPB_MATCH_DST},
+		{XDPB_ACT_MONITOR, XDPB_MATCH_DST},
+		{XDPB_ACT_DROP, XDPB_MATCH_DST},
+		{XDPB_ACT_ALLOW, XDPB_MATCH_SRC},
 	};
 	struct prefix base6 = pfx("2001:db8:89ab:cdef:123:4567:89ab:cdef");
 	struct prefix base4 = pfx("203.0.113.77");
-	struct addr_pool pool = { 0 };
-	struct ruleset rs = { 0 };
+	struct addr_pool pool = {0};
+	struct ruleset rs = {0};
 	size_t bad;
 	struct sim s;
 
@@ -2658,7 +2737,8 @@ static void resolve_every_length(void)
 		for (int l = 0; l <= max; l++) {
 			struct prefix p = *base, a;
 			/* allow only near the ends, so drops decide in between */
-			size_t k = (l % 5 == 4 && l > 8 && l < max - 8) ? 1 : l % 7;
+			size_t k = (l % 5 == 4 && l > 8 && l < max - 8) ? 1
+									: l % 7;
 
 			prefix_truncate(&p, l);
 			ruleset_add(&rs, &p, 1 + l % 5, kinds[k].action,
@@ -2678,8 +2758,8 @@ static void resolve_every_length(void)
 		CHECK(s.p6.info.nr_v6_lengths == 129, "%u IPv6 lengths",
 		      s.p6.info.nr_v6_lengths);
 		/* the /25../32 chain shares one group; its /32 is a group entry */
-		CHECK(s.p4.nr_groups == 1 && s.p4.nr_hosts == 0, "%zu groups, %zu hosts",
-		      s.p4.nr_groups, s.p4.nr_hosts);
+		CHECK(s.p4.nr_groups == 1 && s.p4.nr_hosts == 0,
+		      "%zu groups, %zu hosts", s.p4.nr_groups, s.p4.nr_hosts);
 		bad = compare_pool(&s, &rs, &pool, 2000, "every length", 0);
 		CHECK(bad == 0, "%zu disagreements with refmatch", bad);
 		CHECK(s.bad_index == 0 && s.unfinished_search == 0,
@@ -2699,13 +2779,13 @@ static void resolve_real_lists(void)
 		uint16_t list;
 		uint8_t action, match;
 	} real[] = {
-		{ "firehol_level1.netset", 1, XDPB_ACT_DROP, XDPB_MATCH_SRC },
-		{ "feodo_ipblocklist_recommended.txt", 2, XDPB_ACT_DROP,
-		  XDPB_MATCH_BOTH },
+		{"firehol_level1.netset", 1, XDPB_ACT_DROP, XDPB_MATCH_SRC},
+		{"feodo_ipblocklist_recommended.txt", 2, XDPB_ACT_DROP,
+		 XDPB_MATCH_BOTH},
 	};
-	struct prefix spots[1] = { pfx("0.0.0.0/0") };
-	struct addr_pool pool = { 0 };
-	struct ruleset rs = { 0 };
+	struct prefix spots[1] = {pfx("0.0.0.0/0")};
+	struct addr_pool pool = {0};
+	struct ruleset rs = {0};
 	size_t nr_real, bad;
 	struct sim s;
 
@@ -2734,9 +2814,11 @@ static void resolve_real_lists(void)
 			plen = 32;
 		prefix_truncate(&p, plen);
 		if (n % 2)
-			ruleset_add(&rs, &p, 3, XDPB_ACT_ALLOW, XDPB_MATCH_BOTH, n);
+			ruleset_add(&rs, &p, 3, XDPB_ACT_ALLOW, XDPB_MATCH_BOTH,
+				    n);
 		else
-			ruleset_add(&rs, &p, 4, XDPB_ACT_MONITOR, XDPB_MATCH_DST, n);
+			ruleset_add(&rs, &p, 4, XDPB_ACT_MONITOR,
+				    XDPB_MATCH_DST, n);
 	}
 	ruleset_finish(&rs);
 	give_ids(&rs);
@@ -2763,45 +2845,45 @@ static void build_combination_set(struct ruleset *rs)
 		const char *prefix;
 		uint16_t list;
 	} rules[] = {
-		{ "10.0.0.0/8", L_DROP_A },
-		{ "10.1.0.0/16", L_ALLOW },
-		{ "10.1.2.3/32", L_DROP_A },
-		{ "10.1.2.0/25", L_DROP_B },
-		{ "10.2.0.0/16", L_MON },
-		{ "10.2.3.4/32", L_MON },
-		{ "10.3.0.0/16", L_DROP_B },
-		{ "10.3.3.0/24", L_DROP_A },
-		{ "10.4.0.0/16", L_DROP_B },
-		{ "10.4.0.0/16", L_DROP_A },
-		{ "10.4.0.0/16", L_MON },
-		{ "10.5.5.128/25", L_ALLOW },
-		{ "10.5.5.200/32", L_DROP_B },
-		{ "10.5.5.201/32", L_MON },
-		{ "192.0.2.0/24", L_SRC_DROP },
-		{ "198.51.100.0/24", L_MON },
-		{ "198.51.100.64/26", L_DST_ALLOW },
-		{ "2001:db8::/32", L_DROP_A },
-		{ "2001:db8:1::/48", L_ALLOW },
-		{ "2001:db8:1::1/128", L_DROP_A },
-		{ "2001:db8:2::/48", L_MON },
-		{ "2001:db8:3::/48", L_DROP_B },
-		{ "2001:db8:4::/48", L_DROP_B },
-		{ "2001:db8:4::/48", L_DROP_A },
-		{ "2001:db8:5::/64", L_SRC_DROP },
-		{ "2001:db8:6::/64", L_SRC_DROP },
-		{ "2001:db8:6::/96", L_DST_ALLOW },
-		{ "198.18.0.0/15", L_DROP_A },
-		{ "::ffff:203.0.113.0/120", L_DROP_B },
+		{"10.0.0.0/8", L_DROP_A},
+		{"10.1.0.0/16", L_ALLOW},
+		{"10.1.2.3/32", L_DROP_A},
+		{"10.1.2.0/25", L_DROP_B},
+		{"10.2.0.0/16", L_MON},
+		{"10.2.3.4/32", L_MON},
+		{"10.3.0.0/16", L_DROP_B},
+		{"10.3.3.0/24", L_DROP_A},
+		{"10.4.0.0/16", L_DROP_B},
+		{"10.4.0.0/16", L_DROP_A},
+		{"10.4.0.0/16", L_MON},
+		{"10.5.5.128/25", L_ALLOW},
+		{"10.5.5.200/32", L_DROP_B},
+		{"10.5.5.201/32", L_MON},
+		{"192.0.2.0/24", L_SRC_DROP},
+		{"198.51.100.0/24", L_MON},
+		{"198.51.100.64/26", L_DST_ALLOW},
+		{"2001:db8::/32", L_DROP_A},
+		{"2001:db8:1::/48", L_ALLOW},
+		{"2001:db8:1::1/128", L_DROP_A},
+		{"2001:db8:2::/48", L_MON},
+		{"2001:db8:3::/48", L_DROP_B},
+		{"2001:db8:4::/48", L_DROP_B},
+		{"2001:db8:4::/48", L_DROP_A},
+		{"2001:db8:5::/64", L_SRC_DROP},
+		{"2001:db8:6::/64", L_SRC_DROP},
+		{"2001:db8:6::/96", L_DST_ALLOW},
+		{"198.18.0.0/15", L_DROP_A},
+		{"::ffff:203.0.113.0/120", L_DROP_B},
 	};
 	static const struct {
 		uint8_t action, match;
 	} list[] = {
-		[L_DROP_A] = { XDPB_ACT_DROP, XDPB_MATCH_BOTH },
-		[L_DROP_B] = { XDPB_ACT_DROP, XDPB_MATCH_BOTH },
-		[L_ALLOW] = { XDPB_ACT_ALLOW, XDPB_MATCH_BOTH },
-		[L_MON] = { XDPB_ACT_MONITOR, XDPB_MATCH_BOTH },
-		[L_SRC_DROP] = { XDPB_ACT_DROP, XDPB_MATCH_SRC },
-		[L_DST_ALLOW] = { XDPB_ACT_ALLOW, XDPB_MATCH_DST },
+		[L_DROP_A] = {XDPB_ACT_DROP, XDPB_MATCH_BOTH},
+		[L_DROP_B] = {XDPB_ACT_DROP, XDPB_MATCH_BOTH},
+		[L_ALLOW] = {XDPB_ACT_ALLOW, XDPB_MATCH_BOTH},
+		[L_MON] = {XDPB_ACT_MONITOR, XDPB_MATCH_BOTH},
+		[L_SRC_DROP] = {XDPB_ACT_DROP, XDPB_MATCH_SRC},
+		[L_DST_ALLOW] = {XDPB_ACT_ALLOW, XDPB_MATCH_DST},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(rules); i++)
@@ -2821,65 +2903,66 @@ static void combination_rules(void)
 		uint16_t list;
 		const char *why;
 	} cases[] = {
-		{ "10.1.2.3", XDPB_DIR_SRC, "10.1.0.0/16", L_ALLOW,
-		  "allow /16 beats drop /32" },
-		{ "10.1.2.9", XDPB_DIR_DST, "10.1.0.0/16", L_ALLOW,
-		  "allow /16 beats drop /25" },
-		{ "10.2.3.4", XDPB_DIR_SRC, "10.0.0.0/8", L_DROP_A,
-		  "drop /8 beats monitor /32" },
-		{ "10.2.9.9", XDPB_DIR_DST, "10.0.0.0/8", L_DROP_A,
-		  "drop /8 beats monitor /16" },
-		{ "10.3.1.1", XDPB_DIR_SRC, "10.3.0.0/16", L_DROP_B,
-		  "longer drop wins" },
-		{ "10.3.3.3", XDPB_DIR_SRC, "10.3.3.0/24", L_DROP_A,
-		  "the longest drop wins" },
-		{ "10.4.1.1", XDPB_DIR_SRC, "10.4.0.0/16", L_DROP_A,
-		  "same prefix and action: lower list_id" },
-		{ "10.4.1.1", XDPB_DIR_DST, "10.4.0.0/16", L_DROP_A,
-		  "same prefix and action: lower list_id" },
-		{ "10.5.5.200", XDPB_DIR_SRC, "10.5.5.128/25", L_ALLOW,
-		  "allow group beats drop host" },
-		{ "10.5.5.201", XDPB_DIR_SRC, "10.5.5.128/25", L_ALLOW,
-		  "allow group beats monitor host" },
-		{ "10.5.5.100", XDPB_DIR_SRC, "10.0.0.0/8", L_DROP_A,
-		  "outside the group: the /8" },
-		{ "10.9.9.9", XDPB_DIR_DST, "10.0.0.0/8", L_DROP_A, "only the /8" },
-		{ "11.0.0.1", XDPB_DIR_SRC, NULL, 0, "nothing listed" },
-		{ "192.0.2.9", XDPB_DIR_SRC, "192.0.2.0/24", L_SRC_DROP,
-		  "src-only list as source" },
-		{ "192.0.2.9", XDPB_DIR_DST, NULL, 0,
-		  "src-only list does not match a destination" },
-		{ "198.51.100.70", XDPB_DIR_DST, "198.51.100.64/26", L_DST_ALLOW,
-		  "dst-only allow as destination" },
-		{ "198.51.100.70", XDPB_DIR_SRC, "198.51.100.0/24", L_MON,
-		  "dst-only allow does not match a source" },
-		{ "2001:db8:1::1", XDPB_DIR_SRC, "2001:db8:1::/48", L_ALLOW,
-		  "IPv6: allow /48 beats drop /128" },
-		{ "2001:db8:2::1", XDPB_DIR_DST, "2001:db8::/32", L_DROP_A,
-		  "IPv6: drop /32 beats monitor /48" },
-		{ "2001:db8:3::1", XDPB_DIR_SRC, "2001:db8:3::/48", L_DROP_B,
-		  "IPv6: longer drop wins" },
-		{ "2001:db8:4::1", XDPB_DIR_SRC, "2001:db8:4::/48", L_DROP_A,
-		  "IPv6: lower list_id" },
-		{ "2001:db8:5::1", XDPB_DIR_SRC, "2001:db8:5::/64", L_SRC_DROP,
-		  "IPv6: src-only as source" },
-		{ "2001:db8:5::1", XDPB_DIR_DST, "2001:db8::/32", L_DROP_A,
-		  "IPv6: src-only skipped as destination" },
-		{ "2001:db8:6::1", XDPB_DIR_DST, "2001:db8:6::/96", L_DST_ALLOW,
-		  "IPv6: dst-only allow" },
-		{ "2001:db8:6::1", XDPB_DIR_SRC, "2001:db8:6::/64", L_SRC_DROP,
-		  "IPv6: src-only drop" },
-		{ "2001:db9::1", XDPB_DIR_SRC, NULL, 0, "IPv6: nothing listed" },
-		{ "::ffff:203.0.113.9", XDPB_DIR_SRC, "::ffff:203.0.113.0/120",
-		  L_DROP_B, "IPv4-mapped rule matches the IPv6 address" },
-		{ "203.0.113.9", XDPB_DIR_SRC, NULL, 0,
-		  "IPv4-mapped rule does not match the IPv4 address" },
-		{ "198.18.0.1", XDPB_DIR_DST, "198.18.0.0/15", L_DROP_A,
-		  "IPv4 rule" },
-		{ "::ffff:198.18.0.1", XDPB_DIR_DST, NULL, 0,
-		  "IPv4 rule does not match the IPv4-mapped address" },
+		{"10.1.2.3", XDPB_DIR_SRC, "10.1.0.0/16", L_ALLOW,
+		 "allow /16 beats drop /32"},
+		{"10.1.2.9", XDPB_DIR_DST, "10.1.0.0/16", L_ALLOW,
+		 "allow /16 beats drop /25"},
+		{"10.2.3.4", XDPB_DIR_SRC, "10.0.0.0/8", L_DROP_A,
+		 "drop /8 beats monitor /32"},
+		{"10.2.9.9", XDPB_DIR_DST, "10.0.0.0/8", L_DROP_A,
+		 "drop /8 beats monitor /16"},
+		{"10.3.1.1", XDPB_DIR_SRC, "10.3.0.0/16", L_DROP_B,
+		 "longer drop wins"},
+		{"10.3.3.3", XDPB_DIR_SRC, "10.3.3.0/24", L_DROP_A,
+		 "the longest drop wins"},
+		{"10.4.1.1", XDPB_DIR_SRC, "10.4.0.0/16", L_DROP_A,
+		 "same prefix and action: lower list_id"},
+		{"10.4.1.1", XDPB_DIR_DST, "10.4.0.0/16", L_DROP_A,
+		 "same prefix and action: lower list_id"},
+		{"10.5.5.200", XDPB_DIR_SRC, "10.5.5.128/25", L_ALLOW,
+		 "allow group beats drop host"},
+		{"10.5.5.201", XDPB_DIR_SRC, "10.5.5.128/25", L_ALLOW,
+		 "allow group beats monitor host"},
+		{"10.5.5.100", XDPB_DIR_SRC, "10.0.0.0/8", L_DROP_A,
+		 "outside the group: the /8"},
+		{"10.9.9.9", XDPB_DIR_DST, "10.0.0.0/8", L_DROP_A,
+		 "only the /8"},
+		{"11.0.0.1", XDPB_DIR_SRC, NULL, 0, "nothing listed"},
+		{"192.0.2.9", XDPB_DIR_SRC, "192.0.2.0/24", L_SRC_DROP,
+		 "src-only list as source"},
+		{"192.0.2.9", XDPB_DIR_DST, NULL, 0,
+		 "src-only list does not match a destination"},
+		{"198.51.100.70", XDPB_DIR_DST, "198.51.100.64/26", L_DST_ALLOW,
+		 "dst-only allow as destination"},
+		{"198.51.100.70", XDPB_DIR_SRC, "198.51.100.0/24", L_MON,
+		 "dst-only allow does not match a source"},
+		{"2001:db8:1::1", XDPB_DIR_SRC, "2001:db8:1::/48", L_ALLOW,
+		 "IPv6: allow /48 beats drop /128"},
+		{"2001:db8:2::1", XDPB_DIR_DST, "2001:db8::/32", L_DROP_A,
+		 "IPv6: drop /32 beats monitor /48"},
+		{"2001:db8:3::1", XDPB_DIR_SRC, "2001:db8:3::/48", L_DROP_B,
+		 "IPv6: longer drop wins"},
+		{"2001:db8:4::1", XDPB_DIR_SRC, "2001:db8:4::/48", L_DROP_A,
+		 "IPv6: lower list_id"},
+		{"2001:db8:5::1", XDPB_DIR_SRC, "2001:db8:5::/64", L_SRC_DROP,
+		 "IPv6: src-only as source"},
+		{"2001:db8:5::1", XDPB_DIR_DST, "2001:db8::/32", L_DROP_A,
+		 "IPv6: src-only skipped as destination"},
+		{"2001:db8:6::1", XDPB_DIR_DST, "2001:db8:6::/96", L_DST_ALLOW,
+		 "IPv6: dst-only allow"},
+		{"2001:db8:6::1", XDPB_DIR_SRC, "2001:db8:6::/64", L_SRC_DROP,
+		 "IPv6: src-only drop"},
+		{"2001:db9::1", XDPB_DIR_SRC, NULL, 0, "IPv6: nothing listed"},
+		{"::ffff:203.0.113.9", XDPB_DIR_SRC, "::ffff:203.0.113.0/120",
+		 L_DROP_B, "IPv4-mapped rule matches the IPv6 address"},
+		{"203.0.113.9", XDPB_DIR_SRC, NULL, 0,
+		 "IPv4-mapped rule does not match the IPv4 address"},
+		{"198.18.0.1", XDPB_DIR_DST, "198.18.0.0/15", L_DROP_A,
+		 "IPv4 rule"},
+		{"::ffff:198.18.0.1", XDPB_DIR_DST, NULL, 0,
+		 "IPv4 rule does not match the IPv4-mapped address"},
 	};
-	struct ruleset rs = { 0 };
+	struct ruleset rs = {0};
 	struct sim s;
 	int built;
 
@@ -2888,8 +2971,9 @@ static void combination_rules(void)
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct prefix a = pfx(cases[i].addr);
 		const struct rule *want =
-			cases[i].rule ? rs_find(&rs, cases[i].rule, cases[i].list) :
-					NULL;
+			cases[i].rule
+				? rs_find(&rs, cases[i].rule, cases[i].list)
+				: NULL;
 		const struct rule *r = refmatch_address(&rs, &a, cases[i].dir);
 		const char *dir = cases[i].dir == XDPB_DIR_SRC ? "src" : "dst";
 		struct xdpb_leaf leaf;
@@ -2897,8 +2981,8 @@ static void combination_rules(void)
 
 		CHECK(!cases[i].rule || want, "case %zu: no such rule", i);
 		CHECK(r == want, "%s as %s (%s): refmatch gives %s list %u",
-		      cases[i].addr, dir, cases[i].why, r ? fmt(&r->prefix) : "none",
-		      r ? r->list_id : 0);
+		      cases[i].addr, dir, cases[i].why,
+		      r ? fmt(&r->prefix) : "none", r ? r->list_id : 0);
 		if (built) {
 			int have = sim_lookup(&s, &a, &leaf);
 			const struct xdpb_match *m =
@@ -2920,15 +3004,15 @@ static void refmatch_packet_cross_direction(void)
 		uint16_t list;
 		uint8_t action, match;
 	} rules[] = {
-		{ "192.0.2.0/24", 1, XDPB_ACT_DROP, XDPB_MATCH_BOTH },
-		{ "203.0.113.0/24", 2, XDPB_ACT_ALLOW, XDPB_MATCH_DST },
-		{ "198.51.100.0/24", 3, XDPB_ACT_MONITOR, XDPB_MATCH_BOTH },
-		{ "192.0.2.128/25", 4, XDPB_ACT_DROP, XDPB_MATCH_BOTH },
-		{ "10.0.0.0/24", 5, XDPB_ACT_DROP, XDPB_MATCH_BOTH },
-		{ "100.64.0.0/10", 6, XDPB_ACT_ALLOW, XDPB_MATCH_BOTH },
-		{ "100.64.1.0/25", 1, XDPB_ACT_DROP, XDPB_MATCH_BOTH },
-		{ "2001:db8::/32", 1, XDPB_ACT_DROP, XDPB_MATCH_BOTH },
-		{ "2001:db8:1::/48", 4, XDPB_ACT_DROP, XDPB_MATCH_SRC },
+		{"192.0.2.0/24", 1, XDPB_ACT_DROP, XDPB_MATCH_BOTH},
+		{"203.0.113.0/24", 2, XDPB_ACT_ALLOW, XDPB_MATCH_DST},
+		{"198.51.100.0/24", 3, XDPB_ACT_MONITOR, XDPB_MATCH_BOTH},
+		{"192.0.2.128/25", 4, XDPB_ACT_DROP, XDPB_MATCH_BOTH},
+		{"10.0.0.0/24", 5, XDPB_ACT_DROP, XDPB_MATCH_BOTH},
+		{"100.64.0.0/10", 6, XDPB_ACT_ALLOW, XDPB_MATCH_BOTH},
+		{"100.64.1.0/25", 1, XDPB_ACT_DROP, XDPB_MATCH_BOTH},
+		{"2001:db8::/32", 1, XDPB_ACT_DROP, XDPB_MATCH_BOTH},
+		{"2001:db8:1::/48", 4, XDPB_ACT_DROP, XDPB_MATCH_SRC},
 	};
 	static const struct {
 		const char *src, *dst;
@@ -2936,37 +3020,37 @@ static void refmatch_packet_cross_direction(void)
 		uint16_t list;
 		const char *why;
 	} cases[] = {
-		{ "192.0.2.1", "203.0.113.5", "203.0.113.0/24", 2,
-		  "destination allow beats source drop" },
-		{ "198.51.100.1", "192.0.2.1", "192.0.2.0/24", 1,
-		  "destination drop beats source monitor" },
-		{ "192.0.2.1", "198.51.100.1", "192.0.2.0/24", 1,
-		  "source drop beats destination monitor" },
-		{ "192.0.2.1", "192.0.2.200", "192.0.2.128/25", 4,
-		  "same action: the longer destination prefix" },
-		{ "192.0.2.200", "192.0.2.1", "192.0.2.128/25", 4,
-		  "same action: the longer source prefix" },
-		{ "10.0.0.1", "192.0.2.1", "10.0.0.0/24", 5,
-		  "same action and length: the source side" },
-		{ "192.0.2.1", "10.0.0.1", "192.0.2.0/24", 1,
-		  "same action and length: the source side" },
-		{ "100.64.1.1", "100.64.2.2", "100.64.0.0/10", 6,
-		  "allow /10 as destination beats drop /25 as source" },
-		{ "8.8.8.8", "198.51.100.7", "198.51.100.0/24", 3,
-		  "only the destination matches" },
-		{ "198.51.100.7", "8.8.8.8", "198.51.100.0/24", 3,
-		  "only the source matches" },
-		{ "203.0.113.5", "8.8.8.8", NULL, 0,
-		  "dst-only list as source: no match" },
-		{ "8.8.8.8", "203.0.113.5", "203.0.113.0/24", 2,
-		  "dst-only list as destination" },
-		{ "8.8.8.8", "8.8.4.4", NULL, 0, "nothing listed" },
-		{ "2001:db8:1::1", "2001:db8:2::1", "2001:db8:1::/48", 4,
-		  "IPv6: longer source prefix" },
-		{ "2001:db8:2::1", "2001:db8:1::1", "2001:db8::/32", 1,
-		  "IPv6: src-only list as destination; equal: source" },
+		{"192.0.2.1", "203.0.113.5", "203.0.113.0/24", 2,
+		 "destination allow beats source drop"},
+		{"198.51.100.1", "192.0.2.1", "192.0.2.0/24", 1,
+		 "destination drop beats source monitor"},
+		{"192.0.2.1", "198.51.100.1", "192.0.2.0/24", 1,
+		 "source drop beats destination monitor"},
+		{"192.0.2.1", "192.0.2.200", "192.0.2.128/25", 4,
+		 "same action: the longer destination prefix"},
+		{"192.0.2.200", "192.0.2.1", "192.0.2.128/25", 4,
+		 "same action: the longer source prefix"},
+		{"10.0.0.1", "192.0.2.1", "10.0.0.0/24", 5,
+		 "same action and length: the source side"},
+		{"192.0.2.1", "10.0.0.1", "192.0.2.0/24", 1,
+		 "same action and length: the source side"},
+		{"100.64.1.1", "100.64.2.2", "100.64.0.0/10", 6,
+		 "allow /10 as destination beats drop /25 as source"},
+		{"8.8.8.8", "198.51.100.7", "198.51.100.0/24", 3,
+		 "only the destination matches"},
+		{"198.51.100.7", "8.8.8.8", "198.51.100.0/24", 3,
+		 "only the source matches"},
+		{"203.0.113.5", "8.8.8.8", NULL, 0,
+		 "dst-only list as source: no match"},
+		{"8.8.8.8", "203.0.113.5", "203.0.113.0/24", 2,
+		 "dst-only list as destination"},
+		{"8.8.8.8", "8.8.4.4", NULL, 0, "nothing listed"},
+		{"2001:db8:1::1", "2001:db8:2::1", "2001:db8:1::/48", 4,
+		 "IPv6: longer source prefix"},
+		{"2001:db8:2::1", "2001:db8:1::1", "2001:db8::/32", 1,
+		 "IPv6: src-only list as destination; equal: source"},
 	};
-	struct ruleset rs = { 0 };
+	struct ruleset rs = {0};
 	struct sim s;
 	int built;
 
@@ -2979,8 +3063,9 @@ static void refmatch_packet_cross_direction(void)
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct prefix src = pfx(cases[i].src), dst = pfx(cases[i].dst);
 		const struct rule *want =
-			cases[i].rule ? rs_find(&rs, cases[i].rule, cases[i].list) :
-					NULL;
+			cases[i].rule
+				? rs_find(&rs, cases[i].rule, cases[i].list)
+				: NULL;
 		const struct rule *r = refmatch_packet(&rs, &src, &dst);
 
 		CHECK(!cases[i].rule || want, "case %zu: no such rule", i);
@@ -2991,7 +3076,8 @@ static void refmatch_packet_cross_direction(void)
 			struct xdpb_leaf sl, dl;
 			int hs = sim_lookup(&s, &src, &sl);
 			int hd = sim_lookup(&s, &dst, &dl);
-			const struct xdpb_match *m = sim_decide(&sl, hs, &dl, hd);
+			const struct xdpb_match *m =
+				sim_decide(&sl, hs, &dl, hd);
 			char buf[256];
 
 			describe(buf, sizeof(buf), m, want);
