@@ -16,18 +16,6 @@
 
 #define DEFAULT_RULE_LIMIT 100
 
-static const char *const stat_names[XDPB_STAT_MAX] = {
-	[XDPB_STAT_PASS] = "pass",
-	[XDPB_STAT_MONITOR] = "monitor",
-	[XDPB_STAT_DROP] = "drop",
-	[XDPB_STAT_ALLOW] = "allow",
-	[XDPB_STAT_NON_IP] = "non_ip",
-	[XDPB_STAT_MALFORMED_L2] = "malformed_l2",
-	[XDPB_STAT_MALFORMED_IPV4] = "malformed_ipv4",
-	[XDPB_STAT_MALFORMED_IPV6] = "malformed_ipv6",
-	[XDPB_STAT_MALFORMED_IPV6_EXT] = "malformed_ipv6_ext",
-};
-
 static struct json_object *counter_json(const struct xdpb_counter *c)
 {
 	struct json_object *o = json_object_new_object();
@@ -220,7 +208,7 @@ static struct json_object *cmd_stats(struct daemon *d, struct json_object *req,
 			memset(&st, 0, sizeof(st));
 		add_str(o, "name", d->ifaces[i].name);
 		for (int s = 0; s < XDPB_STAT_MAX; s++) {
-			json_object_object_add(o, stat_names[s],
+			json_object_object_add(o, stat_name(s),
 					       counter_json(&st.stat[s]));
 			sum.stat[s].packets += st.stat[s].packets;
 			sum.stat[s].bytes += st.stat[s].bytes;
@@ -228,7 +216,7 @@ static struct json_object *cmd_stats(struct daemon *d, struct json_object *req,
 		json_object_array_add(ifaces, o);
 	}
 	for (int s = 0; s < XDPB_STAT_MAX; s++)
-		json_object_object_add(totals, stat_names[s],
+		json_object_object_add(totals, stat_name(s),
 				       counter_json(&sum.stat[s]));
 	json_object_object_add(res, "totals", totals);
 	json_object_object_add(res, "interfaces", ifaces);

@@ -52,6 +52,23 @@ const char *match_name(uint8_t match)
 	}
 }
 
+const char *stat_name(unsigned int stat)
+{
+	static const char *const names[XDPB_STAT_MAX] = {
+		[XDPB_STAT_PASS] = "pass",
+		[XDPB_STAT_MONITOR] = "monitor",
+		[XDPB_STAT_DROP] = "drop",
+		[XDPB_STAT_ALLOW] = "allow",
+		[XDPB_STAT_NON_IP] = "non_ip",
+		[XDPB_STAT_MALFORMED_L2] = "malformed_l2",
+		[XDPB_STAT_MALFORMED_IPV4] = "malformed_ipv4",
+		[XDPB_STAT_MALFORMED_IPV6] = "malformed_ipv6",
+		[XDPB_STAT_MALFORMED_IPV6_EXT] = "malformed_ipv6_ext",
+	};
+
+	return stat < XDPB_STAT_MAX ? names[stat] : "?";
+}
+
 const char *xdp_mode_name(enum xdp_mode mode)
 {
 	switch (mode) {

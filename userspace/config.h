@@ -53,5 +53,7 @@ int config_load(const char *path, struct daemon_config *cfg, char *err,
 const char *action_name(uint8_t action);
 const char *match_name(uint8_t match);
 const char *xdp_mode_name(enum xdp_mode mode);
+/* Name of an enum xdpb_stat slot, as in `xdpblockctl stats --json`. */
+const char *stat_name(unsigned int stat);
 
 #endif

@@ -36,6 +36,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "rng.h"
 #include "listfile.h"
 #include "loader.h"
 #include "log.h"
@@ -79,19 +80,6 @@ static double now_s(void)
 }
 
 /* ---- deterministic random numbers (splitmix64) ------------------------ */
-
-struct rng {
-	uint64_t s;
-};
-
-static uint64_t rng_next(struct rng *r)
-{
-	uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
 
 static uint64_t rng_below(struct rng *r, uint64_t n)
 {

@@ -741,7 +741,7 @@ static void unregistered_iface_not_counted(void)
 	CHECK(!loader_read_iface(&table_ld, TEST_IFINDEX, &st), "read iface");
 	for (int s = 0; s < XDPB_STAT_MAX; s++)
 		CHECK(!st.stat[s].packets, "slot %s not zero after re-register",
-		      stat_str(s));
+		      stat_name(s));
 	/* rule and list still count */
 	CHECK(!loader_read_rules(&table_ld, snap_after.rules, RULE_ID_CAP),
 	      "read rules");

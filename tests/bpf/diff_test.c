@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rng.h"
 #include "loader.h"
 #include "log.h"
 #include "refmatch.h"
@@ -69,19 +70,6 @@ static const struct set_cfg set_cfgs[] = {
 #define NR_SETS (sizeof(set_cfgs) / sizeof(set_cfgs[0]))
 
 /* ---- deterministic random numbers (splitmix64) ----------------------------- */
-
-struct rng {
-	uint64_t s;
-};
-
-static uint64_t rng_next(struct rng *r)
-{
-	uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
 
 /* Uniform in [0, n); n > 0. */
 static uint32_t rng_below(struct rng *r, uint32_t n)
@@ -495,7 +483,7 @@ static int shadow_resync(struct env *e, const char *when, int max_print)
 				continue;
 			if (diffs++ < max_print)
 				printf("  %s: iface slot %s has %llu packets, expected %llu\n",
-				       when, stat_str(s),
+				       when, stat_name(s),
 				       ULL(st.stat[s].packets),
 				       ULL(e->sh.iface.stat[s].packets));
 			e->sh.iface.stat[s] = st.stat[s];

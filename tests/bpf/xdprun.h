@@ -17,6 +17,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "config.h"
 #include "loader.h"
 #include "log.h"
 #include "prefix.h"
@@ -104,22 +105,6 @@ static inline const char *action_str(unsigned int a)
 	return a < sizeof(names) / sizeof(names[0]) ? names[a] : "?";
 }
 
-static inline const char *stat_str(unsigned int s)
-{
-	static const char *const names[XDPB_STAT_MAX] = {
-		[XDPB_STAT_PASS] = "pass",
-		[XDPB_STAT_MONITOR] = "monitor",
-		[XDPB_STAT_DROP] = "drop",
-		[XDPB_STAT_ALLOW] = "allow",
-		[XDPB_STAT_NON_IP] = "non_ip",
-		[XDPB_STAT_MALFORMED_L2] = "malformed_l2",
-		[XDPB_STAT_MALFORMED_IPV4] = "malformed_ipv4",
-		[XDPB_STAT_MALFORMED_IPV6] = "malformed_ipv6",
-		[XDPB_STAT_MALFORMED_IPV6_EXT] = "malformed_ipv6_ext",
-	};
-
-	return s < XDPB_STAT_MAX ? names[s] : "?";
-}
 
 /* The verdict the datapath gives a packet decided by a rule of @action. */
 static inline uint32_t verdict_of(unsigned int action)
