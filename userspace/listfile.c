@@ -98,9 +98,11 @@ int listfile_parse_buffer(const char *name, const char *buf, size_t len,
 				prefix_parse(token, &p, &why);
 		}
 		if (why) {
-			if (!list->error[0])
+			if (!list->error[0]) {
 				snprintf(list->error, sizeof(list->error),
 					 "%s:%u: %s", name, line_no, why);
+				list->bad_line = line_no;
+			}
 			if (on_error == LIST_ON_ERROR_REJECT)
 				return -EINVAL;
 			list->nr_skipped++;

@@ -57,7 +57,7 @@ static int load_lists(const struct daemon_config *cfg,
 		const struct list_config *lc = &cfg->lists[i];
 		struct list_state *st = &states[i];
 		struct parsed_list parsed;
-		int id = list_id_for(names, running, lc->name);
+		int id = list_id_for(names, running, lc->name), ret;
 
 		memset(st, 0, sizeof(*st));
 		st->cfg = *lc;
@@ -67,9 +67,15 @@ static int load_lists(const struct daemon_config *cfg,
 			return -ENOSPC;
 		}
 		st->list_id = id;
-		if (listfile_parse(lc->path, lc->on_error, &parsed) < 0) {
-			snprintf(err, errlen, "list %s: %s", lc->name,
-				 parsed.error);
+		ret = listfile_parse(lc->path, lc->on_error, &parsed);
+		if (ret < 0) {
+			/* a malformed line can be fixed, or skipped by choice */
+			snprintf(
+				err, errlen, "list %s: %s%s", lc->name,
+				parsed.error,
+				ret == -EINVAL && parsed.bad_line
+					? " (fix the line, or set on_error = skip-line in its [list:] section)"
+					: "");
 			parsed_list_free(&parsed);
 			return -EINVAL;
 		}
