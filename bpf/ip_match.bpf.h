@@ -87,49 +87,74 @@ static __always_inline __u32 word_mask(__s32 bits)
 	return bpf_htonl(0xffffffffu << (32 - bits));
 }
 
+/* State of one IPv6 lookup, shared with the bpf_loop() callback. */
+struct ip6_search {
+	void *prefixes;
+	void *filter;
+	const struct xdpb_gen_info *info;
+	__u32 words[4]; /* the address */
+	__u32 bits_mask; /* filter size - 1 */
+	struct xdpb_leaf leaf; /* the answer, if found */
+	int found;
+};
+
 /*
- * Waldvogel binary search over the prefix lengths present. A hit (a real
- * prefix or a marker) means "a longer match may exist": remember its leaf
- * and search the longer half; a miss searches the shorter half. Markers
- * carry the best match of their own prefix, so the last hit's leaf is the
- * answer.
+ * One prefix length (the i-th longest): read its filter bit, and only if it
+ * is set look the masked address up in the hash. The filter reads of
+ * successive lengths do not depend on one another, so their cache misses
+ * overlap. Returns 1 (stop) once a prefix is found: its leaf already
+ * combines every shorter rule that contains it.
  */
-static __always_inline int ip6_lookup(void *prefixes,
+static long ip6_probe_length(__u32 i, struct ip6_search *s)
+{
+	struct xdpb_filter_chunk *chunk;
+	struct xdpb_ip6_key key;
+	__u32 *key_words = (__u32 *)key.addr;
+	struct xdpb_leaf *leaf;
+	__u32 plen, bit, chunk_index;
+
+	if (i >= XDPB_V6_MAX_LENGTHS)
+		return 1;
+	plen = s->info->v6_lengths[i];
+	key_words[0] = s->words[0] & word_mask(plen);
+	key_words[1] = s->words[1] & word_mask(plen - 32);
+	key_words[2] = s->words[2] & word_mask(plen - 64);
+	key_words[3] = s->words[3] & word_mask(plen - 96);
+	bit = xdpb_ip6_filter_bit(key_words, plen, s->bits_mask);
+	chunk_index = bit / 512;
+	chunk = bpf_map_lookup_elem(s->filter, &chunk_index);
+	if (chunk && !(chunk->word[(bit / 64) % 8] & (1ULL << (bit % 64))))
+		return 0;
+	key.prefixlen = plen;
+	leaf = bpf_map_lookup_elem(s->prefixes, &key);
+	if (!leaf)
+		return 0;
+	s->leaf = *leaf;
+	s->found = 1;
+	return 1;
+}
+
+/*
+ * Longest length first, through bpf_loop(): an open-coded loop over up to
+ * 129 lengths with a branch per step is more than the verifier will walk.
+ */
+static __always_inline int ip6_lookup(void *prefixes, void *filter,
 				      const struct xdpb_gen_info *info,
 				      const struct in6_addr *addr,
 				      struct xdpb_leaf *out)
 {
-	const __u32 *words = (const __u32 *)addr;
-	struct xdpb_ip6_key key;
-	__s32 lo = 0, hi = (__s32)info->nr_v6_lengths - 1;
-	int found = 0;
+	struct ip6_search s = {
+		.prefixes = prefixes,
+		.filter = filter,
+		.info = info,
+		.bits_mask = (1u << (info->v6_filter_log2 & 31)) - 1,
+	};
 
-	for (int step = 0; step < XDPB_V6_SEARCH_STEPS; step++) {
-		struct xdpb_leaf *leaf;
-		__u32 *key_words = (__u32 *)key.addr;
-		__u32 mid, plen;
-
-		if (lo > hi)
-			break;
-		mid = (__u32)(lo + hi) >> 1;
-		if (mid >= XDPB_V6_MAX_LENGTHS)
-			break;
-		plen = info->v6_lengths[mid];
-		key.prefixlen = plen;
-		key_words[0] = words[0] & word_mask(plen);
-		key_words[1] = words[1] & word_mask(plen - 32);
-		key_words[2] = words[2] & word_mask(plen - 64);
-		key_words[3] = words[3] & word_mask(plen - 96);
-		leaf = bpf_map_lookup_elem(prefixes, &key);
-		if (leaf) {
-			*out = *leaf;
-			found = 1;
-			lo = mid + 1;
-		} else {
-			hi = mid - 1;
-		}
-	}
-	return found;
+	__builtin_memcpy(s.words, addr, sizeof(s.words));
+	bpf_loop(info->nr_v6_lengths, ip6_probe_length, &s, 0);
+	if (s.found)
+		*out = s.leaf;
+	return s.found;
 }
 
 /*

@@ -46,6 +46,14 @@ struct leaf_array_inner {
 	__uint(value_size, sizeof(struct xdpb_leaf));
 };
 
+struct filter_array_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE | BPF_F_INNER_MAP);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct xdpb_filter_chunk));
+};
+
 struct ip4_host_inner {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1);
@@ -92,13 +100,21 @@ struct {
 	__array(values, struct leaf_array_inner);
 } ip4_leaf_gens SEC(".maps");
 
-/* IPv6 prefixes and Waldvogel markers -> resolved leaf. */
+/* IPv6 prefixes -> resolved leaf. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, XDPB_NR_GENS);
 	__type(key, __u32);
 	__array(values, struct ip6_prefix_inner);
 } ip6_prefix_gens SEC(".maps");
+
+/* IPv6 filter: one bit per hashed (length, prefix) present. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, XDPB_NR_GENS);
+	__type(key, __u32);
+	__array(values, struct filter_array_inner);
+} ip6_filter_gens SEC(".maps");
 
 /* Rule ids per CPU slice of rule_stats; set by userspace before load. */
 const volatile __u32 rule_id_capacity = 1;

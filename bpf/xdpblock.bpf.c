@@ -49,7 +49,7 @@ int xdpblock(struct xdp_md *ctx)
 	} else if (proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6 = parse_ipv6(&c);
 		struct xdpb_gen_info *info;
-		void *prefixes;
+		void *prefixes, *filter;
 
 		if (!ip6) {
 			count_iface(ifindex, XDPB_STAT_MALFORMED_IPV6, bytes);
@@ -60,13 +60,14 @@ int xdpblock(struct xdp_md *ctx)
 				    bytes);
 		info = bpf_map_lookup_elem(&gen_info, &gen);
 		prefixes = bpf_map_lookup_elem(&ip6_prefix_gens, &gen);
-		if (!info || !prefixes)
+		filter = bpf_map_lookup_elem(&ip6_filter_gens, &gen);
+		if (!info || !prefixes || !filter)
 			return XDP_PASS;
 		if (info->nr_v6_lengths) {
-			have_src = ip6_lookup(prefixes, info, &ip6->saddr,
-					      &src_leaf);
-			have_dst = ip6_lookup(prefixes, info, &ip6->daddr,
-					      &dst_leaf);
+			have_src = ip6_lookup(prefixes, filter, info,
+					      &ip6->saddr, &src_leaf);
+			have_dst = ip6_lookup(prefixes, filter, info,
+					      &ip6->daddr, &dst_leaf);
 		}
 	} else {
 		count_iface(ifindex, XDPB_STAT_NON_IP, bytes);

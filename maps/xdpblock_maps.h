@@ -19,9 +19,14 @@
  *   whatever the list size; a passing packet takes the hash lookup only in
  *   a /24 that holds two or more listed hosts.
  *
- *   IPv6: one hash holding every prefix (keyed by length and masked address)
- *   plus Waldvogel markers, searched by binary search over the prefix
- *   lengths present: at most XDPB_V6_SEARCH_STEPS hash lookups.
+ *   IPv6: one hash holding every prefix (keyed by length and masked
+ *   address), tried longest length first. A bitmap filter (one bit per
+ *   hashed key, XDPB_V6_FILTER_BITS_PER_PREFIX bits per prefix) is read
+ *   before each hash lookup, so a length with no such prefix costs a bit
+ *   test, and the filter reads of all lengths are independent of each
+ *   other: the CPU overlaps their cache misses. A passing address costs
+ *   one filter read per length present, and a hash lookup only on a false
+ *   positive.
  *
  *   Every table exists twice (generation 0 and 1) as inner maps of
  *   ARRAY_OF_MAPS outers. A reload fills fresh inner maps for the idle
@@ -40,8 +45,10 @@
 #define XDPB_MAX_VLAN_TAGS 2
 #define XDPB_MAX_IPV6_EXT_HDRS 8
 #define XDPB_V6_MAX_LENGTHS 129 /* prefix lengths 0..128 */
-/* ceil(log2(XDPB_V6_MAX_LENGTHS + 1)): binary search steps over lengths */
-#define XDPB_V6_SEARCH_STEPS 8
+/* IPv6 filter size: this many bits per prefix, a power of two in between */
+#define XDPB_V6_FILTER_BITS_PER_PREFIX 64
+#define XDPB_V6_FILTER_MIN_LOG2 16
+#define XDPB_V6_FILTER_MAX_LOG2 30
 
 /*
  * tbl24 and tbl8 are arrays of chunks of 16 u32 entries (one cache line):
@@ -147,9 +154,58 @@ struct xdpb_ip6_key {
 /* Per-generation metadata. */
 struct xdpb_gen_info {
 	__u32 nr_v6_lengths; /* distinct IPv6 prefix lengths present */
-	__u8 v6_lengths[XDPB_V6_MAX_LENGTHS]; /* sorted ascending */
-	__u8 pad[3];
+	__u8 v6_lengths[XDPB_V6_MAX_LENGTHS]; /* longest first */
+	__u8 v6_filter_log2; /* the IPv6 filter has 2^this bits */
+	__u8 pad[2];
 };
+
+/* The IPv6 filter: an array of 512-bit chunks (one cache line each). */
+struct xdpb_filter_chunk {
+	__u64 word[8];
+};
+
+/*
+ * The hash of an IPv6 key: @w is the masked address as four 32-bit words
+ * loaded from its bytes (the same on both sides), @plen its length.
+ * Multiply-xor hashing: cheap in BPF, and one definition for both sides.
+ */
+static inline __u32 xdpb_ip6_filter_hash(const __u32 *w, __u32 plen)
+{
+	__u64 h = (__u64)w[0] * 0x9e3779b97f4a7c15ULL;
+
+	h ^= (__u64)w[1] * 0xc2b2ae3d27d4eb4fULL;
+	h ^= (__u64)w[2] * 0x165667b19e3779f9ULL;
+	h ^= (__u64)w[3] * 0xd6e8feb86659fd93ULL;
+	h ^= (__u64)(plen + 1) * 0xff51afd7ed558ccdULL;
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	return (__u32)(h ^ (h >> 32));
+}
+
+/*
+ * The filter bit of a key, below @bits_mask (2^n - 1, n >= 16). Keys are
+ * confined to a 512-bit chunk (one cache line) chosen by a part of the
+ * address every length of their tier shares: lengths 32..128 by the first
+ * 32 bits, lengths 16..31 by the first 16. Looking an address up then
+ * touches one chunk per tier, not one per length; the 16..31 chunks are
+ * few and stay cached. Lengths under 16 use any bit.
+ */
+static inline __u32 xdpb_ip6_filter_bit(const __u32 *w, __u32 plen,
+					__u32 bits_mask)
+{
+	__u32 h = xdpb_ip6_filter_hash(w, plen), first16, chunk;
+
+	if (plen < 16)
+		return h & bits_mask;
+	/* the address's first two bytes, whatever the byte order */
+	__builtin_memcpy(&first16, w, 2);
+	__builtin_memset((char *)&first16 + 2, 0, 2);
+	if (plen < 32)
+		chunk = (__u32)(((__u64)first16 * 0xc2b2ae3d27d4eb4fULL) >> 32);
+	else
+		chunk = (__u32)(((__u64)w[0] * 0x9e3779b97f4a7c15ULL) >> 32);
+	return ((chunk << 9) | (h & 511)) & bits_mask;
+}
 
 struct xdpb_iface_stats {
 	struct xdpb_counter stat[XDPB_STAT_MAX];
@@ -163,8 +219,7 @@ _Static_assert(sizeof(struct xdpb_gen_info) == 136, "gen info layout");
 _Static_assert(sizeof(struct xdpb_tbl_chunk) == 64, "chunk layout");
 _Static_assert(XDPB_TBL8_GROUP_SIZE % XDPB_TBL_CHUNK == 0,
 	       "groups are whole chunks");
-_Static_assert(XDPB_V6_MAX_LENGTHS < (1u << XDPB_V6_SEARCH_STEPS),
-	       "binary search steps cover every length");
+_Static_assert(sizeof(struct xdpb_filter_chunk) == 64, "filter chunk layout");
 
 /* Default max_rules_ipv4 / max_rules_ipv6 (config [daemon]). */
 #define XDPB_DEFAULT_MAX_RULES_V4 1048576

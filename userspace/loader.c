@@ -26,12 +26,13 @@ uint64_t monotonic_ns(void)
 
 /* The inner maps of one generation, as file descriptors. */
 struct gen_maps {
-	int tbl24, tbl8, host, leaf, ip6;
+	int tbl24, tbl8, host, leaf, ip6, filter6;
 };
 
 static void gen_maps_close(struct gen_maps *g)
 {
-	int *fds[] = {&g->tbl24, &g->tbl8, &g->host, &g->leaf, &g->ip6};
+	int *fds[] = {&g->tbl24, &g->tbl8, &g->host,
+		      &g->leaf,	 &g->ip6,  &g->filter6};
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
@@ -164,6 +165,7 @@ static int build_ip6(const struct rule_table *t, struct gen_maps *g,
 {
 	struct ip6_plan plan;
 	uint64_t t0 = monotonic_ns();
+	void *filter;
 	int err;
 
 	err = ip6_plan_build(t, &plan);
@@ -172,7 +174,7 @@ static int build_ip6(const struct rule_table *t, struct gen_maps *g,
 	rep->plan_ns += monotonic_ns() - t0;
 	t0 = monotonic_ns();
 	rep->v6_entries = plan.nr_entries;
-	rep->v6_markers = plan.nr_markers;
+	rep->v6_filter_bytes = plan.filter_bytes;
 	rep->v6_lengths = plan.info.nr_v6_lengths;
 	*info = plan.info;
 
@@ -186,8 +188,23 @@ static int build_ip6(const struct rule_table *t, struct gen_maps *g,
 	}
 	err = batch_update(g->ip6, plan.keys, sizeof(*plan.keys), plan.leaves,
 			   sizeof(*plan.leaves), plan.nr_entries);
-	if (err)
+	if (err) {
 		log_err("cannot fill the IPv6 rule map: %s", strerror(-err));
+		goto out;
+	}
+	g->filter6 = create_array(
+		"xdpb_filter6", sizeof(struct xdpb_filter_chunk),
+		plan.filter_bytes / sizeof(struct xdpb_filter_chunk));
+	filter = g->filter6 < 0 ? NULL
+				: map_mmap(g->filter6, plan.filter_bytes);
+	if (!filter) {
+		err = -errno;
+		log_err("cannot create the IPv6 filter (%zu bytes): %s",
+			plan.filter_bytes, strerror(errno));
+		goto out;
+	}
+	memcpy(filter, plan.filter, plan.filter_bytes);
+	map_munmap(filter, plan.filter_bytes);
 	rep->build_ns += monotonic_ns() - t0;
 out:
 	ip6_plan_free(&plan);
@@ -208,6 +225,7 @@ static int install_gen(struct loader *ld, uint32_t gen, struct gen_maps *g,
 		{s->maps.ip4_host_gens, g->host},
 		{s->maps.ip4_leaf_gens, g->leaf},
 		{s->maps.ip6_prefix_gens, g->ip6},
+		{s->maps.ip6_filter_gens, g->filter6},
 	};
 
 	for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++)
@@ -234,7 +252,7 @@ static int set_active_gen(struct loader *ld, uint32_t gen)
 int loader_activate(struct loader *ld, const struct ruleset *rs,
 		    struct activation_report *report)
 {
-	struct gen_maps g = {-1, -1, -1, -1, -1};
+	struct gen_maps g = {-1, -1, -1, -1, -1, -1};
 	struct xdpb_gen_info info = {0};
 	struct activation_report rep = {0};
 	uint32_t idle = !ld->active_gen;

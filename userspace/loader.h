@@ -29,7 +29,7 @@ struct activation_report {
 	uint64_t build_ns; /* create and fill the maps */
 	uint64_t switch_ns; /* install and flip */
 	size_t v4_leaves, v4_groups, v4_hosts;
-	size_t v6_entries, v6_markers, v6_lengths;
+	size_t v6_entries, v6_lengths, v6_filter_bytes;
 };
 
 /* Open and load the program; both generations start empty. */

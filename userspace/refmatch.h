@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * The reference matcher: the datapath's semantics written as plainly as
- * possible, straight from the rule tables (no leaves, tables or markers).
+ * possible, straight from the rule tables (no leaves, tables or filters).
  * `xdpblockctl lookup` uses it; tests compare it with the XDP program.
  */
 #ifndef XDPBLOCK_REFMATCH_H

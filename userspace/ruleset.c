@@ -294,7 +294,7 @@ int rule_ids_release(struct rule_ids *ids, const uint32_t *released, size_t nr)
 
 /* ---- resolution ------------------------------------------------------- */
 
-/* A distinct prefix with rules[first .. first+nr), or a marker (nr == 0). */
+/* A distinct prefix with rules[first .. first+nr). */
 struct node {
 	struct prefix prefix;
 	uint32_t first, nr;
@@ -324,10 +324,10 @@ static void leaf_add_rule(struct xdpb_leaf *leaf, const struct rule *r)
 }
 
 /* Group a sorted rule table into nodes of distinct prefixes. */
-static struct node *nodes_from_rules(const struct rule_table *t, size_t extra,
+static struct node *nodes_from_rules(const struct rule_table *t,
 				     size_t *nr_nodes)
 {
-	struct node *nodes = big_calloc(t->nr + extra + 1, sizeof(*nodes));
+	struct node *nodes = big_calloc(t->nr + 1, sizeof(*nodes));
 	size_t n = 0;
 
 	if (!nodes)
@@ -368,8 +368,6 @@ static void resolve_nodes(const struct rule_table *t, const struct node *nodes,
 			leaves[i] = leaves[stack[depth - 1]];
 		else
 			memset(&leaves[i], 0, sizeof(leaves[i]));
-		if (!n->nr)
-			continue;
 		for (uint32_t r = 0; r < n->nr; r++)
 			leaf_add_rule(&leaves[i], &t->rules[n->first + r]);
 		stack[depth++] = i;
@@ -419,7 +417,7 @@ int ip4_plan_build(const struct rule_table *t, struct ip4_plan *plan)
 	struct node *nodes;
 
 	memset(plan, 0, sizeof(*plan));
-	nodes = nodes_from_rules(t, 0, &plan->nr_nodes);
+	nodes = nodes_from_rules(t, &plan->nr_nodes);
 	if (!nodes)
 		return -ENOMEM;
 	plan->nr_leaves = plan->nr_nodes + 1;
@@ -529,86 +527,58 @@ void ip4_plan_free(struct ip4_plan *plan)
 	memset(plan, 0, sizeof(*plan));
 }
 
-static int node_qsort_cmp(const void *a, const void *b)
+/* Bits per prefix, rounded up to a power of two within the limits. */
+static int filter_log2(size_t nr_prefixes)
 {
-	const struct node *na = a, *nb = b;
-	int r = prefix_cmp(&na->prefix, &nb->prefix);
+	int log2 = XDPB_V6_FILTER_MIN_LOG2;
 
-	/* a real prefix sorts before a marker with the same key */
-	return r ? r : (int)(nb->nr != 0) - (int)(na->nr != 0);
+	while (log2 < XDPB_V6_FILTER_MAX_LOG2 &&
+	       (1ull << log2) <
+		       (uint64_t)nr_prefixes * XDPB_V6_FILTER_BITS_PER_PREFIX)
+		log2++;
+	return log2;
 }
 
 int ip6_plan_build(const struct rule_table *t, struct ip6_plan *plan)
 {
-	int len_index[XDPB_V6_MAX_LENGTHS];
-	size_t nr_real, nr, out;
+	uint8_t *lengths = plan->info.v6_lengths;
+	int present[XDPB_V6_MAX_LENGTHS] = {0};
+	uint32_t bits_mask;
 	struct node *nodes;
-	int nr_lengths = 0;
-	uint8_t *lengths;
+	size_t nr;
 
 	memset(plan, 0, sizeof(*plan));
-	/* Each prefix adds at most one marker per binary search step. */
-	nodes = nodes_from_rules(t, t->nr * XDPB_V6_SEARCH_STEPS, &nr_real);
+	nodes = nodes_from_rules(t, &nr);
 	if (!nodes)
 		return -ENOMEM;
-
-	lengths = plan->info.v6_lengths;
-	for (int l = 0; l < XDPB_V6_MAX_LENGTHS; l++)
-		len_index[l] = -1;
-	for (size_t i = 0; i < nr_real; i++)
-		len_index[nodes[i].prefix.plen] = 1;
-	for (int l = 0; l < XDPB_V6_MAX_LENGTHS; l++)
-		if (len_index[l] > 0) {
-			len_index[l] = nr_lengths;
-			lengths[nr_lengths++] = l;
-		}
-	plan->info.nr_v6_lengths = nr_lengths;
-
-	/* Markers: every length the search visits and leaves to the right. */
-	nr = nr_real;
-	for (size_t i = 0; i < nr_real; i++) {
-		int k = len_index[nodes[i].prefix.plen];
-		int lo = 0, hi = nr_lengths - 1;
-
-		while (lo <= hi) {
-			int mid = (lo + hi) >> 1;
-
-			if (mid == k)
-				break;
-			if (mid < k) {
-				nodes[nr].prefix = nodes[i].prefix;
-				prefix_truncate(&nodes[nr].prefix,
-						lengths[mid]);
-				nodes[nr].nr = 0;
-				nr++;
-				lo = mid + 1;
-			} else {
-				hi = mid - 1;
-			}
-		}
-	}
-	qsort(nodes, nr, sizeof(*nodes), node_qsort_cmp);
-	out = 0;
-	for (size_t i = 0; i < nr; i++) {
-		if (out &&
-		    prefix_cmp(&nodes[out - 1].prefix, &nodes[i].prefix) == 0)
-			continue;
-		nodes[out++] = nodes[i];
-	}
-	nr = out;
+	for (size_t i = 0; i < nr; i++)
+		present[nodes[i].prefix.plen] = 1;
+	/* longest first: the datapath stops at the first prefix it finds */
+	for (int l = XDPB_V6_MAX_LENGTHS - 1; l >= 0; l--)
+		if (present[l])
+			lengths[plan->info.nr_v6_lengths++] = l;
+	plan->info.v6_filter_log2 = filter_log2(nr);
+	bits_mask = (uint32_t)((1ull << plan->info.v6_filter_log2) - 1);
+	plan->filter_bytes = (1ull << plan->info.v6_filter_log2) / 8;
 
 	plan->leaves = big_calloc(nr + 1, sizeof(*plan->leaves));
 	plan->keys = big_calloc(nr + 1, sizeof(*plan->keys));
-	if (!plan->leaves || !plan->keys) {
+	plan->filter = big_calloc(plan->filter_bytes / 8, sizeof(uint64_t));
+	if (!plan->leaves || !plan->keys || !plan->filter) {
 		free(nodes);
 		ip6_plan_free(plan);
 		return -ENOMEM;
 	}
 	resolve_nodes(t, nodes, nr, plan->leaves);
 	for (size_t i = 0; i < nr; i++) {
-		plan->keys[i].prefixlen = nodes[i].prefix.plen;
-		memcpy(plan->keys[i].addr, nodes[i].prefix.addr, 16);
-		plan->nr_markers += nodes[i].nr == 0;
+		struct xdpb_ip6_key *k = &plan->keys[i];
+		uint32_t words[4], bit;
+
+		k->prefixlen = nodes[i].prefix.plen;
+		memcpy(k->addr, nodes[i].prefix.addr, 16);
+		memcpy(words, k->addr, 16);
+		bit = xdpb_ip6_filter_bit(words, k->prefixlen, bits_mask);
+		plan->filter[bit / 64] |= 1ull << (bit % 64);
 	}
 	plan->nr_entries = nr;
 	free(nodes);
@@ -619,5 +589,6 @@ void ip6_plan_free(struct ip6_plan *plan)
 {
 	free(plan->keys);
 	free(plan->leaves);
+	free(plan->filter);
 	memset(plan, 0, sizeof(*plan));
 }

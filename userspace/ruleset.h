@@ -77,10 +77,9 @@ void rule_ids_rollback(struct rule_ids *ids);
 int rule_ids_release(struct rule_ids *ids, const uint32_t *released, size_t nr);
 
 /*
- * Resolution. A node is a distinct prefix (with its rules) or an IPv6
- * search marker (no rules). Its leaf combines every rule whose prefix
- * contains the node: allow > drop > monitor, then the longer prefix, then
- * the lower list_id.
+ * Resolution. A node is a distinct prefix with its rules. Its leaf
+ * combines every rule whose prefix contains the node: allow > drop >
+ * monitor, then the longer prefix, then the lower list_id.
  */
 struct ip4_plan {
 	size_t nr_nodes;
@@ -101,12 +100,16 @@ void ip4_plan_fill(const struct ip4_plan *plan, uint32_t *tbl24, uint32_t *tbl8,
 		   uint32_t *host_addrs, uint32_t *host_leaves);
 void ip4_plan_free(struct ip4_plan *plan);
 
-/* The IPv6 hash contents, as the two arrays a batch update takes. */
+/*
+ * The IPv6 hash contents, as the two arrays a batch update takes, and the
+ * filter (2^info.v6_filter_log2 bits) with a bit set for every key.
+ */
 struct ip6_plan {
-	struct xdpb_ip6_key *keys; /* prefixes and markers */
+	struct xdpb_ip6_key *keys;
 	struct xdpb_leaf *leaves;
 	size_t nr_entries;
-	size_t nr_markers; /* entries that are markers only */
+	uint64_t *filter;
+	size_t filter_bytes;
 	struct xdpb_gen_info info;
 };
 

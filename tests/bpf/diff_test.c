@@ -9,7 +9,7 @@
  * earlier ones: the same prefix in another list, a repeat in the same
  * list, a longer prefix inside one, a shorter one around one. The "dense"
  * set packs everything into one IPv4 /16 and one IPv6 /40, so that nesting
- * is deep and tbl8 groups, /32 hosts inside groups and Waldvogel markers
+ * is deep and tbl8 groups, /32 hosts inside groups and IPv6 lengths
  * are everywhere.
  *
  * For every packet the verdict must be the reference's, and exactly the
@@ -679,9 +679,9 @@ static int run_set(struct env *e, struct id_keeper *k,
 		return err;
 	}
 	printf("  IPv4: %zu leaves, %zu tbl8 groups, %zu /32 hosts; "
-	       "IPv6: %zu entries, %zu markers, %zu distinct lengths\n",
+	       "IPv6: %zu entries, %zu distinct lengths, %zu filter bytes\n",
 	       rep.v4_leaves, rep.v4_groups, rep.v4_hosts, rep.v6_entries,
-	       rep.v6_markers, rep.v6_lengths);
+	       rep.v6_lengths, rep.v6_filter_bytes);
 
 	for (int fam = 0; fam < 2; fam++) {
 		int family = fam ? AF_INET6 : AF_INET;

@@ -1973,7 +1973,6 @@ struct host_ent {
 struct key_ent {
 	struct xdpb_ip6_key key;
 	uint32_t idx; /* into plan.leaves */
-	int marker;
 };
 
 struct sim {
@@ -1987,8 +1986,8 @@ struct sim {
 	struct key_ent *keys;
 	size_t nr_keys;
 	/* what the lookups went through, and anything impossible */
-	size_t group_lookups, host_hits, host_misses, host1_hits,
-		marker_results;
+	size_t group_lookups, host_hits, host_misses, host1_hits;
+	size_t filter_skips, filter_false_positives;
 	size_t bad_index, unfinished_search;
 };
 
@@ -2036,8 +2035,7 @@ static void sim_free(struct sim *s)
 }
 
 /* Build every table from @rs the way the loader does. */
-static int sim_build(struct sim *s, const struct ruleset *rs,
-		     int without_markers)
+static int sim_build(struct sim *s, const struct ruleset *rs, int clear_filter)
 {
 	uint32_t *host_addrs, *host_leaves;
 	int err;
@@ -2088,18 +2086,25 @@ static int sim_build(struct sim *s, const struct ruleset *rs,
 	}
 	for (size_t i = 0; i < s->p6.nr_entries; i++) {
 		struct prefix p = {.family = AF_INET6};
-		int marker;
+		uint32_t words[4], bit;
 
 		p.plen = s->p6.keys[i].prefixlen;
 		memcpy(p.addr, s->p6.keys[i].addr, 16);
-		marker = !table_has_prefix(&rs->v6, &p);
-		if (marker && without_markers)
-			continue;
+		CHECK(table_has_prefix(&rs->v6, &p),
+		      "IPv6 key that is no rule");
+		/* no false negatives: every key's filter bit is set */
+		memcpy(words, s->p6.keys[i].addr, 16);
+		bit = xdpb_ip6_filter_bit(
+			words, p.plen,
+			(uint32_t)((1ull << s->p6.info.v6_filter_log2) - 1));
+		CHECK(s->p6.filter[bit / 64] & (1ull << (bit % 64)),
+		      "filter bit of a key not set");
 		s->keys[s->nr_keys].key = s->p6.keys[i];
 		s->keys[s->nr_keys].idx = i;
-		s->keys[s->nr_keys].marker = marker;
 		s->nr_keys++;
 	}
+	if (clear_filter)
+		memset(s->p6.filter, 0, s->p6.filter_bytes);
 	qsort(s->keys, s->nr_keys, sizeof(*s->keys), key_cmp);
 	for (size_t i = 1; i < s->nr_keys; i++)
 		CHECK(key_cmp(&s->keys[i - 1], &s->keys[i]) != 0,
@@ -2175,44 +2180,40 @@ static int sim_ip6_lookup(struct sim *s, const uint8_t *addr,
 			  struct xdpb_leaf *out)
 {
 	const struct xdpb_gen_info *info = &s->p6.info;
+	uint32_t bits_mask = (uint32_t)((1ull << info->v6_filter_log2) - 1);
 	uint32_t words[4];
-	int32_t lo = 0, hi = (int32_t)info->nr_v6_lengths - 1;
-	int found = 0, marker = 0;
 
 	memcpy(words, addr, 16);
-	for (int step = 0; step < XDPB_V6_SEARCH_STEPS; step++) {
-		struct key_ent k;
+	if (info->nr_v6_lengths > XDPB_V6_MAX_LENGTHS)
+		s->unfinished_search++;
+	for (uint32_t i = 0; i < info->nr_v6_lengths && i < XDPB_V6_MAX_LENGTHS;
+	     i++) {
+		uint32_t plen = info->v6_lengths[i], key_words[4], bit;
 		const struct key_ent *hit;
-		uint32_t key_words[4];
-		uint32_t mid, plen;
+		struct key_ent k;
 
-		if (lo > hi)
-			break;
-		mid = (uint32_t)(lo + hi) >> 1;
-		if (mid >= XDPB_V6_MAX_LENGTHS)
-			break;
-		plen = info->v6_lengths[mid];
+		if (i && plen >= info->v6_lengths[i - 1])
+			s->unfinished_search++; /* lengths not longest first */
 		memset(&k, 0, sizeof(k));
 		k.key.prefixlen = plen;
 		key_words[0] = words[0] & word_mask((int32_t)plen);
 		key_words[1] = words[1] & word_mask((int32_t)plen - 32);
 		key_words[2] = words[2] & word_mask((int32_t)plen - 64);
 		key_words[3] = words[3] & word_mask((int32_t)plen - 96);
+		bit = xdpb_ip6_filter_bit(key_words, plen, bits_mask);
+		if (!(s->p6.filter[bit / 64] & (1ull << (bit % 64)))) {
+			s->filter_skips++;
+			continue;
+		}
 		memcpy(k.key.addr, key_words, 16);
 		hit = bsearch(&k, s->keys, s->nr_keys, sizeof(k), key_cmp);
 		if (hit) {
 			*out = s->p6.leaves[hit->idx];
-			marker = hit->marker;
-			found = 1;
-			lo = mid + 1;
-		} else {
-			hi = mid - 1;
+			return 1;
 		}
+		s->filter_false_positives++;
 	}
-	if (lo <= hi)
-		s->unfinished_search++; /* ran out of steps */
-	s->marker_results += found && marker;
-	return found;
+	return 0;
 }
 
 static int sim_lookup(struct sim *s, const struct prefix *a,
@@ -2511,7 +2512,8 @@ static void gen_v6(struct ruleset *rs, const struct gen_list *lists,
 /*
  * Addresses: both ends of every rule, then random ones: half inside a
  * listed prefix, a quarter sharing a shorter prefix with a rule (these
- * hit markers and neighbouring groups), the rest near the hot spots or
+ * pass the IPv6 filter at shorter lengths and hit neighbouring groups),
+ * the rest near the hot spots or
  * anywhere.
  */
 static void gen_addresses(struct addr_pool *pool, const struct rule_table *t,
@@ -2554,7 +2556,7 @@ static void resolve_random_sets(void)
 {
 	struct sim_totals {
 		size_t groups, hosts, group_lookups, host_hits, host_misses;
-		size_t markers, marker_results, max_lengths, addresses;
+		size_t filter_skips, false_positives, max_lengths, addresses;
 	} tot = {0};
 
 	for (int seed = 1; seed <= RANDOM_SEEDS; seed++) {
@@ -2588,8 +2590,8 @@ static void resolve_random_sets(void)
 			tot.group_lookups += s.group_lookups;
 			tot.host_hits += s.host_hits;
 			tot.host_misses += s.host_misses;
-			tot.markers += s.p6.nr_markers;
-			tot.marker_results += s.marker_results;
+			tot.filter_skips += s.filter_skips;
+			tot.false_positives += s.filter_false_positives;
 			if (s.p6.info.nr_v6_lengths > tot.max_lengths)
 				tot.max_lengths = s.p6.info.nr_v6_lengths;
 			tot.addresses += pool.nr;
@@ -2605,19 +2607,20 @@ static void resolve_random_sets(void)
 		      tot.host_misses > 20,
 	      "%zu group lookups, %zu host hits, %zu HOST-flag misses",
 	      tot.group_lookups, tot.host_hits, tot.host_misses);
-	CHECK(tot.markers > 100 && tot.marker_results > 100,
-	      "%zu markers, %zu lookups decided by a marker", tot.markers,
-	      tot.marker_results);
+	CHECK(tot.filter_skips > 1000, "%zu lengths skipped by the filter",
+	      tot.filter_skips);
 	CHECK(tot.max_lengths >= 64, "at most %zu distinct IPv6 lengths",
 	      tot.max_lengths);
-	printf("  %d random sets, %zu addresses: %zu groups, %zu hosts, %zu markers, "
-	       "%zu lookups via groups, %zu via the host hash, %zu decided by markers\n",
-	       RANDOM_SEEDS, tot.addresses, tot.groups, tot.hosts, tot.markers,
-	       tot.group_lookups, tot.host_hits, tot.marker_results);
+	printf("  %d random sets, %zu addresses: %zu groups, %zu hosts, "
+	       "%zu lookups via groups, %zu via the host hash, %zu IPv6 lengths "
+	       "skipped by the filter, %zu filter false positives\n",
+	       RANDOM_SEEDS, tot.addresses, tot.groups, tot.hosts,
+	       tot.group_lookups, tot.host_hits, tot.filter_skips,
+	       tot.false_positives);
 }
 
 /*
- * The comparison has teeth: without the IPv6 markers, or without the
+ * The comparison has teeth: with the IPv6 filter cleared, or without the
  * HOST1/HOSTS entries, the same random sets disagree with the reference.
  */
 static void resolve_model_detects_breakage(void)
@@ -2651,8 +2654,8 @@ static void resolve_model_detects_breakage(void)
 	gen_addresses(&pool, &rs.v6, roots, NR_ROOTS, AF_INET6, 5000);
 
 	if (sim_build(&s, &rs, 1) == 0) {
-		bad = compare_pool(&s, &rs, &pool, 0, "no markers", 1);
-		CHECK(bad > 0, "dropping every IPv6 marker changed no result");
+		bad = compare_pool(&s, &rs, &pool, 0, "no filter bits", 1);
+		CHECK(bad > 0, "clearing the IPv6 filter changed no result");
 	}
 	sim_free(&s);
 
@@ -2705,7 +2708,7 @@ static void resolve_empty_set(void)
 
 /*
  * A rule at every length along one address (all 129 IPv6 lengths, so the
- * binary search needs all XDPB_V6_SEARCH_STEPS; all 33 IPv4 lengths, so a
+ * lookup walks all 129 lengths; all 33 IPv4 lengths, so a
  * /24 has a group, hosts and covering prefixes), with actions and
  * directions varying by length; addresses leaving the chain at each bit.
  */
