@@ -157,4 +157,15 @@ ctl stats --limit 0 --json >"$WORKDIR/stats0.json" 2>&1
 t_check "'stats --limit 0 --json' lists every rule with hits" json_true "$WORKDIR/stats0.json" \
 	"len(j['result']['rules']) == 4"
 
+# Privacy: after all that traffic, the daemon's log names rules, lists and
+# interfaces, never a packet's address (the lists' own prefixes are rules).
+daemon_stop
+t_check "the daemon logged something (the check below has text to search)" \
+	test -s "$WORKDIR/daemon.log"
+for addr in 192.0.2.2 2001:db8:1::2 203.0.113.10 203.0.113.20 198.51.100.2 \
+	2001:db8:2::2 2001:db8:3::3; do
+	t_check_not "the daemon log has no traffic address $addr" \
+		grep -qF "$addr" "$WORKDIR/daemon.log"
+done
+
 t_done

@@ -106,6 +106,23 @@ else
 	t_fail "SIGKILL: a new daemon starts over the stale socket"
 fi
 
+# --- auto falls back to generic where the driver has no native XDP
+# (a bridge device has none; repeated 'interfaces' add up)
+ip -n "$(ns r)" link add dm0 type bridge && ip -n "$(ns r)" link set dm0 up ||
+	t_fail "auto fallback: cannot create a bridge device for the test"
+write_config "$WORKDIR/dummy.conf" "[list:block]" "path = $WORKDIR/block.txt" \
+	"[daemon]" "interfaces = dm0"
+if daemon_start "$WORKDIR/dummy.conf"; then
+	t_check "auto: dm0 (a bridge: no native XDP) falls back to generic, r0 stays native" \
+		test "$(status_field "sorted((i['name'], i['attached'], i['xdp_mode']) for i in r['interfaces'])")" = \
+		"[('dm0', True, 'generic'), ('r0', True, 'native'), ('r1', True, 'native')]"
+	t_check "auto: ip link shows xdpgeneric on dm0" \
+		sh -c "ip -n '$(ns r)' link show dev dm0 | grep -q xdpgeneric"
+	daemon_stop
+else
+	t_fail "auto with a bridge device: xdpblockd starts"
+fi
+
 # --- forced modes
 for mode in generic native; do
 	XDP_MODE=$mode write_config "$WORKDIR/$mode.conf" "[list:block]" "path = $WORKDIR/block.txt"
