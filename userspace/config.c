@@ -19,6 +19,7 @@ struct parse_state {
 	FILE *file;
 	unsigned int line; /* the line libinih is working on */
 	int mid_line; /* the last read ended inside a long line */
+	size_t line_len; /* bytes of the current line read so far */
 	unsigned int error_line; /* the line of msg, once set */
 	char msg[400]; /* first error; config_load() adds "path:line: " */
 	int in_daemon; /* inside [daemon] */
@@ -309,10 +310,23 @@ static char *config_read_line(char *buf, int size, void *stream)
 
 	if (st->msg[0] || !fgets(buf, size, st->file))
 		return NULL; /* after an error: stop as if at the end */
+	if (line_start) {
+		st->line++;
+		st->line_len = 0;
+	}
+	st->line_len += strlen(buf);
 	st->mid_line = !strchr(buf, '\n');
+	/*
+	 * libinih grows its buffer up to ini_max_line and then reads the rest
+	 * of a longer line as a line of its own: refuse such lines instead.
+	 */
+	if (st->mid_line && st->line_len >= (size_t)ini_max_line - 1 &&
+	    !feof(st->file)) {
+		fail(st, "line longer than %s bytes%s", "65534", "");
+		return NULL;
+	}
 	if (!line_start)
 		return buf;
-	st->line++;
 	start = buf;
 	if (st->line == 1 && !strncmp(start, "\xef\xbb\xbf", 3))
 		start += 3;

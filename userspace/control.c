@@ -39,7 +39,9 @@ static int make_parent_dir(const char *path)
 int control_listen(const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	int fd, probe;
+	struct stat st;
+	mode_t old_umask;
+	int fd, probe, bound;
 
 	if (strlen(path) >= sizeof(addr.sun_path)) {
 		snprintf(err, errlen, "control socket path %s is too long",
@@ -61,10 +63,24 @@ int control_listen(const char *path, char *err, size_t errlen)
 			 path, strerror(errno));
 		return -errno;
 	}
-	unlink(path); /* a stale socket from a daemon that died */
+	/* a stale socket from a daemon that died; never anything else */
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(
+				err, errlen,
+				"%s exists and is not a socket: set control_socket to another path",
+				path);
+			return -EEXIST;
+		}
+		unlink(path);
+	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
-	    chmod(path, 0660) < 0 || listen(fd, 16) < 0) {
+	/* born 0660: no moment with the umask's permissions */
+	old_umask = umask(0117);
+	bound = fd >= 0 &&
+		bind(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0;
+	umask(old_umask);
+	if (!bound || chmod(path, 0660) < 0 || listen(fd, 16) < 0) {
 		int e = errno;
 
 		snprintf(err, errlen, "cannot listen on %s: %s", path,

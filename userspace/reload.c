@@ -25,24 +25,21 @@ const char *daemon_list_name(const struct daemon *d, uint16_t list_id)
 /*
  * The list id of @name: the one it had before, or one free in both the new
  * and the running set. An id whose list was just removed is reused only a
- * reload later, after its counters were zeroed and nothing counts on it.
+ * reload later, after its counters were zeroed and nothing counts on it
+ * (reusing it at once would also hand the old list's rule ids, keyed by
+ * list id and prefix, to the new list).
  */
 static int list_id_for(char (*names)[LIST_NAME_MAX],
 		       char (*running)[LIST_NAME_MAX], const char *name)
 {
-	int free_id = -1, just_freed = -1;
+	int free_id = -1;
 
 	for (int id = 1; id < XDPB_MAX_LISTS; id++) {
 		if (!strcmp(names[id], name))
 			return id;
 		if (free_id < 0 && !names[id][0] && !running[id][0])
 			free_id = id;
-		if (just_freed < 0 && !names[id][0])
-			just_freed = id;
 	}
-	/* with every id taken, an id just freed is better than failing */
-	if (free_id < 0)
-		free_id = just_freed;
 	if (free_id > 0)
 		snprintf(names[free_id], LIST_NAME_MAX, "%s", name);
 	return free_id;
@@ -62,8 +59,10 @@ static int load_lists(const struct daemon_config *cfg,
 		memset(st, 0, sizeof(*st));
 		st->cfg = *lc;
 		if (id <= 0) {
-			snprintf(err, errlen, "too many lists (at most %d)",
-				 XDPB_MAX_LISTS - 1);
+			snprintf(
+				err, errlen,
+				"too many lists: at most %d, counting lists removed by this reload (reload once without them, then with the new ones)",
+				XDPB_MAX_LISTS - 1);
 			return -ENOSPC;
 		}
 		st->list_id = id;
@@ -224,7 +223,9 @@ int daemon_reload(struct daemon *d)
 	if (err) {
 		snprintf(
 			res->error, sizeof(res->error),
-			"no free rule ids (%s): restart xdpblockd to compact them",
+			err == -ENOSPC
+				? "no free rule ids (%s): restart xdpblockd to compact them"
+				: "cannot assign rule ids: %s",
 			strerror(-err));
 		goto fail;
 	}

@@ -1253,6 +1253,34 @@ CONFIG_ERROR_TEST(config_err_list_without_keys,
 		  HEAD "[list:a]\npath = /a\n\n[list:empty]\n", 6,
 		  "[list:empty] has no 'path = /file/of/prefixes'")
 
+/*
+ * A line past libinih's 65534-byte limit is refused at its own line; its
+ * tail must not be read as a line of its own (here: a hidden key in a
+ * comment).
+ */
+static void config_err_line_too_long(void)
+{
+	size_t pad = 65533, len = strlen(HEAD) + 2 + pad + 32;
+	char *text = malloc(len), err[1024];
+	const char *path;
+	char prefix[PATH_MAX + 32];
+	int rc;
+
+	CHECK(text, "out of memory");
+	if (!text)
+		return;
+	snprintf(text, len, "%s; ", HEAD);
+	memset(text + strlen(text), 'x', pad);
+	snprintf(text + strlen(HEAD) + 2 + pad, 32, "interfaces = eth1\n");
+	rc = load_config_text("toolong.conf", text, &path, err, sizeof(err));
+	snprintf(prefix, sizeof(prefix), "%s:3: ", path);
+	CHECK(rc == -EINVAL, "config_load returned %d for a 65 KB line", rc);
+	CHECK(rc && !strncmp(err, prefix, strlen(prefix)) &&
+		      strstr(err, "line longer than 65534 bytes"),
+	      "message '%s'", rc ? err : "");
+	free(text);
+}
+
 /* A syntax error stops the reading: a later bad key is not reported. */
 static void config_err_syntax_then_bad_key(void)
 {
@@ -3153,6 +3181,7 @@ int main(void)
 	RUN_TEST("config", config_err_inline_hash);
 	RUN_TEST("config", config_err_missing_interfaces_no_daemon);
 	RUN_TEST("config", config_crlf_bom_long_lines);
+	RUN_TEST("config", config_err_line_too_long);
 	RUN_TEST("config", config_interfaces_add_up);
 	RUN_TEST("config", config_err_duplicate_list_adjacent);
 	RUN_TEST("config", config_err_duplicate_list_keyless_between);
