@@ -46,7 +46,7 @@
 #define XDPB_MAX_IPV6_EXT_HDRS 8
 #define XDPB_V6_MAX_LENGTHS 129 /* prefix lengths 0..128 */
 /* IPv6 filter size: this many bits per prefix, a power of two in between */
-#define XDPB_V6_FILTER_BITS_PER_PREFIX 64
+#define XDPB_V6_FILTER_BITS_PER_PREFIX 256
 #define XDPB_V6_FILTER_MIN_LOG2 16
 #define XDPB_V6_FILTER_MAX_LOG2 30
 
