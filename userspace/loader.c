@@ -266,10 +266,16 @@ int loader_activate(struct loader *ld, const struct ruleset *rs,
 		goto out;
 
 	/*
-	 * The idle slot may still hold the generation before last; a packet
-	 * that read active_gen long ago could in theory still use it, but the
-	 * kernel frees replaced inner maps only after an RCU grace period,
-	 * and XDP runs inside an RCU read-side section, so it stays valid.
+	 * The idle slot holds the generation before last. Its maps stay
+	 * valid for any packet still using them (replaced inner maps are
+	 * freed after an RCU grace period, and XDP runs in an RCU read-side
+	 * section), but the slot's six maps and gen_info are replaced one by
+	 * one, so a packet that read active_gen before the *previous* switch
+	 * and is still running now could mix them. That needs one XDP run
+	 * (microseconds) to outlast a whole reload (parse, sort, build: tens
+	 * of milliseconds at least); reloads are serialised, so it cannot
+	 * happen in practice. Making it impossible would need a grace period
+	 * here, which userspace has no direct way to wait for.
 	 */
 	t0 = monotonic_ns();
 	err = install_gen(ld, idle, &g, &info);
