@@ -77,16 +77,6 @@ static __always_inline int ip4_lookup(const struct ip4_tables *t, __be32 addr,
 	return 1;
 }
 
-/* Network-order mask of the first @bits (0..32) bits of a 32-bit word. */
-static __always_inline __u32 word_mask(__s32 bits)
-{
-	if (bits <= 0)
-		return 0;
-	if (bits >= 32)
-		return 0xffffffff;
-	return bpf_htonl(0xffffffffu << (32 - bits));
-}
-
 /* State of one IPv6 lookup, shared with the bpf_loop() callback. */
 struct ip6_search {
 	void *prefixes;
@@ -116,10 +106,7 @@ static long ip6_probe_length(__u32 i, struct ip6_search *s)
 	if (i >= XDPB_V6_MAX_LENGTHS)
 		return 1;
 	plen = s->info->v6_lengths[i];
-	key_words[0] = s->words[0] & word_mask(plen);
-	key_words[1] = s->words[1] & word_mask(plen - 32);
-	key_words[2] = s->words[2] & word_mask(plen - 64);
-	key_words[3] = s->words[3] & word_mask(plen - 96);
+	xdpb_ip6_mask(s->words, plen, key_words);
 	bit = xdpb_ip6_filter_bit(key_words, plen, s->bits_mask);
 	chunk_index = bit / 512;
 	chunk = bpf_map_lookup_elem(s->filter, &chunk_index);
@@ -155,32 +142,6 @@ static __always_inline int ip6_lookup(void *prefixes, void *filter,
 	if (s.found)
 		*out = s.leaf;
 	return s.found;
-}
-
-/*
- * The rule that decides a packet: the higher action of the source-side and
- * destination-side matches, then the longer prefix, then the source side.
- */
-static __always_inline const struct xdpb_match *
-decide(const struct xdpb_leaf *src_leaf, int have_src,
-       const struct xdpb_leaf *dst_leaf, int have_dst)
-{
-	const struct xdpb_match *s = have_src ? &src_leaf->dir[XDPB_DIR_SRC]
-					      : 0;
-	const struct xdpb_match *d = have_dst ? &dst_leaf->dir[XDPB_DIR_DST]
-					      : 0;
-
-	if (s && s->action == XDPB_ACT_NONE)
-		s = 0;
-	if (d && d->action == XDPB_ACT_NONE)
-		d = 0;
-	if (!s)
-		return d;
-	if (!d)
-		return s;
-	if (d->action != s->action)
-		return d->action > s->action ? d : s;
-	return d->prefixlen > s->prefixlen ? d : s;
 }
 
 #endif /* XDPBLOCK_IP_MATCH_BPF_H */

@@ -74,7 +74,7 @@ int xdpblock(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 
-	m = decide(&src_leaf, have_src, &dst_leaf, have_dst);
+	m = xdpb_decide(&src_leaf, have_src, &dst_leaf, have_dst);
 	if (!m) {
 		count_iface(ifindex, XDPB_STAT_PASS, bytes);
 		return XDP_PASS;

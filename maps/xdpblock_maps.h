@@ -165,6 +165,63 @@ struct xdpb_filter_chunk {
 };
 
 /*
+ * Pure helpers both sides run, so the datapath and the userspace model of
+ * it (tests/unit) share one definition. Plain C on __u32: no BPF helpers.
+ */
+
+/* Network-order mask of the first @bits (clamped to 0..32) bits of a word. */
+static inline __u32 xdpb_word_mask(__s32 bits)
+{
+	__u32 mask;
+
+	if (bits <= 0)
+		return 0;
+	if (bits >= 32)
+		return 0xffffffff;
+	mask = 0xffffffffu << (32 - bits);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	mask = __builtin_bswap32(mask);
+#endif
+	return mask;
+}
+
+/* @out = the IPv6 address @addr (four words as loaded) masked to @plen. */
+static inline void xdpb_ip6_mask(const __u32 *addr, __u32 plen, __u32 *out)
+{
+	out[0] = addr[0] & xdpb_word_mask(plen);
+	out[1] = addr[1] & xdpb_word_mask(plen - 32);
+	out[2] = addr[2] & xdpb_word_mask(plen - 64);
+	out[3] = addr[3] & xdpb_word_mask(plen - 96);
+}
+
+/*
+ * The rule that decides a packet: the higher action of the source-side and
+ * destination-side matches, then the longer prefix, then the source side.
+ * NULL when neither side has a rule.
+ */
+static inline const struct xdpb_match *
+xdpb_decide(const struct xdpb_leaf *src_leaf, int have_src,
+	    const struct xdpb_leaf *dst_leaf, int have_dst)
+{
+	const struct xdpb_match *s = have_src ? &src_leaf->dir[XDPB_DIR_SRC]
+					      : 0;
+	const struct xdpb_match *d = have_dst ? &dst_leaf->dir[XDPB_DIR_DST]
+					      : 0;
+
+	if (s && s->action == XDPB_ACT_NONE)
+		s = 0;
+	if (d && d->action == XDPB_ACT_NONE)
+		d = 0;
+	if (!s)
+		return d;
+	if (!d)
+		return s;
+	if (d->action != s->action)
+		return d->action > s->action ? d : s;
+	return d->prefixlen > s->prefixlen ? d : s;
+}
+
+/*
  * The hash of an IPv6 key: @w is the masked address as four 32-bit words
  * loaded from its bytes (the same on both sides), @plen its length.
  * Multiply-xor hashing: cheap in BPF, and one definition for both sides.

@@ -361,26 +361,6 @@ int loader_prog_fd(const struct loader *ld)
 	return bpf_program__fd(ld->skel->progs.xdpblock);
 }
 
-static int zero_percpu(int fd, const uint32_t *keys, size_t nr, int nr_cpus)
-{
-	size_t chunk = nr < BATCH_CHUNK ? nr : BATCH_CHUNK;
-	struct xdpb_counter *zeros;
-	int err = 0;
-
-	if (!nr)
-		return 0;
-	zeros = calloc(chunk * nr_cpus, sizeof(*zeros));
-	if (!zeros)
-		return -ENOMEM;
-	/* One chunk of zeros serves every chunk of keys. */
-	for (size_t done = 0; !err && done < nr; done += chunk)
-		err = batch_update(fd, keys + done, sizeof(*keys), zeros,
-				   sizeof(*zeros) * nr_cpus,
-				   nr - done < chunk ? nr - done : chunk);
-	free(zeros);
-	return err;
-}
-
 int loader_zero_rules(struct loader *ld, const uint32_t *ids, size_t nr)
 {
 	for (size_t i = 0; i < nr; i++) {
@@ -397,10 +377,17 @@ int loader_zero_rules(struct loader *ld, const uint32_t *ids, size_t nr)
 
 int loader_zero_list(struct loader *ld, uint16_t list_id)
 {
+	struct xdpb_counter *zeros = calloc(ld->nr_cpus, sizeof(*zeros));
 	uint32_t key = list_id;
+	int err = 0;
 
-	return zero_percpu(bpf_map__fd(ld->skel->maps.list_stats), &key, 1,
-			   ld->nr_cpus);
+	if (!zeros)
+		return -ENOMEM;
+	if (bpf_map_update_elem(bpf_map__fd(ld->skel->maps.list_stats), &key,
+				zeros, BPF_ANY))
+		err = -errno;
+	free(zeros);
+	return err;
 }
 
 void loader_read_rule(const struct loader *ld, uint32_t rule_id,

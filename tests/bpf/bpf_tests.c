@@ -631,7 +631,6 @@ static void run_case(const struct pkt_case *c)
 	const struct rule *want = NULL;
 	struct xdp_result res;
 	struct frame f;
-	size_t meta = 0;
 	char buf[128];
 	int err;
 
@@ -649,8 +648,7 @@ static void run_case(const struct pkt_case *c)
 	}
 	err = snapshot_take(&table_ld, &snap_before);
 	CHECK(!err, "reading counters: %s", strerror(-err));
-	err = xdp_run_meta(loader_prog_fd(&table_ld), f.data, f.len, meta,
-			   TEST_IFINDEX, &res);
+	err = xdp_run(loader_prog_fd(&table_ld), &f, &res);
 	CHECK(!err, "BPF_PROG_TEST_RUN (%zu bytes): %s", f.len, strerror(-err));
 	if (err)
 		goto out;
@@ -665,10 +663,9 @@ static void run_case(const struct pkt_case *c)
 		      c->ext_malformed ? XDPB_STAT_MALFORMED_IPV6_EXT : -1, 1,
 		      f.len);
 	if (res.retval == XDP_PASS)
-		CHECK(res.out_len == meta + f.len &&
-			      !memcmp(res.out + meta, f.data, f.len),
+		CHECK(res.out_len == f.len && !memcmp(res.out, f.data, f.len),
 		      "passed frame changed (%u bytes out, %zu in)",
-		      res.out_len, meta + f.len);
+		      res.out_len, f.len);
 out:
 	if (tl_case_failed)
 		printf("  frame of %zu bytes, expected decider %s\n", f.len,

@@ -31,43 +31,28 @@
 /* Exit status tests/run.sh reads as "skipped". */
 #define EXIT_SKIP 77
 
-/* XDP metadata may sit before the frame: at most 32 bytes, 4-aligned. */
-#define XDP_META_MAX 32
-
 struct xdp_result {
 	int err; /* from bpf_prog_test_run_opts */
 	uint32_t retval; /* XDP verdict */
-	uint8_t out[XDP_META_MAX + FRAME_MAX];
-	uint32_t out_len; /* metadata included */
+	uint8_t out[FRAME_MAX];
+	uint32_t out_len;
 };
 
-/*
- * Run @len bytes at @data through the program once, as received on
- * @ifindex. @meta_len (0..32, a multiple of 4) bytes of zero metadata go
- * before the frame: the kernel refuses inputs shorter than an Ethernet
- * header, and older kernels count the metadata in that length, which is
- * the only way to hand the program a frame shorter than 14 bytes. Newer
- * kernels (6.18 here) check the frame alone and return -EINVAL.
- */
-static inline int xdp_run_meta(int prog_fd, const void *data, size_t len,
-			       size_t meta_len, int ifindex,
-			       struct xdp_result *res)
+/* Run @len bytes at @data through the program once, as received on @ifindex. */
+static inline int xdp_run_on(int prog_fd, const void *data, size_t len,
+			     int ifindex, struct xdp_result *res)
 {
-	uint8_t in[XDP_META_MAX + FRAME_MAX];
 	struct xdp_md ctx = {
-		.data = meta_len,
-		.data_end = meta_len + len,
+		.data_end = len,
 		.ingress_ifindex = ifindex,
 	};
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in,
-		    .data_size_in = meta_len + len, .data_out = res->out,
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data,
+		    .data_size_in = len, .data_out = res->out,
 		    .data_size_out = sizeof(res->out), .ctx_in = &ctx,
 		    .ctx_size_in = sizeof(ctx), .repeat = 1);
 
-	if (meta_len > XDP_META_MAX || len > FRAME_MAX)
+	if (len > FRAME_MAX)
 		return res->err = -EINVAL;
-	memset(in, 0, meta_len);
-	memcpy(in + meta_len, data, len);
 	res->err = bpf_prog_test_run_opts(prog_fd, &opts); /* -errno */
 	res->retval = opts.retval;
 	res->out_len = opts.data_size_out;
@@ -77,7 +62,7 @@ static inline int xdp_run_meta(int prog_fd, const void *data, size_t len,
 static inline int xdp_run(int prog_fd, const struct frame *f,
 			  struct xdp_result *res)
 {
-	return xdp_run_meta(prog_fd, f->data, f->len, 0, TEST_IFINDEX, res);
+	return xdp_run_on(prog_fd, f->data, f->len, TEST_IFINDEX, res);
 }
 
 static inline const char *xdp_verdict_name(uint32_t v)

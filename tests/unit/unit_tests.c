@@ -2194,15 +2194,6 @@ static int sim_ip4_lookup(struct sim *s, uint32_t addr, struct xdpb_leaf *out)
 	return 1;
 }
 
-static uint32_t word_mask(int32_t bits)
-{
-	if (bits <= 0)
-		return 0;
-	if (bits >= 32)
-		return 0xffffffff;
-	return htonl(0xffffffffu << (32 - bits));
-}
-
 /* ip6_lookup() of bpf/ip_match.bpf.h */
 static int sim_ip6_lookup(struct sim *s, const uint8_t *addr,
 			  struct xdpb_leaf *out)
@@ -2224,10 +2215,7 @@ static int sim_ip6_lookup(struct sim *s, const uint8_t *addr,
 			s->unfinished_search++; /* lengths not longest first */
 		memset(&k, 0, sizeof(k));
 		k.key.prefixlen = plen;
-		key_words[0] = words[0] & word_mask((int32_t)plen);
-		key_words[1] = words[1] & word_mask((int32_t)plen - 32);
-		key_words[2] = words[2] & word_mask((int32_t)plen - 64);
-		key_words[3] = words[3] & word_mask((int32_t)plen - 96);
+		xdpb_ip6_mask(words, plen, key_words);
 		bit = xdpb_ip6_filter_bit(key_words, plen, bits_mask);
 		if (!(s->p6.filter[bit / 64] & (1ull << (bit % 64)))) {
 			s->filter_skips++;
@@ -2254,30 +2242,6 @@ static int sim_lookup(struct sim *s, const struct prefix *a,
 		return sim_ip4_lookup(s, be, out);
 	}
 	return sim_ip6_lookup(s, a->addr, out);
-}
-
-/* decide() of bpf/ip_match.bpf.h */
-static const struct xdpb_match *sim_decide(const struct xdpb_leaf *src_leaf,
-					   int have_src,
-					   const struct xdpb_leaf *dst_leaf,
-					   int have_dst)
-{
-	const struct xdpb_match *s = have_src ? &src_leaf->dir[XDPB_DIR_SRC]
-					      : 0;
-	const struct xdpb_match *d = have_dst ? &dst_leaf->dir[XDPB_DIR_DST]
-					      : 0;
-
-	if (s && s->action == XDPB_ACT_NONE)
-		s = 0;
-	if (d && d->action == XDPB_ACT_NONE)
-		d = 0;
-	if (!s)
-		return d;
-	if (!d)
-		return s;
-	if (d->action != s->action)
-		return d->action > s->action ? d : s;
-	return d->prefixlen > s->prefixlen ? d : s;
 }
 
 static int match_is_rule(const struct xdpb_match *m, const struct rule *r)
@@ -2370,7 +2334,7 @@ static size_t compare_pool(struct sim *s, const struct ruleset *rs,
 
 		if (pool->a[i].family != pool->a[j].family)
 			continue;
-		m = sim_decide(&leaves[i], have[i], &leaves[j], have[j]);
+		m = xdpb_decide(&leaves[i], have[i], &leaves[j], have[j]);
 		r = refmatch_packet(rs, &pool->a[i], &pool->a[j]);
 		if (match_is_rule(m, r))
 			continue;
@@ -3108,7 +3072,7 @@ static void refmatch_packet_cross_direction(void)
 			int hs = sim_lookup(&s, &src, &sl);
 			int hd = sim_lookup(&s, &dst, &dl);
 			const struct xdpb_match *m =
-				sim_decide(&sl, hs, &dl, hd);
+				xdpb_decide(&sl, hs, &dl, hd);
 			char buf[256];
 
 			describe(buf, sizeof(buf), m, want);
