@@ -15,7 +15,7 @@
 #   results   t_pass t_fail t_check t_check_not t_done
 #   lab       lab_up lab_down server_addr client_addr in_client/router/server
 #   daemon    write_config daemon_start daemon_stop daemon_wait_exit
-#             daemon_run_fg daemon_wait_reloads xdp_attached
+#             daemon_run_fg daemon_refuses daemon_wait_reloads xdp_attached
 #   control   ctl ctl_json json_get json_true status_field rule_packets
 #             iface_packets
 #   traffic   ping_ok ping_blocked tcp_server_start tcp_ok tcp_blocked
@@ -226,6 +226,17 @@ daemon_wait_exit() {
 daemon_run_fg() {
 	timeout --kill-after=5 20 nsenter --net=/run/netns/"$(ns r)" \
 		"$XDPBLOCKD" -c "$1" >"$2" 2>&1
+}
+
+# daemon_refuses NAME CONFIG OUTPUT : run xdpblockd in the foreground and
+# pass if it exits non-zero by itself (not by the timeout); its output is
+# shown and left in OUTPUT for the caller's checks on the message
+daemon_refuses() {
+	local rc
+	daemon_run_fg "$2" "$3"
+	rc=$?
+	sed 's/^/    | /' "$3"
+	t_check "$1: refuses to start (status $rc)" test "$rc" -ne 0 -a "$rc" -ne 124
 }
 
 daemon_stop() {

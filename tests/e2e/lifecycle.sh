@@ -46,10 +46,7 @@ t_check "auto: ip link shows XDP on r1" xdp_attached r1
 t_check "auto: $BLOCKED blocked" ping_blocked $BLOCKED
 
 # --- a second daemon, same config
-daemon_run_fg "$WORKDIR/xdpblock.conf" "$WORKDIR/second.out"
-rc=$?
-sed 's/^/    | /' "$WORKDIR/second.out"
-t_check "second daemon (same config): refuses to start ($rc)" test "$rc" -ne 0 -a "$rc" -ne 124
+daemon_refuses "second daemon (same config)" "$WORKDIR/xdpblock.conf" "$WORKDIR/second.out"
 t_check "second daemon (same config): says what is in the way" \
 	grep -Eq 'another xdpblockd is running|already has an XDP program attached' "$WORKDIR/second.out"
 t_check "second daemon (same config): the first still answers, same pid" \
@@ -60,10 +57,7 @@ t_check "second daemon (same config): r0 and r1 still filtered" ping_blocked $BL
 ip -n "$(ns r)" link add xb2 type veth peer name xb3 &&
 	ip -n "$(ns r)" link set xb2 up && ip -n "$(ns r)" link set xb3 up
 sed 's/^interfaces = .*/interfaces = xb2/' "$WORKDIR/xdpblock.conf" >"$WORKDIR/other.conf"
-daemon_run_fg "$WORKDIR/other.conf" "$WORKDIR/second.out"
-rc=$?
-sed 's/^/    | /' "$WORKDIR/second.out"
-t_check "second daemon (same socket): refuses to start ($rc)" test "$rc" -ne 0 -a "$rc" -ne 124
+daemon_refuses "second daemon (same socket)" "$WORKDIR/other.conf" "$WORKDIR/second.out"
 t_check "second daemon (same socket): says another xdpblockd is running on it" \
 	grep -qF "another xdpblockd is running on $SOCK" "$WORKDIR/second.out"
 t_check_not "second daemon (same socket): left no XDP program on xb2" xdp_attached xb2

@@ -165,30 +165,21 @@ daemon_stop
 write_config "$WORKDIR/bad.conf" "[list:block]" "path = $LIST"
 sed -i 's/^xdp_mode = .*/xdp_mode = turbo/' "$WORKDIR/bad.conf"
 line=$(grep -n '^xdp_mode' "$WORKDIR/bad.conf" | cut -d: -f1)
-daemon_run_fg "$WORKDIR/bad.conf" "$WORKDIR/start.out"
-rc=$?
-sed 's/^/    | /' "$WORKDIR/start.out"
-t_check "bad config: xdpblockd exits non-zero ($rc)" test "$rc" -ne 0 -a "$rc" -ne 124
+daemon_refuses "bad config" "$WORKDIR/bad.conf" "$WORKDIR/start.out"
 t_check "bad config: the message names $WORKDIR/bad.conf:$line" \
 	grep -qF "$WORKDIR/bad.conf:$line:" "$WORKDIR/start.out"
 t_check_not "bad config: nothing attached to r0" xdp_attached r0
 
 set_list "$WORKDIR/bad.txt" "203.0.113.0/24" "" "# two good lines, then" "300.1.2.3/24"
 write_config "$WORKDIR/badlist.conf" "[list:block]" "path = $WORKDIR/bad.txt"
-daemon_run_fg "$WORKDIR/badlist.conf" "$WORKDIR/start.out"
-rc=$?
-sed 's/^/    | /' "$WORKDIR/start.out"
-t_check "bad list at start: xdpblockd exits non-zero ($rc)" test "$rc" -ne 0 -a "$rc" -ne 124
+daemon_refuses "bad list at start" "$WORKDIR/badlist.conf" "$WORKDIR/start.out"
 t_check "bad list at start: the message names $WORKDIR/bad.txt:4" \
 	grep -qF "$WORKDIR/bad.txt:4:" "$WORKDIR/start.out"
 t_check_not "bad list at start: nothing attached to r0" xdp_attached r0
 t_check_not "bad list at start: no control socket left" test -e "$WORKDIR/control.sock"
 
 write_config "$WORKDIR/nolist.conf" "[list:block]" "path = $WORKDIR/does-not-exist.txt"
-daemon_run_fg "$WORKDIR/nolist.conf" "$WORKDIR/start.out"
-rc=$?
-sed 's/^/    | /' "$WORKDIR/start.out"
-t_check "missing list at start: xdpblockd exits non-zero ($rc)" test "$rc" -ne 0 -a "$rc" -ne 124
+daemon_refuses "missing list at start" "$WORKDIR/nolist.conf" "$WORKDIR/start.out"
 t_check "missing list at start: the message names the file" \
 	grep -qF "$WORKDIR/does-not-exist.txt" "$WORKDIR/start.out"
 
