@@ -14,7 +14,8 @@ programs=(
 	"$build/tests/bpf_tests"
 	"$build/tests/diff_test"
 )
-for t in tests/e2e/*.sh; do
+# shell tests: tests/unit/*.sh need no network, tests/e2e/*.sh build a lab
+for t in tests/unit/*.sh tests/e2e/*.sh; do
 	[ -e "$t" ] && programs+=("$t")
 done
 
