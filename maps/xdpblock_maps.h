@@ -283,4 +283,81 @@ _Static_assert(sizeof(struct xdpb_filter_chunk) == 64, "filter chunk layout");
 #define XDPB_DEFAULT_MAX_RULES_V6 1048576
 #define XDPB_MAX_IFACES 256
 
+/*
+ * Pinned daemon state (userspace only; the XDP program never reads it).
+ * A daemon that stops with --keep-attached, or dies, leaves the program
+ * attached and its maps pinned; the next daemon adopts them. What it needs
+ * beyond the maps the program uses is here: which rule id belongs to which
+ * (list, prefix), so per-rule counters continue, and which list id names
+ * which list. A copy is written for each generation before the switch to
+ * it, so the copy of the active generation always matches what the
+ * datapath runs, whenever the daemon dies.
+ *
+ * Bump XDPB_PIN_LAYOUT_VERSION whenever the layout of any pinned map
+ * changes: a daemon finding another version starts fresh (no gap in
+ * filtering, but counters restart) instead of misreading the old maps.
+ */
+#define XDPB_PIN_LAYOUT_VERSION 1
+#define XDPB_PIN_MAGIC 0x58445042 /* "XDPB" */
+#define XDPB_LIST_NAME_MAX 64
+
+/* pinned "meta": what the pinned maps were made for */
+struct xdpb_pin_meta {
+	__u32 magic;
+	__u32 layout_version;
+	__u32 rule_id_capacity; /* sizes rule_stats */
+	__u32 nr_cpus;
+};
+
+struct xdpb_pinned_list {
+	char name[XDPB_LIST_NAME_MAX]; /* "" = id unused */
+	__u8 action; /* enum xdpb_action */
+	__u8 match; /* enum xdpb_match_dirs */
+	__u8 pad[6];
+};
+
+/* pinned "gen<N>_state": the daemon's view of generation slot N */
+struct xdpb_pinned_gen {
+	__u32 magic;
+	__u32 layout_version;
+	__u64 generation; /* successful activations, as in status */
+	__u32 nr_rules_v4; /* records in gen<N>_rules4 (set by the writer) */
+	__u32 nr_rules_v6; /* records in gen<N>_rules6 (set by the writer) */
+	struct xdpb_pinned_list lists[XDPB_MAX_LISTS]; /* by list_id */
+};
+
+/* one element of "gen<N>_rules4" */
+struct xdpb_pinned_rule4 {
+	__be32 addr;
+	__u32 rule_id;
+	__u32 line; /* in the list file, for lookups */
+	__u16 list_id;
+	__u8 prefixlen;
+	__u8 pad;
+};
+
+/* one element of "gen<N>_rules6" */
+struct xdpb_pinned_rule6 {
+	__u8 addr[16];
+	__u32 rule_id;
+	__u32 line;
+	__u16 list_id;
+	__u8 prefixlen;
+	__u8 pad[5];
+};
+
+/* pinned "daemon_counters": the daemon's own counters, across restarts */
+struct xdpb_daemon_counters {
+	__u64 reloads_total;
+	__u64 reload_failures_total;
+	__u64 reserved[14];
+};
+
+_Static_assert(sizeof(struct xdpb_pin_meta) == 16, "pin meta layout");
+_Static_assert(sizeof(struct xdpb_pinned_list) == 72, "pinned list layout");
+_Static_assert(sizeof(struct xdpb_pinned_rule4) == 16, "rule4 record layout");
+_Static_assert(sizeof(struct xdpb_pinned_rule6) == 32, "rule6 record layout");
+_Static_assert(sizeof(struct xdpb_daemon_counters) == 128,
+	       "daemon counters layout");
+
 #endif /* XDPBLOCK_MAPS_H */

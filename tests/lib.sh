@@ -68,6 +68,16 @@ t_done() {
 }
 
 ns() { echo "xb${LAB_ID}$1"; }
+# the lab daemon's bpffs pin directory (unique per lab, like the namespaces)
+pin_dir() { echo "/sys/fs/bpf/xdpb-test-${1:-$LAB_ID}"; }
+# pin_dir_remove [LAB_ID] : unpin everything a lab's daemon left (links
+# first, so the program detaches before its maps go)
+pin_dir_remove() {
+	local d
+	d=$(pin_dir "${1:-$LAB_ID}")
+	[ -d "$d" ] || return 0
+	rm -f "$d"/link_* && rm -rf "$d"
+}
 in_client() { ip netns exec "$(ns c)" "$@"; }
 in_router() { ip netns exec "$(ns r)" "$@"; }
 in_server() { ip netns exec "$(ns s)" "$@"; }
@@ -85,6 +95,9 @@ lab_reap_orphans() {
 			ip netns pids "$n" 2>/dev/null | xargs -r kill -9 2>/dev/null
 			ip netns del "$n" 2>/dev/null
 		done
+		n=${names%% *}
+		n=${n#xb}
+		pin_dir_remove "${n%c}"
 		rm -rf "$(dirname "$f")"
 	done
 }
@@ -163,6 +176,7 @@ lab_down() {
 		ip netns pids "$(ns $n)" 2>/dev/null | xargs -r kill -9 2>/dev/null
 		ip netns del "$(ns $n)" 2>/dev/null
 	done
+	pin_dir_remove
 	LAB_ID=""
 }
 
@@ -178,6 +192,7 @@ write_config() {
 	control_socket = $WORKDIR/control.sock
 	max_rules_ipv4 = ${MAX_RULES_V4:-100000}
 	max_rules_ipv6 = ${MAX_RULES_V6:-100000}
+	pin_path = $(pin_dir)
 	CONF
 	printf '%s\n' "$@" >>"$file"
 }

@@ -76,6 +76,9 @@ static struct json_object *cmd_status(struct daemon *d)
 	add_u64(res, "generation", d->generation);
 	add_u64(res, "reloads_total", d->reloads_total);
 	add_u64(res, "reload_failures_total", d->reload_failures_total);
+	add_str(res, "pin_path", d->loader.pin_dir);
+	json_object_object_add(res, "adopted",
+			       json_object_new_boolean(d->loader.adopted));
 	json_object_object_add(last, "ok", json_object_new_boolean(lr->ok));
 	add_u64(last, "time", lr->when);
 	json_object_object_add(last, "duration_ms",
@@ -297,12 +300,29 @@ int command_dispatch(struct daemon *d, struct json_object *request,
 	} else if (!strcmp(cmd, "lookup")) {
 		*result = cmd_lookup(d, request, err, errlen);
 	} else if (!strcmp(cmd, "reload")) {
-		if (daemon_reload(d) < 0) {
+		if (daemon_reload_and_sync(d) < 0) {
 			snprintf(err, errlen, "%s", d->last_reload.error);
 			return -1;
 		}
-		daemon_sync_interfaces(d);
 		*result = cmd_status(d);
+	} else if (!strcmp(cmd, "stop")) {
+		struct json_object *keep;
+
+		d->keep_attached |= json_object_object_get_ex(
+					    request, "keep_attached", &keep) &&
+				    json_object_get_boolean(keep);
+		if (d->keep_attached && !d->loader.pin_dir[0]) {
+			snprintf(
+				err, errlen,
+				"cannot keep filtering without the daemon: pin_path = none in the config");
+			d->keep_attached = 0;
+			return -1;
+		}
+		d->stop_requested = 1;
+		*result = json_object_new_object();
+		json_object_object_add(
+			*result, "keep_attached",
+			json_object_new_boolean(d->keep_attached));
 	} else {
 		snprintf(err, errlen, "unknown command '%s'", cmd);
 		return -1;

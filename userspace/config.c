@@ -165,6 +165,18 @@ static int daemon_key(struct parse_state *st, const char *name,
 				"control_socket = '%s': give an absolute path under 108 characters%s",
 				value, "");
 		strcpy(cfg->control_socket, value);
+	} else if (!strcmp(name, "pin_path")) {
+		if (!strcmp(value, "none")) {
+			cfg->pin_path[0] = '\0';
+		} else if (value[0] != '/' ||
+			   strlen(value) >= sizeof(cfg->pin_path) - 32) {
+			return fail(
+				st,
+				"pin_path = '%s': give an absolute directory below /sys/fs/bpf, or none%s",
+				value, "");
+		} else {
+			strcpy(cfg->pin_path, value);
+		}
 	} else if (!strcmp(name, "max_rules_ipv4")) {
 		if (parse_u32(value, 1, 1u << 26, &cfg->max_rules_v4))
 			return fail(
@@ -194,7 +206,7 @@ static int daemon_key(struct parse_state *st, const char *name,
 	} else {
 		return fail(
 			st,
-			"unknown key '%s' in [daemon]: use interfaces, xdp_mode, control_socket, max_rules_ipv4, max_rules_ipv6 or log_level%s",
+			"unknown key '%s' in [daemon]: use interfaces, xdp_mode, control_socket, pin_path, max_rules_ipv4, max_rules_ipv6 or log_level%s",
 			name, "");
 	}
 	return 1;
@@ -368,6 +380,7 @@ int config_load(const char *path, struct daemon_config *cfg, char *err,
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->xdp_mode = XDP_MODE_AUTO;
 	strcpy(cfg->control_socket, DEFAULT_CONTROL_SOCKET);
+	strcpy(cfg->pin_path, DEFAULT_PIN_PATH);
 	cfg->max_rules_v4 = XDPB_DEFAULT_MAX_RULES_V4;
 	cfg->max_rules_v6 = XDPB_DEFAULT_MAX_RULES_V6;
 	cfg->log_level = LOG_LEVEL_INFO;

@@ -12,9 +12,10 @@
 #include "log.h"
 
 #define CONFIG_MAX_IFACES 64
-#define LIST_NAME_MAX 64
+#define LIST_NAME_MAX XDPB_LIST_NAME_MAX
 #define DEFAULT_CONTROL_SOCKET "/run/xdpblock/control.sock"
 #define DEFAULT_CONFIG_PATH "/etc/xdpblock/xdpblock.conf"
+#define DEFAULT_PIN_PATH "/sys/fs/bpf/xdpblock"
 
 enum xdp_mode {
 	XDP_MODE_AUTO, /* native, falling back to generic */
@@ -36,6 +37,7 @@ struct daemon_config {
 	int nr_ifaces;
 	enum xdp_mode xdp_mode;
 	char control_socket[108]; /* sizeof(sun_path) */
+	char pin_path[PATH_MAX]; /* "" = pin nothing (pin_path = none) */
 	uint32_t max_rules_v4;
 	uint32_t max_rules_v6;
 	enum log_level log_level;

@@ -44,6 +44,10 @@ struct daemon {
 	uint64_t generation; /* successful activations so far */
 	uint64_t reloads_total, reload_failures_total;
 	struct reload_result last_reload;
+	int counters_fd; /* pinned daemon_counters, or -1 */
+	int keep_attached; /* at exit: leave filtering running, state pinned */
+	int stop_requested; /* `xdpblockctl stop`: exit after answering */
+	int ifaces_changed; /* a link event: sync interfaces */
 };
 
 /*
@@ -52,8 +56,29 @@ struct daemon {
  * were; @d->last_reload says what went wrong (file and line).
  */
 int daemon_reload(struct daemon *d);
-/* Attach/detach to match the configured interfaces; returns failures. */
+/*
+ * daemon_reload() and daemon_sync_interfaces() as one, told to systemd
+ * (RELOADING=1, then READY=1 with the new STATUS).
+ */
+int daemon_reload_and_sync(struct daemon *d);
+/* One line for STATUS= and logs: rules, lists, interfaces, last error. */
+void daemon_status_line(const struct daemon *d, char *buf, size_t len);
+/* sd_notify @state ("READY=1", ...) with the current STATUS line. */
+void daemon_notify(const struct daemon *d, const char *state);
+
+/*
+ * Take over what a previous daemon left running (d->loader.adopted): the
+ * active rules with their ids, list ids and the daemon's counters, so that
+ * the next reload continues them.
+ */
+int daemon_adopt(struct daemon *d);
+/*
+ * Attach/detach to match the configured interfaces and the interfaces
+ * present now. Returns how many configured interfaces that exist could
+ * not be attached (each says why in its error); missing ones wait.
+ */
 int daemon_sync_interfaces(struct daemon *d);
+/* At exit: detach and unpin, or with d->keep_attached leave all running. */
 void daemon_detach_all(struct daemon *d);
 const char *daemon_list_name(const struct daemon *d, uint16_t list_id);
 

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -11,6 +14,7 @@
 #include "bigalloc.h"
 #include "loader.h"
 #include "log.h"
+#include "pinning.h"
 #include "xdpblock.skel.h"
 
 /* Per-CPU lookups and updates move this many entries per syscall. */
@@ -249,7 +253,14 @@ static int set_active_gen(struct loader *ld, uint32_t gen)
 	return 0;
 }
 
+/* The state of a generation no daemon has described yet. */
+static const struct xdpb_pinned_gen empty_gen = {
+	.magic = XDPB_PIN_MAGIC,
+	.layout_version = XDPB_PIN_LAYOUT_VERSION,
+};
+
 int loader_activate(struct loader *ld, const struct ruleset *rs,
+		    const struct xdpb_pinned_gen *gen,
 		    struct activation_report *report)
 {
 	struct gen_maps g = {-1, -1, -1, -1, -1, -1};
@@ -264,6 +275,18 @@ int loader_activate(struct loader *ld, const struct ruleset *rs,
 		err = build_ip6(&rs->v6, &g, &info, &rep);
 	if (err)
 		goto out;
+	/* before the switch: a daemon dying after it finds the state */
+	if (ld->pin_dir[0]) {
+		t0 = monotonic_ns();
+		err = pin_gen_write(ld->pin_dir, idle, gen ? gen : &empty_gen,
+				    rs);
+		rep.pin_ns = monotonic_ns() - t0;
+		if (err) {
+			log_err("cannot pin the new generation's state in %s: %s",
+				ld->pin_dir, strerror(-err));
+			goto out;
+		}
+	}
 
 	/*
 	 * The idle slot holds the generation before last. Its maps stay
@@ -285,6 +308,8 @@ int loader_activate(struct loader *ld, const struct ruleset *rs,
 	if (err)
 		log_err("cannot switch to the new rule generation: %s",
 			strerror(-err));
+	else if (ld->pin_dir[0])
+		pin_gen_remove(ld->pin_dir, !idle); /* describes the past */
 out:
 	gen_maps_close(&g); /* the outer maps hold their own references */
 	if (report)
@@ -292,34 +317,50 @@ out:
 	return err;
 }
 
-int loader_open(struct loader *ld, uint32_t rule_id_capacity)
+/* Maps libbpf creates, or reuses when pinned, under ld->pin_dir. */
+static int set_pin_paths(struct loader *ld)
 {
-	struct ruleset empty = {0};
+	struct bpf_map *map;
+	char path[PATH_MAX];
+
+	bpf_object__for_each_map(map, ld->skel->obj)
+	{
+		if (bpf_map__is_internal(map))
+			continue; /* .rodata: each program has its own */
+		if (pin_path_join(path, sizeof(path), ld->pin_dir,
+				  bpf_map__name(map)) ||
+		    bpf_map__set_pin_path(map, path))
+			return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+static void unload(struct loader *ld)
+{
+	map_munmap(ld->rule_counters, ld->rule_counters_bytes);
+	ld->rule_counters = NULL;
+	if (ld->skel)
+		xdpblock_bpf__destroy(ld->skel);
+	ld->skel = NULL;
+}
+
+static int open_and_load(struct loader *ld)
+{
+	uint32_t capacity = ld->rule_id_capacity;
 	int err;
 
-	memset(ld, 0, sizeof(*ld));
-	ld->nr_cpus = libbpf_num_possible_cpus();
-	if (ld->nr_cpus <= 0)
-		return -EINVAL;
-	ld->rule_id_capacity = rule_id_capacity;
 	ld->skel = xdpblock_bpf__open();
 	if (!ld->skel) {
 		err = -errno;
 		log_err("cannot open the BPF object: %s", strerror(errno));
 		return err;
 	}
-	ld->skel->rodata->rule_id_capacity = rule_id_capacity;
-	ld->rule_counters_bytes = (size_t)ld->nr_cpus * rule_id_capacity *
-				  sizeof(struct xdpb_counter);
-	if ((uint64_t)ld->nr_cpus * rule_id_capacity > UINT32_MAX) {
-		log_err("max_rules_ipv4/ipv6 too large for %d CPUs: lower them",
-			ld->nr_cpus);
-		err = -E2BIG;
-		goto fail;
-	}
+	ld->skel->rodata->rule_id_capacity = capacity;
 	bpf_map__set_max_entries(ld->skel->maps.rule_stats,
-				 ld->nr_cpus * rule_id_capacity);
-	err = xdpblock_bpf__load(ld->skel);
+				 ld->nr_cpus * capacity);
+	err = ld->pin_dir[0] ? set_pin_paths(ld) : 0;
+	if (!err)
+		err = xdpblock_bpf__load(ld->skel);
 	if (err) {
 		log_err("cannot load the XDP program: %s (run as root with BPF enabled; 'xdpblockd -v' shows libbpf's detail)",
 			strerror(-err));
@@ -332,28 +373,170 @@ int loader_open(struct loader *ld, uint32_t rule_id_capacity)
 		log_err("cannot map the rule counters: %s", strerror(errno));
 		goto fail;
 	}
-	/* Both slots get a valid, empty generation before anything attaches. */
-	for (int i = 0; i < XDPB_NR_GENS; i++) {
-		err = loader_activate(ld, &empty, NULL);
-		if (err)
-			goto fail;
-	}
 	return 0;
 fail:
-	map_munmap(ld->rule_counters, ld->rule_counters_bytes);
-	ld->rule_counters = NULL;
-	xdpblock_bpf__destroy(ld->skel);
-	ld->skel = NULL;
+	unload(ld);
 	return err;
 }
 
-void loader_close(struct loader *ld)
+/*
+ * Can the pinned state be adopted? Only what this daemon would have made
+ * itself: same layouts, same rule id capacity, same CPUs. Anything else is
+ * removed (except links, which keep the old program filtering until they
+ * are moved to the new one) and the daemon starts fresh.
+ */
+static int pinned_state_usable(struct loader *ld)
 {
-	map_munmap(ld->rule_counters, ld->rule_counters_bytes);
-	ld->rule_counters = NULL;
-	if (ld->skel)
-		xdpblock_bpf__destroy(ld->skel);
-	ld->skel = NULL;
+	struct xdpb_pin_meta meta;
+	int err = pin_meta_read(ld->pin_dir, &meta);
+
+	if (!err && meta.magic == XDPB_PIN_MAGIC &&
+	    meta.layout_version == XDPB_PIN_LAYOUT_VERSION &&
+	    meta.rule_id_capacity == ld->rule_id_capacity &&
+	    meta.nr_cpus == (uint32_t)ld->nr_cpus)
+		return 1;
+	if (!err)
+		log_warn(
+			"the state pinned in %s was made for %s: starting with fresh maps (filtering goes on; counters restart)",
+			ld->pin_dir,
+			meta.layout_version != XDPB_PIN_LAYOUT_VERSION
+				? "another xdpblock version"
+				: "other max_rules_ipv4/ipv6 or CPUs");
+	else if (err != -ENOENT)
+		log_warn(
+			"the state pinned in %s is unreadable (%s): starting with fresh maps",
+			ld->pin_dir, strerror(-err));
+	pin_remove_maps(ld->pin_dir);
+	return 0;
+}
+
+static int lock_pin_dir(struct loader *ld, char *errbuf, size_t errlen)
+{
+	ld->pin_lock_fd = open(ld->pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ld->pin_lock_fd < 0) {
+		snprintf(errbuf, errlen, "cannot open pin_path %s: %s",
+			 ld->pin_dir, strerror(errno));
+		return -errno;
+	}
+	if (flock(ld->pin_lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		snprintf(
+			errbuf, errlen,
+			"another xdpblockd uses pin_path %s: stop it, or give this daemon its own pin_path",
+			ld->pin_dir);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+int loader_open(struct loader *ld, uint32_t rule_id_capacity,
+		const char *pin_dir, char *errbuf, size_t errlen)
+{
+	struct ruleset empty = {0};
+	uint32_t zero = 0;
+	int err;
+
+	memset(ld, 0, sizeof(*ld));
+	ld->pin_lock_fd = -1;
+	snprintf(errbuf, errlen, "cannot load the XDP program (see above)");
+	ld->nr_cpus = libbpf_num_possible_cpus();
+	if (ld->nr_cpus <= 0)
+		return -EINVAL;
+	ld->rule_id_capacity = rule_id_capacity;
+	ld->rule_counters_bytes = (size_t)ld->nr_cpus * rule_id_capacity *
+				  sizeof(struct xdpb_counter);
+	if ((uint64_t)ld->nr_cpus * rule_id_capacity > UINT32_MAX) {
+		snprintf(
+			errbuf, errlen,
+			"max_rules_ipv4/ipv6 too large for %d CPUs: lower them",
+			ld->nr_cpus);
+		return -E2BIG;
+	}
+	if (pin_dir) {
+		if (snprintf(ld->pin_dir, sizeof(ld->pin_dir), "%s", pin_dir) >=
+		    (int)sizeof(ld->pin_dir))
+			return -ENAMETOOLONG;
+		err = pin_dir_prepare(pin_dir, errbuf, errlen);
+		if (!err)
+			err = lock_pin_dir(ld, errbuf, errlen);
+		if (err)
+			goto fail;
+		ld->found_pins = pin_dir_has_pins(ld->pin_dir);
+		ld->adopted = pinned_state_usable(ld);
+	}
+	err = open_and_load(ld);
+	if (err && ld->adopted) {
+		log_warn("cannot reuse the maps pinned in %s: starting fresh",
+			 ld->pin_dir);
+		pin_remove_maps(ld->pin_dir);
+		ld->adopted = 0;
+		err = open_and_load(ld);
+	}
+	if (err)
+		goto fail;
+	if (ld->adopted) {
+		if (bpf_map_lookup_elem(bpf_map__fd(ld->skel->maps.active_gen),
+					&zero, &ld->active_gen) ||
+		    ld->active_gen >= XDPB_NR_GENS) {
+			err = -EINVAL;
+			snprintf(
+				errbuf, errlen,
+				"the pinned active_gen in %s is unreadable: run 'xdpblockctl cleanup' and start again",
+				ld->pin_dir);
+			goto fail;
+		}
+		return 0;
+	}
+	/* Both slots get a valid, empty generation before anything attaches. */
+	for (int i = 0; i < XDPB_NR_GENS; i++) {
+		err = loader_activate(ld, &empty, NULL, NULL);
+		if (err)
+			goto fail;
+	}
+	if (ld->pin_dir[0]) {
+		struct xdpb_pin_meta meta = {
+			.magic = XDPB_PIN_MAGIC,
+			.layout_version = XDPB_PIN_LAYOUT_VERSION,
+			.rule_id_capacity = rule_id_capacity,
+			.nr_cpus = ld->nr_cpus,
+		};
+
+		/* last: until it is there, the pins are not adoptable */
+		err = pin_meta_write(ld->pin_dir, &meta);
+		if (err) {
+			snprintf(errbuf, errlen, "cannot pin state in %s: %s",
+				 ld->pin_dir, strerror(-err));
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	unload(ld);
+	if (ld->pin_lock_fd >= 0)
+		close(ld->pin_lock_fd);
+	ld->pin_lock_fd = -1;
+	ld->pin_dir[0] = '\0'; /* not ours: loader_close must not unpin */
+	return err;
+}
+
+int loader_adopted_rules(struct loader *ld, struct xdpb_pinned_gen *gen,
+			 struct ruleset *rs)
+{
+	return pin_gen_read(ld->pin_dir, ld->active_gen, gen, rs);
+}
+
+void loader_close(struct loader *ld, int unpin)
+{
+	unload(ld);
+	if (unpin && ld->pin_dir[0]) {
+		int n = pin_remove_all(ld->pin_dir);
+
+		if (n < 0)
+			log_warn("cannot remove %s: %s", ld->pin_dir,
+				 strerror(-n));
+	}
+	if (ld->pin_lock_fd >= 0)
+		close(ld->pin_lock_fd);
+	ld->pin_lock_fd = -1;
 }
 
 int loader_prog_fd(const struct loader *ld)

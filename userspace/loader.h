@@ -6,6 +6,7 @@
 #ifndef XDPBLOCK_LOADER_H
 #define XDPBLOCK_LOADER_H
 
+#include <limits.h>
 #include <stdint.h>
 
 #include "../maps/xdpblock_maps.h"
@@ -21,27 +22,48 @@ struct loader {
 	/* rule_stats, mmapped: nr_cpus slices of rule_id_capacity counters */
 	struct xdpb_counter *rule_counters;
 	size_t rule_counters_bytes;
+	char pin_dir[PATH_MAX]; /* "" = nothing pinned */
+	int pin_lock_fd; /* flock on pin_dir: one daemon per pinned state */
+	int adopted; /* the maps and generations a previous daemon left */
+	int found_pins; /* pin_dir held something when we came */
 };
 
 /* What one activation built, for logs, status and benchmarks. */
 struct activation_report {
 	uint64_t plan_ns; /* resolve rules into tables */
 	uint64_t build_ns; /* create and fill the maps */
+	uint64_t pin_ns; /* pin the generation's state */
 	uint64_t switch_ns; /* install and flip */
 	size_t v4_leaves, v4_groups, v4_hosts;
 	size_t v6_entries, v6_lengths, v6_filter_bytes;
 };
 
-/* Open and load the program; both generations start empty. */
-int loader_open(struct loader *ld, uint32_t rule_id_capacity);
-void loader_close(struct loader *ld);
+/*
+ * Open and load the program. With @pin_dir, its maps are pinned there; when
+ * a previous daemon left compatible pinned state, they are adopted as they
+ * are (ld->adopted: rules, generations and counters keep running) and
+ * loader_adopted_rules() returns the running rules; otherwise both
+ * generations start empty. @err says what to do on failure.
+ */
+int loader_open(struct loader *ld, uint32_t rule_id_capacity,
+		const char *pin_dir, char *err, size_t errlen);
+/* The rule set (ids assigned) and list table of the active generation. */
+int loader_adopted_rules(struct loader *ld, struct xdpb_pinned_gen *gen,
+			 struct ruleset *rs);
+/*
+ * Close everything. With @unpin, remove the pinned maps (links must be
+ * gone first); without, they stay for the next daemon.
+ */
+void loader_close(struct loader *ld, int unpin);
 int loader_prog_fd(const struct loader *ld);
 
 /*
  * Build @rs (ids assigned) into the idle generation and make it active.
- * On error nothing the datapath reads has changed.
+ * When pinning, @gen (the list table and generation number) is pinned with
+ * it. On error nothing the datapath reads has changed.
  */
 int loader_activate(struct loader *ld, const struct ruleset *rs,
+		    const struct xdpb_pinned_gen *gen,
 		    struct activation_report *report);
 
 /* Reset counters of released rule ids / a removed list to zero. */

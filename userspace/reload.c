@@ -9,9 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <systemd/sd-daemon.h>
+
 #include "daemon.h"
 #include "listfile.h"
 #include "log.h"
+#include "pinning.h"
 
 /* Rule ids released by the previous reload, zeroed and freed at the next. */
 static uint32_t *pending_ids;
@@ -136,6 +142,9 @@ static void keep_startup_settings(const struct daemon *d,
 			"max_rules_ipv4/ipv6 changed: restart xdpblockd to apply");
 	if (strcmp(cfg->control_socket, d->cfg.control_socket))
 		log_warn("control_socket changed: restart xdpblockd to apply");
+	if (strcmp(cfg->pin_path, d->cfg.pin_path))
+		log_warn("pin_path changed: restart xdpblockd to apply");
+	memcpy(cfg->pin_path, d->cfg.pin_path, sizeof(cfg->pin_path));
 	cfg->max_rules_v4 = d->cfg.max_rules_v4;
 	cfg->max_rules_v6 = d->cfg.max_rules_v6;
 	memcpy(cfg->control_socket, d->cfg.control_socket,
@@ -174,11 +183,112 @@ static void retire_old(struct daemon *d, uint32_t *released, size_t nr_released,
 			loader_zero_list(&d->loader, id);
 }
 
+/* What a daemon adopting this generation needs to know of its lists. */
+static void pinned_gen_fill(struct xdpb_pinned_gen *gen, uint64_t generation,
+			    char (*names)[LIST_NAME_MAX],
+			    const struct daemon_config *cfg)
+{
+	memset(gen, 0, sizeof(*gen));
+	gen->magic = XDPB_PIN_MAGIC;
+	gen->layout_version = XDPB_PIN_LAYOUT_VERSION;
+	gen->generation = generation;
+	for (int id = 1; id < XDPB_MAX_LISTS; id++) {
+		if (!names[id][0])
+			continue;
+		memcpy(gen->lists[id].name, names[id], LIST_NAME_MAX);
+		for (int i = 0; i < cfg->nr_lists; i++)
+			if (!strcmp(cfg->lists[i].name, names[id])) {
+				gen->lists[id].action = cfg->lists[i].action;
+				gen->lists[id].match = cfg->lists[i].match;
+			}
+	}
+}
+
+/* The daemon's own counters live in a pinned map: they go on after a restart. */
+static void save_counters(struct daemon *d)
+{
+	struct xdpb_daemon_counters c = {
+		.reloads_total = d->reloads_total,
+		.reload_failures_total = d->reload_failures_total,
+	};
+	uint32_t zero = 0;
+
+	if (d->counters_fd >= 0 &&
+	    bpf_map_update_elem(d->counters_fd, &zero, &c, BPF_ANY))
+		log_warn("cannot save the reload counters: %s",
+			 strerror(errno));
+}
+
+int daemon_adopt(struct daemon *d)
+{
+	struct xdpb_pinned_gen *gen = calloc(1, sizeof(*gen));
+	struct xdpb_daemon_counters c;
+	struct ruleset rs;
+	uint32_t *unused = NULL, zero = 0;
+	size_t nr_unused = 0;
+	int err;
+
+	if (!gen)
+		return -ENOMEM;
+	err = loader_adopted_rules(&d->loader, gen, &rs);
+	if (err) {
+		log_err("cannot read the running rules pinned in %s (%s): run 'xdpblockctl cleanup' and start again",
+			d->loader.pin_dir, strerror(-err));
+		free(gen);
+		return err;
+	}
+	err = rule_ids_adopt(&d->rule_ids, &rs, &unused, &nr_unused);
+	if (err) {
+		log_err("the rule ids pinned in %s are inconsistent: run 'xdpblockctl cleanup' and start again",
+			d->loader.pin_dir);
+		ruleset_free(&rs);
+		free(gen);
+		return err;
+	}
+	/* ids nothing holds may carry counts of rules removed before the restart */
+	loader_zero_rules(&d->loader, unused, nr_unused);
+	rule_ids_release(&d->rule_ids, unused, nr_unused);
+	free(unused);
+
+	ruleset_free(&d->active);
+	d->active = rs;
+	d->generation = gen->generation;
+	for (int id = 1; id < XDPB_MAX_LISTS; id++)
+		memcpy(d->list_names[id], gen->lists[id].name, LIST_NAME_MAX);
+	d->nr_lists = 0;
+	for (int i = 0; i < d->cfg.nr_lists; i++) {
+		for (int id = 1; id < XDPB_MAX_LISTS; id++) {
+			struct list_state *st = &d->lists[d->nr_lists];
+
+			if (strcmp(d->list_names[id], d->cfg.lists[i].name))
+				continue;
+			memset(st, 0, sizeof(*st));
+			st->cfg = d->cfg.lists[i];
+			st->list_id = id;
+			st->nr_v4 = ruleset_count_list(&rs, id, AF_INET);
+			st->nr_v6 = ruleset_count_list(&rs, id, AF_INET6);
+			d->nr_lists++;
+		}
+	}
+	if (d->counters_fd >= 0 &&
+	    bpf_map_lookup_elem(d->counters_fd, &zero, &c) == 0) {
+		d->reloads_total = c.reloads_total;
+		d->reload_failures_total = c.reload_failures_total;
+	}
+	log_info(
+		"adopted the running datapath from %s: generation %llu, %zu IPv4 and %zu IPv6 rules; counters continue",
+		d->loader.pin_dir, (unsigned long long)d->generation, rs.v4.nr,
+		rs.v6.nr);
+	free(gen);
+	return 0;
+}
+
 int daemon_reload(struct daemon *d)
 {
 	struct daemon_config *cfg = calloc(1, sizeof(*cfg));
 	struct list_state *states = calloc(XDPB_MAX_LISTS, sizeof(*states));
 	char(*names)[LIST_NAME_MAX] = calloc(XDPB_MAX_LISTS, LIST_NAME_MAX);
+	struct xdpb_pinned_gen *gen = calloc(1, sizeof(*gen));
 	struct reload_result *res = &d->last_reload;
 	struct ruleset next = {0};
 	uint32_t *released = NULL;
@@ -189,7 +299,7 @@ int daemon_reload(struct daemon *d)
 	d->reloads_total++;
 	memset(res, 0, sizeof(*res));
 	res->when = time(NULL);
-	if (!cfg || !states || !names) {
+	if (!cfg || !states || !names || !gen) {
 		snprintf(res->error, sizeof(res->error), "out of memory");
 		err = -ENOMEM;
 		goto fail;
@@ -229,7 +339,8 @@ int daemon_reload(struct daemon *d)
 			strerror(-err));
 		goto fail;
 	}
-	err = loader_activate(&d->loader, &next, &res->report);
+	pinned_gen_fill(gen, d->generation + 1, names, cfg);
+	err = loader_activate(&d->loader, &next, gen, &res->report);
 	if (err) {
 		rule_ids_rollback(&d->rule_ids);
 		free(released);
@@ -268,6 +379,8 @@ int daemon_reload(struct daemon *d)
 	free(cfg);
 	free(states);
 	free(names);
+	free(gen);
+	save_counters(d);
 	return 0;
 fail:
 	d->reload_failures_total++;
@@ -281,14 +394,29 @@ fail:
 	free(cfg);
 	free(states);
 	free(names);
+	free(gen);
+	save_counters(d);
 	return err ? err : -EINVAL;
 }
 
-/*
- * Attach to configured interfaces not attached yet, detach from those no
- * longer configured. Returns the number of configured interfaces that
- * could not be attached (each says why in its error).
- */
+static const char *pin_dir(const struct daemon *d)
+{
+	return d->loader.pin_dir[0] ? d->loader.pin_dir : NULL;
+}
+
+/* A pinned link of an interface no longer configured: detach it. */
+static int drop_unconfigured_link(const char *ifname, void *arg)
+{
+	struct daemon *d = arg;
+
+	for (int c = 0; c < d->cfg.nr_ifaces; c++)
+		if (!strcmp(d->cfg.ifaces[c], ifname))
+			return 0;
+	log_info("%s: no longer configured, detaching", ifname);
+	pin_link_remove(pin_dir(d), ifname);
+	return 0;
+}
+
 int daemon_sync_interfaces(struct daemon *d)
 {
 	int failed = 0, out = 0;
@@ -306,13 +434,16 @@ int daemon_sync_interfaces(struct daemon *d)
 		if (d->ifaces[i].link_fd >= 0)
 			log_info("%s: no longer configured, detaching",
 				 d->ifaces[i].name);
-		iface_detach(&d->ifaces[i]);
+		iface_detach(&d->ifaces[i], pin_dir(d));
 		loader_iface_unregister(&d->loader, d->ifaces[i].ifindex);
 	}
 	d->nr_ifaces = out;
+	if (pin_dir(d))
+		pin_for_each_link(pin_dir(d), drop_unconfigured_link, d);
 
 	for (int c = 0; c < d->cfg.nr_ifaces; c++) {
 		struct iface_state *ifs = NULL;
+		int ifindex = if_nametoindex(d->cfg.ifaces[c]), err;
 
 		for (int i = 0; i < d->nr_ifaces; i++)
 			if (!strcmp(d->ifaces[i].name, d->cfg.ifaces[c]))
@@ -324,16 +455,34 @@ int daemon_sync_interfaces(struct daemon *d)
 			snprintf(ifs->name, sizeof(ifs->name), "%s",
 				 d->cfg.ifaces[c]);
 		}
-		if (ifs->link_fd >= 0)
+		if (ifs->link_fd >= 0 && ifindex == ifs->ifindex)
 			continue;
-		if (iface_attach(ifs, loader_prog_fd(&d->loader),
-				 d->cfg.xdp_mode) < 0) {
+		if (ifs->link_fd >= 0) {
+			/* deleted (and perhaps re-created): the link is dead */
+			log_warn("%s: interface went away, XDP detached%s",
+				 ifs->name,
+				 ifindex ? "; it is back, attaching again"
+					 : "");
+			iface_detach(ifs, pin_dir(d));
+		}
+		err = iface_attach(ifs, loader_prog_fd(&d->loader),
+				   d->cfg.xdp_mode, pin_dir(d));
+		if (err == -ENODEV) {
+			if (!ifs->missing_logged)
+				log_warn("%s", ifs->error);
+			ifs->missing_logged = 1;
+			continue;
+		}
+		ifs->missing_logged = 0;
+		if (err < 0) {
 			log_err("%s", ifs->error);
 			failed++;
 			continue;
 		}
 		loader_iface_register(&d->loader, ifs->ifindex);
-		log_info("%s: attached in %s mode", ifs->name,
+		log_info("%s: %s in %s mode", ifs->name,
+			 ifs->adopted ? "adopted the running XDP link"
+				      : "attached",
 			 xdp_mode_name(ifs->mode));
 	}
 	return failed;
@@ -342,8 +491,53 @@ int daemon_sync_interfaces(struct daemon *d)
 void daemon_detach_all(struct daemon *d)
 {
 	for (int i = 0; i < d->nr_ifaces; i++) {
+		if (d->keep_attached && pin_dir(d)) {
+			iface_release(&d->ifaces[i]);
+			continue;
+		}
 		if (d->ifaces[i].link_fd >= 0)
 			log_info("%s: detaching", d->ifaces[i].name);
-		iface_detach(&d->ifaces[i]);
+		iface_detach(&d->ifaces[i], pin_dir(d));
 	}
+}
+
+void daemon_status_line(const struct daemon *d, char *buf, size_t len)
+{
+	int attached = 0, n;
+
+	for (int i = 0; i < d->nr_ifaces; i++)
+		attached += d->ifaces[i].link_fd >= 0;
+	n = snprintf(
+		buf, len,
+		"generation %llu: %zu IPv4 and %zu IPv6 rules from %d list(s), %d of %d interface(s) attached",
+		(unsigned long long)d->generation, d->active.v4.nr,
+		d->active.v6.nr, d->nr_lists, attached, d->cfg.nr_ifaces);
+	if (!d->last_reload.ok && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - n, "; last reload failed: %s",
+			 d->last_reload.error);
+}
+
+void daemon_notify(const struct daemon *d, const char *state)
+{
+	char status[800];
+
+	daemon_status_line(d, status, sizeof(status));
+	sd_notifyf(0, "%s\nSTATUS=%s", state, status);
+}
+
+int daemon_reload_and_sync(struct daemon *d)
+{
+	struct timespec now;
+	int err;
+
+	/* systemd holds `systemctl reload` until READY=1 follows */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading",
+		   (unsigned long long)now.tv_sec * 1000000ull +
+			   now.tv_nsec / 1000);
+	err = daemon_reload(d);
+	if (!err)
+		daemon_sync_interfaces(d);
+	daemon_notify(d, "READY=1");
+	return err;
 }

@@ -281,6 +281,44 @@ void rule_ids_rollback(struct rule_ids *ids)
 	ids->nr_free = ids->saved_nr_free;
 }
 
+int rule_ids_adopt(struct rule_ids *ids, const struct ruleset *rs,
+		   uint32_t **unused, size_t *nr_unused)
+{
+	const struct rule_table *tables[] = {&rs->v4, &rs->v6};
+	uint8_t *used = calloc(ids->capacity, 1);
+	uint32_t max_id = 0;
+	size_t cap = 0;
+
+	*unused = NULL;
+	*nr_unused = 0;
+	if (!used)
+		return -ENOMEM;
+	for (int t = 0; t < 2; t++)
+		for (size_t i = 0; i < tables[t]->nr; i++) {
+			uint32_t id = tables[t]->rules[i].rule_id;
+
+			if (!id || id >= ids->capacity || used[id]) {
+				free(used);
+				return -EINVAL;
+			}
+			used[id] = 1;
+			if (id > max_id)
+				max_id = id;
+		}
+	ids->next_unused = max_id + 1;
+	ids->saved_next_unused = ids->next_unused;
+	for (uint32_t id = 1; id <= max_id; id++)
+		if (!used[id] && push_id(unused, nr_unused, &cap, id)) {
+			free(used);
+			free(*unused);
+			*unused = NULL;
+			*nr_unused = 0;
+			return -ENOMEM;
+		}
+	free(used);
+	return 0;
+}
+
 int rule_ids_release(struct rule_ids *ids, const uint32_t *released, size_t nr)
 {
 	for (size_t i = 0; i < nr; i++)

@@ -73,6 +73,14 @@ int rule_ids_assign(struct rule_ids *ids, const struct ruleset *prev,
 		    size_t *nr_released);
 /* The activation failed: forget the ids handed out by the last assign. */
 void rule_ids_rollback(struct rule_ids *ids);
+/*
+ * Take over the ids of @rs, a rule set a previous daemon left running.
+ * *unused gets the ids below the highest in use that no rule holds: zero
+ * their counters, then rule_ids_release() them. -EINVAL if @rs repeats an
+ * id or holds one outside the id space (state from another capacity).
+ */
+int rule_ids_adopt(struct rule_ids *ids, const struct ruleset *rs,
+		   uint32_t **unused, size_t *nr_unused);
 /* After the swap: @released ids may be handed out again. */
 int rule_ids_release(struct rule_ids *ids, const uint32_t *released, size_t nr);
 

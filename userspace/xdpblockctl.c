@@ -1,17 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* xdpblockctl: the command line of xdpblockd (see xdpblockctl(8)). */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 #include <json-c/json.h>
 
 #include "config.h"
 #include "control.h"
+#include "pinning.h"
 #include "prefix.h"
 
 static void usage(FILE *out)
@@ -23,11 +26,15 @@ static void usage(FILE *out)
 		"  reload           reload config and lists, wait for the result\n"
 		"  lookup ADDRESS   which list and rule match ADDRESS, as source and destination\n"
 		"  stats [--limit N]  totals per interface and list, rules with hits (N: 0 = all)\n"
+		"  stop [--keep-attached]  stop the daemon; with --keep-attached filtering\n"
+		"                   goes on with the current rules until the next daemon\n"
+		"  cleanup [--pin-path DIR]  with no daemon running: detach and unpin what\n"
+		"                   a daemon left (default %s)\n"
 		"Options:\n"
 		"  -s, --socket PATH  control socket (default %s)\n"
 		"  -j, --json         print the daemon's JSON answer\n"
 		"  -h, --help         this text\n",
-		DEFAULT_CONTROL_SOCKET);
+		DEFAULT_PIN_PATH, DEFAULT_CONTROL_SOCKET);
 }
 
 static struct json_object *get(struct json_object *o, const char *key)
@@ -69,6 +76,12 @@ static void print_status(struct json_object *r)
 	       num(r, "pid"), num(r, "generation"), num(r, "reloads_total"),
 	       num(r, "reload_failures_total"));
 	print_time("started:     ", num(r, "started"));
+	printf("pinned:      %s%s\n",
+	       *str(r, "pin_path") ? str(r, "pin_path")
+				   : "nothing (pin_path = none)",
+	       json_object_get_boolean(get(r, "adopted"))
+		       ? " (adopted from a previous daemon)"
+		       : "");
 	print_time("last reload: ", num(last, "time"));
 	if (json_object_get_boolean(get(last, "ok")))
 		printf("             ok, %.1f ms\n",
@@ -168,18 +181,96 @@ static void print_lookup(struct json_object *r)
 	print_match("as destination:", get(r, "as_destination"));
 }
 
+static int collect_link(const char *ifname, void *arg)
+{
+	json_object_array_add(arg, json_object_new_string(ifname));
+	return 0;
+}
+
+/*
+ * `cleanup`: runs without the daemon. A running daemon holds an flock on
+ * its pin directory, so that is what tells whether anyone still owns it.
+ */
+static int cleanup(const char *pin_dir, int json)
+{
+	struct json_object *out, *links;
+	int fd = open(pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), removed;
+
+	if (fd < 0 && errno == ENOENT) {
+		if (json)
+			printf("{ \"pin_path\": %s, \"removed\": 0, \"detached\": [] }\n",
+			       json_object_to_json_string_ext(
+				       out = json_object_new_string(pin_dir),
+				       JSON_C_TO_STRING_NOSLASHESCAPE));
+		else
+			printf("nothing pinned in %s\n", pin_dir);
+		if (json)
+			json_object_put(out);
+		return 0;
+	}
+	if (fd < 0) {
+		fprintf(stderr, "xdpblockctl: cannot open %s: %s\n", pin_dir,
+			strerror(errno));
+		return 1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		fprintf(stderr,
+			"xdpblockctl: an xdpblockd is running with pin_path %s: stop it first ('xdpblockctl stop'), it unpins on a plain stop\n",
+			pin_dir);
+		close(fd);
+		return 1;
+	}
+	links = json_object_new_array();
+	pin_for_each_link(pin_dir, collect_link, links);
+	removed = pin_remove_all(pin_dir);
+	close(fd);
+	if (removed < 0) {
+		fprintf(stderr, "xdpblockctl: cannot clean up %s: %s\n",
+			pin_dir, strerror(-removed));
+		json_object_put(links);
+		return 1;
+	}
+	out = json_object_new_object();
+	json_object_object_add(out, "pin_path",
+			       json_object_new_string(pin_dir));
+	json_object_object_add(out, "removed", json_object_new_int(removed));
+	json_object_object_add(out, "detached", links);
+	if (json) {
+		printf("%s\n",
+		       json_object_to_json_string_ext(
+			       out, JSON_C_TO_STRING_PRETTY |
+					    JSON_C_TO_STRING_NOSLASHESCAPE));
+	} else {
+		printf("removed %d pin(s) from %s", removed, pin_dir);
+		if (json_object_array_length(links)) {
+			printf("; XDP detached from:");
+			for (size_t i = 0; i < json_object_array_length(links);
+			     i++)
+				printf(" %s", json_object_get_string(
+						      json_object_array_get_idx(
+							      links, i)));
+		}
+		printf("\n");
+	}
+	json_object_put(out);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"socket", required_argument, NULL, 's'},
 		{"json", no_argument, NULL, 'j'},
 		{"limit", required_argument, NULL, 'n'},
+		{"keep-attached", no_argument, NULL, 'k'},
+		{"pin-path", required_argument, NULL, 'p'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	const char *sock_path = DEFAULT_CONTROL_SOCKET, *cmd;
+	const char *pin_path = NULL;
 	struct json_object *req, *resp, *result;
-	int json = 0, opt, fd, rc = 0;
+	int json = 0, keep_attached = 0, opt, fd, rc = 0;
 	long limit = -1;
 	char err[256];
 
@@ -193,6 +284,12 @@ int main(int argc, char **argv)
 			break;
 		case 'j':
 			json = 1;
+			break;
+		case 'k':
+			keep_attached = 1;
+			break;
+		case 'p':
+			pin_path = optarg;
 			break;
 		case 'n':
 			errno = 0;
@@ -217,6 +314,21 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	cmd = argv[optind++];
+	if ((keep_attached && strcmp(cmd, "stop")) ||
+	    (pin_path && strcmp(cmd, "cleanup"))) {
+		fprintf(stderr,
+			"xdpblockctl: --keep-attached goes with stop, --pin-path with cleanup\n");
+		return 2;
+	}
+	if (!strcmp(cmd, "cleanup")) {
+		if (optind < argc) {
+			fprintf(stderr,
+				"xdpblockctl: unexpected argument '%s' (cleanup takes --pin-path DIR)\n",
+				argv[optind]);
+			return 2;
+		}
+		return cleanup(pin_path ? pin_path : DEFAULT_PIN_PATH, json);
+	}
 	req = json_object_new_object();
 	json_object_object_add(req, "version",
 			       json_object_new_int(CONTROL_PROTOCOL_VERSION));
@@ -231,6 +343,9 @@ int main(int argc, char **argv)
 		}
 		json_object_object_add(req, "address",
 				       json_object_new_string(argv[optind++]));
+	} else if (!strcmp(cmd, "stop")) {
+		json_object_object_add(req, "keep_attached",
+				       json_object_new_boolean(keep_attached));
 	} else if (strcmp(cmd, "status") && strcmp(cmd, "reload") &&
 		   strcmp(cmd, "stats")) {
 		fprintf(stderr, "xdpblockctl: unknown command '%s'\n", cmd);

@@ -882,7 +882,7 @@ static void load_once(struct loader *ld, struct rule_ids *ids,
 	ruleset_finish(&rs);
 	assign_ids(ids, running, &rs);
 	t_set = monotonic_ns();
-	err = loader_activate(ld, &rs, &rep);
+	err = loader_activate(ld, &rs, NULL, &rep);
 	if (err)
 		die("activation failed: %s", strerror(-err));
 	t_done = monotonic_ns();
@@ -916,7 +916,7 @@ static int cmd_load(int argc, char **argv)
 		die("usage: load [--twice] FILE");
 	rule_ids_init(&ids, default_capacity());
 	t0 = monotonic_ns();
-	if (loader_open(&ld, default_capacity()))
+	if (loader_open(&ld, default_capacity(), NULL, NULL, 0))
 		die("cannot open the XDP program (root? BPF enabled?)");
 	printf("open: loader_open_ms=%.1f rss_kib=%ld\n",
 	       (monotonic_ns() - t0) / 1e6, peak_rss_kib());
@@ -925,7 +925,7 @@ static int cmd_load(int argc, char **argv)
 		load_once(&ld, &ids, &running, argv[i], "reload");
 	printf("peak_rss_kib=%ld\n", peak_rss_kib());
 	ruleset_free(&running);
-	loader_close(&ld);
+	loader_close(&ld, 0);
 	rule_ids_free(&ids);
 	return 0;
 }
@@ -1402,7 +1402,7 @@ static void prepare_size(struct bench *b, struct sized *z)
 
 	size_label(z->nr_rules, lbl, sizeof(lbl));
 	progress(b, "%s rules per family: loading and activating...", lbl);
-	if (loader_open(&z->ld, default_capacity()))
+	if (loader_open(&z->ld, default_capacity(), NULL, NULL, 0))
 		die("cannot open xdpblock (root? BPF enabled?)");
 	xf_open(&z->xf, o->xf_path, 0, 0);
 	/* resized to hold exactly this set's exact-address rules */
@@ -1421,7 +1421,7 @@ static void prepare_size(struct bench *b, struct sized *z)
 	rule_ids_init(&ids, default_capacity());
 	assign_ids(&ids, NULL, &z->rs);
 	rule_ids_free(&ids);
-	err = loader_activate(&z->ld, &z->rs, &rep);
+	err = loader_activate(&z->ld, &z->rs, NULL, &rep);
 	if (err)
 		die("activation of %s rules failed: %s", lbl, strerror(-err));
 	printf("activate %s: v4_rules=%zu v6_rules=%zu plan_ms=%.1f build_ms=%.1f switch_ms=%.3f v4_leaves=%zu v4_groups=%zu v4_hosts=%zu v6_entries=%zu v6_lengths=%zu v6_filter_bytes=%zu\n",
@@ -1730,7 +1730,7 @@ static int cmd_packets(int argc, char **argv)
 
 		bpf_object__close(z->xf.obj);
 		bpf_object__close(z->xf_big.obj);
-		loader_close(&z->ld);
+		loader_close(&z->ld, 0);
 		ruleset_free(&z->rs);
 		for (int f = 0; f < 2; f++)
 			for (int tr = 0; tr < TR_MAX; tr++)

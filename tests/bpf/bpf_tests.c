@@ -18,8 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+#include <bpf/bpf.h>
+
 #include "loader.h"
 #include "log.h"
+#include "pinning.h"
 #include "ruleset.h"
 #include "testlib.h"
 
@@ -840,7 +844,7 @@ static void replace_rule_set(void)
 	struct loader ld;
 	int err;
 
-	err = loader_open(&ld, RULE_ID_CAP);
+	err = loader_open(&ld, RULE_ID_CAP, NULL, NULL, 0);
 	CHECK(!err, "loader_open: %s", strerror(-err));
 	if (err)
 		return;
@@ -947,7 +951,7 @@ out:
 	ruleset_free(&a);
 	ruleset_free(&b);
 	ruleset_free(&a2);
-	loader_close(&ld);
+	loader_close(&ld, 0);
 }
 
 /*
@@ -1004,7 +1008,7 @@ static void replace_is_atomic(void)
 	int err, flips = 0;
 	uint64_t t0;
 
-	err = loader_open(&ld, RULE_ID_CAP);
+	err = loader_open(&ld, RULE_ID_CAP, NULL, NULL, 0);
 	CHECK(!err, "loader_open: %s", strerror(-err));
 	if (err)
 		return;
@@ -1041,7 +1045,123 @@ static void replace_is_atomic(void)
 	id_keeper_free(&k);
 	ruleset_free(&sets[0]);
 	ruleset_free(&sets[1]);
-	loader_close(&ld);
+	loader_close(&ld, 0);
+}
+
+static int same_rules(const struct rule_table *a, const struct rule_table *b)
+{
+	if (a->nr != b->nr)
+		return 0;
+	for (size_t i = 0; i < a->nr; i++) {
+		const struct rule *x = &a->rules[i], *y = &b->rules[i];
+
+		if (prefix_cmp(&x->prefix, &y->prefix) ||
+		    x->list_id != y->list_id || x->rule_id != y->rule_id ||
+		    x->line != y->line || x->action != y->action ||
+		    x->match != y->match)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Restart without a gap, at the loader level: a loader that closes without
+ * unpinning leaves its generation and counters; the next one adopts them
+ * as they are (same rules, ids, lines, list table, counters, active slot),
+ * a loader with another capacity starts fresh instead, and closing with
+ * unpin leaves nothing behind.
+ */
+static void pinned_state_adopted(void)
+{
+	struct ruleset adopted_rs = {0};
+	struct xdpb_pinned_gen *gen = calloc(1, sizeof(*gen)),
+			       *back = calloc(1, sizeof(*back));
+	struct xdpb_counter before, after;
+	struct id_keeper k;
+	struct loader ld;
+	uint32_t probe_id, slot;
+	char dir[64], err[300];
+	int ret;
+
+	snprintf(dir, sizeof(dir), "/sys/fs/bpf/xdpb-unit-%d", (int)getpid());
+	ret = loader_open(&ld, RULE_ID_CAP, dir, err, sizeof(err));
+	CHECK(ret == 0 && !ld.adopted, "fresh open: %d %s", ret, err);
+	if (ret || !gen || !back)
+		goto out_free;
+	id_keeper_init(&k, RULE_ID_CAP);
+	ret = reload_ruleset(&ld, &k, &(struct ruleset){0}, &table_rs, NULL);
+	CHECK(ret == 0, "activate: %d", ret);
+	/* a generation with a list table, as the daemon pins it */
+	gen->magic = XDPB_PIN_MAGIC;
+	gen->layout_version = XDPB_PIN_LAYOUT_VERSION;
+	gen->generation = 42;
+	snprintf(gen->lists[L_BLOCK].name, XDPB_LIST_NAME_MAX, "block");
+	gen->lists[L_BLOCK].action = XDPB_ACT_DROP;
+	gen->lists[L_BLOCK].match = XDPB_MATCH_BOTH;
+	for (int id = 1; id < NR_TABLE_LISTS; id++)
+		if (id != L_BLOCK)
+			snprintf(gen->lists[id].name, XDPB_LIST_NAME_MAX,
+				 "list%d", id);
+	for (size_t i = 0; i < sizeof(table_lists) / sizeof(table_lists[0]);
+	     i++) {
+		gen->lists[table_lists[i].id].action = table_lists[i].action;
+		gen->lists[table_lists[i].id].match = table_lists[i].match;
+	}
+	ret = loader_activate(&ld, &table_rs, gen, NULL);
+	CHECK(ret == 0, "activate with a list table: %d", ret);
+	slot = ld.active_gen;
+	/* a counter value to find again */
+	probe_id = table_rs.v4.rules[0].rule_id;
+	ld.rule_counters[probe_id].packets += 5;
+	ld.rule_counters[probe_id].bytes += 500;
+	loader_read_rule(&ld, probe_id, &before);
+	loader_close(&ld, 0);
+	id_keeper_free(&k);
+
+	ret = loader_open(&ld, RULE_ID_CAP, dir, err, sizeof(err));
+	CHECK(ret == 0 && ld.adopted, "second open: %d adopted %d %s", ret,
+	      ld.adopted, err);
+	if (ret)
+		goto out_clean;
+	CHECK(ld.active_gen == slot, "active slot %u, was %u", ld.active_gen,
+	      slot);
+	ret = loader_adopted_rules(&ld, back, &adopted_rs);
+	CHECK(ret == 0, "read the adopted rules: %d", ret);
+	CHECK(back->generation == 42 &&
+		      !strcmp(back->lists[L_BLOCK].name, "block"),
+	      "list table: generation %llu, list %d '%s'",
+	      (unsigned long long)back->generation, L_BLOCK,
+	      back->lists[L_BLOCK].name);
+	CHECK(same_rules(&adopted_rs.v4, &table_rs.v4) &&
+		      same_rules(&adopted_rs.v6, &table_rs.v6),
+	      "adopted rules differ: %zu/%zu v4, %zu/%zu v6", adopted_rs.v4.nr,
+	      table_rs.v4.nr, adopted_rs.v6.nr, table_rs.v6.nr);
+	loader_read_rule(&ld, probe_id, &after);
+	CHECK(after.packets == before.packets && after.bytes == before.bytes,
+	      "counter %llu/%llu, was %llu/%llu",
+	      (unsigned long long)after.packets,
+	      (unsigned long long)after.bytes,
+	      (unsigned long long)before.packets,
+	      (unsigned long long)before.bytes);
+	ruleset_free(&adopted_rs);
+	loader_close(&ld, 0);
+
+	/* another capacity: not adoptable, fresh maps and counters */
+	ret = loader_open(&ld, RULE_ID_CAP / 2, dir, err, sizeof(err));
+	CHECK(ret == 0 && !ld.adopted, "open with another capacity: %d %d", ret,
+	      ld.adopted);
+	if (!ret) {
+		loader_read_rule(&ld, probe_id, &after);
+		CHECK(after.packets == 0, "fresh counters hold %llu",
+		      (unsigned long long)after.packets);
+		loader_close(&ld, 1);
+	}
+out_clean:
+	CHECK(access(dir, F_OK) != 0, "%s left behind", dir);
+	pin_remove_all(dir);
+out_free:
+	free(gen);
+	free(back);
 }
 
 int main(void)
@@ -1052,7 +1172,7 @@ int main(void)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	log_init("bpf_tests", LOG_LEVEL_WARN);
-	err = loader_open(&table_ld, RULE_ID_CAP);
+	err = loader_open(&table_ld, RULE_ID_CAP, NULL, NULL, 0);
 	if (err) {
 		printf("SKIP: bpf/all (cannot load the XDP program: %s; needs root and BPF)\n",
 		       strerror(-err));
@@ -1078,10 +1198,11 @@ int main(void)
 	RUN_TEST("bpf", unregistered_iface_not_counted);
 	RUN_TEST("bpf", replace_rule_set);
 	RUN_TEST("bpf", replace_is_atomic);
+	RUN_TEST("bpf", pinned_state_adopted);
 
 	printf("bpf_tests: %d passed, %d failed\n", tl_passed, tl_failed);
 	id_keeper_free(&k);
 	ruleset_free(&table_rs);
-	loader_close(&table_ld);
+	loader_close(&table_ld, 0);
 	return TEST_EXIT_CODE();
 }

@@ -710,7 +710,7 @@ static int run_set(struct env *e, struct id_keeper *k,
 
 static int env_open(struct env *e)
 {
-	int err = loader_open(&e->ld, RULE_ID_CAP);
+	int err = loader_open(&e->ld, RULE_ID_CAP, NULL, NULL, 0);
 
 	if (err)
 		return err;
@@ -774,6 +774,6 @@ int main(int argc, char **argv)
 	free(e.scratch);
 	free(e.by_id);
 	close(e.list_stats_fd);
-	loader_close(&e.ld);
+	loader_close(&e.ld, 0);
 	return TEST_EXIT_CODE();
 }

@@ -203,7 +203,7 @@ static inline int reload_ruleset(struct loader *ld, struct id_keeper *k,
 	err = rule_ids_assign(&k->ids, prev, next, &released, &nr_released);
 	if (err)
 		return err;
-	err = loader_activate(ld, next, rep);
+	err = loader_activate(ld, next, NULL, rep);
 	if (err) {
 		rule_ids_rollback(&k->ids);
 		free(released);

@@ -1731,6 +1731,74 @@ static void rule_ids_keep_and_fresh(void)
 	rule_ids_free(&ids);
 }
 
+/*
+ * A daemon adopting a running set takes over its ids: the gaps are handed
+ * back (for zeroing), new rules never collide, repeated or out-of-range
+ * ids (state from another capacity) are refused.
+ */
+static void rule_ids_adopt_running_set(void)
+{
+	struct ruleset empty = {0}, a = {0}, b = {0};
+	uint32_t *unused = NULL, *rel = NULL;
+	size_t nr_unused = 0, nr_rel = 0;
+	struct rule_ids ids, fresh;
+	int err;
+
+	rule_ids_init(&ids, 100);
+	rs_add_drop(&a, "192.0.2.0/24", 1);
+	rs_add_drop(&a, "198.51.100.0/24", 1);
+	rs_add_drop(&a, "2001:db8::/32", 2);
+	ruleset_finish(&a);
+	CHECK(rule_ids_assign(&ids, &empty, &a, &rel, &nr_rel) == 0,
+	      "assign a");
+	free(rel);
+	/* a gap, as a removed rule leaves: 198.51.100.0/24 gets id 7 */
+	a.v4.rules[1].rule_id = 7;
+
+	rule_ids_init(&fresh, 100);
+	err = rule_ids_adopt(&fresh, &a, &unused, &nr_unused);
+	CHECK(err == 0, "adopt: %d", err);
+	CHECK(fresh.next_unused == 8, "next_unused %u, want 8",
+	      fresh.next_unused);
+	/* ids 1 and 3 are held (192.0.2.0/24, 2001:db8::/32), 7 too */
+	CHECK(nr_unused == 4 && id_in(2, unused, nr_unused) &&
+		      id_in(4, unused, nr_unused) &&
+		      id_in(5, unused, nr_unused) &&
+		      id_in(6, unused, nr_unused),
+	      "unused: %zu ids", nr_unused);
+	rule_ids_release(&fresh, unused, nr_unused);
+	free(unused);
+
+	/* the next reload keeps the adopted ids and takes only free ones */
+	rs_add_drop(&b, "192.0.2.0/24", 1);
+	rs_add_drop(&b, "198.51.100.0/24", 1);
+	rs_add_drop(&b, "203.0.113.0/24", 3);
+	ruleset_finish(&b);
+	CHECK(rule_ids_assign(&fresh, &a, &b, &rel, &nr_rel) == 0,
+	      "assign after adopt");
+	CHECK(id_of(&b, "192.0.2.0/24", 1) == 1 &&
+		      id_of(&b, "198.51.100.0/24", 1) == 7,
+	      "adopted ids not kept");
+	CHECK(!id_in(id_of(&b, "203.0.113.0/24", 3), (uint32_t[]){1, 3, 7}, 3),
+	      "a new rule got an adopted id");
+	CHECK(nr_rel == 1 && rel[0] == 3, "released %zu", nr_rel);
+	free(rel);
+	rule_ids_free(&fresh);
+
+	/* corrupt state: a repeated id, an id past the capacity */
+	rule_ids_init(&fresh, 100);
+	a.v4.rules[1].rule_id = a.v4.rules[0].rule_id;
+	CHECK(rule_ids_adopt(&fresh, &a, &unused, &nr_unused) == -EINVAL,
+	      "a repeated id is accepted");
+	a.v4.rules[1].rule_id = 100;
+	CHECK(rule_ids_adopt(&fresh, &a, &unused, &nr_unused) == -EINVAL,
+	      "an id past the capacity is accepted");
+	rule_ids_free(&fresh);
+	rule_ids_free(&ids);
+	ruleset_free(&a);
+	ruleset_free(&b);
+}
+
 /* Released ids come back only after rule_ids_release(), and then first. */
 static void rule_ids_reuse_after_release(void)
 {
@@ -3155,6 +3223,7 @@ int main(void)
 	RUN_TEST("ruleset", ruleset_finish_random);
 	RUN_TEST("ruleset", rule_ids_keep_and_fresh);
 	RUN_TEST("ruleset", rule_ids_reuse_after_release);
+	RUN_TEST("ruleset", rule_ids_adopt_running_set);
 	RUN_TEST("ruleset", rule_ids_rollback_restores);
 	RUN_TEST("ruleset", rule_ids_enospc);
 
