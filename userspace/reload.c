@@ -373,9 +373,10 @@ int daemon_reload(struct daemon *d)
 		(unsigned long long)d->generation, next.v4.nr, next.v6.nr,
 		cfg->nr_lists, res->duration_ns / 1e6);
 	log_debug(
-		"reload timing: read+sort %.1f ms, resolve %.1f ms, build maps %.1f ms, switch %.3f ms",
+		"reload timing: read+sort %.1f ms, resolve %.1f ms, build maps %.1f ms, pin state %.1f ms, switch %.3f ms",
 		(t_parsed - t0) / 1e6, res->report.plan_ns / 1e6,
-		res->report.build_ns / 1e6, res->report.switch_ns / 1e6);
+		res->report.build_ns / 1e6, res->report.pin_ns / 1e6,
+		res->report.switch_ns / 1e6);
 	free(cfg);
 	free(states);
 	free(names);

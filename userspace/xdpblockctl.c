@@ -411,10 +411,17 @@ int main(int argc, char **argv)
 		else if (!strcmp(cmd, "reload")) {
 			printf("reload ok\n\n");
 			print_status(result);
-		} else if (!strcmp(cmd, "stats"))
+		} else if (!strcmp(cmd, "stats")) {
 			print_stats(result);
-		else
+		} else if (!strcmp(cmd, "stop")) {
+			printf("xdpblockd stopping%s\n",
+			       json_object_get_boolean(
+				       get(result, "keep_attached"))
+				       ? "; XDP stays attached with the current rules"
+				       : "");
+		} else {
 			print_lookup(result);
+		}
 	}
 	json_object_put(req);
 	json_object_put(resp);

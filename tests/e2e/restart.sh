@@ -127,7 +127,10 @@ t_check "kill -9: the new daemon moved the links to its program (ids differ from
 # --- xdpblockctl stop --keep-attached
 drops=$(rule_drops)
 nreloads=$(reloads)
-t_check "stop --keep-attached: answered" ctl stop --keep-attached
+ctl stop --keep-attached >"$WORKDIR/stop.out" 2>&1
+t_check "stop --keep-attached: answered" test $? -eq 0
+t_check "stop --keep-attached: says XDP stays attached" \
+	grep -q 'xdpblockd stopping; XDP stays attached with the current rules' "$WORKDIR/stop.out"
 daemon_gone "stop --keep-attached"
 : >"$WORKDIR/daemon.log"
 still_filtering "stop --keep-attached"
@@ -218,4 +221,14 @@ t_check "cleanup: the target is reachable again" ping_ok $TARGET
 t_check "cleanup again: nothing to do, exit 0" sh -c "'$XDPBLOCKCTL' cleanup --pin-path '$PIN' | grep -q 'nothing pinned'"
 t_check "through it all, the target received nothing while filtered" \
 	test "$(udp_count "$WORKDIR/target.txt")" -eq "$TARGET_BASE"
+
+# --- a plain xdpblockctl stop: detaches and unpins
+daemon_start "$WORKDIR/xdpblock.conf" || t_fail "plain stop: a daemon starts"
+ctl stop >"$WORKDIR/stop.out" 2>&1
+t_check "plain stop: answered" test $? -eq 0
+t_check "plain stop: says it stops, nothing about staying attached" \
+	sh -c "grep -qx 'xdpblockd stopping' '$WORKDIR/stop.out'"
+daemon_gone "plain stop"
+t_check "plain stop: no XDP program left" sh -c "! ip -n '$(ns r)' link show | grep -q prog/xdp"
+t_check_not "plain stop: pin_path removed" test -e "$PIN"
 t_done
