@@ -41,7 +41,7 @@ SKEL := $(BUILD)/xdpblock.skel.h
 LIB_SRCS := log bigalloc prefix listfile config ruleset refmatch pinning loader \
 	attach control
 DAEMON_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,xdpblockd reload commands \
-	linkwatch)
+	linkwatch listwatch)
 LIB_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,$(LIB_SRCS))
 LIB := $(BUILD)/libxdpblock.a
 HDRS := $(wildcard userspace/*.h) maps/xdpblock_maps.h

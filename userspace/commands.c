@@ -300,7 +300,24 @@ int command_dispatch(struct daemon *d, struct json_object *request,
 	} else if (!strcmp(cmd, "lookup")) {
 		*result = cmd_lookup(d, request, err, errlen);
 	} else if (!strcmp(cmd, "reload")) {
-		if (daemon_reload_and_sync(d) < 0) {
+		uint8_t stale[XDPB_MAX_LISTS] = {0};
+		struct json_object *list_obj;
+		const char *list = NULL;
+		int found = 0;
+
+		if (json_object_object_get_ex(request, "list", &list_obj))
+			list = json_object_get_string(list_obj);
+		for (int i = 0; list && i < d->cfg.nr_lists; i++)
+			if (!strcmp(d->cfg.lists[i].name, list))
+				found = stale[i] = 1;
+		if (list && !found) {
+			snprintf(
+				err, errlen,
+				"no list '%s' in the running configuration (xdpblockctl status shows them; a new list needs a full reload)",
+				list);
+			return -1;
+		}
+		if (daemon_reload_and_sync(d, list ? stale : NULL) < 0) {
 			snprintf(err, errlen, "%s", d->last_reload.error);
 			return -1;
 		}

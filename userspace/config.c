@@ -177,6 +177,20 @@ static int daemon_key(struct parse_state *st, const char *name,
 		} else {
 			strcpy(cfg->pin_path, value);
 		}
+	} else if (!strcmp(name, "watch_lists")) {
+		if (!strcmp(value, "yes"))
+			cfg->watch_lists = 1;
+		else if (!strcmp(value, "no"))
+			cfg->watch_lists = 0;
+		else
+			return fail(st, "watch_lists = '%s': use yes or no%s",
+				    value, "");
+	} else if (!strcmp(name, "watch_delay_ms")) {
+		if (parse_u32(value, 0, 600000, &cfg->watch_delay_ms))
+			return fail(
+				st,
+				"watch_delay_ms = '%s': give milliseconds from 0 to %s",
+				value, "600000");
 	} else if (!strcmp(name, "max_rules_ipv4")) {
 		if (parse_u32(value, 1, 1u << 26, &cfg->max_rules_v4))
 			return fail(
@@ -206,7 +220,7 @@ static int daemon_key(struct parse_state *st, const char *name,
 	} else {
 		return fail(
 			st,
-			"unknown key '%s' in [daemon]: use interfaces, xdp_mode, control_socket, pin_path, max_rules_ipv4, max_rules_ipv6 or log_level%s",
+			"unknown key '%s' in [daemon]: use interfaces, xdp_mode, control_socket, pin_path, watch_lists, watch_delay_ms, max_rules_ipv4, max_rules_ipv6 or log_level%s",
 			name, "");
 	}
 	return 1;
@@ -381,6 +395,8 @@ int config_load(const char *path, struct daemon_config *cfg, char *err,
 	cfg->xdp_mode = XDP_MODE_AUTO;
 	strcpy(cfg->control_socket, DEFAULT_CONTROL_SOCKET);
 	strcpy(cfg->pin_path, DEFAULT_PIN_PATH);
+	cfg->watch_lists = 1;
+	cfg->watch_delay_ms = DEFAULT_WATCH_DELAY_MS;
 	cfg->max_rules_v4 = XDPB_DEFAULT_MAX_RULES_V4;
 	cfg->max_rules_v6 = XDPB_DEFAULT_MAX_RULES_V6;
 	cfg->log_level = LOG_LEVEL_INFO;

@@ -16,6 +16,7 @@
 #define DEFAULT_CONTROL_SOCKET "/run/xdpblock/control.sock"
 #define DEFAULT_CONFIG_PATH "/etc/xdpblock/xdpblock.conf"
 #define DEFAULT_PIN_PATH "/sys/fs/bpf/xdpblock"
+#define DEFAULT_WATCH_DELAY_MS 1000
 
 enum xdp_mode {
 	XDP_MODE_AUTO, /* native, falling back to generic */
@@ -38,6 +39,8 @@ struct daemon_config {
 	enum xdp_mode xdp_mode;
 	char control_socket[108]; /* sizeof(sun_path) */
 	char pin_path[PATH_MAX]; /* "" = pin nothing (pin_path = none) */
+	int watch_lists; /* reload a list when its file changes */
+	uint32_t watch_delay_ms; /* quiet time after a change before that */
 	uint32_t max_rules_v4;
 	uint32_t max_rules_v6;
 	enum log_level log_level;

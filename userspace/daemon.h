@@ -57,10 +57,17 @@ struct daemon {
  */
 int daemon_reload(struct daemon *d);
 /*
- * daemon_reload() and daemon_sync_interfaces() as one, told to systemd
- * (RELOADING=1, then READY=1 with the new STATUS).
+ * The same transaction for some lists only: those i of d->cfg.lists with
+ * stale[i] are read again, the others keep their running rules, and the
+ * configuration file is not read (it may be mid-edit).
  */
-int daemon_reload_and_sync(struct daemon *d);
+int daemon_reload_lists(struct daemon *d, const uint8_t *stale);
+/*
+ * daemon_reload() (@stale NULL) or daemon_reload_lists() and
+ * daemon_sync_interfaces() as one, told to systemd (RELOADING=1, then
+ * READY=1 with the new STATUS).
+ */
+int daemon_reload_and_sync(struct daemon *d, const uint8_t *stale);
 /* One line for STATUS= and logs: rules, lists, interfaces, last error. */
 void daemon_status_line(const struct daemon *d, char *buf, size_t len);
 /* sd_notify @state ("READY=1", ...) with the current STATUS line. */

@@ -51,8 +51,36 @@ static int list_id_for(char (*names)[LIST_NAME_MAX],
 	return free_id;
 }
 
-static int load_lists(const struct daemon_config *cfg,
-		      char (*names)[LIST_NAME_MAX],
+/*
+ * A list this reload does not re-read: its rules come from the running set
+ * as they are, its state from the running list.
+ */
+static int keep_list(const struct daemon *d, uint16_t list_id,
+		     struct ruleset *next, struct list_state *st)
+{
+	const struct rule_table *tables[] = {&d->active.v4, &d->active.v6};
+
+	for (int i = 0; i < d->nr_lists; i++)
+		if (d->lists[i].list_id == list_id)
+			*st = d->lists[i];
+	for (int t = 0; t < 2; t++)
+		for (size_t i = 0; i < tables[t]->nr; i++) {
+			const struct rule *r = &tables[t]->rules[i];
+
+			if (r->list_id == list_id &&
+			    ruleset_add(next, &r->prefix, list_id, r->action,
+					r->match, r->line) < 0)
+				return -ENOMEM;
+		}
+	return 0;
+}
+
+/*
+ * Every list of @cfg into @next. With @stale, only lists i with stale[i]
+ * are read again; the others keep their running rules.
+ */
+static int load_lists(const struct daemon *d, const struct daemon_config *cfg,
+		      const uint8_t *stale, char (*names)[LIST_NAME_MAX],
 		      char (*running)[LIST_NAME_MAX], struct ruleset *next,
 		      struct list_state *states, char *err, size_t errlen)
 {
@@ -72,6 +100,13 @@ static int load_lists(const struct daemon_config *cfg,
 			return -ENOSPC;
 		}
 		st->list_id = id;
+		if (stale && !stale[i]) {
+			if (keep_list(d, id, next, st) < 0) {
+				snprintf(err, errlen, "out of memory");
+				return -ENOMEM;
+			}
+			continue;
+		}
 		ret = listfile_parse(lc->path, lc->on_error, &parsed);
 		if (ret < 0) {
 			/* a malformed line can be fixed, or skipped by choice */
@@ -283,7 +318,12 @@ int daemon_adopt(struct daemon *d)
 	return 0;
 }
 
-int daemon_reload(struct daemon *d)
+/*
+ * The reload transaction. @stale NULL: read the configuration and every
+ * list. Otherwise the running configuration stays and only the lists i of
+ * d->cfg with stale[i] are read again.
+ */
+static int reload(struct daemon *d, const uint8_t *stale)
 {
 	struct daemon_config *cfg = calloc(1, sizeof(*cfg));
 	struct list_state *states = calloc(XDPB_MAX_LISTS, sizeof(*states));
@@ -294,7 +334,7 @@ int daemon_reload(struct daemon *d)
 	uint32_t *released = NULL;
 	size_t nr_released = 0;
 	uint64_t t0 = monotonic_ns(), t_parsed;
-	int err;
+	int err = 0;
 
 	d->reloads_total++;
 	memset(res, 0, sizeof(*res));
@@ -304,7 +344,11 @@ int daemon_reload(struct daemon *d)
 		err = -ENOMEM;
 		goto fail;
 	}
-	err = config_load(d->config_path, cfg, res->error, sizeof(res->error));
+	if (stale)
+		*cfg = d->cfg;
+	else
+		err = config_load(d->config_path, cfg, res->error,
+				  sizeof(res->error));
 	if (err)
 		goto fail;
 	keep_startup_settings(d, cfg);
@@ -318,8 +362,8 @@ int daemon_reload(struct daemon *d)
 				memcpy(names[id], d->list_names[id],
 				       LIST_NAME_MAX);
 
-	err = load_lists(cfg, names, d->list_names, &next, states, res->error,
-			 sizeof(res->error));
+	err = load_lists(d, cfg, stale, names, d->list_names, &next, states,
+			 res->error, sizeof(res->error));
 	if (err)
 		goto fail;
 	ruleset_finish(&next);
@@ -398,6 +442,16 @@ fail:
 	free(gen);
 	save_counters(d);
 	return err ? err : -EINVAL;
+}
+
+int daemon_reload(struct daemon *d)
+{
+	return reload(d, NULL);
+}
+
+int daemon_reload_lists(struct daemon *d, const uint8_t *stale)
+{
+	return reload(d, stale);
 }
 
 static const char *pin_dir(const struct daemon *d)
@@ -526,7 +580,7 @@ void daemon_notify(const struct daemon *d, const char *state)
 	sd_notifyf(0, "%s\nSTATUS=%s", state, status);
 }
 
-int daemon_reload_and_sync(struct daemon *d)
+int daemon_reload_and_sync(struct daemon *d, const uint8_t *stale)
 {
 	struct timespec now;
 	int err;
@@ -536,7 +590,7 @@ int daemon_reload_and_sync(struct daemon *d)
 	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading",
 		   (unsigned long long)now.tv_sec * 1000000ull +
 			   now.tv_nsec / 1000);
-	err = daemon_reload(d);
+	err = reload(d, stale);
 	if (!err)
 		daemon_sync_interfaces(d);
 	daemon_notify(d, "READY=1");

@@ -23,7 +23,7 @@ static void usage(FILE *out)
 		"Usage: xdpblockctl [-s SOCKET] [--json] COMMAND [ARGS]\n"
 		"Commands:\n"
 		"  status           interfaces, lists and the last reload\n"
-		"  reload           reload config and lists, wait for the result\n"
+		"  reload [LIST]    reload config and lists (or only LIST's file), wait for the result\n"
 		"  lookup ADDRESS   which list and rule match ADDRESS, as source and destination\n"
 		"  stats [--limit N]  totals per interface and list, rules with hits (N: 0 = all)\n"
 		"  stop [--keep-attached]  stop the daemon; with --keep-attached filtering\n"
@@ -343,6 +343,11 @@ int main(int argc, char **argv)
 		}
 		json_object_object_add(req, "address",
 				       json_object_new_string(argv[optind++]));
+	} else if (!strcmp(cmd, "reload")) {
+		if (optind < argc)
+			json_object_object_add(
+				req, "list",
+				json_object_new_string(argv[optind++]));
 	} else if (!strcmp(cmd, "stop")) {
 		json_object_object_add(req, "keep_attached",
 				       json_object_new_boolean(keep_attached));

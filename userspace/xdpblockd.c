@@ -14,6 +14,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 #include <json-c/json.h>
 #include <systemd/sd-daemon.h>
@@ -21,6 +22,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "linkwatch.h"
+#include "listwatch.h"
 #include "log.h"
 #include "pinning.h"
 
@@ -113,6 +115,50 @@ static int setup_signals(void)
 	return signalfd(-1, &mask, SFD_CLOEXEC);
 }
 
+/* Watch list files when the config says so (it may change at a reload). */
+static void sync_listwatch(const struct daemon *d, struct listwatch **lw)
+{
+	char err[300];
+
+	if (d->cfg.watch_lists && !*lw) {
+		*lw = listwatch_open(err, sizeof(err));
+		if (!*lw)
+			log_warn("%s", err);
+	} else if (!d->cfg.watch_lists && *lw) {
+		listwatch_close(*lw);
+		*lw = NULL;
+	}
+	if (*lw)
+		listwatch_set(*lw, &d->cfg);
+}
+
+/* Reload after @ms of quiet: every new change pushes it back (debounce). */
+static void arm_timer(int timer_fd, uint32_t ms)
+{
+	struct itimerspec its = {
+		.it_value = {.tv_sec = ms / 1000,
+			     .tv_nsec = (ms % 1000) * 1000000L + 1},
+	};
+
+	timerfd_settime(timer_fd, 0, &its, NULL);
+}
+
+/* The lists whose files changed, reloaded as one transaction. */
+static void reload_changed(struct daemon *d, uint8_t *stale)
+{
+	char names[512] = "";
+	size_t off = 0;
+
+	for (int i = 0; i < d->cfg.nr_lists && off < sizeof(names); i++)
+		if (stale[i])
+			off += snprintf(names + off, sizeof(names) - off,
+					"%s%s", off ? ", " : "",
+					d->cfg.lists[i].name);
+	log_info("list file(s) changed: reloading %s", names);
+	daemon_reload_and_sync(d, stale);
+	memset(stale, 0, XDPB_MAX_LISTS);
+}
+
 /* Half the systemd watchdog interval in ms, or -1 when there is none. */
 static int watchdog_interval_ms(void)
 {
@@ -138,6 +184,9 @@ int main(int argc, char **argv)
 	int verbose = 0, check = 0, keep_attached = 0, opt, sig_fd,
 	    listen_fd = -1, rc = 1, watchdog_ms, ready = 0;
 	struct linkwatch *links = NULL;
+	struct listwatch *list_watch = NULL;
+	uint8_t stale[XDPB_MAX_LISTS] = {0};
+	int timer_fd = -1;
 	uint32_t capacity;
 	char err[700];
 
@@ -231,14 +280,19 @@ int main(int argc, char **argv)
 	daemon_notify(&d, "READY=1");
 	ready = 1;
 	watchdog_ms = watchdog_interval_ms();
+	timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	sync_listwatch(&d, &list_watch);
 
 	while (!d.stop_requested) {
-		struct pollfd pfds[3] = {
+		struct pollfd pfds[5] = {
 			{.fd = sig_fd, .events = POLLIN},
 			{.fd = listen_fd, .events = POLLIN},
 			{.fd = linkwatch_fd(links), .events = POLLIN},
+			{.fd = list_watch ? listwatch_fd(list_watch) : -1,
+			 .events = POLLIN},
+			{.fd = timer_fd, .events = POLLIN},
 		};
-		int n = poll(pfds, 3, watchdog_ms);
+		int n = poll(pfds, 5, watchdog_ms);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -256,7 +310,8 @@ int main(int argc, char **argv)
 				continue;
 			if (si.ssi_signo == SIGHUP) {
 				log_info("SIGHUP: reloading");
-				daemon_reload_and_sync(&d);
+				daemon_reload_and_sync(&d, NULL);
+				sync_listwatch(&d, &list_watch);
 				continue;
 			}
 			log_info("%s: shutting down", si.ssi_signo == SIGTERM
@@ -269,8 +324,23 @@ int main(int argc, char **argv)
 			daemon_sync_interfaces(&d);
 			daemon_notify(&d, "READY=1");
 		}
-		if (pfds[1].revents & POLLIN)
+		if (pfds[3].revents & POLLIN &&
+		    listwatch_read(list_watch, &d.cfg, stale))
+			arm_timer(timer_fd, d.cfg.watch_delay_ms);
+		if (pfds[4].revents & POLLIN) {
+			uint64_t expirations;
+
+			if (read(timer_fd, &expirations, sizeof(expirations)) ==
+			    sizeof(expirations))
+				reload_changed(&d, stale);
+		}
+		if (pfds[1].revents & POLLIN) {
+			uint64_t generation = d.generation;
+
 			serve_client(&d, listen_fd);
+			if (d.generation != generation)
+				sync_listwatch(&d, &list_watch);
+		}
 	}
 	if (d.stop_requested) {
 		log_info("stop requested by xdpblockctl: shutting down");
@@ -299,6 +369,9 @@ out:
 	if (d.counters_fd >= 0)
 		close(d.counters_fd);
 	linkwatch_close(links);
+	listwatch_close(list_watch);
+	if (timer_fd >= 0)
+		close(timer_fd);
 	loader_close(&d.loader, !d.keep_attached);
 	return rc;
 }

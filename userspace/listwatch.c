@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include "listwatch.h"
+#include "log.h"
+
+/* What ends a file's life or begins a new one in a directory. */
+#define WATCH_EVENTS                                                \
+	(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | \
+	 IN_DELETE | IN_ATTRIB)
+
+struct watched_dir {
+	int wd;
+	char path[PATH_MAX];
+};
+
+struct listwatch {
+	int fd;
+	struct watched_dir dirs[XDPB_MAX_LISTS];
+	int nr_dirs;
+};
+
+struct listwatch *listwatch_open(char *err, size_t errlen)
+{
+	struct listwatch *lw = calloc(1, sizeof(*lw));
+
+	if (!lw) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	lw->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (lw->fd < 0) {
+		snprintf(
+			err, errlen,
+			"cannot watch list files (inotify): %s; set watch_lists = no to do without",
+			strerror(errno));
+		free(lw);
+		return NULL;
+	}
+	return lw;
+}
+
+int listwatch_fd(const struct listwatch *lw)
+{
+	return lw->fd;
+}
+
+static void split_path(const char *path, char *dir, char *base)
+{
+	char tmp[PATH_MAX];
+
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	snprintf(dir, PATH_MAX, "%s", dirname(tmp));
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	snprintf(base, PATH_MAX, "%s", basename(tmp));
+}
+
+int listwatch_set(struct listwatch *lw, const struct daemon_config *cfg)
+{
+	int failed = 0;
+
+	for (int i = 0; i < lw->nr_dirs; i++)
+		inotify_rm_watch(lw->fd, lw->dirs[i].wd);
+	lw->nr_dirs = 0;
+	for (int i = 0; i < cfg->nr_lists; i++) {
+		char dir[PATH_MAX], base[PATH_MAX];
+		int wd, known = 0;
+
+		split_path(cfg->lists[i].path, dir, base);
+		wd = inotify_add_watch(lw->fd, dir, WATCH_EVENTS);
+		if (wd < 0) {
+			log_warn(
+				"list %s: cannot watch %s for changes (%s); reload it by hand",
+				cfg->lists[i].name, dir, strerror(errno));
+			failed++;
+			continue;
+		}
+		/* the same directory twice gives the same watch */
+		for (int j = 0; j < lw->nr_dirs; j++)
+			known |= lw->dirs[j].wd == wd;
+		if (known)
+			continue;
+		lw->dirs[lw->nr_dirs].wd = wd;
+		snprintf(lw->dirs[lw->nr_dirs].path, PATH_MAX, "%s", dir);
+		lw->nr_dirs++;
+	}
+	return failed ? -ENOENT : 0;
+}
+
+/* @name is the list file @base, or a file named after it (base.minisig). */
+static int names_list_file(const char *name, const char *base)
+{
+	size_t n = strlen(base);
+
+	return !strncmp(name, base, n) && (!name[n] || name[n] == '.');
+}
+
+static int mark(const struct listwatch *lw, const struct inotify_event *ev,
+		const struct daemon_config *cfg, uint8_t *stale)
+{
+	const char *dir = NULL;
+	int marked = 0;
+
+	for (int i = 0; i < lw->nr_dirs; i++)
+		if (lw->dirs[i].wd == ev->wd)
+			dir = lw->dirs[i].path;
+	if (!dir || !ev->len)
+		return 0;
+	for (int i = 0; i < cfg->nr_lists; i++) {
+		char ldir[PATH_MAX], base[PATH_MAX];
+
+		split_path(cfg->lists[i].path, ldir, base);
+		if (!strcmp(ldir, dir) && names_list_file(ev->name, base) &&
+		    !stale[i]) {
+			log_debug("list %s: %s changed", cfg->lists[i].name,
+				  ev->name);
+			stale[i] = 1;
+			marked++;
+		}
+	}
+	return marked;
+}
+
+int listwatch_read(struct listwatch *lw, const struct daemon_config *cfg,
+		   uint8_t *stale)
+{
+	char buf[16384]
+		__attribute__((aligned(__alignof__(struct inotify_event))));
+	int marked = 0;
+	ssize_t n;
+
+	while ((n = read(lw->fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const void *)p;
+
+			if (ev->mask & IN_Q_OVERFLOW) {
+				for (int i = 0; i < cfg->nr_lists; i++)
+					stale[i] = 1;
+				return -1;
+			}
+			marked += mark(lw, ev, cfg, stale);
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	return marked;
+}
+
+void listwatch_close(struct listwatch *lw)
+{
+	if (!lw)
+		return;
+	close(lw->fd);
+	free(lw);
+}
