@@ -20,6 +20,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "log.h"
+#include "metrics.h"
 
 static void usage(FILE *out)
 {
@@ -118,6 +119,7 @@ int main(int argc, char **argv)
 		{0},
 	};
 	static struct daemon d; /* large: keep it off the stack */
+	struct metrics *metrics = NULL;
 	const char *config_path = DEFAULT_CONFIG_PATH;
 	int verbose = 0, check = 0, opt, sig_fd, listen_fd = -1, rc = 1;
 	uint32_t capacity;
@@ -179,6 +181,9 @@ int main(int argc, char **argv)
 		log_err("%s", err);
 		return 1;
 	}
+	/* a taken metrics port, too, stops us before an interface is touched */
+	if (metrics_start(&metrics, &d) < 0)
+		goto out;
 	if (loader_open(&d.loader, capacity) < 0)
 		goto out;
 	if (daemon_reload(&d) < 0)
@@ -189,17 +194,21 @@ int main(int argc, char **argv)
 		 d.cfg.control_socket);
 
 	for (;;) {
-		struct pollfd pfds[2] = {
+		struct pollfd pfds[3] = {
 			{.fd = sig_fd, .events = POLLIN},
 			{.fd = listen_fd, .events = POLLIN},
+			/* -1 when metrics are off: poll() skips it */
+			{.fd = metrics_fd(metrics), .events = POLLIN},
 		};
 
-		if (poll(pfds, 2, -1) < 0) {
+		if (poll(pfds, 3, metrics_timeout_ms(metrics)) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_err("poll: %s", strerror(errno));
 			break;
 		}
+		/* MHD wants a run after every poll, ready or timed out */
+		metrics_run(metrics);
 		if (pfds[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
@@ -221,6 +230,7 @@ int main(int argc, char **argv)
 			serve_client(&d, listen_fd);
 	}
 out:
+	metrics_stop(metrics);
 	daemon_detach_all(&d);
 	if (listen_fd >= 0) {
 		close(listen_fd);
