@@ -362,17 +362,28 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn,
 				      const char *upload_data,
 				      size_t *upload_data_size, void **req_cls)
 {
+	static int headers_seen;
 	struct metrics *m = cls;
 
-	/* Nothing served reads a body: answer at the first call. */
 	(void)version;
 	(void)upload_data;
-	(void)upload_data_size;
-	(void)req_cls;
 	if (strcmp(method, MHD_HTTP_METHOD_GET) &&
 	    strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return answer_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 				   "method not allowed: use GET\n");
+	/*
+	 * Answer once the whole request is read: a response queued at the
+	 * first call, right after the headers, makes MHD close the
+	 * connection, and Prometheus would reconnect at every scrape.
+	 */
+	if (!*req_cls) {
+		*req_cls = &headers_seen;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		*upload_data_size = 0; /* a GET body means nothing here */
+		return MHD_YES;
+	}
 	if (!strcmp(url, "/metrics"))
 		return serve_metrics(m, conn);
 	if (!strcmp(url, "/top"))

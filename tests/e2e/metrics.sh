@@ -159,6 +159,11 @@ t_check "promtool check metrics: clean" promtool_clean "$M0"
 in_router curl -sS -D "$WORKDIR/headers.txt" -o /dev/null "$METRICS/metrics"
 t_check "Content-Type is the 0.0.4 text format" \
 	grep -qi '^content-type: text/plain; version=0.0.4' "$WORKDIR/headers.txt"
+# Prometheus keeps its connection open between scrapes: so does the daemon
+in_router curl -sS -v -o /dev/null "$METRICS/metrics" -o /dev/null "$METRICS/metrics" \
+	>"$WORKDIR/keepalive.txt" 2>&1
+t_check "two GETs on one connection (keep-alive)" \
+	grep -q 'Re-using existing connection' "$WORKDIR/keepalive.txt"
 t_check "every family has HELP and TYPE" "$PYTHON" -c '
 import sys
 help, typ, names = set(), set(), set()
