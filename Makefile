@@ -30,6 +30,11 @@ PKGS := libbpf libelf zlib inih json-c libnl-route-3.0 libsystemd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 XCFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -I$(BUILD) $(PKG_CFLAGS)
+# Only the daemon serves HTTP (metrics.c): libmicrohttpd stays out of the
+# library, the CLI and the tests.
+DAEMON_PKGS := libmicrohttpd
+DAEMON_PKG_CFLAGS := $(shell pkg-config --cflags $(DAEMON_PKGS) 2>/dev/null)
+DAEMON_PKG_LIBS := $(shell pkg-config --libs $(DAEMON_PKGS) 2>/dev/null)
 BPF_CFLAGS := -O2 -g $(WARNINGS) -target bpf -D__TARGET_ARCH_$(ARCH) \
 	-I/usr/include/$(TRIPLET)
 
@@ -39,9 +44,9 @@ BPF_OBJ := $(BUILD)/xdpblock.bpf.o
 SKEL := $(BUILD)/xdpblock.skel.h
 
 LIB_SRCS := log bigalloc prefix listfile config ruleset refmatch pinning loader \
-	attach control
+	attach control promtext
 DAEMON_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,xdpblockd reload commands \
-	linkwatch listwatch)
+	linkwatch listwatch metrics)
 LIB_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,$(LIB_SRCS))
 LIB := $(BUILD)/libxdpblock.a
 HDRS := $(wildcard userspace/*.h) maps/xdpblock_maps.h
@@ -74,13 +79,15 @@ $(BUILD)/userspace/%.o: userspace/%.c $(HDRS) $(SKEL) | $(BUILD)/userspace
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(XCFLAGS) -c $< -o $@
 
+$(BUILD)/userspace/metrics.o: XCFLAGS += $(DAEMON_PKG_CFLAGS)
+
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)$(AR) rcs $@ $^
 
 $(BUILD)/xdpblockd: $(DAEMON_OBJS) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(XCFLAGS) $(DAEMON_OBJS) -o $@ $(LIBS)
+	$(Q)$(CC) $(XCFLAGS) $(DAEMON_OBJS) -o $@ $(LIBS) $(DAEMON_PKG_LIBS)
 
 $(BUILD)/xdpblockctl: $(BUILD)/userspace/xdpblockctl.o $(LIB)
 	$(call msg,LINK,$@)

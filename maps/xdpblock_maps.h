@@ -350,7 +350,8 @@ struct xdpb_pinned_rule6 {
 struct xdpb_daemon_counters {
 	__u64 reloads_total;
 	__u64 reload_failures_total;
-	__u64 reserved[14];
+	/* by the daemon's enum reload_failure; unused slots stay zero */
+	__u64 reload_failures_by_reason[14];
 };
 
 _Static_assert(sizeof(struct xdpb_pin_meta) == 16, "pin meta layout");

@@ -9,10 +9,14 @@ packages=(
 	clang llvm bpftool linux-libc-dev
 	# build: userspace libraries
 	gcc make pkg-config libbpf-dev libelf-dev zlib1g-dev libinih-dev
-	libjson-c-dev libnl-3-dev libnl-route-3-dev libsystemd-dev
+	libjson-c-dev libnl-3-dev libnl-route-3-dev libsystemd-dev libmicrohttpd-dev
 	# tests, demo and benchmarks: namespaces, real peers, the xdp-filter baseline
 	iproute2 iputils-ping ethtool socat xdp-tools procps psmisc python3
 	util-linux coreutils
+	# tests: the metrics endpoint fetched with curl, checked with promtool and
+	# scraped by a private Prometheus server in a namespace (the package
+	# holds both; note that Debian also enables its prometheus.service)
+	curl prometheus
 )
 
 missing=()

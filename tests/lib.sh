@@ -193,6 +193,7 @@ write_config() {
 	max_rules_ipv4 = ${MAX_RULES_V4:-100000}
 	max_rules_ipv6 = ${MAX_RULES_V6:-100000}
 	pin_path = $(pin_dir)
+	watch_lists = ${WATCH_LISTS:-no}
 	CONF
 	printf '%s\n' "$@" >>"$file"
 }

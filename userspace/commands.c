@@ -83,8 +83,10 @@ static struct json_object *cmd_status(struct daemon *d)
 	add_u64(last, "time", lr->when);
 	json_object_object_add(last, "duration_ms",
 			       json_object_new_double(lr->duration_ns / 1e6));
-	if (!lr->ok)
+	if (!lr->ok) {
 		add_str(last, "error", lr->error);
+		add_str(last, "reason", reload_failure_name(lr->failure));
+	}
 	json_object_object_add(res, "last_reload", last);
 
 	for (int i = 0; i < d->nr_ifaces; i++) {
@@ -136,8 +138,13 @@ static int hit_cmp(const void *a, const void *b)
 	       (x->rule->rule_id < y->rule->rule_id);
 }
 
+/*
+ * The rules of the running set with packets, most first, at most @limit
+ * (0: all), of list @list_id only unless it is 0.
+ */
 static struct json_object *rules_with_hits(struct daemon *d, size_t limit,
-					   char *err, size_t errlen)
+					   uint16_t list_id, char *err,
+					   size_t errlen)
 {
 	uint32_t nr_ids = d->rule_ids.next_unused;
 	struct xdpb_counter *counters = calloc(nr_ids, sizeof(*counters));
@@ -155,7 +162,8 @@ static struct json_object *rules_with_hits(struct daemon *d, size_t limit,
 			const struct rule *r = &tables[t]->rules[i];
 
 			if (r->rule_id >= nr_ids ||
-			    !counters[r->rule_id].packets)
+			    !counters[r->rule_id].packets ||
+			    (list_id && r->list_id != list_id))
 				continue;
 			if (nr_hits == cap) {
 				struct rule_hit *n;
@@ -238,7 +246,7 @@ static struct json_object *cmd_stats(struct daemon *d, struct json_object *req,
 	}
 	json_object_object_add(res, "lists", lists);
 
-	rules = rules_with_hits(d, limit, err, errlen);
+	rules = rules_with_hits(d, limit, 0, err, errlen);
 	if (!rules) {
 		json_object_put(res);
 		return NULL;
@@ -274,6 +282,52 @@ static struct json_object *cmd_lookup(struct daemon *d, struct json_object *req,
 	return res;
 }
 
+int command_top(struct daemon *d, struct json_object *req,
+		struct json_object **result, char *err, size_t errlen)
+{
+	struct json_object *limit_obj, *list_obj, *rules;
+	int64_t limit = TOP_DEFAULT_RULES;
+	const struct list_state *ls = NULL;
+
+	*result = NULL;
+	if (json_object_object_get_ex(req, "limit", &limit_obj)) {
+		limit = json_object_get_int64(limit_obj);
+		if (!json_object_is_type(limit_obj, json_type_int) ||
+		    limit < 1 || limit > TOP_MAX_RULES) {
+			const char *given = json_object_get_string(limit_obj);
+
+			snprintf(
+				err, errlen,
+				"the number of rules must be a whole number from 1 to %d, not '%s'",
+				TOP_MAX_RULES, given ? given : "null");
+			return -EINVAL;
+		}
+	}
+	if (json_object_object_get_ex(req, "list", &list_obj)) {
+		const char *name = json_object_get_string(list_obj);
+
+		for (int i = 0; i < d->nr_lists && name; i++)
+			if (!strcmp(d->lists[i].cfg.name, name))
+				ls = &d->lists[i];
+		if (!ls) {
+			snprintf(
+				err, errlen,
+				"no list named '%s' is running (xdpblockctl status shows the lists)",
+				name ? name : "");
+			return -EINVAL;
+		}
+	}
+	rules = rules_with_hits(d, limit, ls ? ls->list_id : 0, err, errlen);
+	if (!rules)
+		return -ENOMEM;
+	*result = json_object_new_object();
+	add_u64(*result, "limit", limit);
+	if (ls)
+		add_str(*result, "list", ls->cfg.name);
+	json_object_object_add(*result, "rules", rules);
+	return 0;
+}
+
 int command_dispatch(struct daemon *d, struct json_object *request,
 		     struct json_object **result, char *err, size_t errlen)
 {
@@ -299,6 +353,8 @@ int command_dispatch(struct daemon *d, struct json_object *request,
 		*result = cmd_stats(d, request, err, errlen);
 	} else if (!strcmp(cmd, "lookup")) {
 		*result = cmd_lookup(d, request, err, errlen);
+	} else if (!strcmp(cmd, "top")) {
+		return command_top(d, request, result, err, errlen) ? -1 : 0;
 	} else if (!strcmp(cmd, "reload")) {
 		uint8_t stale[XDPB_MAX_LISTS] = {0};
 		struct json_object *list_obj;

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <ini.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +108,72 @@ static int parse_u32(const char *value, uint32_t min, uint32_t max,
 		return -1;
 	*out = v;
 	return 0;
+}
+
+int listen_addr_parse(const char *text, struct sockaddr_storage *addr)
+{
+	char host[INET6_ADDRSTRLEN];
+	const char *port_text, *host_end;
+	uint32_t port;
+	int v6 = text[0] == '[';
+
+	memset(addr, 0, sizeof(*addr));
+	if (!text[0] || !strcmp(text, "off"))
+		return 0;
+	if (v6) {
+		host_end = strchr(text, ']');
+		if (!host_end || host_end[1] != ':')
+			return -EINVAL;
+		port_text = host_end + 2;
+		text++;
+	} else {
+		/* a bare IPv6 address would be ambiguous: it needs brackets */
+		host_end = strchr(text, ':');
+		if (!host_end || strchr(host_end + 1, ':'))
+			return -EINVAL;
+		port_text = host_end + 1;
+	}
+	/* strtoul() would take " 80" and "+80" too */
+	if (host_end == text || (size_t)(host_end - text) >= sizeof(host) ||
+	    !isdigit((unsigned char)port_text[0]) ||
+	    parse_u32(port_text, 1, 65535, &port))
+		return -EINVAL;
+	memcpy(host, text, host_end - text);
+	host[host_end - text] = '\0';
+	if (v6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)addr;
+
+		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
+			return -EINVAL;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+	} else {
+		struct sockaddr_in *sin = (struct sockaddr_in *)addr;
+
+		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+			return -EINVAL;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+	}
+	return 0;
+}
+
+void listen_addr_format(const struct sockaddr_storage *addr, char *buf,
+			size_t len)
+{
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)addr;
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)addr;
+	char host[INET6_ADDRSTRLEN];
+
+	if (addr->ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
+		snprintf(buf, len, "[%s]:%u", host, ntohs(sin6->sin6_port));
+	} else if (addr->ss_family == AF_INET) {
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+		snprintf(buf, len, "%s:%u", host, ntohs(sin->sin_port));
+	} else {
+		snprintf(buf, len, "off");
+	}
 }
 
 static int iface_listed(const struct daemon_config *cfg, const char *name)
@@ -217,10 +286,16 @@ static int daemon_key(struct parse_state *st, const char *name,
 				st,
 				"log_level = '%s': use error, warning, info or debug%s",
 				value, "");
+	} else if (!strcmp(name, "metrics_listen")) {
+		if (listen_addr_parse(value, &cfg->metrics_addr))
+			return fail(
+				st,
+				"metrics_listen = '%s': give ADDRESS:PORT with a numeric address (127.0.0.1:9469, [::1]:9469, 0.0.0.0:9469) or off%s",
+				value, "");
 	} else {
 		return fail(
 			st,
-			"unknown key '%s' in [daemon]: use interfaces, xdp_mode, control_socket, pin_path, watch_lists, watch_delay_ms, max_rules_ipv4, max_rules_ipv6 or log_level%s",
+			"unknown key '%s' in [daemon]: use interfaces, xdp_mode, control_socket, pin_path, watch_lists, watch_delay_ms, max_rules_ipv4, max_rules_ipv6, log_level or metrics_listen%s",
 			name, "");
 	}
 	return 1;
@@ -400,6 +475,7 @@ int config_load(const char *path, struct daemon_config *cfg, char *err,
 	cfg->max_rules_v4 = XDPB_DEFAULT_MAX_RULES_V4;
 	cfg->max_rules_v6 = XDPB_DEFAULT_MAX_RULES_V6;
 	cfg->log_level = LOG_LEVEL_INFO;
+	listen_addr_parse(DEFAULT_METRICS_LISTEN, &cfg->metrics_addr);
 	err[0] = '\0';
 
 	/*

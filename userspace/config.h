@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <net/if.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "../maps/xdpblock_maps.h"
 #include "listfile.h"
@@ -17,6 +18,9 @@
 #define DEFAULT_CONFIG_PATH "/etc/xdpblock/xdpblock.conf"
 #define DEFAULT_PIN_PATH "/sys/fs/bpf/xdpblock"
 #define DEFAULT_WATCH_DELAY_MS 1000
+#define DEFAULT_METRICS_LISTEN "127.0.0.1:9469"
+/* "[" IPv6 "]:" port, with its NUL */
+#define LISTEN_ADDR_STRLEN (46 + 8)
 
 enum xdp_mode {
 	XDP_MODE_AUTO, /* native, falling back to generic */
@@ -44,6 +48,8 @@ struct daemon_config {
 	uint32_t max_rules_v4;
 	uint32_t max_rules_v6;
 	enum log_level log_level;
+	/* metrics_listen: the HTTP metrics endpoint; AF_UNSPEC when off */
+	struct sockaddr_storage metrics_addr;
 	struct list_config lists[XDPB_MAX_LISTS - 1];
 	int nr_lists;
 };
@@ -54,6 +60,15 @@ struct daemon_config {
  */
 int config_load(const char *path, struct daemon_config *cfg, char *err,
 		size_t errlen);
+
+/*
+ * A listen address as metrics_listen takes it: "IPV4:PORT", "[IPV6]:PORT",
+ * or "off" / "" (then @addr's family is AF_UNSPEC). Returns 0 or -EINVAL.
+ */
+int listen_addr_parse(const char *text, struct sockaddr_storage *addr);
+/* @addr as listen_addr_parse() reads it back; "off" for AF_UNSPEC. */
+void listen_addr_format(const struct sockaddr_storage *addr, char *buf,
+			size_t len);
 
 const char *action_name(uint8_t action);
 const char *match_name(uint8_t match);

@@ -17,10 +17,30 @@ struct list_state {
 	uint16_t list_id;
 	size_t nr_v4, nr_v6; /* distinct rules active */
 	size_t nr_skipped; /* malformed lines skipped (on_error = skip-line) */
+	/*
+	 * The version of the list now running, as a Unix time: the file's
+	 * mtime when it was read. Signed lists will put the signature's
+	 * trusted timestamp here instead.
+	 */
+	int64_t version_time;
+	time_t loaded_at; /* the successful reload that loaded it */
+};
+
+/* Why a reload failed: a small fixed set, for metrics and status. */
+enum reload_failure {
+	RELOAD_FAIL_NONE,
+	RELOAD_FAIL_CONFIG, /* the configuration file */
+	RELOAD_FAIL_LIST_IO, /* a list file could not be read */
+	RELOAD_FAIL_LIST_PARSE, /* a malformed line rejected a list */
+	RELOAD_FAIL_CAPACITY, /* max_rules_*, list ids or rule ids */
+	RELOAD_FAIL_MEMORY, /* out of memory */
+	RELOAD_FAIL_BPF, /* building or switching the maps */
+	RELOAD_FAIL_MAX, /* at most 14: pinned daemon_counters has 14 slots */
 };
 
 struct reload_result {
 	int ok;
+	enum reload_failure failure; /* RELOAD_FAIL_NONE when ok */
 	char error[600];
 	time_t when;
 	uint64_t duration_ns;
@@ -43,6 +63,7 @@ struct daemon {
 	time_t started;
 	uint64_t generation; /* successful activations so far */
 	uint64_t reloads_total, reload_failures_total;
+	uint64_t reload_failures[RELOAD_FAIL_MAX]; /* by enum reload_failure */
 	struct reload_result last_reload;
 	int counters_fd; /* pinned daemon_counters, or -1 */
 	int keep_attached; /* at exit: leave filtering running, state pinned */
@@ -88,10 +109,23 @@ int daemon_sync_interfaces(struct daemon *d);
 /* At exit: detach and unpin, or with d->keep_attached leave all running. */
 void daemon_detach_all(struct daemon *d);
 const char *daemon_list_name(const struct daemon *d, uint16_t list_id);
+/* "config", "list_io", ...: the reason label of a reload failure */
+const char *reload_failure_name(enum reload_failure failure);
 
 /* Control commands: fill @result or return -1 with @err set. */
 struct json_object;
 int command_dispatch(struct daemon *d, struct json_object *request,
 		     struct json_object **result, char *err, size_t errlen);
+
+#define TOP_DEFAULT_RULES 10
+#define TOP_MAX_RULES 10000
+/*
+ * The `top` command, also served as /top by the metrics endpoint: the
+ * rules with the most packets, at most "limit" (default 10) of list "list"
+ * (default all). Returns 0, -EINVAL for a bad request, or another negative
+ * errno, with @err set.
+ */
+int command_top(struct daemon *d, struct json_object *request,
+		struct json_object **result, char *err, size_t errlen);
 
 #endif

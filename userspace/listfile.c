@@ -151,6 +151,7 @@ int listfile_parse(const char *path, enum list_on_error on_error,
 	close(fd);
 	err = listfile_parse_buffer(path, map ? map : "", st.st_size, on_error,
 				    list);
+	list->mtime = st.st_mtime;
 	if (map)
 		munmap(map, st.st_size);
 	return err;

@@ -30,6 +30,7 @@ struct parsed_list {
 	size_t nr_v4, nr_v6;
 	size_t nr_skipped; /* malformed lines skipped (skip-line) */
 	uint32_t bad_line; /* first malformed line, 0 if none */
+	int64_t mtime; /* listfile_parse(): the file's mtime, from the fd read */
 	/* First problem, "path:line: reason", for logs and status. */
 	char error[512];
 };

@@ -28,6 +28,21 @@ const char *daemon_list_name(const struct daemon *d, uint16_t list_id)
 	return list_id < XDPB_MAX_LISTS ? d->list_names[list_id] : "";
 }
 
+const char *reload_failure_name(enum reload_failure failure)
+{
+	static const char *const names[RELOAD_FAIL_MAX] = {
+		[RELOAD_FAIL_NONE] = "none",
+		[RELOAD_FAIL_CONFIG] = "config",
+		[RELOAD_FAIL_LIST_IO] = "list_io",
+		[RELOAD_FAIL_LIST_PARSE] = "list_parse",
+		[RELOAD_FAIL_CAPACITY] = "capacity",
+		[RELOAD_FAIL_MEMORY] = "memory",
+		[RELOAD_FAIL_BPF] = "bpf",
+	};
+
+	return failure < RELOAD_FAIL_MAX ? names[failure] : "?";
+}
+
 /*
  * The list id of @name: the one it had before, or one free in both the new
  * and the running set. An id whose list was just removed is reused only a
@@ -82,7 +97,8 @@ static int keep_list(const struct daemon *d, uint16_t list_id,
 static int load_lists(const struct daemon *d, const struct daemon_config *cfg,
 		      const uint8_t *stale, char (*names)[LIST_NAME_MAX],
 		      char (*running)[LIST_NAME_MAX], struct ruleset *next,
-		      struct list_state *states, char *err, size_t errlen)
+		      struct list_state *states, enum reload_failure *why,
+		      char *err, size_t errlen)
 {
 	for (int i = 0; i < cfg->nr_lists; i++) {
 		const struct list_config *lc = &cfg->lists[i];
@@ -97,6 +113,7 @@ static int load_lists(const struct daemon *d, const struct daemon_config *cfg,
 				err, errlen,
 				"too many lists: at most %d, counting lists removed by this reload (reload once without them, then with the new ones)",
 				XDPB_MAX_LISTS - 1);
+			*why = RELOAD_FAIL_CAPACITY;
 			return -ENOSPC;
 		}
 		st->list_id = id;
@@ -116,6 +133,9 @@ static int load_lists(const struct daemon *d, const struct daemon_config *cfg,
 				ret == -EINVAL && parsed.bad_line
 					? " (fix the line, or set on_error = skip-line in its [list:] section)"
 					: "");
+			*why = ret == -ENOMEM	 ? RELOAD_FAIL_MEMORY
+			       : parsed.bad_line ? RELOAD_FAIL_LIST_PARSE
+						 : RELOAD_FAIL_LIST_IO;
 			parsed_list_free(&parsed);
 			return -EINVAL;
 		}
@@ -124,10 +144,12 @@ static int load_lists(const struct daemon *d, const struct daemon_config *cfg,
 				"list %s: skipped %zu malformed line(s), first: %s",
 				lc->name, parsed.nr_skipped, parsed.error);
 		st->nr_skipped = parsed.nr_skipped;
+		st->version_time = parsed.mtime;
 		if (ruleset_reserve(next, parsed.nr_v4, parsed.nr_v6) < 0) {
 			parsed_list_free(&parsed);
 			snprintf(err, errlen, "out of memory reading %s",
 				 lc->path);
+			*why = RELOAD_FAIL_MEMORY;
 			return -ENOMEM;
 		}
 		for (size_t e = 0; e < parsed.nr; e++) {
@@ -137,6 +159,7 @@ static int load_lists(const struct daemon *d, const struct daemon_config *cfg,
 				parsed_list_free(&parsed);
 				snprintf(err, errlen,
 					 "out of memory reading %s", lc->path);
+				*why = RELOAD_FAIL_MEMORY;
 				return -ENOMEM;
 			}
 		}
@@ -180,6 +203,10 @@ static void keep_startup_settings(const struct daemon *d,
 	if (strcmp(cfg->pin_path, d->cfg.pin_path))
 		log_warn("pin_path changed: restart xdpblockd to apply");
 	memcpy(cfg->pin_path, d->cfg.pin_path, sizeof(cfg->pin_path));
+	if (memcmp(&cfg->metrics_addr, &d->cfg.metrics_addr,
+		   sizeof(cfg->metrics_addr)))
+		log_warn("metrics_listen changed: restart xdpblockd to apply");
+	cfg->metrics_addr = d->cfg.metrics_addr;
 	cfg->max_rules_v4 = d->cfg.max_rules_v4;
 	cfg->max_rules_v6 = d->cfg.max_rules_v6;
 	memcpy(cfg->control_socket, d->cfg.control_socket,
@@ -248,6 +275,8 @@ static void save_counters(struct daemon *d)
 	};
 	uint32_t zero = 0;
 
+	for (int i = 0; i < RELOAD_FAIL_MAX; i++)
+		c.reload_failures_by_reason[i] = d->reload_failures[i];
 	if (d->counters_fd >= 0 &&
 	    bpf_map_update_elem(d->counters_fd, &zero, &c, BPF_ANY))
 		log_warn("cannot save the reload counters: %s",
@@ -309,6 +338,8 @@ int daemon_adopt(struct daemon *d)
 	    bpf_map_lookup_elem(d->counters_fd, &zero, &c) == 0) {
 		d->reloads_total = c.reloads_total;
 		d->reload_failures_total = c.reload_failures_total;
+		for (int i = 0; i < RELOAD_FAIL_MAX; i++)
+			d->reload_failures[i] = c.reload_failures_by_reason[i];
 	}
 	log_info(
 		"adopted the running datapath from %s: generation %llu, %zu IPv4 and %zu IPv6 rules; counters continue",
@@ -341,6 +372,7 @@ static int reload(struct daemon *d, const uint8_t *stale)
 	res->when = time(NULL);
 	if (!cfg || !states || !names || !gen) {
 		snprintf(res->error, sizeof(res->error), "out of memory");
+		res->failure = RELOAD_FAIL_MEMORY;
 		err = -ENOMEM;
 		goto fail;
 	}
@@ -349,8 +381,10 @@ static int reload(struct daemon *d, const uint8_t *stale)
 	else
 		err = config_load(d->config_path, cfg, res->error,
 				  sizeof(res->error));
-	if (err)
+	if (err) {
+		res->failure = RELOAD_FAIL_CONFIG;
 		goto fail;
+	}
 	keep_startup_settings(d, cfg);
 	if (!d->generation)
 		d->cfg = *cfg; /* capacity checks use the start-up values */
@@ -363,14 +397,16 @@ static int reload(struct daemon *d, const uint8_t *stale)
 				       LIST_NAME_MAX);
 
 	err = load_lists(d, cfg, stale, names, d->list_names, &next, states,
-			 res->error, sizeof(res->error));
+			 &res->failure, res->error, sizeof(res->error));
 	if (err)
 		goto fail;
 	ruleset_finish(&next);
 	t_parsed = monotonic_ns();
 	err = check_capacity(d, &next, res->error, sizeof(res->error));
-	if (err)
+	if (err) {
+		res->failure = RELOAD_FAIL_CAPACITY;
 		goto fail;
+	}
 	release_pending_ids(d);
 	err = rule_ids_assign(&d->rule_ids, &d->active, &next, &released,
 			      &nr_released);
@@ -381,6 +417,8 @@ static int reload(struct daemon *d, const uint8_t *stale)
 				? "no free rule ids (%s): restart xdpblockd to compact them"
 				: "cannot assign rule ids: %s",
 			strerror(-err));
+		res->failure = err == -ENOSPC ? RELOAD_FAIL_CAPACITY
+					      : RELOAD_FAIL_MEMORY;
 		goto fail;
 	}
 	pinned_gen_fill(gen, d->generation + 1, names, cfg);
@@ -390,6 +428,7 @@ static int reload(struct daemon *d, const uint8_t *stale)
 		free(released);
 		snprintf(res->error, sizeof(res->error),
 			 "cannot activate the new rules: %s", strerror(-err));
+		res->failure = RELOAD_FAIL_BPF;
 		goto fail;
 	}
 
@@ -404,6 +443,7 @@ static int reload(struct daemon *d, const uint8_t *stale)
 			ruleset_count_list(&next, states[i].list_id, AF_INET);
 		states[i].nr_v6 =
 			ruleset_count_list(&next, states[i].list_id, AF_INET6);
+		states[i].loaded_at = time(NULL);
 		d->lists[i] = states[i];
 	}
 	d->cfg = *cfg;
@@ -429,6 +469,7 @@ static int reload(struct daemon *d, const uint8_t *stale)
 	return 0;
 fail:
 	d->reload_failures_total++;
+	d->reload_failures[res->failure]++;
 	res->duration_ns = monotonic_ns() - t0;
 	if (d->generation)
 		log_err("reload failed, the previous rules stay active: %s",

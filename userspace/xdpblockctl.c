@@ -30,6 +30,7 @@ static void usage(FILE *out)
 		"                   goes on with the current rules until the next daemon\n"
 		"  cleanup [--pin-path DIR]  with no daemon running: detach and unpin what\n"
 		"                   a daemon left (default %s)\n"
+		"  top [N] [--list NAME]  the N rules with the most packets (default 10, at most 10000)\n"
 		"Options:\n"
 		"  -s, --socket PATH  control socket (default %s)\n"
 		"  -j, --json         print the daemon's JSON answer\n"
@@ -123,11 +124,27 @@ static void print_counter_row(const char *name, struct json_object *c)
 	       num(c, "bytes"));
 }
 
+/* A table of rules with their counters, most packets first. */
+static void print_rules(struct json_object *rules)
+{
+	printf("  %-20s %-43s %-8s %14s %16s\n", "LIST", "RULE", "ACTION",
+	       "PACKETS", "BYTES");
+	for (size_t i = 0; i < json_object_array_length(rules); i++) {
+		struct json_object *o = json_object_array_get_idx(rules, i);
+
+		printf("  %-20s %-43s %-8s %14" PRIu64 " %16" PRIu64 "\n",
+		       str(o, "list"), str(o, "rule"), str(o, "action"),
+		       num(o, "packets"), num(o, "bytes"));
+	}
+	if (!json_object_array_length(rules))
+		printf("  (none)\n");
+}
+
 static void print_stats(struct json_object *r)
 {
 	struct json_object *totals = get(r, "totals"),
 			   *ifaces = get(r, "interfaces");
-	struct json_object *lists = get(r, "lists"), *rules = get(r, "rules");
+	struct json_object *lists = get(r, "lists");
 
 	printf("totals:\n  %-20s %14s %16s\n", "VERDICT", "PACKETS", "BYTES");
 	json_object_object_foreach(totals, name, c) print_counter_row(name, c);
@@ -150,17 +167,18 @@ static void print_stats(struct json_object *r)
 		       str(o, "name"), str(o, "action"), num(o, "packets"),
 		       num(o, "bytes"));
 	}
-	printf("\nrules with hits:\n  %-20s %-43s %-8s %14s %16s\n", "LIST",
-	       "RULE", "ACTION", "PACKETS", "BYTES");
-	for (size_t i = 0; i < json_object_array_length(rules); i++) {
-		struct json_object *o = json_object_array_get_idx(rules, i);
+	printf("\nrules with hits:\n");
+	print_rules(get(r, "rules"));
+}
 
-		printf("  %-20s %-43s %-8s %14" PRIu64 " %16" PRIu64 "\n",
-		       str(o, "list"), str(o, "rule"), str(o, "action"),
-		       num(o, "packets"), num(o, "bytes"));
-	}
-	if (!json_object_array_length(rules))
-		printf("  (none)\n");
+static void print_top(struct json_object *r)
+{
+	if (get(r, "list"))
+		printf("top %" PRIu64 " rules of list %s by packets:\n",
+		       num(r, "limit"), str(r, "list"));
+	else
+		printf("top %" PRIu64 " rules by packets:\n", num(r, "limit"));
+	print_rules(get(r, "rules"));
 }
 
 static void print_match(const char *label, struct json_object *m)
@@ -264,10 +282,11 @@ int main(int argc, char **argv)
 		{"limit", required_argument, NULL, 'n'},
 		{"keep-attached", no_argument, NULL, 'k'},
 		{"pin-path", required_argument, NULL, 'p'},
+		{"list", required_argument, NULL, 'l'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	const char *sock_path = DEFAULT_CONTROL_SOCKET, *cmd;
+	const char *sock_path = DEFAULT_CONTROL_SOCKET, *cmd, *list = NULL;
 	const char *pin_path = NULL;
 	struct json_object *req, *resp, *result;
 	int json = 0, keep_attached = 0, opt, fd, rc = 0;
@@ -275,7 +294,7 @@ int main(int argc, char **argv)
 	char err[256];
 
 	/* GNU getopt permutes: options may come before or after the command */
-	while ((opt = getopt_long(argc, argv, "s:jn:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:jn:l:h", opts, NULL)) != -1) {
 		char *end;
 
 		switch (opt) {
@@ -300,6 +319,9 @@ int main(int argc, char **argv)
 					optarg);
 				return 2;
 			}
+			break;
+		case 'l':
+			list = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -343,6 +365,27 @@ int main(int argc, char **argv)
 		}
 		json_object_object_add(req, "address",
 				       json_object_new_string(argv[optind++]));
+	} else if (!strcmp(cmd, "top")) {
+		char *end;
+		long long n;
+
+		/* the range is the daemon's to check: one message for both */
+		if (optind < argc) {
+			errno = 0;
+			n = strtoll(argv[optind], &end, 10);
+			if (errno || end == argv[optind] || *end) {
+				fprintf(stderr,
+					"xdpblockctl: top takes a number of rules, e.g. 'xdpblockctl top 20', not '%s'\n",
+					argv[optind]);
+				return 2;
+			}
+			json_object_object_add(req, "limit",
+					       json_object_new_int64(n));
+			optind++;
+		}
+		if (list)
+			json_object_object_add(req, "list",
+					       json_object_new_string(list));
 	} else if (!strcmp(cmd, "reload")) {
 		if (optind < argc)
 			json_object_object_add(
@@ -355,6 +398,16 @@ int main(int argc, char **argv)
 		   strcmp(cmd, "stats")) {
 		fprintf(stderr, "xdpblockctl: unknown command '%s'\n", cmd);
 		usage(stderr);
+		return 2;
+	}
+	if (list && strcmp(cmd, "top")) {
+		fprintf(stderr, "xdpblockctl: --list goes with top only\n");
+		return 2;
+	}
+	if (limit >= 0 && !strcmp(cmd, "top")) {
+		fprintf(stderr,
+			"xdpblockctl: top takes N as its argument, not --limit: 'xdpblockctl top %ld'\n",
+			limit);
 		return 2;
 	}
 	if (limit >= 0)
@@ -424,6 +477,8 @@ int main(int argc, char **argv)
 				       get(result, "keep_attached"))
 				       ? "; XDP stays attached with the current rules"
 				       : "");
+		} else if (!strcmp(cmd, "top")) {
+			print_top(result);
 		} else {
 			print_lookup(result);
 		}

@@ -25,6 +25,7 @@
 #include "listwatch.h"
 #include "log.h"
 #include "pinning.h"
+#include "metrics.h"
 
 static void usage(FILE *out)
 {
@@ -159,6 +160,16 @@ static void reload_changed(struct daemon *d, uint8_t *stale)
 	memset(stale, 0, XDPB_MAX_LISTS);
 }
 
+/* The sooner of two poll timeouts, where -1 is "none". */
+static int min_timeout(int a, int b)
+{
+	if (a < 0)
+		return b;
+	if (b < 0)
+		return a;
+	return a < b ? a : b;
+}
+
 /* Half the systemd watchdog interval in ms, or -1 when there is none. */
 static int watchdog_interval_ms(void)
 {
@@ -180,6 +191,7 @@ int main(int argc, char **argv)
 		{0},
 	};
 	static struct daemon d; /* large: keep it off the stack */
+	struct metrics *metrics = NULL;
 	const char *config_path = DEFAULT_CONFIG_PATH;
 	int verbose = 0, check = 0, keep_attached = 0, opt, sig_fd,
 	    listen_fd = -1, rc = 1, watchdog_ms, ready = 0;
@@ -254,6 +266,9 @@ int main(int argc, char **argv)
 		log_err("%s", err);
 		return 1;
 	}
+	/* a taken metrics port, too, stops us before an interface is touched */
+	if (metrics_start(&metrics, &d) < 0)
+		goto out;
 	/* Before anything attaches, so no interface event is missed. */
 	links = linkwatch_open(err, sizeof(err));
 	if (!links) {
@@ -284,15 +299,19 @@ int main(int argc, char **argv)
 	sync_listwatch(&d, &list_watch);
 
 	while (!d.stop_requested) {
-		struct pollfd pfds[5] = {
+		struct pollfd pfds[6] = {
 			{.fd = sig_fd, .events = POLLIN},
 			{.fd = listen_fd, .events = POLLIN},
 			{.fd = linkwatch_fd(links), .events = POLLIN},
 			{.fd = list_watch ? listwatch_fd(list_watch) : -1,
 			 .events = POLLIN},
 			{.fd = timer_fd, .events = POLLIN},
+			/* -1 when metrics are off: poll() skips it */
+			{.fd = metrics_fd(metrics), .events = POLLIN},
 		};
-		int n = poll(pfds, 5, watchdog_ms);
+		int n = poll(pfds, 6,
+			     min_timeout(watchdog_ms,
+					 metrics_timeout_ms(metrics)));
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -303,6 +322,8 @@ int main(int argc, char **argv)
 		/* every wake-up proves the loop is alive, not only timeouts */
 		if (watchdog_ms >= 0)
 			sd_notify(0, "WATCHDOG=1");
+		/* MHD wants a run after every poll, ready or timed out */
+		metrics_run(metrics);
 		if (pfds[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
@@ -347,6 +368,7 @@ int main(int argc, char **argv)
 		rc = 0;
 	}
 out:
+	metrics_stop(metrics);
 	d.keep_attached |= keep_attached;
 	/*
 	 * A start that failed leaves what it found pinned as it was: what a

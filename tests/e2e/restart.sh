@@ -153,7 +153,8 @@ cp "$WORKDIR/block.good" "$WORKDIR/block.txt"
 t_check "bad list at restart: fixed, the reload succeeds" ctl reload
 
 # --- another daemon on the same pin_path, with its own socket
-sed "s|^control_socket = .*|control_socket = $WORKDIR/other.sock|" \
+sed -e "s|^control_socket = .*|control_socket = $WORKDIR/other.sock|" \
+	-e "s|^pin_path = .*|&\nmetrics_listen = off|" \
 	"$WORKDIR/xdpblock.conf" >"$WORKDIR/other.conf"
 daemon_refuses "same pin_path, other socket" "$WORKDIR/other.conf" "$WORKDIR/other.out"
 t_check "same pin_path: says another xdpblockd uses it" \

@@ -9,6 +9,8 @@
  *   resolve    the resolved tables read by a C model of the datapath lookup
  *              (bpf/ip_match.bpf.h), compared with the reference matcher
  *   refmatch   the combination rules, per address and per packet
+ *   promtext   Prometheus text format: label and HELP escaping, samples
+ *   listen     metrics_listen addresses: the accepted forms, the refused
  *
  * Data files are read from $XDPBLOCK_TOP/tests/data, or ./tests/data when
  * XDPBLOCK_TOP is unset (tests/run.sh runs from the repository root).
@@ -27,6 +29,7 @@
 #include "config.h"
 #include "listfile.h"
 #include "prefix.h"
+#include "promtext.h"
 #include "refmatch.h"
 #include "ruleset.h"
 #include "testlib.h"
@@ -1252,6 +1255,13 @@ CONFIG_ERROR_TEST(config_err_duplicate_list_keyless_between,
 CONFIG_ERROR_TEST(config_err_list_without_keys,
 		  HEAD "[list:a]\npath = /a\n\n[list:empty]\n", 6,
 		  "[list:empty] has no 'path = /file/of/prefixes'")
+CONFIG_ERROR_TEST(config_err_bad_metrics_listen,
+		  HEAD "metrics_listen = localhost:9469\n", 3,
+		  "metrics_listen = 'localhost:9469'",
+		  "give ADDRESS:PORT with a numeric address", "or off")
+CONFIG_ERROR_TEST(config_err_metrics_listen_no_port,
+		  HEAD "\nmetrics_listen = 127.0.0.1\n", 4,
+		  "metrics_listen = '127.0.0.1'", "127.0.0.1:9469")
 
 /*
  * A line past libinih's 65534-byte limit is refused at its own line; its
@@ -3154,6 +3164,249 @@ static void refmatch_packet_cross_direction(void)
 
 /* ==== main ============================================================ */
 
+/* ==== promtext ======================================================= */
+
+static const char *label_escaped(const char *value)
+{
+	static char out[256];
+	struct prom_buf b = {0};
+
+	prom_label_value(&b, value);
+	snprintf(out, sizeof(out), "%s", b.text ? b.text : "");
+	CHECK(!b.failed, "allocation failed");
+	prom_buf_free(&b);
+	return out;
+}
+
+static void promtext_label_escaping(void)
+{
+	static const struct {
+		const char *value, *want;
+	} cases[] = {
+		{"eth0", "eth0"},
+		{"", ""},
+		/* the three escapes of the format */
+		{"a\"b", "a\\\"b"},
+		{"back\\slash", "back\\\\slash"},
+		{"two\nlines", "two\\nlines"},
+		{"\\n", "\\\\n"}, /* a backslash then n: not a line feed */
+		/* other bytes pass as they are, valid UTF-8 too */
+		{"tab\there {x}=,", "tab\there {x}=,"},
+		{"caf\xc3\xa9", "caf\xc3\xa9"},
+		{"\xe2\x82\xac \xf0\x9f\x98\x80",
+		 "\xe2\x82\xac \xf0\x9f\x98\x80"},
+		/* what is not UTF-8 becomes U+FFFD, byte by byte */
+		{"a\xff"
+		 "b",
+		 "a\xef\xbf\xbd"
+		 "b"},
+		{"\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd"}, /* overlong '/' */
+		{"\xed\xa0\x80", /* a UTF-16 surrogate */
+		 "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
+		{"\xf4\x90\x80\x80", /* past U+10FFFF */
+		 "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
+		{"x\xe2\x82", "x\xef\xbf\xbd\xef\xbf\xbd"}, /* cut short */
+		{"\x80\"", "\xef\xbf\xbd\\\""},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const char *got = label_escaped(cases[i].value);
+
+		CHECK(!strcmp(got, cases[i].want),
+		      "case %zu: got '%s', want '%s'", i, got, cases[i].want);
+	}
+}
+
+static void promtext_families_and_samples(void)
+{
+	static const char want[] =
+		"# HELP xb_packets_total Packets, \\\\ and \\n escaped: \"quotes\" stay.\n"
+		"# TYPE xb_packets_total counter\n"
+		"xb_packets_total{interface=\"eth0\",action=\"drop\"} 18446744073709551615\n"
+		"xb_packets_total{interface=\"we\\\"ird\\\\\\n\"} 0\n"
+		"# HELP xb_seconds A gauge.\n"
+		"# TYPE xb_seconds gauge\n"
+		"xb_seconds 0.25\n"
+		"xb_seconds{k=\"v\"} 1700000000.5\n"
+		"xb_seconds 0.001\n"
+		"xb_seconds 0.30000000000000004\n"
+		"xb_seconds NaN\n"
+		"xb_seconds -Inf\n";
+	const struct prom_label labels[] = {{"interface", "eth0"},
+					    {"action", "drop"}};
+	const struct prom_label weird[] = {{"interface", "we\"ird\\\n"}};
+	const struct prom_label kv[] = {{"k", "v"}};
+	struct prom_buf b = {0};
+
+	prom_family(&b, "xb_packets_total", "counter",
+		    "Packets, \\ and \n escaped: \"quotes\" stay.");
+	prom_u64(&b, "xb_packets_total", labels, 2, UINT64_MAX);
+	prom_u64(&b, "xb_packets_total", weird, 1, 0);
+	prom_family(&b, "xb_seconds", "gauge", "A gauge.");
+	prom_double(&b, "xb_seconds", NULL, 0, 0.25);
+	prom_double(&b, "xb_seconds", kv, 1, 1700000000.5);
+	prom_double(&b, "xb_seconds", NULL, 0, 0.001);
+	/* 0.1 + 0.2 needs 17 digits to read back the same */
+	prom_double(&b, "xb_seconds", NULL, 0, 0.1 + 0.2);
+	prom_double(&b, "xb_seconds", NULL, 0, 0.0 / 0.0);
+	prom_double(&b, "xb_seconds", NULL, 0, -1.0 / 0.0);
+	CHECK(!b.failed, "allocation failed");
+	CHECK(b.text && !strcmp(b.text, want), "got:\n%s\nwant:\n%s",
+	      b.text ? b.text : "(nothing)", want);
+	CHECK(b.text && b.len == strlen(b.text), "len %zu", b.len);
+	prom_buf_free(&b);
+}
+
+/* A text larger than any first allocation grows and stays whole. */
+static void promtext_grows(void)
+{
+	struct prom_buf b = {0};
+	char name[32];
+	size_t expect = 0;
+
+	for (int i = 0; i < 5000; i++) {
+		const struct prom_label l[] = {{"n", name}};
+
+		snprintf(name, sizeof(name), "list-%d", i);
+		prom_u64(&b, "xb_rules", l, 1, i);
+		expect += strlen("xb_rules{n=\"\"} \n") + strlen(name) +
+			  snprintf(NULL, 0, "%d", i);
+	}
+	CHECK(!b.failed && b.len == expect && strlen(b.text) == expect,
+	      "len %zu, want %zu", b.len, expect);
+	CHECK(b.text && strstr(b.text, "xb_rules{n=\"list-4999\"} 4999\n"),
+	      "last sample missing");
+	prom_buf_free(&b);
+}
+
+/* ==== listen ========================================================== */
+
+static void listen_addr_forms(void)
+{
+	static const struct {
+		const char *text;
+		int family;
+		const char *addr; /* as inet_ntop writes it */
+		unsigned int port;
+		const char *formatted;
+	} good[] = {
+		{"127.0.0.1:9469", AF_INET, "127.0.0.1", 9469,
+		 "127.0.0.1:9469"},
+		{"0.0.0.0:9469", AF_INET, "0.0.0.0", 9469, "0.0.0.0:9469"},
+		{"192.0.2.1:1", AF_INET, "192.0.2.1", 1, "192.0.2.1:1"},
+		{"[::1]:9469", AF_INET6, "::1", 9469, "[::1]:9469"},
+		{"[::]:65535", AF_INET6, "::", 65535, "[::]:65535"},
+		{"[2001:DB8:0::1]:80", AF_INET6, "2001:db8::1", 80,
+		 "[2001:db8::1]:80"},
+		{"[::ffff:127.0.0.1]:9469", AF_INET6, "::ffff:127.0.0.1", 9469,
+		 "[::ffff:127.0.0.1]:9469"},
+		{"127.0.0.1:09469", AF_INET, "127.0.0.1", 9469,
+		 "127.0.0.1:9469"},
+		{"off", AF_UNSPEC, NULL, 0, "off"},
+		{"", AF_UNSPEC, NULL, 0, "off"},
+	};
+	static const char *const bad[] = {
+		"127.0.0.1",
+		"127.0.0.1:",
+		"127.0.0.1:0",
+		"127.0.0.1:65536",
+		"127.0.0.1:99999999999",
+		"127.0.0.1:-1",
+		"127.0.0.1:+80",
+		"127.0.0.1: 80",
+		"127.0.0.1:80x",
+		"127.0.0.1:80 ",
+		":9469",
+		"::1:9469",
+		"::1",
+		"[::1]",
+		"[::1]9469",
+		"[::1]:",
+		"[]:80",
+		"[127.0.0.1]:80",
+		"[fe80::1%eth0]:80",
+		"localhost:9469",
+		"127.1:9469",
+		"256.0.0.1:80",
+		"Off",
+		"no",
+		"127.0.0.1:9469:1",
+		"[::1]:9469]",
+	};
+	struct sockaddr_storage ss;
+	char text[LISTEN_ADDR_STRLEN], host[INET6_ADDRSTRLEN];
+
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+		int rc = listen_addr_parse(good[i].text, &ss);
+		unsigned int port = 0;
+
+		CHECK(rc == 0, "'%s' refused", good[i].text);
+		if (rc)
+			continue;
+		CHECK(ss.ss_family == good[i].family, "'%s': family %d",
+		      good[i].text, ss.ss_family);
+		host[0] = '\0';
+		if (ss.ss_family == AF_INET) {
+			struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+			inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+			port = ntohs(sin->sin_port);
+		} else if (ss.ss_family == AF_INET6) {
+			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+			inet_ntop(AF_INET6, &sin6->sin6_addr, host,
+				  sizeof(host));
+			port = ntohs(sin6->sin6_port);
+		}
+		if (good[i].addr)
+			CHECK(!strcmp(host, good[i].addr) &&
+				      port == good[i].port,
+			      "'%s': %s port %u", good[i].text, host, port);
+		listen_addr_format(&ss, text, sizeof(text));
+		CHECK(!strcmp(text, good[i].formatted),
+		      "'%s' formats as '%s', want '%s'", good[i].text, text,
+		      good[i].formatted);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		memset(&ss, 0xab, sizeof(ss));
+		CHECK(listen_addr_parse(bad[i], &ss) == -EINVAL,
+		      "'%s' accepted", bad[i]);
+	}
+}
+
+/* The default is loopback; off and the other forms are read from [daemon]. */
+static void config_metrics_listen(void)
+{
+	static const struct {
+		const char *line, *formatted;
+	} cases[] = {
+		{"", "127.0.0.1:9469"}, /* no metrics_listen line */
+		{"metrics_listen = [::1]:9470\n", "[::1]:9470"},
+		{"metrics_listen = 0.0.0.0:9469\n", "0.0.0.0:9469"},
+		{"metrics_listen = off\n", "off"},
+		{"metrics_listen =\n", "off"},
+		{"metrics_listen = off\nmetrics_listen = 127.0.0.1:1\n",
+		 "127.0.0.1:1"}, /* the last value counts */
+	};
+	char text[256], err[1024], formatted[LISTEN_ADDR_STRLEN];
+	const char *path;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		int rc;
+
+		snprintf(text, sizeof(text), "[daemon]\ninterfaces = eth0\n%s",
+			 cases[i].line);
+		rc = load_config_text("metrics.conf", text, &path, err,
+				      sizeof(err));
+		CHECK(rc == 0, "'%s': %s", cases[i].line, err);
+		listen_addr_format(&cfg_buf->metrics_addr, formatted,
+				   sizeof(formatted));
+		CHECK(!strcmp(formatted, cases[i].formatted),
+		      "'%s': got %s, want %s", cases[i].line, formatted,
+		      cases[i].formatted);
+	}
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -3218,6 +3471,9 @@ int main(void)
 	RUN_TEST("config", config_err_duplicate_list_adjacent);
 	RUN_TEST("config", config_err_duplicate_list_keyless_between);
 	RUN_TEST("config", config_err_list_without_keys);
+	RUN_TEST("config", config_err_bad_metrics_listen);
+	RUN_TEST("config", config_err_metrics_listen_no_port);
+	RUN_TEST("config", config_metrics_listen);
 
 	RUN_TEST("ruleset", ruleset_finish_sorts_and_dedups);
 	RUN_TEST("ruleset", ruleset_finish_random);
@@ -3235,6 +3491,11 @@ int main(void)
 
 	RUN_TEST("refmatch", combination_rules);
 	RUN_TEST("refmatch", refmatch_packet_cross_direction);
+
+	RUN_TEST("promtext", promtext_label_escaping);
+	RUN_TEST("promtext", promtext_families_and_samples);
+	RUN_TEST("promtext", promtext_grows);
+	RUN_TEST("listen", listen_addr_forms);
 
 	printf("unit tests done: %d PASS, %d FAIL\n", tl_passed, tl_failed);
 	free(cfg_buf);
