@@ -32,9 +32,11 @@ for prog in "${programs[@]}"; do
 		failed=$((failed + 1))
 		continue
 	fi
+	started=$(date +%s)
 	BUILD=$build timeout --kill-after=10 300 "$prog" >"$log" 2>&1
 	rc=$?
 	cat "$log"
+	echo "--- $name: $(($(date +%s) - started)) s"
 	p=$(grep -c '^PASS: ' "$log")
 	f=$(grep -c '^FAIL: ' "$log")
 	s=$(grep -c '^SKIP: ' "$log")
