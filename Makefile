@@ -30,9 +30,9 @@ PKGS := libbpf libelf zlib inih json-c libnl-route-3.0 libsystemd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 XCFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -I$(BUILD) $(PKG_CFLAGS)
-# Only the daemon serves HTTP (metrics.c): libmicrohttpd stays out of the
-# library, the CLI and the tests.
-DAEMON_PKGS := libmicrohttpd
+# Only the daemon speaks HTTP (metrics.c serves, fetch.c downloads): those
+# libraries stay out of the library, the CLI and the tests.
+DAEMON_PKGS := libmicrohttpd libcurl
 DAEMON_PKG_CFLAGS := $(shell pkg-config --cflags $(DAEMON_PKGS) 2>/dev/null)
 DAEMON_PKG_LIBS := $(shell pkg-config --libs $(DAEMON_PKGS) 2>/dev/null)
 BPF_CFLAGS := -O2 -g $(WARNINGS) -target bpf -D__TARGET_ARCH_$(ARCH) \
@@ -46,7 +46,7 @@ SKEL := $(BUILD)/xdpblock.skel.h
 LIB_SRCS := log bigalloc prefix listfile config ruleset refmatch pinning loader \
 	attach control promtext
 DAEMON_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,xdpblockd reload commands \
-	linkwatch listwatch metrics)
+	linkwatch listwatch metrics fetch)
 LIB_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,$(LIB_SRCS))
 LIB := $(BUILD)/libxdpblock.a
 HDRS := $(wildcard userspace/*.h) maps/xdpblock_maps.h

@@ -12,6 +12,7 @@
 
 #include "control.h"
 #include "daemon.h"
+#include "fetch.h"
 #include "refmatch.h"
 
 #define DEFAULT_RULE_LIMIT 100
@@ -60,6 +61,32 @@ static struct json_object *rule_json(const struct daemon *d,
 	if (ls)
 		add_str(o, "path", ls->cfg.path);
 	add_u64(o, "line", r->line);
+	return o;
+}
+
+/* A url list's downloads: what the last attempt did, and when. */
+static struct json_object *source_json(struct daemon *d,
+				       const struct list_config *lc)
+{
+	struct json_object *o = json_object_new_object();
+	struct fetch_status st = {0};
+
+	add_str(o, "url", lc->url);
+	add_u64(o, "refresh", lc->refresh_s);
+	if (!d->fetcher || fetcher_status(d->fetcher, lc->name, &st) < 0)
+		return o;
+	add_u64(o, "last_attempt", st.last_attempt);
+	add_u64(o, "last_success", st.last_success);
+	if (st.last_attempt) {
+		json_object_object_add(o, "ok",
+				       json_object_new_boolean(st.last_ok));
+		json_object_object_add(
+			o, "not_modified",
+			json_object_new_boolean(st.not_modified));
+	}
+	add_u64(o, "failures", st.failures);
+	if (st.last_attempt && !st.last_ok)
+		add_str(o, "error", st.error);
 	return o;
 }
 
@@ -117,6 +144,9 @@ static struct json_object *cmd_status(struct daemon *d)
 		add_u64(o, "rules_ipv4", ls->nr_v4);
 		add_u64(o, "rules_ipv6", ls->nr_v6);
 		add_u64(o, "skipped_lines", ls->nr_skipped);
+		if (ls->cfg.url[0])
+			json_object_object_add(o, "source",
+					       source_json(d, &ls->cfg));
 		json_object_array_add(lists, o);
 	}
 	json_object_object_add(res, "lists", lists);

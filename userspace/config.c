@@ -342,10 +342,38 @@ static int list_key(struct parse_state *st, const char *name, const char *value)
 				st,
 				"on_error = '%s': use reject or skip-line%s",
 				value, "");
+	} else if (!strcmp(name, "url")) {
+		if ((strncmp(value, "https://", 8) &&
+		     strncmp(value, "http://", 7)) ||
+		    strlen(value) >= sizeof(l->url))
+			return fail(
+				st,
+				"url = '%s': give an https:// (or http://) URL of under 2048 characters%s",
+				value, "");
+		strcpy(l->url, value);
+	} else if (!strcmp(name, "ca_file")) {
+		if (value[0] != '/' || strlen(value) >= sizeof(l->ca_file))
+			return fail(
+				st,
+				"ca_file = '%s': give the absolute path of a PEM file of CA certificates%s",
+				value, "");
+		strcpy(l->ca_file, value);
+	} else if (!strcmp(name, "refresh")) {
+		if (parse_u32(value, 1, 7 * 86400, &l->refresh_s))
+			return fail(
+				st,
+				"refresh = '%s': give seconds between checks, from 1 to %s",
+				value, "604800");
+	} else if (!strcmp(name, "fetch_timeout")) {
+		if (parse_u32(value, 1, 3600, &l->fetch_timeout_s))
+			return fail(
+				st,
+				"fetch_timeout = '%s': give seconds from 1 to %s",
+				value, "3600");
 	} else {
 		return fail(
 			st,
-			"unknown key '%s' in [list:%s]: use path, action, match or on_error",
+			"unknown key '%s' in [list:%s]: use path, action, match, on_error, url, refresh, fetch_timeout or ca_file",
 			name, l->name);
 	}
 	return 1;
@@ -398,6 +426,8 @@ static int on_section(struct parse_state *st, const char *section)
 	st->list->action = XDPB_ACT_DROP;
 	st->list->match = XDPB_MATCH_BOTH;
 	st->list->on_error = LIST_ON_ERROR_REJECT;
+	st->list->refresh_s = DEFAULT_REFRESH_S;
+	st->list->fetch_timeout_s = DEFAULT_FETCH_TIMEOUT_S;
 	st->list->line = st->line;
 	return 1;
 }
@@ -525,7 +555,9 @@ int config_load(const char *path, struct daemon_config *cfg, char *err,
 		if (!cfg->lists[i].path[0]) {
 			snprintf(
 				err, errlen,
-				"%s:%u: [list:%s] has no 'path = /file/of/prefixes'",
+				cfg->lists[i].url[0]
+					? "%s:%u: [list:%s] has a url but no 'path = /where/the/downloaded/copy/is/kept'"
+					: "%s:%u: [list:%s] has no 'path = /file/of/prefixes'",
 				path, cfg->lists[i].line, cfg->lists[i].name);
 			return -EINVAL;
 		}

@@ -18,6 +18,8 @@
 #define DEFAULT_CONFIG_PATH "/etc/xdpblock/xdpblock.conf"
 #define DEFAULT_PIN_PATH "/sys/fs/bpf/xdpblock"
 #define DEFAULT_WATCH_DELAY_MS 1000
+#define DEFAULT_REFRESH_S 3600
+#define DEFAULT_FETCH_TIMEOUT_S 30
 #define DEFAULT_METRICS_LISTEN "127.0.0.1:9469"
 /* "[" IPv6 "]:" port, with its NUL */
 #define LISTEN_ADDR_STRLEN (46 + 8)
@@ -34,6 +36,10 @@ struct list_config {
 	uint8_t action; /* enum xdpb_action */
 	uint8_t match; /* enum xdpb_match_dirs */
 	enum list_on_error on_error;
+	char url[2048]; /* "" = a local file; else path is its cached copy */
+	char ca_file[PATH_MAX]; /* for an https url: "" = the system's CAs */
+	uint32_t refresh_s; /* between checks of the url */
+	uint32_t fetch_timeout_s; /* per download */
 	unsigned int line; /* of the [list:NAME] header, for messages */
 };
 

@@ -68,7 +68,7 @@ struct daemon {
 	int counters_fd; /* pinned daemon_counters, or -1 */
 	int keep_attached; /* at exit: leave filtering running, state pinned */
 	int stop_requested; /* `xdpblockctl stop`: exit after answering */
-	int ifaces_changed; /* a link event: sync interfaces */
+	struct fetcher *fetcher; /* downloads of url lists, or NULL */
 };
 
 /*

@@ -66,6 +66,26 @@ static void print_time(const char *label, time_t t)
 	printf("%s%s\n", label, buf);
 }
 
+/* The downloads of a url list, under its line. */
+static void print_source(struct json_object *src)
+{
+	printf("  %-20s from %s, every %" PRIu64 " s\n", "", str(src, "url"),
+	       num(src, "refresh"));
+	if (!num(src, "last_attempt"))
+		return;
+	if (json_object_get_boolean(get(src, "ok"))) {
+		printf("  %-20s ", "");
+		print_time(json_object_get_boolean(get(src, "not_modified"))
+				   ? "checked, not modified: "
+				   : "downloaded: ",
+			   num(src, "last_attempt"));
+	} else {
+		printf("  %-20s download FAILED (%" PRIu64
+		       " in a row, the last good copy stays): %s\n",
+		       "", num(src, "failures"), str(src, "error"));
+	}
+}
+
 static void print_status(struct json_object *r)
 {
 	struct json_object *last = get(r, "last_reload");
@@ -115,6 +135,8 @@ static void print_status(struct json_object *r)
 			printf("  (%" PRIu64 " malformed lines skipped)",
 			       num(o, "skipped_lines"));
 		printf("\n");
+		if (get(o, "source"))
+			print_source(get(o, "source"));
 	}
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
 
 #include "control.h"
 #include "daemon.h"
+#include "fetch.h"
 #include "linkwatch.h"
 #include "listwatch.h"
 #include "log.h"
@@ -160,6 +162,104 @@ static void reload_changed(struct daemon *d, uint8_t *stale)
 	memset(stale, 0, XDPB_MAX_LISTS);
 }
 
+/* The url lists of @cfg as download sources; returns how many. */
+static int build_sources(const struct daemon_config *cfg,
+			 struct fetch_source *src)
+{
+	int n = 0;
+
+	for (int i = 0; i < cfg->nr_lists; i++) {
+		const struct list_config *lc = &cfg->lists[i];
+		struct fetch_source *s = &src[n];
+
+		if (!lc->url[0])
+			continue;
+		memset(s, 0, sizeof(*s));
+		snprintf(s->name, sizeof(s->name), "%s", lc->name);
+		snprintf(s->url, sizeof(s->url), "%s", lc->url);
+		snprintf(s->path, sizeof(s->path), "%s", lc->path);
+		snprintf(s->ca_file, sizeof(s->ca_file), "%s", lc->ca_file);
+		s->interval_s = lc->refresh_s;
+		s->timeout_s = lc->fetch_timeout_s;
+		s->max_bytes = FETCH_DEFAULT_MAX_BYTES;
+		n++;
+	}
+	return n;
+}
+
+/* mkdir -p of the directory holding @path. */
+static void make_parent_dirs(const char *path)
+{
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		mkdir(dir, 0755);
+		*p = '/';
+	}
+}
+
+/*
+ * Before the first load: a url list with no downloaded copy yet is
+ * downloaded now. If that fails the load fails on the missing file, and
+ * the log says why; a list with a copy starts with it, whatever the
+ * server does (a restart without network keeps the last good rules).
+ */
+static void fetch_missing(const struct daemon_config *cfg)
+{
+	static struct fetch_source src[XDPB_MAX_LISTS];
+	int n = build_sources(cfg, src);
+
+	for (int i = 0; i < n; i++) {
+		struct fetch_status st = {0};
+
+		make_parent_dirs(src[i].path);
+		if (access(src[i].path, F_OK) == 0)
+			continue;
+		log_info("list %s: no downloaded copy yet, fetching it",
+			 src[i].name);
+		if (fetch_source_once(&src[i], &st) < 0)
+			log_err("list %s: the first download failed: %s",
+				src[i].name, st.error);
+	}
+}
+
+/* Start, update or stop the download thread to match the config. */
+static void sync_fetcher(struct daemon *d)
+{
+	static struct fetch_source src[XDPB_MAX_LISTS];
+	int n = build_sources(&d->cfg, src);
+	char err[300];
+
+	if (n && !d->fetcher) {
+		d->fetcher = fetcher_start(err, sizeof(err));
+		if (!d->fetcher)
+			log_err("%s: url lists will not be refreshed", err);
+	}
+	if (d->fetcher)
+		fetcher_set_sources(d->fetcher, src, n, 0);
+}
+
+struct mark_ctx {
+	const struct daemon_config *cfg;
+	uint8_t *stale;
+	int marked;
+};
+
+static void mark_downloaded(const char *name, void *arg)
+{
+	struct mark_ctx *m = arg;
+
+	for (int i = 0; i < m->cfg->nr_lists; i++)
+		if (!strcmp(m->cfg->lists[i].name, name)) {
+			m->stale[i] = 1;
+			m->marked++;
+		}
+}
+
 /* The sooner of two poll timeouts, where -1 is "none". */
 static int min_timeout(int a, int b)
 {
@@ -235,6 +335,10 @@ int main(int argc, char **argv)
 	if (check)
 		return check_only(config_path);
 
+	if (fetch_init() < 0) {
+		log_err("cannot initialise libcurl");
+		return 1;
+	}
 	d.config_path = config_path;
 	d.verbose = verbose;
 	d.started = time(NULL);
@@ -285,6 +389,7 @@ int main(int argc, char **argv)
 		d.counters_fd = pin_counters_open(d.loader.pin_dir);
 	if (d.loader.adopted && daemon_adopt(&d) < 0)
 		goto out;
+	fetch_missing(&d.cfg);
 	/* With adopted rules a bad list is a failed reload, not a failed start. */
 	if (daemon_reload(&d) < 0 && !d.loader.adopted)
 		goto out;
@@ -297,9 +402,10 @@ int main(int argc, char **argv)
 	watchdog_ms = watchdog_interval_ms();
 	timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	sync_listwatch(&d, &list_watch);
+	sync_fetcher(&d);
 
 	while (!d.stop_requested) {
-		struct pollfd pfds[6] = {
+		struct pollfd pfds[7] = {
 			{.fd = sig_fd, .events = POLLIN},
 			{.fd = listen_fd, .events = POLLIN},
 			{.fd = linkwatch_fd(links), .events = POLLIN},
@@ -308,8 +414,10 @@ int main(int argc, char **argv)
 			{.fd = timer_fd, .events = POLLIN},
 			/* -1 when metrics are off: poll() skips it */
 			{.fd = metrics_fd(metrics), .events = POLLIN},
+			{.fd = d.fetcher ? fetcher_fd(d.fetcher) : -1,
+			 .events = POLLIN},
 		};
-		int n = poll(pfds, 6,
+		int n = poll(pfds, 7,
 			     min_timeout(watchdog_ms,
 					 metrics_timeout_ms(metrics)));
 
@@ -333,6 +441,7 @@ int main(int argc, char **argv)
 				log_info("SIGHUP: reloading");
 				daemon_reload_and_sync(&d, NULL);
 				sync_listwatch(&d, &list_watch);
+				sync_fetcher(&d);
 				continue;
 			}
 			log_info("%s: shutting down", si.ssi_signo == SIGTERM
@@ -348,6 +457,13 @@ int main(int argc, char **argv)
 		if (pfds[3].revents & POLLIN &&
 		    listwatch_read(list_watch, &d.cfg, stale))
 			arm_timer(timer_fd, d.cfg.watch_delay_ms);
+		if (pfds[6].revents & POLLIN) {
+			struct mark_ctx m = {.cfg = &d.cfg, .stale = stale};
+
+			fetcher_take_updated(d.fetcher, mark_downloaded, &m);
+			if (m.marked)
+				arm_timer(timer_fd, 0);
+		}
 		if (pfds[4].revents & POLLIN) {
 			uint64_t expirations;
 
@@ -359,8 +475,10 @@ int main(int argc, char **argv)
 			uint64_t generation = d.generation;
 
 			serve_client(&d, listen_fd);
-			if (d.generation != generation)
+			if (d.generation != generation) {
 				sync_listwatch(&d, &list_watch);
+				sync_fetcher(&d);
+			}
 		}
 	}
 	if (d.stop_requested) {
@@ -390,6 +508,7 @@ out:
 	}
 	if (d.counters_fd >= 0)
 		close(d.counters_fd);
+	fetcher_stop(d.fetcher);
 	linkwatch_close(links);
 	listwatch_close(list_watch);
 	if (timer_fd >= 0)

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# End to end: lists downloaded from an HTTP(S) feed in the server namespace
+# (tests/e2e/list_server.py: ETag, Last-Modified, 304).
+#   - first start: downloaded at once, loaded, blocking
+#   - unchanged feed: conditional requests answered 304, no reload
+#   - changed feed: downloaded and reloaded by itself
+#   - feed down, slow (past fetch_timeout), or serving a bad list: the last
+#     good rules stay, status says what failed
+#   - a restart while the feed is down starts from the cached copy
+#   - HTTPS with the operator's CA (ca_file); without it, refused
+. "$(dirname "$0")/../lib.sh"
+
+FEED=$WORKDIR/feed
+CACHE=$WORKDIR/cache/feed.txt
+HTTP_LOG=$WORKDIR/http.log
+lab_up || { t_fail "lab setup"; exit 1; }
+server_addr 203.0.113.10/24
+server_addr 198.51.100.77/24
+mkdir -p "$FEED"
+printf '# feed v1\n203.0.113.0/24\n' >"$FEED/list.txt"
+: >"$HTTP_LOG"
+
+SERVER_PID=""
+# server_start [CERT KEY] : the feed on 198.51.100.2, port 8000 (8443 with TLS)
+server_start() {
+	local port=8000
+	[ $# -eq 2 ] && port=8443
+	# not through in_server: $! must be the server itself, to stop it
+	ip netns exec "$(ns s)" "$PYTHON" "$TOP/tests/e2e/list_server.py" "$FEED" \
+		198.51.100.2 $port "$HTTP_LOG" "$@" >>"$WORKDIR/server.out" 2>&1 &
+	SERVER_PID=$!
+	wait_for 10 in_server sh -c "ss -Htln | grep -q ':$port '"
+}
+server_stop() {
+	[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null
+	wait "$SERVER_PID" 2>/dev/null
+	SERVER_PID=""
+}
+trap 'server_stop; lib_cleanup' EXIT
+
+source_field() { status_field "[l['source'].get('$1') for l in r['lists'] if l['name'] == 'feed'][0]"; }
+feed_rules() { status_field "[l['rules_ipv4'] for l in r['lists'] if l['name'] == 'feed'][0]"; }
+feed_rules_are() { [ "$(feed_rules)" -eq "$1" ]; }
+download_failed() { [ "$(source_field ok)" = False ]; }
+download_ok() { [ "$(source_field ok)" = True ]; }
+count_304() { grep -c '^GET /list.txt 304$' "$HTTP_LOG"; }
+has_304() { [ "$(count_304)" -ge 1 ]; }
+reloads() { status_field "r['reloads_total']"; }
+# status_says PATTERN : the text status matches PATTERN (grep -E)
+status_says() { ctl status >"$WORKDIR/status.txt" 2>&1 && grep -Eq "$1" "$WORKDIR/status.txt"; }
+
+server_start || { t_fail "feed server starts"; exit 1; }
+write_config "$WORKDIR/xdpblock.conf" "[list:feed]" \
+	"url = http://198.51.100.2:8000/list.txt" "path = $CACHE" \
+	"refresh = 1" "fetch_timeout = 2"
+daemon_start "$WORKDIR/xdpblock.conf" || { t_fail "xdpblockd starts with a url list"; exit 1; }
+t_check "first start: the list was downloaded into its path" grep -q '^203.0.113.0/24$' "$CACHE"
+t_check "first start: 203.0.113.10 blocked" ping_blocked 203.0.113.10
+t_check "first start: status names the source" \
+	test "$(source_field url)" = "http://198.51.100.2:8000/list.txt"
+
+# --- unchanged: conditional requests, 304, no reload
+n=$(reloads)
+t_check "unchanged feed: the daemon asks again and gets 304" wait_for 10 has_304
+t_check "unchanged feed: ... more than once (refresh = 1)" wait_for 10 sh -c "[ \$(grep -c '^GET /list.txt 304$' '$HTTP_LOG') -ge 2 ]"
+t_check "unchanged feed: no reload" test "$(reloads)" -eq "$n"
+t_check "unchanged feed: status says checked, not modified" \
+	test "$(source_field not_modified)" = True
+
+# --- changed: downloaded and reloaded
+printf '# feed v2\n203.0.113.0/24\n198.51.100.77/32\n' >"$FEED/list.txt"
+t_check "changed feed: reloaded with the new rule" wait_for 15 feed_rules_are 2
+t_check "changed feed: 198.51.100.77 blocked" ping_blocked 198.51.100.77
+t_check "changed feed: the log says a new copy came" \
+	grep -q 'list feed: new copy downloaded' "$WORKDIR/daemon.log"
+
+# --- feed down: the last good rules stay
+server_stop
+t_check "feed down: status reports the failed download" wait_for 15 download_failed
+t_check "feed down: the error names the URL" \
+	status_says 'download FAILED.*198.51.100.2:8000'
+t_check "feed down: the rules stay (2)" feed_rules_are 2
+t_check "feed down: 198.51.100.77 still blocked" ping_blocked 198.51.100.77
+
+# --- a restart while the feed is down: the cached copy
+daemon_stop
+daemon_start "$WORKDIR/xdpblock.conf" || t_fail "feed down: the daemon restarts"
+t_check "restart, feed down: starts with the cached copy (2 rules)" feed_rules_are 2
+t_check "restart, feed down: 198.51.100.77 blocked" ping_blocked 198.51.100.77
+
+# --- slow feed: past fetch_timeout, the download is abandoned
+echo 5 >"$FEED/.slow"
+printf '# feed v3\n203.0.113.0/24\n' >"$FEED/list.txt"
+server_start || t_fail "feed server restarts"
+t_check "slow feed: the download times out" wait_for 20 status_says 'download FAILED.*[Tt]imed? ?out'
+t_check "slow feed: the rules stay (2)" feed_rules_are 2
+rm "$FEED/.slow"
+t_check "feed fast again: the new copy loads (1 rule)" wait_for 20 feed_rules_are 1
+
+# --- a bad list from the feed: downloaded, refused at the reload
+printf '203.0.113.0/24\nnot-a-prefix\n' >"$FEED/list.txt"
+t_check "bad list: the reload fails" wait_for 15 \
+	status_says 'FAILED \(previous rules still active\).*feed.txt:2'
+t_check "bad list: 203.0.113.10 still blocked" ping_blocked 203.0.113.10
+server_stop
+daemon_stop
+
+# --- HTTPS with a private CA
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=xdpblock-test-ca \
+	-keyout "$WORKDIR/ca.key" -out "$WORKDIR/ca.pem" >/dev/null 2>&1
+openssl req -newkey rsa:2048 -nodes -subj /CN=198.51.100.2 \
+	-keyout "$WORKDIR/srv.key" -out "$WORKDIR/srv.csr" >/dev/null 2>&1
+printf 'subjectAltName=IP:198.51.100.2\n' >"$WORKDIR/san.ext"
+openssl x509 -req -in "$WORKDIR/srv.csr" -CA "$WORKDIR/ca.pem" -CAkey "$WORKDIR/ca.key" \
+	-CAcreateserial -days 2 -extfile "$WORKDIR/san.ext" -out "$WORKDIR/srv.pem" >/dev/null 2>&1
+printf '203.0.113.0/24\n' >"$FEED/list.txt"
+server_start "$WORKDIR/srv.pem" "$WORKDIR/srv.key" || t_fail "TLS feed server starts"
+rm -f "$CACHE"
+write_config "$WORKDIR/tls.conf" "[list:feed]" \
+	"url = https://198.51.100.2:8443/list.txt" "path = $CACHE" "ca_file = $WORKDIR/ca.pem"
+if daemon_start "$WORKDIR/tls.conf"; then
+	t_pass "https with ca_file: the daemon starts"
+	t_check "https with ca_file: downloaded and blocking" ping_blocked 203.0.113.10
+	daemon_stop
+else
+	t_fail "https with ca_file: the daemon starts"
+fi
+rm -f "$CACHE"
+write_config "$WORKDIR/noca.conf" "[list:feed]" \
+	"url = https://198.51.100.2:8443/list.txt" "path = $CACHE"
+daemon_refuses "https without the CA" "$WORKDIR/noca.conf" "$WORKDIR/noca.out"
+t_check "https without the CA: the log says the certificate was refused" \
+	grep -qi 'certificate' "$WORKDIR/noca.out"
+t_check_not "https without the CA: nothing was cached" test -e "$CACHE"
+t_done
