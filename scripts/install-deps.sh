@@ -13,6 +13,9 @@ packages=(
 	# tests, demo and benchmarks: namespaces, real peers, the xdp-filter baseline
 	iproute2 iputils-ping ethtool socat xdp-tools procps psmisc python3
 	util-linux coreutils
+	# tests of the service: systemd-analyze, the sandbox emulation (setpriv
+	# is in util-linux; groupadd in passwd), man page rendering
+	systemd libcap2-bin strace passwd man-db groff-base
 )
 
 missing=()

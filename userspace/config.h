@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <net/if.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "../maps/xdpblock_maps.h"
 #include "listfile.h"
@@ -36,6 +37,12 @@ struct daemon_config {
 	int nr_ifaces;
 	enum xdp_mode xdp_mode;
 	char control_socket[108]; /* sizeof(sun_path) */
+	/*
+	 * control_group: the socket's group, so that its members may use
+	 * xdpblockctl without root; (gid_t)-1 when unset (the daemon's group).
+	 */
+	char control_group[64];
+	gid_t control_gid;
 	uint32_t max_rules_v4;
 	uint32_t max_rules_v6;
 	enum log_level log_level;
