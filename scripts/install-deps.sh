@@ -15,7 +15,7 @@ packages=(
 	util-linux coreutils
 	# tests of the service: systemd-analyze, the sandbox emulation (setpriv
 	# is in util-linux; groupadd in passwd), man page rendering
-	systemd libcap2-bin strace passwd man-db groff-base
+	systemd libcap2-bin strace passwd man-db groff-base file
 )
 
 missing=()
