@@ -4,11 +4,20 @@
 #   make demo       install missing packages, build, run the namespace demo
 #   make bench      run the benchmarks (docs/benchmarks.md)
 #   make fuzz       longer fuzzing runs
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (binaries, BPF object, unit,
+#                   man pages; the example config only if none exists)
+#   make uninstall  the same PREFIX and DESTDIR; leaves the config alone
 
 BUILD ?= build
 PREFIX ?= /usr/local
 DESTDIR ?=
+SBINDIR ?= $(PREFIX)/sbin
+LIBDIR ?= $(PREFIX)/lib
+MANDIR ?= $(PREFIX)/share/man
+# systemd reads units from /usr/local/lib/systemd/system and, on Debian 12
+# (merged /usr), /usr/lib/systemd/system = /lib/systemd/system
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
 ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 TRIPLET := $(shell gcc -dumpmachine)
 
@@ -57,7 +66,7 @@ TEST_BINS := $(BUILD)/tests/unit_tests $(BUILD)/tests/bpf_tests \
 LIBS := $(LIB) $(PKG_LIBS)
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test demo bench fuzz install clean format tests
+.PHONY: all deps test demo bench fuzz install uninstall clean format tests
 
 all: $(BINS)
 
@@ -129,14 +138,35 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory tests
 	$(Q)scripts/bench.sh
 
+# The unit is written with the installed paths: contrib/systemd/xdpblockd.service
+# names /usr/sbin and /etc (what PREFIX=/usr gives) and stays a valid unit.
+# An existing config is never overwritten: it is the operator's.
 install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \
-		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)/etc/xdpblock
-	install -m 0755 $(BUILD)/xdpblockd $(BUILD)/xdpblockctl $(DESTDIR)$(PREFIX)/sbin/
-	install -m 0644 man/xdpblockd.8 man/xdpblockctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/
-	install -m 0644 man/xdpblock.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
-	test -e $(DESTDIR)/etc/xdpblock/xdpblock.conf || \
-		install -m 0644 contrib/xdpblock.conf.example $(DESTDIR)/etc/xdpblock/xdpblock.conf
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR)/xdpblock \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSCONFDIR)/xdpblock
+	install -m 0755 $(BUILD)/xdpblockd $(BUILD)/xdpblockctl $(DESTDIR)$(SBINDIR)/
+	install -m 0644 $(BPF_OBJ) $(DESTDIR)$(LIBDIR)/xdpblock/xdpblock.bpf.o
+	sed -e 's|/usr/sbin/|$(SBINDIR)/|g' -e 's|/etc/xdpblock/|$(SYSCONFDIR)/xdpblock/|g' \
+		contrib/systemd/xdpblockd.service >$(BUILD)/xdpblockd.service
+	install -m 0644 $(BUILD)/xdpblockd.service $(DESTDIR)$(UNITDIR)/xdpblockd.service
+	install -m 0644 man/xdpblockd.8 man/xdpblockctl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/xdpblock.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/xdpblock/xdpblock.conf ]; then \
+		echo "kept $(DESTDIR)$(SYSCONFDIR)/xdpblock/xdpblock.conf (not overwritten)"; \
+	else \
+		echo "install -m 0644 contrib/xdpblock.conf.example $(DESTDIR)$(SYSCONFDIR)/xdpblock/xdpblock.conf"; \
+		install -m 0644 contrib/xdpblock.conf.example $(DESTDIR)$(SYSCONFDIR)/xdpblock/xdpblock.conf; \
+	fi
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/xdpblockd $(DESTDIR)$(SBINDIR)/xdpblockctl \
+		$(DESTDIR)$(LIBDIR)/xdpblock/xdpblock.bpf.o \
+		$(DESTDIR)$(UNITDIR)/xdpblockd.service \
+		$(DESTDIR)$(MANDIR)/man8/xdpblockd.8 $(DESTDIR)$(MANDIR)/man8/xdpblockctl.8 \
+		$(DESTDIR)$(MANDIR)/man5/xdpblock.conf.5
+	-rmdir $(DESTDIR)$(LIBDIR)/xdpblock 2>/dev/null
+	@echo "left $(DESTDIR)$(SYSCONFDIR)/xdpblock (configuration and lists) in place"
 
 format:
 	clang-format -i bpf/*.c bpf/*.h maps/*.h userspace/*.c userspace/*.h tests/*/*.c tests/*.h

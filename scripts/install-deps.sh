@@ -18,6 +18,9 @@ packages=(
 	# scraped by a private Prometheus server in a namespace (the package
 	# holds both; note that Debian also enables its prometheus.service)
 	curl prometheus
+	# tests of the service: systemd-analyze, the sandbox emulation (setpriv
+	# is in util-linux; groupadd in passwd), man page rendering
+	systemd libcap2-bin strace passwd man-db groff-base file
 )
 
 missing=()

@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
 #include <ini.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -184,6 +185,53 @@ static int iface_listed(const struct daemon_config *cfg, const char *name)
 	return 0;
 }
 
+/*
+ * The group is resolved when the file is read, so a misspelt name is an
+ * error with its line (and xdpblockd --check finds it), not a surprise
+ * when the socket is created.
+ */
+static int control_group_key(struct parse_state *st, const char *value)
+{
+	struct daemon_config *cfg = st->cfg;
+	struct group grp, *found = NULL;
+	size_t size = 1024;
+	char *buf = NULL;
+	int rc;
+
+	if (!*value || strlen(value) >= sizeof(cfg->control_group))
+		return fail(
+			st,
+			"control_group = '%s': give the name of a group, under 64 characters%s",
+			value, "");
+	/* a group with many members needs a bigger buffer: grow on ERANGE */
+	do {
+		char *nb = realloc(buf, size *= 2);
+
+		if (!nb) {
+			rc = ENOMEM;
+			break;
+		}
+		buf = nb;
+		rc = getgrnam_r(value, &grp, buf, size, &found);
+	} while (rc == ERANGE && size < (1u << 20));
+	if (!rc && found) {
+		strcpy(cfg->control_group, value);
+		cfg->control_gid = grp.gr_gid;
+	}
+	free(buf);
+	if (rc)
+		return fail(
+			st,
+			"control_group = '%s': cannot look the group up: %s",
+			value, strerror(rc));
+	if (!found)
+		return fail(
+			st,
+			"control_group = '%s': no such group%s (create it with 'groupadd', or fix the name)",
+			value, "");
+	return 1;
+}
+
 static int daemon_key(struct parse_state *st, const char *name,
 		      const char *value)
 {
@@ -260,6 +308,8 @@ static int daemon_key(struct parse_state *st, const char *name,
 				st,
 				"watch_delay_ms = '%s': give milliseconds from 0 to %s",
 				value, "600000");
+	} else if (!strcmp(name, "control_group")) {
+		return control_group_key(st, value);
 	} else if (!strcmp(name, "max_rules_ipv4")) {
 		if (parse_u32(value, 1, 1u << 26, &cfg->max_rules_v4))
 			return fail(
@@ -295,7 +345,7 @@ static int daemon_key(struct parse_state *st, const char *name,
 	} else {
 		return fail(
 			st,
-			"unknown key '%s' in [daemon]: use interfaces, xdp_mode, control_socket, pin_path, watch_lists, watch_delay_ms, max_rules_ipv4, max_rules_ipv6, log_level or metrics_listen%s",
+			"unknown key '%s' in [daemon]: use interfaces, xdp_mode, control_socket, control_group, pin_path, watch_lists, watch_delay_ms, max_rules_ipv4, max_rules_ipv6, log_level or metrics_listen%s",
 			name, "");
 	}
 	return 1;
@@ -502,6 +552,7 @@ int config_load(const char *path, struct daemon_config *cfg, char *err,
 	strcpy(cfg->pin_path, DEFAULT_PIN_PATH);
 	cfg->watch_lists = 1;
 	cfg->watch_delay_ms = DEFAULT_WATCH_DELAY_MS;
+	cfg->control_gid = (gid_t)-1;
 	cfg->max_rules_v4 = XDPB_DEFAULT_MAX_RULES_V4;
 	cfg->max_rules_v6 = XDPB_DEFAULT_MAX_RULES_V6;
 	cfg->log_level = LOG_LEVEL_INFO;

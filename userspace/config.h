@@ -7,6 +7,7 @@
 #include <net/if.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "../maps/xdpblock_maps.h"
 #include "listfile.h"
@@ -51,6 +52,12 @@ struct daemon_config {
 	char pin_path[PATH_MAX]; /* "" = pin nothing (pin_path = none) */
 	int watch_lists; /* reload a list when its file changes */
 	uint32_t watch_delay_ms; /* quiet time after a change before that */
+	/*
+	 * control_group: the socket's group, so that its members may use
+	 * xdpblockctl without root; (gid_t)-1 when unset (the daemon's group).
+	 */
+	char control_group[64];
+	gid_t control_gid;
 	uint32_t max_rules_v4;
 	uint32_t max_rules_v6;
 	enum log_level log_level;

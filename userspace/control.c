@@ -36,7 +36,7 @@ static int make_parent_dir(const char *path)
 	return 0;
 }
 
-int control_listen(const char *path, char *err, size_t errlen)
+int control_listen(const char *path, gid_t gid, char *err, size_t errlen)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	struct stat st;
@@ -80,13 +80,40 @@ int control_listen(const char *path, char *err, size_t errlen)
 	bound = fd >= 0 &&
 		bind(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0;
 	umask(old_umask);
-	if (!bound || chmod(path, 0660) < 0 || listen(fd, 16) < 0) {
+	if (!bound || chmod(path, 0660) < 0) {
 		int e = errno;
 
 		snprintf(err, errlen, "cannot listen on %s: %s", path,
 			 strerror(e));
 		if (fd >= 0)
 			close(fd);
+		return -e;
+	}
+	/*
+	 * control_group: the group's members may connect. Changed before
+	 * listen(), so nobody connects while the group is still the daemon's.
+	 */
+	if (gid != (gid_t)-1 && lchown(path, (uid_t)-1, gid) < 0) {
+		int e = errno;
+
+		snprintf(
+			err, errlen,
+			"cannot give %s to group %u (control_group): %s%s",
+			path, (unsigned int)gid, strerror(e),
+			e == EPERM
+				? "; xdpblockd needs CAP_CHOWN to set a group it is not in"
+				: "");
+		close(fd);
+		unlink(path);
+		return -e;
+	}
+	if (listen(fd, 16) < 0) {
+		int e = errno;
+
+		snprintf(err, errlen, "cannot listen on %s: %s", path,
+			 strerror(e));
+		close(fd);
+		unlink(path);
 		return -e;
 	}
 	return fd;

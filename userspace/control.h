@@ -9,6 +9,7 @@
 #ifndef XDPBLOCK_CONTROL_H
 #define XDPBLOCK_CONTROL_H
 
+#include <sys/types.h>
 #include <json-c/json.h>
 
 #define CONTROL_PROTOCOL_VERSION 1
@@ -16,8 +17,11 @@
 #define CONTROL_MAX_REQUEST 4096
 #define CONTROL_TIMEOUT_MS 2000
 
-/* Server side: a listening socket at @path, mode 0660. */
-int control_listen(const char *path, char *err, size_t errlen);
+/*
+ * Server side: a listening socket at @path, mode 0660, owned by group @gid
+ * ((gid_t)-1: the daemon's own group).
+ */
+int control_listen(const char *path, gid_t gid, char *err, size_t errlen);
 /*
  * Read one newline-terminated message of at most @max bytes from @fd
  * within @timeout_ms. Returns the parsed object or NULL with @err set.

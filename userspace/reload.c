@@ -207,10 +207,15 @@ static void keep_startup_settings(const struct daemon *d,
 		   sizeof(cfg->metrics_addr)))
 		log_warn("metrics_listen changed: restart xdpblockd to apply");
 	cfg->metrics_addr = d->cfg.metrics_addr;
+	if (strcmp(cfg->control_group, d->cfg.control_group))
+		log_warn("control_group changed: restart xdpblockd to apply");
 	cfg->max_rules_v4 = d->cfg.max_rules_v4;
 	cfg->max_rules_v6 = d->cfg.max_rules_v6;
 	memcpy(cfg->control_socket, d->cfg.control_socket,
 	       sizeof(cfg->control_socket));
+	memcpy(cfg->control_group, d->cfg.control_group,
+	       sizeof(cfg->control_group));
+	cfg->control_gid = d->cfg.control_gid;
 }
 
 /*

@@ -365,7 +365,8 @@ int main(int argc, char **argv)
 	capacity = 2 * (d.cfg.max_rules_v4 + d.cfg.max_rules_v6) + 1;
 	rule_ids_init(&d.rule_ids, capacity);
 	/* First: a second daemon on the same socket must not touch anything. */
-	listen_fd = control_listen(d.cfg.control_socket, err, sizeof(err));
+	listen_fd = control_listen(d.cfg.control_socket, d.cfg.control_gid, err,
+				   sizeof(err));
 	if (listen_fd < 0) {
 		log_err("%s", err);
 		return 1;

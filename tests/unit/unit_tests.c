@@ -1168,6 +1168,26 @@ static void expect_config_error(const char *name, const char *text, int line,
 
 #define HEAD "[daemon]\ninterfaces = eth0\n" /* lines 1-2 */
 
+static void config_control_group(void)
+{
+	const char *path;
+	char err[1024];
+	int rc;
+
+	rc = load_config_text("group.conf", HEAD "control_group = root\n",
+			      &path, err, sizeof(err));
+	CHECK(rc == 0, "config_load: %d %s", rc, err);
+	CHECK(!strcmp(cfg_buf->control_group, "root") &&
+		      cfg_buf->control_gid == 0,
+	      "control_group '%s' gid %d", cfg_buf->control_group,
+	      (int)cfg_buf->control_gid);
+	rc = load_config_text("nogroup.conf", HEAD, &path, err, sizeof(err));
+	CHECK(rc == 0, "config_load: %d %s", rc, err);
+	CHECK(!cfg_buf->control_group[0] && cfg_buf->control_gid == (gid_t)-1,
+	      "unset control_group: '%s' gid %d", cfg_buf->control_group,
+	      (int)cfg_buf->control_gid);
+}
+
 CONFIG_ERROR_TEST(config_err_unknown_key, HEAD "# comment\ncolour = blue\n", 4,
 		  "unknown key 'colour' in [daemon]")
 CONFIG_ERROR_TEST(config_err_unknown_list_key,
@@ -1210,6 +1230,12 @@ CONFIG_ERROR_TEST(
 CONFIG_ERROR_TEST(config_err_relative_socket,
 		  HEAD "control_socket = run/x.sock\n", 3,
 		  "control_socket = 'run/x.sock'", "give an absolute path")
+CONFIG_ERROR_TEST(config_err_unknown_group,
+		  HEAD "control_group = no-such-group-xdpb\n", 3,
+		  "control_group = 'no-such-group-xdpb': no such group",
+		  "create it with 'groupadd', or fix the name")
+CONFIG_ERROR_TEST(config_err_empty_group, HEAD "control_group =\n", 3,
+		  "control_group = '': give the name of a group")
 CONFIG_ERROR_TEST(config_err_duplicate_list,
 		  HEAD "[list:a]\npath = /a\n[list:b]\npath = /b\n"
 		       "[list:a]\npath = /c\n",
@@ -3453,6 +3479,9 @@ int main(void)
 	RUN_TEST("config", config_err_max_rules_too_big);
 	RUN_TEST("config", config_err_long_interface);
 	RUN_TEST("config", config_err_relative_socket);
+	RUN_TEST("config", config_control_group);
+	RUN_TEST("config", config_err_unknown_group);
+	RUN_TEST("config", config_err_empty_group);
 	RUN_TEST("config", config_err_duplicate_list);
 	RUN_TEST("config", config_err_invalid_list_name);
 	RUN_TEST("config", config_err_empty_list_name);
