@@ -8,8 +8,9 @@
 #   - each capability of the set is needed: without it the daemon refuses
 #     to start, saying why
 #   - SystemCallFilter=: every system call of a session (start, status,
-#     stats, lookup, reloads good and bad, SIGHUP, SIGTERM) is in the set
-#     systemd-analyze expands the unit's filter to
+#     stats, lookup, a metrics scrape, a list from a URL, a list file that
+#     changes, an interface that appears, reloads good and bad, SIGHUP,
+#     SIGTERM) is in the set systemd-analyze expands the unit's filter to
 . "$(dirname "$0")/../lib.sh"
 
 UNIT=$TOP/contrib/systemd/xdpblockd.service
@@ -152,19 +153,43 @@ filter_calls $(unit_setting SystemCallFilter) >"$WORKDIR/filter.txt"
 t_check "SystemCallFilter: expands to a list with bpf in it" grep -qx bpf "$WORKDIR/filter.txt"
 t_check_not "SystemCallFilter: setrlimit is not in it (~@resources)" grep -qx setrlimit "$WORKDIR/filter.txt"
 
+# The session uses every part of the daemon: a list from a URL (the
+# download thread), list watching (inotify, timerfd), the metrics server,
+# an interface that comes and goes (netlink), pinning.
+mkdir -p "$WORKDIR/feed"
+printf '192.0.2.192/26\n' >"$WORKDIR/feed/feed.txt"
+ip netns exec "$(ns s)" "$PYTHON" "$TOP/tests/e2e/list_server.py" "$WORKDIR/feed" \
+	198.51.100.2 8000 "$WORKDIR/http.log" >/dev/null 2>&1 &
+FEED_PID=$!
+trap 'kill $FEED_PID 2>/dev/null; cleanup' EXIT
+wait_for 10 in_server sh -c "ss -Htln | grep -q ':8000 '"
+WATCH_LISTS=yes write_config "$WORKDIR/session.conf" "interfaces = hp0" \
+	"[list:block]" "path = $WORKDIR/block.txt" \
+	"[list:feed]" "url = http://198.51.100.2:8000/feed.txt" \
+	"path = $WORKDIR/cache/feed.txt" "refresh = 1"
 nsenter --net=/run/netns/"$(ns r)" strace -f -qq -o "$WORKDIR/strace.out" \
-	"$XDPBLOCKD" -c "$WORKDIR/x.conf" >"$WORKDIR/daemon.log" 2>&1 &
+	"$XDPBLOCKD" -c "$WORKDIR/session.conf" >"$WORKDIR/daemon.log" 2>&1 &
 DAEMON_PID=$!
 if wait_for 20 ctl status; then
 	ctl stats >/dev/null
 	ctl lookup 203.0.113.99 >/dev/null
+	t_check "session: metrics scraped" in_router curl -sf -o /dev/null http://127.0.0.1:9469/metrics
+	t_check "session: the feed was checked again (304)" \
+		wait_for 10 grep -q '^GET /feed.txt 304$' "$WORKDIR/http.log"
+	n=$(status_field "r['reloads_total']")
+	printf '203.0.113.0/24\n# touched\n' >"$WORKDIR/block.txt"
+	t_check "session: a changed list file reloads" daemon_wait_reloads $((n + 1))
+	ip link add hp0 netns "$(ns r)" type veth peer name hp1 netns "$(ns c)"
+	t_check "session: an interface that appears is attached" wait_for 10 xdp_attached hp0
+	ip -n "$(ns r)" link del hp0
 	ctl reload >/dev/null
 	printf 'not-an-address\n' >>"$WORKDIR/block.txt"
 	ctl reload >/dev/null 2>&1
 	# signals go to the daemon itself (DAEMON_PID is strace's pid)
 	traced=$(status_field "r['pid']")
 	kill -HUP "$traced"
-	t_check "SIGHUP under strace: a reload" daemon_wait_reloads 4
+	n=$(status_field "r['reloads_total']")
+	t_check "SIGHUP under strace: a reload" daemon_wait_reloads $((n + 1))
 	kill -TERM "$traced"
 	t_check "SIGTERM under strace: the daemon exits (and strace with it)" daemon_wait_exit
 	# "1234  name(" and "1234  <... name resumed>" lines
