@@ -9,10 +9,12 @@ packages=(
 	clang llvm bpftool linux-libc-dev
 	# build: userspace libraries
 	gcc make pkg-config libbpf-dev libelf-dev zlib1g-dev libinih-dev
-	libjson-c-dev libnl-3-dev libnl-route-3-dev libsystemd-dev
+	libjson-c-dev libnl-3-dev libnl-route-3-dev libsystemd-dev libidn2-dev
 	# tests, demo and benchmarks: namespaces, real peers, the xdp-filter baseline
 	iproute2 iputils-ping ethtool socat xdp-tools procps psmisc python3
 	util-linux coreutils
+	# DNS end-to-end tests: a real DNS server and client
+	dnsmasq-base bind9-dnsutils
 )
 
 missing=()

@@ -29,6 +29,7 @@ struct list_config {
 	uint8_t action; /* enum xdpb_action */
 	uint8_t match; /* enum xdpb_match_dirs */
 	enum list_on_error on_error;
+	enum list_type type; /* as configured: auto, ip or domain */
 	unsigned int line; /* of the [list:NAME] header, for messages */
 };
 
@@ -40,6 +41,7 @@ struct daemon_config {
 	char pin_path[PATH_MAX]; /* "" = pin nothing (pin_path = none) */
 	uint32_t max_rules_v4;
 	uint32_t max_rules_v6;
+	uint32_t max_rules_domain;
 	enum log_level log_level;
 	struct list_config lists[XDPB_MAX_LISTS - 1];
 	int nr_lists;
@@ -54,6 +56,9 @@ int config_load(const char *path, struct daemon_config *cfg, char *err,
 
 const char *action_name(uint8_t action);
 const char *match_name(uint8_t match);
+const char *list_type_name(enum list_type type);
+/* Is @action one only domain lists take (the DNS replies)? */
+int action_is_dns_only(uint8_t action);
 const char *xdp_mode_name(enum xdp_mode mode);
 /* Name of an enum xdpb_stat slot, as in `xdpblockctl stats --json`. */
 const char *stat_name(unsigned int stat);

@@ -51,6 +51,86 @@ static int list_id_for(char (*names)[LIST_NAME_MAX],
 	return free_id;
 }
 
+/* A malformed line can be fixed, or skipped by choice: say so. */
+static void list_error(char *err, size_t errlen, const struct list_config *lc,
+		       const char *error, int ret, uint32_t bad_line)
+{
+	snprintf(err, errlen, "list %s: %s%s", lc->name, error,
+		 ret == -EINVAL && bad_line
+			 ? " (fix the line, or set on_error = skip-line in its [list:] section)"
+			 : "");
+}
+
+static int load_prefixes(const struct list_config *lc, int id,
+			 struct ruleset *next, struct list_state *st, char *err,
+			 size_t errlen)
+{
+	struct parsed_list parsed;
+	int ret;
+
+	if (action_is_dns_only(lc->action)) {
+		snprintf(
+			err, errlen,
+			"list %s: %s holds addresses, and action = %s needs a domain list",
+			lc->name, lc->path, action_name(lc->action));
+		return -EINVAL;
+	}
+	ret = listfile_parse(lc->path, lc->on_error, &parsed);
+	if (ret < 0) {
+		list_error(err, errlen, lc, parsed.error, ret, parsed.bad_line);
+		parsed_list_free(&parsed);
+		return -EINVAL;
+	}
+	if (parsed.nr_skipped)
+		log_warn("list %s: skipped %zu malformed line(s), first: %s",
+			 lc->name, parsed.nr_skipped, parsed.error);
+	st->nr_skipped = parsed.nr_skipped;
+	if (ruleset_reserve(next, parsed.nr_v4, parsed.nr_v6) < 0)
+		goto nomem;
+	for (size_t e = 0; e < parsed.nr; e++)
+		if (ruleset_add(next, &parsed.entries[e].prefix, id, lc->action,
+				lc->match, parsed.entries[e].line) < 0)
+			goto nomem;
+	parsed_list_free(&parsed);
+	return 0;
+nomem:
+	parsed_list_free(&parsed);
+	snprintf(err, errlen, "out of memory reading %s", lc->path);
+	return -ENOMEM;
+}
+
+static int load_names(const struct list_config *lc, int id,
+		      struct ruleset *next, struct list_state *st, char *err,
+		      size_t errlen)
+{
+	struct parsed_names parsed;
+	int ret;
+
+	ret = listfile_parse_names(lc->path, lc->on_error, &parsed);
+	if (ret < 0) {
+		list_error(err, errlen, lc, parsed.error, ret, parsed.bad_line);
+		parsed_names_free(&parsed);
+		return -EINVAL;
+	}
+	if (parsed.nr_skipped)
+		log_warn("list %s: skipped %zu malformed line(s), first: %s",
+			 lc->name, parsed.nr_skipped, parsed.error);
+	st->nr_skipped = parsed.nr_skipped;
+	for (size_t e = 0; e < parsed.nr; e++) {
+		const struct name_entry *ne = &parsed.entries[e];
+
+		if (ruleset_add_name(next, parsed.text + ne->text_off, ne->kind,
+				     id, lc->action, ne->line) < 0) {
+			parsed_names_free(&parsed);
+			snprintf(err, errlen, "out of memory reading %s",
+				 lc->path);
+			return -ENOMEM;
+		}
+	}
+	parsed_names_free(&parsed);
+	return 0;
+}
+
 static int load_lists(const struct daemon_config *cfg,
 		      char (*names)[LIST_NAME_MAX],
 		      char (*running)[LIST_NAME_MAX], struct ruleset *next,
@@ -59,7 +139,6 @@ static int load_lists(const struct daemon_config *cfg,
 	for (int i = 0; i < cfg->nr_lists; i++) {
 		const struct list_config *lc = &cfg->lists[i];
 		struct list_state *st = &states[i];
-		struct parsed_list parsed;
 		int id = list_id_for(names, running, lc->name), ret;
 
 		memset(st, 0, sizeof(*st));
@@ -72,40 +151,22 @@ static int load_lists(const struct daemon_config *cfg,
 			return -ENOSPC;
 		}
 		st->list_id = id;
-		ret = listfile_parse(lc->path, lc->on_error, &parsed);
-		if (ret < 0) {
-			/* a malformed line can be fixed, or skipped by choice */
-			snprintf(
-				err, errlen, "list %s: %s%s", lc->name,
-				parsed.error,
-				ret == -EINVAL && parsed.bad_line
-					? " (fix the line, or set on_error = skip-line in its [list:] section)"
-					: "");
-			parsed_list_free(&parsed);
-			return -EINVAL;
-		}
-		if (parsed.nr_skipped)
-			log_warn(
-				"list %s: skipped %zu malformed line(s), first: %s",
-				lc->name, parsed.nr_skipped, parsed.error);
-		st->nr_skipped = parsed.nr_skipped;
-		if (ruleset_reserve(next, parsed.nr_v4, parsed.nr_v6) < 0) {
-			parsed_list_free(&parsed);
-			snprintf(err, errlen, "out of memory reading %s",
-				 lc->path);
-			return -ENOMEM;
-		}
-		for (size_t e = 0; e < parsed.nr; e++) {
-			if (ruleset_add(next, &parsed.entries[e].prefix, id,
-					lc->action, lc->match,
-					parsed.entries[e].line) < 0) {
-				parsed_list_free(&parsed);
-				snprintf(err, errlen,
-					 "out of memory reading %s", lc->path);
-				return -ENOMEM;
+		st->type = lc->type;
+		if (st->type == LIST_TYPE_AUTO) {
+			ret = listfile_detect_type(lc->path);
+			if (ret < 0) {
+				snprintf(err, errlen, "list %s: %s: cannot read: %s",
+					 lc->name, lc->path, strerror(-ret));
+				return ret;
 			}
+			st->type = ret;
 		}
-		parsed_list_free(&parsed);
+		if (st->type == LIST_TYPE_DOMAIN)
+			ret = load_names(lc, id, next, st, err, errlen);
+		else
+			ret = load_prefixes(lc, id, next, st, err, errlen);
+		if (ret < 0)
+			return ret;
 	}
 	return 0;
 }
@@ -127,6 +188,13 @@ static int check_capacity(const struct daemon *d, const struct ruleset *next,
 			next->v6.nr, d->cfg.max_rules_v6);
 		return -ENOSPC;
 	}
+	if (next->names.nr > d->cfg.max_rules_domain) {
+		snprintf(
+			err, errlen,
+			"%zu domain rules exceed max_rules_domain = %u: raise it in [daemon] and restart xdpblockd",
+			next->names.nr, d->cfg.max_rules_domain);
+		return -ENOSPC;
+	}
 	return 0;
 }
 
@@ -137,9 +205,10 @@ static void keep_startup_settings(const struct daemon *d,
 	if (!d->generation)
 		return;
 	if (cfg->max_rules_v4 != d->cfg.max_rules_v4 ||
-	    cfg->max_rules_v6 != d->cfg.max_rules_v6)
+	    cfg->max_rules_v6 != d->cfg.max_rules_v6 ||
+	    cfg->max_rules_domain != d->cfg.max_rules_domain)
 		log_warn(
-			"max_rules_ipv4/ipv6 changed: restart xdpblockd to apply");
+			"max_rules_ipv4/ipv6/domain changed: restart xdpblockd to apply");
 	if (strcmp(cfg->control_socket, d->cfg.control_socket))
 		log_warn("control_socket changed: restart xdpblockd to apply");
 	if (strcmp(cfg->pin_path, d->cfg.pin_path))
@@ -147,6 +216,7 @@ static void keep_startup_settings(const struct daemon *d,
 	memcpy(cfg->pin_path, d->cfg.pin_path, sizeof(cfg->pin_path));
 	cfg->max_rules_v4 = d->cfg.max_rules_v4;
 	cfg->max_rules_v6 = d->cfg.max_rules_v6;
+	cfg->max_rules_domain = d->cfg.max_rules_domain;
 	memcpy(cfg->control_socket, d->cfg.control_socket,
 	       sizeof(cfg->control_socket));
 }
@@ -186,7 +256,8 @@ static void retire_old(struct daemon *d, uint32_t *released, size_t nr_released,
 /* What a daemon adopting this generation needs to know of its lists. */
 static void pinned_gen_fill(struct xdpb_pinned_gen *gen, uint64_t generation,
 			    char (*names)[LIST_NAME_MAX],
-			    const struct daemon_config *cfg)
+			    const struct daemon_config *cfg,
+			    const struct list_state *states)
 {
 	memset(gen, 0, sizeof(*gen));
 	gen->magic = XDPB_PIN_MAGIC;
@@ -200,6 +271,8 @@ static void pinned_gen_fill(struct xdpb_pinned_gen *gen, uint64_t generation,
 			if (!strcmp(cfg->lists[i].name, names[id])) {
 				gen->lists[id].action = cfg->lists[i].action;
 				gen->lists[id].match = cfg->lists[i].match;
+				gen->lists[id].is_domain =
+					states[i].type == LIST_TYPE_DOMAIN;
 			}
 	}
 }
@@ -267,6 +340,9 @@ int daemon_adopt(struct daemon *d)
 			st->list_id = id;
 			st->nr_v4 = ruleset_count_list(&rs, id, AF_INET);
 			st->nr_v6 = ruleset_count_list(&rs, id, AF_INET6);
+			st->nr_names = ruleset_count_names(&rs, id);
+			st->type = gen->lists[id].is_domain ? LIST_TYPE_DOMAIN
+							    : LIST_TYPE_IP;
 			d->nr_lists++;
 		}
 	}
@@ -276,9 +352,9 @@ int daemon_adopt(struct daemon *d)
 		d->reload_failures_total = c.reload_failures_total;
 	}
 	log_info(
-		"adopted the running datapath from %s: generation %llu, %zu IPv4 and %zu IPv6 rules; counters continue",
+		"adopted the running datapath from %s: generation %llu, %zu IPv4, %zu IPv6 and %zu domain rules; counters continue",
 		d->loader.pin_dir, (unsigned long long)d->generation, rs.v4.nr,
-		rs.v6.nr);
+		rs.v6.nr, rs.names.nr);
 	free(gen);
 	return 0;
 }
@@ -339,7 +415,7 @@ int daemon_reload(struct daemon *d)
 			strerror(-err));
 		goto fail;
 	}
-	pinned_gen_fill(gen, d->generation + 1, names, cfg);
+	pinned_gen_fill(gen, d->generation + 1, names, cfg, states);
 	err = loader_activate(&d->loader, &next, gen, &res->report);
 	if (err) {
 		rule_ids_rollback(&d->rule_ids);
@@ -360,6 +436,8 @@ int daemon_reload(struct daemon *d)
 			ruleset_count_list(&next, states[i].list_id, AF_INET);
 		states[i].nr_v6 =
 			ruleset_count_list(&next, states[i].list_id, AF_INET6);
+		states[i].nr_names =
+			ruleset_count_names(&next, states[i].list_id);
 		d->lists[i] = states[i];
 	}
 	d->cfg = *cfg;
@@ -369,9 +447,9 @@ int daemon_reload(struct daemon *d)
 	res->ok = 1;
 	res->duration_ns = monotonic_ns() - t0;
 	log_info(
-		"rules active: generation %llu, %zu IPv4 and %zu IPv6 rules from %d list(s) in %.1f ms",
+		"rules active: generation %llu, %zu IPv4, %zu IPv6 and %zu domain rules from %d list(s) in %.1f ms",
 		(unsigned long long)d->generation, next.v4.nr, next.v6.nr,
-		cfg->nr_lists, res->duration_ns / 1e6);
+		next.names.nr, cfg->nr_lists, res->duration_ns / 1e6);
 	log_debug(
 		"reload timing: read+sort %.1f ms, resolve %.1f ms, build maps %.1f ms, pin state %.1f ms, switch %.3f ms",
 		(t_parsed - t0) / 1e6, res->report.plan_ns / 1e6,
@@ -510,9 +588,10 @@ void daemon_status_line(const struct daemon *d, char *buf, size_t len)
 		attached += d->ifaces[i].link_fd >= 0;
 	n = snprintf(
 		buf, len,
-		"generation %llu: %zu IPv4 and %zu IPv6 rules from %d list(s), %d of %d interface(s) attached",
+		"generation %llu: %zu IPv4, %zu IPv6 and %zu domain rules from %d list(s), %d of %d interface(s) attached",
 		(unsigned long long)d->generation, d->active.v4.nr,
-		d->active.v6.nr, d->nr_lists, attached, d->cfg.nr_ifaces);
+		d->active.v6.nr, d->active.names.nr, d->nr_lists, attached,
+		d->cfg.nr_ifaces);
 	if (!d->last_reload.ok && n > 0 && (size_t)n < len)
 		snprintf(buf + n, len - n, "; last reload failed: %s",
 			 d->last_reload.error);

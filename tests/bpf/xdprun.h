@@ -85,13 +85,14 @@ static inline const char *xdp_verdict_name(uint32_t v)
 
 static inline const char *action_str(unsigned int a)
 {
-	static const char *const names[] = { "none", "monitor", "drop", "allow" };
-
-	return a < sizeof(names) / sizeof(names[0]) ? names[a] : "?";
+	return action_name(a);
 }
 
 
-/* The verdict the datapath gives a packet decided by a rule of @action. */
+/*
+ * The verdict the datapath gives a packet decided by a rule of @action
+ * (for the replies: a UDP query is answered, anything else dropped).
+ */
 static inline uint32_t verdict_of(unsigned int action)
 {
 	return action == XDPB_ACT_DROP ? XDP_DROP : XDP_PASS;
