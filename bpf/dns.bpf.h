@@ -33,11 +33,13 @@
  * @v & @mask, done in the program as written: clang drops a C mask it
  * can prove redundant, and the verifier then sees an unbounded offset.
  */
-#define bounded(v, mask)                                                  \
-	({                                                                \
-		__u64 __v = (v);                                          \
-		asm volatile("%[val] &= %[m]" : [val] "+r"(__v) : [m] "i"(mask)); \
-		__v;                                                      \
+#define bounded(v, mask)                       \
+	({                                     \
+		__u64 __v = (v);               \
+		asm volatile("%[val] &= %[m]"  \
+			     : [val] "+r"(__v) \
+			     : [m] "i"(mask)); \
+		__v;                           \
 	})
 
 enum dns_status {
@@ -149,9 +151,8 @@ static long name_match_step(__u32 i, struct name_match *m)
  * after IPv4 (not a fragment) or the IPv6 extension chain. Fills @q and
  * copies the message's start into the scratch.
  */
-static __always_inline int dns_find_query(struct xdp_md *ctx,
-					  struct dns_query *q,
-					  struct dns_scratch *s)
+static __always_inline int
+dns_find_query(struct xdp_md *ctx, struct dns_query *q, struct dns_scratch *s)
 {
 	void *data = (void *)(long)ctx->data;
 	__u64 pkt_len = (void *)(long)ctx->data_end - data, len;
@@ -395,7 +396,8 @@ static __always_inline int dns_reply(struct xdp_md *ctx, struct dns_query *q,
 		addr = ip6->saddr;
 		ip6->saddr = ip6->daddr;
 		ip6->daddr = addr;
-		ip6->payload_len = bpf_htons(new_len - q->l3_off - sizeof(*ip6));
+		ip6->payload_len =
+			bpf_htons(new_len - q->l3_off - sizeof(*ip6));
 		ph.saddr = ip6->saddr;
 		ph.daddr = ip6->daddr;
 		ph.len = bpf_htonl(udp_len);

@@ -317,7 +317,7 @@ static inline __u32 xdpb_ip6_filter_bit(const __u32 *w, __u32 plen,
 #define XDPB_NAME_MAX_LABELS 127
 /* Scratch for one wire name: 256 bytes plus slack for 8-byte word reads. */
 #define XDPB_NAME_BUF 320
-#define XDPB_NAME_FILTER_BITS_PER_NAME 256
+#define XDPB_NAME_FILTER_BITS_PER_NAME 64
 #define XDPB_NAME_FILTER_MIN_LOG2 16
 #define XDPB_NAME_FILTER_MAX_LOG2 30
 #define XDPB_DNS_PORT 53
@@ -437,7 +437,8 @@ static inline void xdpb_name_mix_label(struct xdpb_name_state *st,
 	for (__u32 i = 0; i < 8; i++) {
 		__u64 w = xdpb_load64(buf + off + 1 + i * 8);
 
-		w = xdpb_lower8(w & xdpb_first_bytes((__s32)len - (__s32)i * 8));
+		w = xdpb_lower8(w &
+				xdpb_first_bytes((__s32)len - (__s32)i * 8));
 		st->h[0] = xdpb_mix64(st->h[0], w, 0xbf58476d1ce4e5b9ULL, 32);
 		st->h[1] = xdpb_mix64(st->h[1], w, 0x94d049bb133111ebULL, 29);
 	}

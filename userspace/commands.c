@@ -310,9 +310,9 @@ static struct json_object *lookup_name(struct daemon *d, const char *text,
 		add_str(m, "how",
 			strcmp(name_rule_text(&d->active.names, r), name)
 				? "suffix rule of a parent name"
-				: r->kind == XDPB_NAME_EXACT
-					  ? "exact rule of the name"
-					  : "suffix rule of the name");
+			: r->kind == XDPB_NAME_EXACT
+				? "exact rule of the name"
+				: "suffix rule of the name");
 	}
 	json_object_object_add(res, "match", m);
 	return res;

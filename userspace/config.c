@@ -275,8 +275,7 @@ static int list_key(struct parse_state *st, const char *name, const char *value)
 		else if (!strcmp(value, "domain"))
 			l->type = LIST_TYPE_DOMAIN;
 		else
-			return fail(st,
-				    "type = '%s': use auto, ip or domain%s",
+			return fail(st, "type = '%s': use auto, ip or domain%s",
 				    value, "");
 	} else if (!strcmp(name, "match")) {
 		if (!strcmp(value, "src"))

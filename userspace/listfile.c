@@ -247,7 +247,7 @@ static int parse_name_entry(const char *tok, size_t len, char *out,
 		const char *marker;
 		uint8_t kind;
 	} markers[] = {
-		{"exact:", XDPB_NAME_EXACT}, {"=", XDPB_NAME_EXACT},
+		{"exact:", XDPB_NAME_EXACT},   {"=", XDPB_NAME_EXACT},
 		{"suffix:", XDPB_NAME_SUFFIX}, {"*.", XDPB_NAME_SUFFIX},
 		{".", XDPB_NAME_SUFFIX},
 	};
@@ -320,8 +320,8 @@ int listfile_parse_names(const char *path, enum list_on_error on_error,
 	err = map_file(path, &map, &size, list->error, sizeof(list->error));
 	if (err)
 		return err;
-	err = listfile_parse_names_buffer(path, map ? map : "", size,
-					  on_error, list);
+	err = listfile_parse_names_buffer(path, map ? map : "", size, on_error,
+					  list);
 	if (map)
 		munmap(map, size);
 	return err;

@@ -242,8 +242,8 @@ static int build_names(const struct name_table *t, struct gen_maps *g,
 			plan.nr_entries, strerror(errno));
 		goto out;
 	}
-	err = batch_update(g->names, plan.keys, sizeof(*plan.keys),
-			   plan.leaves, sizeof(*plan.leaves), plan.nr_entries);
+	err = batch_update(g->names, plan.keys, sizeof(*plan.keys), plan.leaves,
+			   sizeof(*plan.leaves), plan.nr_entries);
 	if (err) {
 		log_err("cannot fill the domain rule map: %s", strerror(-err));
 		goto out;

@@ -203,7 +203,8 @@ static size_t page_round(size_t bytes)
  */
 static int pin_records(const char *dir, const char *name, const char *obj_name,
 		       uint32_t size, size_t nr,
-		       void (*fill)(void *records, const void *t), const void *t)
+		       void (*fill)(void *records, const void *t),
+		       const void *t)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_MMAPABLE);
 	size_t bytes = page_round((nr ? nr : 1) * size);
@@ -460,7 +461,8 @@ int pin_gen_read(const char *dir, uint32_t slot, struct xdpb_pinned_gen *hdr,
 			       r6[i].line);
 	}
 	for (size_t i = 0; !ret && i < hdr->nr_names; i++)
-		ret = add_name_rule(rs, hdr, text, hdr->name_text_bytes, &rn[i]);
+		ret = add_name_rule(rs, hdr, text, hdr->name_text_bytes,
+				    &rn[i]);
 	/* written from a finished set: sorted already, and the ids match */
 	if (!ret)
 		ruleset_finish(rs);

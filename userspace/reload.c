@@ -55,10 +55,11 @@ static int list_id_for(char (*names)[LIST_NAME_MAX],
 static void list_error(char *err, size_t errlen, const struct list_config *lc,
 		       const char *error, int ret, uint32_t bad_line)
 {
-	snprintf(err, errlen, "list %s: %s%s", lc->name, error,
-		 ret == -EINVAL && bad_line
-			 ? " (fix the line, or set on_error = skip-line in its [list:] section)"
-			 : "");
+	snprintf(
+		err, errlen, "list %s: %s%s", lc->name, error,
+		ret == -EINVAL && bad_line
+			? " (fix the line, or set on_error = skip-line in its [list:] section)"
+			: "");
 }
 
 static int load_prefixes(const struct list_config *lc, int id,
@@ -155,7 +156,8 @@ static int load_lists(const struct daemon_config *cfg,
 		if (st->type == LIST_TYPE_AUTO) {
 			ret = listfile_detect_type(lc->path);
 			if (ret < 0) {
-				snprintf(err, errlen, "list %s: %s: cannot read: %s",
+				snprintf(err, errlen,
+					 "list %s: %s: cannot read: %s",
 					 lc->name, lc->path, strerror(-ret));
 				return ret;
 			}
@@ -271,8 +273,8 @@ static void pinned_gen_fill(struct xdpb_pinned_gen *gen, uint64_t generation,
 			if (!strcmp(cfg->lists[i].name, names[id])) {
 				gen->lists[id].action = cfg->lists[i].action;
 				gen->lists[id].match = cfg->lists[i].match;
-				gen->lists[id].is_domain =
-					states[i].type == LIST_TYPE_DOMAIN;
+				gen->lists[id].is_domain = states[i].type ==
+							   LIST_TYPE_DOMAIN;
 			}
 	}
 }

@@ -123,8 +123,8 @@ static void names_finish(struct name_table *t)
 	sorting_names = t;
 	qsort(t->rules, t->nr, sizeof(*t->rules), name_qsort_cmp);
 	for (size_t i = 0; i < t->nr; i++) {
-		if (out && !name_rule_cmp(t, &t->rules[out - 1], t,
-					  &t->rules[i]))
+		if (out &&
+		    !name_rule_cmp(t, &t->rules[out - 1], t, &t->rules[i]))
 			continue;
 		t->rules[out++] = t->rules[i];
 	}
@@ -918,7 +918,8 @@ int name_plan_build(const struct name_table *t, struct name_plan *plan)
 			}
 		}
 		for (uint32_t r = 0; r < node->nr; r++) {
-			const struct name_rule *rule = &t->rules[node->first + r];
+			const struct name_rule *rule =
+				&t->rules[node->first + r];
 
 			if (rule->kind == XDPB_NAME_SUFFIX)
 				match_add(&leaf->below, rule);

@@ -360,18 +360,17 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "lookup")) {
 		struct prefix addr;
 
-		if (optind >= argc ||
-		    (address_parse(argv[optind], &addr) < 0 &&
-		     !name_looks_like_name(argv[optind]))) {
+		if (optind >= argc || (address_parse(argv[optind], &addr) < 0 &&
+				       !name_looks_like_name(argv[optind]))) {
 			fprintf(stderr,
 				"xdpblockctl: lookup needs an IPv4 or IPv6 address or a domain name, e.g. 'xdpblockctl lookup 192.0.2.1' or 'xdpblockctl lookup www.example.com'\n");
 			return 2;
 		}
-		json_object_object_add(
-			req,
-			address_parse(argv[optind], &addr) < 0 ? "name"
-							       : "address",
-			json_object_new_string(argv[optind]));
+		json_object_object_add(req,
+				       address_parse(argv[optind], &addr) < 0
+					       ? "name"
+					       : "address",
+				       json_object_new_string(argv[optind]));
 		optind++;
 	} else if (!strcmp(cmd, "stop")) {
 		json_object_object_add(req, "keep_attached",

@@ -720,9 +720,8 @@ static int run_set(struct env *e, struct id_keeper *k,
  */
 #define NAME_QUERIES 20000
 
-static const char *const vocab[] = {"www", "mail", "a", "cdn", "x1",
-				    "ads", "example", "test", "b-c",
-				    "_srv"};
+static const char *const vocab[] = {"www", "mail",    "a",    "cdn", "x1",
+				    "ads", "example", "test", "b-c", "_srv"};
 static const char *const name_tlds[] = {"com", "net", "org"};
 
 static void vocab_name(struct rng *r, char *out, int max_labels)
@@ -731,7 +730,8 @@ static void vocab_name(struct rng *r, char *out, int max_labels)
 
 	out[0] = '\0';
 	for (int i = 0; i < labels; i++) {
-		strcat(out, vocab[rng_below(r, sizeof(vocab) / sizeof(vocab[0]))]);
+		strcat(out,
+		       vocab[rng_below(r, sizeof(vocab) / sizeof(vocab[0]))]);
 		strcat(out, ".");
 	}
 	strcat(out, name_tlds[rng_below(r, 3)]);
@@ -757,10 +757,10 @@ static void run_names(struct env *e, struct id_keeper *k,
 		      uint64_t seed)
 {
 	static const uint8_t actions[] = {XDPB_ACT_NXDOMAIN, XDPB_ACT_REFUSED,
-					  XDPB_ACT_DROP, XDPB_ACT_ALLOW,
-					  XDPB_ACT_MONITOR, XDPB_ACT_NXDOMAIN};
-	static const char *const client_nets[] = {"10.60.0.0/16", "10.61.0.0/16",
-						  "10.62.0.0/16"};
+					  XDPB_ACT_DROP,     XDPB_ACT_ALLOW,
+					  XDPB_ACT_MONITOR,  XDPB_ACT_NXDOMAIN};
+	static const char *const client_nets[] = {
+		"10.60.0.0/16", "10.61.0.0/16", "10.62.0.0/16"};
 	static const uint8_t client_actions[] = {XDPB_ACT_ALLOW, XDPB_ACT_DROP,
 						 XDPB_ACT_MONITOR};
 	struct prefix server = address_of("198.51.100.2");
@@ -790,7 +790,8 @@ static void run_names(struct env *e, struct id_keeper *k,
 	}
 	for (size_t i = 0; i < rs->names.nr; i++)
 		e->by_id[rs->names.rules[i].rule_id] = NULL;
-	printf("set names: seed %#" PRIx64 ", %zu domain rules, %zu IPv4 rules\n",
+	printf("set names: seed %#" PRIx64
+	       ", %zu domain rules, %zu IPv4 rules\n",
 	       seed, rs->names.nr, rs->v4.nr);
 	for (int q = 0; q < NAME_QUERIES && mismatches < MAX_REPORTED; q++) {
 		struct prefix client = address_of("192.0.2.2");
@@ -832,7 +833,8 @@ static void run_names(struct env *e, struct id_keeper *k,
 				*c -= 32;
 		frame_init(&f);
 		eth_put(&f, ETH_P_IP);
-		l3 = ipv4_put_raw(&f, client.addr, server.addr, IPPROTO_UDP, 0, 0);
+		l3 = ipv4_put_raw(&f, client.addr, server.addr, IPPROTO_UDP, 0,
+				  0);
 		l4 = f.len;
 		put_be16(&f, 40000);
 		put_be16(&f, 53);
@@ -857,12 +859,13 @@ static void run_names(struct env *e, struct id_keeper *k,
 			counter_add(&e->sh.rules[want_id], f.len);
 			counter_add(&e->sh.lists[want_list], f.len);
 		}
-		counter_add(&e->sh.iface.stat[want ? want->action
-						   : XDPB_STAT_PASS],
-			    f.len);
+		counter_add(
+			&e->sh.iface.stat[want ? want->action : XDPB_STAT_PASS],
+			f.len);
 		by_verdict[want_verdict]++;
 		if (res.retval != want_verdict) {
-			printf("  MISMATCH seed %#" PRIx64 " query %d (%s): %s, reference %s by rule id %u\n",
+			printf("  MISMATCH seed %#" PRIx64
+			       " query %d (%s): %s, reference %s by rule id %u\n",
 			       seed, q, name, xdp_verdict_name(res.retval),
 			       xdp_verdict_name(want_verdict), want_id);
 			mismatches++;

@@ -99,10 +99,10 @@ struct dns_case {
 #define C6 "2001:db8:1::2"
 #define S6 "2001:db8:2::2"
 
-#define NXDOMAIN_BY(l, r)                                                   \
+#define NXDOMAIN_BY(l, r)                                                    \
 	.verdict = XDP_TX, .list = l, .rule = r, .stat = XDPB_STAT_NXDOMAIN, \
 	.rcode = 3
-#define REFUSED_BY(l, r)                                                   \
+#define REFUSED_BY(l, r)                                                    \
 	.verdict = XDP_TX, .list = l, .rule = r, .stat = XDPB_STAT_REFUSED, \
 	.rcode = 5
 #define DROP_BY(l, r) \
@@ -116,15 +116,14 @@ struct dns_case {
 #define NO_MATCH .verdict = XDP_PASS, .stat = XDPB_STAT_PASS
 #define MALFORMED .verdict = XDP_PASS, .stat = XDPB_STAT_PASS, .malformed = 1
 
-static const uint8_t label64[] = {64, 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a',
-				  'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a',
-				  'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a',
-				  'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a',
-				  'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a',
-				  'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a',
-				  'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a',
-				  'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a',
-				  'a', 3, 'c', 'o', 'm', 0};
+static const uint8_t label64[] = {64,  'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a',
+				  'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a',
+				  'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a',
+				  'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a',
+				  'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a',
+				  'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a',
+				  'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a',
+				  'a', 'a', 'a', 3,   'c', 'o', 'm', 0};
 /* www, then a pointer to offset 12 (the name itself) */
 static const uint8_t compressed[] = {3, 'w', 'w', 'w', 0xc0, 12};
 /* extended label type 0x41 (RFC 6891 deprecated bitstring) */
@@ -344,12 +343,11 @@ static int build_ruleset(struct ruleset *rs)
 			fprintf(stderr, "bad name %s: %s\n", e, why);
 			return -EINVAL;
 		}
-		if (ruleset_add_name(rs, text, kind, d->list, d->action,
-				     i + 1))
+		if (ruleset_add_name(rs, text, kind, d->list, d->action, i + 1))
 			return -ENOMEM;
 	}
-	if (ruleset_add(rs, &allow, L_IP_ALLOW, XDPB_ACT_ALLOW,
-			XDPB_MATCH_BOTH, 1) ||
+	if (ruleset_add(rs, &allow, L_IP_ALLOW, XDPB_ACT_ALLOW, XDPB_MATCH_BOTH,
+			1) ||
 	    ruleset_add(rs, &drop, L_IP_DROP, XDPB_ACT_DROP, XDPB_MATCH_BOTH,
 			1))
 		return -ENOMEM;
@@ -416,11 +414,12 @@ static void run_case(const struct dns_case *c)
 		CHECK(want_id, "no rule %s in list %u", c->rule, c->list);
 	if (c->verdict == XDP_TX && res.retval == XDP_TX) {
 		build_frame(c, &want, 1);
-		CHECK(res.out_len == want.len, "reply of %u bytes, expected %zu",
-		      res.out_len, want.len);
+		CHECK(res.out_len == want.len,
+		      "reply of %u bytes, expected %zu", res.out_len, want.len);
 		for (size_t i = 0; i < want.len && i < res.out_len; i++)
 			if (res.out[i] != want.data[i]) {
-				CHECK(0, "reply byte %zu is 0x%02x, expected 0x%02x",
+				CHECK(0,
+				      "reply byte %zu is 0x%02x, expected 0x%02x",
 				      i, res.out[i], want.data[i]);
 				break;
 			}
@@ -439,7 +438,8 @@ static void run_case(const struct dns_case *c)
 	CHECK(moved == (want_id ? 1 : 0), "%llu rule hits, expected %d",
 	      (unsigned long long)moved, want_id ? 1 : 0);
 	if (want_id)
-		CHECK(after.rules[want_id].bytes - before.rules[want_id].bytes ==
+		CHECK(after.rules[want_id].bytes -
+				      before.rules[want_id].bytes ==
 			      f.len,
 		      "bytes counted on the rule");
 	for (int s = 0; s < XDPB_STAT_MAX; s++) {
@@ -448,7 +448,8 @@ static void run_case(const struct dns_case *c)
 		uint64_t want = (s == c->stat) +
 				(s == XDPB_STAT_MALFORMED_DNS && c->malformed);
 
-		CHECK(d == want, "interface slot %s moved by %llu, expected %llu",
+		CHECK(d == want,
+		      "interface slot %s moved by %llu, expected %llu",
 		      stat_name(s), (unsigned long long)d,
 		      (unsigned long long)want);
 	}

@@ -186,7 +186,8 @@ static inline uint8_t *frame_room(struct frame *f, size_t n)
 	uint8_t *p;
 
 	if (f->len + n > FRAME_MAX) {
-		fprintf(stderr, "frame: %zu + %zu bytes do not fit\n", f->len, n);
+		fprintf(stderr, "frame: %zu + %zu bytes do not fit\n", f->len,
+			n);
 		abort();
 	}
 	p = f->data + f->len;
@@ -253,8 +254,10 @@ static inline void parse_or_die(int family, const char *text, void *out)
 /* Destination and source MAC (locally administered), then the EtherType. */
 static inline void eth_put(struct frame *f, uint16_t ethertype)
 {
-	static const uint8_t dst[ETH_ALEN] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x02 };
-	static const uint8_t src[ETH_ALEN] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
+	static const uint8_t dst[ETH_ALEN] = {0x02, 0x00, 0x00,
+					      0x00, 0x00, 0x02};
+	static const uint8_t src[ETH_ALEN] = {0x02, 0x00, 0x00,
+					      0x00, 0x00, 0x01};
 
 	put_bytes(f, dst, ETH_ALEN);
 	put_bytes(f, src, ETH_ALEN);
@@ -275,7 +278,8 @@ static inline void vlan_put(struct frame *f, uint16_t vid, uint16_t next_type)
 static inline void arp_put(struct frame *f, const char *sender,
 			   const char *target)
 {
-	static const uint8_t sha[ETH_ALEN] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
+	static const uint8_t sha[ETH_ALEN] = {0x02, 0x00, 0x00,
+					      0x00, 0x00, 0x01};
 	uint8_t spa[4], tpa[4];
 
 	parse_or_die(AF_INET, sender, spa);
@@ -318,7 +322,8 @@ static inline size_t ipv4_put_raw(struct frame *f, const uint8_t *src,
 {
 	size_t off = f->len;
 
-	put_u8(f, 0x40 | (uint8_t)((IPV4_HLEN + opt_len) / 4)); /* version, IHL */
+	put_u8(f,
+	       0x40 | (uint8_t)((IPV4_HLEN + opt_len) / 4)); /* version, IHL */
 	put_u8(f, 0); /* DSCP, ECN */
 	put_be16(f, 0); /* total length: ipv4_finish() */
 	put_be16(f, 0x1234); /* identification */

@@ -32,10 +32,16 @@ static void normalize_valid(void)
 		{"_dmarc.example.com", "_dmarc.example.com"},
 		{"a-b.c0.d9", "a-b.c0.d9"},
 		{"com", "com"},
-		{"b\xc3\xbc" "cher.example", "xn--bcher-kva.example"},
-		{"B\xc3\xbc" "CHER.example.", "xn--bcher-kva.example"},
+		{"b\xc3\xbc"
+		 "cher.example",
+		 "xn--bcher-kva.example"},
+		{"B\xc3\xbc"
+		 "CHER.example.",
+		 "xn--bcher-kva.example"},
 		/* UTS #46 maps upper case in non-ASCII too (U+00DC -> U+00FC) */
-		{"b\xc3\x9c" "cher.example", "xn--bcher-kva.example"},
+		{"b\xc3\x9c"
+		 "cher.example",
+		 "xn--bcher-kva.example"},
 		/* non-transitional: sharp s stays (IDNA2008), not "ss" */
 		{"fa\xc3\x9f.de", "xn--fa-hia.de"},
 	};
@@ -48,8 +54,9 @@ static void normalize_valid(void)
 
 		CHECK(!err, "%s: %s", rows[i].in, why ? why : "?");
 		if (!err)
-			CHECK(!strcmp(out, rows[i].out), "%s -> %s, expected %s",
-			      rows[i].in, out, rows[i].out);
+			CHECK(!strcmp(out, rows[i].out),
+			      "%s -> %s, expected %s", rows[i].in, out,
+			      rows[i].out);
 	}
 }
 
@@ -68,9 +75,9 @@ static void normalize_invalid(void)
 	CHECK(!name_normalize(l63, 63, out, &why), "a 63-character label");
 	CHECK(!name_normalize(n253, strlen(n253), out, &why), "253 characters");
 	{
-		const char *bad[] = {"",	   ".",	      "..",	 "a..b",
-				     ".a.b",	   "a b.c",   "*.a.b",	 "a/b.c",
-				     "a.b..",	   "\xff.com", "a@b.c", l64,
+		const char *bad[] = {"",      ".",	  "..",	   "a..b",
+				     ".a.b",  "a b.c",	  "*.a.b", "a/b.c",
+				     "a.b..", "\xff.com", "a@b.c", l64,
 				     n254};
 
 		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -93,7 +100,8 @@ static void list_markers_and_format(void)
 				   ".four.example\n"
 				   "*.five.example\n"
 				   "\n"
-				   "b\xc3\xbc" "cher.example";
+				   "b\xc3\xbc"
+				   "cher.example";
 	static const struct {
 		const char *name;
 		uint8_t kind;
@@ -113,8 +121,8 @@ static void list_markers_and_format(void)
 
 	CHECK(!err, "parse: %s", l.error);
 	CHECK(l.nr == sizeof(want) / sizeof(want[0]), "%zu entries", l.nr);
-	for (size_t i = 0; !err && i < l.nr && i < sizeof(want) / sizeof(want[0]);
-	     i++) {
+	for (size_t i = 0;
+	     !err && i < l.nr && i < sizeof(want) / sizeof(want[0]); i++) {
 		CHECK(!strcmp(l.text + l.entries[i].text_off, want[i].name),
 		      "entry %zu is %s", i, l.text + l.entries[i].text_off);
 		CHECK(l.entries[i].kind == want[i].kind, "entry %zu kind", i);
@@ -139,8 +147,8 @@ static void list_errors(void)
 	parsed_names_free(&l);
 	err = listfile_parse_names_buffer("d.txt", text, sizeof(text) - 1,
 					  LIST_ON_ERROR_SKIP_LINE, &l);
-	CHECK(!err && l.nr == 2 && l.nr_skipped == 2, "skip-line: %zu kept, %zu skipped",
-	      l.nr, l.nr_skipped);
+	CHECK(!err && l.nr == 2 && l.nr_skipped == 2,
+	      "skip-line: %zu kept, %zu skipped", l.nr, l.nr_skipped);
 	CHECK(strstr(l.error, "d.txt:2:"), "first error kept: %s", l.error);
 	parsed_names_free(&l);
 }
@@ -182,7 +190,8 @@ static void lower8_every_byte(void)
 {
 	for (int pos = 0; pos < 8; pos++)
 		for (int b = 0; b < 256; b++) {
-			uint8_t in[8] = {'x', 'Y', '0', '-', 0x80, 'Z', 'a', '@'};
+			uint8_t in[8] = {'x',  'Y', '0', '-',
+					 0x80, 'Z', 'a', '@'};
 			uint8_t out[8];
 			uint64_t w;
 
@@ -192,11 +201,12 @@ static void lower8_every_byte(void)
 			memcpy(out, &w, 8);
 			for (int i = 0; i < 8; i++) {
 				uint8_t c = in[i];
-				uint8_t want = c >= 'A' && c <= 'Z' ? c + 32 : c;
+				uint8_t want = c >= 'A' && c <= 'Z' ? c + 32
+								    : c;
 
 				if (out[i] != want) {
-					CHECK(0, "byte 0x%02x at %d -> 0x%02x", c,
-					      i, out[i]);
+					CHECK(0, "byte 0x%02x at %d -> 0x%02x",
+					      c, i, out[i]);
 					return;
 				}
 			}
@@ -225,7 +235,8 @@ static void suffix_keys_consistent(void)
 		s = strchr(s, '.') ? strchr(s, '.') + 1 : "";
 	}
 	CHECK(!name_key_cmp(&anchors[0], &keys[3]), "anchor: last two labels");
-	CHECK(!name_key_cmp(&anchors[4], &keys[4]), "anchor of the TLD: itself");
+	CHECK(!name_key_cmp(&anchors[4], &keys[4]),
+	      "anchor of the TLD: itself");
 	name_to_wire(name, wire, off);
 	for (size_t i = 0; i < XDPB_NAME_BUF; i++)
 		if (wire[i] >= 'a' && wire[i] <= 'z')
@@ -262,13 +273,20 @@ static void resolve_and_refmatch(void)
 		const char *query;
 		uint16_t list; /* 0: none */
 	} want[] = {
-		{"example.com", 1},	    {"a.example.com", 1},
-		{"ok.example.com", 2},	    {"a.ok.example.com", 1},
-		{"deep.ok.example.com", 3}, {"y.deep.ok.example.com", 3},
-		{"allowed.org", 2},	    {"x.allowed.org", 2},
-		{"z.x.allowed.org", 2},	    {"mon.example.com", 1},
-		{"a.mon.example.com", 1},   {"same.net", 6},
-		{"com", 0},		    {"xexample.com", 0},
+		{"example.com", 1},
+		{"a.example.com", 1},
+		{"ok.example.com", 2},
+		{"a.ok.example.com", 1},
+		{"deep.ok.example.com", 3},
+		{"y.deep.ok.example.com", 3},
+		{"allowed.org", 2},
+		{"x.allowed.org", 2},
+		{"z.x.allowed.org", 2},
+		{"mon.example.com", 1},
+		{"a.mon.example.com", 1},
+		{"same.net", 6},
+		{"com", 0},
+		{"xexample.com", 0},
 	};
 	struct ruleset rs = {0};
 	struct name_plan plan;
@@ -314,8 +332,8 @@ static void resolve_and_refmatch(void)
 
 #define NR_NAMES 1000000
 
-static const char *const tlds[] = {"com", "net", "org", "de", "uk", "io",
-				   "example", "test"};
+static const char *const tlds[] = {"com", "net", "org",	    "de",
+				   "uk",  "io",	 "example", "test"};
 
 static void random_name(struct rng *r, char *out)
 {
@@ -347,7 +365,7 @@ static int keyed_cmp(const void *a, const void *b)
 static void million_unlisted_never_blocked(void)
 {
 	struct keyed *listed = calloc(NR_NAMES, sizeof(*listed));
-	char (*texts)[64] = calloc(NR_NAMES, 64);
+	char(*texts)[64] = calloc(NR_NAMES, 64);
 	struct rng r = {0x5eedd0a1};
 	size_t false_hits = 0, true_hits = 0, suffixes = 0;
 
@@ -384,8 +402,8 @@ static void million_unlisted_never_blocked(void)
 	}
 	printf("  %d listed, %d unlisted names (%zu suffixes): %zu false blocks, %zu names drawn in both\n",
 	       NR_NAMES, NR_NAMES, suffixes, false_hits, true_hits);
-	CHECK(false_hits == 0, "%zu suffixes of unlisted names hit a listed key",
-	      false_hits);
+	CHECK(false_hits == 0,
+	      "%zu suffixes of unlisted names hit a listed key", false_hits);
 out:
 	free(listed);
 	free(texts);
