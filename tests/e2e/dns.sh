@@ -163,6 +163,21 @@ t_check "lookup example.org: no rule" lookup_none example.org
 ctl lookup www.example.com >"$WORKDIR/l.txt" 2>&1
 t_check "lookup (text) says how" grep -q "nxdomain by suffix rule example.com of list dns-block ($WORKDIR/block.txt:2): suffix rule of a parent name" "$WORKDIR/l.txt"
 
+# --- a daemon killed and restarted adopts the pinned domain rules: the
+# replies go on meanwhile and the domain rule counters continue
+c0=$(rule_packets dns-block exact.example.net)
+kill -9 "$DAEMON_PID"
+wait "$DAEMON_PID" 2>/dev/null
+DAEMON_PID=""
+dig_query "$Q" $SERVER4 exact.example.net A
+t_check "no daemon: exact.example.net still gets NXDOMAIN" status_is "$Q" NXDOMAIN
+daemon_start "$WORKDIR/xdpblock.conf" || t_fail "xdpblockd restarts"
+t_check "restart: the new daemon adopted the running datapath" \
+	grep -q "adopted the running datapath.* 5 domain rules" "$WORKDIR/daemon.log"
+c1=$(rule_packets dns-block exact.example.net)
+t_check "restart: the exact rule's counter continued ($c0 -> $c1, one query in between)" \
+	test "$c1" -eq "$((c0 + 1))"
+
 # Privacy: queried names never reach the log (rule names are not queries)
 daemon_stop
 for n in www.example.com deep.a.b.c.d sub.exact example.org ok.example; do
