@@ -155,7 +155,7 @@ static __always_inline int
 dns_find_query(struct xdp_md *ctx, struct dns_query *q, struct dns_scratch *s)
 {
 	void *data = (void *)(long)ctx->data;
-	__u64 pkt_len = (void *)(long)ctx->data_end - data, len;
+	__u64 pkt_len = (void *)(long)ctx->data_end - data, len, udp_len = 0;
 	struct cursor cur = {
 		.pos = data + bounded(q->l4_off, 0x7ff),
 		.end = (void *)(long)ctx->data_end,
@@ -171,6 +171,7 @@ dns_find_query(struct xdp_md *ctx, struct dns_query *q, struct dns_scratch *s)
 
 		if (!udp || udp->dest != bpf_htons(XDPB_DNS_PORT))
 			return DNS_NONE;
+		udp_len = bpf_ntohs(udp->len);
 	} else if (proto == IPPROTO_TCP) {
 		struct tcphdr *tcp = cursor_pull(c, sizeof(*tcp));
 
@@ -188,6 +189,13 @@ dns_find_query(struct xdp_md *ctx, struct dns_query *q, struct dns_scratch *s)
 	if (pkt_len < q->dns_off + XDPB_DNS_HLEN)
 		return DNS_NONE; /* no DNS header: a SYN, an ACK, not DNS */
 	len = pkt_len - q->dns_off;
+	/*
+	 * Not past the UDP payload: Ethernet padding after a short query
+	 * must not complete a name that runs past the datagram.
+	 */
+	if (udp_len >= sizeof(struct udphdr) &&
+	    udp_len - sizeof(struct udphdr) < len)
+		len = udp_len - sizeof(struct udphdr);
 	if (len > XDPB_DNS_SCRATCH)
 		len = XDPB_DNS_SCRATCH;
 	/* keep clang from passing a copy of len taken before the checks */

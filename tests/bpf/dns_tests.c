@@ -84,6 +84,8 @@ struct dns_case {
 	int qr; /* a response, not a query */
 	int edns; /* 1: OPT; 2: OPT with DO and a cookie option */
 	size_t cut; /* bytes cut off the end of the frame */
+	size_t pad; /* zero bytes after the datagram (Ethernet padding) */
+	int no_question_tail; /* no QTYPE and QCLASS after the name */
 	int v4_more_frags;
 	/* expected */
 	uint32_t verdict;
@@ -204,6 +206,11 @@ static const struct dns_case cases[] = {
 	{ "v4_name_over_255", .raw = too_long, .raw_len = 321, MALFORMED },
 	{ "v4_name_past_packet", .raw = no_root, .raw_len = sizeof(no_root), .cut = 4, MALFORMED },
 	{ "v4_question_cut", .qname = "www.example.com", .cut = 2, MALFORMED },
+	/* the datagram ends inside the question: zero Ethernet padding after it
+	 * must not complete it */
+	{ "v4_name_into_padding",
+	  .raw = (const uint8_t *)"\x03" "www" "\x07" "example" "\x03" "com",
+	  .raw_len = 16, .no_question_tail = 1, .pad = 20, MALFORMED },
 	{ "v6_vlan_label_64", .v6 = 1, .tpid = { ETH_P_8021Q }, .raw = label64,
 	  .raw_len = sizeof(label64), MALFORMED },
 };
@@ -302,7 +309,7 @@ static void build_frame(const struct dns_case *c, struct frame *f, int reply)
 		put_bytes(f, c->raw, c->raw_len);
 	else
 		dns_name_put(f, c->qname);
-	if (!c->raw || c->raw[0] < 64) {
+	if ((!c->raw || c->raw[0] < 64) && !c->no_question_tail) {
 		put_be16(f, c->v6 ? 28 : 1); /* AAAA or A */
 		put_be16(f, 1); /* IN */
 	}
@@ -318,6 +325,8 @@ static void build_frame(const struct dns_case *c, struct frame *f, int reply)
 		ipv4_finish(f, l3);
 	if (reply)
 		set_be16(f, l4 + 6, l4_checksum(f, l3, l4, proto, c->v6));
+	if (c->pad)
+		put_fill(f, 0, c->pad);
 	if (c->cut)
 		f->len = c->cut >= f->len - dns ? dns + 4 : f->len - c->cut;
 }
