@@ -35,7 +35,7 @@ endif
 
 WARNINGS := -Wall -Wextra -Werror
 CFLAGS ?= -O2 -g
-PKGS := libbpf libelf zlib inih json-c libnl-route-3.0 libsystemd
+PKGS := libbpf libelf zlib inih json-c libnl-route-3.0 libsystemd libidn2
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 XCFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -I$(BUILD) $(PKG_CFLAGS)
@@ -52,8 +52,8 @@ BPF_HDRS := $(wildcard bpf/*.h) maps/xdpblock_maps.h
 BPF_OBJ := $(BUILD)/xdpblock.bpf.o
 SKEL := $(BUILD)/xdpblock.skel.h
 
-LIB_SRCS := log bigalloc prefix listfile config ruleset refmatch pinning loader \
-	attach control promtext
+LIB_SRCS := log bigalloc prefix names listfile config ruleset refmatch pinning \
+	loader attach control promtext
 DAEMON_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,xdpblockd reload commands \
 	linkwatch listwatch metrics fetch)
 LIB_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,$(LIB_SRCS))
@@ -62,7 +62,8 @@ HDRS := $(wildcard userspace/*.h) maps/xdpblock_maps.h
 
 BINS := $(BUILD)/xdpblockd $(BUILD)/xdpblockctl
 TEST_BINS := $(BUILD)/tests/unit_tests $(BUILD)/tests/bpf_tests \
-	$(BUILD)/tests/diff_test $(BUILD)/tests/bench_prog
+	$(BUILD)/tests/diff_test $(BUILD)/tests/dns_tests $(BUILD)/tests/names_tests \
+	$(BUILD)/tests/bench_prog
 LIBS := $(LIB) $(PKG_LIBS)
 
 .DELETE_ON_ERROR:
@@ -124,7 +125,14 @@ $(BENCH_SKEL): $(BENCH_BPF_OBJ)
 
 $(BUILD)/tests/bench_prog: $(BENCH_SKEL)
 
-tests: $(BINS) $(TEST_BINS)
+# A pass-everything XDP program for the lab's client veth (tests/lib.sh).
+XDP_PASS_OBJ := $(BUILD)/tests/xdp_pass.bpf.o
+
+$(XDP_PASS_OBJ): tests/e2e/xdp_pass.bpf.c | $(BUILD)/tests
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+tests: $(BINS) $(TEST_BINS) $(XDP_PASS_OBJ)
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory tests

@@ -8,6 +8,9 @@
 
 #include "../maps/xdpblock_maps.h"
 
+/* DNS bytes kept in the scratch: header, a maximal name and question, OPT. */
+#define XDPB_DNS_SCRATCH 512
+
 /* Index of the generation every packet uses; flipped by userspace last. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -68,6 +71,13 @@ struct ip6_prefix_inner {
 	__uint(value_size, sizeof(struct xdpb_leaf));
 };
 
+struct name_hash_inner {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(struct xdpb_name_key));
+	__uint(value_size, sizeof(struct xdpb_name_leaf));
+};
+
 /* IPv4 tbl24: one entry per /24 (leaf index, or tbl8 group + flags). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
@@ -115,6 +125,39 @@ struct {
 	__type(key, __u32);
 	__array(values, struct filter_array_inner);
 } ip6_filter_gens SEC(".maps");
+
+/* Listed domain names: key of the name -> what a query for it gets. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, XDPB_NR_GENS);
+	__type(key, __u32);
+	__array(values, struct name_hash_inner);
+} name_gens SEC(".maps");
+
+/* Name filter: one bit per hashed listed name, a line per 2-label suffix. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, XDPB_NR_GENS);
+	__type(key, __u32);
+	__array(values, struct filter_array_inner);
+} name_filter_gens SEC(".maps");
+
+/*
+ * Per-CPU scratch for one DNS message: its first bytes are copied here to
+ * walk the name (bpf_loop callbacks index a map value more easily than the
+ * packet) and the reply is assembled here before it is written back.
+ */
+struct dns_scratch {
+	__u8 msg[XDPB_DNS_SCRATCH];
+	__u8 label_off[XDPB_NAME_MAX_LABELS + 1]; /* of each label in the name */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct dns_scratch);
+} dns_scratch SEC(".maps");
 
 /* Rule ids per CPU slice of rule_stats; set by userspace before load. */
 const volatile __u32 rule_id_capacity = 1;

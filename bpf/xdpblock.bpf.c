@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * xdpblock XDP entry: parse, look both addresses up in the active rule
- * generation, apply the deciding rule's action, count.
+ * generation, match the name of a DNS query, apply the deciding rule's
+ * action, count.
  */
 #include "parsing.bpf.h"
 #include "ip_match.bpf.h"
+#include "dns.bpf.h"
 #include "counters.bpf.h"
 
 SEC("xdp")
@@ -14,11 +16,15 @@ int xdpblock(struct xdp_md *ctx)
 		.pos = (void *)(long)ctx->data,
 		.end = (void *)(long)ctx->data_end,
 	};
+	void *frame = c.pos;
 	__u64 bytes = c.end - c.pos;
 	__u32 ifindex = ctx->ingress_ifindex;
 	struct xdpb_leaf src_leaf, dst_leaf;
-	int have_src = 0, have_dst = 0;
+	struct dns_query q = {};
+	struct xdpb_match name_m;
+	int have_src = 0, have_dst = 0, l4 = -1, dns = DNS_NONE;
 	const struct xdpb_match *m;
+	struct xdpb_gen_info *info;
 	__u32 zero = 0, gen;
 	__u32 *gen_ptr;
 	__be16 proto;
@@ -27,12 +33,16 @@ int xdpblock(struct xdp_md *ctx)
 		count_iface(ifindex, XDPB_STAT_MALFORMED_L2, bytes);
 		return XDP_PASS;
 	}
+	q.l3_off = c.pos - frame;
 
 	/* Read once: this packet uses this generation throughout. */
 	gen_ptr = bpf_map_lookup_elem(&active_gen, &zero);
 	if (!gen_ptr)
 		return XDP_PASS;
 	gen = *gen_ptr;
+	info = bpf_map_lookup_elem(&gen_info, &gen);
+	if (!info)
+		return XDP_PASS;
 
 	if (proto == bpf_htons(ETH_P_IP)) {
 		struct ip4_tables t;
@@ -46,22 +56,31 @@ int xdpblock(struct xdp_md *ctx)
 			return XDP_PASS;
 		have_src = ip4_lookup(&t, ip->saddr, &src_leaf);
 		have_dst = ip4_lookup(&t, ip->daddr, &dst_leaf);
+		/* only a first, unfragmented packet starts with its UDP/TCP header */
+		if (!(ip->frag_off & bpf_htons(0x3fff)))
+			l4 = ip->protocol;
+		q.l4_off = c.pos - frame;
 	} else if (proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6 = parse_ipv6(&c);
-		struct xdpb_gen_info *info;
 		void *prefixes, *filter;
 
 		if (!ip6) {
 			count_iface(ifindex, XDPB_STAT_MALFORMED_IPV6, bytes);
 			return XDP_PASS;
 		}
-		if (parse_ipv6_ext(&c, ip6->nexthdr) < 0)
+		l4 = parse_ipv6_ext(&c, ip6->nexthdr);
+		if (l4 < 0)
 			count_iface(ifindex, XDPB_STAT_MALFORMED_IPV6_EXT,
 				    bytes);
-		info = bpf_map_lookup_elem(&gen_info, &gen);
+		/*
+		 * An offset, not the cursor: a packet pointer live across
+		 * the lookups below would keep the verifier from merging
+		 * the paths through the extension headers.
+		 */
+		q.l4_off = c.pos - frame;
 		prefixes = bpf_map_lookup_elem(&ip6_prefix_gens, &gen);
 		filter = bpf_map_lookup_elem(&ip6_filter_gens, &gen);
-		if (!info || !prefixes || !filter)
+		if (!prefixes || !filter)
 			return XDP_PASS;
 		if (info->nr_v6_lengths) {
 			have_src = ip6_lookup(prefixes, filter, info,
@@ -69,19 +88,45 @@ int xdpblock(struct xdp_md *ctx)
 			have_dst = ip6_lookup(prefixes, filter, info,
 					      &ip6->daddr, &dst_leaf);
 		}
+		q.is_ipv6 = 1;
 	} else {
 		count_iface(ifindex, XDPB_STAT_NON_IP, bytes);
 		return XDP_PASS;
 	}
 
 	m = xdpb_decide(&src_leaf, have_src, &dst_leaf, have_dst);
+	/* names are matched only when some list has names */
+	if (info->nr_names && (l4 == IPPROTO_UDP || l4 == IPPROTO_TCP) &&
+	    !(m && m->action == XDPB_ACT_ALLOW)) {
+		q.gen = gen;
+		q.proto = l4;
+		dns = xdpb_dns_match(ctx, &q, &name_m);
+		if (dns == DNS_MALFORMED)
+			count_iface(ifindex, XDPB_STAT_MALFORMED_DNS, bytes);
+		else if (dns == DNS_MATCH)
+			m = xdpb_decide_name(m, &name_m);
+	}
 	if (!m) {
 		count_iface(ifindex, XDPB_STAT_PASS, bytes);
 		return XDP_PASS;
 	}
 	count_rule(m, bytes);
 	count_iface(ifindex, m->action, bytes);
-	return m->action == XDPB_ACT_DROP ? XDP_DROP : XDP_PASS;
+	switch (m->action) {
+	case XDPB_ACT_DROP:
+		return XDP_DROP;
+	case XDPB_ACT_NXDOMAIN:
+	case XDPB_ACT_REFUSED:
+		/* TCP: no reply in this version; the query is dropped */
+		if (dns != DNS_MATCH || q.is_tcp)
+			return XDP_DROP;
+		return xdpb_dns_reply(ctx, &q,
+				      m->action == XDPB_ACT_NXDOMAIN
+					      ? DNS_RCODE_NXDOMAIN
+					      : DNS_RCODE_REFUSED);
+	default:
+		return XDP_PASS;
+	}
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -82,12 +82,19 @@ struct xdpb_tbl_chunk {
 #define XDPB_HOST1_OCTET_SHIFT 22
 #define XDPB_HOST1_LEAF_MASK ((1u << XDPB_HOST1_OCTET_SHIFT) - 1)
 
-/* Actions. The numeric order is the priority when rules overlap. */
+/*
+ * Actions. The numeric order is the priority when rules overlap. IP lists
+ * take monitor, drop and allow; domain lists also the DNS replies. A reply
+ * ranks below drop: when an IP rule drops a packet whose query a domain
+ * rule would answer, the packet is dropped.
+ */
 enum xdpb_action {
 	XDPB_ACT_NONE = 0, /* no rule matched */
 	XDPB_ACT_MONITOR = 1, /* count, pass */
-	XDPB_ACT_DROP = 2,
-	XDPB_ACT_ALLOW = 3, /* beats any block, whatever the prefix lengths */
+	XDPB_ACT_REFUSED = 2, /* DNS: answer REFUSED (UDP), drop (TCP) */
+	XDPB_ACT_NXDOMAIN = 3, /* DNS: answer NXDOMAIN (UDP), drop (TCP) */
+	XDPB_ACT_DROP = 4,
+	XDPB_ACT_ALLOW = 5, /* beats any block, whatever the prefix lengths */
 	XDPB_ACT_MAX,
 };
 
@@ -112,6 +119,8 @@ enum xdpb_match_dirs {
 enum xdpb_stat {
 	XDPB_STAT_PASS = XDPB_ACT_NONE,
 	XDPB_STAT_MONITOR = XDPB_ACT_MONITOR,
+	XDPB_STAT_REFUSED = XDPB_ACT_REFUSED,
+	XDPB_STAT_NXDOMAIN = XDPB_ACT_NXDOMAIN,
 	XDPB_STAT_DROP = XDPB_ACT_DROP,
 	XDPB_STAT_ALLOW = XDPB_ACT_ALLOW,
 	XDPB_STAT_NON_IP, /* not IPv4/IPv6 (ARP, LLDP, ...): passed */
@@ -125,6 +134,13 @@ enum xdpb_stat {
 	 * address through.
 	 */
 	XDPB_STAT_MALFORMED_IPV6_EXT,
+	/*
+	 * A DNS query (UDP or TCP to port 53, one question) whose name has a
+	 * label over 63 bytes, a compression pointer, more than 255 bytes, or
+	 * runs past the packet; or whose question is cut short. Its name is
+	 * not matched; its addresses were, and decide it.
+	 */
+	XDPB_STAT_MALFORMED_DNS,
 	XDPB_STAT_MAX,
 };
 
@@ -156,7 +172,9 @@ struct xdpb_gen_info {
 	__u32 nr_v6_lengths; /* distinct IPv6 prefix lengths present */
 	__u8 v6_lengths[XDPB_V6_MAX_LENGTHS]; /* longest first */
 	__u8 v6_filter_log2; /* the IPv6 filter has 2^this bits */
-	__u8 pad[2];
+	__u8 name_filter_log2; /* the name filter has 2^this bits */
+	__u8 pad;
+	__u32 nr_names; /* distinct names in the name hash; 0: no DNS work */
 };
 
 /* The IPv6 filter: an array of 512-bit chunks (one cache line each). */
@@ -264,6 +282,253 @@ static inline __u32 xdpb_ip6_filter_bit(const __u32 *w, __u32 plen,
 	return ((chunk << 9) | (h & 511)) & bits_mask;
 }
 
+/*
+ * Domain names.
+ *
+ * A name is matched in DNS wire format (length-prefixed labels), lower-
+ * cased. Every label-boundary suffix of a name ("www.example.com",
+ * "example.com", "com") has a 128-bit key: two 64-bit hash states run
+ * over the suffix's labels from the right (the TLD side), so the key of
+ * a suffix extends the key of the next shorter one by one label and one
+ * walk over the name gives all of them. The name hash holds one entry per
+ * distinct listed name, keyed by that name's key; its value says what a
+ * query for exactly that name gets (exact and suffix rules of the name,
+ * suffix rules of its listed ancestors, all combined by userspace) and
+ * what a query for a name below it gets (suffix rules only). The
+ * datapath therefore only has to find the longest listed suffix of the
+ * query name.
+ *
+ * Keys are 128 bits so that a name not on any list is never blocked: with
+ * n listed names and a query name of at most 127 suffixes, the chance
+ * that any suffix's key equals a listed key of a different name is at
+ * most 127 * n / 2^128 for hash states that behave as random functions
+ * (below 2^-100 for n = 2^20). The exact name text is not stored in the
+ * datapath: comparing it would cost a second read of every hit.
+ *
+ * A bit filter (one 512-bit line per registered domain, like the IPv6
+ * filter) is read before each hash lookup: all suffixes of two or more
+ * labels of a query share the line chosen by its last two labels, so a
+ * query whose names are not listed costs one cache line, whatever the
+ * number of its labels.
+ */
+#define XDPB_NAME_MAX 255 /* wire format, with the root label */
+#define XDPB_NAME_TEXT_MAX 253 /* text, without a trailing dot */
+#define XDPB_LABEL_MAX 63
+#define XDPB_NAME_MAX_LABELS 127
+/* Scratch for one wire name: 256 bytes plus slack for 8-byte word reads. */
+#define XDPB_NAME_BUF 320
+#define XDPB_NAME_FILTER_BITS_PER_NAME 64
+#define XDPB_NAME_FILTER_MIN_LOG2 16
+#define XDPB_NAME_FILTER_MAX_LOG2 30
+#define XDPB_DNS_PORT 53
+#define XDPB_DNS_HLEN 12
+/* The UDP payload size the OPT record of a reply advertises (RFC 9715). */
+#define XDPB_DNS_EDNS_UDP_SIZE 1232
+
+/* Rule kinds of domain rules. */
+enum xdpb_name_kind {
+	XDPB_NAME_SUFFIX = 0, /* the name and every name below it */
+	XDPB_NAME_EXACT = 1, /* the name only */
+};
+
+struct xdpb_name_key {
+	__u64 hash[2];
+};
+
+/*
+ * The value of a listed name. prefixlen of a match holds the number of
+ * labels of the deciding rule's name.
+ */
+struct xdpb_name_leaf {
+	struct xdpb_match full; /* the query is this name */
+	struct xdpb_match below; /* the query is a name below it */
+};
+
+/* Two hash states over the labels seen so far (from the right). */
+struct xdpb_name_state {
+	__u64 h[2];
+};
+
+static inline void xdpb_name_state_init(struct xdpb_name_state *st)
+{
+	st->h[0] = 0x6a09e667f3bcc908ULL;
+	st->h[1] = 0xbb67ae8584caa73bULL;
+}
+
+/*
+ * Lower-case the ASCII letters of eight bytes at once: a byte gets 0x20
+ * when it is in 'A'..'Z'. Other bytes (digits, '-', '_', bytes >= 0x80)
+ * are left as they are.
+ */
+static inline __u64 xdpb_lower8(__u64 w)
+{
+	const __u64 ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	__u64 low7 = w & ~high;
+	__u64 ge_a = low7 + ones * (0x80 - 'A');
+	__u64 gt_z = low7 + ones * (0x80 - 'Z' - 1);
+
+	return w | (((ge_a & ~gt_z & ~w) & high) >> 2);
+}
+
+/*
+ * The first min(max(@n, 0), 8) bytes of a word as loaded from memory.
+ * Without branches: two shifts by 4n stay below 64 for n = 8.
+ */
+static inline __u64 xdpb_first_bytes(__s32 n)
+{
+	__u64 k;
+
+	n = n < 0 ? 0 : n;
+	k = (__u64)(n > 8 ? 8 : n) * 4;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return ((1ULL << k) << k) - 1;
+#else
+	return ~((~0ULL >> k) >> k);
+#endif
+}
+
+/*
+ * Eight bytes from anywhere. In BPF a plain 8-byte load: memcpy from a
+ * byte pointer would become eight byte loads, and the verifier accepts
+ * unaligned map value reads where the CPU does (x86, arm64).
+ */
+static inline __u64 xdpb_load64(const __u8 *p)
+{
+#ifdef __bpf__
+	return *(const __u64 *)p;
+#else
+	__u64 w;
+
+	__builtin_memcpy(&w, p, 8);
+	return w;
+#endif
+}
+
+static inline __u64 xdpb_mix64(__u64 h, __u64 w, __u64 mul, __u32 shift)
+{
+	h ^= w;
+	h *= mul;
+	return h ^ (h >> shift);
+}
+
+/*
+ * Mix one label into @st: its length byte at @buf[@off] (1..63, already
+ * checked), its bytes after it, lower-cased. @buf holds XDPB_NAME_BUF
+ * bytes and @off <= 254, so the eight word reads stay inside it (the
+ * masks keep the verifier sure of that). Both sides run this very code.
+ */
+static inline void xdpb_name_mix_label(struct xdpb_name_state *st,
+				       const __u8 *buf, __u32 off)
+{
+	__u32 len;
+
+	off &= 0xff;
+	len = buf[off] & XDPB_LABEL_MAX;
+	st->h[0] = xdpb_mix64(st->h[0], len + 1, 0x9e3779b97f4a7c15ULL, 29);
+	st->h[1] = xdpb_mix64(st->h[1], len + 1, 0xc2b2ae3d27d4eb4fULL, 31);
+	/*
+	 * Always eight words, the ones past the label masked to zero: the
+	 * length went in first, so this is still one input per label, and a
+	 * branch per word multiplies the states the verifier walks.
+	 */
+#ifdef __clang__
+#pragma unroll
+#endif
+	for (__u32 i = 0; i < 8; i++) {
+		__u64 w = xdpb_load64(buf + off + 1 + i * 8);
+
+		w = xdpb_lower8(w &
+				xdpb_first_bytes((__s32)len - (__s32)i * 8));
+		st->h[0] = xdpb_mix64(st->h[0], w, 0xbf58476d1ce4e5b9ULL, 32);
+		st->h[1] = xdpb_mix64(st->h[1], w, 0x94d049bb133111ebULL, 29);
+	}
+}
+
+/* The key of the suffix whose labels @st has taken in. */
+static inline void xdpb_name_key_of(const struct xdpb_name_state *st,
+				    struct xdpb_name_key *key)
+{
+	__u64 a = st->h[0], b = st->h[1];
+
+	a ^= a >> 33;
+	a *= 0xff51afd7ed558ccdULL;
+	a ^= a >> 33;
+	b ^= b >> 31;
+	b *= 0xd6e8feb86659fd93ULL;
+	b ^= b >> 32;
+	key->hash[0] = a;
+	key->hash[1] = b;
+}
+
+/*
+ * The filter bit of @key, below @bits_mask (2^n - 1, n >= 16). @anchor is
+ * the key of the name's last two labels (the key itself for a one-label
+ * name): it picks the 512-bit line, the key picks the bit in it.
+ */
+static inline __u32 xdpb_name_filter_bit(const struct xdpb_name_key *key,
+					 const struct xdpb_name_key *anchor,
+					 __u32 bits_mask)
+{
+	__u32 line = (__u32)(anchor->hash[0] >> 32);
+
+	return ((line << 9) | (__u32)(key->hash[1] & 511)) & bits_mask;
+}
+
+/*
+ * Where a domain rule stands against the match @m already chosen: allow
+ * beats any block, a block beats monitor; within that the rule of the
+ * name with more labels (the more specific), then the higher action,
+ * then the lower list id. Returns non-zero if (@action, @labels,
+ * @list_id) beats @m.
+ */
+static inline int xdpb_action_class(__u32 action)
+{
+	switch (action) {
+	case XDPB_ACT_NONE:
+		return 0;
+	case XDPB_ACT_MONITOR:
+		return 1;
+	case XDPB_ACT_ALLOW:
+		return 3;
+	default:
+		return 2; /* drop and the DNS replies */
+	}
+}
+
+static inline int xdpb_name_rule_beats(__u32 action, __u32 labels,
+				       __u32 list_id,
+				       const struct xdpb_match *m)
+{
+	if (xdpb_action_class(action) != xdpb_action_class(m->action))
+		return xdpb_action_class(action) > xdpb_action_class(m->action);
+	if (labels != m->prefixlen)
+		return labels > m->prefixlen;
+	if (action != m->action)
+		return action > m->action;
+	return list_id < m->list_id;
+}
+
+/*
+ * The rule that decides a DNS query packet, from the address verdict
+ * @ip (NULL: no address rule) and the name verdict @name (NULL: none).
+ * An address allow wins over everything. A name allow only lifts name
+ * blocks: an address drop stands. Otherwise the higher action, and on a
+ * tie the address rule.
+ */
+static inline const struct xdpb_match *
+xdpb_decide_name(const struct xdpb_match *ip, const struct xdpb_match *name)
+{
+	if (!name || name->action == XDPB_ACT_NONE)
+		return ip;
+	if (!ip)
+		return name;
+	if (ip->action == XDPB_ACT_ALLOW)
+		return ip;
+	if (name->action == XDPB_ACT_ALLOW)
+		return ip->action == XDPB_ACT_DROP ? ip : name;
+	return name->action > ip->action ? name : ip;
+}
+
 struct xdpb_iface_stats {
 	struct xdpb_counter stat[XDPB_STAT_MAX];
 };
@@ -272,15 +537,18 @@ _Static_assert(sizeof(struct xdpb_counter) == 16, "counter layout");
 _Static_assert(sizeof(struct xdpb_match) == 8, "match layout");
 _Static_assert(sizeof(struct xdpb_leaf) == 16, "leaf layout");
 _Static_assert(sizeof(struct xdpb_ip6_key) == 20, "ip6 key layout");
-_Static_assert(sizeof(struct xdpb_gen_info) == 136, "gen info layout");
+_Static_assert(sizeof(struct xdpb_gen_info) == 140, "gen info layout");
 _Static_assert(sizeof(struct xdpb_tbl_chunk) == 64, "chunk layout");
 _Static_assert(XDPB_TBL8_GROUP_SIZE % XDPB_TBL_CHUNK == 0,
 	       "groups are whole chunks");
 _Static_assert(sizeof(struct xdpb_filter_chunk) == 64, "filter chunk layout");
+_Static_assert(sizeof(struct xdpb_name_key) == 16, "name key layout");
+_Static_assert(sizeof(struct xdpb_name_leaf) == 16, "name leaf layout");
 
 /* Default max_rules_ipv4 / max_rules_ipv6 (config [daemon]). */
 #define XDPB_DEFAULT_MAX_RULES_V4 1048576
 #define XDPB_DEFAULT_MAX_RULES_V6 1048576
+#define XDPB_DEFAULT_MAX_RULES_DOMAIN 1048576
 #define XDPB_MAX_IFACES 256
 
 /*
@@ -297,7 +565,7 @@ _Static_assert(sizeof(struct xdpb_filter_chunk) == 64, "filter chunk layout");
  * changes: a daemon finding another version starts fresh (no gap in
  * filtering, but counters restart) instead of misreading the old maps.
  */
-#define XDPB_PIN_LAYOUT_VERSION 1
+#define XDPB_PIN_LAYOUT_VERSION 2 /* 2: domain rules, actions renumbered */
 #define XDPB_PIN_MAGIC 0x58445042 /* "XDPB" */
 #define XDPB_LIST_NAME_MAX 64
 
@@ -313,7 +581,8 @@ struct xdpb_pinned_list {
 	char name[XDPB_LIST_NAME_MAX]; /* "" = id unused */
 	__u8 action; /* enum xdpb_action */
 	__u8 match; /* enum xdpb_match_dirs */
-	__u8 pad[6];
+	__u8 is_domain; /* a domain list */
+	__u8 pad[5];
 };
 
 /* pinned "gen<N>_state": the daemon's view of generation slot N */
@@ -323,6 +592,8 @@ struct xdpb_pinned_gen {
 	__u64 generation; /* successful activations, as in status */
 	__u32 nr_rules_v4; /* records in gen<N>_rules4 (set by the writer) */
 	__u32 nr_rules_v6; /* records in gen<N>_rules6 (set by the writer) */
+	__u32 nr_names; /* records in gen<N>_names (set by the writer) */
+	__u32 name_text_bytes; /* bytes used in gen<N>_nametext */
 	struct xdpb_pinned_list lists[XDPB_MAX_LISTS]; /* by list_id */
 };
 
@@ -346,6 +617,20 @@ struct xdpb_pinned_rule6 {
 	__u8 pad[5];
 };
 
+/*
+ * one element of "gen<N>_names"; the names themselves are in
+ * "gen<N>_nametext" (an array of 64-byte chunks read as one byte string),
+ * NUL-terminated, in lower-case text form
+ */
+struct xdpb_pinned_name {
+	__u32 text_off;
+	__u32 rule_id;
+	__u32 line;
+	__u16 list_id;
+	__u8 kind; /* enum xdpb_name_kind */
+	__u8 pad;
+};
+
 /* pinned "daemon_counters": the daemon's own counters, across restarts */
 struct xdpb_daemon_counters {
 	__u64 reloads_total;
@@ -358,6 +643,7 @@ _Static_assert(sizeof(struct xdpb_pin_meta) == 16, "pin meta layout");
 _Static_assert(sizeof(struct xdpb_pinned_list) == 72, "pinned list layout");
 _Static_assert(sizeof(struct xdpb_pinned_rule4) == 16, "rule4 record layout");
 _Static_assert(sizeof(struct xdpb_pinned_rule6) == 32, "rule6 record layout");
+_Static_assert(sizeof(struct xdpb_pinned_name) == 16, "name record layout");
 _Static_assert(sizeof(struct xdpb_daemon_counters) == 128,
 	       "daemon counters layout");
 

@@ -5,7 +5,9 @@
 #      reload of the same list; peak RSS),
 #   2. ns per packet under BPF_PROG_TEST_RUN for xdpblock, an empty XDP
 #      program and xdp-filter's program with 1k, 100k and 1M rules per
-#      family (tests/bench/bench_prog.c, tests/bench/bench_wrapper.bpf.c).
+#      family (tests/bench/bench_prog.c, tests/bench/bench_wrapper.bpf.c),
+#   3. ns per DNS query with 1k, 100k and 1M domain rules, for names below
+#      a listed name and names not listed (131,072 distinct names each).
 # Nothing is sent anywhere: the only namespace and veth pair created (to
 # read the tag of the program `xdp-filter load` attaches) are deleted on exit.
 # The results are printed and kept in $BUILD/bench/results.md.
@@ -155,9 +157,28 @@ else
 fi
 sed -n 's/^peak_rss_kib=\([0-9]*\) elapsed_s=\([0-9]*\)/packet benchmark: peak RSS \1 KiB, \2 s/p' "$work/packets.out"
 
+# ---- 3. DNS queries -------------------------------------------------------
+echo "bench: DNS queries..." >&3
+"$bench" dns --sizes "$sizes" --rounds "$rounds" --repeat "$repeat" \
+	--cpu "$cpu" >"$work/dns.out" 2>&3
+echo
+echo "## DNS queries under BPF_PROG_TEST_RUN"
+echo
+grep -v '^dns rules=' "$work/dns.out"
+
 # ---- targets -------------------------------------------------------------
 echo
 echo "## Targets"
 echo
 awk -v ms="$v4_ms" 'BEGIN { printf "- load + activate 1M IPv4 rules: %.0f ms (limit 2000 ms): %s\n", ms, ms < 2000 ? "met" : "NOT met" }'
 sed -n 's/^target: /- /p' "$work/packets.out"
+awk '/^dns rules=/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[$2, kv[1]] = kv[2] } n[++k] = $2 }
+END {
+	lo = n[1]; hi = n[k]; split(lo, a, "="); split(hi, b, "=")
+	for (t = 1; t <= 2; t++) {
+		key = t == 1 ? "match_ns" : "miss_ns"
+		r = v[hi, key] / v[lo, key]
+		printf "- DNS query cost (%s), %s vs %s domain rules: %.0f / %.0f ns = %.2fx (limit 2x): %s\n",
+			t == 1 ? "below a listed name" : "not listed", b[2], a[2], v[hi, key], v[lo, key], r, r <= 2 ? "met" : "NOT met"
+	}
+}' "$work/dns.out"

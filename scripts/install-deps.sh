@@ -10,7 +10,7 @@ packages=(
 	# build: userspace libraries
 	gcc make pkg-config libbpf-dev libelf-dev zlib1g-dev libinih-dev
 	libjson-c-dev libnl-3-dev libnl-route-3-dev libsystemd-dev libmicrohttpd-dev
-	libcurl4-openssl-dev
+	libcurl4-openssl-dev libidn2-dev
 	# tests, demo and benchmarks: namespaces, real peers, the xdp-filter baseline
 	iproute2 iputils-ping ethtool socat xdp-tools procps psmisc python3
 	util-linux coreutils
@@ -21,6 +21,8 @@ packages=(
 	# tests of the service: systemd-analyze, the sandbox emulation (setpriv
 	# is in util-linux; groupadd in passwd), man page rendering
 	systemd libcap2-bin strace passwd man-db groff-base file
+	# DNS end-to-end tests: a real DNS server and client
+	dnsmasq-base bind9-dnsutils
 )
 
 missing=()

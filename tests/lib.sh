@@ -20,6 +20,7 @@
 #             iface_packets
 #   traffic   ping_ok ping_blocked tcp_server_start tcp_ok tcp_blocked
 #             udp_sink udp_count udp_send
+#   DNS       client_xdp_pass dns_server_start dig_query
 #   misc      wait_for
 
 set -u
@@ -192,6 +193,7 @@ write_config() {
 	control_socket = $WORKDIR/control.sock
 	max_rules_ipv4 = ${MAX_RULES_V4:-100000}
 	max_rules_ipv6 = ${MAX_RULES_V6:-100000}
+	max_rules_domain = ${MAX_RULES_DOMAIN:-100000}
 	pin_path = $(pin_dir)
 	watch_lists = ${WATCH_LISTS:-no}
 	CONF
@@ -407,6 +409,41 @@ for i in range(n):
     s.sendto(b"%d\n" % i, (dst, port))
     time.sleep(0.01)
 ' "$2" "$3" "$4" "$5"
+}
+
+# --- DNS
+
+# client_xdp_pass : a pass-everything XDP program on the client's veth, so
+# that frames the router sends back with XDP_TX (DNS replies) arrive
+XDP_PASS_OBJ=$BUILD/tests/xdp_pass.bpf.o
+client_xdp_pass() {
+	ip -n "$(ns c)" link set dev c0 xdp obj "$XDP_PASS_OBJ" sec xdp
+}
+
+# dns_server_start HOST-RECORD... : dnsmasq on the server's link addresses
+# (198.51.100.2, 2001:db8:2::2), port 53, UDP and TCP, answering the given
+# host records (NAME,ADDR[,ADDR6]) and NXDOMAIN for other names of
+# example.com, example.net and example.org; nothing is forwarded
+dns_server_start() {
+	local args=() r
+	for r in "$@"; do
+		args+=("--host-record=$r")
+	done
+	in_server dnsmasq --keep-in-foreground --conf-file=/dev/null \
+		--no-resolv --no-hosts --no-poll --bind-interfaces \
+		--listen-address=198.51.100.2 --listen-address=2001:db8:2::2 \
+		--except-interface=lo --pid-file= --user=root --group=root \
+		--local=/example.com/ --local=/example.net/ --local=/example.org/ \
+		"${args[@]}" >>"$WORKDIR/dnsmasq.log" 2>&1 &
+	wait_for 10 in_server sh -c "ss -Htln | grep -q '198.51.100.2:53 '"
+}
+
+# dig_query OUT SERVER NAME [DIG-ARGS] : one query from the client, one try,
+# 2 s timeout; dig's output in OUT; dig's exit status
+dig_query() {
+	local out=$1 server=$2 name=$3
+	shift 3
+	in_client dig @"$server" +tries=1 +timeout=2 "$@" "$name" >"$out" 2>&1
 }
 
 lib_cleanup() {

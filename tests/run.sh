@@ -11,8 +11,10 @@ mkdir -p "$logdir"
 
 programs=(
 	"$build/tests/unit_tests"
+	"$build/tests/names_tests"
 	"$build/tests/bpf_tests"
 	"$build/tests/diff_test"
+	"$build/tests/dns_tests"
 )
 # shell tests: tests/unit/*.sh need no network, tests/e2e/*.sh build a lab
 for t in tests/unit/*.sh tests/e2e/*.sh; do

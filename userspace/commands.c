@@ -13,6 +13,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "fetch.h"
+#include "names.h"
 #include "refmatch.h"
 
 #define DEFAULT_RULE_LIMIT 100
@@ -90,6 +91,28 @@ static struct json_object *source_json(struct daemon *d,
 	return o;
 }
 
+static const char *kind_name(uint8_t kind)
+{
+	return kind == XDPB_NAME_EXACT ? "exact" : "suffix";
+}
+
+static struct json_object *name_rule_json(const struct daemon *d,
+					  const struct name_rule *r)
+{
+	const struct list_state *ls = list_by_id(d, r->list_id);
+	struct json_object *o = json_object_new_object();
+
+	add_str(o, "list", daemon_list_name(d, r->list_id));
+	add_str(o, "rule", name_rule_text(&d->active.names, r));
+	add_str(o, "kind", kind_name(r->kind));
+	add_str(o, "action", action_name(r->action));
+	add_u64(o, "rule_id", r->rule_id);
+	if (ls)
+		add_str(o, "path", ls->cfg.path);
+	add_u64(o, "line", r->line);
+	return o;
+}
+
 static struct json_object *cmd_status(struct daemon *d)
 {
 	struct json_object *res = json_object_new_object();
@@ -140,9 +163,12 @@ static struct json_object *cmd_status(struct daemon *d)
 		add_str(o, "name", ls->cfg.name);
 		add_str(o, "path", ls->cfg.path);
 		add_str(o, "action", action_name(ls->cfg.action));
-		add_str(o, "match", match_name(ls->cfg.match));
+		add_str(o, "type", list_type_name(ls->type));
+		if (ls->type != LIST_TYPE_DOMAIN)
+			add_str(o, "match", match_name(ls->cfg.match));
 		add_u64(o, "rules_ipv4", ls->nr_v4);
 		add_u64(o, "rules_ipv6", ls->nr_v6);
+		add_u64(o, "rules_domain", ls->nr_names);
 		add_u64(o, "skipped_lines", ls->nr_skipped);
 		if (ls->cfg.url[0])
 			json_object_object_add(o, "source",
@@ -154,7 +180,9 @@ static struct json_object *cmd_status(struct daemon *d)
 }
 
 struct rule_hit {
-	const struct rule *rule;
+	const struct rule *rule; /* an address rule, or */
+	const struct name_rule *name_rule; /* a domain rule */
+	uint32_t rule_id;
 	struct xdpb_counter counter;
 };
 
@@ -164,8 +192,7 @@ static int hit_cmp(const void *a, const void *b)
 
 	if (x->counter.packets != y->counter.packets)
 		return x->counter.packets < y->counter.packets ? 1 : -1;
-	return (x->rule->rule_id > y->rule->rule_id) -
-	       (x->rule->rule_id < y->rule->rule_id);
+	return (x->rule_id > y->rule_id) - (x->rule_id < y->rule_id);
 }
 
 /*
@@ -187,13 +214,19 @@ static struct json_object *rules_with_hits(struct daemon *d, size_t limit,
 		snprintf(err, errlen, "cannot read rule counters");
 		goto out;
 	}
-	for (int t = 0; t < 2; t++)
-		for (size_t i = 0; i < tables[t]->nr; i++) {
-			const struct rule *r = &tables[t]->rules[i];
+	for (int t = 0; t < 3; t++) {
+		size_t nr = t < 2 ? tables[t]->nr : d->active.names.nr;
 
-			if (r->rule_id >= nr_ids ||
-			    !counters[r->rule_id].packets ||
-			    (list_id && r->list_id != list_id))
+		for (size_t i = 0; i < nr; i++) {
+			const struct rule *r = t < 2 ? &tables[t]->rules[i]
+						     : NULL;
+			const struct name_rule *nr_ =
+				t < 2 ? NULL : &d->active.names.rules[i];
+			uint32_t id = r ? r->rule_id : nr_->rule_id;
+			uint16_t rule_list = r ? r->list_id : nr_->list_id;
+
+			if (id >= nr_ids || !counters[id].packets ||
+			    (list_id && rule_list != list_id))
 				continue;
 			if (nr_hits == cap) {
 				struct rule_hit *n;
@@ -207,13 +240,18 @@ static struct json_object *rules_with_hits(struct daemon *d, size_t limit,
 				hits = n;
 			}
 			hits[nr_hits].rule = r;
-			hits[nr_hits].counter = counters[r->rule_id];
+			hits[nr_hits].name_rule = nr_;
+			hits[nr_hits].rule_id = id;
+			hits[nr_hits].counter = counters[id];
 			nr_hits++;
 		}
+	}
 	qsort(hits, nr_hits, sizeof(*hits), hit_cmp);
 	arr = json_object_new_array();
 	for (size_t i = 0; i < nr_hits && (!limit || i < limit); i++) {
-		struct json_object *o = rule_json(d, hits[i].rule);
+		struct json_object *o =
+			hits[i].rule ? rule_json(d, hits[i].rule)
+				     : name_rule_json(d, hits[i].name_rule);
 
 		add_u64(o, "packets", hits[i].counter.packets);
 		add_u64(o, "bytes", hits[i].counter.bytes);
@@ -285,20 +323,57 @@ static struct json_object *cmd_stats(struct daemon *d, struct json_object *req,
 	return res;
 }
 
+/*
+ * `lookup NAME`: the domain rule a query for NAME meets, and how (the
+ * name itself, or a suffix rule of a name above it). Address rules are
+ * not consulted: they depend on the packet's addresses.
+ */
+static struct json_object *lookup_name(struct daemon *d, const char *text,
+				       char *err, size_t errlen)
+{
+	char name[NAME_TEXT_BUF];
+	const struct name_rule *r;
+	struct json_object *res, *m = NULL;
+	const char *why;
+
+	if (name_normalize(text, strlen(text), name, &why)) {
+		snprintf(err, errlen, "lookup: '%s' is not a domain name: %s",
+			 text, why);
+		return NULL;
+	}
+	r = refmatch_name(&d->active, name);
+	res = json_object_new_object();
+	add_str(res, "name", name);
+	if (r) {
+		m = name_rule_json(d, r);
+		add_str(m, "how",
+			strcmp(name_rule_text(&d->active.names, r), name)
+				? "suffix rule of a parent name"
+			: r->kind == XDPB_NAME_EXACT
+				? "exact rule of the name"
+				: "suffix rule of the name");
+	}
+	json_object_object_add(res, "match", m);
+	return res;
+}
+
 static struct json_object *cmd_lookup(struct daemon *d, struct json_object *req,
 				      char *err, size_t errlen)
 {
-	struct json_object *addr_obj, *res;
+	struct json_object *addr_obj, *name_obj, *res;
 	const struct rule *src, *dst;
 	const char *text;
 	struct prefix addr;
 
+	if (json_object_object_get_ex(req, "name", &name_obj) &&
+	    (text = json_object_get_string(name_obj)))
+		return lookup_name(d, text, err, errlen);
 	if (!json_object_object_get_ex(req, "address", &addr_obj) ||
 	    !(text = json_object_get_string(addr_obj)) ||
 	    address_parse(text, &addr) < 0) {
 		snprintf(
 			err, errlen,
-			"lookup needs an IPv4 or IPv6 address, e.g. 192.0.2.1 or 2001:db8::1");
+			"lookup needs an IPv4 or IPv6 address, e.g. 192.0.2.1 or 2001:db8::1, or a domain name");
 		return NULL;
 	}
 	src = refmatch_address(&d->active, &addr, XDPB_DIR_SRC);

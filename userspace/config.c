@@ -40,6 +40,10 @@ const char *action_name(uint8_t action)
 		return "drop";
 	case XDPB_ACT_ALLOW:
 		return "allow";
+	case XDPB_ACT_NXDOMAIN:
+		return "nxdomain";
+	case XDPB_ACT_REFUSED:
+		return "refused";
 	default:
 		return "none";
 	}
@@ -57,6 +61,23 @@ const char *match_name(uint8_t match)
 	}
 }
 
+const char *list_type_name(enum list_type type)
+{
+	switch (type) {
+	case LIST_TYPE_IP:
+		return "ip";
+	case LIST_TYPE_DOMAIN:
+		return "domain";
+	default:
+		return "auto";
+	}
+}
+
+int action_is_dns_only(uint8_t action)
+{
+	return action == XDPB_ACT_NXDOMAIN || action == XDPB_ACT_REFUSED;
+}
+
 const char *stat_name(unsigned int stat)
 {
 	static const char *const names[XDPB_STAT_MAX] = {
@@ -64,11 +85,14 @@ const char *stat_name(unsigned int stat)
 		[XDPB_STAT_MONITOR] = "monitor",
 		[XDPB_STAT_DROP] = "drop",
 		[XDPB_STAT_ALLOW] = "allow",
+		[XDPB_STAT_NXDOMAIN] = "nxdomain",
+		[XDPB_STAT_REFUSED] = "refused",
 		[XDPB_STAT_NON_IP] = "non_ip",
 		[XDPB_STAT_MALFORMED_L2] = "malformed_l2",
 		[XDPB_STAT_MALFORMED_IPV4] = "malformed_ipv4",
 		[XDPB_STAT_MALFORMED_IPV6] = "malformed_ipv6",
 		[XDPB_STAT_MALFORMED_IPV6_EXT] = "malformed_ipv6_ext",
+		[XDPB_STAT_MALFORMED_DNS] = "malformed_dns",
 	};
 
 	return stat < XDPB_STAT_MAX ? names[stat] : "?";
@@ -322,6 +346,12 @@ static int daemon_key(struct parse_state *st, const char *name,
 				st,
 				"max_rules_ipv6 = '%s': give a number from 1 to %s",
 				value, "67108864");
+	} else if (!strcmp(name, "max_rules_domain")) {
+		if (parse_u32(value, 1, 1u << 26, &cfg->max_rules_domain))
+			return fail(
+				st,
+				"max_rules_domain = '%s': give a number from 1 to %s",
+				value, "67108864");
 	} else if (!strcmp(name, "log_level")) {
 		if (!strcmp(value, "error"))
 			cfg->log_level = LOG_LEVEL_ERR;
@@ -345,7 +375,7 @@ static int daemon_key(struct parse_state *st, const char *name,
 	} else {
 		return fail(
 			st,
-			"unknown key '%s' in [daemon]: use interfaces, xdp_mode, control_socket, control_group, pin_path, watch_lists, watch_delay_ms, max_rules_ipv4, max_rules_ipv6, log_level or metrics_listen%s",
+			"unknown key '%s' in [daemon]: use interfaces, xdp_mode, control_socket, control_group, pin_path, watch_lists, watch_delay_ms, max_rules_ipv4, max_rules_ipv6, max_rules_domain, log_level or metrics_listen%s",
 			name, "");
 	}
 	return 1;
@@ -367,11 +397,25 @@ static int list_key(struct parse_state *st, const char *name, const char *value)
 			l->action = XDPB_ACT_ALLOW;
 		else if (!strcmp(value, "monitor"))
 			l->action = XDPB_ACT_MONITOR;
+		else if (!strcmp(value, "nxdomain"))
+			l->action = XDPB_ACT_NXDOMAIN;
+		else if (!strcmp(value, "refused"))
+			l->action = XDPB_ACT_REFUSED;
 		else
 			return fail(
 				st,
-				"action = '%s': use drop, allow or monitor%s",
+				"action = '%s': use drop, allow or monitor (domain lists also nxdomain or refused)%s",
 				value, "");
+	} else if (!strcmp(name, "type")) {
+		if (!strcmp(value, "auto"))
+			l->type = LIST_TYPE_AUTO;
+		else if (!strcmp(value, "ip"))
+			l->type = LIST_TYPE_IP;
+		else if (!strcmp(value, "domain"))
+			l->type = LIST_TYPE_DOMAIN;
+		else
+			return fail(st, "type = '%s': use auto, ip or domain%s",
+				    value, "");
 	} else if (!strcmp(name, "match")) {
 		if (!strcmp(value, "src"))
 			l->match = XDPB_MATCH_SRC;
@@ -423,7 +467,7 @@ static int list_key(struct parse_state *st, const char *name, const char *value)
 	} else {
 		return fail(
 			st,
-			"unknown key '%s' in [list:%s]: use path, action, match, on_error, url, refresh, fetch_timeout or ca_file",
+			"unknown key '%s' in [list:%s]: use path, type, action, match, on_error, url, refresh, fetch_timeout or ca_file",
 			name, l->name);
 	}
 	return 1;
@@ -555,6 +599,7 @@ int config_load(const char *path, struct daemon_config *cfg, char *err,
 	cfg->control_gid = (gid_t)-1;
 	cfg->max_rules_v4 = XDPB_DEFAULT_MAX_RULES_V4;
 	cfg->max_rules_v6 = XDPB_DEFAULT_MAX_RULES_V6;
+	cfg->max_rules_domain = XDPB_DEFAULT_MAX_RULES_DOMAIN;
 	cfg->log_level = LOG_LEVEL_INFO;
 	listen_addr_parse(DEFAULT_METRICS_LISTEN, &cfg->metrics_addr);
 	err[0] = '\0';
@@ -610,6 +655,15 @@ int config_load(const char *path, struct daemon_config *cfg, char *err,
 					? "%s:%u: [list:%s] has a url but no 'path = /where/the/downloaded/copy/is/kept'"
 					: "%s:%u: [list:%s] has no 'path = /file/of/prefixes'",
 				path, cfg->lists[i].line, cfg->lists[i].name);
+			return -EINVAL;
+		}
+		if (cfg->lists[i].type == LIST_TYPE_IP &&
+		    action_is_dns_only(cfg->lists[i].action)) {
+			snprintf(
+				err, errlen,
+				"%s:%u: [list:%s] is an IP list: action = %s needs type = domain",
+				path, cfg->lists[i].line, cfg->lists[i].name,
+				action_name(cfg->lists[i].action));
 			return -EINVAL;
 		}
 	}

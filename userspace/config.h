@@ -41,6 +41,7 @@ struct list_config {
 	char ca_file[PATH_MAX]; /* for an https url: "" = the system's CAs */
 	uint32_t refresh_s; /* between checks of the url */
 	uint32_t fetch_timeout_s; /* per download */
+	enum list_type type; /* as configured: auto, ip or domain */
 	unsigned int line; /* of the [list:NAME] header, for messages */
 };
 
@@ -60,6 +61,7 @@ struct daemon_config {
 	gid_t control_gid;
 	uint32_t max_rules_v4;
 	uint32_t max_rules_v6;
+	uint32_t max_rules_domain;
 	enum log_level log_level;
 	/* metrics_listen: the HTTP metrics endpoint; AF_UNSPEC when off */
 	struct sockaddr_storage metrics_addr;
@@ -85,6 +87,9 @@ void listen_addr_format(const struct sockaddr_storage *addr, char *buf,
 
 const char *action_name(uint8_t action);
 const char *match_name(uint8_t match);
+const char *list_type_name(enum list_type type);
+/* Is @action one only domain lists take (the DNS replies)? */
+int action_is_dns_only(uint8_t action);
 const char *xdp_mode_name(enum xdp_mode mode);
 /* Name of an enum xdpb_stat slot, as in `xdpblockctl stats --json`. */
 const char *stat_name(unsigned int stat);

@@ -15,7 +15,8 @@
 struct list_state {
 	struct list_config cfg;
 	uint16_t list_id;
-	size_t nr_v4, nr_v6; /* distinct rules active */
+	enum list_type type; /* resolved: LIST_TYPE_IP or LIST_TYPE_DOMAIN */
+	size_t nr_v4, nr_v6, nr_names; /* distinct rules active */
 	size_t nr_skipped; /* malformed lines skipped (on_error = skip-line) */
 	/*
 	 * The version of the list now running, as a Unix time: the file's

@@ -47,4 +47,47 @@ int listfile_parse_buffer(const char *name, const char *buf, size_t len,
 			  struct parsed_list *list);
 void parsed_list_free(struct parsed_list *list);
 
+/*
+ * Domain lists: one name per line, '#' comments, blank lines, CRLF and a
+ * BOM as above. A name alone is a suffix rule (the name and every name
+ * below it); "suffix:NAME", ".NAME" and "*.NAME" say the same
+ * explicitly. "exact:NAME" or "=NAME" is an exact rule (that name only).
+ * Names are canonicalised by name_normalize() (case, trailing dot, IDN).
+ */
+enum list_type {
+	LIST_TYPE_AUTO, /* from the first entry of the file */
+	LIST_TYPE_IP,
+	LIST_TYPE_DOMAIN,
+};
+
+struct name_entry {
+	uint32_t text_off; /* canonical name in parsed_names.text */
+	uint32_t line;
+	uint8_t kind; /* enum xdpb_name_kind */
+};
+
+struct parsed_names {
+	struct name_entry *entries;
+	size_t nr, cap;
+	char *text;
+	size_t text_len, text_cap;
+	size_t nr_skipped;
+	uint32_t bad_line;
+	int64_t mtime; /* the file's mtime, from the fd read */
+	char error[512];
+};
+
+int listfile_parse_names(const char *path, enum list_on_error on_error,
+			 struct parsed_names *list);
+int listfile_parse_names_buffer(const char *name, const char *buf, size_t len,
+				enum list_on_error on_error,
+				struct parsed_names *list);
+void parsed_names_free(struct parsed_names *list);
+/*
+ * What the first entry of @path is: LIST_TYPE_IP for an address or CIDR,
+ * LIST_TYPE_DOMAIN for anything else (an empty list: LIST_TYPE_IP).
+ * Negative errno if the file cannot be read.
+ */
+int listfile_detect_type(const char *path);
+
 #endif

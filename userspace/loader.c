@@ -30,13 +30,13 @@ uint64_t monotonic_ns(void)
 
 /* The inner maps of one generation, as file descriptors. */
 struct gen_maps {
-	int tbl24, tbl8, host, leaf, ip6, filter6;
+	int tbl24, tbl8, host, leaf, ip6, filter6, names, name_filter;
 };
 
 static void gen_maps_close(struct gen_maps *g)
 {
-	int *fds[] = {&g->tbl24, &g->tbl8, &g->host,
-		      &g->leaf,	 &g->ip6,  &g->filter6};
+	int *fds[] = {&g->tbl24, &g->tbl8,    &g->host,	 &g->leaf,
+		      &g->ip6,	 &g->filter6, &g->names, &g->name_filter};
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
@@ -215,6 +215,59 @@ out:
 	return err;
 }
 
+static int build_names(const struct name_table *t, struct gen_maps *g,
+		       struct xdpb_gen_info *info,
+		       struct activation_report *rep)
+{
+	struct name_plan plan;
+	uint64_t t0 = monotonic_ns();
+	void *filter;
+	int err;
+
+	err = name_plan_build(t, &plan);
+	if (err)
+		return err;
+	rep->plan_ns += monotonic_ns() - t0;
+	t0 = monotonic_ns();
+	rep->name_entries = plan.nr_entries;
+	rep->name_filter_bytes = plan.filter_bytes;
+	info->nr_names = plan.nr_entries;
+	info->name_filter_log2 = plan.filter_log2;
+
+	g->names = create_hash("xdpb_names", sizeof(struct xdpb_name_key),
+			       sizeof(struct xdpb_name_leaf), plan.nr_entries);
+	if (g->names < 0) {
+		err = -errno;
+		log_err("cannot create the domain rule map (%zu entries): %s",
+			plan.nr_entries, strerror(errno));
+		goto out;
+	}
+	err = batch_update(g->names, plan.keys, sizeof(*plan.keys), plan.leaves,
+			   sizeof(*plan.leaves), plan.nr_entries);
+	if (err) {
+		log_err("cannot fill the domain rule map: %s", strerror(-err));
+		goto out;
+	}
+	g->name_filter = create_array(
+		"xdpb_namefilt", sizeof(struct xdpb_filter_chunk),
+		plan.filter_bytes / sizeof(struct xdpb_filter_chunk));
+	filter = g->name_filter < 0
+			 ? NULL
+			 : map_mmap(g->name_filter, plan.filter_bytes);
+	if (!filter) {
+		err = -errno;
+		log_err("cannot create the domain filter (%zu bytes): %s",
+			plan.filter_bytes, strerror(errno));
+		goto out;
+	}
+	memcpy(filter, plan.filter, plan.filter_bytes);
+	map_munmap(filter, plan.filter_bytes);
+	rep->build_ns += monotonic_ns() - t0;
+out:
+	name_plan_free(&plan);
+	return err;
+}
+
 /* Point the outer maps' slot @gen at @g and set its metadata. */
 static int install_gen(struct loader *ld, uint32_t gen, struct gen_maps *g,
 		       const struct xdpb_gen_info *info)
@@ -230,6 +283,8 @@ static int install_gen(struct loader *ld, uint32_t gen, struct gen_maps *g,
 		{s->maps.ip4_leaf_gens, g->leaf},
 		{s->maps.ip6_prefix_gens, g->ip6},
 		{s->maps.ip6_filter_gens, g->filter6},
+		{s->maps.name_gens, g->names},
+		{s->maps.name_filter_gens, g->name_filter},
 	};
 
 	for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++)
@@ -263,7 +318,7 @@ int loader_activate(struct loader *ld, const struct ruleset *rs,
 		    const struct xdpb_pinned_gen *gen,
 		    struct activation_report *report)
 {
-	struct gen_maps g = {-1, -1, -1, -1, -1, -1};
+	struct gen_maps g = {-1, -1, -1, -1, -1, -1, -1, -1};
 	struct xdpb_gen_info info = {0};
 	struct activation_report rep = {0};
 	uint32_t idle = !ld->active_gen;
@@ -273,6 +328,9 @@ int loader_activate(struct loader *ld, const struct ruleset *rs,
 	err = build_ip4(&rs->v4, &g, &rep);
 	if (!err)
 		err = build_ip6(&rs->v6, &g, &info, &rep);
+	/* after build_ip6, which sets the IPv6 part of info */
+	if (!err)
+		err = build_names(&rs->names, &g, &info, &rep);
 	if (err)
 		goto out;
 	/* before the switch: a daemon dying after it finds the state */
@@ -292,7 +350,7 @@ int loader_activate(struct loader *ld, const struct ruleset *rs,
 	 * The idle slot holds the generation before last. Its maps stay
 	 * valid for any packet still using them (replaced inner maps are
 	 * freed after an RCU grace period, and XDP runs in an RCU read-side
-	 * section), but the slot's six maps and gen_info are replaced one by
+	 * section), but the slot's eight maps and gen_info are replaced one by
 	 * one, so a packet that read active_gen before the *previous* switch
 	 * and is still running now could mix them. That needs one XDP run
 	 * (microseconds) to outlast a whole reload (parse, sort, build: tens
@@ -401,7 +459,7 @@ static int pinned_state_usable(struct loader *ld)
 			ld->pin_dir,
 			meta.layout_version != XDPB_PIN_LAYOUT_VERSION
 				? "another xdpblock version"
-				: "other max_rules_ipv4/ipv6 or CPUs");
+				: "other max_rules_ipv4/ipv6/domain or CPUs");
 	else if (err != -ENOENT)
 		log_warn(
 			"the state pinned in %s is unreadable (%s): starting with fresh maps",
@@ -447,7 +505,7 @@ int loader_open(struct loader *ld, uint32_t rule_id_capacity,
 	if ((uint64_t)ld->nr_cpus * rule_id_capacity > UINT32_MAX) {
 		snprintf(
 			errbuf, errlen,
-			"max_rules_ipv4/ipv6 too large for %d CPUs: lower them",
+			"max_rules_ipv4/ipv6/domain too large for %d CPUs: lower them",
 			ld->nr_cpus);
 		return -E2BIG;
 	}

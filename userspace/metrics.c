@@ -59,6 +59,7 @@ static const struct {
 	{XDPB_STAT_MALFORMED_IPV4, "ipv4"},
 	{XDPB_STAT_MALFORMED_IPV6, "ipv6"},
 	{XDPB_STAT_MALFORMED_IPV6_EXT, "ipv6_ext"},
+	{XDPB_STAT_MALFORMED_DNS, "dns"},
 };
 
 static void render_daemon(struct daemon *d, struct prom_buf *b)
@@ -196,7 +197,7 @@ static void render_lists(struct daemon *d, struct prom_buf *b)
 			counters[i].bytes);
 	prom_family(
 		b, "xdpblock_list_rules", "gauge",
-		"Distinct rules of the list in the active rule set, by address family.");
+		"Distinct rules of the list in the active rule set, by family (ipv4, ipv6, domain).");
 	for (int i = 0; i < n; i++) {
 		prom_u64(b, "xdpblock_list_rules",
 			 LABELS({"list", d->lists[i].cfg.name},
@@ -206,6 +207,10 @@ static void render_lists(struct daemon *d, struct prom_buf *b)
 			 LABELS({"list", d->lists[i].cfg.name},
 				{"family", "ipv6"}),
 			 d->lists[i].nr_v6);
+		prom_u64(b, "xdpblock_list_rules",
+			 LABELS({"list", d->lists[i].cfg.name},
+				{"family", "domain"}),
+			 d->lists[i].nr_names);
 	}
 	prom_family(
 		b, "xdpblock_list_skipped_lines", "gauge",

@@ -203,8 +203,8 @@ static size_t page_round(size_t bytes)
  */
 static int pin_records(const char *dir, const char *name, const char *obj_name,
 		       uint32_t size, size_t nr,
-		       void (*fill)(void *records, const struct rule_table *t),
-		       const struct rule_table *t)
+		       void (*fill)(void *records, const void *t),
+		       const void *t)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_MMAPABLE);
 	size_t bytes = page_round((nr ? nr : 1) * size);
@@ -229,8 +229,9 @@ static int pin_records(const char *dir, const char *name, const char *obj_name,
 	return ret;
 }
 
-static void fill_rules4(void *records, const struct rule_table *t)
+static void fill_rules4(void *records, const void *table)
 {
+	const struct rule_table *t = table;
 	struct xdpb_pinned_rule4 *rec = records;
 
 	for (size_t i = 0; i < t->nr; i++) {
@@ -244,8 +245,9 @@ static void fill_rules4(void *records, const struct rule_table *t)
 	}
 }
 
-static void fill_rules6(void *records, const struct rule_table *t)
+static void fill_rules6(void *records, const void *table)
 {
+	const struct rule_table *t = table;
 	struct xdpb_pinned_rule6 *rec = records;
 
 	for (size_t i = 0; i < t->nr; i++) {
@@ -258,6 +260,33 @@ static void fill_rules6(void *records, const struct rule_table *t)
 		rec[i].prefixlen = r->prefix.plen;
 	}
 }
+
+static void fill_names(void *records, const void *table)
+{
+	const struct name_table *t = table;
+	struct xdpb_pinned_name *rec = records;
+
+	for (size_t i = 0; i < t->nr; i++) {
+		const struct name_rule *r = &t->rules[i];
+
+		rec[i].text_off = r->text_off;
+		rec[i].rule_id = r->rule_id;
+		rec[i].line = r->line;
+		rec[i].list_id = r->list_id;
+		rec[i].kind = r->kind;
+	}
+}
+
+/* The text arena, in 64-byte chunks (zero past its end). */
+static void fill_name_text(void *chunks, const void *table)
+{
+	const struct name_table *t = table;
+
+	if (t->text_len)
+		memcpy(chunks, t->text, t->text_len);
+}
+
+#define NAME_TEXT_CHUNK 64
 
 int pin_gen_write(const char *dir, uint32_t slot,
 		  const struct xdpb_pinned_gen *hdr, const struct ruleset *rs)
@@ -280,6 +309,19 @@ int pin_gen_write(const char *dir, uint32_t slot,
 			  fill_rules6, &rs->v6);
 	if (ret)
 		return ret;
+	slot_name(name, sizeof(name), slot, "names");
+	ret = pin_records(dir, name, "xdpb_names_rec",
+			  sizeof(struct xdpb_pinned_name), rs->names.nr,
+			  fill_names, &rs->names);
+	if (ret)
+		return ret;
+	slot_name(name, sizeof(name), slot, "nametext");
+	ret = pin_records(dir, name, "xdpb_name_text", NAME_TEXT_CHUNK,
+			  (rs->names.text_len + NAME_TEXT_CHUNK - 1) /
+				  NAME_TEXT_CHUNK,
+			  fill_name_text, &rs->names);
+	if (ret)
+		return ret;
 	copy = malloc(sizeof(*copy));
 	if (!copy)
 		return -ENOMEM;
@@ -287,6 +329,8 @@ int pin_gen_write(const char *dir, uint32_t slot,
 	copy->nr_rules_v4 =
 		rs->v4.nr; /* what was written, whatever @hdr said */
 	copy->nr_rules_v6 = rs->v6.nr;
+	copy->nr_names = rs->names.nr;
+	copy->name_text_bytes = rs->names.text_len;
 	slot_name(name, sizeof(name), slot, "state");
 	ret = pin_value(dir, name, "xdpb_gen_state", copy, sizeof(*copy));
 	free(copy);
@@ -295,7 +339,8 @@ int pin_gen_write(const char *dir, uint32_t slot,
 
 void pin_gen_remove(const char *dir, uint32_t slot)
 {
-	static const char *const what[] = {"state", "rules4", "rules6"};
+	static const char *const what[] = {"state", "rules4", "rules6", "names",
+					   "nametext"};
 	char name[32];
 
 	for (size_t i = 0; i < sizeof(what) / sizeof(what[0]); i++) {
@@ -343,12 +388,35 @@ static int add_rule(struct ruleset *rs, const struct xdpb_pinned_gen *hdr,
 	return 0;
 }
 
+static int add_name_rule(struct ruleset *rs, const struct xdpb_pinned_gen *hdr,
+			 const char *text, size_t text_bytes,
+			 const struct xdpb_pinned_name *rec)
+{
+	const struct xdpb_pinned_list *l;
+	struct name_table *t = &rs->names;
+
+	if (rec->list_id == 0 || rec->list_id >= XDPB_MAX_LISTS ||
+	    rec->text_off >= text_bytes ||
+	    !memchr(text + rec->text_off, '\0', text_bytes - rec->text_off))
+		return -EINVAL;
+	l = &hdr->lists[rec->list_id];
+	if (!l->name[0])
+		return -EINVAL;
+	if (ruleset_add_name(rs, text + rec->text_off, rec->kind, rec->list_id,
+			     l->action, rec->line))
+		return -ENOMEM;
+	t->rules[t->nr - 1].rule_id = rec->rule_id;
+	return 0;
+}
+
 int pin_gen_read(const char *dir, uint32_t slot, struct xdpb_pinned_gen *hdr,
 		 struct ruleset *rs)
 {
 	const struct xdpb_pinned_rule4 *r4 = NULL;
 	const struct xdpb_pinned_rule6 *r6 = NULL;
-	size_t bytes4 = 0, bytes6 = 0;
+	const struct xdpb_pinned_name *rn = NULL;
+	const char *text = NULL;
+	size_t bytes4 = 0, bytes6 = 0, bytesn = 0, bytest = 0;
 	char name[32];
 	int ret;
 
@@ -366,7 +434,14 @@ int pin_gen_read(const char *dir, uint32_t slot, struct xdpb_pinned_gen *hdr,
 	r4 = map_records(dir, name, sizeof(*r4), hdr->nr_rules_v4, &bytes4);
 	slot_name(name, sizeof(name), slot, "rules6");
 	r6 = map_records(dir, name, sizeof(*r6), hdr->nr_rules_v6, &bytes6);
-	if (!r4 || !r6) {
+	slot_name(name, sizeof(name), slot, "names");
+	rn = map_records(dir, name, sizeof(*rn), hdr->nr_names, &bytesn);
+	slot_name(name, sizeof(name), slot, "nametext");
+	text = map_records(dir, name, NAME_TEXT_CHUNK,
+			   (hdr->name_text_bytes + NAME_TEXT_CHUNK - 1) /
+				   NAME_TEXT_CHUNK,
+			   &bytest);
+	if (!r4 || !r6 || !rn || !text) {
 		ret = -EINVAL;
 		goto out;
 	}
@@ -385,6 +460,9 @@ int pin_gen_read(const char *dir, uint32_t slot, struct xdpb_pinned_gen *hdr,
 		ret = add_rule(rs, hdr, &p, r6[i].list_id, r6[i].rule_id,
 			       r6[i].line);
 	}
+	for (size_t i = 0; !ret && i < hdr->nr_names; i++)
+		ret = add_name_rule(rs, hdr, text, hdr->name_text_bytes,
+				    &rn[i]);
 	/* written from a finished set: sorted already, and the ids match */
 	if (!ret)
 		ruleset_finish(rs);
@@ -393,6 +471,10 @@ out:
 		munmap((void *)r4, bytes4);
 	if (r6)
 		munmap((void *)r6, bytes6);
+	if (rn)
+		munmap((void *)rn, bytesn);
+	if (text)
+		munmap((void *)text, bytest);
 	if (ret)
 		ruleset_free(rs);
 	return ret;

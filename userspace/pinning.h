@@ -9,6 +9,8 @@
  *   <pin_path>/gen<N>_state   struct xdpb_pinned_gen of generation slot N
  *   <pin_path>/gen<N>_rules4  struct xdpb_pinned_rule4[], sorted
  *   <pin_path>/gen<N>_rules6  struct xdpb_pinned_rule6[], sorted
+ *   <pin_path>/gen<N>_names   struct xdpb_pinned_name[], sorted
+ *   <pin_path>/gen<N>_nametext the names' text, 64-byte chunks
  *   <pin_path>/daemon_counters struct xdpb_daemon_counters
  *   <pin_path>/link_<ifname>  the XDP link of one interface
  */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <string.h>
 
+#include "names.h"
 #include "refmatch.h"
 
 /* Is @r a better decider than @best? allow > drop > monitor, longer, lower list. */
@@ -68,4 +69,55 @@ const struct rule *refmatch_packet(const struct ruleset *rs,
 	if (d->action != s->action)
 		return d->action > s->action ? d : s;
 	return d->prefix.plen > s->prefix.plen ? d : s;
+}
+
+/* First rule in @t whose key is @key (binary search), or t->nr. */
+static size_t find_first_name(const struct name_table *t,
+			      const struct xdpb_name_key *key)
+{
+	size_t lo = 0, hi = t->nr;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (name_key_cmp(&t->rules[mid].key, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+const struct name_rule *refmatch_name(const struct ruleset *rs,
+				      const char *name)
+{
+	const struct name_table *t = &rs->names;
+	const struct name_rule *best = NULL;
+	struct xdpb_match best_m = {0};
+	const char *suffix = name;
+
+	/* the name itself (any rule), then each shorter suffix (suffix rules) */
+	for (int depth = 0; *suffix; depth++) {
+		struct xdpb_name_key key;
+
+		name_key(suffix, &key, NULL);
+		for (size_t i = find_first_name(t, &key);
+		     i < t->nr && !name_key_cmp(&t->rules[i].key, &key); i++) {
+			const struct name_rule *r = &t->rules[i];
+
+			if (strcmp(name_rule_text(t, r), suffix) ||
+			    (depth && r->kind != XDPB_NAME_SUFFIX))
+				continue;
+			if (xdpb_name_rule_beats(r->action, r->labels,
+						 r->list_id, &best_m)) {
+				best = r;
+				best_m.action = r->action;
+				best_m.prefixlen = r->labels;
+				best_m.list_id = r->list_id;
+			}
+		}
+		suffix = strchr(suffix, '.');
+		suffix = suffix ? suffix + 1 : "";
+	}
+	return best;
 }

@@ -21,4 +21,15 @@ const struct rule *refmatch_packet(const struct ruleset *rs,
 				   const struct prefix *src,
 				   const struct prefix *dst);
 
+/*
+ * The domain rule deciding a query for @name (canonical text), or NULL:
+ * every rule of the name itself and every suffix rule of a shorter
+ * suffix of it, the best by xdpb_name_rule_beats() (allow, then block,
+ * then monitor; then the most labels; then the higher action; then the
+ * lower list id). Combining it with the address verdict is
+ * xdpb_decide_name().
+ */
+const struct name_rule *refmatch_name(const struct ruleset *rs,
+				      const char *name);
+
 #endif

@@ -74,6 +74,7 @@ static int keep_list(const struct daemon *d, uint16_t list_id,
 		     struct ruleset *next, struct list_state *st)
 {
 	const struct rule_table *tables[] = {&d->active.v4, &d->active.v6};
+	const struct name_table *nt = &d->active.names;
 
 	for (int i = 0; i < d->nr_lists; i++)
 		if (d->lists[i].list_id == list_id)
@@ -87,6 +88,106 @@ static int keep_list(const struct daemon *d, uint16_t list_id,
 					r->match, r->line) < 0)
 				return -ENOMEM;
 		}
+	for (size_t i = 0; i < nt->nr; i++) {
+		const struct name_rule *r = &nt->rules[i];
+
+		if (r->list_id == list_id &&
+		    ruleset_add_name(next, name_rule_text(nt, r), r->kind,
+				     list_id, r->action, r->line) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* A malformed line can be fixed, or skipped by choice: say so. */
+static void list_error(char *err, size_t errlen, const struct list_config *lc,
+		       const char *error, int ret, uint32_t bad_line,
+		       enum reload_failure *why)
+{
+	snprintf(
+		err, errlen, "list %s: %s%s", lc->name, error,
+		ret == -EINVAL && bad_line
+			? " (fix the line, or set on_error = skip-line in its [list:] section)"
+			: "");
+	*why = ret == -ENOMEM ? RELOAD_FAIL_MEMORY
+	       : bad_line     ? RELOAD_FAIL_LIST_PARSE
+			      : RELOAD_FAIL_LIST_IO;
+}
+
+static int load_prefixes(const struct list_config *lc, int id,
+			 struct ruleset *next, struct list_state *st,
+			 enum reload_failure *why, char *err, size_t errlen)
+{
+	struct parsed_list parsed;
+	int ret;
+
+	if (action_is_dns_only(lc->action)) {
+		snprintf(
+			err, errlen,
+			"list %s: %s holds addresses, and action = %s needs a domain list",
+			lc->name, lc->path, action_name(lc->action));
+		*why = RELOAD_FAIL_CONFIG;
+		return -EINVAL;
+	}
+	ret = listfile_parse(lc->path, lc->on_error, &parsed);
+	if (ret < 0) {
+		list_error(err, errlen, lc, parsed.error, ret, parsed.bad_line,
+			   why);
+		parsed_list_free(&parsed);
+		return -EINVAL;
+	}
+	if (parsed.nr_skipped)
+		log_warn("list %s: skipped %zu malformed line(s), first: %s",
+			 lc->name, parsed.nr_skipped, parsed.error);
+	st->nr_skipped = parsed.nr_skipped;
+	st->version_time = parsed.mtime;
+	if (ruleset_reserve(next, parsed.nr_v4, parsed.nr_v6) < 0)
+		goto nomem;
+	for (size_t e = 0; e < parsed.nr; e++)
+		if (ruleset_add(next, &parsed.entries[e].prefix, id, lc->action,
+				lc->match, parsed.entries[e].line) < 0)
+			goto nomem;
+	parsed_list_free(&parsed);
+	return 0;
+nomem:
+	parsed_list_free(&parsed);
+	snprintf(err, errlen, "out of memory reading %s", lc->path);
+	*why = RELOAD_FAIL_MEMORY;
+	return -ENOMEM;
+}
+
+static int load_names(const struct list_config *lc, int id,
+		      struct ruleset *next, struct list_state *st,
+		      enum reload_failure *why, char *err, size_t errlen)
+{
+	struct parsed_names parsed;
+	int ret;
+
+	ret = listfile_parse_names(lc->path, lc->on_error, &parsed);
+	if (ret < 0) {
+		list_error(err, errlen, lc, parsed.error, ret, parsed.bad_line,
+			   why);
+		parsed_names_free(&parsed);
+		return -EINVAL;
+	}
+	if (parsed.nr_skipped)
+		log_warn("list %s: skipped %zu malformed line(s), first: %s",
+			 lc->name, parsed.nr_skipped, parsed.error);
+	st->nr_skipped = parsed.nr_skipped;
+	st->version_time = parsed.mtime;
+	for (size_t e = 0; e < parsed.nr; e++) {
+		const struct name_entry *ne = &parsed.entries[e];
+
+		if (ruleset_add_name(next, parsed.text + ne->text_off, ne->kind,
+				     id, lc->action, ne->line) < 0) {
+			parsed_names_free(&parsed);
+			snprintf(err, errlen, "out of memory reading %s",
+				 lc->path);
+			*why = RELOAD_FAIL_MEMORY;
+			return -ENOMEM;
+		}
+	}
+	parsed_names_free(&parsed);
 	return 0;
 }
 
@@ -103,7 +204,6 @@ static int load_lists(const struct daemon *d, const struct daemon_config *cfg,
 	for (int i = 0; i < cfg->nr_lists; i++) {
 		const struct list_config *lc = &cfg->lists[i];
 		struct list_state *st = &states[i];
-		struct parsed_list parsed;
 		int id = list_id_for(names, running, lc->name), ret;
 
 		memset(st, 0, sizeof(*st));
@@ -120,50 +220,29 @@ static int load_lists(const struct daemon *d, const struct daemon_config *cfg,
 		if (stale && !stale[i]) {
 			if (keep_list(d, id, next, st) < 0) {
 				snprintf(err, errlen, "out of memory");
+				*why = RELOAD_FAIL_MEMORY;
 				return -ENOMEM;
 			}
 			continue;
 		}
-		ret = listfile_parse(lc->path, lc->on_error, &parsed);
-		if (ret < 0) {
-			/* a malformed line can be fixed, or skipped by choice */
-			snprintf(
-				err, errlen, "list %s: %s%s", lc->name,
-				parsed.error,
-				ret == -EINVAL && parsed.bad_line
-					? " (fix the line, or set on_error = skip-line in its [list:] section)"
-					: "");
-			*why = ret == -ENOMEM	 ? RELOAD_FAIL_MEMORY
-			       : parsed.bad_line ? RELOAD_FAIL_LIST_PARSE
-						 : RELOAD_FAIL_LIST_IO;
-			parsed_list_free(&parsed);
-			return -EINVAL;
-		}
-		if (parsed.nr_skipped)
-			log_warn(
-				"list %s: skipped %zu malformed line(s), first: %s",
-				lc->name, parsed.nr_skipped, parsed.error);
-		st->nr_skipped = parsed.nr_skipped;
-		st->version_time = parsed.mtime;
-		if (ruleset_reserve(next, parsed.nr_v4, parsed.nr_v6) < 0) {
-			parsed_list_free(&parsed);
-			snprintf(err, errlen, "out of memory reading %s",
-				 lc->path);
-			*why = RELOAD_FAIL_MEMORY;
-			return -ENOMEM;
-		}
-		for (size_t e = 0; e < parsed.nr; e++) {
-			if (ruleset_add(next, &parsed.entries[e].prefix, id,
-					lc->action, lc->match,
-					parsed.entries[e].line) < 0) {
-				parsed_list_free(&parsed);
+		st->type = lc->type;
+		if (st->type == LIST_TYPE_AUTO) {
+			ret = listfile_detect_type(lc->path);
+			if (ret < 0) {
 				snprintf(err, errlen,
-					 "out of memory reading %s", lc->path);
-				*why = RELOAD_FAIL_MEMORY;
-				return -ENOMEM;
+					 "list %s: %s: cannot read: %s",
+					 lc->name, lc->path, strerror(-ret));
+				*why = RELOAD_FAIL_LIST_IO;
+				return ret;
 			}
+			st->type = ret;
 		}
-		parsed_list_free(&parsed);
+		if (st->type == LIST_TYPE_DOMAIN)
+			ret = load_names(lc, id, next, st, why, err, errlen);
+		else
+			ret = load_prefixes(lc, id, next, st, why, err, errlen);
+		if (ret < 0)
+			return ret;
 	}
 	return 0;
 }
@@ -185,6 +264,13 @@ static int check_capacity(const struct daemon *d, const struct ruleset *next,
 			next->v6.nr, d->cfg.max_rules_v6);
 		return -ENOSPC;
 	}
+	if (next->names.nr > d->cfg.max_rules_domain) {
+		snprintf(
+			err, errlen,
+			"%zu domain rules exceed max_rules_domain = %u: raise it in [daemon] and restart xdpblockd",
+			next->names.nr, d->cfg.max_rules_domain);
+		return -ENOSPC;
+	}
 	return 0;
 }
 
@@ -195,9 +281,10 @@ static void keep_startup_settings(const struct daemon *d,
 	if (!d->generation)
 		return;
 	if (cfg->max_rules_v4 != d->cfg.max_rules_v4 ||
-	    cfg->max_rules_v6 != d->cfg.max_rules_v6)
+	    cfg->max_rules_v6 != d->cfg.max_rules_v6 ||
+	    cfg->max_rules_domain != d->cfg.max_rules_domain)
 		log_warn(
-			"max_rules_ipv4/ipv6 changed: restart xdpblockd to apply");
+			"max_rules_ipv4/ipv6/domain changed: restart xdpblockd to apply");
 	if (strcmp(cfg->control_socket, d->cfg.control_socket))
 		log_warn("control_socket changed: restart xdpblockd to apply");
 	if (strcmp(cfg->pin_path, d->cfg.pin_path))
@@ -211,6 +298,7 @@ static void keep_startup_settings(const struct daemon *d,
 		log_warn("control_group changed: restart xdpblockd to apply");
 	cfg->max_rules_v4 = d->cfg.max_rules_v4;
 	cfg->max_rules_v6 = d->cfg.max_rules_v6;
+	cfg->max_rules_domain = d->cfg.max_rules_domain;
 	memcpy(cfg->control_socket, d->cfg.control_socket,
 	       sizeof(cfg->control_socket));
 	memcpy(cfg->control_group, d->cfg.control_group,
@@ -253,7 +341,8 @@ static void retire_old(struct daemon *d, uint32_t *released, size_t nr_released,
 /* What a daemon adopting this generation needs to know of its lists. */
 static void pinned_gen_fill(struct xdpb_pinned_gen *gen, uint64_t generation,
 			    char (*names)[LIST_NAME_MAX],
-			    const struct daemon_config *cfg)
+			    const struct daemon_config *cfg,
+			    const struct list_state *states)
 {
 	memset(gen, 0, sizeof(*gen));
 	gen->magic = XDPB_PIN_MAGIC;
@@ -267,6 +356,8 @@ static void pinned_gen_fill(struct xdpb_pinned_gen *gen, uint64_t generation,
 			if (!strcmp(cfg->lists[i].name, names[id])) {
 				gen->lists[id].action = cfg->lists[i].action;
 				gen->lists[id].match = cfg->lists[i].match;
+				gen->lists[id].is_domain = states[i].type ==
+							   LIST_TYPE_DOMAIN;
 			}
 	}
 }
@@ -336,6 +427,9 @@ int daemon_adopt(struct daemon *d)
 			st->list_id = id;
 			st->nr_v4 = ruleset_count_list(&rs, id, AF_INET);
 			st->nr_v6 = ruleset_count_list(&rs, id, AF_INET6);
+			st->nr_names = ruleset_count_names(&rs, id);
+			st->type = gen->lists[id].is_domain ? LIST_TYPE_DOMAIN
+							    : LIST_TYPE_IP;
 			d->nr_lists++;
 		}
 	}
@@ -347,9 +441,9 @@ int daemon_adopt(struct daemon *d)
 			d->reload_failures[i] = c.reload_failures_by_reason[i];
 	}
 	log_info(
-		"adopted the running datapath from %s: generation %llu, %zu IPv4 and %zu IPv6 rules; counters continue",
+		"adopted the running datapath from %s: generation %llu, %zu IPv4, %zu IPv6 and %zu domain rules; counters continue",
 		d->loader.pin_dir, (unsigned long long)d->generation, rs.v4.nr,
-		rs.v6.nr);
+		rs.v6.nr, rs.names.nr);
 	free(gen);
 	return 0;
 }
@@ -426,7 +520,7 @@ static int reload(struct daemon *d, const uint8_t *stale)
 					      : RELOAD_FAIL_MEMORY;
 		goto fail;
 	}
-	pinned_gen_fill(gen, d->generation + 1, names, cfg);
+	pinned_gen_fill(gen, d->generation + 1, names, cfg, states);
 	err = loader_activate(&d->loader, &next, gen, &res->report);
 	if (err) {
 		rule_ids_rollback(&d->rule_ids);
@@ -448,7 +542,10 @@ static int reload(struct daemon *d, const uint8_t *stale)
 			ruleset_count_list(&next, states[i].list_id, AF_INET);
 		states[i].nr_v6 =
 			ruleset_count_list(&next, states[i].list_id, AF_INET6);
-		states[i].loaded_at = time(NULL);
+		if (!stale || stale[i]) /* kept lists keep their time */
+			states[i].loaded_at = time(NULL);
+		states[i].nr_names =
+			ruleset_count_names(&next, states[i].list_id);
 		d->lists[i] = states[i];
 	}
 	d->cfg = *cfg;
@@ -458,9 +555,9 @@ static int reload(struct daemon *d, const uint8_t *stale)
 	res->ok = 1;
 	res->duration_ns = monotonic_ns() - t0;
 	log_info(
-		"rules active: generation %llu, %zu IPv4 and %zu IPv6 rules from %d list(s) in %.1f ms",
+		"rules active: generation %llu, %zu IPv4, %zu IPv6 and %zu domain rules from %d list(s) in %.1f ms",
 		(unsigned long long)d->generation, next.v4.nr, next.v6.nr,
-		cfg->nr_lists, res->duration_ns / 1e6);
+		next.names.nr, cfg->nr_lists, res->duration_ns / 1e6);
 	log_debug(
 		"reload timing: read+sort %.1f ms, resolve %.1f ms, build maps %.1f ms, pin state %.1f ms, switch %.3f ms",
 		(t_parsed - t0) / 1e6, res->report.plan_ns / 1e6,
@@ -610,9 +707,10 @@ void daemon_status_line(const struct daemon *d, char *buf, size_t len)
 		attached += d->ifaces[i].link_fd >= 0;
 	n = snprintf(
 		buf, len,
-		"generation %llu: %zu IPv4 and %zu IPv6 rules from %d list(s), %d of %d interface(s) attached",
+		"generation %llu: %zu IPv4, %zu IPv6 and %zu domain rules from %d list(s), %d of %d interface(s) attached",
 		(unsigned long long)d->generation, d->active.v4.nr,
-		d->active.v6.nr, d->nr_lists, attached, d->cfg.nr_ifaces);
+		d->active.v6.nr, d->active.names.nr, d->nr_lists, attached,
+		d->cfg.nr_ifaces);
 	if (!d->last_reload.ok && n > 0 && (size_t)n < len)
 		snprintf(buf + n, len - n, "; last reload failed: %s",
 			 d->last_reload.error);

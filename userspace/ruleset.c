@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bigalloc.h"
+#include "names.h"
 #include "ruleset.h"
 
 /* ---- rule tables ------------------------------------------------------ */
@@ -32,6 +33,102 @@ int ruleset_add(struct ruleset *rs, const struct prefix *p, uint16_t list_id,
 	r->match = match;
 	r->line = line;
 	return 0;
+}
+
+int ruleset_add_name(struct ruleset *rs, const char *text, uint8_t kind,
+		     uint16_t list_id, uint8_t action, uint32_t line)
+{
+	struct name_table *t = &rs->names;
+	size_t len = strlen(text) + 1;
+	struct name_rule *r;
+
+	if (t->nr == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 1024;
+		struct name_rule *n = big_realloc(t->rules, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		t->rules = n;
+		t->cap = cap;
+	}
+	if (t->text_len + len > t->text_cap) {
+		size_t cap = t->text_cap ? t->text_cap * 2 : 65536;
+		char *n;
+
+		while (cap < t->text_len + len)
+			cap *= 2;
+		if (cap > UINT32_MAX)
+			return -ENOMEM;
+		n = big_realloc(t->text, cap);
+		if (!n)
+			return -ENOMEM;
+		t->text = n;
+		t->text_cap = cap;
+	}
+	r = &t->rules[t->nr++];
+	memset(r, 0, sizeof(*r));
+	name_key(text, &r->key, NULL);
+	r->text_off = t->text_len;
+	memcpy(t->text + t->text_len, text, len);
+	t->text_len += len;
+	r->list_id = list_id;
+	r->action = action;
+	r->kind = kind;
+	r->labels = name_labels(text);
+	r->line = line;
+	return 0;
+}
+
+int name_rule_cmp(const struct name_table *ta, const struct name_rule *a,
+		  const struct name_table *tb, const struct name_rule *b)
+{
+	int r = name_key_cmp(&a->key, &b->key);
+
+	if (r)
+		return r;
+	r = strcmp(name_rule_text(ta, a), name_rule_text(tb, b));
+	if (r)
+		return r;
+	if (a->kind != b->kind)
+		return (int)a->kind - (int)b->kind;
+	return (int)a->list_id - (int)b->list_id;
+}
+
+size_t ruleset_count_names(const struct ruleset *rs, uint16_t list_id)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < rs->names.nr; i++)
+		n += rs->names.rules[i].list_id == list_id;
+	return n;
+}
+
+/* qsort has no context argument: the table being sorted. */
+static const struct name_table *sorting_names;
+
+static int name_qsort_cmp(const void *a, const void *b)
+{
+	const struct name_rule *ra = a, *rb = b;
+	int r = name_rule_cmp(sorting_names, ra, sorting_names, rb);
+
+	return r ? r : (ra->line > rb->line) - (ra->line < rb->line);
+}
+
+static void names_finish(struct name_table *t)
+{
+	size_t out = 0;
+
+	if (!t->nr)
+		return;
+	sorting_names = t;
+	qsort(t->rules, t->nr, sizeof(*t->rules), name_qsort_cmp);
+	for (size_t i = 0; i < t->nr; i++) {
+		if (out &&
+		    !name_rule_cmp(t, &t->rules[out - 1], t, &t->rules[i]))
+			continue;
+		t->rules[out++] = t->rules[i];
+	}
+	t->nr = out;
 }
 
 static int table_reserve(struct rule_table *t, size_t more)
@@ -155,12 +252,15 @@ void ruleset_finish(struct ruleset *rs)
 {
 	table_finish(&rs->v4);
 	table_finish(&rs->v6);
+	names_finish(&rs->names);
 }
 
 void ruleset_free(struct ruleset *rs)
 {
 	free(rs->v4.rules);
 	free(rs->v6.rules);
+	free(rs->names.rules);
+	free(rs->names.text);
 	memset(rs, 0, sizeof(*rs));
 }
 
@@ -249,6 +349,36 @@ static int assign_table(struct rule_ids *ids, const struct rule_table *prev,
 	return 0;
 }
 
+/* The same merge-join for domain rules: same (name, kind, list) keeps its id. */
+static int assign_names(struct rule_ids *ids, const struct name_table *prev,
+			struct name_table *next, uint32_t **released,
+			size_t *nr_released, size_t *cap_released)
+{
+	size_t i = 0, j = 0;
+
+	while (j < next->nr) {
+		int c = i < prev->nr ? name_rule_cmp(prev, &prev->rules[i],
+						     next, &next->rules[j])
+				     : 1;
+
+		if (c == 0) {
+			next->rules[j++].rule_id = prev->rules[i++].rule_id;
+		} else if (c < 0) {
+			if (push_id(released, nr_released, cap_released,
+				    prev->rules[i++].rule_id))
+				return -ENOMEM;
+		} else {
+			if (rule_ids_take(ids, &next->rules[j++].rule_id))
+				return -ENOSPC;
+		}
+	}
+	for (; i < prev->nr; i++)
+		if (push_id(released, nr_released, cap_released,
+			    prev->rules[i].rule_id))
+			return -ENOMEM;
+	return 0;
+}
+
 int rule_ids_assign(struct rule_ids *ids, const struct ruleset *prev,
 		    struct ruleset *next, uint32_t **released,
 		    size_t *nr_released)
@@ -264,6 +394,9 @@ int rule_ids_assign(struct rule_ids *ids, const struct ruleset *prev,
 			   &cap);
 	if (!err)
 		err = assign_table(ids, &prev->v6, &next->v6, released,
+				   nr_released, &cap);
+	if (!err)
+		err = assign_names(ids, &prev->names, &next->names, released,
 				   nr_released, &cap);
 	if (err) {
 		rule_ids_rollback(ids);
@@ -305,6 +438,17 @@ int rule_ids_adopt(struct rule_ids *ids, const struct ruleset *rs,
 			if (id > max_id)
 				max_id = id;
 		}
+	for (size_t i = 0; i < rs->names.nr; i++) {
+		uint32_t id = rs->names.rules[i].rule_id;
+
+		if (!id || id >= ids->capacity || used[id]) {
+			free(used);
+			return -EINVAL;
+		}
+		used[id] = 1;
+		if (id > max_id)
+			max_id = id;
+	}
 	ids->next_unused = max_id + 1;
 	ids->saved_next_unused = ids->next_unused;
 	for (uint32_t id = 1; id <= max_id; id++)
@@ -624,6 +768,179 @@ int ip6_plan_build(const struct rule_table *t, struct ip6_plan *plan)
 }
 
 void ip6_plan_free(struct ip6_plan *plan)
+{
+	free(plan->keys);
+	free(plan->leaves);
+	free(plan->filter);
+	memset(plan, 0, sizeof(*plan));
+}
+
+/* ---- names ------------------------------------------------------------- */
+
+/* Open-addressing index of the plan's entries by key. */
+struct key_index {
+	uint32_t *slots; /* entry + 1, 0 = empty */
+	size_t mask;
+};
+
+static long key_index_find(const struct key_index *ix,
+			   const struct xdpb_name_key *keys,
+			   const struct xdpb_name_key *k)
+{
+	for (size_t i = k->hash[0] & ix->mask;; i = (i + 1) & ix->mask) {
+		uint32_t s = ix->slots[i];
+
+		if (!s)
+			return -1;
+		if (!name_key_cmp(&keys[s - 1], k))
+			return s - 1;
+	}
+}
+
+static void match_set(struct xdpb_match *m, const struct name_rule *r)
+{
+	m->rule_id = r->rule_id;
+	m->list_id = r->list_id;
+	m->action = r->action;
+	m->prefixlen = r->labels;
+}
+
+static void match_add(struct xdpb_match *m, const struct name_rule *r)
+{
+	if (xdpb_name_rule_beats(r->action, r->labels, r->list_id, m))
+		match_set(m, r);
+}
+
+/* An entry (distinct name) with its rules, in label order for resolving. */
+struct name_node {
+	uint32_t first, nr; /* rules */
+	uint8_t labels;
+};
+
+static const struct name_node *sorting_nodes;
+
+static int node_depth_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (int)sorting_nodes[x].labels - (int)sorting_nodes[y].labels;
+}
+
+static int name_filter_log2(size_t nr)
+{
+	int log2 = XDPB_NAME_FILTER_MIN_LOG2;
+
+	while (log2 < XDPB_NAME_FILTER_MAX_LOG2 &&
+	       (1ull << log2) < (uint64_t)nr * XDPB_NAME_FILTER_BITS_PER_NAME)
+		log2++;
+	return log2;
+}
+
+/*
+ * One entry per distinct name. A name's "below" match combines its own
+ * suffix rules with the "below" match of its nearest listed ancestor
+ * (which already holds all further ones); its "full" match adds its
+ * exact rules. Entries are resolved shortest name first, so every
+ * ancestor is done before the names below it.
+ */
+int name_plan_build(const struct name_table *t, struct name_plan *plan)
+{
+	struct xdpb_name_key keys[XDPB_NAME_MAX_LABELS + 1],
+		anchors[XDPB_NAME_MAX_LABELS + 1];
+	struct name_node *nodes = NULL;
+	struct key_index ix = {0};
+	uint32_t *order = NULL;
+	size_t nr = 0, cap = 1;
+	uint32_t bits_mask;
+	int err = -ENOMEM;
+
+	memset(plan, 0, sizeof(*plan));
+	nodes = big_calloc(t->nr + 1, sizeof(*nodes));
+	plan->keys = big_calloc(t->nr + 1, sizeof(*plan->keys));
+	plan->leaves = big_calloc(t->nr + 1, sizeof(*plan->leaves));
+	if (!nodes || !plan->keys || !plan->leaves)
+		goto out;
+	for (size_t i = 0; i < t->nr; i++) {
+		const struct name_rule *r = &t->rules[i];
+
+		/* rules are sorted by key: one name's rules are adjacent */
+		if (nr && !name_key_cmp(&plan->keys[nr - 1], &r->key)) {
+			nodes[nr - 1].nr++;
+			continue;
+		}
+		plan->keys[nr] = r->key;
+		nodes[nr].first = i;
+		nodes[nr].nr = 1;
+		nodes[nr].labels = r->labels;
+		nr++;
+	}
+	plan->nr_entries = nr;
+	while (cap < nr * 2)
+		cap <<= 1;
+	ix.mask = cap - 1;
+	ix.slots = big_calloc(cap, sizeof(uint32_t));
+	order = big_calloc(nr + 1, sizeof(uint32_t));
+	if (!ix.slots || !order)
+		goto out;
+	for (size_t n = 0; n < nr; n++) {
+		size_t i = plan->keys[n].hash[0] & ix.mask;
+
+		while (ix.slots[i])
+			i = (i + 1) & ix.mask;
+		ix.slots[i] = n + 1;
+		order[n] = n;
+	}
+	sorting_nodes = nodes;
+	qsort(order, nr, sizeof(*order), node_depth_cmp);
+
+	plan->filter_log2 = name_filter_log2(nr);
+	plan->filter_bytes = (1ull << plan->filter_log2) / 8;
+	plan->filter = big_calloc(plan->filter_bytes / 8, sizeof(uint64_t));
+	if (!plan->filter)
+		goto out;
+	bits_mask = (uint32_t)((1ull << plan->filter_log2) - 1);
+
+	for (size_t o = 0; o < nr; o++) {
+		uint32_t n = order[o];
+		const struct name_node *node = &nodes[n];
+		struct xdpb_name_leaf *leaf = &plan->leaves[n];
+		const char *text = name_rule_text(t, &t->rules[node->first]);
+		int labels = name_suffix_keys(text, keys, anchors);
+		uint32_t bit;
+
+		memset(leaf, 0, sizeof(*leaf));
+		for (int s = 1; s < labels; s++) {
+			long a = key_index_find(&ix, plan->keys, &keys[s]);
+
+			if (a >= 0) {
+				leaf->below = plan->leaves[a].below;
+				break;
+			}
+		}
+		for (uint32_t r = 0; r < node->nr; r++) {
+			const struct name_rule *rule =
+				&t->rules[node->first + r];
+
+			if (rule->kind == XDPB_NAME_SUFFIX)
+				match_add(&leaf->below, rule);
+		}
+		leaf->full = leaf->below;
+		for (uint32_t r = 0; r < node->nr; r++)
+			match_add(&leaf->full, &t->rules[node->first + r]);
+		bit = xdpb_name_filter_bit(&keys[0], &anchors[0], bits_mask);
+		plan->filter[bit / 64] |= 1ull << (bit % 64);
+	}
+	err = 0;
+out:
+	free(nodes);
+	free(ix.slots);
+	free(order);
+	if (err)
+		name_plan_free(plan);
+	return err;
+}
+
+void name_plan_free(struct name_plan *plan)
 {
 	free(plan->keys);
 	free(plan->leaves);

@@ -28,14 +28,51 @@ struct rule_table {
 	size_t nr, cap;
 };
 
+/*
+ * A domain rule. The name's canonical text is in its table's text arena;
+ * the key is that of the whole name (names.h).
+ */
+struct name_rule {
+	struct xdpb_name_key key;
+	uint32_t text_off;
+	uint32_t rule_id;
+	uint32_t line;
+	uint16_t list_id;
+	uint8_t action; /* enum xdpb_action */
+	uint8_t kind; /* enum xdpb_name_kind */
+	uint8_t labels;
+};
+
+/* Domain rules, sorted by (key, name, kind, list_id), no duplicates. */
+struct name_table {
+	struct name_rule *rules;
+	size_t nr, cap;
+	char *text; /* NUL-terminated names, back to back */
+	size_t text_len, text_cap;
+};
+
 struct ruleset {
 	struct rule_table v4, v6;
+	struct name_table names;
 };
+
+static inline const char *name_rule_text(const struct name_table *t,
+					 const struct name_rule *r)
+{
+	return t->text + r->text_off;
+}
 
 int ruleset_add(struct ruleset *rs, const struct prefix *p, uint16_t list_id,
 		uint8_t action, uint8_t match, uint32_t line);
+/* A domain rule for canonical name @text (names.h: name_normalize). */
+int ruleset_add_name(struct ruleset *rs, const char *text, uint8_t kind,
+		     uint16_t list_id, uint8_t action, uint32_t line);
+/* Order of domain rules: key, name, kind, list id. */
+int name_rule_cmp(const struct name_table *ta, const struct name_rule *a,
+		  const struct name_table *tb, const struct name_rule *b);
+size_t ruleset_count_names(const struct ruleset *rs, uint16_t list_id);
 /*
- * Sort both tables and drop repeats of a prefix within one list, keeping
+ * Sort all tables and drop repeats of a prefix within one list, keeping
  * the one added first (rules are added in file order, so the first line).
  */
 void ruleset_finish(struct ruleset *rs);
@@ -123,5 +160,21 @@ struct ip6_plan {
 
 int ip6_plan_build(const struct rule_table *t, struct ip6_plan *plan);
 void ip6_plan_free(struct ip6_plan *plan);
+
+/*
+ * The name hash contents (one entry per distinct listed name) and the
+ * name filter (2^filter_log2 bits).
+ */
+struct name_plan {
+	struct xdpb_name_key *keys;
+	struct xdpb_name_leaf *leaves;
+	size_t nr_entries;
+	uint64_t *filter;
+	size_t filter_bytes;
+	uint8_t filter_log2;
+};
+
+int name_plan_build(const struct name_table *t, struct name_plan *plan);
+void name_plan_free(struct name_plan *plan);
 
 #endif

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "control.h"
 #include "pinning.h"
+#include "names.h"
 #include "prefix.h"
 
 static void usage(FILE *out)
@@ -25,6 +26,7 @@ static void usage(FILE *out)
 		"  status           interfaces, lists and the last reload\n"
 		"  reload [LIST]    reload config and lists (or only LIST's file), wait for the result\n"
 		"  lookup ADDRESS   which list and rule match ADDRESS, as source and destination\n"
+		"  lookup NAME      which domain rule and list a DNS query for NAME meets, and how\n"
 		"  stats [--limit N]  totals per interface and list, rules with hits (N: 0 = all)\n"
 		"  stop [--keep-attached]  stop the daemon; with --keep-attached filtering\n"
 		"                   goes on with the current rules until the next daemon\n"
@@ -122,15 +124,17 @@ static void print_status(struct json_object *r)
 			printf("  %-16s NOT ATTACHED: %s\n", str(o, "name"),
 			       str(o, "error"));
 	}
-	printf("\nlists:\n  %-20s %-8s %-5s %10s %10s  %s\n", "NAME", "ACTION",
-	       "MATCH", "IPV4", "IPV6", "PATH");
+	printf("\nlists:\n  %-20s %-8s %-6s %-5s %10s %10s %10s  %s\n", "NAME",
+	       "ACTION", "TYPE", "MATCH", "IPV4", "IPV6", "DOMAIN", "PATH");
 	for (size_t i = 0; i < json_object_array_length(lists); i++) {
 		struct json_object *o = json_object_array_get_idx(lists, i);
 
-		printf("  %-20s %-8s %-5s %10" PRIu64 " %10" PRIu64 "  %s",
-		       str(o, "name"), str(o, "action"), str(o, "match"),
+		printf("  %-20s %-8s %-6s %-5s %10" PRIu64 " %10" PRIu64
+		       " %10" PRIu64 "  %s",
+		       str(o, "name"), str(o, "action"), str(o, "type"),
+		       get(o, "match") ? str(o, "match") : "-",
 		       num(o, "rules_ipv4"), num(o, "rules_ipv6"),
-		       str(o, "path"));
+		       num(o, "rules_domain"), str(o, "path"));
 		if (num(o, "skipped_lines"))
 			printf("  (%" PRIu64 " malformed lines skipped)",
 			       num(o, "skipped_lines"));
@@ -154,8 +158,14 @@ static void print_rules(struct json_object *rules)
 	for (size_t i = 0; i < json_object_array_length(rules); i++) {
 		struct json_object *o = json_object_array_get_idx(rules, i);
 
+		char rule[300];
+
+		/* exact domain rules as written in a list: =NAME */
+		snprintf(rule, sizeof(rule), "%s%s",
+			 strcmp(str(o, "kind"), "exact") ? "" : "=",
+			 str(o, "rule"));
 		printf("  %-20s %-43s %-8s %14" PRIu64 " %16" PRIu64 "\n",
-		       str(o, "list"), str(o, "rule"), str(o, "action"),
+		       str(o, "list"), rule, str(o, "action"),
 		       num(o, "packets"), num(o, "bytes"));
 	}
 	if (!json_object_array_length(rules))
@@ -216,6 +226,20 @@ static void print_match(const char *label, struct json_object *m)
 
 static void print_lookup(struct json_object *r)
 {
+	struct json_object *m = get(r, "match");
+
+	if (get(r, "name")) {
+		printf("%s\n", str(r, "name"));
+		if (!m)
+			printf("  no domain rule matches (passed)\n");
+		else
+			printf("  %s by %s rule %s of list %s (%s:%" PRIu64
+			       "): %s\n",
+			       str(m, "action"), str(m, "kind"), str(m, "rule"),
+			       str(m, "list"), str(m, "path"), num(m, "line"),
+			       str(m, "how"));
+		return;
+	}
 	printf("%s\n", str(r, "address"));
 	print_match("as source:", get(r, "as_source"));
 	print_match("as destination:", get(r, "as_destination"));
@@ -380,13 +404,18 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "lookup")) {
 		struct prefix addr;
 
-		if (optind >= argc || address_parse(argv[optind], &addr) < 0) {
+		if (optind >= argc || (address_parse(argv[optind], &addr) < 0 &&
+				       !name_looks_like_name(argv[optind]))) {
 			fprintf(stderr,
-				"xdpblockctl: lookup needs an IPv4 or IPv6 address, e.g. 'xdpblockctl lookup 192.0.2.1'\n");
+				"xdpblockctl: lookup needs an IPv4 or IPv6 address or a domain name, e.g. 'xdpblockctl lookup 192.0.2.1' or 'xdpblockctl lookup www.example.com'\n");
 			return 2;
 		}
-		json_object_object_add(req, "address",
-				       json_object_new_string(argv[optind++]));
+		json_object_object_add(req,
+				       address_parse(argv[optind], &addr) < 0
+					       ? "name"
+					       : "address",
+				       json_object_new_string(argv[optind]));
+		optind++;
 	} else if (!strcmp(cmd, "top")) {
 		char *end;
 		long long n;

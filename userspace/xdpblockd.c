@@ -362,7 +362,9 @@ int main(int argc, char **argv)
 	 * during a reload, so the id space is twice the rule capacity: a
 	 * full list can be replaced by an entirely different full list.
 	 */
-	capacity = 2 * (d.cfg.max_rules_v4 + d.cfg.max_rules_v6) + 1;
+	capacity = 2 * (d.cfg.max_rules_v4 + d.cfg.max_rules_v6 +
+			d.cfg.max_rules_domain) +
+		   1;
 	rule_ids_init(&d.rule_ids, capacity);
 	/* First: a second daemon on the same socket must not touch anything. */
 	listen_fd = control_listen(d.cfg.control_socket, d.cfg.control_gid, err,

@@ -708,6 +708,177 @@ static int run_set(struct env *e, struct id_keeper *k,
 	return 0;
 }
 
+/* ---- names ----------------------------------------------------------------------- */
+
+/*
+ * Domain rules against DNS queries: names built from a small vocabulary
+ * (so that rules nest: exact and suffix rules of a name, its parents and
+ * its children, in lists of every action), IPv4 address rules on the
+ * clients, and queries of random names in random letter case. The verdict
+ * and the counted rule must be the reference's: refmatch_name() and
+ * refmatch_packet() combined by xdpb_decide_name().
+ */
+#define NAME_QUERIES 20000
+
+static const char *const vocab[] = {"www", "mail",    "a",    "cdn", "x1",
+				    "ads", "example", "test", "b-c", "_srv"};
+static const char *const name_tlds[] = {"com", "net", "org"};
+
+static void vocab_name(struct rng *r, char *out, int max_labels)
+{
+	int labels = rng_range(r, 1, max_labels);
+
+	out[0] = '\0';
+	for (int i = 0; i < labels; i++) {
+		strcat(out,
+		       vocab[rng_below(r, sizeof(vocab) / sizeof(vocab[0]))]);
+		strcat(out, ".");
+	}
+	strcat(out, name_tlds[rng_below(r, 3)]);
+}
+
+static uint32_t verdict_of_dns(const struct xdpb_match *m)
+{
+	if (!m)
+		return XDP_PASS;
+	switch (m->action) {
+	case XDPB_ACT_DROP:
+		return XDP_DROP;
+	case XDPB_ACT_NXDOMAIN:
+	case XDPB_ACT_REFUSED:
+		return XDP_TX;
+	default:
+		return XDP_PASS;
+	}
+}
+
+static void run_names(struct env *e, struct id_keeper *k,
+		      const struct ruleset *prev, struct ruleset *rs,
+		      uint64_t seed)
+{
+	static const uint8_t actions[] = {XDPB_ACT_NXDOMAIN, XDPB_ACT_REFUSED,
+					  XDPB_ACT_DROP,     XDPB_ACT_ALLOW,
+					  XDPB_ACT_MONITOR,  XDPB_ACT_NXDOMAIN};
+	static const char *const client_nets[] = {
+		"10.60.0.0/16", "10.61.0.0/16", "10.62.0.0/16"};
+	static const uint8_t client_actions[] = {XDPB_ACT_ALLOW, XDPB_ACT_DROP,
+						 XDPB_ACT_MONITOR};
+	struct prefix server = address_of("198.51.100.2");
+	int mismatches = 0, by_verdict[5] = {0};
+	struct rng r = {seed};
+	char name[300];
+
+	for (int i = 0; i < 600; i++) {
+		int l = rng_below(&r, sizeof(actions));
+
+		vocab_name(&r, name, 3);
+		ruleset_add_name(rs, name,
+				 rng_below(&r, 3) ? XDPB_NAME_SUFFIX
+						  : XDPB_NAME_EXACT,
+				 40 + l, actions[l], i + 1);
+	}
+	for (int i = 0; i < 3; i++) {
+		struct prefix p = prefix_of(client_nets[i]);
+
+		ruleset_add(rs, &p, 50 + i, client_actions[i], XDPB_MATCH_SRC,
+			    1);
+	}
+	ruleset_finish(rs);
+	if (activate(e, k, prev, rs, NULL)) {
+		report(1, "names", "activate");
+		return;
+	}
+	for (size_t i = 0; i < rs->names.nr; i++)
+		e->by_id[rs->names.rules[i].rule_id] = NULL;
+	printf("set names: seed %#" PRIx64
+	       ", %zu domain rules, %zu IPv4 rules\n",
+	       seed, rs->names.nr, rs->v4.nr);
+	for (int q = 0; q < NAME_QUERIES && mismatches < MAX_REPORTED; q++) {
+		struct prefix client = address_of("192.0.2.2");
+		const struct name_rule *nr;
+		const struct rule *ip;
+		struct xdpb_match ipm = {0}, nm = {0};
+		const struct xdpb_match *want;
+		struct xdp_result res;
+		struct frame f;
+		size_t l3, l4;
+		uint32_t want_verdict, want_id = 0;
+		uint16_t want_list = 0;
+
+		vocab_name(&r, name, 5);
+		if (rng_below(&r, 4) == 0) /* a client inside a listed /16 */
+			client.addr[1] = 60 + rng_below(&r, 3),
+			client.addr[0] = 10;
+		ip = refmatch_packet(rs, &client, &server);
+		nr = refmatch_name(rs, name);
+		if (ip) {
+			ipm.rule_id = ip->rule_id;
+			ipm.list_id = ip->list_id;
+			ipm.action = ip->action;
+		}
+		if (nr) {
+			nm.rule_id = nr->rule_id;
+			nm.list_id = nr->list_id;
+			nm.action = nr->action;
+		}
+		want = xdpb_decide_name(ip ? &ipm : NULL, nr ? &nm : NULL);
+		want_verdict = verdict_of_dns(want);
+		if (want) {
+			want_id = want->rule_id;
+			want_list = want->list_id;
+		}
+		/* random letter case: the datapath folds it */
+		for (char *c = name; *c; c++)
+			if (*c >= 'a' && *c <= 'z' && rng_below(&r, 2))
+				*c -= 32;
+		frame_init(&f);
+		eth_put(&f, ETH_P_IP);
+		l3 = ipv4_put_raw(&f, client.addr, server.addr, IPPROTO_UDP, 0,
+				  0);
+		l4 = f.len;
+		put_be16(&f, 40000);
+		put_be16(&f, 53);
+		put_be16(&f, 0);
+		put_be16(&f, 0);
+		put_be16(&f, q);
+		put_be16(&f, 0x0100);
+		put_be16(&f, 1);
+		put_be16(&f, 0);
+		put_be16(&f, 0);
+		put_be16(&f, 0);
+		dns_name_put(&f, name);
+		put_be16(&f, 1);
+		put_be16(&f, 1);
+		set_be16(&f, l4 + 4, f.len - l4);
+		ipv4_finish(&f, l3);
+		if (xdp_run(e->prog_fd, &f, &res)) {
+			mismatches++;
+			continue;
+		}
+		if (want) {
+			counter_add(&e->sh.rules[want_id], f.len);
+			counter_add(&e->sh.lists[want_list], f.len);
+		}
+		counter_add(
+			&e->sh.iface.stat[want ? want->action : XDPB_STAT_PASS],
+			f.len);
+		by_verdict[want_verdict]++;
+		if (res.retval != want_verdict) {
+			printf("  MISMATCH seed %#" PRIx64
+			       " query %d (%s): %s, reference %s by rule id %u\n",
+			       seed, q, name, xdp_verdict_name(res.retval),
+			       xdp_verdict_name(want_verdict), want_id);
+			mismatches++;
+		}
+	}
+	printf("  %d queries: %d passed, %d dropped, %d answered; %d mismatches\n",
+	       NAME_QUERIES, by_verdict[XDP_PASS], by_verdict[XDP_DROP],
+	       by_verdict[XDP_TX], mismatches);
+	report(mismatches != 0, "names", "verdicts");
+	mismatches = shadow_resync(e, "after the names", 10);
+	report(mismatches != 0, "names", "all_counters");
+}
+
 static int env_open(struct env *e)
 {
 	int err = loader_open(&e->ld, RULE_ID_CAP, NULL, NULL, 0);
@@ -762,6 +933,14 @@ int main(int argc, char **argv)
 		if (run_set(&e, &k, prev, cur, &set_cfgs[i], set_seed))
 			break; /* the next set would be assigned against it */
 		ruleset_free(prev);
+	}
+	if (!tl_failed) {
+		/* after the last (empty) set, which sits in sets[NR_SETS % 2] */
+		struct ruleset *prev = &sets[NR_SETS % 2],
+			       *cur = &sets[(NR_SETS + 1) % 2];
+
+		ruleset_free(cur);
+		run_names(&e, &k, prev, cur, seed ^ 0xd05);
 	}
 	printf("diff_test: %d passed, %d failed in %.1f s (seed %#" PRIx64
 	       ")\n",

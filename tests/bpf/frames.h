@@ -29,9 +29,135 @@
 
 #ifndef ETH_P_8021AD
 #define ETH_P_8021AD 0x88A8
+/* ---- DNS ----------------------------------------------------------------- */
+
+#define DNS_HLEN 12
+#define TCP_HLEN 20
+
+/*
+ * A name in wire format from dotted text, written as is (no case change,
+ * a trailing dot is the root label either way). Labels of any length up
+ * to 255 (for malformed rows); returns the bytes written.
+ */
+static inline size_t dns_name_put(struct frame *f, const char *text)
+{
+	size_t start = f->len;
+
+	while (*text) {
+		const char *dot = strchr(text, '.');
+		size_t l = dot ? (size_t)(dot - text) : strlen(text);
+
+		put_u8(f, (uint8_t)l);
+		put_bytes(f, text, l);
+		text += l + (dot ? 1 : 0);
+	}
+	put_u8(f, 0);
+	return f->len - start;
+}
+
+/* The one's complement sum of @n bytes, unfolded. */
+static inline uint32_t csum_add_bytes(uint32_t sum, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	if (n & 1)
+		sum += (uint32_t)p[n - 1] << 8;
+	return sum;
+}
+
+static inline uint16_t csum_finish(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return ~sum;
+}
+
+/*
+ * The UDP or TCP checksum of the segment at @l4 (through the end of the
+ * frame), under the IPv4 (@v6 = 0) or IPv6 header at @l3. The checksum
+ * field must be zero.
+ */
+static inline uint16_t l4_checksum(const struct frame *f, size_t l3, size_t l4,
+				   uint8_t proto, int v6)
+{
+	size_t len = f->len - l4;
+	uint32_t sum = 0;
+
+	if (v6)
+		sum = csum_add_bytes(sum, f->data + l3 + 8, 32);
+	else
+		sum = csum_add_bytes(sum, f->data + l3 + 12, 8);
+	sum += proto + (uint32_t)len;
+	sum = csum_add_bytes(sum, f->data + l4, len);
+	return csum_finish(sum);
+}
+
 #endif
 #ifndef ETH_P_LLDP
 #define ETH_P_LLDP 0x88CC
+/* ---- DNS ----------------------------------------------------------------- */
+
+#define DNS_HLEN 12
+#define TCP_HLEN 20
+
+/*
+ * A name in wire format from dotted text, written as is (no case change,
+ * a trailing dot is the root label either way). Labels of any length up
+ * to 255 (for malformed rows); returns the bytes written.
+ */
+static inline size_t dns_name_put(struct frame *f, const char *text)
+{
+	size_t start = f->len;
+
+	while (*text) {
+		const char *dot = strchr(text, '.');
+		size_t l = dot ? (size_t)(dot - text) : strlen(text);
+
+		put_u8(f, (uint8_t)l);
+		put_bytes(f, text, l);
+		text += l + (dot ? 1 : 0);
+	}
+	put_u8(f, 0);
+	return f->len - start;
+}
+
+/* The one's complement sum of @n bytes, unfolded. */
+static inline uint32_t csum_add_bytes(uint32_t sum, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	if (n & 1)
+		sum += (uint32_t)p[n - 1] << 8;
+	return sum;
+}
+
+static inline uint16_t csum_finish(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return ~sum;
+}
+
+/*
+ * The UDP or TCP checksum of the segment at @l4 (through the end of the
+ * frame), under the IPv4 (@v6 = 0) or IPv6 header at @l3. The checksum
+ * field must be zero.
+ */
+static inline uint16_t l4_checksum(const struct frame *f, size_t l3, size_t l4,
+				   uint8_t proto, int v6)
+{
+	size_t len = f->len - l4;
+	uint32_t sum = 0;
+
+	if (v6)
+		sum = csum_add_bytes(sum, f->data + l3 + 8, 32);
+	else
+		sum = csum_add_bytes(sum, f->data + l3 + 12, 8);
+	sum += proto + (uint32_t)len;
+	sum = csum_add_bytes(sum, f->data + l4, len);
+	return csum_finish(sum);
+}
+
 #endif
 
 #define FRAME_MAX 1600
@@ -60,7 +186,8 @@ static inline uint8_t *frame_room(struct frame *f, size_t n)
 	uint8_t *p;
 
 	if (f->len + n > FRAME_MAX) {
-		fprintf(stderr, "frame: %zu + %zu bytes do not fit\n", f->len, n);
+		fprintf(stderr, "frame: %zu + %zu bytes do not fit\n", f->len,
+			n);
 		abort();
 	}
 	p = f->data + f->len;
@@ -127,8 +254,10 @@ static inline void parse_or_die(int family, const char *text, void *out)
 /* Destination and source MAC (locally administered), then the EtherType. */
 static inline void eth_put(struct frame *f, uint16_t ethertype)
 {
-	static const uint8_t dst[ETH_ALEN] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x02 };
-	static const uint8_t src[ETH_ALEN] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
+	static const uint8_t dst[ETH_ALEN] = {0x02, 0x00, 0x00,
+					      0x00, 0x00, 0x02};
+	static const uint8_t src[ETH_ALEN] = {0x02, 0x00, 0x00,
+					      0x00, 0x00, 0x01};
 
 	put_bytes(f, dst, ETH_ALEN);
 	put_bytes(f, src, ETH_ALEN);
@@ -149,7 +278,8 @@ static inline void vlan_put(struct frame *f, uint16_t vid, uint16_t next_type)
 static inline void arp_put(struct frame *f, const char *sender,
 			   const char *target)
 {
-	static const uint8_t sha[ETH_ALEN] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
+	static const uint8_t sha[ETH_ALEN] = {0x02, 0x00, 0x00,
+					      0x00, 0x00, 0x01};
 	uint8_t spa[4], tpa[4];
 
 	parse_or_die(AF_INET, sender, spa);
@@ -192,7 +322,8 @@ static inline size_t ipv4_put_raw(struct frame *f, const uint8_t *src,
 {
 	size_t off = f->len;
 
-	put_u8(f, 0x40 | (uint8_t)((IPV4_HLEN + opt_len) / 4)); /* version, IHL */
+	put_u8(f,
+	       0x40 | (uint8_t)((IPV4_HLEN + opt_len) / 4)); /* version, IHL */
 	put_u8(f, 0); /* DSCP, ECN */
 	put_be16(f, 0); /* total length: ipv4_finish() */
 	put_be16(f, 0x1234); /* identification */
@@ -329,6 +460,69 @@ static inline void udp_put(struct frame *f, size_t payload)
 	put_be16(f, UDP_HLEN + payload);
 	put_be16(f, 0);
 	put_payload(f, payload);
+}
+
+/* ---- DNS ----------------------------------------------------------------- */
+
+#define DNS_HLEN 12
+#define TCP_HLEN 20
+
+/*
+ * A name in wire format from dotted text, written as is (no case change,
+ * a trailing dot is the root label either way). Labels of any length up
+ * to 255 (for malformed rows); returns the bytes written.
+ */
+static inline size_t dns_name_put(struct frame *f, const char *text)
+{
+	size_t start = f->len;
+
+	while (*text) {
+		const char *dot = strchr(text, '.');
+		size_t l = dot ? (size_t)(dot - text) : strlen(text);
+
+		put_u8(f, (uint8_t)l);
+		put_bytes(f, text, l);
+		text += l + (dot ? 1 : 0);
+	}
+	put_u8(f, 0);
+	return f->len - start;
+}
+
+/* The one's complement sum of @n bytes, unfolded. */
+static inline uint32_t csum_add_bytes(uint32_t sum, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	if (n & 1)
+		sum += (uint32_t)p[n - 1] << 8;
+	return sum;
+}
+
+static inline uint16_t csum_finish(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return ~sum;
+}
+
+/*
+ * The UDP or TCP checksum of the segment at @l4 (through the end of the
+ * frame), under the IPv4 (@v6 = 0) or IPv6 header at @l3. The checksum
+ * field must be zero.
+ */
+static inline uint16_t l4_checksum(const struct frame *f, size_t l3, size_t l4,
+				   uint8_t proto, int v6)
+{
+	size_t len = f->len - l4;
+	uint32_t sum = 0;
+
+	if (v6)
+		sum = csum_add_bytes(sum, f->data + l3 + 8, 32);
+	else
+		sum = csum_add_bytes(sum, f->data + l3 + 12, 8);
+	sum += proto + (uint32_t)len;
+	sum = csum_add_bytes(sum, f->data + l4, len);
+	return csum_finish(sum);
 }
 
 #endif

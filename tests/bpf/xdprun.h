@@ -85,13 +85,13 @@ static inline const char *xdp_verdict_name(uint32_t v)
 
 static inline const char *action_str(unsigned int a)
 {
-	static const char *const names[] = { "none", "monitor", "drop", "allow" };
-
-	return a < sizeof(names) / sizeof(names[0]) ? names[a] : "?";
+	return action_name(a);
 }
 
-
-/* The verdict the datapath gives a packet decided by a rule of @action. */
+/*
+ * The verdict the datapath gives a packet decided by a rule of @action
+ * (for the replies: a UDP query is answered, anything else dropped).
+ */
 static inline uint32_t verdict_of(unsigned int action)
 {
 	return action == XDPB_ACT_DROP ? XDP_DROP : XDP_PASS;
@@ -105,7 +105,7 @@ static inline uint32_t verdict_of(unsigned int action)
  */
 static inline int prog_map_fd(int prog_fd, const char *name)
 {
-	struct bpf_prog_info info = { 0 };
+	struct bpf_prog_info info = {0};
 	uint32_t ids[64], info_len = sizeof(info);
 	int found = -ENOENT;
 
@@ -114,7 +114,7 @@ static inline int prog_map_fd(int prog_fd, const char *name)
 	if (bpf_obj_get_info_by_fd(prog_fd, &info, &info_len))
 		return -errno;
 	for (uint32_t i = 0; i < info.nr_map_ids && found < 0; i++) {
-		struct bpf_map_info minfo = { 0 };
+		struct bpf_map_info minfo = {0};
 		uint32_t mlen = sizeof(minfo);
 		int fd = bpf_map_get_fd_by_id(ids[i]);
 
@@ -240,9 +240,8 @@ static inline struct prefix address_of(const char *text)
 }
 
 /* The rule of @list_id for prefix @text in finished @rs, or NULL. */
-static inline const struct rule *ruleset_find(const struct ruleset *rs,
-					      const char *text,
-					      uint16_t list_id)
+static inline const struct rule *
+ruleset_find(const struct ruleset *rs, const char *text, uint16_t list_id)
 {
 	struct prefix p = prefix_of(text);
 	const struct rule_table *t = p.family == AF_INET ? &rs->v4 : &rs->v6;

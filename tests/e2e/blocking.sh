@@ -148,7 +148,8 @@ done
 ctl lookup $BLOCKED4 >"$WORKDIR/lookup.txt" 2>&1
 t_check "lookup (text) names rule, list and file:line" \
 	grep -q "drop by rule 203.0.113.0/24 of list blocked-nets ($WORKDIR/blocked.txt:2)" "$WORKDIR/lookup.txt"
-t_check_not "lookup of 'not-an-address' fails" ctl lookup not-an-address
+t_check_not "lookup of '300.1.2.3' (neither address nor name) fails" ctl lookup 300.1.2.3
+t_check_not "lookup of 'bad..name' (an invalid name) fails" ctl lookup bad..name
 # the documented spellings: options after the command and its argument
 ctl lookup $ALLOWED4 --json >"$WORKDIR/lookup2.json" 2>&1
 t_check "'lookup ADDR --json' answers JSON" json_true "$WORKDIR/lookup2.json" \

@@ -45,7 +45,7 @@ NOTIFY_SOCKET=$SOCK WATCHDOG_USEC=400000 daemon_start "$WORKDIR/xdpblock.conf" |
 	{ t_fail "xdpblockd starts"; exit 1; }
 t_check "READY=1 sent" wait_for 5 seen '^READY=1'
 t_check "READY=1 comes with a STATUS line naming rules and interfaces" \
-	seen '^READY=1 \| STATUS=generation 1: 1 IPv4 and 0 IPv6 rules from 1 list\(s\), 2 of 2 interface\(s\) attached$'
+	seen '^READY=1 \| STATUS=generation 1: 1 IPv4, 0 IPv6 and 0 domain rules from 1 list\(s\), 2 of 2 interface\(s\) attached$'
 t_check "no READY before the rules were active (first message is READY)" \
 	sh -c "head -1 '$MSGS' | grep -q '^READY=1'"
 

@@ -1,0 +1,495 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * DNS queries: find the question of a query to port 53 (UDP, or TCP with
+ * the query in the segment after its two-byte length), walk its name,
+ * match every label-boundary suffix against the listed names, and build
+ * NXDOMAIN / REFUSED replies in place.
+ *
+ * The first bytes of the DNS message are copied into a per-CPU scratch
+ * buffer: the name walk and the hashing run in bpf_loop() callbacks, which
+ * can index a map value with a masked offset but cannot carry packet
+ * bounds across iterations. The copy costs less than the name's hashing.
+ */
+#ifndef XDPBLOCK_DNS_BPF_H
+#define XDPBLOCK_DNS_BPF_H
+
+#include <linux/tcp.h>
+#include <linux/udp.h>
+
+#include "maps.bpf.h"
+#include "parsing.bpf.h"
+
+#define DNS_QR 0x80 /* in the first flags byte */
+#define DNS_OPCODE_MASK 0x78
+#define DNS_RD 0x01
+#define DNS_RA 0x80 /* in the second flags byte */
+#define DNS_CD 0x10
+#define DNS_RCODE_NXDOMAIN 3
+#define DNS_RCODE_REFUSED 5
+#define DNS_TYPE_OPT 41
+#define DNS_OPT_LEN 11 /* root name, type, class, TTL, RDLENGTH */
+
+/*
+ * @v & @mask, done in the program as written: clang drops a C mask it
+ * can prove redundant, and the verifier then sees an unbounded offset.
+ */
+#define bounded(v, mask)                       \
+	({                                     \
+		__u64 __v = (v);               \
+		asm volatile("%[val] &= %[m]"  \
+			     : [val] "+r"(__v) \
+			     : [m] "i"(mask)); \
+		__v;                           \
+	})
+
+enum dns_status {
+	DNS_NONE, /* not a DNS query we match */
+	DNS_QUERY, /* a well-formed query */
+	DNS_MALFORMED,
+	DNS_MATCH, /* a well-formed query whose name a rule decides */
+};
+
+/*
+ * Where a packet's DNS query sits, for matching and for the reply. The
+ * first four fields are filled by the caller, the rest by the match.
+ */
+struct dns_query {
+	__u32 l3_off, l4_off; /* from the start of the frame */
+	__u32 gen; /* the generation this packet uses */
+	__u8 proto, is_ipv6;
+	__u8 is_tcp;
+	__u8 pad;
+	__u32 dns_off;
+	__u32 copied; /* bytes of the message in the scratch */
+	__u32 name_len; /* wire bytes of the name, root label included */
+	__u32 nr_labels;
+};
+
+/* State of the name walk, shared with its bpf_loop() callback. */
+struct name_walk {
+	struct dns_scratch *s;
+	__u32 avail; /* bytes of the scratch from the name on */
+	__u32 pos; /* the next length byte, from the name's start */
+	__u32 nr_labels;
+	int state; /* 0 walking, 1 done, -1 malformed */
+};
+
+/*
+ * One label: record where it starts, step over it. A length byte of 64 or
+ * more is a compression pointer (0xc0) or an extended label type: in the
+ * question of a query both are malformed.
+ */
+static long name_walk_step(__u32 i, struct name_walk *w)
+{
+	__u32 pos = w->pos, len;
+
+	if (pos >= w->avail || pos >= XDPB_NAME_MAX) {
+		w->state = -1; /* past the packet, or longer than 255 bytes */
+		return 1;
+	}
+	len = w->s->msg[(XDPB_DNS_HLEN + pos) & 0x1ff];
+	if (len == 0) {
+		w->state = 1;
+		return 1;
+	}
+	if (len > XDPB_LABEL_MAX) {
+		w->state = -1;
+		return 1;
+	}
+	w->s->label_off[i & XDPB_NAME_MAX_LABELS] = pos;
+	w->nr_labels = i + 1;
+	w->pos = pos + 1 + len;
+	return 0;
+}
+
+/* State of the suffix match, shared with its bpf_loop() callback. */
+struct name_match {
+	struct dns_scratch *s;
+	void *names;
+	void *filter;
+	__u32 bits_mask;
+	__u32 nr_labels;
+	__u32 found_labels; /* labels of the longest listed suffix, 0: none */
+	struct xdpb_name_state st;
+	struct xdpb_name_key anchor; /* key of the last two labels */
+	struct xdpb_name_leaf leaf; /* of the longest listed suffix */
+};
+
+/*
+ * The i-th label from the right: extend the hash state by it, which gives
+ * the key of the suffix starting at it; test its filter bit and only then
+ * look it up. Every suffix is tried (from the shortest): the longest found
+ * decides, as its leaf already combines the rules of the shorter ones.
+ */
+static long name_match_step(__u32 i, struct name_match *m)
+{
+	__u32 label = m->nr_labels - 1 - i, off, bit, chunk_index;
+	struct xdpb_filter_chunk *chunk;
+	struct xdpb_name_leaf *leaf;
+	struct xdpb_name_key key;
+
+	off = m->s->label_off[label & XDPB_NAME_MAX_LABELS];
+	xdpb_name_mix_label(&m->st, m->s->msg + XDPB_DNS_HLEN, off);
+	xdpb_name_key_of(&m->st, &key);
+	if (i <= 1)
+		m->anchor = key;
+	bit = xdpb_name_filter_bit(&key, &m->anchor, m->bits_mask);
+	chunk_index = bit / 512;
+	chunk = bpf_map_lookup_elem(m->filter, &chunk_index);
+	if (chunk && !(chunk->word[(bit / 64) % 8] & (1ULL << (bit % 64))))
+		return 0;
+	leaf = bpf_map_lookup_elem(m->names, &key);
+	if (leaf) {
+		m->leaf = *leaf;
+		m->found_labels = i + 1;
+	}
+	return 0;
+}
+
+/*
+ * Is this a DNS query we match? @proto and @l4_off: the transport header
+ * after IPv4 (not a fragment) or the IPv6 extension chain. Fills @q and
+ * copies the message's start into the scratch.
+ */
+static __always_inline int
+dns_find_query(struct xdp_md *ctx, struct dns_query *q, struct dns_scratch *s)
+{
+	void *data = (void *)(long)ctx->data;
+	__u64 pkt_len = (void *)(long)ctx->data_end - data, len, udp_len = 0;
+	struct cursor cur = {
+		.pos = data + bounded(q->l4_off, 0x7ff),
+		.end = (void *)(long)ctx->data_end,
+	};
+	struct cursor *c = &cur;
+	__u8 proto = q->proto;
+	__u8 *hdr;
+
+	if (q->l4_off > 0x7ff)
+		return DNS_NONE; /* past any header chain we walk */
+	if (proto == IPPROTO_UDP) {
+		struct udphdr *udp = cursor_pull(c, sizeof(*udp));
+
+		if (!udp || udp->dest != bpf_htons(XDPB_DNS_PORT))
+			return DNS_NONE;
+		udp_len = bpf_ntohs(udp->len);
+	} else if (proto == IPPROTO_TCP) {
+		struct tcphdr *tcp = cursor_pull(c, sizeof(*tcp));
+
+		if (!tcp || tcp->dest != bpf_htons(XDPB_DNS_PORT) ||
+		    tcp->doff < 5)
+			return DNS_NONE;
+		/* options, then the query's two-byte length (RFC 1035 4.2.2) */
+		if (!cursor_pull(c, ((tcp->doff - 5) * 4 + 2) & 0x3f))
+			return DNS_NONE;
+		q->is_tcp = 1;
+	} else {
+		return DNS_NONE;
+	}
+	q->dns_off = c->pos - data;
+	if (pkt_len < q->dns_off + XDPB_DNS_HLEN)
+		return DNS_NONE; /* no DNS header: a SYN, an ACK, not DNS */
+	len = pkt_len - q->dns_off;
+	/*
+	 * Not past the UDP payload: Ethernet padding after a short query
+	 * must not complete a name that runs past the datagram.
+	 */
+	if (udp_len >= sizeof(struct udphdr) &&
+	    udp_len - sizeof(struct udphdr) < len)
+		len = udp_len - sizeof(struct udphdr);
+	if (len > XDPB_DNS_SCRATCH)
+		len = XDPB_DNS_SCRATCH;
+	/* keep clang from passing a copy of len taken before the checks */
+	asm volatile("" : "+r"(len));
+	if (len < XDPB_DNS_HLEN || len > XDPB_DNS_SCRATCH ||
+	    bpf_xdp_load_bytes(ctx, q->dns_off, s->msg, len) < 0)
+		return DNS_NONE;
+	q->copied = len;
+	hdr = s->msg;
+	/* a standard query (QR 0, opcode 0) with exactly one question */
+	if ((hdr[2] & (DNS_QR | DNS_OPCODE_MASK)) || hdr[4] != 0 || hdr[5] != 1)
+		return DNS_NONE;
+	return DNS_QUERY;
+}
+
+/* Walk the question's name; DNS_QUERY with q->name_len set, or malformed. */
+static __always_inline int dns_walk_name(struct dns_query *q,
+					 struct dns_scratch *s)
+{
+	struct name_walk w = {
+		.s = s,
+		.avail = q->copied - XDPB_DNS_HLEN,
+	};
+
+	/* 128 steps: 127 one-byte labels fill 254 bytes, the root the 255th */
+	bpf_loop(XDPB_NAME_MAX_LABELS + 1, name_walk_step, &w, 0);
+	/* the name, then QTYPE and QCLASS, must be in the packet */
+	if (w.state != 1 || w.pos + 1 + 4 > w.avail)
+		return DNS_MALFORMED;
+	q->name_len = w.pos + 1;
+	q->nr_labels = w.nr_labels;
+	return DNS_QUERY;
+}
+
+/*
+ * The name rule deciding @q's name, copied into @out; 0 if none. A query
+ * for the root (no labels) matches nothing.
+ */
+static __always_inline int dns_match_name(struct dns_query *q,
+					  struct dns_scratch *s,
+					  const struct xdpb_gen_info *info,
+					  struct xdpb_match *out)
+{
+	__u32 gen = q->gen;
+	struct name_match m = {
+		.s = s,
+		.nr_labels = q->nr_labels,
+		.bits_mask = (1u << (info->name_filter_log2 & 31)) - 1,
+	};
+	const struct xdpb_match *found;
+
+	m.names = bpf_map_lookup_elem(&name_gens, &gen);
+	m.filter = bpf_map_lookup_elem(&name_filter_gens, &gen);
+	if (!m.names || !m.filter || !q->nr_labels)
+		return 0;
+	xdpb_name_state_init(&m.st);
+	bpf_loop(q->nr_labels, name_match_step, &m, 0);
+	if (!m.found_labels)
+		return 0;
+	found = m.found_labels == q->nr_labels ? &m.leaf.full : &m.leaf.below;
+	if (found->action == XDPB_ACT_NONE)
+		return 0;
+	*out = *found;
+	return 1;
+}
+
+static __always_inline __u16 csum_fold(__s64 sum)
+{
+	__u64 s = (__u64)sum & 0xffffffff;
+
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (__u16)~s;
+}
+
+/* RFC 1624: the checksum after one 16-bit field went from @old to @new. */
+static __always_inline __u16 csum_replace16(__u16 check, __u16 old, __u16 new)
+{
+	__u32 sum = (__u16)~check + (__u16)~old + (__u32) new;
+
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)~sum;
+}
+
+struct udp_pseudo4 {
+	__be32 saddr, daddr;
+	__u8 zero, proto;
+	__be16 len;
+	struct udphdr udp;
+};
+
+struct udp_pseudo6 {
+	struct in6_addr saddr, daddr;
+	__be32 len;
+	__u8 zero[3], nexthdr;
+	struct udphdr udp;
+};
+
+/*
+ * Turn the UDP query @q into a reply with @rcode, in place: the question
+ * is kept, everything after it dropped, except that an EDNS OPT record
+ * right after the question (the usual place in a query) is answered with
+ * an OPT of our own (payload size XDPB_DNS_EDNS_UDP_SIZE, DO echoed, no
+ * options). MACs, addresses and ports are swapped; lengths and the IPv4
+ * header and UDP checksums are set. Returns XDP_TX, or XDP_DROP if the
+ * packet cannot be rewritten.
+ */
+static __always_inline int dns_reply(struct xdp_md *ctx, struct dns_query *q,
+				     struct dns_scratch *s, __u8 rcode)
+{
+	__u32 qd_end = (XDPB_DNS_HLEN + q->name_len + 4) & 0x1ff;
+	__u32 msg_len, new_len, csum_len, udp_len;
+	__u8 *msg = s->msg, do_bit = 0;
+	void *data, *end;
+	struct ethhdr *eth;
+	struct udphdr *udp;
+	__u8 mac[ETH_ALEN];
+	int opt = 0;
+	__s64 sum;
+
+	if (qd_end > XDPB_DNS_HLEN + XDPB_NAME_MAX + 4)
+		return XDP_DROP;
+	/* an OPT record: root name, TYPE 41, as the only additional record */
+	if (msg[6] == 0 && msg[7] == 0 && msg[8] == 0 && msg[9] == 0 &&
+	    msg[10] == 0 && msg[11] == 1 && qd_end + DNS_OPT_LEN <= q->copied &&
+	    msg[qd_end] == 0 && msg[(qd_end + 1) & 0x1ff] == 0 &&
+	    msg[(qd_end + 2) & 0x1ff] == DNS_TYPE_OPT) {
+		opt = 1;
+		do_bit = msg[(qd_end + 7) & 0x1ff] & 0x80;
+	}
+	msg[2] = DNS_QR | (msg[2] & (DNS_OPCODE_MASK | DNS_RD));
+	msg[3] = DNS_RA | (msg[3] & DNS_CD) | rcode;
+	msg[4] = 0;
+	msg[5] = 1; /* the question */
+	msg[6] = msg[7] = msg[8] = msg[9] = msg[10] = 0;
+	msg[11] = opt;
+	msg_len = qd_end;
+	if (opt) {
+		__u8 *o = msg + qd_end;
+
+		o[0] = 0; /* root */
+		o[1] = 0;
+		o[2] = DNS_TYPE_OPT;
+		o[3] = XDPB_DNS_EDNS_UDP_SIZE >> 8;
+		o[4] = XDPB_DNS_EDNS_UDP_SIZE & 0xff;
+		o[5] = 0; /* extended RCODE */
+		o[6] = 0; /* version */
+		o[7] = do_bit;
+		o[8] = 0;
+		o[9] = 0; /* no options */
+		o[10] = 0;
+		msg_len += DNS_OPT_LEN;
+	}
+	/* zero padding up to 4 bytes, for the checksum over whole words */
+	msg[msg_len & 0x1ff] = 0;
+	msg[(msg_len + 1) & 0x1ff] = 0;
+	msg[(msg_len + 2) & 0x1ff] = 0;
+	csum_len = (msg_len + 3) & ~3u;
+	if (msg_len > XDPB_DNS_SCRATCH - 4 || csum_len > XDPB_DNS_SCRATCH)
+		return XDP_DROP;
+
+	new_len = q->dns_off + msg_len;
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	if (new_len > (__u32)(end - data))
+		return XDP_DROP; /* never: the reply is no longer than the query */
+	if (new_len < (__u32)(end - data) &&
+	    bpf_xdp_adjust_tail(ctx, (int)new_len - (int)(end - data)) < 0)
+		return XDP_DROP;
+	if (msg_len == 0 ||
+	    bpf_xdp_store_bytes(ctx, q->dns_off, msg, msg_len) < 0)
+		return XDP_DROP;
+
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	eth = data;
+	if ((void *)(eth + 1) > end)
+		return XDP_DROP;
+	__builtin_memcpy(mac, eth->h_dest, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, eth->h_source, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, mac, ETH_ALEN);
+
+	if (q->l4_off > 0x7ff || q->l3_off > 0x3f)
+		return XDP_DROP;
+	udp = data + bounded(q->l4_off, 0x7ff);
+	if ((void *)(udp + 1) > end)
+		return XDP_DROP;
+	udp_len = new_len - q->l4_off;
+	{
+		__be16 port = udp->source;
+
+		udp->source = udp->dest;
+		udp->dest = port;
+	}
+	udp->len = bpf_htons(udp_len);
+	udp->check = 0;
+	sum = bpf_csum_diff(NULL, 0, (__be32 *)msg, csum_len, 0);
+	if (q->is_ipv6) {
+		struct ipv6hdr *ip6 = data + bounded(q->l3_off, 0x3f);
+		struct udp_pseudo6 ph = {};
+		struct in6_addr addr;
+
+		if ((void *)(ip6 + 1) > end)
+			return XDP_DROP;
+		addr = ip6->saddr;
+		ip6->saddr = ip6->daddr;
+		ip6->daddr = addr;
+		ip6->payload_len =
+			bpf_htons(new_len - q->l3_off - sizeof(*ip6));
+		ph.saddr = ip6->saddr;
+		ph.daddr = ip6->daddr;
+		ph.len = bpf_htonl(udp_len);
+		ph.nexthdr = IPPROTO_UDP;
+		ph.udp = *udp;
+		sum = bpf_csum_diff(NULL, 0, (__be32 *)&ph, sizeof(ph), sum);
+	} else {
+		struct iphdr *ip = data + bounded(q->l3_off, 0x3f);
+		struct udp_pseudo4 ph = {};
+		__be16 old_len;
+		__be32 addr;
+
+		if ((void *)(ip + 1) > end)
+			return XDP_DROP;
+		addr = ip->saddr;
+		ip->saddr = ip->daddr;
+		ip->daddr = addr;
+		old_len = ip->tot_len;
+		ip->tot_len = bpf_htons(new_len - q->l3_off);
+		/* swapping the addresses leaves the header's sum as it was */
+		ip->check = csum_replace16(ip->check, old_len, ip->tot_len);
+		ph.saddr = ip->saddr;
+		ph.daddr = ip->daddr;
+		ph.proto = IPPROTO_UDP;
+		ph.len = udp->len;
+		ph.udp = *udp;
+		sum = bpf_csum_diff(NULL, 0, (__be32 *)&ph, sizeof(ph), sum);
+	}
+	if (sum < 0)
+		return XDP_DROP;
+	udp->check = csum_fold(sum);
+	if (!udp->check)
+		udp->check = 0xffff; /* 0 means "no checksum" in UDP */
+	return XDP_TX;
+}
+
+/*
+ * The DNS work is in global functions: the verifier checks each once, on
+ * its own, instead of once per path through the address lookups that
+ * lead to it (that product is more than it will walk).
+ */
+
+/*
+ * Match the name of the DNS query described by @q (caller's fields set).
+ * DNS_MATCH with the deciding name rule in @out, DNS_QUERY (a query, no
+ * rule), DNS_MALFORMED or DNS_NONE.
+ */
+__noinline int xdpb_dns_match(struct xdp_md *ctx, struct dns_query *q,
+			      struct xdpb_match *out)
+{
+	struct xdpb_gen_info *info;
+	struct dns_scratch *s;
+	__u32 zero = 0, gen;
+	int ret;
+
+	if (!ctx || !q || !out)
+		return DNS_NONE;
+	gen = q->gen;
+	info = bpf_map_lookup_elem(&gen_info, &gen);
+	s = bpf_map_lookup_elem(&dns_scratch, &zero);
+	if (!info || !s)
+		return DNS_NONE;
+	ret = dns_find_query(ctx, q, s);
+	if (ret != DNS_QUERY)
+		return ret;
+	ret = dns_walk_name(q, s);
+	if (ret != DNS_QUERY)
+		return ret;
+	return dns_match_name(q, s, info, out) ? DNS_MATCH : DNS_QUERY;
+}
+
+/* Answer the UDP query @q, matched just before, with @rcode: XDP_TX or XDP_DROP. */
+__noinline int xdpb_dns_reply(struct xdp_md *ctx, struct dns_query *q,
+			      __u32 rcode)
+{
+	struct dns_scratch *s;
+	__u32 zero = 0;
+
+	if (!ctx || !q)
+		return XDP_DROP;
+	s = bpf_map_lookup_elem(&dns_scratch, &zero);
+	if (!s)
+		return XDP_DROP;
+	return dns_reply(ctx, q, s, rcode & 0xf);
+}
+
+#endif /* XDPBLOCK_DNS_BPF_H */

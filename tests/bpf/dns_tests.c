@@ -1,0 +1,548 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * BPF_PROG_TEST_RUN table tests of DNS query matching: crafted queries
+ * (case, trailing dot, deep and maximal names, IDN, VLAN tags, IPv6, TCP,
+ * EDNS, malformed names, responses, fragments) against one rule set of
+ * domain and address rules. Each row names the verdict, the deciding rule
+ * (the only rule counter that may move, by one packet) and the interface
+ * slot; a malformed row also the malformed_dns count. A reply must equal,
+ * byte for byte, the reply this file builds from the row on its own:
+ * swapped MACs, addresses and ports, VLAN tags kept, lengths, the IPv4
+ * header checksum, the UDP checksum, the DNS header, the question, the OPT
+ * record. Passed frames must come out unchanged.
+ *
+ * Needs root (BPF); prints SKIP and exits 77 when the program cannot load.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loader.h"
+#include "log.h"
+#include "names.h"
+#include "refmatch.h"
+#include "ruleset.h"
+#include "testlib.h"
+
+#include "frames.h"
+#include "xdprun.h"
+
+#define RULE_ID_CAP 1024
+
+/* 63 + 63 + 63 + 61 characters and three dots: 253, the longest name */
+#define L63 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define L61 "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define LONGEST L63 "." L63 "." L63 "." L61
+
+/* 121 one-letter labels under example.com: 255 wire bytes, 123 labels */
+static char deepest[300];
+
+enum {
+	L_NX = 1,
+	L_REFUSED = 2,
+	L_DROP = 3,
+	L_ALLOW = 4,
+	L_MONITOR = 5,
+	L_IP_ALLOW = 6,
+	L_IP_DROP = 7,
+	L_NX_DEEP = 8,
+};
+
+struct name_def {
+	uint16_t list;
+	uint8_t action;
+	const char *entry; /* as in a list file: "=name" exact */
+};
+
+/* clang-format off */
+static const struct name_def name_defs[] = {
+	{ L_NX, XDPB_ACT_NXDOMAIN, "example.com" },
+	{ L_NX, XDPB_ACT_NXDOMAIN, "=exact.example.net" },
+	{ L_NX, XDPB_ACT_NXDOMAIN, "=" LONGEST },
+	{ L_NX, XDPB_ACT_NXDOMAIN, "b\xc3\xbc" "cher.example" },
+	{ L_NX, XDPB_ACT_NXDOMAIN, "blocked.allowed.example.net" },
+	{ L_REFUSED, XDPB_ACT_REFUSED, "refused.example.net" },
+	{ L_DROP, XDPB_ACT_DROP, "drop.example.org" },
+	{ L_NX_DEEP, XDPB_ACT_NXDOMAIN, "a.drop.example.org" },
+	{ L_ALLOW, XDPB_ACT_ALLOW, "=ok.example.com" },
+	{ L_ALLOW, XDPB_ACT_ALLOW, "allowed.example.net" },
+	{ L_MONITOR, XDPB_ACT_MONITOR, "mon.example.org" },
+};
+/* clang-format on */
+
+struct dns_case {
+	const char *name;
+	/* the query */
+	uint16_t tpid[3]; /* VLAN tags, outermost first; 0 ends */
+	int v6, tcp;
+	const char *src, *dst; /* client, server; defaults C4/S4, C6/S6 */
+	const char *qname; /* dotted, written as is */
+	const uint8_t *raw; /* or these wire bytes as the name */
+	size_t raw_len;
+	uint16_t qdcount; /* 0: 1 */
+	int qr; /* a response, not a query */
+	int edns; /* 1: OPT; 2: OPT with DO and a cookie option */
+	size_t cut; /* bytes cut off the end of the frame */
+	size_t pad; /* zero bytes after the datagram (Ethernet padding) */
+	int no_question_tail; /* no QTYPE and QCLASS after the name */
+	int v4_more_frags;
+	/* expected */
+	uint32_t verdict;
+	uint16_t list; /* the deciding rule's list, 0: none */
+	const char *rule; /* its name (domain rules) or prefix (address) */
+	int stat;
+	int malformed;
+	uint8_t rcode; /* of the reply (XDP_TX) */
+};
+
+#define C4 "192.0.2.2"
+#define S4 "198.51.100.2"
+#define C6 "2001:db8:1::2"
+#define S6 "2001:db8:2::2"
+
+#define NXDOMAIN_BY(l, r)                                                    \
+	.verdict = XDP_TX, .list = l, .rule = r, .stat = XDPB_STAT_NXDOMAIN, \
+	.rcode = 3
+#define REFUSED_BY(l, r)                                                    \
+	.verdict = XDP_TX, .list = l, .rule = r, .stat = XDPB_STAT_REFUSED, \
+	.rcode = 5
+#define DROP_BY(l, r) \
+	.verdict = XDP_DROP, .list = l, .rule = r, .stat = XDPB_STAT_DROP
+#define TCP_DROP_BY(l, r, s) \
+	.verdict = XDP_DROP, .list = l, .rule = r, .stat = s
+#define ALLOW_BY(l, r) \
+	.verdict = XDP_PASS, .list = l, .rule = r, .stat = XDPB_STAT_ALLOW
+#define MONITOR_BY(l, r) \
+	.verdict = XDP_PASS, .list = l, .rule = r, .stat = XDPB_STAT_MONITOR
+#define NO_MATCH .verdict = XDP_PASS, .stat = XDPB_STAT_PASS
+#define MALFORMED .verdict = XDP_PASS, .stat = XDPB_STAT_PASS, .malformed = 1
+
+static const uint8_t label64[] = {64,  'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a',
+				  'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a',
+				  'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a',
+				  'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a',
+				  'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a',
+				  'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a',
+				  'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a',
+				  'a', 'a', 'a', 3,   'c', 'o', 'm', 0};
+/* www, then a pointer to offset 12 (the name itself) */
+static const uint8_t compressed[] = {3, 'w', 'w', 'w', 0xc0, 12};
+/* extended label type 0x41 (RFC 6891 deprecated bitstring) */
+static const uint8_t ext_label[] = {0x41, 3, 'c', 'o', 'm', 0};
+static uint8_t too_long[330]; /* five 63-byte labels: 321 bytes */
+static uint8_t no_root[40]; /* labels until the frame ends */
+
+/* clang-format off */
+static const struct dns_case cases[] = {
+	/* the blocked suffix and names below it */
+	{ "v4_suffix_self", .qname = "example.com", NXDOMAIN_BY(L_NX, "example.com") },
+	{ "v4_suffix_below", .qname = "www.example.com", NXDOMAIN_BY(L_NX, "example.com") },
+	{ "v4_upper_case", .qname = "WWW.ExAmPlE.CoM", NXDOMAIN_BY(L_NX, "example.com") },
+	{ "v4_trailing_dot", .qname = "www.example.com.", NXDOMAIN_BY(L_NX, "example.com") },
+	{ "v4_deep", .qname = "a.b.c.d.e.f.g.h.i.j.k.l.www.example.com",
+	  NXDOMAIN_BY(L_NX, "example.com") },
+	{ "v4_deepest", .qname = deepest, NXDOMAIN_BY(L_NX, "example.com") },
+	{ "v4_not_below", .qname = "wwwexample.com", NO_MATCH },
+	{ "v4_parent_not_blocked", .qname = "com", NO_MATCH },
+	{ "v4_other_tld", .qname = "example.com.org", NO_MATCH },
+	/* exact rules */
+	{ "v4_exact", .qname = "exact.example.net", NXDOMAIN_BY(L_NX, "exact.example.net") },
+	{ "v4_exact_upper", .qname = "EXACT.EXAMPLE.NET", NXDOMAIN_BY(L_NX, "exact.example.net") },
+	{ "v4_below_exact", .qname = "sub.exact.example.net", NO_MATCH },
+	{ "v4_longest_name_exact", .qname = LONGEST, NXDOMAIN_BY(L_NX, LONGEST) },
+	{ "v4_idn_punycode", .qname = "www.xn--bcher-kva.example",
+	  NXDOMAIN_BY(L_NX, "xn--bcher-kva.example") },
+	/* other actions, precedence */
+	{ "v4_refused", .qname = "x.refused.example.net", REFUSED_BY(L_REFUSED, "refused.example.net") },
+	{ "v4_drop", .qname = "drop.example.org", DROP_BY(L_DROP, "drop.example.org") },
+	{ "v4_longest_block_wins", .qname = "x.a.drop.example.org",
+	  NXDOMAIN_BY(L_NX_DEEP, "a.drop.example.org") },
+	{ "v4_allow_exact_in_blocked_suffix", .qname = "ok.example.com",
+	  ALLOW_BY(L_ALLOW, "ok.example.com") },
+	{ "v4_below_exact_allow_blocked", .qname = "x.ok.example.com",
+	  NXDOMAIN_BY(L_NX, "example.com") },
+	{ "v4_allow_beats_longer_block", .qname = "blocked.allowed.example.net",
+	  ALLOW_BY(L_ALLOW, "allowed.example.net") },
+	{ "v4_monitor", .qname = "mon.example.org", MONITOR_BY(L_MONITOR, "mon.example.org") },
+	{ "v4_ip_allow_beats_name", .src = "10.77.0.1", .qname = "www.example.com",
+	  ALLOW_BY(L_IP_ALLOW, "10.77.0.1/32") },
+	{ "v4_ip_drop_beats_nxdomain", .src = "10.88.1.1", .qname = "www.example.com",
+	  DROP_BY(L_IP_DROP, "10.88.0.0/16") },
+	{ "v4_ip_drop_unlisted_name", .src = "10.88.1.1", .qname = "example.org",
+	  DROP_BY(L_IP_DROP, "10.88.0.0/16") },
+	/* EDNS */
+	{ "v4_edns", .qname = "www.example.com", .edns = 1, NXDOMAIN_BY(L_NX, "example.com") },
+	{ "v4_edns_do_cookie", .qname = "www.example.com", .edns = 2,
+	  NXDOMAIN_BY(L_NX, "example.com") },
+	/* VLAN tags are kept */
+	{ "v4_vlan", .tpid = { ETH_P_8021Q }, .qname = "www.example.com",
+	  NXDOMAIN_BY(L_NX, "example.com") },
+	{ "v4_qinq_edns", .tpid = { ETH_P_8021AD, ETH_P_8021Q }, .edns = 2,
+	  .qname = "www.example.com", NXDOMAIN_BY(L_NX, "example.com") },
+	/* IPv6 */
+	{ "v6_suffix_below", .v6 = 1, .qname = "www.example.com", NXDOMAIN_BY(L_NX, "example.com") },
+	{ "v6_refused_edns", .v6 = 1, .edns = 2, .qname = "refused.example.net",
+	  REFUSED_BY(L_REFUSED, "refused.example.net") },
+	{ "v6_qinq", .v6 = 1, .tpid = { ETH_P_8021AD, ETH_P_8021Q },
+	  .qname = "Exact.Example.Net.", NXDOMAIN_BY(L_NX, "exact.example.net") },
+	{ "v6_not_listed", .v6 = 1, .qname = "example.org", NO_MATCH },
+	{ "v6_deepest", .v6 = 1, .qname = deepest, NXDOMAIN_BY(L_NX, "example.com") },
+	/* TCP: the query after its length; replies become drops */
+	{ "v4_tcp_nxdomain_dropped", .tcp = 1, .qname = "www.example.com",
+	  TCP_DROP_BY(L_NX, "example.com", XDPB_STAT_NXDOMAIN) },
+	{ "v6_tcp_drop", .v6 = 1, .tcp = 1, .qname = "drop.example.org",
+	  TCP_DROP_BY(L_DROP, "drop.example.org", XDPB_STAT_DROP) },
+	{ "v4_tcp_not_listed", .tcp = 1, .qname = "example.org", NO_MATCH },
+	/* not a query we match */
+	{ "v4_response", .qr = 1, .qname = "www.example.com", NO_MATCH },
+	{ "v4_two_questions", .qdcount = 2, .qname = "www.example.com", NO_MATCH },
+	{ "v4_later_fragment_kind", .v4_more_frags = 1, .qname = "www.example.com", NO_MATCH },
+	{ "v4_dns_header_cut", .qname = "www.example.com", .cut = 1000, NO_MATCH },
+	/* malformed names pass, counted */
+	{ "v4_label_64", .raw = label64, .raw_len = sizeof(label64), MALFORMED },
+	{ "v4_compression_pointer", .raw = compressed, .raw_len = sizeof(compressed), MALFORMED },
+	{ "v4_extended_label", .raw = ext_label, .raw_len = sizeof(ext_label), MALFORMED },
+	{ "v4_name_over_255", .raw = too_long, .raw_len = 321, MALFORMED },
+	{ "v4_name_past_packet", .raw = no_root, .raw_len = sizeof(no_root), .cut = 4, MALFORMED },
+	{ "v4_question_cut", .qname = "www.example.com", .cut = 2, MALFORMED },
+	/* the datagram ends inside the question: zero Ethernet padding after it
+	 * must not complete it */
+	{ "v4_name_into_padding",
+	  .raw = (const uint8_t *)"\x03" "www" "\x07" "example" "\x03" "com",
+	  .raw_len = 16, .no_question_tail = 1, .pad = 20, MALFORMED },
+	{ "v6_vlan_label_64", .v6 = 1, .tpid = { ETH_P_8021Q }, .raw = label64,
+	  .raw_len = sizeof(label64), MALFORMED },
+};
+/* clang-format on */
+
+/* ---- frames ----------------------------------------------------------------- */
+
+static const uint8_t mac_client[ETH_ALEN] = {0x02, 0, 0, 0, 0, 0x01};
+static const uint8_t mac_router[ETH_ALEN] = {0x02, 0, 0, 0, 0, 0x02};
+
+static void l2_put(struct frame *f, const struct dns_case *c, int reply)
+{
+	uint16_t l3type = c->v6 ? ETH_P_IPV6 : ETH_P_IP;
+	int n = 0;
+
+	put_bytes(f, reply ? mac_client : mac_router, ETH_ALEN);
+	put_bytes(f, reply ? mac_router : mac_client, ETH_ALEN);
+	while (n < 3 && c->tpid[n])
+		n++;
+	put_be16(f, n ? c->tpid[0] : l3type);
+	for (int i = 0; i < n; i++)
+		vlan_put(f, 100 + i, i + 1 < n ? c->tpid[i + 1] : l3type);
+}
+
+static void opt_put(struct frame *f, int edns, int reply)
+{
+	put_u8(f, 0); /* root */
+	put_be16(f, 41); /* OPT */
+	put_be16(f, reply ? 1232 : 4096);
+	put_u8(f, 0); /* extended RCODE */
+	put_u8(f, 0); /* version */
+	put_u8(f, edns == 2 ? 0x80 : 0); /* DO */
+	put_u8(f, 0);
+	if (reply || edns == 1) {
+		put_be16(f, 0);
+		return;
+	}
+	put_be16(f, 12); /* a COOKIE option (RFC 7873): client cookie only */
+	put_be16(f, 10);
+	put_be16(f, 8);
+	put_bytes(f, "\x11\x22\x33\x44\x55\x66\x77\x88", 8);
+}
+
+/*
+ * The query of row @c, or (@reply) the reply the datapath must make of it
+ * with @c->rcode, built from the row alone.
+ */
+static void build_frame(const struct dns_case *c, struct frame *f, int reply)
+{
+	const char *src = c->src ? c->src : c->v6 ? C6 : C4;
+	const char *dst = c->dst ? c->dst : c->v6 ? S6 : S4;
+	size_t l3, l4, dns;
+	uint8_t proto = c->tcp ? IPPROTO_TCP : IPPROTO_UDP;
+
+	frame_init(f);
+	l2_put(f, c, reply);
+	if (reply) {
+		const char *t = src;
+
+		src = dst;
+		dst = t;
+	}
+	l3 = c->v6 ? ipv6_put(f, src, dst, proto)
+		   : ipv4_put(f, src, dst, proto, 0,
+			      c->v4_more_frags ? IPV4_MF : 0);
+	l4 = f->len;
+	put_be16(f, reply ? 53 : 40000);
+	put_be16(f, reply ? 40000 : 53);
+	if (c->tcp) {
+		put_be32(f, 1000); /* seq */
+		put_be32(f, 2000); /* ack */
+		put_u8(f, 5 << 4);
+		put_u8(f, 0x18); /* PSH, ACK */
+		put_be16(f, 65535);
+		put_be16(f, 0);
+		put_be16(f, 0);
+		put_be16(f, 0); /* DNS length: below */
+	} else {
+		put_be16(f, 0); /* length: below */
+		put_be16(f, 0);
+	}
+	dns = f->len;
+	put_be16(f, 0xbeef);
+	if (reply) {
+		put_u8(f, 0x81); /* QR, RD */
+		put_u8(f, 0x80 | c->rcode); /* RA */
+	} else {
+		put_u8(f, (c->qr ? 0x80 : 0) | 0x01); /* RD */
+		put_u8(f, 0);
+	}
+	put_be16(f, reply ? 1 : c->qdcount ? c->qdcount : 1);
+	put_be16(f, 0);
+	put_be16(f, 0);
+	put_be16(f, c->edns ? 1 : 0);
+	if (c->raw)
+		put_bytes(f, c->raw, c->raw_len);
+	else
+		dns_name_put(f, c->qname);
+	if ((!c->raw || c->raw[0] < 64) && !c->no_question_tail) {
+		put_be16(f, c->v6 ? 28 : 1); /* AAAA or A */
+		put_be16(f, 1); /* IN */
+	}
+	if (c->edns)
+		opt_put(f, c->edns, reply);
+	if (c->tcp)
+		set_be16(f, dns - 2, f->len - dns);
+	else
+		set_be16(f, l4 + 4, f->len - l4);
+	if (c->v6)
+		ipv6_finish(f, l3);
+	else
+		ipv4_finish(f, l3);
+	if (reply)
+		set_be16(f, l4 + 6, l4_checksum(f, l3, l4, proto, c->v6));
+	if (c->pad)
+		put_fill(f, 0, c->pad);
+	if (c->cut)
+		f->len = c->cut >= f->len - dns ? dns + 4 : f->len - c->cut;
+}
+
+/* ---- the rule set ------------------------------------------------------- */
+
+static int build_ruleset(struct ruleset *rs)
+{
+	struct prefix allow = prefix_of("10.77.0.1/32");
+	struct prefix drop = prefix_of("10.88.0.0/16");
+
+	for (size_t i = 0; i < sizeof(name_defs) / sizeof(name_defs[0]); i++) {
+		const struct name_def *d = &name_defs[i];
+		const char *e = d->entry, *why;
+		uint8_t kind = XDPB_NAME_SUFFIX;
+		char text[NAME_TEXT_BUF];
+
+		if (*e == '=') {
+			kind = XDPB_NAME_EXACT;
+			e++;
+		}
+		if (name_normalize(e, strlen(e), text, &why)) {
+			fprintf(stderr, "bad name %s: %s\n", e, why);
+			return -EINVAL;
+		}
+		if (ruleset_add_name(rs, text, kind, d->list, d->action, i + 1))
+			return -ENOMEM;
+	}
+	if (ruleset_add(rs, &allow, L_IP_ALLOW, XDPB_ACT_ALLOW, XDPB_MATCH_BOTH,
+			1) ||
+	    ruleset_add(rs, &drop, L_IP_DROP, XDPB_ACT_DROP, XDPB_MATCH_BOTH,
+			1))
+		return -ENOMEM;
+	ruleset_finish(rs);
+	return 0;
+}
+
+/* The rule id of @rule in list @list (a name, or a prefix), 0 if none. */
+static uint32_t rule_id_of(const struct ruleset *rs, uint16_t list,
+			   const char *rule)
+{
+	if (strchr(rule, '/')) {
+		const struct rule *r = ruleset_find(rs, rule, list);
+
+		return r ? r->rule_id : 0;
+	}
+	for (size_t i = 0; i < rs->names.nr; i++) {
+		const struct name_rule *r = &rs->names.rules[i];
+
+		if (r->list_id == list &&
+		    !strcmp(name_rule_text(&rs->names, r), rule))
+			return r->rule_id;
+	}
+	return 0;
+}
+
+/* ---- the table ------------------------------------------------------------ */
+
+static struct loader ld;
+static struct ruleset rs;
+
+struct counts {
+	struct xdpb_counter rules[RULE_ID_CAP];
+	struct xdpb_iface_stats iface;
+};
+
+static void counts_take(struct counts *c)
+{
+	loader_read_rules(&ld, c->rules, RULE_ID_CAP);
+	if (loader_read_iface(&ld, TEST_IFINDEX, &c->iface))
+		memset(&c->iface, 0, sizeof(c->iface));
+}
+
+static struct counts before, after;
+
+static void run_case(const struct dns_case *c)
+{
+	uint32_t want_id = c->list ? rule_id_of(&rs, c->list, c->rule) : 0;
+	struct frame f, want;
+	struct xdp_result res;
+	uint64_t moved = 0;
+	int err;
+
+	build_frame(c, &f, 0);
+	counts_take(&before);
+	err = xdp_run(loader_prog_fd(&ld), &f, &res);
+	counts_take(&after);
+	CHECK(!err, "BPF_PROG_TEST_RUN (%zu bytes): %s", f.len, strerror(-err));
+	if (err)
+		return;
+	CHECK(res.retval == c->verdict, "verdict %s, expected %s",
+	      xdp_verdict_name(res.retval), xdp_verdict_name(c->verdict));
+	if (c->list)
+		CHECK(want_id, "no rule %s in list %u", c->rule, c->list);
+	if (c->verdict == XDP_TX && res.retval == XDP_TX) {
+		build_frame(c, &want, 1);
+		CHECK(res.out_len == want.len,
+		      "reply of %u bytes, expected %zu", res.out_len, want.len);
+		for (size_t i = 0; i < want.len && i < res.out_len; i++)
+			if (res.out[i] != want.data[i]) {
+				CHECK(0,
+				      "reply byte %zu is 0x%02x, expected 0x%02x",
+				      i, res.out[i], want.data[i]);
+				break;
+			}
+	} else if (c->verdict == XDP_PASS) {
+		CHECK(res.out_len == f.len && !memcmp(res.out, f.data, f.len),
+		      "a passed frame came out changed");
+	}
+	for (uint32_t id = 1; id < RULE_ID_CAP; id++) {
+		uint64_t d = after.rules[id].packets - before.rules[id].packets;
+
+		moved += d;
+		if (d && id != want_id)
+			CHECK(0, "rule id %u counted %llu packet(s)", id,
+			      (unsigned long long)d);
+	}
+	CHECK(moved == (want_id ? 1 : 0), "%llu rule hits, expected %d",
+	      (unsigned long long)moved, want_id ? 1 : 0);
+	if (want_id)
+		CHECK(after.rules[want_id].bytes -
+				      before.rules[want_id].bytes ==
+			      f.len,
+		      "bytes counted on the rule");
+	for (int s = 0; s < XDPB_STAT_MAX; s++) {
+		uint64_t d = after.iface.stat[s].packets -
+			     before.iface.stat[s].packets;
+		uint64_t want = (s == c->stat) +
+				(s == XDPB_STAT_MALFORMED_DNS && c->malformed);
+
+		CHECK(d == want,
+		      "interface slot %s moved by %llu, expected %llu",
+		      stat_name(s), (unsigned long long)d,
+		      (unsigned long long)want);
+	}
+}
+
+/* A name's rule set and the reference matcher agree on every row. */
+static void refmatch_agrees(void)
+{
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct dns_case *c = &cases[i];
+		char text[NAME_TEXT_BUF];
+		const struct name_rule *r;
+		const char *why;
+
+		if (c->raw || c->src || c->qr || c->qdcount || c->cut ||
+		    c->v4_more_frags || !c->list)
+			continue;
+		if (name_normalize(c->qname, strlen(c->qname), text, &why)) {
+			CHECK(0, "%s: %s", c->name, why);
+			continue;
+		}
+		r = refmatch_name(&rs, text);
+		CHECK(r && r->list_id == c->list &&
+			      !strcmp(name_rule_text(&rs.names, r), c->rule),
+		      "%s: the reference matcher disagrees", c->name);
+	}
+}
+
+static void make_names(void)
+{
+	char *p = deepest;
+
+	for (int i = 0; i < 121; i++)
+		p += sprintf(p, "a.");
+	strcpy(p, "example.com");
+	for (int l = 0; l < 5; l++) {
+		too_long[l * 64] = 63;
+		memset(too_long + l * 64 + 1, 'z', 63);
+	}
+	too_long[320] = 0;
+	for (size_t i = 0; i + 4 <= sizeof(no_root); i += 4) {
+		no_root[i] = 3;
+		memcpy(no_root + i + 1, "abc", 3);
+	}
+}
+
+int main(void)
+{
+	char errbuf[256];
+	struct id_keeper k;
+	struct ruleset empty = {0};
+	int err;
+
+	log_set_level(LOG_LEVEL_WARN);
+	make_names();
+	err = loader_open(&ld, RULE_ID_CAP, NULL, errbuf, sizeof(errbuf));
+	if (err) {
+		printf("SKIP: dns/all (%s; needs root and BPF)\n", errbuf);
+		return EXIT_SKIP;
+	}
+	id_keeper_init(&k, RULE_ID_CAP);
+	err = build_ruleset(&rs);
+	if (!err)
+		err = reload_ruleset(&ld, &k, &empty, &rs, NULL);
+	if (!err)
+		err = loader_iface_register(&ld, TEST_IFINDEX);
+	if (err) {
+		printf("FAIL: dns/setup (%s)\n", strerror(-err));
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		tl_case_failed = 0;
+		run_case(&cases[i]);
+		printf("%s: dns/%s\n", tl_case_failed ? "FAIL" : "PASS",
+		       cases[i].name);
+		if (tl_case_failed)
+			tl_failed++;
+		else
+			tl_passed++;
+	}
+	RUN_TEST("dns", refmatch_agrees);
+	printf("dns_tests: %d passed, %d failed\n", tl_passed, tl_failed);
+	ruleset_free(&rs);
+	id_keeper_free(&k);
+	loader_close(&ld, 0);
+	return TEST_EXIT_CODE();
+}

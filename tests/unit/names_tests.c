@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Unit tests of domain names: canonical form (case, trailing dot, IDN),
+ * validation, domain list files, list type detection, the name hash the
+ * datapath shares (lower-casing, suffix keys), resolution into the name
+ * hash, the reference matcher, and the no-false-block property: 1M random
+ * unlisted names against 1M listed names, no key of any suffix of an
+ * unlisted name equal to the key of a different listed name.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "listfile.h"
+#include "names.h"
+#include "refmatch.h"
+#include "ruleset.h"
+#include "rng.h"
+#include "testlib.h"
+
+static void normalize_valid(void)
+{
+	static const struct {
+		const char *in, *out;
+	} rows[] = {
+		{"example.com", "example.com"},
+		{"Example.COM", "example.com"},
+		{"example.com.", "example.com"},
+		{"WWW.EXAMPLE.COM.", "www.example.com"},
+		{"_dmarc.example.com", "_dmarc.example.com"},
+		{"a-b.c0.d9", "a-b.c0.d9"},
+		{"com", "com"},
+		{"b\xc3\xbc"
+		 "cher.example",
+		 "xn--bcher-kva.example"},
+		{"B\xc3\xbc"
+		 "CHER.example.",
+		 "xn--bcher-kva.example"},
+		/* UTS #46 maps upper case in non-ASCII too (U+00DC -> U+00FC) */
+		{"b\xc3\x9c"
+		 "cher.example",
+		 "xn--bcher-kva.example"},
+		/* non-transitional: sharp s stays (IDNA2008), not "ss" */
+		{"fa\xc3\x9f.de", "xn--fa-hia.de"},
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char out[NAME_TEXT_BUF];
+		const char *why = NULL;
+		int err = name_normalize(rows[i].in, strlen(rows[i].in), out,
+					 &why);
+
+		CHECK(!err, "%s: %s", rows[i].in, why ? why : "?");
+		if (!err)
+			CHECK(!strcmp(out, rows[i].out),
+			      "%s -> %s, expected %s", rows[i].in, out,
+			      rows[i].out);
+	}
+}
+
+static void normalize_invalid(void)
+{
+	char l63[64], l64[65], n253[260], n254[260], out[NAME_TEXT_BUF];
+	const char *why;
+
+	memset(l63, 'a', 63);
+	l63[63] = 0;
+	memset(l64, 'a', 64);
+	l64[64] = 0;
+	/* 4 labels: 63 + 63 + 63 + 61 + 3 dots = 253 */
+	snprintf(n253, sizeof(n253), "%s.%s.%s.%.61s", l63, l63, l63, l63);
+	snprintf(n254, sizeof(n254), "%s.%s.%s.%.62s", l63, l63, l63, l63);
+	CHECK(!name_normalize(l63, 63, out, &why), "a 63-character label");
+	CHECK(!name_normalize(n253, strlen(n253), out, &why), "253 characters");
+	{
+		const char *bad[] = {"",      ".",	  "..",	   "a..b",
+				     ".a.b",  "a b.c",	  "*.a.b", "a/b.c",
+				     "a.b..", "\xff.com", "a@b.c", l64,
+				     n254};
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			why = NULL;
+			CHECK(name_normalize(bad[i], strlen(bad[i]), out,
+					     &why) == -EINVAL &&
+				      why,
+			      "'%.20s' accepted", bad[i]);
+		}
+	}
+}
+
+static void list_markers_and_format(void)
+{
+	static const char text[] = "\xef\xbb\xbf# a domain list\r\n"
+				   "example.com\r\n"
+				   "  =Exact.Example.NET.  # trailing comment\n"
+				   "exact:two.example\n"
+				   "suffix:three.example\n"
+				   ".four.example\n"
+				   "*.five.example\n"
+				   "\n"
+				   "b\xc3\xbc"
+				   "cher.example";
+	static const struct {
+		const char *name;
+		uint8_t kind;
+		uint32_t line;
+	} want[] = {
+		{"example.com", XDPB_NAME_SUFFIX, 2},
+		{"exact.example.net", XDPB_NAME_EXACT, 3},
+		{"two.example", XDPB_NAME_EXACT, 4},
+		{"three.example", XDPB_NAME_SUFFIX, 5},
+		{"four.example", XDPB_NAME_SUFFIX, 6},
+		{"five.example", XDPB_NAME_SUFFIX, 7},
+		{"xn--bcher-kva.example", XDPB_NAME_SUFFIX, 9},
+	};
+	struct parsed_names l;
+	int err = listfile_parse_names_buffer("d.txt", text, sizeof(text) - 1,
+					      LIST_ON_ERROR_REJECT, &l);
+
+	CHECK(!err, "parse: %s", l.error);
+	CHECK(l.nr == sizeof(want) / sizeof(want[0]), "%zu entries", l.nr);
+	for (size_t i = 0;
+	     !err && i < l.nr && i < sizeof(want) / sizeof(want[0]); i++) {
+		CHECK(!strcmp(l.text + l.entries[i].text_off, want[i].name),
+		      "entry %zu is %s", i, l.text + l.entries[i].text_off);
+		CHECK(l.entries[i].kind == want[i].kind, "entry %zu kind", i);
+		CHECK(l.entries[i].line == want[i].line, "entry %zu line %u", i,
+		      l.entries[i].line);
+	}
+	parsed_names_free(&l);
+}
+
+static void list_errors(void)
+{
+	static const char text[] = "good.example\nbad..example\n"
+				   "two names.example\nalso.good\n";
+	struct parsed_names l;
+	int err;
+
+	err = listfile_parse_names_buffer("d.txt", text, sizeof(text) - 1,
+					  LIST_ON_ERROR_REJECT, &l);
+	CHECK(err == -EINVAL, "rejected: %d", err);
+	CHECK(l.bad_line == 2 && strstr(l.error, "d.txt:2: empty label"),
+	      "error: %s", l.error);
+	parsed_names_free(&l);
+	err = listfile_parse_names_buffer("d.txt", text, sizeof(text) - 1,
+					  LIST_ON_ERROR_SKIP_LINE, &l);
+	CHECK(!err && l.nr == 2 && l.nr_skipped == 2,
+	      "skip-line: %zu kept, %zu skipped", l.nr, l.nr_skipped);
+	CHECK(strstr(l.error, "d.txt:2:"), "first error kept: %s", l.error);
+	parsed_names_free(&l);
+}
+
+static void detect_type(void)
+{
+	static const struct {
+		const char *text;
+		int type;
+	} rows[] = {
+		{"# c2\n192.0.2.0/24\nexample.com\n", LIST_TYPE_IP},
+		{"2001:db8::/32\n", LIST_TYPE_IP},
+		{"\n# names\nexample.com\n", LIST_TYPE_DOMAIN},
+		{"=exact.example\n", LIST_TYPE_DOMAIN},
+		{"# nothing\n", LIST_TYPE_IP},
+		{"", LIST_TYPE_IP},
+	};
+	char path[] = "/tmp/xdpb-names-XXXXXX";
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0, "mkstemp");
+	if (fd < 0)
+		return;
+	close(fd);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		FILE *f = fopen(path, "w");
+
+		fputs(rows[i].text, f);
+		fclose(f);
+		CHECK(listfile_detect_type(path) == rows[i].type, "row %zu", i);
+	}
+	unlink(path);
+	CHECK(listfile_detect_type("/nonexistent/list") == -ENOENT,
+	      "missing file");
+}
+
+/* xdpb_lower8 against tolower() for every byte in every position. */
+static void lower8_every_byte(void)
+{
+	for (int pos = 0; pos < 8; pos++)
+		for (int b = 0; b < 256; b++) {
+			uint8_t in[8] = {'x',  'Y', '0', '-',
+					 0x80, 'Z', 'a', '@'};
+			uint8_t out[8];
+			uint64_t w;
+
+			in[pos] = b;
+			memcpy(&w, in, 8);
+			w = xdpb_lower8(w);
+			memcpy(out, &w, 8);
+			for (int i = 0; i < 8; i++) {
+				uint8_t c = in[i];
+				uint8_t want = c >= 'A' && c <= 'Z' ? c + 32
+								    : c;
+
+				if (out[i] != want) {
+					CHECK(0, "byte 0x%02x at %d -> 0x%02x",
+					      c, i, out[i]);
+					return;
+				}
+			}
+		}
+}
+
+/*
+ * The keys of suffixes: keys[i] is the key of the suffix text itself, and
+ * a name in upper case hashes as in lower case (the datapath's mix reads
+ * the wire bytes of the query unchanged).
+ */
+static void suffix_keys_consistent(void)
+{
+	const char *name = "a.bb.ccccccccccccccccccccccccccccccc.example.com";
+	struct xdpb_name_key keys[130], anchors[130], k, a;
+	int n = name_suffix_keys(name, keys, anchors);
+	const char *s = name;
+	uint8_t wire[XDPB_NAME_BUF], off[130];
+	struct xdpb_name_state st;
+
+	CHECK(n == 5, "%d labels", n);
+	for (int i = 0; i < n; i++) {
+		name_key(s, &k, &a);
+		CHECK(!name_key_cmp(&k, &keys[i]), "suffix %d key", i);
+		CHECK(!name_key_cmp(&a, &anchors[i]), "suffix %d anchor", i);
+		s = strchr(s, '.') ? strchr(s, '.') + 1 : "";
+	}
+	CHECK(!name_key_cmp(&anchors[0], &keys[3]), "anchor: last two labels");
+	CHECK(!name_key_cmp(&anchors[4], &keys[4]),
+	      "anchor of the TLD: itself");
+	name_to_wire(name, wire, off);
+	for (size_t i = 0; i < XDPB_NAME_BUF; i++)
+		if (wire[i] >= 'a' && wire[i] <= 'z')
+			wire[i] -= 32;
+	xdpb_name_state_init(&st);
+	for (int i = n - 1; i >= 0; i--)
+		xdpb_name_mix_label(&st, wire, off[i]);
+	xdpb_name_key_of(&st, &k);
+	CHECK(!name_key_cmp(&k, &keys[0]), "upper-case wire name, same key");
+	/* label boundaries are part of the key */
+	name_key("ab.c", &k, NULL);
+	name_key("a.bc", &a, NULL);
+	CHECK(name_key_cmp(&k, &a), "ab.c and a.bc differ");
+}
+
+/* Resolution and the reference matcher agree on precedence. */
+static void resolve_and_refmatch(void)
+{
+	static const struct {
+		const char *name;
+		uint8_t kind, action;
+		uint16_t list;
+	} rules[] = {
+		{"example.com", XDPB_NAME_SUFFIX, XDPB_ACT_NXDOMAIN, 1},
+		{"ok.example.com", XDPB_NAME_EXACT, XDPB_ACT_ALLOW, 2},
+		{"deep.ok.example.com", XDPB_NAME_SUFFIX, XDPB_ACT_DROP, 3},
+		{"allowed.org", XDPB_NAME_SUFFIX, XDPB_ACT_ALLOW, 2},
+		{"x.allowed.org", XDPB_NAME_SUFFIX, XDPB_ACT_DROP, 3},
+		{"mon.example.com", XDPB_NAME_SUFFIX, XDPB_ACT_MONITOR, 4},
+		{"same.net", XDPB_NAME_SUFFIX, XDPB_ACT_REFUSED, 5},
+		{"same.net", XDPB_NAME_SUFFIX, XDPB_ACT_DROP, 6},
+	};
+	static const struct {
+		const char *query;
+		uint16_t list; /* 0: none */
+	} want[] = {
+		{"example.com", 1},
+		{"a.example.com", 1},
+		{"ok.example.com", 2},
+		{"a.ok.example.com", 1},
+		{"deep.ok.example.com", 3},
+		{"y.deep.ok.example.com", 3},
+		{"allowed.org", 2},
+		{"x.allowed.org", 2},
+		{"z.x.allowed.org", 2},
+		{"mon.example.com", 1},
+		{"a.mon.example.com", 1},
+		{"same.net", 6},
+		{"com", 0},
+		{"xexample.com", 0},
+	};
+	struct ruleset rs = {0};
+	struct name_plan plan;
+	uint32_t id = 1;
+
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		ruleset_add_name(&rs, rules[i].name, rules[i].kind,
+				 rules[i].list, rules[i].action, i + 1);
+	ruleset_finish(&rs);
+	for (size_t i = 0; i < rs.names.nr; i++)
+		rs.names.rules[i].rule_id = id++;
+	CHECK(!name_plan_build(&rs.names, &plan), "plan");
+	CHECK(plan.nr_entries == 7, "%zu distinct names", plan.nr_entries);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const struct name_rule *r = refmatch_name(&rs, want[i].query);
+		struct xdpb_name_key keys[130], anchors[130];
+		int n = name_suffix_keys(want[i].query, keys, anchors);
+		const struct xdpb_match *m = NULL;
+
+		CHECK(want[i].list ? r && r->list_id == want[i].list : !r,
+		      "refmatch %s: list %u", want[i].query,
+		      r ? r->list_id : 0);
+		/* the datapath's walk over the plan: longest listed suffix */
+		for (int s = 0; s < n && !m; s++)
+			for (size_t e = 0; e < plan.nr_entries; e++)
+				if (!name_key_cmp(&plan.keys[e], &keys[s])) {
+					m = s ? &plan.leaves[e].below
+					      : &plan.leaves[e].full;
+					break;
+				}
+		if (m && m->action == XDPB_ACT_NONE)
+			m = NULL;
+		CHECK(want[i].list ? m && m->list_id == want[i].list &&
+					     m->rule_id == r->rule_id
+				   : !m,
+		      "plan %s: list %u", want[i].query, m ? m->list_id : 0);
+	}
+	name_plan_free(&plan);
+	ruleset_free(&rs);
+}
+
+/* ---- no false blocks ---------------------------------------------------- */
+
+#define NR_NAMES 1000000
+
+static const char *const tlds[] = {"com", "net", "org",	    "de",
+				   "uk",  "io",	 "example", "test"};
+
+static void random_name(struct rng *r, char *out)
+{
+	static const char chars[] = "abcdefghijklmnopqrstuvwxyz0123456789-";
+	int labels = 2 + rng_next(r) % 3;
+	char *p = out;
+
+	for (int l = 0; l < labels - 1; l++) {
+		int len = 4 + rng_next(r) % 12;
+
+		for (int i = 0; i < len; i++)
+			*p++ = chars[rng_next(r) % 36]; /* no '-' at the ends */
+		*p++ = '.';
+	}
+	strcpy(p, tlds[rng_next(r) % (sizeof(tlds) / sizeof(tlds[0]))]);
+}
+
+struct keyed {
+	struct xdpb_name_key key;
+	uint32_t index;
+};
+
+static int keyed_cmp(const void *a, const void *b)
+{
+	return name_key_cmp(&((const struct keyed *)a)->key,
+			    &((const struct keyed *)b)->key);
+}
+
+static void million_unlisted_never_blocked(void)
+{
+	struct keyed *listed = calloc(NR_NAMES, sizeof(*listed));
+	char(*texts)[64] = calloc(NR_NAMES, 64);
+	struct rng r = {0x5eedd0a1};
+	size_t false_hits = 0, true_hits = 0, suffixes = 0;
+
+	if (!listed || !texts) {
+		CHECK(0, "out of memory");
+		goto out;
+	}
+	for (uint32_t i = 0; i < NR_NAMES; i++) {
+		random_name(&r, texts[i]);
+		name_key(texts[i], &listed[i].key, NULL);
+		listed[i].index = i;
+	}
+	qsort(listed, NR_NAMES, sizeof(*listed), keyed_cmp);
+	for (uint32_t i = 0; i < NR_NAMES; i++) {
+		struct xdpb_name_key keys[130], anchors[130];
+		char name[64];
+		const char *suffix = name;
+		int n;
+
+		random_name(&r, name);
+		n = name_suffix_keys(name, keys, anchors);
+		for (int s = 0; s < n; s++) {
+			struct keyed probe = {.key = keys[s]}, *hit;
+
+			suffixes++;
+			hit = bsearch(&probe, listed, NR_NAMES, sizeof(*listed),
+				      keyed_cmp);
+			if (hit && strcmp(texts[hit->index], suffix))
+				false_hits++;
+			else if (hit)
+				true_hits++; /* the same name drawn twice */
+			suffix = strchr(suffix, '.') + (s + 1 < n);
+		}
+	}
+	printf("  %d listed, %d unlisted names (%zu suffixes): %zu false blocks, %zu names drawn in both\n",
+	       NR_NAMES, NR_NAMES, suffixes, false_hits, true_hits);
+	CHECK(false_hits == 0,
+	      "%zu suffixes of unlisted names hit a listed key", false_hits);
+out:
+	free(listed);
+	free(texts);
+}
+
+int main(void)
+{
+	RUN_TEST("names", normalize_valid);
+	RUN_TEST("names", normalize_invalid);
+	RUN_TEST("names", list_markers_and_format);
+	RUN_TEST("names", list_errors);
+	RUN_TEST("names", detect_type);
+	RUN_TEST("names", lower8_every_byte);
+	RUN_TEST("names", suffix_keys_consistent);
+	RUN_TEST("names", resolve_and_refmatch);
+	RUN_TEST("names", million_unlisted_never_blocked);
+	printf("names_tests: %d passed, %d failed\n", tl_passed, tl_failed);
+	return TEST_EXIT_CODE();
+}
