@@ -45,7 +45,8 @@ LIB := $(BUILD)/libxdpblock.a
 HDRS := $(wildcard userspace/*.h) maps/xdpblock_maps.h
 
 BINS := $(BUILD)/xdpblockd $(BUILD)/xdpblockctl
-TEST_BINS := $(BUILD)/tests/unit_tests $(BUILD)/tests/bpf_tests \
+TEST_BINS := $(BUILD)/tests/unit_tests $(BUILD)/tests/list_tests \
+	$(BUILD)/tests/bpf_tests \
 	$(BUILD)/tests/diff_test $(BUILD)/tests/bench_prog
 LIBS := $(LIB) $(PKG_LIBS)
 

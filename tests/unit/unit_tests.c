@@ -29,6 +29,7 @@
 #include "prefix.h"
 #include "refmatch.h"
 #include "ruleset.h"
+#include "testfiles.h"
 #include "testlib.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -130,67 +131,6 @@ static struct prefix random_prefix(int family, int plen)
 	random_bits_from(&p, 0);
 	prefix_truncate(&p, plen);
 	return p;
-}
-
-/* Temporary files, all in one directory removed at exit. */
-static char tmp_dir[64];
-static char tmp_names[256][128];
-static int nr_tmp_names;
-
-static const char *tmp_write(const char *name, const char *data, size_t len)
-{
-	char *path;
-	FILE *f;
-
-	if (!tmp_dir[0]) {
-		const char *base = getenv("TMPDIR");
-
-		snprintf(tmp_dir, sizeof(tmp_dir), "%s/xdpblock-unit.XXXXXX",
-			 base && strlen(base) < 32 ? base : "/tmp");
-		if (!mkdtemp(tmp_dir)) {
-			perror("mkdtemp");
-			exit(2);
-		}
-	}
-	if (nr_tmp_names == (int)ARRAY_SIZE(tmp_names)) {
-		fprintf(stderr, "too many temporary files\n");
-		exit(2);
-	}
-	path = tmp_names[nr_tmp_names++];
-	if (snprintf(path, sizeof(tmp_names[0]), "%s/%s", tmp_dir, name) >=
-	    (int)sizeof(tmp_names[0])) {
-		fprintf(stderr, "temporary file name too long: %s\n", name);
-		exit(2);
-	}
-	f = fopen(path, "wb");
-	if (!f || fwrite(data, 1, len, f) != len || fclose(f)) {
-		perror(path);
-		exit(2);
-	}
-	return path;
-}
-
-static const char *tmp_write_str(const char *name, const char *text)
-{
-	return tmp_write(name, text, strlen(text));
-}
-
-static void tmp_cleanup(void)
-{
-	for (int i = 0; i < nr_tmp_names; i++)
-		unlink(tmp_names[i]);
-	if (tmp_dir[0])
-		rmdir(tmp_dir);
-}
-
-static const char *data_path(const char *name)
-{
-	static char path[PATH_MAX];
-	const char *top = getenv("XDPBLOCK_TOP");
-
-	snprintf(path, sizeof(path), "%s/tests/data/%s",
-		 top && *top ? top : ".", name);
-	return path;
 }
 
 /* ==== prefix ========================================================== */
@@ -916,26 +856,6 @@ static void list_files(void)
 		      strstr(l.error, "not a regular file"),
 	      "directory: %d '%s'", err, l.error);
 	parsed_list_free(&l);
-}
-
-static int file_bytes(const char *path, char **data, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	struct stat st;
-
-	*data = NULL;
-	if (!f)
-		return -1;
-	if (fstat(fileno(f), &st) || !(*data = malloc(st.st_size + 1)) ||
-	    fread(*data, 1, st.st_size, f) != (size_t)st.st_size) {
-		fclose(f);
-		free(*data);
-		*data = NULL;
-		return -1;
-	}
-	fclose(f);
-	*len = st.st_size;
-	return 0;
 }
 
 static void list_real_firehol(void)
