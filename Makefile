@@ -26,7 +26,7 @@ endif
 
 WARNINGS := -Wall -Wextra -Werror
 CFLAGS ?= -O2 -g
-PKGS := libbpf libelf zlib inih json-c
+PKGS := libbpf libelf zlib inih json-c libsodium
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 XCFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -I$(BUILD) $(PKG_CFLAGS)
@@ -38,7 +38,8 @@ BPF_HDRS := $(wildcard bpf/*.h) maps/xdpblock_maps.h
 BPF_OBJ := $(BUILD)/xdpblock.bpf.o
 SKEL := $(BUILD)/xdpblock.skel.h
 
-LIB_SRCS := log bigalloc prefix listfile config ruleset refmatch loader attach control
+LIB_SRCS := log bigalloc prefix listfile minisign listload liststate config \
+	ruleset refmatch loader attach control
 DAEMON_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,xdpblockd reload commands)
 LIB_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,$(LIB_SRCS))
 LIB := $(BUILD)/libxdpblock.a

@@ -10,16 +10,29 @@
 #include "../maps/xdpblock_maps.h"
 #include "listfile.h"
 #include "log.h"
+#include "minisign.h"
 
 #define CONFIG_MAX_IFACES 64
 #define LIST_NAME_MAX 64
 #define DEFAULT_CONTROL_SOCKET "/run/xdpblock/control.sock"
 #define DEFAULT_CONFIG_PATH "/etc/xdpblock/xdpblock.conf"
+#define DEFAULT_STATE_DIR "/var/lib/xdpblock"
+/* Cap on a list file, as stored and once inflated (max_list_bytes). */
+#define DEFAULT_MAX_LIST_BYTES (512ull << 20)
+#define MIN_MAX_LIST_BYTES 4096ull
+#define MAX_MAX_LIST_BYTES (64ull << 30)
+/* Public keys one list may name (public_key, public_key_file). */
+#define LIST_MAX_KEYS 8
 
 enum xdp_mode {
 	XDP_MODE_AUTO, /* native, falling back to generic */
 	XDP_MODE_NATIVE,
 	XDP_MODE_GENERIC,
+};
+
+enum list_signature {
+	LIST_SIGNATURE_MINISIGN, /* the default: unsigned lists are refused */
+	LIST_SIGNATURE_NONE,
 };
 
 struct list_config {
@@ -28,6 +41,14 @@ struct list_config {
 	uint8_t action; /* enum xdpb_action */
 	uint8_t match; /* enum xdpb_match_dirs */
 	enum list_on_error on_error;
+	uint32_t max_bad_lines; /* with skip-line: more rejects the list */
+	enum list_format format;
+	enum list_signature signature;
+	/* the keys a signature may be made with, from public_key(_file) */
+	struct minisign_key keys[LIST_MAX_KEYS];
+	int nr_keys;
+	char signature_file[PATH_MAX]; /* "" means path + ".minisig" */
+	int require_timestamp; /* refuse a signature without timestamp: */
 	unsigned int line; /* of the [list:NAME] header, for messages */
 };
 
@@ -39,6 +60,8 @@ struct daemon_config {
 	uint32_t max_rules_v4;
 	uint32_t max_rules_v6;
 	enum log_level log_level;
+	char state_dir[PATH_MAX]; /* anti-rollback versions (liststate.h) */
+	uint64_t max_list_bytes;
 	struct list_config lists[XDPB_MAX_LISTS - 1];
 	int nr_lists;
 };
@@ -53,6 +76,9 @@ int config_load(const char *path, struct daemon_config *cfg, char *err,
 const char *action_name(uint8_t action);
 const char *match_name(uint8_t match);
 const char *xdp_mode_name(enum xdp_mode mode);
+const char *signature_name(enum list_signature signature);
+/* The signature file of @lc: signature_file, or path + ".minisig". */
+void list_signature_path(const struct list_config *lc, char *buf, size_t len);
 /* Name of an enum xdpb_stat slot, as in `xdpblockctl stats --json`. */
 const char *stat_name(unsigned int stat);
 

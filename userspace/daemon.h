@@ -8,6 +8,7 @@
 
 #include "attach.h"
 #include "config.h"
+#include "listload.h"
 #include "loader.h"
 #include "ruleset.h"
 
@@ -17,11 +18,17 @@ struct list_state {
 	uint16_t list_id;
 	size_t nr_v4, nr_v6; /* distinct rules active */
 	size_t nr_skipped; /* malformed lines skipped (on_error = skip-line) */
+	enum list_format format; /* as read (auto resolved) */
+	int compressed; /* gzip */
+	int verified; /* minisign signature checked */
+	char key_id[MINISIGN_KEY_ID_STRLEN]; /* the key that signed it */
+	uint64_t version; /* signed timestamp, 0 if none */
 };
 
 struct reload_result {
 	int ok;
-	char error[600];
+	enum reload_reason reason; /* why it failed (a metric label) */
+	char error[700];
 	time_t when;
 	uint64_t duration_ns;
 	struct activation_report report;
@@ -43,6 +50,7 @@ struct daemon {
 	time_t started;
 	uint64_t generation; /* successful activations so far */
 	uint64_t reloads_total, reload_failures_total;
+	uint64_t reload_failures_by_reason[RELOAD_REASON_MAX];
 	struct reload_result last_reload;
 };
 

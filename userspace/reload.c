@@ -10,7 +10,8 @@
 #include <string.h>
 
 #include "daemon.h"
-#include "listfile.h"
+#include "listload.h"
+#include "liststate.h"
 #include "log.h"
 
 /* Rule ids released by the previous reload, zeroed and freed at the next. */
@@ -48,12 +49,16 @@ static int list_id_for(char (*names)[LIST_NAME_MAX],
 static int load_lists(const struct daemon_config *cfg,
 		      char (*names)[LIST_NAME_MAX],
 		      char (*running)[LIST_NAME_MAX], struct ruleset *next,
-		      struct list_state *states, char *err, size_t errlen)
+		      struct list_state *states, struct list_versions *versions,
+		      struct reload_result *res)
 {
+	char *err = res->error;
+	size_t errlen = sizeof(res->error);
+
 	for (int i = 0; i < cfg->nr_lists; i++) {
 		const struct list_config *lc = &cfg->lists[i];
 		struct list_state *st = &states[i];
-		struct parsed_list parsed;
+		struct loaded_list loaded;
 		int id = list_id_for(names, running, lc->name), ret;
 
 		memset(st, 0, sizeof(*st));
@@ -63,44 +68,73 @@ static int load_lists(const struct daemon_config *cfg,
 				err, errlen,
 				"too many lists: at most %d, counting lists removed by this reload (reload once without them, then with the new ones)",
 				XDPB_MAX_LISTS - 1);
+			res->reason = RELOAD_ERR_CONFIG;
 			return -ENOSPC;
 		}
 		st->list_id = id;
-		ret = listfile_parse(lc->path, lc->on_error, &parsed);
+		ret = list_load(lc, cfg->max_list_bytes,
+				list_versions_get(versions, lc->name), &loaded);
 		if (ret < 0) {
 			/* a malformed line can be fixed, or skipped by choice */
 			snprintf(
 				err, errlen, "list %s: %s%s", lc->name,
-				parsed.error,
-				ret == -EINVAL && parsed.bad_line
+				loaded.error,
+				loaded.reason == RELOAD_ERR_PARSE &&
+						loaded.parsed.bad_line &&
+						lc->on_error ==
+							LIST_ON_ERROR_REJECT
 					? " (fix the line, or set on_error = skip-line in its [list:] section)"
 					: "");
-			parsed_list_free(&parsed);
-			return -EINVAL;
+			res->reason = loaded.reason;
+			loaded_list_free(&loaded);
+			return ret;
 		}
-		if (parsed.nr_skipped)
+		if (loaded.parsed.nr_skipped)
 			log_warn(
 				"list %s: skipped %zu malformed line(s), first: %s",
-				lc->name, parsed.nr_skipped, parsed.error);
-		st->nr_skipped = parsed.nr_skipped;
-		if (ruleset_reserve(next, parsed.nr_v4, parsed.nr_v6) < 0) {
-			parsed_list_free(&parsed);
-			snprintf(err, errlen, "out of memory reading %s",
-				 lc->path);
-			return -ENOMEM;
+				lc->name, loaded.parsed.nr_skipped,
+				loaded.parsed.error);
+		if (loaded.verified)
+			log_debug(
+				"list %s: signature by key %s verified, version %llu",
+				lc->name, loaded.key_id,
+				(unsigned long long)loaded.version);
+		st->nr_skipped = loaded.parsed.nr_skipped;
+		st->format = loaded.parsed.format;
+		st->compressed = loaded.compressed;
+		st->verified = loaded.verified;
+		st->version = loaded.version;
+		memcpy(st->key_id, loaded.key_id, sizeof(st->key_id));
+		/* recorded on disk only once the whole reload has succeeded */
+		if ((loaded.version &&
+		     list_versions_raise(versions, lc->name, loaded.version) <
+			     0) ||
+		    ruleset_reserve(next, loaded.parsed.nr_v4,
+				    loaded.parsed.nr_v6) < 0)
+			goto nomem;
+		for (size_t e = 0; e < loaded.parsed.nr; e++) {
+			if (ruleset_add(next, &loaded.parsed.entries[e].prefix,
+					id, lc->action, lc->match,
+					loaded.parsed.entries[e].line) < 0)
+				goto nomem;
 		}
-		for (size_t e = 0; e < parsed.nr; e++) {
-			if (ruleset_add(next, &parsed.entries[e].prefix, id,
-					lc->action, lc->match,
-					parsed.entries[e].line) < 0) {
-				parsed_list_free(&parsed);
-				snprintf(err, errlen,
-					 "out of memory reading %s", lc->path);
-				return -ENOMEM;
-			}
-		}
-		parsed_list_free(&parsed);
+		loaded_list_free(&loaded);
+		continue;
+	nomem:
+		loaded_list_free(&loaded);
+		snprintf(err, errlen, "out of memory reading %s", lc->path);
+		res->reason = RELOAD_ERR_MEMORY;
+		return -ENOMEM;
 	}
+	return 0;
+}
+
+/* Signed lists need the anti-rollback state; unsigned ones never touch it. */
+static int any_signed(const struct daemon_config *cfg)
+{
+	for (int i = 0; i < cfg->nr_lists; i++)
+		if (cfg->lists[i].signature != LIST_SIGNATURE_NONE)
+			return 1;
 	return 0;
 }
 
@@ -181,6 +215,7 @@ int daemon_reload(struct daemon *d)
 	char(*names)[LIST_NAME_MAX] = calloc(XDPB_MAX_LISTS, LIST_NAME_MAX);
 	struct reload_result *res = &d->last_reload;
 	struct ruleset next = {0};
+	struct list_versions versions = {0};
 	uint32_t *released = NULL;
 	size_t nr_released = 0;
 	uint64_t t0 = monotonic_ns(), t_parsed;
@@ -195,8 +230,10 @@ int daemon_reload(struct daemon *d)
 		goto fail;
 	}
 	err = config_load(d->config_path, cfg, res->error, sizeof(res->error));
-	if (err)
+	if (err) {
+		res->reason = RELOAD_ERR_CONFIG;
 		goto fail;
+	}
 	keep_startup_settings(d, cfg);
 	if (!d->generation)
 		d->cfg = *cfg; /* capacity checks use the start-up values */
@@ -208,15 +245,34 @@ int daemon_reload(struct daemon *d)
 				memcpy(names[id], d->list_names[id],
 				       LIST_NAME_MAX);
 
-	err = load_lists(cfg, names, d->list_names, &next, states, res->error,
-			 sizeof(res->error));
+	if (any_signed(cfg)) {
+		err = list_versions_load(cfg->state_dir, &versions, res->error,
+					 sizeof(res->error));
+		if (err) {
+			res->reason = RELOAD_ERR_STATE;
+			goto fail;
+		}
+	}
+	err = load_lists(cfg, names, d->list_names, &next, states, &versions,
+			 res);
 	if (err)
 		goto fail;
 	ruleset_finish(&next);
 	t_parsed = monotonic_ns();
 	err = check_capacity(d, &next, res->error, sizeof(res->error));
-	if (err)
+	if (err) {
+		res->reason = RELOAD_ERR_CAPACITY;
 		goto fail;
+	}
+	/* a state that cannot be recorded fails now, while nothing changed */
+	if (versions.changed) {
+		err = list_versions_prepare(cfg->state_dir, &versions,
+					    res->error, sizeof(res->error));
+		if (err) {
+			res->reason = RELOAD_ERR_STATE;
+			goto fail;
+		}
+	}
 	release_pending_ids(d);
 	err = rule_ids_assign(&d->rule_ids, &d->active, &next, &released,
 			      &nr_released);
@@ -227,6 +283,7 @@ int daemon_reload(struct daemon *d)
 				? "no free rule ids (%s): restart xdpblockd to compact them"
 				: "cannot assign rule ids: %s",
 			strerror(-err));
+		res->reason = RELOAD_ERR_ACTIVATION;
 		goto fail;
 	}
 	err = loader_activate(&d->loader, &next, &res->report);
@@ -235,8 +292,15 @@ int daemon_reload(struct daemon *d)
 		free(released);
 		snprintf(res->error, sizeof(res->error),
 			 "cannot activate the new rules: %s", strerror(-err));
+		res->reason = RELOAD_ERR_ACTIVATION;
 		goto fail;
 	}
+	if (list_versions_commit(cfg->state_dir, &versions, res->error,
+				 sizeof(res->error)) < 0)
+		log_err("the new rules are active, but their versions were not recorded, so an older list could be accepted after a restart: %s",
+			res->error);
+	res->error[0] = '\0';
+	list_versions_free(&versions);
 
 	/* Committed: the datapath runs the new generation. */
 	retire_old(d, released, nr_released, names);
@@ -270,13 +334,19 @@ int daemon_reload(struct daemon *d)
 	free(names);
 	return 0;
 fail:
+	if (res->reason == RELOAD_OK)
+		res->reason = err == -ENOMEM ? RELOAD_ERR_MEMORY
+					     : RELOAD_ERR_ACTIVATION;
 	d->reload_failures_total++;
+	d->reload_failures_by_reason[res->reason]++;
 	res->duration_ns = monotonic_ns() - t0;
 	if (d->generation)
-		log_err("reload failed, the previous rules stay active: %s",
-			res->error);
+		log_err("reload failed (%s), the previous rules stay active: %s",
+			reload_reason_name(res->reason), res->error);
 	else
-		log_err("cannot start: %s", res->error);
+		log_err("cannot start (%s): %s",
+			reload_reason_name(res->reason), res->error);
+	list_versions_free(&versions);
 	ruleset_free(&next);
 	free(cfg);
 	free(states);

@@ -19,6 +19,8 @@
 
 #include "control.h"
 #include "daemon.h"
+#include "listload.h"
+#include "liststate.h"
 #include "log.h"
 
 static void usage(FILE *out)
@@ -66,6 +68,7 @@ static void serve_client(struct daemon *d, int listen_fd)
 static int check_only(const char *path)
 {
 	struct daemon_config *cfg = calloc(1, sizeof(*cfg));
+	struct list_versions versions = {0};
 	char err[700];
 	int bad = 0;
 
@@ -74,20 +77,36 @@ static int check_only(const char *path)
 		free(cfg);
 		return 1;
 	}
+	/* read-only: rollback is checked, nothing is recorded */
+	if (list_versions_load(cfg->state_dir, &versions, err, sizeof(err)) <
+	    0) {
+		log_err("%s", err);
+		bad = 1;
+	}
 	for (int i = 0; i < cfg->nr_lists; i++) {
-		struct parsed_list pl;
+		const struct list_config *lc = &cfg->lists[i];
+		struct loaded_list ll;
 
-		if (listfile_parse(cfg->lists[i].path, cfg->lists[i].on_error,
-				   &pl) < 0) {
-			log_err("list %s: %s", cfg->lists[i].name, pl.error);
+		if (list_load(lc, cfg->max_list_bytes,
+			      list_versions_get(&versions, lc->name),
+			      &ll) < 0) {
+			log_err("list %s (%s): %s", lc->name,
+				reload_reason_name(ll.reason), ll.error);
 			bad = 1;
 		} else {
-			printf("list %s: %zu IPv4, %zu IPv6 entries, %zu skipped lines\n",
-			       cfg->lists[i].name, pl.nr_v4, pl.nr_v6,
-			       pl.nr_skipped);
+			printf("list %s: %s%s, %zu IPv4, %zu IPv6 entries, %zu skipped lines",
+			       lc->name, list_format_name(ll.parsed.format),
+			       ll.compressed ? " (gzip)" : "", ll.parsed.nr_v4,
+			       ll.parsed.nr_v6, ll.parsed.nr_skipped);
+			if (ll.verified)
+				printf(", signed by key %s, version %llu",
+				       ll.key_id,
+				       (unsigned long long)ll.version);
+			printf("\n");
 		}
-		parsed_list_free(&pl);
+		loaded_list_free(&ll);
 	}
+	list_versions_free(&versions);
 	free(cfg);
 	if (!bad)
 		printf("%s: OK\n", path);

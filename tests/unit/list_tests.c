@@ -1,12 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * List files, without BPF or root:
+ * The list pipeline, without BPF or root:
  *
  *   formats    each list format on real-world-shaped samples (headers,
  *              comments, CRLF, BOM, odd spacing, IPv6, malformed lines)
  *              and on the real lists in tests/data
  *   detect     format = auto on every kind of list in tests/data and on
  *              the domain formats it must refuse
+ *   gzip       inflation, multi-member files, truncation at every byte,
+ *              corruption, the size cap against a gzip bomb
+ *   minisign   keys and signatures made by Debian's minisign 0.11
+ *              (tests/data/minisign), legacy and prehashed; wrong key,
+ *              every tampered byte, tampered trusted comment
+ *   state      the anti-rollback versions file
+ *   load       the whole pipeline (listload.c): read, verify, rollback,
+ *              inflate, parse, with the reason of every failure
  */
 #include <errno.h>
 #include <limits.h>
@@ -14,8 +22,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
 
+#include "config.h"
 #include "listfile.h"
+#include "listload.h"
+#include "liststate.h"
+#include "minisign.h"
 #include "testfiles.h"
 #include "testlib.h"
 
@@ -521,6 +536,711 @@ static void detect_refusal_names_file(void)
 	parsed_list_free(&l);
 }
 
+/* ==== gzip ============================================================= */
+
+/* gzip-compress @len bytes of @in (all of it repeated @times) */
+static unsigned char *gzip_bytes(const void *in, size_t len, size_t times,
+				 size_t *out_len)
+{
+	size_t cap = (len * times) / 2 + 4096;
+	unsigned char *out = malloc(cap);
+	z_stream zs = {0};
+
+	if (!out || deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 8,
+				 Z_DEFAULT_STRATEGY) != Z_OK)
+		exit(2);
+	zs.next_out = out;
+	zs.avail_out = cap;
+	for (size_t i = 0; i < times; i++) {
+		zs.next_in = (unsigned char *)in;
+		zs.avail_in = len;
+		while (zs.avail_in)
+			if (deflate(&zs, Z_NO_FLUSH) != Z_OK || !zs.avail_out)
+				exit(2);
+	}
+	if (deflate(&zs, Z_FINISH) != Z_STREAM_END)
+		exit(2);
+	*out_len = zs.total_out;
+	deflateEnd(&zs);
+	return out;
+}
+
+static void gzip_round_trip_and_members(void)
+{
+	static const char a[] = "192.0.2.0/24\n", b[] = "2001:db8::/32\n";
+	size_t la, lb, out_len;
+	unsigned char *ga = gzip_bytes(a, strlen(a), 1000, &la);
+	unsigned char *gb = gzip_bytes(b, strlen(b), 1, &lb);
+	unsigned char *both = malloc(la + lb);
+	char *out, err[256];
+	int ret;
+
+	CHECK(list_is_gzip(ga, la) && !list_is_gzip(a, strlen(a)) &&
+		      !list_is_gzip("\x1f", 1),
+	      "gzip magic");
+	ret = list_gunzip("a.gz", ga, la, 1 << 20, &out, &out_len, err,
+			  sizeof(err));
+	CHECK(ret == 0 && out_len == 13000 && !memcmp(out, a, 13) &&
+		      !memcmp(out + 12987, a, 13) && out[out_len] == '\0',
+	      "one member: %d, %zu bytes '%s'", ret, out_len, err);
+	free(out);
+
+	/* `cat a.gz b.gz` is one gzip file of two members */
+	memcpy(both, ga, la);
+	memcpy(both + la, gb, lb);
+	ret = list_gunzip("ab.gz", both, la + lb, 1 << 20, &out, &out_len, err,
+			  sizeof(err));
+	CHECK(ret == 0 && out_len == 13000 + strlen(b) &&
+		      !memcmp(out + 13000, b, strlen(b)),
+	      "two members: %d, %zu bytes '%s'", ret, out_len, err);
+	free(out);
+
+	/* the cap: exactly the size passes, a byte less does not */
+	ret = list_gunzip("a.gz", ga, la, 13000, &out, &out_len, err,
+			  sizeof(err));
+	CHECK(ret == 0 && out_len == 13000, "at the cap: %d '%s'", ret, err);
+	free(out);
+	ret = list_gunzip("a.gz", ga, la, 12999, &out, &out_len, err,
+			  sizeof(err));
+	CHECK(ret == -EFBIG && !out &&
+		      strstr(err,
+			     "a.gz: inflates to more than max_list_bytes = 12999"),
+	      "over the cap: %d '%s'", ret, err);
+
+	/* data after the last member */
+	memcpy(both + la, "junk", 4);
+	ret = list_gunzip("junk.gz", both, la + 4, 1 << 20, &out, &out_len, err,
+			  sizeof(err));
+	CHECK(ret == -EINVAL && strstr(err, "junk.gz: data after the end"),
+	      "trailing junk: %d '%s'", ret, err);
+	free(ga);
+	free(gb);
+	free(both);
+}
+
+/* Cut anywhere, or with any byte changed, a gzip file never inflates. */
+static void gzip_truncated_and_corrupt(void)
+{
+	static const char text[] = "# list\n192.0.2.0/24\n198.51.100.0/24\n";
+	size_t len, out_len, truncated = 0;
+	unsigned char *gz = gzip_bytes(text, strlen(text), 3, &len);
+	char *out, err[256];
+	int ret;
+
+	for (size_t cut = 2; cut < len; cut++) {
+		ret = list_gunzip("cut.gz", gz, cut, 1 << 20, &out, &out_len,
+				  err, sizeof(err));
+		CHECK(ret == -EINVAL && !out && !strncmp(err, "cut.gz: ", 8),
+		      "cut at %zu of %zu: %d '%s'", cut, len, ret, err);
+		truncated += strstr(err, "truncated") != NULL;
+	}
+	/* most cuts end inside the stream; all say so in those words */
+	CHECK(truncated >= len - 12, "%zu of %zu cuts said truncated",
+	      truncated, len - 2);
+	for (size_t i = 10; i < len; i++) {
+		gz[i] ^= 0x20;
+		ret = list_gunzip("bad.gz", gz, len, 1 << 20, &out, &out_len,
+				  err, sizeof(err));
+		CHECK(ret == -EINVAL && !out, "byte %zu changed: %d", i, ret);
+		gz[i] ^= 0x20;
+		if (ret != -EINVAL)
+			free(out);
+	}
+	free(gz);
+}
+
+/* 64 MiB of zeros is 64 KiB of gzip: the cap stops it, not the memory. */
+static void gzip_bomb(void)
+{
+	static char zeros[1 << 16];
+	size_t len, out_len;
+	unsigned char *gz = gzip_bytes(zeros, sizeof(zeros), 1024, &len);
+	char *out, err[256];
+	int ret;
+
+	CHECK(len < (1 << 17), "bomb is %zu bytes", len);
+	ret = list_gunzip("bomb.gz", gz, len, 1 << 20, &out, &out_len, err,
+			  sizeof(err));
+	CHECK(ret == -EFBIG && !out &&
+		      strstr(err, "more than max_list_bytes = 1048576") &&
+		      strstr(err, "gzip bomb"),
+	      "bomb: %d '%s'", ret, err);
+	free(gz);
+}
+
+/* ==== minisign ========================================================= */
+
+static char *fixture(const char *name, size_t *len)
+{
+	char path[PATH_MAX];
+	char *data = NULL;
+
+	snprintf(path, sizeof(path), "minisign/%s", name);
+	if (file_bytes(data_path(path), &data, len) < 0) {
+		printf("  cannot read tests/data/%s\n", path);
+		return NULL;
+	}
+	data[*len] = '\0';
+	return data;
+}
+
+/* The timestamp written in a fixture, read without minisign.c. */
+static uint64_t fixture_timestamp(const char *sig_name)
+{
+	size_t len;
+	char *text = fixture(sig_name, &len);
+	const char *ts = text ? strstr(text, "timestamp:") : NULL;
+	uint64_t v = ts ? strtoull(ts + 10, NULL, 10) : 0;
+
+	free(text);
+	return v;
+}
+
+static void minisign_keys(void)
+{
+	struct minisign_key key;
+	char id[MINISIGN_KEY_ID_STRLEN], *text;
+	const char *why;
+	size_t len;
+
+	CHECK(minisign_key_parse(TEST_KEY, &key, &why) == 0, "key: %s", why);
+	minisign_key_id_str(key.id, id);
+	CHECK(!strcmp(id, TEST_KEY_ID), "key id %s, want %s", id, TEST_KEY_ID);
+	CHECK(minisign_key_parse("  " TEST_KEY " \r", &key, &why) == 0,
+	      "key with spaces: %s", why);
+	/* the .pub file as minisign -G writes it, and its comment's id */
+	text = fixture("key.pub", &len);
+	CHECK(text && minisign_pubfile_parse(text, len, &key, &why) == 0,
+	      ".pub: %s", text ? why : "missing");
+	minisign_key_id_str(key.id, id);
+	CHECK(text && strstr(text, id), "id %s not in the .pub comment", id);
+	free(text);
+	CHECK(minisign_pubfile_parse(TEST_KEY "\n", strlen(TEST_KEY) + 1, &key,
+				     &why) == 0,
+	      "bare key line: %s", why);
+
+	static const char *const bad[] = {
+		"",
+		"RWSCAGGuFqqKwe+EKkHLco6mB1rMAs88WRcD3j8ZieWp660hpEyHBYz",
+		"RWSCAGGuFqqKwe+EKkHLco6mB1rMAs88WRcD3j8ZieWp660hpEyHBYznAA==",
+		"RWSCAGGuFqqKwe+EKkHLco6mB1rMAs88WRcD3j8ZieWp660hpEy*BYzn",
+		"RWSCAGGuFqqKwe+EKkHLco6mB1rMAs88WRcD3j8ZieWp 660hpEyHBYzn",
+		/* a valid base64 blob of the right size, algorithm "Ee" */
+		"RWWCAGGuFqqKwe+EKkHLco6mB1rMAs88WRcD3j8ZieWp660hpEyHBYzn",
+		"untrusted comment: minisign public key C18AAA16AE610082",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		CHECK(minisign_key_parse(bad[i], &key, &why) == -EINVAL,
+		      "bad key %zu accepted", i);
+	CHECK(minisign_pubfile_parse("untrusted comment: x\n", 21, &key,
+				     &why) == -EINVAL &&
+		      strstr(why, "no public key"),
+	      "comment-only .pub accepted");
+}
+
+struct sig_fixture {
+	const char *sig, *list;
+	int prehashed;
+};
+
+static const struct sig_fixture sig_fixtures[] = {
+	{"signed-list.txt.minisig", "signed-list.txt", 1},
+	{"signed-list.txt.legacy.minisig", "signed-list.txt", 0},
+	{"signed-list.txt.gz.minisig", "signed-list.txt.gz", 1},
+};
+
+static void minisign_verify_fixtures(void)
+{
+	struct minisign_key keys[2];
+	const char *why;
+
+	minisign_key_parse(OTHER_KEY, &keys[0], &why);
+	minisign_key_parse(TEST_KEY, &keys[1], &why);
+	for (size_t i = 0; i < ARRAY_SIZE(sig_fixtures); i++) {
+		const struct sig_fixture *f = &sig_fixtures[i];
+		struct minisign_sig sig;
+		size_t sig_len, len;
+		char *text = fixture(f->sig, &sig_len);
+		char *list = fixture(f->list, &len), err[256], id[17];
+		uint64_t ts = 0;
+		int ret;
+
+		if (!text || !list) {
+			CHECK(0, "fixtures missing");
+			free(text);
+			free(list);
+			continue;
+		}
+		ret = minisign_sig_parse(text, sig_len, &sig, err, sizeof(err));
+		CHECK(ret == 0 && sig.prehashed == f->prehashed, "%s: %d %s",
+		      f->sig, ret, err);
+		minisign_key_id_str(sig.key_id, id);
+		CHECK(!strcmp(id, TEST_KEY_ID), "%s: key id %s", f->sig, id);
+		CHECK(minisign_timestamp(sig.trusted_comment, &ts, &why) == 0 &&
+			      ts == fixture_timestamp(f->sig) &&
+			      ts > 1700000000,
+		      "%s: timestamp %llu", f->sig, (unsigned long long)ts);
+		/* the key with its id is found among several */
+		ret = minisign_verify(&sig, keys, 2, list, len);
+		CHECK(ret == 1, "%s: verify returned %d, want key 1", f->sig,
+		      ret);
+		ret = minisign_verify(&sig, keys, 1, list, len);
+		CHECK(ret == -ENOKEY, "%s: other key only: %d", f->sig, ret);
+
+		/* every single changed bit of the list is caught */
+		for (size_t b = 0; b < len; b++) {
+			list[b] ^= 1 << (b % 8);
+			ret = minisign_verify(&sig, keys, 2, list, len);
+			list[b] ^= 1 << (b % 8);
+			if (ret != -EBADMSG) {
+				CHECK(0, "%s: byte %zu changed: %d", f->sig, b,
+				      ret);
+				break;
+			}
+		}
+		CHECK(minisign_verify(&sig, keys, 2, list, len - 1) == -EBADMSG,
+		      "%s: list cut by a byte", f->sig);
+		/* the trusted comment (the version) is signed too */
+		sig.trusted_comment[10]++;
+		CHECK(minisign_verify(&sig, keys, 2, list, len) == -EBADMSG,
+		      "%s: changed timestamp accepted", f->sig);
+		sig.trusted_comment[10]--;
+		sig.global_sig[5] ^= 4;
+		CHECK(minisign_verify(&sig, keys, 2, list, len) == -EBADMSG,
+		      "%s: changed global signature accepted", f->sig);
+		sig.global_sig[5] ^= 4;
+		sig.sig[60] ^= 0x80;
+		CHECK(minisign_verify(&sig, keys, 2, list, len) == -EBADMSG,
+		      "%s: changed signature accepted", f->sig);
+		sig.sig[60] ^= 0x80;
+		/* a legacy signature read as prehashed and back fails */
+		sig.prehashed = !sig.prehashed;
+		CHECK(minisign_verify(&sig, keys, 2, list, len) == -EBADMSG,
+		      "%s: algorithm flipped accepted", f->sig);
+		sig.prehashed = !sig.prehashed;
+		CHECK(minisign_verify(&sig, keys, 2, list, len) == 1,
+		      "%s: restored signature fails", f->sig);
+		free(text);
+		free(list);
+	}
+}
+
+static void minisign_sig_format(void)
+{
+	size_t len;
+	char *good = fixture("signed-list.txt.minisig", &len);
+	char text[2048], err[256];
+	struct minisign_sig sig;
+	char *l2, *l3, *l4;
+
+	if (!good) {
+		CHECK(0, "fixture missing");
+		return;
+	}
+	/* CRLF line ends and no final line end, as minisign accepts */
+	l2 = strchr(good, '\n') + 1;
+	l3 = strchr(l2, '\n') + 1;
+	l4 = strchr(l3, '\n') + 1;
+	snprintf(text, sizeof(text), "%.*s\r\n%.*s\r\n%.*s\r\n%.*s",
+		 (int)(l2 - good - 1), good, (int)(l3 - l2 - 1), l2,
+		 (int)(l4 - l3 - 1), l3, (int)strcspn(l4, "\n"), l4);
+	CHECK(minisign_sig_parse(text, strlen(text), &sig, err, sizeof(err)) ==
+			      0 &&
+		      !strchr(sig.trusted_comment, '\r'),
+	      "CRLF: %s", err);
+
+	static const struct {
+		const char *what;
+		int line; /* which line to replace (1-4), 0: cut after N */
+		const char *with, *why;
+	} bad[] = {
+		{"cut after 0 lines", 0, "0", "ends after 0 line(s)"},
+		{"cut after 3 lines", 0, "3", "ends after 3 line(s)"},
+		{"no untrusted comment", 1, "comment: x",
+		 "line 1: does not start"},
+		{"short signature", 2, "RUSCAGGuFqqKwaBRGmB/s0vh",
+		 "line 2: not a base64"},
+		{"unknown algorithm", 2,
+		 "RXSCAGGuFqqKwaBRGmB/s0vhAIjFzDahdOGDWSz73RBheBBVVQJZuJH7au3iXhT1AvukK6WBywimxPxf8mMu+Bo5VhQ7r3Sk+wM=",
+		 "line 2: unknown signature algorithm"},
+		{"no trusted comment", 3, "timestamp:1",
+		 "line 3: does not start"},
+		{"control character", 3,
+		 "trusted comment: a\x01"
+		 "b",
+		 "line 3: control character"},
+		{"CR inside", 3, "trusted comment: a\rb",
+		 "line 3: stray carriage"},
+		{"bad global signature", 4, "AAAA", "line 4: not a base64"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		const char *lines[4] = {good, l2, l3, l4};
+		int lens[4] = {(int)(l2 - good - 1), (int)(l3 - l2 - 1),
+			       (int)(l4 - l3 - 1), (int)strcspn(l4, "\n")};
+		int n = 0;
+
+		if (bad[i].line == 0) {
+			int keep = atoi(bad[i].with);
+
+			for (int k = 0; k < keep; k++)
+				n += snprintf(text + n, sizeof(text) - n,
+					      "%.*s\n", lens[k], lines[k]);
+		} else {
+			for (int k = 0; k < 4; k++)
+				n += snprintf(text + n, sizeof(text) - n,
+					      "%.*s\n",
+					      k + 1 == bad[i].line
+						      ? (int)strlen(bad[i].with)
+						      : lens[k],
+					      k + 1 == bad[i].line ? bad[i].with
+								   : lines[k]);
+		}
+		CHECK(minisign_sig_parse(text, n, &sig, err, sizeof(err)) ==
+				      -EINVAL &&
+			      strstr(err, bad[i].why),
+		      "%s: '%s', want '%s'", bad[i].what, err, bad[i].why);
+	}
+	/* the first three lines must end: a file cut inside line 3 */
+	snprintf(text, sizeof(text), "%.*s", (int)(l3 - good + 10), good);
+	CHECK(minisign_sig_parse(text, strlen(text), &sig, err, sizeof(err)) ==
+			      -EINVAL &&
+		      strstr(err, "line 3: no line end"),
+	      "cut in line 3: '%s'", err);
+	free(good);
+}
+
+static void minisign_timestamps(void)
+{
+	static const struct {
+		const char *comment;
+		int ret;
+		uint64_t ts;
+	} cases[] = {
+		{"timestamp:1795346717\tfile:signed-list.txt\thashed", 0,
+		 1795346717},
+		{"file:x timestamp:42", 0, 42},
+		{"timestamp:0", 0, 0},
+		{"timestamp:18446744073709551615", 0, UINT64_MAX},
+		{"file:x", -ENOENT, 0},
+		{"", -ENOENT, 0},
+		{"mytimestamp:5 file:x", -ENOENT, 0},
+		{"timestamp:", -EINVAL, 0},
+		{"timestamp:12a", -EINVAL, 0},
+		{"timestamp:-1", -EINVAL, 0},
+		{"timestamp:18446744073709551616", -EINVAL, 0},
+		{"timestamp:1 timestamp:2", -EINVAL, 0},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		uint64_t ts = 7;
+		const char *why = "";
+		int ret = minisign_timestamp(cases[i].comment, &ts, &why);
+
+		CHECK(ret == cases[i].ret && (ret || ts == cases[i].ts),
+		      "'%s': %d %llu (%s), want %d %llu", cases[i].comment, ret,
+		      (unsigned long long)ts, why, cases[i].ret,
+		      (unsigned long long)cases[i].ts);
+	}
+}
+
+/* ==== state ============================================================ */
+
+static void state_round_trip(void)
+{
+	char dir[PATH_MAX], file[PATH_MAX + 32], err[512];
+	struct list_versions vs;
+	struct stat st;
+	int ret;
+
+	tmp_write_str("state-anchor", "");
+	snprintf(dir, sizeof(dir), "%s/state/sub", tmp_dir);
+	snprintf(file, sizeof(file), "%s/list-versions", dir);
+
+	/* nothing there yet: empty, and nothing is created by reading */
+	ret = list_versions_load(dir, &vs, err, sizeof(err));
+	CHECK(ret == 0 && vs.nr == 0 && stat(dir, &st) < 0, "empty: %d %s", ret,
+	      err);
+	CHECK(list_versions_raise(&vs, "a", 100) == 0 && vs.changed, "raise a");
+	CHECK(list_versions_raise(&vs, "b.x-1", 5) == 0, "raise b");
+	vs.changed = 0;
+	CHECK(list_versions_raise(&vs, "a", 99) == 0 && !vs.changed &&
+		      list_versions_get(&vs, "a") == 100,
+	      "a lower version must not lower the mark");
+	CHECK(list_versions_get(&vs, "nope") == 0, "unknown list");
+	ret = list_versions_prepare(dir, &vs, err, sizeof(err));
+	CHECK(ret == 0 && stat(file, &st) < 0, "prepare: %d %s", ret, err);
+	ret = list_versions_commit(dir, &vs, err, sizeof(err));
+	CHECK(ret == 0 && stat(file, &st) == 0, "commit: %d %s", ret, err);
+	CHECK(stat(dir, &st) == 0 && (st.st_mode & 0777) == 0700,
+	      "state_dir mode %o, want 700", st.st_mode & 0777);
+	list_versions_free(&vs);
+
+	ret = list_versions_load(dir, &vs, err, sizeof(err));
+	CHECK(ret == 0 && vs.nr == 2 && list_versions_get(&vs, "a") == 100 &&
+		      list_versions_get(&vs, "b.x-1") == 5 && !vs.changed,
+	      "reloaded: %d, %zu entries %s", ret, vs.nr, err);
+	/* prepared but not committed: the file keeps the old versions */
+	list_versions_raise(&vs, "a", 200);
+	list_versions_prepare(dir, &vs, err, sizeof(err));
+	list_versions_free(&vs);
+	list_versions_load(dir, &vs, err, sizeof(err));
+	CHECK(list_versions_get(&vs, "a") == 100,
+	      "an uncommitted version was recorded");
+	list_versions_free(&vs);
+	snprintf(file, sizeof(file), "%s/.list-versions.tmp", dir);
+	CHECK(stat(file, &st) < 0, "temporary file left behind");
+
+	/* damaged files are refused with their line */
+	static const struct {
+		const char *text;
+		int line;
+	} bad[] = {
+		{"a 1\nb\n", 2}, {"a x\n", 1},
+		{"a 1 2\n", 1},	 {"a 1\na 2\n", 2},
+		{"a b 1\n", 1},	 {"# c\na 1", 2},
+		{"a -1\n", 1},	 {"a 99999999999999999999\n", 1},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		char want[PATH_MAX + 48];
+		FILE *f;
+
+		snprintf(file, sizeof(file), "%s/list-versions", dir);
+		f = fopen(file, "w");
+		fputs(bad[i].text, f);
+		fclose(f);
+		ret = list_versions_load(dir, &vs, err, sizeof(err));
+		snprintf(want, sizeof(want), "%s:%d: ", file, bad[i].line);
+		CHECK(ret == -EINVAL && !strncmp(err, want, strlen(want)),
+		      "'%s': %d '%s', want '%s'", bad[i].text, ret, err, want);
+		list_versions_free(&vs);
+	}
+	unlink(file);
+	rmdir(dir);
+	snprintf(dir, sizeof(dir), "%s/state", tmp_dir);
+	rmdir(dir);
+}
+
+/* ==== load ============================================================= */
+
+static void config_for(struct list_config *lc, const char *name,
+		       const char *list)
+{
+	char path[PATH_MAX];
+	const char *why;
+
+	memset(lc, 0, sizeof(*lc));
+	snprintf(lc->name, sizeof(lc->name), "%s", name);
+	snprintf(path, sizeof(path), "minisign/%s", list);
+	if (!realpath(data_path(path), lc->path))
+		snprintf(lc->path, sizeof(lc->path), "%s", data_path(path));
+	lc->format = LIST_FORMAT_AUTO;
+	lc->on_error = LIST_ON_ERROR_REJECT;
+	lc->max_bad_lines = LIST_DEFAULT_MAX_BAD_LINES;
+	lc->signature = LIST_SIGNATURE_MINISIGN;
+	lc->require_timestamp = 1;
+	minisign_key_parse(TEST_KEY, &lc->keys[0], &why);
+	lc->nr_keys = 1;
+}
+
+/* signature_file = the list's path + @suffix */
+static void sig_next_to(struct list_config *lc, const char *suffix)
+{
+	if (snprintf(lc->signature_file, sizeof(lc->signature_file), "%s%s",
+		     lc->path, suffix) >= (int)sizeof(lc->signature_file))
+		exit(2);
+}
+
+/* Load @lc: expect @reason (RELOAD_OK for success) and @why in the error. */
+static int load_expect(const struct list_config *lc, uint64_t max_bytes,
+		       uint64_t accepted, enum reload_reason reason,
+		       const char *why, struct loaded_list *l)
+{
+	int ret = list_load(lc, max_bytes, accepted, l);
+
+	if (reason == RELOAD_OK)
+		CHECK(ret == 0, "%s: %d (%s) %s", lc->name, ret,
+		      reload_reason_name(l->reason), l->error);
+	else
+		CHECK(ret < 0 && l->reason == reason && strstr(l->error, why),
+		      "%s: %d, reason %s '%s', want %s '%s'", lc->name, ret,
+		      reload_reason_name(l->reason), l->error,
+		      reload_reason_name(reason), why);
+	return ret;
+}
+
+static void load_signed(void)
+{
+	uint64_t ts = fixture_timestamp("signed-list.txt.minisig");
+	uint64_t ts_gz = fixture_timestamp("signed-list.txt.gz.minisig");
+	struct list_config lc;
+	struct loaded_list l;
+
+	config_for(&lc, "prehashed", "signed-list.txt");
+	load_expect(&lc, 1 << 20, 0, RELOAD_OK, NULL, &l);
+	CHECK(l.verified && l.prehashed && l.version == ts && !l.compressed &&
+		      !strcmp(l.key_id, TEST_KEY_ID) && l.parsed.nr == 3 &&
+		      l.parsed.nr_v6 == 1,
+	      "verified %d prehashed %d version %llu key %s, %zu entries",
+	      l.verified, l.prehashed, (unsigned long long)l.version, l.key_id,
+	      l.parsed.nr);
+	loaded_list_free(&l);
+
+	/* equal to the accepted version: the same list read again */
+	load_expect(&lc, 1 << 20, ts, RELOAD_OK, NULL, &l);
+	loaded_list_free(&l);
+	load_expect(&lc, 1 << 20, ts + 1, RELOAD_ERR_ROLLBACK,
+		    "rollback: signed at", &l);
+	CHECK(strstr(l.error, lc.path) && strstr(l.error, "UTC"),
+	      "rollback message '%s'", l.error);
+	loaded_list_free(&l);
+
+	config_for(&lc, "legacy", "signed-list.txt");
+	sig_next_to(&lc, ".legacy.minisig");
+	load_expect(&lc, 1 << 20, 0, RELOAD_OK, NULL, &l);
+	CHECK(l.verified && !l.prehashed && l.version == ts, "legacy: %d %d",
+	      l.verified, l.prehashed);
+	loaded_list_free(&l);
+
+	config_for(&lc, "gzip", "signed-list.txt.gz");
+	load_expect(&lc, 1 << 20, 0, RELOAD_OK, NULL, &l);
+	CHECK(l.compressed && l.verified && l.version == ts_gz &&
+		      l.stored_bytes == 111 && l.list_bytes == 105 &&
+		      l.parsed.nr == 3,
+	      "gzip: compressed %d, %zu -> %zu bytes, %zu entries",
+	      l.compressed, l.stored_bytes, l.list_bytes, l.parsed.nr);
+	loaded_list_free(&l);
+	/* the cap applies to the file as stored */
+	load_expect(&lc, 110, 0, RELOAD_ERR_SIZE,
+		    "111 bytes, over max_list_bytes = 110", &l);
+	loaded_list_free(&l);
+
+	/* two keys configured, the second one signed it */
+	config_for(&lc, "two-keys", "signed-list.txt");
+	lc.keys[1] = lc.keys[0];
+	minisign_key_parse(OTHER_KEY, &lc.keys[0], &(const char *){NULL});
+	lc.nr_keys = 2;
+	load_expect(&lc, 1 << 20, 0, RELOAD_OK, NULL, &l);
+	loaded_list_free(&l);
+}
+
+static void load_refused(void)
+{
+	struct list_config lc;
+	struct loaded_list l;
+	const char *copy, *why;
+	size_t len;
+	char *data;
+
+	config_for(&lc, "wrong-key", "signed-list.txt");
+	minisign_key_parse(OTHER_KEY, &lc.keys[0], &why);
+	load_expect(
+		&lc, 1 << 20, 0, RELOAD_ERR_SIGNATURE,
+		"signed with key " TEST_KEY_ID
+		", which is not a public_key of this list (it has " OTHER_KEY_ID,
+		&l);
+	loaded_list_free(&l);
+
+	config_for(&lc, "no-timestamp", "signed-list.txt");
+	sig_next_to(&lc, ".notime.minisig");
+	load_expect(
+		&lc, 1 << 20, 0, RELOAD_ERR_SIGNATURE,
+		"no timestamp: field, so the list cannot be checked against rollback",
+		&l);
+	loaded_list_free(&l);
+	lc.require_timestamp = 0;
+	load_expect(&lc, 1 << 20, 5, RELOAD_OK, NULL, &l);
+	CHECK(l.verified && l.version == 0,
+	      "no timestamp allowed: version %llu",
+	      (unsigned long long)l.version);
+	loaded_list_free(&l);
+
+	/* one changed byte, and the signature of the original next to it */
+	data = fixture("signed-list.txt", &len);
+	if (data) {
+		char sig_path[PATH_MAX + 16];
+		char *sig;
+		size_t sig_len;
+
+		data[len - 3] ^= 1; /* 2001:db8:dead::/48 -> ...dead::/49 */
+		copy = tmp_write("tampered.txt", data, len);
+		sig = fixture("signed-list.txt.minisig", &sig_len);
+		snprintf(sig_path, sizeof(sig_path), "tampered.txt.minisig");
+		tmp_write(sig_path, sig, sig_len);
+		config_for(&lc, "tampered", "signed-list.txt");
+		snprintf(lc.path, sizeof(lc.path), "%s", copy);
+		load_expect(&lc, 1 << 20, 0, RELOAD_ERR_SIGNATURE,
+			    "bad signature in", &l);
+		CHECK(!strncmp(l.error, copy, strlen(copy)) && l.parsed.nr == 0,
+		      "'%s', %zu entries parsed", l.error, l.parsed.nr);
+		loaded_list_free(&l);
+
+		/* unsigned: no .minisig next to it */
+		copy = tmp_write("unsigned.txt", data, len);
+		snprintf(lc.path, sizeof(lc.path), "%s", copy);
+		load_expect(&lc, 1 << 20, 0, RELOAD_ERR_SIGNATURE,
+			    "the list is not signed", &l);
+		loaded_list_free(&l);
+		/* ... which signature = none accepts */
+		lc.signature = LIST_SIGNATURE_NONE;
+		load_expect(&lc, 1 << 20, 0, RELOAD_OK, NULL, &l);
+		CHECK(!l.verified && l.parsed.nr == 3, "unsigned: %d %zu",
+		      l.verified, l.parsed.nr);
+		loaded_list_free(&l);
+
+		/* a signature file that is not one */
+		lc.signature = LIST_SIGNATURE_MINISIGN;
+		tmp_write("unsigned.txt.minisig", data, len);
+		load_expect(&lc, 1 << 20, 0, RELOAD_ERR_SIGNATURE,
+			    "not a minisign signature: line 1", &l);
+		loaded_list_free(&l);
+		free(sig);
+		free(data);
+	}
+
+	config_for(&lc, "missing", "no-such-list.txt");
+	load_expect(&lc, 1 << 20, 0, RELOAD_ERR_IO, "cannot open", &l);
+	loaded_list_free(&l);
+	config_for(&lc, "directory", "");
+	load_expect(&lc, 1 << 20, 0, RELOAD_ERR_IO, "not a regular file", &l);
+	loaded_list_free(&l);
+
+	/* a malformed line in a signed list: the parse error, with its line */
+	copy = tmp_write_str("badline.txt", "192.0.2.0/24\nnope\n");
+	config_for(&lc, "badline", "signed-list.txt");
+	snprintf(lc.path, sizeof(lc.path), "%s", copy);
+	lc.signature = LIST_SIGNATURE_NONE;
+	load_expect(&lc, 1 << 20, 0, RELOAD_ERR_PARSE, ":2: not an IPv4", &l);
+	loaded_list_free(&l);
+
+	/* a gzip file cut short: the whole list is refused */
+	{
+		static const char text[] = "192.0.2.0/24\n198.51.100.0/24\n";
+		size_t gz_len;
+		unsigned char *gz = gzip_bytes(text, strlen(text), 1, &gz_len);
+
+		copy = tmp_write("cut.txt.gz", (char *)gz, gz_len - 5);
+		snprintf(lc.path, sizeof(lc.path), "%s", copy);
+		load_expect(&lc, 1 << 20, 0, RELOAD_ERR_GZIP, "truncated", &l);
+		loaded_list_free(&l);
+		free(gz);
+
+		/* ... and the cap applies to the inflated size too */
+		gz = gzip_bytes(text, strlen(text), 1000, &gz_len);
+		copy = tmp_write("big.txt.gz", (char *)gz, gz_len);
+		snprintf(lc.path, sizeof(lc.path), "%s", copy);
+		load_expect(&lc, 29000, 0, RELOAD_OK, NULL, &l);
+		CHECK(l.compressed && l.list_bytes == 29000 &&
+			      l.parsed.nr == 2000,
+		      "%zu bytes inflated, %zu entries", l.list_bytes,
+		      l.parsed.nr);
+		loaded_list_free(&l);
+		load_expect(&lc, 28999, 0, RELOAD_ERR_SIZE,
+			    "inflates to more than max_list_bytes = 28999", &l);
+		loaded_list_free(&l);
+		free(gz);
+	}
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -536,7 +1256,19 @@ int main(void)
 	RUN_TEST("detect", detect_table);
 	RUN_TEST("detect", detect_refusal_names_file);
 
+	RUN_TEST("gzip", gzip_round_trip_and_members);
+	RUN_TEST("gzip", gzip_truncated_and_corrupt);
+	RUN_TEST("gzip", gzip_bomb);
 
+	RUN_TEST("minisign", minisign_keys);
+	RUN_TEST("minisign", minisign_verify_fixtures);
+	RUN_TEST("minisign", minisign_sig_format);
+	RUN_TEST("minisign", minisign_timestamps);
+
+	RUN_TEST("state", state_round_trip);
+
+	RUN_TEST("load", load_signed);
+	RUN_TEST("load", load_refused);
 
 	printf("list tests done: %d PASS, %d FAIL\n", tl_passed, tl_failed);
 	tmp_cleanup();
