@@ -9,7 +9,9 @@ packages=(
 	clang llvm bpftool linux-libc-dev
 	# build: userspace libraries
 	gcc make pkg-config libbpf-dev libelf-dev zlib1g-dev libinih-dev
-	libjson-c-dev libnl-3-dev libnl-route-3-dev
+	libjson-c-dev libnl-3-dev libnl-route-3-dev libsodium-dev
+	# signed lists: scripts/sign-list.sh and the interoperability tests
+	minisign gzip
 	# tests, demo and benchmarks: namespaces, real peers, the xdp-filter baseline
 	iproute2 iputils-ping ethtool socat xdp-tools procps psmisc python3
 	util-linux coreutils

@@ -362,8 +362,7 @@ static int verify(const struct list_config *lc, const char *data, size_t len,
 		utc(accepted, accepted_at, sizeof(accepted_at));
 		set_error(
 			l,
-			"%s: rollback: signed at %s (timestamp %llu), but a version signed at %s (timestamp %llu) was already accepted; install the current list (the accepted versions are in state_dir/"
-			"list-versions)",
+			"%s: rollback: signed at %s (timestamp %llu), but a version signed at %s (timestamp %llu) was already accepted: install the current list (to accept an older one on purpose, lower its line in list-versions in state_dir)",
 			lc->path, signed_at, (unsigned long long)l->version,
 			accepted_at, (unsigned long long)accepted);
 		ret = fail(l, RELOAD_ERR_ROLLBACK, -ESTALE);
