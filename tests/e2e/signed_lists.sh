@@ -30,7 +30,10 @@ mkdir -p "$K"
 minisign -G -W -p "$K/a.pub" -s "$K/a.key" >/dev/null &&
 	minisign -G -W -p "$K/b.pub" -s "$K/b.key" >/dev/null ||
 	{ t_fail "minisign -G"; exit 1; }
-ID_A=$(sed -n 's/.*public key //p' "$K/a.pub")
+# key ids as xdpblockd shows them: 16 hex digits (minisign 0.11 drops
+# leading zeros in the .pub comment, newer versions do not)
+key_id() { printf '%016s' "$(sed -n 's/.*public key //p' "$1")" | tr ' ' 0; }
+ID_A=$(key_id "$K/a.pub")
 
 NOW=$(date +%s)
 T1=$((NOW - 7200)) T2=$((NOW - 3600))

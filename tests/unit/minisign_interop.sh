@@ -22,8 +22,11 @@ minisign -G -W -p "$K/a.pub" -s "$K/a.key" >/dev/null &&
 	minisign -G -W -p "$K/b.pub" -s "$K/b.key" >/dev/null ||
 	{ t_fail "minisign -G"; exit 1; }
 KEY_A=$(sed -n 2p "$K/a.pub")
-ID_A=$(sed -n 's/.*public key //p' "$K/a.pub")
-ID_B=$(sed -n 's/.*public key //p' "$K/b.pub")
+# key ids as xdpblockd shows them: 16 hex digits (minisign 0.11 drops
+# leading zeros in the .pub comment, newer versions do not)
+key_id() { printf '%016s' "$(sed -n 's/.*public key //p' "$1")" | tr ' ' 0; }
+ID_A=$(key_id "$K/a.pub")
+ID_B=$(key_id "$K/b.pub")
 
 LIST=$WORKDIR/drop.txt
 printf '; Spamhaus-style list\n192.0.2.0/24 ; SBL1\n2001:db8::/32 ; SBL2\n' >"$LIST"
