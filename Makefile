@@ -108,7 +108,28 @@ $(BENCH_SKEL): $(BENCH_BPF_OBJ)
 
 $(BUILD)/tests/bench_prog: $(BENCH_SKEL)
 
-tests: $(BINS) $(TEST_BINS)
+# libFuzzer targets (tests/fuzz): the list parsers, gzip, the signature
+# reader and the state file, built with clang and the sanitizers from the
+# userspace sources they test (no BPF).
+FUZZ_TARGETS := listfile minisig gunzip state
+FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
+FUZZ_SRCS := $(patsubst %,userspace/%.c,prefix bigalloc listfile minisign \
+	listload liststate config)
+FUZZ_PKGS := zlib inih json-c libsodium
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all $(WARNINGS) -std=gnu11 -D_GNU_SOURCE \
+	-Iuserspace $(shell pkg-config --cflags $(FUZZ_PKGS) 2>/dev/null)
+FUZZ_SECONDS ?= 300
+
+$(BUILD)/fuzz:
+	$(Q)mkdir -p $@
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) $(HDRS) | $(BUILD)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_SRCS) -o $@ \
+		$(shell pkg-config --libs $(FUZZ_PKGS) 2>/dev/null)
+
+tests: $(BINS) $(TEST_BINS) $(FUZZ_BINS)
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory tests
@@ -117,6 +138,13 @@ test: deps
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/demo.sh
+
+# Each fuzz target for FUZZ_SECONDS (default 300); the corpus grows in
+# $(BUILD)/fuzz/corpus. `make test` runs them for a few seconds each.
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_BINS)
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_CORPUS=$(BUILD)/fuzz/corpus \
+		tests/unit/fuzz_smoke.sh
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory tests

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "listload.h"
 #include "liststate.h"
 
 /* The state file is small: one short line per list name ever signed. */
@@ -72,43 +73,14 @@ int list_versions_raise(struct list_versions *vs, const char *name,
 	return 0;
 }
 
-int list_versions_load(const char *state_dir, struct list_versions *vs,
-		       char *err, size_t errlen)
+int list_versions_parse(const char *path, char *buf, size_t len,
+			struct list_versions *vs, char *err, size_t errlen)
 {
-	char path[PATH_MAX + 32], *buf = NULL, *pos, *end;
+	char *pos, *end = buf + len;
 	unsigned int line_no = 0;
-	ssize_t got;
-	int fd, ret = 0;
+	int ret = 0;
 
 	memset(vs, 0, sizeof(*vs));
-	state_path(path, sizeof(path), state_dir);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return 0; /* nothing accepted yet */
-		ret = -errno;
-		snprintf(
-			err, errlen,
-			"%s: cannot open the anti-rollback state: %s (check state_dir in [daemon])",
-			path, strerror(errno));
-		return ret;
-	}
-	buf = malloc(LIST_VERSIONS_MAX_BYTES + 1);
-	if (!buf) {
-		close(fd);
-		snprintf(err, errlen, "out of memory reading %s", path);
-		return -ENOMEM;
-	}
-	got = read(fd, buf, LIST_VERSIONS_MAX_BYTES + 1);
-	close(fd);
-	if (got < 0 || got > LIST_VERSIONS_MAX_BYTES) {
-		ret = got < 0 ? -errno : -EFBIG;
-		snprintf(err, errlen,
-			 "%s: cannot read the anti-rollback state: %s", path,
-			 got < 0 ? strerror(errno) : "larger than 1 MiB");
-		goto out;
-	}
-	end = buf + got;
 	for (pos = buf; pos < end;) {
 		char *eol = memchr(pos, '\n', end - pos), *name, *num,
 		     *stop = NULL;
@@ -127,6 +99,14 @@ int list_versions_load(const char *state_dir, struct list_versions *vs,
 		*eol = '\0';
 		name = pos;
 		pos = eol + 1;
+		if (memchr(name, '\0', eol - name)) {
+			snprintf(
+				err, errlen,
+				"%s:%u: NUL byte (a damaged file: fix the line, or remove the file to forget every accepted version)",
+				path, line_no);
+			ret = -EINVAL;
+			goto out;
+		}
 		if (!*name || *name == '#')
 			continue;
 		num = strchr(name, ' ');
@@ -152,9 +132,40 @@ int list_versions_load(const char *state_dir, struct list_versions *vs,
 	}
 	vs->changed = 0;
 out:
-	free(buf);
 	if (ret)
 		list_versions_free(vs);
+	return ret;
+}
+
+int list_versions_load(const char *state_dir, struct list_versions *vs,
+		       char *err, size_t errlen)
+{
+	char path[PATH_MAX + 32], why[PATH_MAX + 128], *buf;
+	size_t len;
+	int ret;
+
+	memset(vs, 0, sizeof(*vs));
+	state_path(path, sizeof(path), state_dir);
+	ret = list_read_file(path, LIST_VERSIONS_MAX_BYTES, &buf, &len, why,
+			     sizeof(why));
+	if (ret == -ENOENT)
+		return 0; /* nothing accepted yet */
+	if (ret == -EFBIG) {
+		snprintf(
+			err, errlen,
+			"%s: larger than 1 MiB, so not an anti-rollback state written by xdpblockd (check state_dir in [daemon])",
+			path);
+		return ret;
+	}
+	if (ret < 0) {
+		snprintf(
+			err, errlen,
+			"%s (the anti-rollback state: check state_dir in [daemon])",
+			why);
+		return ret;
+	}
+	ret = list_versions_parse(path, buf, len, vs, err, errlen);
+	free(buf);
 	return ret;
 }
 

@@ -41,6 +41,9 @@ struct list_versions {
  */
 int list_versions_load(const char *state_dir, struct list_versions *vs,
 		       char *err, size_t errlen);
+/* The same, from the file's contents in @buf (changed in place). */
+int list_versions_parse(const char *path, char *buf, size_t len,
+			struct list_versions *vs, char *err, size_t errlen);
 /* The version accepted for @name, 0 if none. */
 uint64_t list_versions_get(const struct list_versions *vs, const char *name);
 /* Record @version for @name if it is newer. Returns 0 or -ENOMEM. */
