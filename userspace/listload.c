@@ -374,6 +374,14 @@ out:
 	return ret;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
 int list_load(const struct list_config *lc, uint64_t max_bytes,
 	      uint64_t accepted, struct loaded_list *out)
 {
@@ -383,12 +391,15 @@ int list_load(const struct list_config *lc, uint64_t max_bytes,
 		.max_bad_lines = lc->max_bad_lines,
 	};
 	char *data = NULL, *inflated = NULL;
+	uint64_t t;
 	size_t len;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
+	t = now_ns();
 	ret = list_read_file(lc->path, max_bytes, &data, &len, out->error,
 			     sizeof(out->error));
+	out->read_ns = now_ns() - t;
 	if (ret < 0) {
 		ret = fail(out,
 			   ret == -EFBIG    ? RELOAD_ERR_SIZE
@@ -398,11 +409,14 @@ int list_load(const struct list_config *lc, uint64_t max_bytes,
 		goto out;
 	}
 	out->stored_bytes = out->list_bytes = len;
+	t = now_ns();
 	if (lc->signature == LIST_SIGNATURE_MINISIGN) {
 		ret = verify(lc, data, len, accepted, out);
 		if (ret < 0)
 			goto out;
 	}
+	out->verify_ns = now_ns() - t;
+	t = now_ns();
 	if (list_is_gzip(data, len)) {
 		ret = list_gunzip(lc->path, data, len, max_bytes, &inflated,
 				  &out->list_bytes, out->error,
@@ -421,7 +435,10 @@ int list_load(const struct list_config *lc, uint64_t max_bytes,
 		data = inflated;
 		len = out->list_bytes;
 	}
+	out->inflate_ns = now_ns() - t;
+	t = now_ns();
 	ret = listfile_parse_data(lc->path, data, len, &opts, &out->parsed);
+	out->parse_ns = now_ns() - t;
 	if (ret < 0) {
 		set_error(out, "%s", out->parsed.error);
 		ret = fail(out,
