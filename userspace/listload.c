@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +40,7 @@ int list_read_file(const char *path, uint64_t max_bytes, char **data,
 	struct stat st;
 	size_t got = 0;
 	char *buf = NULL, extra;
-	int fd, ret;
+	int fd, ret, read_errno = 0;
 
 	*data = NULL;
 	*len = 0;
@@ -77,6 +77,8 @@ int list_read_file(const char *path, uint64_t max_bytes, char **data,
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0)
+			read_errno = errno;
 		if (n <= 0)
 			break;
 		got += n;
@@ -85,10 +87,10 @@ int list_read_file(const char *path, uint64_t max_bytes, char **data,
 	if (got != (size_t)st.st_size || read(fd, &extra, 1) != 0) {
 		snprintf(
 			err, errlen, "%s: cannot read: %s", path,
-			errno && got != (size_t)st.st_size
-				? strerror(errno)
+			read_errno
+				? strerror(read_errno)
 				: "the file changed while it was read (replace lists by rename)");
-		ret = -EIO;
+		ret = read_errno ? -read_errno : -EIO;
 		goto out;
 	}
 	buf[got] = '\0';
