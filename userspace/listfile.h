@@ -80,7 +80,7 @@ int listfile_parse_data(const char *name, const char *buf, size_t len,
 int listfile_detect(const char *buf, size_t len, enum list_format *format,
 		    char *why, size_t whylen);
 
-/* Plain format, every malformed line skipped with skip-line. */
+/* The plain format, with no max_bad_lines limit under skip-line. */
 int listfile_parse_buffer(const char *name, const char *buf, size_t len,
 			  enum list_on_error on_error,
 			  struct parsed_list *list);
