@@ -13,6 +13,8 @@
 #   - signed with a key the list does not name: refused (signature)
 #   - a gzipped signed list loads; a gzip bomb past max_list_bytes is
 #     refused (size); a gzip file cut short is refused (gzip)
+#   - a list path that is a directory (io), more malformed lines than
+#     max_bad_lines (parse), more rules than max_rules_ipv4 (capacity)
 #   - a Spamhaus DROP list and an ipset save file, signed, load with the
 #     expected rule counts
 . "$(dirname "$0")/../lib.sh"
@@ -113,6 +115,12 @@ put_list "$LIST" $T2 "# C2 feed" "203.0.113.0/25" "$NEWER/32"
 daemon_start "$WORKDIR/xdpblock.conf" || { t_fail "restart with the current list"; exit 1; }
 t_pass "restart with the current list (version $T2, equal to the state) works"
 t_check "restart: $NEWER blocked" ping_blocked $NEWER
+put_list "$LIST.old" $T1 "# C2 feed" "203.0.113.0/25"
+cp "$LIST" "$LIST.cur" && cp "$LIST.minisig" "$LIST.cur.minisig"
+mv "$LIST.old" "$LIST" && mv "$LIST.old.minisig" "$LIST.minisig"
+reload_refused "rollback, reloaded after the restart" rollback "(timestamp $T2) was already accepted"
+t_check "rollback after the restart: $NEWER still blocked" ping_blocked $NEWER
+mv "$LIST.cur" "$LIST" && mv "$LIST.cur.minisig" "$LIST.minisig"
 
 # --- unsigned: refused, unless signature = none
 mv "$LIST.minisig" "$LIST.minisig.away"
@@ -160,6 +168,33 @@ t_check "gzip bomb: $OTHER still blocked" ping_blocked $OTHER
 head -c -6 "$GZ.gz" >"$GZ.cut" && mv "$GZ.cut" "$GZ.gz"
 "$SIGN" -s "$K/a.key" "$GZ.gz" >/dev/null
 reload_refused "gzip cut short (and signed so)" gzip "the gzip stream is truncated"
+
+# --- more failures, each leaving the rules as they were
+write_config "$WORKDIR/xdpblock.conf" \
+	"[list:c2]" "path = $LIST" "public_key_file = $K/a.pub" \
+	"[list:gz]" "path = $WORKDIR" "signature = none"
+reload_refused "a list path that is a directory" io "$WORKDIR: not a regular file"
+
+# skip-line, but more malformed lines than max_bad_lines
+printf '%s\n' "$OTHER/32" "<html>" "<body>" "<p>502 Bad Gateway</p>" >"$GZ"
+write_config "$WORKDIR/xdpblock.conf" \
+	"[list:c2]" "path = $LIST" "public_key_file = $K/a.pub" \
+	"[list:gz]" "path = $GZ" "signature = none" "on_error = skip-line" "max_bad_lines = 2"
+reload_refused "more malformed lines than max_bad_lines" parse "$GZ:2: not an IPv4 or IPv6 address (the first of more than max_bad_lines = 2"
+
+# more rules than max_rules_ipv4 (100000 in this lab)
+"$PYTHON" -c '
+import sys
+with open(sys.argv[1], "w") as f:
+    for i in range(100001):
+        f.write("10.%d.%d.%d\n" % (i >> 16, (i >> 8) & 255, i & 255))
+' "$GZ"
+"$SIGN" -s "$K/a.key" "$GZ" >/dev/null
+write_config "$WORKDIR/xdpblock.conf" \
+	"[list:c2]" "path = $LIST" "public_key_file = $K/a.pub" \
+	"[list:gz]" "path = $GZ" "public_key_file = $K/a.pub"
+# (100001 rules, and the 2 of c2)
+reload_refused "a signed list over max_rules_ipv4" capacity "100003 IPv4 rules exceed max_rules_ipv4 = 100000"
 
 # --- real formats, signed: Spamhaus DROP and an ipset save file
 cp "$TOP/tests/data/spamhaus_drop.txt" "$WORKDIR/drop.txt"
