@@ -35,7 +35,8 @@ endif
 
 WARNINGS := -Wall -Wextra -Werror
 CFLAGS ?= -O2 -g
-PKGS := libbpf libelf zlib inih json-c libnl-route-3.0 libsystemd libidn2
+PKGS := libbpf libelf zlib inih json-c libnl-route-3.0 libsystemd libidn2 \
+	libsodium
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 XCFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -I$(BUILD) $(PKG_CFLAGS)
@@ -52,8 +53,8 @@ BPF_HDRS := $(wildcard bpf/*.h) maps/xdpblock_maps.h
 BPF_OBJ := $(BUILD)/xdpblock.bpf.o
 SKEL := $(BUILD)/xdpblock.skel.h
 
-LIB_SRCS := log bigalloc prefix names listfile config ruleset refmatch pinning \
-	loader attach control promtext
+LIB_SRCS := log bigalloc prefix names listfile minisign listload liststate \
+	config ruleset refmatch pinning loader attach control promtext
 DAEMON_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,xdpblockd reload commands \
 	linkwatch listwatch metrics fetch)
 LIB_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,$(LIB_SRCS))
@@ -61,8 +62,9 @@ LIB := $(BUILD)/libxdpblock.a
 HDRS := $(wildcard userspace/*.h) maps/xdpblock_maps.h
 
 BINS := $(BUILD)/xdpblockd $(BUILD)/xdpblockctl
-TEST_BINS := $(BUILD)/tests/unit_tests $(BUILD)/tests/bpf_tests \
-	$(BUILD)/tests/diff_test $(BUILD)/tests/dns_tests $(BUILD)/tests/names_tests \
+TEST_BINS := $(BUILD)/tests/unit_tests $(BUILD)/tests/list_tests \
+	$(BUILD)/tests/bpf_tests $(BUILD)/tests/diff_test \
+	$(BUILD)/tests/dns_tests $(BUILD)/tests/names_tests \
 	$(BUILD)/tests/bench_prog
 LIBS := $(LIB) $(PKG_LIBS)
 
@@ -132,7 +134,28 @@ $(XDP_PASS_OBJ): tests/e2e/xdp_pass.bpf.c | $(BUILD)/tests
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-tests: $(BINS) $(TEST_BINS) $(XDP_PASS_OBJ)
+# libFuzzer targets (tests/fuzz): the list parsers, gzip, the signature
+# reader and the state file, built with clang and the sanitizers from the
+# userspace sources they test (no BPF).
+FUZZ_TARGETS := listfile minisig gunzip state
+FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
+FUZZ_SRCS := $(patsubst %,userspace/%.c,prefix bigalloc names listfile \
+	minisign listload liststate config)
+FUZZ_PKGS := zlib inih json-c libsodium libidn2
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all $(WARNINGS) -std=gnu11 -D_GNU_SOURCE \
+	-Iuserspace $(shell pkg-config --cflags $(FUZZ_PKGS) 2>/dev/null)
+FUZZ_SECONDS ?= 300
+
+$(BUILD)/fuzz:
+	$(Q)mkdir -p $@
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) $(HDRS) | $(BUILD)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_SRCS) -o $@ \
+		$(shell pkg-config --libs $(FUZZ_PKGS) 2>/dev/null)
+
+tests: $(BINS) $(TEST_BINS) $(XDP_PASS_OBJ) $(FUZZ_BINS)
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory tests
@@ -141,6 +164,13 @@ test: deps
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/demo.sh
+
+# Each fuzz target for FUZZ_SECONDS (default 300); the corpus grows in
+# $(BUILD)/fuzz/corpus. `make test` runs them for a few seconds each.
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_BINS)
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_CORPUS=$(BUILD)/fuzz/corpus \
+		tests/unit/fuzz_smoke.sh
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory tests

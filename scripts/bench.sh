@@ -2,7 +2,8 @@
 # Benchmarks behind docs/benchmarks.md (run by `make bench`, as root):
 #   1. load + activate 1M generated IPv4 rules, then 1M IPv6 rules, each in a
 #      fresh process (list file parse, rule set, resolve, maps, switch; a
-#      reload of the same list; peak RSS),
+#      reload of the same list; peak RSS); then xdpblockd itself reloading
+#      a signed, gzipped 1M-line list (scripts/bench-signed-list.sh),
 #   2. ns per packet under BPF_PROG_TEST_RUN for xdpblock, an empty XDP
 #      program and xdp-filter's program with 1k, 100k and 1M rules per
 #      family (tests/bench/bench_prog.c, tests/bench/bench_wrapper.bpf.c),
@@ -99,6 +100,10 @@ awk '/^open:/ { sub(/^open: loader_open_ms=/, ""); sub(/ .*/, ""); printf "loade
 v4_ms=$(awk '/^load first: rules=/ { for (i = 1; i <= NF; i++) if ($i ~ /^total_ms=/) print substr($i, 10) }' "$work/load-v4.out")
 echo
 
+# ---- 1b. the signed list pipeline, through xdpblockd itself --------------
+BUILD=$build scripts/bench-signed-list.sh >"$work/signed.out" 2>&3
+grep -v '^target: ' "$work/signed.out"
+
 # ---- the program `xdp-filter load` attaches, for comparison -------------
 # The benchmark loads xdp-filter's BPF object itself. Check that it is the
 # program xdp-filter attaches: same tag (a hash of the instructions).
@@ -171,7 +176,7 @@ echo
 echo "## Targets"
 echo
 awk -v ms="$v4_ms" 'BEGIN { printf "- load + activate 1M IPv4 rules: %.0f ms (limit 2000 ms): %s\n", ms, ms < 2000 ? "met" : "NOT met" }'
-sed -n 's/^target: /- /p' "$work/packets.out"
+sed -n 's/^target: /- /p' "$work/signed.out" "$work/packets.out"
 awk '/^dns rules=/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[$2, kv[1]] = kv[2] } n[++k] = $2 }
 END {
 	lo = n[1]; hi = n[k]; split(lo, a, "="); split(hi, b, "=")

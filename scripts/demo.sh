@@ -78,8 +78,8 @@ cat >"$WORKDIR/allowed.txt" <<EOF
 203.0.113.20/32
 EOF
 write_config "$WORKDIR/xdpblock.conf" \
-	"" "[list:blocked]" "path = $WORKDIR/blocked.txt" "action = drop" "match = both" \
-	"" "[list:exceptions]" "path = $WORKDIR/allowed.txt" "action = allow"
+	"" "[list:blocked]" "path = $WORKDIR/blocked.txt" "signature = none" "action = drop" "match = both" \
+	"" "[list:exceptions]" "path = $WORKDIR/allowed.txt" "signature = none" "action = allow"
 for f in xdpblock.conf blocked.txt allowed.txt; do
 	say "--- $WORKDIR/$f"
 	sed 's/^/     /' "$WORKDIR/$f"

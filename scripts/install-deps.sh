@@ -10,7 +10,9 @@ packages=(
 	# build: userspace libraries
 	gcc make pkg-config libbpf-dev libelf-dev zlib1g-dev libinih-dev
 	libjson-c-dev libnl-3-dev libnl-route-3-dev libsystemd-dev libmicrohttpd-dev
-	libcurl4-openssl-dev libidn2-dev
+	libcurl4-openssl-dev libidn2-dev libsodium-dev
+	# signed lists: scripts/sign-list.sh and the interoperability tests
+	minisign gzip
 	# tests, demo and benchmarks: namespaces, real peers, the xdp-filter baseline
 	iproute2 iputils-ping ethtool socat xdp-tools procps psmisc python3
 	util-linux coreutils

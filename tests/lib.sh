@@ -191,6 +191,7 @@ write_config() {
 	interfaces = r0 r1
 	xdp_mode = ${XDP_MODE:-auto}
 	control_socket = $WORKDIR/control.sock
+	state_dir = $WORKDIR/state
 	max_rules_ipv4 = ${MAX_RULES_V4:-100000}
 	max_rules_ipv6 = ${MAX_RULES_V6:-100000}
 	max_rules_domain = ${MAX_RULES_DOMAIN:-100000}

@@ -12,6 +12,7 @@ mkdir -p "$logdir"
 programs=(
 	"$build/tests/unit_tests"
 	"$build/tests/names_tests"
+	"$build/tests/list_tests"
 	"$build/tests/bpf_tests"
 	"$build/tests/diff_test"
 	"$build/tests/dns_tests"

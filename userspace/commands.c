@@ -119,6 +119,7 @@ static struct json_object *cmd_status(struct daemon *d)
 	struct json_object *ifaces = json_object_new_array();
 	struct json_object *lists = json_object_new_array();
 	struct json_object *last = json_object_new_object();
+	struct json_object *by_reason;
 	const struct reload_result *lr = &d->last_reload;
 
 	add_u64(res, "pid", getpid());
@@ -129,13 +130,18 @@ static struct json_object *cmd_status(struct daemon *d)
 	add_str(res, "pin_path", d->loader.pin_dir);
 	json_object_object_add(res, "adopted",
 			       json_object_new_boolean(d->loader.adopted));
+	by_reason = json_object_new_object();
+	for (int r = RELOAD_OK + 1; r < RELOAD_REASON_MAX; r++)
+		add_u64(by_reason, reload_reason_name(r),
+			d->reload_failures_by_reason[r]);
+	json_object_object_add(res, "reload_failures_by_reason", by_reason);
 	json_object_object_add(last, "ok", json_object_new_boolean(lr->ok));
 	add_u64(last, "time", lr->when);
 	json_object_object_add(last, "duration_ms",
 			       json_object_new_double(lr->duration_ns / 1e6));
 	if (!lr->ok) {
+		add_str(last, "reason", reload_reason_name(lr->reason));
 		add_str(last, "error", lr->error);
-		add_str(last, "reason", reload_failure_name(lr->failure));
 	}
 	json_object_object_add(res, "last_reload", last);
 
@@ -170,6 +176,14 @@ static struct json_object *cmd_status(struct daemon *d)
 		add_u64(o, "rules_ipv6", ls->nr_v6);
 		add_u64(o, "rules_domain", ls->nr_names);
 		add_u64(o, "skipped_lines", ls->nr_skipped);
+		add_str(o, "format", list_format_name(ls->format));
+		json_object_object_add(o, "compressed",
+				       json_object_new_boolean(ls->compressed));
+		add_str(o, "signature", signature_name(ls->cfg.signature));
+		if (ls->verified) {
+			add_str(o, "key_id", ls->key_id);
+			add_u64(o, "version", ls->version);
+		}
 		if (ls->cfg.url[0])
 			json_object_object_add(o, "source",
 					       source_json(d, &ls->cfg));

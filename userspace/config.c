@@ -98,6 +98,19 @@ const char *stat_name(unsigned int stat)
 	return stat < XDPB_STAT_MAX ? names[stat] : "?";
 }
 
+const char *signature_name(enum list_signature signature)
+{
+	return signature == LIST_SIGNATURE_NONE ? "none" : "minisign";
+}
+
+void list_signature_path(const struct list_config *lc, char *buf, size_t len)
+{
+	if (lc->signature_file[0])
+		snprintf(buf, len, "%s", lc->signature_file);
+	else
+		snprintf(buf, len, "%s.minisig", lc->path);
+}
+
 const char *xdp_mode_name(enum xdp_mode mode)
 {
 	switch (mode) {
@@ -199,6 +212,57 @@ void listen_addr_format(const struct sockaddr_storage *addr, char *buf,
 	} else {
 		snprintf(buf, len, "off");
 	}
+}
+
+/* "N", "NK", "NM" or "NG" (powers of 1024) within [min, max]. */
+static int parse_size(const char *value, uint64_t min, uint64_t max,
+		      uint64_t *out)
+{
+	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
+
+	if (*value < '0' || *value > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(value, &end, 10);
+	if (errno)
+		return -1;
+	switch (*end) {
+	case 'K':
+	case 'k':
+		shift = 10;
+		break;
+	case 'M':
+	case 'm':
+		shift = 20;
+		break;
+	case 'G':
+	case 'g':
+		shift = 30;
+		break;
+	case '\0':
+		break;
+	default:
+		return -1;
+	}
+	if (shift && *++end)
+		return -1;
+	if (v > (max >> shift) || (v << shift) < min)
+		return -1;
+	*out = v << shift;
+	return 0;
+}
+
+static int parse_yes_no(const char *value, int *out)
+{
+	if (!strcmp(value, "yes"))
+		*out = 1;
+	else if (!strcmp(value, "no"))
+		*out = 0;
+	else
+		return -1;
+	return 0;
 }
 
 static int iface_listed(const struct daemon_config *cfg, const char *name)
@@ -372,13 +436,98 @@ static int daemon_key(struct parse_state *st, const char *name,
 				st,
 				"metrics_listen = '%s': give ADDRESS:PORT with a numeric address (127.0.0.1:9469, [::1]:9469, 0.0.0.0:9469) or off%s",
 				value, "");
+	} else if (!strcmp(name, "state_dir")) {
+		if (value[0] != '/' ||
+		    strlen(value) >= sizeof(cfg->state_dir) - 64)
+			return fail(st,
+				    "state_dir = '%s': give an absolute path%s",
+				    value, "");
+		strcpy(cfg->state_dir, value);
+	} else if (!strcmp(name, "max_list_bytes")) {
+		if (parse_size(value, MIN_MAX_LIST_BYTES, MAX_MAX_LIST_BYTES,
+			       &cfg->max_list_bytes))
+			return fail(
+				st,
+				"max_list_bytes = '%s': give a size from 4096 to 64G (a number, optionally followed by K, M or G)%s",
+				value, "");
 	} else {
 		return fail(
 			st,
-			"unknown key '%s' in [daemon]: use interfaces, xdp_mode, control_socket, control_group, pin_path, watch_lists, watch_delay_ms, max_rules_ipv4, max_rules_ipv6, max_rules_domain, log_level or metrics_listen%s",
+			"unknown key '%s' in [daemon]: use interfaces, xdp_mode, control_socket, control_group, pin_path, watch_lists, watch_delay_ms, max_rules_ipv4, max_rules_ipv6, max_rules_domain, log_level, metrics_listen, state_dir or max_list_bytes%s",
 			name, "");
 	}
 	return 1;
+}
+
+/* Add a public key to the list being read; same key twice counts once. */
+static int add_key(struct parse_state *st, const struct minisign_key *key,
+		   const char *value)
+{
+	struct list_config *l = st->list;
+	char id[MINISIGN_KEY_ID_STRLEN];
+
+	for (int i = 0; i < l->nr_keys; i++) {
+		if (memcmp(l->keys[i].id, key->id, sizeof(key->id)))
+			continue;
+		if (!memcmp(l->keys[i].pk, key->pk, sizeof(key->pk)))
+			return 1;
+		minisign_key_id_str(key->id, id);
+		return fail(
+			st,
+			"'%s': another key of this list has the same key id %s: remove one",
+			value, id);
+	}
+	if (l->nr_keys == LIST_MAX_KEYS)
+		return fail(st, "more than %s public keys for one list%s", "8",
+			    "");
+	l->keys[l->nr_keys++] = *key;
+	return 1;
+}
+
+static int public_keys(struct parse_state *st, const char *value)
+{
+	char *buf = strdup(value), *save, *tok;
+	int ok = 1;
+
+	if (!buf)
+		return fail(st, "out of memory%s%s", "", "");
+	/* several keys may share a line; repeated lines add up */
+	for (tok = strtok_r(buf, " \t,", &save); tok && ok;
+	     tok = strtok_r(NULL, " \t,", &save)) {
+		struct minisign_key key;
+		const char *why;
+
+		if (minisign_key_parse(tok, &key, &why) < 0)
+			ok = fail(st, "public_key = '%s': %s", tok, why);
+		else
+			ok = add_key(st, &key, tok);
+	}
+	free(buf);
+	return ok;
+}
+
+static int public_key_file(struct parse_state *st, const char *value)
+{
+	struct minisign_key key;
+	char text[4096];
+	const char *why;
+	size_t len;
+	FILE *f;
+
+	if (value[0] != '/')
+		return fail(st,
+			    "public_key_file = '%s': give an absolute path%s",
+			    value, "");
+	f = fopen(value, "r");
+	if (!f)
+		return fail(st, "public_key_file = '%s': cannot open: %s",
+			    value, strerror(errno));
+	len = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[len] = '\0';
+	if (minisign_pubfile_parse(text, len, &key, &why) < 0)
+		return fail(st, "public_key_file = '%s': %s", value, why);
+	return add_key(st, &key, value);
 }
 
 static int list_key(struct parse_state *st, const char *name, const char *value)
@@ -464,10 +613,48 @@ static int list_key(struct parse_state *st, const char *name, const char *value)
 				st,
 				"fetch_timeout = '%s': give seconds from 1 to %s",
 				value, "3600");
+	} else if (!strcmp(name, "max_bad_lines")) {
+		if (parse_u32(value, 0, UINT32_MAX, &l->max_bad_lines))
+			return fail(
+				st,
+				"max_bad_lines = '%s': give a number from 0 to %s",
+				value, "4294967295");
+	} else if (!strcmp(name, "format")) {
+		if (list_format_parse(value, &l->format))
+			return fail(
+				st,
+				"format = '%s': use auto, plain, netset, spamhaus, spamhaus-json, ipset or domains%s",
+				value, "");
+	} else if (!strcmp(name, "signature")) {
+		if (!strcmp(value, "minisign"))
+			l->signature = LIST_SIGNATURE_MINISIGN;
+		else if (!strcmp(value, "none"))
+			l->signature = LIST_SIGNATURE_NONE;
+		else
+			return fail(st,
+				    "signature = '%s': use minisign or none%s",
+				    value, "");
+	} else if (!strcmp(name, "public_key")) {
+		return public_keys(st, value);
+	} else if (!strcmp(name, "public_key_file")) {
+		return public_key_file(st, value);
+	} else if (!strcmp(name, "signature_file")) {
+		if (value[0] != '/' ||
+		    strlen(value) >= sizeof(l->signature_file))
+			return fail(
+				st,
+				"signature_file = '%s': give an absolute path%s",
+				value, "");
+		strcpy(l->signature_file, value);
+	} else if (!strcmp(name, "require_timestamp")) {
+		if (parse_yes_no(value, &l->require_timestamp))
+			return fail(st,
+				    "require_timestamp = '%s': use yes or no%s",
+				    value, "");
 	} else {
 		return fail(
 			st,
-			"unknown key '%s' in [list:%s]: use path, type, action, match, on_error, url, refresh, fetch_timeout or ca_file",
+			"unknown key '%s' in [list:%s]: use path, type, action, match, on_error, max_bad_lines, format, signature, public_key, public_key_file, signature_file, require_timestamp, url, refresh, fetch_timeout or ca_file",
 			name, l->name);
 	}
 	return 1;
@@ -522,6 +709,10 @@ static int on_section(struct parse_state *st, const char *section)
 	st->list->on_error = LIST_ON_ERROR_REJECT;
 	st->list->refresh_s = DEFAULT_REFRESH_S;
 	st->list->fetch_timeout_s = DEFAULT_FETCH_TIMEOUT_S;
+	st->list->max_bad_lines = LIST_DEFAULT_MAX_BAD_LINES;
+	st->list->format = LIST_FORMAT_AUTO;
+	st->list->signature = LIST_SIGNATURE_MINISIGN;
+	st->list->require_timestamp = 1;
 	st->list->line = st->line;
 	return 1;
 }
@@ -602,6 +793,8 @@ int config_load(const char *path, struct daemon_config *cfg, char *err,
 	cfg->max_rules_domain = XDPB_DEFAULT_MAX_RULES_DOMAIN;
 	cfg->log_level = LOG_LEVEL_INFO;
 	listen_addr_parse(DEFAULT_METRICS_LISTEN, &cfg->metrics_addr);
+	strcpy(cfg->state_dir, DEFAULT_STATE_DIR);
+	cfg->max_list_bytes = DEFAULT_MAX_LIST_BYTES;
 	err[0] = '\0';
 
 	/*
@@ -664,6 +857,33 @@ int config_load(const char *path, struct daemon_config *cfg, char *err,
 				"%s:%u: [list:%s] is an IP list: action = %s needs type = domain",
 				path, cfg->lists[i].line, cfg->lists[i].name,
 				action_name(cfg->lists[i].action));
+			return -EINVAL;
+		}
+	}
+	for (int i = 0; i < cfg->nr_lists; i++) {
+		const struct list_config *l = &cfg->lists[i];
+
+		if (l->signature == LIST_SIGNATURE_MINISIGN && !l->nr_keys) {
+			snprintf(
+				err, errlen,
+				"%s:%u: [list:%s] must be signed (signature = minisign is the default) but names no key: add 'public_key = RW...' or 'public_key_file = /path/key.pub', or set 'signature = none' for an unsigned list",
+				path, l->line, l->name);
+			return -EINVAL;
+		}
+		if (l->signature == LIST_SIGNATURE_NONE &&
+		    (l->nr_keys || l->signature_file[0])) {
+			snprintf(
+				err, errlen,
+				"%s:%u: [list:%s] has 'signature = none' but names a key or signature_file: remove them, or remove 'signature = none' to verify the list",
+				path, l->line, l->name);
+			return -EINVAL;
+		}
+		if (!l->signature_file[0] &&
+		    strlen(l->path) + sizeof(".minisig") > sizeof(l->path)) {
+			snprintf(
+				err, errlen,
+				"%s:%u: [list:%s] path is too long to add .minisig: set signature_file",
+				path, l->line, l->name);
 			return -EINVAL;
 		}
 	}

@@ -12,6 +12,7 @@
 #include "../maps/xdpblock_maps.h"
 #include "listfile.h"
 #include "log.h"
+#include "minisign.h"
 
 #define CONFIG_MAX_IFACES 64
 #define LIST_NAME_MAX XDPB_LIST_NAME_MAX
@@ -24,11 +25,23 @@
 #define DEFAULT_METRICS_LISTEN "127.0.0.1:9469"
 /* "[" IPv6 "]:" port, with its NUL */
 #define LISTEN_ADDR_STRLEN (46 + 8)
+#define DEFAULT_STATE_DIR "/var/lib/xdpblock"
+/* Cap on a list file, as stored and once inflated (max_list_bytes). */
+#define DEFAULT_MAX_LIST_BYTES (512ull << 20)
+#define MIN_MAX_LIST_BYTES 4096ull
+#define MAX_MAX_LIST_BYTES (64ull << 30)
+/* Public keys one list may name (public_key, public_key_file). */
+#define LIST_MAX_KEYS 8
 
 enum xdp_mode {
 	XDP_MODE_AUTO, /* native, falling back to generic */
 	XDP_MODE_NATIVE,
 	XDP_MODE_GENERIC,
+};
+
+enum list_signature {
+	LIST_SIGNATURE_MINISIGN, /* the default: unsigned lists are refused */
+	LIST_SIGNATURE_NONE,
 };
 
 struct list_config {
@@ -42,6 +55,14 @@ struct list_config {
 	uint32_t refresh_s; /* between checks of the url */
 	uint32_t fetch_timeout_s; /* per download */
 	enum list_type type; /* as configured: auto, ip or domain */
+	uint32_t max_bad_lines; /* with skip-line: more rejects the list */
+	enum list_format format;
+	enum list_signature signature;
+	/* the keys a signature may be made with, from public_key(_file) */
+	struct minisign_key keys[LIST_MAX_KEYS];
+	int nr_keys;
+	char signature_file[PATH_MAX]; /* "" means path + ".minisig" */
+	int require_timestamp; /* refuse a signature without timestamp: */
 	unsigned int line; /* of the [list:NAME] header, for messages */
 };
 
@@ -65,6 +86,8 @@ struct daemon_config {
 	enum log_level log_level;
 	/* metrics_listen: the HTTP metrics endpoint; AF_UNSPEC when off */
 	struct sockaddr_storage metrics_addr;
+	char state_dir[PATH_MAX]; /* anti-rollback versions (liststate.h) */
+	uint64_t max_list_bytes;
 	struct list_config lists[XDPB_MAX_LISTS - 1];
 	int nr_lists;
 };
@@ -91,6 +114,9 @@ const char *list_type_name(enum list_type type);
 /* Is @action one only domain lists take (the DNS replies)? */
 int action_is_dns_only(uint8_t action);
 const char *xdp_mode_name(enum xdp_mode mode);
+const char *signature_name(enum list_signature signature);
+/* The signature file of @lc: signature_file, or path + ".minisig". */
+void list_signature_path(const struct list_config *lc, char *buf, size_t len);
 /* Name of an enum xdpb_stat slot, as in `xdpblockctl stats --json`. */
 const char *stat_name(unsigned int stat);
 

@@ -8,6 +8,7 @@
 
 #include "attach.h"
 #include "config.h"
+#include "listload.h"
 #include "loader.h"
 #include "ruleset.h"
 
@@ -19,30 +20,23 @@ struct list_state {
 	size_t nr_v4, nr_v6, nr_names; /* distinct rules active */
 	size_t nr_skipped; /* malformed lines skipped (on_error = skip-line) */
 	/*
-	 * The version of the list now running, as a Unix time: the file's
-	 * mtime when it was read. Signed lists will put the signature's
-	 * trusted timestamp here instead.
+	 * The version of the list now running, as a Unix time: the signed
+	 * trusted timestamp of a signed list, else the file's mtime when it
+	 * was read (xdpblock_list_version_timestamp_seconds).
 	 */
 	int64_t version_time;
 	time_t loaded_at; /* the successful reload that loaded it */
-};
-
-/* Why a reload failed: a small fixed set, for metrics and status. */
-enum reload_failure {
-	RELOAD_FAIL_NONE,
-	RELOAD_FAIL_CONFIG, /* the configuration file */
-	RELOAD_FAIL_LIST_IO, /* a list file could not be read */
-	RELOAD_FAIL_LIST_PARSE, /* a malformed line rejected a list */
-	RELOAD_FAIL_CAPACITY, /* max_rules_*, list ids or rule ids */
-	RELOAD_FAIL_MEMORY, /* out of memory */
-	RELOAD_FAIL_BPF, /* building or switching the maps */
-	RELOAD_FAIL_MAX, /* at most 14: pinned daemon_counters has 14 slots */
+	enum list_format format; /* as read (auto resolved) */
+	int compressed; /* gzip */
+	int verified; /* minisign signature checked */
+	char key_id[MINISIGN_KEY_ID_STRLEN]; /* the key that signed it */
+	uint64_t version; /* signed timestamp, 0 if none */
 };
 
 struct reload_result {
 	int ok;
-	enum reload_failure failure; /* RELOAD_FAIL_NONE when ok */
-	char error[600];
+	enum reload_reason reason; /* why it failed (a metric label) */
+	char error[700];
 	time_t when;
 	uint64_t duration_ns;
 	struct activation_report report;
@@ -64,7 +58,7 @@ struct daemon {
 	time_t started;
 	uint64_t generation; /* successful activations so far */
 	uint64_t reloads_total, reload_failures_total;
-	uint64_t reload_failures[RELOAD_FAIL_MAX]; /* by enum reload_failure */
+	uint64_t reload_failures_by_reason[RELOAD_REASON_MAX];
 	struct reload_result last_reload;
 	int counters_fd; /* pinned daemon_counters, or -1 */
 	int keep_attached; /* at exit: leave filtering running, state pinned */
@@ -111,7 +105,6 @@ int daemon_sync_interfaces(struct daemon *d);
 void daemon_detach_all(struct daemon *d);
 const char *daemon_list_name(const struct daemon *d, uint16_t list_id);
 /* "config", "list_io", ...: the reason label of a reload failure */
-const char *reload_failure_name(enum reload_failure failure);
 
 /* Control commands: fill @result or return -1 with @err set. */
 struct json_object;

@@ -20,8 +20,6 @@
 #include <time.h>
 
 #define FETCH_URL_MAX 2048
-/* Downloads larger than this are refused (a list of ~20M lines). */
-#define FETCH_DEFAULT_MAX_BYTES (512ull << 20)
 
 struct fetch_source {
 	char name[64]; /* the list's name */

@@ -1,10 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * List files. This module reads a list file whole and turns it into
- * prefixes; nothing is activated here. Format for now: one IPv4/IPv6
- * address or CIDR per line, '#' comments (whole-line or trailing), blank
- * lines, CRLF line ends and a UTF-8 BOM tolerated. New formats plug in
- * beside listfile_parse_plain().
+ * List files: the one place where the bytes of a list become prefixes.
+ * Nothing is activated here. Formats (docs/list-formats.md):
+ *
+ *   plain, netset  one IPv4/IPv6 address or CIDR per line, '#' comments
+ *                  (FireHOL .netset files are plain lists)
+ *   spamhaus       "CIDR ; SBLnnn", ';' comments (DROP, EDROP, DROPv6)
+ *   spamhaus-json  Spamhaus JSON lines: {"cidr": ...} records and a
+ *                  final {"type": "metadata", "records": N} line
+ *   ipset          `ipset save` output: create/add lines of hash:ip and
+ *                  hash:net sets
+ *
+ * Every format: blank lines, CRLF line ends, a UTF-8 BOM at the start and a
+ * missing final line end are fine; a NUL byte is an error. Each entry is
+ * one rule: an address without a length is a host (/32, /128) rule.
  */
 #ifndef XDPBLOCK_LISTFILE_H
 #define XDPBLOCK_LISTFILE_H
@@ -19,6 +28,26 @@ enum list_on_error {
 	LIST_ON_ERROR_SKIP_LINE, /* malformed lines are skipped and counted */
 };
 
+enum list_format {
+	LIST_FORMAT_AUTO, /* detected from the first entry line */
+	LIST_FORMAT_PLAIN,
+	LIST_FORMAT_NETSET,
+	LIST_FORMAT_SPAMHAUS,
+	LIST_FORMAT_SPAMHAUS_JSON,
+	LIST_FORMAT_IPSET,
+	LIST_FORMAT_DOMAINS, /* a domain list: listfile_parse_names_buffer() */
+	LIST_FORMAT_MAX,
+};
+
+/* With skip-line, more malformed lines than this reject the list. */
+#define LIST_DEFAULT_MAX_BAD_LINES 1000
+
+struct list_parse_opts {
+	enum list_format format;
+	enum list_on_error on_error;
+	uint32_t max_bad_lines; /* only with LIST_ON_ERROR_SKIP_LINE */
+};
+
 struct list_entry {
 	struct prefix prefix;
 	uint32_t line;
@@ -31,20 +60,35 @@ struct parsed_list {
 	size_t nr_skipped; /* malformed lines skipped (skip-line) */
 	uint32_t bad_line; /* first malformed line, 0 if none */
 	int64_t mtime; /* listfile_parse(): the file's mtime, from the fd read */
+	enum list_format format; /* the format read (never AUTO) */
 	/* First problem, "path:line: reason", for logs and status. */
 	char error[512];
 };
 
 /*
- * Read and parse @path. Returns 0, or a negative errno with
- * list->error set to a message naming the file and line.
+ * Parse an in-memory list; @name is used in messages. Returns 0, or a
+ * negative errno with list->error set to a message naming @name and the
+ * line (-EINVAL: malformed content, -ENOTSUP: a format that carries no
+ * address rules, -ENOMEM).
  */
-int listfile_parse(const char *path, enum list_on_error on_error,
-		   struct parsed_list *list);
-/* Parse an in-memory buffer; @name is used in messages. */
+int listfile_parse_data(const char *name, const char *buf, size_t len,
+			const struct list_parse_opts *opts,
+			struct parsed_list *list);
+/*
+ * Which format @buf is in, decided by its first line that is neither
+ * blank nor a comment (docs/list-formats.md). Returns 0, or -ENOTSUP with
+ * @why naming what it looks like (a hosts file, an RPZ zone, ...).
+ */
+int listfile_detect(const char *buf, size_t len, enum list_format *format,
+		    char *why, size_t whylen);
+
+/* The plain format, with no max_bad_lines limit under skip-line. */
 int listfile_parse_buffer(const char *name, const char *buf, size_t len,
 			  enum list_on_error on_error,
 			  struct parsed_list *list);
+/* Read @path whole and parse it as listfile_parse_buffer() does. */
+int listfile_parse(const char *path, enum list_on_error on_error,
+		   struct parsed_list *list);
 void parsed_list_free(struct parsed_list *list);
 
 /*
@@ -89,5 +133,8 @@ void parsed_names_free(struct parsed_names *list);
  * Negative errno if the file cannot be read.
  */
 int listfile_detect_type(const char *path);
+const char *list_format_name(enum list_format format);
+/* Returns 0 and sets *format for a name in list_format_name()'s set. */
+int list_format_parse(const char *name, enum list_format *format);
 
 #endif

@@ -84,10 +84,10 @@ static void render_daemon(struct daemon *d, struct prom_buf *b)
 	prom_family(
 		b, "xdpblock_reload_failures_total", "counter",
 		"Failed loads by reason; the previous rules stayed active.");
-	for (int r = RELOAD_FAIL_NONE + 1; r < RELOAD_FAIL_MAX; r++)
+	for (int r = RELOAD_OK + 1; r < RELOAD_REASON_MAX; r++)
 		prom_u64(b, "xdpblock_reload_failures_total",
-			 LABELS({"reason", reload_failure_name(r)}),
-			 d->reload_failures[r]);
+			 LABELS({"reason", reload_reason_name(r)}),
+			 d->reload_failures_by_reason[r]);
 	prom_family(b, "xdpblock_last_reload_successful", "gauge",
 		    "1 if the last load succeeded, 0 if it failed.");
 	prom_u64(b, "xdpblock_last_reload_successful", NULL, 0, lr->ok);

@@ -15,7 +15,8 @@
 #include <systemd/sd-daemon.h>
 
 #include "daemon.h"
-#include "listfile.h"
+#include "listload.h"
+#include "liststate.h"
 #include "log.h"
 #include "pinning.h"
 
@@ -26,21 +27,6 @@ static size_t nr_pending_ids;
 const char *daemon_list_name(const struct daemon *d, uint16_t list_id)
 {
 	return list_id < XDPB_MAX_LISTS ? d->list_names[list_id] : "";
-}
-
-const char *reload_failure_name(enum reload_failure failure)
-{
-	static const char *const names[RELOAD_FAIL_MAX] = {
-		[RELOAD_FAIL_NONE] = "none",
-		[RELOAD_FAIL_CONFIG] = "config",
-		[RELOAD_FAIL_LIST_IO] = "list_io",
-		[RELOAD_FAIL_LIST_PARSE] = "list_parse",
-		[RELOAD_FAIL_CAPACITY] = "capacity",
-		[RELOAD_FAIL_MEMORY] = "memory",
-		[RELOAD_FAIL_BPF] = "bpf",
-	};
-
-	return failure < RELOAD_FAIL_MAX ? names[failure] : "?";
 }
 
 /*
@@ -99,95 +85,41 @@ static int keep_list(const struct daemon *d, uint16_t list_id,
 	return 0;
 }
 
-/* A malformed line can be fixed, or skipped by choice: say so. */
-static void list_error(char *err, size_t errlen, const struct list_config *lc,
-		       const char *error, int ret, uint32_t bad_line,
-		       enum reload_failure *why)
+/* The rules of a loaded address list into @next. */
+static int add_prefixes(const struct list_config *lc, int id,
+			const struct parsed_list *parsed, struct ruleset *next,
+			struct list_state *st)
 {
-	snprintf(
-		err, errlen, "list %s: %s%s", lc->name, error,
-		ret == -EINVAL && bad_line
-			? " (fix the line, or set on_error = skip-line in its [list:] section)"
-			: "");
-	*why = ret == -ENOMEM ? RELOAD_FAIL_MEMORY
-	       : bad_line     ? RELOAD_FAIL_LIST_PARSE
-			      : RELOAD_FAIL_LIST_IO;
-}
-
-static int load_prefixes(const struct list_config *lc, int id,
-			 struct ruleset *next, struct list_state *st,
-			 enum reload_failure *why, char *err, size_t errlen)
-{
-	struct parsed_list parsed;
-	int ret;
-
-	if (action_is_dns_only(lc->action)) {
-		snprintf(
-			err, errlen,
-			"list %s: %s holds addresses, and action = %s needs a domain list",
-			lc->name, lc->path, action_name(lc->action));
-		*why = RELOAD_FAIL_CONFIG;
-		return -EINVAL;
-	}
-	ret = listfile_parse(lc->path, lc->on_error, &parsed);
-	if (ret < 0) {
-		list_error(err, errlen, lc, parsed.error, ret, parsed.bad_line,
-			   why);
-		parsed_list_free(&parsed);
-		return -EINVAL;
-	}
-	if (parsed.nr_skipped)
+	if (parsed->nr_skipped)
 		log_warn("list %s: skipped %zu malformed line(s), first: %s",
-			 lc->name, parsed.nr_skipped, parsed.error);
-	st->nr_skipped = parsed.nr_skipped;
-	st->version_time = parsed.mtime;
-	if (ruleset_reserve(next, parsed.nr_v4, parsed.nr_v6) < 0)
-		goto nomem;
-	for (size_t e = 0; e < parsed.nr; e++)
-		if (ruleset_add(next, &parsed.entries[e].prefix, id, lc->action,
-				lc->match, parsed.entries[e].line) < 0)
-			goto nomem;
-	parsed_list_free(&parsed);
-	return 0;
-nomem:
-	parsed_list_free(&parsed);
-	snprintf(err, errlen, "out of memory reading %s", lc->path);
-	*why = RELOAD_FAIL_MEMORY;
-	return -ENOMEM;
-}
-
-static int load_names(const struct list_config *lc, int id,
-		      struct ruleset *next, struct list_state *st,
-		      enum reload_failure *why, char *err, size_t errlen)
-{
-	struct parsed_names parsed;
-	int ret;
-
-	ret = listfile_parse_names(lc->path, lc->on_error, &parsed);
-	if (ret < 0) {
-		list_error(err, errlen, lc, parsed.error, ret, parsed.bad_line,
-			   why);
-		parsed_names_free(&parsed);
-		return -EINVAL;
-	}
-	if (parsed.nr_skipped)
-		log_warn("list %s: skipped %zu malformed line(s), first: %s",
-			 lc->name, parsed.nr_skipped, parsed.error);
-	st->nr_skipped = parsed.nr_skipped;
-	st->version_time = parsed.mtime;
-	for (size_t e = 0; e < parsed.nr; e++) {
-		const struct name_entry *ne = &parsed.entries[e];
-
-		if (ruleset_add_name(next, parsed.text + ne->text_off, ne->kind,
-				     id, lc->action, ne->line) < 0) {
-			parsed_names_free(&parsed);
-			snprintf(err, errlen, "out of memory reading %s",
-				 lc->path);
-			*why = RELOAD_FAIL_MEMORY;
+			 lc->name, parsed->nr_skipped, parsed->error);
+	st->nr_skipped = parsed->nr_skipped;
+	if (ruleset_reserve(next, parsed->nr_v4, parsed->nr_v6) < 0)
+		return -ENOMEM;
+	for (size_t e = 0; e < parsed->nr; e++)
+		if (ruleset_add(next, &parsed->entries[e].prefix, id,
+				lc->action, lc->match,
+				parsed->entries[e].line) < 0)
 			return -ENOMEM;
-		}
+	return 0;
+}
+
+/* The rules of a loaded domain list into @next. */
+static int add_names(const struct list_config *lc, int id,
+		     const struct parsed_names *parsed, struct ruleset *next,
+		     struct list_state *st)
+{
+	if (parsed->nr_skipped)
+		log_warn("list %s: skipped %zu malformed line(s), first: %s",
+			 lc->name, parsed->nr_skipped, parsed->error);
+	st->nr_skipped = parsed->nr_skipped;
+	for (size_t e = 0; e < parsed->nr; e++) {
+		const struct name_entry *ne = &parsed->entries[e];
+
+		if (ruleset_add_name(next, parsed->text + ne->text_off,
+				     ne->kind, id, lc->action, ne->line) < 0)
+			return -ENOMEM;
 	}
-	parsed_names_free(&parsed);
 	return 0;
 }
 
@@ -198,12 +130,16 @@ static int load_names(const struct list_config *lc, int id,
 static int load_lists(const struct daemon *d, const struct daemon_config *cfg,
 		      const uint8_t *stale, char (*names)[LIST_NAME_MAX],
 		      char (*running)[LIST_NAME_MAX], struct ruleset *next,
-		      struct list_state *states, enum reload_failure *why,
-		      char *err, size_t errlen)
+		      struct list_state *states, struct list_versions *versions,
+		      struct reload_result *res)
 {
+	char *err = res->error;
+	size_t errlen = sizeof(res->error);
+
 	for (int i = 0; i < cfg->nr_lists; i++) {
 		const struct list_config *lc = &cfg->lists[i];
 		struct list_state *st = &states[i];
+		struct loaded_list loaded;
 		int id = list_id_for(names, running, lc->name), ret;
 
 		memset(st, 0, sizeof(*st));
@@ -213,37 +149,89 @@ static int load_lists(const struct daemon *d, const struct daemon_config *cfg,
 				err, errlen,
 				"too many lists: at most %d, counting lists removed by this reload (reload once without them, then with the new ones)",
 				XDPB_MAX_LISTS - 1);
-			*why = RELOAD_FAIL_CAPACITY;
+			res->reason = RELOAD_ERR_CAPACITY;
 			return -ENOSPC;
 		}
 		st->list_id = id;
 		if (stale && !stale[i]) {
-			if (keep_list(d, id, next, st) < 0) {
-				snprintf(err, errlen, "out of memory");
-				*why = RELOAD_FAIL_MEMORY;
-				return -ENOMEM;
-			}
+			if (keep_list(d, id, next, st) < 0)
+				goto nomem_kept;
 			continue;
 		}
-		st->type = lc->type;
-		if (st->type == LIST_TYPE_AUTO) {
-			ret = listfile_detect_type(lc->path);
-			if (ret < 0) {
-				snprintf(err, errlen,
-					 "list %s: %s: cannot read: %s",
-					 lc->name, lc->path, strerror(-ret));
-				*why = RELOAD_FAIL_LIST_IO;
-				return ret;
-			}
-			st->type = ret;
-		}
-		if (st->type == LIST_TYPE_DOMAIN)
-			ret = load_names(lc, id, next, st, why, err, errlen);
-		else
-			ret = load_prefixes(lc, id, next, st, why, err, errlen);
-		if (ret < 0)
+		ret = list_load(lc, cfg->max_list_bytes,
+				list_versions_get(versions, lc->name), &loaded);
+		if (ret < 0) {
+			/* a malformed line can be fixed, or skipped by choice */
+			snprintf(
+				err, errlen, "list %s: %s%s", lc->name,
+				loaded.error,
+				loaded.reason == RELOAD_ERR_PARSE &&
+						(loaded.parsed.bad_line ||
+						 loaded.names.bad_line) &&
+						lc->on_error ==
+							LIST_ON_ERROR_REJECT
+					? " (fix the line, or set on_error = skip-line in its [list:] section)"
+					: "");
+			res->reason = loaded.reason;
+			loaded_list_free(&loaded);
 			return ret;
+		}
+		if (loaded.verified)
+			log_debug(
+				"list %s: signature by key %s verified, version %llu",
+				lc->name, loaded.key_id,
+				(unsigned long long)loaded.version);
+		log_debug(
+			"list %s: %zu bytes (%zu as stored): read %.1f ms, verify %.1f ms, inflate %.1f ms, parse %.1f ms",
+			lc->name, loaded.list_bytes, loaded.stored_bytes,
+			loaded.read_ns / 1e6, loaded.verify_ns / 1e6,
+			loaded.inflate_ns / 1e6, loaded.parse_ns / 1e6);
+		if (!loaded.is_domain && action_is_dns_only(lc->action)) {
+			snprintf(
+				err, errlen,
+				"list %s: %s holds addresses, and action = %s needs a domain list",
+				lc->name, lc->path, action_name(lc->action));
+			res->reason = RELOAD_ERR_CONFIG;
+			loaded_list_free(&loaded);
+			return -EINVAL;
+		}
+		st->type = loaded.is_domain ? LIST_TYPE_DOMAIN : LIST_TYPE_IP;
+		st->format = loaded.is_domain ? LIST_FORMAT_DOMAINS
+					      : loaded.parsed.format;
+		st->compressed = loaded.compressed;
+		st->verified = loaded.verified;
+		st->version = loaded.version;
+		/* the signed timestamp is the version; else the file's mtime */
+		st->version_time = loaded.version ? (int64_t)loaded.version
+						  : loaded.mtime;
+		memcpy(st->key_id, loaded.key_id, sizeof(st->key_id));
+		/* recorded on disk only once the whole reload has succeeded */
+		if (loaded.version &&
+		    list_versions_raise(versions, lc->name, loaded.version) < 0)
+			goto nomem;
+		ret = loaded.is_domain
+			      ? add_names(lc, id, &loaded.names, next, st)
+			      : add_prefixes(lc, id, &loaded.parsed, next, st);
+		if (ret < 0)
+			goto nomem;
+		loaded_list_free(&loaded);
+		continue;
+	nomem:
+		loaded_list_free(&loaded);
+	nomem_kept:
+		snprintf(err, errlen, "out of memory reading %s", lc->path);
+		res->reason = RELOAD_ERR_MEMORY;
+		return -ENOMEM;
 	}
+	return 0;
+}
+
+/* Signed lists need the anti-rollback state; unsigned ones never touch it. */
+static int any_signed(const struct daemon_config *cfg)
+{
+	for (int i = 0; i < cfg->nr_lists; i++)
+		if (cfg->lists[i].signature != LIST_SIGNATURE_NONE)
+			return 1;
 	return 0;
 }
 
@@ -362,6 +350,12 @@ static void pinned_gen_fill(struct xdpb_pinned_gen *gen, uint64_t generation,
 	}
 }
 
+_Static_assert(RELOAD_REASON_MAX <=
+		       sizeof(((struct xdpb_daemon_counters *)0)
+				      ->reload_failures_by_reason) /
+			       sizeof(__u64),
+	       "every reason has a pinned counter slot");
+
 /* The daemon's own counters live in a pinned map: they go on after a restart. */
 static void save_counters(struct daemon *d)
 {
@@ -371,8 +365,8 @@ static void save_counters(struct daemon *d)
 	};
 	uint32_t zero = 0;
 
-	for (int i = 0; i < RELOAD_FAIL_MAX; i++)
-		c.reload_failures_by_reason[i] = d->reload_failures[i];
+	for (int i = 0; i < RELOAD_REASON_MAX; i++)
+		c.reload_failures_by_reason[i] = d->reload_failures_by_reason[i];
 	if (d->counters_fd >= 0 &&
 	    bpf_map_update_elem(d->counters_fd, &zero, &c, BPF_ANY))
 		log_warn("cannot save the reload counters: %s",
@@ -437,8 +431,9 @@ int daemon_adopt(struct daemon *d)
 	    bpf_map_lookup_elem(d->counters_fd, &zero, &c) == 0) {
 		d->reloads_total = c.reloads_total;
 		d->reload_failures_total = c.reload_failures_total;
-		for (int i = 0; i < RELOAD_FAIL_MAX; i++)
-			d->reload_failures[i] = c.reload_failures_by_reason[i];
+		for (int i = 0; i < RELOAD_REASON_MAX; i++)
+			d->reload_failures_by_reason[i] =
+				c.reload_failures_by_reason[i];
 	}
 	log_info(
 		"adopted the running datapath from %s: generation %llu, %zu IPv4, %zu IPv6 and %zu domain rules; counters continue",
@@ -461,6 +456,7 @@ static int reload(struct daemon *d, const uint8_t *stale)
 	struct xdpb_pinned_gen *gen = calloc(1, sizeof(*gen));
 	struct reload_result *res = &d->last_reload;
 	struct ruleset next = {0};
+	struct list_versions versions = {0};
 	uint32_t *released = NULL;
 	size_t nr_released = 0;
 	uint64_t t0 = monotonic_ns(), t_parsed;
@@ -471,7 +467,7 @@ static int reload(struct daemon *d, const uint8_t *stale)
 	res->when = time(NULL);
 	if (!cfg || !states || !names || !gen) {
 		snprintf(res->error, sizeof(res->error), "out of memory");
-		res->failure = RELOAD_FAIL_MEMORY;
+		res->reason = RELOAD_ERR_MEMORY;
 		err = -ENOMEM;
 		goto fail;
 	}
@@ -481,7 +477,7 @@ static int reload(struct daemon *d, const uint8_t *stale)
 		err = config_load(d->config_path, cfg, res->error,
 				  sizeof(res->error));
 	if (err) {
-		res->failure = RELOAD_FAIL_CONFIG;
+		res->reason = RELOAD_ERR_CONFIG;
 		goto fail;
 	}
 	keep_startup_settings(d, cfg);
@@ -495,16 +491,33 @@ static int reload(struct daemon *d, const uint8_t *stale)
 				memcpy(names[id], d->list_names[id],
 				       LIST_NAME_MAX);
 
+	if (any_signed(cfg)) {
+		err = list_versions_load(cfg->state_dir, &versions, res->error,
+					 sizeof(res->error));
+		if (err) {
+			res->reason = RELOAD_ERR_STATE;
+			goto fail;
+		}
+	}
 	err = load_lists(d, cfg, stale, names, d->list_names, &next, states,
-			 &res->failure, res->error, sizeof(res->error));
+			 &versions, res);
 	if (err)
 		goto fail;
 	ruleset_finish(&next);
 	t_parsed = monotonic_ns();
 	err = check_capacity(d, &next, res->error, sizeof(res->error));
 	if (err) {
-		res->failure = RELOAD_FAIL_CAPACITY;
+		res->reason = RELOAD_ERR_CAPACITY;
 		goto fail;
+	}
+	/* a state that cannot be recorded fails now, while nothing changed */
+	if (versions.changed) {
+		err = list_versions_prepare(cfg->state_dir, &versions,
+					    res->error, sizeof(res->error));
+		if (err) {
+			res->reason = RELOAD_ERR_STATE;
+			goto fail;
+		}
 	}
 	release_pending_ids(d);
 	err = rule_ids_assign(&d->rule_ids, &d->active, &next, &released,
@@ -516,8 +529,8 @@ static int reload(struct daemon *d, const uint8_t *stale)
 				? "no free rule ids (%s): restart xdpblockd to compact them"
 				: "cannot assign rule ids: %s",
 			strerror(-err));
-		res->failure = err == -ENOSPC ? RELOAD_FAIL_CAPACITY
-					      : RELOAD_FAIL_MEMORY;
+		res->reason = err == -ENOSPC ? RELOAD_ERR_CAPACITY
+					     : RELOAD_ERR_MEMORY;
 		goto fail;
 	}
 	pinned_gen_fill(gen, d->generation + 1, names, cfg, states);
@@ -527,9 +540,15 @@ static int reload(struct daemon *d, const uint8_t *stale)
 		free(released);
 		snprintf(res->error, sizeof(res->error),
 			 "cannot activate the new rules: %s", strerror(-err));
-		res->failure = RELOAD_FAIL_BPF;
+		res->reason = RELOAD_ERR_ACTIVATION;
 		goto fail;
 	}
+	if (list_versions_commit(cfg->state_dir, &versions, res->error,
+				 sizeof(res->error)) < 0)
+		log_err("the new rules are active, but their versions were not recorded, so an older list could be accepted after a restart: %s",
+			res->error);
+	res->error[0] = '\0';
+	list_versions_free(&versions);
 
 	/* Committed: the datapath runs the new generation. */
 	retire_old(d, released, nr_released, names);
@@ -570,14 +589,19 @@ static int reload(struct daemon *d, const uint8_t *stale)
 	save_counters(d);
 	return 0;
 fail:
+	if (res->reason == RELOAD_OK)
+		res->reason = err == -ENOMEM ? RELOAD_ERR_MEMORY
+					     : RELOAD_ERR_ACTIVATION;
 	d->reload_failures_total++;
-	d->reload_failures[res->failure]++;
+	d->reload_failures_by_reason[res->reason]++;
 	res->duration_ns = monotonic_ns() - t0;
 	if (d->generation)
-		log_err("reload failed, the previous rules stay active: %s",
-			res->error);
+		log_err("reload failed (%s), the previous rules stay active: %s",
+			reload_reason_name(res->reason), res->error);
 	else
-		log_err("cannot start: %s", res->error);
+		log_err("cannot start (%s): %s",
+			reload_reason_name(res->reason), res->error);
+	list_versions_free(&versions);
 	ruleset_free(&next);
 	free(cfg);
 	free(states);

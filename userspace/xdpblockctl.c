@@ -110,8 +110,9 @@ static void print_status(struct json_object *r)
 		printf("             ok, %.1f ms\n",
 		       json_object_get_double(get(last, "duration_ms")));
 	else
-		printf("             FAILED (previous rules still active): %s\n",
-		       str(last, "error"));
+		printf("             FAILED (previous rules still active): %s\n"
+		       "             reason: %s\n",
+		       str(last, "error"), str(last, "reason"));
 	printf("\ninterfaces:\n");
 	for (size_t i = 0; i < json_object_array_length(ifaces); i++) {
 		struct json_object *o = json_object_array_get_idx(ifaces, i);
@@ -138,7 +139,18 @@ static void print_status(struct json_object *r)
 		if (num(o, "skipped_lines"))
 			printf("  (%" PRIu64 " malformed lines skipped)",
 			       num(o, "skipped_lines"));
-		printf("\n");
+		printf("\n  %-20s %s%s, ", "", str(o, "format"),
+		       json_object_get_boolean(get(o, "compressed")) ? ", gzip"
+								     : "");
+		if (json_object_object_get_ex(o, "key_id", NULL)) {
+			printf("signed by key %s, ", str(o, "key_id"));
+			if (num(o, "version"))
+				print_time("version ", num(o, "version"));
+			else
+				printf("no timestamp\n");
+		} else {
+			printf("unsigned\n");
+		}
 		if (get(o, "source"))
 			print_source(get(o, "source"));
 	}

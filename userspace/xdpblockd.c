@@ -25,6 +25,8 @@
 #include "fetch.h"
 #include "linkwatch.h"
 #include "listwatch.h"
+#include "listload.h"
+#include "liststate.h"
 #include "log.h"
 #include "pinning.h"
 #include "metrics.h"
@@ -76,28 +78,49 @@ static void serve_client(struct daemon *d, int listen_fd)
 static int check_only(const char *path)
 {
 	struct daemon_config *cfg = calloc(1, sizeof(*cfg));
+	struct list_versions versions = {0};
 	char err[700];
-	int bad = 0;
+	int bad = 0, ret;
 
 	if (!cfg || config_load(path, cfg, err, sizeof(err)) < 0) {
 		log_err("%s", cfg ? err : "out of memory");
 		free(cfg);
 		return 1;
 	}
+	/* read-only: rollback is checked, nothing is recorded */
+	ret = list_versions_load(cfg->state_dir, &versions, err, sizeof(err));
+	if (ret == -EACCES) {
+		/* e.g. --check as a user on a root-owned state_dir */
+		log_warn("%s; lists are checked without rollback protection",
+			 err);
+	} else if (ret < 0) {
+		log_err("%s", err);
+		bad = 1;
+	}
 	for (int i = 0; i < cfg->nr_lists; i++) {
-		struct parsed_list pl;
+		const struct list_config *lc = &cfg->lists[i];
+		struct loaded_list ll;
 
-		if (listfile_parse(cfg->lists[i].path, cfg->lists[i].on_error,
-				   &pl) < 0) {
-			log_err("list %s: %s", cfg->lists[i].name, pl.error);
+		if (list_load(lc, cfg->max_list_bytes,
+			      list_versions_get(&versions, lc->name),
+			      &ll) < 0) {
+			log_err("list %s (%s): %s", lc->name,
+				reload_reason_name(ll.reason), ll.error);
 			bad = 1;
 		} else {
-			printf("list %s: %zu IPv4, %zu IPv6 entries, %zu skipped lines\n",
-			       cfg->lists[i].name, pl.nr_v4, pl.nr_v6,
-			       pl.nr_skipped);
+			printf("list %s: %s%s, %zu IPv4, %zu IPv6 entries, %zu skipped lines",
+			       lc->name, list_format_name(ll.parsed.format),
+			       ll.compressed ? " (gzip)" : "", ll.parsed.nr_v4,
+			       ll.parsed.nr_v6, ll.parsed.nr_skipped);
+			if (ll.verified)
+				printf(", signed by key %s, version %llu",
+				       ll.key_id,
+				       (unsigned long long)ll.version);
+			printf("\n");
 		}
-		parsed_list_free(&pl);
+		loaded_list_free(&ll);
 	}
+	list_versions_free(&versions);
 	free(cfg);
 	if (!bad)
 		printf("%s: OK\n", path);
@@ -179,9 +202,16 @@ static int build_sources(const struct daemon_config *cfg,
 		snprintf(s->url, sizeof(s->url), "%s", lc->url);
 		snprintf(s->path, sizeof(s->path), "%s", lc->path);
 		snprintf(s->ca_file, sizeof(s->ca_file), "%s", lc->ca_file);
+		/* a signed list's signature is fetched from beside it */
+		if (lc->signature == LIST_SIGNATURE_MINISIGN) {
+			snprintf(s->sig_url, sizeof(s->sig_url), "%.*s.minisig",
+				 (int)sizeof(s->sig_url) - 9, lc->url);
+			list_signature_path(lc, s->sig_path,
+					    sizeof(s->sig_path));
+		}
 		s->interval_s = lc->refresh_s;
 		s->timeout_s = lc->fetch_timeout_s;
-		s->max_bytes = FETCH_DEFAULT_MAX_BYTES;
+		s->max_bytes = cfg->max_list_bytes;
 		n++;
 	}
 	return n;

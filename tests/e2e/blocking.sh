@@ -35,8 +35,8 @@ cat >"$WORKDIR/allowed.txt" <<EOF
 2001:db8:3::20/128
 EOF
 write_config "$WORKDIR/xdpblock.conf" \
-	"[list:blocked-nets]" "path = $WORKDIR/blocked.txt" "action = drop" \
-	"[list:allowed-hosts]" "path = $WORKDIR/allowed.txt" "action = allow"
+	"[list:blocked-nets]" "path = $WORKDIR/blocked.txt" "signature = none" "action = drop" \
+	"[list:allowed-hosts]" "path = $WORKDIR/allowed.txt" "signature = none" "action = allow"
 daemon_start "$WORKDIR/xdpblock.conf" || { t_fail "xdpblockd starts"; exit 1; }
 
 # --- status

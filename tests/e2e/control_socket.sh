@@ -70,7 +70,7 @@ rm -f "$SOCK"
 # --- the config names an unknown group
 lab_up || { t_fail "lab setup"; exit 1; }
 printf '203.0.113.0/24\n' >"$WORKDIR/block.txt"
-list=("[list:block]" "path = $WORKDIR/block.txt")
+list=("[list:block]" "signature = none" "path = $WORKDIR/block.txt")
 write_config "$WORKDIR/nogroup.conf" "control_group = no-such-group-$$" "${list[@]}"
 sed -i "s|^control_socket = .*|control_socket = $SOCK|" "$WORKDIR/nogroup.conf"
 "$XDPBLOCKD" --check -c "$WORKDIR/nogroup.conf" >"$WORKDIR/check.out" 2>&1

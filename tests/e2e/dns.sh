@@ -47,10 +47,10 @@ printf 'suffix:refused.example.net\n' >"$WORKDIR/refused.txt"
 printf 'dropped.example.net\n' >"$WORKDIR/dropped.txt"
 printf 'exact:OK.Example.COM.\n' >"$WORKDIR/allow.txt"
 write_config "$WORKDIR/xdpblock.conf" \
-	"[list:dns-block]" "path = $WORKDIR/block.txt" "action = nxdomain" \
-	"[list:dns-refused]" "path = $WORKDIR/refused.txt" "type = domain" "action = refused" \
-	"[list:dns-drop]" "path = $WORKDIR/dropped.txt" "type = domain" "action = drop" \
-	"[list:dns-allow]" "path = $WORKDIR/allow.txt" "type = domain" "action = allow"
+	"[list:dns-block]" "signature = none" "path = $WORKDIR/block.txt" "action = nxdomain" \
+	"[list:dns-refused]" "signature = none" "path = $WORKDIR/refused.txt" "type = domain" "action = refused" \
+	"[list:dns-drop]" "signature = none" "path = $WORKDIR/dropped.txt" "type = domain" "action = drop" \
+	"[list:dns-allow]" "signature = none" "path = $WORKDIR/allow.txt" "type = domain" "action = allow"
 daemon_start "$WORKDIR/xdpblock.conf" || { t_fail "xdpblockd starts"; exit 1; }
 
 ctl_json "$WORKDIR/status.json" status

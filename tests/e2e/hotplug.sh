@@ -13,7 +13,7 @@
 PROBE=2001:db8:3::1 # the router's address on hp0; a listed destination
 lab_up || { t_fail "lab setup"; exit 1; }
 printf '203.0.113.0/24\n%s/128\n' $PROBE >"$WORKDIR/block.txt"
-write_config "$WORKDIR/xdpblock.conf" "[list:block]" "path = $WORKDIR/block.txt" \
+write_config "$WORKDIR/xdpblock.conf" "[list:block]" "signature = none" "path = $WORKDIR/block.txt" \
 	"[daemon]" "interfaces = hp0"
 
 # hp_create : the veth pair hp0 (router) - hp1 (client), with addresses

@@ -15,7 +15,7 @@ BLOCKED=203.0.113.10
 lab_up || { t_fail "lab setup"; exit 1; }
 server_addr $BLOCKED/24
 printf '203.0.113.0/24\n' >"$WORKDIR/block.txt"
-write_config "$WORKDIR/xdpblock.conf" "[list:block]" "path = $WORKDIR/block.txt"
+write_config "$WORKDIR/xdpblock.conf" "[list:block]" "path = $WORKDIR/block.txt" "signature = none"
 SOCK=$WORKDIR/control.sock
 
 # no_xdp_left : `ip link show` of r0 and r1 mentions no xdp at all
@@ -105,7 +105,7 @@ fi
 # (a bridge device has none; repeated 'interfaces' add up)
 ip -n "$(ns r)" link add dm0 type bridge && ip -n "$(ns r)" link set dm0 up ||
 	t_fail "auto fallback: cannot create a bridge device for the test"
-write_config "$WORKDIR/dummy.conf" "[list:block]" "path = $WORKDIR/block.txt" \
+write_config "$WORKDIR/dummy.conf" "[list:block]" "path = $WORKDIR/block.txt" "signature = none" \
 	"[daemon]" "interfaces = dm0"
 if daemon_start "$WORKDIR/dummy.conf"; then
 	t_check "auto: dm0 (a bridge: no native XDP) falls back to generic, r0 stays native" \
@@ -120,7 +120,7 @@ fi
 
 # --- forced modes
 for mode in generic native; do
-	XDP_MODE=$mode write_config "$WORKDIR/$mode.conf" "[list:block]" "path = $WORKDIR/block.txt"
+	XDP_MODE=$mode write_config "$WORKDIR/$mode.conf" "[list:block]" "path = $WORKDIR/block.txt" "signature = none"
 	if ! daemon_start "$WORKDIR/$mode.conf"; then
 		t_fail "xdp_mode = $mode: xdpblockd starts"
 		continue

@@ -20,7 +20,7 @@ printf '203.0.113.0/24\n' >"$A"
 printf '2001:db8:99::/48\n' >"$B"
 # (tests/lib.sh turns watching off for the other tests: they reload by hand)
 WATCH_LISTS=yes write_config "$WORKDIR/xdpblock.conf" \
-	"[list:a]" "path = $A" "[list:b]" "path = $B" \
+	"[list:a]" "signature = none" "path = $A" "[list:b]" "signature = none" "path = $B" \
 	"[daemon]" "watch_delay_ms = 300"
 
 reloads() { status_field "r['reloads_total']"; }
@@ -81,7 +81,7 @@ t_check "unrelated files: no reload" reloads_are "$n"
 daemon_stop
 printf '203.0.113.0/24\n' >"$A"
 WATCH_LISTS=no write_config "$WORKDIR/nowatch.conf" \
-	"[list:a]" "path = $A" "[list:b]" "path = $B"
+	"[list:a]" "signature = none" "path = $A" "[list:b]" "signature = none" "path = $B"
 daemon_start "$WORKDIR/nowatch.conf" || t_fail "watch_lists = no: starts"
 t_check "reload LIST: b's rule blocks" ping_blocked 2001:db8:99::1
 b_count=$(rule_packets b 2001:db8:99::/48)

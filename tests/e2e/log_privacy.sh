@@ -29,9 +29,9 @@ printf '203.0.113.0/24\n2001:db8:3::/48\n' >"$WORKDIR/blocked.txt"
 printf '203.0.113.128/25\n' >"$WORKDIR/allowed.txt"
 printf '2001:db8:2::/64\n' >"$WORKDIR/watch.txt"
 write_config "$WORKDIR/x.conf" \
-	"[list:blocked]" "path = $WORKDIR/blocked.txt" \
-	"[list:allowed]" "path = $WORKDIR/allowed.txt" "action = allow" \
-	"[list:watch]" "path = $WORKDIR/watch.txt" "action = monitor" "match = dst"
+	"[list:blocked]" "signature = none" "path = $WORKDIR/blocked.txt" \
+	"[list:allowed]" "signature = none" "path = $WORKDIR/allowed.txt" "action = allow" \
+	"[list:watch]" "signature = none" "path = $WORKDIR/watch.txt" "action = monitor" "match = dst"
 for a in $TRAFFIC; do
 	if grep -qF "$a" "$WORKDIR"/*.txt "$WORKDIR/x.conf"; then
 		t_fail "test setup: traffic address $a is written in a list or the config"

@@ -41,9 +41,9 @@ cat >"$WORKDIR/watch.txt" <<EOF
 2001:db8:2::99/128
 EOF
 write_config "$WORKDIR/xdpblock.conf" \
-	"[list:to-servers]" "path = $WORKDIR/servers.txt" "action = drop" "match = dst" \
-	"[list:from-clients]" "path = $WORKDIR/clients.txt" "action = drop" "match = src" \
-	"[list:watch]" "path = $WORKDIR/watch.txt" "action = monitor" "match = both"
+	"[list:to-servers]" "path = $WORKDIR/servers.txt" "signature = none" "action = drop" "match = dst" \
+	"[list:from-clients]" "path = $WORKDIR/clients.txt" "signature = none" "action = drop" "match = src" \
+	"[list:watch]" "path = $WORKDIR/watch.txt" "signature = none" "action = monitor" "match = both"
 
 # Sinks: where one-way datagrams land (files count them, one line each)
 udp_sink in_server 203.0.113.10 $PORT "$WORKDIR/s-203.txt" &&

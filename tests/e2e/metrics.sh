@@ -7,7 +7,7 @@
 #   - the default address is loopback only: the client cannot reach it
 #     (0.0.0.0 in the config makes it reachable: the control)
 #   - reloads: a good one moves reloads_total and the generation, bad ones
-#     move reload_failures_total{reason=config|list_io|list_parse}; no
+#     move reload_failures_total{reason=config|io|parse}; no
 #     counter goes down across any of them
 #   - xdpblockctl top and GET /top: the blocked rule first with its exact
 #     count, --list / list=, errors for a bad N and an unknown list, 404
@@ -133,8 +133,8 @@ printf '%s\n' "203.0.113.0/24" "203.0.113.200/32" "192.0.2.128/25" \
 	"2001:db8:3::/48" "2001:db8:4::/64" >"$LIST"
 touch -d @1700000000 "$LIST"
 printf '%s\n' "$MONITORED4/32" >"$WATCH"
-LISTS=("[list:blocked]" "path = $LIST" "action = drop"
-	"[list:watch]" "path = $WATCH" "action = monitor")
+LISTS=("[list:blocked]" "signature = none" "path = $LIST" "action = drop"
+	"[list:watch]" "signature = none" "path = $WATCH" "action = monitor")
 write_config "$WORKDIR/xdpblock.conf" "${LISTS[@]}"
 t_before_start=$(date +%s)
 daemon_start "$WORKDIR/xdpblock.conf" || { t_fail "xdpblockd starts"; exit 1; }
@@ -178,7 +178,7 @@ t_check "start time within the start-up" \
 	between "$(metric "$M0" xdpblock_start_time_seconds)" "$t_before_start" "$t_after_start"
 t_check "active generation 1" test "$(metric "$M0" xdpblock_active_generation)" = 1
 t_check "reloads_total 1 (the start-up load)" test "$(metric "$M0" xdpblock_reloads_total)" = 1
-for reason in config list_io list_parse capacity memory bpf; do
+for reason in config io size gzip signature rollback parse capacity state memory activation; do
 	t_check "reload_failures_total{reason=$reason} is 0" \
 		test "$(metric "$M0" xdpblock_reload_failures_total reason=$reason)" = 0
 done
@@ -324,8 +324,8 @@ scrape "$M2"
 t_check "good reload: promtool clean" promtool_clean "$M2"
 t_check "good reload: reloads_total 1 -> 2" test "$(metric "$M2" xdpblock_reloads_total)" = 2
 t_check "good reload: generation 1 -> 2" test "$(metric "$M2" xdpblock_active_generation)" = 2
-t_check "good reload: no failure counted" \
-	test "$(grep -c '^xdpblock_reload_failures_total{.*} 0$' "$M2")" = 6
+t_check "good reload: no failure counted (11 reasons, all 0)" \
+	test "$(grep -c '^xdpblock_reload_failures_total{.*} 0$' "$M2")" = 11
 t_check "good reload: rules follow the list (2 IPv4, 4 IPv6)" test \
 	"$(metric "$M2" xdpblock_list_rules list=blocked family=ipv4) $(metric "$M2" xdpblock_list_rules list=blocked family=ipv6)" = "2 4"
 t_check "good reload: list version is the new mtime" \
@@ -350,7 +350,7 @@ bad_reload() {
 	t_check "$1: promtool clean" promtool_clean "$after"
 	M0=$before M1=$after
 	t_check "$1: reloads_total +1" test "$(delta xdpblock_reloads_total)" = 1
-	for r in config list_io list_parse capacity memory bpf; do
+	for r in config io size gzip signature rollback parse capacity state memory activation; do
 		if [ $r = "$2" ]; then
 			t_check "$1: reload_failures_total{reason=$r} +1" \
 				test "$(delta xdpblock_reload_failures_total reason=$r)" = 1
@@ -370,13 +370,13 @@ bad_reload() {
 }
 cp "$LIST" "$WORKDIR/good.txt"
 printf 'not-an-ip\n' >>"$LIST"
-bad_reload "bad list line" list_parse
+bad_reload "bad list line" parse
 cp "$WORKDIR/good.txt" "$LIST"
 write_config "$WORKDIR/xdpblock.conf" "${LISTS[@]}" "[daemon]" "colour = blue"
 bad_reload "bad config" config
 write_config "$WORKDIR/xdpblock.conf" "${LISTS[@]}"
 mv "$LIST" "$WORKDIR/moved.txt"
-bad_reload "missing list file" list_io
+bad_reload "missing list file" io
 mv "$WORKDIR/moved.txt" "$LIST"
 t_check "the fixed config reloads" ctl reload
 scrape "$M2"
@@ -408,8 +408,8 @@ t_check "prometheus scrapes the daemon: up{job=\"xdpblock\"} is 1" \
 	wait_for 60 prom_sees 'up{job="xdpblock"}' 1
 t_check "prometheus: list drops equal the scraped value ($want)" \
 	wait_for 60 prom_sees 'xdpblock_list_packets_total{list="blocked",action="drop"}' "$want"
-t_check "prometheus: list_parse failures = 1" \
-	wait_for 30 prom_sees 'xdpblock_reload_failures_total{reason="list_parse"}' 1
+t_check "prometheus: parse failures = 1" \
+	wait_for 30 prom_sees 'xdpblock_reload_failures_total{reason="parse"}' 1
 t_check "prometheus: every sample of the page was scraped ($(grep -vc '^#' "$WORKDIR/m3.txt"))" \
 	prom_sees 'scrape_samples_scraped{job="xdpblock"}' "$(grep -vc '^#' "$WORKDIR/m3.txt")"
 prom_stop

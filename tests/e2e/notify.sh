@@ -11,7 +11,7 @@
 
 lab_up || { t_fail "lab setup"; exit 1; }
 printf '203.0.113.0/24\n' >"$WORKDIR/block.txt"
-write_config "$WORKDIR/xdpblock.conf" "[list:block]" "path = $WORKDIR/block.txt"
+write_config "$WORKDIR/xdpblock.conf" "[list:block]" "signature = none" "path = $WORKDIR/block.txt"
 SOCK=$WORKDIR/notify.sock
 MSGS=$WORKDIR/notify.log
 

@@ -43,8 +43,8 @@ counter_kept() {
 set_list "$LIST" "203.0.113.0/24"
 set_list "$ALLOW" "$ALLOWED/32"
 write_config "$WORKDIR/xdpblock.conf" \
-	"[list:block]" "path = $LIST" "action = drop" \
-	"[list:allow]" "path = $ALLOW" "action = allow"
+	"[list:block]" "path = $LIST" "signature = none" "action = drop" \
+	"[list:allow]" "path = $ALLOW" "signature = none" "action = allow"
 daemon_start "$WORKDIR/xdpblock.conf" || { t_fail "xdpblockd starts"; exit 1; }
 
 t_check "start: $BLOCKED blocked" ping_blocked $BLOCKED
@@ -162,7 +162,7 @@ t_check "fixed list: last_reload ok" last_reload_ok
 
 # --- refusing to start
 daemon_stop
-write_config "$WORKDIR/bad.conf" "[list:block]" "path = $LIST"
+write_config "$WORKDIR/bad.conf" "[list:block]" "path = $LIST" "signature = none"
 sed -i 's/^xdp_mode = .*/xdp_mode = turbo/' "$WORKDIR/bad.conf"
 line=$(grep -n '^xdp_mode' "$WORKDIR/bad.conf" | cut -d: -f1)
 daemon_refuses "bad config" "$WORKDIR/bad.conf" "$WORKDIR/start.out"
@@ -171,14 +171,14 @@ t_check "bad config: the message names $WORKDIR/bad.conf:$line" \
 t_check_not "bad config: nothing attached to r0" xdp_attached r0
 
 set_list "$WORKDIR/bad.txt" "203.0.113.0/24" "" "# two good lines, then" "300.1.2.3/24"
-write_config "$WORKDIR/badlist.conf" "[list:block]" "path = $WORKDIR/bad.txt"
+write_config "$WORKDIR/badlist.conf" "[list:block]" "path = $WORKDIR/bad.txt" "signature = none"
 daemon_refuses "bad list at start" "$WORKDIR/badlist.conf" "$WORKDIR/start.out"
 t_check "bad list at start: the message names $WORKDIR/bad.txt:4" \
 	grep -qF "$WORKDIR/bad.txt:4:" "$WORKDIR/start.out"
 t_check_not "bad list at start: nothing attached to r0" xdp_attached r0
 t_check_not "bad list at start: no control socket left" test -e "$WORKDIR/control.sock"
 
-write_config "$WORKDIR/nolist.conf" "[list:block]" "path = $WORKDIR/does-not-exist.txt"
+write_config "$WORKDIR/nolist.conf" "[list:block]" "path = $WORKDIR/does-not-exist.txt" "signature = none"
 daemon_refuses "missing list at start" "$WORKDIR/nolist.conf" "$WORKDIR/start.out"
 t_check "missing list at start: the message names the file" \
 	grep -qF "$WORKDIR/does-not-exist.txt" "$WORKDIR/start.out"
@@ -193,7 +193,7 @@ for name, first in (("a", 10), ("b", 11)):
             f.write("%d.%d.%d.%d\n" % (first, i >> 16, (i >> 8) & 255, i & 255))
 ' "$WORKDIR"
 cp "$WORKDIR/bulk-a.txt" "$WORKDIR/bulk.txt"
-write_config "$WORKDIR/bulk.conf" "[list:bulk]" "path = $WORKDIR/bulk.txt"
+write_config "$WORKDIR/bulk.conf" "[list:bulk]" "path = $WORKDIR/bulk.txt" "signature = none"
 if daemon_start "$WORKDIR/bulk.conf"; then
 	cp "$WORKDIR/bulk-b.txt" "$WORKDIR/bulk.txt" && ctl reload >/dev/null &&
 		cp "$WORKDIR/bulk-a.txt" "$WORKDIR/bulk.txt" && ctl reload >/dev/null &&

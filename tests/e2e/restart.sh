@@ -19,7 +19,7 @@ PORT=9999
 lab_up || { t_fail "lab setup"; exit 1; }
 server_addr $TARGET/24
 printf '# restart test\n203.0.113.0/24\n2001:db8:99::/48\n' >"$WORKDIR/block.txt"
-write_config "$WORKDIR/xdpblock.conf" "[list:block]" "path = $WORKDIR/block.txt"
+write_config "$WORKDIR/xdpblock.conf" "[list:block]" "signature = none" "path = $WORKDIR/block.txt"
 PIN=$(pin_dir)
 
 udp_sink in_server $TARGET $PORT "$WORKDIR/target.txt" &&
@@ -190,7 +190,7 @@ adopted "--keep-attached + SIGTERM" "$drops" "$nreloads"
 kill -KILL "$DAEMON_PID"
 daemon_wait_exit
 : >"$WORKDIR/daemon.log"
-MAX_RULES_V4=50000 write_config "$WORKDIR/bigger.conf" "[list:block]" "path = $WORKDIR/block.txt"
+MAX_RULES_V4=50000 write_config "$WORKDIR/bigger.conf" "[list:block]" "signature = none" "path = $WORKDIR/block.txt"
 daemon_start "$WORKDIR/bigger.conf" || t_fail "other capacity: the daemon starts"
 t_check "other capacity: it says it starts fresh" grep -q 'starting with fresh maps' "$WORKDIR/daemon.log"
 t_check "other capacity: the links were adopted (no gap)" grep -q 'adopted the running XDP link' "$WORKDIR/daemon.log"

@@ -67,7 +67,7 @@ groupadd "$GROUP" || { t_fail "groupadd $GROUP"; exit 1; }
 lab_up || { t_fail "lab setup"; exit 1; }
 server_addr $BLOCKED/24
 printf '203.0.113.0/24\n' >"$WORKDIR/block.txt"
-write_config "$WORKDIR/x.conf" "control_group = $GROUP" "[list:block]" \
+write_config "$WORKDIR/x.conf" "control_group = $GROUP" "[list:block]" "signature = none" \
 	"path = $WORKDIR/block.txt"
 
 # --- exactly the unit's capabilities
@@ -164,8 +164,8 @@ FEED_PID=$!
 trap 'kill $FEED_PID 2>/dev/null; cleanup' EXIT
 wait_for 10 in_server sh -c "ss -Htln | grep -q ':8000 '"
 WATCH_LISTS=yes write_config "$WORKDIR/session.conf" "interfaces = hp0" \
-	"[list:block]" "path = $WORKDIR/block.txt" \
-	"[list:feed]" "url = http://198.51.100.2:8000/feed.txt" \
+	"[list:block]" "signature = none" "path = $WORKDIR/block.txt" \
+	"[list:feed]" "signature = none" "url = http://198.51.100.2:8000/feed.txt" \
 	"path = $WORKDIR/cache/feed.txt" "refresh = 1"
 nsenter --net=/run/netns/"$(ns r)" strace -f -qq -o "$WORKDIR/strace.out" \
 	"$XDPBLOCKD" -c "$WORKDIR/session.conf" >"$WORKDIR/daemon.log" 2>&1 &

@@ -46,11 +46,12 @@ download_ok() { [ "$(source_field ok)" = True ]; }
 count_304() { grep -c '^GET /list.txt 304$' "$HTTP_LOG"; }
 has_304() { [ "$(count_304)" -ge 1 ]; }
 reloads() { status_field "r['reloads_total']"; }
+last_reason_is() { [ "$(status_field "r['last_reload'].get('reason', '')")" = "$1" ]; }
 # status_says PATTERN : the text status matches PATTERN (grep -E)
 status_says() { ctl status >"$WORKDIR/status.txt" 2>&1 && grep -Eq "$1" "$WORKDIR/status.txt"; }
 
 server_start || { t_fail "feed server starts"; exit 1; }
-write_config "$WORKDIR/xdpblock.conf" "[list:feed]" \
+write_config "$WORKDIR/xdpblock.conf" "[list:feed]" "signature = none" \
 	"url = http://198.51.100.2:8000/list.txt" "path = $CACHE" \
 	"refresh = 1" "fetch_timeout = 2"
 daemon_start "$WORKDIR/xdpblock.conf" || { t_fail "xdpblockd starts with a url list"; exit 1; }
@@ -105,6 +106,34 @@ t_check "bad list: 203.0.113.10 still blocked" ping_blocked 203.0.113.10
 server_stop
 daemon_stop
 
+# --- a signed feed: the signature is fetched from beside the list
+K=$WORKDIR/keys
+mkdir -p "$K"
+minisign -G -W -p "$K/f.pub" -s "$K/f.key" >/dev/null || t_fail "minisign -G"
+printf '# signed feed\n203.0.113.0/24\n' >"$FEED/list.txt"
+"$TOP/scripts/sign-list.sh" -s "$K/f.key" -t $(($(date +%s) - 60)) "$FEED/list.txt" >/dev/null ||
+	t_fail "sign the feed"
+server_start || t_fail "feed server restarts"
+rm -f "$CACHE" "$CACHE.minisig"
+write_config "$WORKDIR/signed.conf" "[list:feed]" "public_key_file = $K/f.pub" \
+	"url = http://198.51.100.2:8000/list.txt" "path = $CACHE" "refresh = 1"
+if daemon_start "$WORKDIR/signed.conf"; then
+	t_pass "signed feed: the daemon starts"
+	t_check "signed feed: list and signature downloaded" test -s "$CACHE" -a -s "$CACHE.minisig"
+	t_check "signed feed: verified and blocking" ping_blocked 203.0.113.10
+	t_check "signed feed: status shows the signing key" \
+		test "$(status_field "[l.get('key_id', '') for l in r['lists'] if l['name'] == 'feed'][0]")" != ""
+	# the server's list changes but its signature does not: refused
+	printf '# signed feed\n203.0.113.0/24\n198.51.100.77/32\n' >"$FEED/list.txt"
+	t_check "tampered feed: the reload fails on the signature" wait_for 15 last_reason_is signature
+	t_check "tampered feed: the old rules stay (1 rule)" feed_rules_are 1
+	t_check "tampered feed: 198.51.100.77 not blocked" ping_ok 198.51.100.77
+	daemon_stop
+else
+	t_fail "signed feed: the daemon starts"
+fi
+server_stop
+
 # --- HTTPS with a private CA
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=xdpblock-test-ca \
 	-keyout "$WORKDIR/ca.key" -out "$WORKDIR/ca.pem" >/dev/null 2>&1
@@ -116,7 +145,7 @@ openssl x509 -req -in "$WORKDIR/srv.csr" -CA "$WORKDIR/ca.pem" -CAkey "$WORKDIR/
 printf '203.0.113.0/24\n' >"$FEED/list.txt"
 server_start "$WORKDIR/srv.pem" "$WORKDIR/srv.key" || t_fail "TLS feed server starts"
 rm -f "$CACHE"
-write_config "$WORKDIR/tls.conf" "[list:feed]" \
+write_config "$WORKDIR/tls.conf" "[list:feed]" "signature = none" \
 	"url = https://198.51.100.2:8443/list.txt" "path = $CACHE" "ca_file = $WORKDIR/ca.pem"
 if daemon_start "$WORKDIR/tls.conf"; then
 	t_pass "https with ca_file: the daemon starts"
@@ -126,7 +155,7 @@ else
 	t_fail "https with ca_file: the daemon starts"
 fi
 rm -f "$CACHE"
-write_config "$WORKDIR/noca.conf" "[list:feed]" \
+write_config "$WORKDIR/noca.conf" "[list:feed]" "signature = none" \
 	"url = https://198.51.100.2:8443/list.txt" "path = $CACHE"
 daemon_refuses "https without the CA" "$WORKDIR/noca.conf" "$WORKDIR/noca.out"
 t_check "https without the CA: the log says the certificate was refused" \

@@ -23,8 +23,8 @@ printf '203.0.113.0/24\n2001:db8:3::/48\n' >"$WORKDIR/block.txt"
 printf '198.51.100.99/32\n2001:db8:2::99/128\n' >"$WORKDIR/watch.txt"
 conf() { # MODE
 	XDP_MODE=$1 write_config "$WORKDIR/$1.conf" \
-		"[list:block]" "path = $WORKDIR/block.txt" "action = drop" \
-		"[list:watch]" "path = $WORKDIR/watch.txt" "action = monitor"
+		"[list:block]" "path = $WORKDIR/block.txt" "signature = none" "action = drop" \
+		"[list:watch]" "path = $WORKDIR/watch.txt" "signature = none" "action = monitor"
 }
 
 R0_MAC=$(ip -n "$(ns r)" -j link show r0 | "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)[0]["address"])')

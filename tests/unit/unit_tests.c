@@ -32,6 +32,7 @@
 #include "promtext.h"
 #include "refmatch.h"
 #include "ruleset.h"
+#include "testfiles.h"
 #include "testlib.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -133,67 +134,6 @@ static struct prefix random_prefix(int family, int plen)
 	random_bits_from(&p, 0);
 	prefix_truncate(&p, plen);
 	return p;
-}
-
-/* Temporary files, all in one directory removed at exit. */
-static char tmp_dir[64];
-static char tmp_names[256][128];
-static int nr_tmp_names;
-
-static const char *tmp_write(const char *name, const char *data, size_t len)
-{
-	char *path;
-	FILE *f;
-
-	if (!tmp_dir[0]) {
-		const char *base = getenv("TMPDIR");
-
-		snprintf(tmp_dir, sizeof(tmp_dir), "%s/xdpblock-unit.XXXXXX",
-			 base && strlen(base) < 32 ? base : "/tmp");
-		if (!mkdtemp(tmp_dir)) {
-			perror("mkdtemp");
-			exit(2);
-		}
-	}
-	if (nr_tmp_names == (int)ARRAY_SIZE(tmp_names)) {
-		fprintf(stderr, "too many temporary files\n");
-		exit(2);
-	}
-	path = tmp_names[nr_tmp_names++];
-	if (snprintf(path, sizeof(tmp_names[0]), "%s/%s", tmp_dir, name) >=
-	    (int)sizeof(tmp_names[0])) {
-		fprintf(stderr, "temporary file name too long: %s\n", name);
-		exit(2);
-	}
-	f = fopen(path, "wb");
-	if (!f || fwrite(data, 1, len, f) != len || fclose(f)) {
-		perror(path);
-		exit(2);
-	}
-	return path;
-}
-
-static const char *tmp_write_str(const char *name, const char *text)
-{
-	return tmp_write(name, text, strlen(text));
-}
-
-static void tmp_cleanup(void)
-{
-	for (int i = 0; i < nr_tmp_names; i++)
-		unlink(tmp_names[i]);
-	if (tmp_dir[0])
-		rmdir(tmp_dir);
-}
-
-static const char *data_path(const char *name)
-{
-	static char path[PATH_MAX];
-	const char *top = getenv("XDPBLOCK_TOP");
-
-	snprintf(path, sizeof(path), "%s/tests/data/%s",
-		 top && *top ? top : ".", name);
-	return path;
 }
 
 /* ==== prefix ========================================================== */
@@ -921,26 +861,6 @@ static void list_files(void)
 	parsed_list_free(&l);
 }
 
-static int file_bytes(const char *path, char **data, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	struct stat st;
-
-	*data = NULL;
-	if (!f)
-		return -1;
-	if (fstat(fileno(f), &st) || !(*data = malloc(st.st_size + 1)) ||
-	    fread(*data, 1, st.st_size, f) != (size_t)st.st_size) {
-		fclose(f);
-		free(*data);
-		*data = NULL;
-		return -1;
-	}
-	fclose(f);
-	*len = st.st_size;
-	return 0;
-}
-
 static void list_real_firehol(void)
 {
 	const char *path = data_path("firehol_level1.netset");
@@ -1016,23 +936,35 @@ static void config_full(void)
 		"max_rules_ipv4 = 5000\n"
 		"max_rules_ipv6 = 300\n"
 		"log_level = debug\n"
+		"state_dir = /var/lib/xdpb-test\n"
+		"max_list_bytes = 64M\n"
 		"\n"
 		"[list:firehol]\n"
 		"path = /etc/xdpblock/lists/firehol_level1.netset\n"
 		"action = drop\n"
 		"match = src\n"
 		"on_error = reject\n"
+		"format = netset\n"
+		"public_key = " TEST_KEY "\n"
+		"signature_file = /etc/xdpblock/lists/firehol.sig\n"
 		"\n"
 		"[list:office-allow]\n"
 		"path = /etc/xdpblock/allow.txt\n"
 		"action = allow\n"
 		"match = both\n"
 		"on_error = skip-line\n"
+		"max_bad_lines = 5\n"
+		"signature = none\n"
 		"\n"
 		"[list:Watch_1.v2]\n"
 		"action = monitor\n"
 		"path = /srv/lists/watch.txt\n"
-		"match = dst\n";
+		"match = dst\n"
+		"format = spamhaus-json\n"
+		"signature = minisign\n"
+		"public_key = " OTHER_KEY ", " TEST_KEY "\n"
+		"public_key = " TEST_KEY "\n"
+		"require_timestamp = no\n";
 	struct daemon_config *c = cfg_buf;
 	const char *path;
 	char err[1024];
@@ -1079,6 +1011,46 @@ static void config_full(void)
 	      "list 2: %s %s %s %s %d", c->lists[2].name, c->lists[2].path,
 	      action_name(c->lists[2].action), match_name(c->lists[2].match),
 	      c->lists[2].on_error);
+	CHECK(!strcmp(c->state_dir, "/var/lib/xdpb-test") &&
+		      c->max_list_bytes == 64ull << 20,
+	      "state_dir '%s', max_list_bytes %llu", c->state_dir,
+	      (unsigned long long)c->max_list_bytes);
+	/* signed with one key; the signature file named */
+	CHECK(c->lists[0].format == LIST_FORMAT_NETSET &&
+		      c->lists[0].signature == LIST_SIGNATURE_MINISIGN &&
+		      c->lists[0].nr_keys == 1 &&
+		      !strcmp(c->lists[0].signature_file,
+			      "/etc/xdpblock/lists/firehol.sig") &&
+		      c->lists[0].require_timestamp == 1 &&
+		      c->lists[0].max_bad_lines == LIST_DEFAULT_MAX_BAD_LINES,
+	      "list 0: format %s, signature %s, %d keys, '%s', %d, %u",
+	      list_format_name(c->lists[0].format),
+	      signature_name(c->lists[0].signature), c->lists[0].nr_keys,
+	      c->lists[0].signature_file, c->lists[0].require_timestamp,
+	      c->lists[0].max_bad_lines);
+	CHECK(c->lists[1].format == LIST_FORMAT_AUTO &&
+		      c->lists[1].signature == LIST_SIGNATURE_NONE &&
+		      c->lists[1].nr_keys == 0 &&
+		      c->lists[1].max_bad_lines == 5,
+	      "list 1: format %s, signature %s, %d keys, max_bad_lines %u",
+	      list_format_name(c->lists[1].format),
+	      signature_name(c->lists[1].signature), c->lists[1].nr_keys,
+	      c->lists[1].max_bad_lines);
+	/* two keys on one line, the same key again counted once */
+	CHECK(c->lists[2].format == LIST_FORMAT_SPAMHAUS_JSON &&
+		      c->lists[2].nr_keys == 2 &&
+		      c->lists[2].require_timestamp == 0,
+	      "list 2: format %s, %d keys, require_timestamp %d",
+	      list_format_name(c->lists[2].format), c->lists[2].nr_keys,
+	      c->lists[2].require_timestamp);
+	if (c->lists[2].nr_keys == 2) {
+		char id0[MINISIGN_KEY_ID_STRLEN], id1[MINISIGN_KEY_ID_STRLEN];
+
+		minisign_key_id_str(c->lists[2].keys[0].id, id0);
+		minisign_key_id_str(c->lists[2].keys[1].id, id1);
+		CHECK(!strcmp(id0, OTHER_KEY_ID) && !strcmp(id1, TEST_KEY_ID),
+		      "key ids %s %s", id0, id1);
+	}
 }
 
 static void config_defaults(void)
@@ -1088,7 +1060,8 @@ static void config_defaults(void)
 	char err[1024];
 	int rc = load_config_text("defaults.conf",
 				  "[daemon]\ninterfaces = eth0\n"
-				  "[list:a]\npath = /a.txt\n",
+				  "[list:a]\npath = /a.txt\n"
+				  "public_key = " TEST_KEY "\n",
 				  &path, err, sizeof(err));
 
 	CHECK(rc == 0, "config_load: %d %s", rc, err);
@@ -1109,6 +1082,20 @@ static void config_defaults(void)
 	      match_name(c->lists[0].match));
 	CHECK(c->lists[0].on_error == LIST_ON_ERROR_REJECT,
 	      "default on_error %d", c->lists[0].on_error);
+	CHECK(c->lists[0].format == LIST_FORMAT_AUTO &&
+		      c->lists[0].signature == LIST_SIGNATURE_MINISIGN &&
+		      c->lists[0].require_timestamp == 1 &&
+		      c->lists[0].max_bad_lines == 1000 &&
+		      !c->lists[0].signature_file[0],
+	      "default format %s, signature %s, require_timestamp %d, max_bad_lines %u, signature_file '%s'",
+	      list_format_name(c->lists[0].format),
+	      signature_name(c->lists[0].signature),
+	      c->lists[0].require_timestamp, c->lists[0].max_bad_lines,
+	      c->lists[0].signature_file);
+	CHECK(!strcmp(c->state_dir, "/var/lib/xdpblock") &&
+		      c->max_list_bytes == 512ull << 20,
+	      "default state_dir '%s', max_list_bytes %llu", c->state_dir,
+	      (unsigned long long)c->max_list_bytes);
 
 	/* No lists at all is a valid (empty) configuration. */
 	rc = load_config_text(
@@ -1289,6 +1276,132 @@ CONFIG_ERROR_TEST(config_err_metrics_listen_no_port,
 		  HEAD "\nmetrics_listen = 127.0.0.1\n", 4,
 		  "metrics_listen = '127.0.0.1'", "127.0.0.1:9469")
 
+/* Signed lists (the default), formats, limits */
+#define LIST_A HEAD "[list:a]\npath = /a\n" /* lines 3-4 */
+CONFIG_ERROR_TEST(
+	config_err_unsigned_list, LIST_A "action = drop\n", 3,
+	"[list:a] must be signed",
+	"add 'public_key = RW...' or 'public_key_file = /path/key.pub'",
+	"set 'signature = none'")
+CONFIG_ERROR_TEST(config_err_none_with_key,
+		  LIST_A "signature = none\npublic_key = " TEST_KEY "\n", 3,
+		  "[list:a] has 'signature = none' but names a key")
+CONFIG_ERROR_TEST(config_err_none_with_signature_file,
+		  LIST_A "signature = none\nsignature_file = /a.sig\n", 3,
+		  "names a key or signature_file")
+CONFIG_ERROR_TEST(config_err_bad_public_key, LIST_A "public_key = RWnotakey\n",
+		  5, "public_key = 'RWnotakey': not a minisign public key",
+		  "minisign -G")
+CONFIG_ERROR_TEST(config_err_second_key_bad,
+		  LIST_A "public_key = " TEST_KEY " RWSCAGGu\n", 5,
+		  "public_key = 'RWSCAGGu'")
+/* the same key id with another key: the last base64 digit is key bits */
+CONFIG_ERROR_TEST(config_err_key_id_clash,
+		  LIST_A
+		  "public_key = " TEST_KEY "\npublic_key = "
+		  "RWSCAGGuFqqKwe+EKkHLco6mB1rMAs88WRcD3j8ZieWp660hpEyHBYzo\n",
+		  6,
+		  "another key of this list has the same key id " TEST_KEY_ID)
+CONFIG_ERROR_TEST(config_err_public_key_file_missing,
+		  LIST_A "public_key_file = /nonexistent/key.pub\n", 5,
+		  "public_key_file = '/nonexistent/key.pub': cannot open")
+CONFIG_ERROR_TEST(config_err_public_key_file_relative,
+		  LIST_A "public_key_file = key.pub\n", 5,
+		  "public_key_file = 'key.pub': give an absolute path")
+CONFIG_ERROR_TEST(config_err_bad_signature, LIST_A "signature = gpg\n", 5,
+		  "signature = 'gpg': use minisign or none")
+CONFIG_ERROR_TEST(config_err_relative_signature_file,
+		  LIST_A "signature_file = a.sig\n", 5,
+		  "signature_file = 'a.sig': give an absolute path")
+CONFIG_ERROR_TEST(
+	config_err_bad_format, LIST_A "format = hosts\n", 5,
+	"format = 'hosts': use auto, plain, netset, spamhaus, spamhaus-json, ipset or domains")
+CONFIG_ERROR_TEST(config_err_bad_require_timestamp,
+		  LIST_A "require_timestamp = maybe\n", 5,
+		  "require_timestamp = 'maybe': use yes or no")
+CONFIG_ERROR_TEST(config_err_bad_max_bad_lines, LIST_A "max_bad_lines = -1\n",
+		  5, "max_bad_lines = '-1': give a number from 0 to 4294967295")
+CONFIG_ERROR_TEST(config_err_max_list_bytes_small, HEAD "max_list_bytes = 3K\n",
+		  3, "max_list_bytes = '3K': give a size from 4096 to 64G")
+CONFIG_ERROR_TEST(config_err_max_list_bytes_big, HEAD "max_list_bytes = 65G\n",
+		  3, "max_list_bytes = '65G'")
+CONFIG_ERROR_TEST(config_err_max_list_bytes_suffix,
+		  HEAD "max_list_bytes = 10MB\n", 3, "max_list_bytes = '10MB'")
+CONFIG_ERROR_TEST(config_err_relative_state_dir,
+		  HEAD "state_dir = var/lib/xdpblock\n", 3,
+		  "state_dir = 'var/lib/xdpblock': give an absolute path")
+
+/* Keys from files, several keys, at most 8; sizes with suffixes. */
+static void config_keys_and_sizes(void)
+{
+	struct daemon_config *c = cfg_buf;
+	char text[PATH_MAX + 1024], key[64], pub_path[PATH_MAX], err[1024];
+	const char *path;
+	int rc, n;
+
+	if (!realpath(data_path("minisign/other.pub"), pub_path)) {
+		CHECK(0, "tests/data/minisign/other.pub: %s", strerror(errno));
+		return;
+	}
+	n = snprintf(text, sizeof(text),
+		     HEAD "max_list_bytes = 4096\n[list:a]\npath = /a\n"
+			  "public_key_file = %s\npublic_key = " TEST_KEY "\n",
+		     pub_path);
+	rc = load_config_text("keys.conf", text, &path, err, sizeof(err));
+	CHECK(rc == 0 && c->nr_lists == 1 && c->lists[0].nr_keys == 2 &&
+		      c->max_list_bytes == 4096,
+	      "key file + key: %d, %d keys, %llu bytes '%s'", rc,
+	      c->nr_lists ? c->lists[0].nr_keys : 0,
+	      (unsigned long long)c->max_list_bytes, err);
+	if (rc == 0 && c->lists[0].nr_keys == 2) {
+		char id[MINISIGN_KEY_ID_STRLEN];
+
+		minisign_key_id_str(c->lists[0].keys[0].id, id);
+		CHECK(!strcmp(id, OTHER_KEY_ID), "key from the file: %s", id);
+	}
+	for (int s = 0; s < 3; s++) {
+		static const char *const sizes[] = {"16k", "2M", "64G"};
+		static const uint64_t want[] = {16 << 10, 2 << 20, 64ull << 30};
+
+		snprintf(text, sizeof(text),
+			 HEAD "max_list_bytes = %s\n[list:a]\npath = /a\n"
+			      "signature = none\n",
+			 sizes[s]);
+		rc = load_config_text("size.conf", text, &path, err,
+				      sizeof(err));
+		CHECK(rc == 0 && c->max_list_bytes == want[s],
+		      "%s: %d %llu '%s'", sizes[s], rc,
+		      (unsigned long long)c->max_list_bytes, err);
+	}
+	/* a .pub file with something else in it */
+	snprintf(text, sizeof(text),
+		 HEAD "[list:a]\npath = /a\npublic_key_file = %s\n",
+		 tmp_write_str("bad.pub", "untrusted comment: x\nnot a key\n"));
+	rc = load_config_text("badpub.conf", text, &path, err, sizeof(err));
+	CHECK(rc == -EINVAL && strstr(err, ":5: public_key_file = '") &&
+		      strstr(err, "not a minisign public key"),
+	      "bad .pub: %d '%s'", rc, err);
+
+	/* 8 keys (distinct ids: base64 digits 3-12 are key id bits) */
+	n = snprintf(text, sizeof(text), HEAD "[list:a]\npath = /a\n");
+	for (int k = 0; k < 9; k++) {
+		snprintf(key, sizeof(key), "%s", TEST_KEY);
+		key[5] = 'A' + k;
+		n += snprintf(text + n, sizeof(text) - n, "public_key = %s\n",
+			      key);
+		if (k == 7) {
+			rc = load_config_text("8keys.conf", text, &path, err,
+					      sizeof(err));
+			CHECK(rc == 0 && c->lists[0].nr_keys == 8,
+			      "8 keys: %d %d '%s'", rc, c->lists[0].nr_keys,
+			      err);
+		}
+	}
+	rc = load_config_text("9keys.conf", text, &path, err, sizeof(err));
+	CHECK(rc == -EINVAL && strstr(err, ":13: more than 8 public keys"),
+	      "9 keys: %d '%s'", rc, err);
+}
+
 /*
  * A line past libinih's 65534-byte limit is refused at its own line; its
  * tail must not be read as a line of its own (here: a hidden key in a
@@ -1369,7 +1482,8 @@ static void config_crlf_bom_long_lines(void)
 		 "interfaces = eth0 ; uplink\r\n" /* 3 */
 		 "[list:long]\r\n" /* 4 */
 		 "path = %s\r\n" /* 5 */
-		 "action = allow ; ok\r\n", /* 6 */
+		 "action = allow ; ok\r\n" /* 6 */
+		 "signature = none\r\n", /* 7 */
 		 comment, want_path);
 	rc = load_config_text("long.conf", text, &path, err, sizeof(err));
 	CHECK(rc == 0, "config_load: %d %s", rc, err);
@@ -1412,6 +1526,7 @@ static void config_interfaces_add_up(void)
 			      "  eth3,eth0\n"
 			      "[list:a]\n"
 			      "path = /a\n"
+			      "signature = none\n"
 			      "[daemon]\n"
 			      "interfaces = bond0\n",
 			      &path, err, sizeof(err));
@@ -3503,6 +3618,24 @@ int main(void)
 	RUN_TEST("config", config_err_bad_metrics_listen);
 	RUN_TEST("config", config_err_metrics_listen_no_port);
 	RUN_TEST("config", config_metrics_listen);
+	RUN_TEST("config", config_err_unsigned_list);
+	RUN_TEST("config", config_err_none_with_key);
+	RUN_TEST("config", config_err_none_with_signature_file);
+	RUN_TEST("config", config_err_bad_public_key);
+	RUN_TEST("config", config_err_second_key_bad);
+	RUN_TEST("config", config_err_key_id_clash);
+	RUN_TEST("config", config_err_public_key_file_missing);
+	RUN_TEST("config", config_err_public_key_file_relative);
+	RUN_TEST("config", config_err_bad_signature);
+	RUN_TEST("config", config_err_relative_signature_file);
+	RUN_TEST("config", config_err_bad_format);
+	RUN_TEST("config", config_err_bad_require_timestamp);
+	RUN_TEST("config", config_err_bad_max_bad_lines);
+	RUN_TEST("config", config_err_max_list_bytes_small);
+	RUN_TEST("config", config_err_max_list_bytes_big);
+	RUN_TEST("config", config_err_max_list_bytes_suffix);
+	RUN_TEST("config", config_err_relative_state_dir);
+	RUN_TEST("config", config_keys_and_sizes);
 
 	RUN_TEST("ruleset", ruleset_finish_sorts_and_dedups);
 	RUN_TEST("ruleset", ruleset_finish_random);

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * libFuzzer target: every list format (listfile.c) on the same input, and
+ * format detection. Besides memory errors (ASan, UBSan), it checks what a
+ * caller relies on: counts add up, every entry is a valid network
+ * (no host bits past its length) from an increasing line, and a failure
+ * names the file and, for a malformed line, the line.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "listfile.h"
+
+#define NAME "fuzz.list"
+
+static void check(const struct parsed_list *l, int err, size_t lines)
+{
+	size_t v4 = 0;
+
+	if (err) {
+		if (strncmp(l->error, NAME ":", strlen(NAME ":")))
+			__builtin_trap();
+		if (err == -EINVAL && (!l->bad_line || l->bad_line > lines))
+			__builtin_trap();
+		return;
+	}
+	if (l->format == LIST_FORMAT_AUTO || l->nr != l->nr_v4 + l->nr_v6)
+		__builtin_trap();
+	for (size_t i = 0; i < l->nr; i++) {
+		struct prefix p = l->entries[i].prefix;
+
+		if (p.plen > prefix_max_len(&p) || !l->entries[i].line ||
+		    l->entries[i].line > lines ||
+		    (i && l->entries[i].line <= l->entries[i - 1].line))
+			__builtin_trap();
+		prefix_truncate(&p, p.plen);
+		if (memcmp(&p, &l->entries[i].prefix, sizeof(p)))
+			__builtin_trap();
+		v4 += p.family == AF_INET;
+	}
+	if (v4 != l->nr_v4)
+		__builtin_trap();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const enum list_format formats[] = {
+		LIST_FORMAT_AUTO,     LIST_FORMAT_PLAIN,
+		LIST_FORMAT_SPAMHAUS, LIST_FORMAT_SPAMHAUS_JSON,
+		LIST_FORMAT_IPSET,
+	};
+	const char *nl = (const char *)data, *end = nl + size;
+	enum list_format detected;
+	size_t lines = 1;
+	char why[256];
+
+	while ((nl = memchr(nl, '\n', end - nl))) {
+		lines++;
+		nl++;
+	}
+
+	for (size_t f = 0; f < sizeof(formats) / sizeof(formats[0]); f++) {
+		for (int skip = 0; skip < 2; skip++) {
+			const struct list_parse_opts opts = {
+				.format = formats[f],
+				.on_error = skip ? LIST_ON_ERROR_SKIP_LINE
+						 : LIST_ON_ERROR_REJECT,
+				.max_bad_lines = 20,
+			};
+			struct parsed_list l;
+			int err = listfile_parse_data(NAME, (const char *)data,
+						      size, &opts, &l);
+
+			check(&l, err, lines);
+			parsed_list_free(&l);
+		}
+	}
+	if (listfile_detect((const char *)data, size, &detected, why,
+			    sizeof(why)) == 0 &&
+	    (detected <= LIST_FORMAT_AUTO || detected >= LIST_FORMAT_MAX))
+		__builtin_trap();
+	return 0;
+}

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Run each libFuzzer target (tests/fuzz, built into $BUILD/fuzz) for
+# FUZZ_SECONDS seconds (default 5: `make test`; `make fuzz` gives 300),
+# starting from seeds in tests/data. One PASS/FAIL line per target: FAIL
+# when the target finds a crash, a sanitizer report or a broken invariant;
+# the input that did it is kept in $BUILD/fuzz/artifacts to reproduce with
+#   $BUILD/fuzz/fuzz_TARGET FILE
+# New inputs go to FUZZ_CORPUS/TARGET when FUZZ_CORPUS is set (make fuzz
+# keeps $BUILD/fuzz/corpus), else to a directory removed at exit.
+. "$(dirname "$0")/../lib.sh"
+
+seconds=${FUZZ_SECONDS:-5}
+corpus=${FUZZ_CORPUS:-$WORKDIR/corpus}
+artifacts=$BUILD/fuzz/artifacts
+DATA=$TOP/tests/data
+mkdir -p "$artifacts"
+
+# seeds that the files in tests/data do not provide as such
+seeds=$WORKDIR/seeds
+mkdir -p "$seeds/gunzip" "$seeds/state"
+for f in "$DATA"/*.txt "$DATA"/*.json "$DATA"/*.conf*; do
+	gzip -n -c "$f" >"$seeds/gunzip/$(basename "$f").gz"
+done
+cat "$DATA/minisign/signed-list.txt.gz" "$DATA/minisign/signed-list.txt.gz" \
+	>"$seeds/gunzip/two-members.gz"
+printf '# state\nc2 1795343715\nspamhaus-drop 1700000000\n' >"$seeds/state/ok"
+printf 'a 1\nb 2\n' >"$seeds/state/short"
+
+# inputs up to 4 KiB for the line parsers (a few dozen lines each: many
+# small mutations beat a few of the 150 KB seeds), 16 KiB for the rest
+declare -A max_len=([listfile]=4096 [minisig]=16384 [gunzip]=16384 [state]=16384)
+declare -A seed_dirs=(
+	[listfile]="$DATA"
+	[minisig]="$DATA/minisign"
+	[gunzip]="$seeds/gunzip"
+	[state]="$seeds/state"
+)
+
+for t in listfile minisig gunzip state; do
+	bin=$BUILD/fuzz/fuzz_$t
+	log=$WORKDIR/fuzz-$t.log
+	if [ ! -x "$bin" ]; then
+		t_fail "fuzz $t" "not built: $bin (make tests)"
+		continue
+	fi
+	mkdir -p "$corpus/$t"
+	rm -f "$WORKDIR"/crash-* "$WORKDIR"/leak-* "$WORKDIR"/timeout-* "$WORKDIR"/oom-*
+	"$bin" -max_total_time="$seconds" -max_len=${max_len[$t]} -timeout=10 -rss_limit_mb=2048 \
+		-print_final_stats=1 -artifact_prefix="$WORKDIR/" \
+		"$corpus/$t" ${seed_dirs[$t]} >"$log" 2>&1
+	rc=$?
+	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+	found=$(ls "$WORKDIR"/crash-* "$WORKDIR"/leak-* "$WORKDIR"/timeout-* "$WORKDIR"/oom-* 2>/dev/null)
+	if [ "$rc" -eq 0 ] && [ -z "$found" ] && [ "${runs:-0}" -gt 0 ]; then
+		t_pass "fuzz $t: ${runs} inputs in ${seconds} s, no finding"
+	else
+		t_fail "fuzz $t" "exit status $rc, ${runs:-0} inputs"
+		grep -E 'ERROR|SUMMARY|runtime error|deadly signal|^#' "$log" | tail -15 | sed 's/^/    | /'
+		for f in $found; do
+			cp "$f" "$artifacts/$t-$(basename "$f")"
+			echo "    kept $artifacts/$t-$(basename "$f")"
+		done
+	fi
+done
+
+t_done

@@ -1,0 +1,1278 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The list pipeline, without BPF or root:
+ *
+ *   formats    each list format on real-world-shaped samples (headers,
+ *              comments, CRLF, BOM, odd spacing, IPv6, malformed lines)
+ *              and on the real lists in tests/data
+ *   detect     format = auto on every kind of list in tests/data and on
+ *              the domain formats it must refuse
+ *   gzip       inflation, multi-member files, truncation at every byte,
+ *              corruption, the size cap against a gzip bomb
+ *   minisign   keys and signatures made by Debian's minisign 0.11
+ *              (tests/data/minisign), legacy and prehashed; wrong key,
+ *              every tampered byte, tampered trusted comment
+ *   state      the anti-rollback versions file
+ *   load       the whole pipeline (listload.c): read, verify, rollback,
+ *              inflate, parse, with the reason of every failure
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "config.h"
+#include "listfile.h"
+#include "listload.h"
+#include "liststate.h"
+#include "minisign.h"
+#include "testfiles.h"
+#include "testlib.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static struct prefix pfx(const char *text)
+{
+	struct prefix p;
+	const char *why;
+
+	if (prefix_parse(text, &p, &why) < 0) {
+		fprintf(stderr, "bad test prefix %s: %s\n", text, why);
+		exit(2);
+	}
+	return p;
+}
+
+static const char *fmt(const struct prefix *p)
+{
+	static char buf[4][PREFIX_STRLEN];
+	static int n;
+
+	n = (n + 1) % 4;
+	prefix_format(p, buf[n], sizeof(buf[n]));
+	return buf[n];
+}
+
+static int parse_as(enum list_format format, enum list_on_error on_error,
+		    const char *name, const char *text, struct parsed_list *l)
+{
+	const struct list_parse_opts opts = {
+		.format = format,
+		.on_error = on_error,
+		.max_bad_lines = LIST_DEFAULT_MAX_BAD_LINES,
+	};
+
+	return listfile_parse_data(name, text, strlen(text), &opts, l);
+}
+
+/* Entry @i of @l is @text from line @line. */
+static void check_entry(const struct parsed_list *l, size_t i, const char *text,
+			uint32_t line)
+{
+	struct prefix want = pfx(text);
+
+	CHECK(i < l->nr, "entry %zu missing (only %zu)", i, l->nr);
+	if (i >= l->nr)
+		return;
+	CHECK(!prefix_cmp(&l->entries[i].prefix, &want) &&
+		      l->entries[i].prefix.plen == want.plen,
+	      "entry %zu is %s, want %s", i, fmt(&l->entries[i].prefix), text);
+	CHECK(l->entries[i].line == line, "entry %zu (%s) on line %u, want %u",
+	      i, text, l->entries[i].line, line);
+}
+
+/* A rejected parse: -EINVAL, the message starts "name:line: " and has @why. */
+static void check_rejected(int err, const struct parsed_list *l,
+			   const char *name, uint32_t line, const char *why)
+{
+	char prefix[128];
+
+	snprintf(prefix, sizeof(prefix), "%s:%u: ", name, line);
+	CHECK(err == -EINVAL, "%s: returned %d, want -EINVAL", name, err);
+	CHECK(!strncmp(l->error, prefix, strlen(prefix)) &&
+		      strstr(l->error, why),
+	      "error '%s', want '%s...%s'", l->error, prefix, why);
+	CHECK(l->bad_line == line, "bad_line %u, want %u", l->bad_line, line);
+}
+
+/* ==== formats ========================================================== */
+
+/* netset is the plain format under its FireHOL name: same entries. */
+static void fmt_plain_and_netset(void)
+{
+	static const char text[] =
+		"#\n# firehol_level1\n#\n# ipv4 hash:net ipset\n"
+		"0.0.0.0/8\n1.10.16.0/20 # c\n2001:db8::1\n";
+	enum list_format formats[] = {LIST_FORMAT_PLAIN, LIST_FORMAT_NETSET,
+				      LIST_FORMAT_AUTO};
+
+	for (size_t f = 0; f < ARRAY_SIZE(formats); f++) {
+		struct parsed_list l;
+		int err = parse_as(formats[f], LIST_ON_ERROR_REJECT, "n.netset",
+				   text, &l);
+
+		CHECK(err == 0 && l.nr == 3, "%s: %d, %zu entries",
+		      list_format_name(formats[f]), err, l.nr);
+		check_entry(&l, 0, "0.0.0.0/8", 5);
+		check_entry(&l, 2, "2001:db8::1/128", 7);
+		CHECK(l.format == (formats[f] == LIST_FORMAT_AUTO
+					   ? LIST_FORMAT_PLAIN
+					   : formats[f]),
+		      "format read %s", list_format_name(l.format));
+		parsed_list_free(&l);
+	}
+}
+
+static void fmt_spamhaus_sample(void)
+{
+	static const char text[] =
+		"\xef\xbb\xbf; Spamhaus DROP List 2023/02/20 - (c) 2023 The Spamhaus Project\r\n" /* 1 */
+		"; https://www.spamhaus.org/drop/drop.txt\r\n" /* 2 */
+		"\r\n" /* 3 */
+		"1.10.16.0/20 ; SBL256894\r\n" /* 4 */
+		"  1.19.0.0/16\t;\tSBL434604  \r\n" /* 5: odd spacing */
+		"2.56.192.0/22;SBL459831\r\n" /* 6: no spaces */
+		"2001:678:6c4::/48 ; SBL626637\r\n" /* 7: IPv6 */
+		"223.254.0.0/16\r\n" /* 8: no SBL id */
+		"   ; indented comment\r\n" /* 9 */
+		"; EOF"; /* 10, no line end */
+	static const struct {
+		const char *text, *why;
+	} bad[] = {
+		{"1.10.16.1/20 ; SBL1\n", "host bits"},
+		{"1.10.16.0/20 1.10.32.0/20 ; SBL1\n", "more than one field"},
+		{"SBL256894 ; 1.10.16.0/20\n", "not an IPv4 or IPv6 address"},
+		{"1.10.16.0/33 ; SBL1\n", "0..32"},
+		{"# a hash comment is not spamhaus\n", "not an IPv4"},
+		{"1.10.16.0/20 SBL1\n", "more than one field"},
+	};
+	struct parsed_list l;
+	int err;
+
+	err = parse_as(LIST_FORMAT_SPAMHAUS, LIST_ON_ERROR_REJECT, "drop.txt",
+		       text, &l);
+	CHECK(err == 0 && l.nr == 5 && l.nr_v4 == 4 && l.nr_v6 == 1,
+	      "%d, %zu entries (%zu v4, %zu v6) '%s'", err, l.nr, l.nr_v4,
+	      l.nr_v6, l.error);
+	check_entry(&l, 0, "1.10.16.0/20", 4);
+	check_entry(&l, 1, "1.19.0.0/16", 5);
+	check_entry(&l, 2, "2.56.192.0/22", 6);
+	check_entry(&l, 3, "2001:678:6c4::/48", 7);
+	check_entry(&l, 4, "223.254.0.0/16", 8);
+	parsed_list_free(&l);
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		char text2[256];
+
+		snprintf(text2, sizeof(text2),
+			 "; header\n1.2.3.0/24 ; SBL9\n%s", bad[i].text);
+		err = parse_as(LIST_FORMAT_SPAMHAUS, LIST_ON_ERROR_REJECT,
+			       "bad.txt", text2, &l);
+		check_rejected(err, &l, "bad.txt", 3, bad[i].why);
+		CHECK(l.nr_skipped == 0, "reject counted %zu skipped",
+		      l.nr_skipped);
+		parsed_list_free(&l);
+		err = parse_as(LIST_FORMAT_SPAMHAUS, LIST_ON_ERROR_SKIP_LINE,
+			       "bad.txt", text2, &l);
+		CHECK(err == 0 && l.nr == 1 && l.nr_skipped == 1,
+		      "skip-line %zu: %d, %zu entries, %zu skipped", i, err,
+		      l.nr, l.nr_skipped);
+		parsed_list_free(&l);
+	}
+}
+
+static void fmt_spamhaus_json_sample(void)
+{
+	static const char text[] =
+		"\xef\xbb\xbf{\"cidr\":\"1.10.16.0/20\",\"sblid\":\"SBL256894\",\"rir\":\"apnic\"}\r\n" /* 1 */
+		"\r\n" /* 2 */
+		"  { \"rir\" : \"ripencc\" , \"cidr\" : \"2.56.192.0/22\" }  \n" /* 3 */
+		"{\"cidr\":\"2001:678:6c4::/48\",\"sblid\":\"SBL626637\"}\n" /* 4 */
+		"{\"cidr\":\"192.0.2.7\",\"extra\":[1,{\"a\":null}]}\n" /* 5 */
+		"{\"type\":\"metadata\",\"timestamp\":1744682874,\"records\":4}"; /* 6 */
+	static const struct {
+		const char *line, *why;
+	} bad[] = {
+		{"cidr: 1.2.3.0/24", "not a JSON object"},
+		{"{\"cidr\":\"1.2.3.0/24\"", "malformed JSON"},
+		{"{\"cidr\":\"1.2.3.0/24\"} x", "malformed JSON"},
+		{"{\"cidr\":\"1.2.3.0/24\"}{}", "malformed JSON"},
+		{"{\"cidr\":\"1.2.3.0/24\",}", "malformed JSON"},
+		{"{\"sblid\":\"SBL1\"}", "no \"cidr\" string"},
+		{"{\"cidr\":16909056}", "no \"cidr\" string"},
+		{"{\"cidr\":\"1.2.3.4/24\"}", "host bits"},
+		{"{\"cidr\":\"1.2.3.0/24 ; x\"}", "length"},
+		{"{\"type\":\"comment\"}", "unknown record type"},
+		{"[\"1.2.3.0/24\"]", "not a JSON object"},
+	};
+	struct parsed_list l;
+	char text2[512];
+	int err;
+
+	err = parse_as(LIST_FORMAT_AUTO, LIST_ON_ERROR_REJECT, "drop.json",
+		       text, &l);
+	CHECK(err == 0 && l.format == LIST_FORMAT_SPAMHAUS_JSON && l.nr == 4,
+	      "%d, format %s, %zu entries '%s'", err,
+	      list_format_name(l.format), l.nr, l.error);
+	check_entry(&l, 0, "1.10.16.0/20", 1);
+	check_entry(&l, 1, "2.56.192.0/22", 3);
+	check_entry(&l, 2, "2001:678:6c4::/48", 4);
+	check_entry(&l, 3, "192.0.2.7/32", 5);
+	parsed_list_free(&l);
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		snprintf(text2, sizeof(text2),
+			 "{\"cidr\":\"198.51.100.0/24\"}\n%s\n", bad[i].line);
+		err = parse_as(LIST_FORMAT_SPAMHAUS_JSON, LIST_ON_ERROR_REJECT,
+			       "bad.json", text2, &l);
+		check_rejected(err, &l, "bad.json", 2, bad[i].why);
+		parsed_list_free(&l);
+	}
+
+	/* the metadata line must be last */
+	err = parse_as(LIST_FORMAT_SPAMHAUS_JSON, LIST_ON_ERROR_REJECT,
+		       "order.json",
+		       "{\"type\":\"metadata\"}\n{\"cidr\":\"192.0.2.0/24\"}\n",
+		       &l);
+	check_rejected(err, &l, "order.json", 2, "after the metadata line 1");
+	parsed_list_free(&l);
+
+	/* a metadata count that does not match: cut short; skip-line too */
+	snprintf(text2, sizeof(text2),
+		 "{\"cidr\":\"192.0.2.0/24\"}\n{\"cidr\":\"bad\"}\n"
+		 "{\"type\":\"metadata\",\"records\":3}\n");
+	for (int skip = 0; skip < 2; skip++) {
+		err = parse_as(LIST_FORMAT_SPAMHAUS_JSON,
+			       skip ? LIST_ON_ERROR_SKIP_LINE
+				    : LIST_ON_ERROR_REJECT,
+			       "cut.json", text2, &l);
+		check_rejected(err, &l, "cut.json", skip ? 3 : 2,
+			       skip ? "counts 3 records, the file has 2"
+				    : "not an IPv4 or IPv6 address");
+		parsed_list_free(&l);
+	}
+	/* the same with the count right: skip-line keeps the good record */
+	text2[strlen(text2) - 3] = '2';
+	err = parse_as(LIST_FORMAT_SPAMHAUS_JSON, LIST_ON_ERROR_SKIP_LINE,
+		       "ok.json", text2, &l);
+	CHECK(err == 0 && l.nr == 1 && l.nr_skipped == 1,
+	      "count 2, skip-line: %d, %zu entries, %zu skipped '%s'", err,
+	      l.nr, l.nr_skipped, l.error);
+	parsed_list_free(&l);
+}
+
+static void fmt_ipset_sample(void)
+{
+	static const char text[] =
+		"# ipset save, 2 sets\n" /* 1 */
+		"create CN hash:net family inet hashsize 2048 maxelem 65536 bucketsize 12 initval 0x82c8553b\n" /* 2 */
+		"add CN 103.156.28.0/23\n" /* 3 */
+		"add CN 1.0.1.0/24 timeout 300 comment \"nomatch # not an option\"\n" /* 4 */
+		"create v6 hash:ip family inet6 counters\r\n" /* 5 */
+		"add v6 2001:db8::1 packets 12 bytes 3400\r\n" /* 6 */
+		"\n" /* 7 */
+		"add   CN\t198.51.100.7  \n" /* 8: a host in hash:net */
+		"create masked hash:ip family inet netmask 24\n" /* 9 */
+		"add masked 203.0.113.0\n" /* 10 */
+		"add masked 192.0.2.77\n" /* 11: stored as its /24 */
+		"add masked 10.0.0.0/16\n" /* 12: shorter than the mask */
+		"create plain hash:ip\n" /* 13: family inet by default */
+		"add plain 192.0.2.9\n"; /* 14 */
+	static const struct {
+		const char *line, *why;
+	} bad[] = {
+		{"add nosuch 192.0.2.1", "'nosuch', which no create line"},
+		{"add s 192.0.2.1-192.0.2.9", "ranges"},
+		{"add s 192.0.2.0/24 nomatch", "nomatch"},
+		{"add s 2001:db8::/32", "IPv6 entry in a family inet set"},
+		{"add s 192.0.2.1/24", "host bits"},
+		{"add s", "without a set name and entry"},
+		{"create s hash:net", "already created"},
+		{"create p hash:ip,port family inet", "hash:ip,port"},
+		{"create l list:set", "list:set"},
+		{"create f hash:net family inet7", "inet or inet6"},
+		{"create m hash:net netmask 24", "netmask"},
+		{"create m hash:ip netmask 33", "netmask"},
+		{"del s 192.0.2.1", "ipset command 'del'"},
+		{"flush", "ipset command 'flush'"},
+	};
+	struct parsed_list l;
+	char text2[256];
+	int err;
+
+	err = parse_as(LIST_FORMAT_AUTO, LIST_ON_ERROR_REJECT, "sets.conf",
+		       text, &l);
+	CHECK(err == 0 && l.format == LIST_FORMAT_IPSET && l.nr == 8 &&
+		      l.nr_v6 == 1,
+	      "%d, format %s, %zu entries, %zu v6 '%s'", err,
+	      list_format_name(l.format), l.nr, l.nr_v6, l.error);
+	check_entry(&l, 0, "103.156.28.0/23", 3);
+	check_entry(&l, 1, "1.0.1.0/24", 4);
+	check_entry(&l, 2, "2001:db8::1/128", 6);
+	check_entry(&l, 3, "198.51.100.7/32", 8);
+	check_entry(&l, 4, "203.0.113.0/24", 10);
+	check_entry(&l, 5, "192.0.2.0/24", 11);
+	check_entry(&l, 6, "10.0.0.0/16", 12);
+	check_entry(&l, 7, "192.0.2.9/32", 14);
+	parsed_list_free(&l);
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		snprintf(text2, sizeof(text2),
+			 "create s hash:net family inet\n%s\n", bad[i].line);
+		err = parse_as(LIST_FORMAT_IPSET, LIST_ON_ERROR_REJECT,
+			       "bad.ipset", text2, &l);
+		check_rejected(err, &l, "bad.ipset", 2, bad[i].why);
+		parsed_list_free(&l);
+	}
+}
+
+/* With skip-line, more than max_bad_lines bad lines still reject. */
+static void fmt_max_bad_lines(void)
+{
+	static const char text[] = "192.0.2.1\nx\n192.0.2.2\ny\nz\n";
+	struct list_parse_opts opts = {.format = LIST_FORMAT_PLAIN,
+				       .on_error = LIST_ON_ERROR_SKIP_LINE};
+	struct parsed_list l;
+	int err;
+
+	opts.max_bad_lines = 3;
+	err = listfile_parse_data("t.txt", text, strlen(text), &opts, &l);
+	CHECK(err == 0 && l.nr == 2 && l.nr_skipped == 3,
+	      "3 bad, max 3: %d, %zu entries, %zu skipped", err, l.nr,
+	      l.nr_skipped);
+	parsed_list_free(&l);
+
+	opts.max_bad_lines = 2;
+	err = listfile_parse_data("t.txt", text, strlen(text), &opts, &l);
+	check_rejected(err, &l, "t.txt", 2, "more than max_bad_lines = 2");
+	parsed_list_free(&l);
+
+	opts.max_bad_lines = 0;
+	err = listfile_parse_data("t.txt", text, strlen(text), &opts, &l);
+	check_rejected(err, &l, "t.txt", 2, "not an IPv4 or IPv6 address");
+	parsed_list_free(&l);
+}
+
+/* A format given explicitly is used even where auto would choose another. */
+static void fmt_explicit_overrides_auto(void)
+{
+	struct parsed_list l;
+	int err;
+
+	err = parse_as(LIST_FORMAT_PLAIN, LIST_ON_ERROR_REJECT, "drop.txt",
+		       "; Spamhaus DROP\n1.10.16.0/20 ; SBL256894\n", &l);
+	check_rejected(err, &l, "drop.txt", 1, "not an IPv4 or IPv6 address");
+	parsed_list_free(&l);
+
+	err = parse_as(LIST_FORMAT_SPAMHAUS, LIST_ON_ERROR_REJECT, "p.txt",
+		       "# plain\n192.0.2.0/24\n", &l);
+	check_rejected(err, &l, "p.txt", 1, "not an IPv4 or IPv6 address");
+	parsed_list_free(&l);
+
+	err = parse_as(LIST_FORMAT_IPSET, LIST_ON_ERROR_REJECT, "p.txt",
+		       "192.0.2.0/24\n", &l);
+	check_rejected(err, &l, "p.txt", 1, "ipset command '192.0.2.0/24'");
+	parsed_list_free(&l);
+}
+
+struct real_list {
+	const char *file;
+	off_t bytes;
+	enum list_format format; /* what auto must find */
+	size_t nr_v4, nr_v6;
+	const char *first;
+	uint32_t first_line;
+	const char *last;
+	uint32_t last_line;
+};
+
+/*
+ * Every IP list in tests/data, read with format = auto. The counts were
+ * taken with grep, independently of the parser:
+ *   spamhaus_drop.txt     grep -c -v '^;'  -> 936, none with ':'
+ *   spamhaus_dropv6.txt   grep -c -v '^;'  -> 78, all with ':'
+ *   spamhaus_drop_v4.json grep -c '"cidr"' -> 1406 (plus the metadata line)
+ *   ipset sashablue       grep -c '^add '  -> 50
+ *   ipset ipdeny cn       grep -c '^add '  -> 703
+ *   firehol / feodo       as documented in tests/data/README.md
+ * and the first and last entries with grep -n ... | head -1 / tail -1.
+ */
+static const struct real_list real_lists[] = {
+	{"spamhaus_drop.txt", 26008, LIST_FORMAT_SPAMHAUS, 936, 0,
+	 "1.10.16.0/20", 5, "223.254.0.0/16", 940},
+	{"spamhaus_dropv6.txt", 2437, LIST_FORMAT_SPAMHAUS, 0, 78,
+	 "2001:678:6c4::/48", 5, "2c0f:6c0::/28", 82},
+	{"spamhaus_drop_v4.json", 85907, LIST_FORMAT_SPAMHAUS_JSON, 1406, 0,
+	 "1.10.16.0/20", 1, "223.254.0.0/16", 1406},
+	{"ipset_save_sashablue_blocklist.conf", 1476, LIST_FORMAT_IPSET, 50, 0,
+	 "14.103.116.98/32", 2, "140.246.176.218/32", 51},
+	{"ipset_save_ipdeny_cn.conf.head", 15979, LIST_FORMAT_IPSET, 703, 0,
+	 "103.156.28.0/23", 2, "103.238.0.0/21", 704},
+	{"firehol_level1.netset", 45901, LIST_FORMAT_PLAIN, 2892, 0,
+	 "0.0.0.0/8", 34, "224.0.0.0/3", 2925},
+	{"feodo_ipblocklist_recommended.txt", 4225, LIST_FORMAT_PLAIN, 244, 0,
+	 "8.8.8.8/32", 10, "97.107.134.115/32", 253},
+};
+
+static void fmt_real_lists(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(real_lists); i++) {
+		const struct real_list *r = &real_lists[i];
+		const struct list_parse_opts opts = {
+			.format = LIST_FORMAT_AUTO,
+			.on_error = LIST_ON_ERROR_REJECT,
+		};
+		struct parsed_list l;
+		char *data = NULL;
+		size_t len = 0;
+		int err;
+
+		CHECK(file_bytes(data_path(r->file), &data, &len) == 0 &&
+			      (off_t)len == r->bytes,
+		      "%s: %zu bytes, documented %lld (set XDPBLOCK_TOP)",
+		      r->file, len, (long long)r->bytes);
+		if (!data)
+			continue;
+		err = listfile_parse_data(r->file, data, len, &opts, &l);
+		CHECK(err == 0 && l.format == r->format,
+		      "%s: %d, format %s, want %s: %s", r->file, err,
+		      list_format_name(l.format), list_format_name(r->format),
+		      l.error);
+		CHECK(l.nr_v4 == r->nr_v4 && l.nr_v6 == r->nr_v6 &&
+			      l.nr_skipped == 0,
+		      "%s: %zu IPv4 + %zu IPv6 entries (%zu skipped), want %zu + %zu",
+		      r->file, l.nr_v4, l.nr_v6, l.nr_skipped, r->nr_v4,
+		      r->nr_v6);
+		check_entry(&l, 0, r->first, r->first_line);
+		if (l.nr)
+			check_entry(&l, l.nr - 1, r->last, r->last_line);
+		parsed_list_free(&l);
+		free(data);
+	}
+}
+
+/* ==== detect =========================================================== */
+
+static void detect_table(void)
+{
+	/* heads of the lists in /work/shared/lists, quoted from each */
+	static const struct {
+		const char *what, *text;
+		int format; /* -1: refused */
+		const char *why;
+	} cases[] = {
+		{"plain", "192.0.2.0/24\n", LIST_FORMAT_PLAIN, NULL},
+		{"empty", "", LIST_FORMAT_PLAIN, NULL},
+		{"comments only", "# x\n\n", LIST_FORMAT_PLAIN, NULL},
+		{"spamhaus comments only", "; Spamhaus DROP\n; EOF\n",
+		 LIST_FORMAT_SPAMHAUS, NULL},
+		{"spamhaus without header", "1.10.16.0/20 ; SBL256894\n",
+		 LIST_FORMAT_SPAMHAUS, NULL},
+		{"plain with a bad first length", "# x\n192.0.2.1/24\n",
+		 LIST_FORMAT_PLAIN, NULL},
+		{"ipset add first", "add CN 1.2.3.0/24\n", LIST_FORMAT_IPSET,
+		 NULL},
+		{"json", "\xef\xbb\xbf\r\n{\"cidr\":\"1.10.16.0/20\"}\n",
+		 LIST_FORMAT_SPAMHAUS_JSON, NULL},
+		{"stevenblack_hosts.head",
+		 "# Title: StevenBlack/hosts\n#\n127.0.0.1 localhost\n", -1,
+		 "line 3 looks like a hosts file"},
+		{"urlhaus_filter_hosts_online.txt",
+		 "# Title: Online Malicious Hosts Blocklist\n\n0.0.0.0 1008691.com\n",
+		 -1, "line 3 looks like a hosts file"},
+		{"adblock_dnsbunker_cti.txt",
+		 "[Adblock Plus 2.0]\n! Title: x\n||0011pgvip.com^\n", -1,
+		 "line 1 looks like an Adblock-style filter list"},
+		{"adblock_urlhaus_filter_agh_online.txt",
+		 "! Title: x\n||1.0.218.230^\n", -1,
+		 "line 2 looks like an Adblock-style filter list"},
+		{"adblock comments only", "! Title: x\n", -1, "Adblock"},
+		{"rpz_dnsbunker_cti.zone.head",
+		 "; comment\n$TTL 300\n@ IN SOA localhost. admin.localhost. (\n",
+		 -1, "line 2 looks like a DNS zone (RPZ)"},
+		{"rpz_serrc_safesearch.zone",
+		 "rpz.\t\t\t      300 IN SOA\tlocalhost. need.to.know.only. (\n",
+		 -1, "line 1 looks like a DNS zone (RPZ)"},
+		{"domains_dnsbunker_cti.txt", "# x\n\n0011pgvip.com\n",
+		 LIST_FORMAT_DOMAINS, NULL},
+		{"exact domain rule first", "=exact.example.net\n",
+		 LIST_FORMAT_DOMAINS, NULL},
+		{"garbage", "<html><body>404</body></html>\n", -1,
+		 "cannot tell the list format from line 1: set format ="},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		enum list_format f = LIST_FORMAT_AUTO;
+		char why[256] = "";
+		int err = listfile_detect(cases[i].text, strlen(cases[i].text),
+					  &f, why, sizeof(why));
+
+		if (cases[i].format >= 0)
+			CHECK(err == 0 && (int)f == cases[i].format,
+			      "%s: %d, %s, want %s (%s)", cases[i].what, err,
+			      list_format_name(f),
+			      list_format_name(cases[i].format), why);
+		else
+			CHECK(err == -ENOTSUP && strstr(why, cases[i].why) &&
+				      (strstr(why, "not supported yet") ||
+				       strstr(why, "set format")),
+			      "%s: %d '%s', want '%s'", cases[i].what, err, why,
+			      cases[i].why);
+	}
+}
+
+/* A refused format reaches the caller as -ENOTSUP with the file's name. */
+static void detect_refusal_names_file(void)
+{
+	struct parsed_list l;
+	int err = parse_as(LIST_FORMAT_AUTO, LIST_ON_ERROR_SKIP_LINE,
+			   "hosts.txt", "0.0.0.0 example.com\n", &l);
+
+	CHECK(err == -ENOTSUP && !strncmp(l.error, "hosts.txt: line 1 ", 18),
+	      "%d '%s'", err, l.error);
+	parsed_list_free(&l);
+}
+
+/* ==== gzip ============================================================= */
+
+/* gzip-compress @len bytes of @in (all of it repeated @times) */
+static unsigned char *gzip_bytes(const void *in, size_t len, size_t times,
+				 size_t *out_len)
+{
+	size_t cap = (len * times) / 2 + 4096;
+	unsigned char *out = malloc(cap);
+	z_stream zs = {0};
+
+	if (!out || deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 8,
+				 Z_DEFAULT_STRATEGY) != Z_OK)
+		exit(2);
+	zs.next_out = out;
+	zs.avail_out = cap;
+	for (size_t i = 0; i < times; i++) {
+		zs.next_in = (unsigned char *)in;
+		zs.avail_in = len;
+		while (zs.avail_in)
+			if (deflate(&zs, Z_NO_FLUSH) != Z_OK || !zs.avail_out)
+				exit(2);
+	}
+	if (deflate(&zs, Z_FINISH) != Z_STREAM_END)
+		exit(2);
+	*out_len = zs.total_out;
+	deflateEnd(&zs);
+	return out;
+}
+
+static void gzip_round_trip_and_members(void)
+{
+	static const char a[] = "192.0.2.0/24\n", b[] = "2001:db8::/32\n";
+	size_t la, lb, out_len;
+	unsigned char *ga = gzip_bytes(a, strlen(a), 1000, &la);
+	unsigned char *gb = gzip_bytes(b, strlen(b), 1, &lb);
+	unsigned char *both = malloc(la + lb);
+	char *out, err[256];
+	int ret;
+
+	CHECK(list_is_gzip(ga, la) && !list_is_gzip(a, strlen(a)) &&
+		      !list_is_gzip("\x1f", 1),
+	      "gzip magic");
+	ret = list_gunzip("a.gz", ga, la, 1 << 20, &out, &out_len, err,
+			  sizeof(err));
+	CHECK(ret == 0 && out_len == 13000 && !memcmp(out, a, 13) &&
+		      !memcmp(out + 12987, a, 13) && out[out_len] == '\0',
+	      "one member: %d, %zu bytes '%s'", ret, out_len, err);
+	free(out);
+
+	/* `cat a.gz b.gz` is one gzip file of two members */
+	memcpy(both, ga, la);
+	memcpy(both + la, gb, lb);
+	ret = list_gunzip("ab.gz", both, la + lb, 1 << 20, &out, &out_len, err,
+			  sizeof(err));
+	CHECK(ret == 0 && out_len == 13000 + strlen(b) &&
+		      !memcmp(out + 13000, b, strlen(b)),
+	      "two members: %d, %zu bytes '%s'", ret, out_len, err);
+	free(out);
+
+	/* the cap: exactly the size passes, a byte less does not */
+	ret = list_gunzip("a.gz", ga, la, 13000, &out, &out_len, err,
+			  sizeof(err));
+	CHECK(ret == 0 && out_len == 13000, "at the cap: %d '%s'", ret, err);
+	free(out);
+	ret = list_gunzip("a.gz", ga, la, 12999, &out, &out_len, err,
+			  sizeof(err));
+	CHECK(ret == -EFBIG && !out &&
+		      strstr(err,
+			     "a.gz: inflates to more than max_list_bytes = 12999"),
+	      "over the cap: %d '%s'", ret, err);
+
+	/* data after the last member */
+	memcpy(both + la, "junk", 4);
+	ret = list_gunzip("junk.gz", both, la + 4, 1 << 20, &out, &out_len, err,
+			  sizeof(err));
+	CHECK(ret == -EINVAL && strstr(err, "junk.gz: data after the end"),
+	      "trailing junk: %d '%s'", ret, err);
+	free(ga);
+	free(gb);
+	free(both);
+}
+
+/* Cut anywhere, or with any byte changed, a gzip file never inflates. */
+static void gzip_truncated_and_corrupt(void)
+{
+	static const char text[] = "# list\n192.0.2.0/24\n198.51.100.0/24\n";
+	size_t len, out_len, truncated = 0;
+	unsigned char *gz = gzip_bytes(text, strlen(text), 3, &len);
+	char *out, err[256];
+	int ret;
+
+	for (size_t cut = 2; cut < len; cut++) {
+		ret = list_gunzip("cut.gz", gz, cut, 1 << 20, &out, &out_len,
+				  err, sizeof(err));
+		CHECK(ret == -EINVAL && !out && !strncmp(err, "cut.gz: ", 8),
+		      "cut at %zu of %zu: %d '%s'", cut, len, ret, err);
+		truncated += strstr(err, "truncated") != NULL;
+	}
+	/* most cuts end inside the stream; all say so in those words */
+	CHECK(truncated >= len - 12, "%zu of %zu cuts said truncated",
+	      truncated, len - 2);
+	for (size_t i = 10; i < len; i++) {
+		gz[i] ^= 0x20;
+		ret = list_gunzip("bad.gz", gz, len, 1 << 20, &out, &out_len,
+				  err, sizeof(err));
+		CHECK(ret == -EINVAL && !out, "byte %zu changed: %d", i, ret);
+		gz[i] ^= 0x20;
+		if (ret != -EINVAL)
+			free(out);
+	}
+	free(gz);
+}
+
+/* 64 MiB of zeros is 64 KiB of gzip: the cap stops it, not the memory. */
+static void gzip_bomb(void)
+{
+	static char zeros[1 << 16];
+	size_t len, out_len;
+	unsigned char *gz = gzip_bytes(zeros, sizeof(zeros), 1024, &len);
+	char *out, err[256];
+	int ret;
+
+	CHECK(len < (1 << 17), "bomb is %zu bytes", len);
+	ret = list_gunzip("bomb.gz", gz, len, 1 << 20, &out, &out_len, err,
+			  sizeof(err));
+	CHECK(ret == -EFBIG && !out &&
+		      strstr(err, "more than max_list_bytes = 1048576") &&
+		      strstr(err, "gzip bomb"),
+	      "bomb: %d '%s'", ret, err);
+	free(gz);
+}
+
+/* ==== minisign ========================================================= */
+
+static char *fixture(const char *name, size_t *len)
+{
+	char path[PATH_MAX];
+	char *data = NULL;
+
+	snprintf(path, sizeof(path), "minisign/%s", name);
+	if (file_bytes(data_path(path), &data, len) < 0) {
+		printf("  cannot read tests/data/%s\n", path);
+		return NULL;
+	}
+	data[*len] = '\0';
+	return data;
+}
+
+/* The timestamp written in a fixture, read without minisign.c. */
+static uint64_t fixture_timestamp(const char *sig_name)
+{
+	size_t len;
+	char *text = fixture(sig_name, &len);
+	const char *ts = text ? strstr(text, "timestamp:") : NULL;
+	uint64_t v = ts ? strtoull(ts + 10, NULL, 10) : 0;
+
+	free(text);
+	return v;
+}
+
+static void minisign_keys(void)
+{
+	struct minisign_key key;
+	char id[MINISIGN_KEY_ID_STRLEN], *text;
+	const char *why;
+	size_t len;
+
+	CHECK(minisign_key_parse(TEST_KEY, &key, &why) == 0, "key: %s", why);
+	minisign_key_id_str(key.id, id);
+	CHECK(!strcmp(id, TEST_KEY_ID), "key id %s, want %s", id, TEST_KEY_ID);
+	CHECK(minisign_key_parse("  " TEST_KEY " \r", &key, &why) == 0,
+	      "key with spaces: %s", why);
+	/* the .pub file as minisign -G writes it, and its comment's id */
+	text = fixture("key.pub", &len);
+	CHECK(text && minisign_pubfile_parse(text, len, &key, &why) == 0,
+	      ".pub: %s", text ? why : "missing");
+	minisign_key_id_str(key.id, id);
+	CHECK(text && strstr(text, id), "id %s not in the .pub comment", id);
+	free(text);
+	CHECK(minisign_pubfile_parse(TEST_KEY "\n", strlen(TEST_KEY) + 1, &key,
+				     &why) == 0,
+	      "bare key line: %s", why);
+
+	static const char *const bad[] = {
+		"",
+		"RWSCAGGuFqqKwe+EKkHLco6mB1rMAs88WRcD3j8ZieWp660hpEyHBYz",
+		"RWSCAGGuFqqKwe+EKkHLco6mB1rMAs88WRcD3j8ZieWp660hpEyHBYznAA==",
+		"RWSCAGGuFqqKwe+EKkHLco6mB1rMAs88WRcD3j8ZieWp660hpEy*BYzn",
+		"RWSCAGGuFqqKwe+EKkHLco6mB1rMAs88WRcD3j8ZieWp 660hpEyHBYzn",
+		/* a valid base64 blob of the right size, algorithm "Ee" */
+		"RWWCAGGuFqqKwe+EKkHLco6mB1rMAs88WRcD3j8ZieWp660hpEyHBYzn",
+		"untrusted comment: minisign public key C18AAA16AE610082",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		CHECK(minisign_key_parse(bad[i], &key, &why) == -EINVAL,
+		      "bad key %zu accepted", i);
+	CHECK(minisign_pubfile_parse("untrusted comment: x\n", 21, &key,
+				     &why) == -EINVAL &&
+		      strstr(why, "no public key"),
+	      "comment-only .pub accepted");
+}
+
+struct sig_fixture {
+	const char *sig, *list;
+	int prehashed;
+};
+
+static const struct sig_fixture sig_fixtures[] = {
+	{"signed-list.txt.minisig", "signed-list.txt", 1},
+	{"signed-list.txt.legacy.minisig", "signed-list.txt", 0},
+	{"signed-list.txt.gz.minisig", "signed-list.txt.gz", 1},
+};
+
+static void minisign_verify_fixtures(void)
+{
+	struct minisign_key keys[2];
+	const char *why;
+
+	minisign_key_parse(OTHER_KEY, &keys[0], &why);
+	minisign_key_parse(TEST_KEY, &keys[1], &why);
+	for (size_t i = 0; i < ARRAY_SIZE(sig_fixtures); i++) {
+		const struct sig_fixture *f = &sig_fixtures[i];
+		struct minisign_sig sig;
+		size_t sig_len, len;
+		char *text = fixture(f->sig, &sig_len);
+		char *list = fixture(f->list, &len), err[256], id[17];
+		uint64_t ts = 0;
+		int ret;
+
+		if (!text || !list) {
+			CHECK(0, "fixtures missing");
+			free(text);
+			free(list);
+			continue;
+		}
+		ret = minisign_sig_parse(text, sig_len, &sig, err, sizeof(err));
+		CHECK(ret == 0 && sig.prehashed == f->prehashed, "%s: %d %s",
+		      f->sig, ret, err);
+		minisign_key_id_str(sig.key_id, id);
+		CHECK(!strcmp(id, TEST_KEY_ID), "%s: key id %s", f->sig, id);
+		CHECK(minisign_timestamp(sig.trusted_comment, &ts, &why) == 0 &&
+			      ts == fixture_timestamp(f->sig) &&
+			      ts > 1700000000,
+		      "%s: timestamp %llu", f->sig, (unsigned long long)ts);
+		/* the key with its id is found among several */
+		ret = minisign_verify(&sig, keys, 2, list, len);
+		CHECK(ret == 1, "%s: verify returned %d, want key 1", f->sig,
+		      ret);
+		ret = minisign_verify(&sig, keys, 1, list, len);
+		CHECK(ret == -ENOKEY, "%s: other key only: %d", f->sig, ret);
+
+		/* every single changed bit of the list is caught */
+		for (size_t b = 0; b < len; b++) {
+			list[b] ^= 1 << (b % 8);
+			ret = minisign_verify(&sig, keys, 2, list, len);
+			list[b] ^= 1 << (b % 8);
+			if (ret != -EBADMSG) {
+				CHECK(0, "%s: byte %zu changed: %d", f->sig, b,
+				      ret);
+				break;
+			}
+		}
+		CHECK(minisign_verify(&sig, keys, 2, list, len - 1) == -EBADMSG,
+		      "%s: list cut by a byte", f->sig);
+		/* the trusted comment (the version) is signed too */
+		sig.trusted_comment[10]++;
+		CHECK(minisign_verify(&sig, keys, 2, list, len) == -EBADMSG,
+		      "%s: changed timestamp accepted", f->sig);
+		sig.trusted_comment[10]--;
+		sig.global_sig[5] ^= 4;
+		CHECK(minisign_verify(&sig, keys, 2, list, len) == -EBADMSG,
+		      "%s: changed global signature accepted", f->sig);
+		sig.global_sig[5] ^= 4;
+		sig.sig[60] ^= 0x80;
+		CHECK(minisign_verify(&sig, keys, 2, list, len) == -EBADMSG,
+		      "%s: changed signature accepted", f->sig);
+		sig.sig[60] ^= 0x80;
+		/* a legacy signature read as prehashed and back fails */
+		sig.prehashed = !sig.prehashed;
+		CHECK(minisign_verify(&sig, keys, 2, list, len) == -EBADMSG,
+		      "%s: algorithm flipped accepted", f->sig);
+		sig.prehashed = !sig.prehashed;
+		CHECK(minisign_verify(&sig, keys, 2, list, len) == 1,
+		      "%s: restored signature fails", f->sig);
+		free(text);
+		free(list);
+	}
+}
+
+static void minisign_sig_format(void)
+{
+	size_t len;
+	char *good = fixture("signed-list.txt.minisig", &len);
+	char text[2048], err[256];
+	struct minisign_sig sig;
+	char *l2, *l3, *l4;
+
+	if (!good) {
+		CHECK(0, "fixture missing");
+		return;
+	}
+	/* CRLF line ends and no final line end, as minisign accepts */
+	l2 = strchr(good, '\n') + 1;
+	l3 = strchr(l2, '\n') + 1;
+	l4 = strchr(l3, '\n') + 1;
+	snprintf(text, sizeof(text), "%.*s\r\n%.*s\r\n%.*s\r\n%.*s",
+		 (int)(l2 - good - 1), good, (int)(l3 - l2 - 1), l2,
+		 (int)(l4 - l3 - 1), l3, (int)strcspn(l4, "\n"), l4);
+	CHECK(minisign_sig_parse(text, strlen(text), &sig, err, sizeof(err)) ==
+			      0 &&
+		      !strchr(sig.trusted_comment, '\r'),
+	      "CRLF: %s", err);
+
+	static const struct {
+		const char *what;
+		int line; /* which line to replace (1-4), 0: cut after N */
+		const char *with, *why;
+	} bad[] = {
+		{"cut after 0 lines", 0, "0", "ends after 0 line(s)"},
+		{"cut after 3 lines", 0, "3", "ends after 3 line(s)"},
+		{"no untrusted comment", 1, "comment: x",
+		 "line 1: does not start"},
+		{"short signature", 2, "RUSCAGGuFqqKwaBRGmB/s0vh",
+		 "line 2: not a base64"},
+		{"unknown algorithm", 2,
+		 "RXSCAGGuFqqKwaBRGmB/s0vhAIjFzDahdOGDWSz73RBheBBVVQJZuJH7au3iXhT1AvukK6WBywimxPxf8mMu+Bo5VhQ7r3Sk+wM=",
+		 "line 2: unknown signature algorithm"},
+		{"no trusted comment", 3, "timestamp:1",
+		 "line 3: does not start"},
+		{"control character", 3,
+		 "trusted comment: a\x01"
+		 "b",
+		 "line 3: control character"},
+		{"CR inside", 3, "trusted comment: a\rb",
+		 "line 3: stray carriage"},
+		{"bad global signature", 4, "AAAA", "line 4: not a base64"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		const char *lines[4] = {good, l2, l3, l4};
+		int lens[4] = {(int)(l2 - good - 1), (int)(l3 - l2 - 1),
+			       (int)(l4 - l3 - 1), (int)strcspn(l4, "\n")};
+		int n = 0;
+
+		if (bad[i].line == 0) {
+			int keep = atoi(bad[i].with);
+
+			for (int k = 0; k < keep; k++)
+				n += snprintf(text + n, sizeof(text) - n,
+					      "%.*s\n", lens[k], lines[k]);
+		} else {
+			for (int k = 0; k < 4; k++)
+				n += snprintf(text + n, sizeof(text) - n,
+					      "%.*s\n",
+					      k + 1 == bad[i].line
+						      ? (int)strlen(bad[i].with)
+						      : lens[k],
+					      k + 1 == bad[i].line ? bad[i].with
+								   : lines[k]);
+		}
+		CHECK(minisign_sig_parse(text, n, &sig, err, sizeof(err)) ==
+				      -EINVAL &&
+			      strstr(err, bad[i].why),
+		      "%s: '%s', want '%s'", bad[i].what, err, bad[i].why);
+	}
+	/* the first three lines must end: a file cut inside line 3 */
+	snprintf(text, sizeof(text), "%.*s", (int)(l3 - good + 10), good);
+	CHECK(minisign_sig_parse(text, strlen(text), &sig, err, sizeof(err)) ==
+			      -EINVAL &&
+		      strstr(err, "line 3: no line end"),
+	      "cut in line 3: '%s'", err);
+	free(good);
+}
+
+static void minisign_timestamps(void)
+{
+	static const struct {
+		const char *comment;
+		int ret;
+		uint64_t ts;
+	} cases[] = {
+		{"timestamp:1795346717\tfile:signed-list.txt\thashed", 0,
+		 1795346717},
+		{"file:x timestamp:42", 0, 42},
+		{"timestamp:0", 0, 0},
+		{"timestamp:18446744073709551615", 0, UINT64_MAX},
+		{"file:x", -ENOENT, 0},
+		{"", -ENOENT, 0},
+		{"mytimestamp:5 file:x", -ENOENT, 0},
+		{"timestamp:", -EINVAL, 0},
+		{"timestamp:12a", -EINVAL, 0},
+		{"timestamp:-1", -EINVAL, 0},
+		{"timestamp:18446744073709551616", -EINVAL, 0},
+		{"timestamp:1 timestamp:2", -EINVAL, 0},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		uint64_t ts = 7;
+		const char *why = "";
+		int ret = minisign_timestamp(cases[i].comment, &ts, &why);
+
+		CHECK(ret == cases[i].ret && (ret || ts == cases[i].ts),
+		      "'%s': %d %llu (%s), want %d %llu", cases[i].comment, ret,
+		      (unsigned long long)ts, why, cases[i].ret,
+		      (unsigned long long)cases[i].ts);
+	}
+}
+
+/* ==== state ============================================================ */
+
+static void state_round_trip(void)
+{
+	char dir[PATH_MAX], file[PATH_MAX + 32], err[512];
+	struct list_versions vs;
+	struct stat st;
+	int ret;
+
+	tmp_write_str("state-anchor", "");
+	snprintf(dir, sizeof(dir), "%s/state/sub", tmp_dir);
+	snprintf(file, sizeof(file), "%s/list-versions", dir);
+
+	/* nothing there yet: empty, and nothing is created by reading */
+	ret = list_versions_load(dir, &vs, err, sizeof(err));
+	CHECK(ret == 0 && vs.nr == 0 && stat(dir, &st) < 0, "empty: %d %s", ret,
+	      err);
+	CHECK(list_versions_raise(&vs, "a", 100) == 0 && vs.changed, "raise a");
+	CHECK(list_versions_raise(&vs, "b.x-1", 5) == 0, "raise b");
+	vs.changed = 0;
+	CHECK(list_versions_raise(&vs, "a", 99) == 0 && !vs.changed &&
+		      list_versions_get(&vs, "a") == 100,
+	      "a lower version must not lower the mark");
+	CHECK(list_versions_get(&vs, "nope") == 0, "unknown list");
+	ret = list_versions_prepare(dir, &vs, err, sizeof(err));
+	CHECK(ret == 0 && stat(file, &st) < 0, "prepare: %d %s", ret, err);
+	ret = list_versions_commit(dir, &vs, err, sizeof(err));
+	CHECK(ret == 0 && stat(file, &st) == 0, "commit: %d %s", ret, err);
+	CHECK(stat(dir, &st) == 0 && (st.st_mode & 0777) == 0700,
+	      "state_dir mode %o, want 700", st.st_mode & 0777);
+	list_versions_free(&vs);
+
+	ret = list_versions_load(dir, &vs, err, sizeof(err));
+	CHECK(ret == 0 && vs.nr == 2 && list_versions_get(&vs, "a") == 100 &&
+		      list_versions_get(&vs, "b.x-1") == 5 && !vs.changed,
+	      "reloaded: %d, %zu entries %s", ret, vs.nr, err);
+	/* prepared but not committed: the file keeps the old versions */
+	list_versions_raise(&vs, "a", 200);
+	list_versions_prepare(dir, &vs, err, sizeof(err));
+	list_versions_free(&vs);
+	list_versions_load(dir, &vs, err, sizeof(err));
+	CHECK(list_versions_get(&vs, "a") == 100,
+	      "an uncommitted version was recorded");
+	list_versions_free(&vs);
+	snprintf(file, sizeof(file), "%s/.list-versions.tmp", dir);
+	CHECK(stat(file, &st) < 0, "temporary file left behind");
+
+	/* damaged files are refused with their line */
+	static const struct {
+		const char *text;
+		int line;
+	} bad[] = {
+		{"a 1\nb\n", 2}, {"a x\n", 1},
+		{"a 1 2\n", 1},	 {"a 1\na 2\n", 2},
+		{"a b 1\n", 1},	 {"# c\na 1", 2},
+		{"a -1\n", 1},	 {"a 99999999999999999999\n", 1},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		char want[PATH_MAX + 48];
+		FILE *f;
+
+		snprintf(file, sizeof(file), "%s/list-versions", dir);
+		f = fopen(file, "w");
+		fputs(bad[i].text, f);
+		fclose(f);
+		ret = list_versions_load(dir, &vs, err, sizeof(err));
+		snprintf(want, sizeof(want), "%s:%d: ", file, bad[i].line);
+		CHECK(ret == -EINVAL && !strncmp(err, want, strlen(want)),
+		      "'%s': %d '%s', want '%s'", bad[i].text, ret, err, want);
+		list_versions_free(&vs);
+	}
+	unlink(file);
+	rmdir(dir);
+	snprintf(dir, sizeof(dir), "%s/state", tmp_dir);
+	rmdir(dir);
+}
+
+/* ==== load ============================================================= */
+
+static void config_for(struct list_config *lc, const char *name,
+		       const char *list)
+{
+	char path[PATH_MAX];
+	const char *why;
+
+	memset(lc, 0, sizeof(*lc));
+	snprintf(lc->name, sizeof(lc->name), "%s", name);
+	snprintf(path, sizeof(path), "minisign/%s", list);
+	if (!realpath(data_path(path), lc->path))
+		snprintf(lc->path, sizeof(lc->path), "%s", data_path(path));
+	lc->format = LIST_FORMAT_AUTO;
+	lc->on_error = LIST_ON_ERROR_REJECT;
+	lc->max_bad_lines = LIST_DEFAULT_MAX_BAD_LINES;
+	lc->signature = LIST_SIGNATURE_MINISIGN;
+	lc->require_timestamp = 1;
+	minisign_key_parse(TEST_KEY, &lc->keys[0], &why);
+	lc->nr_keys = 1;
+}
+
+/* signature_file = the list's path + @suffix */
+static void sig_next_to(struct list_config *lc, const char *suffix)
+{
+	if (snprintf(lc->signature_file, sizeof(lc->signature_file), "%s%s",
+		     lc->path, suffix) >= (int)sizeof(lc->signature_file))
+		exit(2);
+}
+
+/* Load @lc: expect @reason (RELOAD_OK for success) and @why in the error. */
+static int load_expect(const struct list_config *lc, uint64_t max_bytes,
+		       uint64_t accepted, enum reload_reason reason,
+		       const char *why, struct loaded_list *l)
+{
+	int ret = list_load(lc, max_bytes, accepted, l);
+
+	if (reason == RELOAD_OK)
+		CHECK(ret == 0, "%s: %d (%s) %s", lc->name, ret,
+		      reload_reason_name(l->reason), l->error);
+	else
+		CHECK(ret < 0 && l->reason == reason && strstr(l->error, why),
+		      "%s: %d, reason %s '%s', want %s '%s'", lc->name, ret,
+		      reload_reason_name(l->reason), l->error,
+		      reload_reason_name(reason), why);
+	return ret;
+}
+
+static void load_signed(void)
+{
+	uint64_t ts = fixture_timestamp("signed-list.txt.minisig");
+	uint64_t ts_gz = fixture_timestamp("signed-list.txt.gz.minisig");
+	struct list_config lc;
+	struct loaded_list l;
+
+	config_for(&lc, "prehashed", "signed-list.txt");
+	load_expect(&lc, 1 << 20, 0, RELOAD_OK, NULL, &l);
+	CHECK(l.verified && l.prehashed && l.version == ts && !l.compressed &&
+		      !strcmp(l.key_id, TEST_KEY_ID) && l.parsed.nr == 3 &&
+		      l.parsed.nr_v6 == 1,
+	      "verified %d prehashed %d version %llu key %s, %zu entries",
+	      l.verified, l.prehashed, (unsigned long long)l.version, l.key_id,
+	      l.parsed.nr);
+	loaded_list_free(&l);
+
+	/* equal to the accepted version: the same list read again */
+	load_expect(&lc, 1 << 20, ts, RELOAD_OK, NULL, &l);
+	loaded_list_free(&l);
+	load_expect(&lc, 1 << 20, ts + 1, RELOAD_ERR_ROLLBACK,
+		    "rollback: signed at", &l);
+	CHECK(strstr(l.error, lc.path) && strstr(l.error, "UTC"),
+	      "rollback message '%s'", l.error);
+	loaded_list_free(&l);
+
+	config_for(&lc, "legacy", "signed-list.txt");
+	sig_next_to(&lc, ".legacy.minisig");
+	load_expect(&lc, 1 << 20, 0, RELOAD_OK, NULL, &l);
+	CHECK(l.verified && !l.prehashed && l.version == ts, "legacy: %d %d",
+	      l.verified, l.prehashed);
+	loaded_list_free(&l);
+
+	config_for(&lc, "gzip", "signed-list.txt.gz");
+	load_expect(&lc, 1 << 20, 0, RELOAD_OK, NULL, &l);
+	CHECK(l.compressed && l.verified && l.version == ts_gz &&
+		      l.stored_bytes == 111 && l.list_bytes == 105 &&
+		      l.parsed.nr == 3,
+	      "gzip: compressed %d, %zu -> %zu bytes, %zu entries",
+	      l.compressed, l.stored_bytes, l.list_bytes, l.parsed.nr);
+	loaded_list_free(&l);
+	/* the cap applies to the file as stored */
+	load_expect(&lc, 110, 0, RELOAD_ERR_SIZE,
+		    "111 bytes, over max_list_bytes = 110", &l);
+	loaded_list_free(&l);
+
+	/* two keys configured, the second one signed it */
+	config_for(&lc, "two-keys", "signed-list.txt");
+	lc.keys[1] = lc.keys[0];
+	minisign_key_parse(OTHER_KEY, &lc.keys[0], &(const char *){NULL});
+	lc.nr_keys = 2;
+	load_expect(&lc, 1 << 20, 0, RELOAD_OK, NULL, &l);
+	loaded_list_free(&l);
+}
+
+static void load_refused(void)
+{
+	struct list_config lc;
+	struct loaded_list l;
+	const char *copy, *why;
+	size_t len;
+	char *data;
+
+	config_for(&lc, "wrong-key", "signed-list.txt");
+	minisign_key_parse(OTHER_KEY, &lc.keys[0], &why);
+	load_expect(
+		&lc, 1 << 20, 0, RELOAD_ERR_SIGNATURE,
+		"signed with key " TEST_KEY_ID
+		", which is not a public_key of this list (it has " OTHER_KEY_ID,
+		&l);
+	loaded_list_free(&l);
+
+	config_for(&lc, "no-timestamp", "signed-list.txt");
+	sig_next_to(&lc, ".notime.minisig");
+	load_expect(
+		&lc, 1 << 20, 0, RELOAD_ERR_SIGNATURE,
+		"no timestamp: field, so the list cannot be checked against rollback",
+		&l);
+	loaded_list_free(&l);
+	lc.require_timestamp = 0;
+	load_expect(&lc, 1 << 20, 5, RELOAD_OK, NULL, &l);
+	CHECK(l.verified && l.version == 0,
+	      "no timestamp allowed: version %llu",
+	      (unsigned long long)l.version);
+	loaded_list_free(&l);
+
+	/* one changed byte, and the signature of the original next to it */
+	data = fixture("signed-list.txt", &len);
+	if (data) {
+		char sig_path[PATH_MAX + 16];
+		char *sig;
+		size_t sig_len;
+
+		data[len - 3] ^= 1; /* 2001:db8:dead::/48 -> ...dead::/49 */
+		copy = tmp_write("tampered.txt", data, len);
+		sig = fixture("signed-list.txt.minisig", &sig_len);
+		snprintf(sig_path, sizeof(sig_path), "tampered.txt.minisig");
+		tmp_write(sig_path, sig, sig_len);
+		config_for(&lc, "tampered", "signed-list.txt");
+		snprintf(lc.path, sizeof(lc.path), "%s", copy);
+		load_expect(&lc, 1 << 20, 0, RELOAD_ERR_SIGNATURE,
+			    "bad signature in", &l);
+		CHECK(!strncmp(l.error, copy, strlen(copy)) && l.parsed.nr == 0,
+		      "'%s', %zu entries parsed", l.error, l.parsed.nr);
+		loaded_list_free(&l);
+
+		/* unsigned: no .minisig next to it */
+		copy = tmp_write("unsigned.txt", data, len);
+		snprintf(lc.path, sizeof(lc.path), "%s", copy);
+		load_expect(&lc, 1 << 20, 0, RELOAD_ERR_SIGNATURE,
+			    "the list is not signed", &l);
+		loaded_list_free(&l);
+		/* ... which signature = none accepts */
+		lc.signature = LIST_SIGNATURE_NONE;
+		load_expect(&lc, 1 << 20, 0, RELOAD_OK, NULL, &l);
+		CHECK(!l.verified && l.parsed.nr == 3, "unsigned: %d %zu",
+		      l.verified, l.parsed.nr);
+		loaded_list_free(&l);
+
+		/* a signature file that is not one */
+		lc.signature = LIST_SIGNATURE_MINISIGN;
+		tmp_write("unsigned.txt.minisig", data, len);
+		load_expect(&lc, 1 << 20, 0, RELOAD_ERR_SIGNATURE,
+			    "not a minisign signature: line 1", &l);
+		loaded_list_free(&l);
+		free(sig);
+		free(data);
+	}
+
+	config_for(&lc, "missing", "no-such-list.txt");
+	load_expect(&lc, 1 << 20, 0, RELOAD_ERR_IO, "cannot open", &l);
+	loaded_list_free(&l);
+	config_for(&lc, "directory", "");
+	load_expect(&lc, 1 << 20, 0, RELOAD_ERR_IO, "not a regular file", &l);
+	loaded_list_free(&l);
+
+	/* a malformed line in a signed list: the parse error, with its line */
+	copy = tmp_write_str("badline.txt", "192.0.2.0/24\nnope\n");
+	config_for(&lc, "badline", "signed-list.txt");
+	snprintf(lc.path, sizeof(lc.path), "%s", copy);
+	lc.signature = LIST_SIGNATURE_NONE;
+	load_expect(&lc, 1 << 20, 0, RELOAD_ERR_PARSE, ":2: not an IPv4", &l);
+	loaded_list_free(&l);
+
+	/* a gzip file cut short: the whole list is refused */
+	{
+		static const char text[] = "192.0.2.0/24\n198.51.100.0/24\n";
+		size_t gz_len;
+		unsigned char *gz = gzip_bytes(text, strlen(text), 1, &gz_len);
+
+		copy = tmp_write("cut.txt.gz", (char *)gz, gz_len - 5);
+		snprintf(lc.path, sizeof(lc.path), "%s", copy);
+		load_expect(&lc, 1 << 20, 0, RELOAD_ERR_GZIP, "truncated", &l);
+		loaded_list_free(&l);
+		free(gz);
+
+		/* ... and the cap applies to the inflated size too */
+		gz = gzip_bytes(text, strlen(text), 1000, &gz_len);
+		copy = tmp_write("big.txt.gz", (char *)gz, gz_len);
+		snprintf(lc.path, sizeof(lc.path), "%s", copy);
+		load_expect(&lc, 29000, 0, RELOAD_OK, NULL, &l);
+		CHECK(l.compressed && l.list_bytes == 29000 &&
+			      l.parsed.nr == 2000,
+		      "%zu bytes inflated, %zu entries", l.list_bytes,
+		      l.parsed.nr);
+		loaded_list_free(&l);
+		load_expect(&lc, 28999, 0, RELOAD_ERR_SIZE,
+			    "inflates to more than max_list_bytes = 28999", &l);
+		loaded_list_free(&l);
+		free(gz);
+	}
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	RUN_TEST("formats", fmt_plain_and_netset);
+	RUN_TEST("formats", fmt_spamhaus_sample);
+	RUN_TEST("formats", fmt_spamhaus_json_sample);
+	RUN_TEST("formats", fmt_ipset_sample);
+	RUN_TEST("formats", fmt_max_bad_lines);
+	RUN_TEST("formats", fmt_explicit_overrides_auto);
+	RUN_TEST("formats", fmt_real_lists);
+
+	RUN_TEST("detect", detect_table);
+	RUN_TEST("detect", detect_refusal_names_file);
+
+	RUN_TEST("gzip", gzip_round_trip_and_members);
+	RUN_TEST("gzip", gzip_truncated_and_corrupt);
+	RUN_TEST("gzip", gzip_bomb);
+
+	RUN_TEST("minisign", minisign_keys);
+	RUN_TEST("minisign", minisign_verify_fixtures);
+	RUN_TEST("minisign", minisign_sig_format);
+	RUN_TEST("minisign", minisign_timestamps);
+
+	RUN_TEST("state", state_round_trip);
+
+	RUN_TEST("load", load_signed);
+	RUN_TEST("load", load_refused);
+
+	printf("list tests done: %d PASS, %d FAIL\n", tl_passed, tl_failed);
+	tmp_cleanup();
+	return TEST_EXIT_CODE();
+}

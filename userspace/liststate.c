@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "listload.h"
+#include "liststate.h"
+
+/* The state file is small: one short line per list name ever signed. */
+#define LIST_VERSIONS_MAX_BYTES (1 << 20)
+
+static void state_path(char *buf, size_t len, const char *state_dir)
+{
+	snprintf(buf, len, "%s/%s", state_dir, LIST_VERSIONS_FILE);
+}
+
+static int valid_name(const char *s, size_t len)
+{
+	if (!len || len >= LIST_NAME_MAX)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+		      c == '.'))
+			return 0;
+	}
+	return 1;
+}
+
+static struct list_version *find(const struct list_versions *vs,
+				 const char *name)
+{
+	for (size_t i = 0; i < vs->nr; i++)
+		if (!strcmp(vs->v[i].name, name))
+			return &vs->v[i];
+	return NULL;
+}
+
+uint64_t list_versions_get(const struct list_versions *vs, const char *name)
+{
+	const struct list_version *v = find(vs, name);
+
+	return v ? v->version : 0;
+}
+
+int list_versions_raise(struct list_versions *vs, const char *name,
+			uint64_t version)
+{
+	struct list_version *v = find(vs, name), *grown;
+
+	if (v) {
+		if (version > v->version) {
+			v->version = version;
+			vs->changed = 1;
+		}
+		return 0;
+	}
+	grown = realloc(vs->v, (vs->nr + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	vs->v = grown;
+	v = &vs->v[vs->nr++];
+	memset(v, 0, sizeof(*v));
+	snprintf(v->name, sizeof(v->name), "%s", name);
+	v->version = version;
+	vs->changed = 1;
+	return 0;
+}
+
+int list_versions_parse(const char *path, char *buf, size_t len,
+			struct list_versions *vs, char *err, size_t errlen)
+{
+	char *pos, *end = buf + len;
+	unsigned int line_no = 0;
+	int ret = 0;
+
+	memset(vs, 0, sizeof(*vs));
+	for (pos = buf; pos < end;) {
+		char *eol = memchr(pos, '\n', end - pos), *name, *num,
+		     *stop = NULL;
+		unsigned long long version = 0;
+
+		line_no++;
+		if (!eol) {
+			/* written whole by list_versions_prepare(): a cut file */
+			snprintf(
+				err, errlen,
+				"%s:%u: the last line has no line end (a damaged file: fix it, or remove it to forget every accepted version)",
+				path, line_no);
+			ret = -EINVAL;
+			goto out;
+		}
+		*eol = '\0';
+		name = pos;
+		pos = eol + 1;
+		if (memchr(name, '\0', eol - name)) {
+			snprintf(
+				err, errlen,
+				"%s:%u: NUL byte (a damaged file: fix the line, or remove the file to forget every accepted version)",
+				path, line_no);
+			ret = -EINVAL;
+			goto out;
+		}
+		if (!*name || *name == '#')
+			continue;
+		num = strchr(name, ' ');
+		if (num) {
+			*num++ = '\0';
+			errno = 0;
+			version = strtoull(num, &stop, 10);
+		}
+		if (!num || !valid_name(name, strlen(name)) || *num < '0' ||
+		    *num > '9' || *stop || errno || find(vs, name)) {
+			snprintf(
+				err, errlen,
+				"%s:%u: expected 'LIST-NAME VERSION', once per list (a damaged file: fix the line, or remove the file to forget every accepted version)",
+				path, line_no);
+			ret = -EINVAL;
+			goto out;
+		}
+		if (list_versions_raise(vs, name, version) < 0) {
+			snprintf(err, errlen, "out of memory reading %s", path);
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	vs->changed = 0;
+out:
+	if (ret)
+		list_versions_free(vs);
+	return ret;
+}
+
+int list_versions_load(const char *state_dir, struct list_versions *vs,
+		       char *err, size_t errlen)
+{
+	char path[PATH_MAX + 32], why[PATH_MAX + 128], *buf;
+	size_t len;
+	int ret;
+
+	memset(vs, 0, sizeof(*vs));
+	state_path(path, sizeof(path), state_dir);
+	ret = list_read_file(path, LIST_VERSIONS_MAX_BYTES, &buf, &len, why,
+			     sizeof(why));
+	if (ret == -ENOENT)
+		return 0; /* nothing accepted yet */
+	if (ret == -EFBIG) {
+		snprintf(
+			err, errlen,
+			"%s: larger than 1 MiB, so not an anti-rollback state written by xdpblockd (check state_dir in [daemon])",
+			path);
+		return ret;
+	}
+	if (ret < 0) {
+		snprintf(
+			err, errlen,
+			"%s (the anti-rollback state: check state_dir in [daemon])",
+			why);
+		return ret;
+	}
+	ret = list_versions_parse(path, buf, len, vs, err, errlen);
+	free(buf);
+	return ret;
+}
+
+/* mkdir -p: missing parents 0755, the state directory itself 0700. */
+static int make_state_dir(const char *state_dir)
+{
+	char path[PATH_MAX];
+	size_t len = strlen(state_dir);
+
+	if (len >= sizeof(path))
+		return -ENAMETOOLONG;
+	memcpy(path, state_dir, len + 1);
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int list_versions_prepare(const char *state_dir, struct list_versions *vs,
+			  char *err, size_t errlen)
+{
+	size_t cap = 128 + vs->nr * (LIST_NAME_MAX + 24), len;
+	char *text = malloc(cap);
+	int fd = -1, ret;
+
+	if (!text) {
+		snprintf(err, errlen, "out of memory writing the state");
+		return -ENOMEM;
+	}
+	len = snprintf(
+		text, cap,
+		"# xdpblockd: newest signed version accepted per list (see xdpblock.conf(5), state_dir)\n");
+	for (size_t i = 0; i < vs->nr; i++)
+		len += snprintf(text + len, cap - len, "%s %llu\n",
+				vs->v[i].name,
+				(unsigned long long)vs->v[i].version);
+	ret = make_state_dir(state_dir);
+	if (ret < 0) {
+		snprintf(
+			err, errlen,
+			"cannot create state_dir %s: %s (it holds the anti-rollback versions: fix its path or permissions)",
+			state_dir, strerror(-ret));
+		goto out;
+	}
+	snprintf(vs->tmp_path, sizeof(vs->tmp_path), "%s/.%s.tmp", state_dir,
+		 LIST_VERSIONS_FILE);
+	fd = open(vs->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || (ret = write_all(fd, text, len)) < 0 || fsync(fd) < 0) {
+		ret = ret < 0 ? ret : -errno;
+		snprintf(
+			err, errlen,
+			"cannot write %s: %s (state_dir holds the anti-rollback versions: fix its permissions or free space)",
+			vs->tmp_path, strerror(-ret));
+		if (fd >= 0)
+			unlink(vs->tmp_path);
+		vs->tmp_path[0] = '\0';
+		goto out;
+	}
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(text);
+	return ret;
+}
+
+int list_versions_commit(const char *state_dir, struct list_versions *vs,
+			 char *err, size_t errlen)
+{
+	char path[PATH_MAX + 32];
+	int dir_fd, ret = 0;
+
+	if (!vs->tmp_path[0])
+		return 0;
+	state_path(path, sizeof(path), state_dir);
+	if (rename(vs->tmp_path, path) < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot rename %s to %s: %s",
+			 vs->tmp_path, path, strerror(errno));
+		unlink(vs->tmp_path);
+		vs->tmp_path[0] = '\0';
+		return ret;
+	}
+	vs->tmp_path[0] = '\0';
+	vs->changed = 0;
+	/* the rename itself must reach the disk before we rely on it */
+	dir_fd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir_fd < 0 || fsync(dir_fd) < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot sync %s: %s", state_dir,
+			 strerror(errno));
+	}
+	if (dir_fd >= 0)
+		close(dir_fd);
+	return ret;
+}
+
+void list_versions_free(struct list_versions *vs)
+{
+	if (vs->tmp_path[0])
+		unlink(vs->tmp_path);
+	free(vs->v);
+	memset(vs, 0, sizeof(*vs));
+}
