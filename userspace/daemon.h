@@ -106,6 +106,18 @@ void daemon_detach_all(struct daemon *d);
 const char *daemon_list_name(const struct daemon *d, uint16_t list_id);
 /* "config", "list_io", ...: the reason label of a reload failure */
 
+/*
+ * Counters across a plain stop (carryover.c): written to state_dir at the
+ * stop, added back by a daemon that starts with fresh maps (lists right
+ * after the first load, interfaces when first seen), then deleted.
+ */
+void daemon_save_counters_file(struct daemon *d);
+/* Write the daemon's own counters into the pinned daemon_counters map. */
+void daemon_pin_counters(struct daemon *d);
+void daemon_load_counters_file(struct daemon *d);
+void daemon_carry_iface_counters(struct daemon *d, const char *name,
+				 int ifindex);
+
 /* Control commands: fill @result or return -1 with @err set. */
 struct json_object;
 int command_dispatch(struct daemon *d, struct json_object *request,

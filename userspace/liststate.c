@@ -169,8 +169,7 @@ int list_versions_load(const char *state_dir, struct list_versions *vs,
 	return ret;
 }
 
-/* mkdir -p: missing parents 0755, the state directory itself 0700. */
-static int make_state_dir(const char *state_dir)
+int state_dir_make(const char *state_dir)
 {
 	char path[PATH_MAX];
 	size_t len = strlen(state_dir);
@@ -225,7 +224,7 @@ int list_versions_prepare(const char *state_dir, struct list_versions *vs,
 		len += snprintf(text + len, cap - len, "%s %llu\n",
 				vs->v[i].name,
 				(unsigned long long)vs->v[i].version);
-	ret = make_state_dir(state_dir);
+	ret = state_dir_make(state_dir);
 	if (ret < 0) {
 		snprintf(
 			err, errlen,

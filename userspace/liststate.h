@@ -61,4 +61,7 @@ int list_versions_commit(const char *state_dir, struct list_versions *vs,
 /* Remove a prepared file that will not be committed; free everything. */
 void list_versions_free(struct list_versions *vs);
 
+/* mkdir -p of @state_dir: missing parents 0755, the directory itself 0700. */
+int state_dir_make(const char *state_dir);
+
 #endif

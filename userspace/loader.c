@@ -739,3 +739,49 @@ int loader_read_iface(struct loader *ld, int ifindex,
 	free(values);
 	return err;
 }
+
+int loader_add_list(struct loader *ld, uint16_t list_id,
+		    const struct xdpb_counter *add)
+{
+	int fd = bpf_map__fd(ld->skel->maps.list_stats);
+	struct xdpb_counter *values = calloc(ld->nr_cpus, sizeof(*values));
+	uint32_t key = list_id;
+	int err = 0;
+
+	if (!values)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, &key, values) == 0) {
+		values[0].packets += add->packets;
+		values[0].bytes += add->bytes;
+		if (bpf_map_update_elem(fd, &key, values, BPF_EXIST))
+			err = -errno;
+	} else {
+		err = -errno;
+	}
+	free(values);
+	return err;
+}
+
+int loader_add_iface(struct loader *ld, int ifindex,
+		     const struct xdpb_iface_stats *add)
+{
+	int fd = bpf_map__fd(ld->skel->maps.iface_stats);
+	struct xdpb_iface_stats *values = calloc(ld->nr_cpus, sizeof(*values));
+	uint32_t key = ifindex;
+	int err = 0;
+
+	if (!values)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, &key, values) == 0) {
+		for (int s = 0; s < XDPB_STAT_MAX; s++) {
+			values[0].stat[s].packets += add->stat[s].packets;
+			values[0].stat[s].bytes += add->stat[s].bytes;
+		}
+		if (bpf_map_update_elem(fd, &key, values, BPF_EXIST))
+			err = -errno;
+	} else {
+		err = -errno;
+	}
+	free(values);
+	return err;
+}

@@ -89,6 +89,15 @@ int loader_iface_unregister(struct loader *ld, int ifindex);
 int loader_read_iface(struct loader *ld, int ifindex,
 		      struct xdpb_iface_stats *out);
 
+/*
+ * Add @add to a list's / an interface's counters (CPU 0's slot): what a
+ * previous daemon counted, carried over a plain restart.
+ */
+int loader_add_list(struct loader *ld, uint16_t list_id,
+		    const struct xdpb_counter *add);
+int loader_add_iface(struct loader *ld, int ifindex,
+		     const struct xdpb_iface_stats *add);
+
 uint64_t monotonic_ns(void);
 
 #endif

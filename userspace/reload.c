@@ -357,7 +357,7 @@ _Static_assert(RELOAD_REASON_MAX <=
 	       "every reason has a pinned counter slot");
 
 /* The daemon's own counters live in a pinned map: they go on after a restart. */
-static void save_counters(struct daemon *d)
+void daemon_pin_counters(struct daemon *d)
 {
 	struct xdpb_daemon_counters c = {
 		.reloads_total = d->reloads_total,
@@ -366,7 +366,8 @@ static void save_counters(struct daemon *d)
 	uint32_t zero = 0;
 
 	for (int i = 0; i < RELOAD_REASON_MAX; i++)
-		c.reload_failures_by_reason[i] = d->reload_failures_by_reason[i];
+		c.reload_failures_by_reason[i] =
+			d->reload_failures_by_reason[i];
 	if (d->counters_fd >= 0 &&
 	    bpf_map_update_elem(d->counters_fd, &zero, &c, BPF_ANY))
 		log_warn("cannot save the reload counters: %s",
@@ -586,7 +587,7 @@ static int reload(struct daemon *d, const uint8_t *stale)
 	free(states);
 	free(names);
 	free(gen);
-	save_counters(d);
+	daemon_pin_counters(d);
 	return 0;
 fail:
 	if (res->reason == RELOAD_OK)
@@ -607,7 +608,7 @@ fail:
 	free(states);
 	free(names);
 	free(gen);
-	save_counters(d);
+	daemon_pin_counters(d);
 	return err ? err : -EINVAL;
 }
 
@@ -686,6 +687,11 @@ int daemon_sync_interfaces(struct daemon *d)
 				 ifindex ? "; it is back, attaching again"
 					 : "");
 			iface_detach(ifs, pin_dir(d));
+		}
+		if (ifindex > 0) {
+			/* before it is attached: nothing counts meanwhile */
+			loader_iface_register(&d->loader, ifindex);
+			daemon_carry_iface_counters(d, ifs->name, ifindex);
 		}
 		err = iface_attach(ifs, loader_prog_fd(&d->loader),
 				   d->cfg.xdp_mode, pin_dir(d));

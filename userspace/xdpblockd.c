@@ -426,6 +426,8 @@ int main(int argc, char **argv)
 	/* With adopted rules a bad list is a failed reload, not a failed start. */
 	if (daemon_reload(&d) < 0 && !d.loader.adopted)
 		goto out;
+	if (!d.loader.adopted)
+		daemon_load_counters_file(&d);
 	if (daemon_sync_interfaces(&d) > 0)
 		goto out;
 	log_info("ready: %d interface(s), control socket %s", d.nr_ifaces,
@@ -534,6 +536,9 @@ out:
 			d.loader.pin_dir);
 	else
 		d.keep_attached = 0;
+	/* the pinned counters go with the pins: keep the totals */
+	if (ready && !d.keep_attached)
+		daemon_save_counters_file(&d);
 	daemon_detach_all(&d);
 	if (listen_fd >= 0) {
 		close(listen_fd);

@@ -162,15 +162,25 @@ t_check "same pin_path: says another xdpblockd uses it" \
 t_check "same pin_path: the first daemon still answers" ctl status
 t_check "same pin_path: the pins are intact" test -e "$PIN/meta" -a -e "$PIN/link_r0"
 
-# --- xdpblockd --keep-attached, then SIGTERM
+# --- a plain stop unpins; its totals are carried to the next daemon
+list_pkts() { ctl_json "$WORKDIR/ls.json" stats && json_get "$WORKDIR/ls.json" "[l['packets'] for l in j['result']['lists'] if l['name'] == 'block'][0]"; }
+L0=$(list_pkts)
+I0=$(iface_packets r0 drop)
+R0=$(reloads)
 daemon_stop
 : >"$WORKDIR/daemon.log"
 t_check "plain SIGTERM: detached" wait_for 5 sh -c "! ip -n '$(ns r)' link show | grep -q prog/xdp"
 t_check_not "plain SIGTERM: pin_path removed" test -e "$PIN"
+t_check "plain SIGTERM: the totals are kept in state_dir (>= $L0)" \
+	test "$(awk '$1 == "list" && $2 == "block" { print $3 }' "$WORKDIR/state/counters")" -ge "$L0"
 nsenter --net=/run/netns/"$(ns r)" "$XDPBLOCKD" --keep-attached \
 	-c "$WORKDIR/xdpblock.conf" >>"$WORKDIR/daemon.log" 2>&1 &
 DAEMON_PID=$!
 t_check "--keep-attached: the daemon starts" wait_for 20 ctl status
+t_check "after a plain stop: the list counter goes on from $L0" test "$(list_pkts)" -ge "$L0"
+t_check "after a plain stop: r0's drop counter goes on from $I0" test "$(iface_packets r0 drop)" -ge "$I0"
+t_check "after a plain stop: reloads_total goes on ($R0 + 1)" test "$(reloads)" -eq $((R0 + 1))
+t_check_not "after a plain stop: the carried totals are used once (file gone)" test -e "$WORKDIR/state/counters"
 t_check "--keep-attached: the rule counts drops" wait_for 20 rule_above 0
 V6_EXPECTED=0
 t_check "--keep-attached: the quiet rule counts from zero" v6_probe
