@@ -5,7 +5,9 @@
 #
 # with documentation addresses only. It blocks an IPv4 /24 and an IPv6 /48,
 # allows one /32 inside the blocked /24, and shows status, a blocked and an
-# allowed flow (ping and TCP), lookups and counters. Everything it creates
+# allowed flow (ping and TCP), lookups and counters, the Prometheus
+# metrics, and filtering that survives kill -9 of the daemon (a new one
+# adopts it, counters continuing). Everything it creates
 # is removed on exit, also on failure or Ctrl-C. Exit status 0 only if the
 # blocked flow was blocked and the allowed flow got through.
 set -u
@@ -149,7 +151,41 @@ else
 	problem "the counters do not show the drops and the allowed packets"
 fi
 
-step "8. Stop xdpblockd (SIGTERM) and remove the lab"
+step "8. Prometheus metrics: what an operator scrapes (127.0.0.1:9469)"
+if in_router curl -sf http://127.0.0.1:9469/metrics >"$WORKDIR/metrics.txt"; then
+	grep -E '^xdpblock_list_packets_total' "$WORKDIR/metrics.txt" | sed 's/^/     /'
+	if promtool check metrics <"$WORKDIR/metrics.txt" >/dev/null 2>&1; then
+		ok "promtool check metrics: clean"
+	else
+		problem "promtool check metrics found problems"
+	fi
+else
+	problem "the metrics endpoint did not answer"
+fi
+
+step "9. The daemon dies (kill -9): filtering goes on, a new daemon adopts it"
+before=$(rule_packets blocked 203.0.113.0/24)
+kill -KILL "$DAEMON_PID"
+daemon_wait_exit
+if ping_blocked $BLOCKED4; then
+	ok "with no daemon running, $BLOCKED4 is still blocked (pinned program and maps)"
+else
+	problem "$BLOCKED4 answered while no daemon ran"
+fi
+: >"$WORKDIR/daemon.log"
+if daemon_start "$WORKDIR/xdpblock.conf"; then
+	grep 'adopted' "$WORKDIR/daemon.log" | sed 's/^/     /'
+	after=$(rule_packets blocked 203.0.113.0/24)
+	if [ "$after" -ge $((before + 3)) ]; then
+		ok "the rule's counter went on: $before before, $after now (the 3 pings meanwhile included)"
+	else
+		problem "the counter did not continue ($before before, $after now)"
+	fi
+else
+	problem "a new xdpblockd did not start"
+fi
+
+step "10. Stop xdpblockd (SIGTERM) and remove the lab"
 kill -TERM "$DAEMON_PID"
 if daemon_wait_exit && [ "$DAEMON_RC" -eq 0 ]; then
 	ok "xdpblockd exited cleanly"
