@@ -574,10 +574,9 @@ int listfile_detect(const char *buf, size_t len, enum list_format *format,
 					line_no, domains);
 				return -ENOTSUP;
 			}
-		} else if (rest == e &&
-			   (domain_like(s, w, 1) || *s == '=' ||
-			    starts_with(s, w, "exact:") ||
-			    starts_with(s, w, "suffix:"))) {
+		} else if (rest == e && (domain_like(s, w, 1) || *s == '=' ||
+					 starts_with(s, w, "exact:") ||
+					 starts_with(s, w, "suffix:"))) {
 			*format = LIST_FORMAT_DOMAINS;
 			return 0;
 		}
@@ -749,8 +748,8 @@ int listfile_parse_buffer(const char *name, const char *buf, size_t len,
 }
 
 /* Map @path read-only: *@map (NULL when empty) and *@size. */
-static int map_file(const char *path, void **map, size_t *size,
-		    int64_t *mtime, char *error, size_t errlen)
+static int map_file(const char *path, void **map, size_t *size, char *error,
+		    size_t errlen)
 {
 	struct stat st;
 	int fd, err;
@@ -781,8 +780,6 @@ static int map_file(const char *path, void **map, size_t *size,
 		}
 	}
 	*size = st.st_size;
-	if (mtime)
-		*mtime = st.st_mtime;
 	close(fd);
 	return 0;
 }
@@ -790,18 +787,15 @@ static int map_file(const char *path, void **map, size_t *size,
 int listfile_parse(const char *path, enum list_on_error on_error,
 		   struct parsed_list *list)
 {
-	int64_t mtime = 0;
 	size_t size;
 	void *map;
 	int err;
 
 	memset(list, 0, sizeof(*list));
-	err = map_file(path, &map, &size, &mtime, list->error,
-		       sizeof(list->error));
+	err = map_file(path, &map, &size, list->error, sizeof(list->error));
 	if (err)
 		return err;
 	err = listfile_parse_buffer(path, map ? map : "", size, on_error, list);
-	list->mtime = mtime; /* parsing starts from a zeroed list */
 	if (map)
 		munmap(map, size);
 	return err;
@@ -944,27 +938,6 @@ int listfile_parse_names_buffer(const char *name, const char *buf, size_t len,
 	return 0;
 }
 
-int listfile_parse_names(const char *path, enum list_on_error on_error,
-			 struct parsed_names *list)
-{
-	int64_t mtime = 0;
-	size_t size;
-	void *map;
-	int err;
-
-	memset(list, 0, sizeof(*list));
-	err = map_file(path, &map, &size, &mtime, list->error,
-		       sizeof(list->error));
-	if (err)
-		return err;
-	err = listfile_parse_names_buffer(path, map ? map : "", size, on_error,
-					  list);
-	list->mtime = mtime;
-	if (map)
-		munmap(map, size);
-	return err;
-}
-
 void parsed_names_free(struct parsed_names *list)
 {
 	free(list->entries);
@@ -972,24 +945,6 @@ void parsed_names_free(struct parsed_names *list)
 	list->entries = NULL;
 	list->text = NULL;
 	list->nr = list->cap = list->text_len = list->text_cap = 0;
-}
-
-int listfile_detect_type(const char *path)
-{
-	enum list_format format = LIST_FORMAT_PLAIN;
-	char err[256];
-	size_t size;
-	void *map;
-	int ret = map_file(path, &map, &size, NULL, err, sizeof(err));
-
-	if (ret)
-		return ret;
-	if (map) {
-		if (listfile_detect(map, size, &format, err, sizeof(err)) < 0)
-			format = LIST_FORMAT_PLAIN;
-		munmap(map, size);
-	}
-	return format == LIST_FORMAT_DOMAINS ? LIST_TYPE_DOMAIN : LIST_TYPE_IP;
 }
 
 void parsed_list_free(struct parsed_list *list)

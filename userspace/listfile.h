@@ -59,7 +59,6 @@ struct parsed_list {
 	size_t nr_v4, nr_v6;
 	size_t nr_skipped; /* malformed lines skipped (skip-line) */
 	uint32_t bad_line; /* first malformed line, 0 if none */
-	int64_t mtime; /* listfile_parse(): the file's mtime, from the fd read */
 	enum list_format format; /* the format read (never AUTO) */
 	/* First problem, "path:line: reason", for logs and status. */
 	char error[512];
@@ -117,22 +116,13 @@ struct parsed_names {
 	size_t text_len, text_cap;
 	size_t nr_skipped;
 	uint32_t bad_line;
-	int64_t mtime; /* the file's mtime, from the fd read */
 	char error[512];
 };
 
-int listfile_parse_names(const char *path, enum list_on_error on_error,
-			 struct parsed_names *list);
 int listfile_parse_names_buffer(const char *name, const char *buf, size_t len,
 				enum list_on_error on_error,
 				struct parsed_names *list);
 void parsed_names_free(struct parsed_names *list);
-/*
- * What the first entry of @path is: LIST_TYPE_IP for an address or CIDR,
- * LIST_TYPE_DOMAIN for anything else (an empty list: LIST_TYPE_IP).
- * Negative errno if the file cannot be read.
- */
-int listfile_detect_type(const char *path);
 const char *list_format_name(enum list_format format);
 /* Returns 0 and sets *format for a name in list_format_name()'s set. */
 int list_format_parse(const char *name, enum list_format *format);

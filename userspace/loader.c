@@ -164,12 +164,56 @@ out:
 	return err;
 }
 
+/* A hash of rules behind a bit filter: the shape of IPv6 and domain rules. */
+struct hashed_table {
+	const char *what; /* for messages: "IPv6 rule", "domain rule" */
+	const char *hash_name, *filter_name; /* BPF object names */
+	uint32_t key_size, value_size;
+	const void *keys, *values;
+	size_t nr;
+	const void *filter;
+	size_t filter_bytes;
+};
+
+static int build_hash_and_filter(const struct hashed_table *t, int *hash_fd,
+				 int *filter_fd)
+{
+	void *filter;
+	int err;
+
+	*hash_fd = create_hash(t->hash_name, t->key_size, t->value_size, t->nr);
+	if (*hash_fd < 0) {
+		err = -errno;
+		log_err("cannot create the %s map (%zu entries): %s", t->what,
+			t->nr, strerror(errno));
+		return err;
+	}
+	err = batch_update(*hash_fd, t->keys, t->key_size, t->values,
+			   t->value_size, t->nr);
+	if (err) {
+		log_err("cannot fill the %s map: %s", t->what, strerror(-err));
+		return err;
+	}
+	*filter_fd = create_array(
+		t->filter_name, sizeof(struct xdpb_filter_chunk),
+		t->filter_bytes / sizeof(struct xdpb_filter_chunk));
+	filter = *filter_fd < 0 ? NULL : map_mmap(*filter_fd, t->filter_bytes);
+	if (!filter) {
+		err = -errno;
+		log_err("cannot create the %s filter (%zu bytes): %s", t->what,
+			t->filter_bytes, strerror(errno));
+		return err;
+	}
+	memcpy(filter, t->filter, t->filter_bytes);
+	map_munmap(filter, t->filter_bytes);
+	return 0;
+}
+
 static int build_ip6(const struct rule_table *t, struct gen_maps *g,
 		     struct xdpb_gen_info *info, struct activation_report *rep)
 {
 	struct ip6_plan plan;
 	uint64_t t0 = monotonic_ns();
-	void *filter;
 	int err;
 
 	err = ip6_plan_build(t, &plan);
@@ -182,33 +226,22 @@ static int build_ip6(const struct rule_table *t, struct gen_maps *g,
 	rep->v6_lengths = plan.info.nr_v6_lengths;
 	*info = plan.info;
 
-	g->ip6 = create_hash("xdpb_prefix6", sizeof(struct xdpb_ip6_key),
-			     sizeof(struct xdpb_leaf), plan.nr_entries);
-	if (g->ip6 < 0) {
-		err = -errno;
-		log_err("cannot create the IPv6 rule map (%zu entries): %s",
-			plan.nr_entries, strerror(errno));
+	err = build_hash_and_filter(
+		&(struct hashed_table){
+			.what = "IPv6 rule",
+			.hash_name = "xdpb_prefix6",
+			.filter_name = "xdpb_filter6",
+			.key_size = sizeof(*plan.keys),
+			.value_size = sizeof(*plan.leaves),
+			.keys = plan.keys,
+			.values = plan.leaves,
+			.nr = plan.nr_entries,
+			.filter = plan.filter,
+			.filter_bytes = plan.filter_bytes,
+		},
+		&g->ip6, &g->filter6);
+	if (err)
 		goto out;
-	}
-	err = batch_update(g->ip6, plan.keys, sizeof(*plan.keys), plan.leaves,
-			   sizeof(*plan.leaves), plan.nr_entries);
-	if (err) {
-		log_err("cannot fill the IPv6 rule map: %s", strerror(-err));
-		goto out;
-	}
-	g->filter6 = create_array(
-		"xdpb_filter6", sizeof(struct xdpb_filter_chunk),
-		plan.filter_bytes / sizeof(struct xdpb_filter_chunk));
-	filter = g->filter6 < 0 ? NULL
-				: map_mmap(g->filter6, plan.filter_bytes);
-	if (!filter) {
-		err = -errno;
-		log_err("cannot create the IPv6 filter (%zu bytes): %s",
-			plan.filter_bytes, strerror(errno));
-		goto out;
-	}
-	memcpy(filter, plan.filter, plan.filter_bytes);
-	map_munmap(filter, plan.filter_bytes);
 	rep->build_ns += monotonic_ns() - t0;
 out:
 	ip6_plan_free(&plan);
@@ -221,7 +254,6 @@ static int build_names(const struct name_table *t, struct gen_maps *g,
 {
 	struct name_plan plan;
 	uint64_t t0 = monotonic_ns();
-	void *filter;
 	int err;
 
 	err = name_plan_build(t, &plan);
@@ -234,34 +266,22 @@ static int build_names(const struct name_table *t, struct gen_maps *g,
 	info->nr_names = plan.nr_entries;
 	info->name_filter_log2 = plan.filter_log2;
 
-	g->names = create_hash("xdpb_names", sizeof(struct xdpb_name_key),
-			       sizeof(struct xdpb_name_leaf), plan.nr_entries);
-	if (g->names < 0) {
-		err = -errno;
-		log_err("cannot create the domain rule map (%zu entries): %s",
-			plan.nr_entries, strerror(errno));
+	err = build_hash_and_filter(
+		&(struct hashed_table){
+			.what = "domain rule",
+			.hash_name = "xdpb_names",
+			.filter_name = "xdpb_namefilt",
+			.key_size = sizeof(*plan.keys),
+			.value_size = sizeof(*plan.leaves),
+			.keys = plan.keys,
+			.values = plan.leaves,
+			.nr = plan.nr_entries,
+			.filter = plan.filter,
+			.filter_bytes = plan.filter_bytes,
+		},
+		&g->names, &g->name_filter);
+	if (err)
 		goto out;
-	}
-	err = batch_update(g->names, plan.keys, sizeof(*plan.keys), plan.leaves,
-			   sizeof(*plan.leaves), plan.nr_entries);
-	if (err) {
-		log_err("cannot fill the domain rule map: %s", strerror(-err));
-		goto out;
-	}
-	g->name_filter = create_array(
-		"xdpb_namefilt", sizeof(struct xdpb_filter_chunk),
-		plan.filter_bytes / sizeof(struct xdpb_filter_chunk));
-	filter = g->name_filter < 0
-			 ? NULL
-			 : map_mmap(g->name_filter, plan.filter_bytes);
-	if (!filter) {
-		err = -errno;
-		log_err("cannot create the domain filter (%zu bytes): %s",
-			plan.filter_bytes, strerror(errno));
-		goto out;
-	}
-	memcpy(filter, plan.filter, plan.filter_bytes);
-	map_munmap(filter, plan.filter_bytes);
 	rep->build_ns += monotonic_ns() - t0;
 out:
 	name_plan_free(&plan);
