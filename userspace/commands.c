@@ -176,6 +176,8 @@ static struct json_object *cmd_status(struct daemon *d)
 		add_u64(o, "rules_ipv6", ls->nr_v6);
 		add_u64(o, "rules_domain", ls->nr_names);
 		add_u64(o, "skipped_lines", ls->nr_skipped);
+		if (ls->type == LIST_TYPE_DOMAIN)
+			add_u64(o, "unsupported_entries", ls->nr_unsupported);
 		add_str(o, "format", list_format_name(ls->format));
 		json_object_object_add(o, "compressed",
 				       json_object_new_boolean(ls->compressed));

@@ -19,6 +19,8 @@ struct list_state {
 	enum list_type type; /* resolved: LIST_TYPE_IP or LIST_TYPE_DOMAIN */
 	size_t nr_v4, nr_v6, nr_names; /* distinct rules active */
 	size_t nr_skipped; /* malformed lines skipped (on_error = skip-line) */
+	/* well-formed entries with no rule xdpblock can apply (parsed_names) */
+	size_t nr_unsupported;
 	/*
 	 * The version of the list now running, as a Unix time: the signed
 	 * trusted timestamp of a signed list, else the file's mtime when it
