@@ -1058,9 +1058,13 @@ static int adblock_line(struct names_ctx *ctx, const char *s, const char *e,
 			"a cosmetic (element hiding) rule: it acts on web pages, not on DNS");
 		return 0;
 	}
-	if (!memcmp(s, "@@", e - s >= 2 ? 2 : 0)) {
+	if (e - s >= 2 && s[0] == '@' && s[1] == '@') {
 		action = XDPB_ACT_ALLOW;
 		s += 2;
+		if (s == e) {
+			*why = "@@ without a rule after it";
+			return -1;
+		}
 	}
 	if (e - s > 1 && *s == '/' && e[-1] == '/') {
 		names_unsupported(

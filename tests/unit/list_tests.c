@@ -624,6 +624,7 @@ static void fmt_adblock_sample(void)
 		{"||two words.example^", "not an Adblock-style rule"},
 		{"<html><body>", "not an Adblock-style rule"},
 		{"@@||bad_name!.example^", "a character other than"},
+		{"@@", "@@ without a rule after it"},
 	};
 	struct parsed_names l;
 	char text2[256];
