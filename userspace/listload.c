@@ -444,13 +444,18 @@ int list_load(const struct list_config *lc, uint64_t max_bytes,
 	}
 	out->inflate_ns = now_ns() - t;
 	t = now_ns();
-	/* domain or addresses: the configured type, else what the file holds */
+	/*
+	 * The configured format, else what the file holds; type = domain
+	 * makes a file that is not in a domain format a plain domain list
+	 */
 	format = lc->format;
-	if (format == LIST_FORMAT_AUTO && lc->type == LIST_TYPE_DOMAIN)
-		format = LIST_FORMAT_DOMAINS;
-	if (format == LIST_FORMAT_AUTO &&
-	    listfile_detect(data, len, &format, why, sizeof(why)) < 0)
-		format = LIST_FORMAT_AUTO; /* the parser reports it */
+	if (format == LIST_FORMAT_AUTO) {
+		if (listfile_detect(data, len, &format, why, sizeof(why)) < 0)
+			format = LIST_FORMAT_AUTO; /* the parser reports it */
+		if (lc->type == LIST_TYPE_DOMAIN &&
+		    !list_format_is_domain(format))
+			format = LIST_FORMAT_DOMAINS;
+	}
 	if (lc->type == LIST_TYPE_IP && list_format_is_domain(format)) {
 		set_error(
 			out,

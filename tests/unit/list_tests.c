@@ -1767,6 +1767,63 @@ static void load_refused(void)
 	}
 }
 
+/* type and format together choose the parser of a domain list */
+static void load_domain_formats(void)
+{
+	struct list_config lc;
+	struct loaded_list l;
+	const char *path;
+
+	path = tmp_write_str("hosts", "0.0.0.0 ads.example.com\n");
+	config_for(&lc, "hosts", "signed-list.txt");
+	snprintf(lc.path, sizeof(lc.path), "%s", path);
+	lc.signature = LIST_SIGNATURE_NONE;
+	load_expect(&lc, 1 << 20, 0, RELOAD_OK, NULL, &l);
+	CHECK(l.is_domain && l.names.format == LIST_FORMAT_HOSTS &&
+		      l.names.nr == 1 &&
+		      l.names.entries[0].kind == XDPB_NAME_EXACT,
+	      "auto: domain %d, format %s, %zu entries", l.is_domain,
+	      list_format_name(l.names.format), l.names.nr);
+	loaded_list_free(&l);
+	lc.type = LIST_TYPE_DOMAIN; /* a domain format stays itself */
+	load_expect(&lc, 1 << 20, 0, RELOAD_OK, NULL, &l);
+	CHECK(l.names.format == LIST_FORMAT_HOSTS, "type = domain: %s",
+	      list_format_name(l.names.format));
+	loaded_list_free(&l);
+	lc.type = LIST_TYPE_IP;
+	load_expect(&lc, 1 << 20, 0, RELOAD_ERR_PARSE,
+		    "holds domain names (format hosts), and type = ip", &l);
+	loaded_list_free(&l);
+
+	/* names after an address: plain for auto, domains for type = domain */
+	path = tmp_write_str("mixed", "192.0.2.1\nads.example.com\n");
+	snprintf(lc.path, sizeof(lc.path), "%s", path);
+	lc.type = LIST_TYPE_DOMAIN;
+	load_expect(&lc, 1 << 20, 0, RELOAD_OK, NULL, &l);
+	CHECK(l.names.format == LIST_FORMAT_DOMAINS && l.names.nr == 1 &&
+		      l.names.nr_unsupported == 1,
+	      "mixed, type = domain: %s, %zu entries, %zu unsupported",
+	      list_format_name(l.names.format), l.names.nr,
+	      l.names.nr_unsupported);
+	loaded_list_free(&l);
+	lc.type = LIST_TYPE_AUTO;
+	load_expect(&lc, 1 << 20, 0, RELOAD_ERR_PARSE,
+		    ":2: not an IPv4 or IPv6 address", &l);
+	loaded_list_free(&l);
+
+	/* a zone with origin: per-record actions, names without the zone */
+	path = tmp_write_str("zone", "x.example.rpz. CNAME rpz-drop.\n");
+	snprintf(lc.path, sizeof(lc.path), "%s", path);
+	snprintf(lc.origin, sizeof(lc.origin), "rpz");
+	load_expect(&lc, 1 << 20, 0, RELOAD_OK, NULL, &l);
+	CHECK(l.names.format == LIST_FORMAT_RPZ && l.names.nr == 1 &&
+		      !strcmp(l.names.text, "x.example") &&
+		      l.names.entries[0].action == XDPB_ACT_DROP,
+	      "zone: %s, %zu entries, '%s'", list_format_name(l.names.format),
+	      l.names.nr, l.names.nr ? l.names.text : "");
+	loaded_list_free(&l);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1801,6 +1858,7 @@ int main(void)
 
 	RUN_TEST("load", load_signed);
 	RUN_TEST("load", load_refused);
+	RUN_TEST("load", load_domain_formats);
 
 	printf("list tests done: %d PASS, %d FAIL\n", tl_passed, tl_failed);
 	tmp_cleanup();
