@@ -628,7 +628,12 @@ struct xdpb_pinned_name {
 	__u32 line;
 	__u16 list_id;
 	__u8 kind; /* enum xdpb_name_kind */
-	__u8 pad;
+	/*
+	 * enum xdpb_action of the rule (adblock "@@", RPZ records differ
+	 * from their list's); 0 in records written before it was kept
+	 * (then the list's action, as then every rule had)
+	 */
+	__u8 action;
 };
 
 /* pinned "daemon_counters": the daemon's own counters, across restarts */

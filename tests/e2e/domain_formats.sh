@@ -169,6 +169,35 @@ t_check "stats: rpz ok.bad.example.com exact allow" rule_hit rpz ok.bad.example.
 t_check "stats: rpz nodata.example.com exact refused" rule_hit rpz nodata.example.com exact refused
 t_check "stats: rpz drop.example.com exact drop" rule_hit rpz drop.example.com exact drop
 
+# --- a daemon killed and restarted adopts the pinned rules with their own
+# actions (not their list's). With the hosts file broken meanwhile, its
+# start-up reload fails, and the adopted rules are what runs: lookup and
+# the replies say the same
+lookup_is() { # NAME LIST RULE KIND ACTION
+	ctl --json lookup "$1" >"$WORKDIR/l.json" &&
+		json_true "$WORKDIR/l.json" "j['ok'] and j['result']['match'] is not None and j['result']['match']['list'] == '$2' and j['result']['match']['rule'] == '$3' and j['result']['match']['kind'] == '$4' and j['result']['match']['action'] == '$5'"
+}
+kill -9 "$DAEMON_PID"
+wait "$DAEMON_PID" 2>/dev/null
+DAEMON_PID=""
+cp "$WORKDIR/hosts" "$WORKDIR/hosts.good"
+echo '<html>' >"$WORKDIR/hosts"
+daemon_start "$WORKDIR/xdpblock.conf" || t_fail "xdpblockd restarts"
+t_check "restart: the new daemon adopted the running datapath" \
+	grep -q "adopted the running datapath" "$WORKDIR/daemon.log"
+t_check "restart: its reload of the broken hosts file failed" \
+	grep -q "hosts: cannot tell the list format from line 1" "$WORKDIR/daemon.log"
+t_check "restart: lookup ok.bad.example.com: rpz-passthru, allow" lookup_is ok.bad.example.com rpz ok.bad.example.com exact allow
+t_check "restart: lookup drop.example.com: rpz-drop, drop" lookup_is drop.example.com rpz drop.example.com exact drop
+t_check "restart: lookup good.tracker.example.org: @@, allow" lookup_is good.tracker.example.org adblock good.tracker.example.org suffix allow
+t_check "restart: lookup x.tracker.example.org: the list's refused" lookup_is x.tracker.example.org adblock tracker.example.org suffix refused
+dig_query "$Q" $SERVER4 ok.bad.example.com
+t_check "restart: ok.bad.example.com still resolves" answer "$Q" 203.0.113.32
+mv "$WORKDIR/hosts.good" "$WORKDIR/hosts"
+t_check "restart: a reload with the hosts file fixed" ctl reload
+dig_query "$Q" $SERVER4 ads.example.net
+t_check "restart: ads.example.net gets NXDOMAIN again" status_is "$Q" NXDOMAIN
+
 # --- an action on an RPZ zone: refused by --check (format = rpz) and by a
 # reload (format = auto); the running rules stay
 write_config "$WORKDIR/bad.conf" \
