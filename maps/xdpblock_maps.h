@@ -582,7 +582,9 @@ struct xdpb_pinned_list {
 	__u8 action; /* enum xdpb_action */
 	__u8 match; /* enum xdpb_match_dirs */
 	__u8 is_domain; /* a domain list */
-	__u8 pad[5];
+	/* the daemon's enum list_format as read; 0 (auto) if not recorded */
+	__u8 format;
+	__u8 pad[4];
 };
 
 /* pinned "gen<N>_state": the daemon's view of generation slot N */

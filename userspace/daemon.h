@@ -35,6 +35,16 @@ struct list_state {
 	uint64_t version; /* signed timestamp, 0 if none */
 };
 
+/*
+ * A list's action as status and metrics name it: an RPZ zone's records
+ * carry their own actions, so it has none of its own.
+ */
+static inline const char *list_action_label(const struct list_state *ls)
+{
+	return ls->format == LIST_FORMAT_RPZ ? "per-record"
+					     : action_name(ls->cfg.action);
+}
+
 struct reload_result {
 	int ok;
 	enum reload_reason reason; /* why it failed (a metric label) */

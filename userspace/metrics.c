@@ -180,21 +180,19 @@ static void render_lists(struct daemon *d, struct prom_buf *b)
 
 	prom_family(
 		b, "xdpblock_list_packets_total", "counter",
-		"Packets decided by a rule of the list; action is the list's action.");
+		"Packets decided by a rule of the list; action is the list's action (per-record for an RPZ zone).");
 	for (int i = 0; i < n; i++)
-		prom_u64(
-			b, "xdpblock_list_packets_total",
-			LABELS({"list", d->lists[i].cfg.name},
-			       {"action", action_name(d->lists[i].cfg.action)}),
-			counters[i].packets);
+		prom_u64(b, "xdpblock_list_packets_total",
+			 LABELS({"list", d->lists[i].cfg.name},
+				{"action", list_action_label(&d->lists[i])}),
+			 counters[i].packets);
 	prom_family(b, "xdpblock_list_bytes_total", "counter",
 		    "Bytes of the packets in xdpblock_list_packets_total.");
 	for (int i = 0; i < n; i++)
-		prom_u64(
-			b, "xdpblock_list_bytes_total",
-			LABELS({"list", d->lists[i].cfg.name},
-			       {"action", action_name(d->lists[i].cfg.action)}),
-			counters[i].bytes);
+		prom_u64(b, "xdpblock_list_bytes_total",
+			 LABELS({"list", d->lists[i].cfg.name},
+				{"action", list_action_label(&d->lists[i])}),
+			 counters[i].bytes);
 	prom_family(
 		b, "xdpblock_list_rules", "gauge",
 		"Distinct rules of the list in the active rule set, by family (ipv4, ipv6, domain).");

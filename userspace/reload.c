@@ -362,6 +362,7 @@ static void pinned_gen_fill(struct xdpb_pinned_gen *gen, uint64_t generation,
 			if (!strcmp(cfg->lists[i].name, names[id])) {
 				gen->lists[id].action = cfg->lists[i].action;
 				gen->lists[id].match = cfg->lists[i].match;
+				gen->lists[id].format = states[i].format;
 				gen->lists[id].is_domain = states[i].type ==
 							   LIST_TYPE_DOMAIN;
 			}
@@ -443,6 +444,8 @@ int daemon_adopt(struct daemon *d)
 			st->nr_names = ruleset_count_names(&rs, id);
 			st->type = gen->lists[id].is_domain ? LIST_TYPE_DOMAIN
 							    : LIST_TYPE_IP;
+			if (gen->lists[id].format < LIST_FORMAT_MAX)
+				st->format = gen->lists[id].format;
 			d->nr_lists++;
 		}
 	}

@@ -109,6 +109,12 @@ list_is() { # NAME FORMAT RULES UNSUPPORTED
 t_check "status: hosts read as hosts, 1 rule, 2 unsupported" list_is hosts hosts 1 2
 t_check "status: adblock read as adblock, 2 rules, 2 unsupported" list_is adblock adblock 2 2
 t_check "status: rpz read as rpz, 5 rules, 2 unsupported" list_is rpz rpz 5 2
+t_check "status: the zone's action is per-record" json_true "$WORKDIR/status.json" \
+	"[l for l in j['result']['lists'] if l['name'] == 'rpz' and l['action'] == 'per-record']"
+in_router curl -sf http://127.0.0.1:9469/metrics >"$WORKDIR/metrics.txt"
+t_check "metrics: promtool check metrics is clean" sh -c "promtool check metrics <'$WORKDIR/metrics.txt'"
+t_check "metrics: the zone's packets are labelled action per-record" \
+	grep -q '^xdpblock_list_packets_total{list="rpz",action="per-record"}' "$WORKDIR/metrics.txt"
 t_check "the daemon log says why entries were skipped, with file:line" \
 	grep -q "list rpz: 2 entries have no rule xdpblock can apply and were skipped, first: $WORKDIR/policy.zone.gz:11: a CNAME to another name" "$WORKDIR/daemon.log"
 
@@ -173,6 +179,7 @@ t_check "stats: rpz drop.example.com exact drop" rule_hit rpz drop.example.com e
 # actions (not their list's). With the hosts file broken meanwhile, its
 # start-up reload fails, and the adopted rules are what runs: lookup and
 # the replies say the same
+status_true() { ctl_json "$WORKDIR/st.json" status && json_true "$WORKDIR/st.json" "$1"; }
 lookup_is() { # NAME LIST RULE KIND ACTION
 	ctl --json lookup "$1" >"$WORKDIR/l.json" &&
 		json_true "$WORKDIR/l.json" "j['ok'] and j['result']['match'] is not None and j['result']['match']['list'] == '$2' and j['result']['match']['rule'] == '$3' and j['result']['match']['kind'] == '$4' and j['result']['match']['action'] == '$5'"
@@ -187,6 +194,8 @@ t_check "restart: the new daemon adopted the running datapath" \
 	grep -q "adopted the running datapath" "$WORKDIR/daemon.log"
 t_check "restart: its reload of the broken hosts file failed" \
 	grep -q "hosts: cannot tell the list format from line 1" "$WORKDIR/daemon.log"
+t_check "restart: status: the adopted zone is rpz, action per-record" \
+	status_true "[l for l in j['result']['lists'] if l['name'] == 'rpz' and l['format'] == 'rpz' and l['action'] == 'per-record']"
 t_check "restart: lookup ok.bad.example.com: rpz-passthru, allow" lookup_is ok.bad.example.com rpz ok.bad.example.com exact allow
 t_check "restart: lookup drop.example.com: rpz-drop, drop" lookup_is drop.example.com rpz drop.example.com exact drop
 t_check "restart: lookup good.tracker.example.org: @@, allow" lookup_is good.tracker.example.org adblock good.tracker.example.org suffix allow
