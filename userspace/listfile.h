@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * List files: the one place where the bytes of a list become prefixes.
+ * List files: the one place where the bytes of a list become rules:
+ * prefixes (parsed_list) or domain names (parsed_names).
  * Nothing is activated here. Formats (docs/list-formats.md):
  *
  *   plain, netset  one IPv4/IPv6 address or CIDR per line, '#' comments
@@ -35,6 +36,7 @@ enum list_on_error {
 	LIST_ON_ERROR_SKIP_LINE, /* malformed lines are skipped and counted */
 };
 
+/* The values are kept in pinned state (xdpb_pinned_list.format): append. */
 enum list_format {
 	LIST_FORMAT_AUTO, /* detected from the first entry line */
 	LIST_FORMAT_PLAIN,
@@ -99,8 +101,8 @@ int listfile_parse_data(const char *name, const char *buf, size_t len,
 			struct parsed_list *list);
 /*
  * Which format @buf is in, decided by its first line that is neither
- * blank nor a comment (docs/list-formats.md). Returns 0, or -ENOTSUP with
- * @why naming what it looks like (a hosts file, an RPZ zone, ...).
+ * blank nor a comment (docs/list-formats.md), address or domain format.
+ * Returns 0, or -ENOTSUP with @why saying which line it cannot tell.
  */
 int listfile_detect(const char *buf, size_t len, enum list_format *format,
 		    char *why, size_t whylen);
@@ -177,8 +179,8 @@ int listfile_parse_names_data(const char *name, const char *buf, size_t len,
 			      struct parsed_names *list);
 void parsed_names_free(struct parsed_names *list);
 /*
- * What the first entry of @path is: LIST_TYPE_IP for an address or CIDR,
- * LIST_TYPE_DOMAIN for anything else (an empty list: LIST_TYPE_IP).
+ * What @path holds: LIST_TYPE_DOMAIN when listfile_detect() finds a domain
+ * format, else LIST_TYPE_IP (also for an empty list or an unknown one).
  * Negative errno if the file cannot be read.
  */
 int listfile_detect_type(const char *path);
