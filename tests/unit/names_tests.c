@@ -163,6 +163,10 @@ static void detect_type(void)
 		{"2001:db8::/32\n", LIST_TYPE_IP},
 		{"\n# names\nexample.com\n", LIST_TYPE_DOMAIN},
 		{"=exact.example\n", LIST_TYPE_DOMAIN},
+		/* the domain formats that start with an address or a '$' */
+		{"# hosts\n0.0.0.0 ads.example\n", LIST_TYPE_DOMAIN},
+		{"||ads.example^\n", LIST_TYPE_DOMAIN},
+		{"$TTL 300\nads.example CNAME .\n", LIST_TYPE_DOMAIN},
 		{"# nothing\n", LIST_TYPE_IP},
 		{"", LIST_TYPE_IP},
 	};
