@@ -218,6 +218,13 @@ static void render_lists(struct daemon *d, struct prom_buf *b)
 			 LABELS({"list", d->lists[i].cfg.name}),
 			 d->lists[i].nr_skipped);
 	prom_family(
+		b, "xdpblock_list_unsupported_entries", "gauge",
+		"Well-formed entries of the running version of a domain list that give no rule (Adblock address or $option rules, RPZ redirects, ...).");
+	for (int i = 0; i < n; i++)
+		prom_u64(b, "xdpblock_list_unsupported_entries",
+			 LABELS({"list", d->lists[i].cfg.name}),
+			 d->lists[i].nr_unsupported);
+	prom_family(
 		b, "xdpblock_list_version_timestamp_seconds", "gauge",
 		"Version of the running list as a Unix time: the list file's modification time when it was loaded.");
 	for (int i = 0; i < n; i++)

@@ -113,6 +113,8 @@ t_check "status: the zone's action is per-record" json_true "$WORKDIR/status.jso
 	"[l for l in j['result']['lists'] if l['name'] == 'rpz' and l['action'] == 'per-record']"
 in_router curl -sf http://127.0.0.1:9469/metrics >"$WORKDIR/metrics.txt"
 t_check "metrics: promtool check metrics is clean" sh -c "promtool check metrics <'$WORKDIR/metrics.txt'"
+t_check "metrics: the adblock list's 2 unsupported entries" \
+	grep -qx 'xdpblock_list_unsupported_entries{list="adblock"} 2' "$WORKDIR/metrics.txt"
 t_check "metrics: the zone's packets are labelled action per-record" \
 	grep -q '^xdpblock_list_packets_total{list="rpz",action="per-record"}' "$WORKDIR/metrics.txt"
 t_check "the daemon log says why entries were skipped, with file:line" \
