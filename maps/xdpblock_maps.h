@@ -582,7 +582,9 @@ struct xdpb_pinned_list {
 	__u8 action; /* enum xdpb_action */
 	__u8 match; /* enum xdpb_match_dirs */
 	__u8 is_domain; /* a domain list */
-	__u8 pad[5];
+	/* the daemon's enum list_format as read; 0 (auto) if not recorded */
+	__u8 format;
+	__u8 pad[4];
 };
 
 /* pinned "gen<N>_state": the daemon's view of generation slot N */
@@ -628,7 +630,12 @@ struct xdpb_pinned_name {
 	__u32 line;
 	__u16 list_id;
 	__u8 kind; /* enum xdpb_name_kind */
-	__u8 pad;
+	/*
+	 * enum xdpb_action of the rule (adblock "@@", RPZ records differ
+	 * from their list's); 0 in records written before it was kept
+	 * (then the list's action, as then every rule had)
+	 */
+	__u8 action;
 };
 
 /* pinned "daemon_counters": the daemon's own counters, across restarts */

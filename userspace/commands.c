@@ -168,7 +168,7 @@ static struct json_object *cmd_status(struct daemon *d)
 
 		add_str(o, "name", ls->cfg.name);
 		add_str(o, "path", ls->cfg.path);
-		add_str(o, "action", action_name(ls->cfg.action));
+		add_str(o, "action", list_action_label(ls));
 		add_str(o, "type", list_type_name(ls->type));
 		if (ls->type != LIST_TYPE_DOMAIN)
 			add_str(o, "match", match_name(ls->cfg.match));
@@ -176,6 +176,8 @@ static struct json_object *cmd_status(struct daemon *d)
 		add_u64(o, "rules_ipv6", ls->nr_v6);
 		add_u64(o, "rules_domain", ls->nr_names);
 		add_u64(o, "skipped_lines", ls->nr_skipped);
+		if (ls->type == LIST_TYPE_DOMAIN)
+			add_u64(o, "unsupported_entries", ls->nr_unsupported);
 		add_str(o, "format", list_format_name(ls->format));
 		json_object_object_add(o, "compressed",
 				       json_object_new_boolean(ls->compressed));
@@ -321,7 +323,7 @@ static struct json_object *cmd_stats(struct daemon *d, struct json_object *req,
 		if (loader_read_list(&d->loader, d->lists[i].list_id, &c) < 0)
 			memset(&c, 0, sizeof(c));
 		add_str(o, "name", d->lists[i].cfg.name);
-		add_str(o, "action", action_name(d->lists[i].cfg.action));
+		add_str(o, "action", list_action_label(&d->lists[i]));
 		add_u64(o, "packets", c.packets);
 		add_u64(o, "bytes", c.bytes);
 		json_object_array_add(lists, o);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "names.h"
 
 /*
  * Debian's libinih (55) passes no line numbers and never reports section
@@ -540,6 +541,7 @@ static int list_key(struct parse_state *st, const char *name, const char *value)
 				    value, "");
 		strcpy(l->path, value);
 	} else if (!strcmp(name, "action")) {
+		l->action_set = 1;
 		if (!strcmp(value, "drop"))
 			l->action = XDPB_ACT_DROP;
 		else if (!strcmp(value, "allow"))
@@ -623,8 +625,18 @@ static int list_key(struct parse_state *st, const char *name, const char *value)
 		if (list_format_parse(value, &l->format))
 			return fail(
 				st,
-				"format = '%s': use auto, plain, netset, spamhaus, spamhaus-json, ipset or domains%s",
+				"format = '%s': use auto, plain, netset, spamhaus, spamhaus-json, ipset, domains, hosts, adblock or rpz%s",
 				value, "");
+	} else if (!strcmp(name, "origin")) {
+		char text[NAME_TEXT_BUF];
+		const char *why;
+
+		if (name_normalize(value, strlen(value), text, &why) < 0)
+			return fail(
+				st,
+				"origin = '%s': give the RPZ zone's name, as in the resolver's zone statement (%s)",
+				value, why);
+		strcpy(l->origin, text);
 	} else if (!strcmp(name, "signature")) {
 		if (!strcmp(value, "minisign"))
 			l->signature = LIST_SIGNATURE_MINISIGN;
@@ -654,7 +666,7 @@ static int list_key(struct parse_state *st, const char *name, const char *value)
 	} else {
 		return fail(
 			st,
-			"unknown key '%s' in [list:%s]: use path, type, action, match, on_error, max_bad_lines, format, signature, public_key, public_key_file, signature_file, require_timestamp, url, refresh, fetch_timeout or ca_file",
+			"unknown key '%s' in [list:%s]: use path, type, action, match, on_error, max_bad_lines, format, origin, signature, public_key, public_key_file, signature_file, require_timestamp, url, refresh, fetch_timeout or ca_file",
 			name, l->name);
 	}
 	return 1;
@@ -847,6 +859,22 @@ int config_load(const char *path, struct daemon_config *cfg, char *err,
 				cfg->lists[i].url[0]
 					? "%s:%u: [list:%s] has a url but no 'path = /where/the/downloaded/copy/is/kept'"
 					: "%s:%u: [list:%s] has no 'path = /file/of/prefixes'",
+				path, cfg->lists[i].line, cfg->lists[i].name);
+			return -EINVAL;
+		}
+		if (cfg->lists[i].format == LIST_FORMAT_RPZ &&
+		    cfg->lists[i].action_set) {
+			snprintf(
+				err, errlen,
+				"%s:%u: [list:%s] is an RPZ zone, whose records carry their own actions: remove 'action ='",
+				path, cfg->lists[i].line, cfg->lists[i].name);
+			return -EINVAL;
+		}
+		if (cfg->lists[i].origin[0] &&
+		    cfg->lists[i].format != LIST_FORMAT_RPZ) {
+			snprintf(
+				err, errlen,
+				"%s:%u: [list:%s] has origin, which only an RPZ zone takes: set format = rpz, or remove origin",
 				path, cfg->lists[i].line, cfg->lists[i].name);
 			return -EINVAL;
 		}

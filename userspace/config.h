@@ -49,6 +49,7 @@ struct list_config {
 	char path[PATH_MAX];
 	uint8_t action; /* enum xdpb_action */
 	uint8_t match; /* enum xdpb_match_dirs */
+	int action_set; /* action = was written (format = rpz refuses it) */
 	enum list_on_error on_error;
 	char url[2048]; /* "" = a local file; else path is its cached copy */
 	char ca_file[PATH_MAX]; /* for an https url: "" = the system's CAs */
@@ -57,6 +58,8 @@ struct list_config {
 	enum list_type type; /* as configured: auto, ip or domain */
 	uint32_t max_bad_lines; /* with skip-line: more rejects the list */
 	enum list_format format;
+	/* format = rpz: the zone's name; "" = $ORIGIN or the SOA's owner */
+	char origin[XDPB_NAME_TEXT_MAX + 1];
 	enum list_signature signature;
 	/* the keys a signature may be made with, from public_key(_file) */
 	struct minisign_key keys[LIST_MAX_KEYS];

@@ -19,6 +19,8 @@ struct list_state {
 	enum list_type type; /* resolved: LIST_TYPE_IP or LIST_TYPE_DOMAIN */
 	size_t nr_v4, nr_v6, nr_names; /* distinct rules active */
 	size_t nr_skipped; /* malformed lines skipped (on_error = skip-line) */
+	/* well-formed entries with no rule xdpblock can apply (parsed_names) */
+	size_t nr_unsupported;
 	/*
 	 * The version of the list now running, as a Unix time: the signed
 	 * trusted timestamp of a signed list, else the file's mtime when it
@@ -32,6 +34,16 @@ struct list_state {
 	char key_id[MINISIGN_KEY_ID_STRLEN]; /* the key that signed it */
 	uint64_t version; /* signed timestamp, 0 if none */
 };
+
+/*
+ * A list's action as status and metrics name it: an RPZ zone's records
+ * carry their own actions, so it has none of its own.
+ */
+static inline const char *list_action_label(const struct list_state *ls)
+{
+	return ls->format == LIST_FORMAT_RPZ ? "per-record"
+					     : action_name(ls->cfg.action);
+}
 
 struct reload_result {
 	int ok;

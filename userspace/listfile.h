@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * List files: the one place where the bytes of a list become prefixes.
+ * List files: the one place where the bytes of a list become rules:
+ * prefixes (parsed_list) or domain names (parsed_names).
  * Nothing is activated here. Formats (docs/list-formats.md):
  *
  *   plain, netset  one IPv4/IPv6 address or CIDR per line, '#' comments
@@ -10,6 +11,13 @@
  *                  final {"type": "metadata", "records": N} line
  *   ipset          `ipset save` output: create/add lines of hash:ip and
  *                  hash:net sets
+ *
+ * and of domain rules (listfile_parse_names_data()):
+ *
+ *   domains        one name per line (see below)
+ *   hosts          "ADDRESS NAME..." lines: exact rules
+ *   adblock        "||name^" (suffix) and "@@||name^" (allow) rules
+ *   rpz            a DNS response policy zone: per-record actions
  *
  * Every format: blank lines, CRLF line ends, a UTF-8 BOM at the start and a
  * missing final line end are fine; a NUL byte is an error. Each entry is
@@ -28,6 +36,7 @@ enum list_on_error {
 	LIST_ON_ERROR_SKIP_LINE, /* malformed lines are skipped and counted */
 };
 
+/* The values are kept in pinned state (xdpb_pinned_list.format): append. */
 enum list_format {
 	LIST_FORMAT_AUTO, /* detected from the first entry line */
 	LIST_FORMAT_PLAIN,
@@ -36,6 +45,9 @@ enum list_format {
 	LIST_FORMAT_SPAMHAUS_JSON,
 	LIST_FORMAT_IPSET,
 	LIST_FORMAT_DOMAINS, /* a domain list: listfile_parse_names_buffer() */
+	LIST_FORMAT_HOSTS, /* the domain formats: listfile_parse_names_data() */
+	LIST_FORMAT_ADBLOCK,
+	LIST_FORMAT_RPZ,
 	LIST_FORMAT_MAX,
 };
 
@@ -46,7 +58,20 @@ struct list_parse_opts {
 	enum list_format format;
 	enum list_on_error on_error;
 	uint32_t max_bad_lines; /* only with LIST_ON_ERROR_SKIP_LINE */
+	/*
+	 * rpz: the zone's name (its origin, as the resolver's zone statement
+	 * gives it), NULL or "" if not configured: then $ORIGIN or the
+	 * owner of the SOA record, else the root.
+	 */
+	const char *origin;
 };
+
+/* Does @format hold domain rules (parsed_names) rather than addresses? */
+static inline int list_format_is_domain(enum list_format format)
+{
+	return format == LIST_FORMAT_DOMAINS || format == LIST_FORMAT_HOSTS ||
+	       format == LIST_FORMAT_ADBLOCK || format == LIST_FORMAT_RPZ;
+}
 
 struct list_entry {
 	struct prefix prefix;
@@ -75,8 +100,8 @@ int listfile_parse_data(const char *name, const char *buf, size_t len,
 			struct parsed_list *list);
 /*
  * Which format @buf is in, decided by its first line that is neither
- * blank nor a comment (docs/list-formats.md). Returns 0, or -ENOTSUP with
- * @why naming what it looks like (a hosts file, an RPZ zone, ...).
+ * blank nor a comment (docs/list-formats.md), address or domain format.
+ * Returns 0, or -ENOTSUP with @why saying which line it cannot tell.
  */
 int listfile_detect(const char *buf, size_t len, enum list_format *format,
 		    char *why, size_t whylen);
@@ -103,10 +128,18 @@ enum list_type {
 	LIST_TYPE_DOMAIN,
 };
 
+/* name_entry.action: the rule takes the list's configured action. */
+#define NAME_ACTION_LIST 0xff
+
 struct name_entry {
 	uint32_t text_off; /* canonical name in parsed_names.text */
 	uint32_t line;
 	uint8_t kind; /* enum xdpb_name_kind */
+	/*
+	 * enum xdpb_action of the entry itself (adblock "@@": allow; every
+	 * rpz record), or NAME_ACTION_LIST
+	 */
+	uint8_t action;
 };
 
 struct parsed_names {
@@ -114,14 +147,32 @@ struct parsed_names {
 	size_t nr, cap;
 	char *text;
 	size_t text_len, text_cap;
-	size_t nr_skipped;
+	size_t nr_skipped; /* malformed lines skipped (skip-line) */
 	uint32_t bad_line;
+	/*
+	 * Entries that are well-formed in their format but have no rule
+	 * xdpblock can apply (adblock options, URL and IP literal rules, RPZ
+	 * local data and rpz-ip triggers, hosts redirects): skipped, counted
+	 * here, never malformed; the first is described in @unsupported.
+	 */
+	size_t nr_unsupported;
+	enum list_format format; /* the format read */
 	char error[512];
+	char unsupported[512]; /* "path:line: what" of the first, or "" */
 };
 
 int listfile_parse_names_buffer(const char *name, const char *buf, size_t len,
 				enum list_on_error on_error,
 				struct parsed_names *list);
+/*
+ * Parse an in-memory list of a domain format (@opts->format: domains,
+ * hosts, adblock or rpz; docs/list-formats.md), with the max_bad_lines
+ * limit of listfile_parse_data(). Returns 0, or a negative errno with
+ * list->error "name:line: reason" (-EINVAL, -ENOMEM).
+ */
+int listfile_parse_names_data(const char *name, const char *buf, size_t len,
+			      const struct list_parse_opts *opts,
+			      struct parsed_names *list);
 void parsed_names_free(struct parsed_names *list);
 const char *list_format_name(enum list_format format);
 /* Returns 0 and sets *format for a name in list_format_name()'s set. */

@@ -391,6 +391,7 @@ int list_load(const struct list_config *lc, uint64_t max_bytes,
 		.format = lc->format,
 		.on_error = lc->on_error,
 		.max_bad_lines = lc->max_bad_lines,
+		.origin = lc->origin,
 	};
 	enum list_format format;
 	char *data = NULL, *inflated = NULL, why[256];
@@ -443,28 +444,34 @@ int list_load(const struct list_config *lc, uint64_t max_bytes,
 	}
 	out->inflate_ns = now_ns() - t;
 	t = now_ns();
-	/* domain or addresses: the configured type, else what the file holds */
+	/*
+	 * The configured format, else what the file holds; type = domain
+	 * makes a file that is not in a domain format a plain domain list
+	 */
 	format = lc->format;
-	if (format == LIST_FORMAT_AUTO && lc->type == LIST_TYPE_DOMAIN)
-		format = LIST_FORMAT_DOMAINS;
-	if (format == LIST_FORMAT_AUTO &&
-	    listfile_detect(data, len, &format, why, sizeof(why)) < 0)
-		format = LIST_FORMAT_AUTO; /* the parser reports it */
-	if (lc->type == LIST_TYPE_IP && format == LIST_FORMAT_DOMAINS) {
-		set_error(out,
-			  "%s holds domain names, and type = ip: set type = domain or auto",
-			  lc->path);
+	if (format == LIST_FORMAT_AUTO) {
+		if (listfile_detect(data, len, &format, why, sizeof(why)) < 0)
+			format = LIST_FORMAT_AUTO; /* the parser reports it */
+		if (lc->type == LIST_TYPE_DOMAIN &&
+		    !list_format_is_domain(format))
+			format = LIST_FORMAT_DOMAINS;
+	}
+	if (lc->type == LIST_TYPE_IP && list_format_is_domain(format)) {
+		set_error(
+			out,
+			"%s holds domain names (format %s), and type = ip: set type = domain or auto",
+			lc->path, list_format_name(format));
 		ret = fail(out, RELOAD_ERR_PARSE, -EINVAL);
 		goto out;
 	}
-	if (format == LIST_FORMAT_DOMAINS) {
+	opts.format = format;
+	if (list_format_is_domain(format)) {
 		out->is_domain = 1;
-		ret = listfile_parse_names_buffer(lc->path, data, len,
-						  lc->on_error, &out->names);
+		ret = listfile_parse_names_data(lc->path, data, len, &opts,
+						&out->names);
 		if (ret < 0)
 			set_error(out, "%s", out->names.error);
 	} else {
-		opts.format = format;
 		ret = listfile_parse_data(lc->path, data, len, &opts,
 					  &out->parsed);
 		if (ret < 0)

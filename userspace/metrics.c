@@ -180,21 +180,19 @@ static void render_lists(struct daemon *d, struct prom_buf *b)
 
 	prom_family(
 		b, "xdpblock_list_packets_total", "counter",
-		"Packets decided by a rule of the list; action is the list's action.");
+		"Packets decided by a rule of the list; action is the list's action (per-record for an RPZ zone).");
 	for (int i = 0; i < n; i++)
-		prom_u64(
-			b, "xdpblock_list_packets_total",
-			LABELS({"list", d->lists[i].cfg.name},
-			       {"action", action_name(d->lists[i].cfg.action)}),
-			counters[i].packets);
+		prom_u64(b, "xdpblock_list_packets_total",
+			 LABELS({"list", d->lists[i].cfg.name},
+				{"action", list_action_label(&d->lists[i])}),
+			 counters[i].packets);
 	prom_family(b, "xdpblock_list_bytes_total", "counter",
 		    "Bytes of the packets in xdpblock_list_packets_total.");
 	for (int i = 0; i < n; i++)
-		prom_u64(
-			b, "xdpblock_list_bytes_total",
-			LABELS({"list", d->lists[i].cfg.name},
-			       {"action", action_name(d->lists[i].cfg.action)}),
-			counters[i].bytes);
+		prom_u64(b, "xdpblock_list_bytes_total",
+			 LABELS({"list", d->lists[i].cfg.name},
+				{"action", list_action_label(&d->lists[i])}),
+			 counters[i].bytes);
 	prom_family(
 		b, "xdpblock_list_rules", "gauge",
 		"Distinct rules of the list in the active rule set, by family (ipv4, ipv6, domain).");
@@ -219,6 +217,13 @@ static void render_lists(struct daemon *d, struct prom_buf *b)
 		prom_u64(b, "xdpblock_list_skipped_lines",
 			 LABELS({"list", d->lists[i].cfg.name}),
 			 d->lists[i].nr_skipped);
+	prom_family(
+		b, "xdpblock_list_unsupported_entries", "gauge",
+		"Well-formed entries of the running version of a domain list that give no rule (Adblock address or $option rules, RPZ redirects, ...).");
+	for (int i = 0; i < n; i++)
+		prom_u64(b, "xdpblock_list_unsupported_entries",
+			 LABELS({"list", d->lists[i].cfg.name}),
+			 d->lists[i].nr_unsupported);
 	prom_family(
 		b, "xdpblock_list_version_timestamp_seconds", "gauge",
 		"Version of the running list as a Unix time: the list file's modification time when it was loaded.");

@@ -274,6 +274,7 @@ static void fill_names(void *records, const void *table)
 		rec[i].line = r->line;
 		rec[i].list_id = r->list_id;
 		rec[i].kind = r->kind;
+		rec[i].action = r->action;
 	}
 }
 
@@ -396,14 +397,16 @@ static int add_name_rule(struct ruleset *rs, const struct xdpb_pinned_gen *hdr,
 	struct name_table *t = &rs->names;
 
 	if (rec->list_id == 0 || rec->list_id >= XDPB_MAX_LISTS ||
-	    rec->text_off >= text_bytes ||
+	    rec->action >= XDPB_ACT_MAX || rec->text_off >= text_bytes ||
 	    !memchr(text + rec->text_off, '\0', text_bytes - rec->text_off))
 		return -EINVAL;
 	l = &hdr->lists[rec->list_id];
 	if (!l->name[0])
 		return -EINVAL;
 	if (ruleset_add_name(rs, text + rec->text_off, rec->kind, rec->list_id,
-			     l->action, rec->line))
+			     rec->action != XDPB_ACT_NONE ? rec->action
+							  : l->action,
+			     rec->line))
 		return -ENOMEM;
 	t->rules[t->nr - 1].rule_id = rec->rule_id;
 	return 0;

@@ -112,12 +112,20 @@ static int add_names(const struct list_config *lc, int id,
 	if (parsed->nr_skipped)
 		log_warn("list %s: skipped %zu malformed line(s), first: %s",
 			 lc->name, parsed->nr_skipped, parsed->error);
+	if (parsed->nr_unsupported)
+		log_info(
+			"list %s: %zu entries have no rule xdpblock can apply and were skipped, first: %s",
+			lc->name, parsed->nr_unsupported, parsed->unsupported);
 	st->nr_skipped = parsed->nr_skipped;
+	st->nr_unsupported = parsed->nr_unsupported;
 	for (size_t e = 0; e < parsed->nr; e++) {
 		const struct name_entry *ne = &parsed->entries[e];
+		/* adblock "@@" rules and RPZ records carry their own action */
+		uint8_t action = ne->action == NAME_ACTION_LIST ? lc->action
+								: ne->action;
 
 		if (ruleset_add_name(next, parsed->text + ne->text_off,
-				     ne->kind, id, lc->action, ne->line) < 0)
+				     ne->kind, id, action, ne->line) < 0)
 			return -ENOMEM;
 	}
 	return 0;
@@ -195,8 +203,18 @@ static int load_lists(const struct daemon *d, const struct daemon_config *cfg,
 			loaded_list_free(&loaded);
 			return -EINVAL;
 		}
+		if (loaded.is_domain &&
+		    loaded.names.format == LIST_FORMAT_RPZ && lc->action_set) {
+			snprintf(
+				err, errlen,
+				"list %s: %s is an RPZ zone, whose records carry their own actions: remove 'action =' from [list:%s]",
+				lc->name, lc->path, lc->name);
+			res->reason = RELOAD_ERR_CONFIG;
+			loaded_list_free(&loaded);
+			return -EINVAL;
+		}
 		st->type = loaded.is_domain ? LIST_TYPE_DOMAIN : LIST_TYPE_IP;
-		st->format = loaded.is_domain ? LIST_FORMAT_DOMAINS
+		st->format = loaded.is_domain ? loaded.names.format
 					      : loaded.parsed.format;
 		st->compressed = loaded.compressed;
 		st->verified = loaded.verified;
@@ -344,6 +362,7 @@ static void pinned_gen_fill(struct xdpb_pinned_gen *gen, uint64_t generation,
 			if (!strcmp(cfg->lists[i].name, names[id])) {
 				gen->lists[id].action = cfg->lists[i].action;
 				gen->lists[id].match = cfg->lists[i].match;
+				gen->lists[id].format = states[i].format;
 				gen->lists[id].is_domain = states[i].type ==
 							   LIST_TYPE_DOMAIN;
 			}
@@ -425,6 +444,8 @@ int daemon_adopt(struct daemon *d)
 			st->nr_names = ruleset_count_names(&rs, id);
 			st->type = gen->lists[id].is_domain ? LIST_TYPE_DOMAIN
 							    : LIST_TYPE_IP;
+			if (gen->lists[id].format < LIST_FORMAT_MAX)
+				st->format = gen->lists[id].format;
 			d->nr_lists++;
 		}
 	}

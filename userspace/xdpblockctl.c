@@ -139,6 +139,11 @@ static void print_status(struct json_object *r)
 		if (num(o, "skipped_lines"))
 			printf("  (%" PRIu64 " malformed lines skipped)",
 			       num(o, "skipped_lines"));
+		if (get(o, "unsupported_entries") &&
+		    num(o, "unsupported_entries"))
+			printf("  (%" PRIu64
+			       " entries without a rule xdpblock can apply)",
+			       num(o, "unsupported_entries"));
 		printf("\n  %-20s %s%s, ", "", str(o, "format"),
 		       json_object_get_boolean(get(o, "compressed")) ? ", gzip"
 								     : "");

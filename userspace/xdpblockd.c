@@ -108,10 +108,20 @@ static int check_only(const char *path)
 				reload_reason_name(ll.reason), ll.error);
 			bad = 1;
 		} else {
-			printf("list %s: %s%s, %zu IPv4, %zu IPv6 entries, %zu skipped lines",
-			       lc->name, list_format_name(ll.parsed.format),
-			       ll.compressed ? " (gzip)" : "", ll.parsed.nr_v4,
-			       ll.parsed.nr_v6, ll.parsed.nr_skipped);
+			if (ll.is_domain)
+				printf("list %s: %s%s, %zu domain entries, %zu skipped lines, %zu unsupported entries",
+				       lc->name,
+				       list_format_name(ll.names.format),
+				       ll.compressed ? " (gzip)" : "",
+				       ll.names.nr, ll.names.nr_skipped,
+				       ll.names.nr_unsupported);
+			else
+				printf("list %s: %s%s, %zu IPv4, %zu IPv6 entries, %zu skipped lines",
+				       lc->name,
+				       list_format_name(ll.parsed.format),
+				       ll.compressed ? " (gzip)" : "",
+				       ll.parsed.nr_v4, ll.parsed.nr_v6,
+				       ll.parsed.nr_skipped);
 			if (ll.verified)
 				printf(", signed by key %s, version %llu",
 				       ll.key_id,

@@ -4,7 +4,10 @@
  * format detection. Besides memory errors (ASan, UBSan), it checks what a
  * caller relies on: counts add up, every entry is a valid network
  * (no host bits past its length) from an increasing line, and a failure
- * names the file and, for a malformed line, the line.
+ * names the file and, for a malformed line, the line. The domain formats
+ * (domains, hosts, adblock, rpz): every entry is a canonical name (what
+ * name_normalize() makes of it is itself), of a known kind and action,
+ * from a line that never goes back, and unsupported entries are described.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -12,6 +15,7 @@
 #include <string.h>
 
 #include "listfile.h"
+#include "names.h"
 
 #define NAME "fuzz.list"
 
@@ -44,12 +48,49 @@ static void check(const struct parsed_list *l, int err, size_t lines)
 		__builtin_trap();
 }
 
+static void check_names(const struct parsed_names *l, int err, size_t lines)
+{
+	if (err) {
+		if (strncmp(l->error, NAME ":", strlen(NAME ":")))
+			__builtin_trap();
+		if (err == -EINVAL && (!l->bad_line || l->bad_line > lines))
+			__builtin_trap();
+		return;
+	}
+	if (!list_format_is_domain(l->format) ||
+	    !l->nr_unsupported != !l->unsupported[0])
+		__builtin_trap();
+	for (size_t i = 0; i < l->nr; i++) {
+		const struct name_entry *ne = &l->entries[i];
+		const char *text = l->text + ne->text_off, *why;
+		char again[NAME_TEXT_BUF];
+
+		if (ne->text_off >= l->text_len || !ne->line ||
+		    ne->line > lines ||
+		    (i && ne->line < l->entries[i - 1].line) ||
+		    ne->kind > XDPB_NAME_EXACT ||
+		    (ne->action != NAME_ACTION_LIST &&
+		     (ne->action == XDPB_ACT_NONE ||
+		      ne->action >= XDPB_ACT_MAX)))
+			__builtin_trap();
+		if (name_normalize(text, strlen(text), again, &why) ||
+		    strcmp(again, text))
+			__builtin_trap();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const enum list_format formats[] = {
 		LIST_FORMAT_AUTO,     LIST_FORMAT_PLAIN,
 		LIST_FORMAT_SPAMHAUS, LIST_FORMAT_SPAMHAUS_JSON,
 		LIST_FORMAT_IPSET,
+	};
+	static const enum list_format name_formats[] = {
+		LIST_FORMAT_DOMAINS,
+		LIST_FORMAT_HOSTS,
+		LIST_FORMAT_ADBLOCK,
+		LIST_FORMAT_RPZ,
 	};
 	const char *nl = (const char *)data, *end = nl + size;
 	enum list_format detected;
@@ -75,6 +116,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			check(&l, err, lines);
 			parsed_list_free(&l);
+		}
+	}
+	for (size_t f = 0; f < sizeof(name_formats) / sizeof(name_formats[0]);
+	     f++) {
+		for (int skip = 0; skip < 2; skip++) {
+			const struct list_parse_opts opts = {
+				.format = name_formats[f],
+				.on_error = skip ? LIST_ON_ERROR_SKIP_LINE
+						 : LIST_ON_ERROR_REJECT,
+				.max_bad_lines = 20,
+				.origin = skip ? "rpz" : NULL,
+			};
+			struct parsed_names l;
+			int err = listfile_parse_names_data(
+				NAME, (const char *)data, size, &opts, &l);
+
+			check_names(&l, err, lines);
+			parsed_names_free(&l);
 		}
 	}
 	if (listfile_detect((const char *)data, size, &detected, why,

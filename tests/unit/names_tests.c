@@ -165,6 +165,10 @@ static void detect_type(void)
 		{"\n# names\nexample.com\n", 1},
 		{"=exact.example\n", 1},
 		{"exact:exact.example\n", 1},
+		/* the domain formats that start with an address or a '$' */
+		{"# hosts\n0.0.0.0 ads.example\n", 1},
+		{"||ads.example^\n", 1},
+		{"$TTL 300\nads.example CNAME .\n", 1},
 		{"# nothing\n", 0},
 		{"", 0},
 	};
@@ -175,7 +179,7 @@ static void detect_type(void)
 		int err = listfile_detect(rows[i].text, strlen(rows[i].text),
 					  &f, why, sizeof(why));
 
-		CHECK(err == 0 && (f == LIST_FORMAT_DOMAINS) == rows[i].domains,
+		CHECK(err == 0 && list_format_is_domain(f) == rows[i].domains,
 		      "row %zu: %d %s %s", i, err, list_format_name(f), why);
 	}
 }

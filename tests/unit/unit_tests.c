@@ -1283,6 +1283,18 @@ CONFIG_ERROR_TEST(
 	"[list:a] must be signed",
 	"add 'public_key = RW...' or 'public_key_file = /path/key.pub'",
 	"set 'signature = none'")
+/* an RPZ zone's records carry their actions; origin is the zone's */
+CONFIG_ERROR_TEST(
+	config_err_rpz_action,
+	LIST_A "signature = none\nformat = rpz\naction = drop\n", 3,
+	"[list:a] is an RPZ zone, whose records carry their own actions",
+	"remove 'action ='")
+CONFIG_ERROR_TEST(config_err_origin_not_rpz,
+		  LIST_A "signature = none\norigin = rpz\n", 3,
+		  "[list:a] has origin, which only an RPZ zone takes")
+CONFIG_ERROR_TEST(config_err_bad_origin,
+		  LIST_A "signature = none\nformat = rpz\norigin = a..b\n", 7,
+		  "origin = 'a..b': give the RPZ zone's name", "empty label")
 CONFIG_ERROR_TEST(config_err_none_with_key,
 		  LIST_A "signature = none\npublic_key = " TEST_KEY "\n", 3,
 		  "[list:a] has 'signature = none' but names a key")
@@ -1314,8 +1326,8 @@ CONFIG_ERROR_TEST(config_err_relative_signature_file,
 		  LIST_A "signature_file = a.sig\n", 5,
 		  "signature_file = 'a.sig': give an absolute path")
 CONFIG_ERROR_TEST(
-	config_err_bad_format, LIST_A "format = hosts\n", 5,
-	"format = 'hosts': use auto, plain, netset, spamhaus, spamhaus-json, ipset or domains")
+	config_err_bad_format, LIST_A "format = zone\n", 5,
+	"format = 'zone': use auto, plain, netset, spamhaus, spamhaus-json, ipset, domains, hosts, adblock or rpz")
 CONFIG_ERROR_TEST(config_err_bad_require_timestamp,
 		  LIST_A "require_timestamp = maybe\n", 5,
 		  "require_timestamp = 'maybe': use yes or no")
@@ -3601,6 +3613,9 @@ int main(void)
 	RUN_TEST("config", config_err_invalid_list_name);
 	RUN_TEST("config", config_err_empty_list_name);
 	RUN_TEST("config", config_err_relative_path);
+	RUN_TEST("config", config_err_rpz_action);
+	RUN_TEST("config", config_err_origin_not_rpz);
+	RUN_TEST("config", config_err_bad_origin);
 	RUN_TEST("config", config_err_key_outside_section);
 	RUN_TEST("config", config_err_syntax);
 	RUN_TEST("config", config_err_missing_interfaces);
