@@ -50,20 +50,39 @@ enum dns_status {
 };
 
 /*
- * Where a packet's DNS query sits, for matching and for the reply. The
- * first four fields are filled by the caller, the rest by the match.
+ * Where a packet's DNS query, or its TCP segment to a web port, sits, for
+ * matching and for the reply. One struct for both paths: the main
+ * program's stack, with the global functions' frames on top of it, has
+ * no room for two. The first fields up to is_ipv6 (and l3_end) are
+ * filled by the caller, the rest by the match.
  */
 struct dns_query {
 	__u32 l3_off, l4_off; /* from the start of the frame */
 	__u32 gen; /* the generation this packet uses */
 	__u8 proto, is_ipv6;
 	__u8 is_tcp;
-	__u8 pad;
+	__u8 kind; /* web: enum web_kind, once known */
 	__u32 dns_off;
 	__u32 copied; /* bytes of the message in the scratch */
 	__u32 name_len; /* wire bytes of the name, root label included */
 	__u32 nr_labels;
+	/* the web path (web.bpf.h) */
+	__u32 l3_end; /* end of the IP datagram (Ethernet padding after it) */
+	__u32 payload_off; /* TCP payload, from the start of the frame */
+	__u32 payload_len;
+	__u32 seq, ack_seq; /* of the segment, host order */
 };
+
+/*
+ * The packet's dns_query, per CPU: on the main program's stack it left
+ * too little of the 512 bytes for the web path's call chain.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct dns_query);
+} query_scratch SEC(".maps");
 
 /* State of the name walk, shared with its bpf_loop() callback. */
 struct name_walk {
@@ -110,9 +129,15 @@ struct name_match {
 	__u32 bits_mask;
 	__u32 nr_labels;
 	__u32 found_labels; /* labels of the longest listed suffix, 0: none */
+	int web; /* the view: 0 DNS, 1 TLS SNI / HTTP Host */
 	struct xdpb_name_state st;
 	struct xdpb_name_key anchor; /* key of the last two labels */
-	struct xdpb_name_leaf leaf; /* of the longest listed suffix */
+	/*
+	 * The longest listed suffix's leaf, in the view asked for only: a
+	 * whole leaf would not leave the web path's stack frames within
+	 * the 512 bytes a call chain may use.
+	 */
+	struct xdpb_match full, below;
 };
 
 /*
@@ -140,7 +165,8 @@ static long name_match_step(__u32 i, struct name_match *m)
 		return 0;
 	leaf = bpf_map_lookup_elem(m->names, &key);
 	if (leaf) {
-		m->leaf = *leaf;
+		m->full = m->web ? leaf->web_full : leaf->full;
+		m->below = m->web ? leaf->web_below : leaf->below;
 		m->found_labels = i + 1;
 	}
 	return 0;
@@ -234,32 +260,46 @@ static __always_inline int dns_walk_name(struct dns_query *q,
  * The name rule deciding @q's name, copied into @out; 0 if none. A query
  * for the root (no labels) matches nothing.
  */
-static __always_inline int dns_match_name(struct dns_query *q,
-					  struct dns_scratch *s,
-					  const struct xdpb_gen_info *info,
-					  struct xdpb_match *out)
+/*
+ * The name rule deciding the wire name in @s (label offsets recorded,
+ * @nr_labels of them), in the DNS view (@web 0) or the TLS SNI / HTTP
+ * Host view (@web 1), copied into @out; 0 if none. Shared by the DNS and
+ * the web paths: the name is always matched in wire form.
+ */
+static __always_inline int match_wire_name(__u32 gen, __u32 nr_labels, int web,
+					   struct dns_scratch *s,
+					   const struct xdpb_gen_info *info,
+					   struct xdpb_match *out)
 {
-	__u32 gen = q->gen;
 	struct name_match m = {
 		.s = s,
-		.nr_labels = q->nr_labels,
+		.nr_labels = nr_labels,
+		.web = web,
 		.bits_mask = (1u << (info->name_filter_log2 & 31)) - 1,
 	};
 	const struct xdpb_match *found;
 
 	m.names = bpf_map_lookup_elem(&name_gens, &gen);
 	m.filter = bpf_map_lookup_elem(&name_filter_gens, &gen);
-	if (!m.names || !m.filter || !q->nr_labels)
+	if (!m.names || !m.filter || !nr_labels)
 		return 0;
 	xdpb_name_state_init(&m.st);
-	bpf_loop(q->nr_labels, name_match_step, &m, 0);
+	bpf_loop(nr_labels, name_match_step, &m, 0);
 	if (!m.found_labels)
 		return 0;
-	found = m.found_labels == q->nr_labels ? &m.leaf.full : &m.leaf.below;
+	found = m.found_labels == nr_labels ? &m.full : &m.below;
 	if (found->action == XDPB_ACT_NONE)
 		return 0;
 	*out = *found;
 	return 1;
+}
+
+static __always_inline int dns_match_name(struct dns_query *q,
+					  struct dns_scratch *s,
+					  const struct xdpb_gen_info *info,
+					  struct xdpb_match *out)
+{
+	return match_wire_name(q->gen, q->nr_labels, 0, s, info, out);
 }
 
 static __always_inline __u16 csum_fold(__s64 sum)

@@ -159,6 +159,24 @@ struct {
 	__type(value, struct dns_scratch);
 } dns_scratch SEC(".maps");
 
+/*
+ * Per-CPU window onto one TCP segment's payload (HTTP Host, TLS SNI):
+ * XDPB_WEB_WIN bytes (a power of two, offsets are masked) and slack for
+ * the 8-byte reads at its end.
+ */
+#define XDPB_WEB_WIN 4096
+
+struct web_scratch {
+	__u8 win[XDPB_WEB_WIN + 64];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct web_scratch);
+} web_scratch SEC(".maps");
+
 /* Rule ids per CPU slice of rule_stats; set by userspace before load. */
 const volatile __u32 rule_id_capacity = 1;
 

@@ -49,6 +49,11 @@
 #define XDPB_V6_FILTER_BITS_PER_PREFIX 256
 #define XDPB_V6_FILTER_MIN_LOG2 16
 #define XDPB_V6_FILTER_MAX_LOG2 30
+/* http_ports, tls_ports: at most this many of each */
+#define XDPB_MAX_WEB_PORTS 8
+#define XDPB_DEFAULT_HTTP_PORT 80
+#define XDPB_DEFAULT_TLS_PORT 443
+#define XDPB_DEFAULT_DOT_PORT 853 /* DNS over TLS */
 
 /*
  * tbl24 and tbl8 are arrays of chunks of 16 u32 entries (one cache line):
@@ -141,6 +146,12 @@ enum xdpb_stat {
 	 * not matched; its addresses were, and decide it.
 	 */
 	XDPB_STAT_MALFORMED_DNS,
+	/*
+	 * An HTTP request on an HTTP port whose Host header is not a name
+	 * (an empty or over-long label, over 253 bytes, cut short by the
+	 * end of the segment). Its addresses decide it.
+	 */
+	XDPB_STAT_MALFORMED_HTTP,
 	XDPB_STAT_MAX,
 };
 
@@ -175,6 +186,13 @@ struct xdpb_gen_info {
 	__u8 name_filter_log2; /* the name filter has 2^this bits */
 	__u8 pad;
 	__u32 nr_names; /* distinct names in the name hash; 0: no DNS work */
+	/*
+	 * TCP server ports whose first data segments are parsed for an HTTP
+	 * Host header / a TLS ClientHello's SNI, network order; 0 ends a
+	 * list. In the generation, so a reload changes them atomically.
+	 */
+	__be16 http_ports[XDPB_MAX_WEB_PORTS];
+	__be16 tls_ports[XDPB_MAX_WEB_PORTS];
 };
 
 /* The IPv6 filter: an array of 512-bit chunks (one cache line each). */
@@ -337,11 +355,18 @@ struct xdpb_name_key {
 
 /*
  * The value of a listed name. prefixlen of a match holds the number of
- * labels of the deciding rule's name.
+ * labels of the deciding rule's name. Two views of the same rules: DNS
+ * queries see every list but those whose action only makes sense on a
+ * TCP connection (reset); TLS SNI and HTTP Host ("web") see every list but
+ * those whose action is a DNS answer (nxdomain, refused). Each view is
+ * resolved on its own, so a DNS-only rule never hides a web rule of a
+ * shorter name, nor the other way round.
  */
 struct xdpb_name_leaf {
-	struct xdpb_match full; /* the query is this name */
-	struct xdpb_match below; /* the query is a name below it */
+	struct xdpb_match full; /* DNS: the query is this name */
+	struct xdpb_match below; /* DNS: the query is a name below it */
+	struct xdpb_match web_full; /* SNI / Host: this name */
+	struct xdpb_match web_below; /* SNI / Host: a name below it */
 };
 
 /* Two hash states over the labels seen so far (from the right). */
@@ -495,6 +520,19 @@ static inline int xdpb_action_class(__u32 action)
 	}
 }
 
+/*
+ * Does a domain rule of @action take part in the DNS view (@web 0) or the
+ * TLS SNI / HTTP Host view (@web 1) of a name? The DNS answers mean
+ * nothing on a TCP connection to a web server.
+ */
+static inline int xdpb_action_in_view(__u32 action, int web)
+{
+	if (web)
+		return action != XDPB_ACT_NXDOMAIN &&
+		       action != XDPB_ACT_REFUSED;
+	return 1;
+}
+
 static inline int xdpb_name_rule_beats(__u32 action, __u32 labels,
 				       __u32 list_id,
 				       const struct xdpb_match *m)
@@ -537,13 +575,13 @@ _Static_assert(sizeof(struct xdpb_counter) == 16, "counter layout");
 _Static_assert(sizeof(struct xdpb_match) == 8, "match layout");
 _Static_assert(sizeof(struct xdpb_leaf) == 16, "leaf layout");
 _Static_assert(sizeof(struct xdpb_ip6_key) == 20, "ip6 key layout");
-_Static_assert(sizeof(struct xdpb_gen_info) == 140, "gen info layout");
+_Static_assert(sizeof(struct xdpb_gen_info) == 172, "gen info layout");
 _Static_assert(sizeof(struct xdpb_tbl_chunk) == 64, "chunk layout");
 _Static_assert(XDPB_TBL8_GROUP_SIZE % XDPB_TBL_CHUNK == 0,
 	       "groups are whole chunks");
 _Static_assert(sizeof(struct xdpb_filter_chunk) == 64, "filter chunk layout");
 _Static_assert(sizeof(struct xdpb_name_key) == 16, "name key layout");
-_Static_assert(sizeof(struct xdpb_name_leaf) == 16, "name leaf layout");
+_Static_assert(sizeof(struct xdpb_name_leaf) == 32, "name leaf layout");
 
 /* Default max_rules_ipv4 / max_rules_ipv6 (config [daemon]). */
 #define XDPB_DEFAULT_MAX_RULES_V4 1048576
@@ -565,7 +603,8 @@ _Static_assert(sizeof(struct xdpb_name_leaf) == 16, "name leaf layout");
  * changes: a daemon finding another version starts fresh (no gap in
  * filtering, but counters restart) instead of misreading the old maps.
  */
-#define XDPB_PIN_LAYOUT_VERSION 2 /* 2: domain rules, actions renumbered */
+/* 2: domain rules, actions renumbered; 3: web views, ports, reset, flows */
+#define XDPB_PIN_LAYOUT_VERSION 3
 #define XDPB_PIN_MAGIC 0x58445042 /* "XDPB" */
 #define XDPB_LIST_NAME_MAX 64
 

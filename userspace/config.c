@@ -93,6 +93,7 @@ const char *stat_name(unsigned int stat)
 		[XDPB_STAT_MALFORMED_IPV6] = "malformed_ipv6",
 		[XDPB_STAT_MALFORMED_IPV6_EXT] = "malformed_ipv6_ext",
 		[XDPB_STAT_MALFORMED_DNS] = "malformed_dns",
+		[XDPB_STAT_MALFORMED_HTTP] = "malformed_http",
 	};
 
 	return stat < XDPB_STAT_MAX ? names[stat] : "?";
@@ -256,6 +257,45 @@ static int control_group_key(struct parse_state *st, const char *value)
 	return 1;
 }
 
+/*
+ * "80 8080" (spaces or commas) or "none" into @ports; repeats are kept
+ * once. -EINVAL for anything else or more than XDPB_MAX_WEB_PORTS ports.
+ */
+static int parse_ports(const char *value, uint16_t *ports, int *nr)
+{
+	const char *p = value;
+
+	*nr = 0;
+	if (!strcmp(value, "none"))
+		return 0;
+	while (*p) {
+		unsigned long port;
+		char *end;
+		int seen = 0;
+
+		if (*p == ' ' || *p == '\t' || *p == ',') {
+			p++;
+			continue;
+		}
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		errno = 0;
+		port = strtoul(p, &end, 10);
+		if (errno || port < 1 || port > 65535 ||
+		    (*end && *end != ' ' && *end != '\t' && *end != ','))
+			return -EINVAL;
+		p = end;
+		for (int i = 0; i < *nr; i++)
+			seen |= ports[i] == port;
+		if (seen)
+			continue;
+		if (*nr == XDPB_MAX_WEB_PORTS)
+			return -EINVAL;
+		ports[(*nr)++] = (uint16_t)port;
+	}
+	return *nr ? 0 : -EINVAL;
+}
+
 static int daemon_key(struct parse_state *st, const char *name,
 		      const char *value)
 {
@@ -366,6 +406,18 @@ static int daemon_key(struct parse_state *st, const char *name,
 				st,
 				"log_level = '%s': use error, warning, info or debug%s",
 				value, "");
+	} else if (!strcmp(name, "http_ports")) {
+		if (parse_ports(value, cfg->http_ports, &cfg->nr_http_ports))
+			return fail(
+				st,
+				"http_ports = '%s': give up to %s port numbers (1-65535) separated by spaces, or none",
+				value, "8");
+	} else if (!strcmp(name, "tls_ports")) {
+		if (parse_ports(value, cfg->tls_ports, &cfg->nr_tls_ports))
+			return fail(
+				st,
+				"tls_ports = '%s': give up to %s port numbers (1-65535) separated by spaces, or none",
+				value, "8");
 	} else if (!strcmp(name, "metrics_listen")) {
 		if (listen_addr_parse(value, &cfg->metrics_addr))
 			return fail(
@@ -375,7 +427,7 @@ static int daemon_key(struct parse_state *st, const char *name,
 	} else {
 		return fail(
 			st,
-			"unknown key '%s' in [daemon]: use interfaces, xdp_mode, control_socket, control_group, pin_path, watch_lists, watch_delay_ms, max_rules_ipv4, max_rules_ipv6, max_rules_domain, log_level or metrics_listen%s",
+			"unknown key '%s' in [daemon]: use interfaces, xdp_mode, control_socket, control_group, pin_path, watch_lists, watch_delay_ms, max_rules_ipv4, max_rules_ipv6, max_rules_domain, http_ports, tls_ports, log_level or metrics_listen%s",
 			name, "");
 	}
 	return 1;
@@ -601,6 +653,11 @@ int config_load(const char *path, struct daemon_config *cfg, char *err,
 	cfg->max_rules_v6 = XDPB_DEFAULT_MAX_RULES_V6;
 	cfg->max_rules_domain = XDPB_DEFAULT_MAX_RULES_DOMAIN;
 	cfg->log_level = LOG_LEVEL_INFO;
+	cfg->http_ports[0] = XDPB_DEFAULT_HTTP_PORT;
+	cfg->nr_http_ports = 1;
+	cfg->tls_ports[0] = XDPB_DEFAULT_TLS_PORT;
+	cfg->tls_ports[1] = XDPB_DEFAULT_DOT_PORT;
+	cfg->nr_tls_ports = 2;
 	listen_addr_parse(DEFAULT_METRICS_LISTEN, &cfg->metrics_addr);
 	err[0] = '\0';
 

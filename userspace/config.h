@@ -63,6 +63,11 @@ struct daemon_config {
 	uint32_t max_rules_v6;
 	uint32_t max_rules_domain;
 	enum log_level log_level;
+	/* http_ports, tls_ports: TCP server ports whose requests are parsed */
+	uint16_t http_ports[XDPB_MAX_WEB_PORTS];
+	int nr_http_ports;
+	uint16_t tls_ports[XDPB_MAX_WEB_PORTS];
+	int nr_tls_ports;
 	/* metrics_listen: the HTTP metrics endpoint; AF_UNSPEC when off */
 	struct sockaddr_storage metrics_addr;
 	struct list_config lists[XDPB_MAX_LISTS - 1];

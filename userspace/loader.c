@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -333,6 +334,10 @@ int loader_activate(struct loader *ld, const struct ruleset *rs,
 		err = build_names(&rs->names, &g, &info, &rep);
 	if (err)
 		goto out;
+	for (int i = 0; i < XDPB_MAX_WEB_PORTS; i++) {
+		info.http_ports[i] = htons(ld->http_ports[i]);
+		info.tls_ports[i] = htons(ld->tls_ports[i]);
+	}
 	/* before the switch: a daemon dying after it finds the state */
 	if (ld->pin_dir[0]) {
 		t0 = monotonic_ns();
@@ -373,6 +378,17 @@ out:
 	if (report)
 		*report = rep;
 	return err;
+}
+
+void loader_set_web_ports(struct loader *ld, const uint16_t *http, int nr_http,
+			  const uint16_t *tls, int nr_tls)
+{
+	memset(ld->http_ports, 0, sizeof(ld->http_ports));
+	memset(ld->tls_ports, 0, sizeof(ld->tls_ports));
+	for (int i = 0; i < nr_http && i < XDPB_MAX_WEB_PORTS; i++)
+		ld->http_ports[i] = http[i];
+	for (int i = 0; i < nr_tls && i < XDPB_MAX_WEB_PORTS; i++)
+		ld->tls_ports[i] = tls[i];
 }
 
 /* Maps libbpf creates, or reuses when pinned, under ld->pin_dir. */
@@ -495,6 +511,9 @@ int loader_open(struct loader *ld, uint32_t rule_id_capacity,
 
 	memset(ld, 0, sizeof(*ld));
 	ld->pin_lock_fd = -1;
+	ld->http_ports[0] = XDPB_DEFAULT_HTTP_PORT;
+	ld->tls_ports[0] = XDPB_DEFAULT_TLS_PORT;
+	ld->tls_ports[1] = XDPB_DEFAULT_DOT_PORT;
 	snprintf(errbuf, errlen, "cannot load the XDP program (see above)");
 	ld->nr_cpus = libbpf_num_possible_cpus();
 	if (ld->nr_cpus <= 0)

@@ -521,6 +521,9 @@ static int reload(struct daemon *d, const uint8_t *stale)
 		goto fail;
 	}
 	pinned_gen_fill(gen, d->generation + 1, names, cfg, states);
+	/* the ports go into the new generation: they switch with the rules */
+	loader_set_web_ports(&d->loader, cfg->http_ports, cfg->nr_http_ports,
+			     cfg->tls_ports, cfg->nr_tls_ports);
 	err = loader_activate(&d->loader, &next, gen, &res->report);
 	if (err) {
 		rule_ids_rollback(&d->rule_ids);

@@ -1081,6 +1081,45 @@ static void config_full(void)
 	      c->lists[2].on_error);
 }
 
+/* http_ports and tls_ports: defaults, lists, none, and every bad form */
+static void config_web_ports(void)
+{
+	struct daemon_config *c = cfg_buf;
+	static const char *const bad[] = {
+		"0", "65536", "80x", "-1", "", "1 2 3 4 5 6 7 8 9", "80 ,, x",
+	};
+	const char *path;
+	char err[1024], text[256];
+	int rc = load_config_text("ports.conf", "[daemon]\ninterfaces = eth0\n",
+				  &path, err, sizeof(err));
+
+	CHECK(rc == 0, "config_load: %d %s", rc, err);
+	CHECK(c->nr_http_ports == 1 && c->http_ports[0] == 80,
+	      "default http_ports (%d)", c->nr_http_ports);
+	CHECK(c->nr_tls_ports == 2 && c->tls_ports[0] == 443 &&
+		      c->tls_ports[1] == 853,
+	      "default tls_ports (%d)", c->nr_tls_ports);
+	rc = load_config_text("ports.conf",
+			      "[daemon]\ninterfaces = eth0\n"
+			      "http_ports = 80, 8080 80\ntls_ports = none\n",
+			      &path, err, sizeof(err));
+	CHECK(rc == 0, "config_load: %d %s", rc, err);
+	CHECK(c->nr_http_ports == 2 && c->http_ports[0] == 80 &&
+		      c->http_ports[1] == 8080,
+	      "http_ports 80 8080 (%d)", c->nr_http_ports);
+	CHECK(c->nr_tls_ports == 0, "tls_ports none (%d)", c->nr_tls_ports);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text),
+			 "[daemon]\ninterfaces = eth0\ntls_ports = %s\n",
+			 bad[i]);
+		rc = load_config_text("ports.conf", text, &path, err,
+				      sizeof(err));
+		CHECK(rc < 0 && strstr(err, "ports.conf:3: tls_ports = '") &&
+			      strstr(err, "up to 8 port numbers"),
+		      "tls_ports = '%s' refused: %d %s", bad[i], rc, err);
+	}
+}
+
 static void config_defaults(void)
 {
 	struct daemon_config *c = cfg_buf;
@@ -3465,6 +3504,7 @@ int main(void)
 
 	RUN_TEST("config", config_full);
 	RUN_TEST("config", config_defaults);
+	RUN_TEST("config", config_web_ports);
 	RUN_TEST("config", config_missing_file);
 	RUN_TEST("config", config_err_unknown_key);
 	RUN_TEST("config", config_err_unknown_list_key);

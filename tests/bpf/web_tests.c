@@ -1,0 +1,450 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * BPF_PROG_TEST_RUN table tests of HTTP Host and TLS SNI matching:
+ * crafted requests and ClientHellos (case, trailing dot, a port, deep and
+ * maximal names, malformed names and lengths, VLAN tags, IPv6) against
+ * one rule set of domain and address rules. Each row names the verdict,
+ * the deciding rule (the only rule counter that may move, by one packet)
+ * and the interface slot; a malformed row also its malformed count.
+ * Passed frames must come out unchanged.
+ *
+ * Needs root (BPF); prints SKIP and exits 77 when the program cannot load.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loader.h"
+#include "log.h"
+#include "names.h"
+#include "refmatch.h"
+#include "ruleset.h"
+#include "testlib.h"
+
+#include "frames.h"
+#include "xdprun.h"
+
+#define RULE_ID_CAP 1024
+
+/* 63 + 63 + 63 + 61 characters and three dots: 253, the longest name */
+#define L63 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define L61 "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define LONGEST L63 "." L63 "." L63 "." L61
+#define L64 L63 "a"
+
+/* 121 one-letter labels under example.com: 253 characters, 123 labels */
+static char deepest[300];
+
+enum {
+	L_DROP = 1,
+	L_NX = 2, /* a DNS-only list: never matches SNI or Host */
+	L_ALLOW = 3,
+	L_MONITOR = 4,
+	L_IP_ALLOW = 5,
+	L_IP_DROP = 6,
+};
+
+struct name_def {
+	uint16_t list;
+	uint8_t action;
+	const char *entry; /* as in a list file: "=name" exact */
+};
+
+/* clang-format off */
+static const struct name_def name_defs[] = {
+	{ L_DROP, XDPB_ACT_DROP, "example.com" },
+	{ L_DROP, XDPB_ACT_DROP, "=exact.example.net" },
+	{ L_DROP, XDPB_ACT_DROP, "=" LONGEST },
+	{ L_DROP, XDPB_ACT_DROP, "web.example.org" },
+	{ L_NX, XDPB_ACT_NXDOMAIN, "x.web.example.org" },
+	{ L_NX, XDPB_ACT_NXDOMAIN, "dnsonly.example.org" },
+	{ L_ALLOW, XDPB_ACT_ALLOW, "=ok.example.com" },
+	{ L_MONITOR, XDPB_ACT_MONITOR, "mon.example.org" },
+};
+/* clang-format on */
+
+struct web_case {
+	const char *name;
+	/* the segment */
+	uint16_t tpid[3]; /* VLAN tags, outermost first; 0 ends */
+	int v6;
+	const char *src, *dst; /* client, server; defaults C4/S4, C6/S6 */
+	uint16_t dport; /* 0: 80 for HTTP, 443 for TLS */
+	const char *http; /* the request, as is */
+	int syn; /* a SYN without data */
+	int unparsed; /* the Host in it is not one the datapath reads */
+	/* expected */
+	uint32_t verdict;
+	uint16_t list; /* the deciding rule's list, 0: none */
+	const char *rule; /* its name (domain rules) or prefix (address) */
+	int stat;
+	int malformed; /* the malformed slot that must move, 0: none */
+};
+
+#define C4 "192.0.2.2"
+#define S4 "198.51.100.2"
+#define C6 "2001:db8:1::2"
+#define S6 "2001:db8:2::2"
+
+#define DROP_BY(l, r) \
+	.verdict = XDP_DROP, .list = l, .rule = r, .stat = XDPB_STAT_DROP
+#define ALLOW_BY(l, r) \
+	.verdict = XDP_PASS, .list = l, .rule = r, .stat = XDPB_STAT_ALLOW
+#define MONITOR_BY(l, r) \
+	.verdict = XDP_PASS, .list = l, .rule = r, .stat = XDPB_STAT_MONITOR
+#define NO_MATCH .verdict = XDP_PASS, .stat = XDPB_STAT_PASS
+#define MALFORMED_HTTP                               \
+	.verdict = XDP_PASS, .stat = XDPB_STAT_PASS, \
+	.malformed = XDPB_STAT_MALFORMED_HTTP
+
+#define GET(host) \
+	"GET /index.html HTTP/1.1\r\nHost: " host "\r\nAccept: */*\r\n\r\n"
+
+static char http_longest[400], http_deepest[400];
+
+/* clang-format off */
+static const struct web_case cases[] = {
+	/* HTTP Host */
+	{ "http_suffix_self", .http = GET("example.com"), DROP_BY(L_DROP, "example.com") },
+	{ "http_below", .http = GET("www.example.com"), DROP_BY(L_DROP, "example.com") },
+	{ "http_upper_case",
+	  .http = "GET / HTTP/1.1\r\nHOST: WWW.Example.COM\r\n\r\n", DROP_BY(L_DROP, "example.com") },
+	{ "http_port", .http = GET("www.example.com:8080"), DROP_BY(L_DROP, "example.com") },
+	{ "http_trailing_dot", .http = GET("www.example.com."), DROP_BY(L_DROP, "example.com") },
+	{ "http_trailing_dot_port", .http = GET("www.example.com.:80"),
+	  DROP_BY(L_DROP, "example.com") },
+	{ "http_no_space_tab", .http = "POST /form HTTP/1.1\r\nUser-Agent: t\r\nhost:\texample.com\r\n\r\n",
+	  DROP_BY(L_DROP, "example.com") },
+	{ "http_host_late", .http = "HEAD / HTTP/1.1\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\n"
+	  "Accept-Language: en\r\nX-Long: 0123456789012345678901234567890123456789\r\n"
+	  "Host: a.b.example.com\r\n\r\n", DROP_BY(L_DROP, "example.com") },
+	{ "http_deepest", .http = http_deepest, DROP_BY(L_DROP, "example.com") },
+	{ "http_longest_exact", .http = http_longest, DROP_BY(L_DROP, LONGEST) },
+	{ "http_exact", .http = GET("exact.example.net"), DROP_BY(L_DROP, "exact.example.net") },
+	{ "http_below_exact", .http = GET("a.exact.example.net"), NO_MATCH },
+	{ "http_not_below", .http = GET("wwwexample.com"), NO_MATCH },
+	{ "http_not_listed", .http = GET("example.net"), NO_MATCH },
+	/* nxdomain/refused lists are DNS only: the drop of the shorter name decides */
+	{ "http_dns_only_rule_skipped", .http = GET("x.web.example.org"),
+	  DROP_BY(L_DROP, "web.example.org") },
+	{ "http_dns_only_list", .http = GET("dnsonly.example.org"), NO_MATCH },
+	{ "http_allow_exact", .http = GET("ok.example.com"), ALLOW_BY(L_ALLOW, "ok.example.com") },
+	{ "http_monitor", .http = GET("mon.example.org"), MONITOR_BY(L_MONITOR, "mon.example.org") },
+	{ "http_ip_allow_beats_name", .src = "10.77.0.1", .http = GET("www.example.com"),
+	  ALLOW_BY(L_IP_ALLOW, "10.77.0.1/32") },
+	{ "http_ip_drop", .src = "10.88.1.1", .http = GET("example.net"),
+	  DROP_BY(L_IP_DROP, "10.88.0.0/16") },
+	/* not what we match */
+	{ "http_other_port", .dport = 8080, .http = GET("www.example.com"), NO_MATCH },
+	{ "http_syn", .syn = 1, NO_MATCH },
+	{ "http_not_a_request", .unparsed = 1, .http = "HELLO www.example.com\r\nHost: example.com\r\n\r\n", NO_MATCH },
+	{ "http_lower_case_method", .unparsed = 1, .http = "get / HTTP/1.1\r\nHost: example.com\r\n\r\n", NO_MATCH },
+	{ "http_no_host", .http = "GET / HTTP/1.0\r\nAccept: */*\r\n\r\n", NO_MATCH },
+	{ "http_host_in_body", .unparsed = 1, .http = "POST / HTTP/1.1\r\nContent-Length: 19\r\n\r\nHost: example.com\r\n",
+	  NO_MATCH },
+	{ "http_x_forwarded_host", .http = "GET / HTTP/1.1\r\nX-Forwarded-Host: example.com\r\n"
+	  "Host: example.net\r\n\r\n", NO_MATCH },
+	{ "http_ip_literal", .http = GET("[2001:db8::1]:80"), NO_MATCH },
+	/* malformed names pass, counted */
+	{ "http_empty_label", .http = GET("www..example.com"), MALFORMED_HTTP },
+	{ "http_leading_dot", .http = GET(".example.com"), MALFORMED_HTTP },
+	{ "http_label_64", .http = GET(L64 ".example.com"), MALFORMED_HTTP },
+	{ "http_name_over_253", .http = GET(LONGEST ".com"), MALFORMED_HTTP },
+	{ "http_empty_host", .http = GET(""), MALFORMED_HTTP },
+	{ "http_cut_in_name", .http = "GET / HTTP/1.1\r\nHost: www.exam", MALFORMED_HTTP },
+	{ "http_control_byte", .http = GET("www.exa\x01mple.com"), MALFORMED_HTTP },
+	/* VLAN, IPv6 */
+	{ "http_vlan", .tpid = { ETH_P_8021Q }, .http = GET("www.example.com"),
+	  DROP_BY(L_DROP, "example.com") },
+	{ "http_qinq", .tpid = { ETH_P_8021AD, ETH_P_8021Q }, .http = GET("www.example.com"),
+	  DROP_BY(L_DROP, "example.com") },
+	{ "http_v6", .v6 = 1, .http = GET("Www.Example.Com"), DROP_BY(L_DROP, "example.com") },
+	{ "http_v6_vlan_not_listed", .v6 = 1, .tpid = { ETH_P_8021Q }, .http = GET("example.org"),
+	  NO_MATCH },
+	{ "http_v6_malformed", .v6 = 1, .http = GET("a..b"), MALFORMED_HTTP },
+};
+/* clang-format on */
+
+/* ---- frames ----------------------------------------------------------------- */
+
+static const uint8_t mac_client[ETH_ALEN] = {0x02, 0, 0, 0, 0, 0x01};
+static const uint8_t mac_router[ETH_ALEN] = {0x02, 0, 0, 0, 0, 0x02};
+
+static void l2_put(struct frame *f, const struct web_case *c)
+{
+	uint16_t l3type = c->v6 ? ETH_P_IPV6 : ETH_P_IP;
+	int n = 0;
+
+	put_bytes(f, mac_router, ETH_ALEN);
+	put_bytes(f, mac_client, ETH_ALEN);
+	while (n < 3 && c->tpid[n])
+		n++;
+	put_be16(f, n ? c->tpid[0] : l3type);
+	for (int i = 0; i < n; i++)
+		vlan_put(f, 100 + i, i + 1 < n ? c->tpid[i + 1] : l3type);
+}
+
+#define TCP_SEQ 1000
+#define TCP_ACK 2000
+#define TCP_SYN 0x02
+#define TCP_PSH_ACK 0x18
+
+/* The client's segment of row @c, carrying @payload. */
+static void build_frame(const struct web_case *c, struct frame *f,
+			const void *payload, size_t len)
+{
+	const char *src = c->src ? c->src : c->v6 ? C6 : C4;
+	const char *dst = c->dst ? c->dst : c->v6 ? S6 : S4;
+	size_t l3, l4;
+
+	frame_init(f);
+	l2_put(f, c);
+	l3 = c->v6 ? ipv6_put(f, src, dst, IPPROTO_TCP)
+		   : ipv4_put(f, src, dst, IPPROTO_TCP, 0, IPV4_DF);
+	l4 = f->len;
+	put_be16(f, 40000);
+	put_be16(f, c->dport ? c->dport : 80);
+	put_be32(f, TCP_SEQ);
+	put_be32(f, c->syn ? 0 : TCP_ACK);
+	put_u8(f, 5 << 4);
+	put_u8(f, c->syn ? TCP_SYN : TCP_PSH_ACK);
+	put_be16(f, 65535);
+	put_be16(f, 0); /* checksum: below */
+	put_be16(f, 0);
+	if (payload)
+		put_bytes(f, payload, len);
+	if (c->v6)
+		ipv6_finish(f, l3);
+	else
+		ipv4_finish(f, l3);
+	set_be16(f, l4 + 16, l4_checksum(f, l3, l4, IPPROTO_TCP, c->v6));
+}
+
+/* ---- the rule set ------------------------------------------------------- */
+
+static int build_ruleset(struct ruleset *rs)
+{
+	struct prefix allow = prefix_of("10.77.0.1/32");
+	struct prefix drop = prefix_of("10.88.0.0/16");
+
+	for (size_t i = 0; i < sizeof(name_defs) / sizeof(name_defs[0]); i++) {
+		const struct name_def *d = &name_defs[i];
+		const char *e = d->entry, *why;
+		uint8_t kind = XDPB_NAME_SUFFIX;
+		char text[NAME_TEXT_BUF];
+
+		if (*e == '=') {
+			kind = XDPB_NAME_EXACT;
+			e++;
+		}
+		if (name_normalize(e, strlen(e), text, &why)) {
+			fprintf(stderr, "bad name %s: %s\n", e, why);
+			return -EINVAL;
+		}
+		if (ruleset_add_name(rs, text, kind, d->list, d->action, i + 1))
+			return -ENOMEM;
+	}
+	if (ruleset_add(rs, &allow, L_IP_ALLOW, XDPB_ACT_ALLOW, XDPB_MATCH_BOTH,
+			1) ||
+	    ruleset_add(rs, &drop, L_IP_DROP, XDPB_ACT_DROP, XDPB_MATCH_BOTH,
+			1))
+		return -ENOMEM;
+	ruleset_finish(rs);
+	return 0;
+}
+
+/* The rule id of @rule in list @list (a name, or a prefix), 0 if none. */
+static uint32_t rule_id_of(const struct ruleset *rs, uint16_t list,
+			   const char *rule)
+{
+	if (strchr(rule, '/')) {
+		const struct rule *r = ruleset_find(rs, rule, list);
+
+		return r ? r->rule_id : 0;
+	}
+	for (size_t i = 0; i < rs->names.nr; i++) {
+		const struct name_rule *r = &rs->names.rules[i];
+
+		if (r->list_id == list &&
+		    !strcmp(name_rule_text(&rs->names, r), rule))
+			return r->rule_id;
+	}
+	return 0;
+}
+
+/* ---- the table ------------------------------------------------------------ */
+
+static struct loader ld;
+static struct ruleset rs;
+
+struct counts {
+	struct xdpb_counter rules[RULE_ID_CAP];
+	struct xdpb_iface_stats iface;
+};
+
+static void counts_take(struct counts *c)
+{
+	loader_read_rules(&ld, c->rules, RULE_ID_CAP);
+	if (loader_read_iface(&ld, TEST_IFINDEX, &c->iface))
+		memset(&c->iface, 0, sizeof(c->iface));
+}
+
+static struct counts before, after;
+
+/*
+ * Run @f and check the verdict, that only the rule @want_id moved (by one
+ * packet of f->len bytes), and the interface slots @stat and @malformed.
+ * Returns the result for further checks.
+ */
+static void run_frame(const struct frame *f, uint32_t verdict, uint32_t want_id,
+		      int stat, int malformed, struct xdp_result *res)
+{
+	uint64_t moved = 0;
+	int err;
+
+	counts_take(&before);
+	err = xdp_run(loader_prog_fd(&ld), f, res);
+	counts_take(&after);
+	CHECK(!err, "BPF_PROG_TEST_RUN (%zu bytes): %s", f->len,
+	      strerror(-err));
+	if (err)
+		return;
+	CHECK(res->retval == verdict, "verdict %s, expected %s",
+	      xdp_verdict_name(res->retval), xdp_verdict_name(verdict));
+	if (verdict == XDP_PASS)
+		CHECK(res->out_len == f->len &&
+			      !memcmp(res->out, f->data, f->len),
+		      "a passed frame came out changed");
+	for (uint32_t id = 1; id < RULE_ID_CAP; id++) {
+		uint64_t d = after.rules[id].packets - before.rules[id].packets;
+
+		moved += d;
+		if (d && id != want_id)
+			CHECK(0, "rule id %u counted %llu packet(s)", id,
+			      (unsigned long long)d);
+	}
+	CHECK(moved == (want_id ? 1 : 0), "%llu rule hits, expected %d",
+	      (unsigned long long)moved, want_id ? 1 : 0);
+	if (want_id)
+		CHECK(after.rules[want_id].bytes -
+				      before.rules[want_id].bytes ==
+			      f->len,
+		      "bytes counted on the rule");
+	for (int s = 0; s < XDPB_STAT_MAX; s++) {
+		uint64_t d = after.iface.stat[s].packets -
+			     before.iface.stat[s].packets;
+		uint64_t want = (s == stat) + (malformed && s == malformed);
+
+		CHECK(d == want,
+		      "interface slot %s moved by %llu, expected %llu",
+		      stat_name(s), (unsigned long long)d,
+		      (unsigned long long)want);
+	}
+}
+
+static void run_case(const struct web_case *c)
+{
+	uint32_t want_id = c->list ? rule_id_of(&rs, c->list, c->rule) : 0;
+	struct xdp_result res;
+	struct frame f;
+
+	if (c->list)
+		CHECK(want_id, "no rule %s in list %u", c->rule, c->list);
+	build_frame(c, &f, c->http, c->http ? strlen(c->http) : 0);
+	run_frame(&f, c->verdict, want_id, c->stat, c->malformed, &res);
+}
+
+/* Each row's Host and the reference matcher's web view agree. */
+static void refmatch_agrees(void)
+{
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct web_case *c = &cases[i];
+		const char *h = c->http ? strstr(c->http, "\r\nHost: ") : NULL;
+		char host[300], text[NAME_TEXT_BUF];
+		const struct name_rule *r;
+		const char *why;
+		size_t n;
+
+		if (!h || c->src || c->dport || c->malformed || c->unparsed)
+			continue;
+		h += 8;
+		n = strcspn(h, "\r:");
+		if (n >= sizeof(host) || *h == '[')
+			continue;
+		memcpy(host, h, n);
+		host[n] = '\0';
+		if (name_normalize(host, n, text, &why)) {
+			CHECK(0, "%s: %s", c->name, why);
+			continue;
+		}
+		r = refmatch_name_view(&rs, text, 1);
+		if (!c->list || !strchr(c->rule, '/'))
+			CHECK(c->list ? r && r->list_id == c->list &&
+						!strcmp(name_rule_text(
+								&rs.names, r),
+							c->rule)
+				      : !r,
+			      "%s: the reference matcher disagrees", c->name);
+	}
+	/* and the DNS view still sees the nxdomain rule */
+	{
+		const struct name_rule *r =
+			refmatch_name_view(&rs, "x.web.example.org", 0);
+
+		CHECK(r && r->list_id == L_NX, "DNS view of x.web.example.org");
+	}
+}
+
+static void make_names(void)
+{
+	char *p = deepest;
+
+	for (int i = 0; i < 121; i++)
+		p += sprintf(p, "a.");
+	strcpy(p, "example.com");
+	snprintf(http_deepest, sizeof(http_deepest), GET("%s"), deepest);
+	snprintf(http_longest, sizeof(http_longest), GET("%s."), LONGEST);
+}
+
+int main(void)
+{
+	char errbuf[256];
+	struct id_keeper k;
+	struct ruleset empty = {0};
+	int err;
+
+	log_set_level(LOG_LEVEL_WARN);
+	make_names();
+	err = loader_open(&ld, RULE_ID_CAP, NULL, errbuf, sizeof(errbuf));
+	if (err) {
+		printf("SKIP: web/all (%s; needs root and BPF)\n", errbuf);
+		return EXIT_SKIP;
+	}
+	id_keeper_init(&k, RULE_ID_CAP);
+	err = build_ruleset(&rs);
+	if (!err)
+		err = reload_ruleset(&ld, &k, &empty, &rs, NULL);
+	if (!err)
+		err = loader_iface_register(&ld, TEST_IFINDEX);
+	if (err) {
+		printf("FAIL: web/setup (%s)\n", strerror(-err));
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		tl_case_failed = 0;
+		run_case(&cases[i]);
+		printf("%s: web/%s\n", tl_case_failed ? "FAIL" : "PASS",
+		       cases[i].name);
+		if (tl_case_failed)
+			tl_failed++;
+		else
+			tl_passed++;
+	}
+	RUN_TEST("web", refmatch_agrees);
+	printf("web_tests: %d passed, %d failed\n", tl_passed, tl_failed);
+	ruleset_free(&rs);
+	id_keeper_free(&k);
+	loader_close(&ld, 0);
+	return TEST_EXIT_CODE();
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# End to end: domain lists against HTTP Host with a real web server (nginx)
+# and a real client (curl, --resolve: no DNS), IPv4 and IPv6.
+#   - without the daemon every name is served
+#   - example.com (action drop): curl http://www.example.com times out
+#   - example.org and a name only a DNS list (nxdomain) holds are served
+#   - stats attribute every block to its rule
+#   - the daemon's log never names a requested host
+. "$(dirname "$0")/../lib.sh"
+
+SERVER4=198.51.100.2 SERVER6=2001:db8:2::2
+
+lab_up || { t_fail "lab setup"; exit 1; }
+client_xdp_pass || { t_fail "XDP pass program on the client's veth"; exit 1; }
+web_server_start www.example.com example.com example.org www.example.org \
+	dnsonly.example.net || { t_fail "web server setup"; exit 1; }
+
+# served OUT NAME : the server answered for NAME
+served() { grep -qx "ok $2" "$1"; }
+O=$WORKDIR/w.out
+
+# Without the daemon every name is served: a failure later is the filter.
+for n in www.example.com example.org; do
+	web_get "$O" "http://$n/" $SERVER4
+	t_check "without xdpblockd: http://$n is served" served "$O" $n
+done
+
+printf 'example.com\n' >"$WORKDIR/block.txt"
+printf 'dnsonly.example.net\n' >"$WORKDIR/dnsonly.txt"
+write_config "$WORKDIR/xdpblock.conf" \
+	"[list:web-block]" "path = $WORKDIR/block.txt" "action = drop" \
+	"[list:dns-only]" "path = $WORKDIR/dnsonly.txt" "action = nxdomain"
+daemon_start "$WORKDIR/xdpblock.conf" || { t_fail "xdpblockd starts"; exit 1; }
+
+# --- HTTP: the blocked name times out, others are served
+for addr in $SERVER4 $SERVER6; do
+	web_get "$O" http://www.example.com/ $addr
+	rc=$?
+	t_check "HTTP to $addr: www.example.com is dropped (curl status $rc: timeout)" test "$rc" -eq 28
+	web_get "$O" http://WWW.Example.COM./ $addr
+	rc=$?
+	t_check "HTTP to $addr: WWW.Example.COM. is dropped too (status $rc)" test "$rc" -eq 28
+	web_get "$O" http://example.org/ $addr
+	t_check "HTTP to $addr: example.org is served" served "$O" example.org
+	web_get "$O" http://dnsonly.example.net/ $addr
+	t_check "HTTP to $addr: a name only an nxdomain list holds is served" served "$O" dnsonly.example.net
+done
+
+# --- stats: the blocks on their rule
+ctl stats --json >"$WORKDIR/stats.json"
+J=$WORKDIR/stats.json
+t_check "stats: example.com of web-block has the hits" json_true "$J" \
+	"[r for r in j['result']['rules'] if r['list'] == 'web-block' and r['rule'] == 'example.com' and r['action'] == 'drop' and r['packets'] > 0]"
+t_check "stats: nothing on the dns-only list" json_true "$J" \
+	"not [r for r in j['result']['rules'] if r['list'] == 'dns-only']"
+
+# Privacy: requested names never reach the log (rule names are not requests)
+daemon_stop
+for n in www.example.com example.org; do
+	t_check_not "the daemon log has no requested name $n" grep -qi "$n" "$WORKDIR/daemon.log"
+done
+
+t_done
