@@ -166,7 +166,23 @@ struct {
  */
 #define XDPB_WEB_WIN 4096
 
+/*
+ * Where a ClientHello walk stands (bpf/web.bpf.h). It lives in a map
+ * value, not on the stack: the verifier knows nothing of a map value's
+ * contents, so it checks the walk's bpf_loop() callback once for all its
+ * stages instead of once per stage it could tell apart.
+ */
+struct tls_parse {
+	__u32 base, end; /* stream offsets of win[0] and of the data's end */
+	__u32 want; /* stream offset of the next field */
+	__u32 rec_end, hello_end, ext_end, sni_end;
+	__u32 name_len;
+	__u32 stage; /* enum tls_stage */
+	__u32 state; /* enum tls_state */
+};
+
 struct web_scratch {
+	struct tls_parse tp;
 	__u8 win[XDPB_WEB_WIN + 64];
 };
 

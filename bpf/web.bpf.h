@@ -252,6 +252,204 @@ static __always_inline int http_find_host(struct web_scratch *w,
 	return web_name_to_wire(w, s, off, len - off, 1);
 }
 
+/* ---- TLS ------------------------------------------------------------ */
+
+#define TLS_CONTENT_HANDSHAKE 0x16
+#define TLS_HANDSHAKE_CLIENT_HELLO 1
+#define TLS_EXT_SERVER_NAME 0
+#define TLS_SNI_HOST_NAME 0
+/* fields walked per ClientHello: 7 before the extensions, then one each */
+#define TLS_MAX_FIELDS 128
+
+enum tls_stage {
+	TLS_RECORD, /* content type, version, length */
+	TLS_HANDSHAKE, /* type, 24-bit length; version and random skipped */
+	TLS_SESSION_ID,
+	TLS_CIPHER_SUITES,
+	TLS_COMPRESSION,
+	TLS_EXTENSIONS, /* their total length */
+	TLS_EXTENSION, /* type, length */
+	TLS_SNI, /* list length, name type, name length */
+	TLS_SNI_NAME,
+};
+
+enum tls_state {
+	TLS_WALKING,
+	TLS_FOUND, /* name_len bytes at want */
+	TLS_NO_SNI, /* a ClientHello without a server_name */
+	TLS_MORE, /* the next field is past the data we have */
+	TLS_NOT_HELLO, /* not a handshake record with a ClientHello */
+	TLS_MALFORMED,
+};
+
+/*
+ * The ClientHello walk (struct tls_parse, in the window's map value).
+ * Offsets are into the TLS stream from its first byte (the record
+ * header): win[0] holds stream byte base, and the window's data ends at
+ * stream offset end. Each step reads one field at want, or stops with
+ * TLS_MORE when it is not all there, so a walk can go on over a later
+ * segment (see the flow state).
+ */
+struct tls_walk {
+	struct web_scratch *w;
+};
+
+/* The bytes a stage's field takes (the name's are in name_len). */
+static __always_inline __u32 tls_field_len(__u32 stage)
+{
+	switch (stage) {
+	case TLS_RECORD:
+	case TLS_SNI:
+		return 5;
+	case TLS_HANDSHAKE:
+	case TLS_EXTENSION:
+		return 4;
+	case TLS_CIPHER_SUITES:
+	case TLS_EXTENSIONS:
+		return 2;
+	default:
+		return 1;
+	}
+}
+
+static __always_inline __u32 tls_byte(struct tls_walk *t, __u32 k)
+{
+	const struct tls_parse *p = &t->w->tp;
+
+	return t->w->win[bounded(p->want - p->base + k, WEB_WIN_MASK)];
+}
+
+static __always_inline __u32 tls_be16(struct tls_walk *t, __u32 k)
+{
+	return tls_byte(t, k) << 8 | tls_byte(t, k + 1);
+}
+
+static long tls_walk_step(__u32 i __attribute__((unused)), struct tls_walk *t)
+{
+	struct tls_parse *p = &t->w->tp;
+	__u32 stage = p->stage, need, n;
+
+	if (stage == TLS_EXTENSION && p->want >= p->ext_end) {
+		p->state = TLS_NO_SNI;
+		return 1;
+	}
+	if (stage == TLS_SNI_NAME)
+		need = p->name_len;
+	else if (stage < TLS_SNI_NAME)
+		need = tls_field_len(stage);
+	else
+		goto bad;
+	if (p->want + need > p->end) {
+		p->state = TLS_MORE;
+		return 1;
+	}
+	switch (stage) {
+	case TLS_RECORD:
+		/* a handshake record of SSL 3.0 / TLS 1.x framing */
+		if (tls_byte(t, 0) != TLS_CONTENT_HANDSHAKE ||
+		    tls_byte(t, 1) != 3) {
+			p->state = TLS_NOT_HELLO;
+			return 1;
+		}
+		p->rec_end = 5 + tls_be16(t, 3);
+		p->want = 5;
+		break;
+	case TLS_HANDSHAKE:
+		if (tls_byte(t, 0) != TLS_HANDSHAKE_CLIENT_HELLO) {
+			p->state = TLS_NOT_HELLO;
+			return 1;
+		}
+		/* a ClientHello spread over several records is not read */
+		p->hello_end = 9 + (tls_byte(t, 1) << 16 | tls_be16(t, 2));
+		if (p->hello_end > p->rec_end)
+			goto bad;
+		p->want = 9 + 2 + 32; /* client_version, random */
+		break;
+	case TLS_SESSION_ID:
+		n = tls_byte(t, 0);
+		if (n > 32)
+			goto bad;
+		p->want += 1 + n;
+		break;
+	case TLS_CIPHER_SUITES:
+		n = tls_be16(t, 0);
+		if (!n || (n & 1))
+			goto bad;
+		p->want += 2 + n;
+		break;
+	case TLS_COMPRESSION:
+		p->want += 1 + tls_byte(t, 0);
+		if (p->want > p->hello_end)
+			goto bad;
+		if (p->want == p->hello_end) {
+			p->state = TLS_NO_SNI; /* no extensions at all */
+			return 1;
+		}
+		break;
+	case TLS_EXTENSIONS:
+		p->ext_end = p->want + 2 + tls_be16(t, 0);
+		if (p->ext_end > p->hello_end)
+			goto bad;
+		p->want += 2;
+		break;
+	case TLS_EXTENSION:
+		n = tls_be16(t, 2);
+		if (p->want + 4 + n > p->ext_end)
+			goto bad;
+		if (tls_be16(t, 0) == TLS_EXT_SERVER_NAME) {
+			p->want += 4;
+			p->sni_end = p->want + n;
+			p->stage = TLS_SNI;
+			return 0;
+		}
+		p->want += 4 + n;
+		return 0;
+	case TLS_SNI:
+		/* the first name of the list: a host_name, 1..254 bytes */
+		n = tls_be16(t, 3);
+		if (tls_byte(t, 2) != TLS_SNI_HOST_NAME ||
+		    p->want + 2 + tls_be16(t, 0) > p->sni_end ||
+		    3 + n > tls_be16(t, 0) || n < 1 ||
+		    n > XDPB_NAME_TEXT_MAX + 1)
+			goto bad;
+		p->want += 5;
+		p->name_len = n;
+		break;
+	case TLS_SNI_NAME:
+		p->state = TLS_FOUND;
+		return 1;
+	}
+	p->stage++;
+	return 0;
+bad:
+	p->state = TLS_MALFORMED;
+	return 1;
+}
+
+/*
+ * The SNI of a ClientHello starting the window (@len bytes): its name in
+ * wire form in @s. Returns the number of labels, 0 if this is not a
+ * ClientHello, has no SNI or is not all here, -1 if it is malformed.
+ */
+static __always_inline int tls_find_sni(struct web_scratch *w,
+					struct dns_scratch *s, __u32 len)
+{
+	struct tls_walk t = {
+		.w = w,
+	};
+
+	__builtin_memset(&w->tp, 0, sizeof(w->tp));
+	w->tp.end = len;
+	bpf_loop(TLS_MAX_FIELDS, tls_walk_step, &t, 0);
+	if (w->tp.state == TLS_MALFORMED)
+		return -1;
+	if (w->tp.state != TLS_FOUND)
+		return 0;
+	return web_name_to_wire(w, s,
+				bounded(w->tp.want - w->tp.base, WEB_WIN_MASK),
+				w->tp.name_len, 0);
+}
+
 /* ---- the segment ---------------------------------------------------- */
 
 static __always_inline int port_in(const __be16 *ports, __be16 port)
@@ -346,6 +544,10 @@ __noinline int xdpb_web_match(struct xdp_md *ctx, struct dns_query *q,
 		labels = http_find_host(w, s, len);
 		if (labels < 0)
 			return WEB_MALFORMED_HTTP;
+	} else {
+		labels = tls_find_sni(w, s, len);
+		if (labels < 0)
+			return WEB_MALFORMED_TLS;
 	}
 	if (labels <= 0)
 		return WEB_NONE;

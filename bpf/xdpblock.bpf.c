@@ -118,6 +118,8 @@ int xdpblock(struct xdp_md *ctx)
 		web = xdpb_web_match(ctx, q, &name_m);
 		if (web == WEB_MALFORMED_HTTP)
 			count_iface(ifindex, XDPB_STAT_MALFORMED_HTTP, bytes);
+		else if (web == WEB_MALFORMED_TLS)
+			count_iface(ifindex, XDPB_STAT_MALFORMED_TLS, bytes);
 		else if (web == WEB_MATCH)
 			m = xdpb_decide_name(m, &name_m);
 	}

@@ -152,6 +152,13 @@ enum xdpb_stat {
 	 * end of the segment). Its addresses decide it.
 	 */
 	XDPB_STAT_MALFORMED_HTTP,
+	/*
+	 * A TLS ClientHello on a TLS port whose lengths do not add up, whose
+	 * server_name is not a host name (or not a name), that is spread
+	 * over several TLS records, or whose SNI comes after more than
+	 * about 120 extensions. Its addresses decide it.
+	 */
+	XDPB_STAT_MALFORMED_TLS,
 	XDPB_STAT_MAX,
 };
 

@@ -94,6 +94,7 @@ const char *stat_name(unsigned int stat)
 		[XDPB_STAT_MALFORMED_IPV6_EXT] = "malformed_ipv6_ext",
 		[XDPB_STAT_MALFORMED_DNS] = "malformed_dns",
 		[XDPB_STAT_MALFORMED_HTTP] = "malformed_http",
+		[XDPB_STAT_MALFORMED_TLS] = "malformed_tls",
 	};
 
 	return stat < XDPB_STAT_MAX ? names[stat] : "?";

@@ -61,6 +61,7 @@ static const struct {
 	{XDPB_STAT_MALFORMED_IPV6_EXT, "ipv6_ext"},
 	{XDPB_STAT_MALFORMED_DNS, "dns"},
 	{XDPB_STAT_MALFORMED_HTTP, "http"},
+	{XDPB_STAT_MALFORMED_TLS, "tls"},
 };
 
 static void render_daemon(struct daemon *d, struct prom_buf *b)

@@ -74,6 +74,12 @@ struct web_case {
 	const char *http; /* the request, as is */
 	int syn; /* a SYN without data */
 	int unparsed; /* the Host in it is not one the datapath reads */
+	/* a ClientHello instead of an HTTP request */
+	int tls;
+	const char *sni; /* NULL: no server_name extension */
+	int sni_last; /* server_name after a post-quantum key share */
+	int fault; /* enum tls_fault */
+	size_t cut; /* bytes of the ClientHello left out of the segment */
 	/* expected */
 	uint32_t verdict;
 	uint16_t list; /* the deciding rule's list, 0: none */
@@ -94,6 +100,9 @@ struct web_case {
 #define MONITOR_BY(l, r) \
 	.verdict = XDP_PASS, .list = l, .rule = r, .stat = XDPB_STAT_MONITOR
 #define NO_MATCH .verdict = XDP_PASS, .stat = XDPB_STAT_PASS
+#define MALFORMED_TLS                                \
+	.verdict = XDP_PASS, .stat = XDPB_STAT_PASS, \
+	.malformed = XDPB_STAT_MALFORMED_TLS
 #define MALFORMED_HTTP                               \
 	.verdict = XDP_PASS, .stat = XDPB_STAT_PASS, \
 	.malformed = XDPB_STAT_MALFORMED_HTTP
@@ -101,7 +110,22 @@ struct web_case {
 #define GET(host) \
 	"GET /index.html HTTP/1.1\r\nHost: " host "\r\nAccept: */*\r\n\r\n"
 
-static char http_longest[400], http_deepest[400];
+static char http_longest[400], http_deepest[400], longest_dot[300];
+
+/* What is wrong with a crafted ClientHello. */
+enum tls_fault {
+	TF_NONE,
+	TF_EXT_LEN, /* the extensions run past the ClientHello */
+	TF_EXT_PAST, /* one extension runs past the extensions */
+	TF_SNI_LIST_LEN, /* the name list runs past its extension */
+	TF_SNI_TYPE, /* a name of type 1, not host_name */
+	TF_NAME_EMPTY, /* a host_name of 0 bytes */
+	TF_NAME_PAST, /* the name runs past its list */
+	TF_TWO_RECORDS, /* the record is shorter than the ClientHello */
+	TF_NOT_HELLO, /* a handshake message of another type */
+	TF_APP_DATA, /* an application data record */
+	TF_SID_33, /* a session id of 33 bytes */
+};
 
 /* clang-format off */
 static const struct web_case cases[] = {
@@ -163,6 +187,64 @@ static const struct web_case cases[] = {
 	{ "http_v6_vlan_not_listed", .v6 = 1, .tpid = { ETH_P_8021Q }, .http = GET("example.org"),
 	  NO_MATCH },
 	{ "http_v6_malformed", .v6 = 1, .http = GET("a..b"), MALFORMED_HTTP },
+	/* TLS SNI */
+	{ "tls_sni", .tls = 1, .sni = "www.example.com", DROP_BY(L_DROP, "example.com") },
+	{ "tls_sni_after_pq_key_share", .tls = 1, .sni = "www.example.com", .sni_last = 1,
+	  DROP_BY(L_DROP, "example.com") },
+	{ "tls_upper_case", .tls = 1, .sni = "WWW.EXAMPLE.Com", DROP_BY(L_DROP, "example.com") },
+	{ "tls_trailing_dot", .tls = 1, .sni = "www.example.com.", .sni_last = 1,
+	  DROP_BY(L_DROP, "example.com") },
+	{ "tls_deepest", .tls = 1, .sni = deepest, DROP_BY(L_DROP, "example.com") },
+	{ "tls_longest_exact_dot", .tls = 1, .sni = longest_dot,
+	  DROP_BY(L_DROP, LONGEST) },
+	{ "tls_exact", .tls = 1, .sni = "exact.example.net", DROP_BY(L_DROP, "exact.example.net") },
+	{ "tls_below_exact", .tls = 1, .sni = "a.exact.example.net", NO_MATCH },
+	{ "tls_not_listed", .tls = 1, .sni = "example.org", .sni_last = 1, NO_MATCH },
+	{ "tls_dns_only_rule_skipped", .tls = 1, .sni = "x.web.example.org",
+	  DROP_BY(L_DROP, "web.example.org") },
+	{ "tls_dns_only_list", .tls = 1, .sni = "dnsonly.example.org", NO_MATCH },
+	{ "tls_allow_exact", .tls = 1, .sni = "ok.example.com", ALLOW_BY(L_ALLOW, "ok.example.com") },
+	{ "tls_monitor", .tls = 1, .sni = "mon.example.org", MONITOR_BY(L_MONITOR, "mon.example.org") },
+	{ "tls_port_853", .tls = 1, .dport = 853, .sni = "www.example.com",
+	  DROP_BY(L_DROP, "example.com") },
+	{ "tls_other_port", .tls = 1, .dport = 8443, .sni = "www.example.com", NO_MATCH },
+	{ "tls_ip_allow_beats_name", .tls = 1, .src = "10.77.0.1", .sni = "www.example.com",
+	  ALLOW_BY(L_IP_ALLOW, "10.77.0.1/32") },
+	{ "tls_vlan", .tls = 1, .tpid = { ETH_P_8021Q }, .sni = "www.example.com", .sni_last = 1,
+	  DROP_BY(L_DROP, "example.com") },
+	{ "tls_qinq", .tls = 1, .tpid = { ETH_P_8021AD, ETH_P_8021Q }, .sni = "www.example.com",
+	  DROP_BY(L_DROP, "example.com") },
+	{ "tls_v6", .tls = 1, .v6 = 1, .sni = "www.example.com", .sni_last = 1,
+	  DROP_BY(L_DROP, "example.com") },
+	{ "tls_v6_qinq_not_listed", .tls = 1, .v6 = 1, .tpid = { ETH_P_8021AD, ETH_P_8021Q },
+	  .sni = "example.org", .sni_last = 1, NO_MATCH },
+	/* not a ClientHello with a name: passes, not counted as malformed */
+	{ "tls_no_sni", .tls = 1, NO_MATCH },
+	{ "tls_not_client_hello", .tls = 1, .sni = "www.example.com", .fault = TF_NOT_HELLO, NO_MATCH },
+	{ "tls_app_data", .tls = 1, .sni = "www.example.com", .fault = TF_APP_DATA, NO_MATCH },
+	{ "tls_syn", .tls = 1, .syn = 1, NO_MATCH },
+	/* cut: the rest would come in the next segment (no flow state here) */
+	{ "tls_sni_not_in_segment", .tls = 1, .sni = "www.example.com", .sni_last = 1,
+	  .cut = 40, NO_MATCH },
+	/* malformed ClientHellos and names pass, counted */
+	{ "tls_ext_len", .tls = 1, .sni = "www.example.com", .fault = TF_EXT_LEN, MALFORMED_TLS },
+	{ "tls_ext_past", .tls = 1, .sni = "www.example.com", .fault = TF_EXT_PAST, MALFORMED_TLS },
+	{ "tls_sni_list_len", .tls = 1, .sni = "www.example.com", .fault = TF_SNI_LIST_LEN,
+	  MALFORMED_TLS },
+	{ "tls_sni_type", .tls = 1, .sni = "www.example.com", .fault = TF_SNI_TYPE, MALFORMED_TLS },
+	{ "tls_name_empty", .tls = 1, .sni = "www.example.com", .fault = TF_NAME_EMPTY,
+	  MALFORMED_TLS },
+	{ "tls_name_past_list", .tls = 1, .sni = "www.example.com", .fault = TF_NAME_PAST,
+	  MALFORMED_TLS },
+	{ "tls_two_records", .tls = 1, .sni = "www.example.com", .fault = TF_TWO_RECORDS,
+	  MALFORMED_TLS },
+	{ "tls_session_id_33", .tls = 1, .sni = "www.example.com", .fault = TF_SID_33, MALFORMED_TLS },
+	{ "tls_name_empty_label", .tls = 1, .sni = "www..example.com", MALFORMED_TLS },
+	{ "tls_name_label_64", .tls = 1, .sni = L64 ".example.com", MALFORMED_TLS },
+	{ "tls_name_over_253", .tls = 1, .sni = LONGEST ".com", MALFORMED_TLS },
+	{ "tls_name_space", .tls = 1, .sni = "www.example.com ", MALFORMED_TLS },
+	{ "tls_v6_vlan_malformed", .tls = 1, .v6 = 1, .tpid = { ETH_P_8021Q }, .sni = "a..b",
+	  MALFORMED_TLS },
 };
 /* clang-format on */
 
@@ -204,7 +286,7 @@ static void build_frame(const struct web_case *c, struct frame *f,
 		   : ipv4_put(f, src, dst, IPPROTO_TCP, 0, IPV4_DF);
 	l4 = f->len;
 	put_be16(f, 40000);
-	put_be16(f, c->dport ? c->dport : 80);
+	put_be16(f, c->dport ? c->dport : c->tls ? 443 : 80);
 	put_be32(f, TCP_SEQ);
 	put_be32(f, c->syn ? 0 : TCP_ACK);
 	put_u8(f, 5 << 4);
@@ -219,6 +301,121 @@ static void build_frame(const struct web_case *c, struct frame *f,
 	else
 		ipv4_finish(f, l3);
 	set_be16(f, l4 + 16, l4_checksum(f, l3, l4, IPPROTO_TCP, c->v6));
+}
+
+/* ---- ClientHellos ------------------------------------------------------- */
+
+struct bytes {
+	uint8_t b[FRAME_MAX];
+	size_t n;
+};
+
+static void b_u8(struct bytes *o, uint8_t v)
+{
+	if (o->n >= sizeof(o->b))
+		abort();
+	o->b[o->n++] = v;
+}
+
+static void b_be16(struct bytes *o, uint16_t v)
+{
+	b_u8(o, v >> 8);
+	b_u8(o, v);
+}
+
+static void b_fill(struct bytes *o, uint8_t v, size_t n)
+{
+	while (n--)
+		b_u8(o, v);
+}
+
+static void b_set16(struct bytes *o, size_t at, uint16_t v)
+{
+	o->b[at] = v >> 8;
+	o->b[at + 1] = v;
+}
+
+/* Bytes of the X25519MLKEM768 key share a 2025 browser sends. */
+#define PQ_KEY_SHARE 1216
+
+static void ext_sni_put(struct bytes *o, const char *sni, int fault)
+{
+	size_t n = strlen(sni);
+
+	b_be16(o, 0); /* server_name */
+	b_be16(o, 5 + n);
+	b_be16(o, 3 + n + (fault == TF_SNI_LIST_LEN ? 40 : 0));
+	b_u8(o, fault == TF_SNI_TYPE ? 1 : 0);
+	b_be16(o, fault == TF_NAME_EMPTY ? 0
+					 : n + (fault == TF_NAME_PAST ? 1 : 0));
+	for (size_t i = 0; i < n; i++)
+		b_u8(o, sni[i]);
+}
+
+/*
+ * A TLS 1.3 ClientHello as browsers send it: GREASE, supported_versions,
+ * a post-quantum key share and an X25519 one, the server_name before or
+ * after them, ALPN; then the @fault asked for.
+ */
+static void tls_hello_put(struct bytes *o, const struct web_case *c)
+{
+	size_t rec, hs, exts, ks;
+
+	b_u8(o, c->fault == TF_APP_DATA ? 0x17 : 0x16);
+	b_be16(o, 0x0301);
+	rec = o->n;
+	b_be16(o, 0);
+	b_u8(o, c->fault == TF_NOT_HELLO ? 2 : 1);
+	hs = o->n;
+	b_u8(o, 0);
+	b_be16(o, 0);
+	b_be16(o, 0x0303);
+	b_fill(o, 0x5a, 32); /* random */
+	b_u8(o, c->fault == TF_SID_33 ? 33 : 32);
+	b_fill(o, 0x33, c->fault == TF_SID_33 ? 33 : 32);
+	b_be16(o, 6);
+	b_be16(o, 0x1301);
+	b_be16(o, 0x1302);
+	b_be16(o, 0x1303);
+	b_u8(o, 1);
+	b_u8(o, 0); /* null compression */
+	exts = o->n;
+	b_be16(o, 0);
+	b_be16(o, 0x2a2a); /* GREASE */
+	b_be16(o, c->fault == TF_EXT_PAST ? 0x7fff : 0);
+	if (c->sni && !c->sni_last)
+		ext_sni_put(o, c->sni, c->fault);
+	b_be16(o, 0x002b); /* supported_versions: TLS 1.3, 1.2 */
+	b_be16(o, 5);
+	b_u8(o, 4);
+	b_be16(o, 0x0304);
+	b_be16(o, 0x0303);
+	if (c->sni_last) {
+		b_be16(o, 0x0033); /* key_share */
+		ks = o->n;
+		b_be16(o, 0);
+		b_be16(o, 0);
+		b_be16(o, 0x11ec); /* X25519MLKEM768 */
+		b_be16(o, PQ_KEY_SHARE);
+		b_fill(o, 0x4b, PQ_KEY_SHARE);
+		b_be16(o, 0x001d); /* X25519 */
+		b_be16(o, 32);
+		b_fill(o, 0x58, 32);
+		b_set16(o, ks, o->n - ks - 2);
+		b_set16(o, ks + 2, o->n - ks - 4);
+	}
+	if (c->sni && c->sni_last)
+		ext_sni_put(o, c->sni, c->fault);
+	b_be16(o, 0x0010); /* ALPN: h2 */
+	b_be16(o, 5);
+	b_be16(o, 3);
+	b_u8(o, 2);
+	b_u8(o, 'h');
+	b_u8(o, '2');
+	b_set16(o, exts, o->n - exts - 2 + (c->fault == TF_EXT_LEN ? 9 : 0));
+	o->b[hs] = (o->n - hs - 3) >> 16;
+	b_set16(o, hs + 1, o->n - hs - 3);
+	b_set16(o, rec, o->n - rec - 2 - (c->fault == TF_TWO_RECORDS ? 10 : 0));
 }
 
 /* ---- the rule set ------------------------------------------------------- */
@@ -351,7 +548,15 @@ static void run_case(const struct web_case *c)
 
 	if (c->list)
 		CHECK(want_id, "no rule %s in list %u", c->rule, c->list);
-	build_frame(c, &f, c->http, c->http ? strlen(c->http) : 0);
+	if (c->tls && !c->syn) {
+		static struct bytes hello;
+
+		memset(&hello, 0, sizeof(hello));
+		tls_hello_put(&hello, c);
+		build_frame(c, &f, hello.b, hello.n - c->cut);
+	} else {
+		build_frame(c, &f, c->http, c->http ? strlen(c->http) : 0);
+	}
 	run_frame(&f, c->verdict, want_id, c->stat, c->malformed, &res);
 }
 
@@ -366,10 +571,16 @@ static void refmatch_agrees(void)
 		const char *why;
 		size_t n;
 
-		if (!h || c->src || c->dport || c->malformed || c->unparsed)
+		if (c->tls && c->sni) {
+			h = c->sni;
+			n = strlen(h);
+		} else if (h) {
+			h += 8;
+			n = strcspn(h, "\r:");
+		}
+		if (!h || c->src || c->dport || c->malformed || c->unparsed ||
+		    c->fault || c->cut)
 			continue;
-		h += 8;
-		n = strcspn(h, "\r:");
 		if (n >= sizeof(host) || *h == '[')
 			continue;
 		memcpy(host, h, n);
@@ -405,6 +616,7 @@ static void make_names(void)
 	strcpy(p, "example.com");
 	snprintf(http_deepest, sizeof(http_deepest), GET("%s"), deepest);
 	snprintf(http_longest, sizeof(http_longest), GET("%s."), LONGEST);
+	snprintf(longest_dot, sizeof(longest_dot), "%s.", LONGEST);
 }
 
 int main(void)

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# End to end: domain lists against HTTP Host with a real web server (nginx)
-# and a real client (curl, --resolve: no DNS), IPv4 and IPv6.
+# End to end: domain lists against HTTP Host and TLS SNI with a real web
+# server (nginx, HTTP and HTTPS) and a real client (curl, --resolve: no
+# DNS), IPv4 and IPv6.
 #   - without the daemon every name is served
-#   - example.com (action drop): curl http://www.example.com times out
+#   - example.com (action drop): curl http:// and https://www.example.com
+#     time out
 #   - example.org and a name only a DNS list (nxdomain) holds are served
 #   - stats attribute every block to its rule
 #   - the daemon's log never names a requested host
@@ -21,8 +23,10 @@ O=$WORKDIR/w.out
 
 # Without the daemon every name is served: a failure later is the filter.
 for n in www.example.com example.org; do
-	web_get "$O" "http://$n/" $SERVER4
-	t_check "without xdpblockd: http://$n is served" served "$O" $n
+	for scheme in http https; do
+		web_get "$O" "$scheme://$n/" $SERVER4
+		t_check "without xdpblockd: $scheme://$n is served" served "$O" $n
+	done
 done
 
 printf 'example.com\n' >"$WORKDIR/block.txt"
@@ -44,6 +48,17 @@ for addr in $SERVER4 $SERVER6; do
 	t_check "HTTP to $addr: example.org is served" served "$O" example.org
 	web_get "$O" http://dnsonly.example.net/ $addr
 	t_check "HTTP to $addr: a name only an nxdomain list holds is served" served "$O" dnsonly.example.net
+done
+
+# --- HTTPS: the ClientHello's SNI decides
+for addr in $SERVER4 $SERVER6; do
+	web_get "$O" https://www.example.com/ $addr
+	rc=$?
+	t_check "HTTPS to $addr: www.example.com is dropped (curl status $rc: timeout)" test "$rc" -eq 28
+	web_get "$O" https://example.org/ $addr
+	t_check "HTTPS to $addr: example.org is served" served "$O" example.org
+	web_get "$O" https://dnsonly.example.net/ $addr
+	t_check "HTTPS to $addr: a name only an nxdomain list holds is served" served "$O" dnsonly.example.net
 done
 
 # --- stats: the blocks on their rule
