@@ -71,6 +71,7 @@ struct dns_query {
 	__u32 payload_off; /* TCP payload, from the start of the frame */
 	__u32 payload_len;
 	__u32 seq, ack_seq; /* of the segment, host order */
+	__u32 fin; /* the segment has FIN: it takes one sequence number */
 };
 
 /*

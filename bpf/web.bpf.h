@@ -495,6 +495,7 @@ static __always_inline __u32 web_find_segment(struct xdp_md *ctx,
 		return 0;
 	q->seq = bpf_ntohl(tcp->seq);
 	q->ack_seq = bpf_ntohl(tcp->ack_seq);
+	q->fin = tcp->fin;
 	q->payload_off = q->l4_off + tcp->doff * 4;
 	if (q->l3_end > pkt_len)
 		q->l3_end = pkt_len;
@@ -553,6 +554,135 @@ __noinline int xdpb_web_match(struct xdp_md *ctx, struct dns_query *q,
 		return WEB_NONE;
 	return match_wire_name(gen, labels, 1, s, info, out) ? WEB_MATCH
 							     : WEB_REQUEST;
+}
+
+/* ---- reset ---------------------------------------------------------- */
+
+#define TCP_FLAGS_RST_ACK 0x14
+#define RESET_TTL 64
+
+struct tcp_pseudo4 {
+	__be32 saddr, daddr;
+	__u8 zero, proto;
+	__be16 len;
+	struct tcphdr tcp;
+};
+
+struct tcp_pseudo6 {
+	struct in6_addr saddr, daddr;
+	__be32 len;
+	__u8 zero[3], nexthdr;
+	struct tcphdr tcp;
+};
+
+/*
+ * Turn the client's segment @q (matched just before) into a RST to the
+ * client, in place: MACs, addresses and ports swapped, VLAN tags kept,
+ * the payload and TCP options cut off. The RST carries the segment's
+ * acknowledgement number as its sequence number (what the client expects
+ * next from the server, so it accepts it: RFC 9293 3.10.7.1, RFC 5961
+ * 3.2) and acknowledges the segment (ACK = its seq + payload + FIN).
+ * IPv4 gets TTL 64, DF and a fresh header checksum (options, which a
+ * client hardly ever sends, are not answered: the segment is dropped);
+ * IPv6 hop limit 64 (extension headers likewise). Returns XDP_TX, or
+ * XDP_DROP when no reset can be built.
+ */
+__noinline int xdpb_tcp_reset(struct xdp_md *ctx, struct dns_query *q)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	__u32 new_len, pkt_len = end - data, ack;
+	__u8 mac[ETH_ALEN];
+	struct ethhdr *eth;
+	struct tcphdr *tcp;
+	__s64 sum;
+
+	if (!ctx || !q)
+		return XDP_DROP;
+	if (q->l3_off > 0x3f || q->l4_off > 0x7ff ||
+	    q->l4_off != q->l3_off + (q->is_ipv6 ? sizeof(struct ipv6hdr)
+						 : sizeof(struct iphdr)))
+		return XDP_DROP;
+	new_len = q->l4_off + sizeof(struct tcphdr);
+	if (new_len > pkt_len)
+		return XDP_DROP;
+	if (new_len < pkt_len &&
+	    bpf_xdp_adjust_tail(ctx, (int)new_len - (int)pkt_len) < 0)
+		return XDP_DROP;
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	eth = data;
+	if ((void *)(eth + 1) > end)
+		return XDP_DROP;
+	__builtin_memcpy(mac, eth->h_dest, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, eth->h_source, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, mac, ETH_ALEN);
+
+	tcp = data + bounded(q->l4_off, 0x7ff);
+	if ((void *)(tcp + 1) > end)
+		return XDP_DROP;
+	{
+		__be16 port = tcp->source;
+
+		tcp->source = tcp->dest;
+		tcp->dest = port;
+	}
+	ack = q->seq + q->payload_len + (q->fin ? 1 : 0);
+	tcp->seq = bpf_htonl(q->ack_seq);
+	tcp->ack_seq = bpf_htonl(ack);
+	/* data offset 5, no flags but RST and ACK */
+	((__u8 *)tcp)[12] = 5 << 4;
+	((__u8 *)tcp)[13] = TCP_FLAGS_RST_ACK;
+	tcp->window = 0;
+	tcp->check = 0;
+	tcp->urg_ptr = 0;
+	if (q->is_ipv6) {
+		struct ipv6hdr *ip6 = data + bounded(q->l3_off, 0x3f);
+		struct tcp_pseudo6 ph = {};
+		struct in6_addr addr;
+
+		if ((void *)(ip6 + 1) > end)
+			return XDP_DROP;
+		addr = ip6->saddr;
+		ip6->saddr = ip6->daddr;
+		ip6->daddr = addr;
+		ip6->payload_len = bpf_htons(sizeof(struct tcphdr));
+		ip6->hop_limit = RESET_TTL;
+		ph.saddr = ip6->saddr;
+		ph.daddr = ip6->daddr;
+		ph.len = bpf_htonl(sizeof(struct tcphdr));
+		ph.nexthdr = IPPROTO_TCP;
+		ph.tcp = *tcp;
+		sum = bpf_csum_diff(NULL, 0, (__be32 *)&ph, sizeof(ph), 0);
+	} else {
+		struct iphdr *ip = data + bounded(q->l3_off, 0x3f);
+		struct tcp_pseudo4 ph = {};
+		__be32 addr;
+
+		if ((void *)(ip + 1) > end)
+			return XDP_DROP;
+		addr = ip->saddr;
+		ip->saddr = ip->daddr;
+		ip->daddr = addr;
+		ip->tot_len = bpf_htons(sizeof(*ip) + sizeof(struct tcphdr));
+		ip->frag_off = bpf_htons(0x4000); /* DF */
+		ip->ttl = RESET_TTL;
+		ip->check = 0;
+		sum = bpf_csum_diff(NULL, 0, (__be32 *)ip, sizeof(*ip), 0);
+		if (sum < 0)
+			return XDP_DROP;
+		ip->check = csum_fold(sum);
+		ph.saddr = ip->saddr;
+		ph.daddr = ip->daddr;
+		ph.proto = IPPROTO_TCP;
+		ph.len = bpf_htons(sizeof(struct tcphdr));
+		ph.tcp = *tcp;
+		sum = bpf_csum_diff(NULL, 0, (__be32 *)&ph, sizeof(ph), 0);
+	}
+	if (sum < 0)
+		return XDP_DROP;
+	tcp->check = csum_fold(sum);
+	return XDP_TX;
 }
 
 #endif /* XDPBLOCK_WEB_BPF_H */

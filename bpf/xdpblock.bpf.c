@@ -132,6 +132,11 @@ int xdpblock(struct xdp_md *ctx)
 	switch (m->action) {
 	case XDPB_ACT_DROP:
 		return XDP_DROP;
+	case XDPB_ACT_RESET:
+		/* only a web name rule resets; the segment never reaches the server */
+		if (web != WEB_MATCH)
+			return XDP_DROP;
+		return xdpb_tcp_reset(ctx, q);
 	case XDPB_ACT_NXDOMAIN:
 	case XDPB_ACT_REFUSED:
 		/* TCP: no reply in this version; the query is dropped */

@@ -89,7 +89,7 @@ struct xdpb_tbl_chunk {
 
 /*
  * Actions. The numeric order is the priority when rules overlap. IP lists
- * take monitor, drop and allow; domain lists also the DNS replies. A reply
+ * take monitor, drop and allow; domain lists also the replies. A reply
  * ranks below drop: when an IP rule drops a packet whose query a domain
  * rule would answer, the packet is dropped.
  */
@@ -98,8 +98,9 @@ enum xdpb_action {
 	XDPB_ACT_MONITOR = 1, /* count, pass */
 	XDPB_ACT_REFUSED = 2, /* DNS: answer REFUSED (UDP), drop (TCP) */
 	XDPB_ACT_NXDOMAIN = 3, /* DNS: answer NXDOMAIN (UDP), drop (TCP) */
-	XDPB_ACT_DROP = 4,
-	XDPB_ACT_ALLOW = 5, /* beats any block, whatever the prefix lengths */
+	XDPB_ACT_RESET = 4, /* TLS SNI, HTTP Host: RST to the client, drop */
+	XDPB_ACT_DROP = 5,
+	XDPB_ACT_ALLOW = 6, /* beats any block, whatever the prefix lengths */
 	XDPB_ACT_MAX,
 };
 
@@ -126,6 +127,7 @@ enum xdpb_stat {
 	XDPB_STAT_MONITOR = XDPB_ACT_MONITOR,
 	XDPB_STAT_REFUSED = XDPB_ACT_REFUSED,
 	XDPB_STAT_NXDOMAIN = XDPB_ACT_NXDOMAIN,
+	XDPB_STAT_RESET = XDPB_ACT_RESET,
 	XDPB_STAT_DROP = XDPB_ACT_DROP,
 	XDPB_STAT_ALLOW = XDPB_ACT_ALLOW,
 	XDPB_STAT_NON_IP, /* not IPv4/IPv6 (ARP, LLDP, ...): passed */
@@ -523,21 +525,22 @@ static inline int xdpb_action_class(__u32 action)
 	case XDPB_ACT_ALLOW:
 		return 3;
 	default:
-		return 2; /* drop and the DNS replies */
+		return 2; /* drop and the replies */
 	}
 }
 
 /*
  * Does a domain rule of @action take part in the DNS view (@web 0) or the
  * TLS SNI / HTTP Host view (@web 1) of a name? The DNS answers mean
- * nothing on a TCP connection to a web server.
+ * nothing on a TCP connection to a web server, and a reset nothing to a
+ * DNS query; an operator who wants both writes two lists.
  */
 static inline int xdpb_action_in_view(__u32 action, int web)
 {
 	if (web)
 		return action != XDPB_ACT_NXDOMAIN &&
 		       action != XDPB_ACT_REFUSED;
-	return 1;
+	return action != XDPB_ACT_RESET;
 }
 
 static inline int xdpb_name_rule_beats(__u32 action, __u32 labels,

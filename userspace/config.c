@@ -44,6 +44,8 @@ const char *action_name(uint8_t action)
 		return "nxdomain";
 	case XDPB_ACT_REFUSED:
 		return "refused";
+	case XDPB_ACT_RESET:
+		return "reset";
 	default:
 		return "none";
 	}
@@ -73,9 +75,10 @@ const char *list_type_name(enum list_type type)
 	}
 }
 
-int action_is_dns_only(uint8_t action)
+int action_is_domain_only(uint8_t action)
 {
-	return action == XDPB_ACT_NXDOMAIN || action == XDPB_ACT_REFUSED;
+	return action == XDPB_ACT_NXDOMAIN || action == XDPB_ACT_REFUSED ||
+	       action == XDPB_ACT_RESET;
 }
 
 const char *stat_name(unsigned int stat)
@@ -87,6 +90,7 @@ const char *stat_name(unsigned int stat)
 		[XDPB_STAT_ALLOW] = "allow",
 		[XDPB_STAT_NXDOMAIN] = "nxdomain",
 		[XDPB_STAT_REFUSED] = "refused",
+		[XDPB_STAT_RESET] = "reset",
 		[XDPB_STAT_NON_IP] = "non_ip",
 		[XDPB_STAT_MALFORMED_L2] = "malformed_l2",
 		[XDPB_STAT_MALFORMED_IPV4] = "malformed_ipv4",
@@ -454,10 +458,12 @@ static int list_key(struct parse_state *st, const char *name, const char *value)
 			l->action = XDPB_ACT_NXDOMAIN;
 		else if (!strcmp(value, "refused"))
 			l->action = XDPB_ACT_REFUSED;
+		else if (!strcmp(value, "reset"))
+			l->action = XDPB_ACT_RESET;
 		else
 			return fail(
 				st,
-				"action = '%s': use drop, allow or monitor (domain lists also nxdomain or refused)%s",
+				"action = '%s': use drop, allow or monitor (domain lists also nxdomain, refused or reset)%s",
 				value, "");
 	} else if (!strcmp(name, "type")) {
 		if (!strcmp(value, "auto"))
@@ -716,7 +722,7 @@ int config_load(const char *path, struct daemon_config *cfg, char *err,
 			return -EINVAL;
 		}
 		if (cfg->lists[i].type == LIST_TYPE_IP &&
-		    action_is_dns_only(cfg->lists[i].action)) {
+		    action_is_domain_only(cfg->lists[i].action)) {
 			snprintf(
 				err, errlen,
 				"%s:%u: [list:%s] is an IP list: action = %s needs type = domain",

@@ -93,8 +93,8 @@ void listen_addr_format(const struct sockaddr_storage *addr, char *buf,
 const char *action_name(uint8_t action);
 const char *match_name(uint8_t match);
 const char *list_type_name(enum list_type type);
-/* Is @action one only domain lists take (the DNS replies)? */
-int action_is_dns_only(uint8_t action);
+/* Is @action one only domain lists take (the replies)? */
+int action_is_domain_only(uint8_t action);
 const char *xdp_mode_name(enum xdp_mode mode);
 /* Name of an enum xdpb_stat slot, as in `xdpblockctl stats --json`. */
 const char *stat_name(unsigned int stat);

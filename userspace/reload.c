@@ -121,7 +121,7 @@ static int load_prefixes(const struct list_config *lc, int id,
 	struct parsed_list parsed;
 	int ret;
 
-	if (action_is_dns_only(lc->action)) {
+	if (action_is_domain_only(lc->action)) {
 		snprintf(
 			err, errlen,
 			"list %s: %s holds addresses, and action = %s needs a domain list",

@@ -47,6 +47,7 @@ enum {
 	L_IP_ALLOW = 6,
 	L_IP_DROP = 7,
 	L_NX_DEEP = 8,
+	L_RESET = 9, /* a TLS/HTTP-only list: never matches DNS */
 };
 
 struct name_def {
@@ -68,6 +69,8 @@ static const struct name_def name_defs[] = {
 	{ L_ALLOW, XDPB_ACT_ALLOW, "=ok.example.com" },
 	{ L_ALLOW, XDPB_ACT_ALLOW, "allowed.example.net" },
 	{ L_MONITOR, XDPB_ACT_MONITOR, "mon.example.org" },
+	{ L_RESET, XDPB_ACT_RESET, "reset.example.net" },
+	{ L_RESET, XDPB_ACT_RESET, "a.refused.example.net" },
 };
 /* clang-format on */
 
@@ -165,6 +168,10 @@ static const struct dns_case cases[] = {
 	{ "v4_allow_beats_longer_block", .qname = "blocked.allowed.example.net",
 	  ALLOW_BY(L_ALLOW, "allowed.example.net") },
 	{ "v4_monitor", .qname = "mon.example.org", MONITOR_BY(L_MONITOR, "mon.example.org") },
+	/* reset lists match TLS SNI and HTTP Host only */
+	{ "v4_reset_list_not_dns", .qname = "www.reset.example.net", NO_MATCH },
+	{ "v4_reset_does_not_hide_refused", .qname = "x.a.refused.example.net",
+	  REFUSED_BY(L_REFUSED, "refused.example.net") },
 	{ "v4_ip_allow_beats_name", .src = "10.77.0.1", .qname = "www.example.com",
 	  ALLOW_BY(L_IP_ALLOW, "10.77.0.1/32") },
 	{ "v4_ip_drop_beats_nxdomain", .src = "10.88.1.1", .qname = "www.example.com",

@@ -43,6 +43,7 @@ enum {
 	L_MONITOR = 4,
 	L_IP_ALLOW = 5,
 	L_IP_DROP = 6,
+	L_RESET = 7,
 };
 
 struct name_def {
@@ -61,6 +62,7 @@ static const struct name_def name_defs[] = {
 	{ L_NX, XDPB_ACT_NXDOMAIN, "dnsonly.example.org" },
 	{ L_ALLOW, XDPB_ACT_ALLOW, "=ok.example.com" },
 	{ L_MONITOR, XDPB_ACT_MONITOR, "mon.example.org" },
+	{ L_RESET, XDPB_ACT_RESET, "reset.example.net" },
 };
 /* clang-format on */
 
@@ -73,6 +75,8 @@ struct web_case {
 	uint16_t dport; /* 0: 80 for HTTP, 443 for TLS */
 	const char *http; /* the request, as is */
 	int syn; /* a SYN without data */
+	int fin; /* a FIN with the data */
+	int ip_options; /* 8 bytes of IPv4 options */
 	int unparsed; /* the Host in it is not one the datapath reads */
 	/* a ClientHello instead of an HTTP request */
 	int tls;
@@ -99,6 +103,8 @@ struct web_case {
 	.verdict = XDP_PASS, .list = l, .rule = r, .stat = XDPB_STAT_ALLOW
 #define MONITOR_BY(l, r) \
 	.verdict = XDP_PASS, .list = l, .rule = r, .stat = XDPB_STAT_MONITOR
+#define RESET_BY(l, r) \
+	.verdict = XDP_TX, .list = l, .rule = r, .stat = XDPB_STAT_RESET
 #define NO_MATCH .verdict = XDP_PASS, .stat = XDPB_STAT_PASS
 #define MALFORMED_TLS                                \
 	.verdict = XDP_PASS, .stat = XDPB_STAT_PASS, \
@@ -245,6 +251,27 @@ static const struct web_case cases[] = {
 	{ "tls_name_space", .tls = 1, .sni = "www.example.com ", MALFORMED_TLS },
 	{ "tls_v6_vlan_malformed", .tls = 1, .v6 = 1, .tpid = { ETH_P_8021Q }, .sni = "a..b",
 	  MALFORMED_TLS },
+	/* reset: a RST to the client, checked byte for byte */
+	{ "tls_reset", .tls = 1, .sni = "www.reset.example.net", RESET_BY(L_RESET, "reset.example.net") },
+	{ "tls_reset_pq", .tls = 1, .sni = "Reset.Example.Net.", .sni_last = 1,
+	  RESET_BY(L_RESET, "reset.example.net") },
+	{ "tls_reset_v6", .tls = 1, .v6 = 1, .sni = "reset.example.net",
+	  RESET_BY(L_RESET, "reset.example.net") },
+	{ "tls_reset_qinq", .tls = 1, .tpid = { ETH_P_8021AD, ETH_P_8021Q },
+	  .sni = "reset.example.net", RESET_BY(L_RESET, "reset.example.net") },
+	{ "tls_reset_v6_vlan", .tls = 1, .v6 = 1, .tpid = { ETH_P_8021Q },
+	  .sni = "a.reset.example.net", RESET_BY(L_RESET, "reset.example.net") },
+	{ "http_reset", .http = GET("reset.example.net"), RESET_BY(L_RESET, "reset.example.net") },
+	{ "http_reset_fin", .fin = 1, .http = GET("reset.example.net:80"),
+	  RESET_BY(L_RESET, "reset.example.net") },
+	{ "http_reset_v6_qinq", .v6 = 1, .tpid = { ETH_P_8021AD, ETH_P_8021Q },
+	  .http = GET("x.reset.example.net"), RESET_BY(L_RESET, "reset.example.net") },
+	/* IPv4 options are not answered: the segment is dropped, counted as reset */
+	{ "http_reset_ip_options_dropped", .ip_options = 1, .http = GET("reset.example.net"),
+	  .verdict = XDP_DROP, .list = L_RESET, .rule = "reset.example.net",
+	  .stat = XDPB_STAT_RESET },
+	{ "http_ip_options_drop", .ip_options = 1, .http = GET("www.example.com"),
+	  DROP_BY(L_DROP, "example.com") },
 };
 /* clang-format on */
 
@@ -253,13 +280,13 @@ static const struct web_case cases[] = {
 static const uint8_t mac_client[ETH_ALEN] = {0x02, 0, 0, 0, 0, 0x01};
 static const uint8_t mac_router[ETH_ALEN] = {0x02, 0, 0, 0, 0, 0x02};
 
-static void l2_put(struct frame *f, const struct web_case *c)
+static void l2_put(struct frame *f, const struct web_case *c, int reply)
 {
 	uint16_t l3type = c->v6 ? ETH_P_IPV6 : ETH_P_IP;
 	int n = 0;
 
-	put_bytes(f, mac_router, ETH_ALEN);
-	put_bytes(f, mac_client, ETH_ALEN);
+	put_bytes(f, reply ? mac_client : mac_router, ETH_ALEN);
+	put_bytes(f, reply ? mac_router : mac_client, ETH_ALEN);
 	while (n < 3 && c->tpid[n])
 		n++;
 	put_be16(f, n ? c->tpid[0] : l3type);
@@ -271,30 +298,53 @@ static void l2_put(struct frame *f, const struct web_case *c)
 #define TCP_ACK 2000
 #define TCP_SYN 0x02
 #define TCP_PSH_ACK 0x18
+#define TCP_FIN 0x01
+#define TCP_RST_ACK 0x14
 
-/* The client's segment of row @c, carrying @payload. */
+/*
+ * The client's segment of row @c, carrying @payload; or (@reset) the RST
+ * the datapath must send back for a segment of @len payload bytes, built
+ * from the row alone.
+ */
 static void build_frame(const struct web_case *c, struct frame *f,
-			const void *payload, size_t len)
+			const void *payload, size_t len, int reset)
 {
 	const char *src = c->src ? c->src : c->v6 ? C6 : C4;
 	const char *dst = c->dst ? c->dst : c->v6 ? S6 : S4;
+	uint16_t cport = 40000, sport = c->dport ? c->dport : c->tls ? 443 : 80;
 	size_t l3, l4;
 
 	frame_init(f);
-	l2_put(f, c);
+	l2_put(f, c, reset);
+	if (reset) {
+		const char *t = src;
+
+		src = dst;
+		dst = t;
+	}
 	l3 = c->v6 ? ipv6_put(f, src, dst, IPPROTO_TCP)
-		   : ipv4_put(f, src, dst, IPPROTO_TCP, 0, IPV4_DF);
+		   : ipv4_put(f, src, dst, IPPROTO_TCP,
+			      c->ip_options && !reset ? 8 : 0, IPV4_DF);
 	l4 = f->len;
-	put_be16(f, 40000);
-	put_be16(f, c->dport ? c->dport : c->tls ? 443 : 80);
-	put_be32(f, TCP_SEQ);
-	put_be32(f, c->syn ? 0 : TCP_ACK);
-	put_u8(f, 5 << 4);
-	put_u8(f, c->syn ? TCP_SYN : TCP_PSH_ACK);
-	put_be16(f, 65535);
+	put_be16(f, reset ? sport : cport);
+	put_be16(f, reset ? cport : sport);
+	if (reset) {
+		put_be32(f, TCP_ACK);
+		put_be32(f, TCP_SEQ + len + (c->fin ? 1 : 0));
+		put_u8(f, 5 << 4);
+		put_u8(f, TCP_RST_ACK);
+		put_be16(f, 0); /* window */
+	} else {
+		put_be32(f, TCP_SEQ);
+		put_be32(f, c->syn ? 0 : TCP_ACK);
+		put_u8(f, 5 << 4);
+		put_u8(f,
+		       c->syn ? TCP_SYN : TCP_PSH_ACK | (c->fin ? TCP_FIN : 0));
+		put_be16(f, 65535);
+	}
 	put_be16(f, 0); /* checksum: below */
 	put_be16(f, 0);
-	if (payload)
+	if (payload && !reset)
 		put_bytes(f, payload, len);
 	if (c->v6)
 		ipv6_finish(f, l3);
@@ -540,6 +590,19 @@ static void run_frame(const struct frame *f, uint32_t verdict, uint32_t want_id,
 	}
 }
 
+/* The frame sent back is @want, byte for byte. */
+static void reply_check(const struct xdp_result *res, const struct frame *want)
+{
+	CHECK(res->out_len == want->len, "reply of %u bytes, expected %zu",
+	      res->out_len, want->len);
+	for (size_t i = 0; i < want->len && i < res->out_len; i++)
+		if (res->out[i] != want->data[i]) {
+			CHECK(0, "reply byte %zu is 0x%02x, expected 0x%02x", i,
+			      res->out[i], want->data[i]);
+			break;
+		}
+}
+
 static void run_case(const struct web_case *c)
 {
 	uint32_t want_id = c->list ? rule_id_of(&rs, c->list, c->rule) : 0;
@@ -548,16 +611,23 @@ static void run_case(const struct web_case *c)
 
 	if (c->list)
 		CHECK(want_id, "no rule %s in list %u", c->rule, c->list);
-	if (c->tls && !c->syn) {
-		static struct bytes hello;
+	static struct bytes payload;
+	struct frame want;
 
-		memset(&hello, 0, sizeof(hello));
-		tls_hello_put(&hello, c);
-		build_frame(c, &f, hello.b, hello.n - c->cut);
-	} else {
-		build_frame(c, &f, c->http, c->http ? strlen(c->http) : 0);
+	memset(&payload, 0, sizeof(payload));
+	if (c->tls && !c->syn) {
+		tls_hello_put(&payload, c);
+		payload.n -= c->cut;
+	} else if (c->http) {
+		payload.n = strlen(c->http);
+		memcpy(payload.b, c->http, payload.n);
 	}
+	build_frame(c, &f, payload.b, payload.n, 0);
 	run_frame(&f, c->verdict, want_id, c->stat, c->malformed, &res);
+	if (c->verdict == XDP_TX && res.retval == XDP_TX) {
+		build_frame(c, &want, NULL, payload.n, 1);
+		reply_check(&res, &want);
+	}
 }
 
 /* Each row's Host and the reference matcher's web view agree. */
@@ -604,6 +674,8 @@ static void refmatch_agrees(void)
 			refmatch_name_view(&rs, "x.web.example.org", 0);
 
 		CHECK(r && r->list_id == L_NX, "DNS view of x.web.example.org");
+		CHECK(!refmatch_name_view(&rs, "www.reset.example.net", 0),
+		      "a reset rule decides no DNS query");
 	}
 }
 
