@@ -72,6 +72,8 @@ struct dns_query {
 	__u32 payload_len;
 	__u32 seq, ack_seq; /* of the segment, host order */
 	__u32 fin; /* the segment has FIN: it takes one sequence number */
+	__u32 rst; /* the segment has RST: never answered */
+	struct xdpb_flow_key flow; /* client -> server, for the flow cache */
 };
 
 /*

@@ -193,6 +193,18 @@ struct {
 	__type(value, struct web_scratch);
 } web_scratch SEC(".maps");
 
+/*
+ * Client -> server TCP flows a name rule blocked: their later segments are
+ * decided without parsing. Sized by userspace before load
+ * (flow_cache_entries); not pinned (it holds client addresses).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XDPB_DEFAULT_FLOW_CACHE_ENTRIES);
+	__type(key, struct xdpb_flow_key);
+	__type(value, struct xdpb_flow_verdict);
+} flow_verdict SEC(".maps");
+
 /* Rule ids per CPU slice of rule_stats; set by userspace before load. */
 const volatile __u32 rule_id_capacity = 1;
 

@@ -26,6 +26,7 @@ enum web_status {
 	WEB_MALFORMED_HTTP,
 	WEB_MALFORMED_TLS,
 	WEB_MATCH, /* a request whose name a rule decides */
+	WEB_FLOW, /* a segment of a flow a name rule blocked before */
 };
 
 enum web_kind {
@@ -464,45 +465,77 @@ static __always_inline int port_in(const __be16 *ports, __be16 port)
 	return 0;
 }
 
+enum web_segment {
+	WEB_SEG_NONE, /* not TCP to a web port */
+	WEB_SEG_SYN, /* a SYN: a new connection */
+	WEB_SEG_OTHER, /* any other segment to a web port */
+};
+
 /*
- * Is this a TCP segment with data to an HTTP or TLS port? Fills @q's TCP
- * fields and copies the start of the payload into the window. Returns the
- * bytes copied, 0 if there is nothing to look at.
+ * Is this a TCP segment to an HTTP or TLS port? Fills @q's TCP fields and
+ * the flow key.
  */
-static __always_inline __u32 web_find_segment(struct xdp_md *ctx,
-					      struct dns_query *q,
-					      const struct xdpb_gen_info *info,
-					      struct web_scratch *w)
+static __always_inline int web_tcp_segment(struct xdp_md *ctx,
+					   struct dns_query *q,
+					   const struct xdpb_gen_info *info)
 {
 	void *data = (void *)(long)ctx->data;
-	__u64 pkt_len = (void *)(long)ctx->data_end - data, len;
+	void *end = (void *)(long)ctx->data_end;
+	__u64 pkt_len = end - data;
 	struct cursor c = {
 		.pos = data + bounded(q->l4_off, 0x7ff),
-		.end = (void *)(long)ctx->data_end,
+		.end = end,
 	};
 	struct tcphdr *tcp;
 
-	if (q->l4_off > 0x7ff)
-		return 0;
+	if (q->l4_off > 0x7ff || q->l3_off > 0x3f)
+		return WEB_SEG_NONE;
 	tcp = cursor_pull(&c, sizeof(*tcp));
-	if (!tcp || tcp->doff < 5 || tcp->syn || tcp->rst)
-		return 0;
+	if (!tcp || tcp->doff < 5)
+		return WEB_SEG_NONE;
 	if (port_in(info->http_ports, tcp->dest))
 		q->kind = WEB_HTTP;
 	else if (port_in(info->tls_ports, tcp->dest))
 		q->kind = WEB_TLS;
 	else
-		return 0;
+		return WEB_SEG_NONE;
 	q->seq = bpf_ntohl(tcp->seq);
 	q->ack_seq = bpf_ntohl(tcp->ack_seq);
 	q->fin = tcp->fin;
+	q->rst = tcp->rst;
 	q->payload_off = q->l4_off + tcp->doff * 4;
 	if (q->l3_end > pkt_len)
 		q->l3_end = pkt_len;
-	if (q->payload_off >= q->l3_end)
-		return 0;
-	q->payload_len = q->l3_end - q->payload_off;
-	len = q->payload_len;
+	q->payload_len = q->payload_off < q->l3_end ? q->l3_end - q->payload_off
+						    : 0;
+	q->flow.client_port = tcp->source;
+	q->flow.server_port = tcp->dest;
+	q->flow.is_ipv6 = q->is_ipv6;
+	if (q->is_ipv6) {
+		struct ipv6hdr *ip6 = data + bounded(q->l3_off, 0x3f);
+
+		if ((void *)(ip6 + 1) > end)
+			return WEB_SEG_NONE;
+		__builtin_memcpy(q->flow.client, &ip6->saddr, 16);
+		__builtin_memcpy(q->flow.server, &ip6->daddr, 16);
+	} else {
+		struct iphdr *ip = data + bounded(q->l3_off, 0x3f);
+
+		if ((void *)(ip + 1) > end)
+			return WEB_SEG_NONE;
+		__builtin_memcpy(q->flow.client, &ip->saddr, 4);
+		__builtin_memcpy(q->flow.server, &ip->daddr, 4);
+	}
+	return tcp->syn && !tcp->ack ? WEB_SEG_SYN : WEB_SEG_OTHER;
+}
+
+/* Copy the start of the payload into the window: the bytes copied. */
+static __always_inline __u32 web_copy_payload(struct xdp_md *ctx,
+					      struct dns_query *q,
+					      struct web_scratch *w)
+{
+	__u64 len = q->payload_len;
+
 	if (len > XDPB_WEB_WIN)
 		len = XDPB_WEB_WIN;
 	/* keep clang from passing a copy of len taken before the checks */
@@ -518,14 +551,16 @@ static __always_inline __u32 web_find_segment(struct xdp_md *ctx,
  * checks it once, on its own.
  *
  * Match the server name of the TCP segment described by @q (caller's
- * fields set): WEB_MATCH with the deciding name rule in @out, WEB_REQUEST
- * (a name, no rule), WEB_MALFORMED_* or WEB_NONE.
+ * fields set): WEB_MATCH with the deciding name rule in @out, WEB_FLOW
+ * with the rule that blocked the segment's flow before, WEB_REQUEST (a
+ * name, no rule), WEB_MALFORMED_* or WEB_NONE.
  */
 __noinline int xdpb_web_match(struct xdp_md *ctx, struct dns_query *q,
 			      struct xdpb_match *out)
 {
 	struct xdpb_gen_info *info;
 	struct dns_scratch *s;
+	struct xdpb_flow_verdict *flow;
 	struct web_scratch *w;
 	__u32 zero = 0, gen, len;
 	int labels = 0;
@@ -538,7 +573,26 @@ __noinline int xdpb_web_match(struct xdp_md *ctx, struct dns_query *q,
 	w = bpf_map_lookup_elem(&web_scratch, &zero);
 	if (!info || !s || !w)
 		return WEB_NONE;
-	len = web_find_segment(ctx, q, info, w);
+	switch (web_tcp_segment(ctx, q, info)) {
+	case WEB_SEG_NONE:
+		return WEB_NONE;
+	case WEB_SEG_SYN:
+		/*
+		 * A new connection on the four-tuple: a verdict remembered
+		 * for an earlier one (a shared server address, a reused
+		 * client port) must not decide it.
+		 */
+		bpf_map_delete_elem(&flow_verdict, &q->flow);
+		return WEB_NONE;
+	}
+	flow = bpf_map_lookup_elem(&flow_verdict, &q->flow);
+	if (flow && flow->gen_serial == info->serial) {
+		*out = flow->match;
+		return WEB_FLOW;
+	}
+	if (q->rst || !q->payload_len)
+		return WEB_NONE;
+	len = web_copy_payload(ctx, q, w);
 	if (!len)
 		return WEB_NONE;
 	if (q->kind == WEB_HTTP) {
@@ -554,6 +608,28 @@ __noinline int xdpb_web_match(struct xdp_md *ctx, struct dns_query *q,
 		return WEB_NONE;
 	return match_wire_name(gen, labels, 1, s, info, out) ? WEB_MATCH
 							     : WEB_REQUEST;
+}
+
+/*
+ * Remember that name rule @m blocked the flow of segment @q (drop or
+ * reset), for generation @gen: the flow's later segments are decided by
+ * the cache.
+ */
+__noinline int xdpb_flow_remember(struct dns_query *q,
+				  const struct xdpb_match *m, __u32 gen)
+{
+	struct xdpb_flow_verdict v = {};
+	struct xdpb_gen_info *info;
+
+	if (!q || !m)
+		return 0;
+	info = bpf_map_lookup_elem(&gen_info, &gen);
+	if (!info)
+		return 0;
+	v.match = *m;
+	v.gen_serial = info->serial;
+	bpf_map_update_elem(&flow_verdict, &q->flow, &v, BPF_ANY);
+	return 0;
 }
 
 /* ---- reset ---------------------------------------------------------- */
@@ -597,7 +673,7 @@ __noinline int xdpb_tcp_reset(struct xdp_md *ctx, struct dns_query *q)
 	struct tcphdr *tcp;
 	__s64 sum;
 
-	if (!ctx || !q)
+	if (!ctx || !q || q->rst)
 		return XDP_DROP;
 	if (q->l3_off > 0x3f || q->l4_off > 0x7ff ||
 	    q->l4_off != q->l3_off + (q->is_ipv6 ? sizeof(struct ipv6hdr)

@@ -120,7 +120,7 @@ int xdpblock(struct xdp_md *ctx)
 			count_iface(ifindex, XDPB_STAT_MALFORMED_HTTP, bytes);
 		else if (web == WEB_MALFORMED_TLS)
 			count_iface(ifindex, XDPB_STAT_MALFORMED_TLS, bytes);
-		else if (web == WEB_MATCH)
+		else if (web == WEB_MATCH || web == WEB_FLOW)
 			m = xdpb_decide_name(m, &name_m);
 	}
 	if (!m) {
@@ -129,12 +129,16 @@ int xdpblock(struct xdp_md *ctx)
 	}
 	count_rule(m, bytes);
 	count_iface(ifindex, m->action, bytes);
+	/* a name rule blocked a connection: its later segments need no parsing */
+	if (web == WEB_MATCH && m == &name_m &&
+	    (m->action == XDPB_ACT_DROP || m->action == XDPB_ACT_RESET))
+		xdpb_flow_remember(q, m, gen);
 	switch (m->action) {
 	case XDPB_ACT_DROP:
 		return XDP_DROP;
 	case XDPB_ACT_RESET:
 		/* only a web name rule resets; the segment never reaches the server */
-		if (web != WEB_MATCH)
+		if (web != WEB_MATCH && web != WEB_FLOW)
 			return XDP_DROP;
 		return xdpb_tcp_reset(ctx, q);
 	case XDPB_ACT_NXDOMAIN:

@@ -202,6 +202,11 @@ struct xdpb_gen_info {
 	 */
 	__be16 http_ports[XDPB_MAX_WEB_PORTS];
 	__be16 tls_ports[XDPB_MAX_WEB_PORTS];
+	/*
+	 * Different for every activation: a flow verdict remembered under
+	 * another generation is ignored (see struct xdpb_flow_verdict).
+	 */
+	__u32 serial;
 };
 
 /* The IPv6 filter: an array of 512-bit chunks (one cache line each). */
@@ -577,6 +582,39 @@ xdpb_decide_name(const struct xdpb_match *ip, const struct xdpb_match *name)
 	return name->action > ip->action ? name : ip;
 }
 
+/*
+ * The flow verdict cache (LRU hash "flow_verdict", flow_cache_entries in
+ * [daemon]): once a name rule has blocked a TCP connection (drop, reset),
+ * the client's later segments of it are decided from here, without
+ * parsing, and counted on the same rule. Keyed client -> server only: the
+ * server's segments are never looked up (it has nothing to send once the
+ * request it never got is dropped). IPv4 addresses take the first four
+ * bytes of the address fields, the rest zero.
+ */
+struct xdpb_flow_key {
+	__u8 client[16];
+	__u8 server[16];
+	__be16 client_port;
+	__be16 server_port;
+	__u8 is_ipv6;
+	__u8 pad[3];
+};
+
+/*
+ * A remembered verdict holds for the generation it was made in only
+ * (gen_serial = gen_info.serial): after a reload the flow's next
+ * ClientHello or request, if the client retransmits it, is matched
+ * against the new rules, and a rule id the reload released is never
+ * counted again through a stale entry.
+ */
+struct xdpb_flow_verdict {
+	struct xdpb_match match;
+	__u32 gen_serial;
+	__u32 pad;
+};
+
+#define XDPB_DEFAULT_FLOW_CACHE_ENTRIES 262144
+
 struct xdpb_iface_stats {
 	struct xdpb_counter stat[XDPB_STAT_MAX];
 };
@@ -585,13 +623,15 @@ _Static_assert(sizeof(struct xdpb_counter) == 16, "counter layout");
 _Static_assert(sizeof(struct xdpb_match) == 8, "match layout");
 _Static_assert(sizeof(struct xdpb_leaf) == 16, "leaf layout");
 _Static_assert(sizeof(struct xdpb_ip6_key) == 20, "ip6 key layout");
-_Static_assert(sizeof(struct xdpb_gen_info) == 172, "gen info layout");
+_Static_assert(sizeof(struct xdpb_gen_info) == 176, "gen info layout");
 _Static_assert(sizeof(struct xdpb_tbl_chunk) == 64, "chunk layout");
 _Static_assert(XDPB_TBL8_GROUP_SIZE % XDPB_TBL_CHUNK == 0,
 	       "groups are whole chunks");
 _Static_assert(sizeof(struct xdpb_filter_chunk) == 64, "filter chunk layout");
 _Static_assert(sizeof(struct xdpb_name_key) == 16, "name key layout");
 _Static_assert(sizeof(struct xdpb_name_leaf) == 32, "name leaf layout");
+_Static_assert(sizeof(struct xdpb_flow_key) == 40, "flow key layout");
+_Static_assert(sizeof(struct xdpb_flow_verdict) == 16, "flow verdict layout");
 
 /* Default max_rules_ipv4 / max_rules_ipv6 (config [daemon]). */
 #define XDPB_DEFAULT_MAX_RULES_V4 1048576

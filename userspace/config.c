@@ -411,6 +411,12 @@ static int daemon_key(struct parse_state *st, const char *name,
 				st,
 				"log_level = '%s': use error, warning, info or debug%s",
 				value, "");
+	} else if (!strcmp(name, "flow_cache_entries")) {
+		if (parse_u32(value, 1024, 1u << 26, &cfg->flow_cache_entries))
+			return fail(
+				st,
+				"flow_cache_entries = '%s': give a number from 1024 to %s",
+				value, "67108864");
 	} else if (!strcmp(name, "http_ports")) {
 		if (parse_ports(value, cfg->http_ports, &cfg->nr_http_ports))
 			return fail(
@@ -432,7 +438,7 @@ static int daemon_key(struct parse_state *st, const char *name,
 	} else {
 		return fail(
 			st,
-			"unknown key '%s' in [daemon]: use interfaces, xdp_mode, control_socket, control_group, pin_path, watch_lists, watch_delay_ms, max_rules_ipv4, max_rules_ipv6, max_rules_domain, http_ports, tls_ports, log_level or metrics_listen%s",
+			"unknown key '%s' in [daemon]: use interfaces, xdp_mode, control_socket, control_group, pin_path, watch_lists, watch_delay_ms, max_rules_ipv4, max_rules_ipv6, max_rules_domain, flow_cache_entries, http_ports, tls_ports, log_level or metrics_listen%s",
 			name, "");
 	}
 	return 1;
@@ -659,6 +665,7 @@ int config_load(const char *path, struct daemon_config *cfg, char *err,
 	cfg->max_rules_v4 = XDPB_DEFAULT_MAX_RULES_V4;
 	cfg->max_rules_v6 = XDPB_DEFAULT_MAX_RULES_V6;
 	cfg->max_rules_domain = XDPB_DEFAULT_MAX_RULES_DOMAIN;
+	cfg->flow_cache_entries = XDPB_DEFAULT_FLOW_CACHE_ENTRIES;
 	cfg->log_level = LOG_LEVEL_INFO;
 	cfg->http_ports[0] = XDPB_DEFAULT_HTTP_PORT;
 	cfg->nr_http_ports = 1;

@@ -62,6 +62,7 @@ struct daemon_config {
 	uint32_t max_rules_v4;
 	uint32_t max_rules_v6;
 	uint32_t max_rules_domain;
+	uint32_t flow_cache_entries; /* blocked TCP flows remembered */
 	enum log_level log_level;
 	/* http_ports, tls_ports: TCP server ports whose requests are parsed */
 	uint16_t http_ports[XDPB_MAX_WEB_PORTS];

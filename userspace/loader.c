@@ -309,6 +309,26 @@ static int set_active_gen(struct loader *ld, uint32_t gen)
 	return 0;
 }
 
+/*
+ * A serial no generation in either slot has: one more than the active
+ * one's (read from the map, so it goes on across daemon restarts). Flow
+ * verdicts remembered under another serial are ignored.
+ */
+static uint32_t next_gen_serial(struct loader *ld)
+{
+	struct xdpb_gen_info cur = {0}, idle = {0};
+	uint32_t active = ld->active_gen, other = !ld->active_gen;
+	int fd = bpf_map__fd(ld->skel->maps.gen_info);
+	uint32_t serial;
+
+	bpf_map_lookup_elem(fd, &active, &cur);
+	bpf_map_lookup_elem(fd, &other, &idle);
+	serial = cur.serial + 1;
+	if (serial == idle.serial)
+		serial++;
+	return serial;
+}
+
 /* The state of a generation no daemon has described yet. */
 static const struct xdpb_pinned_gen empty_gen = {
 	.magic = XDPB_PIN_MAGIC,
@@ -338,6 +358,7 @@ int loader_activate(struct loader *ld, const struct ruleset *rs,
 		info.http_ports[i] = htons(ld->http_ports[i]);
 		info.tls_ports[i] = htons(ld->tls_ports[i]);
 	}
+	info.serial = next_gen_serial(ld);
 	/* before the switch: a daemon dying after it finds the state */
 	if (ld->pin_dir[0]) {
 		t0 = monotonic_ns();
@@ -401,6 +422,18 @@ static int set_pin_paths(struct loader *ld)
 	{
 		if (bpf_map__is_internal(map))
 			continue; /* .rodata: each program has its own */
+		/*
+		 * Not these: the flow cache holds client addresses and the
+		 * scratch maps bytes of packets, which must never be in a
+		 * file (bpffs included), and none of them carries state a
+		 * new daemon needs. A restarted daemon starts with an empty
+		 * flow cache.
+		 */
+		if (!strcmp(bpf_map__name(map), "flow_verdict") ||
+		    !strcmp(bpf_map__name(map), "dns_scratch") ||
+		    !strcmp(bpf_map__name(map), "web_scratch") ||
+		    !strcmp(bpf_map__name(map), "query_scratch"))
+			continue;
 		if (pin_path_join(path, sizeof(path), ld->pin_dir,
 				  bpf_map__name(map)) ||
 		    bpf_map__set_pin_path(map, path))
@@ -418,6 +451,13 @@ static void unload(struct loader *ld)
 	ld->skel = NULL;
 }
 
+static uint32_t flow_cache_entries = XDPB_DEFAULT_FLOW_CACHE_ENTRIES;
+
+void loader_set_flow_cache_entries(uint32_t entries)
+{
+	flow_cache_entries = entries;
+}
+
 static int open_and_load(struct loader *ld)
 {
 	uint32_t capacity = ld->rule_id_capacity;
@@ -432,6 +472,8 @@ static int open_and_load(struct loader *ld)
 	ld->skel->rodata->rule_id_capacity = capacity;
 	bpf_map__set_max_entries(ld->skel->maps.rule_stats,
 				 ld->nr_cpus * capacity);
+	bpf_map__set_max_entries(ld->skel->maps.flow_verdict,
+				 flow_cache_entries);
 	err = ld->pin_dir[0] ? set_pin_paths(ld) : 0;
 	if (!err)
 		err = xdpblock_bpf__load(ld->skel);

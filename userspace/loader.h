@@ -55,6 +55,13 @@ int loader_open(struct loader *ld, uint32_t rule_id_capacity,
 int loader_adopted_rules(struct loader *ld, struct xdpb_pinned_gen *gen,
 			 struct ruleset *rs);
 /*
+ * The size of the flow verdict cache the next loader_open() creates
+ * (default XDPB_DEFAULT_FLOW_CACHE_ENTRIES): one setting per process,
+ * like the program it sizes.
+ */
+void loader_set_flow_cache_entries(uint32_t entries);
+
+/*
  * Close everything. With @unpin, remove the pinned maps (links must be
  * gone first); without, they stay for the next daemon.
  */

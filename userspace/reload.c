@@ -285,6 +285,10 @@ static void keep_startup_settings(const struct daemon *d,
 	    cfg->max_rules_domain != d->cfg.max_rules_domain)
 		log_warn(
 			"max_rules_ipv4/ipv6/domain changed: restart xdpblockd to apply");
+	if (cfg->flow_cache_entries != d->cfg.flow_cache_entries)
+		log_warn(
+			"flow_cache_entries changed: restart xdpblockd to apply");
+	cfg->flow_cache_entries = d->cfg.flow_cache_entries;
 	if (strcmp(cfg->control_socket, d->cfg.control_socket))
 		log_warn("control_socket changed: restart xdpblockd to apply");
 	if (strcmp(cfg->pin_path, d->cfg.pin_path))

@@ -76,6 +76,7 @@ struct web_case {
 	const char *http; /* the request, as is */
 	int syn; /* a SYN without data */
 	int fin; /* a FIN with the data */
+	int rst; /* a RST (with ACK) */
 	int ip_options; /* 8 bytes of IPv4 options */
 	int unparsed; /* the Host in it is not one the datapath reads */
 	/* a ClientHello instead of an HTTP request */
@@ -294,7 +295,15 @@ static void l2_put(struct frame *f, const struct web_case *c, int reply)
 		vlan_put(f, 100 + i, i + 1 < n ? c->tpid[i + 1] : l3type);
 }
 
-#define TCP_SEQ 1000
+/*
+ * The client's port: one per row, so that each row is a flow of its own
+ * and no row meets a verdict an earlier one left in the flow cache.
+ */
+static uint16_t client_port = 40000;
+/* The client's sequence number of the next segment built. */
+static uint32_t client_seq = 1000;
+
+#define TCP_SEQ client_seq
 #define TCP_ACK 2000
 #define TCP_SYN 0x02
 #define TCP_PSH_ACK 0x18
@@ -311,7 +320,9 @@ static void build_frame(const struct web_case *c, struct frame *f,
 {
 	const char *src = c->src ? c->src : c->v6 ? C6 : C4;
 	const char *dst = c->dst ? c->dst : c->v6 ? S6 : S4;
-	uint16_t cport = 40000, sport = c->dport ? c->dport : c->tls ? 443 : 80;
+	uint16_t cport = client_port, sport = c->dport ? c->dport
+					      : c->tls ? 443
+						       : 80;
 	size_t l3, l4;
 
 	frame_init(f);
@@ -338,8 +349,9 @@ static void build_frame(const struct web_case *c, struct frame *f,
 		put_be32(f, TCP_SEQ);
 		put_be32(f, c->syn ? 0 : TCP_ACK);
 		put_u8(f, 5 << 4);
-		put_u8(f,
-		       c->syn ? TCP_SYN : TCP_PSH_ACK | (c->fin ? TCP_FIN : 0));
+		put_u8(f, c->syn   ? TCP_SYN
+			  : c->rst ? TCP_RST_ACK
+				   : TCP_PSH_ACK | (c->fin ? TCP_FIN : 0));
 		put_be16(f, 65535);
 	}
 	put_be16(f, 0); /* checksum: below */
@@ -630,6 +642,155 @@ static void run_case(const struct web_case *c)
 	}
 }
 
+/* ---- the flow cache ------------------------------------------------------ */
+
+/* Later segments of one flow: @data bytes of payload, not a ClientHello. */
+static void flow_segment(const struct web_case *c, size_t data,
+			 uint32_t verdict, uint32_t want_id, int stat)
+{
+	static uint8_t junk[1200];
+	struct xdp_result res;
+	struct frame f, want;
+
+	memset(junk, 0x17, sizeof(junk)); /* TLS application data, say */
+	build_frame(c, &f, junk, data, 0);
+	run_frame(&f, verdict, want_id, stat, 0, &res);
+	if (verdict == XDP_TX && res.retval == XDP_TX) {
+		build_frame(c, &want, NULL, data, 1);
+		reply_check(&res, &want);
+	}
+	client_seq += data;
+}
+
+/* The first data segment of row @c: its ClientHello or request. */
+static size_t flow_first(const struct web_case *c, uint32_t want_id)
+{
+	static struct bytes payload;
+	struct xdp_result res;
+	struct frame f;
+
+	memset(&payload, 0, sizeof(payload));
+	if (c->tls) {
+		tls_hello_put(&payload, c);
+	} else {
+		payload.n = strlen(c->http);
+		memcpy(payload.b, c->http, payload.n);
+	}
+	build_frame(c, &f, payload.b, payload.n, 0);
+	run_frame(&f, c->verdict, want_id, c->stat, 0, &res);
+	return payload.n;
+}
+
+static uint32_t rule_of(const struct web_case *c)
+{
+	return c->list ? rule_id_of(&rs, c->list, c->rule) : 0;
+}
+
+/* A blocked ClientHello: every later segment of the flow is dropped. */
+static void flow_drop_later_segments(void)
+{
+	struct web_case c = {.tls = 1,
+			     .sni = "www.example.com",
+			     DROP_BY(L_DROP, "example.com")};
+	uint32_t id = rule_of(&c);
+
+	client_port = 31001;
+	client_seq = 1000;
+	client_seq += flow_first(&c, id);
+	flow_segment(&c, 300, XDP_DROP, id, XDPB_STAT_DROP);
+	flow_segment(&c, 0, XDP_DROP, id, XDPB_STAT_DROP); /* a pure ACK */
+	c.fin = 1;
+	flow_segment(&c, 0, XDP_DROP, id, XDPB_STAT_DROP);
+	/* the server's segments are not the flow's key: they pass */
+	{
+		struct web_case back = c;
+		struct xdp_result res;
+		struct frame f;
+
+		back.src = S4;
+		back.dst = C4;
+		back.dport = 31001;
+		client_port = 443;
+		build_frame(&back, &f, "reply", 5, 0);
+		run_frame(&f, XDP_PASS, 0, XDPB_STAT_PASS, 0, &res);
+	}
+}
+
+/* A reset flow: later data gets a RST again, a RST from the client none. */
+static void flow_reset_later_segments(void)
+{
+	struct web_case c = {.http = GET("reset.example.net"),
+			     RESET_BY(L_RESET, "reset.example.net")};
+	uint32_t id = rule_of(&c);
+
+	client_port = 31002;
+	client_seq = 5000;
+	client_seq += flow_first(&c, id);
+	flow_segment(&c, 40, XDP_TX, id, XDPB_STAT_RESET);
+	c.rst = 1;
+	flow_segment(&c, 0, XDP_DROP, id, XDPB_STAT_RESET);
+}
+
+/* A SYN on the four-tuple is a new connection: the old verdict goes. */
+static void flow_syn_starts_over(void)
+{
+	struct web_case c = {.tls = 1,
+			     .v6 = 1,
+			     .tpid = {ETH_P_8021Q},
+			     .sni = "www.example.com",
+			     DROP_BY(L_DROP, "example.com")};
+	struct web_case syn = c;
+	uint32_t id = rule_of(&c);
+	struct xdp_result res;
+	struct frame f;
+
+	client_port = 31003;
+	client_seq = 1000;
+	client_seq += flow_first(&c, id);
+	flow_segment(&c, 100, XDP_DROP, id, XDPB_STAT_DROP);
+	syn.syn = 1;
+	build_frame(&syn, &f, NULL, 0, 0);
+	run_frame(&f, XDP_PASS, 0, XDPB_STAT_PASS, 0, &res);
+	flow_segment(&c, 100, XDP_PASS, 0, XDPB_STAT_PASS);
+}
+
+/*
+ * A reload makes a new generation: a verdict remembered under the old one
+ * no longer decides, but the flow's ClientHello, retransmitted, is matched
+ * again.
+ */
+static void flow_reload_forgets(void)
+{
+	struct web_case c = {.tls = 1,
+			     .sni = "a.example.com",
+			     DROP_BY(L_DROP, "example.com")};
+	uint32_t id = rule_of(&c);
+	int err;
+
+	client_port = 31004;
+	client_seq = 1000;
+	flow_first(&c, id);
+	flow_segment(&c, 0, XDP_DROP, id, XDPB_STAT_DROP);
+	err = loader_activate(&ld, &rs, NULL, NULL);
+	CHECK(!err, "reload: %s", strerror(-err));
+	flow_segment(&c, 0, XDP_PASS, 0, XDPB_STAT_PASS);
+	flow_first(&c, id);
+	flow_segment(&c, 0, XDP_DROP, id, XDPB_STAT_DROP);
+}
+
+/* Only blocks are remembered: a monitored flow's later data passes. */
+static void flow_monitor_not_cached(void)
+{
+	struct web_case c = {.tls = 1,
+			     .sni = "mon.example.org",
+			     MONITOR_BY(L_MONITOR, "mon.example.org")};
+
+	client_port = 31005;
+	client_seq = 1000;
+	client_seq += flow_first(&c, rule_of(&c));
+	flow_segment(&c, 200, XDP_PASS, 0, XDPB_STAT_PASS);
+}
+
 /* Each row's Host and the reference matcher's web view agree. */
 static void refmatch_agrees(void)
 {
@@ -717,6 +878,7 @@ int main(void)
 	}
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		tl_case_failed = 0;
+		client_port = 20000 + i;
 		run_case(&cases[i]);
 		printf("%s: web/%s\n", tl_case_failed ? "FAIL" : "PASS",
 		       cases[i].name);
@@ -726,6 +888,11 @@ int main(void)
 			tl_passed++;
 	}
 	RUN_TEST("web", refmatch_agrees);
+	RUN_TEST("web", flow_drop_later_segments);
+	RUN_TEST("web", flow_reset_later_segments);
+	RUN_TEST("web", flow_syn_starts_over);
+	RUN_TEST("web", flow_reload_forgets);
+	RUN_TEST("web", flow_monitor_not_cached);
 	printf("web_tests: %d passed, %d failed\n", tl_passed, tl_failed);
 	ruleset_free(&rs);
 	id_keeper_free(&k);

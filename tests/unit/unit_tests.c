@@ -1108,6 +1108,14 @@ static void config_web_ports(void)
 		      c->http_ports[1] == 8080,
 	      "http_ports 80 8080 (%d)", c->nr_http_ports);
 	CHECK(c->nr_tls_ports == 0, "tls_ports none (%d)", c->nr_tls_ports);
+	CHECK(c->flow_cache_entries == XDPB_DEFAULT_FLOW_CACHE_ENTRIES,
+	      "default flow_cache_entries %u", c->flow_cache_entries);
+	rc = load_config_text("ports.conf",
+			      "[daemon]\ninterfaces = eth0\n"
+			      "flow_cache_entries = 1000\n",
+			      &path, err, sizeof(err));
+	CHECK(rc < 0 && strstr(err, "from 1024 to"),
+	      "flow_cache_entries = 1000 refused: %s", err);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(text, sizeof(text),
 			 "[daemon]\ninterfaces = eth0\ntls_ports = %s\n",
