@@ -181,10 +181,43 @@ struct tls_parse {
 	__u32 state; /* enum tls_state */
 };
 
+/*
+ * A ClientHello walk in progress over several segments of one flow: the
+ * walk, where the stream starts in TCP sequence space, and the bytes of
+ * a field the last segment cut in two (at most a server_name extension's
+ * header, list header and a 254-byte name: 263 bytes).
+ */
+#define XDPB_TLS_CARRY 320
+/* segments a ClientHello may take (a 16 KiB record in 1 KiB segments) */
+#define XDPB_TLS_MAX_SEGMENTS 16
+#define XDPB_TLS_PENDING_ENTRIES 16384
+
+struct tls_pending {
+	struct tls_parse tp; /* base: the stream offset of carry[0] */
+	__u32 seq0; /* TCP sequence number of stream offset 0 */
+	__u32 next_off; /* stream offset the next segment must start at */
+	__u32 nr_segments;
+	__u32 carry_len;
+	__u8 carry[XDPB_TLS_CARRY];
+};
+
 struct web_scratch {
 	struct tls_parse tp;
-	__u8 win[XDPB_WEB_WIN + 64];
+	struct tls_pending pend; /* a new or updated entry, built here */
+	/* slack for 8-byte reads and a carry taken from the window's end */
+	__u8 win[XDPB_WEB_WIN + 512];
 };
+
+/*
+ * Flows whose ClientHello is spread over segments and whose SNI has not
+ * come yet (see bpf/web.bpf.h); not pinned (client addresses).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XDPB_TLS_PENDING_ENTRIES);
+	__type(key, struct xdpb_flow_key);
+	__type(value, struct tls_pending);
+} tls_pending SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -27,6 +27,8 @@ enum web_status {
 	WEB_MALFORMED_TLS,
 	WEB_MATCH, /* a request whose name a rule decides */
 	WEB_FLOW, /* a segment of a flow a name rule blocked before */
+	WEB_TLS_OUT_OF_ORDER, /* a ClientHello's segments overtook each other */
+	WEB_TLS_INCOMPLETE, /* a ClientHello's SNI not within the bounds */
 };
 
 enum web_kind {
@@ -427,28 +429,120 @@ bad:
 	return 1;
 }
 
-/*
- * The SNI of a ClientHello starting the window (@len bytes): its name in
- * wire form in @s. Returns the number of labels, 0 if this is not a
- * ClientHello, has no SNI or is not all here, -1 if it is malformed.
- */
-static __always_inline int tls_find_sni(struct web_scratch *w,
-					struct dns_scratch *s, __u32 len)
+/* What a TLS segment gave, besides a name (labels > 0) or nothing (0). */
+enum tls_outcome {
+	TLS_OUT_MALFORMED = -1,
+	TLS_OUT_OUT_OF_ORDER = -2, /* ahead of the expected segment: given up */
+	TLS_OUT_INCOMPLETE = -3, /* no SNI within the segments allowed */
+};
+
+static __always_inline int tls_give_up(struct dns_query *q,
+				       struct tls_pending *pend, int outcome)
 {
+	if (pend)
+		bpf_map_delete_elem(&tls_pending, &q->flow);
+	return outcome;
+}
+
+/*
+ * Walk the ClientHello in the TLS segment @q, from its start or (when the
+ * flow has an entry in tls_pending) from where its previous segment left
+ * the walk: the window then holds the carried bytes, then the segment's
+ * new ones. Returns the SNI's labels (its wire form in @s), 0 for none
+ * (not a ClientHello, no SNI, a retransmission, or more to come: the
+ * walk is saved), or an enum tls_outcome.
+ *
+ * Sequence numbers: the stream's offset 0 is the first data segment's
+ * seq. A segment that starts where the walk stopped continues it; one
+ * that only repeats bytes seen before is passed and changes nothing; one
+ * that overlaps the end continues it from there; one that starts past it
+ * (a segment overtook the one before) ends the walk unfinished
+ * (TLS_OUT_OUT_OF_ORDER): the segments are passed, never dropped, so a
+ * reordered ClientHello is not matched but no connection stalls.
+ */
+static __always_inline int tls_segment(struct xdp_md *ctx, struct dns_query *q,
+				       struct web_scratch *w,
+				       struct dns_scratch *s)
+{
+	struct tls_pending *pend = bpf_map_lookup_elem(&tls_pending, &q->flow);
 	struct tls_walk t = {
 		.w = w,
 	};
+	__u32 skip = 0, carry = 0, nr = 1, want, end;
+	__u64 len;
 
-	__builtin_memset(&w->tp, 0, sizeof(w->tp));
-	w->tp.end = len;
+	if (pend) {
+		__s32 gap = (__s32)(q->seq - pend->seq0 - pend->next_off);
+
+		if (gap > 0)
+			return tls_give_up(q, pend, TLS_OUT_OUT_OF_ORDER);
+		if ((__s32)(gap + q->payload_len) <= 0)
+			return 0; /* a retransmission of bytes walked over */
+		skip = -gap;
+		w->tp = pend->tp;
+		carry = pend->carry_len;
+		if (carry > XDPB_TLS_CARRY)
+			return tls_give_up(q, pend, TLS_OUT_INCOMPLETE);
+		__builtin_memcpy(w->win, pend->carry, XDPB_TLS_CARRY);
+		nr = pend->nr_segments + 1;
+	} else {
+		__builtin_memset(&w->tp, 0, sizeof(w->tp));
+	}
+	len = q->payload_len - skip;
+	if (len > XDPB_WEB_WIN - 512)
+		len = XDPB_WEB_WIN - 512;
+	/* keep clang from passing a copy of len taken before the checks */
+	asm volatile("" : "+r"(len));
+	if (len < 1 || len > XDPB_WEB_WIN - 512 ||
+	    bpf_xdp_load_bytes(ctx, q->payload_off + skip,
+			       w->win + bounded(carry, 0x1ff), len) < 0)
+		return tls_give_up(q, pend, 0);
+	w->tp.end = w->tp.base + carry + len;
+	w->tp.state = TLS_WALKING;
 	bpf_loop(TLS_MAX_FIELDS, tls_walk_step, &t, 0);
-	if (w->tp.state == TLS_MALFORMED)
-		return -1;
-	if (w->tp.state != TLS_FOUND)
+
+	switch (w->tp.state) {
+	case TLS_FOUND:
+		tls_give_up(q, pend, 0);
+		return web_name_to_wire(
+			w, s, bounded(w->tp.want - w->tp.base, WEB_WIN_MASK),
+			w->tp.name_len, 0);
+	case TLS_MORE:
+		break;
+	case TLS_NO_SNI:
+	case TLS_NOT_HELLO:
+		return tls_give_up(q, pend, 0);
+	default:
+		/* malformed, or the SNI after more than TLS_MAX_FIELDS fields */
+		return tls_give_up(q, pend, TLS_OUT_MALFORMED);
+	}
+	/* more to come: only a record that starts as a handshake one */
+	if (!pend && w->win[0] != TLS_CONTENT_HANDSHAKE)
 		return 0;
-	return web_name_to_wire(w, s,
-				bounded(w->tp.want - w->tp.base, WEB_WIN_MASK),
-				w->tp.name_len, 0);
+	/* the segment was longer than the window, or too many segments */
+	if (len < q->payload_len - skip || nr > XDPB_TLS_MAX_SEGMENTS)
+		return tls_give_up(q, pend, TLS_OUT_INCOMPLETE);
+	want = w->tp.want;
+	end = w->tp.end;
+	w->pend.tp = w->tp;
+	w->pend.carry_len = 0;
+	w->pend.tp.base = end;
+	if (want < end) {
+		/* the next field began in this segment: carry its start */
+		if (end - want > XDPB_TLS_CARRY)
+			return tls_give_up(q, pend, TLS_OUT_MALFORMED);
+		__builtin_memcpy(w->pend.carry,
+				 w->win + bounded(want - w->tp.base,
+						  WEB_WIN_MASK),
+				 XDPB_TLS_CARRY);
+		w->pend.carry_len = end - want;
+		w->pend.tp.base = want;
+	}
+	w->pend.seq0 = pend ? pend->seq0 : q->seq;
+	w->pend.next_off = end;
+	w->pend.nr_segments = nr;
+	bpf_map_update_elem(&tls_pending, &q->flow, &w->pend, BPF_ANY);
+	return 0;
 }
 
 /* ---- the segment ---------------------------------------------------- */
@@ -592,15 +686,19 @@ __noinline int xdpb_web_match(struct xdp_md *ctx, struct dns_query *q,
 	}
 	if (q->rst || !q->payload_len)
 		return WEB_NONE;
-	len = web_copy_payload(ctx, q, w);
-	if (!len)
-		return WEB_NONE;
 	if (q->kind == WEB_HTTP) {
+		len = web_copy_payload(ctx, q, w);
+		if (!len)
+			return WEB_NONE;
 		labels = http_find_host(w, s, len);
 		if (labels < 0)
 			return WEB_MALFORMED_HTTP;
 	} else {
-		labels = tls_find_sni(w, s, len);
+		labels = tls_segment(ctx, q, w, s);
+		if (labels == TLS_OUT_OUT_OF_ORDER)
+			return WEB_TLS_OUT_OF_ORDER;
+		if (labels == TLS_OUT_INCOMPLETE)
+			return WEB_TLS_INCOMPLETE;
 		if (labels < 0)
 			return WEB_MALFORMED_TLS;
 	}

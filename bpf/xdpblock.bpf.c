@@ -120,6 +120,10 @@ int xdpblock(struct xdp_md *ctx)
 			count_iface(ifindex, XDPB_STAT_MALFORMED_HTTP, bytes);
 		else if (web == WEB_MALFORMED_TLS)
 			count_iface(ifindex, XDPB_STAT_MALFORMED_TLS, bytes);
+		else if (web == WEB_TLS_OUT_OF_ORDER)
+			count_iface(ifindex, XDPB_STAT_TLS_OUT_OF_ORDER, bytes);
+		else if (web == WEB_TLS_INCOMPLETE)
+			count_iface(ifindex, XDPB_STAT_TLS_INCOMPLETE, bytes);
 		else if (web == WEB_MATCH || web == WEB_FLOW)
 			m = xdpb_decide_name(m, &name_m);
 	}

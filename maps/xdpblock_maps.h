@@ -161,6 +161,17 @@ enum xdpb_stat {
 	 * about 120 extensions. Its addresses decide it.
 	 */
 	XDPB_STAT_MALFORMED_TLS,
+	/*
+	 * A segment of a ClientHello spread over segments arrived ahead of
+	 * the one the walk waited for: the walk is given up, the segments
+	 * pass (never dropped, so no connection stalls), the name unmatched.
+	 */
+	XDPB_STAT_TLS_OUT_OF_ORDER,
+	/*
+	 * A ClientHello whose SNI did not come within 16 segments, or within
+	 * the first 3.5 KiB of one oversized (offloaded) segment: passed.
+	 */
+	XDPB_STAT_TLS_INCOMPLETE,
 	XDPB_STAT_MAX,
 };
 

@@ -99,6 +99,8 @@ const char *stat_name(unsigned int stat)
 		[XDPB_STAT_MALFORMED_DNS] = "malformed_dns",
 		[XDPB_STAT_MALFORMED_HTTP] = "malformed_http",
 		[XDPB_STAT_MALFORMED_TLS] = "malformed_tls",
+		[XDPB_STAT_TLS_OUT_OF_ORDER] = "tls_out_of_order",
+		[XDPB_STAT_TLS_INCOMPLETE] = "tls_incomplete",
 	};
 
 	return stat < XDPB_STAT_MAX ? names[stat] : "?";

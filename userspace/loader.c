@@ -430,6 +430,7 @@ static int set_pin_paths(struct loader *ld)
 		 * flow cache.
 		 */
 		if (!strcmp(bpf_map__name(map), "flow_verdict") ||
+		    !strcmp(bpf_map__name(map), "tls_pending") ||
 		    !strcmp(bpf_map__name(map), "dns_scratch") ||
 		    !strcmp(bpf_map__name(map), "web_scratch") ||
 		    !strcmp(bpf_map__name(map), "query_scratch"))

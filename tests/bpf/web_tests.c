@@ -791,6 +791,218 @@ static void flow_monitor_not_cached(void)
 	flow_segment(&c, 200, XDP_PASS, 0, XDPB_STAT_PASS);
 }
 
+/* ---- ClientHellos over several segments ----------------------------------- */
+
+/* One segment of a split ClientHello: bytes [from, to) and what it gets. */
+struct seg {
+	size_t from, to;
+	uint32_t verdict;
+	int by_rule; /* counted on the row's rule */
+	int stat;
+	int malformed;
+};
+
+#define SEG_PASS(a, b)                               \
+	{                                            \
+		a, b, XDP_PASS, 0, XDPB_STAT_PASS, 0 \
+	}
+#define SEG_DROP(a, b)                               \
+	{                                            \
+		a, b, XDP_DROP, 1, XDPB_STAT_DROP, 0 \
+	}
+#define SEG_RESET(a, b)                             \
+	{                                           \
+		a, b, XDP_TX, 1, XDPB_STAT_RESET, 0 \
+	}
+#define SEG_STAT(a, b, st)                            \
+	{                                             \
+		a, b, XDP_PASS, 0, XDPB_STAT_PASS, st \
+	}
+#define HELLO_END ((size_t)-1)
+
+static struct bytes split_hello;
+
+/* Where @text first occurs in the ClientHello of the last split_run(). */
+static size_t hello_find(const struct web_case *c, const char *text)
+{
+	size_t n = strlen(text);
+
+	memset(&split_hello, 0, sizeof(split_hello));
+	tls_hello_put(&split_hello, c);
+	for (size_t i = 0; i + n <= split_hello.n; i++)
+		if (!memcmp(split_hello.b + i, text, n))
+			return i;
+	CHECK(0, "'%s' not in the ClientHello", text);
+	return 0;
+}
+
+/*
+ * Send row @c's ClientHello as the segments @segs (stream offsets from
+ * the ClientHello's first byte; HELLO_END for its end) in that order, each
+ * checked as run_frame() checks a row. A RST must acknowledge exactly the
+ * segment it answers.
+ */
+static void split_run(const struct web_case *c, uint16_t port,
+		      const struct seg *segs, int nr)
+{
+	uint32_t id = c->list ? rule_id_of(&rs, c->list, c->rule) : 0;
+
+	memset(&split_hello, 0, sizeof(split_hello));
+	tls_hello_put(&split_hello, c);
+	client_port = port;
+	for (int i = 0; i < nr; i++) {
+		size_t to = segs[i].to == HELLO_END ? split_hello.n
+						    : segs[i].to;
+		size_t len = to - segs[i].from;
+		struct xdp_result res;
+		struct frame f, want;
+
+		client_seq = 1000 + segs[i].from;
+		build_frame(c, &f, split_hello.b + segs[i].from, len, 0);
+		run_frame(&f, segs[i].verdict, segs[i].by_rule ? id : 0,
+			  segs[i].stat, segs[i].malformed, &res);
+		if (tl_case_failed) {
+			printf("  (segment %d: bytes %zu..%zu)\n", i + 1,
+			       segs[i].from, to);
+			return;
+		}
+		if (segs[i].verdict == XDP_TX && res.retval == XDP_TX) {
+			build_frame(c, &want, NULL, len, 1);
+			reply_check(&res, &want);
+		}
+	}
+}
+
+static const struct web_case pq_blocked = {.tls = 1,
+					   .sni = "www.example.com",
+					   .sni_last = 1,
+					   DROP_BY(L_DROP, "example.com")};
+
+/* The SNI in the second segment, as a browser's post-quantum key share puts it. */
+static void split_sni_in_second(void)
+{
+	const struct seg segs[] = {SEG_PASS(0, 600), SEG_DROP(600, HELLO_END),
+				   SEG_DROP(HELLO_END, HELLO_END)};
+
+	split_run(&pq_blocked, 32001, segs, 2);
+	/* and the flow's later segments are dropped without parsing */
+	flow_segment(&pq_blocked, 50, XDP_DROP,
+		     rule_id_of(&rs, L_DROP, "example.com"), XDPB_STAT_DROP);
+	(void)segs[2];
+}
+
+/* Three segments, the cut inside the key share. */
+static void split_three_segments(void)
+{
+	const struct seg segs[] = {SEG_PASS(0, 300), SEG_PASS(300, 900),
+				   SEG_DROP(900, HELLO_END)};
+
+	split_run(&pq_blocked, 32002, segs, 3);
+}
+
+/* Cuts inside the name, the server_name header, the record header. */
+static void split_in_fields(void)
+{
+	size_t name = hello_find(&pq_blocked, "www.example.com");
+	const size_t cuts[] = {name + 5, name - 2, name - 7, name - 9, 3, 1};
+
+	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+		const struct seg segs[] = {SEG_PASS(0, cuts[i]),
+					   SEG_DROP(cuts[i], HELLO_END)};
+
+		split_run(&pq_blocked, 32010 + i, segs, 2);
+		if (tl_case_failed) {
+			printf("  (cut at %zu)\n", cuts[i]);
+			return;
+		}
+	}
+}
+
+/* A name on no list: every segment passes; the walk's entry is gone. */
+static void split_not_listed(void)
+{
+	const struct web_case c = {
+		.tls = 1, .sni = "example.org", .sni_last = 1, NO_MATCH};
+	const struct seg segs[] = {SEG_PASS(0, 700), SEG_PASS(700, HELLO_END),
+				   SEG_PASS(HELLO_END, HELLO_END)};
+
+	split_run(&c, 32020, segs, 2);
+	flow_segment(&c, 60, XDP_PASS, 0, XDPB_STAT_PASS);
+	(void)segs[2];
+}
+
+/* A retransmitted first segment changes nothing; an overlap continues. */
+static void split_retransmit_overlap(void)
+{
+	const struct seg retransmit[] = {SEG_PASS(0, 500), SEG_PASS(0, 500),
+					 SEG_DROP(500, HELLO_END)};
+	const struct seg overlap[] = {SEG_PASS(0, 600),
+				      SEG_DROP(400, HELLO_END)};
+
+	split_run(&pq_blocked, 32030, retransmit, 3);
+	split_run(&pq_blocked, 32031, overlap, 2);
+}
+
+/*
+ * Out of order: the third segment overtakes the second. The walk is given
+ * up and counted; nothing is dropped.
+ */
+static void split_out_of_order(void)
+{
+	const struct seg segs[] = {SEG_PASS(0, 400),
+				   SEG_STAT(800, HELLO_END,
+					    XDPB_STAT_TLS_OUT_OF_ORDER),
+				   SEG_PASS(400, 800)};
+
+	split_run(&pq_blocked, 32040, segs, 3);
+}
+
+/* IPv6 with a VLAN tag, and a reset that answers the second segment. */
+static void split_v6_vlan_reset(void)
+{
+	struct web_case c = pq_blocked;
+	const struct web_case r = {.tls = 1,
+				   .v6 = 1,
+				   .sni = "reset.example.net",
+				   .sni_last = 1,
+				   RESET_BY(L_RESET, "reset.example.net")};
+	const struct seg drop[] = {SEG_PASS(0, 1000),
+				   SEG_DROP(1000, HELLO_END)};
+	const struct seg reset[] = {SEG_PASS(0, 700),
+				    SEG_RESET(700, HELLO_END)};
+
+	c.v6 = 1;
+	c.tpid[0] = ETH_P_8021Q;
+	split_run(&c, 32050, drop, 2);
+	split_run(&r, 32051, reset, 2);
+}
+
+/* A malformed server_name in the second segment is counted as such. */
+static void split_malformed_second(void)
+{
+	struct web_case c = pq_blocked;
+	const struct seg segs[] = {SEG_PASS(0, 600),
+				   SEG_STAT(600, HELLO_END,
+					    XDPB_STAT_MALFORMED_TLS)};
+
+	c.fault = TF_SNI_LIST_LEN;
+	split_run(&c, 32060, segs, 2);
+}
+
+/* More segments than XDPB_TLS_MAX_SEGMENTS (16): given up, counted. */
+static void split_too_many_segments(void)
+{
+	struct seg segs[20];
+	size_t step = 70;
+
+	for (int i = 0; i < 16; i++)
+		segs[i] = (struct seg)SEG_PASS(i * step, (i + 1) * step);
+	segs[16] = (struct seg)SEG_STAT(16 * step, 17 * step,
+					XDPB_STAT_TLS_INCOMPLETE);
+	segs[17] = (struct seg)SEG_PASS(17 * step, HELLO_END);
+	split_run(&pq_blocked, 32070, segs, 18);
+}
+
 /* Each row's Host and the reference matcher's web view agree. */
 static void refmatch_agrees(void)
 {
@@ -893,6 +1105,15 @@ int main(void)
 	RUN_TEST("web", flow_syn_starts_over);
 	RUN_TEST("web", flow_reload_forgets);
 	RUN_TEST("web", flow_monitor_not_cached);
+	RUN_TEST("web", split_sni_in_second);
+	RUN_TEST("web", split_three_segments);
+	RUN_TEST("web", split_in_fields);
+	RUN_TEST("web", split_not_listed);
+	RUN_TEST("web", split_retransmit_overlap);
+	RUN_TEST("web", split_out_of_order);
+	RUN_TEST("web", split_v6_vlan_reset);
+	RUN_TEST("web", split_malformed_second);
+	RUN_TEST("web", split_too_many_segments);
 	printf("web_tests: %d passed, %d failed\n", tl_passed, tl_failed);
 	ruleset_free(&rs);
 	id_keeper_free(&k);
