@@ -10,6 +10,7 @@
  *
  * Needs root (BPF); prints SKIP and exits 77 when the program cannot load.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include "testlib.h"
 
 #include "frames.h"
+#include "rng.h"
 #include "xdprun.h"
 
 #define RULE_ID_CAP 1024
@@ -1003,6 +1005,120 @@ static void split_too_many_segments(void)
 	split_run(&pq_blocked, 32070, segs, 18);
 }
 
+/* ---- differential: random name sets against the reference matcher --------- */
+
+static struct id_keeper keeper;
+
+/*
+ * A name of @min..4 labels from a small alphabet, so that names nest;
+ * rules are under com and net, queries also under org (which no rule
+ * covers).
+ */
+static void random_name(struct rng *r, char *out, int min, int query)
+{
+	static const char *const labels[] = {"a", "b", "www", "cdn", "x-y"};
+	static const char *const tlds[] = {"com", "net", "org"};
+	int n = min + rng_next(r) % (5 - min);
+	char *p = out;
+
+	for (int i = 0; i < n - 1; i++)
+		p += sprintf(p, "%s.", labels[rng_next(r) % 5]);
+	strcpy(p, tlds[rng_next(r) % (query ? 3 : 2)]);
+	for (p = out; query && *p; p++)
+		if (rng_next(r) % 2)
+			*p = (char)toupper((unsigned char)*p);
+}
+
+/*
+ * Random suffix and exact rules in six lists, one per action (the DNS
+ * answers included: they must never decide a web name), and random
+ * ClientHellos and HTTP requests in random letter case: the rule counted
+ * and the verdict are the reference matcher's web view, every time.
+ */
+static void diff_random_names(void)
+{
+	static const uint8_t actions[] = {XDPB_ACT_DROP,     XDPB_ACT_RESET,
+					  XDPB_ACT_NXDOMAIN, XDPB_ACT_REFUSED,
+					  XDPB_ACT_MONITOR,  XDPB_ACT_ALLOW};
+	struct rng r = {0x3eb5eed};
+	struct ruleset set = {0};
+	int mismatches = 0, err, by_action[XDPB_ACT_MAX] = {0};
+
+	for (int i = 0; i < 60; i++) {
+		char name[64];
+
+		random_name(&r, name, 2, 0);
+		if (ruleset_add_name(&set, name,
+				     rng_next(&r) % 3 ? XDPB_NAME_SUFFIX
+						      : XDPB_NAME_EXACT,
+				     10 + i % 6, actions[i % 6], i + 1)) {
+			CHECK(0, "out of memory");
+			return;
+		}
+	}
+	ruleset_finish(&set);
+	err = reload_ruleset(&ld, &keeper, &rs, &set, NULL);
+	CHECK(!err, "reload: %s", strerror(-err));
+	if (err)
+		return;
+	for (int q = 0; q < 1500 && mismatches < 5; q++) {
+		struct web_case c = {.tls = q % 2, .sni_last = q % 3 == 0};
+		char name[64], lower[64], http[160];
+		const struct name_rule *want;
+		struct bytes payload = {0};
+		struct xdp_result res;
+		struct frame f;
+		uint32_t verdict = XDP_PASS;
+		int stat = XDPB_STAT_PASS;
+
+		random_name(&r, name, 1, 1);
+		for (size_t i = 0; i <= strlen(name); i++)
+			lower[i] = (char)tolower((unsigned char)name[i]);
+		want = refmatch_name_view(&set, lower, 1);
+		by_action[want ? want->action : XDPB_ACT_NONE]++;
+		if (want) {
+			stat = want->action;
+			verdict = want->action == XDPB_ACT_DROP	   ? XDP_DROP
+				  : want->action == XDPB_ACT_RESET ? XDP_TX
+								   : XDP_PASS;
+		}
+		if (c.tls) {
+			c.sni = name;
+			tls_hello_put(&payload, &c);
+		} else {
+			snprintf(http, sizeof(http), GET("%s"), name);
+			payload.n = strlen(http);
+			memcpy(payload.b, http, payload.n);
+		}
+		client_port = 1024 + q;
+		client_seq = 1000;
+		build_frame(&c, &f, payload.b, payload.n, 0);
+		tl_case_failed = 0;
+		run_frame(&f, verdict, want ? want->rule_id : 0, stat, 0, &res);
+		if (tl_case_failed) {
+			printf("  %s %s: expected %s\n", c.tls ? "SNI" : "Host",
+			       name,
+			       want ? name_rule_text(&set.names, want)
+				    : "none");
+			mismatches++;
+		}
+	}
+	tl_case_failed = mismatches > 0;
+	printf("  %zu web rules; 1500 SNIs and Hosts: %d dropped, %d reset, %d "
+	       "monitored, %d allowed, %d no rule (%d decided by nxdomain or "
+	       "refused: must be 0)\n",
+	       set.names.nr, by_action[XDPB_ACT_DROP],
+	       by_action[XDPB_ACT_RESET], by_action[XDPB_ACT_MONITOR],
+	       by_action[XDPB_ACT_ALLOW], by_action[XDPB_ACT_NONE],
+	       by_action[XDPB_ACT_NXDOMAIN] + by_action[XDPB_ACT_REFUSED]);
+	if (by_action[XDPB_ACT_NXDOMAIN] + by_action[XDPB_ACT_REFUSED])
+		tl_case_failed = 1;
+	/* back to the table's rule set */
+	err = reload_ruleset(&ld, &keeper, &set, &rs, NULL);
+	CHECK(!err, "reload: %s", strerror(-err));
+	ruleset_free(&set);
+}
+
 /* Each row's Host and the reference matcher's web view agree. */
 static void refmatch_agrees(void)
 {
@@ -1067,7 +1183,7 @@ static void make_names(void)
 int main(void)
 {
 	char errbuf[256];
-	struct id_keeper k;
+	struct id_keeper *k = &keeper;
 	struct ruleset empty = {0};
 	int err;
 
@@ -1078,10 +1194,10 @@ int main(void)
 		printf("SKIP: web/all (%s; needs root and BPF)\n", errbuf);
 		return EXIT_SKIP;
 	}
-	id_keeper_init(&k, RULE_ID_CAP);
+	id_keeper_init(k, RULE_ID_CAP);
 	err = build_ruleset(&rs);
 	if (!err)
-		err = reload_ruleset(&ld, &k, &empty, &rs, NULL);
+		err = reload_ruleset(&ld, k, &empty, &rs, NULL);
 	if (!err)
 		err = loader_iface_register(&ld, TEST_IFINDEX);
 	if (err) {
@@ -1114,9 +1230,10 @@ int main(void)
 	RUN_TEST("web", split_v6_vlan_reset);
 	RUN_TEST("web", split_malformed_second);
 	RUN_TEST("web", split_too_many_segments);
+	RUN_TEST("web", diff_random_names);
 	printf("web_tests: %d passed, %d failed\n", tl_passed, tl_failed);
 	ruleset_free(&rs);
-	id_keeper_free(&k);
+	id_keeper_free(k);
 	loader_close(&ld, 0);
 	return TEST_EXIT_CODE();
 }
