@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * TLS SNI and HTTP Host: find the server name a client asks for in the
- * first data segment of a TCP connection to a configured port, turn it
- * into wire form in the DNS scratch and match it with the same suffix
- * walk as a DNS query (match_wire_name(), "web" view).
+ * TLS SNI and HTTP Host: find the server name a client asks for at the
+ * start of a TCP connection to a configured port (the HTTP request's
+ * first segment; the ClientHello, over as many segments as it takes, up
+ * to XDPB_TLS_MAX_SEGMENTS), turn it into wire form in the DNS scratch
+ * and match it with the same suffix walk as a DNS query
+ * (match_wire_name(), "web" view). Blocked connections are remembered in
+ * the flow verdict cache; `reset` answers with a RST built in place.
  *
  * The segment's payload is copied into a per-CPU window first, for the
  * same reason as in the DNS path: bpf_loop() callbacks index a map value
