@@ -24,10 +24,15 @@
 #define DNS_RD 0x01
 #define DNS_RA 0x80 /* in the second flags byte */
 #define DNS_CD 0x10
+#define DNS_RCODE_NOERROR 0
 #define DNS_RCODE_NXDOMAIN 3
 #define DNS_RCODE_REFUSED 5
 #define DNS_TYPE_OPT 41
 #define DNS_OPT_LEN 11 /* root name, type, class, TTL, RDLENGTH */
+#define DNS_TYPE_A 1
+#define DNS_TYPE_AAAA 28
+#define DNS_CLASS_IN 1
+#define DNS_RR_FIXED 12 /* name pointer, type, class, TTL, RDLENGTH */
 
 /*
  * @v & @mask, done in the program as written: clang drops a C mask it
@@ -348,7 +353,8 @@ struct udp_pseudo6 {
  * packet cannot be rewritten.
  */
 static __always_inline int dns_reply(struct xdp_md *ctx, struct dns_query *q,
-				     struct dns_scratch *s, __u8 rcode)
+				     struct dns_scratch *s, __u8 rcode,
+				     const struct xdpb_sinkhole *sink)
 {
 	__u32 qd_end = (XDPB_DNS_HLEN + q->name_len + 4) & 0x1ff;
 	__u32 msg_len, new_len, csum_len, udp_len;
@@ -377,8 +383,45 @@ static __always_inline int dns_reply(struct xdp_md *ctx, struct dns_query *q,
 	msg[6] = msg[7] = msg[8] = msg[9] = msg[10] = 0;
 	msg[11] = opt;
 	msg_len = qd_end;
+	if (sink) {
+		/* the question's QTYPE and QCLASS end it */
+		__u32 qtype = msg[(qd_end - 4) & 0x1ff] << 8 |
+			      msg[(qd_end - 3) & 0x1ff];
+		__u32 in = msg[(qd_end - 2) & 0x1ff] == 0 &&
+			   msg[(qd_end - 1) & 0x1ff] == DNS_CLASS_IN;
+		__u8 *a = msg + qd_end;
+
+		/* an A or AAAA the list has an address for; else NODATA */
+		if (in && ((qtype == DNS_TYPE_A && sink->has_v4) ||
+			   (qtype == DNS_TYPE_AAAA && sink->has_v6))) {
+			__u32 rdlen = qtype == DNS_TYPE_A ? 4 : 16;
+
+			a[0] = 0xc0; /* the name: a pointer to the question's */
+			a[1] = XDPB_DNS_HLEN;
+			a[2] = 0;
+			a[3] = qtype;
+			a[4] = 0;
+			a[5] = DNS_CLASS_IN;
+			a[6] = XDPB_SINKHOLE_TTL >> 24;
+			a[7] = (XDPB_SINKHOLE_TTL >> 16) & 0xff;
+			a[8] = (XDPB_SINKHOLE_TTL >> 8) & 0xff;
+			a[9] = XDPB_SINKHOLE_TTL & 0xff;
+			a[10] = 0;
+			a[11] = rdlen;
+			if (rdlen == 4)
+				__builtin_memcpy(a + 12, &sink->v4, 4);
+			else
+				__builtin_memcpy(a + 12, sink->v6, 16);
+			msg[7] = 1; /* ANCOUNT */
+			msg_len += DNS_RR_FIXED + rdlen;
+		}
+	}
 	if (opt) {
-		__u8 *o = msg + qd_end;
+		__u8 *o = msg + bounded(msg_len, 0x1ff);
+
+		if (msg_len >
+		    XDPB_DNS_HLEN + XDPB_NAME_MAX + 4 + DNS_RR_FIXED + 16)
+			return XDP_DROP;
 
 		o[0] = 0; /* root */
 		o[1] = 0;
@@ -404,9 +447,8 @@ static __always_inline int dns_reply(struct xdp_md *ctx, struct dns_query *q,
 	new_len = q->dns_off + msg_len;
 	data = (void *)(long)ctx->data;
 	end = (void *)(long)ctx->data_end;
-	if (new_len > (__u32)(end - data))
-		return XDP_DROP; /* never: the reply is no longer than the query */
-	if (new_len < (__u32)(end - data) &&
+	/* shorter than the query, or (a sinkhole answer) longer */
+	if (new_len != (__u32)(end - data) &&
 	    bpf_xdp_adjust_tail(ctx, (int)new_len - (int)(end - data)) < 0)
 		return XDP_DROP;
 	if (msg_len == 0 ||
@@ -520,10 +562,15 @@ __noinline int xdpb_dns_match(struct xdp_md *ctx, struct dns_query *q,
 	return dns_match_name(q, s, info, out) ? DNS_MATCH : DNS_QUERY;
 }
 
-/* Answer the UDP query @q, matched just before, with @rcode: XDP_TX or XDP_DROP. */
+/*
+ * Answer the UDP query @q, matched just before, with @rcode, and with
+ * the notice address of list @sinkhole_list when that is not 0: XDP_TX or
+ * XDP_DROP.
+ */
 __noinline int xdpb_dns_reply(struct xdp_md *ctx, struct dns_query *q,
-			      __u32 rcode)
+			      __u32 rcode, __u32 sinkhole_list)
 {
+	const struct xdpb_sinkhole *sink = NULL;
 	struct dns_scratch *s;
 	__u32 zero = 0;
 
@@ -532,7 +579,12 @@ __noinline int xdpb_dns_reply(struct xdp_md *ctx, struct dns_query *q,
 	s = bpf_map_lookup_elem(&dns_scratch, &zero);
 	if (!s)
 		return XDP_DROP;
-	return dns_reply(ctx, q, s, rcode & 0xf);
+	if (sinkhole_list) {
+		sink = bpf_map_lookup_elem(&sinkhole_addrs, &sinkhole_list);
+		if (!sink)
+			return XDP_DROP;
+	}
+	return dns_reply(ctx, q, s, rcode & 0xf, sink);
 }
 
 #endif /* XDPBLOCK_DNS_BPF_H */

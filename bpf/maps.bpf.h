@@ -238,6 +238,18 @@ struct {
 	__type(value, struct xdpb_flow_verdict);
 } flow_verdict SEC(".maps");
 
+/*
+ * Sinkhole lists' notice addresses by list id; written by userspace before
+ * each activation (not per generation: a packet still on the previous
+ * generation may meet a list's new address, which is harmless).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XDPB_MAX_LISTS);
+	__type(key, __u32);
+	__type(value, struct xdpb_sinkhole);
+} sinkhole_addrs SEC(".maps");
+
 /* Rule ids per CPU slice of rule_stats; set by userspace before load. */
 const volatile __u32 rule_id_capacity = 1;
 

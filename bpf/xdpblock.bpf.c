@@ -147,13 +147,18 @@ int xdpblock(struct xdp_md *ctx)
 		return xdpb_tcp_reset(ctx, q);
 	case XDPB_ACT_NXDOMAIN:
 	case XDPB_ACT_REFUSED:
+	case XDPB_ACT_SINKHOLE:
 		/* TCP: no reply in this version; the query is dropped */
 		if (dns != DNS_MATCH || q->is_tcp)
 			return XDP_DROP;
+		if (m->action == XDPB_ACT_SINKHOLE)
+			return xdpb_dns_reply(ctx, q, DNS_RCODE_NOERROR,
+					      m->list_id);
 		return xdpb_dns_reply(ctx, q,
 				      m->action == XDPB_ACT_NXDOMAIN
 					      ? DNS_RCODE_NXDOMAIN
-					      : DNS_RCODE_REFUSED);
+					      : DNS_RCODE_REFUSED,
+				      0);
 	default:
 		return XDP_PASS;
 	}

@@ -98,9 +98,10 @@ enum xdpb_action {
 	XDPB_ACT_MONITOR = 1, /* count, pass */
 	XDPB_ACT_REFUSED = 2, /* DNS: answer REFUSED (UDP), drop (TCP) */
 	XDPB_ACT_NXDOMAIN = 3, /* DNS: answer NXDOMAIN (UDP), drop (TCP) */
-	XDPB_ACT_RESET = 4, /* TLS SNI, HTTP Host: RST to the client, drop */
-	XDPB_ACT_DROP = 5,
-	XDPB_ACT_ALLOW = 6, /* beats any block, whatever the prefix lengths */
+	XDPB_ACT_SINKHOLE = 4, /* DNS: answer with the list's notice address */
+	XDPB_ACT_RESET = 5, /* TLS SNI, HTTP Host: RST to the client, drop */
+	XDPB_ACT_DROP = 6,
+	XDPB_ACT_ALLOW = 7, /* beats any block, whatever the prefix lengths */
 	XDPB_ACT_MAX,
 };
 
@@ -127,6 +128,7 @@ enum xdpb_stat {
 	XDPB_STAT_MONITOR = XDPB_ACT_MONITOR,
 	XDPB_STAT_REFUSED = XDPB_ACT_REFUSED,
 	XDPB_STAT_NXDOMAIN = XDPB_ACT_NXDOMAIN,
+	XDPB_STAT_SINKHOLE = XDPB_ACT_SINKHOLE,
 	XDPB_STAT_RESET = XDPB_ACT_RESET,
 	XDPB_STAT_DROP = XDPB_ACT_DROP,
 	XDPB_STAT_ALLOW = XDPB_ACT_ALLOW,
@@ -548,14 +550,16 @@ static inline int xdpb_action_class(__u32 action)
 /*
  * Does a domain rule of @action take part in the DNS view (@web 0) or the
  * TLS SNI / HTTP Host view (@web 1) of a name? The DNS answers mean
- * nothing on a TCP connection to a web server, and a reset nothing to a
- * DNS query; an operator who wants both writes two lists.
+ * nothing on a TCP connection to a web server (nxdomain, refused,
+ * sinkhole), and a reset nothing to a DNS query; an operator who wants
+ * both writes two lists.
  */
 static inline int xdpb_action_in_view(__u32 action, int web)
 {
 	if (web)
 		return action != XDPB_ACT_NXDOMAIN &&
-		       action != XDPB_ACT_REFUSED;
+		       action != XDPB_ACT_REFUSED &&
+		       action != XDPB_ACT_SINKHOLE;
 	return action != XDPB_ACT_RESET;
 }
 
@@ -626,6 +630,21 @@ struct xdpb_flow_verdict {
 
 #define XDPB_DEFAULT_FLOW_CACHE_ENTRIES 262144
 
+/*
+ * The notice addresses of a sinkhole list (map "sinkhole_addrs", indexed
+ * by list id): a DNS query for a name the list decides gets an answer
+ * with the address of its QTYPE (A or AAAA), or no answer (NOERROR,
+ * NODATA) when the list has none of that family or the QTYPE is another.
+ */
+struct xdpb_sinkhole {
+	__u8 v6[16];
+	__be32 v4;
+	__u8 has_v4, has_v6;
+	__u8 pad[2];
+};
+
+#define XDPB_SINKHOLE_TTL 60 /* seconds, of the answer record */
+
 struct xdpb_iface_stats {
 	struct xdpb_counter stat[XDPB_STAT_MAX];
 };
@@ -643,6 +662,7 @@ _Static_assert(sizeof(struct xdpb_name_key) == 16, "name key layout");
 _Static_assert(sizeof(struct xdpb_name_leaf) == 32, "name leaf layout");
 _Static_assert(sizeof(struct xdpb_flow_key) == 40, "flow key layout");
 _Static_assert(sizeof(struct xdpb_flow_verdict) == 16, "flow verdict layout");
+_Static_assert(sizeof(struct xdpb_sinkhole) == 24, "sinkhole layout");
 
 /* Default max_rules_ipv4 / max_rules_ipv6 (config [daemon]). */
 #define XDPB_DEFAULT_MAX_RULES_V4 1048576

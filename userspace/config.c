@@ -46,6 +46,8 @@ const char *action_name(uint8_t action)
 		return "refused";
 	case XDPB_ACT_RESET:
 		return "reset";
+	case XDPB_ACT_SINKHOLE:
+		return "sinkhole";
 	default:
 		return "none";
 	}
@@ -78,7 +80,7 @@ const char *list_type_name(enum list_type type)
 int action_is_domain_only(uint8_t action)
 {
 	return action == XDPB_ACT_NXDOMAIN || action == XDPB_ACT_REFUSED ||
-	       action == XDPB_ACT_RESET;
+	       action == XDPB_ACT_RESET || action == XDPB_ACT_SINKHOLE;
 }
 
 const char *stat_name(unsigned int stat)
@@ -90,6 +92,7 @@ const char *stat_name(unsigned int stat)
 		[XDPB_STAT_ALLOW] = "allow",
 		[XDPB_STAT_NXDOMAIN] = "nxdomain",
 		[XDPB_STAT_REFUSED] = "refused",
+		[XDPB_STAT_SINKHOLE] = "sinkhole",
 		[XDPB_STAT_RESET] = "reset",
 		[XDPB_STAT_NON_IP] = "non_ip",
 		[XDPB_STAT_MALFORMED_L2] = "malformed_l2",
@@ -468,10 +471,12 @@ static int list_key(struct parse_state *st, const char *name, const char *value)
 			l->action = XDPB_ACT_REFUSED;
 		else if (!strcmp(value, "reset"))
 			l->action = XDPB_ACT_RESET;
+		else if (!strcmp(value, "sinkhole"))
+			l->action = XDPB_ACT_SINKHOLE;
 		else
 			return fail(
 				st,
-				"action = '%s': use drop, allow or monitor (domain lists also nxdomain, refused or reset)%s",
+				"action = '%s': use drop, allow or monitor (domain lists also nxdomain, refused, sinkhole or reset)%s",
 				value, "");
 	} else if (!strcmp(name, "type")) {
 		if (!strcmp(value, "auto"))
@@ -493,6 +498,20 @@ static int list_key(struct parse_state *st, const char *name, const char *value)
 		else
 			return fail(st, "match = '%s': use src, dst or both%s",
 				    value, "");
+	} else if (!strcmp(name, "sinkhole_ipv4")) {
+		if (inet_pton(AF_INET, value, &l->sinkhole.v4) != 1)
+			return fail(
+				st,
+				"sinkhole_ipv4 = '%s': give an IPv4 address (the notice server's)%s",
+				value, "");
+		l->sinkhole.has_v4 = 1;
+	} else if (!strcmp(name, "sinkhole_ipv6")) {
+		if (inet_pton(AF_INET6, value, l->sinkhole.v6) != 1)
+			return fail(
+				st,
+				"sinkhole_ipv6 = '%s': give an IPv6 address (the notice server's)%s",
+				value, "");
+		l->sinkhole.has_v6 = 1;
 	} else if (!strcmp(name, "on_error")) {
 		if (!strcmp(value, "reject"))
 			l->on_error = LIST_ON_ERROR_REJECT;
@@ -534,7 +553,7 @@ static int list_key(struct parse_state *st, const char *name, const char *value)
 	} else {
 		return fail(
 			st,
-			"unknown key '%s' in [list:%s]: use path, type, action, match, on_error, url, refresh, fetch_timeout or ca_file",
+			"unknown key '%s' in [list:%s]: use path, type, action, match, on_error, url, refresh, fetch_timeout, ca_file, sinkhole_ipv4 or sinkhole_ipv6",
 			name, l->name);
 	}
 	return 1;
@@ -737,6 +756,15 @@ int config_load(const char *path, struct daemon_config *cfg, char *err,
 				"%s:%u: [list:%s] is an IP list: action = %s needs type = domain",
 				path, cfg->lists[i].line, cfg->lists[i].name,
 				action_name(cfg->lists[i].action));
+			return -EINVAL;
+		}
+		if (cfg->lists[i].action == XDPB_ACT_SINKHOLE &&
+		    !cfg->lists[i].sinkhole.has_v4 &&
+		    !cfg->lists[i].sinkhole.has_v6) {
+			snprintf(
+				err, errlen,
+				"%s:%u: [list:%s] has action = sinkhole: give the notice address as sinkhole_ipv4 = ADDRESS and/or sinkhole_ipv6 = ADDRESS",
+				path, cfg->lists[i].line, cfg->lists[i].name);
 			return -EINVAL;
 		}
 	}

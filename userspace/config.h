@@ -42,6 +42,8 @@ struct list_config {
 	uint32_t refresh_s; /* between checks of the url */
 	uint32_t fetch_timeout_s; /* per download */
 	enum list_type type; /* as configured: auto, ip or domain */
+	/* sinkhole_ipv4, sinkhole_ipv6: the answers of action = sinkhole */
+	struct xdpb_sinkhole sinkhole;
 	unsigned int line; /* of the [list:NAME] header, for messages */
 };
 

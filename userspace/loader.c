@@ -452,6 +452,19 @@ static void unload(struct loader *ld)
 	ld->skel = NULL;
 }
 
+int loader_set_sinkhole(struct loader *ld, uint16_t list_id,
+			const struct xdpb_sinkhole *sinkhole)
+{
+	uint32_t key = list_id;
+
+	if (list_id >= XDPB_MAX_LISTS)
+		return -EINVAL;
+	if (bpf_map_update_elem(bpf_map__fd(ld->skel->maps.sinkhole_addrs),
+				&key, sinkhole, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
 static uint32_t flow_cache_entries = XDPB_DEFAULT_FLOW_CACHE_ENTRIES;
 
 void loader_set_flow_cache_entries(uint32_t entries)

@@ -85,6 +85,14 @@ int loader_activate(struct loader *ld, const struct ruleset *rs,
 void loader_set_web_ports(struct loader *ld, const uint16_t *http, int nr_http,
 			  const uint16_t *tls, int nr_tls);
 
+/*
+ * The notice addresses of list @list_id for action = sinkhole (all zero:
+ * none), written at once for the datapath: call it before activating the
+ * rules that use them.
+ */
+int loader_set_sinkhole(struct loader *ld, uint16_t list_id,
+			const struct xdpb_sinkhole *sinkhole);
+
 /* Reset counters of released rule ids / a removed list to zero. */
 int loader_zero_rules(struct loader *ld, const uint32_t *ids, size_t nr);
 int loader_zero_list(struct loader *ld, uint16_t list_id);

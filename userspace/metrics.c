@@ -130,7 +130,7 @@ static void render_interfaces(struct daemon *d, struct prom_buf *b)
 
 	prom_family(
 		b, "xdpblock_interface_packets_total", "counter",
-		"Packets received on the interface by verdict: pass (no rule matched), monitor, drop, allow, and the replies nxdomain, refused, reset.");
+		"Packets received on the interface by verdict: pass (no rule matched), monitor, drop, allow, and the replies nxdomain, refused, sinkhole, reset.");
 	for (int i = 0; i < n; i++)
 		for (int s = 0; s < XDPB_ACT_MAX && counted[i]; s++)
 			prom_u64(b, "xdpblock_interface_packets_total",

@@ -525,6 +525,26 @@ static int reload(struct daemon *d, const uint8_t *stale)
 		goto fail;
 	}
 	pinned_gen_fill(gen, d->generation + 1, names, cfg, states);
+	/* a sinkhole list's addresses are in place before its rules are */
+	for (int i = 0; i < cfg->nr_lists; i++) {
+		const struct list_config *lc = &cfg->lists[i];
+		struct xdpb_sinkhole none = {0};
+
+		err = loader_set_sinkhole(&d->loader, states[i].list_id,
+					  lc->action == XDPB_ACT_SINKHOLE
+						  ? &lc->sinkhole
+						  : &none);
+		if (err) {
+			rule_ids_rollback(&d->rule_ids);
+			free(released);
+			snprintf(
+				res->error, sizeof(res->error),
+				"cannot set the sinkhole address of list %s: %s",
+				lc->name, strerror(-err));
+			res->failure = RELOAD_FAIL_BPF;
+			goto fail;
+		}
+	}
 	/* the ports go into the new generation: they switch with the rules */
 	loader_set_web_ports(&d->loader, cfg->http_ports, cfg->nr_http_ports,
 			     cfg->tls_ports, cfg->nr_tls_ports);

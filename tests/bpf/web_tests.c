@@ -1030,7 +1030,7 @@ static void random_name(struct rng *r, char *out, int min, int query)
 }
 
 /*
- * Random suffix and exact rules in six lists, one per action (the DNS
+ * Random suffix and exact rules in seven lists, one per action (the DNS
  * answers included: they must never decide a web name), and random
  * ClientHellos and HTTP requests in random letter case: the rule counted
  * and the verdict are the reference matcher's web view, every time.
@@ -1039,7 +1039,8 @@ static void diff_random_names(void)
 {
 	static const uint8_t actions[] = {XDPB_ACT_DROP,     XDPB_ACT_RESET,
 					  XDPB_ACT_NXDOMAIN, XDPB_ACT_REFUSED,
-					  XDPB_ACT_MONITOR,  XDPB_ACT_ALLOW};
+					  XDPB_ACT_MONITOR,  XDPB_ACT_ALLOW,
+					  XDPB_ACT_SINKHOLE};
 	struct rng r = {0x3eb5eed};
 	struct ruleset set = {0};
 	int mismatches = 0, err, by_action[XDPB_ACT_MAX] = {0};
@@ -1051,7 +1052,7 @@ static void diff_random_names(void)
 		if (ruleset_add_name(&set, name,
 				     rng_next(&r) % 3 ? XDPB_NAME_SUFFIX
 						      : XDPB_NAME_EXACT,
-				     10 + i % 6, actions[i % 6], i + 1)) {
+				     10 + i % 7, actions[i % 7], i + 1)) {
 			CHECK(0, "out of memory");
 			return;
 		}
@@ -1105,13 +1106,15 @@ static void diff_random_names(void)
 	}
 	tl_case_failed = mismatches > 0;
 	printf("  %zu web rules; 1500 SNIs and Hosts: %d dropped, %d reset, %d "
-	       "monitored, %d allowed, %d no rule (%d decided by nxdomain or "
-	       "refused: must be 0)\n",
+	       "monitored, %d allowed, %d no rule (%d decided by nxdomain, "
+	       "refused or sinkhole: must be 0)\n",
 	       set.names.nr, by_action[XDPB_ACT_DROP],
 	       by_action[XDPB_ACT_RESET], by_action[XDPB_ACT_MONITOR],
 	       by_action[XDPB_ACT_ALLOW], by_action[XDPB_ACT_NONE],
-	       by_action[XDPB_ACT_NXDOMAIN] + by_action[XDPB_ACT_REFUSED]);
-	if (by_action[XDPB_ACT_NXDOMAIN] + by_action[XDPB_ACT_REFUSED])
+	       by_action[XDPB_ACT_NXDOMAIN] + by_action[XDPB_ACT_REFUSED] +
+		       by_action[XDPB_ACT_SINKHOLE]);
+	if (by_action[XDPB_ACT_NXDOMAIN] + by_action[XDPB_ACT_REFUSED] +
+	    by_action[XDPB_ACT_SINKHOLE])
 		tl_case_failed = 1;
 	/* back to the table's rule set */
 	err = reload_ruleset(&ld, &keeper, &set, &rs, NULL);

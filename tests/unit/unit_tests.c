@@ -1081,6 +1081,53 @@ static void config_full(void)
 	      c->lists[2].on_error);
 }
 
+/* action = sinkhole: its addresses, and the errors that name the fix */
+static void config_sinkhole(void)
+{
+	struct daemon_config *c = cfg_buf;
+	const char *path;
+	char err[1024];
+	int rc = load_config_text(
+		"sink.conf",
+		"[daemon]\ninterfaces = eth0\n[list:s]\npath = /s.txt\n"
+		"type = domain\naction = sinkhole\nsinkhole_ipv4 = 192.0.2.53\n"
+		"sinkhole_ipv6 = 2001:db8::53\n",
+		&path, err, sizeof(err));
+
+	CHECK(rc == 0, "config_load: %d %s", rc, err);
+	CHECK(c->lists[0].action == XDPB_ACT_SINKHOLE &&
+		      c->lists[0].sinkhole.has_v4 &&
+		      c->lists[0].sinkhole.has_v6 &&
+		      c->lists[0].sinkhole.v4 == htonl(0xc0000235) &&
+		      c->lists[0].sinkhole.v6[15] == 0x53,
+	      "sinkhole list read back");
+	rc = load_config_text("sink.conf",
+			      "[daemon]\ninterfaces = eth0\n[list:s]\n"
+			      "path = /s.txt\naction = sinkhole\n",
+			      &path, err, sizeof(err));
+	CHECK(rc < 0 &&
+		      strstr(err,
+			     "sink.conf:3: [list:s] has action = sinkhole: give the notice address as sinkhole_ipv4"),
+	      "sinkhole without an address: %s", err);
+	rc = load_config_text("sink.conf",
+			      "[daemon]\ninterfaces = eth0\n[list:s]\n"
+			      "path = /s.txt\nsinkhole_ipv4 = 2001:db8::1\n",
+			      &path, err, sizeof(err));
+	CHECK(rc < 0 &&
+		      strstr(err,
+			     "sink.conf:5: sinkhole_ipv4 = '2001:db8::1': give an IPv4 address"),
+	      "sinkhole_ipv4 with an IPv6 address: %s", err);
+	rc = load_config_text("sink.conf",
+			      "[daemon]\ninterfaces = eth0\n[list:s]\n"
+			      "path = /s.txt\ntype = ip\naction = sinkhole\n"
+			      "sinkhole_ipv4 = 192.0.2.1\n",
+			      &path, err, sizeof(err));
+	CHECK(rc < 0 &&
+		      strstr(err,
+			     "is an IP list: action = sinkhole needs type = domain"),
+	      "sinkhole on an IP list: %s", err);
+}
+
 /* http_ports and tls_ports: defaults, lists, none, and every bad form */
 static void config_web_ports(void)
 {
@@ -3513,6 +3560,7 @@ int main(void)
 	RUN_TEST("config", config_full);
 	RUN_TEST("config", config_defaults);
 	RUN_TEST("config", config_web_ports);
+	RUN_TEST("config", config_sinkhole);
 	RUN_TEST("config", config_missing_file);
 	RUN_TEST("config", config_err_unknown_key);
 	RUN_TEST("config", config_err_unknown_list_key);
