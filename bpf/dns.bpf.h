@@ -449,8 +449,23 @@ static __always_inline int dns_reply(struct xdp_md *ctx, struct dns_query *q,
 	end = (void *)(long)ctx->data_end;
 	/* shorter than the query, or (a sinkhole answer) longer */
 	if (new_len != (__u32)(end - data) &&
-	    bpf_xdp_adjust_tail(ctx, (int)new_len - (int)(end - data)) < 0)
-		return XDP_DROP;
+	    bpf_xdp_adjust_tail(ctx, (int)new_len - (int)(end - data)) < 0) {
+		__u32 grow = new_len - (__u32)(end - data),
+		      hdr_len = q->dns_off;
+
+		/*
+		 * Not enough room after the frame (a veth frame from an skb
+		 * has only the tailroom its allocation left): grow at the
+		 * front, where XDP always has 256 bytes, and move the
+		 * headers there. The message is written whole below.
+		 */
+		if (new_len < (__u32)(end - data) || grow > 64 ||
+		    hdr_len > XDPB_DNS_HDR_MOVE || hdr_len < 1 ||
+		    bpf_xdp_load_bytes(ctx, 0, s->hdr, hdr_len) < 0 ||
+		    bpf_xdp_adjust_head(ctx, -(int)grow) < 0 ||
+		    bpf_xdp_store_bytes(ctx, 0, s->hdr, hdr_len) < 0)
+			return XDP_DROP;
+	}
 	if (msg_len == 0 ||
 	    bpf_xdp_store_bytes(ctx, q->dns_off, msg, msg_len) < 0)
 		return XDP_DROP;

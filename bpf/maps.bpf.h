@@ -147,9 +147,13 @@ struct {
  * walk the name (bpf_loop callbacks index a map value more easily than the
  * packet) and the reply is assembled here before it is written back.
  */
+/* Headers moved to the front when a reply grows there (dns_reply()). */
+#define XDPB_DNS_HDR_MOVE 128
+
 struct dns_scratch {
 	__u8 msg[XDPB_DNS_SCRATCH];
 	__u8 label_off[XDPB_NAME_MAX_LABELS + 1]; /* of each label in the name */
+	__u8 hdr[XDPB_DNS_HDR_MOVE];
 };
 
 struct {
