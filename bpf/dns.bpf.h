@@ -24,10 +24,15 @@
 #define DNS_RD 0x01
 #define DNS_RA 0x80 /* in the second flags byte */
 #define DNS_CD 0x10
+#define DNS_RCODE_NOERROR 0
 #define DNS_RCODE_NXDOMAIN 3
 #define DNS_RCODE_REFUSED 5
 #define DNS_TYPE_OPT 41
 #define DNS_OPT_LEN 11 /* root name, type, class, TTL, RDLENGTH */
+#define DNS_TYPE_A 1
+#define DNS_TYPE_AAAA 28
+#define DNS_CLASS_IN 1
+#define DNS_RR_FIXED 12 /* name pointer, type, class, TTL, RDLENGTH */
 
 /*
  * @v & @mask, done in the program as written: clang drops a C mask it
@@ -50,20 +55,42 @@ enum dns_status {
 };
 
 /*
- * Where a packet's DNS query sits, for matching and for the reply. The
- * first four fields are filled by the caller, the rest by the match.
+ * Where a packet's DNS query, or its TCP segment to a web port, sits, for
+ * matching and for the reply. One struct for both paths: the main
+ * program's stack, with the global functions' frames on top of it, has
+ * no room for two. The first fields up to is_ipv6 (and l3_end) are
+ * filled by the caller, the rest by the match.
  */
 struct dns_query {
 	__u32 l3_off, l4_off; /* from the start of the frame */
 	__u32 gen; /* the generation this packet uses */
 	__u8 proto, is_ipv6;
 	__u8 is_tcp;
-	__u8 pad;
+	__u8 kind; /* web: enum web_kind, once known */
 	__u32 dns_off;
 	__u32 copied; /* bytes of the message in the scratch */
 	__u32 name_len; /* wire bytes of the name, root label included */
 	__u32 nr_labels;
+	/* the web path (web.bpf.h) */
+	__u32 l3_end; /* end of the IP datagram (Ethernet padding after it) */
+	__u32 payload_off; /* TCP payload, from the start of the frame */
+	__u32 payload_len;
+	__u32 seq, ack_seq; /* of the segment, host order */
+	__u32 fin; /* the segment has FIN: it takes one sequence number */
+	__u32 rst; /* the segment has RST: never answered */
+	struct xdpb_flow_key flow; /* client -> server, for the flow cache */
 };
+
+/*
+ * The packet's dns_query, per CPU: on the main program's stack it left
+ * too little of the 512 bytes for the web path's call chain.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct dns_query);
+} query_scratch SEC(".maps");
 
 /* State of the name walk, shared with its bpf_loop() callback. */
 struct name_walk {
@@ -110,9 +137,15 @@ struct name_match {
 	__u32 bits_mask;
 	__u32 nr_labels;
 	__u32 found_labels; /* labels of the longest listed suffix, 0: none */
+	int web; /* the view: 0 DNS, 1 TLS SNI / HTTP Host */
 	struct xdpb_name_state st;
 	struct xdpb_name_key anchor; /* key of the last two labels */
-	struct xdpb_name_leaf leaf; /* of the longest listed suffix */
+	/*
+	 * The longest listed suffix's leaf, in the view asked for only: a
+	 * whole leaf would not leave the web path's stack frames within
+	 * the 512 bytes a call chain may use.
+	 */
+	struct xdpb_match full, below;
 };
 
 /*
@@ -140,7 +173,8 @@ static long name_match_step(__u32 i, struct name_match *m)
 		return 0;
 	leaf = bpf_map_lookup_elem(m->names, &key);
 	if (leaf) {
-		m->leaf = *leaf;
+		m->full = m->web ? leaf->web_full : leaf->full;
+		m->below = m->web ? leaf->web_below : leaf->below;
 		m->found_labels = i + 1;
 	}
 	return 0;
@@ -234,32 +268,46 @@ static __always_inline int dns_walk_name(struct dns_query *q,
  * The name rule deciding @q's name, copied into @out; 0 if none. A query
  * for the root (no labels) matches nothing.
  */
-static __always_inline int dns_match_name(struct dns_query *q,
-					  struct dns_scratch *s,
-					  const struct xdpb_gen_info *info,
-					  struct xdpb_match *out)
+/*
+ * The name rule deciding the wire name in @s (label offsets recorded,
+ * @nr_labels of them), in the DNS view (@web 0) or the TLS SNI / HTTP
+ * Host view (@web 1), copied into @out; 0 if none. Shared by the DNS and
+ * the web paths: the name is always matched in wire form.
+ */
+static __always_inline int match_wire_name(__u32 gen, __u32 nr_labels, int web,
+					   struct dns_scratch *s,
+					   const struct xdpb_gen_info *info,
+					   struct xdpb_match *out)
 {
-	__u32 gen = q->gen;
 	struct name_match m = {
 		.s = s,
-		.nr_labels = q->nr_labels,
+		.nr_labels = nr_labels,
+		.web = web,
 		.bits_mask = (1u << (info->name_filter_log2 & 31)) - 1,
 	};
 	const struct xdpb_match *found;
 
 	m.names = bpf_map_lookup_elem(&name_gens, &gen);
 	m.filter = bpf_map_lookup_elem(&name_filter_gens, &gen);
-	if (!m.names || !m.filter || !q->nr_labels)
+	if (!m.names || !m.filter || !nr_labels)
 		return 0;
 	xdpb_name_state_init(&m.st);
-	bpf_loop(q->nr_labels, name_match_step, &m, 0);
+	bpf_loop(nr_labels, name_match_step, &m, 0);
 	if (!m.found_labels)
 		return 0;
-	found = m.found_labels == q->nr_labels ? &m.leaf.full : &m.leaf.below;
+	found = m.found_labels == nr_labels ? &m.full : &m.below;
 	if (found->action == XDPB_ACT_NONE)
 		return 0;
 	*out = *found;
 	return 1;
+}
+
+static __always_inline int dns_match_name(struct dns_query *q,
+					  struct dns_scratch *s,
+					  const struct xdpb_gen_info *info,
+					  struct xdpb_match *out)
+{
+	return match_wire_name(q->gen, q->nr_labels, 0, s, info, out);
 }
 
 static __always_inline __u16 csum_fold(__s64 sum)
@@ -305,7 +353,8 @@ struct udp_pseudo6 {
  * packet cannot be rewritten.
  */
 static __always_inline int dns_reply(struct xdp_md *ctx, struct dns_query *q,
-				     struct dns_scratch *s, __u8 rcode)
+				     struct dns_scratch *s, __u8 rcode,
+				     const struct xdpb_sinkhole *sink)
 {
 	__u32 qd_end = (XDPB_DNS_HLEN + q->name_len + 4) & 0x1ff;
 	__u32 msg_len, new_len, csum_len, udp_len;
@@ -334,8 +383,45 @@ static __always_inline int dns_reply(struct xdp_md *ctx, struct dns_query *q,
 	msg[6] = msg[7] = msg[8] = msg[9] = msg[10] = 0;
 	msg[11] = opt;
 	msg_len = qd_end;
+	if (sink) {
+		/* the question's QTYPE and QCLASS end it */
+		__u32 qtype = msg[(qd_end - 4) & 0x1ff] << 8 |
+			      msg[(qd_end - 3) & 0x1ff];
+		__u32 in = msg[(qd_end - 2) & 0x1ff] == 0 &&
+			   msg[(qd_end - 1) & 0x1ff] == DNS_CLASS_IN;
+		__u8 *a = msg + qd_end;
+
+		/* an A or AAAA the list has an address for; else NODATA */
+		if (in && ((qtype == DNS_TYPE_A && sink->has_v4) ||
+			   (qtype == DNS_TYPE_AAAA && sink->has_v6))) {
+			__u32 rdlen = qtype == DNS_TYPE_A ? 4 : 16;
+
+			a[0] = 0xc0; /* the name: a pointer to the question's */
+			a[1] = XDPB_DNS_HLEN;
+			a[2] = 0;
+			a[3] = qtype;
+			a[4] = 0;
+			a[5] = DNS_CLASS_IN;
+			a[6] = XDPB_SINKHOLE_TTL >> 24;
+			a[7] = (XDPB_SINKHOLE_TTL >> 16) & 0xff;
+			a[8] = (XDPB_SINKHOLE_TTL >> 8) & 0xff;
+			a[9] = XDPB_SINKHOLE_TTL & 0xff;
+			a[10] = 0;
+			a[11] = rdlen;
+			if (rdlen == 4)
+				__builtin_memcpy(a + 12, &sink->v4, 4);
+			else
+				__builtin_memcpy(a + 12, sink->v6, 16);
+			msg[7] = 1; /* ANCOUNT */
+			msg_len += DNS_RR_FIXED + rdlen;
+		}
+	}
 	if (opt) {
-		__u8 *o = msg + qd_end;
+		__u8 *o = msg + bounded(msg_len, 0x1ff);
+
+		if (msg_len >
+		    XDPB_DNS_HLEN + XDPB_NAME_MAX + 4 + DNS_RR_FIXED + 16)
+			return XDP_DROP;
 
 		o[0] = 0; /* root */
 		o[1] = 0;
@@ -361,11 +447,25 @@ static __always_inline int dns_reply(struct xdp_md *ctx, struct dns_query *q,
 	new_len = q->dns_off + msg_len;
 	data = (void *)(long)ctx->data;
 	end = (void *)(long)ctx->data_end;
-	if (new_len > (__u32)(end - data))
-		return XDP_DROP; /* never: the reply is no longer than the query */
-	if (new_len < (__u32)(end - data) &&
-	    bpf_xdp_adjust_tail(ctx, (int)new_len - (int)(end - data)) < 0)
-		return XDP_DROP;
+	/* shorter than the query, or (a sinkhole answer) longer */
+	if (new_len != (__u32)(end - data) &&
+	    bpf_xdp_adjust_tail(ctx, (int)new_len - (int)(end - data)) < 0) {
+		__u32 grow = new_len - (__u32)(end - data),
+		      hdr_len = q->dns_off;
+
+		/*
+		 * Not enough room after the frame (a veth frame from an skb
+		 * has only the tailroom its allocation left): grow at the
+		 * front, where XDP always has 256 bytes, and move the
+		 * headers there. The message is written whole below.
+		 */
+		if (new_len < (__u32)(end - data) || grow > 64 ||
+		    hdr_len > XDPB_DNS_HDR_MOVE || hdr_len < 1 ||
+		    bpf_xdp_load_bytes(ctx, 0, s->hdr, hdr_len) < 0 ||
+		    bpf_xdp_adjust_head(ctx, -(int)grow) < 0 ||
+		    bpf_xdp_store_bytes(ctx, 0, s->hdr, hdr_len) < 0)
+			return XDP_DROP;
+	}
 	if (msg_len == 0 ||
 	    bpf_xdp_store_bytes(ctx, q->dns_off, msg, msg_len) < 0)
 		return XDP_DROP;
@@ -477,10 +577,15 @@ __noinline int xdpb_dns_match(struct xdp_md *ctx, struct dns_query *q,
 	return dns_match_name(q, s, info, out) ? DNS_MATCH : DNS_QUERY;
 }
 
-/* Answer the UDP query @q, matched just before, with @rcode: XDP_TX or XDP_DROP. */
+/*
+ * Answer the UDP query @q, matched just before, with @rcode, and with
+ * the notice address of list @sinkhole_list when that is not 0: XDP_TX or
+ * XDP_DROP.
+ */
 __noinline int xdpb_dns_reply(struct xdp_md *ctx, struct dns_query *q,
-			      __u32 rcode)
+			      __u32 rcode, __u32 sinkhole_list)
 {
+	const struct xdpb_sinkhole *sink = NULL;
 	struct dns_scratch *s;
 	__u32 zero = 0;
 
@@ -489,7 +594,12 @@ __noinline int xdpb_dns_reply(struct xdp_md *ctx, struct dns_query *q,
 	s = bpf_map_lookup_elem(&dns_scratch, &zero);
 	if (!s)
 		return XDP_DROP;
-	return dns_reply(ctx, q, s, rcode & 0xf);
+	if (sinkhole_list) {
+		sink = bpf_map_lookup_elem(&sinkhole_addrs, &sinkhole_list);
+		if (!sink)
+			return XDP_DROP;
+	}
+	return dns_reply(ctx, q, s, rcode & 0xf, sink);
 }
 
 #endif /* XDPBLOCK_DNS_BPF_H */

@@ -147,9 +147,13 @@ struct {
  * walk the name (bpf_loop callbacks index a map value more easily than the
  * packet) and the reply is assembled here before it is written back.
  */
+/* Headers moved to the front when a reply grows there (dns_reply()). */
+#define XDPB_DNS_HDR_MOVE 128
+
 struct dns_scratch {
 	__u8 msg[XDPB_DNS_SCRATCH];
 	__u8 label_off[XDPB_NAME_MAX_LABELS + 1]; /* of each label in the name */
+	__u8 hdr[XDPB_DNS_HDR_MOVE];
 };
 
 struct {
@@ -158,6 +162,97 @@ struct {
 	__type(key, __u32);
 	__type(value, struct dns_scratch);
 } dns_scratch SEC(".maps");
+
+/*
+ * Per-CPU window onto one TCP segment's payload (HTTP Host, TLS SNI):
+ * XDPB_WEB_WIN bytes (a power of two, offsets are masked) and slack for
+ * the 8-byte reads at its end.
+ */
+#define XDPB_WEB_WIN 4096
+
+/*
+ * Where a ClientHello walk stands (bpf/web.bpf.h). It lives in a map
+ * value, not on the stack: the verifier knows nothing of a map value's
+ * contents, so it checks the walk's bpf_loop() callback once for all its
+ * stages instead of once per stage it could tell apart.
+ */
+struct tls_parse {
+	__u32 base, end; /* stream offsets of win[0] and of the data's end */
+	__u32 want; /* stream offset of the next field */
+	__u32 rec_end, hello_end, ext_end, sni_end;
+	__u32 name_len;
+	__u32 stage; /* enum tls_stage */
+	__u32 state; /* enum tls_state */
+};
+
+/*
+ * A ClientHello walk in progress over several segments of one flow: the
+ * walk, where the stream starts in TCP sequence space, and the bytes of
+ * a field the last segment cut in two (at most a server_name extension's
+ * header, list header and a 254-byte name: 263 bytes).
+ */
+#define XDPB_TLS_CARRY 320
+/* segments a ClientHello may take (a 16 KiB record in 1 KiB segments) */
+#define XDPB_TLS_MAX_SEGMENTS 16
+#define XDPB_TLS_PENDING_ENTRIES 16384
+
+struct tls_pending {
+	struct tls_parse tp; /* base: the stream offset of carry[0] */
+	__u32 seq0; /* TCP sequence number of stream offset 0 */
+	__u32 next_off; /* stream offset the next segment must start at */
+	__u32 nr_segments;
+	__u32 carry_len;
+	__u8 carry[XDPB_TLS_CARRY];
+};
+
+struct web_scratch {
+	struct tls_parse tp;
+	struct tls_pending pend; /* a new or updated entry, built here */
+	/* slack for 8-byte reads and a carry taken from the window's end */
+	__u8 win[XDPB_WEB_WIN + 512];
+};
+
+/*
+ * Flows whose ClientHello is spread over segments and whose SNI has not
+ * come yet (see bpf/web.bpf.h); not pinned (client addresses).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XDPB_TLS_PENDING_ENTRIES);
+	__type(key, struct xdpb_flow_key);
+	__type(value, struct tls_pending);
+} tls_pending SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct web_scratch);
+} web_scratch SEC(".maps");
+
+/*
+ * Client -> server TCP flows a name rule blocked: their later segments are
+ * decided without parsing. Sized by userspace before load
+ * (flow_cache_entries); not pinned (it holds client addresses).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XDPB_DEFAULT_FLOW_CACHE_ENTRIES);
+	__type(key, struct xdpb_flow_key);
+	__type(value, struct xdpb_flow_verdict);
+} flow_verdict SEC(".maps");
+
+/*
+ * Sinkhole lists' notice addresses by list id; written by userspace before
+ * each activation (not per generation: a packet still on the previous
+ * generation may meet a list's new address, which is harmless).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XDPB_MAX_LISTS);
+	__type(key, __u32);
+	__type(value, struct xdpb_sinkhole);
+} sinkhole_addrs SEC(".maps");
 
 /* Rule ids per CPU slice of rule_stats; set by userspace before load. */
 const volatile __u32 rule_id_capacity = 1;

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * xdpblock XDP entry: parse, look both addresses up in the active rule
- * generation, match the name of a DNS query, apply the deciding rule's
- * action, count.
+ * generation, match the name of a DNS query or of a TLS ClientHello's SNI
+ * or an HTTP request's Host, apply the deciding rule's action, count.
  */
 #include "parsing.bpf.h"
 #include "ip_match.bpf.h"
 #include "dns.bpf.h"
+#include "web.bpf.h"
 #include "counters.bpf.h"
 
 SEC("xdp")
@@ -20,9 +21,9 @@ int xdpblock(struct xdp_md *ctx)
 	__u64 bytes = c.end - c.pos;
 	__u32 ifindex = ctx->ingress_ifindex;
 	struct xdpb_leaf src_leaf, dst_leaf;
-	struct dns_query q = {};
+	struct dns_query *q;
 	struct xdpb_match name_m;
-	int have_src = 0, have_dst = 0, l4 = -1, dns = DNS_NONE;
+	int have_src = 0, have_dst = 0, l4 = -1, dns = DNS_NONE, web = WEB_NONE;
 	const struct xdpb_match *m;
 	struct xdpb_gen_info *info;
 	__u32 zero = 0, gen;
@@ -33,12 +34,14 @@ int xdpblock(struct xdp_md *ctx)
 		count_iface(ifindex, XDPB_STAT_MALFORMED_L2, bytes);
 		return XDP_PASS;
 	}
-	q.l3_off = c.pos - frame;
 
 	/* Read once: this packet uses this generation throughout. */
 	gen_ptr = bpf_map_lookup_elem(&active_gen, &zero);
-	if (!gen_ptr)
+	q = bpf_map_lookup_elem(&query_scratch, &zero);
+	if (!gen_ptr || !q)
 		return XDP_PASS;
+	__builtin_memset(q, 0, sizeof(*q));
+	q->l3_off = c.pos - frame;
 	gen = *gen_ptr;
 	info = bpf_map_lookup_elem(&gen_info, &gen);
 	if (!info)
@@ -59,7 +62,8 @@ int xdpblock(struct xdp_md *ctx)
 		/* only a first, unfragmented packet starts with its UDP/TCP header */
 		if (!(ip->frag_off & bpf_htons(0x3fff)))
 			l4 = ip->protocol;
-		q.l4_off = c.pos - frame;
+		q->l4_off = c.pos - frame;
+		q->l3_end = q->l3_off + bpf_ntohs(ip->tot_len);
 	} else if (proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6 = parse_ipv6(&c);
 		void *prefixes, *filter;
@@ -77,7 +81,9 @@ int xdpblock(struct xdp_md *ctx)
 		 * the lookups below would keep the verifier from merging
 		 * the paths through the extension headers.
 		 */
-		q.l4_off = c.pos - frame;
+		q->l4_off = c.pos - frame;
+		q->l3_end =
+			q->l3_off + sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
 		prefixes = bpf_map_lookup_elem(&ip6_prefix_gens, &gen);
 		filter = bpf_map_lookup_elem(&ip6_filter_gens, &gen);
 		if (!prefixes || !filter)
@@ -88,7 +94,7 @@ int xdpblock(struct xdp_md *ctx)
 			have_dst = ip6_lookup(prefixes, filter, info,
 					      &ip6->daddr, &dst_leaf);
 		}
-		q.is_ipv6 = 1;
+		q->is_ipv6 = 1;
 	} else {
 		count_iface(ifindex, XDPB_STAT_NON_IP, bytes);
 		return XDP_PASS;
@@ -98,12 +104,27 @@ int xdpblock(struct xdp_md *ctx)
 	/* names are matched only when some list has names */
 	if (info->nr_names && (l4 == IPPROTO_UDP || l4 == IPPROTO_TCP) &&
 	    !(m && m->action == XDPB_ACT_ALLOW)) {
-		q.gen = gen;
-		q.proto = l4;
-		dns = xdpb_dns_match(ctx, &q, &name_m);
+		q->gen = gen;
+		q->proto = l4;
+		dns = xdpb_dns_match(ctx, q, &name_m);
 		if (dns == DNS_MALFORMED)
 			count_iface(ifindex, XDPB_STAT_MALFORMED_DNS, bytes);
 		else if (dns == DNS_MATCH)
+			m = xdpb_decide_name(m, &name_m);
+	}
+	if (info->nr_names && l4 == IPPROTO_TCP && dns == DNS_NONE &&
+	    !(m && m->action == XDPB_ACT_ALLOW)) {
+		q->gen = gen;
+		web = xdpb_web_match(ctx, q, &name_m);
+		if (web == WEB_MALFORMED_HTTP)
+			count_iface(ifindex, XDPB_STAT_MALFORMED_HTTP, bytes);
+		else if (web == WEB_MALFORMED_TLS)
+			count_iface(ifindex, XDPB_STAT_MALFORMED_TLS, bytes);
+		else if (web == WEB_TLS_OUT_OF_ORDER)
+			count_iface(ifindex, XDPB_STAT_TLS_OUT_OF_ORDER, bytes);
+		else if (web == WEB_TLS_INCOMPLETE)
+			count_iface(ifindex, XDPB_STAT_TLS_INCOMPLETE, bytes);
+		else if (web == WEB_MATCH || web == WEB_FLOW)
 			m = xdpb_decide_name(m, &name_m);
 	}
 	if (!m) {
@@ -112,18 +133,32 @@ int xdpblock(struct xdp_md *ctx)
 	}
 	count_rule(m, bytes);
 	count_iface(ifindex, m->action, bytes);
+	/* a name rule blocked a connection: its later segments need no parsing */
+	if (web == WEB_MATCH && m == &name_m &&
+	    (m->action == XDPB_ACT_DROP || m->action == XDPB_ACT_RESET))
+		xdpb_flow_remember(q, m, gen);
 	switch (m->action) {
 	case XDPB_ACT_DROP:
 		return XDP_DROP;
+	case XDPB_ACT_RESET:
+		/* only a web name rule resets; the segment never reaches the server */
+		if (web != WEB_MATCH && web != WEB_FLOW)
+			return XDP_DROP;
+		return xdpb_tcp_reset(ctx, q);
 	case XDPB_ACT_NXDOMAIN:
 	case XDPB_ACT_REFUSED:
+	case XDPB_ACT_SINKHOLE:
 		/* TCP: no reply in this version; the query is dropped */
-		if (dns != DNS_MATCH || q.is_tcp)
+		if (dns != DNS_MATCH || q->is_tcp)
 			return XDP_DROP;
-		return xdpb_dns_reply(ctx, &q,
+		if (m->action == XDPB_ACT_SINKHOLE)
+			return xdpb_dns_reply(ctx, q, DNS_RCODE_NOERROR,
+					      m->list_id);
+		return xdpb_dns_reply(ctx, q,
 				      m->action == XDPB_ACT_NXDOMAIN
 					      ? DNS_RCODE_NXDOMAIN
-					      : DNS_RCODE_REFUSED);
+					      : DNS_RCODE_REFUSED,
+				      0);
 	default:
 		return XDP_PASS;
 	}

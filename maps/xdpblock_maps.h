@@ -49,6 +49,11 @@
 #define XDPB_V6_FILTER_BITS_PER_PREFIX 256
 #define XDPB_V6_FILTER_MIN_LOG2 16
 #define XDPB_V6_FILTER_MAX_LOG2 30
+/* http_ports, tls_ports: at most this many of each */
+#define XDPB_MAX_WEB_PORTS 8
+#define XDPB_DEFAULT_HTTP_PORT 80
+#define XDPB_DEFAULT_TLS_PORT 443
+#define XDPB_DEFAULT_DOT_PORT 853 /* DNS over TLS */
 
 /*
  * tbl24 and tbl8 are arrays of chunks of 16 u32 entries (one cache line):
@@ -84,7 +89,7 @@ struct xdpb_tbl_chunk {
 
 /*
  * Actions. The numeric order is the priority when rules overlap. IP lists
- * take monitor, drop and allow; domain lists also the DNS replies. A reply
+ * take monitor, drop and allow; domain lists also the replies. A reply
  * ranks below drop: when an IP rule drops a packet whose query a domain
  * rule would answer, the packet is dropped.
  */
@@ -93,8 +98,10 @@ enum xdpb_action {
 	XDPB_ACT_MONITOR = 1, /* count, pass */
 	XDPB_ACT_REFUSED = 2, /* DNS: answer REFUSED (UDP), drop (TCP) */
 	XDPB_ACT_NXDOMAIN = 3, /* DNS: answer NXDOMAIN (UDP), drop (TCP) */
-	XDPB_ACT_DROP = 4,
-	XDPB_ACT_ALLOW = 5, /* beats any block, whatever the prefix lengths */
+	XDPB_ACT_SINKHOLE = 4, /* DNS: answer with the list's notice address */
+	XDPB_ACT_RESET = 5, /* TLS SNI, HTTP Host: RST to the client, drop */
+	XDPB_ACT_DROP = 6,
+	XDPB_ACT_ALLOW = 7, /* beats any block, whatever the prefix lengths */
 	XDPB_ACT_MAX,
 };
 
@@ -121,6 +128,8 @@ enum xdpb_stat {
 	XDPB_STAT_MONITOR = XDPB_ACT_MONITOR,
 	XDPB_STAT_REFUSED = XDPB_ACT_REFUSED,
 	XDPB_STAT_NXDOMAIN = XDPB_ACT_NXDOMAIN,
+	XDPB_STAT_SINKHOLE = XDPB_ACT_SINKHOLE,
+	XDPB_STAT_RESET = XDPB_ACT_RESET,
 	XDPB_STAT_DROP = XDPB_ACT_DROP,
 	XDPB_STAT_ALLOW = XDPB_ACT_ALLOW,
 	XDPB_STAT_NON_IP, /* not IPv4/IPv6 (ARP, LLDP, ...): passed */
@@ -141,6 +150,30 @@ enum xdpb_stat {
 	 * not matched; its addresses were, and decide it.
 	 */
 	XDPB_STAT_MALFORMED_DNS,
+	/*
+	 * An HTTP request on an HTTP port whose Host header is not a name
+	 * (an empty or over-long label, over 253 bytes, cut short by the
+	 * end of the segment). Its addresses decide it.
+	 */
+	XDPB_STAT_MALFORMED_HTTP,
+	/*
+	 * A TLS ClientHello on a TLS port whose lengths do not add up, whose
+	 * server_name is not a host name (or not a name), that is spread
+	 * over several TLS records, or whose SNI comes after more than
+	 * about 120 extensions. Its addresses decide it.
+	 */
+	XDPB_STAT_MALFORMED_TLS,
+	/*
+	 * A segment of a ClientHello spread over segments arrived ahead of
+	 * the one the walk waited for: the walk is given up, the segments
+	 * pass (never dropped, so no connection stalls), the name unmatched.
+	 */
+	XDPB_STAT_TLS_OUT_OF_ORDER,
+	/*
+	 * A ClientHello whose SNI did not come within 16 segments, or within
+	 * the first 3.5 KiB of one oversized (offloaded) segment: passed.
+	 */
+	XDPB_STAT_TLS_INCOMPLETE,
 	XDPB_STAT_MAX,
 };
 
@@ -175,6 +208,18 @@ struct xdpb_gen_info {
 	__u8 name_filter_log2; /* the name filter has 2^this bits */
 	__u8 pad;
 	__u32 nr_names; /* distinct names in the name hash; 0: no DNS work */
+	/*
+	 * TCP server ports whose first data segments are parsed for an HTTP
+	 * Host header / a TLS ClientHello's SNI, network order; 0 ends a
+	 * list. In the generation, so a reload changes them atomically.
+	 */
+	__be16 http_ports[XDPB_MAX_WEB_PORTS];
+	__be16 tls_ports[XDPB_MAX_WEB_PORTS];
+	/*
+	 * Different for every activation: a flow verdict remembered under
+	 * another generation is ignored (see struct xdpb_flow_verdict).
+	 */
+	__u32 serial;
 };
 
 /* The IPv6 filter: an array of 512-bit chunks (one cache line each). */
@@ -337,11 +382,18 @@ struct xdpb_name_key {
 
 /*
  * The value of a listed name. prefixlen of a match holds the number of
- * labels of the deciding rule's name.
+ * labels of the deciding rule's name. Two views of the same rules: DNS
+ * queries see every list but those whose action only makes sense on a
+ * TCP connection (reset); TLS SNI and HTTP Host ("web") see every list but
+ * those whose action is a DNS answer (nxdomain, refused). Each view is
+ * resolved on its own, so a DNS-only rule never hides a web rule of a
+ * shorter name, nor the other way round.
  */
 struct xdpb_name_leaf {
-	struct xdpb_match full; /* the query is this name */
-	struct xdpb_match below; /* the query is a name below it */
+	struct xdpb_match full; /* DNS: the query is this name */
+	struct xdpb_match below; /* DNS: the query is a name below it */
+	struct xdpb_match web_full; /* SNI / Host: this name */
+	struct xdpb_match web_below; /* SNI / Host: a name below it */
 };
 
 /* Two hash states over the labels seen so far (from the right). */
@@ -491,8 +543,24 @@ static inline int xdpb_action_class(__u32 action)
 	case XDPB_ACT_ALLOW:
 		return 3;
 	default:
-		return 2; /* drop and the DNS replies */
+		return 2; /* drop and the replies */
 	}
+}
+
+/*
+ * Does a domain rule of @action take part in the DNS view (@web 0) or the
+ * TLS SNI / HTTP Host view (@web 1) of a name? The DNS answers mean
+ * nothing on a TCP connection to a web server (nxdomain, refused,
+ * sinkhole), and a reset nothing to a DNS query; an operator who wants
+ * both writes two lists.
+ */
+static inline int xdpb_action_in_view(__u32 action, int web)
+{
+	if (web)
+		return action != XDPB_ACT_NXDOMAIN &&
+		       action != XDPB_ACT_REFUSED &&
+		       action != XDPB_ACT_SINKHOLE;
+	return action != XDPB_ACT_RESET;
 }
 
 static inline int xdpb_name_rule_beats(__u32 action, __u32 labels,
@@ -529,6 +597,54 @@ xdpb_decide_name(const struct xdpb_match *ip, const struct xdpb_match *name)
 	return name->action > ip->action ? name : ip;
 }
 
+/*
+ * The flow verdict cache (LRU hash "flow_verdict", flow_cache_entries in
+ * [daemon]): once a name rule has blocked a TCP connection (drop, reset),
+ * the client's later segments of it are decided from here, without
+ * parsing, and counted on the same rule. Keyed client -> server only: the
+ * server's segments are never looked up (it has nothing to send once the
+ * request it never got is dropped). IPv4 addresses take the first four
+ * bytes of the address fields, the rest zero.
+ */
+struct xdpb_flow_key {
+	__u8 client[16];
+	__u8 server[16];
+	__be16 client_port;
+	__be16 server_port;
+	__u8 is_ipv6;
+	__u8 pad[3];
+};
+
+/*
+ * A remembered verdict holds for the generation it was made in only
+ * (gen_serial = gen_info.serial): after a reload the flow's next
+ * ClientHello or request, if the client retransmits it, is matched
+ * against the new rules, and a rule id the reload released is never
+ * counted again through a stale entry.
+ */
+struct xdpb_flow_verdict {
+	struct xdpb_match match;
+	__u32 gen_serial;
+	__u32 pad;
+};
+
+#define XDPB_DEFAULT_FLOW_CACHE_ENTRIES 262144
+
+/*
+ * The notice addresses of a sinkhole list (map "sinkhole_addrs", indexed
+ * by list id): a DNS query for a name the list decides gets an answer
+ * with the address of its QTYPE (A or AAAA), or no answer (NOERROR,
+ * NODATA) when the list has none of that family or the QTYPE is another.
+ */
+struct xdpb_sinkhole {
+	__u8 v6[16];
+	__be32 v4;
+	__u8 has_v4, has_v6;
+	__u8 pad[2];
+};
+
+#define XDPB_SINKHOLE_TTL 60 /* seconds, of the answer record */
+
 struct xdpb_iface_stats {
 	struct xdpb_counter stat[XDPB_STAT_MAX];
 };
@@ -537,13 +653,16 @@ _Static_assert(sizeof(struct xdpb_counter) == 16, "counter layout");
 _Static_assert(sizeof(struct xdpb_match) == 8, "match layout");
 _Static_assert(sizeof(struct xdpb_leaf) == 16, "leaf layout");
 _Static_assert(sizeof(struct xdpb_ip6_key) == 20, "ip6 key layout");
-_Static_assert(sizeof(struct xdpb_gen_info) == 140, "gen info layout");
+_Static_assert(sizeof(struct xdpb_gen_info) == 176, "gen info layout");
 _Static_assert(sizeof(struct xdpb_tbl_chunk) == 64, "chunk layout");
 _Static_assert(XDPB_TBL8_GROUP_SIZE % XDPB_TBL_CHUNK == 0,
 	       "groups are whole chunks");
 _Static_assert(sizeof(struct xdpb_filter_chunk) == 64, "filter chunk layout");
 _Static_assert(sizeof(struct xdpb_name_key) == 16, "name key layout");
-_Static_assert(sizeof(struct xdpb_name_leaf) == 16, "name leaf layout");
+_Static_assert(sizeof(struct xdpb_name_leaf) == 32, "name leaf layout");
+_Static_assert(sizeof(struct xdpb_flow_key) == 40, "flow key layout");
+_Static_assert(sizeof(struct xdpb_flow_verdict) == 16, "flow verdict layout");
+_Static_assert(sizeof(struct xdpb_sinkhole) == 24, "sinkhole layout");
 
 /* Default max_rules_ipv4 / max_rules_ipv6 (config [daemon]). */
 #define XDPB_DEFAULT_MAX_RULES_V4 1048576
@@ -565,7 +684,8 @@ _Static_assert(sizeof(struct xdpb_name_leaf) == 16, "name leaf layout");
  * changes: a daemon finding another version starts fresh (no gap in
  * filtering, but counters restart) instead of misreading the old maps.
  */
-#define XDPB_PIN_LAYOUT_VERSION 2 /* 2: domain rules, actions renumbered */
+/* 2: domain rules, actions renumbered; 3: web views, ports, reset, flows */
+#define XDPB_PIN_LAYOUT_VERSION 3
 #define XDPB_PIN_MAGIC 0x58445042 /* "XDPB" */
 #define XDPB_LIST_NAME_MAX 64
 

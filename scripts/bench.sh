@@ -8,7 +8,9 @@
 #      program and xdp-filter's program with 1k, 100k and 1M rules per
 #      family (tests/bench/bench_prog.c, tests/bench/bench_wrapper.bpf.c),
 #   3. ns per DNS query with 1k, 100k and 1M domain rules, for names below
-#      a listed name and names not listed (131,072 distinct names each).
+#      a listed name and names not listed (131,072 distinct names each),
+#   4. the same for TLS ClientHellos (a browser's, post-quantum key share
+#      before the server_name, one segment to port 443).
 # Nothing is sent anywhere: the only namespace and veth pair created (to
 # read the tag of the program `xdp-filter load` attaches) are deleted on exit.
 # The results are printed and kept in $BUILD/bench/results.md.
@@ -171,6 +173,15 @@ echo "## DNS queries under BPF_PROG_TEST_RUN"
 echo
 grep -v '^dns rules=' "$work/dns.out"
 
+# ---- 4. TLS ClientHellos --------------------------------------------------
+echo "bench: TLS ClientHellos..." >&3
+"$bench" tls --sizes "$sizes" --rounds "$rounds" --repeat "$repeat" \
+	--cpu "$cpu" >"$work/tls.out" 2>&3
+echo
+echo "## TLS ClientHellos under BPF_PROG_TEST_RUN"
+echo
+grep -v '^tls rules=' "$work/tls.out"
+
 # ---- targets -------------------------------------------------------------
 echo
 echo "## Targets"
@@ -187,3 +198,13 @@ END {
 			t == 1 ? "below a listed name" : "not listed", b[2], a[2], v[hi, key], v[lo, key], r, r <= 2 ? "met" : "NOT met"
 	}
 }' "$work/dns.out"
+awk '/^tls rules=/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[$2, kv[1]] = kv[2] } n[++k] = $2 }
+END {
+	lo = n[1]; hi = n[k]; split(lo, a, "="); split(hi, b, "=")
+	for (t = 1; t <= 2; t++) {
+		key = t == 1 ? "match_ns" : "miss_ns"
+		r = v[hi, key] / v[lo, key]
+		printf "- ClientHello cost (%s), %s vs %s domain rules: %.0f / %.0f ns = %.2fx (limit 2x): %s\n",
+			t == 1 ? "below a listed name" : "not listed", b[2], a[2], v[hi, key], v[lo, key], r, r <= 2 ? "met" : "NOT met"
+	}
+}' "$work/tls.out"

@@ -25,6 +25,9 @@ packages=(
 	systemd libcap2-bin strace passwd man-db groff-base file
 	# DNS end-to-end tests: a real DNS server and client
 	dnsmasq-base bind9-dnsutils
+	# TLS SNI and HTTP Host end-to-end tests: a real web server (HTTP and
+	# HTTPS, self-signed certificate made by openssl in the test)
+	nginx-light openssl
 )
 
 missing=()

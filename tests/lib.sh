@@ -447,6 +447,67 @@ dig_query() {
 	in_client dig @"$server" +tries=1 +timeout=2 "$@" "$name" >"$out" 2>&1
 }
 
+# --- web
+
+# web_server_start NAME... : nginx in the server namespace on 198.51.100.2
+# and [2001:db8:2::2]: HTTP on port 80, HTTPS on 443 with a self-signed
+# certificate for the given names, made here by openssl. Every request is
+# answered "ok HOST". Nothing is logged by the server but errors.
+web_server_start() {
+	local dir=$WORKDIR/nginx san="" n
+	mkdir -p "$dir/logs" "$dir/tmp"
+	for n in "$@"; do san="${san:+$san,}DNS:$n"; done
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$1" \
+		-addext "subjectAltName=$san" -keyout "$dir/key.pem" \
+		-out "$dir/cert.pem" 2>>"$WORKDIR/nginx.log" || return 1
+	cat >"$dir/nginx.conf" <<-CONF
+	daemon off;
+	user root;
+	worker_processes 1;
+	pid $dir/nginx.pid;
+	error_log $dir/logs/error.log;
+	events { worker_connections 64; }
+	http {
+		access_log off;
+		client_body_temp_path $dir/tmp;
+		server {
+			listen 198.51.100.2:80;
+			listen [2001:db8:2::2]:80;
+			listen 198.51.100.2:443 ssl;
+			listen [2001:db8:2::2]:443 ssl;
+			server_name _;
+			ssl_certificate $dir/cert.pem;
+			ssl_certificate_key $dir/key.pem;
+			location / {
+				default_type text/plain;
+				return 200 "ok \$host\n";
+			}
+		}
+	}
+	CONF
+	in_server nginx -p "$dir" -c "$dir/nginx.conf" >>"$WORKDIR/nginx.log" 2>&1 &
+	wait_for 10 in_server sh -c "ss -Htln | grep -q '198.51.100.2:443 '"
+}
+
+# web_get OUT URL ADDR [CURL-ARGS] : curl from the client, the URL's host
+# resolved to ADDR (--resolve: no DNS), trusting the lab's certificate;
+# connect and total timeouts of 3 s; the body in OUT, curl's exit status
+# (0 fetched, 7 refused, 28 timed out, 35 TLS handshake failed or 56
+# connection reset)
+web_get() {
+	local out=$1 url=$2 addr=$3 host port
+	shift 3
+	host=${url#*://}
+	host=${host%%/*}
+	port=80
+	case $url in https*) port=443 ;; esac
+	case $host in *:*) port=${host##*:} host=${host%:*} ;; esac
+	case $addr in *:*) addr="[$addr]" ;; esac
+	in_client curl -sS --max-time 3 --connect-timeout 3 \
+		--cacert "$WORKDIR/nginx/cert.pem" \
+		--resolve "$host:$port:$addr" "$@" "$url" >"$out" 2>"$out.err"
+}
+
 lib_cleanup() {
 	if [ "$T_FAILED" -gt 0 ] && [ -s "$WORKDIR/daemon.log" ]; then
 		echo "--- daemon log (last 30 lines)"

@@ -16,6 +16,7 @@ programs=(
 	"$build/tests/bpf_tests"
 	"$build/tests/diff_test"
 	"$build/tests/dns_tests"
+	"$build/tests/web_tests"
 )
 # shell tests: tests/unit/*.sh need no network, tests/e2e/*.sh build a lab
 for t in tests/unit/*.sh tests/e2e/*.sh; do

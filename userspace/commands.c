@@ -339,8 +339,27 @@ static struct json_object *cmd_stats(struct daemon *d, struct json_object *req,
 	return res;
 }
 
+/* The rule @r deciding @name, as lookup shows it (NULL: none). */
+static struct json_object *
+name_match_json(struct daemon *d, const struct name_rule *r, const char *name)
+{
+	struct json_object *m;
+
+	if (!r)
+		return NULL;
+	m = name_rule_json(d, r);
+	add_str(m, "how",
+		strcmp(name_rule_text(&d->active.names, r), name)
+			? "suffix rule of a parent name"
+		: r->kind == XDPB_NAME_EXACT ? "exact rule of the name"
+					     : "suffix rule of the name");
+	return m;
+}
+
 /*
- * `lookup NAME`: the domain rule a query for NAME meets, and how (the
+ * `lookup NAME`: the domain rule a DNS query for NAME meets ("match"),
+ * the one a TLS SNI or HTTP Host of NAME meets ("web_match": nxdomain
+ * and refused lists match DNS only, reset lists web only), and how (the
  * name itself, or a suffix rule of a name above it). Address rules are
  * not consulted: they depend on the packet's addresses.
  */
@@ -348,8 +367,7 @@ static struct json_object *lookup_name(struct daemon *d, const char *text,
 				       char *err, size_t errlen)
 {
 	char name[NAME_TEXT_BUF];
-	const struct name_rule *r;
-	struct json_object *res, *m = NULL;
+	struct json_object *res;
 	const char *why;
 
 	if (name_normalize(text, strlen(text), name, &why)) {
@@ -357,19 +375,16 @@ static struct json_object *lookup_name(struct daemon *d, const char *text,
 			 text, why);
 		return NULL;
 	}
-	r = refmatch_name(&d->active, name);
 	res = json_object_new_object();
 	add_str(res, "name", name);
-	if (r) {
-		m = name_rule_json(d, r);
-		add_str(m, "how",
-			strcmp(name_rule_text(&d->active.names, r), name)
-				? "suffix rule of a parent name"
-			: r->kind == XDPB_NAME_EXACT
-				? "exact rule of the name"
-				: "suffix rule of the name");
-	}
-	json_object_object_add(res, "match", m);
+	json_object_object_add(
+		res, "match",
+		name_match_json(d, refmatch_name_view(&d->active, name, 0),
+				name));
+	json_object_object_add(
+		res, "web_match",
+		name_match_json(d, refmatch_name_view(&d->active, name, 1),
+				name));
 	return res;
 }
 

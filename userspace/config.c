@@ -45,6 +45,10 @@ const char *action_name(uint8_t action)
 		return "nxdomain";
 	case XDPB_ACT_REFUSED:
 		return "refused";
+	case XDPB_ACT_RESET:
+		return "reset";
+	case XDPB_ACT_SINKHOLE:
+		return "sinkhole";
 	default:
 		return "none";
 	}
@@ -74,9 +78,10 @@ const char *list_type_name(enum list_type type)
 	}
 }
 
-int action_is_dns_only(uint8_t action)
+int action_is_domain_only(uint8_t action)
 {
-	return action == XDPB_ACT_NXDOMAIN || action == XDPB_ACT_REFUSED;
+	return action == XDPB_ACT_NXDOMAIN || action == XDPB_ACT_REFUSED ||
+	       action == XDPB_ACT_RESET || action == XDPB_ACT_SINKHOLE;
 }
 
 const char *stat_name(unsigned int stat)
@@ -88,12 +93,18 @@ const char *stat_name(unsigned int stat)
 		[XDPB_STAT_ALLOW] = "allow",
 		[XDPB_STAT_NXDOMAIN] = "nxdomain",
 		[XDPB_STAT_REFUSED] = "refused",
+		[XDPB_STAT_SINKHOLE] = "sinkhole",
+		[XDPB_STAT_RESET] = "reset",
 		[XDPB_STAT_NON_IP] = "non_ip",
 		[XDPB_STAT_MALFORMED_L2] = "malformed_l2",
 		[XDPB_STAT_MALFORMED_IPV4] = "malformed_ipv4",
 		[XDPB_STAT_MALFORMED_IPV6] = "malformed_ipv6",
 		[XDPB_STAT_MALFORMED_IPV6_EXT] = "malformed_ipv6_ext",
 		[XDPB_STAT_MALFORMED_DNS] = "malformed_dns",
+		[XDPB_STAT_MALFORMED_HTTP] = "malformed_http",
+		[XDPB_STAT_MALFORMED_TLS] = "malformed_tls",
+		[XDPB_STAT_TLS_OUT_OF_ORDER] = "tls_out_of_order",
+		[XDPB_STAT_TLS_INCOMPLETE] = "tls_incomplete",
 	};
 
 	return stat < XDPB_STAT_MAX ? names[stat] : "?";
@@ -321,6 +332,45 @@ static int control_group_key(struct parse_state *st, const char *value)
 	return 1;
 }
 
+/*
+ * "80 8080" (spaces or commas) or "none" into @ports; repeats are kept
+ * once. -EINVAL for anything else or more than XDPB_MAX_WEB_PORTS ports.
+ */
+static int parse_ports(const char *value, uint16_t *ports, int *nr)
+{
+	const char *p = value;
+
+	*nr = 0;
+	if (!strcmp(value, "none"))
+		return 0;
+	while (*p) {
+		unsigned long port;
+		char *end;
+		int seen = 0;
+
+		if (*p == ' ' || *p == '\t' || *p == ',') {
+			p++;
+			continue;
+		}
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		errno = 0;
+		port = strtoul(p, &end, 10);
+		if (errno || port < 1 || port > 65535 ||
+		    (*end && *end != ' ' && *end != '\t' && *end != ','))
+			return -EINVAL;
+		p = end;
+		for (int i = 0; i < *nr; i++)
+			seen |= ports[i] == port;
+		if (seen)
+			continue;
+		if (*nr == XDPB_MAX_WEB_PORTS)
+			return -EINVAL;
+		ports[(*nr)++] = (uint16_t)port;
+	}
+	return *nr ? 0 : -EINVAL;
+}
+
 static int daemon_key(struct parse_state *st, const char *name,
 		      const char *value)
 {
@@ -431,6 +481,24 @@ static int daemon_key(struct parse_state *st, const char *name,
 				st,
 				"log_level = '%s': use error, warning, info or debug%s",
 				value, "");
+	} else if (!strcmp(name, "flow_cache_entries")) {
+		if (parse_u32(value, 1024, 1u << 26, &cfg->flow_cache_entries))
+			return fail(
+				st,
+				"flow_cache_entries = '%s': give a number from 1024 to %s",
+				value, "67108864");
+	} else if (!strcmp(name, "http_ports")) {
+		if (parse_ports(value, cfg->http_ports, &cfg->nr_http_ports))
+			return fail(
+				st,
+				"http_ports = '%s': give up to %s port numbers (1-65535) separated by spaces, or none",
+				value, "8");
+	} else if (!strcmp(name, "tls_ports")) {
+		if (parse_ports(value, cfg->tls_ports, &cfg->nr_tls_ports))
+			return fail(
+				st,
+				"tls_ports = '%s': give up to %s port numbers (1-65535) separated by spaces, or none",
+				value, "8");
 	} else if (!strcmp(name, "metrics_listen")) {
 		if (listen_addr_parse(value, &cfg->metrics_addr))
 			return fail(
@@ -454,7 +522,7 @@ static int daemon_key(struct parse_state *st, const char *name,
 	} else {
 		return fail(
 			st,
-			"unknown key '%s' in [daemon]: use interfaces, xdp_mode, control_socket, control_group, pin_path, watch_lists, watch_delay_ms, max_rules_ipv4, max_rules_ipv6, max_rules_domain, log_level, metrics_listen, state_dir or max_list_bytes%s",
+			"unknown key '%s' in [daemon]: use interfaces, xdp_mode, control_socket, control_group, pin_path, watch_lists, watch_delay_ms, max_rules_ipv4, max_rules_ipv6, max_rules_domain, flow_cache_entries, http_ports, tls_ports, log_level, metrics_listen, state_dir or max_list_bytes%s",
 			name, "");
 	}
 	return 1;
@@ -552,10 +620,14 @@ static int list_key(struct parse_state *st, const char *name, const char *value)
 			l->action = XDPB_ACT_NXDOMAIN;
 		else if (!strcmp(value, "refused"))
 			l->action = XDPB_ACT_REFUSED;
+		else if (!strcmp(value, "reset"))
+			l->action = XDPB_ACT_RESET;
+		else if (!strcmp(value, "sinkhole"))
+			l->action = XDPB_ACT_SINKHOLE;
 		else
 			return fail(
 				st,
-				"action = '%s': use drop, allow or monitor (domain lists also nxdomain or refused)%s",
+				"action = '%s': use drop, allow or monitor (domain lists also nxdomain, refused, sinkhole or reset)%s",
 				value, "");
 	} else if (!strcmp(name, "type")) {
 		if (!strcmp(value, "auto"))
@@ -577,6 +649,20 @@ static int list_key(struct parse_state *st, const char *name, const char *value)
 		else
 			return fail(st, "match = '%s': use src, dst or both%s",
 				    value, "");
+	} else if (!strcmp(name, "sinkhole_ipv4")) {
+		if (inet_pton(AF_INET, value, &l->sinkhole.v4) != 1)
+			return fail(
+				st,
+				"sinkhole_ipv4 = '%s': give an IPv4 address (the notice server's)%s",
+				value, "");
+		l->sinkhole.has_v4 = 1;
+	} else if (!strcmp(name, "sinkhole_ipv6")) {
+		if (inet_pton(AF_INET6, value, l->sinkhole.v6) != 1)
+			return fail(
+				st,
+				"sinkhole_ipv6 = '%s': give an IPv6 address (the notice server's)%s",
+				value, "");
+		l->sinkhole.has_v6 = 1;
 	} else if (!strcmp(name, "on_error")) {
 		if (!strcmp(value, "reject"))
 			l->on_error = LIST_ON_ERROR_REJECT;
@@ -666,7 +752,7 @@ static int list_key(struct parse_state *st, const char *name, const char *value)
 	} else {
 		return fail(
 			st,
-			"unknown key '%s' in [list:%s]: use path, type, action, match, on_error, max_bad_lines, format, origin, signature, public_key, public_key_file, signature_file, require_timestamp, url, refresh, fetch_timeout or ca_file",
+			"unknown key '%s' in [list:%s]: use path, type, action, match, on_error, max_bad_lines, format, origin, signature, public_key, public_key_file, signature_file, require_timestamp, url, refresh, fetch_timeout, ca_file, sinkhole_ipv4 or sinkhole_ipv6",
 			name, l->name);
 	}
 	return 1;
@@ -803,7 +889,13 @@ int config_load(const char *path, struct daemon_config *cfg, char *err,
 	cfg->max_rules_v4 = XDPB_DEFAULT_MAX_RULES_V4;
 	cfg->max_rules_v6 = XDPB_DEFAULT_MAX_RULES_V6;
 	cfg->max_rules_domain = XDPB_DEFAULT_MAX_RULES_DOMAIN;
+	cfg->flow_cache_entries = XDPB_DEFAULT_FLOW_CACHE_ENTRIES;
 	cfg->log_level = LOG_LEVEL_INFO;
+	cfg->http_ports[0] = XDPB_DEFAULT_HTTP_PORT;
+	cfg->nr_http_ports = 1;
+	cfg->tls_ports[0] = XDPB_DEFAULT_TLS_PORT;
+	cfg->tls_ports[1] = XDPB_DEFAULT_DOT_PORT;
+	cfg->nr_tls_ports = 2;
 	listen_addr_parse(DEFAULT_METRICS_LISTEN, &cfg->metrics_addr);
 	strcpy(cfg->state_dir, DEFAULT_STATE_DIR);
 	cfg->max_list_bytes = DEFAULT_MAX_LIST_BYTES;
@@ -879,12 +971,21 @@ int config_load(const char *path, struct daemon_config *cfg, char *err,
 			return -EINVAL;
 		}
 		if (cfg->lists[i].type == LIST_TYPE_IP &&
-		    action_is_dns_only(cfg->lists[i].action)) {
+		    action_is_domain_only(cfg->lists[i].action)) {
 			snprintf(
 				err, errlen,
 				"%s:%u: [list:%s] is an IP list: action = %s needs type = domain",
 				path, cfg->lists[i].line, cfg->lists[i].name,
 				action_name(cfg->lists[i].action));
+			return -EINVAL;
+		}
+		if (cfg->lists[i].action == XDPB_ACT_SINKHOLE &&
+		    !cfg->lists[i].sinkhole.has_v4 &&
+		    !cfg->lists[i].sinkhole.has_v6) {
+			snprintf(
+				err, errlen,
+				"%s:%u: [list:%s] has action = sinkhole: give the notice address as sinkhole_ipv4 = ADDRESS and/or sinkhole_ipv6 = ADDRESS",
+				path, cfg->lists[i].line, cfg->lists[i].name);
 			return -EINVAL;
 		}
 	}

@@ -66,6 +66,8 @@ struct list_config {
 	int nr_keys;
 	char signature_file[PATH_MAX]; /* "" means path + ".minisig" */
 	int require_timestamp; /* refuse a signature without timestamp: */
+	/* sinkhole_ipv4, sinkhole_ipv6: the answers of action = sinkhole */
+	struct xdpb_sinkhole sinkhole;
 	unsigned int line; /* of the [list:NAME] header, for messages */
 };
 
@@ -86,7 +88,13 @@ struct daemon_config {
 	uint32_t max_rules_v4;
 	uint32_t max_rules_v6;
 	uint32_t max_rules_domain;
+	uint32_t flow_cache_entries; /* blocked TCP flows remembered */
 	enum log_level log_level;
+	/* http_ports, tls_ports: TCP server ports whose requests are parsed */
+	uint16_t http_ports[XDPB_MAX_WEB_PORTS];
+	int nr_http_ports;
+	uint16_t tls_ports[XDPB_MAX_WEB_PORTS];
+	int nr_tls_ports;
 	/* metrics_listen: the HTTP metrics endpoint; AF_UNSPEC when off */
 	struct sockaddr_storage metrics_addr;
 	char state_dir[PATH_MAX]; /* anti-rollback versions (liststate.h) */
@@ -114,8 +122,8 @@ void listen_addr_format(const struct sockaddr_storage *addr, char *buf,
 const char *action_name(uint8_t action);
 const char *match_name(uint8_t match);
 const char *list_type_name(enum list_type type);
-/* Is @action one only domain lists take (the DNS replies)? */
-int action_is_dns_only(uint8_t action);
+/* Is @action one only domain lists take (the replies)? */
+int action_is_domain_only(uint8_t action);
 const char *xdp_mode_name(enum xdp_mode mode);
 const char *signature_name(enum list_signature signature);
 /* The signature file of @lc: signature_file, or path + ".minisig". */

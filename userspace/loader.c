@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -328,6 +329,26 @@ static int set_active_gen(struct loader *ld, uint32_t gen)
 	return 0;
 }
 
+/*
+ * A serial no generation in either slot has: one more than the active
+ * one's (read from the map, so it goes on across daemon restarts). Flow
+ * verdicts remembered under another serial are ignored.
+ */
+static uint32_t next_gen_serial(struct loader *ld)
+{
+	struct xdpb_gen_info cur = {0}, idle = {0};
+	uint32_t active = ld->active_gen, other = !ld->active_gen;
+	int fd = bpf_map__fd(ld->skel->maps.gen_info);
+	uint32_t serial;
+
+	bpf_map_lookup_elem(fd, &active, &cur);
+	bpf_map_lookup_elem(fd, &other, &idle);
+	serial = cur.serial + 1;
+	if (serial == idle.serial)
+		serial++;
+	return serial;
+}
+
 /* The state of a generation no daemon has described yet. */
 static const struct xdpb_pinned_gen empty_gen = {
 	.magic = XDPB_PIN_MAGIC,
@@ -353,6 +374,11 @@ int loader_activate(struct loader *ld, const struct ruleset *rs,
 		err = build_names(&rs->names, &g, &info, &rep);
 	if (err)
 		goto out;
+	for (int i = 0; i < XDPB_MAX_WEB_PORTS; i++) {
+		info.http_ports[i] = htons(ld->http_ports[i]);
+		info.tls_ports[i] = htons(ld->tls_ports[i]);
+	}
+	info.serial = next_gen_serial(ld);
 	/* before the switch: a daemon dying after it finds the state */
 	if (ld->pin_dir[0]) {
 		t0 = monotonic_ns();
@@ -395,6 +421,17 @@ out:
 	return err;
 }
 
+void loader_set_web_ports(struct loader *ld, const uint16_t *http, int nr_http,
+			  const uint16_t *tls, int nr_tls)
+{
+	memset(ld->http_ports, 0, sizeof(ld->http_ports));
+	memset(ld->tls_ports, 0, sizeof(ld->tls_ports));
+	for (int i = 0; i < nr_http && i < XDPB_MAX_WEB_PORTS; i++)
+		ld->http_ports[i] = http[i];
+	for (int i = 0; i < nr_tls && i < XDPB_MAX_WEB_PORTS; i++)
+		ld->tls_ports[i] = tls[i];
+}
+
 /* Maps libbpf creates, or reuses when pinned, under ld->pin_dir. */
 static int set_pin_paths(struct loader *ld)
 {
@@ -405,6 +442,19 @@ static int set_pin_paths(struct loader *ld)
 	{
 		if (bpf_map__is_internal(map))
 			continue; /* .rodata: each program has its own */
+		/*
+		 * Not these: the flow cache holds client addresses and the
+		 * scratch maps bytes of packets, which must never be in a
+		 * file (bpffs included), and none of them carries state a
+		 * new daemon needs. A restarted daemon starts with an empty
+		 * flow cache.
+		 */
+		if (!strcmp(bpf_map__name(map), "flow_verdict") ||
+		    !strcmp(bpf_map__name(map), "tls_pending") ||
+		    !strcmp(bpf_map__name(map), "dns_scratch") ||
+		    !strcmp(bpf_map__name(map), "web_scratch") ||
+		    !strcmp(bpf_map__name(map), "query_scratch"))
+			continue;
 		if (pin_path_join(path, sizeof(path), ld->pin_dir,
 				  bpf_map__name(map)) ||
 		    bpf_map__set_pin_path(map, path))
@@ -422,6 +472,26 @@ static void unload(struct loader *ld)
 	ld->skel = NULL;
 }
 
+int loader_set_sinkhole(struct loader *ld, uint16_t list_id,
+			const struct xdpb_sinkhole *sinkhole)
+{
+	uint32_t key = list_id;
+
+	if (list_id >= XDPB_MAX_LISTS)
+		return -EINVAL;
+	if (bpf_map_update_elem(bpf_map__fd(ld->skel->maps.sinkhole_addrs),
+				&key, sinkhole, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+static uint32_t flow_cache_entries = XDPB_DEFAULT_FLOW_CACHE_ENTRIES;
+
+void loader_set_flow_cache_entries(uint32_t entries)
+{
+	flow_cache_entries = entries;
+}
+
 static int open_and_load(struct loader *ld)
 {
 	uint32_t capacity = ld->rule_id_capacity;
@@ -436,6 +506,8 @@ static int open_and_load(struct loader *ld)
 	ld->skel->rodata->rule_id_capacity = capacity;
 	bpf_map__set_max_entries(ld->skel->maps.rule_stats,
 				 ld->nr_cpus * capacity);
+	bpf_map__set_max_entries(ld->skel->maps.flow_verdict,
+				 flow_cache_entries);
 	err = ld->pin_dir[0] ? set_pin_paths(ld) : 0;
 	if (!err)
 		err = xdpblock_bpf__load(ld->skel);
@@ -515,6 +587,9 @@ int loader_open(struct loader *ld, uint32_t rule_id_capacity,
 
 	memset(ld, 0, sizeof(*ld));
 	ld->pin_lock_fd = -1;
+	ld->http_ports[0] = XDPB_DEFAULT_HTTP_PORT;
+	ld->tls_ports[0] = XDPB_DEFAULT_TLS_PORT;
+	ld->tls_ports[1] = XDPB_DEFAULT_DOT_PORT;
 	snprintf(errbuf, errlen, "cannot load the XDP program (see above)");
 	ld->nr_cpus = libbpf_num_possible_cpus();
 	if (ld->nr_cpus <= 0)

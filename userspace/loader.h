@@ -26,6 +26,9 @@ struct loader {
 	int pin_lock_fd; /* flock on pin_dir: one daemon per pinned state */
 	int adopted; /* the maps and generations a previous daemon left */
 	int found_pins; /* pin_dir held something when we came */
+	/* TCP ports parsed for HTTP Host / TLS SNI, host order, 0 ends */
+	uint16_t http_ports[XDPB_MAX_WEB_PORTS];
+	uint16_t tls_ports[XDPB_MAX_WEB_PORTS];
 };
 
 /* What one activation built, for logs, status and benchmarks. */
@@ -52,6 +55,13 @@ int loader_open(struct loader *ld, uint32_t rule_id_capacity,
 int loader_adopted_rules(struct loader *ld, struct xdpb_pinned_gen *gen,
 			 struct ruleset *rs);
 /*
+ * The size of the flow verdict cache the next loader_open() creates
+ * (default XDPB_DEFAULT_FLOW_CACHE_ENTRIES): one setting per process,
+ * like the program it sizes.
+ */
+void loader_set_flow_cache_entries(uint32_t entries);
+
+/*
  * Close everything. With @unpin, remove the pinned maps (links must be
  * gone first); without, they stay for the next daemon.
  */
@@ -66,6 +76,22 @@ int loader_prog_fd(const struct loader *ld);
 int loader_activate(struct loader *ld, const struct ruleset *rs,
 		    const struct xdpb_pinned_gen *gen,
 		    struct activation_report *report);
+
+/*
+ * The ports the next activations give the datapath (host order, @nr_* at
+ * most XDPB_MAX_WEB_PORTS; excess ignored). loader_open() sets the
+ * defaults: HTTP 80, TLS 443 and 853.
+ */
+void loader_set_web_ports(struct loader *ld, const uint16_t *http, int nr_http,
+			  const uint16_t *tls, int nr_tls);
+
+/*
+ * The notice addresses of list @list_id for action = sinkhole (all zero:
+ * none), written at once for the datapath: call it before activating the
+ * rules that use them.
+ */
+int loader_set_sinkhole(struct loader *ld, uint16_t list_id,
+			const struct xdpb_sinkhole *sinkhole);
 
 /* Reset counters of released rule ids / a removed list to zero. */
 int loader_zero_rules(struct loader *ld, const uint32_t *ids, size_t nr);

@@ -60,6 +60,8 @@ static const struct {
 	{XDPB_STAT_MALFORMED_IPV6, "ipv6"},
 	{XDPB_STAT_MALFORMED_IPV6_EXT, "ipv6_ext"},
 	{XDPB_STAT_MALFORMED_DNS, "dns"},
+	{XDPB_STAT_MALFORMED_HTTP, "http"},
+	{XDPB_STAT_MALFORMED_TLS, "tls"},
 };
 
 static void render_daemon(struct daemon *d, struct prom_buf *b)
@@ -128,7 +130,7 @@ static void render_interfaces(struct daemon *d, struct prom_buf *b)
 
 	prom_family(
 		b, "xdpblock_interface_packets_total", "counter",
-		"Packets received on the interface by verdict: pass (no rule matched), monitor, drop, allow.");
+		"Packets received on the interface by verdict: pass (no rule matched), monitor, drop, allow, and the replies nxdomain, refused, sinkhole, reset.");
 	for (int i = 0; i < n; i++)
 		for (int s = 0; s < XDPB_ACT_MAX && counted[i]; s++)
 			prom_u64(b, "xdpblock_interface_packets_total",
@@ -166,6 +168,21 @@ static void render_interfaces(struct daemon *d, struct prom_buf *b)
 				LABELS({"interface", d->ifaces[i].name},
 				       {"kind", malformed_kinds[k].kind}),
 				stats[i].stat[malformed_kinds[k].stat].packets);
+	prom_family(
+		b, "xdpblock_interface_tls_unmatched_packets_total", "counter",
+		"TLS ClientHellos spread over segments whose SNI was not matched: out_of_order (a segment overtook the expected one), incomplete (no SNI within 16 segments); passed.");
+	for (int i = 0; i < n; i++) {
+		if (!counted[i])
+			continue;
+		prom_u64(b, "xdpblock_interface_tls_unmatched_packets_total",
+			 LABELS({"interface", d->ifaces[i].name},
+				{"reason", "out_of_order"}),
+			 stats[i].stat[XDPB_STAT_TLS_OUT_OF_ORDER].packets);
+		prom_u64(b, "xdpblock_interface_tls_unmatched_packets_total",
+			 LABELS({"interface", d->ifaces[i].name},
+				{"reason", "incomplete"}),
+			 stats[i].stat[XDPB_STAT_TLS_INCOMPLETE].packets);
+	}
 }
 
 static void render_lists(struct daemon *d, struct prom_buf *b)

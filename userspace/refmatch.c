@@ -91,6 +91,12 @@ static size_t find_first_name(const struct name_table *t,
 const struct name_rule *refmatch_name(const struct ruleset *rs,
 				      const char *name)
 {
+	return refmatch_name_view(rs, name, 0);
+}
+
+const struct name_rule *refmatch_name_view(const struct ruleset *rs,
+					   const char *name, int web)
+{
 	const struct name_table *t = &rs->names;
 	const struct name_rule *best = NULL;
 	struct xdpb_match best_m = {0};
@@ -106,7 +112,8 @@ const struct name_rule *refmatch_name(const struct ruleset *rs,
 			const struct name_rule *r = &t->rules[i];
 
 			if (strcmp(name_rule_text(t, r), suffix) ||
-			    (depth && r->kind != XDPB_NAME_SUFFIX))
+			    (depth && r->kind != XDPB_NAME_SUFFIX) ||
+			    !xdpb_action_in_view(r->action, web))
 				continue;
 			if (xdpb_name_rule_beats(r->action, r->labels,
 						 r->list_id, &best_m)) {

@@ -31,5 +31,12 @@ const struct rule *refmatch_packet(const struct ruleset *rs,
  */
 const struct name_rule *refmatch_name(const struct ruleset *rs,
 				      const char *name);
+/*
+ * The same for one view: @web 0 is a DNS query (what refmatch_name()
+ * answers), 1 a TLS SNI or HTTP Host, which no nxdomain or refused rule
+ * matches (xdpb_action_in_view()).
+ */
+const struct name_rule *refmatch_name_view(const struct ruleset *rs,
+					   const char *name, int web);
 
 #endif

@@ -194,7 +194,7 @@ static int load_lists(const struct daemon *d, const struct daemon_config *cfg,
 			lc->name, loaded.list_bytes, loaded.stored_bytes,
 			loaded.read_ns / 1e6, loaded.verify_ns / 1e6,
 			loaded.inflate_ns / 1e6, loaded.parse_ns / 1e6);
-		if (!loaded.is_domain && action_is_dns_only(lc->action)) {
+		if (!loaded.is_domain && action_is_domain_only(lc->action)) {
 			snprintf(
 				err, errlen,
 				"list %s: %s holds addresses, and action = %s needs a domain list",
@@ -291,6 +291,10 @@ static void keep_startup_settings(const struct daemon *d,
 	    cfg->max_rules_domain != d->cfg.max_rules_domain)
 		log_warn(
 			"max_rules_ipv4/ipv6/domain changed: restart xdpblockd to apply");
+	if (cfg->flow_cache_entries != d->cfg.flow_cache_entries)
+		log_warn(
+			"flow_cache_entries changed: restart xdpblockd to apply");
+	cfg->flow_cache_entries = d->cfg.flow_cache_entries;
 	if (strcmp(cfg->control_socket, d->cfg.control_socket))
 		log_warn("control_socket changed: restart xdpblockd to apply");
 	if (strcmp(cfg->pin_path, d->cfg.pin_path))
@@ -556,6 +560,29 @@ static int reload(struct daemon *d, const uint8_t *stale)
 		goto fail;
 	}
 	pinned_gen_fill(gen, d->generation + 1, names, cfg, states);
+	/* a sinkhole list's addresses are in place before its rules are */
+	for (int i = 0; i < cfg->nr_lists; i++) {
+		const struct list_config *lc = &cfg->lists[i];
+		struct xdpb_sinkhole none = {0};
+
+		err = loader_set_sinkhole(&d->loader, states[i].list_id,
+					  lc->action == XDPB_ACT_SINKHOLE
+						  ? &lc->sinkhole
+						  : &none);
+		if (err) {
+			rule_ids_rollback(&d->rule_ids);
+			free(released);
+			snprintf(
+				res->error, sizeof(res->error),
+				"cannot set the sinkhole address of list %s: %s",
+				lc->name, strerror(-err));
+			res->reason = RELOAD_ERR_ACTIVATION;
+			goto fail;
+		}
+	}
+	/* the ports go into the new generation: they switch with the rules */
+	loader_set_web_ports(&d->loader, cfg->http_ports, cfg->nr_http_ports,
+			     cfg->tls_ports, cfg->nr_tls_ports);
 	err = loader_activate(&d->loader, &next, gen, &res->report);
 	if (err) {
 		rule_ids_rollback(&d->rule_ids);

@@ -914,6 +914,7 @@ int name_plan_build(const struct name_table *t, struct name_plan *plan)
 
 			if (a >= 0) {
 				leaf->below = plan->leaves[a].below;
+				leaf->web_below = plan->leaves[a].web_below;
 				break;
 			}
 		}
@@ -921,12 +922,24 @@ int name_plan_build(const struct name_table *t, struct name_plan *plan)
 			const struct name_rule *rule =
 				&t->rules[node->first + r];
 
-			if (rule->kind == XDPB_NAME_SUFFIX)
+			if (rule->kind != XDPB_NAME_SUFFIX)
+				continue;
+			if (xdpb_action_in_view(rule->action, 0))
 				match_add(&leaf->below, rule);
+			if (xdpb_action_in_view(rule->action, 1))
+				match_add(&leaf->web_below, rule);
 		}
 		leaf->full = leaf->below;
-		for (uint32_t r = 0; r < node->nr; r++)
-			match_add(&leaf->full, &t->rules[node->first + r]);
+		leaf->web_full = leaf->web_below;
+		for (uint32_t r = 0; r < node->nr; r++) {
+			const struct name_rule *rule =
+				&t->rules[node->first + r];
+
+			if (xdpb_action_in_view(rule->action, 0))
+				match_add(&leaf->full, rule);
+			if (xdpb_action_in_view(rule->action, 1))
+				match_add(&leaf->web_full, rule);
+		}
 		bit = xdpb_name_filter_bit(&keys[0], &anchors[0], bits_mask);
 		plan->filter[bit / 64] |= 1ull << (bit % 64);
 	}

@@ -26,7 +26,7 @@ static void usage(FILE *out)
 		"  status           interfaces, lists and the last reload\n"
 		"  reload [LIST]    reload config and lists (or only LIST's file), wait for the result\n"
 		"  lookup ADDRESS   which list and rule match ADDRESS, as source and destination\n"
-		"  lookup NAME      which domain rule and list a DNS query for NAME meets, and how\n"
+		"  lookup NAME      which domain rule and list a DNS query, a TLS SNI and an HTTP Host of NAME meet\n"
 		"  stats [--limit N]  totals per interface and list, rules with hits (N: 0 = all)\n"
 		"  stop [--keep-attached]  stop the daemon; with --keep-attached filtering\n"
 		"                   goes on with the current rules until the next daemon\n"
@@ -241,20 +241,26 @@ static void print_match(const char *label, struct json_object *m)
 	       num(m, "line"));
 }
 
+static void print_name_match(const char *label, struct json_object *m)
+{
+	if (!m)
+		printf("  %-19s no domain rule matches (passed)\n", label);
+	else
+		printf("  %-19s %s by %s rule %s of list %s (%s:%" PRIu64
+		       "): %s\n",
+		       label, str(m, "action"), str(m, "kind"), str(m, "rule"),
+		       str(m, "list"), str(m, "path"), num(m, "line"),
+		       str(m, "how"));
+}
+
 static void print_lookup(struct json_object *r)
 {
 	struct json_object *m = get(r, "match");
 
 	if (get(r, "name")) {
 		printf("%s\n", str(r, "name"));
-		if (!m)
-			printf("  no domain rule matches (passed)\n");
-		else
-			printf("  %s by %s rule %s of list %s (%s:%" PRIu64
-			       "): %s\n",
-			       str(m, "action"), str(m, "kind"), str(m, "rule"),
-			       str(m, "list"), str(m, "path"), num(m, "line"),
-			       str(m, "how"));
+		print_name_match("DNS query:", m);
+		print_name_match("TLS SNI, HTTP Host:", get(r, "web_match"));
 		return;
 	}
 	printf("%s\n", str(r, "address"));

@@ -422,6 +422,7 @@ int main(int argc, char **argv)
 		log_err("%s", err);
 		goto out;
 	}
+	loader_set_flow_cache_entries(d.cfg.flow_cache_entries);
 	if (loader_open(&d.loader, capacity,
 			d.cfg.pin_path[0] ? d.cfg.pin_path : NULL, err,
 			sizeof(err)) < 0) {

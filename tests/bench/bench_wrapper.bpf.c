@@ -117,6 +117,31 @@ int bench_dns_wrapper(struct xdp_md *ctx)
 	return XDP_ABORTED;
 }
 
+/*
+ * TLS: the packet is Ethernet + IPv4 + TCP to port 443 + a ClientHello
+ * whose last 64 bytes are a server_name extension and a padding extension
+ * filling the rest (so every length stays the same whatever the name);
+ * each repetition writes the next name's 64 bytes there. The slot's
+ * offset is set by userspace before load.
+ */
+const volatile __u32 tls_slot_off = 0;
+
+SEC("xdp")
+int bench_tls_wrapper(struct xdp_md *ctx)
+{
+	struct bench_name *n;
+	__u32 i = name_cursor;
+
+	name_cursor = i + 1;
+	i &= name_mask;
+	n = bpf_map_lookup_elem(&names, &i);
+	if (!n ||
+	    bpf_xdp_store_bytes(ctx, tls_slot_off, n->wire, sizeof(*n)) < 0)
+		return XDP_ABORTED;
+	bpf_tail_call(ctx, &target, 0);
+	return XDP_ABORTED;
+}
+
 /* The baseline callee, and the "empty XDP program" of the results. */
 SEC("xdp")
 int bench_empty(struct xdp_md *ctx __attribute__((unused)))

@@ -746,6 +746,7 @@ static uint32_t verdict_of_dns(const struct xdpb_match *m)
 		return XDP_DROP;
 	case XDPB_ACT_NXDOMAIN:
 	case XDPB_ACT_REFUSED:
+	case XDPB_ACT_SINKHOLE:
 		return XDP_TX;
 	default:
 		return XDP_PASS;
@@ -756,9 +757,11 @@ static void run_names(struct env *e, struct id_keeper *k,
 		      const struct ruleset *prev, struct ruleset *rs,
 		      uint64_t seed)
 {
+	/* reset lists decide no DNS query; sinkhole ones answer (NODATA here) */
 	static const uint8_t actions[] = {XDPB_ACT_NXDOMAIN, XDPB_ACT_REFUSED,
 					  XDPB_ACT_DROP,     XDPB_ACT_ALLOW,
-					  XDPB_ACT_MONITOR,  XDPB_ACT_NXDOMAIN};
+					  XDPB_ACT_MONITOR,  XDPB_ACT_NXDOMAIN,
+					  XDPB_ACT_RESET,    XDPB_ACT_SINKHOLE};
 	static const char *const client_nets[] = {
 		"10.60.0.0/16", "10.61.0.0/16", "10.62.0.0/16"};
 	static const uint8_t client_actions[] = {XDPB_ACT_ALLOW, XDPB_ACT_DROP,

@@ -47,7 +47,14 @@ enum {
 	L_IP_ALLOW = 6,
 	L_IP_DROP = 7,
 	L_NX_DEEP = 8,
+	L_RESET = 9, /* a TLS/HTTP-only list: never matches DNS */
+	L_SINK = 10, /* sinkhole to 192.0.2.53 and 2001:db8::53 */
+	L_SINK4 = 11, /* sinkhole to 198.51.100.53 only */
 };
+
+#define SINK_V4 "192.0.2.53"
+#define SINK_V6 "2001:db8::53"
+#define SINK4_V4 "198.51.100.53"
 
 struct name_def {
 	uint16_t list;
@@ -68,6 +75,10 @@ static const struct name_def name_defs[] = {
 	{ L_ALLOW, XDPB_ACT_ALLOW, "=ok.example.com" },
 	{ L_ALLOW, XDPB_ACT_ALLOW, "allowed.example.net" },
 	{ L_MONITOR, XDPB_ACT_MONITOR, "mon.example.org" },
+	{ L_RESET, XDPB_ACT_RESET, "reset.example.net" },
+	{ L_RESET, XDPB_ACT_RESET, "a.refused.example.net" },
+	{ L_SINK, XDPB_ACT_SINKHOLE, "sink.example.net" },
+	{ L_SINK4, XDPB_ACT_SINKHOLE, "sink4.example.net" },
 };
 /* clang-format on */
 
@@ -87,6 +98,7 @@ struct dns_case {
 	size_t pad; /* zero bytes after the datagram (Ethernet padding) */
 	int no_question_tail; /* no QTYPE and QCLASS after the name */
 	int v4_more_frags;
+	uint16_t qtype; /* 0: A over IPv4, AAAA over IPv6 */
 	/* expected */
 	uint32_t verdict;
 	uint16_t list; /* the deciding rule's list, 0: none */
@@ -94,6 +106,7 @@ struct dns_case {
 	int stat;
 	int malformed;
 	uint8_t rcode; /* of the reply (XDP_TX) */
+	const char *answer; /* the address of its answer record, if any */
 };
 
 #define C4 "192.0.2.2"
@@ -107,6 +120,9 @@ struct dns_case {
 #define REFUSED_BY(l, r)                                                    \
 	.verdict = XDP_TX, .list = l, .rule = r, .stat = XDPB_STAT_REFUSED, \
 	.rcode = 5
+#define SINK_BY(l, r, a)                                                     \
+	.verdict = XDP_TX, .list = l, .rule = r, .stat = XDPB_STAT_SINKHOLE, \
+	.rcode = 0, .answer = a
 #define DROP_BY(l, r) \
 	.verdict = XDP_DROP, .list = l, .rule = r, .stat = XDPB_STAT_DROP
 #define TCP_DROP_BY(l, r, s) \
@@ -165,12 +181,37 @@ static const struct dns_case cases[] = {
 	{ "v4_allow_beats_longer_block", .qname = "blocked.allowed.example.net",
 	  ALLOW_BY(L_ALLOW, "allowed.example.net") },
 	{ "v4_monitor", .qname = "mon.example.org", MONITOR_BY(L_MONITOR, "mon.example.org") },
+	/* reset lists match TLS SNI and HTTP Host only */
+	{ "v4_reset_list_not_dns", .qname = "www.reset.example.net", NO_MATCH },
+	{ "v4_reset_does_not_hide_refused", .qname = "x.a.refused.example.net",
+	  REFUSED_BY(L_REFUSED, "refused.example.net") },
 	{ "v4_ip_allow_beats_name", .src = "10.77.0.1", .qname = "www.example.com",
 	  ALLOW_BY(L_IP_ALLOW, "10.77.0.1/32") },
 	{ "v4_ip_drop_beats_nxdomain", .src = "10.88.1.1", .qname = "www.example.com",
 	  DROP_BY(L_IP_DROP, "10.88.0.0/16") },
 	{ "v4_ip_drop_unlisted_name", .src = "10.88.1.1", .qname = "example.org",
 	  DROP_BY(L_IP_DROP, "10.88.0.0/16") },
+	/* sinkhole: the list's notice address, NODATA for other types */
+	{ "v4_sinkhole_a", .qname = "www.sink.example.net",
+	  SINK_BY(L_SINK, "sink.example.net", SINK_V4) },
+	{ "v4_sinkhole_aaaa", .qname = "Sink.Example.Net.", .qtype = 28,
+	  SINK_BY(L_SINK, "sink.example.net", SINK_V6) },
+	{ "v6_sinkhole_aaaa", .v6 = 1, .qname = "a.b.sink.example.net",
+	  SINK_BY(L_SINK, "sink.example.net", SINK_V6) },
+	{ "v6_sinkhole_a", .v6 = 1, .qtype = 1, .qname = "sink.example.net",
+	  SINK_BY(L_SINK, "sink.example.net", SINK_V4) },
+	{ "v4_sinkhole_mx_nodata", .qname = "sink.example.net", .qtype = 15,
+	  SINK_BY(L_SINK, "sink.example.net", NULL) },
+	{ "v4_sinkhole_v4_only_aaaa_nodata", .qname = "www.sink4.example.net", .qtype = 28,
+	  SINK_BY(L_SINK4, "sink4.example.net", NULL) },
+	{ "v4_sinkhole_v4_only_a", .qname = "www.sink4.example.net",
+	  SINK_BY(L_SINK4, "sink4.example.net", SINK4_V4) },
+	{ "v4_sinkhole_edns_do", .qname = "www.sink.example.net", .edns = 2,
+	  SINK_BY(L_SINK, "sink.example.net", SINK_V4) },
+	{ "v6_sinkhole_qinq_edns", .v6 = 1, .tpid = { ETH_P_8021AD, ETH_P_8021Q }, .edns = 1,
+	  .qname = "x.sink.example.net", SINK_BY(L_SINK, "sink.example.net", SINK_V6) },
+	{ "v4_tcp_sinkhole_dropped", .tcp = 1, .qname = "www.sink.example.net",
+	  TCP_DROP_BY(L_SINK, "sink.example.net", XDPB_STAT_SINKHOLE) },
 	/* EDNS */
 	{ "v4_edns", .qname = "www.example.com", .edns = 1, NXDOMAIN_BY(L_NX, "example.com") },
 	{ "v4_edns_do_cookie", .qname = "www.example.com", .edns = 2,
@@ -302,7 +343,7 @@ static void build_frame(const struct dns_case *c, struct frame *f, int reply)
 		put_u8(f, 0);
 	}
 	put_be16(f, reply ? 1 : c->qdcount ? c->qdcount : 1);
-	put_be16(f, 0);
+	put_be16(f, reply && c->answer ? 1 : 0);
 	put_be16(f, 0);
 	put_be16(f, c->edns ? 1 : 0);
 	if (c->raw)
@@ -310,8 +351,20 @@ static void build_frame(const struct dns_case *c, struct frame *f, int reply)
 	else
 		dns_name_put(f, c->qname);
 	if ((!c->raw || c->raw[0] < 64) && !c->no_question_tail) {
-		put_be16(f, c->v6 ? 28 : 1); /* AAAA or A */
+		put_be16(f, c->qtype ? c->qtype : c->v6 ? 28 : 1); /* AAAA, A */
 		put_be16(f, 1); /* IN */
+	}
+	if (reply && c->answer) {
+		uint8_t addr[16];
+		int v6 = strchr(c->answer, ':') != NULL;
+
+		parse_or_die(v6 ? AF_INET6 : AF_INET, c->answer, addr);
+		put_be16(f, 0xc00c); /* the question's name */
+		put_be16(f, v6 ? 28 : 1);
+		put_be16(f, 1); /* IN */
+		put_be32(f, 60); /* TTL */
+		put_be16(f, v6 ? 16 : 4);
+		put_bytes(f, addr, v6 ? 16 : 4);
 	}
 	if (c->edns)
 		opt_put(f, c->edns, reply);
@@ -487,6 +540,20 @@ static void refmatch_agrees(void)
 	}
 }
 
+/* The notice addresses of the two sinkhole lists. */
+static int set_sinkholes(void)
+{
+	struct xdpb_sinkhole both = {.has_v4 = 1, .has_v6 = 1},
+			     v4_only = {.has_v4 = 1};
+	int err;
+
+	parse_or_die(AF_INET, SINK_V4, &both.v4);
+	parse_or_die(AF_INET6, SINK_V6, both.v6);
+	parse_or_die(AF_INET, SINK4_V4, &v4_only.v4);
+	err = loader_set_sinkhole(&ld, L_SINK, &both);
+	return err ? err : loader_set_sinkhole(&ld, L_SINK4, &v4_only);
+}
+
 static void make_names(void)
 {
 	char *p = deepest;
@@ -525,6 +592,8 @@ int main(void)
 		err = reload_ruleset(&ld, &k, &empty, &rs, NULL);
 	if (!err)
 		err = loader_iface_register(&ld, TEST_IFINDEX);
+	if (!err)
+		err = set_sinkholes();
 	if (err) {
 		printf("FAIL: dns/setup (%s)\n", strerror(-err));
 		return 1;

@@ -5,7 +5,8 @@
 #     (action nxdomain): dig gets NXDOMAIN at once for www.example.com and
 #     exact.example.net, the real answer for sub.exact.example.net and
 #     example.org; the reply's question, flags and EDNS are checked
-#   - refused and drop lists; an allow rule inside the blocked suffix
+#   - refused, drop and sinkhole lists (A/AAAA get the notice address,
+#     other types NODATA); an allow rule inside the blocked suffix
 #   - over TCP a reply action drops the query (no answer), others resolve
 #   - stats attribute every block to its rule; lookup explains names
 #   - a malformed query is counted as malformed_dns and passes
@@ -46,11 +47,14 @@ EOF2
 printf 'suffix:refused.example.net\n' >"$WORKDIR/refused.txt"
 printf 'dropped.example.net\n' >"$WORKDIR/dropped.txt"
 printf 'exact:OK.Example.COM.\n' >"$WORKDIR/allow.txt"
+printf 'sink.example.net\n' >"$WORKDIR/sink.txt"
 write_config "$WORKDIR/xdpblock.conf" \
 	"[list:dns-block]" "signature = none" "path = $WORKDIR/block.txt" "action = nxdomain" \
 	"[list:dns-refused]" "signature = none" "path = $WORKDIR/refused.txt" "type = domain" "action = refused" \
 	"[list:dns-drop]" "signature = none" "path = $WORKDIR/dropped.txt" "type = domain" "action = drop" \
-	"[list:dns-allow]" "signature = none" "path = $WORKDIR/allow.txt" "type = domain" "action = allow"
+	"[list:dns-allow]" "signature = none" "path = $WORKDIR/allow.txt" "type = domain" "action = allow" \
+	"[list:dns-sink]" "signature = none" "path = $WORKDIR/sink.txt" "type = domain" "action = sinkhole" \
+	"sinkhole_ipv4 = 203.0.113.99" "sinkhole_ipv6 = 2001:db8:99::99"
 daemon_start "$WORKDIR/xdpblock.conf" || { t_fail "xdpblockd starts"; exit 1; }
 
 ctl_json "$WORKDIR/status.json" status
@@ -92,6 +96,17 @@ rc=$?
 t_check "drop list: no answer at all (dig times out, status $rc)" test "$rc" -eq 9
 dig_query "$Q" $SERVER4 ok.example.com A
 t_check "allow rule inside the blocked suffix: ok.example.com resolves" answer "$Q" 203.0.113.84
+
+# --- sinkhole: the notice address, from the router, for A and AAAA
+for server in $SERVER4 $SERVER6; do
+	dig_query "$Q" $server www.sink.example.net A
+	t_check "sinkhole via $server: www.sink.example.net A is 203.0.113.99" answer "$Q" 203.0.113.99
+	dig_query "$Q" $server WWW.Sink.Example.NET. AAAA
+	t_check "sinkhole via $server: AAAA is 2001:db8:99::99" answer "$Q" 2001:db8:99::99
+done
+t_check "sinkhole: NOERROR, one answer" sh -c "grep -q 'status: NOERROR,' '$Q' && grep -q 'ANSWER: 1,' '$Q'"
+dig_query "$Q" $SERVER4 sink.example.net MX
+t_check "sinkhole: MX gets NOERROR without an answer (NODATA)" sh -c "grep -q 'status: NOERROR,' '$Q' && grep -q 'ANSWER: 0,' '$Q'"
 
 # --- names that are not blocked resolve, with the server's answer
 for fam in 4 6; do
@@ -137,6 +152,7 @@ t_check "stats: exact.example.net (exact) of dns-block" rule_hit dns-block exact
 t_check "stats: refused.example.net of dns-refused" rule_hit dns-refused refused.example.net suffix refused
 t_check "stats: dropped.example.net of dns-drop" rule_hit dns-drop dropped.example.net suffix drop
 t_check "stats: ok.example.com of dns-allow" rule_hit dns-allow ok.example.com exact allow
+t_check "stats: sink.example.net of dns-sink" rule_hit dns-sink sink.example.net suffix sinkhole
 t_check "stats: r0 counted nxdomain replies" json_true "$J" \
 	"[i for i in j['result']['interfaces'] if i['name'] == 'r0' and i['nxdomain']['packets'] > 0 and i['refused']['packets'] > 0]"
 n0=$(rule_packets dns-block exact.example.net)
@@ -183,7 +199,7 @@ dig_query "$Q" $SERVER4 exact.example.net A
 t_check "no daemon: exact.example.net still gets NXDOMAIN" status_is "$Q" NXDOMAIN
 daemon_start "$WORKDIR/xdpblock.conf" || t_fail "xdpblockd restarts"
 t_check "restart: the new daemon adopted the running datapath" \
-	grep -q "adopted the running datapath.* 5 domain rules" "$WORKDIR/daemon.log"
+	grep -q "adopted the running datapath.* 6 domain rules" "$WORKDIR/daemon.log"
 c1=$(rule_packets dns-block exact.example.net)
 t_check "restart: the exact rule's counter continued ($c0 -> $c1, one query in between)" \
 	test "$c1" -eq "$((c0 + 1))"

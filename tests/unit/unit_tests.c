@@ -1053,6 +1053,100 @@ static void config_full(void)
 	}
 }
 
+/* action = sinkhole: its addresses, and the errors that name the fix */
+static void config_sinkhole(void)
+{
+	struct daemon_config *c = cfg_buf;
+	const char *path;
+	char err[1024];
+	int rc = load_config_text(
+		"sink.conf",
+		"[daemon]\ninterfaces = eth0\n[list:s]\npath = /s.txt\n"
+		"type = domain\naction = sinkhole\nsinkhole_ipv4 = 192.0.2.53\n"
+		"sinkhole_ipv6 = 2001:db8::53\nsignature = none\n",
+		&path, err, sizeof(err));
+
+	CHECK(rc == 0, "config_load: %d %s", rc, err);
+	CHECK(c->lists[0].action == XDPB_ACT_SINKHOLE &&
+		      c->lists[0].sinkhole.has_v4 &&
+		      c->lists[0].sinkhole.has_v6 &&
+		      c->lists[0].sinkhole.v4 == htonl(0xc0000235) &&
+		      c->lists[0].sinkhole.v6[15] == 0x53,
+	      "sinkhole list read back");
+	rc = load_config_text("sink.conf",
+			      "[daemon]\ninterfaces = eth0\n[list:s]\n"
+			      "path = /s.txt\naction = sinkhole\nsignature = none\n",
+			      &path, err, sizeof(err));
+	CHECK(rc < 0 &&
+		      strstr(err,
+			     "sink.conf:3: [list:s] has action = sinkhole: give the notice address as sinkhole_ipv4"),
+	      "sinkhole without an address: %s", err);
+	rc = load_config_text("sink.conf",
+			      "[daemon]\ninterfaces = eth0\n[list:s]\n"
+			      "path = /s.txt\nsinkhole_ipv4 = 2001:db8::1\nsignature = none\n",
+			      &path, err, sizeof(err));
+	CHECK(rc < 0 &&
+		      strstr(err,
+			     "sink.conf:5: sinkhole_ipv4 = '2001:db8::1': give an IPv4 address"),
+	      "sinkhole_ipv4 with an IPv6 address: %s", err);
+	rc = load_config_text("sink.conf",
+			      "[daemon]\ninterfaces = eth0\n[list:s]\n"
+			      "path = /s.txt\ntype = ip\naction = sinkhole\n"
+			      "sinkhole_ipv4 = 192.0.2.1\n",
+			      &path, err, sizeof(err));
+	CHECK(rc < 0 &&
+		      strstr(err,
+			     "is an IP list: action = sinkhole needs type = domain"),
+	      "sinkhole on an IP list: %s", err);
+}
+
+/* http_ports and tls_ports: defaults, lists, none, and every bad form */
+static void config_web_ports(void)
+{
+	struct daemon_config *c = cfg_buf;
+	static const char *const bad[] = {
+		"0", "65536", "80x", "-1", "", "1 2 3 4 5 6 7 8 9", "80 ,, x",
+	};
+	const char *path;
+	char err[1024], text[256];
+	int rc = load_config_text("ports.conf", "[daemon]\ninterfaces = eth0\n",
+				  &path, err, sizeof(err));
+
+	CHECK(rc == 0, "config_load: %d %s", rc, err);
+	CHECK(c->nr_http_ports == 1 && c->http_ports[0] == 80,
+	      "default http_ports (%d)", c->nr_http_ports);
+	CHECK(c->nr_tls_ports == 2 && c->tls_ports[0] == 443 &&
+		      c->tls_ports[1] == 853,
+	      "default tls_ports (%d)", c->nr_tls_ports);
+	rc = load_config_text("ports.conf",
+			      "[daemon]\ninterfaces = eth0\n"
+			      "http_ports = 80, 8080 80\ntls_ports = none\n",
+			      &path, err, sizeof(err));
+	CHECK(rc == 0, "config_load: %d %s", rc, err);
+	CHECK(c->nr_http_ports == 2 && c->http_ports[0] == 80 &&
+		      c->http_ports[1] == 8080,
+	      "http_ports 80 8080 (%d)", c->nr_http_ports);
+	CHECK(c->nr_tls_ports == 0, "tls_ports none (%d)", c->nr_tls_ports);
+	CHECK(c->flow_cache_entries == XDPB_DEFAULT_FLOW_CACHE_ENTRIES,
+	      "default flow_cache_entries %u", c->flow_cache_entries);
+	rc = load_config_text("ports.conf",
+			      "[daemon]\ninterfaces = eth0\n"
+			      "flow_cache_entries = 1000\n",
+			      &path, err, sizeof(err));
+	CHECK(rc < 0 && strstr(err, "from 1024 to"),
+	      "flow_cache_entries = 1000 refused: %s", err);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text),
+			 "[daemon]\ninterfaces = eth0\ntls_ports = %s\n",
+			 bad[i]);
+		rc = load_config_text("ports.conf", text, &path, err,
+				      sizeof(err));
+		CHECK(rc < 0 && strstr(err, "ports.conf:3: tls_ports = '") &&
+			      strstr(err, "up to 8 port numbers"),
+		      "tls_ports = '%s' refused: %d %s", bad[i], rc, err);
+	}
+}
+
 static void config_defaults(void)
 {
 	struct daemon_config *c = cfg_buf;
@@ -3592,6 +3686,8 @@ int main(void)
 
 	RUN_TEST("config", config_full);
 	RUN_TEST("config", config_defaults);
+	RUN_TEST("config", config_web_ports);
+	RUN_TEST("config", config_sinkhole);
 	RUN_TEST("config", config_missing_file);
 	RUN_TEST("config", config_err_unknown_key);
 	RUN_TEST("config", config_err_unknown_list_key);
