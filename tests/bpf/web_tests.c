@@ -26,6 +26,7 @@
 #include "frames.h"
 #include "rng.h"
 #include "xdprun.h"
+#include "name_rules.h"
 
 #define RULE_ID_CAP 1024
 
@@ -46,12 +47,6 @@ enum {
 	L_IP_ALLOW = 5,
 	L_IP_DROP = 6,
 	L_RESET = 7,
-};
-
-struct name_def {
-	uint16_t list;
-	uint8_t action;
-	const char *entry; /* as in a list file: "=name" exact */
 };
 
 /* clang-format off */
@@ -489,48 +484,15 @@ static int build_ruleset(struct ruleset *rs)
 	struct prefix allow = prefix_of("10.77.0.1/32");
 	struct prefix drop = prefix_of("10.88.0.0/16");
 
-	for (size_t i = 0; i < sizeof(name_defs) / sizeof(name_defs[0]); i++) {
-		const struct name_def *d = &name_defs[i];
-		const char *e = d->entry, *why;
-		uint8_t kind = XDPB_NAME_SUFFIX;
-		char text[NAME_TEXT_BUF];
-
-		if (*e == '=') {
-			kind = XDPB_NAME_EXACT;
-			e++;
-		}
-		if (name_normalize(e, strlen(e), text, &why)) {
-			fprintf(stderr, "bad name %s: %s\n", e, why);
-			return -EINVAL;
-		}
-		if (ruleset_add_name(rs, text, kind, d->list, d->action, i + 1))
-			return -ENOMEM;
-	}
+	if (add_name_defs(rs, name_defs,
+			  sizeof(name_defs) / sizeof(name_defs[0])))
+		return -EINVAL;
 	if (ruleset_add(rs, &allow, L_IP_ALLOW, XDPB_ACT_ALLOW, XDPB_MATCH_BOTH,
 			1) ||
 	    ruleset_add(rs, &drop, L_IP_DROP, XDPB_ACT_DROP, XDPB_MATCH_BOTH,
 			1))
 		return -ENOMEM;
 	ruleset_finish(rs);
-	return 0;
-}
-
-/* The rule id of @rule in list @list (a name, or a prefix), 0 if none. */
-static uint32_t rule_id_of(const struct ruleset *rs, uint16_t list,
-			   const char *rule)
-{
-	if (strchr(rule, '/')) {
-		const struct rule *r = ruleset_find(rs, rule, list);
-
-		return r ? r->rule_id : 0;
-	}
-	for (size_t i = 0; i < rs->names.nr; i++) {
-		const struct name_rule *r = &rs->names.rules[i];
-
-		if (r->list_id == list &&
-		    !strcmp(name_rule_text(&rs->names, r), rule))
-			return r->rule_id;
-	}
 	return 0;
 }
 
