@@ -2,7 +2,8 @@
 /*
  * Domain rules for the BPF table tests (dns_tests.c, web_tests.c): a table
  * of names as a list file writes them, added to a rule set, and the rule id
- * a case expects its hit on. Include after ruleset.h, names.h, xdprun.h.
+ * a case expects its hit on, and the counters around a run. Include after
+ * ruleset.h, names.h, loader.h and xdprun.h, with RULE_ID_CAP defined.
  */
 #ifndef XDPBLOCK_TEST_NAME_RULES_H
 #define XDPBLOCK_TEST_NAME_RULES_H
@@ -58,6 +59,40 @@ static uint32_t rule_id_of(const struct ruleset *rs, uint16_t list,
 			return r->rule_id;
 	}
 	return 0;
+}
+
+/*
+ * The rule set of a table: @defs, and beside them an address allow rule
+ * (10.77.0.1/32, list @l_allow) and drop rule (10.88.0.0/16, list @l_drop)
+ * for the rows that weigh address rules against names.
+ */
+static int build_name_ruleset(struct ruleset *rs, const struct name_def *defs,
+			      size_t nr, uint16_t l_allow, uint16_t l_drop)
+{
+	struct prefix allow = prefix_of("10.77.0.1/32");
+	struct prefix drop = prefix_of("10.88.0.0/16");
+
+	if (add_name_defs(rs, defs, nr))
+		return -EINVAL;
+	if (ruleset_add(rs, &allow, l_allow, XDPB_ACT_ALLOW, XDPB_MATCH_BOTH,
+			1) ||
+	    ruleset_add(rs, &drop, l_drop, XDPB_ACT_DROP, XDPB_MATCH_BOTH, 1))
+		return -ENOMEM;
+	ruleset_finish(rs);
+	return 0;
+}
+
+/* Every rule counter and one interface's counters, to diff around a run. */
+struct counts {
+	struct xdpb_counter rules[RULE_ID_CAP];
+	struct xdpb_iface_stats iface;
+};
+
+static void counts_take(struct loader *ld, struct counts *c)
+{
+	loader_read_rules(ld, c->rules, RULE_ID_CAP);
+	if (loader_read_iface(ld, TEST_IFINDEX, &c->iface))
+		memset(&c->iface, 0, sizeof(c->iface));
 }
 
 #endif

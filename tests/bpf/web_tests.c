@@ -26,9 +26,9 @@
 #include "frames.h"
 #include "rng.h"
 #include "xdprun.h"
-#include "name_rules.h"
 
 #define RULE_ID_CAP 1024
+#include "name_rules.h"
 
 /* 63 + 63 + 63 + 61 characters and three dots: 253, the longest name */
 #define L63 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -481,37 +481,15 @@ static void tls_hello_put(struct bytes *o, const struct web_case *c)
 
 static int build_ruleset(struct ruleset *rs)
 {
-	struct prefix allow = prefix_of("10.77.0.1/32");
-	struct prefix drop = prefix_of("10.88.0.0/16");
-
-	if (add_name_defs(rs, name_defs,
-			  sizeof(name_defs) / sizeof(name_defs[0])))
-		return -EINVAL;
-	if (ruleset_add(rs, &allow, L_IP_ALLOW, XDPB_ACT_ALLOW, XDPB_MATCH_BOTH,
-			1) ||
-	    ruleset_add(rs, &drop, L_IP_DROP, XDPB_ACT_DROP, XDPB_MATCH_BOTH,
-			1))
-		return -ENOMEM;
-	ruleset_finish(rs);
-	return 0;
+	return build_name_ruleset(rs, name_defs,
+				  sizeof(name_defs) / sizeof(name_defs[0]),
+				  L_IP_ALLOW, L_IP_DROP);
 }
 
 /* ---- the table ------------------------------------------------------------ */
 
 static struct loader ld;
 static struct ruleset rs;
-
-struct counts {
-	struct xdpb_counter rules[RULE_ID_CAP];
-	struct xdpb_iface_stats iface;
-};
-
-static void counts_take(struct counts *c)
-{
-	loader_read_rules(&ld, c->rules, RULE_ID_CAP);
-	if (loader_read_iface(&ld, TEST_IFINDEX, &c->iface))
-		memset(&c->iface, 0, sizeof(c->iface));
-}
 
 static struct counts before, after;
 
@@ -526,9 +504,9 @@ static void run_frame(const struct frame *f, uint32_t verdict, uint32_t want_id,
 	uint64_t moved = 0;
 	int err;
 
-	counts_take(&before);
+	counts_take(&ld, &before);
 	err = xdp_run(loader_prog_fd(&ld), f, res);
-	counts_take(&after);
+	counts_take(&ld, &after);
 	CHECK(!err, "BPF_PROG_TEST_RUN (%zu bytes): %s", f->len,
 	      strerror(-err));
 	if (err)
