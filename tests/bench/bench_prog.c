@@ -1795,7 +1795,12 @@ static void name_slot(const char *text, uint8_t *slot)
 	slot[len + 3] = 1;
 }
 
-static int cmd_dns(int argc, char **argv)
+/*
+ * Options of the name benchmarks (dns, tls): sizes, rounds, repeat, cpu;
+ * pins the CPU and returns the largest rule count asked for.
+ */
+static size_t name_bench_opts(int argc, char **argv, const char *cmd,
+			      struct packets_opts *o)
 {
 	static const struct option opts[] = {
 		{"sizes", required_argument, NULL, 's'},
@@ -1804,7 +1809,47 @@ static int cmd_dns(int argc, char **argv)
 		{"cpu", required_argument, NULL, 'c'},
 		{NULL, 0, NULL, 0},
 	};
-	struct packets_opts o = {.rounds = 5, .repeat = 1 << 20, .cpu = -1};
+	size_t max_rules = 0;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->rounds = 5;
+	o->repeat = 1 << 20;
+	o->cpu = -1;
+	parse_sizes(o, "1k,100k,1M");
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			parse_sizes(o, optarg);
+			break;
+		case 'r':
+			o->rounds = atoi(optarg);
+			break;
+		case 'n':
+			o->repeat = strtoul(optarg, NULL, 0);
+			break;
+		case 'c':
+			o->cpu = atoi(optarg);
+			break;
+		default:
+			die("usage: bench_prog %s [--sizes LIST] [--rounds N] [--repeat N] [--cpu N]",
+			    cmd);
+		}
+	}
+	if (o->rounds < 1 || o->rounds > 64)
+		die("--rounds: 1..64");
+	if (o->cpu >= 0)
+		pin_cpu(o->cpu);
+	for (int i = 0; i < o->nr_sizes; i++)
+		if (o->sizes[i] > max_rules)
+			max_rules = o->sizes[i];
+	log_init("bench_prog", LOG_LEVEL_WARN);
+	return max_rules;
+}
+
+static int cmd_dns(int argc, char **argv)
+{
+	struct packets_opts o;
 	struct bench_wrapper_bpf *skel;
 	uint8_t pkt[DNS_PKT_LEN] = {0};
 	uint8_t(*match)[64], (*miss)[64], (*slots)[64];
@@ -1815,35 +1860,8 @@ static int cmd_dns(int argc, char **argv)
 	size_t max_rules = 0;
 	struct rng r = {DEFAULT_SEED ^ 0xd25};
 	uint32_t zero = 0, xdp_fd;
-	int c;
 
-	parse_sizes(&o, "1k,100k,1M");
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			parse_sizes(&o, optarg);
-			break;
-		case 'r':
-			o.rounds = atoi(optarg);
-			break;
-		case 'n':
-			o.repeat = strtoul(optarg, NULL, 0);
-			break;
-		case 'c':
-			o.cpu = atoi(optarg);
-			break;
-		default:
-			die("usage: bench_prog dns [--sizes LIST] [--rounds N] [--repeat N] [--cpu N]");
-		}
-	}
-	if (o.rounds < 1 || o.rounds > 64)
-		die("--rounds: 1..64");
-	if (o.cpu >= 0)
-		pin_cpu(o.cpu);
-	for (int i = 0; i < o.nr_sizes; i++)
-		if (o.sizes[i] > max_rules)
-			max_rules = o.sizes[i];
-	log_init("bench_prog", LOG_LEVEL_WARN);
+	max_rules = name_bench_opts(argc, argv, "dns", &o);
 	texts = xcalloc(max_rules, sizeof(*texts));
 	for (size_t i = 0; i < max_rules; i++)
 		bench_name(&r, texts[i]);
@@ -2117,14 +2135,7 @@ static void tls_slot(const char *text, uint8_t *slot)
 
 static int cmd_tls(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"sizes", required_argument, NULL, 's'},
-		{"rounds", required_argument, NULL, 'r'},
-		{"repeat", required_argument, NULL, 'n'},
-		{"cpu", required_argument, NULL, 'c'},
-		{NULL, 0, NULL, 0},
-	};
-	struct packets_opts o = {.rounds = 5, .repeat = 1 << 20, .cpu = -1};
+	struct packets_opts o;
 	struct bench_wrapper_bpf *skel;
 	static uint8_t pkt[TLS_PKT_MAX];
 	uint8_t(*match)[64], (*miss)[64], (*slots)[64];
@@ -2135,35 +2146,8 @@ static int cmd_tls(int argc, char **argv)
 	size_t max_rules = 0, pkt_len, slot_off;
 	struct rng r = {DEFAULT_SEED ^ 0x715};
 	uint32_t zero = 0, verdict;
-	int c;
 
-	parse_sizes(&o, "1k,100k,1M");
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			parse_sizes(&o, optarg);
-			break;
-		case 'r':
-			o.rounds = atoi(optarg);
-			break;
-		case 'n':
-			o.repeat = strtoul(optarg, NULL, 0);
-			break;
-		case 'c':
-			o.cpu = atoi(optarg);
-			break;
-		default:
-			die("usage: bench_prog tls [--sizes LIST] [--rounds N] [--repeat N] [--cpu N]");
-		}
-	}
-	if (o.rounds < 1 || o.rounds > 64)
-		die("--rounds: 1..64");
-	if (o.cpu >= 0)
-		pin_cpu(o.cpu);
-	for (int i = 0; i < o.nr_sizes; i++)
-		if (o.sizes[i] > max_rules)
-			max_rules = o.sizes[i];
-	log_init("bench_prog", LOG_LEVEL_WARN);
+	max_rules = name_bench_opts(argc, argv, "tls", &o);
 	texts = xcalloc(max_rules, sizeof(*texts));
 	for (size_t i = 0; i < max_rules; i++)
 		bench_name(&r, texts[i]);
