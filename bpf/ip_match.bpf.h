@@ -28,21 +28,36 @@ static __always_inline int ip4_tables_get(__u32 gen, struct ip4_tables *t)
 	return 0;
 }
 
-/* Copies the leaf for @addr into @out; returns 0 if there is none. */
-static __always_inline int ip4_lookup(const struct ip4_tables *t, __be32 addr,
-				      struct xdpb_leaf *out)
+/*
+ * First step of a lookup: the tbl24 entry of @addr (0 if unreadable).
+ * Split from ip4_resolve() so that the caller issues both addresses' reads
+ * before it branches on either: the two cache misses then overlap instead
+ * of following one another.
+ */
+static __always_inline __u32 ip4_entry(const struct ip4_tables *t, __be32 addr)
 {
-	__u32 host_order = bpf_ntohl(addr);
-	__u32 index = host_order >> 8;
+	__u32 index = bpf_ntohl(addr) >> 8;
+	__u32 chunk_index = index / XDPB_TBL_CHUNK;
 	struct xdpb_tbl_chunk *chunk;
-	struct xdpb_leaf *leaf;
-	__u32 entry, leaf_index, chunk_index;
 
-	chunk_index = index / XDPB_TBL_CHUNK;
 	chunk = bpf_map_lookup_elem(t->tbl24, &chunk_index);
 	if (!chunk)
 		return 0;
-	entry = chunk->entry[index % XDPB_TBL_CHUNK];
+	return chunk->entry[index % XDPB_TBL_CHUNK];
+}
+
+/*
+ * Second step: the leaf for @addr given its tbl24 @entry, copied into @out;
+ * returns 0 if there is none.
+ */
+static __always_inline int ip4_resolve(const struct ip4_tables *t, __be32 addr,
+				       __u32 entry, struct xdpb_leaf *out)
+{
+	__u32 host_order = bpf_ntohl(addr);
+	struct xdpb_tbl_chunk *chunk;
+	struct xdpb_leaf *leaf;
+	__u32 index, leaf_index, chunk_index;
+
 	leaf_index = entry & XDPB_ENTRY_INDEX_MASK;
 	switch (entry >> XDPB_KIND_SHIFT) {
 	case XDPB_KIND_GROUP:
@@ -77,71 +92,116 @@ static __always_inline int ip4_lookup(const struct ip4_tables *t, __be32 addr,
 	return 1;
 }
 
-/* State of one IPv6 lookup, shared with the bpf_loop() callback. */
+/*
+ * The two addresses of one packet (index XDPB_DIR_SRC, XDPB_DIR_DST) and
+ * what their lookups found. In a per-CPU map value, not on the stack:
+ * the XDP program's call chain is near the 512-byte stack limit.
+ */
+struct ip6_pair {
+	__u32 words[XDPB_NR_DIRS][4];
+	/* the found leaf's match for the address's own direction */
+	struct xdpb_match match[XDPB_NR_DIRS];
+	__u32 found[XDPB_NR_DIRS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ip6_pair);
+} ip6_pair_scratch SEC(".maps");
+
+/* State of one packet's IPv6 lookups, shared with the bpf_loop() callback. */
 struct ip6_search {
 	void *prefixes;
 	void *filter;
 	const struct xdpb_gen_info *info;
-	__u32 words[4]; /* the address */
-	__u32 bits_mask; /* filter size - 1 */
-	struct xdpb_leaf leaf; /* the answer, if found */
-	int found;
+	struct ip6_pair *pair;
+	__u32 chunk_mask; /* filter chunks - 1 */
 };
 
 /*
- * One prefix length (the i-th longest): read its filter bit, and only if it
- * is set look the masked address up in the hash. The filter reads of
- * successive lengths do not depend on one another, so their cache misses
- * overlap. Returns 1 (stop) once a prefix is found: its leaf already
- * combines every shorter rule that contains it.
+ * One address at one prefix length: test its filter bits, and only if
+ * they are all set look the masked address up in the hash.
  */
-static long ip6_probe_length(__u32 i, struct ip6_search *s)
+static __always_inline void ip6_probe(struct ip6_search *s, int dir,
+				      __u32 plen)
 {
 	struct xdpb_filter_chunk *chunk;
 	struct xdpb_ip6_key key;
 	__u32 *key_words = (__u32 *)key.addr;
 	struct xdpb_leaf *leaf;
-	__u32 plen, bit, chunk_index;
+	__u32 chunk_index;
+
+	xdpb_ip6_mask(s->pair->words[dir], plen, key_words);
+	chunk_index = xdpb_ip6_filter_chunk(key_words, plen, s->chunk_mask);
+	chunk = bpf_map_lookup_elem(s->filter, &chunk_index);
+	if (chunk &&
+	    !xdpb_filter_chunk_has(chunk, xdpb_ip6_filter_hash(key_words, plen)))
+		return;
+	key.prefixlen = plen;
+	leaf = bpf_map_lookup_elem(s->prefixes, &key);
+	if (!leaf)
+		return;
+	s->pair->match[dir] = leaf->dir[dir];
+	s->pair->found[dir] = 1;
+}
+
+/*
+ * The i-th longest length, for both addresses: their filter lines are
+ * read in the same step, so the two cache misses overlap. An address is
+ * done once a prefix is found: its leaf already combines every shorter
+ * rule that contains it. Returns 1 (stop) when both are done.
+ */
+static long ip6_probe_length(__u32 i, struct ip6_search *s)
+{
+	struct ip6_pair *pair = s->pair;
+	__u32 plen;
 
 	if (i >= XDPB_V6_MAX_LENGTHS)
 		return 1;
 	plen = s->info->v6_lengths[i];
-	xdpb_ip6_mask(s->words, plen, key_words);
-	bit = xdpb_ip6_filter_bit(key_words, plen, s->bits_mask);
-	chunk_index = bit / 512;
-	chunk = bpf_map_lookup_elem(s->filter, &chunk_index);
-	if (chunk && !(chunk->word[(bit / 64) % 8] & (1ULL << (bit % 64))))
-		return 0;
-	key.prefixlen = plen;
-	leaf = bpf_map_lookup_elem(s->prefixes, &key);
-	if (!leaf)
-		return 0;
-	s->leaf = *leaf;
-	s->found = 1;
-	return 1;
+	if (!pair->found[XDPB_DIR_SRC])
+		ip6_probe(s, XDPB_DIR_SRC, plen);
+	if (!pair->found[XDPB_DIR_DST])
+		ip6_probe(s, XDPB_DIR_DST, plen);
+	return pair->found[XDPB_DIR_SRC] && pair->found[XDPB_DIR_DST];
 }
 
 /*
  * Longest length first, through bpf_loop(): an open-coded loop over up to
  * 129 lengths with a branch per step is more than the verifier will walk.
+ * Sets @have[dir] and the @leaf[dir].dir[dir] that xdpb_decide() reads
+ * for the source and the destination address.
  */
-static __always_inline int ip6_lookup(void *prefixes, void *filter,
-				      const struct xdpb_gen_info *info,
-				      const struct in6_addr *addr,
-				      struct xdpb_leaf *out)
+static __always_inline void ip6_lookup(void *prefixes, void *filter,
+				       const struct xdpb_gen_info *info,
+				       const struct ipv6hdr *ip6,
+				       struct xdpb_leaf leaf[XDPB_NR_DIRS],
+				       int have[XDPB_NR_DIRS])
 {
+	__u32 zero = 0;
+	struct ip6_pair *pair = bpf_map_lookup_elem(&ip6_pair_scratch, &zero);
 	struct ip6_search s = {
 		.prefixes = prefixes,
 		.filter = filter,
 		.info = info,
-		.bits_mask = (1u << (info->v6_filter_log2 & 31)) - 1,
+		/* 2^log2 bits in 512-bit chunks; log2 >= 16 */
+		.chunk_mask = (1u << ((info->v6_filter_log2 - 9) & 31)) - 1,
 	};
 
-	__builtin_memcpy(s.words, addr, sizeof(s.words));
+	if (!pair)
+		return;
+	s.pair = pair;
+	__builtin_memcpy(pair->words[XDPB_DIR_SRC], &ip6->saddr, 16);
+	__builtin_memcpy(pair->words[XDPB_DIR_DST], &ip6->daddr, 16);
+	pair->found[XDPB_DIR_SRC] = 0;
+	pair->found[XDPB_DIR_DST] = 0;
 	bpf_loop(info->nr_v6_lengths, ip6_probe_length, &s, 0);
-	if (s.found)
-		*out = s.leaf;
-	return s.found;
+	for (int dir = 0; dir < XDPB_NR_DIRS; dir++) {
+		have[dir] = pair->found[dir];
+		leaf[dir].dir[dir] = pair->match[dir];
+	}
 }
 
 #endif /* XDPBLOCK_IP_MATCH_BPF_H */

@@ -20,10 +20,12 @@ int xdpblock(struct xdp_md *ctx)
 	void *frame = c.pos;
 	__u64 bytes = c.end - c.pos;
 	__u32 ifindex = ctx->ingress_ifindex;
-	struct xdpb_leaf src_leaf, dst_leaf;
+	/* the leaves of the source and destination address, if found */
+	struct xdpb_leaf leaf[XDPB_NR_DIRS];
+	int have[XDPB_NR_DIRS] = {0, 0};
 	struct dns_query *q;
 	struct xdpb_match name_m;
-	int have_src = 0, have_dst = 0, l4 = -1, dns = DNS_NONE, web = WEB_NONE;
+	int l4 = -1, dns = DNS_NONE, web = WEB_NONE;
 	const struct xdpb_match *m;
 	struct xdpb_gen_info *info;
 	__u32 zero = 0, gen;
@@ -49,6 +51,7 @@ int xdpblock(struct xdp_md *ctx)
 
 	if (proto == bpf_htons(ETH_P_IP)) {
 		struct ip4_tables t;
+		__u32 src_entry, dst_entry;
 		struct iphdr *ip = parse_ipv4(&c);
 
 		if (!ip) {
@@ -57,8 +60,12 @@ int xdpblock(struct xdp_md *ctx)
 		}
 		if (ip4_tables_get(gen, &t) < 0)
 			return XDP_PASS;
-		have_src = ip4_lookup(&t, ip->saddr, &src_leaf);
-		have_dst = ip4_lookup(&t, ip->daddr, &dst_leaf);
+		src_entry = ip4_entry(&t, ip->saddr);
+		dst_entry = ip4_entry(&t, ip->daddr);
+		have[XDPB_DIR_SRC] = ip4_resolve(&t, ip->saddr, src_entry,
+						 &leaf[XDPB_DIR_SRC]);
+		have[XDPB_DIR_DST] = ip4_resolve(&t, ip->daddr, dst_entry,
+						 &leaf[XDPB_DIR_DST]);
 		/* only a first, unfragmented packet starts with its UDP/TCP header */
 		if (!(ip->frag_off & bpf_htons(0x3fff)))
 			l4 = ip->protocol;
@@ -88,19 +95,16 @@ int xdpblock(struct xdp_md *ctx)
 		filter = bpf_map_lookup_elem(&ip6_filter_gens, &gen);
 		if (!prefixes || !filter)
 			return XDP_PASS;
-		if (info->nr_v6_lengths) {
-			have_src = ip6_lookup(prefixes, filter, info,
-					      &ip6->saddr, &src_leaf);
-			have_dst = ip6_lookup(prefixes, filter, info,
-					      &ip6->daddr, &dst_leaf);
-		}
+		if (info->nr_v6_lengths)
+			ip6_lookup(prefixes, filter, info, ip6, leaf, have);
 		q->is_ipv6 = 1;
 	} else {
 		count_iface(ifindex, XDPB_STAT_NON_IP, bytes);
 		return XDP_PASS;
 	}
 
-	m = xdpb_decide(&src_leaf, have_src, &dst_leaf, have_dst);
+	m = xdpb_decide(&leaf[XDPB_DIR_SRC], have[XDPB_DIR_SRC],
+			&leaf[XDPB_DIR_DST], have[XDPB_DIR_DST]);
 	/* names are matched only when some list has names */
 	if (info->nr_names && (l4 == IPPROTO_UDP || l4 == IPPROTO_TCP) &&
 	    !(m && m->action == XDPB_ACT_ALLOW)) {

@@ -20,13 +20,14 @@
  *   a /24 that holds two or more listed hosts.
  *
  *   IPv6: one hash holding every prefix (keyed by length and masked
- *   address), tried longest length first. A bitmap filter (one bit per
- *   hashed key, XDPB_V6_FILTER_BITS_PER_PREFIX bits per prefix) is read
- *   before each hash lookup, so a length with no such prefix costs a bit
- *   test, and the filter reads of all lengths are independent of each
- *   other: the CPU overlaps their cache misses. A passing address costs
- *   one filter read per length present, and a hash lookup only on a false
- *   positive.
+ *   address), tried longest length first. A blocked Bloom filter (three
+ *   bits per key in one cache line, XDPB_V6_FILTER_BITS_PER_PREFIX bits
+ *   per prefix) is read before each hash lookup, so a length with no such
+ *   prefix costs a bit test. All lengths from 32 up keep their keys in the
+ *   line chosen by the address's first 32 bits, so a passing address
+ *   reads one filter line (plus the few, cached lines of shorter lengths)
+ *   and a hash lookup only on a false positive; source and destination
+ *   are searched side by side, so their two line reads overlap.
  *
  *   Every table exists twice (generation 0 and 1) as inner maps of
  *   ARRAY_OF_MAPS outers. A reload fills fresh inner maps for the idle
@@ -46,7 +47,7 @@
 #define XDPB_MAX_IPV6_EXT_HDRS 8
 #define XDPB_V6_MAX_LENGTHS 129 /* prefix lengths 0..128 */
 /* IPv6 filter size: this many bits per prefix, a power of two in between */
-#define XDPB_V6_FILTER_BITS_PER_PREFIX 256
+#define XDPB_V6_FILTER_BITS_PER_PREFIX 32
 #define XDPB_V6_FILTER_MIN_LOG2 16
 #define XDPB_V6_FILTER_MAX_LOG2 30
 /* http_ports, tls_ports: at most this many of each */
@@ -303,28 +304,55 @@ static inline __u32 xdpb_ip6_filter_hash(const __u32 *w, __u32 plen)
 }
 
 /*
- * The filter bit of a key, below @bits_mask (2^n - 1, n >= 16). Keys are
- * confined to a 512-bit chunk (one cache line) chosen by a part of the
- * address every length of their tier shares: lengths 32..128 by the first
- * 32 bits, lengths 16..31 by the first 16. Looking an address up then
- * touches one chunk per tier, not one per length; the 16..31 chunks are
- * few and stay cached. Lengths under 16 use any bit.
+ * The filter chunk (one 64-byte line) of a key, below @chunk_mask
+ * (2^n - 1). Keys are confined to a chunk chosen by a part of the address
+ * every length of their tier shares: lengths 32..128 by the first 32
+ * bits, lengths 16..31 by the first 16, and each length under 16 has a
+ * chunk of its own. Looking an address up then touches one chunk per
+ * tier, not one per length; the chunks of the short tiers are few and
+ * stay cached.
  */
-static inline __u32 xdpb_ip6_filter_bit(const __u32 *w, __u32 plen,
-					__u32 bits_mask)
+static inline __u32 xdpb_ip6_filter_chunk(const __u32 *w, __u32 plen,
+					  __u32 chunk_mask)
 {
-	__u32 h = xdpb_ip6_filter_hash(w, plen), first16, chunk;
+	__u32 first16, chunk;
 
-	if (plen < 16)
-		return h & bits_mask;
 	/* the address's first two bytes, whatever the byte order */
 	__builtin_memcpy(&first16, w, 2);
 	__builtin_memset((char *)&first16 + 2, 0, 2);
-	if (plen < 32)
+	if (plen < 16)
+		chunk = (__u32)(((__u64)(plen + 1) * 0xd6e8feb86659fd93ULL) >>
+				32);
+	else if (plen < 32)
 		chunk = (__u32)(((__u64)first16 * 0xc2b2ae3d27d4eb4fULL) >> 32);
 	else
 		chunk = (__u32)(((__u64)w[0] * 0x9e3779b97f4a7c15ULL) >> 32);
-	return ((chunk << 9) | (h & 511)) & bits_mask;
+	return chunk & chunk_mask;
+}
+
+/*
+ * A key sets XDPB_FILTER_KEY_BITS bits of its chunk, 9-bit positions
+ * taken from its hash, and the filter says "maybe" only when all are set.
+ * Three bits per key keep false positives rare (under 0.1 % per probe at
+ * 32 bits per prefix) in a filter small enough to stay in the last-level
+ * cache, where one bit per key needed eight times the memory.
+ */
+#define XDPB_FILTER_KEY_BITS 3
+
+static inline void xdpb_filter_chunk_add(struct xdpb_filter_chunk *c, __u32 h)
+{
+	for (int k = 0; k < XDPB_FILTER_KEY_BITS; k++, h >>= 9)
+		c->word[(h >> 6) & 7] |= 1ULL << (h & 63);
+}
+
+static inline int xdpb_filter_chunk_has(const struct xdpb_filter_chunk *c,
+					__u32 h)
+{
+	__u64 all = 1;
+
+	for (int k = 0; k < XDPB_FILTER_KEY_BITS; k++, h >>= 9)
+		all &= c->word[(h >> 6) & 7] >> (h & 63);
+	return all & 1;
 }
 
 /*

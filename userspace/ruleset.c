@@ -725,7 +725,7 @@ int ip6_plan_build(const struct rule_table *t, struct ip6_plan *plan)
 {
 	uint8_t *lengths = plan->info.v6_lengths;
 	int present[XDPB_V6_MAX_LENGTHS] = {0};
-	uint32_t bits_mask;
+	uint32_t chunk_mask;
 	struct node *nodes;
 	size_t nr;
 
@@ -740,8 +740,9 @@ int ip6_plan_build(const struct rule_table *t, struct ip6_plan *plan)
 		if (present[l])
 			lengths[plan->info.nr_v6_lengths++] = l;
 	plan->info.v6_filter_log2 = filter_log2(nr);
-	bits_mask = (uint32_t)((1ull << plan->info.v6_filter_log2) - 1);
 	plan->filter_bytes = (1ull << plan->info.v6_filter_log2) / 8;
+	chunk_mask = (uint32_t)(plan->filter_bytes /
+				sizeof(struct xdpb_filter_chunk) - 1);
 
 	plan->leaves = big_calloc(nr + 1, sizeof(*plan->leaves));
 	plan->keys = big_calloc(nr + 1, sizeof(*plan->keys));
@@ -754,13 +755,15 @@ int ip6_plan_build(const struct rule_table *t, struct ip6_plan *plan)
 	resolve_nodes(t, nodes, nr, plan->leaves);
 	for (size_t i = 0; i < nr; i++) {
 		struct xdpb_ip6_key *k = &plan->keys[i];
-		uint32_t words[4], bit;
+		struct xdpb_filter_chunk *chunks = (void *)plan->filter;
+		uint32_t words[4], chunk;
 
 		k->prefixlen = nodes[i].prefix.plen;
 		memcpy(k->addr, nodes[i].prefix.addr, 16);
 		memcpy(words, k->addr, 16);
-		bit = xdpb_ip6_filter_bit(words, k->prefixlen, bits_mask);
-		plan->filter[bit / 64] |= 1ull << (bit % 64);
+		chunk = xdpb_ip6_filter_chunk(words, k->prefixlen, chunk_mask);
+		xdpb_filter_chunk_add(&chunks[chunk],
+				      xdpb_ip6_filter_hash(words, k->prefixlen));
 	}
 	plan->nr_entries = nr;
 	free(nodes);

@@ -588,7 +588,7 @@ static void wset_check_refmatch(const struct wset *w, const struct ruleset *rs,
 /* ---- table accesses per packet (a model of the datapath's reads) ------ */
 
 /*
- * Replays ip4_lookup()/ip6_lookup() of bpf/ip_match.bpf.h on the tables
+ * Replays the IPv4 and IPv6 lookups of bpf/ip_match.bpf.h on the tables
  * userspace builds (ip4_plan_fill, ip6_plan_build) for a working set, and
  * counts the table reads a packet makes. With tables far larger than the
  * caches, each read is roughly one cache miss (two for a hash probe:

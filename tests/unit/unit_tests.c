@@ -2388,6 +2388,13 @@ static void sim_free(struct sim *s)
 }
 
 /* Build every table from @rs the way the loader does. */
+/* Chunks in the IPv6 filter, less one: the datapath's chunk_mask. */
+static uint32_t sim_v6_chunk_mask(const struct ip6_plan *p6)
+{
+	return (uint32_t)(p6->filter_bytes / sizeof(struct xdpb_filter_chunk) -
+			  1);
+}
+
 static int sim_build(struct sim *s, const struct ruleset *rs, int clear_filter)
 {
 	uint32_t *host_addrs, *host_leaves;
@@ -2439,19 +2446,20 @@ static int sim_build(struct sim *s, const struct ruleset *rs, int clear_filter)
 	}
 	for (size_t i = 0; i < s->p6.nr_entries; i++) {
 		struct prefix p = {.family = AF_INET6};
-		uint32_t words[4], bit;
+		uint32_t words[4], chunk;
 
 		p.plen = s->p6.keys[i].prefixlen;
 		memcpy(p.addr, s->p6.keys[i].addr, 16);
 		CHECK(table_has_prefix(&rs->v6, &p),
 		      "IPv6 key that is no rule");
-		/* no false negatives: every key's filter bit is set */
+		/* no false negatives: every key's filter bits are set */
 		memcpy(words, s->p6.keys[i].addr, 16);
-		bit = xdpb_ip6_filter_bit(
-			words, p.plen,
-			(uint32_t)((1ull << s->p6.info.v6_filter_log2) - 1));
-		CHECK(s->p6.filter[bit / 64] & (1ull << (bit % 64)),
-		      "filter bit of a key not set");
+		chunk = xdpb_ip6_filter_chunk(words, p.plen,
+					      sim_v6_chunk_mask(&s->p6));
+		CHECK(xdpb_filter_chunk_has(
+			      (struct xdpb_filter_chunk *)s->p6.filter + chunk,
+			      xdpb_ip6_filter_hash(words, p.plen)),
+		      "filter bits of a key not set");
 		s->keys[s->nr_keys].key = s->p6.keys[i];
 		s->keys[s->nr_keys].idx = i;
 		s->nr_keys++;
@@ -2465,7 +2473,7 @@ static int sim_build(struct sim *s, const struct ruleset *rs, int clear_filter)
 	return 0;
 }
 
-/* ip4_lookup() of bpf/ip_match.bpf.h */
+/* ip4_entry() + ip4_resolve() of bpf/ip_match.bpf.h */
 static int sim_ip4_lookup(struct sim *s, uint32_t addr, struct xdpb_leaf *out)
 {
 	uint32_t host_order = ntohl(addr);
@@ -2524,7 +2532,7 @@ static int sim_ip6_lookup(struct sim *s, const uint8_t *addr,
 			  struct xdpb_leaf *out)
 {
 	const struct xdpb_gen_info *info = &s->p6.info;
-	uint32_t bits_mask = (uint32_t)((1ull << info->v6_filter_log2) - 1);
+	const struct xdpb_filter_chunk *chunks = (const void *)s->p6.filter;
 	uint32_t words[4];
 
 	memcpy(words, addr, 16);
@@ -2532,7 +2540,7 @@ static int sim_ip6_lookup(struct sim *s, const uint8_t *addr,
 		s->unfinished_search++;
 	for (uint32_t i = 0; i < info->nr_v6_lengths && i < XDPB_V6_MAX_LENGTHS;
 	     i++) {
-		uint32_t plen = info->v6_lengths[i], key_words[4], bit;
+		uint32_t plen = info->v6_lengths[i], key_words[4], chunk;
 		const struct key_ent *hit;
 		struct key_ent k;
 
@@ -2541,8 +2549,11 @@ static int sim_ip6_lookup(struct sim *s, const uint8_t *addr,
 		memset(&k, 0, sizeof(k));
 		k.key.prefixlen = plen;
 		xdpb_ip6_mask(words, plen, key_words);
-		bit = xdpb_ip6_filter_bit(key_words, plen, bits_mask);
-		if (!(s->p6.filter[bit / 64] & (1ull << (bit % 64)))) {
+		chunk = xdpb_ip6_filter_chunk(key_words, plen,
+					      sim_v6_chunk_mask(&s->p6));
+		if (!xdpb_filter_chunk_has(&chunks[chunk],
+					   xdpb_ip6_filter_hash(key_words,
+								plen))) {
 			s->filter_skips++;
 			continue;
 		}
