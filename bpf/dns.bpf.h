@@ -71,13 +71,14 @@ struct dns_query {
 	__u32 copied; /* bytes of the message in the scratch */
 	__u32 name_len; /* wire bytes of the name, root label included */
 	__u32 nr_labels;
-	/* the web path (web.bpf.h) */
+	/* TCP segments: the web path (web.bpf.h) and DNS over TCP */
 	__u32 l3_end; /* end of the IP datagram (Ethernet padding after it) */
 	__u32 payload_off; /* TCP payload, from the start of the frame */
 	__u32 payload_len;
 	__u32 seq, ack_seq; /* of the segment, host order */
 	__u32 fin; /* the segment has FIN: it takes one sequence number */
 	__u32 rst; /* the segment has RST: never answered */
+	__u32 syn; /* the segment has SYN (data in a SYN: TCP Fast Open) */
 	struct xdpb_flow_key flow; /* client -> server, for the flow cache */
 };
 
@@ -91,6 +92,26 @@ struct {
 	__type(key, __u32);
 	__type(value, struct dns_query);
 } query_scratch SEC(".maps");
+
+/*
+ * The sequence space of TCP segment @tcp at q->l4_off: what a reply to
+ * it (a reset, a DNS answer) acknowledges and starts from.
+ */
+static __always_inline void tcp_segment_note(struct dns_query *q,
+					     const struct tcphdr *tcp,
+					     __u64 pkt_len)
+{
+	q->seq = bpf_ntohl(tcp->seq);
+	q->ack_seq = bpf_ntohl(tcp->ack_seq);
+	q->fin = tcp->fin;
+	q->rst = tcp->rst;
+	q->syn = tcp->syn;
+	q->payload_off = q->l4_off + tcp->doff * 4;
+	if (q->l3_end > pkt_len)
+		q->l3_end = pkt_len;
+	q->payload_len = q->payload_off < q->l3_end ? q->l3_end - q->payload_off
+						    : 0;
+}
 
 /* State of the name walk, shared with its bpf_loop() callback. */
 struct name_walk {
@@ -212,6 +233,7 @@ dns_find_query(struct xdp_md *ctx, struct dns_query *q, struct dns_scratch *s)
 		if (!tcp || tcp->dest != bpf_htons(XDPB_DNS_PORT) ||
 		    tcp->doff < 5)
 			return DNS_NONE;
+		tcp_segment_note(q, tcp, pkt_len);
 		/* options, then the query's two-byte length (RFC 1035 4.2.2) */
 		if (!cursor_pull(c, ((tcp->doff - 5) * 4 + 2) & 0x3f))
 			return DNS_NONE;
@@ -343,27 +365,138 @@ struct udp_pseudo6 {
 	struct udphdr udp;
 };
 
+/* TCP's (the DNS answer over TCP here, the reset in web.bpf.h) */
+struct tcp_pseudo4 {
+	__be32 saddr, daddr;
+	__u8 zero, proto;
+	__be16 len;
+	struct tcphdr tcp;
+};
+
+struct tcp_pseudo6 {
+	struct in6_addr saddr, daddr;
+	__be32 len;
+	__u8 zero[3], nexthdr;
+	struct tcphdr tcp;
+};
+
+#define TCP_OPT_EOL 0
+#define TCP_OPT_NOP 1
+#define TCP_OPT_TS 8
+#define TCP_OPT_TS_LEN 10
+#define TCP_FLAGS_FIN_PSH_ACK 0x19
+/* the window our answer advertises; the connection is closing anyway */
+#define DNS_TCP_WINDOW 65535
+
+/* Where a scan of a TCP segment's options stands (a bpf_loop() context). */
+struct tcp_opt_scan {
+	const __u8 *opt; /* the options, copied (XDPB_TCP_OPT_ROOM bytes) */
+	__u32 len; /* their length */
+	__u32 pos;
+	__u32 ts; /* offset of the timestamp option, if found */
+	int found;
+};
+
+/* One option: step over it, or stop at the end or at a timestamp. */
+static long tcp_opt_step(__u32 i __attribute__((unused)),
+			 struct tcp_opt_scan *sc)
+{
+	__u32 pos = sc->pos;
+	__u8 kind, len;
+
+	if (pos >= sc->len || pos >= XDPB_TCP_OPT_ROOM - 1)
+		return 1;
+	kind = sc->opt[pos & (XDPB_TCP_OPT_ROOM - 1)];
+	if (kind == TCP_OPT_EOL)
+		return 1;
+	if (kind == TCP_OPT_NOP) {
+		sc->pos = pos + 1;
+		return 0;
+	}
+	len = sc->opt[(pos + 1) & (XDPB_TCP_OPT_ROOM - 1)];
+	if (kind == TCP_OPT_TS && len == TCP_OPT_TS_LEN &&
+	    pos + TCP_OPT_TS_LEN <= sc->len) {
+		sc->ts = pos;
+		sc->found = 1;
+		return 1;
+	}
+	if (len < 2)
+		return 1; /* malformed: no timestamp taken from it */
+	sc->pos = pos + len;
+	return 0;
+}
+
 /*
- * Turn the UDP query @q into a reply with @rcode, in place: the question
+ * The options of our answer over TCP, into s->tcp_tail, followed by the
+ * message's two-byte length: a timestamp option if the client's segment
+ * had one (TSval: the client's TSecr, the server's clock as last seen;
+ * TSecr: the client's TSval), as a peer that negotiated timestamps
+ * expects on every segment (RFC 7323 3.2); no other option. Returns the
+ * options' length (0 or 12), or -1 if the client's cannot be read.
+ */
+static __always_inline int dns_tcp_options(struct xdp_md *ctx,
+					   struct dns_query *q,
+					   struct dns_scratch *s)
+{
+	__u64 opt_len = q->payload_off - q->l4_off - sizeof(struct tcphdr);
+	struct tcp_opt_scan sc = {.opt = s->tcp_opt};
+	__u8 *t = s->tcp_tail;
+
+	/* keep clang from passing a copy taken before the check */
+	asm volatile("" : "+r"(opt_len));
+	if (opt_len > 40)
+		return -1;
+	if (!opt_len)
+		return 0;
+	if (bpf_xdp_load_bytes(ctx, q->l4_off + sizeof(struct tcphdr),
+			       s->tcp_opt, opt_len) < 0)
+		return -1;
+	sc.len = opt_len;
+	/* NOPs are one byte: at most 40 steps */
+	bpf_loop(40, tcp_opt_step, &sc, 0);
+	if (!sc.found)
+		return 0;
+	t[0] = TCP_OPT_NOP;
+	t[1] = TCP_OPT_NOP;
+	t[2] = TCP_OPT_TS;
+	t[3] = TCP_OPT_TS_LEN;
+	for (int i = 0; i < 4; i++) {
+		/* TSval = their TSecr, TSecr = their TSval */
+		t[4 + i] = s->tcp_opt[(sc.ts + 6 + i) & (XDPB_TCP_OPT_ROOM - 1)];
+		t[8 + i] = s->tcp_opt[(sc.ts + 2 + i) & (XDPB_TCP_OPT_ROOM - 1)];
+	}
+	return 12;
+}
+
+/*
+ * Turn the query @q into a reply with @rcode, in place: the question
  * is kept, everything after it dropped, except that an EDNS OPT record
  * right after the question (the usual place in a query) is answered with
  * an OPT of our own (payload size XDPB_DNS_EDNS_UDP_SIZE, DO echoed, no
  * options). MACs, addresses and ports are swapped; lengths and the IPv4
- * header and UDP checksums are set. Returns XDP_TX, or XDP_DROP if the
- * packet cannot be rewritten.
+ * header and UDP or TCP checksums are set.
+ *
+ * Over TCP the answer is the server's next segment: it starts at the
+ * query's acknowledgement number, acknowledges the query's bytes, and
+ * carries FIN, since the server never saw the query and the stream to it
+ * cannot go on (the client opens a new connection for its next query).
+ * Returns XDP_TX, or XDP_DROP if the packet cannot be rewritten (and a
+ * segment with SYN or RST, which no data segment can answer).
  */
 static __always_inline int dns_reply(struct xdp_md *ctx, struct dns_query *q,
 				     struct dns_scratch *s, __u8 rcode,
 				     const struct xdpb_sinkhole *sink)
 {
 	__u32 qd_end = (XDPB_DNS_HLEN + q->name_len + 4) & 0x1ff;
-	__u32 msg_len, new_len, csum_len, udp_len;
+	__u32 msg_len, new_len, csum_len, l4_len, dns_off;
 	__u8 *msg = s->msg, do_bit = 0;
+	struct udphdr *udp = NULL;
+	struct tcphdr *tcp = NULL;
 	void *data, *end;
 	struct ethhdr *eth;
-	struct udphdr *udp;
 	__u8 mac[ETH_ALEN];
-	int opt = 0;
+	int opt = 0, tcp_opt = 0;
+	__be16 *ports;
 	__s64 sum;
 
 	if (qd_end > XDPB_DNS_HLEN + XDPB_NAME_MAX + 4)
@@ -444,14 +577,37 @@ static __always_inline int dns_reply(struct xdp_md *ctx, struct dns_query *q,
 	if (msg_len > XDPB_DNS_SCRATCH - 4 || csum_len > XDPB_DNS_SCRATCH)
 		return XDP_DROP;
 
-	new_len = q->dns_off + msg_len;
+	/*
+	 * The transport header the reply has: UDP's, or TCP's without the
+	 * query's options but a timestamp, then the message's length.
+	 */
+	if (q->is_tcp) {
+		if (q->syn || q->rst)
+			return XDP_DROP;
+		tcp_opt = dns_tcp_options(ctx, q, s);
+		if (tcp_opt < 0)
+			return XDP_DROP;
+		s->tcp_tail[tcp_opt & 15] = msg_len >> 8;
+		s->tcp_tail[(tcp_opt + 1) & 15] = msg_len & 0xff;
+		s->tcp_tail[(tcp_opt + 2) & 15] = 0;
+		s->tcp_tail[(tcp_opt + 3) & 15] = 0;
+		dns_off = q->l4_off + sizeof(struct tcphdr) + tcp_opt + 2;
+	} else {
+		dns_off = q->l4_off + sizeof(struct udphdr);
+	}
+	/* never past the query's: the headers before dns_off are its own */
+	if (dns_off > q->dns_off)
+		return XDP_DROP;
+	new_len = dns_off + msg_len;
 	data = (void *)(long)ctx->data;
 	end = (void *)(long)ctx->data_end;
 	/* shorter than the query, or (a sinkhole answer) longer */
 	if (new_len != (__u32)(end - data) &&
 	    bpf_xdp_adjust_tail(ctx, (int)new_len - (int)(end - data)) < 0) {
-		__u32 grow = new_len - (__u32)(end - data),
-		      hdr_len = q->dns_off;
+		__u32 grow = new_len - (__u32)(end - data);
+		__u64 hdr_len = dns_off;
+
+		asm volatile("" : "+r"(hdr_len)); /* as opt_len above */
 
 		/*
 		 * Not enough room after the frame (a veth frame from an skb
@@ -467,7 +623,11 @@ static __always_inline int dns_reply(struct xdp_md *ctx, struct dns_query *q,
 			return XDP_DROP;
 	}
 	if (msg_len == 0 ||
-	    bpf_xdp_store_bytes(ctx, q->dns_off, msg, msg_len) < 0)
+	    bpf_xdp_store_bytes(ctx, dns_off, msg, msg_len) < 0)
+		return XDP_DROP;
+	if (q->is_tcp &&
+	    bpf_xdp_store_bytes(ctx, q->l4_off + sizeof(struct tcphdr),
+				s->tcp_tail, (tcp_opt + 2) & 15) < 0)
 		return XDP_DROP;
 
 	data = (void *)(long)ctx->data;
@@ -481,22 +641,42 @@ static __always_inline int dns_reply(struct xdp_md *ctx, struct dns_query *q,
 
 	if (q->l4_off > 0x7ff || q->l3_off > 0x3f)
 		return XDP_DROP;
-	udp = data + bounded(q->l4_off, 0x7ff);
-	if ((void *)(udp + 1) > end)
-		return XDP_DROP;
-	udp_len = new_len - q->l4_off;
-	{
-		__be16 port = udp->source;
-
-		udp->source = udp->dest;
-		udp->dest = port;
-	}
-	udp->len = bpf_htons(udp_len);
-	udp->check = 0;
+	l4_len = new_len - q->l4_off;
 	sum = bpf_csum_diff(NULL, 0, (__be32 *)msg, csum_len, 0);
+	if (q->is_tcp) {
+		tcp = data + bounded(q->l4_off, 0x7ff);
+		if ((void *)(tcp + 1) > end)
+			return XDP_DROP;
+		/* the options and the length, zero-padded to whole words */
+		sum = bpf_csum_diff(NULL, 0, (__be32 *)s->tcp_tail,
+				    tcp_opt ? 16 : 4, sum);
+		ports = (__be16 *)tcp;
+	} else {
+		udp = data + bounded(q->l4_off, 0x7ff);
+		if ((void *)(udp + 1) > end)
+			return XDP_DROP;
+		ports = (__be16 *)udp;
+	}
+	{
+		__be16 port = ports[0];
+
+		ports[0] = ports[1];
+		ports[1] = port;
+	}
+	if (tcp) {
+		tcp->seq = bpf_htonl(q->ack_seq);
+		tcp->ack_seq = bpf_htonl(q->seq + q->payload_len + q->fin);
+		((__u8 *)tcp)[12] = ((sizeof(*tcp) + tcp_opt) / 4) << 4;
+		((__u8 *)tcp)[13] = TCP_FLAGS_FIN_PSH_ACK;
+		tcp->window = bpf_htons(DNS_TCP_WINDOW);
+		tcp->check = 0;
+		tcp->urg_ptr = 0;
+	} else if (udp) {
+		udp->len = bpf_htons(l4_len);
+		udp->check = 0;
+	}
 	if (q->is_ipv6) {
 		struct ipv6hdr *ip6 = data + bounded(q->l3_off, 0x3f);
-		struct udp_pseudo6 ph = {};
 		struct in6_addr addr;
 
 		if ((void *)(ip6 + 1) > end)
@@ -506,15 +686,29 @@ static __always_inline int dns_reply(struct xdp_md *ctx, struct dns_query *q,
 		ip6->daddr = addr;
 		ip6->payload_len =
 			bpf_htons(new_len - q->l3_off - sizeof(*ip6));
-		ph.saddr = ip6->saddr;
-		ph.daddr = ip6->daddr;
-		ph.len = bpf_htonl(udp_len);
-		ph.nexthdr = IPPROTO_UDP;
-		ph.udp = *udp;
-		sum = bpf_csum_diff(NULL, 0, (__be32 *)&ph, sizeof(ph), sum);
+		if (tcp) {
+			struct tcp_pseudo6 ph = {};
+
+			ph.saddr = ip6->saddr;
+			ph.daddr = ip6->daddr;
+			ph.len = bpf_htonl(l4_len);
+			ph.nexthdr = IPPROTO_TCP;
+			ph.tcp = *tcp;
+			sum = bpf_csum_diff(NULL, 0, (__be32 *)&ph, sizeof(ph),
+					    sum);
+		} else if (udp) {
+			struct udp_pseudo6 ph = {};
+
+			ph.saddr = ip6->saddr;
+			ph.daddr = ip6->daddr;
+			ph.len = bpf_htonl(l4_len);
+			ph.nexthdr = IPPROTO_UDP;
+			ph.udp = *udp;
+			sum = bpf_csum_diff(NULL, 0, (__be32 *)&ph, sizeof(ph),
+					    sum);
+		}
 	} else {
 		struct iphdr *ip = data + bounded(q->l3_off, 0x3f);
-		struct udp_pseudo4 ph = {};
 		__be16 old_len;
 		__be32 addr;
 
@@ -527,18 +721,37 @@ static __always_inline int dns_reply(struct xdp_md *ctx, struct dns_query *q,
 		ip->tot_len = bpf_htons(new_len - q->l3_off);
 		/* swapping the addresses leaves the header's sum as it was */
 		ip->check = csum_replace16(ip->check, old_len, ip->tot_len);
-		ph.saddr = ip->saddr;
-		ph.daddr = ip->daddr;
-		ph.proto = IPPROTO_UDP;
-		ph.len = udp->len;
-		ph.udp = *udp;
-		sum = bpf_csum_diff(NULL, 0, (__be32 *)&ph, sizeof(ph), sum);
+		if (tcp) {
+			struct tcp_pseudo4 ph = {};
+
+			ph.saddr = ip->saddr;
+			ph.daddr = ip->daddr;
+			ph.proto = IPPROTO_TCP;
+			ph.len = bpf_htons(l4_len);
+			ph.tcp = *tcp;
+			sum = bpf_csum_diff(NULL, 0, (__be32 *)&ph, sizeof(ph),
+					    sum);
+		} else if (udp) {
+			struct udp_pseudo4 ph = {};
+
+			ph.saddr = ip->saddr;
+			ph.daddr = ip->daddr;
+			ph.proto = IPPROTO_UDP;
+			ph.len = udp->len;
+			ph.udp = *udp;
+			sum = bpf_csum_diff(NULL, 0, (__be32 *)&ph, sizeof(ph),
+					    sum);
+		}
 	}
 	if (sum < 0)
 		return XDP_DROP;
-	udp->check = csum_fold(sum);
-	if (!udp->check)
-		udp->check = 0xffff; /* 0 means "no checksum" in UDP */
+	if (tcp) {
+		tcp->check = csum_fold(sum);
+	} else if (udp) {
+		udp->check = csum_fold(sum);
+		if (!udp->check)
+			udp->check = 0xffff; /* 0 means "no checksum" in UDP */
+	}
 	return XDP_TX;
 }
 
@@ -578,7 +791,7 @@ __noinline int xdpb_dns_match(struct xdp_md *ctx, struct dns_query *q,
 }
 
 /*
- * Answer the UDP query @q, matched just before, with @rcode, and with
+ * Answer the query @q (UDP or TCP), matched just before, with @rcode, and with
  * the notice address of list @sinkhole_list when that is not 0: XDP_TX or
  * XDP_DROP.
  */

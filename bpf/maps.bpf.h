@@ -150,10 +150,16 @@ struct {
 /* Headers moved to the front when a reply grows there (dns_reply()). */
 #define XDPB_DNS_HDR_MOVE 128
 
+/* TCP options: at most 40 bytes; 64 so offsets can be masked */
+#define XDPB_TCP_OPT_ROOM 64
+
 struct dns_scratch {
 	__u8 msg[XDPB_DNS_SCRATCH];
 	__u8 label_off[XDPB_NAME_MAX_LABELS + 1]; /* of each label in the name */
 	__u8 hdr[XDPB_DNS_HDR_MOVE];
+	/* DNS over TCP: the query's options, then our reply's options and length */
+	__u8 tcp_opt[XDPB_TCP_OPT_ROOM];
+	__u8 tcp_tail[16];
 };
 
 struct {

@@ -596,15 +596,7 @@ static __always_inline int web_tcp_segment(struct xdp_md *ctx,
 		q->kind = WEB_TLS;
 	else
 		return WEB_SEG_NONE;
-	q->seq = bpf_ntohl(tcp->seq);
-	q->ack_seq = bpf_ntohl(tcp->ack_seq);
-	q->fin = tcp->fin;
-	q->rst = tcp->rst;
-	q->payload_off = q->l4_off + tcp->doff * 4;
-	if (q->l3_end > pkt_len)
-		q->l3_end = pkt_len;
-	q->payload_len = q->payload_off < q->l3_end ? q->l3_end - q->payload_off
-						    : 0;
+	tcp_segment_note(q, tcp, pkt_len);
 	q->flow.client_port = tcp->source;
 	q->flow.server_port = tcp->dest;
 	q->flow.is_ipv6 = q->is_ipv6;
@@ -737,20 +729,6 @@ __noinline int xdpb_flow_remember(struct dns_query *q,
 
 #define TCP_FLAGS_RST_ACK 0x14
 #define RESET_TTL 64
-
-struct tcp_pseudo4 {
-	__be32 saddr, daddr;
-	__u8 zero, proto;
-	__be16 len;
-	struct tcphdr tcp;
-};
-
-struct tcp_pseudo6 {
-	struct in6_addr saddr, daddr;
-	__be32 len;
-	__u8 zero[3], nexthdr;
-	struct tcphdr tcp;
-};
 
 /*
  * Turn the client's segment @q (matched just before) into a RST to the

@@ -152,8 +152,8 @@ int xdpblock(struct xdp_md *ctx)
 	case XDPB_ACT_NXDOMAIN:
 	case XDPB_ACT_REFUSED:
 	case XDPB_ACT_SINKHOLE:
-		/* TCP: no reply in this version; the query is dropped */
-		if (dns != DNS_MATCH || q->is_tcp)
+		/* a rule on the address, not on the query's name: no reply */
+		if (dns != DNS_MATCH)
 			return XDP_DROP;
 		if (m->action == XDPB_ACT_SINKHOLE)
 			return xdpb_dns_reply(ctx, q, DNS_RCODE_NOERROR,

@@ -82,6 +82,11 @@ struct dns_case {
 	/* the query */
 	uint16_t tpid[3]; /* VLAN tags, outermost first; 0 ends */
 	int v6, tcp;
+	/*
+	 * TCP options of the query: 1 NOP, NOP, timestamps; 2 a SACK block
+	 * before them. FIN or SYN set with the data.
+	 */
+	int tcp_ts, tcp_fin, tcp_syn;
 	const char *src, *dst; /* client, server; defaults C4/S4, C6/S6 */
 	const char *qname; /* dotted, written as is */
 	const uint8_t *raw; /* or these wire bytes as the name */
@@ -205,8 +210,8 @@ static const struct dns_case cases[] = {
 	  SINK_BY(L_SINK, "sink.example.net", SINK_V4) },
 	{ "v6_sinkhole_qinq_edns", .v6 = 1, .tpid = { ETH_P_8021AD, ETH_P_8021Q }, .edns = 1,
 	  .qname = "x.sink.example.net", SINK_BY(L_SINK, "sink.example.net", SINK_V6) },
-	{ "v4_tcp_sinkhole_dropped", .tcp = 1, .qname = "www.sink.example.net",
-	  TCP_DROP_BY(L_SINK, "sink.example.net", XDPB_STAT_SINKHOLE) },
+	{ "v4_tcp_sinkhole", .tcp = 1, .qname = "www.sink.example.net",
+	  SINK_BY(L_SINK, "sink.example.net", SINK_V4) },
 	/* EDNS */
 	{ "v4_edns", .qname = "www.example.com", .edns = 1, NXDOMAIN_BY(L_NX, "example.com") },
 	{ "v4_edns_do_cookie", .qname = "www.example.com", .edns = 2,
@@ -224,8 +229,24 @@ static const struct dns_case cases[] = {
 	  .qname = "Exact.Example.Net.", NXDOMAIN_BY(L_NX, "exact.example.net") },
 	{ "v6_not_listed", .v6 = 1, .qname = "example.org", NO_MATCH },
 	{ "v6_deepest", .v6 = 1, .qname = deepest, NXDOMAIN_BY(L_NX, "example.com") },
-	/* TCP: the query after its length; replies become drops */
-	{ "v4_tcp_nxdomain_dropped", .tcp = 1, .qname = "www.example.com",
+	/*
+	 * TCP: the query after its length; the answer is the server's next
+	 * segment with FIN, the client's timestamps echoed
+	 */
+	{ "v4_tcp_nxdomain", .tcp = 1, .qname = "www.example.com",
+	  NXDOMAIN_BY(L_NX, "example.com") },
+	{ "v4_tcp_timestamps", .tcp = 1, .tcp_ts = 1, .qname = "www.example.com",
+	  NXDOMAIN_BY(L_NX, "example.com") },
+	{ "v4_tcp_sack_then_timestamps", .tcp = 1, .tcp_ts = 2, .qname = "www.example.com",
+	  NXDOMAIN_BY(L_NX, "example.com") },
+	{ "v4_tcp_fin_with_query", .tcp = 1, .tcp_fin = 1, .qname = "Exact.Example.Net",
+	  NXDOMAIN_BY(L_NX, "exact.example.net") },
+	{ "v6_tcp_refused_edns_ts", .v6 = 1, .tcp = 1, .tcp_ts = 1, .edns = 2,
+	  .qname = "refused.example.net", REFUSED_BY(L_REFUSED, "refused.example.net") },
+	{ "v6_tcp_qinq_sinkhole", .v6 = 1, .tcp = 1, .tpid = { ETH_P_8021AD, ETH_P_8021Q },
+	  .qname = "a.sink.example.net", SINK_BY(L_SINK, "sink.example.net", SINK_V6) },
+	/* data in a SYN (TCP Fast Open) cannot be answered by a data segment */
+	{ "v4_tcp_syn_data_dropped", .tcp = 1, .tcp_syn = 1, .qname = "www.example.com",
 	  TCP_DROP_BY(L_NX, "example.com", XDPB_STAT_NXDOMAIN) },
 	{ "v6_tcp_drop", .v6 = 1, .tcp = 1, .qname = "drop.example.org",
 	  TCP_DROP_BY(L_DROP, "drop.example.org", XDPB_STAT_DROP) },
@@ -290,16 +311,37 @@ static void opt_put(struct frame *f, int edns, int reply)
 	put_bytes(f, "\x11\x22\x33\x44\x55\x66\x77\x88", 8);
 }
 
+#define TCP_SEQ_CLIENT 1000 /* the query's sequence number */
+#define TCP_SEQ_SERVER 2000 /* what it acknowledges */
+#define TSVAL_CLIENT 0x11223344u
+#define TSVAL_SERVER 0x55667788u
+
+/* NOP, NOP, timestamps (TSval, TSecr) */
+static void tcp_ts_put(struct frame *f, uint32_t tsval, uint32_t tsecr)
+{
+	put_bytes(f, "\x01\x01\x08\x0a", 4);
+	put_be32(f, tsval);
+	put_be32(f, tsecr);
+}
+
 /*
  * The query of row @c, or (@reply) the reply the datapath must make of it
- * with @c->rcode, built from the row alone.
+ * with @c->rcode, built from the row alone. Returns the DNS message's
+ * length.
  */
-static void build_frame(const struct dns_case *c, struct frame *f, int reply)
+static size_t build_frame(const struct dns_case *c, struct frame *f, int reply)
 {
 	const char *src = c->src ? c->src : c->v6 ? C6 : C4;
 	const char *dst = c->dst ? c->dst : c->v6 ? S6 : S4;
-	size_t l3, l4, dns;
+	size_t l3, l4, dns, msg_len;
 	uint8_t proto = c->tcp ? IPPROTO_TCP : IPPROTO_UDP;
+	size_t query_len = 0; /* TCP: what the answer acknowledges */
+
+	if (c->tcp && reply) {
+		struct frame q;
+
+		query_len = 2 + build_frame(c, &q, 0);
+	}
 
 	frame_init(f);
 	l2_put(f, c, reply);
@@ -316,13 +358,23 @@ static void build_frame(const struct dns_case *c, struct frame *f, int reply)
 	put_be16(f, reply ? 53 : 40000);
 	put_be16(f, reply ? 40000 : 53);
 	if (c->tcp) {
-		put_be32(f, 1000); /* seq */
-		put_be32(f, 2000); /* ack */
-		put_u8(f, 5 << 4);
-		put_u8(f, 0x18); /* PSH, ACK */
+		put_be32(f, reply ? TCP_SEQ_SERVER : TCP_SEQ_CLIENT);
+		put_be32(f, reply ? TCP_SEQ_CLIENT + query_len + c->tcp_fin
+				  : TCP_SEQ_SERVER);
+		put_u8(f, (reply || c->tcp_ts != 2 ? c->tcp_ts ? 8 : 5 : 11) << 4);
+		if (reply)
+			put_u8(f, 0x19); /* FIN, PSH, ACK */
+		else
+			put_u8(f, (c->tcp_syn ? 0x02 : 0x18) | c->tcp_fin);
 		put_be16(f, 65535);
 		put_be16(f, 0);
 		put_be16(f, 0);
+		if (c->tcp_ts == 2 && !reply) /* NOP, NOP, SACK: one block */
+			put_bytes(f, "\x01\x01\x05\x0a\0\0\x07\xd0\0\0\x0b\xb8", 12);
+		if (c->tcp_ts && reply)
+			tcp_ts_put(f, TSVAL_SERVER, TSVAL_CLIENT);
+		else if (c->tcp_ts)
+			tcp_ts_put(f, TSVAL_CLIENT, TSVAL_SERVER);
 		put_be16(f, 0); /* DNS length: below */
 	} else {
 		put_be16(f, 0); /* length: below */
@@ -363,6 +415,7 @@ static void build_frame(const struct dns_case *c, struct frame *f, int reply)
 	}
 	if (c->edns)
 		opt_put(f, c->edns, reply);
+	msg_len = f->len - dns;
 	if (c->tcp)
 		set_be16(f, dns - 2, f->len - dns);
 	else
@@ -372,11 +425,13 @@ static void build_frame(const struct dns_case *c, struct frame *f, int reply)
 	else
 		ipv4_finish(f, l3);
 	if (reply)
-		set_be16(f, l4 + 6, l4_checksum(f, l3, l4, proto, c->v6));
+		set_be16(f, l4 + (c->tcp ? 16 : 6),
+			 l4_checksum(f, l3, l4, proto, c->v6));
 	if (c->pad)
 		put_fill(f, 0, c->pad);
 	if (c->cut)
 		f->len = c->cut >= f->len - dns ? dns + 4 : f->len - c->cut;
+	return msg_len;
 }
 
 /* ---- the rule set ------------------------------------------------------- */

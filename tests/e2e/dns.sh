@@ -7,7 +7,8 @@
 #     example.org; the reply's question, flags and EDNS are checked
 #   - refused, drop and sinkhole lists (A/AAAA get the notice address,
 #     other types NODATA); an allow rule inside the blocked suffix
-#   - over TCP a reply action drops the query (no answer), others resolve
+#   - over TCP a reply action is answered by the router in the server's
+#     place (the answer carries FIN), others resolve
 #   - stats attribute every block to its rule; lookup explains names
 #   - a malformed query is counted as malformed_dns and passes
 #   - the daemon's log never names a queried name
@@ -120,10 +121,27 @@ t_check "UDP: example.org resolves" answer "$Q" 203.0.113.83
 dig_query "$Q" $SERVER4 wwwexample.com A
 t_check "UDP: wwwexample.com (not below example.com) resolves" answer "$Q" 203.0.113.87
 
-# --- TCP: a reply action drops the query in this version; others resolve
-dig_query "$Q" $SERVER4 www.example.com A +tcp
-rc=$?
-t_check "TCP: www.example.com gets no answer (dropped, status $rc)" test "$rc" -ne 0
+# --- TCP: the router answers in the server's place (the answer carries
+# FIN: the server never saw the query); others resolve
+for fam in 4 6; do
+	server=$SERVER4 type=A
+	[ $fam = 6 ] && server=$SERVER6 type=AAAA
+	dig_query "$Q" $server www.example.com $type +tcp
+	t_check "IPv$fam TCP: www.example.com gets NXDOMAIN" status_is "$Q" NXDOMAIN
+	t_check "IPv$fam TCP: the question is kept, EDNS answered" \
+		grep -q 'QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 1' "$Q"
+	echo "    dig +tcp www.example.com $type over IPv$fam: answered in $(query_time "$Q") ms"
+done
+dig_query "$Q" $SERVER4 refused.example.net A +tcp +dnssec
+t_check "TCP: refused list: REFUSED" status_is "$Q" REFUSED
+t_check "TCP: DO echoed" grep -q 'EDNS: version: 0, flags: do; udp: 1232' "$Q"
+dig_query "$Q" $SERVER6 www.sink.example.net AAAA +tcp
+t_check "TCP over IPv6: sinkhole AAAA is 2001:db8:99::99" answer "$Q" 2001:db8:99::99
+n0=$(rule_packets dns-block exact.example.net)
+for _ in 1 2 3; do dig_query "$Q" $SERVER4 exact.example.net A +tcp; done
+n1=$(rule_packets dns-block exact.example.net)
+t_check "TCP: 3 queries for exact.example.net are 3 hits on its rule ($n0 -> $n1)" test "$((n1 - n0))" -eq 3
+t_check "TCP: the last of them got NXDOMAIN" status_is "$Q" NXDOMAIN
 dig_query "$Q" $SERVER4 sub.exact.example.net A +tcp
 t_check "TCP: sub.exact.example.net resolves" answer "$Q" 203.0.113.82
 dig_query "$Q" $SERVER6 example.org A +tcp
