@@ -127,6 +127,17 @@ lab_up() {
 		set -- $l
 		ip -n "$1" link set "$2" up
 	done
+	# A veth passes traffic only once the kernel's link watcher has run
+	# (up to a second after "up"); until then the first packets, and the
+	# neighbour discovery for them, are lost and retried a second later,
+	# which the timings the tests print would show.
+	for l in "$c c0" "$r r0" "$r r1" "$s s0"; do
+		set -- $l
+		for _ in $(seq 40); do
+			ip -n "$1" -o link show dev "$2" | grep -q 'state UP' && break
+			sleep 0.05
+		done
+	done
 	ip -n "$c" route add default via 192.0.2.1
 	ip -n "$c" -6 route add default via 2001:db8:1::1
 	ip -n "$s" route add default via 198.51.100.1
