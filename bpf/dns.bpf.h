@@ -155,7 +155,7 @@ struct name_match {
 	struct dns_scratch *s;
 	void *names;
 	void *filter;
-	__u32 bits_mask;
+	__u32 chunk_mask; /* name filter chunks - 1 */
 	__u32 nr_labels;
 	__u32 found_labels; /* labels of the longest listed suffix, 0: none */
 	int web; /* the view: 0 DNS, 1 TLS SNI / HTTP Host */
@@ -177,7 +177,7 @@ struct name_match {
  */
 static long name_match_step(__u32 i, struct name_match *m)
 {
-	__u32 label = m->nr_labels - 1 - i, off, bit, chunk_index;
+	__u32 label = m->nr_labels - 1 - i, off, chunk_index;
 	struct xdpb_filter_chunk *chunk;
 	struct xdpb_name_leaf *leaf;
 	struct xdpb_name_key key;
@@ -187,10 +187,9 @@ static long name_match_step(__u32 i, struct name_match *m)
 	xdpb_name_key_of(&m->st, &key);
 	if (i <= 1)
 		m->anchor = key;
-	bit = xdpb_name_filter_bit(&key, &m->anchor, m->bits_mask);
-	chunk_index = bit / 512;
+	chunk_index = xdpb_name_filter_chunk(&m->anchor, m->chunk_mask);
 	chunk = bpf_map_lookup_elem(m->filter, &chunk_index);
-	if (chunk && !(chunk->word[(bit / 64) % 8] & (1ULL << (bit % 64))))
+	if (chunk && !xdpb_filter_chunk_has(chunk, (__u32)key.hash[1]))
 		return 0;
 	leaf = bpf_map_lookup_elem(m->names, &key);
 	if (leaf) {
@@ -305,7 +304,8 @@ static __always_inline int match_wire_name(__u32 gen, __u32 nr_labels, int web,
 		.s = s,
 		.nr_labels = nr_labels,
 		.web = web,
-		.bits_mask = (1u << (info->name_filter_log2 & 31)) - 1,
+		/* 2^log2 bits in 512-bit chunks; log2 >= 16 */
+		.chunk_mask = (1u << ((info->name_filter_log2 - 9) & 31)) - 1,
 	};
 	const struct xdpb_match *found;
 

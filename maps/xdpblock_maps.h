@@ -390,7 +390,7 @@ static inline int xdpb_filter_chunk_has(const struct xdpb_filter_chunk *c,
 #define XDPB_NAME_MAX_LABELS 127
 /* Scratch for one wire name: 256 bytes plus slack for 8-byte word reads. */
 #define XDPB_NAME_BUF 320
-#define XDPB_NAME_FILTER_BITS_PER_NAME 64
+#define XDPB_NAME_FILTER_BITS_PER_NAME 32
 #define XDPB_NAME_FILTER_MIN_LOG2 16
 #define XDPB_NAME_FILTER_MAX_LOG2 30
 #define XDPB_DNS_PORT 53
@@ -541,17 +541,15 @@ static inline void xdpb_name_key_of(const struct xdpb_name_state *st,
 }
 
 /*
- * The filter bit of @key, below @bits_mask (2^n - 1, n >= 16). @anchor is
- * the key of the name's last two labels (the key itself for a one-label
- * name): it picks the 512-bit line, the key picks the bit in it.
+ * The name filter chunk (a 512-bit line) of a key, below @chunk_mask
+ * (2^n - 1): picked by @anchor, the key of the name's last two labels
+ * (the key itself for a one-label name). The key's own bits in the chunk
+ * are xdpb_filter_chunk_add/has() of (__u32)key->hash[1].
  */
-static inline __u32 xdpb_name_filter_bit(const struct xdpb_name_key *key,
-					 const struct xdpb_name_key *anchor,
-					 __u32 bits_mask)
+static inline __u32 xdpb_name_filter_chunk(const struct xdpb_name_key *anchor,
+					   __u32 chunk_mask)
 {
-	__u32 line = (__u32)(anchor->hash[0] >> 32);
-
-	return ((line << 9) | (__u32)(key->hash[1] & 511)) & bits_mask;
+	return (__u32)(anchor->hash[0] >> 32) & chunk_mask;
 }
 
 /*

@@ -854,7 +854,7 @@ int name_plan_build(const struct name_table *t, struct name_plan *plan)
 	struct key_index ix = {0};
 	uint32_t *order = NULL;
 	size_t nr = 0, cap = 1;
-	uint32_t bits_mask;
+	uint32_t chunk_mask;
 	int err = -ENOMEM;
 
 	memset(plan, 0, sizeof(*plan));
@@ -901,7 +901,8 @@ int name_plan_build(const struct name_table *t, struct name_plan *plan)
 	plan->filter = big_calloc(plan->filter_bytes / 8, sizeof(uint64_t));
 	if (!plan->filter)
 		goto out;
-	bits_mask = (uint32_t)((1ull << plan->filter_log2) - 1);
+	chunk_mask = (uint32_t)(plan->filter_bytes /
+				sizeof(struct xdpb_filter_chunk) - 1);
 
 	for (size_t o = 0; o < nr; o++) {
 		uint32_t n = order[o];
@@ -909,8 +910,6 @@ int name_plan_build(const struct name_table *t, struct name_plan *plan)
 		struct xdpb_name_leaf *leaf = &plan->leaves[n];
 		const char *text = name_rule_text(t, &t->rules[node->first]);
 		int labels = name_suffix_keys(text, keys, anchors);
-		uint32_t bit;
-
 		memset(leaf, 0, sizeof(*leaf));
 		for (int s = 1; s < labels; s++) {
 			long a = key_index_find(&ix, plan->keys, &keys[s]);
@@ -943,8 +942,10 @@ int name_plan_build(const struct name_table *t, struct name_plan *plan)
 			if (xdpb_action_in_view(rule->action, 1))
 				match_add(&leaf->web_full, rule);
 		}
-		bit = xdpb_name_filter_bit(&keys[0], &anchors[0], bits_mask);
-		plan->filter[bit / 64] |= 1ull << (bit % 64);
+		xdpb_filter_chunk_add(
+			(struct xdpb_filter_chunk *)plan->filter +
+				xdpb_name_filter_chunk(&anchors[0], chunk_mask),
+			(uint32_t)keys[0].hash[1]);
 	}
 	err = 0;
 out:
