@@ -156,6 +156,8 @@ struct name_match {
 	void *names;
 	void *filter;
 	__u32 chunk_mask; /* name filter chunks - 1 */
+	__u32 nr_slots; /* of the name table */
+	__u64 seed; /* the name table's */
 	__u32 nr_labels;
 	__u32 found_labels; /* labels of the longest listed suffix, 0: none */
 	int web; /* the view: 0 DNS, 1 TLS SNI / HTTP Host */
@@ -170,8 +172,32 @@ struct name_match {
 };
 
 /*
+ * The leaf of @key in the name table @table, or NULL: probe from its home
+ * slot until the key, an empty slot, or a key nearer its own home.
+ */
+static __always_inline const struct xdpb_name_leaf *
+name_table_find(void *table, __u32 nr_slots, __u64 seed,
+		const struct xdpb_name_key *key)
+{
+	__u32 index = xdpb_name_slot_home(key, seed, nr_slots);
+
+	for (__u32 d = 0; d < XDPB_NAME_MAX_PROBES; d++) {
+		struct xdpb_name_slot *slot = bpf_map_lookup_elem(table, &index);
+
+		if (!slot || !slot->used || slot->dist < d)
+			return NULL;
+		if (slot->key.hash[0] == key->hash[0] &&
+		    slot->key.hash[1] == key->hash[1])
+			return &slot->leaf;
+		if (++index >= nr_slots)
+			index = 0;
+	}
+	return NULL;
+}
+
+/*
  * The i-th label from the right: extend the hash state by it, which gives
- * the key of the suffix starting at it; test its filter bit and only then
+ * the key of the suffix starting at it; test its filter bits and only then
  * look it up. Every suffix is tried (from the shortest): the longest found
  * decides, as its leaf already combines the rules of the shorter ones.
  */
@@ -179,7 +205,7 @@ static long name_match_step(__u32 i, struct name_match *m)
 {
 	__u32 label = m->nr_labels - 1 - i, off, chunk_index;
 	struct xdpb_filter_chunk *chunk;
-	struct xdpb_name_leaf *leaf;
+	const struct xdpb_name_leaf *leaf;
 	struct xdpb_name_key key;
 
 	off = m->s->label_off[label & XDPB_NAME_MAX_LABELS];
@@ -191,7 +217,7 @@ static long name_match_step(__u32 i, struct name_match *m)
 	chunk = bpf_map_lookup_elem(m->filter, &chunk_index);
 	if (chunk && !xdpb_filter_chunk_has(chunk, (__u32)key.hash[1]))
 		return 0;
-	leaf = bpf_map_lookup_elem(m->names, &key);
+	leaf = name_table_find(m->names, m->nr_slots, m->seed, &key);
 	if (leaf) {
 		m->full = m->web ? leaf->web_full : leaf->full;
 		m->below = m->web ? leaf->web_below : leaf->below;
@@ -306,6 +332,8 @@ static __always_inline int match_wire_name(__u32 gen, __u32 nr_labels, int web,
 		.web = web,
 		/* 2^log2 bits in 512-bit chunks; log2 >= 16 */
 		.chunk_mask = (1u << ((info->name_filter_log2 - 9) & 31)) - 1,
+		.nr_slots = info->nr_name_slots,
+		.seed = info->name_slot_seed,
 	};
 	const struct xdpb_match *found;
 

@@ -71,11 +71,12 @@ struct ip6_prefix_inner {
 	__uint(value_size, sizeof(struct xdpb_leaf));
 };
 
-struct name_hash_inner {
-	__uint(type, BPF_MAP_TYPE_HASH);
+struct name_table_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
-	__uint(key_size, sizeof(struct xdpb_name_key));
-	__uint(value_size, sizeof(struct xdpb_name_leaf));
+	__uint(map_flags, BPF_F_MMAPABLE | BPF_F_INNER_MAP);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct xdpb_name_slot));
 };
 
 /* IPv4 tbl24: one entry per /24 (leaf index, or tbl8 group + flags). */
@@ -126,12 +127,12 @@ struct {
 	__array(values, struct filter_array_inner);
 } ip6_filter_gens SEC(".maps");
 
-/* Listed domain names: key of the name -> what a query for it gets. */
+/* Listed domain names: the name table (struct xdpb_name_slot). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, XDPB_NR_GENS);
 	__type(key, __u32);
-	__array(values, struct name_hash_inner);
+	__array(values, struct name_table_inner);
 } name_gens SEC(".maps");
 
 /* Name filter: one bit per hashed listed name, a line per 2-label suffix. */

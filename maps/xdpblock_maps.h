@@ -208,7 +208,9 @@ struct xdpb_gen_info {
 	__u8 v6_filter_log2; /* the IPv6 filter has 2^this bits */
 	__u8 name_filter_log2; /* the name filter has 2^this bits */
 	__u8 pad;
-	__u32 nr_names; /* distinct names in the name hash; 0: no DNS work */
+	__u32 nr_names; /* distinct names in the name table; 0: no DNS work */
+	__u32 nr_name_slots; /* slots of the name table */
+	__u64 name_slot_seed; /* xdpb_name_slot_home()'s */
 	/*
 	 * TCP server ports whose first data segments are parsed for an HTTP
 	 * Host header / a TLS ClientHello's SNI, network order; 0 ends a
@@ -423,6 +425,41 @@ struct xdpb_name_leaf {
 	struct xdpb_match web_full; /* SNI / Host: this name */
 	struct xdpb_match web_below; /* SNI / Host: a name below it */
 };
+
+/*
+ * The name table: each listed name in one slot of an open-addressed,
+ * mmapable array, filled whole by userspace (name_table_fill()). A slot
+ * is one cache line holding the key and its leaf, so a lookup reads one
+ * line where a BPF hash read a bucket and then an element (two cache
+ * misses at 1M names). Keys are placed in Robin Hood order by linear
+ * probing from their home slot, at most XDPB_NAME_MAX_PROBES - 1 slots
+ * away (userspace picks another seed and more slots until that holds); a
+ * search stops at an empty slot, or at a slot whose key is nearer its own
+ * home than the search has gone (Robin Hood: the key cannot be further).
+ */
+#define XDPB_NAME_MAX_PROBES 16
+
+struct xdpb_name_slot {
+	struct xdpb_name_key key;
+	struct xdpb_name_leaf leaf;
+	__u16 used;
+	__u16 dist; /* slots after its home */
+	__u32 pad[3]; /* one slot per 64-byte line */
+};
+
+/*
+ * The home slot of @key among @nr_slots, under the table's @seed (random
+ * per build: names chosen to collide in one table do not in the next).
+ */
+static inline __u32 xdpb_name_slot_home(const struct xdpb_name_key *key,
+					__u64 seed, __u32 nr_slots)
+{
+	__u64 h = (key->hash[0] ^ seed) * 0x9e3779b97f4a7c15ULL;
+
+	h ^= key->hash[1] * 0xc2b2ae3d27d4eb4fULL;
+	h ^= h >> 32;
+	return (__u32)(((h & 0xffffffffULL) * nr_slots) >> 32);
+}
 
 /* Two hash states over the labels seen so far (from the right). */
 struct xdpb_name_state {
@@ -679,10 +716,11 @@ _Static_assert(sizeof(struct xdpb_counter) == 16, "counter layout");
 _Static_assert(sizeof(struct xdpb_match) == 8, "match layout");
 _Static_assert(sizeof(struct xdpb_leaf) == 16, "leaf layout");
 _Static_assert(sizeof(struct xdpb_ip6_key) == 20, "ip6 key layout");
-_Static_assert(sizeof(struct xdpb_gen_info) == 176, "gen info layout");
+_Static_assert(sizeof(struct xdpb_gen_info) == 192, "gen info layout");
 _Static_assert(sizeof(struct xdpb_tbl_chunk) == 64, "chunk layout");
 _Static_assert(XDPB_TBL8_GROUP_SIZE % XDPB_TBL_CHUNK == 0,
 	       "groups are whole chunks");
+_Static_assert(sizeof(struct xdpb_name_slot) == 64, "name slot layout");
 _Static_assert(sizeof(struct xdpb_filter_chunk) == 64, "filter chunk layout");
 _Static_assert(sizeof(struct xdpb_name_key) == 16, "name key layout");
 _Static_assert(sizeof(struct xdpb_name_leaf) == 32, "name leaf layout");
@@ -710,8 +748,11 @@ _Static_assert(sizeof(struct xdpb_sinkhole) == 24, "sinkhole layout");
  * changes: a daemon finding another version starts fresh (no gap in
  * filtering, but counters restart) instead of misreading the old maps.
  */
-/* 2: domain rules, actions renumbered; 3: web views, ports, reset, flows */
-#define XDPB_PIN_LAYOUT_VERSION 3
+/*
+ * 2: domain rules, actions renumbered; 3: web views, ports, reset, flows;
+ * 4: the name table (an array) instead of a name hash
+ */
+#define XDPB_PIN_LAYOUT_VERSION 4
 #define XDPB_PIN_MAGIC 0x58445042 /* "XDPB" */
 #define XDPB_LIST_NAME_MAX 64
 

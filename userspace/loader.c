@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -165,9 +166,30 @@ out:
 	return err;
 }
 
-/* A hash of rules behind a bit filter: the shape of IPv6 and domain rules. */
+/* A filter map (XDPB filter chunks) holding @bytes of @bits. */
+static int build_filter(const char *what, const char *obj_name,
+			const void *bits, size_t bytes, int *fd)
+{
+	void *filter;
+	int err;
+
+	*fd = create_array(obj_name, sizeof(struct xdpb_filter_chunk),
+			   bytes / sizeof(struct xdpb_filter_chunk));
+	filter = *fd < 0 ? NULL : map_mmap(*fd, bytes);
+	if (!filter) {
+		err = -errno;
+		log_err("cannot create the %s filter (%zu bytes): %s", what,
+			bytes, strerror(errno));
+		return err;
+	}
+	memcpy(filter, bits, bytes);
+	map_munmap(filter, bytes);
+	return 0;
+}
+
+/* A hash of rules behind a bit filter: the shape of IPv6 rules. */
 struct hashed_table {
-	const char *what; /* for messages: "IPv6 rule", "domain rule" */
+	const char *what; /* for messages: "IPv6 rule" */
 	const char *hash_name, *filter_name; /* BPF object names */
 	uint32_t key_size, value_size;
 	const void *keys, *values;
@@ -179,7 +201,6 @@ struct hashed_table {
 static int build_hash_and_filter(const struct hashed_table *t, int *hash_fd,
 				 int *filter_fd)
 {
-	void *filter;
 	int err;
 
 	*hash_fd = create_hash(t->hash_name, t->key_size, t->value_size, t->nr);
@@ -195,19 +216,8 @@ static int build_hash_and_filter(const struct hashed_table *t, int *hash_fd,
 		log_err("cannot fill the %s map: %s", t->what, strerror(-err));
 		return err;
 	}
-	*filter_fd = create_array(
-		t->filter_name, sizeof(struct xdpb_filter_chunk),
-		t->filter_bytes / sizeof(struct xdpb_filter_chunk));
-	filter = *filter_fd < 0 ? NULL : map_mmap(*filter_fd, t->filter_bytes);
-	if (!filter) {
-		err = -errno;
-		log_err("cannot create the %s filter (%zu bytes): %s", t->what,
-			t->filter_bytes, strerror(errno));
-		return err;
-	}
-	memcpy(filter, t->filter, t->filter_bytes);
-	map_munmap(filter, t->filter_bytes);
-	return 0;
+	return build_filter(t->what, t->filter_name, t->filter, t->filter_bytes,
+			    filter_fd);
 }
 
 static int build_ip6(const struct rule_table *t, struct gen_maps *g,
@@ -249,6 +259,49 @@ out:
 	return err;
 }
 
+/*
+ * The name table of @plan in a new array map: a random seed, and if some
+ * name lands too far from its home slot (XDPB_NAME_MAX_PROBES), another
+ * seed and a quarter more slots, a few times. Sets the table's fields of
+ * @info.
+ */
+static int build_name_table(const struct name_plan *plan, struct gen_maps *g,
+			    struct xdpb_gen_info *info)
+{
+	uint32_t nr_slots = name_table_slots(plan->nr_entries);
+	int err = -E2BIG;
+
+	for (int attempt = 0; attempt < 4 && err == -E2BIG; attempt++) {
+		size_t bytes = (size_t)nr_slots * sizeof(struct xdpb_name_slot);
+		struct xdpb_name_slot *slots;
+		uint64_t seed;
+
+		if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+			seed = monotonic_ns() * 0x9e3779b97f4a7c15ULL;
+		if (g->names >= 0)
+			close(g->names);
+		g->names = create_array("xdpb_names",
+					sizeof(struct xdpb_name_slot), nr_slots);
+		slots = g->names < 0 ? NULL : map_mmap(g->names, bytes);
+		if (!slots) {
+			err = -errno;
+			log_err("cannot create the domain rule table (%zu bytes): %s",
+				bytes, strerror(errno));
+			return err;
+		}
+		err = name_table_fill(plan, slots, nr_slots, seed);
+		map_munmap(slots, bytes);
+		info->nr_name_slots = nr_slots;
+		info->name_slot_seed = seed;
+		nr_slots += nr_slots / 4;
+	}
+	if (err)
+		log_err("cannot place %zu domain names in a table of %u slots, no more than %d slots from where each belongs (names chosen to collide?): %s",
+			plan->nr_entries, info->nr_name_slots,
+			XDPB_NAME_MAX_PROBES - 1, strerror(-err));
+	return err;
+}
+
 static int build_names(const struct name_table *t, struct gen_maps *g,
 		       struct xdpb_gen_info *info,
 		       struct activation_report *rep)
@@ -267,22 +320,14 @@ static int build_names(const struct name_table *t, struct gen_maps *g,
 	info->nr_names = plan.nr_entries;
 	info->name_filter_log2 = plan.filter_log2;
 
-	err = build_hash_and_filter(
-		&(struct hashed_table){
-			.what = "domain rule",
-			.hash_name = "xdpb_names",
-			.filter_name = "xdpb_namefilt",
-			.key_size = sizeof(*plan.keys),
-			.value_size = sizeof(*plan.leaves),
-			.keys = plan.keys,
-			.values = plan.leaves,
-			.nr = plan.nr_entries,
-			.filter = plan.filter,
-			.filter_bytes = plan.filter_bytes,
-		},
-		&g->names, &g->name_filter);
+	err = build_name_table(&plan, g, info);
+	if (!err)
+		err = build_filter("domain rule", "xdpb_namefilt", plan.filter,
+				   plan.filter_bytes, &g->name_filter);
 	if (err)
 		goto out;
+	rep->name_table_bytes =
+		(size_t)info->nr_name_slots * sizeof(struct xdpb_name_slot);
 	rep->build_ns += monotonic_ns() - t0;
 out:
 	name_plan_free(&plan);

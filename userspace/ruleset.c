@@ -957,6 +957,51 @@ out:
 	return err;
 }
 
+uint32_t name_table_slots(size_t nr_entries)
+{
+	return (uint32_t)(2 * nr_entries + 64);
+}
+
+int name_table_fill(const struct name_plan *plan, struct xdpb_name_slot *slots,
+		    uint32_t nr_slots, uint64_t seed)
+{
+	if (plan->nr_entries >= nr_slots)
+		return -E2BIG;
+	for (size_t i = 0; i < plan->nr_entries; i++) {
+		struct xdpb_name_slot cur = {
+			.key = plan->keys[i],
+			.leaf = plan->leaves[i],
+			.used = 1,
+		};
+		uint32_t pos = xdpb_name_slot_home(&cur.key, seed, nr_slots);
+
+		/*
+		 * Robin Hood: a key further from its home takes the slot of
+		 * one nearer its own, which moves on. A table with a free
+		 * slot always ends the walk.
+		 */
+		for (;;) {
+			struct xdpb_name_slot *s = &slots[pos];
+
+			if (!s->used) {
+				*s = cur;
+				break;
+			}
+			if (s->dist < cur.dist) {
+				struct xdpb_name_slot t = *s;
+
+				*s = cur;
+				cur = t;
+			}
+			if (++cur.dist >= XDPB_NAME_MAX_PROBES)
+				return -E2BIG;
+			if (++pos == nr_slots)
+				pos = 0;
+		}
+	}
+	return 0;
+}
+
 void name_plan_free(struct name_plan *plan)
 {
 	free(plan->keys);

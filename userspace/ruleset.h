@@ -177,4 +177,16 @@ struct name_plan {
 int name_plan_build(const struct name_table *t, struct name_plan *plan);
 void name_plan_free(struct name_plan *plan);
 
+/* Slots a name table for @nr_entries names starts with (load 1/2). */
+uint32_t name_table_slots(size_t nr_entries);
+
+/*
+ * Place the plan's names in @slots (@nr_slots of them, zeroed) under
+ * @seed, as the datapath searches them (struct xdpb_name_slot). -E2BIG if
+ * some name would sit XDPB_NAME_MAX_PROBES or more slots after its home:
+ * try again with another seed and more slots.
+ */
+int name_table_fill(const struct name_plan *plan, struct xdpb_name_slot *slots,
+		    uint32_t nr_slots, uint64_t seed);
+
 #endif

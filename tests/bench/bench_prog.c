@@ -1974,10 +1974,10 @@ static int cmd_dns(int argc, char **argv)
 			printf("| %s | not listed | %.0f | %.0f |\n", label,
 			       median(raw[2], o.rounds),
 			       median(net[1], o.rounds));
-			printf("dns rules=%zu match_ns=%.0f miss_ns=%.0f name_entries=%zu filter_bytes=%zu\n",
+			printf("dns rules=%zu match_ns=%.0f miss_ns=%.0f name_entries=%zu filter_bytes=%zu table_bytes=%zu\n",
 			       n, median(net[0], o.rounds),
 			       median(net[1], o.rounds), rep.name_entries,
-			       rep.name_filter_bytes);
+			       rep.name_filter_bytes, rep.name_table_bytes);
 		}
 	}
 	/* the hits went to the rules: a query below a listed name was matched */

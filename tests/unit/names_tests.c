@@ -327,6 +327,107 @@ static void resolve_and_refmatch(void)
 	ruleset_free(&rs);
 }
 
+/* ---- the name table ----------------------------------------------------- */
+
+#define TABLE_NAMES 1000000
+
+/* name_table_find() of bpf/dns.bpf.h, over an array */
+static const struct xdpb_name_slot *
+table_find(const struct xdpb_name_slot *slots, uint32_t nr_slots, uint64_t seed,
+	   const struct xdpb_name_key *key, int *probes)
+{
+	uint32_t index = xdpb_name_slot_home(key, seed, nr_slots);
+
+	for (uint32_t d = 0; d < XDPB_NAME_MAX_PROBES; d++) {
+		const struct xdpb_name_slot *s = &slots[index];
+
+		++*probes;
+		if (!s->used || s->dist < d)
+			return NULL;
+		if (!name_key_cmp(&s->key, key))
+			return s;
+		if (++index >= nr_slots)
+			index = 0;
+	}
+	return NULL;
+}
+
+static void random_key(struct rng *r, struct xdpb_name_key *k)
+{
+	k->hash[0] = rng_next(r);
+	k->hash[1] = rng_next(r);
+}
+
+/*
+ * Every name of a plan is found where the datapath looks, with its own
+ * leaf; no other key is; each slot's dist is its distance from home.
+ */
+static void table_places_and_finds(void)
+{
+	struct name_plan plan = {.nr_entries = TABLE_NAMES};
+	uint32_t nr_slots = name_table_slots(TABLE_NAMES), used = 0;
+	struct xdpb_name_slot *slots = calloc(nr_slots, sizeof(*slots));
+	struct rng r = {0x7ab1e5eed};
+	uint64_t seed = 0x0123456789abcdefULL;
+	int hit_probes = 0, miss_probes = 0, max_dist = 0;
+	size_t found = 0, false_found = 0;
+
+	plan.keys = calloc(TABLE_NAMES, sizeof(*plan.keys));
+	plan.leaves = calloc(TABLE_NAMES, sizeof(*plan.leaves));
+	if (!slots || !plan.keys || !plan.leaves) {
+		CHECK(0, "out of memory");
+		goto out;
+	}
+	for (uint32_t i = 0; i < TABLE_NAMES; i++) {
+		random_key(&r, &plan.keys[i]);
+		plan.leaves[i].full.rule_id = i + 1;
+	}
+	CHECK(name_table_fill(&plan, slots, TABLE_NAMES, seed) == -E2BIG,
+	      "a table with no free slot is refused");
+	CHECK(!name_table_fill(&plan, slots, nr_slots, seed), "table filled");
+	for (uint32_t i = 0; i < nr_slots; i++) {
+		uint32_t home;
+
+		if (!slots[i].used)
+			continue;
+		used++;
+		home = xdpb_name_slot_home(&slots[i].key, seed, nr_slots);
+		if ((i + nr_slots - home) % nr_slots != slots[i].dist) {
+			CHECK(0, "slot %u: dist %u, %u from home", i,
+			      slots[i].dist, (i + nr_slots - home) % nr_slots);
+			break;
+		}
+		if (slots[i].dist > max_dist)
+			max_dist = slots[i].dist;
+	}
+	CHECK(used == TABLE_NAMES, "%u slots used", used);
+	for (uint32_t i = 0; i < TABLE_NAMES; i++) {
+		const struct xdpb_name_slot *s = table_find(
+			slots, nr_slots, seed, &plan.keys[i], &hit_probes);
+
+		found += s && s->leaf.full.rule_id == i + 1;
+	}
+	for (uint32_t i = 0; i < TABLE_NAMES; i++) {
+		struct xdpb_name_key k;
+
+		random_key(&r, &k);
+		false_found += table_find(slots, nr_slots, seed, &k,
+					  &miss_probes) != NULL;
+	}
+	printf("  %d names in %u slots: longest distance %d, %.2f probes per hit, %.2f per miss\n",
+	       TABLE_NAMES, nr_slots, max_dist,
+	       (double)hit_probes / TABLE_NAMES,
+	       (double)miss_probes / TABLE_NAMES);
+	CHECK(found == TABLE_NAMES, "%zu of %d names found with their leaf",
+	      found, TABLE_NAMES);
+	CHECK(false_found == 0, "%zu unlisted keys found", false_found);
+	CHECK(max_dist < XDPB_NAME_MAX_PROBES, "longest distance %d", max_dist);
+out:
+	free(slots);
+	free(plan.keys);
+	free(plan.leaves);
+}
+
 /* ---- no false blocks ---------------------------------------------------- */
 
 #define NR_NAMES 1000000
@@ -418,6 +519,7 @@ int main(void)
 	RUN_TEST("names", lower8_every_byte);
 	RUN_TEST("names", suffix_keys_consistent);
 	RUN_TEST("names", resolve_and_refmatch);
+	RUN_TEST("names", table_places_and_finds);
 	RUN_TEST("names", million_unlisted_never_blocked);
 	printf("names_tests: %d passed, %d failed\n", tl_passed, tl_failed);
 	return TEST_EXIT_CODE();
