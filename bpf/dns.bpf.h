@@ -379,34 +379,49 @@ static __always_inline __u16 csum_replace16(__u16 check, __u16 old, __u16 new)
 	return (__u16)~sum;
 }
 
-struct udp_pseudo4 {
+/*
+ * Checksums of UDP and TCP (here, and the reset in web.bpf.h): the ones'
+ * complement sum of the pseudo-header of a segment of @len bytes, added to
+ * @sum, with the addresses as the IP header holds them now (RFC 768,
+ * RFC 9293 3.1, RFC 8200 8.1).
+ */
+struct pseudo4 {
 	__be32 saddr, daddr;
 	__u8 zero, proto;
 	__be16 len;
-	struct udphdr udp;
 };
 
-struct udp_pseudo6 {
+struct pseudo6 {
 	struct in6_addr saddr, daddr;
 	__be32 len;
 	__u8 zero[3], nexthdr;
-	struct udphdr udp;
 };
 
-/* TCP's (the DNS answer over TCP here, the reset in web.bpf.h) */
-struct tcp_pseudo4 {
-	__be32 saddr, daddr;
-	__u8 zero, proto;
-	__be16 len;
-	struct tcphdr tcp;
-};
+static __always_inline __s64 pseudo4_sum(const struct iphdr *ip, __u8 proto,
+					 __u32 len, __s64 sum)
+{
+	struct pseudo4 ph = {
+		.saddr = ip->saddr,
+		.daddr = ip->daddr,
+		.proto = proto,
+		.len = bpf_htons(len),
+	};
 
-struct tcp_pseudo6 {
-	struct in6_addr saddr, daddr;
-	__be32 len;
-	__u8 zero[3], nexthdr;
-	struct tcphdr tcp;
-};
+	return bpf_csum_diff(NULL, 0, (__be32 *)&ph, sizeof(ph), sum);
+}
+
+static __always_inline __s64 pseudo6_sum(const struct ipv6hdr *ip6, __u8 proto,
+					 __u32 len, __s64 sum)
+{
+	struct pseudo6 ph = {
+		.saddr = ip6->saddr,
+		.daddr = ip6->daddr,
+		.len = bpf_htonl(len),
+		.nexthdr = proto,
+	};
+
+	return bpf_csum_diff(NULL, 0, (__be32 *)&ph, sizeof(ph), sum);
+}
 
 #define TCP_OPT_EOL 0
 #define TCP_OPT_NOP 1
@@ -509,7 +524,8 @@ static __always_inline int dns_tcp_options(struct xdp_md *ctx,
  * carries FIN, since the server never saw the query and the stream to it
  * cannot go on (the client opens a new connection for its next query).
  * Returns XDP_TX, or XDP_DROP if the packet cannot be rewritten (and a
- * segment with SYN or RST, which no data segment can answer).
+ * segment with SYN or RST, which no data segment can answer, and an IPv6
+ * packet with extension headers).
  */
 static __always_inline int dns_reply(struct xdp_md *ctx, struct dns_query *q,
 				     struct dns_scratch *s, __u8 rcode,
@@ -528,6 +544,13 @@ static __always_inline int dns_reply(struct xdp_md *ctx, struct dns_query *q,
 	__s64 sum;
 
 	if (qd_end > XDPB_DNS_HLEN + XDPB_NAME_MAX + 4)
+		return XDP_DROP;
+	/*
+	 * IPv6 extension headers would go back as they came: a Fragment
+	 * header (the client would wait for fragments that never come), a
+	 * routing header, AH. Such a query is dropped, not answered.
+	 */
+	if (q->is_ipv6 && q->l4_off != q->l3_off + sizeof(struct ipv6hdr))
 		return XDP_DROP;
 	/* an OPT record: root name, TYPE 41, as the only additional record */
 	if (msg[6] == 0 && msg[7] == 0 && msg[8] == 0 && msg[9] == 0 &&
@@ -699,9 +722,11 @@ static __always_inline int dns_reply(struct xdp_md *ctx, struct dns_query *q,
 		tcp->window = bpf_htons(DNS_TCP_WINDOW);
 		tcp->check = 0;
 		tcp->urg_ptr = 0;
+		sum = bpf_csum_diff(NULL, 0, (__be32 *)tcp, sizeof(*tcp), sum);
 	} else if (udp) {
 		udp->len = bpf_htons(l4_len);
 		udp->check = 0;
+		sum = bpf_csum_diff(NULL, 0, (__be32 *)udp, sizeof(*udp), sum);
 	}
 	if (q->is_ipv6) {
 		struct ipv6hdr *ip6 = data + bounded(q->l3_off, 0x3f);
@@ -714,27 +739,8 @@ static __always_inline int dns_reply(struct xdp_md *ctx, struct dns_query *q,
 		ip6->daddr = addr;
 		ip6->payload_len =
 			bpf_htons(new_len - q->l3_off - sizeof(*ip6));
-		if (tcp) {
-			struct tcp_pseudo6 ph = {};
-
-			ph.saddr = ip6->saddr;
-			ph.daddr = ip6->daddr;
-			ph.len = bpf_htonl(l4_len);
-			ph.nexthdr = IPPROTO_TCP;
-			ph.tcp = *tcp;
-			sum = bpf_csum_diff(NULL, 0, (__be32 *)&ph, sizeof(ph),
-					    sum);
-		} else if (udp) {
-			struct udp_pseudo6 ph = {};
-
-			ph.saddr = ip6->saddr;
-			ph.daddr = ip6->daddr;
-			ph.len = bpf_htonl(l4_len);
-			ph.nexthdr = IPPROTO_UDP;
-			ph.udp = *udp;
-			sum = bpf_csum_diff(NULL, 0, (__be32 *)&ph, sizeof(ph),
-					    sum);
-		}
+		sum = pseudo6_sum(ip6, tcp ? IPPROTO_TCP : IPPROTO_UDP, l4_len,
+				  sum);
 	} else {
 		struct iphdr *ip = data + bounded(q->l3_off, 0x3f);
 		__be16 old_len;
@@ -749,27 +755,8 @@ static __always_inline int dns_reply(struct xdp_md *ctx, struct dns_query *q,
 		ip->tot_len = bpf_htons(new_len - q->l3_off);
 		/* swapping the addresses leaves the header's sum as it was */
 		ip->check = csum_replace16(ip->check, old_len, ip->tot_len);
-		if (tcp) {
-			struct tcp_pseudo4 ph = {};
-
-			ph.saddr = ip->saddr;
-			ph.daddr = ip->daddr;
-			ph.proto = IPPROTO_TCP;
-			ph.len = bpf_htons(l4_len);
-			ph.tcp = *tcp;
-			sum = bpf_csum_diff(NULL, 0, (__be32 *)&ph, sizeof(ph),
-					    sum);
-		} else if (udp) {
-			struct udp_pseudo4 ph = {};
-
-			ph.saddr = ip->saddr;
-			ph.daddr = ip->daddr;
-			ph.proto = IPPROTO_UDP;
-			ph.len = udp->len;
-			ph.udp = *udp;
-			sum = bpf_csum_diff(NULL, 0, (__be32 *)&ph, sizeof(ph),
-					    sum);
-		}
+		sum = pseudo4_sum(ip, tcp ? IPPROTO_TCP : IPPROTO_UDP, l4_len,
+				  sum);
 	}
 	if (sum < 0)
 		return XDP_DROP;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Address lookups against the active generation. Both return the resolved
- * leaf for one address (all overlapping rules already combined by
- * userspace), or "no leaf".
+ * Address lookups against the active generation: for the source and the
+ * destination address of a packet, the resolved leaf (all overlapping
+ * rules already combined by userspace), or "no leaf".
  */
 #ifndef XDPBLOCK_IP_MATCH_BPF_H
 #define XDPBLOCK_IP_MATCH_BPF_H

@@ -119,7 +119,7 @@ struct {
 	__array(values, struct ip6_prefix_inner);
 } ip6_prefix_gens SEC(".maps");
 
-/* IPv6 filter: one bit per hashed (length, prefix) present. */
+/* IPv6 filter: three bits per hashed (length, prefix) present. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, XDPB_NR_GENS);
@@ -135,7 +135,7 @@ struct {
 	__array(values, struct name_table_inner);
 } name_gens SEC(".maps");
 
-/* Name filter: one bit per hashed listed name, a line per 2-label suffix. */
+/* Name filter: three bits per listed name, a line per 2-label suffix. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, XDPB_NR_GENS);

@@ -750,7 +750,7 @@ __noinline int xdpb_tcp_reset(struct xdp_md *ctx, struct dns_query *q)
 	__u8 mac[ETH_ALEN];
 	struct ethhdr *eth;
 	struct tcphdr *tcp;
-	__s64 sum;
+	__s64 sum, tcp_sum;
 
 	if (!ctx || !q || q->rst)
 		return XDP_DROP;
@@ -791,9 +791,9 @@ __noinline int xdpb_tcp_reset(struct xdp_md *ctx, struct dns_query *q)
 	tcp->window = 0;
 	tcp->check = 0;
 	tcp->urg_ptr = 0;
+	tcp_sum = bpf_csum_diff(NULL, 0, (__be32 *)tcp, sizeof(*tcp), 0);
 	if (q->is_ipv6) {
 		struct ipv6hdr *ip6 = data + bounded(q->l3_off, 0x3f);
-		struct tcp_pseudo6 ph = {};
 		struct in6_addr addr;
 
 		if ((void *)(ip6 + 1) > end)
@@ -803,15 +803,10 @@ __noinline int xdpb_tcp_reset(struct xdp_md *ctx, struct dns_query *q)
 		ip6->daddr = addr;
 		ip6->payload_len = bpf_htons(sizeof(struct tcphdr));
 		ip6->hop_limit = RESET_TTL;
-		ph.saddr = ip6->saddr;
-		ph.daddr = ip6->daddr;
-		ph.len = bpf_htonl(sizeof(struct tcphdr));
-		ph.nexthdr = IPPROTO_TCP;
-		ph.tcp = *tcp;
-		sum = bpf_csum_diff(NULL, 0, (__be32 *)&ph, sizeof(ph), 0);
+		sum = pseudo6_sum(ip6, IPPROTO_TCP, sizeof(struct tcphdr),
+				  tcp_sum);
 	} else {
 		struct iphdr *ip = data + bounded(q->l3_off, 0x3f);
-		struct tcp_pseudo4 ph = {};
 		__be32 addr;
 
 		if ((void *)(ip + 1) > end)
@@ -827,12 +822,8 @@ __noinline int xdpb_tcp_reset(struct xdp_md *ctx, struct dns_query *q)
 		if (sum < 0)
 			return XDP_DROP;
 		ip->check = csum_fold(sum);
-		ph.saddr = ip->saddr;
-		ph.daddr = ip->daddr;
-		ph.proto = IPPROTO_TCP;
-		ph.len = bpf_htons(sizeof(struct tcphdr));
-		ph.tcp = *tcp;
-		sum = bpf_csum_diff(NULL, 0, (__be32 *)&ph, sizeof(ph), 0);
+		sum = pseudo4_sum(ip, IPPROTO_TCP, sizeof(struct tcphdr),
+				  tcp_sum);
 	}
 	if (sum < 0)
 		return XDP_DROP;

@@ -225,7 +225,7 @@ struct xdpb_gen_info {
 	__u32 serial;
 };
 
-/* The IPv6 filter: an array of 512-bit chunks (one cache line each). */
+/* The IPv6 and name filters: arrays of 512-bit chunks (one cache line each). */
 struct xdpb_filter_chunk {
 	__u64 word[8];
 };
@@ -365,7 +365,7 @@ static inline int xdpb_filter_chunk_has(const struct xdpb_filter_chunk *c,
  * "example.com", "com") has a 128-bit key: two 64-bit hash states run
  * over the suffix's labels from the right (the TLD side), so the key of
  * a suffix extends the key of the next shorter one by one label and one
- * walk over the name gives all of them. The name hash holds one entry per
+ * walk over the name gives all of them. The name table holds one entry per
  * distinct listed name, keyed by that name's key; its value says what a
  * query for exactly that name gets (exact and suffix rules of the name,
  * suffix rules of its listed ancestors, all combined by userspace) and
@@ -380,11 +380,11 @@ static inline int xdpb_filter_chunk_has(const struct xdpb_filter_chunk *c,
  * (below 2^-100 for n = 2^20). The exact name text is not stored in the
  * datapath: comparing it would cost a second read of every hit.
  *
- * A bit filter (one 512-bit line per registered domain, like the IPv6
- * filter) is read before each hash lookup: all suffixes of two or more
- * labels of a query share the line chosen by its last two labels, so a
- * query whose names are not listed costs one cache line, whatever the
- * number of its labels.
+ * A filter (three bits per name in one 512-bit line per registered
+ * domain, like the IPv6 filter) is read before each table lookup: all
+ * suffixes of two or more labels of a query share the line chosen by its
+ * last two labels, so a query whose names are not listed costs one
+ * cache line, whatever the number of its labels.
  */
 #define XDPB_NAME_MAX 255 /* wire format, with the root label */
 #define XDPB_NAME_TEXT_MAX 253 /* text, without a trailing dot */

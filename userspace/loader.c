@@ -276,7 +276,8 @@ static int build_name_table(const struct name_plan *plan, struct gen_maps *g,
 		struct xdpb_name_slot *slots;
 		uint64_t seed;
 
-		if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+		if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) !=
+		    sizeof(seed))
 			seed = monotonic_ns() * 0x9e3779b97f4a7c15ULL;
 		if (g->names >= 0)
 			close(g->names);
@@ -498,7 +499,8 @@ static int set_pin_paths(struct loader *ld)
 		    !strcmp(bpf_map__name(map), "tls_pending") ||
 		    !strcmp(bpf_map__name(map), "dns_scratch") ||
 		    !strcmp(bpf_map__name(map), "web_scratch") ||
-		    !strcmp(bpf_map__name(map), "query_scratch"))
+		    !strcmp(bpf_map__name(map), "query_scratch") ||
+		    !strcmp(bpf_map__name(map), "ip6_pair_scratch"))
 			continue;
 		if (pin_path_join(path, sizeof(path), ld->pin_dir,
 				  bpf_map__name(map)) ||

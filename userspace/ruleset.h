@@ -162,8 +162,8 @@ int ip6_plan_build(const struct rule_table *t, struct ip6_plan *plan);
 void ip6_plan_free(struct ip6_plan *plan);
 
 /*
- * The name hash contents (one entry per distinct listed name) and the
- * name filter (2^filter_log2 bits).
+ * The name table's contents (one entry per distinct listed name, placed
+ * by name_table_fill()) and the name filter (2^filter_log2 bits).
  */
 struct name_plan {
 	struct xdpb_name_key *keys;

@@ -87,6 +87,7 @@ struct dns_case {
 	 * before them. FIN or SYN set with the data.
 	 */
 	int tcp_ts, tcp_fin, tcp_syn;
+	int v6_hbh; /* a hop-by-hop options header before UDP/TCP */
 	const char *src, *dst; /* client, server; defaults C4/S4, C6/S6 */
 	const char *qname; /* dotted, written as is */
 	const uint8_t *raw; /* or these wire bytes as the name */
@@ -125,7 +126,8 @@ struct dns_case {
 	.rcode = 0, .answer = a
 #define DROP_BY(l, r) \
 	.verdict = XDP_DROP, .list = l, .rule = r, .stat = XDPB_STAT_DROP
-#define TCP_DROP_BY(l, r, s) \
+/* a reply action this packet cannot get: counted under it, dropped */
+#define UNANSWERED_BY(l, r, s) \
 	.verdict = XDP_DROP, .list = l, .rule = r, .stat = s
 #define ALLOW_BY(l, r) \
 	.verdict = XDP_PASS, .list = l, .rule = r, .stat = XDPB_STAT_ALLOW
@@ -245,11 +247,17 @@ static const struct dns_case cases[] = {
 	  .qname = "refused.example.net", REFUSED_BY(L_REFUSED, "refused.example.net") },
 	{ "v6_tcp_qinq_sinkhole", .v6 = 1, .tcp = 1, .tpid = { ETH_P_8021AD, ETH_P_8021Q },
 	  .qname = "a.sink.example.net", SINK_BY(L_SINK, "sink.example.net", SINK_V6) },
+	/* extension headers would be echoed: matched and counted, not answered */
+	{ "v6_hbh_nxdomain_dropped", .v6 = 1, .v6_hbh = 1, .qname = "www.example.com",
+	  UNANSWERED_BY(L_NX, "example.com", XDPB_STAT_NXDOMAIN) },
+	{ "v6_hbh_tcp_sinkhole_dropped", .v6 = 1, .v6_hbh = 1, .tcp = 1,
+	  .qname = "www.sink.example.net",
+	  UNANSWERED_BY(L_SINK, "sink.example.net", XDPB_STAT_SINKHOLE) },
 	/* data in a SYN (TCP Fast Open) cannot be answered by a data segment */
 	{ "v4_tcp_syn_data_dropped", .tcp = 1, .tcp_syn = 1, .qname = "www.example.com",
-	  TCP_DROP_BY(L_NX, "example.com", XDPB_STAT_NXDOMAIN) },
+	  UNANSWERED_BY(L_NX, "example.com", XDPB_STAT_NXDOMAIN) },
 	{ "v6_tcp_drop", .v6 = 1, .tcp = 1, .qname = "drop.example.org",
-	  TCP_DROP_BY(L_DROP, "drop.example.org", XDPB_STAT_DROP) },
+	  DROP_BY(L_DROP, "drop.example.org") },
 	{ "v4_tcp_not_listed", .tcp = 1, .qname = "example.org", NO_MATCH },
 	/* not a query we match */
 	{ "v4_response", .qr = 1, .qname = "www.example.com", NO_MATCH },
@@ -351,9 +359,11 @@ static size_t build_frame(const struct dns_case *c, struct frame *f, int reply)
 		src = dst;
 		dst = t;
 	}
-	l3 = c->v6 ? ipv6_put(f, src, dst, proto)
+	l3 = c->v6 ? ipv6_put(f, src, dst, c->v6_hbh ? 0 : proto)
 		   : ipv4_put(f, src, dst, proto, 0,
 			      c->v4_more_frags ? IPV4_MF : 0);
+	if (c->v6_hbh)
+		ipv6_opts_put(f, proto, 0);
 	l4 = f->len;
 	put_be16(f, reply ? 53 : 40000);
 	put_be16(f, reply ? 40000 : 53);

@@ -2387,7 +2387,6 @@ static void sim_free(struct sim *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* Build every table from @rs the way the loader does. */
 /* Chunks in the IPv6 filter, less one: the datapath's chunk_mask. */
 static uint32_t sim_v6_chunk_mask(const struct ip6_plan *p6)
 {
@@ -2395,6 +2394,7 @@ static uint32_t sim_v6_chunk_mask(const struct ip6_plan *p6)
 			  1);
 }
 
+/* Build every table from @rs the way the loader does. */
 static int sim_build(struct sim *s, const struct ruleset *rs, int clear_filter)
 {
 	uint32_t *host_addrs, *host_leaves;
