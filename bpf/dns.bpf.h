@@ -397,6 +397,20 @@ struct pseudo6 {
 	__u8 zero[3], nexthdr;
 };
 
+/* A reply goes back to where the frame came from: swap its MACs. */
+static __always_inline int eth_swap_macs(void *data, void *end)
+{
+	struct ethhdr *eth = data;
+	__u8 mac[ETH_ALEN];
+
+	if ((void *)(eth + 1) > end)
+		return -1;
+	__builtin_memcpy(mac, eth->h_dest, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, eth->h_source, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, mac, ETH_ALEN);
+	return 0;
+}
+
 static __always_inline __s64 pseudo4_sum(const struct iphdr *ip, __u8 proto,
 					 __u32 len, __s64 sum)
 {
@@ -537,8 +551,6 @@ static __always_inline int dns_reply(struct xdp_md *ctx, struct dns_query *q,
 	struct udphdr *udp = NULL;
 	struct tcphdr *tcp = NULL;
 	void *data, *end;
-	struct ethhdr *eth;
-	__u8 mac[ETH_ALEN];
 	int opt = 0, tcp_opt = 0;
 	__be16 *ports;
 	__s64 sum;
@@ -683,12 +695,8 @@ static __always_inline int dns_reply(struct xdp_md *ctx, struct dns_query *q,
 
 	data = (void *)(long)ctx->data;
 	end = (void *)(long)ctx->data_end;
-	eth = data;
-	if ((void *)(eth + 1) > end)
+	if (eth_swap_macs(data, end) < 0)
 		return XDP_DROP;
-	__builtin_memcpy(mac, eth->h_dest, ETH_ALEN);
-	__builtin_memcpy(eth->h_dest, eth->h_source, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, mac, ETH_ALEN);
 
 	if (q->l4_off > 0x7ff || q->l3_off > 0x3f)
 		return XDP_DROP;

@@ -747,8 +747,6 @@ __noinline int xdpb_tcp_reset(struct xdp_md *ctx, struct dns_query *q)
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	__u32 new_len, pkt_len = end - data, ack;
-	__u8 mac[ETH_ALEN];
-	struct ethhdr *eth;
 	struct tcphdr *tcp;
 	__s64 sum, tcp_sum;
 
@@ -766,12 +764,8 @@ __noinline int xdpb_tcp_reset(struct xdp_md *ctx, struct dns_query *q)
 		return XDP_DROP;
 	data = (void *)(long)ctx->data;
 	end = (void *)(long)ctx->data_end;
-	eth = data;
-	if ((void *)(eth + 1) > end)
+	if (eth_swap_macs(data, end) < 0)
 		return XDP_DROP;
-	__builtin_memcpy(mac, eth->h_dest, ETH_ALEN);
-	__builtin_memcpy(eth->h_dest, eth->h_source, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, mac, ETH_ALEN);
 
 	tcp = data + bounded(q->l4_off, 0x7ff);
 	if ((void *)(tcp + 1) > end)
