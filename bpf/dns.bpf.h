@@ -52,6 +52,11 @@ enum dns_status {
 	DNS_QUERY, /* a well-formed query */
 	DNS_MALFORMED,
 	DNS_MATCH, /* a well-formed query whose name a rule decides */
+	/*
+	 * A later segment of a TCP connection whose query was answered in
+	 * the server's place: the rule in the match, q->server_seq set
+	 */
+	DNS_FLOW,
 };
 
 /*
@@ -79,6 +84,7 @@ struct dns_query {
 	__u32 fin; /* the segment has FIN: it takes one sequence number */
 	__u32 rst; /* the segment has RST: never answered */
 	__u32 syn; /* the segment has SYN (data in a SYN: TCP Fast Open) */
+	__u32 server_seq; /* DNS_FLOW: the sequence number the server expects */
 	struct xdpb_flow_key flow; /* client -> server, for the flow cache */
 };
 
@@ -95,12 +101,15 @@ struct {
 
 /*
  * The sequence space of TCP segment @tcp at q->l4_off: what a reply to
- * it (a reset, a DNS answer) acknowledges and starts from.
+ * it (a reset, a DNS answer) acknowledges and starts from; and its flow,
+ * the key of the flow cache. -1 if the IP header cannot be read.
  */
-static __always_inline void tcp_segment_note(struct dns_query *q,
-					     const struct tcphdr *tcp,
-					     __u64 pkt_len)
+static __always_inline int tcp_segment_note(struct dns_query *q,
+					    const struct tcphdr *tcp,
+					    void *data, void *end)
 {
+	__u64 pkt_len = end - data;
+
 	q->seq = bpf_ntohl(tcp->seq);
 	q->ack_seq = bpf_ntohl(tcp->ack_seq);
 	q->fin = tcp->fin;
@@ -111,6 +120,27 @@ static __always_inline void tcp_segment_note(struct dns_query *q,
 		q->l3_end = pkt_len;
 	q->payload_len = q->payload_off < q->l3_end ? q->l3_end - q->payload_off
 						    : 0;
+	q->flow.client_port = tcp->source;
+	q->flow.server_port = tcp->dest;
+	q->flow.is_ipv6 = q->is_ipv6;
+	if (q->l3_off > 0x3f)
+		return -1;
+	if (q->is_ipv6) {
+		struct ipv6hdr *ip6 = data + bounded(q->l3_off, 0x3f);
+
+		if ((void *)(ip6 + 1) > end)
+			return -1;
+		__builtin_memcpy(q->flow.client, &ip6->saddr, 16);
+		__builtin_memcpy(q->flow.server, &ip6->daddr, 16);
+	} else {
+		struct iphdr *ip = data + bounded(q->l3_off, 0x3f);
+
+		if ((void *)(ip + 1) > end)
+			return -1;
+		__builtin_memcpy(q->flow.client, &ip->saddr, 4);
+		__builtin_memcpy(q->flow.server, &ip->daddr, 4);
+	}
+	return 0;
 }
 
 /* State of the name walk, shared with its bpf_loop() callback. */
@@ -256,13 +286,13 @@ dns_find_query(struct xdp_md *ctx, struct dns_query *q, struct dns_scratch *s)
 		struct tcphdr *tcp = cursor_pull(c, sizeof(*tcp));
 
 		if (!tcp || tcp->dest != bpf_htons(XDPB_DNS_PORT) ||
-		    tcp->doff < 5)
+		    tcp->doff < 5 || tcp_segment_note(q, tcp, data, cur.end) < 0)
 			return DNS_NONE;
-		tcp_segment_note(q, tcp, pkt_len);
+		/* a segment to port 53, query or not (see xdpb_dns_match()) */
+		q->is_tcp = 1;
 		/* options, then the query's two-byte length (RFC 1035 4.2.2) */
 		if (!cursor_pull(c, ((tcp->doff - 5) * 4 + 2) & 0x3f))
 			return DNS_NONE;
-		q->is_tcp = 1;
 	} else {
 		return DNS_NONE;
 	}
@@ -805,6 +835,30 @@ __noinline int xdpb_dns_match(struct xdp_md *ctx, struct dns_query *q,
 	if (!info || !s)
 		return DNS_NONE;
 	ret = dns_find_query(ctx, q, s);
+	/*
+	 * A segment to port 53 without a query (the client's ACK or FIN
+	 * after an answer) on a connection whose query was answered in the
+	 * server's place. A segment with a query is matched as any other:
+	 * a retransmitted query gets the answer again.
+	 */
+	if (q->is_tcp && ret == DNS_NONE) {
+		struct xdpb_flow_verdict *flow;
+
+		/* a new connection: nothing remembered of an earlier one */
+		if (q->syn) {
+			bpf_map_delete_elem(&flow_verdict, &q->flow);
+		} else {
+			flow = bpf_map_lookup_elem(&flow_verdict, &q->flow);
+			/* remembered only for an answer (refused..sinkhole) */
+			if (flow && flow->gen_serial == info->serial &&
+			    flow->match.action >= XDPB_ACT_REFUSED &&
+			    flow->match.action <= XDPB_ACT_SINKHOLE) {
+				*out = flow->match;
+				q->server_seq = flow->server_seq;
+				return DNS_FLOW;
+			}
+		}
+	}
 	if (ret != DNS_QUERY)
 		return ret;
 	ret = dns_walk_name(q, s);

@@ -578,7 +578,6 @@ static __always_inline int web_tcp_segment(struct xdp_md *ctx,
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
-	__u64 pkt_len = end - data;
 	struct cursor c = {
 		.pos = data + bounded(q->l4_off, 0x7ff),
 		.end = end,
@@ -596,25 +595,8 @@ static __always_inline int web_tcp_segment(struct xdp_md *ctx,
 		q->kind = WEB_TLS;
 	else
 		return WEB_SEG_NONE;
-	tcp_segment_note(q, tcp, pkt_len);
-	q->flow.client_port = tcp->source;
-	q->flow.server_port = tcp->dest;
-	q->flow.is_ipv6 = q->is_ipv6;
-	if (q->is_ipv6) {
-		struct ipv6hdr *ip6 = data + bounded(q->l3_off, 0x3f);
-
-		if ((void *)(ip6 + 1) > end)
-			return WEB_SEG_NONE;
-		__builtin_memcpy(q->flow.client, &ip6->saddr, 16);
-		__builtin_memcpy(q->flow.server, &ip6->daddr, 16);
-	} else {
-		struct iphdr *ip = data + bounded(q->l3_off, 0x3f);
-
-		if ((void *)(ip + 1) > end)
-			return WEB_SEG_NONE;
-		__builtin_memcpy(q->flow.client, &ip->saddr, 4);
-		__builtin_memcpy(q->flow.server, &ip->daddr, 4);
-	}
+	if (tcp_segment_note(q, tcp, data, end) < 0)
+		return WEB_SEG_NONE;
 	return tcp->syn && !tcp->ack ? WEB_SEG_SYN : WEB_SEG_OTHER;
 }
 
@@ -721,12 +703,14 @@ __noinline int xdpb_flow_remember(struct dns_query *q,
 		return 0;
 	v.match = *m;
 	v.gen_serial = info->serial;
+	v.server_seq = q->seq; /* a DNS query's: see xdpb_tcp_reset() */
 	bpf_map_update_elem(&flow_verdict, &q->flow, &v, BPF_ANY);
 	return 0;
 }
 
 /* ---- reset ---------------------------------------------------------- */
 
+#define TCP_FLAGS_RST 0x04
 #define TCP_FLAGS_RST_ACK 0x14
 #define RESET_TTL 64
 
@@ -741,8 +725,16 @@ __noinline int xdpb_flow_remember(struct dns_query *q,
  * client hardly ever sends, are not answered: the segment is dropped);
  * IPv6 hop limit 64 (extension headers likewise). Returns XDP_TX, or
  * XDP_DROP when no reset can be built.
+ *
+ * With @to_server, the segment becomes a RST that goes on to the server
+ * instead (XDP_PASS): addresses and ports as they are, the sequence
+ * number the server expects (q->server_seq; exactly that one, so the
+ * server resets at once: RFC 5961 3.2), no ACK. This closes the server's
+ * side of a connection whose DNS query was answered in its place, which
+ * it would otherwise hold until its idle timeout.
  */
-__noinline int xdpb_tcp_reset(struct xdp_md *ctx, struct dns_query *q)
+__noinline int xdpb_tcp_reset(struct xdp_md *ctx, struct dns_query *q,
+			      int to_server)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
@@ -764,24 +756,28 @@ __noinline int xdpb_tcp_reset(struct xdp_md *ctx, struct dns_query *q)
 		return XDP_DROP;
 	data = (void *)(long)ctx->data;
 	end = (void *)(long)ctx->data_end;
-	if (eth_swap_macs(data, end) < 0)
+	if (!to_server && eth_swap_macs(data, end) < 0)
 		return XDP_DROP;
 
 	tcp = data + bounded(q->l4_off, 0x7ff);
 	if ((void *)(tcp + 1) > end)
 		return XDP_DROP;
-	{
+	if (to_server) {
+		tcp->seq = bpf_htonl(q->server_seq);
+		tcp->ack_seq = 0;
+		((__u8 *)tcp)[13] = TCP_FLAGS_RST;
+	} else {
 		__be16 port = tcp->source;
 
 		tcp->source = tcp->dest;
 		tcp->dest = port;
+		ack = q->seq + q->payload_len + (q->fin ? 1 : 0);
+		tcp->seq = bpf_htonl(q->ack_seq);
+		tcp->ack_seq = bpf_htonl(ack);
+		((__u8 *)tcp)[13] = TCP_FLAGS_RST_ACK;
 	}
-	ack = q->seq + q->payload_len + (q->fin ? 1 : 0);
-	tcp->seq = bpf_htonl(q->ack_seq);
-	tcp->ack_seq = bpf_htonl(ack);
-	/* data offset 5, no flags but RST and ACK */
+	/* data offset 5: no options */
 	((__u8 *)tcp)[12] = 5 << 4;
-	((__u8 *)tcp)[13] = TCP_FLAGS_RST_ACK;
 	tcp->window = 0;
 	tcp->check = 0;
 	tcp->urg_ptr = 0;
@@ -792,9 +788,11 @@ __noinline int xdpb_tcp_reset(struct xdp_md *ctx, struct dns_query *q)
 
 		if ((void *)(ip6 + 1) > end)
 			return XDP_DROP;
-		addr = ip6->saddr;
-		ip6->saddr = ip6->daddr;
-		ip6->daddr = addr;
+		if (!to_server) {
+			addr = ip6->saddr;
+			ip6->saddr = ip6->daddr;
+			ip6->daddr = addr;
+		}
 		ip6->payload_len = bpf_htons(sizeof(struct tcphdr));
 		ip6->hop_limit = RESET_TTL;
 		sum = pseudo6_sum(ip6, IPPROTO_TCP, sizeof(struct tcphdr),
@@ -805,9 +803,11 @@ __noinline int xdpb_tcp_reset(struct xdp_md *ctx, struct dns_query *q)
 
 		if ((void *)(ip + 1) > end)
 			return XDP_DROP;
-		addr = ip->saddr;
-		ip->saddr = ip->daddr;
-		ip->daddr = addr;
+		if (!to_server) {
+			addr = ip->saddr;
+			ip->saddr = ip->daddr;
+			ip->daddr = addr;
+		}
 		ip->tot_len = bpf_htons(sizeof(*ip) + sizeof(struct tcphdr));
 		ip->frag_off = bpf_htons(0x4000); /* DF */
 		ip->ttl = RESET_TTL;
@@ -822,7 +822,7 @@ __noinline int xdpb_tcp_reset(struct xdp_md *ctx, struct dns_query *q)
 	if (sum < 0)
 		return XDP_DROP;
 	tcp->check = csum_fold(sum);
-	return XDP_TX;
+	return to_server ? XDP_PASS : XDP_TX;
 }
 
 #endif /* XDPBLOCK_WEB_BPF_H */

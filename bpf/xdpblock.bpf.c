@@ -113,7 +113,7 @@ int xdpblock(struct xdp_md *ctx)
 		dns = xdpb_dns_match(ctx, q, &name_m);
 		if (dns == DNS_MALFORMED)
 			count_iface(ifindex, XDPB_STAT_MALFORMED_DNS, bytes);
-		else if (dns == DNS_MATCH)
+		else if (dns == DNS_MATCH || dns == DNS_FLOW)
 			m = xdpb_decide_name(m, &name_m);
 	}
 	if (info->nr_names && l4 == IPPROTO_TCP && dns == DNS_NONE &&
@@ -135,6 +135,15 @@ int xdpblock(struct xdp_md *ctx)
 		count_iface(ifindex, XDPB_STAT_PASS, bytes);
 		return XDP_PASS;
 	}
+	/*
+	 * A later segment of a connection whose DNS query was answered: a
+	 * reset to the server, counted on the interface only (the rule
+	 * counted the query).
+	 */
+	if (dns == DNS_FLOW && m == &name_m) {
+		count_iface(ifindex, XDPB_STAT_RESET, bytes);
+		return xdpb_tcp_reset(ctx, q, 1);
+	}
 	count_rule(m, bytes);
 	count_iface(ifindex, m->action, bytes);
 	/* a name rule blocked a connection: its later segments need no parsing */
@@ -148,21 +157,26 @@ int xdpblock(struct xdp_md *ctx)
 		/* only a web name rule resets; the segment never reaches the server */
 		if (web != WEB_MATCH && web != WEB_FLOW)
 			return XDP_DROP;
-		return xdpb_tcp_reset(ctx, q);
+		return xdpb_tcp_reset(ctx, q, 0);
 	case XDPB_ACT_NXDOMAIN:
 	case XDPB_ACT_REFUSED:
-	case XDPB_ACT_SINKHOLE:
+	case XDPB_ACT_SINKHOLE: {
+		int verdict;
+
 		/* a rule on the address, not on the query's name: no reply */
 		if (dns != DNS_MATCH)
 			return XDP_DROP;
-		if (m->action == XDPB_ACT_SINKHOLE)
-			return xdpb_dns_reply(ctx, q, DNS_RCODE_NOERROR,
-					      m->list_id);
-		return xdpb_dns_reply(ctx, q,
-				      m->action == XDPB_ACT_NXDOMAIN
-					      ? DNS_RCODE_NXDOMAIN
-					      : DNS_RCODE_REFUSED,
-				      0);
+		verdict = xdpb_dns_reply(
+			ctx, q,
+			m->action == XDPB_ACT_SINKHOLE	   ? DNS_RCODE_NOERROR
+			: m->action == XDPB_ACT_NXDOMAIN ? DNS_RCODE_NXDOMAIN
+							 : DNS_RCODE_REFUSED,
+			m->action == XDPB_ACT_SINKHOLE ? m->list_id : 0);
+		/* over TCP: the connection's next segment resets the server */
+		if (verdict == XDP_TX && q->is_tcp)
+			xdpb_flow_remember(q, m, gen);
+		return verdict;
+	}
 	default:
 		return XDP_PASS;
 	}

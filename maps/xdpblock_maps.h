@@ -688,7 +688,12 @@ struct xdpb_flow_key {
 struct xdpb_flow_verdict {
 	struct xdpb_match match;
 	__u32 gen_serial;
-	__u32 pad;
+	/*
+	 * A DNS query over TCP answered in the server's place (match.action
+	 * nxdomain, refused or sinkhole): the sequence number the server
+	 * still expects (the query's), for the RST that closes its side.
+	 */
+	__u32 server_seq;
 };
 
 #define XDPB_DEFAULT_FLOW_CACHE_ENTRIES 262144

@@ -545,6 +545,102 @@ static void refmatch_agrees(void)
 	}
 }
 
+/*
+ * @f, a TCP query frame of row @c, made into the client's next segment
+ * without data: @flags, the sequence number after the query's bytes.
+ */
+static void tcp_followup(const struct dns_case *c, struct frame *f,
+			 size_t query_len, uint8_t flags)
+{
+	size_t l3 = 14 + 4 * (c->tpid[0] != 0) + 4 * (c->tpid[1] != 0);
+	size_t l4 = l3 + (c->v6 ? IPV6_HLEN : IPV4_HLEN);
+
+	f->len = l4 + TCP_HLEN;
+	set_be16(f, l4 + 4, 0);
+	set_be16(f, l4 + 6, TCP_SEQ_CLIENT + query_len); /* high half is 0 */
+	f->data[l4 + 12] = 5 << 4;
+	f->data[l4 + 13] = flags;
+	if (c->v6)
+		ipv6_finish(f, l3);
+	else
+		ipv4_finish(f, l3);
+}
+
+static uint32_t be32_at(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
+}
+
+/*
+ * After a query over TCP was answered in the server's place, the
+ * client's next segment on that connection (its FIN, ACK) goes on to the
+ * server as a RST at the query's sequence number, which closes the
+ * server's side at once; counted as a reset on the interface. A SYN on the
+ * same four-tuple (a new connection) forgets it.
+ */
+static void tcp_answered_flow_resets_server(void)
+{
+	for (int v6 = 0; v6 < 2; v6++) {
+		struct dns_case c = {.v6 = v6, .tcp = 1, .qname = "www.example.com",
+				     .src = v6 ? "2001:db8:1::77" : "192.0.2.77"};
+		size_t l3 = 14, l4 = l3 + (v6 ? IPV6_HLEN : IPV4_HLEN);
+		uint32_t id = rule_id_of(&rs, L_NX, "example.com");
+		struct frame q, fin, syn;
+		struct xdp_result res;
+		size_t query_len = 2 + build_frame(&c, &q, 0);
+		const uint8_t *t = res.out + l4;
+
+		CHECK(!xdp_run(loader_prog_fd(&ld), &q, &res) &&
+			      res.retval == XDP_TX,
+		      "IPv%d: the query is answered", v6 ? 6 : 4);
+		fin = q;
+		tcp_followup(&c, &fin, query_len, 0x11); /* FIN, ACK */
+		counts_take(&ld, &before);
+		CHECK(!xdp_run(loader_prog_fd(&ld), &fin, &res), "run");
+		counts_take(&ld, &after);
+		CHECK(res.retval == XDP_PASS && res.out_len == l4 + TCP_HLEN,
+		      "IPv%d: the FIN goes on (%s, %u bytes)", v6 ? 6 : 4,
+		      xdp_verdict_name(res.retval), res.out_len);
+		CHECK(!memcmp(res.out + l3 + (v6 ? 8 : 12), fin.data + l3 + (v6 ? 8 : 12),
+			      v6 ? 32 : 8) &&
+			      !memcmp(t, fin.data + l4, 4),
+		      "IPv%d: addresses and ports as they were", v6 ? 6 : 4);
+		CHECK(t[13] == 0x04 && be32_at(t + 4) == TCP_SEQ_CLIENT &&
+			      be32_at(t + 8) == 0 && t[12] == 5 << 4,
+		      "IPv%d: a RST at the query's sequence number (flags 0x%02x, seq %u)",
+		      v6 ? 6 : 4, t[13], be32_at(t + 4));
+		{
+			struct frame out = {.len = res.out_len};
+
+			memcpy(out.data, res.out, res.out_len);
+			CHECK(l4_checksum(&out, l3, l4, IPPROTO_TCP, v6) == 0,
+			      "IPv%d: TCP checksum", v6 ? 6 : 4);
+			if (!v6)
+				CHECK(csum_finish(csum_add_bytes(0, out.data + l3,
+								 IPV4_HLEN)) == 0,
+				      "IPv4 header checksum");
+		}
+		CHECK(after.rules[id].packets == before.rules[id].packets &&
+			      after.iface.stat[XDPB_STAT_RESET].packets -
+					      before.iface.stat[XDPB_STAT_RESET].packets ==
+				      1,
+		      "IPv%d: counted as a reset on the interface, not on the rule (it counted the query)",
+		      v6 ? 6 : 4);
+
+		/* a new connection on the same four-tuple forgets the answer */
+		syn = fin;
+		syn.data[l4 + 13] = 0x02;
+		CHECK(!xdp_run(loader_prog_fd(&ld), &syn, &res) &&
+			      res.retval == XDP_PASS,
+		      "IPv%d: SYN passes", v6 ? 6 : 4);
+		CHECK(!xdp_run(loader_prog_fd(&ld), &fin, &res) &&
+			      res.retval == XDP_PASS &&
+			      res.out_len == fin.len &&
+			      !memcmp(res.out, fin.data, fin.len),
+		      "IPv%d: after a SYN the FIN passes unchanged", v6 ? 6 : 4);
+	}
+}
+
 /* The notice addresses of the two sinkhole lists. */
 static int set_sinkholes(void)
 {
@@ -614,6 +710,7 @@ int main(void)
 			tl_passed++;
 	}
 	RUN_TEST("dns", refmatch_agrees);
+	RUN_TEST("dns", tcp_answered_flow_resets_server);
 	printf("dns_tests: %d passed, %d failed\n", tl_passed, tl_failed);
 	ruleset_free(&rs);
 	id_keeper_free(&k);

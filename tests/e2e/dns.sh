@@ -8,7 +8,8 @@
 #   - refused, drop and sinkhole lists (A/AAAA get the notice address,
 #     other types NODATA); an allow rule inside the blocked suffix
 #   - over TCP a reply action is answered by the router in the server's
-#     place (the answer carries FIN), others resolve
+#     place (the answer carries FIN; the client's next segment closes the
+#     server's side with a RST), others resolve
 #   - stats attribute every block to its rule; lookup explains names
 #   - a malformed query is counted as malformed_dns and passes
 #   - the daemon's log never names a queried name
@@ -132,6 +133,12 @@ for fam in 4 6; do
 		grep -q 'QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 1' "$Q"
 	echo "    dig +tcp www.example.com $type over IPv$fam: answered in $(query_time "$Q") ms"
 done
+# the server never saw those queries: the client's FIN after the answer
+# reached it as a RST, so it holds no connection for them
+server_tcp53() { in_server ss -Htn state established state close-wait '( sport = :53 )' | wc -l; }
+sleep 0.3
+t_check "TCP: the server holds no connection for the answered queries ($(server_tcp53) open)" \
+	test "$(server_tcp53)" -eq 0
 dig_query "$Q" $SERVER4 refused.example.net A +tcp +dnssec
 t_check "TCP: refused list: REFUSED" status_is "$Q" REFUSED
 t_check "TCP: DO echoed" grep -q 'EDNS: version: 0, flags: do; udp: 1232' "$Q"
