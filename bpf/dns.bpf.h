@@ -85,6 +85,7 @@ struct dns_query {
 	__u32 rst; /* the segment has RST: never answered */
 	__u32 syn; /* the segment has SYN (data in a SYN: TCP Fast Open) */
 	__u32 server_seq; /* DNS_FLOW: the sequence number the server expects */
+	__u32 server_reset; /* DNS_FLOW: the server was sent its RST before */
 	struct xdpb_flow_key flow; /* client -> server, for the flow cache */
 };
 
@@ -855,6 +856,8 @@ __noinline int xdpb_dns_match(struct xdp_md *ctx, struct dns_query *q,
 			    flow->match.action <= XDPB_ACT_SINKHOLE) {
 				*out = flow->match;
 				q->server_seq = flow->server_seq;
+				q->server_reset = flow->server_reset;
+				flow->server_reset = 1; /* by this segment */
 				return DNS_FLOW;
 			}
 		}

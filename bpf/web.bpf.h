@@ -703,7 +703,7 @@ __noinline int xdpb_flow_remember(struct dns_query *q,
 		return 0;
 	v.match = *m;
 	v.gen_serial = info->serial;
-	v.server_seq = q->seq; /* a DNS query's: see xdpb_tcp_reset() */
+	v.server_seq = q->seq; /* a DNS query's: see xdpb_tcp_reply() */
 	bpf_map_update_elem(&flow_verdict, &q->flow, &v, BPF_ANY);
 	return 0;
 }
@@ -711,8 +711,16 @@ __noinline int xdpb_flow_remember(struct dns_query *q,
 /* ---- reset ---------------------------------------------------------- */
 
 #define TCP_FLAGS_RST 0x04
+#define TCP_FLAGS_ACK 0x10
 #define TCP_FLAGS_RST_ACK 0x14
 #define RESET_TTL 64
+
+/* What xdpb_tcp_reply() makes of a client's segment. */
+enum tcp_reply {
+	TCP_RST_TO_CLIENT, /* a web rule's reset */
+	TCP_RST_TO_SERVER, /* close the server's side of an answered DNS query */
+	TCP_ACK_TO_CLIENT, /* acknowledge the client's FIN after that */
+};
 
 /*
  * Turn the client's segment @q (matched just before) into a RST to the
@@ -724,17 +732,20 @@ __noinline int xdpb_flow_remember(struct dns_query *q,
  * IPv4 gets TTL 64, DF and a fresh header checksum (options, which a
  * client hardly ever sends, are not answered: the segment is dropped);
  * IPv6 hop limit 64 (extension headers likewise). Returns XDP_TX, or
- * XDP_DROP when no reset can be built.
+ * XDP_DROP when no reply can be built.
  *
- * With @to_server, the segment becomes a RST that goes on to the server
- * instead (XDP_PASS): addresses and ports as they are, the sequence
- * number the server expects (q->server_seq; exactly that one, so the
- * server resets at once: RFC 5961 3.2), no ACK. This closes the server's
- * side of a connection whose DNS query was answered in its place, which
- * it would otherwise hold until its idle timeout.
+ * TCP_ACK_TO_CLIENT: the same segment with ACK alone, which lets the
+ * client close a connection whose server side is already gone.
+ *
+ * TCP_RST_TO_SERVER: a RST that goes on to the server instead
+ * (XDP_PASS): addresses and ports as they are, the sequence number the
+ * server expects (q->server_seq; exactly that one, so the server resets
+ * at once: RFC 5961 3.2), no ACK. This closes the server's side of a
+ * connection whose DNS query was answered in its place, which it would
+ * otherwise hold until its idle timeout.
  */
-__noinline int xdpb_tcp_reset(struct xdp_md *ctx, struct dns_query *q,
-			      int to_server)
+__noinline int xdpb_tcp_reply(struct xdp_md *ctx, struct dns_query *q,
+			      enum tcp_reply kind)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
@@ -756,13 +767,13 @@ __noinline int xdpb_tcp_reset(struct xdp_md *ctx, struct dns_query *q,
 		return XDP_DROP;
 	data = (void *)(long)ctx->data;
 	end = (void *)(long)ctx->data_end;
-	if (!to_server && eth_swap_macs(data, end) < 0)
+	if (kind != TCP_RST_TO_SERVER && eth_swap_macs(data, end) < 0)
 		return XDP_DROP;
 
 	tcp = data + bounded(q->l4_off, 0x7ff);
 	if ((void *)(tcp + 1) > end)
 		return XDP_DROP;
-	if (to_server) {
+	if (kind == TCP_RST_TO_SERVER) {
 		tcp->seq = bpf_htonl(q->server_seq);
 		tcp->ack_seq = 0;
 		((__u8 *)tcp)[13] = TCP_FLAGS_RST;
@@ -774,7 +785,8 @@ __noinline int xdpb_tcp_reset(struct xdp_md *ctx, struct dns_query *q,
 		ack = q->seq + q->payload_len + (q->fin ? 1 : 0);
 		tcp->seq = bpf_htonl(q->ack_seq);
 		tcp->ack_seq = bpf_htonl(ack);
-		((__u8 *)tcp)[13] = TCP_FLAGS_RST_ACK;
+		((__u8 *)tcp)[13] = kind == TCP_ACK_TO_CLIENT ? TCP_FLAGS_ACK
+							    : TCP_FLAGS_RST_ACK;
 	}
 	/* data offset 5: no options */
 	((__u8 *)tcp)[12] = 5 << 4;
@@ -788,7 +800,7 @@ __noinline int xdpb_tcp_reset(struct xdp_md *ctx, struct dns_query *q,
 
 		if ((void *)(ip6 + 1) > end)
 			return XDP_DROP;
-		if (!to_server) {
+		if (kind != TCP_RST_TO_SERVER) {
 			addr = ip6->saddr;
 			ip6->saddr = ip6->daddr;
 			ip6->daddr = addr;
@@ -803,7 +815,7 @@ __noinline int xdpb_tcp_reset(struct xdp_md *ctx, struct dns_query *q,
 
 		if ((void *)(ip + 1) > end)
 			return XDP_DROP;
-		if (!to_server) {
+		if (kind != TCP_RST_TO_SERVER) {
 			addr = ip->saddr;
 			ip->saddr = ip->daddr;
 			ip->daddr = addr;
@@ -822,7 +834,7 @@ __noinline int xdpb_tcp_reset(struct xdp_md *ctx, struct dns_query *q,
 	if (sum < 0)
 		return XDP_DROP;
 	tcp->check = csum_fold(sum);
-	return to_server ? XDP_PASS : XDP_TX;
+	return kind == TCP_RST_TO_SERVER ? XDP_PASS : XDP_TX;
 }
 
 #endif /* XDPBLOCK_WEB_BPF_H */

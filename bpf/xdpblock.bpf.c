@@ -136,13 +136,18 @@ int xdpblock(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 	/*
-	 * A later segment of a connection whose DNS query was answered: a
-	 * reset to the server, counted on the interface only (the rule
-	 * counted the query).
+	 * A later segment of a connection whose DNS query was answered: the
+	 * first goes on to the server as a RST; after that the client's FIN
+	 * is acknowledged, so that its side closes too. Counted as resets on
+	 * the interface only (the rule counted the query).
 	 */
 	if (dns == DNS_FLOW && m == &name_m) {
 		count_iface(ifindex, XDPB_STAT_RESET, bytes);
-		return xdpb_tcp_reset(ctx, q, 1);
+		if (!q->server_reset)
+			return xdpb_tcp_reply(ctx, q, TCP_RST_TO_SERVER);
+		if (q->fin)
+			return xdpb_tcp_reply(ctx, q, TCP_ACK_TO_CLIENT);
+		return XDP_DROP;
 	}
 	count_rule(m, bytes);
 	count_iface(ifindex, m->action, bytes);
@@ -157,7 +162,7 @@ int xdpblock(struct xdp_md *ctx)
 		/* only a web name rule resets; the segment never reaches the server */
 		if (web != WEB_MATCH && web != WEB_FLOW)
 			return XDP_DROP;
-		return xdpb_tcp_reset(ctx, q, 0);
+		return xdpb_tcp_reply(ctx, q, TCP_RST_TO_CLIENT);
 	case XDPB_ACT_NXDOMAIN:
 	case XDPB_ACT_REFUSED:
 	case XDPB_ACT_SINKHOLE: {

@@ -691,9 +691,12 @@ struct xdpb_flow_verdict {
 	/*
 	 * A DNS query over TCP answered in the server's place (match.action
 	 * nxdomain, refused or sinkhole): the sequence number the server
-	 * still expects (the query's), for the RST that closes its side.
+	 * still expects (the query's), for the RST that closes its side,
+	 * and whether that RST has gone.
 	 */
 	__u32 server_seq;
+	__u32 server_reset;
+	__u32 pad;
 };
 
 #define XDPB_DEFAULT_FLOW_CACHE_ENTRIES 262144
@@ -730,7 +733,7 @@ _Static_assert(sizeof(struct xdpb_filter_chunk) == 64, "filter chunk layout");
 _Static_assert(sizeof(struct xdpb_name_key) == 16, "name key layout");
 _Static_assert(sizeof(struct xdpb_name_leaf) == 32, "name leaf layout");
 _Static_assert(sizeof(struct xdpb_flow_key) == 40, "flow key layout");
-_Static_assert(sizeof(struct xdpb_flow_verdict) == 16, "flow verdict layout");
+_Static_assert(sizeof(struct xdpb_flow_verdict) == 24, "flow verdict layout");
 _Static_assert(sizeof(struct xdpb_sinkhole) == 24, "sinkhole layout");
 
 /* Default max_rules_ipv4 / max_rules_ipv6 (config [daemon]). */

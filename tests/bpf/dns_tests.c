@@ -566,6 +566,18 @@ static void tcp_followup(const struct dns_case *c, struct frame *f,
 		ipv4_finish(f, l3);
 }
 
+/* The TCP checksum of a frame out of the program, and its IPv4 header's. */
+static int checksums_ok(const struct xdp_result *res, size_t l3, size_t l4,
+			int v6)
+{
+	struct frame out = {.len = res->out_len};
+
+	memcpy(out.data, res->out, res->out_len);
+	if (l4_checksum(&out, l3, l4, IPPROTO_TCP, v6) != 0)
+		return 0;
+	return v6 || csum_finish(csum_add_bytes(0, out.data + l3, IPV4_HLEN)) == 0;
+}
+
 static uint32_t be32_at(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
@@ -575,7 +587,8 @@ static uint32_t be32_at(const uint8_t *p)
  * After a query over TCP was answered in the server's place, the
  * client's next segment on that connection (its FIN, ACK) goes on to the
  * server as a RST at the query's sequence number, which closes the
- * server's side at once; counted as a reset on the interface. A SYN on the
+ * server's side at once; counted as a reset on the interface. The
+ * client's FIN after that is acknowledged back to it. A SYN on the
  * same four-tuple (a new connection) forgets it.
  */
 static void tcp_answered_flow_resets_server(void)
@@ -609,22 +622,28 @@ static void tcp_answered_flow_resets_server(void)
 			      be32_at(t + 8) == 0 && t[12] == 5 << 4,
 		      "IPv%d: a RST at the query's sequence number (flags 0x%02x, seq %u)",
 		      v6 ? 6 : 4, t[13], be32_at(t + 4));
-		{
-			struct frame out = {.len = res.out_len};
-
-			memcpy(out.data, res.out, res.out_len);
-			CHECK(l4_checksum(&out, l3, l4, IPPROTO_TCP, v6) == 0,
-			      "IPv%d: TCP checksum", v6 ? 6 : 4);
-			if (!v6)
-				CHECK(csum_finish(csum_add_bytes(0, out.data + l3,
-								 IPV4_HLEN)) == 0,
-				      "IPv4 header checksum");
-		}
+		CHECK(checksums_ok(&res, l3, l4, v6), "IPv%d: checksums",
+		      v6 ? 6 : 4);
 		CHECK(after.rules[id].packets == before.rules[id].packets &&
 			      after.iface.stat[XDPB_STAT_RESET].packets -
 					      before.iface.stat[XDPB_STAT_RESET].packets ==
 				      1,
 		      "IPv%d: counted as a reset on the interface, not on the rule (it counted the query)",
+		      v6 ? 6 : 4);
+
+		/* then the client's FIN is acknowledged, back to the client */
+		CHECK(!xdp_run(loader_prog_fd(&ld), &fin, &res) &&
+			      res.retval == XDP_TX &&
+			      res.out_len == l4 + TCP_HLEN,
+		      "IPv%d: the FIN after the RST is answered (%s)",
+		      v6 ? 6 : 4, xdp_verdict_name(res.retval));
+		CHECK(t[13] == 0x10 && be32_at(t + 4) == TCP_SEQ_SERVER &&
+			      be32_at(t + 8) == TCP_SEQ_CLIENT + query_len + 1 &&
+			      !memcmp(t, fin.data + l4 + 2, 2) &&
+			      !memcmp(t + 2, fin.data + l4, 2),
+		      "IPv%d: an ACK of the FIN, ports swapped (flags 0x%02x, ack %u)",
+		      v6 ? 6 : 4, t[13], be32_at(t + 8));
+		CHECK(checksums_ok(&res, l3, l4, v6), "IPv%d: checksums of the ACK",
 		      v6 ? 6 : 4);
 
 		/* a new connection on the same four-tuple forgets the answer */

@@ -133,12 +133,16 @@ for fam in 4 6; do
 		grep -q 'QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 1' "$Q"
 	echo "    dig +tcp www.example.com $type over IPv$fam: answered in $(query_time "$Q") ms"
 done
-# the server never saw those queries: the client's FIN after the answer
-# reached it as a RST, so it holds no connection for them
+# the server never saw those queries: the client's next segment after the
+# answer reached it as a RST, so it holds no connection for them; and the
+# client's FIN was acknowledged, so the client holds none either
 server_tcp53() { in_server ss -Htn state established state close-wait '( sport = :53 )' | wc -l; }
+client_tcp53() { in_client ss -Htn state fin-wait-1 state fin-wait-2 state last-ack state closing '( dport = :53 )' | wc -l; }
 sleep 0.3
 t_check "TCP: the server holds no connection for the answered queries ($(server_tcp53) open)" \
 	test "$(server_tcp53)" -eq 0
+t_check "TCP: the client holds no half-closed connection ($(client_tcp53))" \
+	test "$(client_tcp53)" -eq 0
 dig_query "$Q" $SERVER4 refused.example.net A +tcp +dnssec
 t_check "TCP: refused list: REFUSED" status_is "$Q" REFUSED
 t_check "TCP: DO echoed" grep -q 'EDNS: version: 0, flags: do; udp: 1232' "$Q"
