@@ -283,23 +283,6 @@ static const struct dns_case cases[] = {
 
 /* ---- frames ----------------------------------------------------------------- */
 
-static const uint8_t mac_client[ETH_ALEN] = {0x02, 0, 0, 0, 0, 0x01};
-static const uint8_t mac_router[ETH_ALEN] = {0x02, 0, 0, 0, 0, 0x02};
-
-static void l2_put(struct frame *f, const struct dns_case *c, int reply)
-{
-	uint16_t l3type = c->v6 ? ETH_P_IPV6 : ETH_P_IP;
-	int n = 0;
-
-	put_bytes(f, reply ? mac_client : mac_router, ETH_ALEN);
-	put_bytes(f, reply ? mac_router : mac_client, ETH_ALEN);
-	while (n < 3 && c->tpid[n])
-		n++;
-	put_be16(f, n ? c->tpid[0] : l3type);
-	for (int i = 0; i < n; i++)
-		vlan_put(f, 100 + i, i + 1 < n ? c->tpid[i + 1] : l3type);
-}
-
 static void opt_put(struct frame *f, int edns, int reply)
 {
 	put_u8(f, 0); /* root */
@@ -352,7 +335,7 @@ static size_t build_frame(const struct dns_case *c, struct frame *f, int reply)
 	}
 
 	frame_init(f);
-	l2_put(f, c, reply);
+	l2_tagged_put(f, c->tpid, c->v6, reply);
 	if (reply) {
 		const char *t = src;
 

@@ -148,6 +148,29 @@ static inline void vlan_put(struct frame *f, uint16_t vid, uint16_t next_type)
 	put_be16(f, next_type);
 }
 
+/*
+ * The Ethernet header of a client's frame seen by the router (@reply:
+ * the router's frame back to the client), with the VLAN tags @tpid
+ * (outermost first, 0 ends; at most 3) before IPv4 or (@v6) IPv6.
+ */
+static const uint8_t mac_client[ETH_ALEN] = {0x02, 0, 0, 0, 0, 0x01};
+static const uint8_t mac_router[ETH_ALEN] = {0x02, 0, 0, 0, 0, 0x02};
+
+static inline void l2_tagged_put(struct frame *f, const uint16_t tpid[3],
+				 int v6, int reply)
+{
+	uint16_t l3type = v6 ? ETH_P_IPV6 : ETH_P_IP;
+	int n = 0;
+
+	put_bytes(f, reply ? mac_client : mac_router, ETH_ALEN);
+	put_bytes(f, reply ? mac_router : mac_client, ETH_ALEN);
+	while (n < 3 && tpid[n])
+		n++;
+	put_be16(f, n ? tpid[0] : l3type);
+	for (int i = 0; i < n; i++)
+		vlan_put(f, 100 + i, i + 1 < n ? tpid[i + 1] : l3type);
+}
+
 /* ARP request, Ethernet/IPv4: who has @target, tell @sender. */
 static inline void arp_put(struct frame *f, const char *sender,
 			   const char *target)

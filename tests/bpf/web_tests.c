@@ -275,23 +275,6 @@ static const struct web_case cases[] = {
 
 /* ---- frames ----------------------------------------------------------------- */
 
-static const uint8_t mac_client[ETH_ALEN] = {0x02, 0, 0, 0, 0, 0x01};
-static const uint8_t mac_router[ETH_ALEN] = {0x02, 0, 0, 0, 0, 0x02};
-
-static void l2_put(struct frame *f, const struct web_case *c, int reply)
-{
-	uint16_t l3type = c->v6 ? ETH_P_IPV6 : ETH_P_IP;
-	int n = 0;
-
-	put_bytes(f, reply ? mac_client : mac_router, ETH_ALEN);
-	put_bytes(f, reply ? mac_router : mac_client, ETH_ALEN);
-	while (n < 3 && c->tpid[n])
-		n++;
-	put_be16(f, n ? c->tpid[0] : l3type);
-	for (int i = 0; i < n; i++)
-		vlan_put(f, 100 + i, i + 1 < n ? c->tpid[i + 1] : l3type);
-}
-
 /*
  * The client's port: one per row, so that each row is a flow of its own
  * and no row meets a verdict an earlier one left in the flow cache.
@@ -323,7 +306,7 @@ static void build_frame(const struct web_case *c, struct frame *f,
 	size_t l3, l4;
 
 	frame_init(f);
-	l2_put(f, c, reset);
+	l2_tagged_put(f, c->tpid, c->v6, reset);
 	if (reset) {
 		const char *t = src;
 
