@@ -807,20 +807,50 @@ int loader_read_rules(struct loader *ld, struct xdpb_counter *out,
 	return 0;
 }
 
-static int read_percpu_counter(int fd, uint32_t key, int nr_cpus,
-			       struct xdpb_counter *out)
+/*
+ * Per-CPU map values that are @n counters each (list_stats: 1,
+ * iface_stats: XDPB_STAT_MAX): @out = their sums over the CPUs.
+ */
+static int read_percpu_counters(int fd, uint32_t key, int nr_cpus,
+				struct xdpb_counter *out, int n)
 {
-	struct xdpb_counter *values = calloc(nr_cpus, sizeof(*values));
+	struct xdpb_counter *values = calloc((size_t)nr_cpus * n,
+					     sizeof(*values));
 	int err = 0;
 
 	if (!values)
 		return -ENOMEM;
-	memset(out, 0, sizeof(*out));
+	memset(out, 0, n * sizeof(*out));
 	if (bpf_map_lookup_elem(fd, &key, values))
 		err = -errno;
-	for (int c = 0; !err && c < nr_cpus; c++) {
-		out->packets += values[c].packets;
-		out->bytes += values[c].bytes;
+	for (int c = 0; !err && c < nr_cpus; c++)
+		for (int i = 0; i < n; i++) {
+			out[i].packets += values[c * n + i].packets;
+			out[i].bytes += values[c * n + i].bytes;
+		}
+	free(values);
+	return err;
+}
+
+/* The same values: add @add to CPU 0's (counts carried over a restart). */
+static int add_percpu_counters(int fd, uint32_t key, int nr_cpus,
+			       const struct xdpb_counter *add, int n)
+{
+	struct xdpb_counter *values = calloc((size_t)nr_cpus * n,
+					     sizeof(*values));
+	int err = 0;
+
+	if (!values)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, &key, values) == 0) {
+		for (int i = 0; i < n; i++) {
+			values[i].packets += add[i].packets;
+			values[i].bytes += add[i].bytes;
+		}
+		if (bpf_map_update_elem(fd, &key, values, BPF_EXIST))
+			err = -errno;
+	} else {
+		err = -errno;
 	}
 	free(values);
 	return err;
@@ -829,8 +859,8 @@ static int read_percpu_counter(int fd, uint32_t key, int nr_cpus,
 int loader_read_list(struct loader *ld, uint16_t list_id,
 		     struct xdpb_counter *out)
 {
-	return read_percpu_counter(bpf_map__fd(ld->skel->maps.list_stats),
-				   list_id, ld->nr_cpus, out);
+	return read_percpu_counters(bpf_map__fd(ld->skel->maps.list_stats),
+				    list_id, ld->nr_cpus, out, 1);
 }
 
 int loader_iface_register(struct loader *ld, int ifindex)
@@ -863,67 +893,22 @@ int loader_iface_unregister(struct loader *ld, int ifindex)
 int loader_read_iface(struct loader *ld, int ifindex,
 		      struct xdpb_iface_stats *out)
 {
-	int fd = bpf_map__fd(ld->skel->maps.iface_stats);
-	struct xdpb_iface_stats *values = calloc(ld->nr_cpus, sizeof(*values));
-	uint32_t key = ifindex;
-	int err = 0;
-
-	if (!values)
-		return -ENOMEM;
-	memset(out, 0, sizeof(*out));
-	if (bpf_map_lookup_elem(fd, &key, values))
-		err = -errno;
-	for (int c = 0; !err && c < ld->nr_cpus; c++)
-		for (int s = 0; s < XDPB_STAT_MAX; s++) {
-			out->stat[s].packets += values[c].stat[s].packets;
-			out->stat[s].bytes += values[c].stat[s].bytes;
-		}
-	free(values);
-	return err;
+	return read_percpu_counters(bpf_map__fd(ld->skel->maps.iface_stats),
+				    ifindex, ld->nr_cpus, out->stat,
+				    XDPB_STAT_MAX);
 }
 
 int loader_add_list(struct loader *ld, uint16_t list_id,
 		    const struct xdpb_counter *add)
 {
-	int fd = bpf_map__fd(ld->skel->maps.list_stats);
-	struct xdpb_counter *values = calloc(ld->nr_cpus, sizeof(*values));
-	uint32_t key = list_id;
-	int err = 0;
-
-	if (!values)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(fd, &key, values) == 0) {
-		values[0].packets += add->packets;
-		values[0].bytes += add->bytes;
-		if (bpf_map_update_elem(fd, &key, values, BPF_EXIST))
-			err = -errno;
-	} else {
-		err = -errno;
-	}
-	free(values);
-	return err;
+	return add_percpu_counters(bpf_map__fd(ld->skel->maps.list_stats),
+				   list_id, ld->nr_cpus, add, 1);
 }
 
 int loader_add_iface(struct loader *ld, int ifindex,
 		     const struct xdpb_iface_stats *add)
 {
-	int fd = bpf_map__fd(ld->skel->maps.iface_stats);
-	struct xdpb_iface_stats *values = calloc(ld->nr_cpus, sizeof(*values));
-	uint32_t key = ifindex;
-	int err = 0;
-
-	if (!values)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(fd, &key, values) == 0) {
-		for (int s = 0; s < XDPB_STAT_MAX; s++) {
-			values[0].stat[s].packets += add->stat[s].packets;
-			values[0].stat[s].bytes += add->stat[s].bytes;
-		}
-		if (bpf_map_update_elem(fd, &key, values, BPF_EXIST))
-			err = -errno;
-	} else {
-		err = -errno;
-	}
-	free(values);
-	return err;
+	return add_percpu_counters(bpf_map__fd(ld->skel->maps.iface_stats),
+				   ifindex, ld->nr_cpus, add->stat,
+				   XDPB_STAT_MAX);
 }
