@@ -280,6 +280,36 @@ struct {
 	__type(value, struct xdpb_counter);
 } rule_stats SEC(".maps");
 
+/*
+ * Each CPU's rule hits not yet in rule_stats, indexed by CPU; sized to the
+ * possible CPUs by userspace before load (struct xdpb_hit_log).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct xdpb_hit_log);
+} hit_logs SEC(".maps");
+
+/*
+ * Each CPU's flush timer (a timer cannot live in an mmapable map). Not
+ * pinned: each loaded program sets up its own, as a timer keeps the
+ * program whose callback it runs.
+ */
+struct hit_log_timer {
+	struct bpf_timer timer;
+	__u32 ready; /* initialised, callback set */
+	__u32 armed; /* will fire */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hit_log_timer);
+} hit_log_timers SEC(".maps");
+
 /* Per-list totals, indexed by list_id. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

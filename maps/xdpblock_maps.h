@@ -183,6 +183,38 @@ struct xdpb_counter {
 	__u64 bytes;
 };
 
+/*
+ * Rule hits a CPU has logged but not yet added to its slice of rule_stats
+ * (bpf/counters.bpf.h says why). One per CPU in the mmapable `hit_logs`,
+ * indexed by CPU. A full log is added in one pass when the next hit comes,
+ * and a timer armed by a hit adds the log XDPB_HIT_LOG_FLUSH_NS later,
+ * so no hit waits longer than that to reach rule_stats.
+ *
+ * Readers (userspace/loader.c): hit[0 .. count) are valid while fold_seq
+ * stays the same even number; it is odd while the hits are being added,
+ * and moves on once they are. rule_stats changes only then.
+ */
+#define XDPB_HIT_LOG_LEN 64 /* a power of two */
+#define XDPB_HIT_LOG_FLUSH_NS 100000000ULL /* 100 ms */
+
+struct xdpb_rule_hit {
+	__u32 rule_id;
+	__u32 bytes;
+};
+
+struct xdpb_hit_log {
+	__u32 count;
+	__u32 fold_seq;
+	/*
+	 * Set while this CPU's XDP program changes the log: the timer,
+	 * which can interrupt a BPF_PROG_TEST_RUN on the same CPU, then
+	 * tries again later instead of adding hits under its feet.
+	 */
+	__u32 busy;
+	__u32 pad[13]; /* the hits start on their own cache line */
+	struct xdpb_rule_hit hit[XDPB_HIT_LOG_LEN];
+};
+
 /* The rule that decides one direction for one address. */
 struct xdpb_match {
 	__u32 rule_id; /* 0: no rule */
@@ -758,9 +790,10 @@ _Static_assert(sizeof(struct xdpb_sinkhole) == 24, "sinkhole layout");
  */
 /*
  * 2: domain rules, actions renumbered; 3: web views, ports, reset, flows;
- * 4: the name table (an array) instead of a name hash
+ * 4: the name table (an array) instead of a name hash;
+ * 5: per-CPU rule hit logs before rule_stats
  */
-#define XDPB_PIN_LAYOUT_VERSION 4
+#define XDPB_PIN_LAYOUT_VERSION 5
 #define XDPB_PIN_MAGIC 0x58445042 /* "XDPB" */
 #define XDPB_LIST_NAME_MAX 64
 

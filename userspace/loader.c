@@ -281,8 +281,8 @@ static int build_name_table(const struct name_plan *plan, struct gen_maps *g,
 			seed = monotonic_ns() * 0x9e3779b97f4a7c15ULL;
 		if (g->names >= 0)
 			close(g->names);
-		g->names = create_array("xdpb_names",
-					sizeof(struct xdpb_name_slot), nr_slots);
+		g->names = create_array(
+			"xdpb_names", sizeof(struct xdpb_name_slot), nr_slots);
 		slots = g->names < 0 ? NULL : map_mmap(g->names, bytes);
 		if (!slots) {
 			err = -errno;
@@ -502,6 +502,9 @@ static int set_pin_paths(struct loader *ld)
 		    !strcmp(bpf_map__name(map), "query_scratch") ||
 		    !strcmp(bpf_map__name(map), "ip6_pair_scratch"))
 			continue;
+		/* each program arms its own (bpf/maps.bpf.h) */
+		if (!strcmp(bpf_map__name(map), "hit_log_timers"))
+			continue;
 		if (pin_path_join(path, sizeof(path), ld->pin_dir,
 				  bpf_map__name(map)) ||
 		    bpf_map__set_pin_path(map, path))
@@ -510,10 +513,17 @@ static int set_pin_paths(struct loader *ld)
 	return 0;
 }
 
+static size_t hit_logs_bytes(const struct loader *ld)
+{
+	return (size_t)ld->nr_cpus * sizeof(struct xdpb_hit_log);
+}
+
 static void unload(struct loader *ld)
 {
 	map_munmap(ld->rule_counters, ld->rule_counters_bytes);
 	ld->rule_counters = NULL;
+	map_munmap(ld->hit_logs, hit_logs_bytes(ld));
+	ld->hit_logs = NULL;
 	if (ld->skel)
 		xdpblock_bpf__destroy(ld->skel);
 	ld->skel = NULL;
@@ -553,6 +563,8 @@ static int open_and_load(struct loader *ld)
 	ld->skel->rodata->rule_id_capacity = capacity;
 	bpf_map__set_max_entries(ld->skel->maps.rule_stats,
 				 ld->nr_cpus * capacity);
+	bpf_map__set_max_entries(ld->skel->maps.hit_logs, ld->nr_cpus);
+	bpf_map__set_max_entries(ld->skel->maps.hit_log_timers, ld->nr_cpus);
 	bpf_map__set_max_entries(ld->skel->maps.flow_verdict,
 				 flow_cache_entries);
 	err = ld->pin_dir[0] ? set_pin_paths(ld) : 0;
@@ -568,6 +580,13 @@ static int open_and_load(struct loader *ld)
 	if (!ld->rule_counters) {
 		err = -errno;
 		log_err("cannot map the rule counters: %s", strerror(errno));
+		goto fail;
+	}
+	ld->hit_logs = map_mmap(bpf_map__fd(ld->skel->maps.hit_logs),
+				hit_logs_bytes(ld));
+	if (!ld->hit_logs) {
+		err = -errno;
+		log_err("cannot map the rule hit logs: %s", strerror(errno));
 		goto fail;
 	}
 	return 0;
@@ -773,20 +792,131 @@ int loader_zero_list(struct loader *ld, uint16_t list_id)
 	return err;
 }
 
+/*
+ * One CPU's logged hits, as rules with their totals (rule_stats plus the
+ * hits), all as they stood at one instant: read between two equal, even
+ * fold_seq values, as rule_stats changes only while the CPU adds its log.
+ */
+struct hit_snapshot {
+	uint32_t nr; /* distinct rules, by rule id */
+	uint32_t rule_id[XDPB_HIT_LOG_LEN];
+	struct xdpb_counter total[XDPB_HIT_LOG_LEN];
+};
+
+static uint32_t load_u32(const uint32_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+/* Where @id is in @s, or where it would go. */
+static uint32_t snapshot_find(const struct hit_snapshot *s, uint32_t id)
+{
+	uint32_t lo = 0, hi = s->nr;
+
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+
+		if (s->rule_id[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void snapshot_add_hit(struct hit_snapshot *s, uint32_t id,
+			     uint32_t bytes)
+{
+	uint32_t at = snapshot_find(s, id);
+
+	if (at == s->nr || s->rule_id[at] != id) {
+		memmove(&s->rule_id[at + 1], &s->rule_id[at],
+			(s->nr - at) * sizeof(s->rule_id[0]));
+		memmove(&s->total[at + 1], &s->total[at],
+			(s->nr - at) * sizeof(s->total[0]));
+		s->rule_id[at] = id;
+		s->total[at] = (struct xdpb_counter){0};
+		s->nr++;
+	}
+	s->total[at].packets++;
+	s->total[at].bytes += bytes;
+}
+
+static void hit_snapshot_take(const struct loader *ld, int cpu,
+			      struct hit_snapshot *s)
+{
+	const struct xdpb_hit_log *log = &ld->hit_logs[cpu];
+	const struct xdpb_counter *slice =
+		&ld->rule_counters[(size_t)cpu * ld->rule_id_capacity];
+
+	/*
+	 * A fold takes microseconds; the bound only keeps a CPU that died
+	 * mid-fold (it cannot) from hanging the daemon.
+	 */
+	for (int attempt = 0; attempt < 1000000; attempt++) {
+		uint32_t seq = load_u32(&log->fold_seq);
+		uint32_t n = load_u32(&log->count);
+
+		s->nr = 0;
+		if (seq & 1)
+			continue;
+		if (n > XDPB_HIT_LOG_LEN)
+			n = XDPB_HIT_LOG_LEN;
+		for (uint32_t i = 0; i < n; i++) {
+			struct xdpb_rule_hit h = log->hit[i];
+
+			if (h.rule_id < ld->rule_id_capacity)
+				snapshot_add_hit(s, h.rule_id, h.bytes);
+		}
+		for (uint32_t k = 0; k < s->nr; k++) {
+			s->total[k].packets += slice[s->rule_id[k]].packets;
+			s->total[k].bytes += slice[s->rule_id[k]].bytes;
+		}
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (load_u32(&log->fold_seq) == seq)
+			return;
+	}
+}
+
+/*
+ * Add CPU @cpu's counters of rule ids [first, first + nr) to @out. A rule
+ * with logged hits takes its total from the snapshot; any other from
+ * rule_stats, read after the snapshot: hits it had logged before were
+ * added to rule_stats since (or it would be in the snapshot), so what a
+ * reader sees never goes back.
+ */
+static void add_cpu_rules(const struct loader *ld, int cpu, uint32_t first,
+			  uint32_t nr, struct xdpb_counter *out)
+{
+	const struct xdpb_counter *slice =
+		&ld->rule_counters[(size_t)cpu * ld->rule_id_capacity];
+	struct hit_snapshot s;
+	uint32_t k;
+
+	hit_snapshot_take(ld, cpu, &s);
+	k = snapshot_find(&s, first);
+	for (uint32_t i = 0; i < nr; i++) {
+		uint32_t id = first + i;
+
+		if (k < s.nr && s.rule_id[k] == id) {
+			out[i].packets += s.total[k].packets;
+			out[i].bytes += s.total[k].bytes;
+			k++;
+		} else {
+			out[i].packets += slice[id].packets;
+			out[i].bytes += slice[id].bytes;
+		}
+	}
+}
+
 void loader_read_rule(const struct loader *ld, uint32_t rule_id,
 		      struct xdpb_counter *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (rule_id >= ld->rule_id_capacity)
 		return;
-	for (int c = 0; c < ld->nr_cpus; c++) {
-		const struct xdpb_counter *v =
-			&ld->rule_counters[(size_t)c * ld->rule_id_capacity +
-					   rule_id];
-
-		out->packets += v->packets;
-		out->bytes += v->bytes;
-	}
+	for (int c = 0; c < ld->nr_cpus; c++)
+		add_cpu_rules(ld, c, rule_id, 1, out);
 }
 
 int loader_read_rules(struct loader *ld, struct xdpb_counter *out,
@@ -795,16 +925,37 @@ int loader_read_rules(struct loader *ld, struct xdpb_counter *out,
 	if (nr_ids > ld->rule_id_capacity)
 		nr_ids = ld->rule_id_capacity;
 	memset(out, 0, nr_ids * sizeof(*out));
-	for (int c = 0; c < ld->nr_cpus; c++) {
-		const struct xdpb_counter *slice =
-			&ld->rule_counters[(size_t)c * ld->rule_id_capacity];
-
-		for (uint32_t id = 0; id < nr_ids; id++) {
-			out[id].packets += slice[id].packets;
-			out[id].bytes += slice[id].bytes;
-		}
-	}
+	for (int c = 0; c < ld->nr_cpus; c++)
+		add_cpu_rules(ld, c, 0, nr_ids, out);
 	return 0;
+}
+
+void loader_hit_logs_mark(const struct loader *ld, struct hit_log_mark *marks)
+{
+	for (int c = 0; c < ld->nr_cpus; c++) {
+		const struct xdpb_hit_log *log = &ld->hit_logs[c];
+		uint32_t seq;
+
+		do {
+			seq = load_u32(&log->fold_seq);
+			marks[c].count = load_u32(&log->count);
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		} while ((seq & 1) || load_u32(&log->fold_seq) != seq);
+		marks[c].fold_seq = seq;
+	}
+}
+
+int loader_hit_logs_drained(const struct loader *ld,
+			    const struct hit_log_mark *marks)
+{
+	for (int c = 0; c < ld->nr_cpus; c++) {
+		uint32_t seq = load_u32(&ld->hit_logs[c].fold_seq);
+
+		/* empty then, or a fold begun after the mark has ended */
+		if (marks[c].count && (seq & 1 || seq == marks[c].fold_seq))
+			return 0;
+	}
+	return 1;
 }
 
 /*
@@ -814,8 +965,8 @@ int loader_read_rules(struct loader *ld, struct xdpb_counter *out,
 static int read_percpu_counters(int fd, uint32_t key, int nr_cpus,
 				struct xdpb_counter *out, int n)
 {
-	struct xdpb_counter *values = calloc((size_t)nr_cpus * n,
-					     sizeof(*values));
+	struct xdpb_counter *values =
+		calloc((size_t)nr_cpus * n, sizeof(*values));
 	int err = 0;
 
 	if (!values)
@@ -836,8 +987,8 @@ static int read_percpu_counters(int fd, uint32_t key, int nr_cpus,
 static int add_percpu_counters(int fd, uint32_t key, int nr_cpus,
 			       const struct xdpb_counter *add, int n)
 {
-	struct xdpb_counter *values = calloc((size_t)nr_cpus * n,
-					     sizeof(*values));
+	struct xdpb_counter *values =
+		calloc((size_t)nr_cpus * n, sizeof(*values));
 	int err = 0;
 
 	if (!values)

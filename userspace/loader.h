@@ -22,6 +22,8 @@ struct loader {
 	/* rule_stats, mmapped: nr_cpus slices of rule_id_capacity counters */
 	struct xdpb_counter *rule_counters;
 	size_t rule_counters_bytes;
+	/* hit_logs, mmapped: one per CPU, the hits not yet in rule_counters */
+	struct xdpb_hit_log *hit_logs;
 	char pin_dir[PATH_MAX]; /* "" = nothing pinned */
 	int pin_lock_fd; /* flock on pin_dir: one daemon per pinned state */
 	int adopted; /* the maps and generations a previous daemon left */
@@ -93,7 +95,11 @@ void loader_set_web_ports(struct loader *ld, const uint16_t *http, int nr_http,
 int loader_set_sinkhole(struct loader *ld, uint16_t list_id,
 			const struct xdpb_sinkhole *sinkhole);
 
-/* Reset counters of released rule ids / a removed list to zero. */
+/*
+ * Reset counters of released rule ids / a removed list to zero. Rule ids
+ * may be reset only once loader_hit_logs_drained() says no CPU still logs
+ * a hit of theirs.
+ */
 int loader_zero_rules(struct loader *ld, const uint32_t *ids, size_t nr);
 int loader_zero_list(struct loader *ld, uint16_t list_id);
 
@@ -103,6 +109,21 @@ int loader_zero_list(struct loader *ld, uint16_t list_id);
  */
 int loader_read_rules(struct loader *ld, struct xdpb_counter *out,
 		      uint32_t nr_ids);
+/*
+ * Where each CPU's hit log stood at one instant (nr_cpus entries). Taken
+ * after the switch that stopped using some rule ids: once every CPU's log
+ * was empty then or has been added to rule_stats since
+ * (loader_hit_logs_drained()), no logged hit names those ids any more.
+ */
+struct hit_log_mark {
+	uint32_t fold_seq;
+	uint32_t count;
+};
+
+void loader_hit_logs_mark(const struct loader *ld, struct hit_log_mark *marks);
+int loader_hit_logs_drained(const struct loader *ld,
+			    const struct hit_log_mark *marks);
+
 /* One rule's counter, summed over CPUs. */
 void loader_read_rule(const struct loader *ld, uint32_t rule_id,
 		      struct xdpb_counter *out);

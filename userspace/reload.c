@@ -20,9 +20,14 @@
 #include "log.h"
 #include "pinning.h"
 
-/* Rule ids released by the previous reload, zeroed and freed at the next. */
+/*
+ * Rule ids earlier reloads stopped using, zeroed and freed at a later one
+ * (release_pending_ids()), and where the CPUs' hit logs stood when the
+ * last of them stopped being used.
+ */
 static uint32_t *pending_ids;
 static size_t nr_pending_ids;
+static struct hit_log_mark *pending_marks;
 
 const char *daemon_list_name(const struct daemon *d, uint16_t list_id)
 {
@@ -317,12 +322,24 @@ static void keep_startup_settings(const struct daemon *d,
 }
 
 /*
- * Rule ids released by the previous reload have not been referenced by any
- * generation since that reload's switch, so no packet can still count on
- * them: zero their counters and let this reload hand them out again.
+ * Rule ids released by an earlier reload have not been referenced by any
+ * generation since its switch, so no packet can still count on them. A
+ * CPU may still hold hits of theirs in its log, though (a CPU adds its log
+ * to rule_stats when it is full, and 100 ms after a hit at the latest):
+ * only when none can are their counters zeroed and the ids handed out
+ * again.
+ * Otherwise they wait for a later reload.
  */
 static void release_pending_ids(struct daemon *d)
 {
+	if (!nr_pending_ids)
+		return;
+	if (!loader_hit_logs_drained(&d->loader, pending_marks)) {
+		log_info(
+			"%zu ids of removed rules are reused at a later reload (a CPU has not counted their last hits yet)",
+			nr_pending_ids);
+		return;
+	}
 	if (loader_zero_rules(&d->loader, pending_ids, nr_pending_ids) == 0)
 		rule_ids_release(&d->rule_ids, pending_ids, nr_pending_ids);
 	else
@@ -334,12 +351,43 @@ static void release_pending_ids(struct daemon *d)
 	nr_pending_ids = 0;
 }
 
+/*
+ * Ids the running generation no longer uses (@ids, taken over) join the
+ * pending ones; the logs are marked now, after the switch.
+ */
+static void add_pending_ids(struct daemon *d, uint32_t *ids, size_t nr)
+{
+	uint32_t *all;
+
+	if (!nr) {
+		free(ids);
+		return;
+	}
+	if (!pending_marks)
+		pending_marks =
+			calloc(d->loader.nr_cpus, sizeof(*pending_marks));
+	all = pending_marks ? realloc(pending_ids,
+				      (nr_pending_ids + nr) * sizeof(*all))
+			    : NULL;
+	if (!all) {
+		/* never reused: safe, and a restart gets them back */
+		log_warn("out of memory: %zu ids of removed rules stay unused",
+			 nr);
+		free(ids);
+		return;
+	}
+	memcpy(all + nr_pending_ids, ids, nr * sizeof(*all));
+	free(ids);
+	pending_ids = all;
+	nr_pending_ids += nr;
+	loader_hit_logs_mark(&d->loader, pending_marks);
+}
+
 /* After a successful switch: what the old set alone used is retired. */
 static void retire_old(struct daemon *d, uint32_t *released, size_t nr_released,
 		       char (*new_names)[LIST_NAME_MAX])
 {
-	pending_ids = released;
-	nr_pending_ids = nr_released;
+	add_pending_ids(d, released, nr_released);
 
 	/* A removed list's counters start over; its id is reused a reload later. */
 	for (int id = 1; id < XDPB_MAX_LISTS; id++)
@@ -423,10 +471,12 @@ int daemon_adopt(struct daemon *d)
 		free(gen);
 		return err;
 	}
-	/* ids nothing holds may carry counts of rules removed before the restart */
-	loader_zero_rules(&d->loader, unused, nr_unused);
-	rule_ids_release(&d->rule_ids, unused, nr_unused);
-	free(unused);
+	/*
+	 * Ids nothing holds may carry counts of rules removed before the
+	 * restart, in rule_stats or still logged: zeroed and reused when
+	 * released like those of a reload.
+	 */
+	add_pending_ids(d, unused, nr_unused);
 
 	ruleset_free(&d->active);
 	d->active = rs;

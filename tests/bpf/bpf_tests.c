@@ -1048,6 +1048,269 @@ static void replace_is_atomic(void)
 	loader_close(&ld, 0);
 }
 
+/* ---- rule hit logs (bpf/counters.bpf.h) ------------------------------ */
+
+/*
+ * A loader running set A, with the test's CPU pinned to @cpu so that its
+ * hits go to one CPU's log. @r: the rules of 192.0.2.0/24 and
+ * 198.51.100.0/24 (drop), which frames_a[0] and [1] hit.
+ */
+struct hit_env {
+	struct loader ld;
+	struct id_keeper k;
+	struct ruleset rs;
+	const struct rule *r[2];
+	struct frame f[2];
+};
+
+/* Run the calling thread on @cpu only, or (-1) on any. */
+static int pin_test_cpu(int cpu)
+{
+	long nr = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	for (long c = 0; c < nr; c++)
+		if (cpu < 0 || c == cpu % nr)
+			CPU_SET(c, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+static int hit_env_open(struct hit_env *e)
+{
+	struct ruleset empty = {0};
+	int err;
+
+	memset(e, 0, sizeof(*e));
+	e->f[0] = frame_v4("192.0.2.5", "10.9.9.9");
+	e->f[1] = frame_v4("10.9.9.9", "198.51.100.5");
+	err = loader_open(&e->ld, RULE_ID_CAP, NULL, NULL, 0);
+	CHECK(!err, "loader_open: %s", strerror(-err));
+	if (err)
+		return err;
+	id_keeper_init(&e->k, RULE_ID_CAP);
+	err = build_ruleset(&e->rs, set_a, 3);
+	if (!err)
+		err = reload_ruleset(&e->ld, &e->k, &empty, &e->rs, NULL);
+	CHECK(!err, "activating A: %s", strerror(-err));
+	e->r[0] = ruleset_find(&e->rs, "192.0.2.0/24", 1);
+	e->r[1] = ruleset_find(&e->rs, "198.51.100.0/24", 2);
+	CHECK(e->r[0] && e->r[1], "rules of set A");
+	return err || !e->r[0] || !e->r[1] ? -EINVAL : 0;
+}
+
+static void hit_env_close(struct hit_env *e)
+{
+	id_keeper_free(&e->k);
+	ruleset_free(&e->rs);
+	loader_close(&e->ld, 0);
+}
+
+/* Packets of rule @id in rule_stats itself, without the logs. */
+static uint64_t rule_stats_packets(const struct loader *ld, uint32_t id)
+{
+	uint64_t n = 0;
+
+	for (int c = 0; c < ld->nr_cpus; c++)
+		n += ld->rule_counters[(size_t)c * ld->rule_id_capacity + id]
+			     .packets;
+	return n;
+}
+
+static uint32_t logged_hits(const struct loader *ld)
+{
+	uint32_t n = 0;
+
+	for (int c = 0; c < ld->nr_cpus; c++)
+		n += __atomic_load_n(&ld->hit_logs[c].count, __ATOMIC_ACQUIRE);
+	return n;
+}
+
+/* Up to 2 s for every log to be empty (their timers fire after 100 ms). */
+static int wait_logs_empty(const struct loader *ld)
+{
+	for (int i = 0; i < 200 && logged_hits(ld); i++)
+		usleep(10000);
+	return logged_hits(ld) ? -ETIMEDOUT : 0;
+}
+
+/*
+ * Counts are exact whether a hit is still logged or already added: read
+ * after every hit of 200 (three full logs and a partial one on the test's
+ * CPU), then once the log's timer has emptied it.
+ */
+static void hit_log_counts_exact(void)
+{
+	uint64_t sent[2] = {0};
+	struct hit_env e;
+	int bad = 0;
+
+	if (hit_env_open(&e) || pin_test_cpu(0)) {
+		CHECK(0, "setup");
+		hit_env_close(&e);
+		return;
+	}
+	CHECK(!wait_logs_empty(&e.ld), "logs not emptied at the start");
+	for (int i = 0; i < 200 && !bad; i++) {
+		int w = i % 3 == 2;
+		struct xdpb_counter one;
+
+		bad = run_verdict(&e.ld, &e.f[w]) != XDP_DROP;
+		CHECK(!bad, "hit %d not dropped", i);
+		sent[w]++;
+		for (int j = 0; j < 2 && !bad; j++) {
+			loader_read_rule(&e.ld, e.r[j]->rule_id, &one);
+			bad = one.packets != sent[j] ||
+			      one.bytes != sent[j] * e.f[j].len ||
+			      rule_packets(&e.ld, e.r[j]->rule_id) != sent[j];
+			CHECK(!bad,
+			      "after %d hits rule %d has %llu packets, %llu bytes; sent %llu",
+			      i + 1, j, (unsigned long long)one.packets,
+			      (unsigned long long)one.bytes,
+			      (unsigned long long)sent[j]);
+		}
+	}
+	/* both sources were in use: 200 hits on one CPU fill its log thrice */
+	CHECK(rule_stats_packets(&e.ld, e.r[0]->rule_id) +
+			      rule_stats_packets(&e.ld, e.r[1]->rule_id) >=
+		      3 * XDPB_HIT_LOG_LEN,
+	      "rule_stats has %llu of 200 hits",
+	      (unsigned long long)(rule_stats_packets(&e.ld, e.r[0]->rule_id) +
+				   rule_stats_packets(&e.ld, e.r[1]->rule_id)));
+	CHECK(!wait_logs_empty(&e.ld), "the log's timer did not empty it");
+	for (int j = 0; j < 2; j++)
+		CHECK(rule_stats_packets(&e.ld, e.r[j]->rule_id) == sent[j],
+		      "rule %d: %llu packets in rule_stats once the log is empty, sent %llu",
+		      j,
+		      (unsigned long long)rule_stats_packets(&e.ld,
+							     e.r[j]->rule_id),
+		      (unsigned long long)sent[j]);
+	pin_test_cpu(-1);
+	hit_env_close(&e);
+}
+
+/*
+ * loader_hit_logs_drained(): true for logs empty at the mark; false while
+ * a log holds hits from before it; true once that log was added, by a
+ * full log or by the timer.
+ */
+static void hit_log_drain_marks(void)
+{
+	struct hit_log_mark *m = NULL;
+	struct hit_env e;
+	uint32_t seq;
+	int drained;
+
+	if (hit_env_open(&e) || pin_test_cpu(0) ||
+	    !(m = calloc(e.ld.nr_cpus, sizeof(*m)))) {
+		CHECK(0, "setup");
+		goto out;
+	}
+	CHECK(!wait_logs_empty(&e.ld), "logs not emptied at the start");
+	loader_hit_logs_mark(&e.ld, m);
+	CHECK(loader_hit_logs_drained(&e.ld, m), "empty logs not drained");
+
+	CHECK(run_verdict(&e.ld, &e.f[0]) == XDP_DROP, "hit");
+	loader_hit_logs_mark(&e.ld, m);
+	/* unless the timer (100 ms) came in between, the hit is still there */
+	seq = __atomic_load_n(&e.ld.hit_logs[0].fold_seq, __ATOMIC_ACQUIRE);
+	drained = loader_hit_logs_drained(&e.ld, m);
+	if (seq ==
+	    __atomic_load_n(&e.ld.hit_logs[0].fold_seq, __ATOMIC_ACQUIRE))
+		CHECK(drained == (seq != m[0].fold_seq),
+		      "drained %d with fold_seq %u at the mark and %u now",
+		      drained, m[0].fold_seq, seq);
+	/* a full log is added at the next hit */
+	for (int i = 0; i < XDPB_HIT_LOG_LEN; i++)
+		run_verdict(&e.ld, &e.f[1]);
+	CHECK(loader_hit_logs_drained(&e.ld, m),
+	      "not drained after %d more hits", XDPB_HIT_LOG_LEN);
+
+	/* the last hit is logged again: the timer adds it */
+	loader_hit_logs_mark(&e.ld, m);
+	for (int i = 0; i < 200 && !loader_hit_logs_drained(&e.ld, m); i++)
+		usleep(10000);
+	CHECK(loader_hit_logs_drained(&e.ld, m), "the timer did not drain");
+out:
+	pin_test_cpu(-1);
+	free(m);
+	hit_env_close(&e);
+}
+
+struct hit_writer {
+	struct hit_env *e;
+	int runs; /* test runs of 1000 hits each */
+	int err;
+};
+
+static void *hit_writer_run(void *arg)
+{
+	struct hit_writer *w = arg;
+	struct xdp_md ctx = {.ingress_ifindex = TEST_IFINDEX};
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .repeat = 1000);
+
+	pin_test_cpu(0);
+	for (int i = 0; i < w->runs && !w->err; i++) {
+		const struct frame *f = &w->e->f[i % 2];
+
+		opts.data_in = f->data;
+		opts.data_size_in = f->len;
+		ctx.data_end = f->len;
+		w->err = bpf_prog_test_run_opts(loader_prog_fd(&w->e->ld),
+						&opts);
+		if (!w->err && opts.retval != XDP_DROP)
+			w->err = -EPROTO;
+	}
+	return NULL;
+}
+
+/*
+ * Reads racing the datapath's folds (one CPU hits, the other reads):
+ * counts never go back and end exact.
+ */
+static void hit_log_concurrent_reads(void)
+{
+	struct hit_writer w = {.runs = 2000};
+	uint64_t last[2] = {0}, reads = 0, backwards = 0;
+	struct xdpb_counter c;
+	struct hit_env e;
+	pthread_t t;
+
+	if (hit_env_open(&e) || pin_test_cpu(1)) {
+		CHECK(0, "setup");
+		hit_env_close(&e);
+		return;
+	}
+	w.e = &e;
+	if (pthread_create(&t, NULL, hit_writer_run, &w)) {
+		CHECK(0, "pthread_create");
+		hit_env_close(&e);
+		return;
+	}
+	do {
+		for (int j = 0; j < 2; j++) {
+			loader_read_rule(&e.ld, e.r[j]->rule_id, &c);
+			backwards += c.packets < last[j];
+			last[j] = c.packets;
+		}
+		reads++;
+	} while (pthread_tryjoin_np(t, NULL));
+	CHECK(!w.err, "test runs: %s", strerror(-w.err));
+	CHECK(!backwards, "%llu of %llu reads went back",
+	      (unsigned long long)backwards, (unsigned long long)reads);
+	for (int j = 0; j < 2; j++) {
+		loader_read_rule(&e.ld, e.r[j]->rule_id, &c);
+		CHECK(c.packets == (uint64_t)w.runs / 2 * 1000,
+		      "rule %d: %llu packets, sent %d", j,
+		      (unsigned long long)c.packets, w.runs / 2 * 1000);
+	}
+	printf("  %llu reads of both rules during %d000 hits\n",
+	       (unsigned long long)reads, w.runs);
+	pin_test_cpu(-1);
+	hit_env_close(&e);
+}
+
 static int same_rules(const struct rule_table *a, const struct rule_table *b)
 {
 	if (a->nr != b->nr)
@@ -1198,6 +1461,9 @@ int main(void)
 	RUN_TEST("bpf", unregistered_iface_not_counted);
 	RUN_TEST("bpf", replace_rule_set);
 	RUN_TEST("bpf", replace_is_atomic);
+	RUN_TEST("bpf", hit_log_counts_exact);
+	RUN_TEST("bpf", hit_log_drain_marks);
+	RUN_TEST("bpf", hit_log_concurrent_reads);
 	RUN_TEST("bpf", pinned_state_adopted);
 
 	printf("bpf_tests: %d passed, %d failed\n", tl_passed, tl_failed);
