@@ -3,6 +3,8 @@
 #ifndef XDPBLOCK_COUNTERS_BPF_H
 #define XDPBLOCK_COUNTERS_BPF_H
 
+#include <linux/errno.h>
+
 #include "maps.bpf.h"
 
 #define CLOCK_MONOTONIC 1
@@ -37,12 +39,13 @@ static __always_inline void count_iface(__u32 ifindex, __u32 stat, __u64 bytes)
  * made the miss wait for the one before it (the rule id comes out of the
  * lookup's own miss): about 200 ns per matched packet at 1M domain rules
  * on the machine of docs/benchmarks.md. Here the hits' addresses are all
- * known up front, so their misses overlap: a few ns per hit.
+ * known up front, so their misses overlap: about 10 ns per hit.
  *
  * fold_seq is odd while rule_stats changes (readers retry). The stores
- * are plain: on x86 other CPUs see them in program order; on weakly
- * ordered CPUs a reader racing a fold could see a hit twice or not at
- * all in that one read, never in rule_stats itself.
+ * are plain, which is enough on x86, where other CPUs see them in program
+ * order. On weakly ordered CPUs (arm64) they are not: a read racing a fold
+ * could count the log's hits twice or not at all, and a counter zeroed
+ * for reuse right after a fold could get its last adds back.
  */
 static __noinline int hit_log_fold(struct xdpb_hit_log *log, __u32 cpu)
 {
@@ -67,20 +70,21 @@ static __noinline int hit_log_fold(struct xdpb_hit_log *log, __u32 cpu)
 	return 0;
 }
 
-static int hit_log_timer_start(struct hit_log_timer *t, __u64 ns)
+/* Pinned: the callback must run on the CPU whose log it adds. */
+static __always_inline long hit_log_timer_start(struct hit_log_timer *t,
+						__u64 ns)
 {
-	/* pinned: the callback must run on the CPU whose log it empties */
-	if (bpf_timer_start(&t->timer, ns, TIMER_CPU_PIN))
-		bpf_timer_start(&t->timer, ns, 0);
-	return 0;
+	if (!bpf_timer_start(&t->timer, ns, TIMER_CPU_PIN))
+		return 0;
+	return bpf_timer_start(&t->timer, ns, 0); /* before Linux 6.7 */
 }
 
 /*
- * A hit that found the timer unarmed started it; it runs in softirq
- * context on the same CPU, so it cannot interrupt that CPU's XDP program. It can interrupt a
- * BPF_PROG_TEST_RUN there, hence `busy`. Before Linux 6.7 the timer
- * cannot be pinned and may fire elsewhere: then it leaves the log to the
- * CPU's own next fold.
+ * Started by a hit that found the timer unarmed; runs in softirq context.
+ * Pinned to its CPU, it cannot interrupt that CPU's XDP program (also a
+ * softirq); it can interrupt a BPF_PROG_TEST_RUN there, hence `busy`.
+ * Before Linux 6.7 the timer cannot be pinned and may fire on another CPU,
+ * where it must leave the log alone: that log is then added when full.
  */
 static int hit_log_flush(void *map __attribute__((unused)), __u32 *key,
 			 struct hit_log_timer *t)
@@ -95,8 +99,7 @@ static int hit_log_flush(void *map __attribute__((unused)), __u32 *key,
 	if (!log)
 		return 0;
 	if (log->busy) {
-		hit_log_timer_start(t, HIT_LOG_RETRY_NS);
-		t->armed = 1;
+		t->armed = !hit_log_timer_start(t, HIT_LOG_RETRY_NS);
 		return 0;
 	}
 	hit_log_fold(log, cpu);
@@ -105,20 +108,19 @@ static int hit_log_flush(void *map __attribute__((unused)), __u32 *key,
 
 static __noinline int hit_log_arm(struct hit_log_timer *t)
 {
+	long err;
+
 	if (!t)
 		return 0;
-	if (!t->ready) {
-		long err = bpf_timer_init(&t->timer, &hit_log_timers,
-					  CLOCK_MONOTONIC);
-
-		if (err && err != -16 /* -EBUSY: set up already */)
-			return 0;
-		if (bpf_timer_set_callback(&t->timer, hit_log_flush))
-			return 0;
-		t->ready = 1;
+	if (t->state == HIT_LOG_TIMER_UNSET) {
+		err = bpf_timer_init(&t->timer, &hit_log_timers,
+				     CLOCK_MONOTONIC);
+		if (!err || err == -EBUSY) /* -EBUSY: set up already */
+			err = bpf_timer_set_callback(&t->timer, hit_log_flush);
+		t->state = err ? HIT_LOG_TIMER_REFUSED : HIT_LOG_TIMER_READY;
 	}
-	hit_log_timer_start(t, XDPB_HIT_LOG_FLUSH_NS);
-	t->armed = 1;
+	if (t->state == HIT_LOG_TIMER_READY)
+		t->armed = !hit_log_timer_start(t, XDPB_HIT_LOG_FLUSH_NS);
 	return 0;
 }
 
@@ -145,7 +147,7 @@ static __always_inline void hit_log_add(struct xdpb_hit_log *log, __u32 cpu,
 	compiler_barrier(); /* readers trust hit[] below count */
 	log->count = n + 1;
 	t = bpf_map_lookup_elem(&hit_log_timers, &cpu);
-	if (t && !t->armed)
+	if (t && !t->armed && t->state != HIT_LOG_TIMER_REFUSED)
 		hit_log_arm(t);
 	compiler_barrier();
 	log->busy = 0;

@@ -297,10 +297,21 @@ struct {
  * pinned: each loaded program sets up its own, as a timer keeps the
  * program whose callback it runs.
  */
+enum hit_log_timer_state {
+	HIT_LOG_TIMER_UNSET,
+	HIT_LOG_TIMER_READY, /* initialised, callback set */
+	/*
+	 * The kernel refused it, which it does once no process holds the
+	 * map (a daemon stopped with --keep-attached): not tried again, as
+	 * trying costs an allocation. Logs are then added when full.
+	 */
+	HIT_LOG_TIMER_REFUSED,
+};
+
 struct hit_log_timer {
 	struct bpf_timer timer;
-	__u32 ready; /* initialised, callback set */
-	__u32 armed; /* will fire */
+	__u32 state; /* enum hit_log_timer_state */
+	__u32 armed; /* started, and its callback has not run yet */
 };
 
 struct {

@@ -187,8 +187,8 @@ struct xdpb_counter {
  * Rule hits a CPU has logged but not yet added to its slice of rule_stats
  * (bpf/counters.bpf.h says why). One per CPU in the mmapable `hit_logs`,
  * indexed by CPU. A full log is added in one pass when the next hit comes,
- * and a timer armed by a hit adds the log XDPB_HIT_LOG_FLUSH_NS later,
- * so no hit waits longer than that to reach rule_stats.
+ * and a timer armed by a hit adds the log XDPB_HIT_LOG_FLUSH_NS later
+ * (where the kernel lets it: docs/architecture.md, "Counters").
  *
  * Readers (userspace/loader.c): hit[0 .. count) are valid while fold_seq
  * stays the same even number; it is odd while the hits are being added,

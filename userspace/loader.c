@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -842,40 +843,57 @@ static void snapshot_add_hit(struct hit_snapshot *s, uint32_t id,
 	s->total[at].bytes += bytes;
 }
 
-static void hit_snapshot_take(const struct loader *ld, int cpu,
-			      struct hit_snapshot *s)
+/*
+ * A fold takes microseconds and cannot be preempted (softirq, or a test
+ * run with preemption off); give up after a second all the same, rather
+ * than hang the daemon, and say so. 0, or -EAGAIN with @s empty.
+ */
+static int hit_snapshot_take(const struct loader *ld, int cpu,
+			     struct hit_snapshot *s)
 {
 	const struct xdpb_hit_log *log = &ld->hit_logs[cpu];
 	const struct xdpb_counter *slice =
 		&ld->rule_counters[(size_t)cpu * ld->rule_id_capacity];
+	static int warned;
+	uint64_t t0 = 0;
 
-	/*
-	 * A fold takes microseconds; the bound only keeps a CPU that died
-	 * mid-fold (it cannot) from hanging the daemon.
-	 */
-	for (int attempt = 0; attempt < 1000000; attempt++) {
+	for (unsigned int attempt = 0;; attempt++) {
 		uint32_t seq = load_u32(&log->fold_seq);
 		uint32_t n = load_u32(&log->count);
 
 		s->nr = 0;
-		if (seq & 1)
-			continue;
-		if (n > XDPB_HIT_LOG_LEN)
-			n = XDPB_HIT_LOG_LEN;
-		for (uint32_t i = 0; i < n; i++) {
-			struct xdpb_rule_hit h = log->hit[i];
+		if (!(seq & 1)) {
+			if (n > XDPB_HIT_LOG_LEN)
+				n = XDPB_HIT_LOG_LEN;
+			for (uint32_t i = 0; i < n; i++) {
+				struct xdpb_rule_hit h = log->hit[i];
 
-			if (h.rule_id < ld->rule_id_capacity)
-				snapshot_add_hit(s, h.rule_id, h.bytes);
+				if (h.rule_id < ld->rule_id_capacity)
+					snapshot_add_hit(s, h.rule_id, h.bytes);
+			}
+			for (uint32_t k = 0; k < s->nr; k++) {
+				s->total[k].packets +=
+					slice[s->rule_id[k]].packets;
+				s->total[k].bytes += slice[s->rule_id[k]].bytes;
+			}
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+			if (load_u32(&log->fold_seq) == seq)
+				return 0;
 		}
-		for (uint32_t k = 0; k < s->nr; k++) {
-			s->total[k].packets += slice[s->rule_id[k]].packets;
-			s->total[k].bytes += slice[s->rule_id[k]].bytes;
-		}
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (load_u32(&log->fold_seq) == seq)
-			return;
+		if (attempt < 1000)
+			continue;
+		if (!t0)
+			t0 = monotonic_ns();
+		else if (monotonic_ns() - t0 > 1000000000ULL)
+			break;
+		sched_yield();
 	}
+	if (!warned++)
+		log_warn(
+			"CPU %d's rule hit log stays locked: rule counts leave out its last hits",
+			cpu);
+	s->nr = 0;
+	return -EAGAIN;
 }
 
 /*
@@ -893,7 +911,7 @@ static void add_cpu_rules(const struct loader *ld, int cpu, uint32_t first,
 	struct hit_snapshot s;
 	uint32_t k;
 
-	hit_snapshot_take(ld, cpu, &s);
+	hit_snapshot_take(ld, cpu, &s); /* on failure: rule_stats alone */
 	k = snapshot_find(&s, first);
 	for (uint32_t i = 0; i < nr; i++) {
 		uint32_t id = first + i;
@@ -930,32 +948,45 @@ int loader_read_rules(struct loader *ld, struct xdpb_counter *out,
 	return 0;
 }
 
-void loader_hit_logs_mark(const struct loader *ld, struct hit_log_mark *marks)
+static int cmp_u32(const void *a, const void *b)
 {
-	for (int c = 0; c < ld->nr_cpus; c++) {
-		const struct xdpb_hit_log *log = &ld->hit_logs[c];
-		uint32_t seq;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 
-		do {
-			seq = load_u32(&log->fold_seq);
-			marks[c].count = load_u32(&log->count);
-			__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		} while ((seq & 1) || load_u32(&log->fold_seq) != seq);
-		marks[c].fold_seq = seq;
-	}
+	return x < y ? -1 : x > y;
 }
 
-int loader_hit_logs_drained(const struct loader *ld,
-			    const struct hit_log_mark *marks)
+size_t loader_ids_in_hit_logs(const struct loader *ld, uint32_t *ids, size_t nr)
 {
-	for (int c = 0; c < ld->nr_cpus; c++) {
-		uint32_t seq = load_u32(&ld->hit_logs[c].fold_seq);
+	size_t nr_logged = 0, held = 0;
+	struct hit_snapshot s;
+	uint32_t *logged;
 
-		/* empty then, or a fold begun after the mark has ended */
-		if (marks[c].count && (seq & 1 || seq == marks[c].fold_seq))
-			return 0;
+	if (!nr)
+		return 0;
+	logged =
+		calloc((size_t)ld->nr_cpus * XDPB_HIT_LOG_LEN, sizeof(*logged));
+	if (!logged)
+		return nr;
+	for (int c = 0; c < ld->nr_cpus; c++) {
+		if (hit_snapshot_take(ld, c, &s)) {
+			free(logged);
+			return nr;
+		}
+		memcpy(logged + nr_logged, s.rule_id,
+		       s.nr * sizeof(s.rule_id[0]));
+		nr_logged += s.nr;
 	}
-	return 1;
+	qsort(logged, nr_logged, sizeof(*logged), cmp_u32);
+	for (size_t i = 0; i < nr; i++)
+		if (bsearch(&ids[i], logged, nr_logged, sizeof(*logged),
+			    cmp_u32)) {
+			uint32_t id = ids[i];
+
+			ids[i] = ids[held];
+			ids[held++] = id;
+		}
+	free(logged);
+	return held;
 }
 
 /*

@@ -97,8 +97,8 @@ int loader_set_sinkhole(struct loader *ld, uint16_t list_id,
 
 /*
  * Reset counters of released rule ids / a removed list to zero. Rule ids
- * may be reset only once loader_hit_logs_drained() says no CPU still logs
- * a hit of theirs.
+ * may be reset only when no CPU's hit log holds a hit of theirs (see
+ * loader_ids_in_hit_logs()).
  */
 int loader_zero_rules(struct loader *ld, const uint32_t *ids, size_t nr);
 int loader_zero_list(struct loader *ld, uint16_t list_id);
@@ -110,19 +110,14 @@ int loader_zero_list(struct loader *ld, uint16_t list_id);
 int loader_read_rules(struct loader *ld, struct xdpb_counter *out,
 		      uint32_t nr_ids);
 /*
- * Where each CPU's hit log stood at one instant (nr_cpus entries). Taken
- * after the switch that stopped using some rule ids: once every CPU's log
- * was empty then or has been added to rule_stats since
- * (loader_hit_logs_drained()), no logged hit names those ids any more.
+ * Which of @ids some CPU's hit log holds hits of, to be added to their
+ * counters later: those ids are moved to the front of @ids (order not
+ * kept) and their number returned. The others, if no generation refers
+ * to them any more, can no longer be counted and may be zeroed. When a log
+ * cannot be read (a fold that does not end), all are held.
  */
-struct hit_log_mark {
-	uint32_t fold_seq;
-	uint32_t count;
-};
-
-void loader_hit_logs_mark(const struct loader *ld, struct hit_log_mark *marks);
-int loader_hit_logs_drained(const struct loader *ld,
-			    const struct hit_log_mark *marks);
+size_t loader_ids_in_hit_logs(const struct loader *ld, uint32_t *ids,
+			      size_t nr);
 
 /* One rule's counter, summed over CPUs. */
 void loader_read_rule(const struct loader *ld, uint32_t rule_id,

@@ -20,14 +20,9 @@
 #include "log.h"
 #include "pinning.h"
 
-/*
- * Rule ids earlier reloads stopped using, zeroed and freed at a later one
- * (release_pending_ids()), and where the CPUs' hit logs stood when the
- * last of them stopped being used.
- */
+/* Rule ids earlier reloads stopped using, zeroed and freed at a later one. */
 static uint32_t *pending_ids;
 static size_t nr_pending_ids;
-static struct hit_log_mark *pending_marks;
 
 const char *daemon_list_name(const struct daemon *d, uint16_t list_id)
 {
@@ -324,38 +319,38 @@ static void keep_startup_settings(const struct daemon *d,
 /*
  * Rule ids released by an earlier reload have not been referenced by any
  * generation since its switch, so no packet can still count on them. A
- * CPU may still hold hits of theirs in its log, though (a CPU adds its log
- * to rule_stats when it is full, and 100 ms after a hit at the latest):
- * only when none can are their counters zeroed and the ids handed out
+ * CPU's hit log may still hold hits of theirs, though, to be added to
+ * their counters at its next fold (when the log is full, or by its timer):
+ * those ids wait for a later reload. The others are zeroed and handed out
  * again.
- * Otherwise they wait for a later reload.
  */
 static void release_pending_ids(struct daemon *d)
 {
+	size_t held, nr;
+
 	if (!nr_pending_ids)
 		return;
-	if (!loader_hit_logs_drained(&d->loader, pending_marks)) {
+	held = loader_ids_in_hit_logs(&d->loader, pending_ids, nr_pending_ids);
+	nr = nr_pending_ids - held;
+	if (held)
 		log_info(
 			"%zu ids of removed rules are reused at a later reload (a CPU has not counted their last hits yet)",
-			nr_pending_ids);
-		return;
-	}
-	if (loader_zero_rules(&d->loader, pending_ids, nr_pending_ids) == 0)
-		rule_ids_release(&d->rule_ids, pending_ids, nr_pending_ids);
+			held);
+	if (loader_zero_rules(&d->loader, pending_ids + held, nr) == 0)
+		rule_ids_release(&d->rule_ids, pending_ids + held, nr);
 	else
 		log_warn(
 			"cannot reset counters of %zu removed rules; their ids stay unused",
-			nr_pending_ids);
-	free(pending_ids);
-	pending_ids = NULL;
-	nr_pending_ids = 0;
+			nr);
+	nr_pending_ids = held;
+	if (!held) {
+		free(pending_ids);
+		pending_ids = NULL;
+	}
 }
 
-/*
- * Ids the running generation no longer uses (@ids, taken over) join the
- * pending ones; the logs are marked now, after the switch.
- */
-static void add_pending_ids(struct daemon *d, uint32_t *ids, size_t nr)
+/* Ids the running generation no longer uses (@ids, taken over) join them. */
+static void add_pending_ids(uint32_t *ids, size_t nr)
 {
 	uint32_t *all;
 
@@ -363,12 +358,7 @@ static void add_pending_ids(struct daemon *d, uint32_t *ids, size_t nr)
 		free(ids);
 		return;
 	}
-	if (!pending_marks)
-		pending_marks =
-			calloc(d->loader.nr_cpus, sizeof(*pending_marks));
-	all = pending_marks ? realloc(pending_ids,
-				      (nr_pending_ids + nr) * sizeof(*all))
-			    : NULL;
+	all = realloc(pending_ids, (nr_pending_ids + nr) * sizeof(*all));
 	if (!all) {
 		/* never reused: safe, and a restart gets them back */
 		log_warn("out of memory: %zu ids of removed rules stay unused",
@@ -380,14 +370,13 @@ static void add_pending_ids(struct daemon *d, uint32_t *ids, size_t nr)
 	free(ids);
 	pending_ids = all;
 	nr_pending_ids += nr;
-	loader_hit_logs_mark(&d->loader, pending_marks);
 }
 
 /* After a successful switch: what the old set alone used is retired. */
 static void retire_old(struct daemon *d, uint32_t *released, size_t nr_released,
 		       char (*new_names)[LIST_NAME_MAX])
 {
-	add_pending_ids(d, released, nr_released);
+	add_pending_ids(released, nr_released);
 
 	/* A removed list's counters start over; its id is reused a reload later. */
 	for (int id = 1; id < XDPB_MAX_LISTS; id++)
@@ -476,7 +465,7 @@ int daemon_adopt(struct daemon *d)
 	 * restart, in rule_stats or still logged: zeroed and reused when
 	 * released like those of a reload.
 	 */
-	add_pending_ids(d, unused, nr_unused);
+	add_pending_ids(unused, nr_unused);
 
 	ruleset_free(&d->active);
 	d->active = rs;

@@ -1190,50 +1190,43 @@ static void hit_log_counts_exact(void)
 }
 
 /*
- * loader_hit_logs_drained(): true for logs empty at the mark; false while
- * a log holds hits from before it; true once that log was added, by a
- * full log or by the timer.
+ * loader_ids_in_hit_logs() holds the ids a log has hits of, until the log
+ * is added to rule_stats, by a full log or by the timer.
  */
-static void hit_log_drain_marks(void)
+static void hit_log_holds_ids(void)
 {
-	struct hit_log_mark *m = NULL;
 	struct hit_env e;
-	uint32_t seq;
-	int drained;
+	uint32_t ids[2];
+	size_t held;
 
-	if (hit_env_open(&e) || pin_test_cpu(0) ||
-	    !(m = calloc(e.ld.nr_cpus, sizeof(*m)))) {
+	if (hit_env_open(&e) || pin_test_cpu(0)) {
 		CHECK(0, "setup");
 		goto out;
 	}
+	ids[0] = e.r[0]->rule_id;
+	ids[1] = e.r[1]->rule_id;
 	CHECK(!wait_logs_empty(&e.ld), "logs not emptied at the start");
-	loader_hit_logs_mark(&e.ld, m);
-	CHECK(loader_hit_logs_drained(&e.ld, m), "empty logs not drained");
+	CHECK(!loader_ids_in_hit_logs(&e.ld, ids, 2), "empty logs hold ids");
 
 	CHECK(run_verdict(&e.ld, &e.f[0]) == XDP_DROP, "hit");
-	loader_hit_logs_mark(&e.ld, m);
+	held = loader_ids_in_hit_logs(&e.ld, ids, 2);
 	/* unless the timer (100 ms) came in between, the hit is still there */
-	seq = __atomic_load_n(&e.ld.hit_logs[0].fold_seq, __ATOMIC_ACQUIRE);
-	drained = loader_hit_logs_drained(&e.ld, m);
-	if (seq ==
-	    __atomic_load_n(&e.ld.hit_logs[0].fold_seq, __ATOMIC_ACQUIRE))
-		CHECK(drained == (seq != m[0].fold_seq),
-		      "drained %d with fold_seq %u at the mark and %u now",
-		      drained, m[0].fold_seq, seq);
-	/* a full log is added at the next hit */
+	if (logged_hits(&e.ld))
+		CHECK(held == 1 && ids[0] == e.r[0]->rule_id,
+		      "%zu ids held (first %u), want rule 0's (%u)", held,
+		      ids[0], e.r[0]->rule_id);
+	/* 64 hits of rule 1: the log is full, added, and holds one of them */
 	for (int i = 0; i < XDPB_HIT_LOG_LEN; i++)
 		run_verdict(&e.ld, &e.f[1]);
-	CHECK(loader_hit_logs_drained(&e.ld, m),
-	      "not drained after %d more hits", XDPB_HIT_LOG_LEN);
-
-	/* the last hit is logged again: the timer adds it */
-	loader_hit_logs_mark(&e.ld, m);
-	for (int i = 0; i < 200 && !loader_hit_logs_drained(&e.ld, m); i++)
-		usleep(10000);
-	CHECK(loader_hit_logs_drained(&e.ld, m), "the timer did not drain");
+	ids[0] = e.r[0]->rule_id;
+	CHECK(!loader_ids_in_hit_logs(&e.ld, ids, 1),
+	      "rule 0 still held after %d more hits", XDPB_HIT_LOG_LEN);
+	/* and the timer adds the last */
+	ids[0] = e.r[1]->rule_id;
+	CHECK(!wait_ids_not_logged(&e.ld, ids, 1),
+	      "the timer did not add rule 1's last hit");
 out:
 	pin_test_cpu(-1);
-	free(m);
 	hit_env_close(&e);
 }
 
@@ -1462,7 +1455,7 @@ int main(void)
 	RUN_TEST("bpf", replace_rule_set);
 	RUN_TEST("bpf", replace_is_atomic);
 	RUN_TEST("bpf", hit_log_counts_exact);
-	RUN_TEST("bpf", hit_log_drain_marks);
+	RUN_TEST("bpf", hit_log_holds_ids);
 	RUN_TEST("bpf", hit_log_concurrent_reads);
 	RUN_TEST("bpf", pinned_state_adopted);
 

@@ -162,8 +162,6 @@ struct id_keeper {
 	struct rule_ids ids;
 	uint32_t *pending;
 	size_t nr_pending;
-	struct hit_log_mark *marks; /* the logs when pending was set */
-	int waits; /* reloads that had to wait for a hit log (see below) */
 };
 
 static inline void id_keeper_init(struct id_keeper *k, uint32_t capacity)
@@ -176,25 +174,20 @@ static inline void id_keeper_free(struct id_keeper *k)
 {
 	rule_ids_free(&k->ids);
 	free(k->pending);
-	free(k->marks);
 	memset(k, 0, sizeof(*k));
 }
 
 /*
- * Until every CPU's hit log holds no hit from before the marks: at once,
- * or after its 100 ms flush timer. 0, or -ETIMEDOUT after 2 s.
+ * Until no hit log holds hits of @ids: at once, or when the logs' timers
+ * (100 ms) have fired. 0, or -ETIMEDOUT after 2 s.
  */
-static inline int wait_hit_logs_drained(const struct loader *ld,
-					const struct hit_log_mark *marks,
-					int *waits)
+static inline int wait_ids_not_logged(const struct loader *ld, uint32_t *ids,
+				      size_t nr)
 {
-	if (loader_hit_logs_drained(ld, marks))
-		return 0;
-	(*waits)++;
 	for (int i = 0; i < 200; i++) {
-		usleep(10000);
-		if (loader_hit_logs_drained(ld, marks))
+		if (!loader_ids_in_hit_logs(ld, ids, nr))
 			return 0;
+		usleep(10000);
 	}
 	return -ETIMEDOUT;
 }
@@ -203,9 +196,9 @@ static inline int wait_hit_logs_drained(const struct loader *ld,
  * Replace the running @prev by finished @next: retire the pending ids,
  * give @next its ids (those of @prev's rules it keeps), activate it, and
  * leave the ids only @prev had pending. Like the daemon, pending ids are
- * zeroed and reused only when no hit log can hold hits of theirs; where
- * the daemon leaves them for a later reload, this waits for the logs'
- * timers, so that tests see ids reused as they expect.
+ * zeroed and reused only when no hit log holds hits of theirs; where the
+ * daemon leaves such ids for a later reload, this waits for the logs'
+ * timers, so that tests see ids reused when they expect.
  */
 static inline int reload_ruleset(struct loader *ld, struct id_keeper *k,
 				 const struct ruleset *prev,
@@ -216,16 +209,9 @@ static inline int reload_ruleset(struct loader *ld, struct id_keeper *k,
 	size_t nr_released = 0;
 	int err;
 
-	if (!k->marks) {
-		k->marks = calloc(ld->nr_cpus, sizeof(*k->marks));
-		if (!k->marks)
-			return -ENOMEM;
-	}
-	if (k->nr_pending) {
-		err = wait_hit_logs_drained(ld, k->marks, &k->waits);
-		if (err)
-			return err;
-	}
+	err = wait_ids_not_logged(ld, k->pending, k->nr_pending);
+	if (err)
+		return err;
 	err = loader_zero_rules(ld, k->pending, k->nr_pending);
 	if (err)
 		return err;
@@ -244,7 +230,6 @@ static inline int reload_ruleset(struct loader *ld, struct id_keeper *k,
 		free(released);
 		return err;
 	}
-	loader_hit_logs_mark(ld, k->marks);
 	k->pending = released;
 	k->nr_pending = nr_released;
 	return 0;
