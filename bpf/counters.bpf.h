@@ -84,7 +84,8 @@ static __always_inline long hit_log_timer_start(struct hit_log_timer *t,
  * Pinned to its CPU, it cannot interrupt that CPU's XDP program (also a
  * softirq); it can interrupt a BPF_PROG_TEST_RUN there, hence `busy`.
  * Before Linux 6.7 the timer cannot be pinned and may fire on another CPU,
- * where it must leave the log alone: that log is then added when full.
+ * where it must leave the log alone: that log is then added when a hit
+ * finds it full.
  */
 static int hit_log_flush(void *map __attribute__((unused)), __u32 *key,
 			 struct hit_log_timer *t)

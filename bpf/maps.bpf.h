@@ -303,7 +303,8 @@ enum hit_log_timer_state {
 	/*
 	 * The kernel refused it, which it does once no process holds the
 	 * map (a daemon stopped with --keep-attached): not tried again, as
-	 * trying costs an allocation. Logs are then added when full.
+	 * trying costs an allocation. Logs are then added when a hit finds
+	 * them full.
 	 */
 	HIT_LOG_TIMER_REFUSED,
 };

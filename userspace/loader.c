@@ -396,6 +396,28 @@ static uint32_t next_gen_serial(struct loader *ld)
 	return serial;
 }
 
+/*
+ * XDP runs in an RCU read-side section, and the kernel waits for a grace
+ * period after every update of a map of maps from userspace, so storing
+ * the active generation's name table again where it already is waits
+ * until every packet that started before has finished.
+ */
+int loader_wait_for_packets(struct loader *ld)
+{
+	int outer = bpf_map__fd(ld->skel->maps.name_gens), inner, err = 0;
+	uint32_t id;
+
+	if (bpf_map_lookup_elem(outer, &ld->active_gen, &id))
+		return -errno;
+	inner = bpf_map_get_fd_by_id(id);
+	if (inner < 0)
+		return -errno;
+	if (bpf_map_update_elem(outer, &ld->active_gen, &inner, BPF_ANY))
+		err = -errno;
+	close(inner);
+	return err;
+}
+
 /* The state of a generation no daemon has described yet. */
 static const struct xdpb_pinned_gen empty_gen = {
 	.magic = XDPB_PIN_MAGIC,
@@ -411,7 +433,7 @@ int loader_activate(struct loader *ld, const struct ruleset *rs,
 	struct activation_report rep = {0};
 	uint32_t idle = !ld->active_gen;
 	uint64_t t0;
-	int err;
+	int err, wait_err;
 
 	err = build_ip4(&rs->v4, &g, &rep);
 	if (!err)
@@ -440,27 +462,29 @@ int loader_activate(struct loader *ld, const struct ruleset *rs,
 	}
 
 	/*
-	 * The idle slot holds the generation before last. Its maps stay
-	 * valid for any packet still using them (replaced inner maps are
-	 * freed after an RCU grace period, and XDP runs in an RCU read-side
-	 * section), but the slot's eight maps and gen_info are replaced one by
-	 * one, so a packet that read active_gen before the *previous* switch
-	 * and is still running now could mix them. That needs one XDP run
-	 * (microseconds) to outlast a whole reload (parse, sort, build: tens
-	 * of milliseconds at least); reloads are serialised, so it cannot
-	 * happen in practice. Making it impossible would need a grace period
-	 * here, which userspace has no direct way to wait for.
+	 * The idle slot holds the generation before last, which no packet
+	 * uses any more: every switch is followed by a grace period (below;
+	 * unless that failed, which is logged). Its eight maps and gen_info
+	 * are replaced one by one.
 	 */
 	t0 = monotonic_ns();
 	err = install_gen(ld, idle, &g, &info);
 	if (!err)
 		err = set_active_gen(ld, idle); /* the one-step switch */
 	rep.switch_ns = monotonic_ns() - t0;
-	if (err)
+	if (err) {
 		log_err("cannot switch to the new rule generation: %s",
 			strerror(-err));
-	else if (ld->pin_dir[0])
+		goto out;
+	}
+	if (ld->pin_dir[0])
 		pin_gen_remove(ld->pin_dir, !idle); /* describes the past */
+	/* the rule ids only the previous generation used: see the header */
+	wait_err = loader_wait_for_packets(ld);
+	if (wait_err) /* the switch stands */
+		log_warn(
+			"cannot wait for packets on the previous rules to finish: %s",
+			strerror(-wait_err));
 out:
 	gen_maps_close(&g); /* the outer maps hold their own references */
 	if (report)
@@ -844,9 +868,9 @@ static void snapshot_add_hit(struct hit_snapshot *s, uint32_t id,
 }
 
 /*
- * A fold takes microseconds and cannot be preempted (softirq, or a test
- * run with preemption off); give up after a second all the same, rather
- * than hang the daemon, and say so. 0, or -EAGAIN with @s empty.
+ * A fold takes microseconds, but a preempted one (PREEMPT_RT, or a
+ * BPF_PROG_TEST_RUN) can take longer: yield, and give up after a second
+ * rather than hang the daemon, and say so. 0, or -EAGAIN with @s empty.
  */
 static int hit_snapshot_take(const struct loader *ld, int cpu,
 			     struct hit_snapshot *s)

@@ -73,11 +73,18 @@ int loader_prog_fd(const struct loader *ld);
 /*
  * Build @rs (ids assigned) into the idle generation and make it active.
  * When pinning, @gen (the list table and generation number) is pinned with
- * it. On error nothing the datapath reads has changed.
+ * it. On error nothing the datapath reads has changed. On success it
+ * returns after loader_wait_for_packets() (a failed wait is only logged).
  */
 int loader_activate(struct loader *ld, const struct ruleset *rs,
 		    const struct xdpb_pinned_gen *gen,
 		    struct activation_report *report);
+
+/*
+ * Wait for an RCU grace period: every packet that started before has
+ * finished, so none still runs against a generation that was not active.
+ */
+int loader_wait_for_packets(struct loader *ld);
 
 /*
  * The ports the next activations give the datapath (host order, @nr_* at
@@ -112,9 +119,11 @@ int loader_read_rules(struct loader *ld, struct xdpb_counter *out,
 /*
  * Which of @ids some CPU's hit log holds hits of, to be added to their
  * counters later: those ids are moved to the front of @ids (order not
- * kept) and their number returned. The others, if no generation refers
- * to them any more, can no longer be counted and may be zeroed. When a log
- * cannot be read (a fold that does not end), all are held.
+ * kept) and their number returned. The others, if the active generation
+ * does not use them and no packet can still run against one that does
+ * (loader_wait_for_packets()), can no longer be counted and may be
+ * zeroed. When a log cannot be read (a fold that does not end), all are
+ * held.
  */
 size_t loader_ids_in_hit_logs(const struct loader *ld, uint32_t *ids,
 			      size_t nr);

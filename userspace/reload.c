@@ -317,8 +317,9 @@ static void keep_startup_settings(const struct daemon *d,
 }
 
 /*
- * Rule ids released by an earlier reload have not been referenced by any
- * generation since its switch, so no packet can still count on them. A
+ * Rule ids released by an earlier reload have not been in the active
+ * generation since its switch, and loader_activate() waited for a grace
+ * period after it, so no packet can still log a hit of theirs. A
  * CPU's hit log may still hold hits of theirs, though, to be added to
  * their counters at its next fold (when the log is full, or by its timer):
  * those ids wait for a later reload. The others are zeroed and handed out
@@ -463,8 +464,15 @@ int daemon_adopt(struct daemon *d)
 	/*
 	 * Ids nothing holds may carry counts of rules removed before the
 	 * restart, in rule_stats or still logged: zeroed and reused when
-	 * released like those of a reload.
+	 * released like those of a reload. The previous daemon may have died
+	 * between its switch and its wait for the packets on the generation
+	 * before, so wait here.
 	 */
+	err = loader_wait_for_packets(&d->loader);
+	if (err)
+		log_warn(
+			"cannot wait for packets on the previous rules to finish: %s",
+			strerror(-err));
 	add_pending_ids(unused, nr_unused);
 
 	ruleset_free(&d->active);
