@@ -215,6 +215,9 @@ struct xdpb_hit_log {
 	struct xdpb_rule_hit hit[XDPB_HIT_LOG_LEN];
 };
 
+_Static_assert(sizeof(struct xdpb_hit_log) == 64 + 8 * XDPB_HIT_LOG_LEN,
+	       "hit log layout");
+
 /* The rule that decides one direction for one address. */
 struct xdpb_match {
 	__u32 rule_id; /* 0: no rule */
