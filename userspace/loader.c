@@ -408,13 +408,19 @@ int loader_wait_for_packets(struct loader *ld)
 	uint32_t id;
 
 	if (bpf_map_lookup_elem(outer, &ld->active_gen, &id))
-		return -errno;
-	inner = bpf_map_get_fd_by_id(id);
-	if (inner < 0)
-		return -errno;
-	if (bpf_map_update_elem(outer, &ld->active_gen, &inner, BPF_ANY))
 		err = -errno;
-	close(inner);
+	else if ((inner = bpf_map_get_fd_by_id(id)) < 0)
+		err = -errno;
+	else {
+		if (bpf_map_update_elem(outer, &ld->active_gen, &inner,
+					BPF_ANY))
+			err = -errno;
+		close(inner);
+	}
+	if (err)
+		log_warn(
+			"cannot wait for packets on the previous rules to finish: %s",
+			strerror(-err));
 	return err;
 }
 
@@ -433,7 +439,7 @@ int loader_activate(struct loader *ld, const struct ruleset *rs,
 	struct activation_report rep = {0};
 	uint32_t idle = !ld->active_gen;
 	uint64_t t0;
-	int err, wait_err;
+	int err;
 
 	err = build_ip4(&rs->v4, &g, &rep);
 	if (!err)
@@ -480,11 +486,8 @@ int loader_activate(struct loader *ld, const struct ruleset *rs,
 	if (ld->pin_dir[0])
 		pin_gen_remove(ld->pin_dir, !idle); /* describes the past */
 	/* the rule ids only the previous generation used: see the header */
-	wait_err = loader_wait_for_packets(ld);
-	if (wait_err) /* the switch stands */
-		log_warn(
-			"cannot wait for packets on the previous rules to finish: %s",
-			strerror(-wait_err));
+	loader_wait_for_packets(
+		ld); /* a failure is logged; the switch stands */
 out:
 	gen_maps_close(&g); /* the outer maps hold their own references */
 	if (report)
@@ -972,44 +975,24 @@ int loader_read_rules(struct loader *ld, struct xdpb_counter *out,
 	return 0;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 size_t loader_ids_in_hit_logs(const struct loader *ld, uint32_t *ids, size_t nr)
 {
-	size_t nr_logged = 0, held = 0;
 	struct hit_snapshot s;
-	uint32_t *logged;
+	size_t held = 0;
 
-	if (!nr)
-		return 0;
-	logged =
-		calloc((size_t)ld->nr_cpus * XDPB_HIT_LOG_LEN, sizeof(*logged));
-	if (!logged)
-		return nr;
-	for (int c = 0; c < ld->nr_cpus; c++) {
-		if (hit_snapshot_take(ld, c, &s)) {
-			free(logged);
+	/* ids[0 .. held) are held; each CPU's log may hold more of the rest */
+	for (int c = 0; c < ld->nr_cpus && held < nr; c++) {
+		if (hit_snapshot_take(ld, c, &s))
 			return nr;
-		}
-		memcpy(logged + nr_logged, s.rule_id,
-		       s.nr * sizeof(s.rule_id[0]));
-		nr_logged += s.nr;
-	}
-	qsort(logged, nr_logged, sizeof(*logged), cmp_u32);
-	for (size_t i = 0; i < nr; i++)
-		if (bsearch(&ids[i], logged, nr_logged, sizeof(*logged),
-			    cmp_u32)) {
-			uint32_t id = ids[i];
+		for (size_t i = held; i < nr; i++) {
+			uint32_t k = snapshot_find(&s, ids[i]), id = ids[i];
 
-			ids[i] = ids[held];
-			ids[held++] = id;
+			if (k < s.nr && s.rule_id[k] == id) {
+				ids[i] = ids[held];
+				ids[held++] = id;
+			}
 		}
-	free(logged);
+	}
 	return held;
 }
 

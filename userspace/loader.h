@@ -83,6 +83,7 @@ int loader_activate(struct loader *ld, const struct ruleset *rs,
 /*
  * Wait for an RCU grace period: every packet that started before has
  * finished, so none still runs against a generation that was not active.
+ * A failure is logged, and returned.
  */
 int loader_wait_for_packets(struct loader *ld);
 

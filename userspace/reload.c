@@ -468,11 +468,7 @@ int daemon_adopt(struct daemon *d)
 	 * between its switch and its wait for the packets on the generation
 	 * before, so wait here.
 	 */
-	err = loader_wait_for_packets(&d->loader);
-	if (err)
-		log_warn(
-			"cannot wait for packets on the previous rules to finish: %s",
-			strerror(-err));
+	loader_wait_for_packets(&d->loader);
 	add_pending_ids(unused, nr_unused);
 
 	ruleset_free(&d->active);
