@@ -61,10 +61,9 @@ enum dns_status {
 
 /*
  * Where a packet's DNS query, or its TCP segment to a web port, sits, for
- * matching and for the reply. One struct for both paths: the main
- * program's stack, with the global functions' frames on top of it, has
- * no room for two. The first fields up to is_ipv6 (and l3_end) are
- * filled by the caller, the rest by the match.
+ * matching and for the reply: what the entry program hands the stage it
+ * tail-calls. The first fields up to is_ipv6 (and l3_end, ip_match) are
+ * filled by the entry program, the rest by the match.
  */
 struct dns_query {
 	__u32 l3_off, l4_off; /* from the start of the frame */
@@ -87,11 +86,15 @@ struct dns_query {
 	__u32 server_seq; /* DNS_FLOW: the sequence number the server expects */
 	__u32 server_reset; /* DNS_FLOW: the server was sent its RST before */
 	struct xdpb_flow_key flow; /* client -> server, for the flow cache */
+	/* the entry program's verdict on the addresses, for the stage */
+	struct xdpb_match ip_match;
+	__u32 has_ip_match;
 };
 
 /*
- * The packet's dns_query, per CPU: on the main program's stack it left
- * too little of the 512 bytes for the web path's call chain.
+ * The packet's dns_query, per CPU: the entry program writes it, the stage
+ * it tail-calls reads it (a tail call keeps no stack). A packet runs to
+ * its end on one CPU, so no other packet can come between.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -181,50 +184,72 @@ static long name_walk_step(__u32 i, struct name_walk *w)
 	return 0;
 }
 
-/* State of the suffix match, shared with its bpf_loop() callback. */
-struct name_match {
-	struct dns_scratch *s;
-	void *names;
-	void *filter;
-	__u32 chunk_mask; /* name filter chunks - 1 */
-	__u32 nr_slots; /* of the name table */
-	__u64 seed; /* the name table's */
-	__u32 nr_labels;
-	__u32 found_labels; /* labels of the longest listed suffix, 0: none */
-	int web; /* the view: 0 DNS, 1 TLS SNI / HTTP Host */
-	struct xdpb_name_state st;
-	struct xdpb_name_key anchor; /* key of the last two labels */
-	/*
-	 * The longest listed suffix's leaf, in the view asked for only: a
-	 * whole leaf would not leave the web path's stack frames within
-	 * the 512 bytes a call chain may use.
-	 */
-	struct xdpb_match full, below;
+/*
+ * The probe of one name table key, a bpf_loop() context. A probe loop
+ * open-coded inside the suffix walk's callback made the verifier walk
+ * every probe of every suffix: more than 1,000,000 instructions on Linux
+ * 6.18. As a callback of its own it is checked once.
+ */
+struct name_probe {
+	void *table;
+	__u64 hash[2];
+	__u32 index, nr_slots;
+	__u32 found; /* 1 + the slot that holds the key; 0: none */
 };
 
 /*
- * The leaf of @key in the name table @table, or NULL: probe from its home
- * slot until the key, an empty slot, or a key nearer its own home.
+ * Probe @d from the key's home slot: stop at the key, at an empty slot,
+ * or at a key nearer its own home (it would have taken our place).
  */
+static long name_probe_step(__u32 d, struct name_probe *p)
+{
+	__u32 index = p->index;
+	struct xdpb_name_slot *slot = bpf_map_lookup_elem(p->table, &index);
+
+	if (!slot || !slot->used || slot->dist < d)
+		return 1;
+	if (slot->key.hash[0] == p->hash[0] &&
+	    slot->key.hash[1] == p->hash[1]) {
+		p->found = index + 1;
+		return 1;
+	}
+	p->index = index + 1 >= p->nr_slots ? 0 : index + 1;
+	return 0;
+}
+
+/* The leaf of @key in the name table @table, or NULL. */
 static __always_inline const struct xdpb_name_leaf *
 name_table_find(void *table, __u32 nr_slots, __u64 seed,
 		const struct xdpb_name_key *key)
 {
-	__u32 index = xdpb_name_slot_home(key, seed, nr_slots);
+	struct name_probe p = {
+		.table = table,
+		.hash = {key->hash[0], key->hash[1]},
+		.index = xdpb_name_slot_home(key, seed, nr_slots),
+		.nr_slots = nr_slots,
+	};
+	struct xdpb_name_slot *slot;
+	__u32 index;
 
-	for (__u32 d = 0; d < XDPB_NAME_MAX_PROBES; d++) {
-		struct xdpb_name_slot *slot = bpf_map_lookup_elem(table, &index);
-
-		if (!slot || !slot->used || slot->dist < d)
-			return NULL;
-		if (slot->key.hash[0] == key->hash[0] &&
-		    slot->key.hash[1] == key->hash[1])
-			return &slot->leaf;
-		if (++index >= nr_slots)
-			index = 0;
-	}
-	return NULL;
+	bpf_loop(XDPB_NAME_MAX_PROBES, name_probe_step, &p, 0);
+	if (!p.found)
+		return NULL;
+	index = p.found - 1;
+	slot = bpf_map_lookup_elem(table, &index);
+	return slot ? &slot->leaf : NULL;
 }
+
+/*
+ * The suffix walk's context: the maps it reads, and its state in the
+ * scratch (s->match), where the verifier knows nothing of the values. On
+ * the stack, each field that is a constant before the first suffix and
+ * unknown after it doubled the states the callback was checked in.
+ */
+struct name_match {
+	struct dns_scratch *s;
+	void *names;
+	void *filter;
+};
 
 /*
  * The i-th label from the right: extend the hash state by it, which gives
@@ -232,23 +257,24 @@ name_table_find(void *table, __u32 nr_slots, __u64 seed,
  * look it up. Every suffix is tried (from the shortest): the longest found
  * decides, as its leaf already combines the rules of the shorter ones.
  */
-static long name_match_step(__u32 i, struct name_match *m)
+static long name_match_step(__u32 i, struct name_match *ctx)
 {
+	struct name_match_state *m = &ctx->s->match;
 	__u32 label = m->nr_labels - 1 - i, off, chunk_index;
 	struct xdpb_filter_chunk *chunk;
 	const struct xdpb_name_leaf *leaf;
 	struct xdpb_name_key key;
 
-	off = m->s->label_off[label & XDPB_NAME_MAX_LABELS];
-	xdpb_name_mix_label(&m->st, m->s->msg + XDPB_DNS_HLEN, off);
+	off = ctx->s->label_off[label & XDPB_NAME_MAX_LABELS];
+	xdpb_name_mix_label(&m->st, ctx->s->msg + XDPB_DNS_HLEN, off);
 	xdpb_name_key_of(&m->st, &key);
 	if (i <= 1)
 		m->anchor = key;
 	chunk_index = xdpb_name_filter_chunk(&m->anchor, m->chunk_mask);
-	chunk = bpf_map_lookup_elem(m->filter, &chunk_index);
+	chunk = bpf_map_lookup_elem(ctx->filter, &chunk_index);
 	if (chunk && !xdpb_filter_chunk_has(chunk, (__u32)key.hash[1]))
 		return 0;
-	leaf = name_table_find(m->names, m->nr_slots, m->seed, &key);
+	leaf = name_table_find(ctx->names, m->nr_slots, m->seed, &key);
 	if (leaf) {
 		m->full = m->web ? leaf->web_full : leaf->full;
 		m->below = m->web ? leaf->web_below : leaf->below;
@@ -343,52 +369,45 @@ static __always_inline int dns_walk_name(struct dns_query *q,
 }
 
 /*
- * The name rule deciding @q's name, copied into @out; 0 if none. A query
- * for the root (no labels) matches nothing.
+ * The name rule deciding the wire name in the scratch (label offsets
+ * recorded, @nr_labels of them), in the DNS view (@web 0) or the TLS SNI /
+ * HTTP Host view (@web 1), of generation @gen, copied into @out; 0 if
+ * none. A name with no labels (the root) matches nothing. Shared by the
+ * DNS and the web stages, and a global function: the verifier checks it
+ * once, on its own, not once per path of its callers.
  */
-/*
- * The name rule deciding the wire name in @s (label offsets recorded,
- * @nr_labels of them), in the DNS view (@web 0) or the TLS SNI / HTTP
- * Host view (@web 1), copied into @out; 0 if none. Shared by the DNS and
- * the web paths: the name is always matched in wire form.
- */
-static __always_inline int match_wire_name(__u32 gen, __u32 nr_labels, int web,
-					   struct dns_scratch *s,
-					   const struct xdpb_gen_info *info,
-					   struct xdpb_match *out)
+__noinline int xdpb_match_wire_name(__u32 gen, __u32 nr_labels, __u32 web,
+				    struct xdpb_match *out)
 {
-	struct name_match m = {
-		.s = s,
-		.nr_labels = nr_labels,
-		.web = web,
-		/* 2^log2 bits in 512-bit chunks; log2 >= 16 */
-		.chunk_mask = (1u << ((info->name_filter_log2 - 9) & 31)) - 1,
-		.nr_slots = info->nr_name_slots,
-		.seed = info->name_slot_seed,
-	};
+	const struct xdpb_gen_info *info;
+	struct name_match_state *m;
+	struct name_match ctx;
 	const struct xdpb_match *found;
+	__u32 zero = 0;
 
-	m.names = bpf_map_lookup_elem(&name_gens, &gen);
-	m.filter = bpf_map_lookup_elem(&name_filter_gens, &gen);
-	if (!m.names || !m.filter || !nr_labels)
+	ctx.s = bpf_map_lookup_elem(&dns_scratch, &zero);
+	info = bpf_map_lookup_elem(&gen_info, &gen);
+	ctx.names = bpf_map_lookup_elem(&name_gens, &gen);
+	ctx.filter = bpf_map_lookup_elem(&name_filter_gens, &gen);
+	if (!out || !ctx.s || !info || !ctx.names || !ctx.filter || !nr_labels)
 		return 0;
-	xdpb_name_state_init(&m.st);
-	bpf_loop(nr_labels, name_match_step, &m, 0);
-	if (!m.found_labels)
+	m = &ctx.s->match;
+	m->nr_labels = nr_labels;
+	m->web = web;
+	/* 2^log2 bits in 512-bit chunks; log2 >= 16 */
+	m->chunk_mask = (1u << ((info->name_filter_log2 - 9) & 31)) - 1;
+	m->nr_slots = info->nr_name_slots;
+	m->seed = info->name_slot_seed;
+	m->found_labels = 0;
+	xdpb_name_state_init(&m->st);
+	bpf_loop(nr_labels, name_match_step, &ctx, 0);
+	if (!m->found_labels)
 		return 0;
-	found = m.found_labels == nr_labels ? &m.full : &m.below;
+	found = m->found_labels == nr_labels ? &m->full : &m->below;
 	if (found->action == XDPB_ACT_NONE)
 		return 0;
 	*out = *found;
 	return 1;
-}
-
-static __always_inline int dns_match_name(struct dns_query *q,
-					  struct dns_scratch *s,
-					  const struct xdpb_gen_info *info,
-					  struct xdpb_match *out)
-{
-	return match_wire_name(q->gen, q->nr_labels, 0, s, info, out);
 }
 
 static __always_inline __u16 csum_fold(__s64 sum)
@@ -811,23 +830,27 @@ static __always_inline int dns_reply(struct xdp_md *ctx, struct dns_query *q,
 
 /*
  * The DNS work is in global functions: the verifier checks each once, on
- * its own, instead of once per path through the address lookups that
- * lead to it (that product is more than it will walk).
+ * its own, instead of once per path of the stage that calls it. They take
+ * the packet's dns_query from query_scratch, not as an argument: Linux 6.1
+ * takes a map key only from the stack, the packet or a map value, not
+ * from memory behind a global function's pointer argument.
  */
 
 /*
- * Match the name of the DNS query described by @q (caller's fields set).
+ * Match the name of the DNS query described by query_scratch (the entry
+ * program's fields set).
  * DNS_MATCH with the deciding name rule in @out, DNS_QUERY (a query, no
  * rule), DNS_MALFORMED or DNS_NONE.
  */
-__noinline int xdpb_dns_match(struct xdp_md *ctx, struct dns_query *q,
-			      struct xdpb_match *out)
+__noinline int xdpb_dns_match(struct xdp_md *ctx, struct xdpb_match *out)
 {
 	struct xdpb_gen_info *info;
 	struct dns_scratch *s;
+	struct dns_query *q;
 	__u32 zero = 0, gen;
 	int ret;
 
+	q = bpf_map_lookup_elem(&query_scratch, &zero);
 	if (!ctx || !q || !out)
 		return DNS_NONE;
 	gen = q->gen;
@@ -867,21 +890,24 @@ __noinline int xdpb_dns_match(struct xdp_md *ctx, struct dns_query *q,
 	ret = dns_walk_name(q, s);
 	if (ret != DNS_QUERY)
 		return ret;
-	return dns_match_name(q, s, info, out) ? DNS_MATCH : DNS_QUERY;
+	return xdpb_match_wire_name(q->gen, q->nr_labels, 0, out) ? DNS_MATCH
+								  : DNS_QUERY;
 }
 
 /*
- * Answer the query @q (UDP or TCP), matched just before, with @rcode, and with
+ * Answer the query in query_scratch (UDP or TCP), matched just before, with @rcode, and with
  * the notice address of list @sinkhole_list when that is not 0: XDP_TX or
  * XDP_DROP.
  */
-__noinline int xdpb_dns_reply(struct xdp_md *ctx, struct dns_query *q,
-			      __u32 rcode, __u32 sinkhole_list)
+__noinline int xdpb_dns_reply(struct xdp_md *ctx, __u32 rcode,
+			      __u32 sinkhole_list)
 {
 	const struct xdpb_sinkhole *sink = NULL;
 	struct dns_scratch *s;
+	struct dns_query *q;
 	__u32 zero = 0;
 
+	q = bpf_map_lookup_elem(&query_scratch, &zero);
 	if (!ctx || !q)
 		return XDP_DROP;
 	s = bpf_map_lookup_elem(&dns_scratch, &zero);

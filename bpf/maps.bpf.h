@@ -11,6 +11,19 @@
 /* DNS bytes kept in the scratch: header, a maximal name and question, OPT. */
 #define XDPB_DNS_SCRATCH 512
 
+/*
+ * The stage programs (enum xdpb_stage) the entry program tail-calls;
+ * filled by userspace with the stages it loaded. Pinned: a tail call
+ * through it works only while some file or process holds it, and the
+ * attached program must go on matching names when the daemon is gone.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, XDPB_NR_STAGES);
+	__type(key, __u32);
+	__type(value, __u32);
+} stages SEC(".maps");
+
 /* Index of the generation every packet uses; flipped by userspace last. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -154,7 +167,22 @@ struct {
 /* TCP options: at most 40 bytes; 64 so offsets can be masked */
 #define XDPB_TCP_OPT_ROOM 64
 
+/* Where the match of a name's suffixes stands (bpf/dns.bpf.h). */
+struct name_match_state {
+	__u32 chunk_mask; /* name filter chunks - 1 */
+	__u32 nr_slots; /* of the name table */
+	__u64 seed; /* the name table's */
+	__u32 nr_labels;
+	__u32 found_labels; /* labels of the longest listed suffix, 0: none */
+	__u32 web; /* the view: 0 DNS, 1 TLS SNI / HTTP Host */
+	struct xdpb_name_state st;
+	struct xdpb_name_key anchor; /* key of the last two labels */
+	/* the longest listed suffix's leaf, in the view asked for only */
+	struct xdpb_match full, below;
+};
+
 struct dns_scratch {
+	struct name_match_state match;
 	__u8 msg[XDPB_DNS_SCRATCH];
 	__u8 label_off[XDPB_NAME_MAX_LABELS + 1]; /* of each label in the name */
 	__u8 hdr[XDPB_DNS_HDR_MOVE];

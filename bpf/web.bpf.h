@@ -621,21 +621,22 @@ static __always_inline __u32 web_copy_payload(struct xdp_md *ctx,
  * The web work is a global function, as the DNS work is: the verifier
  * checks it once, on its own.
  *
- * Match the server name of the TCP segment described by @q (caller's
- * fields set): WEB_MATCH with the deciding name rule in @out, WEB_FLOW
+ * Match the server name of the TCP segment described by query_scratch
+ * (the entry program's fields set): WEB_MATCH with the deciding name rule in @out, WEB_FLOW
  * with the rule that blocked the segment's flow before, WEB_REQUEST (a
  * name, no rule), WEB_MALFORMED_* or WEB_NONE.
  */
-__noinline int xdpb_web_match(struct xdp_md *ctx, struct dns_query *q,
-			      struct xdpb_match *out)
+__noinline int xdpb_web_match(struct xdp_md *ctx, struct xdpb_match *out)
 {
 	struct xdpb_gen_info *info;
 	struct dns_scratch *s;
 	struct xdpb_flow_verdict *flow;
 	struct web_scratch *w;
+	struct dns_query *q;
 	__u32 zero = 0, gen, len;
 	int labels = 0;
 
+	q = bpf_map_lookup_elem(&query_scratch, &zero);
 	if (!ctx || !q || !out)
 		return WEB_NONE;
 	gen = q->gen;
@@ -681,21 +682,24 @@ __noinline int xdpb_web_match(struct xdp_md *ctx, struct dns_query *q,
 	}
 	if (labels <= 0)
 		return WEB_NONE;
-	return match_wire_name(gen, labels, 1, s, info, out) ? WEB_MATCH
+	return xdpb_match_wire_name(gen, labels, 1, out) ? WEB_MATCH
 							     : WEB_REQUEST;
 }
 
 /*
- * Remember that name rule @m blocked the flow of segment @q (drop or
+ * Remember that name rule @m blocked the flow of the segment in
+ * query_scratch (drop or
  * reset), for generation @gen: the flow's later segments are decided by
  * the cache.
  */
-__noinline int xdpb_flow_remember(struct dns_query *q,
-				  const struct xdpb_match *m, __u32 gen)
+__noinline int xdpb_flow_remember(const struct xdpb_match *m, __u32 gen)
 {
 	struct xdpb_flow_verdict v = {};
 	struct xdpb_gen_info *info;
+	struct dns_query *q;
+	__u32 zero = 0;
 
+	q = bpf_map_lookup_elem(&query_scratch, &zero);
 	if (!q || !m)
 		return 0;
 	info = bpf_map_lookup_elem(&gen_info, &gen);
@@ -723,7 +727,7 @@ enum tcp_reply {
 };
 
 /*
- * Turn the client's segment @q (matched just before) into a RST to the
+ * Turn the client's segment in query_scratch (matched just before) into a RST to the
  * client, in place: MACs, addresses and ports swapped, VLAN tags kept,
  * the payload and TCP options cut off. The RST carries the segment's
  * acknowledgement number as its sequence number (what the client expects
@@ -744,15 +748,16 @@ enum tcp_reply {
  * connection whose DNS query was answered in its place, which it would
  * otherwise hold until its idle timeout.
  */
-__noinline int xdpb_tcp_reply(struct xdp_md *ctx, struct dns_query *q,
-			      enum tcp_reply kind)
+__noinline int xdpb_tcp_reply(struct xdp_md *ctx, enum tcp_reply kind)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
-	__u32 new_len, pkt_len = end - data, ack;
+	__u32 new_len, pkt_len = end - data, ack, zero = 0;
+	struct dns_query *q;
 	struct tcphdr *tcp;
 	__s64 sum, tcp_sum;
 
+	q = bpf_map_lookup_elem(&query_scratch, &zero);
 	if (!ctx || !q || q->rst)
 		return XDP_DROP;
 	if (q->l3_off > 0x3f || q->l4_off > 0x7ff ||

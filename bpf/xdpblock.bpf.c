@@ -1,14 +1,73 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * xdpblock XDP entry: parse, look both addresses up in the active rule
- * generation, match the name of a DNS query or of a TLS ClientHello's SNI
- * or an HTTP request's Host, apply the deciding rule's action, count.
+ * xdpblock's XDP programs: a staged datapath.
+ *
+ * `xdpblock`, the entry, is what is attached. It parses the packet, looks
+ * both addresses up in the active rule generation and decides on them.
+ * When some list has names and the packet carries one (a DNS query, a TCP
+ * segment to an HTTP or TLS port), it hands over to a stage with a tail
+ * call: `xdpblock_dns` or `xdpblock_web` match the name, combine it with
+ * the address verdict, count and act (drop, or a reply built in place).
+ *
+ * Each program is verified on its own, within its own budget: one program
+ * holding all of it went past the verifier's 1,000,000 instructions on
+ * Linux 6.18. Stages that the configuration does not need are not loaded
+ * at all. The entry program's state reaches the stage in query_scratch.
  */
 #include "parsing.bpf.h"
 #include "ip_match.bpf.h"
 #include "dns.bpf.h"
 #include "web.bpf.h"
 #include "counters.bpf.h"
+
+/*
+ * The stage for the packet's name, or -1: a DNS query goes to port 53
+ * (UDP or TCP), HTTP and TLS to the configured ports (TCP).
+ */
+static __always_inline int stage_of(struct xdp_md *ctx,
+				    const struct dns_query *q, int l4,
+				    const struct xdpb_gen_info *info)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	__be16 *ports; /* source, destination: first in UDP and TCP */
+
+	if (q->l4_off > 0x7ff)
+		return -1;
+	ports = data + bounded(q->l4_off, 0x7ff);
+	if ((void *)(ports + 2) > end)
+		return -1;
+	if (ports[1] == bpf_htons(XDPB_DNS_PORT))
+		return XDPB_STAGE_DNS;
+	if (l4 == IPPROTO_TCP && (port_in(info->http_ports, ports[1]) ||
+				  port_in(info->tls_ports, ports[1])))
+		return XDPB_STAGE_WEB;
+	return -1;
+}
+
+/*
+ * Count what rule @m decided and act on it, for a decision on the
+ * addresses alone: a reply needs a matched name, so a DNS or web action
+ * drops.
+ */
+static __always_inline int address_verdict(const struct xdpb_match *m,
+					   __u32 ifindex, __u64 bytes)
+{
+	if (!m) {
+		count_iface(ifindex, XDPB_STAT_PASS, bytes);
+		return XDP_PASS;
+	}
+	count_rule(m, bytes);
+	count_iface(ifindex, m->action, bytes);
+	switch (m->action) {
+	case XDPB_ACT_NONE:
+	case XDPB_ACT_MONITOR:
+	case XDPB_ACT_ALLOW:
+		return XDP_PASS;
+	default:
+		return XDP_DROP;
+	}
+}
 
 SEC("xdp")
 int xdpblock(struct xdp_md *ctx)
@@ -24,8 +83,7 @@ int xdpblock(struct xdp_md *ctx)
 	struct xdpb_leaf leaf[XDPB_NR_DIRS];
 	int have[XDPB_NR_DIRS] = {0, 0};
 	struct dns_query *q;
-	struct xdpb_match name_m;
-	int l4 = -1, dns = DNS_NONE, web = WEB_NONE;
+	int l4 = -1, stage;
 	const struct xdpb_match *m;
 	struct xdpb_gen_info *info;
 	__u32 zero = 0, gen;
@@ -108,82 +166,141 @@ int xdpblock(struct xdp_md *ctx)
 	/* names are matched only when some list has names */
 	if (info->nr_names && (l4 == IPPROTO_UDP || l4 == IPPROTO_TCP) &&
 	    !(m && m->action == XDPB_ACT_ALLOW)) {
-		q->gen = gen;
-		q->proto = l4;
-		dns = xdpb_dns_match(ctx, q, &name_m);
-		if (dns == DNS_MALFORMED)
-			count_iface(ifindex, XDPB_STAT_MALFORMED_DNS, bytes);
-		else if (dns == DNS_MATCH || dns == DNS_FLOW)
-			m = xdpb_decide_name(m, &name_m);
+		stage = stage_of(ctx, q, l4, info);
+		if (stage >= 0) {
+			q->gen = gen;
+			q->proto = l4;
+			if (m) {
+				q->ip_match = *m;
+				q->has_ip_match = 1;
+			}
+			bpf_tail_call(ctx, &stages, stage);
+			/* not loaded, or refused: the addresses decide */
+			count_iface(ifindex, XDPB_STAT_STAGE_MISSED, bytes);
+		}
 	}
-	if (info->nr_names && l4 == IPPROTO_TCP && dns == DNS_NONE &&
-	    !(m && m->action == XDPB_ACT_ALLOW)) {
-		q->gen = gen;
-		web = xdpb_web_match(ctx, q, &name_m);
-		if (web == WEB_MALFORMED_HTTP)
-			count_iface(ifindex, XDPB_STAT_MALFORMED_HTTP, bytes);
-		else if (web == WEB_MALFORMED_TLS)
-			count_iface(ifindex, XDPB_STAT_MALFORMED_TLS, bytes);
-		else if (web == WEB_TLS_OUT_OF_ORDER)
-			count_iface(ifindex, XDPB_STAT_TLS_OUT_OF_ORDER, bytes);
-		else if (web == WEB_TLS_INCOMPLETE)
-			count_iface(ifindex, XDPB_STAT_TLS_INCOMPLETE, bytes);
-		else if (web == WEB_MATCH || web == WEB_FLOW)
-			m = xdpb_decide_name(m, &name_m);
-	}
-	if (!m) {
-		count_iface(ifindex, XDPB_STAT_PASS, bytes);
+	return address_verdict(m, ifindex, bytes);
+}
+
+/*
+ * The stage's own view of the entry's verdict on the addresses, or NULL:
+ * a copy on the stage's stack, so that "the name decided" is a comparison
+ * of two stack pointers.
+ */
+static __always_inline const struct xdpb_match *
+ip_match_of(const struct dns_query *q, struct xdpb_match *copy)
+{
+	if (!q->has_ip_match)
+		return NULL;
+	*copy = q->ip_match;
+	return copy;
+}
+
+SEC("xdp")
+int xdpblock_dns(struct xdp_md *ctx)
+{
+	__u64 bytes = ctx->data_end - ctx->data;
+	__u32 ifindex = ctx->ingress_ifindex, zero = 0;
+	struct xdpb_match ip_m, name_m;
+	const struct xdpb_match *m;
+	struct dns_query *q;
+	int dns, verdict;
+
+	q = bpf_map_lookup_elem(&query_scratch, &zero);
+	if (!q)
 		return XDP_PASS;
-	}
+	m = ip_match_of(q, &ip_m);
+	dns = xdpb_dns_match(ctx, &name_m);
+	if (dns == DNS_MALFORMED)
+		count_iface(ifindex, XDPB_STAT_MALFORMED_DNS, bytes);
+	else if (dns == DNS_MATCH || dns == DNS_FLOW)
+		m = xdpb_decide_name(m, &name_m);
+	if (!m || m != &name_m)
+		return address_verdict(m, ifindex, bytes);
 	/*
 	 * A later segment of a connection whose DNS query was answered: the
 	 * first goes on to the server as a RST; after that the client's FIN
 	 * is acknowledged, so that its side closes too. Counted as resets on
 	 * the interface only (the rule counted the query).
 	 */
-	if (dns == DNS_FLOW && m == &name_m) {
+	if (dns == DNS_FLOW) {
 		count_iface(ifindex, XDPB_STAT_RESET, bytes);
 		if (!q->server_reset)
-			return xdpb_tcp_reply(ctx, q, TCP_RST_TO_SERVER);
+			return xdpb_tcp_reply(ctx, TCP_RST_TO_SERVER);
 		if (q->fin)
-			return xdpb_tcp_reply(ctx, q, TCP_ACK_TO_CLIENT);
+			return xdpb_tcp_reply(ctx, TCP_ACK_TO_CLIENT);
 		return XDP_DROP;
 	}
 	count_rule(m, bytes);
 	count_iface(ifindex, m->action, bytes);
-	/* a name rule blocked a connection: its later segments need no parsing */
-	if (web == WEB_MATCH && m == &name_m &&
-	    (m->action == XDPB_ACT_DROP || m->action == XDPB_ACT_RESET))
-		xdpb_flow_remember(q, m, gen);
 	switch (m->action) {
-	case XDPB_ACT_DROP:
-		return XDP_DROP;
-	case XDPB_ACT_RESET:
-		/* only a web name rule resets; the segment never reaches the server */
-		if (web != WEB_MATCH && web != WEB_FLOW)
-			return XDP_DROP;
-		return xdpb_tcp_reply(ctx, q, TCP_RST_TO_CLIENT);
 	case XDPB_ACT_NXDOMAIN:
 	case XDPB_ACT_REFUSED:
-	case XDPB_ACT_SINKHOLE: {
-		int verdict;
-
-		/* a rule on the address, not on the query's name: no reply */
-		if (dns != DNS_MATCH)
-			return XDP_DROP;
+	case XDPB_ACT_SINKHOLE:
 		verdict = xdpb_dns_reply(
-			ctx, q,
+			ctx,
 			m->action == XDPB_ACT_SINKHOLE	   ? DNS_RCODE_NOERROR
 			: m->action == XDPB_ACT_NXDOMAIN ? DNS_RCODE_NXDOMAIN
 							 : DNS_RCODE_REFUSED,
 			m->action == XDPB_ACT_SINKHOLE ? m->list_id : 0);
 		/* over TCP: the connection's next segment resets the server */
 		if (verdict == XDP_TX && q->is_tcp)
-			xdpb_flow_remember(q, m, gen);
+			xdpb_flow_remember(m, q->gen);
 		return verdict;
-	}
-	default:
+	case XDPB_ACT_NONE:
+	case XDPB_ACT_MONITOR:
+	case XDPB_ACT_ALLOW:
 		return XDP_PASS;
+	default:
+		return XDP_DROP; /* drop, and reset (a web action) */
+	}
+}
+
+SEC("xdp")
+int xdpblock_web(struct xdp_md *ctx)
+{
+	__u64 bytes = ctx->data_end - ctx->data;
+	__u32 ifindex = ctx->ingress_ifindex, zero = 0;
+	struct xdpb_match ip_m, name_m;
+	const struct xdpb_match *m;
+	struct dns_query *q;
+	int web;
+
+	q = bpf_map_lookup_elem(&query_scratch, &zero);
+	if (!q)
+		return XDP_PASS;
+	m = ip_match_of(q, &ip_m);
+	web = xdpb_web_match(ctx, &name_m);
+	if (web == WEB_MALFORMED_HTTP)
+		count_iface(ifindex, XDPB_STAT_MALFORMED_HTTP, bytes);
+	else if (web == WEB_MALFORMED_TLS)
+		count_iface(ifindex, XDPB_STAT_MALFORMED_TLS, bytes);
+	else if (web == WEB_TLS_OUT_OF_ORDER)
+		count_iface(ifindex, XDPB_STAT_TLS_OUT_OF_ORDER, bytes);
+	else if (web == WEB_TLS_INCOMPLETE)
+		count_iface(ifindex, XDPB_STAT_TLS_INCOMPLETE, bytes);
+	else if (web == WEB_MATCH || web == WEB_FLOW)
+		m = xdpb_decide_name(m, &name_m);
+	if (!m || m != &name_m)
+		return address_verdict(m, ifindex, bytes);
+	count_rule(m, bytes);
+	count_iface(ifindex, m->action, bytes);
+	switch (m->action) {
+	case XDPB_ACT_DROP:
+		/* a name rule blocked a connection: its later segments need no parsing */
+		if (web == WEB_MATCH)
+			xdpb_flow_remember(m, q->gen);
+		return XDP_DROP;
+	case XDPB_ACT_RESET:
+		if (web == WEB_MATCH)
+			xdpb_flow_remember(m, q->gen);
+		return xdpb_tcp_reply(ctx, TCP_RST_TO_CLIENT);
+	case XDPB_ACT_NONE:
+	case XDPB_ACT_MONITOR:
+	case XDPB_ACT_ALLOW:
+		return XDP_PASS;
+	default:
+		return XDP_DROP; /* a DNS action: no query to answer */
 	}
 }
 

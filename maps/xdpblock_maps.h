@@ -175,7 +175,27 @@ enum xdpb_stat {
 	 * the first 3.5 KiB of one oversized (offloaded) segment: passed.
 	 */
 	XDPB_STAT_TLS_INCOMPLETE,
+	/*
+	 * The entry program's tail call into a stage failed (the stage is
+	 * not loaded, or the kernel refused the call): the packet's name was
+	 * not matched, and its addresses decided it. Never expected; a
+	 * non-zero count is a fault to report.
+	 */
+	XDPB_STAT_STAGE_MISSED,
 	XDPB_STAT_MAX,
+};
+
+/*
+ * Datapath stages: programs of their own that the entry program
+ * (`xdpblock`) tail-calls through the `stages` PROG_ARRAY, indexed by
+ * this. Each is verified on its own, within its own budget, and loaded
+ * only when the configuration has domain lists. The names are the
+ * programs' (SEC("xdp") functions in bpf/xdpblock.bpf.c).
+ */
+enum xdpb_stage {
+	XDPB_STAGE_DNS, /* a DNS query (UDP or TCP port 53): name, reply */
+	XDPB_STAGE_WEB, /* a TCP segment to an HTTP or TLS port */
+	XDPB_NR_STAGES,
 };
 
 struct xdpb_counter {
@@ -794,9 +814,10 @@ _Static_assert(sizeof(struct xdpb_sinkhole) == 24, "sinkhole layout");
 /*
  * 2: domain rules, actions renumbered; 3: web views, ports, reset, flows;
  * 4: the name table (an array) instead of a name hash;
- * 5: per-CPU rule hit logs before rule_stats
+ * 5: per-CPU rule hit logs before rule_stats;
+ * 6: iface_stats counts missed stage calls (stage_missed)
  */
-#define XDPB_PIN_LAYOUT_VERSION 5
+#define XDPB_PIN_LAYOUT_VERSION 6
 #define XDPB_PIN_MAGIC 0x58445042 /* "XDPB" */
 #define XDPB_LIST_NAME_MAX 64
 

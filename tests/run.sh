@@ -13,6 +13,7 @@ programs=(
 	"$build/tests/unit_tests"
 	"$build/tests/names_tests"
 	"$build/tests/list_tests"
+	"$build/tests/verifier_budget"
 	"$build/tests/bpf_tests"
 	"$build/tests/diff_test"
 	"$build/tests/dns_tests"

@@ -105,6 +105,7 @@ const char *stat_name(unsigned int stat)
 		[XDPB_STAT_MALFORMED_TLS] = "malformed_tls",
 		[XDPB_STAT_TLS_OUT_OF_ORDER] = "tls_out_of_order",
 		[XDPB_STAT_TLS_INCOMPLETE] = "tls_incomplete",
+		[XDPB_STAT_STAGE_MISSED] = "stage_missed",
 	};
 
 	return stat < XDPB_STAT_MAX ? names[stat] : "?";

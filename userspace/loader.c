@@ -441,6 +441,10 @@ int loader_activate(struct loader *ld, const struct ruleset *rs,
 	uint64_t t0;
 	int err;
 
+	/* before anything changes: a generation is never without its stages */
+	err = loader_load_stages(ld, loader_stages_for(rs->names.nr));
+	if (err)
+		goto out;
 	err = build_ip4(&rs->v4, &g, &rep);
 	if (!err)
 		err = build_ip6(&rs->v6, &g, &info, &rep);
@@ -533,6 +537,13 @@ static int set_pin_paths(struct loader *ld)
 		/* each program arms its own (bpf/maps.bpf.h) */
 		if (!strcmp(bpf_map__name(map), "hit_log_timers"))
 			continue;
+		/*
+		 * Each daemon fills its own, with its own stages: the one a
+		 * previous daemon pinned keeps that daemon's attached
+		 * program whole until loader_pin_stages() replaces it.
+		 */
+		if (!strcmp(bpf_map__name(map), "stages"))
+			continue;
 		if (pin_path_join(path, sizeof(path), ld->pin_dir,
 				  bpf_map__name(map)) ||
 		    bpf_map__set_pin_path(map, path))
@@ -552,6 +563,10 @@ static void unload(struct loader *ld)
 	ld->rule_counters = NULL;
 	map_munmap(ld->hit_logs, hit_logs_bytes(ld));
 	ld->hit_logs = NULL;
+	for (int i = 0; i < ld->nr_stage_skels; i++)
+		xdpblock_bpf__destroy(ld->stage_skels[i]);
+	ld->nr_stage_skels = 0;
+	ld->loaded_stages = 0;
 	if (ld->skel)
 		xdpblock_bpf__destroy(ld->skel);
 	ld->skel = NULL;
@@ -572,6 +587,136 @@ int loader_set_sinkhole(struct loader *ld, uint16_t list_id,
 
 static uint32_t flow_cache_entries = XDPB_DEFAULT_FLOW_CACHE_ENTRIES;
 
+static struct bpf_program *stage_prog(struct xdpblock_bpf *skel, int stage)
+{
+	switch (stage) {
+	case XDPB_STAGE_DNS:
+		return skel->progs.xdpblock_dns;
+	case XDPB_STAGE_WEB:
+		return skel->progs.xdpblock_web;
+	}
+	return NULL;
+}
+
+const char *loader_stage_name(int stage)
+{
+	static const char *const names[XDPB_NR_STAGES] = {
+		[XDPB_STAGE_DNS] = "dns",
+		[XDPB_STAGE_WEB] = "web",
+	};
+
+	return stage >= 0 && stage < XDPB_NR_STAGES ? names[stage] : "?";
+}
+
+uint32_t loader_stages_for(uint32_t nr_names)
+{
+	return nr_names ? 1u << XDPB_STAGE_DNS | 1u << XDPB_STAGE_WEB : 0;
+}
+
+/* Open the object with the settings every load of it shares. */
+static struct xdpblock_bpf *open_object(const struct loader *ld)
+{
+	struct xdpblock_bpf *skel = xdpblock_bpf__open();
+
+	if (skel)
+		skel->rodata->rule_id_capacity = ld->rule_id_capacity;
+	return skel;
+}
+
+int loader_load_stages(struct loader *ld, uint32_t want)
+{
+	uint32_t missing = want & ~ld->loaded_stages;
+	int stages_fd = bpf_map__fd(ld->skel->maps.stages);
+	struct xdpblock_bpf *skel;
+	struct bpf_map *map;
+	int err = 0;
+
+	if (!missing)
+		return 0;
+	/* every load adds a stage: there cannot be more loads than stages */
+	if (ld->nr_stage_skels >= XDPB_NR_STAGES)
+		return -E2BIG;
+	skel = open_object(ld);
+	if (!skel) {
+		err = -errno;
+		log_err("cannot open the BPF object for its stages: %s",
+			strerror(errno));
+		return err;
+	}
+	/* the stages run on the entry program's maps, every one of them */
+	bpf_object__for_each_map(map, skel->obj)
+	{
+		struct bpf_map *ours;
+
+		if (bpf_map__is_internal(map))
+			continue; /* .rodata: the same values, set above */
+		ours = bpf_object__find_map_by_name(ld->skel->obj,
+						    bpf_map__name(map));
+		err = ours ? bpf_map__reuse_fd(map, bpf_map__fd(ours))
+			   : -ENOENT;
+		if (err)
+			goto fail;
+	}
+	bpf_program__set_autoload(skel->progs.xdpblock, false);
+	for (int i = 0; i < XDPB_NR_STAGES; i++)
+		bpf_program__set_autoload(stage_prog(skel, i),
+					  missing & 1u << i);
+	err = xdpblock_bpf__load(skel);
+	if (err)
+		goto fail;
+	for (uint32_t i = 0; i < XDPB_NR_STAGES; i++) {
+		int fd = bpf_program__fd(stage_prog(skel, i));
+
+		if (!(missing & 1u << i))
+			continue;
+		if (bpf_map_update_elem(stages_fd, &i, &fd, BPF_ANY)) {
+			err = -errno;
+			goto fail;
+		}
+	}
+	ld->stage_skels[ld->nr_stage_skels++] = skel;
+	ld->loaded_stages |= missing;
+	for (int i = 0; i < XDPB_NR_STAGES; i++)
+		if (missing & 1u << i)
+			log_info("loaded the %s stage", loader_stage_name(i));
+	return 0;
+fail:
+	log_err("cannot load the datapath's name stages: %s (run 'xdpblockd -v' for the verifier's detail; domain lists cannot be matched on this kernel)",
+		strerror(-err));
+	/* a stage put in before the failure is harmless: its slot stays */
+	xdpblock_bpf__destroy(skel);
+	return err;
+}
+
+int loader_pin_stages(struct loader *ld)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	int err;
+
+	if (!ld->pin_dir[0])
+		return 0;
+	if (pin_path_join(path, sizeof(path), ld->pin_dir, "stages") ||
+	    pin_path_join(tmp, sizeof(tmp), ld->pin_dir, "stages_new"))
+		return -ENAMETOOLONG;
+	unlink(tmp);
+	/*
+	 * Pinned beside (bpffs refuses names with a dot), then renamed over
+	 * the old pin in one step: the previous daemon's array, if any,
+	 * loses its last holder only now, when no attached program uses it
+	 * any more.
+	 */
+	if (bpf_obj_pin(bpf_map__fd(ld->skel->maps.stages), tmp) ||
+	    rename(tmp, path)) {
+		err = -errno;
+		unlink(tmp);
+		log_warn(
+			"cannot pin the stage table in %s: %s (names stay matched while this daemon runs)",
+			ld->pin_dir, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
 void loader_set_flow_cache_entries(uint32_t entries)
 {
 	flow_cache_entries = entries;
@@ -582,13 +727,15 @@ static int open_and_load(struct loader *ld)
 	uint32_t capacity = ld->rule_id_capacity;
 	int err;
 
-	ld->skel = xdpblock_bpf__open();
+	ld->skel = open_object(ld);
 	if (!ld->skel) {
 		err = -errno;
 		log_err("cannot open the BPF object: %s", strerror(errno));
 		return err;
 	}
-	ld->skel->rodata->rule_id_capacity = capacity;
+	/* the stages come when a generation needs them: loader_load_stages() */
+	for (int i = 0; i < XDPB_NR_STAGES; i++)
+		bpf_program__set_autoload(stage_prog(ld->skel, i), false);
 	bpf_map__set_max_entries(ld->skel->maps.rule_stats,
 				 ld->nr_cpus * capacity);
 	bpf_map__set_max_entries(ld->skel->maps.hit_logs, ld->nr_cpus);
@@ -721,14 +868,26 @@ int loader_open(struct loader *ld, uint32_t rule_id_capacity,
 	if (err)
 		goto fail;
 	if (ld->adopted) {
+		struct xdpb_gen_info info;
+
 		if (bpf_map_lookup_elem(bpf_map__fd(ld->skel->maps.active_gen),
 					&zero, &ld->active_gen) ||
-		    ld->active_gen >= XDPB_NR_GENS) {
+		    ld->active_gen >= XDPB_NR_GENS ||
+		    bpf_map_lookup_elem(bpf_map__fd(ld->skel->maps.gen_info),
+					&ld->active_gen, &info)) {
 			err = -EINVAL;
 			snprintf(
 				errbuf, errlen,
 				"the pinned active_gen in %s is unreadable: run 'xdpblockctl cleanup' and start again",
 				ld->pin_dir);
+			goto fail;
+		}
+		/* the running rules' stages, before this program attaches */
+		err = loader_load_stages(ld, loader_stages_for(info.nr_names));
+		if (err) {
+			snprintf(
+				errbuf, errlen,
+				"cannot load the name stages the pinned rules need (see above)");
 			goto fail;
 		}
 		return 0;

@@ -15,7 +15,15 @@
 struct xdpblock_bpf;
 
 struct loader {
-	struct xdpblock_bpf *skel;
+	struct xdpblock_bpf *skel; /* the maps and the entry program */
+	/*
+	 * Stage programs (enum xdpb_stage), loaded when a rule generation
+	 * first needs them, each load from its own open of the object that
+	 * shares every map of skel; in the `stages` PROG_ARRAY.
+	 */
+	struct xdpblock_bpf *stage_skels[XDPB_NR_STAGES];
+	int nr_stage_skels;
+	uint32_t loaded_stages; /* 1 << enum xdpb_stage */
 	uint32_t active_gen;
 	uint32_t rule_id_capacity; /* rule ids per CPU slice of rule_stats */
 	int nr_cpus;
@@ -68,7 +76,29 @@ void loader_set_flow_cache_entries(uint32_t entries);
  * gone first); without, they stay for the next daemon.
  */
 void loader_close(struct loader *ld, int unpin);
+/* The entry program, the one to attach. */
 int loader_prog_fd(const struct loader *ld);
+
+/* The name of stage @stage ("dns", "web"), as status and metrics show it. */
+const char *loader_stage_name(int stage);
+/*
+ * The stages a generation with @nr_names domain names needs: none for
+ * addresses alone, the DNS and web stages otherwise.
+ */
+uint32_t loader_stages_for(uint32_t nr_names);
+/*
+ * Load the stages of @want not loaded yet and put them into the `stages`
+ * PROG_ARRAY; loader_activate() does so before a generation needs them.
+ * On error nothing changed and the message says what to do.
+ */
+int loader_load_stages(struct loader *ld, uint32_t want);
+/*
+ * Pin the `stages` PROG_ARRAY in the pin directory, replacing the one a
+ * previous daemon left: call it once this daemon's entry program is
+ * attached everywhere. Until then the previous one keeps the previous
+ * daemon's program matching names; from then on it is this daemon's.
+ */
+int loader_pin_stages(struct loader *ld);
 
 /*
  * Build @rs (ids assigned) into the idle generation and make it active.

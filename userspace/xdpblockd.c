@@ -441,6 +441,8 @@ int main(int argc, char **argv)
 		daemon_load_counters_file(&d);
 	if (daemon_sync_interfaces(&d) > 0)
 		goto out;
+	/* attached: from now on names are matched by this daemon's stages */
+	loader_pin_stages(&d.loader);
 	log_info("ready: %d interface(s), control socket %s", d.nr_ifaces,
 		 d.cfg.control_socket);
 	daemon_notify(&d, "READY=1");

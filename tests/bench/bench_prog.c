@@ -2328,13 +2328,58 @@ static int cmd_memlat(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * The cost of one tail call, what a packet with a name pays to go from
+ * xdpblock's entry program to its stage: the wrapper calling the empty
+ * program directly, and through bench_hop, interleaved, @rounds times.
+ */
+static int cmd_tailcall(int argc, char **argv)
+{
+	int cpu = argc > 1 ? atoi(argv[1]) : -1;
+	int rounds = argc > 2 ? atoi(argv[2]) : 5;
+	uint32_t repeat = argc > 3 ? (uint32_t)atol(argv[3]) : 1u << 20;
+	int empty_fd, hop_fd, zero = 0;
+	double direct[64], hopped[64];
+	struct harness h;
+	size_t len;
+	const void *pkt;
+
+	if (rounds < 1 || rounds > 64)
+		die("tailcall: rounds from 1 to 64");
+	pin_cpu(cpu);
+	harness_open(&h, 1);
+	pkt = family_pkt(&h, AF_INET, &len);
+	empty_fd = bpf_program__fd(h.skel->progs.bench_empty);
+	hop_fd = bpf_program__fd(h.skel->progs.bench_hop);
+	if (bpf_map_update_elem(bpf_map__fd(h.skel->maps.hop), &zero, &empty_fd,
+				BPF_ANY))
+		die("tailcall: cannot fill the hop: %s", strerror(errno));
+	for (int i = 0; i < rounds; i++) {
+		uint32_t ns;
+
+		harness_set(&h, empty_fd, NULL);
+		if (test_run(h.wrapper_fd, pkt, len, repeat, &ns) != XDP_PASS)
+			die("tailcall: the direct call did not pass");
+		direct[i] = ns;
+		harness_set(&h, hop_fd, NULL);
+		if (test_run(h.wrapper_fd, pkt, len, repeat, &ns) != XDP_PASS)
+			die("tailcall: the hop did not reach the empty program");
+		hopped[i] = ns;
+	}
+	printf("tailcall: %.1f ns per packet with one more tail call (%.1f -> %.1f ns, medians of %d runs of %u packets)\n",
+	       median(hopped, rounds) - median(direct, rounds),
+	       median(direct, rounds), median(hopped, rounds), rounds, repeat);
+	bench_wrapper_bpf__destroy(h.skel);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	log_init("bench_prog", LOG_LEVEL_WARN);
 	log_setup_libbpf();
 	if (argc < 2)
-		die("usage: bench_prog gen-list|load|packets|memlat ...");
+		die("usage: bench_prog gen-list|load|packets|memlat|tailcall|dns|tls ...");
 	if (!strcmp(argv[1], "gen-list"))
 		return cmd_gen_list(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "load"))
@@ -2343,6 +2388,8 @@ int main(int argc, char **argv)
 		return cmd_packets(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "memlat"))
 		return cmd_memlat(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "tailcall"))
+		return cmd_tailcall(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "dns"))
 		return cmd_dns(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "tls"))

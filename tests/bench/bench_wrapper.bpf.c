@@ -142,6 +142,24 @@ int bench_tls_wrapper(struct xdp_md *ctx)
 	return XDP_ABORTED;
 }
 
+/*
+ * One more tail call before the baseline callee: the cost of a hop from
+ * xdpblock's entry program to a stage (`bench_prog tailcall`).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} hop SEC(".maps");
+
+SEC("xdp")
+int bench_hop(struct xdp_md *ctx)
+{
+	bpf_tail_call(ctx, &hop, 0);
+	return XDP_ABORTED;
+}
+
 /* The baseline callee, and the "empty XDP program" of the results. */
 SEC("xdp")
 int bench_empty(struct xdp_md *ctx __attribute__((unused)))

@@ -59,6 +59,22 @@ static inline int xdp_run_on(int prog_fd, const void *data, size_t len,
 	return res->err;
 }
 
+/*
+ * The end of a BPF test whose loader_open() failed with @err: a skip only
+ * when the privilege is missing; as root, a program the kernel refuses
+ * (the verifier, a missing feature) is a failure. Returns the exit status.
+ */
+static inline int load_failed(const char *suite, int err, const char *why)
+{
+	if (err == -EPERM && geteuid() != 0) {
+		printf("SKIP: %s/all (needs root for BPF)\n", suite);
+		return EXIT_SKIP;
+	}
+	printf("FAIL: %s/load (cannot load the XDP program: %s; verifier figures and its last lines: build/tests/verifier_budget)\n",
+	       suite, why && why[0] ? why : strerror(-err));
+	return 1;
+}
+
 static inline int xdp_run(int prog_fd, const struct frame *f,
 			  struct xdp_result *res)
 {
