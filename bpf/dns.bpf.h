@@ -47,6 +47,14 @@
 		__v;                           \
 	})
 
+/*
+ * @len, which the caller checked to be from 1 to @max (a power of two),
+ * as a helper's size argument. Linux 6.1's verifier forgets what a
+ * comparison taught it about a value the compiler had spilled to the
+ * stack before it; bounds that come from arithmetic stay with the value.
+ */
+#define size_in_1_to(len, max) (bounded((len) - 1, (max) - 1) + 1)
+
 enum dns_status {
 	DNS_NONE, /* not a DNS query we match */
 	DNS_QUERY, /* a well-formed query */
@@ -185,16 +193,17 @@ static long name_walk_step(__u32 i, struct name_walk *w)
 }
 
 /*
- * The probe of one name table key, a bpf_loop() context. A probe loop
+ * The probe of one name table key: a bpf_loop() of its own. A probe loop
  * open-coded inside the suffix walk's callback made the verifier walk
- * every probe of every suffix: more than 1,000,000 instructions on Linux
- * 6.18. As a callback of its own it is checked once.
+ * every probe of every suffix, more than 1,000,000 instructions on Linux
+ * 6.18. Its state is in the scratch (s->probe), not in this context: on
+ * the stack, each way the callback can end left the caller's frame in
+ * another state, and Linux 6.1 checked the rest of the suffix walk once
+ * for each (about 170,000 more instructions per stage).
  */
 struct name_probe {
 	void *table;
-	__u64 hash[2];
-	__u32 index, nr_slots;
-	__u32 found; /* 1 + the slot that holds the key; 0: none */
+	struct name_probe_state *st;
 };
 
 /*
@@ -203,38 +212,38 @@ struct name_probe {
  */
 static long name_probe_step(__u32 d, struct name_probe *p)
 {
-	__u32 index = p->index;
+	struct name_probe_state *st = p->st;
+	__u32 index = st->index;
 	struct xdpb_name_slot *slot = bpf_map_lookup_elem(p->table, &index);
 
 	if (!slot || !slot->used || slot->dist < d)
 		return 1;
-	if (slot->key.hash[0] == p->hash[0] &&
-	    slot->key.hash[1] == p->hash[1]) {
-		p->found = index + 1;
+	if (slot->key.hash[0] == st->hash[0] &&
+	    slot->key.hash[1] == st->hash[1]) {
+		st->found = index + 1;
 		return 1;
 	}
-	p->index = index + 1 >= p->nr_slots ? 0 : index + 1;
+	st->index = index + 1 >= st->nr_slots ? 0 : index + 1;
 	return 0;
 }
 
 /* The leaf of @key in the name table @table, or NULL. */
 static __always_inline const struct xdpb_name_leaf *
-name_table_find(void *table, __u32 nr_slots, __u64 seed,
+name_table_find(void *table, struct name_probe_state *st, __u64 seed,
 		const struct xdpb_name_key *key)
 {
-	struct name_probe p = {
-		.table = table,
-		.hash = {key->hash[0], key->hash[1]},
-		.index = xdpb_name_slot_home(key, seed, nr_slots),
-		.nr_slots = nr_slots,
-	};
+	struct name_probe p = {.table = table, .st = st};
 	struct xdpb_name_slot *slot;
 	__u32 index;
 
+	st->hash[0] = key->hash[0];
+	st->hash[1] = key->hash[1];
+	st->index = xdpb_name_slot_home(key, seed, st->nr_slots);
+	st->found = 0;
 	bpf_loop(XDPB_NAME_MAX_PROBES, name_probe_step, &p, 0);
-	if (!p.found)
+	if (!st->found)
 		return NULL;
-	index = p.found - 1;
+	index = st->found - 1;
 	slot = bpf_map_lookup_elem(table, &index);
 	return slot ? &slot->leaf : NULL;
 }
@@ -274,7 +283,7 @@ static long name_match_step(__u32 i, struct name_match *ctx)
 	chunk = bpf_map_lookup_elem(ctx->filter, &chunk_index);
 	if (chunk && !xdpb_filter_chunk_has(chunk, (__u32)key.hash[1]))
 		return 0;
-	leaf = name_table_find(ctx->names, m->nr_slots, m->seed, &key);
+	leaf = name_table_find(ctx->names, &ctx->s->probe, m->seed, &key);
 	if (leaf) {
 		m->full = m->web ? leaf->web_full : leaf->full;
 		m->below = m->web ? leaf->web_below : leaf->below;
@@ -315,7 +324,7 @@ dns_find_query(struct xdp_md *ctx, struct dns_query *q, struct dns_scratch *s)
 		if (!tcp || tcp->dest != bpf_htons(XDPB_DNS_PORT) ||
 		    tcp->doff < 5 || tcp_segment_note(q, tcp, data, cur.end) < 0)
 			return DNS_NONE;
-		/* a segment to port 53, query or not (see xdpb_dns_match()) */
+		/* a segment to port 53, query or not (see xdpb_dns_name()) */
 		q->is_tcp = 1;
 		/* options, then the query's two-byte length (RFC 1035 4.2.2) */
 		if (!cursor_pull(c, ((tcp->doff - 5) * 4 + 2) & 0x3f))
@@ -339,7 +348,8 @@ dns_find_query(struct xdp_md *ctx, struct dns_query *q, struct dns_scratch *s)
 	/* keep clang from passing a copy of len taken before the checks */
 	asm volatile("" : "+r"(len));
 	if (len < XDPB_DNS_HLEN || len > XDPB_DNS_SCRATCH ||
-	    bpf_xdp_load_bytes(ctx, q->dns_off, s->msg, len) < 0)
+	    bpf_xdp_load_bytes(ctx, q->dns_off, s->msg,
+			       size_in_1_to(len, XDPB_DNS_SCRATCH)) < 0)
 		return DNS_NONE;
 	q->copied = len;
 	hdr = s->msg;
@@ -396,7 +406,7 @@ __noinline int xdpb_match_wire_name(__u32 gen, __u32 nr_labels, __u32 web,
 	m->web = web;
 	/* 2^log2 bits in 512-bit chunks; log2 >= 16 */
 	m->chunk_mask = (1u << ((info->name_filter_log2 - 9) & 31)) - 1;
-	m->nr_slots = info->nr_name_slots;
+	ctx.s->probe.nr_slots = info->nr_name_slots;
 	m->seed = info->name_slot_seed;
 	m->found_labels = 0;
 	xdpb_name_state_init(&m->st);
@@ -556,7 +566,8 @@ static __always_inline int dns_tcp_options(struct xdp_md *ctx,
 	if (!opt_len)
 		return 0;
 	if (bpf_xdp_load_bytes(ctx, q->l4_off + sizeof(struct tcphdr),
-			       s->tcp_opt, opt_len) < 0)
+			       s->tcp_opt,
+			       size_in_1_to(opt_len, XDPB_TCP_OPT_ROOM)) < 0)
 		return -1;
 	sc.len = opt_len;
 	/* NOPs are one byte: at most 40 steps */
@@ -598,11 +609,12 @@ static __always_inline int dns_reply(struct xdp_md *ctx, struct dns_query *q,
 	__u32 qd_end = (XDPB_DNS_HLEN + q->name_len + 4) & 0x1ff;
 	__u32 msg_len, new_len, csum_len, l4_len, dns_off;
 	__u8 *msg = s->msg, do_bit = 0;
-	struct udphdr *udp = NULL;
-	struct tcphdr *tcp = NULL;
+	struct udphdr *udp;
+	struct tcphdr *tcp;
+	__u8 *l4;
 	void *data, *end;
 	int opt = 0, tcp_opt = 0;
-	__be16 *ports;
+	__be16 port;
 	__s64 sum;
 
 	if (qd_end > XDPB_DNS_HLEN + XDPB_NAME_MAX + 4)
@@ -730,13 +742,18 @@ static __always_inline int dns_reply(struct xdp_md *ctx, struct dns_query *q,
 		 */
 		if (new_len < (__u32)(end - data) || grow > 64 ||
 		    hdr_len > XDPB_DNS_HDR_MOVE || hdr_len < 1 ||
-		    bpf_xdp_load_bytes(ctx, 0, s->hdr, hdr_len) < 0 ||
+		    bpf_xdp_load_bytes(ctx, 0, s->hdr,
+				       size_in_1_to(hdr_len,
+						    XDPB_DNS_HDR_MOVE)) < 0 ||
 		    bpf_xdp_adjust_head(ctx, -(int)grow) < 0 ||
-		    bpf_xdp_store_bytes(ctx, 0, s->hdr, hdr_len) < 0)
+		    bpf_xdp_store_bytes(ctx, 0, s->hdr,
+					size_in_1_to(hdr_len,
+						     XDPB_DNS_HDR_MOVE)) < 0)
 			return XDP_DROP;
 	}
 	if (msg_len == 0 ||
-	    bpf_xdp_store_bytes(ctx, dns_off, msg, msg_len) < 0)
+	    bpf_xdp_store_bytes(ctx, dns_off, msg,
+				size_in_1_to(msg_len, XDPB_DNS_SCRATCH)) < 0)
 		return XDP_DROP;
 	if (q->is_tcp &&
 	    bpf_xdp_store_bytes(ctx, q->l4_off + sizeof(struct tcphdr),
@@ -752,36 +769,33 @@ static __always_inline int dns_reply(struct xdp_md *ctx, struct dns_query *q,
 		return XDP_DROP;
 	l4_len = new_len - q->l4_off;
 	sum = bpf_csum_diff(NULL, 0, (__be32 *)msg, csum_len, 0);
+	/*
+	 * One pointer for both transports, checked once (the reply is longer
+	 * than a TCP header either way), and q->is_tcp to tell them apart:
+	 * Linux 6.1 lost track of which of two pointers was set when a later
+	 * branch tested the pointer instead of the flag.
+	 */
+	l4 = data + bounded(q->l4_off, 0x7ff);
+	if ((void *)(l4 + sizeof(*tcp)) > end)
+		return XDP_DROP;
+	tcp = (struct tcphdr *)l4;
+	udp = (struct udphdr *)l4;
+	port = tcp->source; /* the ports lead both headers */
+	tcp->source = tcp->dest;
+	tcp->dest = port;
 	if (q->is_tcp) {
-		tcp = data + bounded(q->l4_off, 0x7ff);
-		if ((void *)(tcp + 1) > end)
-			return XDP_DROP;
 		/* the options and the length, zero-padded to whole words */
 		sum = bpf_csum_diff(NULL, 0, (__be32 *)s->tcp_tail,
 				    tcp_opt ? 16 : 4, sum);
-		ports = (__be16 *)tcp;
-	} else {
-		udp = data + bounded(q->l4_off, 0x7ff);
-		if ((void *)(udp + 1) > end)
-			return XDP_DROP;
-		ports = (__be16 *)udp;
-	}
-	{
-		__be16 port = ports[0];
-
-		ports[0] = ports[1];
-		ports[1] = port;
-	}
-	if (tcp) {
 		tcp->seq = bpf_htonl(q->ack_seq);
 		tcp->ack_seq = bpf_htonl(q->seq + q->payload_len + q->fin);
-		((__u8 *)tcp)[12] = ((sizeof(*tcp) + tcp_opt) / 4) << 4;
-		((__u8 *)tcp)[13] = TCP_FLAGS_FIN_PSH_ACK;
+		l4[12] = ((sizeof(*tcp) + tcp_opt) / 4) << 4;
+		l4[13] = TCP_FLAGS_FIN_PSH_ACK;
 		tcp->window = bpf_htons(DNS_TCP_WINDOW);
 		tcp->check = 0;
 		tcp->urg_ptr = 0;
 		sum = bpf_csum_diff(NULL, 0, (__be32 *)tcp, sizeof(*tcp), sum);
-	} else if (udp) {
+	} else {
 		udp->len = bpf_htons(l4_len);
 		udp->check = 0;
 		sum = bpf_csum_diff(NULL, 0, (__be32 *)udp, sizeof(*udp), sum);
@@ -797,8 +811,8 @@ static __always_inline int dns_reply(struct xdp_md *ctx, struct dns_query *q,
 		ip6->daddr = addr;
 		ip6->payload_len =
 			bpf_htons(new_len - q->l3_off - sizeof(*ip6));
-		sum = pseudo6_sum(ip6, tcp ? IPPROTO_TCP : IPPROTO_UDP, l4_len,
-				  sum);
+		sum = pseudo6_sum(ip6, q->is_tcp ? IPPROTO_TCP : IPPROTO_UDP,
+				  l4_len, sum);
 	} else {
 		struct iphdr *ip = data + bounded(q->l3_off, 0x3f);
 		__be16 old_len;
@@ -813,14 +827,14 @@ static __always_inline int dns_reply(struct xdp_md *ctx, struct dns_query *q,
 		ip->tot_len = bpf_htons(new_len - q->l3_off);
 		/* swapping the addresses leaves the header's sum as it was */
 		ip->check = csum_replace16(ip->check, old_len, ip->tot_len);
-		sum = pseudo4_sum(ip, tcp ? IPPROTO_TCP : IPPROTO_UDP, l4_len,
-				  sum);
+		sum = pseudo4_sum(ip, q->is_tcp ? IPPROTO_TCP : IPPROTO_UDP,
+				  l4_len, sum);
 	}
 	if (sum < 0)
 		return XDP_DROP;
-	if (tcp) {
+	if (q->is_tcp) {
 		tcp->check = csum_fold(sum);
-	} else if (udp) {
+	} else {
 		udp->check = csum_fold(sum);
 		if (!udp->check)
 			udp->check = 0xffff; /* 0 means "no checksum" in UDP */
@@ -837,12 +851,15 @@ static __always_inline int dns_reply(struct xdp_md *ctx, struct dns_query *q,
  */
 
 /*
- * Match the name of the DNS query described by query_scratch (the entry
- * program's fields set).
- * DNS_MATCH with the deciding name rule in @out, DNS_QUERY (a query, no
- * rule), DNS_MALFORMED or DNS_NONE.
+ * Find the name of the DNS query described by query_scratch (the entry
+ * program's fields set): DNS_QUERY with its labels walked in the scratch
+ * (q->nr_labels) for xdpb_match_wire_name(), DNS_FLOW with the rule of an
+ * answered TCP connection in @out, DNS_MALFORMED or DNS_NONE. The match
+ * is the stage's own call, not this function's: nested, the two frames
+ * and the match's callbacks were more stack than Linux 6.1 allows a call
+ * chain (512 bytes).
  */
-__noinline int xdpb_dns_match(struct xdp_md *ctx, struct xdpb_match *out)
+__noinline int xdpb_dns_name(struct xdp_md *ctx, struct xdpb_match *out)
 {
 	struct xdpb_gen_info *info;
 	struct dns_scratch *s;
@@ -890,8 +907,7 @@ __noinline int xdpb_dns_match(struct xdp_md *ctx, struct xdpb_match *out)
 	ret = dns_walk_name(q, s);
 	if (ret != DNS_QUERY)
 		return ret;
-	return xdpb_match_wire_name(q->gen, q->nr_labels, 0, out) ? DNS_MATCH
-								  : DNS_QUERY;
+	return DNS_QUERY;
 }
 
 /*

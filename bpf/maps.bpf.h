@@ -167,10 +167,19 @@ struct {
 /* TCP options: at most 40 bytes; 64 so offsets can be masked */
 #define XDPB_TCP_OPT_ROOM 64
 
+/* Where the probe of one key in the name table stands (bpf/dns.bpf.h). */
+struct name_probe_state {
+	__u64 hash[2]; /* the key */
+	__u32 index; /* the slot to read next */
+	__u32 nr_slots; /* of the name table */
+	__u32 found; /* 1 + the slot that holds the key; 0: none */
+	__u32 pad;
+};
+
 /* Where the match of a name's suffixes stands (bpf/dns.bpf.h). */
 struct name_match_state {
 	__u32 chunk_mask; /* name filter chunks - 1 */
-	__u32 nr_slots; /* of the name table */
+	__u32 pad;
 	__u64 seed; /* the name table's */
 	__u32 nr_labels;
 	__u32 found_labels; /* labels of the longest listed suffix, 0: none */
@@ -183,6 +192,7 @@ struct name_match_state {
 
 struct dns_scratch {
 	struct name_match_state match;
+	struct name_probe_state probe;
 	__u8 msg[XDPB_DNS_SCRATCH];
 	__u8 label_off[XDPB_NAME_MAX_LABELS + 1]; /* of each label in the name */
 	__u8 hdr[XDPB_DNS_HDR_MOVE];

@@ -25,7 +25,7 @@
 
 enum web_status {
 	WEB_NONE, /* not a request on a web port, or nothing to match */
-	WEB_REQUEST, /* a request with a name no rule decides */
+	WEB_REQUEST, /* a request with a name (no rule decides it, once matched) */
 	WEB_MALFORMED_HTTP,
 	WEB_MALFORMED_TLS,
 	WEB_MATCH, /* a request whose name a rule decides */
@@ -498,7 +498,8 @@ static __always_inline int tls_segment(struct xdp_md *ctx, struct dns_query *q,
 	asm volatile("" : "+r"(len));
 	if (len < 1 || len > XDPB_WEB_WIN - 512 ||
 	    bpf_xdp_load_bytes(ctx, q->payload_off + skip,
-			       w->win + bounded(carry, 0x1ff), len) < 0)
+			       w->win + bounded(carry, 0x1ff),
+			       size_in_1_to(len, XDPB_WEB_WIN)) < 0)
 		return tls_give_up(q, pend, 0);
 	w->tp.end = w->tp.base + carry + len;
 	w->tp.state = TLS_WALKING;
@@ -612,7 +613,8 @@ static __always_inline __u32 web_copy_payload(struct xdp_md *ctx,
 	/* keep clang from passing a copy of len taken before the checks */
 	asm volatile("" : "+r"(len));
 	if (len < 1 || len > XDPB_WEB_WIN ||
-	    bpf_xdp_load_bytes(ctx, q->payload_off, w->win, len) < 0)
+	    bpf_xdp_load_bytes(ctx, q->payload_off, w->win,
+			       size_in_1_to(len, XDPB_WEB_WIN)) < 0)
 		return 0;
 	return len;
 }
@@ -621,12 +623,14 @@ static __always_inline __u32 web_copy_payload(struct xdp_md *ctx,
  * The web work is a global function, as the DNS work is: the verifier
  * checks it once, on its own.
  *
- * Match the server name of the TCP segment described by query_scratch
- * (the entry program's fields set): WEB_MATCH with the deciding name rule in @out, WEB_FLOW
- * with the rule that blocked the segment's flow before, WEB_REQUEST (a
- * name, no rule), WEB_MALFORMED_* or WEB_NONE.
+ * Find the server name of the TCP segment described by query_scratch
+ * (the entry program's fields set): WEB_REQUEST with the name in wire
+ * form in the DNS scratch (q->nr_labels labels) for the stage to match
+ * with xdpb_match_wire_name() (see xdpb_dns_name() for why not here),
+ * WEB_FLOW with the rule that blocked the segment's flow before in @out,
+ * WEB_MALFORMED_*, WEB_TLS_* or WEB_NONE.
  */
-__noinline int xdpb_web_match(struct xdp_md *ctx, struct xdpb_match *out)
+__noinline int xdpb_web_name(struct xdp_md *ctx, struct xdpb_match *out)
 {
 	struct xdpb_gen_info *info;
 	struct dns_scratch *s;
@@ -682,8 +686,8 @@ __noinline int xdpb_web_match(struct xdp_md *ctx, struct xdpb_match *out)
 	}
 	if (labels <= 0)
 		return WEB_NONE;
-	return xdpb_match_wire_name(gen, labels, 1, out) ? WEB_MATCH
-							     : WEB_REQUEST;
+	q->nr_labels = labels;
+	return WEB_REQUEST;
 }
 
 /*

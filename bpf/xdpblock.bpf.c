@@ -210,7 +210,10 @@ int xdpblock_dns(struct xdp_md *ctx)
 	if (!q)
 		return XDP_PASS;
 	m = ip_match_of(q, &ip_m);
-	dns = xdpb_dns_match(ctx, &name_m);
+	dns = xdpb_dns_name(ctx, &name_m);
+	if (dns == DNS_QUERY &&
+	    xdpb_match_wire_name(q->gen, q->nr_labels, 0, &name_m))
+		dns = DNS_MATCH;
 	if (dns == DNS_MALFORMED)
 		count_iface(ifindex, XDPB_STAT_MALFORMED_DNS, bytes);
 	else if (dns == DNS_MATCH || dns == DNS_FLOW)
@@ -270,7 +273,10 @@ int xdpblock_web(struct xdp_md *ctx)
 	if (!q)
 		return XDP_PASS;
 	m = ip_match_of(q, &ip_m);
-	web = xdpb_web_match(ctx, &name_m);
+	web = xdpb_web_name(ctx, &name_m);
+	if (web == WEB_REQUEST &&
+	    xdpb_match_wire_name(q->gen, q->nr_labels, 1, &name_m))
+		web = WEB_MATCH;
 	if (web == WEB_MALFORMED_HTTP)
 		count_iface(ifindex, XDPB_STAT_MALFORMED_HTTP, bytes);
 	else if (web == WEB_MALFORMED_TLS)
