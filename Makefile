@@ -54,7 +54,7 @@ BPF_OBJ := $(BUILD)/xdpblock.bpf.o
 SKEL := $(BUILD)/xdpblock.skel.h
 
 LIB_SRCS := log bigalloc prefix names listfile minisign listload liststate \
-	config ruleset refmatch pinning loader attach control promtext
+	config ruleset refmatch pinning loader attach control promtext kernel_features
 DAEMON_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,xdpblockd reload commands \
 	linkwatch listwatch metrics fetch carryover)
 LIB_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,$(LIB_SRCS))
@@ -96,7 +96,7 @@ $(BUILD)/userspace/metrics.o: XCFLAGS += $(DAEMON_PKG_CFLAGS)
 
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
-	$(Q)$(AR) rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(BUILD)/xdpblockd: $(DAEMON_OBJS) $(LIB)
 	$(call msg,LINK,$@)

@@ -13,6 +13,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "fetch.h"
+#include "kernel_features.h"
 #include "names.h"
 #include "refmatch.h"
 
@@ -113,6 +114,39 @@ static struct json_object *name_rule_json(const struct daemon *d,
 	return o;
 }
 
+/* The name stages loaded, in stage order (the entry program always is). */
+static struct json_object *stages_json(const struct loader *ld)
+{
+	struct json_object *stages = json_object_new_array();
+
+	for (int s = 0; s < XDPB_NR_STAGES; s++)
+		if (ld->loaded_stages & 1u << s)
+			json_object_array_add(
+				stages,
+				json_object_new_string(loader_stage_name(s)));
+	return stages;
+}
+
+/* The kernel's release and its features: true, false, or null (unknown). */
+static struct json_object *kernel_json(const struct kernel_features *kf)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *features = json_object_new_object();
+
+	add_str(o, "release", kf->release);
+	for (int f = 0; f < KERNEL_FEATURE_MAX; f++)
+		json_object_object_add(
+			features, kernel_feature_name(f),
+			kf->state[f] == FEATURE_UNKNOWN
+				? NULL
+				: json_object_new_boolean(kf->state[f] ==
+							  FEATURE_PRESENT));
+	json_object_object_add(o, "features", features);
+	if (kf->error[0])
+		add_str(o, "error", kf->error);
+	return o;
+}
+
 static struct json_object *cmd_status(struct daemon *d)
 {
 	struct json_object *res = json_object_new_object();
@@ -130,6 +164,8 @@ static struct json_object *cmd_status(struct daemon *d)
 	add_str(res, "pin_path", d->loader.pin_dir);
 	json_object_object_add(res, "adopted",
 			       json_object_new_boolean(d->loader.adopted));
+	json_object_object_add(res, "stages", stages_json(&d->loader));
+	json_object_object_add(res, "kernel", kernel_json(&d->kernel));
 	by_reason = json_object_new_object();
 	for (int r = RELOAD_OK + 1; r < RELOAD_REASON_MAX; r++)
 		add_u64(by_reason, reload_reason_name(r),

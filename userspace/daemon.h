@@ -8,6 +8,7 @@
 
 #include "attach.h"
 #include "config.h"
+#include "kernel_features.h"
 #include "listload.h"
 #include "loader.h"
 #include "ruleset.h"
@@ -59,6 +60,8 @@ struct daemon {
 	int verbose; /* -v given: log_level from the config is ignored */
 	struct daemon_config cfg; /* the configuration now running */
 	struct loader loader;
+	/* the running kernel and its optional features, probed at start-up */
+	struct kernel_features kernel;
 	struct rule_ids rule_ids;
 	struct ruleset active; /* the rules of the active generation */
 	struct list_state lists[XDPB_MAX_LISTS - 1];

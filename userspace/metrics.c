@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "kernel_features.h"
 #include "log.h"
 #include "metrics.h"
 #include "promtext.h"
@@ -97,6 +98,26 @@ static void render_daemon(struct daemon *d, struct prom_buf *b)
 		    "How long the last load took, successful or not.");
 	prom_double(b, "xdpblock_last_reload_duration_seconds", NULL, 0,
 		    lr->duration_ns / 1e9);
+}
+
+/* What the datapath runs on: its stages and the kernel's features. */
+static void render_datapath(struct daemon *d, struct prom_buf *b)
+{
+	prom_family(
+		b, "xdpblock_datapath_stage_loaded", "gauge",
+		"1 if the datapath stage is loaded (dns: DNS queries, web: HTTP Host and TLS SNI), 0 if not; stages are loaded with the first domain list.");
+	for (int s = 0; s < XDPB_NR_STAGES; s++)
+		prom_u64(b, "xdpblock_datapath_stage_loaded",
+			 LABELS({"stage", loader_stage_name(s)}),
+			 !!(d->loader.loaded_stages & 1u << s));
+	prom_family(
+		b, "xdpblock_kernel_feature", "gauge",
+		"1 if the running kernel has the optional feature, 0 if not (the start-up log says what is lost); no sample when it could not be probed.");
+	for (int f = 0; f < KERNEL_FEATURE_MAX; f++)
+		if (d->kernel.state[f] != FEATURE_UNKNOWN)
+			prom_u64(b, "xdpblock_kernel_feature",
+				 LABELS({"feature", kernel_feature_name(f)}),
+				 d->kernel.state[f] == FEATURE_PRESENT);
 }
 
 static void render_interfaces(struct daemon *d, struct prom_buf *b)
@@ -183,6 +204,16 @@ static void render_interfaces(struct daemon *d, struct prom_buf *b)
 				{"reason", "incomplete"}),
 			 stats[i].stat[XDPB_STAT_TLS_INCOMPLETE].packets);
 	}
+	prom_family(
+		b, "xdpblock_interface_stage_missed_packets_total", "counter",
+		"Packets whose call into a datapath stage failed: their name was not matched and their addresses decided them (also counted by verdict). Never expected: a fault to report.");
+	for (int i = 0; i < n; i++)
+		if (counted[i])
+			prom_u64(
+				b,
+				"xdpblock_interface_stage_missed_packets_total",
+				LABELS({"interface", d->ifaces[i].name}),
+				stats[i].stat[XDPB_STAT_STAGE_MISSED].packets);
 }
 
 static void render_lists(struct daemon *d, struct prom_buf *b)
@@ -293,6 +324,7 @@ static enum MHD_Result serve_metrics(struct metrics *m,
 	struct prom_buf b = {0};
 
 	render_daemon(m->d, &b);
+	render_datapath(m->d, &b);
 	render_interfaces(m->d, &b);
 	render_lists(m->d, &b);
 	if (b.failed) {

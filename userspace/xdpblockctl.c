@@ -88,6 +88,43 @@ static void print_source(struct json_object *src)
 	}
 }
 
+/* The datapath's programs: the entry program, then the stages loaded. */
+static void print_stages(struct json_object *stages)
+{
+	size_t nr;
+
+	if (!stages)
+		return; /* a daemon from before the stages */
+	nr = json_object_array_length(stages);
+	printf("stages:      entry");
+	for (size_t i = 0; i < nr; i++)
+		printf(", %s", json_object_get_string(
+				       json_object_array_get_idx(stages, i)));
+	printf("%s\n", nr ? "" : " (addresses only: no domain lists)");
+}
+
+/* The kernel's release and its optional features (null: unknown). */
+static void print_kernel(struct json_object *kernel)
+{
+	struct json_object *features = get(kernel, "features");
+	const char *sep = " (";
+
+	if (!kernel)
+		return;
+	printf("kernel:      %s", str(kernel, "release"));
+	if (features) {
+		json_object_object_foreach(features, name, has)
+		{
+			printf("%s%s: %s", sep, name,
+			       !has			      ? "unknown"
+			       : json_object_get_boolean(has) ? "yes"
+							      : "no");
+			sep = ", ";
+		}
+	}
+	printf("%s\n", strcmp(sep, ", ") ? "" : ")");
+}
+
 static void print_status(struct json_object *r)
 {
 	struct json_object *last = get(r, "last_reload");
@@ -105,6 +142,8 @@ static void print_status(struct json_object *r)
 	       json_object_get_boolean(get(r, "adopted"))
 		       ? " (adopted from a previous daemon)"
 		       : "");
+	print_stages(get(r, "stages"));
+	print_kernel(get(r, "kernel"));
 	print_time("last reload: ", num(last, "time"));
 	if (json_object_get_boolean(get(last, "ok")))
 		printf("             ok, %.1f ms\n",

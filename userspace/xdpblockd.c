@@ -23,6 +23,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "fetch.h"
+#include "kernel_features.h"
 #include "linkwatch.h"
 #include "listwatch.h"
 #include "listload.h"
@@ -422,6 +423,9 @@ int main(int argc, char **argv)
 		log_err("%s", err);
 		goto out;
 	}
+	/* before the load: a missing feature is said once, ahead of its effects */
+	features_probe(&d.kernel);
+	features_log_missing(&d.kernel);
 	loader_set_flow_cache_entries(d.cfg.flow_cache_entries);
 	if (loader_open(&d.loader, capacity,
 			d.cfg.pin_path[0] ? d.cfg.pin_path : NULL, err,

@@ -14,6 +14,12 @@
 #   - a real Prometheus server scrapes the daemon every second; a counter
 #     queried back through its HTTP API equals the one scraped directly
 #   - [::1], off, a taken port and a malformed metrics_listen
+#   - the datapath and the kernel: address lists alone load no name stage
+#     (stage_loaded{stage="dns"} 0, status "stages: entry (addresses
+#     only ...)"); a domain list loads dns and web (1 each, status and
+#     --json); timer_cpu_pin in metrics, status and the start-up warning is
+#     what bpftool finds in the kernel's BTF; a stage taken out of the
+#     pinned stage table makes each DNS packet an exact stage_missed count
 #   - no traffic address in any metric or in the daemon log
 . "$(dirname "$0")/../lib.sh"
 
@@ -197,6 +203,40 @@ t_check "list version: watch.txt's mtime" \
 	test "$(metric "$M0" xdpblock_list_version_timestamp_seconds list=watch)" = "$(stat -c %Y "$WATCH")"
 t_check "list last reload: during the start-up" \
 	between "$(metric "$M0" xdpblock_list_last_reload_timestamp_seconds list=blocked)" "$t_before_start" "$t_after_start"
+
+# --- the datapath and the kernel it runs on: address lists only
+# the expected feature, from the kernel's BTF without xdpblock's code
+if bpftool btf dump file /sys/kernel/btf/vmlinux | grep -q "'BPF_F_TIMER_CPU_PIN' val="; then
+	PIN_HAS=1 PIN_TEXT=yes PIN_JSON=True
+else
+	PIN_HAS=0 PIN_TEXT=no PIN_JSON=False
+fi
+for stage in dns web; do
+	t_check "address lists only: stage_loaded{stage=\"$stage\"} 0" \
+		test "$(metric "$M0" xdpblock_datapath_stage_loaded stage=$stage)" = 0
+done
+t_check "kernel_feature{feature=\"timer_cpu_pin\"} is $PIN_HAS, as the kernel's BTF says" \
+	test "$(metric "$M0" xdpblock_kernel_feature feature=timer_cpu_pin)" = $PIN_HAS
+for i in r0 r1; do
+	t_check "$i: stage_missed_packets_total 0" \
+		test "$(metric "$M0" xdpblock_interface_stage_missed_packets_total interface=$i)" = 0
+done
+ctl_json "$WORKDIR/st0.json" status
+t_check "status --json: no stages, the kernel's release, timer_cpu_pin $PIN_JSON" \
+	json_true "$WORKDIR/st0.json" \
+	"j['result']['stages'] == [] and j['result']['kernel'] == {'release': '$(uname -r)', 'features': {'timer_cpu_pin': $PIN_JSON}}"
+ctl status >"$WORKDIR/st0.txt"
+t_check "status: 'stages: entry (addresses only: no domain lists)'" \
+	grep -qx 'stages:      entry (addresses only: no domain lists)' "$WORKDIR/st0.txt"
+t_check "status: 'kernel: $(uname -r) (timer_cpu_pin: $PIN_TEXT)'" \
+	grep -qxF "kernel:      $(uname -r) (timer_cpu_pin: $PIN_TEXT)" "$WORKDIR/st0.txt"
+if [ $PIN_HAS = 1 ]; then
+	t_check_not "the kernel has BPF_F_TIMER_CPU_PIN: no warning about it" \
+		grep -q 'BPF_F_TIMER_CPU_PIN' "$WORKDIR/daemon.log"
+else
+	t_check "the kernel lacks BPF_F_TIMER_CPU_PIN: one warning says so, and what is lost" \
+		test "$(grep -c "kernel $(uname -r) lacks BPF_F_TIMER_CPU_PIN (Linux 6.7): rule counters of a lightly used CPU are folded every 64 hits" "$WORKDIR/daemon.log")" = 1
+fi
 
 # --- a real Prometheus scrapes the daemon every second from now on
 cat >"$WORKDIR/prometheus.yml" <<EOF
@@ -418,6 +458,61 @@ prom_stop
 for addr in 192.0.2.2 $BLOCKED4 $MONITORED4; do
 	t_check_not "no traffic address $addr in /metrics" grep -qF "$addr" "$WORKDIR/m3.txt" "$M2"
 done
+
+# --- a domain list loads the name stages
+DOMAINS=$WORKDIR/domains.txt
+printf 'example.com\n' >"$DOMAINS"
+write_config "$WORKDIR/xdpblock.conf" "${LISTS[@]}" "[list:names]" \
+	"signature = none" "path = $DOMAINS" "type = domain" "action = drop"
+t_check "reload with a domain list succeeds" ctl reload
+S0=$WORKDIR/s0.txt S1=$WORKDIR/s1.txt S2=$WORKDIR/s2.txt
+scrape "$S0"
+t_check "with a domain list: promtool clean" promtool_clean "$S0"
+for stage in dns web; do
+	t_check "with a domain list: stage_loaded{stage=\"$stage\"} 1" \
+		test "$(metric "$S0" xdpblock_datapath_stage_loaded stage=$stage)" = 1
+done
+t_check "with a domain list: kernel_feature still $PIN_HAS" \
+	test "$(metric "$S0" xdpblock_kernel_feature feature=timer_cpu_pin)" = $PIN_HAS
+ctl_json "$WORKDIR/st1.json" status
+t_check "with a domain list: status --json stages [dns, web]" \
+	json_true "$WORKDIR/st1.json" "j['result']['stages'] == ['dns', 'web']"
+ctl status >"$WORKDIR/st1.txt"
+t_check "with a domain list: status 'stages: entry, dns, web'" \
+	grep -qx 'stages:      entry, dns, web' "$WORKDIR/st1.txt"
+# UDP to port 53 goes through the DNS stage: no missed call
+udp_send in_client 192.0.2.2 198.51.100.2 53 5
+scrape "$S1"
+M0=$S0 M1=$S1
+t_check "5 datagrams to port 53 with the stage in place: stage_missed +0 on r0" \
+	test "$(delta xdpblock_interface_stage_missed_packets_total interface=r0)" = 0
+# stages_map_id : the id of the `stages` PROG_ARRAY of the program
+# attached to r0 (found through the program: other daemons may run)
+stages_map_id() {
+	local prog
+	prog=$(ip -n "$(ns r)" -d link show dev r0 | grep -o 'prog/xdp id [0-9]*' | grep -o '[0-9]*$') &&
+		[ -n "$prog" ] || return 1
+	for m in $(bpftool prog show id "$prog" | grep -o 'map_ids [0-9,]*' | cut -d' ' -f2 | tr , ' '); do
+		bpftool map show id "$m" | grep -q "prog_array  name stages " && echo "$m" && return 0
+	done
+	return 1
+}
+# the DNS stage (XDPB_STAGE_DNS = 0) taken out of the stage table: the
+# entry program's tail call fails and counts each packet
+STAGES_ID=$(stages_map_id)
+t_check "the entry program on r0 has a stage table (map id ${STAGES_ID:-none})" test -n "$STAGES_ID"
+t_check "the dns stage's slot is removed from the stage table" \
+	bpftool map delete id "${STAGES_ID:-0}" key 0 0 0 0
+udp_send in_client 192.0.2.2 198.51.100.2 53 5
+scrape "$S2"
+M0=$S1 M1=$S2
+t_check "without the dns stage: exactly 5 stage_missed on r0 ($(delta xdpblock_interface_stage_missed_packets_total interface=r0))" \
+	test "$(delta xdpblock_interface_stage_missed_packets_total interface=r0)" = 5
+t_check "... none on r1" \
+	test "$(delta xdpblock_interface_stage_missed_packets_total interface=r1)" = 0
+t_check "... and their addresses decided them: monitor +5 on r0 ($MONITORED4 is in list watch)" \
+	test "$(delta xdpblock_interface_packets_total interface=r0 action=monitor)" = 5
+t_check "without the dns stage: promtool clean" promtool_clean "$S2"
 
 # --- other listen addresses: restart with each
 restart_with() { # METRICS_LISTEN-LINE
