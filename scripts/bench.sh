@@ -10,7 +10,8 @@
 #   3. ns per DNS query with 1k, 100k and 1M domain rules, for names below
 #      a listed name and names not listed (131,072 distinct names each),
 #   4. the same for TLS ClientHellos (a browser's, post-quantum key share
-#      before the server_name, one segment to port 443).
+#      before the server_name, one segment to port 443),
+#   and the cost of the tail call from the entry program to a stage.
 # Nothing is sent anywhere: the only namespace and veth pair created (to
 # read the tag of the program `xdp-filter load` attaches) are deleted on exit.
 # The results are printed and kept in $BUILD/bench/results.md.
@@ -163,6 +164,16 @@ else
 	echo "xdp-filter: WARNING: \`xdp-filter load\` attaches tag $deployed_tag, the benchmark loaded $bench_tag"
 fi
 sed -n 's/^peak_rss_kib=\([0-9]*\) elapsed_s=\([0-9]*\)/packet benchmark: peak RSS \1 KiB, \2 s/p' "$work/packets.out"
+
+# ---- 2b. the stage hop ----------------------------------------------------
+echo
+echo "## The hop from the entry program to a stage"
+echo
+echo "A packet with a name (DNS, HTTP, TLS) reaches its stage by one tail call"
+echo "(docs/architecture.md, \"Stages\"): the empty program called directly by the"
+echo "wrapper, and through one more program that only tail-calls it, interleaved:"
+echo
+"$bench" tailcall "$cpu" "$rounds" "$repeat" | sed 's/^tailcall: /- /'
 
 # ---- 3. DNS queries -------------------------------------------------------
 echo "bench: DNS queries..." >&3

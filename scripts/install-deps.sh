@@ -28,6 +28,10 @@ packages=(
 	# TLS SNI and HTTP Host end-to-end tests: a real web server (HTTP and
 	# HTTPS, self-signed certificate made by openssl in the test)
 	nginx-light openssl
+	# the kernel matrix (scripts/kernel-vm.sh, tests/kernels/): Debian's
+	# kernels booted under qemu with a busybox initramfs; depmod and modprobe
+	# (kmod), module and kernel image decompression (xz, zstd)
+	qemu-system-x86 busybox-static cpio kmod xz-utils zstd
 )
 
 missing=()

@@ -19,8 +19,9 @@ programs=(
 	"$build/tests/dns_tests"
 	"$build/tests/web_tests"
 )
-# shell tests: tests/unit/*.sh need no network, tests/e2e/*.sh build a lab
-for t in tests/unit/*.sh tests/e2e/*.sh; do
+# shell tests: tests/unit/*.sh need no network, tests/e2e/*.sh build a lab;
+# last, the kernel matrix: the BPF tests and a smoke on Debian's 6.1 and 6.12
+for t in tests/unit/*.sh tests/e2e/*.sh tests/kernels/matrix.sh; do
 	[ -e "$t" ] && programs+=("$t")
 done
 
@@ -38,7 +39,10 @@ for prog in "${programs[@]}"; do
 		continue
 	fi
 	started=$(date +%s)
-	BUILD=$build timeout --kill-after=10 300 "$prog" >"$log" 2>&1
+	# the kernel matrix boots two kernels under emulation: more time
+	limit=300
+	[[ "$prog" == */matrix.sh ]] && limit=900
+	BUILD=$build timeout --kill-after=10 "$limit" "$prog" >"$log" 2>&1
 	rc=$?
 	cat "$log"
 	echo "--- $name: $(($(date +%s) - started)) s"
