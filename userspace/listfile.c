@@ -1356,6 +1356,23 @@ static int rpz_record(struct names_ctx *ctx, const char **why)
 }
 
 /*
+ * Append @c to the record being joined; -1 with @why when it is full.
+ * Every byte of a record goes through here: the one place its bound is
+ * checked (a byte appended beside it once let a feed write past ctx->rec,
+ * one space per comment line inside parentheses).
+ */
+static int rpz_rec_append(struct names_ctx *ctx, char c, const char **why)
+{
+	if (ctx->rec_len + 1 >= sizeof(ctx->rec)) {
+		ctx->paren = 0;
+		*why = "a record longer than 2047 characters (a '(' never closed?)";
+		return -1;
+	}
+	ctx->rec[ctx->rec_len++] = c;
+	return 0;
+}
+
+/*
  * rpz: a DNS master file (RFC 1035, section 5) of response policy
  * records. ';' comments (not inside quotes), '(' ... ')' joining lines.
  */
@@ -1384,14 +1401,12 @@ static int rpz_line(struct names_ctx *ctx, const char *s, const char *e,
 			ctx->paren = c == '(';
 			c = ' ';
 		}
-		if (ctx->rec_len + 2 >= sizeof(ctx->rec)) {
-			ctx->paren = 0;
-			*why = "a record longer than 2047 characters";
+		if (rpz_rec_append(ctx, c, why) < 0)
 			return -1;
-		}
-		ctx->rec[ctx->rec_len++] = c;
 	}
-	ctx->rec[ctx->rec_len++] = ' ';
+	/* the line's end separates fields */
+	if (rpz_rec_append(ctx, ' ', why) < 0)
+		return -1;
 	if (ctx->paren)
 		return 0;
 	return rpz_record(ctx, why);

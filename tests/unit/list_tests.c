@@ -972,6 +972,46 @@ static void fmt_rpz_origin(void)
 	free(data);
 }
 
+/*
+ * Issue 12, finding 1: each line inside '(' ... ')' appends a separator.
+ * That byte once went past the record's bound check, so a long record
+ * followed by comment-only lines wrote past the record buffer (a feed
+ * crashed a running daemon). Now the record is refused, whatever the
+ * number of lines, and with skip-line the next record parses again.
+ */
+static void fmt_rpz_record_bound(void)
+{
+	size_t cap = 2048 + 12 + 5000 * 3 + 64, len = 0;
+	char *zone = malloc(cap);
+	struct parsed_names l;
+	int err;
+
+	if (!zone) {
+		CHECK(0, "malloc");
+		return;
+	}
+	len += snprintf(zone + len, cap - len, "a CNAME ( ");
+	memset(zone + len, 'x', 2035);
+	len += 2035;
+	zone[len++] = '\n';
+	for (int i = 0; i < 5000; i++)
+		len += snprintf(zone + len, cap - len, ";c\n");
+	len += snprintf(zone + len, cap - len, ")\nok CNAME .\n");
+	err = parse_names_as(LIST_FORMAT_RPZ, LIST_ON_ERROR_REJECT, NULL,
+			     "bomb.zone", zone, &l);
+	check_names_rejected(err, &l, "bomb.zone", 3,
+			     "a record longer than 2047 characters");
+	parsed_names_free(&l);
+	err = parse_names_as(LIST_FORMAT_RPZ, LIST_ON_ERROR_SKIP_LINE, NULL,
+			     "bomb.zone", zone, &l);
+	CHECK(err == 0 && l.nr == 1 &&
+		      !strcmp(l.text + l.entries[0].text_off, "ok"),
+	      "skip-line: %d, %zu entries, first %s", err, l.nr,
+	      l.nr ? l.text + l.entries[0].text_off : "-");
+	parsed_names_free(&l);
+	free(zone);
+}
+
 #undef L
 
 /* ==== detect =========================================================== */
@@ -1841,6 +1881,7 @@ int main(void)
 	RUN_TEST("formats", fmt_domain_format_mismatch);
 	RUN_TEST("formats", fmt_real_domain_lists);
 	RUN_TEST("formats", fmt_rpz_origin);
+	RUN_TEST("formats", fmt_rpz_record_bound);
 
 	RUN_TEST("detect", detect_table);
 	RUN_TEST("detect", detect_refusal_names_file);
