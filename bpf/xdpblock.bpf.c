@@ -45,6 +45,14 @@ static __always_inline int stage_of(struct xdp_md *ctx,
 	return -1;
 }
 
+/* Count the hit of rule @m, and its action on the interface. */
+static __always_inline void count_decision(const struct xdpb_match *m,
+					   __u32 ifindex, __u64 bytes)
+{
+	count_rule(m, bytes);
+	count_iface(ifindex, m->action, bytes);
+}
+
 /*
  * Count what rule @m decided and act on it, for a decision on the
  * addresses alone: a reply needs a matched name, so a DNS or web action
@@ -57,8 +65,7 @@ static __always_inline int address_verdict(const struct xdpb_match *m,
 		count_iface(ifindex, XDPB_STAT_PASS, bytes);
 		return XDP_PASS;
 	}
-	count_rule(m, bytes);
-	count_iface(ifindex, m->action, bytes);
+	count_decision(m, ifindex, bytes);
 	switch (m->action) {
 	case XDPB_ACT_NONE:
 	case XDPB_ACT_MONITOR:
@@ -234,8 +241,7 @@ int xdpblock_dns(struct xdp_md *ctx)
 			return xdpb_tcp_reply(ctx, TCP_ACK_TO_CLIENT);
 		return XDP_DROP;
 	}
-	count_rule(m, bytes);
-	count_iface(ifindex, m->action, bytes);
+	count_decision(m, ifindex, bytes);
 	switch (m->action) {
 	case XDPB_ACT_NXDOMAIN:
 	case XDPB_ACT_REFUSED:
@@ -289,8 +295,7 @@ int xdpblock_web(struct xdp_md *ctx)
 		m = xdpb_decide_name(m, &name_m);
 	if (!m || m != &name_m)
 		return address_verdict(m, ifindex, bytes);
-	count_rule(m, bytes);
-	count_iface(ifindex, m->action, bytes);
+	count_decision(m, ifindex, bytes);
 	switch (m->action) {
 	case XDPB_ACT_DROP:
 		/* a name rule blocked a connection: its later segments need no parsing */
