@@ -138,7 +138,7 @@ $(XDP_PASS_OBJ): tests/e2e/xdp_pass.bpf.c | $(BUILD)/tests
 # libFuzzer targets (tests/fuzz): the list parsers, gzip, the signature
 # reader and the state file, built with clang and the sanitizers from the
 # userspace sources they test (no BPF).
-FUZZ_TARGETS := listfile minisig gunzip state
+FUZZ_TARGETS := listfile minisig gunzip state datapath
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_SRCS := $(patsubst %,userspace/%.c,prefix bigalloc names listfile \
 	minisign listload liststate config)
@@ -150,6 +150,14 @@ FUZZ_SECONDS ?= 300
 
 $(BUILD)/fuzz:
 	$(Q)mkdir -p $@
+
+# The datapath: the XDP programs under BPF_PROG_TEST_RUN, with the
+# library as it is built (the BPF code is not instrumented; the target's
+# own decoding gives libFuzzer its coverage). Needs root.
+$(BUILD)/fuzz/fuzz_datapath: tests/fuzz/fuzz_datapath.c tests/bpf/*.h $(LIB) $(HDRS) | $(BUILD)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -I$(BUILD) -Itests $(PKG_CFLAGS) $< -o $@ \
+		$(LIB) $(PKG_LIBS)
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) $(HDRS) | $(BUILD)/fuzz
 	$(call msg,FUZZ,$@)

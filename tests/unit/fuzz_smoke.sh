@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run each libFuzzer target (tests/fuzz, built into $BUILD/fuzz) for
 # FUZZ_SECONDS seconds (default 5: `make test`; `make fuzz` gives 300),
-# starting from seeds in tests/data. One PASS/FAIL line per target: FAIL
+# starting from seeds in tests/data. The datapath target loads the XDP
+# programs (root). One PASS/FAIL line per target: FAIL
 # when the target finds a crash, a sanitizer report or a broken invariant;
 # the input that did it is kept in $BUILD/fuzz/artifacts to reproduce with
 #   $BUILD/fuzz/fuzz_TARGET FILE
@@ -25,18 +26,52 @@ cat "$DATA/minisign/signed-list.txt.gz" "$DATA/minisign/signed-list.txt.gz" \
 	>"$seeds/gunzip/two-members.gz"
 printf '# state\nc2 1795343715\nspamhaus-drop 1700000000\n' >"$seeds/state/ok"
 printf 'a 1\nb 2\n' >"$seeds/state/short"
+# datapath: a selector byte (0 DNS, 1 HTTP, 2 TLS), then the message or
+# payload; queries for names on the target's lists and off them
+mkdir -p "$seeds/datapath"
+python3 - "$seeds/datapath" <<'PY'
+import struct, sys
+out = sys.argv[1]
+def query(name, qtype=1, edns=False):
+    m = struct.pack('>HHHHHH', 0x1234, 0x0100, 1, 0, 0, 1 if edns else 0)
+    for label in name.split('.'):
+        m += bytes([len(label)]) + label.encode()
+    m += b'\0' + struct.pack('>HH', qtype, 1)
+    if edns:
+        m += b'\0' + struct.pack('>HHIH', 41, 1232, 0, 0)
+    return m
+names = ['www.example.com', 'exact.example.net', 'x.refused.example.net',
+         'drop.example.org', 'ok.example.com', 'mon.example.org', 'x.y.z',
+         'unlisted.test', 'WWW.Example.COM']
+for i, n in enumerate(names):
+    open(f'{out}/dns{i}', 'wb').write(b'\0' + query(n, edns=i % 2 == 1))
+for i, host in enumerate(['www.reset.example.net', 'example.org']):
+    open(f'{out}/http{i}', 'wb').write(
+        b'\1GET / HTTP/1.1\r\nHost: ' + host.encode() + b'\r\nAccept: */*\r\n\r\n')
+def client_hello(sni):
+    name = sni.encode()
+    sni_ext = struct.pack('>HHHBH', 0, len(name) + 5, len(name) + 3, 0, len(name)) + name
+    body = (b'\3\3' + bytes(32) + b'\0' + struct.pack('>HH', 2, 0x1301) + b'\1\0' +
+            struct.pack('>H', len(sni_ext)) + sni_ext)
+    hs = b'\1' + struct.pack('>I', len(body))[1:] + body
+    return b'\x16\3\1' + struct.pack('>H', len(hs)) + hs
+for i, sni in enumerate(['www.reset.example.net', 'example.org']):
+    open(f'{out}/tls{i}', 'wb').write(b'\2' + client_hello(sni))
+PY
 
 # inputs up to 4 KiB for the line parsers (a few dozen lines each: many
 # small mutations beat a few of the 150 KB seeds), 16 KiB for the rest
-declare -A max_len=([listfile]=4096 [minisig]=16384 [gunzip]=16384 [state]=16384)
+declare -A max_len=([listfile]=4096 [minisig]=16384 [gunzip]=16384 [state]=16384
+	[datapath]=1500)
 declare -A seed_dirs=(
 	[listfile]="$DATA"
 	[minisig]="$DATA/minisign"
 	[gunzip]="$seeds/gunzip"
 	[state]="$seeds/state"
+	[datapath]="$seeds/datapath"
 )
 
-for t in listfile minisig gunzip state; do
+for t in listfile minisig gunzip state datapath; do
 	bin=$BUILD/fuzz/fuzz_$t
 	log=$WORKDIR/fuzz-$t.log
 	if [ ! -x "$bin" ]; then
