@@ -17,12 +17,14 @@
  *              inflate, parse, with the reason of every failure
  */
 #include <errno.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -1586,6 +1588,141 @@ static void state_round_trip(void)
 	rmdir(dir);
 }
 
+/* ==== files the daemon writes (issue 12) ============================== */
+
+static int remove_entry(const char *path, const struct stat *st, int flag,
+			struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* A fresh directory @name under tmp_dir with @mode (after the umask). */
+static void fresh_dir(char *dir, size_t len, const char *name, mode_t mode)
+{
+	tmp_write_str("files-anchor", "");
+	snprintf(dir, len, "%s/%s", tmp_dir, name);
+	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	mkdir(dir, 0700);
+	chmod(dir, mode);
+}
+
+static int file_is(const char *path, const char *text)
+{
+	char buf[256] = "";
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+
+	if (f)
+		fclose(f);
+	buf[n] = '\0';
+	return f && !strcmp(buf, text);
+}
+
+/* How many entries @dir holds besides . and .. */
+static int dir_entries(const char *dir)
+{
+	char cmd[PATH_MAX + 64], out[32] = "";
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "ls -A '%s' | wc -l", dir);
+	p = popen(cmd, "r");
+	if (p && fgets(out, sizeof(out), p) == NULL)
+		out[0] = '\0';
+	if (p)
+		pclose(p);
+	return atoi(out);
+}
+
+/*
+ * The state's temporary used to be STATE_DIR/.list-versions.tmp, opened
+ * with O_TRUNC through whatever was there: a symlink planted at that name
+ * made the daemon overwrite its target. Now nothing planted is written
+ * through, and the state lands as a regular file.
+ */
+static void state_symlink_planted(void)
+{
+	char dir[PATH_MAX], link_path[PATH_MAX + 32], file[PATH_MAX + 32],
+		err[512];
+	const char *victim = tmp_write_str("victim", "root's file\n");
+	static const char *const planted[] = {".list-versions.tmp",
+					      "list-versions.tmp"};
+	struct list_versions vs = {0};
+	struct stat st;
+	int ret;
+
+	fresh_dir(dir, sizeof(dir), "state-planted", 0700);
+	for (size_t i = 0; i < ARRAY_SIZE(planted); i++) {
+		snprintf(link_path, sizeof(link_path), "%s/%s", dir,
+			 planted[i]);
+		CHECK(symlink(victim, link_path) == 0, "symlink %s", link_path);
+	}
+	list_versions_raise(&vs, "a", 100);
+	ret = list_versions_prepare(dir, &vs, err, sizeof(err));
+	CHECK(ret == 0, "prepare: %d %s", ret, err);
+	ret = list_versions_commit(dir, &vs, err, sizeof(err));
+	CHECK(ret == 0, "commit: %d %s", ret, err);
+	list_versions_free(&vs);
+	CHECK(file_is(victim, "root's file\n"),
+	      "the symlink's target was written through");
+	snprintf(file, sizeof(file), "%s/list-versions", dir);
+	CHECK(lstat(file, &st) == 0 && S_ISREG(st.st_mode),
+	      "list-versions is not a regular file");
+	ret = list_versions_load(dir, &vs, err, sizeof(err));
+	CHECK(ret == 0 && list_versions_get(&vs, "a") == 100, "reloaded: %d %s",
+	      ret, err);
+	list_versions_free(&vs);
+	/* the two planted links and the state: no temporary left behind */
+	CHECK(dir_entries(dir) == 3, "%d entries in state_dir, want 3",
+	      dir_entries(dir));
+	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/*
+ * A state_dir others may write is refused, with the chmod that fixes it;
+ * the sticky bit does not make it safe (anyone may still plant names).
+ */
+static void state_dir_writable_refused(void)
+{
+	static const struct {
+		mode_t mode;
+		int ret;
+	} cases[] = {
+		{0700, 0},	{0755, 0},	 {0750, 0},
+		{0770, -EPERM}, {0777, -EPERM},	 {01777, -EPERM},
+		{0702, -EPERM}, {01770, -EPERM},
+	};
+	char dir[PATH_MAX], err[512];
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct list_versions vs = {0};
+		char want[PATH_MAX + 32];
+		int ret;
+
+		fresh_dir(dir, sizeof(dir), "state-mode", cases[i].mode);
+		err[0] = '\0';
+		list_versions_raise(&vs, "a", 1);
+		ret = list_versions_prepare(dir, &vs, err, sizeof(err));
+		if (!ret)
+			ret = list_versions_commit(dir, &vs, err, sizeof(err));
+		list_versions_free(&vs);
+		snprintf(want, sizeof(want), "chmod go-w %s", dir);
+		CHECK(ret == cases[i].ret &&
+			      (!cases[i].ret || strstr(err, want)),
+		      "mode %04o: write %d '%s', want %d and '%s'",
+		      (unsigned int)cases[i].mode, ret, err, cases[i].ret,
+		      want);
+		/* reading such a state is refused as well */
+		ret = list_versions_load(dir, &vs, err, sizeof(err));
+		CHECK(ret == cases[i].ret, "mode %04o: load %d '%s'",
+		      (unsigned int)cases[i].mode, ret, err);
+		list_versions_free(&vs);
+	}
+	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 /* ==== load ============================================================= */
 
 static void config_for(struct list_config *lc, const char *name,
@@ -1896,6 +2033,8 @@ int main(void)
 	RUN_TEST("minisign", minisign_timestamps);
 
 	RUN_TEST("state", state_round_trip);
+	RUN_TEST("state", state_symlink_planted);
+	RUN_TEST("state", state_dir_writable_refused);
 
 	RUN_TEST("load", load_signed);
 	RUN_TEST("load", load_refused);
