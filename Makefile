@@ -54,10 +54,10 @@ BPF_OBJ := $(BUILD)/xdpblock.bpf.o
 SKEL := $(BUILD)/xdpblock.skel.h
 
 LIB_SRCS := log bigalloc prefix names listfile minisign listload liststate \
-	safefile \
+	safefile listwatch \
 	config ruleset refmatch pinning loader attach control promtext kernel_features
 DAEMON_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,xdpblockd reload commands \
-	linkwatch listwatch metrics fetch carryover)
+	linkwatch metrics fetch carryover)
 LIB_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,$(LIB_SRCS))
 LIB := $(BUILD)/libxdpblock.a
 HDRS := $(wildcard userspace/*.h) maps/xdpblock_maps.h

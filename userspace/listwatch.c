@@ -10,6 +10,7 @@
 
 #include "listwatch.h"
 #include "log.h"
+#include "safefile.h"
 
 /* What ends a file's life or begins a new one in a directory. */
 #define WATCH_EVENTS                                                \
@@ -94,12 +95,27 @@ int listwatch_set(struct listwatch *lw, const struct daemon_config *cfg)
 	return failed ? -ENOENT : 0;
 }
 
-/* @name is the list file @base, or a file named after it (base.minisig). */
-static int names_list_file(const char *name, const char *base)
+/*
+ * @name (an event in @dir) is list @lc's file or its signature file. Only
+ * those two exact names: temporaries (LIST.download of old fetchers, an
+ * updater's LIST.tmp, safefile.c's hidden names) come and go at every
+ * check, even when nothing changed, and must not trigger a reload.
+ */
+static int names_list_file(const char *dir, const char *name,
+			   const struct list_config *lc)
 {
-	size_t n = strlen(base);
+	char ldir[PATH_MAX], base[PATH_MAX], sig[PATH_MAX];
 
-	return !strncmp(name, base, n) && (!name[n] || name[n] == '.');
+	if (strstr(name, SAFE_TMP_MARK))
+		return 0;
+	split_path(lc->path, ldir, base);
+	if (!strcmp(ldir, dir) && !strcmp(name, base))
+		return 1;
+	if (lc->signature != LIST_SIGNATURE_MINISIGN)
+		return 0;
+	list_signature_path(lc, sig, sizeof(sig));
+	split_path(sig, ldir, base);
+	return !strcmp(ldir, dir) && !strcmp(name, base);
 }
 
 static int mark(const struct listwatch *lw, const struct inotify_event *ev,
@@ -114,11 +130,8 @@ static int mark(const struct listwatch *lw, const struct inotify_event *ev,
 	if (!dir || !ev->len)
 		return 0;
 	for (int i = 0; i < cfg->nr_lists; i++) {
-		char ldir[PATH_MAX], base[PATH_MAX];
-
-		split_path(cfg->lists[i].path, ldir, base);
-		if (!strcmp(ldir, dir) && names_list_file(ev->name, base) &&
-		    !stale[i]) {
+		if (!stale[i] &&
+		    names_list_file(dir, ev->name, &cfg->lists[i])) {
 			log_debug("list %s: %s changed", cfg->lists[i].name,
 				  ev->name);
 			stale[i] = 1;

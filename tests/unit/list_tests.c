@@ -17,6 +17,7 @@
  *              inflate, parse, with the reason of every failure
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
 #include <stdint.h>
@@ -32,6 +33,7 @@
 #include "listfile.h"
 #include "listload.h"
 #include "liststate.h"
+#include "listwatch.h"
 #include "minisign.h"
 #include "testfiles.h"
 #include "testlib.h"
@@ -1723,6 +1725,78 @@ static void state_dir_writable_refused(void)
 	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* Events for @name in @dir: create, write, close, remove. */
+static void touch_and_remove(const char *dir, const char *name, int keep)
+{
+	char path[PATH_MAX + 128];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		if (write(fd, "x\n", 2) != 2)
+			perror(path);
+		close(fd);
+	}
+	if (!keep)
+		unlink(path);
+}
+
+/*
+ * The fetcher's LIST.download came and went at every check, even on a
+ * 304, and the watcher took it for the list: a reload per check. Only the
+ * list file and its signature file count.
+ */
+static void watch_ignores_temporaries(void)
+{
+	static const struct {
+		const char *name;
+		int signed_list, marks;
+	} cases[] = {
+		{"feed.txt.download", 0, 0},
+		{"feed.txt.tmp", 0, 0},
+		{".feed.txt.xdpb-tmp-abcdef", 0, 0},
+		{".feed.meta", 0, 0},
+		{"feed.txt.minisig.download", 1, 0},
+		{"feed.txt.minisig", 0, 0}, /* an unsigned list has none */
+		{"feed.txt.minisig", 1, 1},
+		{"feed.txt", 0, 1},
+		{"other.txt", 0, 0},
+	};
+	struct daemon_config *cfg = calloc(1, sizeof(*cfg));
+	char dir[PATH_MAX - 64], err[300];
+	struct listwatch *lw = listwatch_open(err, sizeof(err));
+	uint8_t stale[XDPB_MAX_LISTS];
+
+	CHECK(cfg && lw, "set-up: %s", lw ? "out of memory" : err);
+	if (!cfg || !lw)
+		goto out;
+	fresh_dir(dir, sizeof(dir), "watch", 0700);
+	cfg->nr_lists = 1;
+	snprintf(cfg->lists[0].name, sizeof(cfg->lists[0].name), "feed");
+	snprintf(cfg->lists[0].path, sizeof(cfg->lists[0].path), "%s/feed.txt",
+		 dir);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		int marked;
+
+		cfg->lists[0].signature = cases[i].signed_list
+						  ? LIST_SIGNATURE_MINISIGN
+						  : LIST_SIGNATURE_NONE;
+		CHECK(listwatch_set(lw, cfg) == 0, "watch %s", dir);
+		memset(stale, 0, sizeof(stale));
+		touch_and_remove(dir, cases[i].name, 0);
+		marked = listwatch_read(lw, cfg, stale);
+		CHECK(marked == cases[i].marks && stale[0] == cases[i].marks,
+		      "%s (%s list): marked %d, want %d", cases[i].name,
+		      cases[i].signed_list ? "signed" : "unsigned", marked,
+		      cases[i].marks);
+	}
+	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+out:
+	listwatch_close(lw);
+	free(cfg);
+}
+
 /* ==== load ============================================================= */
 
 static void config_for(struct list_config *lc, const char *name,
@@ -2035,6 +2109,7 @@ int main(void)
 	RUN_TEST("state", state_round_trip);
 	RUN_TEST("state", state_symlink_planted);
 	RUN_TEST("state", state_dir_writable_refused);
+	RUN_TEST("watch", watch_ignores_temporaries);
 
 	RUN_TEST("load", load_signed);
 	RUN_TEST("load", load_refused);
