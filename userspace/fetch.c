@@ -171,7 +171,10 @@ static int http_get(const struct fetch_source *src, const char *url, int fd,
 	}
 	curl_easy_setopt(curl, CURLOPT_URL, url);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	/* TLS chosen by the operator is not for a redirect to take away */
+	curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR,
+			 strncasecmp(url, "https://", 8) ? "http,https"
+							 : "https");
 	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
@@ -221,6 +224,14 @@ static int http_get(const struct fetch_source *src, const char *url, int fd,
 		snprintf(err, errlen, "cannot write %s: %s", tmp_path,
 			 strerror(dl.write_failed));
 		return -dl.write_failed;
+	}
+	if (rc == CURLE_UNSUPPORTED_PROTOCOL &&
+	    !strncasecmp(url, "https://", 8)) {
+		snprintf(
+			err, errlen,
+			"%s redirects to a plain http URL, refused: an https source must stay https (correct the url, or have the server redirect to https)",
+			url);
+		return -EPROTO;
 	}
 	if (rc != CURLE_OK) {
 		snprintf(err, errlen, "%s: %s", url,
@@ -286,6 +297,12 @@ int fetch_source_once(const struct fetch_source *src, struct fetch_status *st)
 
 	st->last_attempt = time(NULL);
 	st->error[0] = '\0';
+	st->warning[0] = '\0';
+	/* nothing vouches for such a copy: anyone on the path can rewrite it */
+	if (!strncasecmp(src->url, "http://", 7) && !src->sig_url[0])
+		snprintf(
+			st->warning, sizeof(st->warning),
+			"unsigned list over plain http: anyone on the network path can change its rules; use an https url, or sign the list (signature = minisign)");
 	read_validators(src, &have);
 	/* without a cached copy, validators would only get a 304 for nothing */
 	if (access(src->path, F_OK) != 0)
@@ -336,6 +353,8 @@ int fetch_source_once(const struct fetch_source *src, struct fetch_status *st)
 		goto out;
 	}
 	write_validators(src, &fresh);
+	if (st->warning[0])
+		log_warn("list %s: %s", src->name, st->warning);
 	st->not_modified = 0;
 	ret = 1;
 out:

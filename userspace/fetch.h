@@ -41,6 +41,8 @@ struct fetch_status {
 	int not_modified; /* ... and the server had nothing new */
 	unsigned int failures; /* in a row, for the back-off */
 	char error[PATH_MAX + 512];
+	/* set for a list no signature or TLS protects (and logged) */
+	char warning[200];
 };
 
 /*
