@@ -62,7 +62,10 @@ int write_full(int fd, const void *data, size_t len);
 int safe_write_atomic(const char *dir, const char *name, const void *data,
 		      size_t len, const char *what, char *err, size_t errlen);
 
-/* open(@path) for reading, never through a symlink (O_NOFOLLOW). */
+/*
+ * open(@path) for reading, never through a symlink (O_NOFOLLOW), and only
+ * a regular file. The descriptor, or a negative errno.
+ */
 int open_read_nofollow(const char *path);
 
 #endif

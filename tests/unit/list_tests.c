@@ -35,6 +35,7 @@
 #include "liststate.h"
 #include "listwatch.h"
 #include "minisign.h"
+#include "safefile.h"
 #include "testfiles.h"
 #include "testlib.h"
 
@@ -1725,6 +1726,48 @@ static void state_dir_writable_refused(void)
 	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/*
+ * safe_write_atomic() replaces whatever is at the name (a planted symlink
+ * included) without writing through it, leaves no temporary, and refuses
+ * a directory another user owns.
+ */
+static void files_write_atomic(void)
+{
+	char dir[PATH_MAX - 64], path[PATH_MAX], err[512];
+	const char *victim = tmp_write_str("victim-atomic", "root's file\n");
+	struct stat st;
+	int ret, fd;
+
+	fresh_dir(dir, sizeof(dir), "atomic", 0700);
+	snprintf(path, sizeof(path), "%s/out", dir);
+	CHECK(symlink(victim, path) == 0, "symlink %s", path);
+	fd = open_read_nofollow(path);
+	CHECK(fd == -ELOOP, "read through a symlink: %d", fd);
+	ret = safe_write_atomic(dir, "out", "new\n", 4, "test dir", err,
+				sizeof(err));
+	CHECK(ret == 0, "write: %d %s", ret, err);
+	CHECK(file_is(victim, "root's file\n"), "written through the symlink");
+	CHECK(lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		      (st.st_mode & 0777) == 0600 && file_is(path, "new\n"),
+	      "out is not the new regular file");
+	fd = open_read_nofollow(path);
+	CHECK(fd >= 0, "read back: %d", fd);
+	if (fd >= 0)
+		close(fd);
+	CHECK(open_read_nofollow(dir) == -EINVAL, "a directory read as a file");
+	CHECK(dir_entries(dir) == 1, "%d entries, want 1 (a temporary left)",
+	      dir_entries(dir));
+	if (geteuid() == 0) {
+		/* a directory of another user: chown nobody */
+		CHECK(chown(dir, 65534, -1) == 0, "chown %s", dir);
+		ret = safe_write_atomic(dir, "out", "x\n", 2, "test dir", err,
+					sizeof(err));
+		CHECK(ret == -EPERM && strstr(err, "chown root"),
+		      "another user's directory: %d '%s'", ret, err);
+	}
+	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 /* Events for @name in @dir: create, write, close, remove. */
 static void touch_and_remove(const char *dir, const char *name, int keep)
 {
@@ -2109,6 +2152,7 @@ int main(void)
 	RUN_TEST("state", state_round_trip);
 	RUN_TEST("state", state_symlink_planted);
 	RUN_TEST("state", state_dir_writable_refused);
+	RUN_TEST("files", files_write_atomic);
 	RUN_TEST("watch", watch_ignores_temporaries);
 
 	RUN_TEST("load", load_signed);
