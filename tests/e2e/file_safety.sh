@@ -7,7 +7,8 @@
 #     and the counters land as regular files (state_dir's list-versions:
 #     tests/unit/list_tests.c)
 #   - a list directory others may write (here sticky and world-writable,
-#     like /tmp) is refused with the chmod that fixes it
+#     like /tmp; a local list's, group-writable) is refused with the chmod
+#     that fixes it
 #   - a url list checked and found unchanged (304) reloads nothing while
 #     its directory is watched
 #   - an unsigned list over plain http: a warning in the log and in status
@@ -94,6 +95,21 @@ t_check "world-writable list directory: the log says chmod go-w" \
 	grep -q "chmod go-w $CACHE_DIR" "$WORKDIR/ww.out"
 t_check_not "world-writable list directory: nothing downloaded into it" test -e "$CACHE"
 chmod 0700 "$CACHE_DIR"
+
+# --- a local list in a directory its group may write: refused as well
+mkdir -m 0770 "$WORKDIR/shared"
+printf '203.0.113.0/24\n' >"$WORKDIR/shared/local.txt"
+write_config "$WORKDIR/local.conf" "[list:local]" "signature = none" "path = $WORKDIR/shared/local.txt"
+daemon_refuses "group-writable directory of a local list" "$WORKDIR/local.conf" "$WORKDIR/local.out"
+t_check "group-writable directory of a local list: the log says chmod go-w" \
+	grep -q "list local: directory $WORKDIR/shared is writable by its group (mode 0770).*chmod go-w $WORKDIR/shared" "$WORKDIR/local.out"
+chmod 0750 "$WORKDIR/shared"
+if daemon_start "$WORKDIR/local.conf"; then
+	t_pass "local list, directory 0750: the daemon starts"
+	daemon_stop
+else
+	t_fail "local list, directory 0750: the daemon starts"
+fi
 
 # --- https redirected to http: refused; to https: followed
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=xdpblock-test-ca \
