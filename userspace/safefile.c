@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -9,39 +11,110 @@
 
 #include "safefile.h"
 
-int dir_check_private(const char *dir, const char *what, char *err,
-		      size_t errlen)
+static int trusted_owner(uid_t uid)
 {
+	return uid == 0 || uid == geteuid();
+}
+
+/*
+ * One directory on the way to @dir (@path, @last for @dir itself). Any
+ * directory above may be swapped by whoever can write its parent, so each
+ * must be trusted; above @dir, a sticky directory (/tmp) is fine, as
+ * nobody may rename or remove what another user put there. A symlink
+ * another user owns is refused as the kernel's protected_symlinks would
+ * in a sticky directory (it may be off).
+ */
+static int check_step(const char *path, const char *dir, int last,
+		      const char *what, char *err, size_t errlen)
+{
+	char subject[2 * PATH_MAX + 160];
 	struct stat st;
+	int ret;
 
-	if (stat(dir, &st) < 0) {
-		int ret = -errno;
-
-		snprintf(err, errlen, "%s %s: %s", what, dir, strerror(errno));
+	/* "state_dir /a/b", or "state_dir /a/b: /a" for a directory above */
+	if (strcmp(path, dir))
+		snprintf(subject, sizeof(subject), "%s %s: %s", what, dir,
+			 path);
+	else
+		snprintf(subject, sizeof(subject), "%s %s", what, dir);
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) &&
+	    !trusted_owner(st.st_uid)) {
+		snprintf(
+			err, errlen,
+			"%s is a symlink of uid %u, who could point it anywhere: use a path without it",
+			subject, (unsigned int)st.st_uid);
+		return -EPERM;
+	}
+	if (stat(path, &st) < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", subject, strerror(errno));
 		return ret;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "%s %s is not a directory", what, dir);
+		snprintf(err, errlen, "%s is not a directory", subject);
 		return -ENOTDIR;
 	}
-	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+	if (!trusted_owner(st.st_uid)) {
 		snprintf(
 			err, errlen,
-			"%s %s belongs to uid %u, who could replace the files xdpblockd writes there: run chown root %s, or choose a directory only root can write",
-			what, dir, (unsigned int)st.st_uid, dir);
+			"%s belongs to uid %u, who could replace the files xdpblockd uses there: run chown root %s, or choose a directory only root can write",
+			subject, (unsigned int)st.st_uid, path);
 		return -EPERM;
 	}
-	/* sticky or not: anyone who may create names may plant a symlink */
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+	/* in @dir itself, sticky or not: anyone who may create names may plant */
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) &&
+	    (last || !(st.st_mode & S_ISVTX))) {
 		snprintf(
 			err, errlen,
-			"%s %s is writable by %s (mode %04o), who could replace the files xdpblockd writes there: run chmod go-w %s, or choose a directory only root can write",
-			what, dir,
-			st.st_mode & S_IWOTH ? "others" : "its group",
-			(unsigned int)(st.st_mode & 07777), dir);
+			"%s is writable by %s (mode %04o), who could replace the files xdpblockd uses there: run chmod go-w %s, or choose a directory only root can write",
+			subject, st.st_mode & S_IWOTH ? "others" : "its group",
+			(unsigned int)(st.st_mode & 07777), path);
 		return -EPERM;
 	}
 	return 0;
+}
+
+/* Every directory on @path, then @path itself. */
+static int check_path(const char *path, const char *dir, const char *what,
+		      char *err, size_t errlen)
+{
+	char prefix[PATH_MAX];
+	size_t len = strlen(path);
+	int ret;
+
+	if (len >= sizeof(prefix))
+		return -ENAMETOOLONG;
+	memcpy(prefix, path, len + 1);
+	ret = check_step("/", dir, len == 1 && path[0] == '/', what, err,
+			 errlen);
+	for (char *p = prefix + 1; !ret && *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		ret = check_step(prefix, dir, 0, what, err, errlen);
+		*p = '/';
+	}
+	if (!ret && (len > 1 || path[0] != '/'))
+		ret = check_step(path, dir, 1, what, err, errlen);
+	return ret;
+}
+
+int dir_check_private(const char *dir, const char *what, char *err,
+		      size_t errlen)
+{
+	char real[PATH_MAX];
+	int ret;
+
+	/* the path as written (its symlinks), then where it leads */
+	ret = check_path(dir, dir, what, err, errlen);
+	if (ret < 0)
+		return ret;
+	if (!realpath(dir, real)) {
+		ret = -errno;
+		snprintf(err, errlen, "%s %s: %s", what, dir, strerror(errno));
+		return ret;
+	}
+	return check_path(real, dir, what, err, errlen);
 }
 
 /* ".TARGET.xdpb-tmp-XXXXXXXXXXXX", unpredictable: nobody can plant it first */

@@ -30,8 +30,10 @@ struct safe_tmp {
 /*
  * 0 if @dir is a directory owned by root (or the effective user) and not
  * writable by group or others (the sticky bit does not help: in /tmp any
- * user may plant names). Else a negative errno with @err saying what to
- * run; @what names the setting ("state_dir", "the directory of list x").
+ * user may plant names), and so is every directory above it, as written
+ * and as resolved, except that those may be sticky (/tmp/private-dir is
+ * fine). Else a negative errno with @err saying what to run; @what names
+ * the setting ("state_dir", "the directory of list x").
  */
 int dir_check_private(const char *dir, const char *what, char *err,
 		      size_t errlen);

@@ -1768,6 +1768,51 @@ static void files_write_atomic(void)
 	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/*
+ * Directories above: one anyone may write (not sticky) lets them swap the
+ * whole directory; a sticky one (/tmp) does not. A symlink on the way,
+ * owned by another user, could lead anywhere; the path it leads to is
+ * checked as well.
+ */
+static void files_dir_ancestors(void)
+{
+	char top[PATH_MAX - 128], dir[PATH_MAX], link_path[PATH_MAX],
+		err[2 * PATH_MAX], want[PATH_MAX + 32];
+	int ret;
+
+	fresh_dir(top, sizeof(top), "ancestors", 0777);
+	snprintf(dir, sizeof(dir), "%s/lists", top);
+	mkdir(dir, 0700);
+	ret = dir_check_private(dir, "test dir", err, sizeof(err));
+	snprintf(want, sizeof(want), "chmod go-w %s,", top);
+	CHECK(ret == -EPERM && strstr(err, want),
+	      "parent 0777: %d '%s', want '%s'", ret, err, want);
+	chmod(top, 01777);
+	ret = dir_check_private(dir, "test dir", err, sizeof(err));
+	CHECK(ret == 0, "parent 1777 (sticky): %d '%s'", ret, err);
+
+	/* through a symlink of root's: checked where it leads, too */
+	chmod(top, 0777);
+	snprintf(link_path, sizeof(link_path), "%s-link", top);
+	unlink(link_path);
+	CHECK(symlink(dir, link_path) == 0, "symlink %s", link_path);
+	ret = dir_check_private(link_path, "test dir", err, sizeof(err));
+	CHECK(ret == -EPERM && strstr(err, want),
+	      "symlink to a dir under a 0777 parent: %d '%s'", ret, err);
+	chmod(top, 0755);
+	ret = dir_check_private(link_path, "test dir", err, sizeof(err));
+	CHECK(ret == 0, "root's symlink to a private dir: %d '%s'", ret, err);
+	if (geteuid() == 0) {
+		CHECK(lchown(link_path, 65534, -1) == 0, "lchown");
+		ret = dir_check_private(link_path, "test dir", err,
+					sizeof(err));
+		CHECK(ret == -EPERM && strstr(err, "symlink of uid 65534"),
+		      "another user's symlink: %d '%s'", ret, err);
+	}
+	unlink(link_path);
+	nftw(top, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 /* Events for @name in @dir: create, write, close, remove. */
 static void touch_and_remove(const char *dir, const char *name, int keep)
 {
@@ -2153,6 +2198,7 @@ int main(void)
 	RUN_TEST("state", state_symlink_planted);
 	RUN_TEST("state", state_dir_writable_refused);
 	RUN_TEST("files", files_write_atomic);
+	RUN_TEST("files", files_dir_ancestors);
 	RUN_TEST("watch", watch_ignores_temporaries);
 
 	RUN_TEST("load", load_signed);
