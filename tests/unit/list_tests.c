@@ -1852,7 +1852,7 @@ static void watch_ignores_temporaries(void)
 		{"other.txt", 0, 0},
 	};
 	struct daemon_config *cfg = calloc(1, sizeof(*cfg));
-	char dir[PATH_MAX - 64], err[300];
+	char dir[PATH_MAX - 64], sig_dir[PATH_MAX - 32], err[300];
 	struct listwatch *lw = listwatch_open(err, sizeof(err));
 	uint8_t stale[XDPB_MAX_LISTS];
 
@@ -1879,6 +1879,17 @@ static void watch_ignores_temporaries(void)
 		      cases[i].signed_list ? "signed" : "unsigned", marked,
 		      cases[i].marks);
 	}
+	/* a signature_file in a directory of its own is watched there */
+	snprintf(sig_dir, sizeof(sig_dir), "%s/sigs", dir);
+	mkdir(sig_dir, 0700);
+	snprintf(cfg->lists[0].signature_file,
+		 sizeof(cfg->lists[0].signature_file), "%s/feed.sig", sig_dir);
+	cfg->lists[0].signature = LIST_SIGNATURE_MINISIGN;
+	CHECK(listwatch_set(lw, cfg) == 0, "watch %s", sig_dir);
+	memset(stale, 0, sizeof(stale));
+	touch_and_remove(sig_dir, "feed.sig", 1);
+	CHECK(listwatch_read(lw, cfg, stale) == 1 && stale[0],
+	      "signature_file in another directory: not marked");
 	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 out:
 	listwatch_close(lw);
