@@ -20,6 +20,7 @@
 #include "daemon.h"
 #include "liststate.h"
 #include "log.h"
+#include "safefile.h"
 
 #define CARRYOVER_FILE "counters"
 
@@ -32,18 +33,23 @@ static void carry_path(const struct daemon *d, char *buf, size_t len)
 
 void daemon_save_counters_file(struct daemon *d)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	char path[PATH_MAX], err[PATH_MAX + 300], *text = NULL;
 	struct xdpb_counter c;
+	size_t len = 0;
 	FILE *f;
 
 	if (!d->generation)
 		return;
 	carry_path(d, path, sizeof(path));
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if (state_dir_make(d->cfg.state_dir) < 0 || !(f = fopen(tmp, "w"))) {
+	/* in memory first: the file itself is written by safe_write_atomic() */
+	f = open_memstream(&text, &len);
+	if (state_dir_make(d->cfg.state_dir) < 0 || !f) {
 		log_warn(
 			"cannot write %s (%s): counters start from zero at the next start",
 			path, strerror(errno));
+		if (f)
+			fclose(f);
+		free(text);
 		return;
 	}
 	fprintf(f, "# xdpblockd: counters carried over a plain stop\n");
@@ -73,12 +79,15 @@ void daemon_save_counters_file(struct daemon *d)
 					(unsigned long long)st.stat[s].packets,
 					(unsigned long long)st.stat[s].bytes);
 	}
-	if (fclose(f) != 0 || rename(tmp, path) < 0) {
+	if (fclose(f) != 0) {
 		log_warn(
 			"cannot write %s (%s): counters start from zero at the next start",
 			path, strerror(errno));
-		unlink(tmp);
+	} else if (safe_write_atomic(d->cfg.state_dir, CARRYOVER_FILE, text,
+				     len, "state_dir", err, sizeof(err)) < 0) {
+		log_warn("%s: counters start from zero at the next start", err);
 	}
+	free(text);
 }
 
 static int stat_by_name(const char *name)
@@ -108,15 +117,28 @@ static int nr_carried_ifaces;
 
 void daemon_load_counters_file(struct daemon *d)
 {
-	char path[PATH_MAX], line[512], a[128], b[128];
+	char path[PATH_MAX], line[512], a[128], b[128], err[PATH_MAX + 300];
 	unsigned long long p, q;
-	int lists = 0;
+	int lists = 0, fd;
 	FILE *f;
 
 	carry_path(d, path, sizeof(path));
-	f = fopen(path, "r");
-	if (!f)
+	fd = open_read_nofollow(path);
+	if (fd < 0)
 		return;
+	if (dir_check_private(d->cfg.state_dir, "state_dir", err, sizeof(err)) <
+	    0) {
+		log_warn(
+			"%s: the counters of the previous run are not carried over",
+			err);
+		close(fd);
+		return;
+	}
+	f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return;
+	}
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "daemon %llu %llu", &p, &q) == 2) {
 			d->reloads_total += p;

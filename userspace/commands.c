@@ -89,6 +89,8 @@ static struct json_object *source_json(struct daemon *d,
 	add_u64(o, "failures", st.failures);
 	if (st.last_attempt && !st.last_ok)
 		add_str(o, "error", st.error);
+	if (st.warning[0])
+		add_str(o, "warning", st.warning);
 	return o;
 }
 

@@ -13,6 +13,7 @@
 
 #include "fetch.h"
 #include "log.h"
+#include "safefile.h"
 
 /* The first retry after a failure; doubled per failure, up to the interval. */
 #define FETCH_RETRY_FIRST_S 5
@@ -61,26 +62,40 @@ struct validators {
 	long long last_modified; /* 0 = none */
 };
 
-static void meta_path(const struct fetch_source *src, char *buf, size_t len)
+/* The directory holding @path ("." for a bare name). */
+static void dir_of(const char *path, char *buf, size_t len)
 {
 	char tmp[PATH_MAX];
 
-	snprintf(tmp, sizeof(tmp), "%s", src->path);
-	/* hidden, and not named after the list: no reload when it changes */
-	snprintf(buf, len, "%s/.%s.meta", dirname(tmp), src->name);
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	snprintf(buf, len, "%s", dirname(tmp));
+}
+
+/* hidden, and not named after the list: no reload when it changes */
+static void meta_name(const struct fetch_source *src, char *buf, size_t len)
+{
+	snprintf(buf, len, ".%s.meta", src->name);
 }
 
 static void read_validators(const struct fetch_source *src,
 			    struct validators *v)
 {
-	char path[PATH_MAX], line[300];
+	char dir[PATH_MAX], name[96], path[PATH_MAX + 100], line[300];
 	FILE *f;
+	int fd;
 
 	memset(v, 0, sizeof(*v));
-	meta_path(src, path, sizeof(path));
-	f = fopen(path, "r");
-	if (!f)
+	dir_of(src->path, dir, sizeof(dir));
+	meta_name(src, name, sizeof(name));
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open_read_nofollow(path);
+	if (fd < 0)
 		return;
+	f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return;
+	}
 	if (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
 		snprintf(v->etag, sizeof(v->etag), "%.255s", line);
@@ -93,17 +108,18 @@ static void read_validators(const struct fetch_source *src,
 static void write_validators(const struct fetch_source *src,
 			     const struct validators *v)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 8];
-	FILE *f;
+	char dir[PATH_MAX], name[96], text[sizeof(v->etag) + 32],
+		err[PATH_MAX + 300];
+	int len;
 
-	meta_path(src, path, sizeof(path));
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f)
-		return;
-	fprintf(f, "%s\n%lld\n", v->etag, v->last_modified);
-	if (fclose(f) == 0)
-		rename(tmp, path);
+	dir_of(src->path, dir, sizeof(dir));
+	meta_name(src, name, sizeof(name));
+	len = snprintf(text, sizeof(text), "%s\n%lld\n", v->etag,
+		       v->last_modified);
+	/* without it the next check is a full download: worth a word only */
+	if (safe_write_atomic(dir, name, text, len, "the list directory", err,
+			      sizeof(err)) < 0)
+		log_debug("list %s: %s", src->name, err);
 }
 
 static size_t read_header(char *data, size_t size, size_t n, void *arg)
@@ -132,39 +148,33 @@ static size_t read_header(char *data, size_t size, size_t n, void *arg)
 }
 
 /*
- * GET @url into @tmp_path. With @cond, a conditional GET on its
+ * GET @url into @fd (@tmp_path names it in messages). With @cond, a conditional GET on its
  * validators, and @fresh gets the new ones. Returns the HTTP status (200,
  * 304), or a negative errno with @err set.
  */
-static int http_get(const struct fetch_source *src, const char *url,
+static int http_get(const struct fetch_source *src, const char *url, int fd,
 		    const char *tmp_path, const struct validators *cond,
 		    struct validators *fresh, char *err, size_t errlen)
 {
-	struct download dl = {.max = src->max_bytes};
+	struct download dl = {.fd = fd, .max = src->max_bytes};
 	struct curl_slist *headers = NULL;
 	char errbuf[CURL_ERROR_SIZE] = "", hdr[300];
 	long code = 0;
 	curl_off_t filetime = -1;
 	CURLcode rc;
 	CURL *curl;
-	int ret;
 
-	dl.fd = open(tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (dl.fd < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "cannot write %s: %s", tmp_path,
-			 strerror(errno));
-		return ret;
-	}
 	curl = curl_easy_init();
 	if (!curl) {
-		close(dl.fd);
 		snprintf(err, errlen, "cannot set up a download (libcurl)");
 		return -ENOMEM;
 	}
 	curl_easy_setopt(curl, CURLOPT_URL, url);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	/* TLS chosen by the operator is not for a redirect to take away */
+	curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR,
+			 strncasecmp(url, "https://", 8) ? "http,https"
+							 : "https");
 	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
@@ -201,8 +211,6 @@ static int http_get(const struct fetch_source *src, const char *url,
 	curl_easy_getinfo(curl, CURLINFO_FILETIME_T, &filetime);
 	if (fresh && filetime > 0)
 		fresh->last_modified = filetime;
-	if (close(dl.fd) < 0 && !dl.write_failed)
-		dl.write_failed = errno;
 	curl_slist_free_all(headers);
 	curl_easy_cleanup(curl);
 
@@ -216,6 +224,14 @@ static int http_get(const struct fetch_source *src, const char *url,
 		snprintf(err, errlen, "cannot write %s: %s", tmp_path,
 			 strerror(dl.write_failed));
 		return -dl.write_failed;
+	}
+	if (rc == CURLE_UNSUPPORTED_PROTOCOL &&
+	    !strncasecmp(url, "https://", 8)) {
+		snprintf(
+			err, errlen,
+			"%s redirects to a plain http URL, refused: an https source must stay https (correct the url, or have the server redirect to https)",
+			url);
+		return -EPROTO;
 	}
 	if (rc != CURLE_OK) {
 		snprintf(err, errlen, "%s: %s", url,
@@ -234,13 +250,20 @@ static int http_get(const struct fetch_source *src, const char *url,
 	return 200;
 }
 
-/* Does the file at @a hold the same bytes as the file at @b? */
-static int same_content(const char *a, const char *b)
+/* Does the download in @fd hold the same bytes as the file at @path? */
+static int same_content(int fd, const char *path)
 {
-	FILE *fa = fopen(a, "r"), *fb = fopen(b, "r");
+	FILE *fa, *fb;
 	char ba[65536], bb[65536];
-	int same = fa && fb;
+	int same, dup_fd = dup(fd), path_fd = open_read_nofollow(path);
 
+	fa = dup_fd >= 0 ? fdopen(dup_fd, "r") : NULL;
+	fb = path_fd >= 0 ? fdopen(path_fd, "r") : NULL;
+	if (!fa && dup_fd >= 0)
+		close(dup_fd);
+	if (!fb && path_fd >= 0)
+		close(path_fd);
+	same = fa && fb && fseek(fa, 0, SEEK_SET) == 0;
 	while (same) {
 		size_t na = fread(ba, 1, sizeof(ba), fa),
 		       nb = fread(bb, 1, sizeof(bb), fb);
@@ -257,82 +280,86 @@ static int same_content(const char *a, const char *b)
 	return same;
 }
 
-static int sync_file(const char *path)
+static const char *base_of(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), ret = 0;
+	const char *slash = strrchr(path, '/');
 
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-static void sync_dir_of(const char *path)
-{
-	char tmp[PATH_MAX];
-
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	sync_file(dirname(tmp));
+	return slash ? slash + 1 : path;
 }
 
 int fetch_source_once(const struct fetch_source *src, struct fetch_status *st)
 {
-	char tmp[PATH_MAX + 16], sig_tmp[PATH_MAX + 16];
+	struct safe_tmp tmp = {.dir_fd = -1, .fd = -1},
+			sig_tmp = {.dir_fd = -1, .fd = -1};
+	char dir[PATH_MAX], what[128];
 	struct validators have, fresh;
 	int code, ret = 0;
 
 	st->last_attempt = time(NULL);
 	st->error[0] = '\0';
-	snprintf(tmp, sizeof(tmp), "%s.download", src->path);
-	snprintf(sig_tmp, sizeof(sig_tmp), "%s.download", src->sig_path);
+	st->warning[0] = '\0';
+	/* nothing vouches for such a copy: anyone on the path can rewrite it */
+	if (!strncasecmp(src->url, "http://", 7) && !src->sig_url[0])
+		snprintf(
+			st->warning, sizeof(st->warning),
+			"unsigned list over plain http: anyone on the network path can change its rules; use an https url, or sign the list (signature = minisign)");
 	read_validators(src, &have);
 	/* without a cached copy, validators would only get a 304 for nothing */
 	if (access(src->path, F_OK) != 0)
 		memset(&have, 0, sizeof(have));
 
-	code = http_get(src, src->url, tmp, &have, &fresh, st->error,
-			sizeof(st->error));
+	/* a new, unnamed file: nothing planted at any name is written through */
+	snprintf(what, sizeof(what), "the directory of list %s", src->name);
+	dir_of(src->path, dir, sizeof(dir));
+	ret = safe_tmp_open(&tmp, dir, what, st->error, sizeof(st->error));
+	if (ret < 0)
+		goto out;
+	code = http_get(src, src->url, tmp.fd, src->path, &have, &fresh,
+			st->error, sizeof(st->error));
 	if (code < 0) {
 		ret = code;
 		goto out;
 	}
-	if (code == 304 || same_content(tmp, src->path)) {
+	if (code == 304 || same_content(tmp.fd, src->path)) {
 		if (code == 200)
 			write_validators(src, &fresh);
 		st->not_modified = 1;
 		goto out;
 	}
 	if (src->sig_url[0]) {
-		code = http_get(src, src->sig_url, sig_tmp, NULL, NULL,
-				st->error, sizeof(st->error));
+		snprintf(what, sizeof(what),
+			 "the directory of the signature of list %s",
+			 src->name);
+		dir_of(src->sig_path, dir, sizeof(dir));
+		ret = safe_tmp_open(&sig_tmp, dir, what, st->error,
+				    sizeof(st->error));
+		if (ret < 0)
+			goto out;
+		code = http_get(src, src->sig_url, sig_tmp.fd, src->sig_path,
+				NULL, NULL, st->error, sizeof(st->error));
 		if (code < 0) {
 			ret = code;
 			goto out;
 		}
+		ret = safe_tmp_install(&sig_tmp, base_of(src->sig_path));
 	}
-	/* durable before it replaces the last good copy */
-	ret = sync_file(tmp);
-	if (!ret && src->sig_url[0])
-		ret = sync_file(sig_tmp);
-	if (!ret && src->sig_url[0] && rename(sig_tmp, src->sig_path) < 0)
-		ret = -errno;
-	if (!ret && rename(tmp, src->path) < 0)
-		ret = -errno;
+	/* synced by safe_tmp_install() before it replaces the last good copy */
+	if (!ret)
+		ret = safe_tmp_install(&tmp, base_of(src->path));
 	if (ret) {
 		snprintf(st->error, sizeof(st->error),
 			 "cannot put the download in place at %s: %s",
 			 src->path, strerror(-ret));
 		goto out;
 	}
-	sync_dir_of(src->path);
 	write_validators(src, &fresh);
+	if (st->warning[0])
+		log_warn("list %s: %s", src->name, st->warning);
 	st->not_modified = 0;
 	ret = 1;
 out:
-	unlink(tmp);
-	unlink(sig_tmp);
+	safe_tmp_discard(&tmp);
+	safe_tmp_discard(&sig_tmp);
 	st->last_ok = ret >= 0;
 	if (ret >= 0) {
 		st->last_success = st->last_attempt;

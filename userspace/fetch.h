@@ -5,7 +5,8 @@
  * daemon's loop; the main thread only learns which lists have a new copy.
  *
  * A source is downloaded into its cache file (and its signature beside it)
- * through temporary files renamed into place, only when the server has a
+ * through unnamed temporary files (safefile.h) renamed into place, in
+ * directories only root may write, only when the server has a
  * new version (ETag / Last-Modified, kept in a hidden file beside it), so
  * the cache always holds the last complete copy the server gave. Whether
  * that copy is good is the reload's business: it is verified and parsed
@@ -40,6 +41,8 @@ struct fetch_status {
 	int not_modified; /* ... and the server had nothing new */
 	unsigned int failures; /* in a row, for the back-off */
 	char error[PATH_MAX + 512];
+	/* set for a list no signature or TLS protects (and logged) */
+	char warning[200];
 };
 
 /*

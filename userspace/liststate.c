@@ -9,9 +9,12 @@
 
 #include "listload.h"
 #include "liststate.h"
+#include "safefile.h"
 
 /* The state file is small: one short line per list name ever signed. */
 #define LIST_VERSIONS_MAX_BYTES (1 << 20)
+
+static void list_versions_discard(struct list_versions *vs);
 
 static void state_path(char *buf, size_t len, const char *state_dir)
 {
@@ -145,6 +148,12 @@ int list_versions_load(const char *state_dir, struct list_versions *vs,
 	int ret;
 
 	memset(vs, 0, sizeof(*vs));
+	/* a state others could have written is no protection at all */
+	ret = dir_check_private(state_dir, "state_dir", err, errlen);
+	if (ret == -ENOENT)
+		return 0; /* nothing accepted yet */
+	if (ret < 0)
+		return ret;
 	state_path(path, sizeof(path), state_dir);
 	ret = list_read_file(path, LIST_VERSIONS_MAX_BYTES, &buf, &len, why,
 			     sizeof(why));
@@ -190,28 +199,12 @@ int state_dir_make(const char *state_dir)
 	return 0;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += n;
-		len -= n;
-	}
-	return 0;
-}
-
 int list_versions_prepare(const char *state_dir, struct list_versions *vs,
 			  char *err, size_t errlen)
 {
 	size_t cap = 128 + vs->nr * (LIST_NAME_MAX + 24), len;
 	char *text = malloc(cap);
-	int fd = -1, ret;
+	int ret;
 
 	if (!text) {
 		snprintf(err, errlen, "out of memory writing the state");
@@ -232,24 +225,23 @@ int list_versions_prepare(const char *state_dir, struct list_versions *vs,
 			state_dir, strerror(-ret));
 		goto out;
 	}
-	snprintf(vs->tmp_path, sizeof(vs->tmp_path), "%s/.%s.tmp", state_dir,
-		 LIST_VERSIONS_FILE);
-	fd = open(vs->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || (ret = write_all(fd, text, len)) < 0 || fsync(fd) < 0) {
-		ret = ret < 0 ? ret : -errno;
+	list_versions_discard(vs);
+	ret = safe_tmp_open(&vs->tmp, state_dir, "state_dir", err, errlen);
+	if (ret < 0)
+		goto out;
+	ret = write_full(vs->tmp.fd, text, len);
+	if (!ret)
+		ret = safe_tmp_link(&vs->tmp, LIST_VERSIONS_FILE);
+	if (ret < 0) {
 		snprintf(
 			err, errlen,
-			"cannot write %s: %s (state_dir holds the anti-rollback versions: fix its permissions or free space)",
-			vs->tmp_path, strerror(-ret));
-		if (fd >= 0)
-			unlink(vs->tmp_path);
-		vs->tmp_path[0] = '\0';
+			"cannot write a new %s in %s: %s (state_dir holds the anti-rollback versions: fix its permissions or free space)",
+			LIST_VERSIONS_FILE, state_dir, strerror(-ret));
+		list_versions_discard(vs);
 		goto out;
 	}
-	ret = 0;
+	vs->prepared = 1;
 out:
-	if (fd >= 0)
-		close(fd);
 	free(text);
 	return ret;
 }
@@ -257,38 +249,30 @@ out:
 int list_versions_commit(const char *state_dir, struct list_versions *vs,
 			 char *err, size_t errlen)
 {
-	char path[PATH_MAX + 32];
-	int dir_fd, ret = 0;
+	int ret;
 
-	if (!vs->tmp_path[0])
+	if (!vs->prepared)
 		return 0;
-	state_path(path, sizeof(path), state_dir);
-	if (rename(vs->tmp_path, path) < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "cannot rename %s to %s: %s",
-			 vs->tmp_path, path, strerror(errno));
-		unlink(vs->tmp_path);
-		vs->tmp_path[0] = '\0';
-		return ret;
-	}
-	vs->tmp_path[0] = '\0';
-	vs->changed = 0;
-	/* the rename itself must reach the disk before we rely on it */
-	dir_fd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dir_fd < 0 || fsync(dir_fd) < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "cannot sync %s: %s", state_dir,
-			 strerror(errno));
-	}
-	if (dir_fd >= 0)
-		close(dir_fd);
+	ret = safe_tmp_install(&vs->tmp, LIST_VERSIONS_FILE);
+	if (ret < 0)
+		snprintf(err, errlen, "cannot put %s in place in %s: %s",
+			 LIST_VERSIONS_FILE, state_dir, strerror(-ret));
+	else
+		vs->changed = 0;
+	list_versions_discard(vs);
 	return ret;
+}
+
+static void list_versions_discard(struct list_versions *vs)
+{
+	if (vs->prepared)
+		safe_tmp_discard(&vs->tmp);
+	vs->prepared = 0;
 }
 
 void list_versions_free(struct list_versions *vs)
 {
-	if (vs->tmp_path[0])
-		unlink(vs->tmp_path);
+	list_versions_discard(vs);
 	free(vs->v);
 	memset(vs, 0, sizeof(*vs));
 }

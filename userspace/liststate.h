@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "safefile.h"
 
 #define LIST_VERSIONS_FILE "list-versions"
 
@@ -32,7 +33,8 @@ struct list_versions {
 	struct list_version *v;
 	size_t nr;
 	int changed; /* set by list_versions_raise() */
-	char tmp_path[PATH_MAX + 32]; /* prepared, not yet renamed */
+	int prepared; /* tmp holds the new state, not yet renamed */
+	struct safe_tmp tmp;
 };
 
 /*
@@ -50,8 +52,8 @@ uint64_t list_versions_get(const struct list_versions *vs, const char *name);
 int list_versions_raise(struct list_versions *vs, const char *name,
 			uint64_t version);
 /*
- * Create @state_dir (0700) if missing and write the state to a synced
- * temporary file in it. Returns 0, or a negative errno with @err set.
+ * Create @state_dir (0700) if missing, refuse it if others can write it,
+ * and write the state to a synced temporary file in it. Returns 0, or a negative errno with @err set.
  */
 int list_versions_prepare(const char *state_dir, struct list_versions *vs,
 			  char *err, size_t errlen);

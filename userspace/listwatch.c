@@ -10,6 +10,7 @@
 
 #include "listwatch.h"
 #include "log.h"
+#include "safefile.h"
 
 /* What ends a file's life or begins a new one in a directory. */
 #define WATCH_EVENTS                                                \
@@ -23,7 +24,8 @@ struct watched_dir {
 
 struct listwatch {
 	int fd;
-	struct watched_dir dirs[XDPB_MAX_LISTS];
+	/* a list's directory, and its signature file's if elsewhere */
+	struct watched_dir dirs[2 * XDPB_MAX_LISTS];
 	int nr_dirs;
 };
 
@@ -62,6 +64,27 @@ static void split_path(const char *path, char *dir, char *base)
 	snprintf(base, PATH_MAX, "%s", basename(tmp));
 }
 
+/* Watch @dir for list @name, once however many lists it holds. */
+static int watch_dir(struct listwatch *lw, const char *name, const char *dir)
+{
+	int wd = inotify_add_watch(lw->fd, dir, WATCH_EVENTS);
+
+	if (wd < 0) {
+		log_warn(
+			"list %s: cannot watch %s for changes (%s); reload it by hand",
+			name, dir, strerror(errno));
+		return -1;
+	}
+	/* the same directory twice gives the same watch */
+	for (int j = 0; j < lw->nr_dirs; j++)
+		if (lw->dirs[j].wd == wd)
+			return 0;
+	lw->dirs[lw->nr_dirs].wd = wd;
+	snprintf(lw->dirs[lw->nr_dirs].path, PATH_MAX, "%s", dir);
+	lw->nr_dirs++;
+	return 0;
+}
+
 int listwatch_set(struct listwatch *lw, const struct daemon_config *cfg)
 {
 	int failed = 0;
@@ -70,36 +93,44 @@ int listwatch_set(struct listwatch *lw, const struct daemon_config *cfg)
 		inotify_rm_watch(lw->fd, lw->dirs[i].wd);
 	lw->nr_dirs = 0;
 	for (int i = 0; i < cfg->nr_lists; i++) {
-		char dir[PATH_MAX], base[PATH_MAX];
-		int wd, known = 0;
+		const struct list_config *lc = &cfg->lists[i];
+		char dir[PATH_MAX], sig_dir[PATH_MAX], base[PATH_MAX],
+			sig[PATH_MAX];
 
-		split_path(cfg->lists[i].path, dir, base);
-		wd = inotify_add_watch(lw->fd, dir, WATCH_EVENTS);
-		if (wd < 0) {
-			log_warn(
-				"list %s: cannot watch %s for changes (%s); reload it by hand",
-				cfg->lists[i].name, dir, strerror(errno));
-			failed++;
+		split_path(lc->path, dir, base);
+		failed += watch_dir(lw, lc->name, dir) < 0;
+		if (lc->signature != LIST_SIGNATURE_MINISIGN)
 			continue;
-		}
-		/* the same directory twice gives the same watch */
-		for (int j = 0; j < lw->nr_dirs; j++)
-			known |= lw->dirs[j].wd == wd;
-		if (known)
-			continue;
-		lw->dirs[lw->nr_dirs].wd = wd;
-		snprintf(lw->dirs[lw->nr_dirs].path, PATH_MAX, "%s", dir);
-		lw->nr_dirs++;
+		/* signature_file may live elsewhere */
+		list_signature_path(lc, sig, sizeof(sig));
+		split_path(sig, sig_dir, base);
+		if (strcmp(sig_dir, dir))
+			failed += watch_dir(lw, lc->name, sig_dir) < 0;
 	}
 	return failed ? -ENOENT : 0;
 }
 
-/* @name is the list file @base, or a file named after it (base.minisig). */
-static int names_list_file(const char *name, const char *base)
+/*
+ * @name (an event in @dir) is list @lc's file or its signature file. Only
+ * those two exact names: temporaries (LIST.download of old fetchers, an
+ * updater's LIST.tmp, safefile.c's hidden names) come and go at every
+ * check, even when nothing changed, and must not trigger a reload.
+ */
+static int names_list_file(const char *dir, const char *name,
+			   const struct list_config *lc)
 {
-	size_t n = strlen(base);
+	char ldir[PATH_MAX], base[PATH_MAX], sig[PATH_MAX];
 
-	return !strncmp(name, base, n) && (!name[n] || name[n] == '.');
+	if (strstr(name, SAFE_TMP_MARK))
+		return 0;
+	split_path(lc->path, ldir, base);
+	if (!strcmp(ldir, dir) && !strcmp(name, base))
+		return 1;
+	if (lc->signature != LIST_SIGNATURE_MINISIGN)
+		return 0;
+	list_signature_path(lc, sig, sizeof(sig));
+	split_path(sig, ldir, base);
+	return !strcmp(ldir, dir) && !strcmp(name, base);
 }
 
 static int mark(const struct listwatch *lw, const struct inotify_event *ev,
@@ -114,11 +145,8 @@ static int mark(const struct listwatch *lw, const struct inotify_event *ev,
 	if (!dir || !ev->len)
 		return 0;
 	for (int i = 0; i < cfg->nr_lists; i++) {
-		char ldir[PATH_MAX], base[PATH_MAX];
-
-		split_path(cfg->lists[i].path, ldir, base);
-		if (!strcmp(ldir, dir) && names_list_file(ev->name, base) &&
-		    !stale[i]) {
+		if (!stale[i] &&
+		    names_list_file(dir, ev->name, &cfg->lists[i])) {
 			log_debug("list %s: %s changed", cfg->lists[i].name,
 				  ev->name);
 			stale[i] = 1;

@@ -20,9 +20,9 @@ int listwatch_fd(const struct listwatch *lw);
 int listwatch_set(struct listwatch *lw, const struct daemon_config *cfg);
 /*
  * Drain pending events: stale[i] is set for every list i of @cfg whose
- * file, or a file named after it (LIST.minisig, ...), changed. Returns how
- * many lists it marked, or -1 if events were lost (then every list is
- * marked).
+ * file or signature file changed (no other name: temporaries beside a
+ * list come and go without changing it). Returns how many lists it
+ * marked, or -1 if events were lost (then every list is marked).
  */
 int listwatch_read(struct listwatch *lw, const struct daemon_config *cfg,
 		   uint8_t *stale);

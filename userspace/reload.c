@@ -19,6 +19,7 @@
 #include "liststate.h"
 #include "log.h"
 #include "pinning.h"
+#include "safefile.h"
 
 /* Rule ids earlier reloads stopped using, zeroed and freed at a later one. */
 static uint32_t *pending_ids;
@@ -131,6 +132,21 @@ static int add_names(const struct list_config *lc, int id,
 	return 0;
 }
 
+/* The directory of @lc's file: refused if others can write it. */
+static int list_dir_check(const struct list_config *lc, char *err,
+			  size_t errlen)
+{
+	char dir[PATH_MAX], what[LIST_NAME_MAX + 32];
+	const char *slash = strrchr(lc->path, '/');
+
+	/* path is absolute (config.c): there is a slash */
+	snprintf(dir, sizeof(dir), "%.*s",
+		 slash && slash != lc->path ? (int)(slash - lc->path) : 1,
+		 lc->path);
+	snprintf(what, sizeof(what), "list %s: directory", lc->name);
+	return dir_check_private(dir, what, err, errlen);
+}
+
 /*
  * Every list of @cfg into @next. With @stale, only lists i with stale[i]
  * are read again; the others keep their running rules.
@@ -165,6 +181,13 @@ static int load_lists(const struct daemon *d, const struct daemon_config *cfg,
 			if (keep_list(d, id, next, st) < 0)
 				goto nomem_kept;
 			continue;
+		}
+		/* whoever may write the directory may swap the list */
+		ret = list_dir_check(lc, err, errlen);
+		/* a missing directory: list_load() says the file is missing */
+		if (ret < 0 && ret != -ENOENT) {
+			res->reason = RELOAD_ERR_IO;
+			return ret;
 		}
 		ret = list_load(lc, cfg->max_list_bytes,
 				list_versions_get(versions, lc->name), &loaded);

@@ -86,6 +86,8 @@ static void print_source(struct json_object *src)
 		       " in a row, the last good copy stays): %s\n",
 		       "", num(src, "failures"), str(src, "error"));
 	}
+	if (get(src, "warning"))
+		printf("  %-20s WARNING: %s\n", "", str(src, "warning"));
 }
 
 /* The datapath's programs: the entry program, then the stages loaded. */

@@ -8,6 +8,8 @@ A file named .slow in the directory holding a number of seconds makes
 every answer wait that long first (a slow server); "down" is simply the
 server not running.
 
+A file NAME.redirect holding a URL makes GET /NAME answer 302 to it.
+
 usage: list_server.py DIR ADDR PORT LOG [CERT KEY]
 """
 import email.utils
@@ -38,6 +40,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 time.sleep(float(f.read().strip() or 0))
         name = os.path.basename(self.path.split("?")[0])
         path = os.path.join(ROOT, name)
+        redirect = path + ".redirect"
+        if name and not name.startswith(".") and os.path.isfile(redirect):
+            with open(redirect) as f:
+                location = f.read().strip()
+            self.note(302)
+            self.send_response(302)
+            self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if not name or name.startswith(".") or not os.path.isfile(path):
             self.note(404)
             self.send_response(404)

@@ -172,8 +172,10 @@ reload_refused "gzip cut short (and signed so)" gzip "the gzip stream is truncat
 # --- more failures, each leaving the rules as they were
 write_config "$WORKDIR/xdpblock.conf" \
 	"[list:c2]" "path = $LIST" "public_key_file = $K/a.pub" \
-	"[list:gz]" "path = $WORKDIR" "signature = none"
-reload_refused "a list path that is a directory" io "$WORKDIR: not a regular file"
+	"[list:gz]" "path = $WORKDIR/adir" "signature = none"
+# (in WORKDIR: /tmp, WORKDIR's own directory, is refused as a list directory)
+mkdir -p "$WORKDIR/adir"
+reload_refused "a list path that is a directory" io "$WORKDIR/adir: not a regular file"
 
 # skip-line, but more malformed lines than max_bad_lines
 printf '%s\n' "$OTHER/32" "<html>" "<body>" "<p>502 Bad Gateway</p>" >"$GZ"

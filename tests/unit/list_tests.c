@@ -17,12 +17,15 @@
  *              inflate, parse, with the reason of every failure
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -30,7 +33,9 @@
 #include "listfile.h"
 #include "listload.h"
 #include "liststate.h"
+#include "listwatch.h"
 #include "minisign.h"
+#include "safefile.h"
 #include "testfiles.h"
 #include "testlib.h"
 
@@ -1586,6 +1591,311 @@ static void state_round_trip(void)
 	rmdir(dir);
 }
 
+/* ==== files the daemon writes (issue 12) ============================== */
+
+static int remove_entry(const char *path, const struct stat *st, int flag,
+			struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* A fresh directory @name under tmp_dir with @mode (after the umask). */
+static void fresh_dir(char *dir, size_t len, const char *name, mode_t mode)
+{
+	tmp_write_str("files-anchor", "");
+	snprintf(dir, len, "%s/%s", tmp_dir, name);
+	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	mkdir(dir, 0700);
+	chmod(dir, mode);
+}
+
+static int file_is(const char *path, const char *text)
+{
+	char buf[256] = "";
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+
+	if (f)
+		fclose(f);
+	buf[n] = '\0';
+	return f && !strcmp(buf, text);
+}
+
+/* How many entries @dir holds besides . and .. */
+static int dir_entries(const char *dir)
+{
+	char cmd[PATH_MAX + 64], out[32] = "";
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "ls -A '%s' | wc -l", dir);
+	p = popen(cmd, "r");
+	if (p && fgets(out, sizeof(out), p) == NULL)
+		out[0] = '\0';
+	if (p)
+		pclose(p);
+	return atoi(out);
+}
+
+/*
+ * The state's temporary used to be STATE_DIR/.list-versions.tmp, opened
+ * with O_TRUNC through whatever was there: a symlink planted at that name
+ * made the daemon overwrite its target. Now nothing planted is written
+ * through, and the state lands as a regular file.
+ */
+static void state_symlink_planted(void)
+{
+	char dir[PATH_MAX], link_path[PATH_MAX + 32], file[PATH_MAX + 32],
+		err[512];
+	const char *victim = tmp_write_str("victim", "root's file\n");
+	static const char *const planted[] = {".list-versions.tmp",
+					      "list-versions.tmp"};
+	struct list_versions vs = {0};
+	struct stat st;
+	int ret;
+
+	fresh_dir(dir, sizeof(dir), "state-planted", 0700);
+	for (size_t i = 0; i < ARRAY_SIZE(planted); i++) {
+		snprintf(link_path, sizeof(link_path), "%s/%s", dir,
+			 planted[i]);
+		CHECK(symlink(victim, link_path) == 0, "symlink %s", link_path);
+	}
+	list_versions_raise(&vs, "a", 100);
+	ret = list_versions_prepare(dir, &vs, err, sizeof(err));
+	CHECK(ret == 0, "prepare: %d %s", ret, err);
+	ret = list_versions_commit(dir, &vs, err, sizeof(err));
+	CHECK(ret == 0, "commit: %d %s", ret, err);
+	list_versions_free(&vs);
+	CHECK(file_is(victim, "root's file\n"),
+	      "the symlink's target was written through");
+	snprintf(file, sizeof(file), "%s/list-versions", dir);
+	CHECK(lstat(file, &st) == 0 && S_ISREG(st.st_mode),
+	      "list-versions is not a regular file");
+	ret = list_versions_load(dir, &vs, err, sizeof(err));
+	CHECK(ret == 0 && list_versions_get(&vs, "a") == 100, "reloaded: %d %s",
+	      ret, err);
+	list_versions_free(&vs);
+	/* the two planted links and the state: no temporary left behind */
+	CHECK(dir_entries(dir) == 3, "%d entries in state_dir, want 3",
+	      dir_entries(dir));
+	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/*
+ * A state_dir others may write is refused, with the chmod that fixes it;
+ * the sticky bit does not make it safe (anyone may still plant names).
+ */
+static void state_dir_writable_refused(void)
+{
+	static const struct {
+		mode_t mode;
+		int ret;
+	} cases[] = {
+		{0700, 0},	{0755, 0},	 {0750, 0},
+		{0770, -EPERM}, {0777, -EPERM},	 {01777, -EPERM},
+		{0702, -EPERM}, {01770, -EPERM},
+	};
+	char dir[PATH_MAX], err[512];
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct list_versions vs = {0};
+		char want[PATH_MAX + 32];
+		int ret;
+
+		fresh_dir(dir, sizeof(dir), "state-mode", cases[i].mode);
+		err[0] = '\0';
+		list_versions_raise(&vs, "a", 1);
+		ret = list_versions_prepare(dir, &vs, err, sizeof(err));
+		if (!ret)
+			ret = list_versions_commit(dir, &vs, err, sizeof(err));
+		list_versions_free(&vs);
+		snprintf(want, sizeof(want), "chmod go-w %s", dir);
+		CHECK(ret == cases[i].ret &&
+			      (!cases[i].ret || strstr(err, want)),
+		      "mode %04o: write %d '%s', want %d and '%s'",
+		      (unsigned int)cases[i].mode, ret, err, cases[i].ret,
+		      want);
+		/* reading such a state is refused as well */
+		ret = list_versions_load(dir, &vs, err, sizeof(err));
+		CHECK(ret == cases[i].ret, "mode %04o: load %d '%s'",
+		      (unsigned int)cases[i].mode, ret, err);
+		list_versions_free(&vs);
+	}
+	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/*
+ * safe_write_atomic() replaces whatever is at the name (a planted symlink
+ * included) without writing through it, leaves no temporary, and refuses
+ * a directory another user owns.
+ */
+static void files_write_atomic(void)
+{
+	char dir[PATH_MAX - 64], path[PATH_MAX], err[512];
+	const char *victim = tmp_write_str("victim-atomic", "root's file\n");
+	struct stat st;
+	int ret, fd;
+
+	fresh_dir(dir, sizeof(dir), "atomic", 0700);
+	snprintf(path, sizeof(path), "%s/out", dir);
+	CHECK(symlink(victim, path) == 0, "symlink %s", path);
+	fd = open_read_nofollow(path);
+	CHECK(fd == -ELOOP, "read through a symlink: %d", fd);
+	ret = safe_write_atomic(dir, "out", "new\n", 4, "test dir", err,
+				sizeof(err));
+	CHECK(ret == 0, "write: %d %s", ret, err);
+	CHECK(file_is(victim, "root's file\n"), "written through the symlink");
+	CHECK(lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		      (st.st_mode & 0777) == 0600 && file_is(path, "new\n"),
+	      "out is not the new regular file");
+	fd = open_read_nofollow(path);
+	CHECK(fd >= 0, "read back: %d", fd);
+	if (fd >= 0)
+		close(fd);
+	CHECK(open_read_nofollow(dir) == -EINVAL, "a directory read as a file");
+	CHECK(dir_entries(dir) == 1, "%d entries, want 1 (a temporary left)",
+	      dir_entries(dir));
+	if (geteuid() == 0) {
+		/* a directory of another user: chown nobody */
+		CHECK(chown(dir, 65534, -1) == 0, "chown %s", dir);
+		ret = safe_write_atomic(dir, "out", "x\n", 2, "test dir", err,
+					sizeof(err));
+		CHECK(ret == -EPERM && strstr(err, "chown root"),
+		      "another user's directory: %d '%s'", ret, err);
+	}
+	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/*
+ * Directories above: one anyone may write (not sticky) lets them swap the
+ * whole directory; a sticky one (/tmp) does not. A symlink on the way,
+ * owned by another user, could lead anywhere; the path it leads to is
+ * checked as well.
+ */
+static void files_dir_ancestors(void)
+{
+	char top[PATH_MAX - 128], dir[PATH_MAX], link_path[PATH_MAX],
+		err[2 * PATH_MAX], want[PATH_MAX + 32];
+	int ret;
+
+	fresh_dir(top, sizeof(top), "ancestors", 0777);
+	snprintf(dir, sizeof(dir), "%s/lists", top);
+	mkdir(dir, 0700);
+	ret = dir_check_private(dir, "test dir", err, sizeof(err));
+	snprintf(want, sizeof(want), "chmod go-w %s,", top);
+	CHECK(ret == -EPERM && strstr(err, want),
+	      "parent 0777: %d '%s', want '%s'", ret, err, want);
+	chmod(top, 01777);
+	ret = dir_check_private(dir, "test dir", err, sizeof(err));
+	CHECK(ret == 0, "parent 1777 (sticky): %d '%s'", ret, err);
+
+	/* through a symlink of root's: checked where it leads, too */
+	chmod(top, 0777);
+	snprintf(link_path, sizeof(link_path), "%s-link", top);
+	unlink(link_path);
+	CHECK(symlink(dir, link_path) == 0, "symlink %s", link_path);
+	ret = dir_check_private(link_path, "test dir", err, sizeof(err));
+	CHECK(ret == -EPERM && strstr(err, want),
+	      "symlink to a dir under a 0777 parent: %d '%s'", ret, err);
+	chmod(top, 0755);
+	ret = dir_check_private(link_path, "test dir", err, sizeof(err));
+	CHECK(ret == 0, "root's symlink to a private dir: %d '%s'", ret, err);
+	if (geteuid() == 0) {
+		CHECK(lchown(link_path, 65534, -1) == 0, "lchown");
+		ret = dir_check_private(link_path, "test dir", err,
+					sizeof(err));
+		CHECK(ret == -EPERM && strstr(err, "symlink of uid 65534"),
+		      "another user's symlink: %d '%s'", ret, err);
+	}
+	unlink(link_path);
+	nftw(top, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Events for @name in @dir: create, write, close, remove. */
+static void touch_and_remove(const char *dir, const char *name, int keep)
+{
+	char path[PATH_MAX + 128];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		if (write(fd, "x\n", 2) != 2)
+			perror(path);
+		close(fd);
+	}
+	if (!keep)
+		unlink(path);
+}
+
+/*
+ * The fetcher's LIST.download came and went at every check, even on a
+ * 304, and the watcher took it for the list: a reload per check. Only the
+ * list file and its signature file count.
+ */
+static void watch_ignores_temporaries(void)
+{
+	static const struct {
+		const char *name;
+		int signed_list, marks;
+	} cases[] = {
+		{"feed.txt.download", 0, 0},
+		{"feed.txt.tmp", 0, 0},
+		{".feed.txt.xdpb-tmp-abcdef", 0, 0},
+		{".feed.meta", 0, 0},
+		{"feed.txt.minisig.download", 1, 0},
+		{"feed.txt.minisig", 0, 0}, /* an unsigned list has none */
+		{"feed.txt.minisig", 1, 1},
+		{"feed.txt", 0, 1},
+		{"other.txt", 0, 0},
+	};
+	struct daemon_config *cfg = calloc(1, sizeof(*cfg));
+	char dir[PATH_MAX - 64], sig_dir[PATH_MAX - 32], err[300];
+	struct listwatch *lw = listwatch_open(err, sizeof(err));
+	uint8_t stale[XDPB_MAX_LISTS];
+
+	CHECK(cfg && lw, "set-up: %s", lw ? "out of memory" : err);
+	if (!cfg || !lw)
+		goto out;
+	fresh_dir(dir, sizeof(dir), "watch", 0700);
+	cfg->nr_lists = 1;
+	snprintf(cfg->lists[0].name, sizeof(cfg->lists[0].name), "feed");
+	snprintf(cfg->lists[0].path, sizeof(cfg->lists[0].path), "%s/feed.txt",
+		 dir);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		int marked;
+
+		cfg->lists[0].signature = cases[i].signed_list
+						  ? LIST_SIGNATURE_MINISIGN
+						  : LIST_SIGNATURE_NONE;
+		CHECK(listwatch_set(lw, cfg) == 0, "watch %s", dir);
+		memset(stale, 0, sizeof(stale));
+		touch_and_remove(dir, cases[i].name, 0);
+		marked = listwatch_read(lw, cfg, stale);
+		CHECK(marked == cases[i].marks && stale[0] == cases[i].marks,
+		      "%s (%s list): marked %d, want %d", cases[i].name,
+		      cases[i].signed_list ? "signed" : "unsigned", marked,
+		      cases[i].marks);
+	}
+	/* a signature_file in a directory of its own is watched there */
+	snprintf(sig_dir, sizeof(sig_dir), "%s/sigs", dir);
+	mkdir(sig_dir, 0700);
+	snprintf(cfg->lists[0].signature_file,
+		 sizeof(cfg->lists[0].signature_file), "%s/feed.sig", sig_dir);
+	cfg->lists[0].signature = LIST_SIGNATURE_MINISIGN;
+	CHECK(listwatch_set(lw, cfg) == 0, "watch %s", sig_dir);
+	memset(stale, 0, sizeof(stale));
+	touch_and_remove(sig_dir, "feed.sig", 1);
+	CHECK(listwatch_read(lw, cfg, stale) == 1 && stale[0],
+	      "signature_file in another directory: not marked");
+	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+out:
+	listwatch_close(lw);
+	free(cfg);
+}
+
 /* ==== load ============================================================= */
 
 static void config_for(struct list_config *lc, const char *name,
@@ -1896,6 +2206,11 @@ int main(void)
 	RUN_TEST("minisign", minisign_timestamps);
 
 	RUN_TEST("state", state_round_trip);
+	RUN_TEST("state", state_symlink_planted);
+	RUN_TEST("state", state_dir_writable_refused);
+	RUN_TEST("files", files_write_atomic);
+	RUN_TEST("files", files_dir_ancestors);
+	RUN_TEST("watch", watch_ignores_temporaries);
 
 	RUN_TEST("load", load_signed);
 	RUN_TEST("load", load_refused);
