@@ -248,3 +248,38 @@ int control_connect(const char *path)
 	}
 	return fd;
 }
+
+int control_peer_in_group(const struct control_peer *peer, gid_t gid)
+{
+	if (gid == (gid_t)-1)
+		return 0;
+	if (peer->gid == gid)
+		return 1;
+	for (int i = 0; i < peer->nr_groups; i++)
+		if (peer->groups[i] == gid)
+			return 1;
+	return 0;
+}
+
+void control_peer_get(int fd, struct control_peer *p)
+{
+	struct ucred cred = {.uid = (uid_t)-1, .gid = (gid_t)-1};
+	socklen_t len = sizeof(cred);
+	socklen_t glen = sizeof(p->groups);
+
+	memset(p, 0, sizeof(*p));
+	/* on failure: uid -1, which no role matches */
+	getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len);
+	p->pid = cred.pid;
+	p->uid = cred.uid;
+	p->gid = cred.gid;
+	/*
+	 * The supplementary groups at connect time (Linux 4.13): a member of
+	 * admin_group by a supplementary group is one, as for file access.
+	 * A peer with more groups than fit is judged by those that do.
+	 */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, p->groups, &glen) == 0)
+		p->nr_groups = glen / sizeof(gid_t);
+	else if (errno == ERANGE)
+		p->nr_groups = CONTROL_MAX_PEER_GROUPS;
+}

@@ -17,6 +17,22 @@
 #define CONTROL_MAX_REQUEST 4096
 #define CONTROL_TIMEOUT_MS 2000
 
+/* Who is at the other end, from SO_PEERCRED and SO_PEERGROUPS. */
+#define CONTROL_MAX_PEER_GROUPS 64
+struct control_peer {
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+	gid_t groups[CONTROL_MAX_PEER_GROUPS]; /* supplementary */
+	int nr_groups;
+};
+
+/* Is @peer's primary or a supplementary group @gid? */
+int control_peer_in_group(const struct control_peer *peer, gid_t gid);
+
+/* Who is at the other end of the accepted connection @fd. */
+void control_peer_get(int fd, struct control_peer *peer);
+
 /*
  * Server side: a listening socket at @path, mode 0660, owned by group @gid
  * ((gid_t)-1: the daemon's own group).

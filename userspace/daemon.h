@@ -133,10 +133,16 @@ void daemon_load_counters_file(struct daemon *d);
 void daemon_carry_iface_counters(struct daemon *d, const char *name,
 				 int ifindex);
 
-/* Control commands: fill @result or return -1 with @err set. */
+/*
+ * Control commands: fill @result or return -1 with @err set. Reading
+ * commands (status, stats, top, lookup) are for anyone who can connect;
+ * changing ones (reload, stop) for uid 0 or a member of admin_group.
+ */
 struct json_object;
-int command_dispatch(struct daemon *d, struct json_object *request,
-		     struct json_object **result, char *err, size_t errlen);
+struct control_peer;
+int command_dispatch(struct daemon *d, const struct control_peer *peer,
+		     struct json_object *request, struct json_object **result,
+		     char *err, size_t errlen);
 
 #define TOP_DEFAULT_RULES 10
 #define TOP_MAX_RULES 10000

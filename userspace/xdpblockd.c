@@ -49,6 +49,7 @@ static void usage(FILE *out)
 static void serve_client(struct daemon *d, int listen_fd)
 {
 	struct json_object *req, *resp, *result = NULL;
+	struct control_peer peer;
 	const struct timeval send_timeout = {.tv_sec =
 						     CONTROL_TIMEOUT_MS / 1000};
 	char err[700] = "";
@@ -56,13 +57,15 @@ static void serve_client(struct daemon *d, int listen_fd)
 
 	if (fd < 0)
 		return;
+	control_peer_get(fd, &peer);
 	/* a client that stops reading must not stall the daemon */
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout,
 		   sizeof(send_timeout));
 	req = control_read(fd, CONTROL_MAX_REQUEST, CONTROL_TIMEOUT_MS, err,
 			   sizeof(err));
 	resp = json_object_new_object();
-	if (req && command_dispatch(d, req, &result, err, sizeof(err)) == 0) {
+	if (req &&
+	    command_dispatch(d, &peer, req, &result, err, sizeof(err)) == 0) {
 		json_object_object_add(resp, "ok", json_object_new_boolean(1));
 		json_object_object_add(resp, "result", result);
 	} else {
