@@ -32,6 +32,9 @@
 #include "pinning.h"
 #include "metrics.h"
 
+/* signals, link events, list watch, reload timer, downloads, metrics */
+#define FIXED_FDS 6
+
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -46,26 +49,19 @@ static void usage(FILE *out)
 		DEFAULT_CONFIG_PATH);
 }
 
-static void serve_client(struct daemon *d, int listen_fd)
+/*
+ * One control request, in the main loop (the request is complete: reading
+ * it never waited here). The peer's role decides what it may do.
+ */
+static struct json_object *serve_request(void *arg,
+					 const struct control_peer *peer,
+					 struct json_object *req)
 {
-	struct json_object *req, *resp, *result = NULL;
-	struct control_peer peer;
-	const struct timeval send_timeout = {.tv_sec =
-						     CONTROL_TIMEOUT_MS / 1000};
+	struct json_object *resp = json_object_new_object(), *result = NULL;
+	struct daemon *d = arg;
 	char err[700] = "";
-	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
 
-	if (fd < 0)
-		return;
-	control_peer_get(fd, &peer);
-	/* a client that stops reading must not stall the daemon */
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout,
-		   sizeof(send_timeout));
-	req = control_read(fd, CONTROL_MAX_REQUEST, CONTROL_TIMEOUT_MS, err,
-			   sizeof(err));
-	resp = json_object_new_object();
-	if (req &&
-	    command_dispatch(d, &peer, req, &result, err, sizeof(err)) == 0) {
+	if (command_dispatch(d, peer, req, &result, err, sizeof(err)) == 0) {
 		json_object_object_add(resp, "ok", json_object_new_boolean(1));
 		json_object_object_add(resp, "result", result);
 	} else {
@@ -73,10 +69,7 @@ static void serve_client(struct daemon *d, int listen_fd)
 		json_object_object_add(resp, "error",
 				       json_object_new_string(err));
 	}
-	control_write(fd, resp);
-	json_object_put(resp);
-	json_object_put(req);
-	close(fd);
+	return resp;
 }
 
 static int check_only(const char *path)
@@ -335,6 +328,7 @@ int main(int argc, char **argv)
 		{0},
 	};
 	static struct daemon d; /* large: keep it off the stack */
+	struct control_server *control = NULL;
 	struct metrics *metrics = NULL;
 	const char *config_path = DEFAULT_CONFIG_PATH;
 	int verbose = 0, check = 0, keep_attached = 0, opt, sig_fd,
@@ -417,6 +411,11 @@ int main(int argc, char **argv)
 		log_err("%s", err);
 		return 1;
 	}
+	control = control_server_new(listen_fd, serve_request, &d);
+	if (!control) {
+		log_err("out of memory");
+		goto out;
+	}
 	/* a taken metrics port, too, stops us before an interface is touched */
 	if (metrics_start(&metrics, &d) < 0)
 		goto out;
@@ -460,22 +459,26 @@ int main(int argc, char **argv)
 	sync_fetcher(&d);
 
 	while (!d.stop_requested) {
-		struct pollfd pfds[7] = {
-			{.fd = sig_fd, .events = POLLIN},
-			{.fd = listen_fd, .events = POLLIN},
-			{.fd = linkwatch_fd(links), .events = POLLIN},
-			{.fd = list_watch ? listwatch_fd(list_watch) : -1,
-			 .events = POLLIN},
-			{.fd = timer_fd, .events = POLLIN},
+		/* fixed slots first, then the control socket and its clients */
+		struct pollfd pfds[FIXED_FDS + CONTROL_MAX_CLIENTS + 1] = {
+			[0] = {.fd = sig_fd, .events = POLLIN},
+			[1] = {.fd = linkwatch_fd(links), .events = POLLIN},
+			[2] = {.fd = list_watch ? listwatch_fd(list_watch) : -1,
+			       .events = POLLIN},
+			[3] = {.fd = timer_fd, .events = POLLIN},
+			[4] = {.fd = d.fetcher ? fetcher_fd(d.fetcher) : -1,
+			       .events = POLLIN},
 			/* -1 when metrics are off: poll() skips it */
-			{.fd = metrics_fd(metrics), .events = POLLIN},
-			{.fd = d.fetcher ? fetcher_fd(d.fetcher) : -1,
-			 .events = POLLIN},
+			[5] = {.fd = metrics_fd(metrics), .events = POLLIN},
 		};
-		int n = poll(pfds, 7,
-			     min_timeout(watchdog_ms,
-					 metrics_timeout_ms(metrics)));
+		int nr_control =
+			control_server_pollfds(control, pfds + FIXED_FDS);
+		int n;
 
+		n = poll(pfds, FIXED_FDS + nr_control,
+			 min_timeout(min_timeout(watchdog_ms,
+						 metrics_timeout_ms(metrics)),
+				     control_server_timeout_ms(control)));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -505,31 +508,33 @@ int main(int argc, char **argv)
 			rc = 0;
 			break;
 		}
-		if (pfds[2].revents & POLLIN && linkwatch_read(links)) {
+		if (pfds[1].revents & POLLIN && linkwatch_read(links)) {
 			daemon_sync_interfaces(&d);
 			daemon_notify(&d, "READY=1");
 		}
-		if (pfds[3].revents & POLLIN &&
+		if (pfds[2].revents & POLLIN &&
 		    listwatch_read(list_watch, &d.cfg, stale))
 			arm_timer(timer_fd, d.cfg.watch_delay_ms);
-		if (pfds[6].revents & POLLIN) {
+		if (pfds[4].revents & POLLIN) {
 			struct mark_ctx m = {.cfg = &d.cfg, .stale = stale};
 
 			fetcher_take_updated(d.fetcher, mark_downloaded, &m);
 			if (m.marked)
 				arm_timer(timer_fd, 0);
 		}
-		if (pfds[4].revents & POLLIN) {
+		if (pfds[3].revents & POLLIN) {
 			uint64_t expirations;
 
 			if (read(timer_fd, &expirations, sizeof(expirations)) ==
 			    sizeof(expirations))
 				reload_changed(&d, stale);
 		}
-		if (pfds[1].revents & POLLIN) {
+		{
 			uint64_t generation = d.generation;
 
-			serve_client(&d, listen_fd);
+			/* also after a timeout: slow clients are dropped */
+			control_server_run(control, pfds + FIXED_FDS,
+					   nr_control);
 			if (d.generation != generation) {
 				sync_listwatch(&d, &list_watch);
 				sync_fetcher(&d);
@@ -542,6 +547,7 @@ int main(int argc, char **argv)
 	}
 out:
 	metrics_stop(metrics);
+	control_server_free(control);
 	d.keep_attached |= keep_attached;
 	/*
 	 * A start that failed leaves what it found pinned as it was: what a
