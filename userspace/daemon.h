@@ -3,6 +3,7 @@
 #ifndef XDPBLOCK_DAEMON_H
 #define XDPBLOCK_DAEMON_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -56,6 +57,11 @@ struct reload_result {
 };
 
 struct daemon {
+	/*
+	 * Held by the main loop except while it waits in poll(); the metrics
+	 * thread takes it to render, so it never sees a reload half done.
+	 */
+	pthread_mutex_t lock;
 	const char *config_path;
 	int verbose; /* -v given: log_level from the config is ignored */
 	struct daemon_config cfg; /* the configuration now running */

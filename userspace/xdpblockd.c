@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,8 +33,8 @@
 #include "pinning.h"
 #include "metrics.h"
 
-/* signals, link events, list watch, reload timer, downloads, metrics */
-#define FIXED_FDS 6
+/* signals, link events, list watch, reload timer, downloads */
+#define FIXED_FDS 5
 
 static void usage(FILE *out)
 {
@@ -381,6 +382,13 @@ int main(int argc, char **argv)
 	d.verbose = verbose;
 	d.started = time(NULL);
 	d.counters_fd = -1;
+	/*
+	 * d.lock is held by this thread except while it waits in poll(): the
+	 * metrics thread renders only between two events, never in the middle
+	 * of a reload or an interface change (see metrics.c).
+	 */
+	pthread_mutex_init(&d.lock, NULL);
+	pthread_mutex_lock(&d.lock);
 	/* Before the (possibly long) first load: signals wait in the fd. */
 	sig_fd = setup_signals();
 	if (sig_fd < 0) {
@@ -468,17 +476,16 @@ int main(int argc, char **argv)
 			[3] = {.fd = timer_fd, .events = POLLIN},
 			[4] = {.fd = d.fetcher ? fetcher_fd(d.fetcher) : -1,
 			       .events = POLLIN},
-			/* -1 when metrics are off: poll() skips it */
-			[5] = {.fd = metrics_fd(metrics), .events = POLLIN},
 		};
 		int nr_control =
 			control_server_pollfds(control, pfds + FIXED_FDS);
 		int n;
 
+		pthread_mutex_unlock(&d.lock);
 		n = poll(pfds, FIXED_FDS + nr_control,
-			 min_timeout(min_timeout(watchdog_ms,
-						 metrics_timeout_ms(metrics)),
+			 min_timeout(watchdog_ms,
 				     control_server_timeout_ms(control)));
+		pthread_mutex_lock(&d.lock);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -488,8 +495,6 @@ int main(int argc, char **argv)
 		/* every wake-up proves the loop is alive, not only timeouts */
 		if (watchdog_ms >= 0)
 			sd_notify(0, "WATCHDOG=1");
-		/* MHD wants a run after every poll, ready or timed out */
-		metrics_run(metrics);
 		if (pfds[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
@@ -546,6 +551,8 @@ int main(int argc, char **argv)
 		rc = 0;
 	}
 out:
+	/* the metrics thread may be waiting for the lock: let it finish */
+	pthread_mutex_unlock(&d.lock);
 	metrics_stop(metrics);
 	control_server_free(control);
 	d.keep_attached |= keep_attached;
