@@ -17,8 +17,8 @@
  * come from BPF maps, which are safe to read from any thread.
  *
  * Everything served is aggregate: per interface, per list, per action;
- * per-rule detail only through /top, which names rules, never a packet's
- * address.
+ * per-rule detail only through /top, which names rules and, for a rule of
+ * one host, tells that someone reached it: off unless metrics_top = yes.
  */
 #include <errno.h>
 #include <limits.h>
@@ -45,7 +45,13 @@
  * (an idle connection is closed after the timeout).
  */
 #define METRICS_BACKLOG 16
-#define METRICS_CONNECTION_LIMIT 32
+#define METRICS_CONNECTION_LIMIT 64
+/*
+ * One address holds at most this many: 40 slow connections from one local
+ * user filled the whole limit and a scrape from elsewhere waited out their
+ * timeout. Scrapers on the same address share the budget of that address.
+ */
+#define METRICS_PER_IP_LIMIT 8
 #define METRICS_CONNECTION_TIMEOUT_S 10
 
 #define JSON_CONTENT_TYPE "application/json"
@@ -466,7 +472,12 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn,
 		enum MHD_Result ret;
 
 		pthread_mutex_lock(&m->d->lock);
-		ret = serve_top(m, conn);
+		/* read under the lock: a reload may turn it on or off */
+		ret = m->d->cfg.metrics_top
+			      ? serve_top(m, conn)
+			      : answer_text(
+					conn, MHD_HTTP_NOT_FOUND,
+					"not found: /top is off; set metrics_top = yes in [daemon] to serve it (it names rules and their hits to anyone who can connect)\n");
 		pthread_mutex_unlock(&m->d->lock);
 		return ret;
 	}
@@ -536,6 +547,8 @@ int metrics_start(struct metrics **out, struct daemon *d)
 		handle_request, m, MHD_OPTION_LISTEN_SOCKET, fd,
 		MHD_OPTION_CONNECTION_LIMIT,
 		(unsigned int)METRICS_CONNECTION_LIMIT,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		(unsigned int)METRICS_PER_IP_LIMIT,
 		MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned int)METRICS_CONNECTION_TIMEOUT_S,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
@@ -547,7 +560,8 @@ int metrics_start(struct metrics **out, struct daemon *d)
 		return -EIO;
 	}
 	*out = m;
-	log_info("metrics: serving http://%s/metrics and /top", where);
+	log_info("metrics: serving http://%s/metrics%s", where,
+		 d->cfg.metrics_top ? " and /top" : "");
 	return 0;
 }
 

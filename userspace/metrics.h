@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * The HTTP metrics endpoint (libmicrohttpd): GET /metrics in the
- * Prometheus text format, GET /top?n=N&list=NAME as JSON. It runs in a thread of its own and renders under
+ * Prometheus text format, GET /top?n=N&list=NAME as JSON (only with
+ * metrics_top = yes). It runs in a thread of its own and renders under
  * d->lock (metrics.c says why). Metric names and labels: docs/metrics.md.
  */
 #ifndef XDPBLOCK_METRICS_H

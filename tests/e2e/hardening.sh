@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # End to end: what a local client can do to the daemon's control socket
-# (issue 12, finding 4).
+# and metrics endpoint (issue 12, findings 4 and 5).
 #   - 20 idle control connections (root's, then a group member's): status
 #     answers in under a second and a scrape completes in under 5 s; the
 #     times are printed (docs/architecture.md quotes them)
 #   - a group member beyond 8 connections is refused with one error line
 #     naming the limit; root still gets its answer
 #   - a client that sends nothing is dropped after the request time limit
+#   - /top is not served by default (404 saying how to turn it on);
+#     metrics_top = yes serves it after a reload
+#   - 40 slow HTTP connections from 127.0.0.2 do not keep a scrape from
+#     127.0.0.1 waiting (per-address connection limit)
 . "$(dirname "$0")/../lib.sh"
 
 GROUP=xdpbh$$
@@ -108,6 +112,16 @@ write_config "$WORKDIR/x.conf" "control_group = $GROUP" "${LIST[@]}"
 daemon_start "$WORKDIR/x.conf" || { t_fail "xdpblockd starts"; exit 1; }
 SOCK=$WORKDIR/control.sock
 
+# --- finding 5: /top is off unless asked for
+code=$(in_router curl -sS --max-time 5 -o "$WORKDIR/top.out" -w '%{http_code}' "$METRICS/top")
+t_check "/top by default: 404 (was $code)" test "$code" = 404
+t_check "/top by default: says how to turn it on" grep -qF "metrics_top = yes" "$WORKDIR/top.out"
+t_check_not "/top by default: no rule text" grep -qF "203.0.113" "$WORKDIR/top.out"
+write_config "$WORKDIR/x.conf" "control_group = $GROUP" "metrics_top = yes" "${LIST[@]}"
+t_check "reload with metrics_top = yes" ctl reload
+code=$(in_router curl -sS --max-time 5 -o "$WORKDIR/top.out" -w '%{http_code}' "$METRICS/top")
+t_check "metrics_top = yes: /top answers 200 (was $code)" test "$code" = 200
+
 # --- finding 4: idle control connections do not slow anyone down
 hold -- unix 20 "$WORKDIR/root.ready" "$SOCK"
 ms=$(elapsed_ms ctl status)
@@ -149,6 +163,14 @@ try:
 except socket.timeout:
     sys.exit(1)
 print("dropped after %.1f s" % (time.time() - t0))' "$SOCK"
+
+# --- finding 5: 40 slow HTTP connections from one address
+hold in_router -- tcp 40 "$WORKDIR/http.ready" 127.0.0.2
+ms=$(elapsed_ms in_router curl -sS --max-time 5 -o /dev/null -w '%{http_code}' "$METRICS/metrics")
+echo "    scrape with 40 slow connections from 127.0.0.2: $ms ms ($(cat "$WORKDIR/el.out"))"
+t_check "40 slow connections from 127.0.0.2: a scrape from 127.0.0.1 answers 200 in under 5 s" \
+	grep -qx 200 "$WORKDIR/el.out"
+release
 
 t_check "the daemon is still running" kill -0 "$DAEMON_PID"
 t_done
