@@ -1272,6 +1272,27 @@ static void config_control_group(void)
 	CHECK(!cfg_buf->control_group[0] && cfg_buf->control_gid == (gid_t)-1,
 	      "unset control_group: '%s' gid %d", cfg_buf->control_group,
 	      (int)cfg_buf->control_gid);
+	/* defaults of the issue-12 keys: root only, no /top */
+	CHECK(!cfg_buf->admin_group[0] && cfg_buf->admin_gid == (gid_t)-1 &&
+		      !cfg_buf->metrics_top,
+	      "defaults: admin_group '%s' gid %d metrics_top %d",
+	      cfg_buf->admin_group, (int)cfg_buf->admin_gid,
+	      cfg_buf->metrics_top);
+	rc = load_config_text("admin.conf",
+			      HEAD "admin_group = root\nmetrics_top = yes\n",
+			      &path, err, sizeof(err));
+	CHECK(rc == 0, "config_load: %d %s", rc, err);
+	CHECK(!strcmp(cfg_buf->admin_group, "root") &&
+		      cfg_buf->admin_gid == 0 && cfg_buf->metrics_top == 1,
+	      "admin_group '%s' gid %d metrics_top %d", cfg_buf->admin_group,
+	      (int)cfg_buf->admin_gid, cfg_buf->metrics_top);
+	rc = load_config_text("adminnone.conf",
+			      HEAD "admin_group = root\nadmin_group = none\n",
+			      &path, err, sizeof(err));
+	CHECK(rc == 0 && !cfg_buf->admin_group[0] &&
+		      cfg_buf->admin_gid == (gid_t)-1,
+	      "admin_group = none: rc %d '%s' gid %d", rc,
+	      cfg_buf->admin_group, (int)cfg_buf->admin_gid);
 }
 
 CONFIG_ERROR_TEST(config_err_unknown_key, HEAD "# comment\ncolour = blue\n", 4,
@@ -1322,6 +1343,12 @@ CONFIG_ERROR_TEST(config_err_unknown_group,
 		  "create it with 'groupadd', or fix the name")
 CONFIG_ERROR_TEST(config_err_empty_group, HEAD "control_group =\n", 3,
 		  "control_group = '': give the name of a group")
+CONFIG_ERROR_TEST(config_err_unknown_admin_group,
+		  HEAD "admin_group = no-such-group-xdpb\n", 3,
+		  "admin_group = 'no-such-group-xdpb': no such group",
+		  "create it with 'groupadd', or fix the name")
+CONFIG_ERROR_TEST(config_err_metrics_top, HEAD "metrics_top = maybe\n", 3,
+		  "metrics_top = 'maybe'", "use yes or no")
 CONFIG_ERROR_TEST(config_err_duplicate_list,
 		  HEAD "[list:a]\npath = /a\n[list:b]\npath = /b\n"
 		       "[list:a]\npath = /c\n",
@@ -3876,6 +3903,8 @@ int main(void)
 	RUN_TEST("config", config_control_group);
 	RUN_TEST("config", config_err_unknown_group);
 	RUN_TEST("config", config_err_empty_group);
+	RUN_TEST("config", config_err_unknown_admin_group);
+	RUN_TEST("config", config_err_metrics_top);
 	RUN_TEST("config", config_err_duplicate_list);
 	RUN_TEST("config", config_err_invalid_list_name);
 	RUN_TEST("config", config_err_empty_list_name);
