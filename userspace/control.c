@@ -366,14 +366,50 @@ static int client_flush(struct control_client *c)
 	return 1;
 }
 
-/* Queue @obj as the response line (taking it) and send what fits now. */
-static int client_respond(struct control_client *c, struct json_object *obj)
+static struct json_object *error_response(const char *msg)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "ok", json_object_new_boolean(0));
+	json_object_object_add(o, "error", json_object_new_string(msg));
+	return o;
+}
+
+/*
+ * Queue @obj as the response line (taking it) and send what fits now.
+ * Answers wait in memory for clients that read slowly: one is at most
+ * what a client accepts (CONTROL_MAX_MESSAGE), all of them together at
+ * most CONTROL_MAX_QUEUED; beyond either the client gets an error line.
+ */
+static int client_respond(struct control_server *s, struct control_client *c,
+			  struct json_object *obj)
 {
 	const char *text = obj ? json_object_to_json_string_ext(
 					 obj, JSON_C_TO_STRING_PLAIN)
 			       : NULL;
-	size_t len = text ? strlen(text) : 0;
+	size_t len = text ? strlen(text) : 0, queued = 0;
+	char msg[200] = "";
 
+	for (int i = 0; i < s->nr; i++)
+		if (s->clients[i].fd >= 0 && s->clients[i].out)
+			queued += s->clients[i].out_len - s->clients[i].out_off;
+	if (len >= CONTROL_MAX_MESSAGE)
+		snprintf(
+			msg, sizeof(msg),
+			"the answer is %zu bytes, more than the %u a client accepts: ask for fewer rules (--limit)",
+			len, CONTROL_MAX_MESSAGE);
+	else if (queued + len > CONTROL_MAX_QUEUED)
+		snprintf(
+			msg, sizeof(msg),
+			"xdpblockd has %zu bytes of answers waiting for slow clients: try again shortly",
+			queued);
+	if (msg[0]) {
+		json_object_put(obj);
+		obj = error_response(msg);
+		text = json_object_to_json_string_ext(obj,
+						      JSON_C_TO_STRING_PLAIN);
+		len = text ? strlen(text) : 0;
+	}
 	if (text)
 		c->out = malloc(len + 1);
 	if (c->out) {
@@ -387,15 +423,6 @@ static int client_respond(struct control_client *c, struct json_object *obj)
 		return -1;
 	c->deadline_ms = now_ms() + CONTROL_TIMEOUT_MS;
 	return client_flush(c);
-}
-
-static struct json_object *error_response(const char *msg)
-{
-	struct json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "ok", json_object_new_boolean(0));
-	json_object_object_add(o, "error", json_object_new_string(msg));
-	return o;
 }
 
 /* Read what has arrived; answer once the line is complete. 0: keep. */
@@ -414,8 +441,9 @@ static int client_read(struct control_server *s, struct control_client *c)
 			snprintf(err, sizeof(err),
 				 "request longer than %u bytes",
 				 CONTROL_MAX_REQUEST);
-			return client_respond(c, error_response(err)) < 0 ? -1
-									  : 0;
+			return client_respond(s, c, error_response(err)) < 0
+				       ? -1
+				       : 0;
 		}
 		n = read(c->fd, c->in + c->in_len,
 			 CONTROL_MAX_REQUEST - c->in_len);
@@ -433,10 +461,10 @@ static int client_read(struct control_server *s, struct control_client *c)
 		snprintf(err, sizeof(err), "not a JSON object: %s",
 			 req ? "wrong type" : json_tokener_error_desc(jerr));
 		json_object_put(req);
-		return client_respond(c, error_response(err)) < 0 ? -1 : 0;
+		return client_respond(s, c, error_response(err)) < 0 ? -1 : 0;
 	}
 	/* the handler runs in the loop: the request is complete by now */
-	if (client_respond(c, s->fn(s->arg, &c->peer, req)) < 0) {
+	if (client_respond(s, c, s->fn(s->arg, &c->peer, req)) < 0) {
 		json_object_put(req);
 		return -1;
 	}

@@ -24,6 +24,8 @@
  */
 #define CONTROL_MAX_PER_PEER 8
 #define CONTROL_MAX_CLIENTS 64
+/* answers waiting for slow readers, all clients together */
+#define CONTROL_MAX_QUEUED (4 * CONTROL_MAX_MESSAGE)
 
 /* Who is at the other end, from SO_PEERCRED and SO_PEERGROUPS. */
 #define CONTROL_MAX_PEER_GROUPS 64
