@@ -502,8 +502,31 @@ int command_top(struct daemon *d, struct json_object *req,
 	return 0;
 }
 
-int command_dispatch(struct daemon *d, struct json_object *request,
-		     struct json_object **result, char *err, size_t errlen)
+/*
+ * reload and stop change what filters: uid 0, or a member of admin_group.
+ * A `stop` exits 0, so systemd's Restart=on-failure would not undo it.
+ */
+static int may_change(const struct daemon *d, const struct control_peer *peer,
+		      const char *cmd, char *err, size_t errlen)
+{
+	if (peer->uid == 0 || control_peer_in_group(peer, d->cfg.admin_gid))
+		return 1;
+	if (d->cfg.admin_group[0])
+		snprintf(
+			err, errlen,
+			"%s needs root or a member of admin_group (%s); members of the socket's group may use status, stats, top and lookup",
+			cmd, d->cfg.admin_group);
+	else
+		snprintf(
+			err, errlen,
+			"%s needs root or a member of admin_group (none is set: set admin_group in [daemon] to allow a group); members of the socket's group may use status, stats, top and lookup",
+			cmd);
+	return 0;
+}
+
+int command_dispatch(struct daemon *d, const struct control_peer *peer,
+		     struct json_object *request, struct json_object **result,
+		     char *err, size_t errlen)
 {
 	struct json_object *cmd_obj, *ver_obj;
 	const char *cmd;
@@ -521,6 +544,9 @@ int command_dispatch(struct daemon *d, struct json_object *request,
 		snprintf(err, errlen, "request has no command");
 		return -1;
 	}
+	if ((!strcmp(cmd, "reload") || !strcmp(cmd, "stop")) &&
+	    !may_change(d, peer, cmd, err, errlen))
+		return -1;
 	if (!strcmp(cmd, "status")) {
 		*result = cmd_status(d);
 	} else if (!strcmp(cmd, "stats")) {

@@ -287,23 +287,26 @@ static int iface_listed(const struct daemon_config *cfg, const char *name)
 }
 
 /*
- * The group is resolved when the file is read, so a misspelt name is an
- * error with its line (and xdpblockd --check finds it), not a surprise
- * when the socket is created.
+ * control_group, admin_group: the group is resolved when the file is
+ * read, so a misspelt name is an error with its line (and xdpblockd
+ * --check finds it), not a surprise when the socket is created or a
+ * command is refused.
  */
-static int control_group_key(struct parse_state *st, const char *value)
+static int group_key(struct parse_state *st, const char *key, const char *value,
+		     char *name, size_t name_size, gid_t *gid)
 {
-	struct daemon_config *cfg = st->cfg;
 	struct group grp, *found = NULL;
+	char what[200];
 	size_t size = 1024;
 	char *buf = NULL;
 	int rc;
 
-	if (!*value || strlen(value) >= sizeof(cfg->control_group))
+	snprintf(what, sizeof(what), "%s = '%.150s'", key, value);
+	if (!*value || strlen(value) >= name_size)
 		return fail(
 			st,
-			"control_group = '%s': give the name of a group, under 64 characters%s",
-			value, "");
+			"%s: give the name of a group, under 64 characters%s",
+			what, "");
 	/* a group with many members needs a bigger buffer: grow on ERANGE */
 	do {
 		char *nb = realloc(buf, size *= 2);
@@ -316,20 +319,18 @@ static int control_group_key(struct parse_state *st, const char *value)
 		rc = getgrnam_r(value, &grp, buf, size, &found);
 	} while (rc == ERANGE && size < (1u << 20));
 	if (!rc && found) {
-		strcpy(cfg->control_group, value);
-		cfg->control_gid = grp.gr_gid;
+		strcpy(name, value);
+		*gid = grp.gr_gid;
 	}
 	free(buf);
 	if (rc)
-		return fail(
-			st,
-			"control_group = '%s': cannot look the group up: %s",
-			value, strerror(rc));
+		return fail(st, "%s: cannot look the group up: %s", what,
+			    strerror(rc));
 	if (!found)
 		return fail(
 			st,
-			"control_group = '%s': no such group%s (create it with 'groupadd', or fix the name)",
-			value, "");
+			"%s: no such group%s (create it with 'groupadd', or fix the name)",
+			what, "");
 	return 1;
 }
 
@@ -449,7 +450,20 @@ static int daemon_key(struct parse_state *st, const char *name,
 				"watch_delay_ms = '%s': give milliseconds from 0 to %s",
 				value, "600000");
 	} else if (!strcmp(name, "control_group")) {
-		return control_group_key(st, value);
+		return group_key(st, name, value, cfg->control_group,
+				 sizeof(cfg->control_group), &cfg->control_gid);
+	} else if (!strcmp(name, "admin_group")) {
+		if (!strcmp(value, "none")) {
+			cfg->admin_group[0] = '\0';
+			cfg->admin_gid = (gid_t)-1;
+			return 1;
+		}
+		return group_key(st, name, value, cfg->admin_group,
+				 sizeof(cfg->admin_group), &cfg->admin_gid);
+	} else if (!strcmp(name, "metrics_top")) {
+		if (parse_yes_no(value, &cfg->metrics_top))
+			return fail(st, "metrics_top = '%s': use yes or no%s",
+				    value, "");
 	} else if (!strcmp(name, "max_rules_ipv4")) {
 		if (parse_u32(value, 1, 1u << 26, &cfg->max_rules_v4))
 			return fail(
@@ -523,7 +537,7 @@ static int daemon_key(struct parse_state *st, const char *name,
 	} else {
 		return fail(
 			st,
-			"unknown key '%s' in [daemon]: use interfaces, xdp_mode, control_socket, control_group, pin_path, watch_lists, watch_delay_ms, max_rules_ipv4, max_rules_ipv6, max_rules_domain, flow_cache_entries, http_ports, tls_ports, log_level, metrics_listen, state_dir or max_list_bytes%s",
+			"unknown key '%s' in [daemon]: use interfaces, xdp_mode, control_socket, control_group, admin_group, pin_path, watch_lists, watch_delay_ms, max_rules_ipv4, max_rules_ipv6, max_rules_domain, flow_cache_entries, http_ports, tls_ports, log_level, metrics_listen, metrics_top, state_dir or max_list_bytes%s",
 			name, "");
 	}
 	return 1;
@@ -887,6 +901,7 @@ int config_load(const char *path, struct daemon_config *cfg, char *err,
 	cfg->watch_lists = 1;
 	cfg->watch_delay_ms = DEFAULT_WATCH_DELAY_MS;
 	cfg->control_gid = (gid_t)-1;
+	cfg->admin_gid = (gid_t)-1; /* admin_group = none: root only */
 	cfg->max_rules_v4 = XDPB_DEFAULT_MAX_RULES_V4;
 	cfg->max_rules_v6 = XDPB_DEFAULT_MAX_RULES_V6;
 	cfg->max_rules_domain = XDPB_DEFAULT_MAX_RULES_DOMAIN;

@@ -85,6 +85,12 @@ struct daemon_config {
 	 */
 	char control_group[64];
 	gid_t control_gid;
+	/*
+	 * admin_group: members may also use the commands that change state
+	 * (reload, stop); (gid_t)-1 when unset or none (root only).
+	 */
+	char admin_group[64];
+	gid_t admin_gid;
 	uint32_t max_rules_v4;
 	uint32_t max_rules_v6;
 	uint32_t max_rules_domain;
@@ -97,6 +103,7 @@ struct daemon_config {
 	int nr_tls_ports;
 	/* metrics_listen: the HTTP metrics endpoint; AF_UNSPEC when off */
 	struct sockaddr_storage metrics_addr;
+	int metrics_top; /* metrics_top: serve /top (off by default) */
 	char state_dir[PATH_MAX]; /* anti-rollback versions (liststate.h) */
 	uint64_t max_list_bytes;
 	struct list_config lists[XDPB_MAX_LISTS - 1];

@@ -9,6 +9,7 @@
 #ifndef XDPBLOCK_CONTROL_H
 #define XDPBLOCK_CONTROL_H
 
+#include <poll.h>
 #include <sys/types.h>
 #include <json-c/json.h>
 
@@ -16,6 +17,58 @@
 #define CONTROL_MAX_MESSAGE (16u << 20) /* responses carry rule lists */
 #define CONTROL_MAX_REQUEST 4096
 #define CONTROL_TIMEOUT_MS 2000
+/*
+ * Clients served at once: a uid other than root holds at most
+ * CONTROL_MAX_PER_PEER connections, and all of them together leave
+ * CONTROL_MAX_PER_PEER slots that only root may take.
+ */
+#define CONTROL_MAX_PER_PEER 8
+#define CONTROL_MAX_CLIENTS 64
+/* answers waiting for slow readers, all clients together */
+#define CONTROL_MAX_QUEUED (4 * CONTROL_MAX_MESSAGE)
+
+/* Who is at the other end, from SO_PEERCRED and SO_PEERGROUPS. */
+#define CONTROL_MAX_PEER_GROUPS 64
+struct control_peer {
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+	gid_t groups[CONTROL_MAX_PEER_GROUPS]; /* supplementary */
+	int nr_groups;
+};
+
+/* Is @peer's primary or a supplementary group @gid? */
+int control_peer_in_group(const struct control_peer *peer, gid_t gid);
+
+/*
+ * The server side of the connections, for a single-threaded poll loop
+ * that must never wait on a client: every socket is non-blocking, a
+ * client's request is gathered across wake-ups in its own buffer and its
+ * response is written as the socket takes it. A client that has not sent
+ * its whole request within CONTROL_TIMEOUT_MS, or whose response makes no
+ * progress for as long, is dropped.
+ */
+struct control_server;
+/*
+ * Answer one parsed request: return the response object (owned by the
+ * caller). @peer is who sent it.
+ */
+typedef struct json_object *(*control_handler)(void *arg,
+					       const struct control_peer *peer,
+					       struct json_object *request);
+struct control_server *control_server_new(int listen_fd, control_handler fn,
+					  void *arg);
+void control_server_free(struct control_server *s);
+/*
+ * Fill @pfds (room for CONTROL_MAX_CLIENTS + 1) with the listening socket
+ * and every client; returns how many.
+ */
+int control_server_pollfds(struct control_server *s, struct pollfd *pfds);
+/* The longest the poll may wait for the next client deadline; -1: none. */
+int control_server_timeout_ms(const struct control_server *s);
+/* After a poll: accept, read, answer, write, drop; never blocks. */
+void control_server_run(struct control_server *s, const struct pollfd *pfds,
+			int nr);
 
 /*
  * Server side: a listening socket at @path, mode 0660, owned by group @gid

@@ -3,6 +3,7 @@
 #ifndef XDPBLOCK_DAEMON_H
 #define XDPBLOCK_DAEMON_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -56,6 +57,11 @@ struct reload_result {
 };
 
 struct daemon {
+	/*
+	 * Held by the main loop except while it waits in poll(); the metrics
+	 * thread takes it to render, so it never sees a reload half done.
+	 */
+	pthread_mutex_t lock;
 	const char *config_path;
 	int verbose; /* -v given: log_level from the config is ignored */
 	struct daemon_config cfg; /* the configuration now running */
@@ -133,10 +139,16 @@ void daemon_load_counters_file(struct daemon *d);
 void daemon_carry_iface_counters(struct daemon *d, const char *name,
 				 int ifindex);
 
-/* Control commands: fill @result or return -1 with @err set. */
+/*
+ * Control commands: fill @result or return -1 with @err set. Reading
+ * commands (status, stats, top, lookup) are for anyone who can connect;
+ * changing ones (reload, stop) for uid 0 or a member of admin_group.
+ */
 struct json_object;
-int command_dispatch(struct daemon *d, struct json_object *request,
-		     struct json_object **result, char *err, size_t errlen);
+struct control_peer;
+int command_dispatch(struct daemon *d, const struct control_peer *peer,
+		     struct json_object *request, struct json_object **result,
+		     char *err, size_t errlen);
 
 #define TOP_DEFAULT_RULES 10
 #define TOP_MAX_RULES 10000

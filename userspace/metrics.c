@@ -1,18 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The metrics endpoint. libmicrohttpd runs in external polling mode with
- * epoll: the daemon's one poll loop waits on MHD's epoll fd and calls
- * MHD_run(), so a request is answered between reloads and control
- * commands, never during one, and the daemon's state needs no lock.
+ * The metrics endpoint. libmicrohttpd runs in a thread of its own
+ * (MHD_USE_INTERNAL_POLLING_THREAD): accepting, reading requests, sending
+ * responses and timing out slow clients never pass through the daemon's
+ * main loop, so neither a slow scraper nor a crowd of idle connections
+ * delays signals, list events or control clients, and the main loop's
+ * work never delays the I/O of a scrape.
+ *
+ * Rendering reads the daemon's state under d->lock, which the main loop
+ * holds except while it waits in poll(). A render therefore sees the state
+ * between two events, never a reload half applied (reload() rewrites
+ * lists, the rule set and last_reload in place), and waits at most for the
+ * event the loop is handling; a reload of large lists can take seconds.
+ * A snapshot published by the loop would avoid that wait but must copy the
+ * rule set for /top; the lock is the simpler sound choice. The counters
+ * come from BPF maps, which are safe to read from any thread.
  *
  * Everything served is aggregate: per interface, per list, per action;
- * per-rule detail only through /top, which names rules, never a packet's
- * address.
+ * per-rule detail only through /top, which names rules and, for a rule of
+ * one host, tells that someone reached it: off unless metrics_top = yes.
  */
 #include <errno.h>
 #include <limits.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +45,13 @@
  * (an idle connection is closed after the timeout).
  */
 #define METRICS_BACKLOG 16
-#define METRICS_CONNECTION_LIMIT 32
+#define METRICS_CONNECTION_LIMIT 64
+/*
+ * One address holds at most this many: 40 slow connections from one local
+ * user filled the whole limit and a scrape from elsewhere waited out their
+ * timeout. Scrapers on the same address share the budget of that address.
+ */
+#define METRICS_PER_IP_LIMIT 8
 #define METRICS_CONNECTION_TIMEOUT_S 10
 
 #define JSON_CONTENT_TYPE "application/json"
@@ -42,7 +60,6 @@
 struct metrics {
 	struct MHD_Daemon *mhd;
 	struct daemon *d;
-	int epoll_fd;
 };
 
 /* A sample's labels: LABELS({"name", value}, ...) gives array and count. */
@@ -443,10 +460,27 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn,
 		*upload_data_size = 0; /* a GET body means nothing here */
 		return MHD_YES;
 	}
-	if (!strcmp(url, "/metrics"))
-		return serve_metrics(m, conn);
-	if (!strcmp(url, "/top"))
-		return serve_top(m, conn);
+	if (!strcmp(url, "/metrics")) {
+		enum MHD_Result ret;
+
+		pthread_mutex_lock(&m->d->lock);
+		ret = serve_metrics(m, conn);
+		pthread_mutex_unlock(&m->d->lock);
+		return ret;
+	}
+	if (!strcmp(url, "/top")) {
+		enum MHD_Result ret;
+
+		pthread_mutex_lock(&m->d->lock);
+		/* read under the lock: a reload may turn it on or off */
+		ret = m->d->cfg.metrics_top
+			      ? serve_top(m, conn)
+			      : answer_text(
+					conn, MHD_HTTP_NOT_FOUND,
+					"not found: /top is off; set metrics_top = yes in [daemon] to serve it (it names rules and their hits to anyone who can connect)\n");
+		pthread_mutex_unlock(&m->d->lock);
+		return ret;
+	}
 	return answer_text(conn, MHD_HTTP_NOT_FOUND,
 			   "not found: xdpblockd serves /metrics and /top\n");
 }
@@ -472,7 +506,6 @@ int metrics_start(struct metrics **out, struct daemon *d)
 				     ? sizeof(struct sockaddr_in6)
 				     : sizeof(struct sockaddr_in);
 	char where[LISTEN_ADDR_STRLEN];
-	const union MHD_DaemonInfo *info;
 	struct metrics *m;
 	int fd, one = 1, e;
 
@@ -480,10 +513,6 @@ int metrics_start(struct metrics **out, struct daemon *d)
 	if (addr->ss_family == AF_UNSPEC)
 		return 0;
 	listen_addr_format(addr, where, sizeof(where));
-	if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) != MHD_YES) {
-		log_err("cannot serve metrics: this libmicrohttpd has no epoll support; set metrics_listen = off in [daemon]");
-		return -EOPNOTSUPP;
-	}
 	/*
 	 * The socket is ours, not MHD's: bind errors get a clear message,
 	 * and SO_REUSEADDR lets a restarted daemon bind while connections
@@ -509,51 +538,31 @@ int metrics_start(struct metrics **out, struct daemon *d)
 		return -ENOMEM;
 	}
 	m->d = d;
-	/* no MHD_USE_INTERNAL_POLLING_THREAD: MHD runs in our poll loop */
-	m->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL,
-				  NULL, handle_request, m,
-				  MHD_OPTION_LISTEN_SOCKET, fd,
-				  MHD_OPTION_CONNECTION_LIMIT,
-				  (unsigned int)METRICS_CONNECTION_LIMIT,
-				  MHD_OPTION_CONNECTION_TIMEOUT,
-				  (unsigned int)METRICS_CONNECTION_TIMEOUT_S,
-				  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-				  MHD_OPTION_END);
-	info = m->mhd ? MHD_get_daemon_info(m->mhd, MHD_DAEMON_INFO_EPOLL_FD)
-		      : NULL;
-	if (!info) {
+	/*
+	 * One thread of MHD's own (the signals stay blocked in it: it is
+	 * created after setup_signals()), epoll where the library has it.
+	 */
+	m->mhd = MHD_start_daemon(
+		MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+		handle_request, m, MHD_OPTION_LISTEN_SOCKET, fd,
+		MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned int)METRICS_CONNECTION_LIMIT,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		(unsigned int)METRICS_PER_IP_LIMIT,
+		MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned int)METRICS_CONNECTION_TIMEOUT_S,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+	if (!m->mhd) {
 		/* the listening socket is left open: MHD may have closed it */
 		log_err("cannot serve metrics on %s: libmicrohttpd did not start (xdpblockd -v shows its messages); set metrics_listen = off in [daemon] to run without metrics",
 			where);
-		if (m->mhd)
-			MHD_stop_daemon(m->mhd);
 		free(m);
 		return -EIO;
 	}
-	m->epoll_fd = info->epoll_fd;
 	*out = m;
-	log_info("metrics: serving http://%s/metrics and /top", where);
+	log_info("metrics: serving http://%s/metrics%s", where,
+		 d->cfg.metrics_top ? " and /top" : "");
 	return 0;
-}
-
-int metrics_fd(const struct metrics *m)
-{
-	return m ? m->epoll_fd : -1;
-}
-
-int metrics_timeout_ms(struct metrics *m)
-{
-	MHD_UNSIGNED_LONG_LONG ms;
-
-	if (!m || MHD_get_timeout(m->mhd, &ms) != MHD_YES)
-		return -1;
-	return ms > INT_MAX ? INT_MAX : (int)ms;
-}
-
-void metrics_run(struct metrics *m)
-{
-	if (m)
-		MHD_run(m->mhd);
 }
 
 void metrics_stop(struct metrics *m)

@@ -399,7 +399,7 @@ int main(int argc, char **argv)
 	const char *sock_path = DEFAULT_CONTROL_SOCKET, *cmd, *list = NULL;
 	const char *pin_path = NULL;
 	struct json_object *req, *resp, *result;
-	int json = 0, keep_attached = 0, opt, fd, rc = 0;
+	int json = 0, keep_attached = 0, opt, fd, rc = 0, ret;
 	long limit = -1;
 	char err[256];
 
@@ -550,16 +550,21 @@ int main(int argc, char **argv)
 				sock_path, strerror(-fd));
 		return 1;
 	}
-	if (control_write(fd, req) < 0) {
-		fprintf(stderr, "xdpblockctl: cannot send the request: %s\n",
-			strerror(errno));
-		return 1;
-	}
 	/*
 	 * A reload of a large list takes seconds: wait up to 60 s (under
-	 * systemd's default 90 s for ExecReload).
+	 * systemd's default 90 s for ExecReload). A daemon that refuses the
+	 * connection (too many from this user) has written why and closed:
+	 * the send fails, the line is still there to read.
 	 */
-	resp = control_read(fd, CONTROL_MAX_MESSAGE, 60000, err, sizeof(err));
+	ret = control_write(fd, req);
+	resp = control_read(fd, CONTROL_MAX_MESSAGE, ret < 0 ? 1000 : 60000,
+			    err, sizeof(err));
+	if (ret < 0 && !resp) {
+		fprintf(stderr, "xdpblockctl: cannot send the request: %s\n",
+			strerror(-ret));
+		close(fd);
+		return 1;
+	}
 	close(fd);
 	if (!resp) {
 		fprintf(stderr,

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,9 @@
 #include "pinning.h"
 #include "metrics.h"
 
+/* signals, link events, list watch, reload timer, downloads */
+#define FIXED_FDS 5
+
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -46,23 +50,19 @@ static void usage(FILE *out)
 		DEFAULT_CONFIG_PATH);
 }
 
-static void serve_client(struct daemon *d, int listen_fd)
+/*
+ * One control request, in the main loop (the request is complete: reading
+ * it never waited here). The peer's role decides what it may do.
+ */
+static struct json_object *serve_request(void *arg,
+					 const struct control_peer *peer,
+					 struct json_object *req)
 {
-	struct json_object *req, *resp, *result = NULL;
-	const struct timeval send_timeout = {.tv_sec =
-						     CONTROL_TIMEOUT_MS / 1000};
+	struct json_object *resp = json_object_new_object(), *result = NULL;
+	struct daemon *d = arg;
 	char err[700] = "";
-	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
 
-	if (fd < 0)
-		return;
-	/* a client that stops reading must not stall the daemon */
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout,
-		   sizeof(send_timeout));
-	req = control_read(fd, CONTROL_MAX_REQUEST, CONTROL_TIMEOUT_MS, err,
-			   sizeof(err));
-	resp = json_object_new_object();
-	if (req && command_dispatch(d, req, &result, err, sizeof(err)) == 0) {
+	if (command_dispatch(d, peer, req, &result, err, sizeof(err)) == 0) {
 		json_object_object_add(resp, "ok", json_object_new_boolean(1));
 		json_object_object_add(resp, "result", result);
 	} else {
@@ -70,10 +70,7 @@ static void serve_client(struct daemon *d, int listen_fd)
 		json_object_object_add(resp, "error",
 				       json_object_new_string(err));
 	}
-	control_write(fd, resp);
-	json_object_put(resp);
-	json_object_put(req);
-	close(fd);
+	return resp;
 }
 
 static int check_only(const char *path)
@@ -332,6 +329,7 @@ int main(int argc, char **argv)
 		{0},
 	};
 	static struct daemon d; /* large: keep it off the stack */
+	struct control_server *control = NULL;
 	struct metrics *metrics = NULL;
 	const char *config_path = DEFAULT_CONFIG_PATH;
 	int verbose = 0, check = 0, keep_attached = 0, opt, sig_fd,
@@ -384,6 +382,13 @@ int main(int argc, char **argv)
 	d.verbose = verbose;
 	d.started = time(NULL);
 	d.counters_fd = -1;
+	/*
+	 * d.lock is held by this thread except while it waits in poll(): the
+	 * metrics thread renders only between two events, never in the middle
+	 * of a reload or an interface change (see metrics.c).
+	 */
+	pthread_mutex_init(&d.lock, NULL);
+	pthread_mutex_lock(&d.lock);
 	/* Before the (possibly long) first load: signals wait in the fd. */
 	sig_fd = setup_signals();
 	if (sig_fd < 0) {
@@ -413,6 +418,11 @@ int main(int argc, char **argv)
 	if (listen_fd < 0) {
 		log_err("%s", err);
 		return 1;
+	}
+	control = control_server_new(listen_fd, serve_request, &d);
+	if (!control) {
+		log_err("out of memory");
+		goto out;
 	}
 	/* a taken metrics port, too, stops us before an interface is touched */
 	if (metrics_start(&metrics, &d) < 0)
@@ -457,22 +467,25 @@ int main(int argc, char **argv)
 	sync_fetcher(&d);
 
 	while (!d.stop_requested) {
-		struct pollfd pfds[7] = {
-			{.fd = sig_fd, .events = POLLIN},
-			{.fd = listen_fd, .events = POLLIN},
-			{.fd = linkwatch_fd(links), .events = POLLIN},
-			{.fd = list_watch ? listwatch_fd(list_watch) : -1,
-			 .events = POLLIN},
-			{.fd = timer_fd, .events = POLLIN},
-			/* -1 when metrics are off: poll() skips it */
-			{.fd = metrics_fd(metrics), .events = POLLIN},
-			{.fd = d.fetcher ? fetcher_fd(d.fetcher) : -1,
-			 .events = POLLIN},
+		/* fixed slots first, then the control socket and its clients */
+		struct pollfd pfds[FIXED_FDS + CONTROL_MAX_CLIENTS + 1] = {
+			[0] = {.fd = sig_fd, .events = POLLIN},
+			[1] = {.fd = linkwatch_fd(links), .events = POLLIN},
+			[2] = {.fd = list_watch ? listwatch_fd(list_watch) : -1,
+			       .events = POLLIN},
+			[3] = {.fd = timer_fd, .events = POLLIN},
+			[4] = {.fd = d.fetcher ? fetcher_fd(d.fetcher) : -1,
+			       .events = POLLIN},
 		};
-		int n = poll(pfds, 7,
-			     min_timeout(watchdog_ms,
-					 metrics_timeout_ms(metrics)));
+		int nr_control =
+			control_server_pollfds(control, pfds + FIXED_FDS);
+		int n;
 
+		pthread_mutex_unlock(&d.lock);
+		n = poll(pfds, FIXED_FDS + nr_control,
+			 min_timeout(watchdog_ms,
+				     control_server_timeout_ms(control)));
+		pthread_mutex_lock(&d.lock);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -482,8 +495,6 @@ int main(int argc, char **argv)
 		/* every wake-up proves the loop is alive, not only timeouts */
 		if (watchdog_ms >= 0)
 			sd_notify(0, "WATCHDOG=1");
-		/* MHD wants a run after every poll, ready or timed out */
-		metrics_run(metrics);
 		if (pfds[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
@@ -502,31 +513,33 @@ int main(int argc, char **argv)
 			rc = 0;
 			break;
 		}
-		if (pfds[2].revents & POLLIN && linkwatch_read(links)) {
+		if (pfds[1].revents & POLLIN && linkwatch_read(links)) {
 			daemon_sync_interfaces(&d);
 			daemon_notify(&d, "READY=1");
 		}
-		if (pfds[3].revents & POLLIN &&
+		if (pfds[2].revents & POLLIN &&
 		    listwatch_read(list_watch, &d.cfg, stale))
 			arm_timer(timer_fd, d.cfg.watch_delay_ms);
-		if (pfds[6].revents & POLLIN) {
+		if (pfds[4].revents & POLLIN) {
 			struct mark_ctx m = {.cfg = &d.cfg, .stale = stale};
 
 			fetcher_take_updated(d.fetcher, mark_downloaded, &m);
 			if (m.marked)
 				arm_timer(timer_fd, 0);
 		}
-		if (pfds[4].revents & POLLIN) {
+		if (pfds[3].revents & POLLIN) {
 			uint64_t expirations;
 
 			if (read(timer_fd, &expirations, sizeof(expirations)) ==
 			    sizeof(expirations))
 				reload_changed(&d, stale);
 		}
-		if (pfds[1].revents & POLLIN) {
+		{
 			uint64_t generation = d.generation;
 
-			serve_client(&d, listen_fd);
+			/* also after a timeout: slow clients are dropped */
+			control_server_run(control, pfds + FIXED_FDS,
+					   nr_control);
 			if (d.generation != generation) {
 				sync_listwatch(&d, &list_watch);
 				sync_fetcher(&d);
@@ -538,7 +551,10 @@ int main(int argc, char **argv)
 		rc = 0;
 	}
 out:
+	/* the metrics thread may be waiting for the lock: let it finish */
+	pthread_mutex_unlock(&d.lock);
 	metrics_stop(metrics);
+	control_server_free(control);
 	d.keep_attached |= keep_attached;
 	/*
 	 * A start that failed leaves what it found pinned as it was: what a

@@ -8,17 +8,22 @@
 #     as a member of the socket's group", status 1
 #   - nobody with GROUP as a supplementary group: status works
 #   - an unknown group: --check and start-up refuse with file:line
+#   - roles (SO_PEERCRED): a control_group member may status, stats, top
+#     and lookup but not stop or reload ("needs root or admin_group");
+#     with admin_group = ADMIN a member of ADMIN may reload and stop
 #   - xdpblockctl reload: status 0 when the reload works, 1 with the
 #     daemon's file:line message when it fails
 . "$(dirname "$0")/../lib.sh"
 
 GROUP=xdpbt$$
+ADMIN=xdpba$$
 SOCKDIR=$WORKDIR/sock
 SOCK=$SOCKDIR/control.sock
 
 cleanup() {
 	lib_cleanup
 	getent group "$GROUP" >/dev/null && groupdel "$GROUP"
+	getent group "$ADMIN" >/dev/null && groupdel "$ADMIN"
 }
 trap cleanup EXIT
 
@@ -96,8 +101,36 @@ t_check "nobody, not in $GROUP: 'permission denied' in plain words, status 1" \
 	ctl_says "$WORKDIR/c4" 1 "$DENIED" as_nobody -- "$XDPBLOCKCTL" -s "$SOCK" status
 t_check "nobody with $GROUP (gid $gid) as a supplementary group: status works" \
 	as_nobody "$GROUP" -- "$XDPBLOCKCTL" -s "$SOCK" status
-t_check "nobody with $GROUP: reload works" \
+for cmd in stats top "lookup 203.0.113.1"; do
+	# shellcheck disable=SC2086 # the command's words
+	t_check "nobody with $GROUP: $cmd works (reading)" \
+		as_nobody "$GROUP" -- "$XDPBLOCKCTL" -s "$SOCK" $cmd
+done
+ROLE="needs root or a member of admin_group"
+for cmd in stop reload; do
+	as_nobody "$GROUP" -- "$XDPBLOCKCTL" -s "$SOCK" $cmd >"$WORKDIR/r.out" 2>&1
+	rc=$?
+	sed 's/^/    | /' "$WORKDIR/r.out"
+	t_check "nobody with $GROUP: $cmd refused (status 1), says who may" \
+		sh -c "[ $rc -eq 1 ] && grep -qF '$ROLE' '$WORKDIR/r.out'"
+done
+t_check "after the refused stop the daemon still runs and answers" \
+	sh -c "kill -0 $DAEMON_PID && '$XDPBLOCKCTL' -s '$SOCK' status >/dev/null"
+
+# --- admin_group = ADMIN: its members may change state too
+groupadd "$ADMIN" || { t_fail "groupadd $ADMIN"; exit 1; }
+sed -i "s|^control_group = .*|control_group = $GROUP\nadmin_group = $ADMIN|" "$WORKDIR/x.conf"
+t_check "root adds admin_group = $ADMIN by reload" ctl reload
+t_check "nobody with $GROUP and $ADMIN: reload works" \
+	setpriv --reuid=nobody --regid=nogroup \
+	--groups="$(getent group "$GROUP" | cut -d: -f3),$(getent group "$ADMIN" | cut -d: -f3)" \
+	-- "$XDPBLOCKCTL" -s "$SOCK" reload
+t_check_not "nobody with $GROUP only: reload still refused" \
 	as_nobody "$GROUP" -- "$XDPBLOCKCTL" -s "$SOCK" reload
+write_config "$WORKDIR/badadmin.conf" "admin_group = no-such-group-$$" "${list[@]}"
+"$XDPBLOCKD" --check -c "$WORKDIR/badadmin.conf" >"$WORKDIR/checkadmin.out" 2>&1
+t_check "unknown admin_group: --check names file:line and the group" \
+	grep -qF "admin_group = 'no-such-group-$$': no such group" "$WORKDIR/checkadmin.out"
 
 # --- reload status for ExecReload=
 t_check "xdpblockctl reload of a good config: status 0, 'reload ok'" \

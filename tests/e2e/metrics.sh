@@ -140,7 +140,8 @@ printf '%s\n' "203.0.113.0/24" "203.0.113.200/32" "192.0.2.128/25" \
 touch -d @1700000000 "$LIST"
 printf '%s\n' "$MONITORED4/32" >"$WATCH"
 LISTS=("[list:blocked]" "signature = none" "path = $LIST" "action = drop"
-	"[list:watch]" "signature = none" "path = $WATCH" "action = monitor")
+	"[list:watch]" "signature = none" "path = $WATCH" "action = monitor"
+	"[daemon]" "metrics_top = yes") # /top is off by default (hardening.sh)
 write_config "$WORKDIR/xdpblock.conf" "${LISTS[@]}"
 t_before_start=$(date +%s)
 daemon_start "$WORKDIR/xdpblock.conf" || { t_fail "xdpblockd starts"; exit 1; }

@@ -20,17 +20,21 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 #include <bpf/btf.h>
 
 #include "config.h"
+#include "control.h"
 #include "kernel_features.h"
 #include "listfile.h"
 #include "prefix.h"
@@ -1272,6 +1276,138 @@ static void config_control_group(void)
 	CHECK(!cfg_buf->control_group[0] && cfg_buf->control_gid == (gid_t)-1,
 	      "unset control_group: '%s' gid %d", cfg_buf->control_group,
 	      (int)cfg_buf->control_gid);
+	/* defaults of the issue-12 keys: root only, no /top */
+	CHECK(!cfg_buf->admin_group[0] && cfg_buf->admin_gid == (gid_t)-1 &&
+		      !cfg_buf->metrics_top,
+	      "defaults: admin_group '%s' gid %d metrics_top %d",
+	      cfg_buf->admin_group, (int)cfg_buf->admin_gid,
+	      cfg_buf->metrics_top);
+	rc = load_config_text("admin.conf",
+			      HEAD "admin_group = root\nmetrics_top = yes\n",
+			      &path, err, sizeof(err));
+	CHECK(rc == 0, "config_load: %d %s", rc, err);
+	CHECK(!strcmp(cfg_buf->admin_group, "root") &&
+		      cfg_buf->admin_gid == 0 && cfg_buf->metrics_top == 1,
+	      "admin_group '%s' gid %d metrics_top %d", cfg_buf->admin_group,
+	      (int)cfg_buf->admin_gid, cfg_buf->metrics_top);
+	rc = load_config_text("adminnone.conf",
+			      HEAD "admin_group = root\nadmin_group = none\n",
+			      &path, err, sizeof(err));
+	CHECK(rc == 0 && !cfg_buf->admin_group[0] &&
+		      cfg_buf->admin_gid == (gid_t)-1,
+	      "admin_group = none: rc %d '%s' gid %d", rc,
+	      cfg_buf->admin_group, (int)cfg_buf->admin_gid);
+}
+
+/*
+ * The control server without a daemon: an echoing handler, clients on a
+ * socket in the test directory, the server run by hand as the main loop
+ * would run it.
+ */
+static struct json_object *echo_handler(void *arg,
+					const struct control_peer *peer,
+					struct json_object *req)
+{
+	struct json_object *o = json_object_new_object();
+
+	(*(int *)arg)++;
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	json_object_object_add(o, "uid", json_object_new_int64(peer->uid));
+	json_object_object_add(o, "echo", json_object_get(req));
+	return o;
+}
+
+/* Run @s for about @ms; then read what @fd has, up to a line or EOF. */
+static ssize_t spin_and_read(struct control_server *s, int ms, int fd,
+			     char *buf, size_t size)
+{
+	size_t len = 0;
+
+	for (int i = 0; i < ms / 10 && len < size - 1; i++) {
+		struct pollfd p[CONTROL_MAX_CLIENTS + 1];
+		int n = control_server_pollfds(s, p);
+		ssize_t r;
+
+		poll(p, n, 10);
+		control_server_run(s, p, n);
+		r = read(fd, buf + len, size - 1 - len);
+		if (r == 0)
+			break;
+		if (r > 0)
+			len += r;
+		buf[len] = '\0';
+		if (memchr(buf, '\n', len))
+			break;
+	}
+	buf[len] = '\0';
+	return len;
+}
+
+static int client_nb(const char *path)
+{
+	int fd = control_connect(path);
+
+	if (fd >= 0)
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	return fd;
+}
+
+static void control_server_framing(void)
+{
+	char path[200], buf[8192], big[5000], err[300];
+	struct control_server *s;
+	int calls = 0, lfd, silent, c;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s", tmp_write("ctl.placeholder", "", 0));
+	strcpy(strrchr(path, '/') + 1, "ctl.sock");
+	lfd = control_listen(path, (gid_t)-1, err, sizeof(err));
+	CHECK(lfd >= 0, "control_listen: %s", err);
+	if (lfd < 0)
+		return;
+	s = control_server_new(lfd, echo_handler, &calls);
+	CHECK(s, "control_server_new");
+	if (!s)
+		goto out;
+
+	/* a silent client first: the others must not wait for it */
+	silent = client_nb(path);
+	c = client_nb(path);
+	CHECK(write(c, "{\"version\": 1,", 14) == 14, "write");
+	n = spin_and_read(s, 50, c, buf, sizeof(buf));
+	CHECK(n <= 0 && calls == 0, "half a request answered: '%s'", buf);
+	CHECK(write(c, " \"command\": \"x\"}\n", 17) == 17, "write");
+	n = spin_and_read(s, 200, c, buf, sizeof(buf));
+	CHECK(calls == 1 && strstr(buf, "\"command\":\"x\"") &&
+		      strstr(buf, "\"ok\":true"),
+	      "request in two pieces: %d calls, '%s'", calls, buf);
+	close(c);
+
+	c = client_nb(path);
+	memset(big, 'a', sizeof(big));
+	CHECK(write(c, big, sizeof(big)) > 0, "write");
+	n = spin_and_read(s, 200, c, buf, sizeof(buf));
+	CHECK(strstr(buf, "request longer than 4096 bytes"),
+	      "oversized request: '%s'", buf);
+	close(c);
+
+	c = client_nb(path);
+	CHECK(write(c, "hello\n", 6) == 6, "write");
+	n = spin_and_read(s, 200, c, buf, sizeof(buf));
+	CHECK(strstr(buf, "not a JSON object") && calls == 1,
+	      "not JSON: '%s'", buf);
+	close(c);
+
+	/* the silent client is dropped once CONTROL_TIMEOUT_MS passes */
+	n = spin_and_read(s, CONTROL_TIMEOUT_MS + 500, silent, buf,
+			  sizeof(buf));
+	CHECK(n == 0 && read(silent, buf, 1) == 0,
+	      "silent client still open after %d ms", CONTROL_TIMEOUT_MS);
+	close(silent);
+out:
+	control_server_free(s);
+	close(lfd);
+	unlink(path);
 }
 
 CONFIG_ERROR_TEST(config_err_unknown_key, HEAD "# comment\ncolour = blue\n", 4,
@@ -1322,6 +1458,12 @@ CONFIG_ERROR_TEST(config_err_unknown_group,
 		  "create it with 'groupadd', or fix the name")
 CONFIG_ERROR_TEST(config_err_empty_group, HEAD "control_group =\n", 3,
 		  "control_group = '': give the name of a group")
+CONFIG_ERROR_TEST(config_err_unknown_admin_group,
+		  HEAD "admin_group = no-such-group-xdpb\n", 3,
+		  "admin_group = 'no-such-group-xdpb': no such group",
+		  "create it with 'groupadd', or fix the name")
+CONFIG_ERROR_TEST(config_err_metrics_top, HEAD "metrics_top = maybe\n", 3,
+		  "metrics_top = 'maybe'", "use yes or no")
 CONFIG_ERROR_TEST(config_err_duplicate_list,
 		  HEAD "[list:a]\npath = /a\n[list:b]\npath = /b\n"
 		       "[list:a]\npath = /c\n",
@@ -3874,8 +4016,11 @@ int main(void)
 	RUN_TEST("config", config_err_long_interface);
 	RUN_TEST("config", config_err_relative_socket);
 	RUN_TEST("config", config_control_group);
+	RUN_TEST("control", control_server_framing);
 	RUN_TEST("config", config_err_unknown_group);
 	RUN_TEST("config", config_err_empty_group);
+	RUN_TEST("config", config_err_unknown_admin_group);
+	RUN_TEST("config", config_err_metrics_top);
 	RUN_TEST("config", config_err_duplicate_list);
 	RUN_TEST("config", config_err_invalid_list_name);
 	RUN_TEST("config", config_err_empty_list_name);
