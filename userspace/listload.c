@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "bigalloc.h"
+#include "inputfile.h"
 #include "listload.h"
 #include "minisign.h"
 
@@ -39,22 +40,15 @@ int list_read_file(const char *path, uint64_t max_bytes, char **data,
 {
 	struct stat st;
 	size_t got = 0;
-	char *buf = NULL, extra;
+	char *buf = NULL, extra, why[200];
 	int fd, ret, read_errno = 0;
 
 	*data = NULL;
 	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = input_open(path, &st, why, sizeof(why));
 	if (fd < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "%s: cannot open: %s", path,
-			 strerror(errno));
-		return ret;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file", path);
-		ret = -EINVAL;
-		goto out;
+		snprintf(err, errlen, "%s: %s", path, why);
+		return fd;
 	}
 	if ((uint64_t)st.st_size > max_bytes) {
 		snprintf(

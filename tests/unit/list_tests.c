@@ -1864,6 +1864,70 @@ static void load_domain_formats(void)
 	loaded_list_free(&l);
 }
 
+/*
+ * Issue 12, finding 6: a FIFO named as a list, a signature, a public key
+ * or the configuration hung the daemon in open() (no writer) before the
+ * S_ISREG check. Each is now refused at once, saying what it is; a symlink
+ * is refused too (O_NOFOLLOW). SIGALRM ends the test if anything blocks.
+ */
+static void load_fifo_and_symlink(void)
+{
+	char fifo[PATH_MAX], link_path[PATH_MAX], conf[PATH_MAX + 128];
+	char err[512];
+	struct daemon_config *cfg = malloc(sizeof(*cfg));
+	struct list_config lc;
+	struct loaded_list l;
+	const char *list, *conf_path;
+
+	list = tmp_write_str("fifo-test.txt", "192.0.2.0/24\n");
+	snprintf(fifo, sizeof(fifo), "%s/a.fifo", tmp_dir);
+	snprintf(link_path, sizeof(link_path), "%s/a.link", tmp_dir);
+	if (!cfg || mkfifo(fifo, 0600) < 0 || symlink(list, link_path) < 0) {
+		CHECK(0, "mkfifo/symlink: %s", strerror(errno));
+		free(cfg);
+		return;
+	}
+	alarm(20);
+
+	config_for(&lc, "fifo", "signed-list.txt");
+	snprintf(lc.path, sizeof(lc.path), "%s", fifo);
+	lc.signature = LIST_SIGNATURE_NONE;
+	load_expect(&lc, 1 << 20, 0, RELOAD_ERR_IO,
+		    "not a regular file but a FIFO", &l);
+	loaded_list_free(&l);
+
+	/* the list is a file, its signature a FIFO */
+	config_for(&lc, "fifo-sig", "signed-list.txt");
+	snprintf(lc.signature_file, sizeof(lc.signature_file), "%s", fifo);
+	load_expect(&lc, 1 << 20, 0, RELOAD_ERR_IO,
+		    "not a regular file but a FIFO", &l);
+	loaded_list_free(&l);
+
+	config_for(&lc, "symlink", "signed-list.txt");
+	snprintf(lc.path, sizeof(lc.path), "%s", link_path);
+	lc.signature = LIST_SIGNATURE_NONE;
+	load_expect(&lc, 1 << 20, 0, RELOAD_ERR_IO, "is a symbolic link", &l);
+	loaded_list_free(&l);
+
+	CHECK(config_load(fifo, cfg, err, sizeof(err)) == -EINVAL &&
+		      strstr(err, "not a regular file but a FIFO"),
+	      "config file: '%s'", err);
+	snprintf(
+		conf, sizeof(conf),
+		"[daemon]\ninterfaces = eth0\n[list:a]\npath = /a\npublic_key_file = %s\n",
+		fifo);
+	conf_path = tmp_write_str("fifo-key.conf", conf);
+	CHECK(config_load(conf_path, cfg, err, sizeof(err)) == -EINVAL &&
+		      strstr(err, ":5: public_key_file = ") &&
+		      strstr(err, "not a regular file but a FIFO"),
+	      "public_key_file: '%s'", err);
+
+	alarm(0);
+	unlink(fifo);
+	unlink(link_path);
+	free(cfg);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1899,6 +1963,7 @@ int main(void)
 
 	RUN_TEST("load", load_signed);
 	RUN_TEST("load", load_refused);
+	RUN_TEST("load", load_fifo_and_symlink);
 	RUN_TEST("load", load_domain_formats);
 
 	printf("list tests done: %d PASS, %d FAIL\n", tl_passed, tl_failed);
