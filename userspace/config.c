@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "escape.h"
 #include "inputfile.h"
 #include "names.h"
 
@@ -144,6 +145,8 @@ static int fail(struct parse_state *st, const char *fmt, const char *a,
 {
 	if (!st->msg[0]) {
 		snprintf(st->msg, sizeof(st->msg), fmt, a, b);
+		/* values are quoted: a control byte must not reach a terminal */
+		text_escape(st->msg, sizeof(st->msg));
 		st->error_line = st->line;
 	}
 	return 0;

@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "bigalloc.h"
+#include "escape.h"
 #include "inputfile.h"
 #include "listload.h"
 #include "minisign.h"
@@ -243,6 +244,8 @@ set_error(struct loaded_list *l, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(l->error, sizeof(l->error), fmt, ap);
 	va_end(ap);
+	/* messages quote lists and signatures: no terminal escapes */
+	text_escape(l->error, sizeof(l->error));
 }
 
 static int fail(struct loaded_list *l, enum reload_reason reason, int err)

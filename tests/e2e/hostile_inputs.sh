@@ -5,6 +5,9 @@
 #   - a FIFO as a list path: `xdpblockd --check` and a reload fail at once
 #     (a hang is a failure: both run under timeout) saying it is a FIFO;
 #     a FIFO as the configuration file, and a symlink as a list, too
+#   - control bytes in a list (an RPZ owner with ESC [ 31 m, a record
+#     with the 8-bit CSI 0x9b): --check, ctl reload, status (text and
+#     JSON) and the log quote them as \x1b, never the raw byte
 . "$(dirname "$0")/../lib.sh"
 
 BLOCKED=203.0.113.10
@@ -64,6 +67,38 @@ write_config "$WORKDIR/xdpblock.conf" "[list:feed]" "path = $WORKDIR/feed.link" 
 reload_refused "reload with a symlink as a list path" io "feed.link: is a symbolic link"
 write_config "$WORKDIR/xdpblock.conf" "[list:feed]" "path = $LIST" "signature = none"
 t_check "back to the file: ctl reload succeeds" ctl reload
+
+# --- finding 9: control bytes in a list reach no terminal or log raw
+ZONE=$WORKDIR/policy.zone
+printf '$ORIGIN rpz.example.\nevil.\033[31mred. CNAME .\n' >"$ZONE"
+write_config "$WORKDIR/esc.conf" "[list:zone]" "path = $ZONE" "signature = none" \
+	"format = rpz" "origin = rpz.example"
+# no_raw NAME FILE : FILE quotes the owner escaped and holds no ESC or CSI
+no_raw() {
+	t_check "$1: quotes the owner as evil.\\x1b[31mred" \
+		grep -qF 'evil.\x1b[31mred is not inside the zone' "$2"
+	t_check_not "$1: no raw ESC or CSI byte" grep -q "$(printf '[\033\233]')" "$2"
+}
+check_refused "an ESC in an RPZ owner" "$WORKDIR/esc.conf" "is not inside the zone"
+no_raw "--check" "$WORKDIR/check.out"
+cp "$WORKDIR/esc.conf" "$WORKDIR/xdpblock.conf"
+reload_refused "reload with an ESC in an RPZ owner" parse "is not inside the zone"
+no_raw "ctl reload" "$WORKDIR/reload.out"
+ctl status >"$WORKDIR/status.txt" 2>&1
+no_raw "ctl status" "$WORKDIR/status.txt"
+ctl --json status >"$WORKDIR/status.json"
+t_check "status JSON: the error holds the text \\x1b, no U+001B" json_true "$WORKDIR/status.json" \
+	"'evil.\\\\x1b[31mred' in j['result']['last_reload']['error'] and '\\x1b' not in json.dumps(j, ensure_ascii=False)"
+no_raw "daemon log" "$WORKDIR/daemon.log"
+
+# an 8-bit CSI in an address list (the ipset command it quotes)
+printf '\2332J x\n' >"$LIST.bad"
+write_config "$WORKDIR/xdpblock.conf" "[list:feed]" "path = $LIST" "signature = none" \
+	"[list:bad]" "path = $LIST.bad" "signature = none" "format = ipset"
+reload_refused "reload with a CSI in an ipset file" parse 'x9b2J'
+ctl status >"$WORKDIR/status.txt" 2>&1
+t_check_not "CSI: no raw 0x9b in ctl status" grep -q "$(printf '\233')" "$WORKDIR/status.txt"
+t_check_not "CSI: no raw 0x9b in the daemon log" grep -q "$(printf '\233')" "$WORKDIR/daemon.log"
 
 daemon_stop
 t_done

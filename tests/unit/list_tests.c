@@ -1012,6 +1012,44 @@ static void fmt_rpz_record_bound(void)
 	free(zone);
 }
 
+/*
+ * Issue 12, finding 9: an RPZ owner with a terminal escape (ESC [ 31 m)
+ * was quoted raw in the error, which reaches the journal, `xdpblockctl
+ * status` and `xdpblockd --check` on a terminal. It comes out as \x1b,
+ * in a domain list's error and an address list's alike.
+ */
+static void check_escaped(const char *what, const char *error, const char *want)
+{
+	CHECK(strstr(error, want), "%s: error '%s' lacks '%s'", what, error,
+	      want);
+	for (const char *c = error; *c; c++)
+		CHECK(*c >= 0x20 && *c < 0x7f, "%s: raw byte 0x%02x in '%s'",
+		      what, (unsigned char)*c, error);
+}
+
+static void fmt_error_escapes_control_bytes(void)
+{
+	struct parsed_names n;
+	struct parsed_list l;
+	int err;
+
+	/* an owner outside the zone: the message quotes it */
+	err = parse_names_as(LIST_FORMAT_RPZ, LIST_ON_ERROR_REJECT,
+			     "rpz.example", "esc.zone",
+			     "evil.\x1b[31mred. CNAME .\n", &n);
+	CHECK(err == -EINVAL, "rpz: %d", err);
+	check_escaped("rpz", n.error, "evil.\\x1b[31mred is not inside");
+	parsed_names_free(&n);
+	/* an ipset command: quoted; the 8-bit CSI (0x9b) too */
+	err = parse_as(LIST_FORMAT_IPSET, LIST_ON_ERROR_REJECT, "esc.ipset",
+		       "\x9b"
+		       "2J\x1b]0;title\x07 x\n",
+		       &l);
+	CHECK(err == -EINVAL, "ipset: %d", err);
+	check_escaped("ipset", l.error, "'\\x9b2J\\x1b]0;title\\x07'");
+	parsed_list_free(&l);
+}
+
 #undef L
 
 /* ==== detect =========================================================== */
@@ -1946,6 +1984,7 @@ int main(void)
 	RUN_TEST("formats", fmt_real_domain_lists);
 	RUN_TEST("formats", fmt_rpz_origin);
 	RUN_TEST("formats", fmt_rpz_record_bound);
+	RUN_TEST("formats", fmt_error_escapes_control_bytes);
 
 	RUN_TEST("detect", detect_table);
 	RUN_TEST("detect", detect_refusal_names_file);
