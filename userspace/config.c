@@ -761,10 +761,19 @@ static int list_key(struct parse_state *st, const char *name, const char *value)
 			return fail(st,
 				    "require_timestamp = '%s': use yes or no%s",
 				    value, "");
+	} else if (!strcmp(name, "signature_file_check")) {
+		int check;
+
+		if (parse_yes_no(value, &check))
+			return fail(
+				st,
+				"signature_file_check = '%s': use yes or no%s",
+				value, "");
+		l->ignore_signed_file = !check;
 	} else {
 		return fail(
 			st,
-			"unknown key '%s' in [list:%s]: use path, type, action, match, on_error, max_bad_lines, format, origin, signature, public_key, public_key_file, signature_file, require_timestamp, url, refresh, fetch_timeout, ca_file, sinkhole_ipv4 or sinkhole_ipv6",
+			"unknown key '%s' in [list:%s]: use path, type, action, match, on_error, max_bad_lines, format, origin, signature, public_key, public_key_file, signature_file, signature_file_check, require_timestamp, url, refresh, fetch_timeout, ca_file, sinkhole_ipv4 or sinkhole_ipv6",
 			name, l->name);
 	}
 	return 1;

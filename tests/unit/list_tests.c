@@ -1903,6 +1903,109 @@ static void load_domain_formats(void)
 }
 
 /*
+ * Issue 12, finding 8: a valid signature of another list by the same key
+ * (trusted comment file:signed-list.txt) was accepted for this one. The
+ * signed name must be the base name of path, or for a url list the file
+ * name of the url; signature_file_check = no turns the check off.
+ */
+static void load_signed_for_another_file(void)
+{
+	size_t len, sig_len;
+	char *data = fixture("signed-list.txt", &len);
+	char *sig = fixture("signed-list.txt.minisig", &sig_len);
+	struct list_config lc;
+	struct loaded_list l;
+	const char *copy;
+
+	if (!data || !sig) {
+		CHECK(0, "fixtures");
+		goto out;
+	}
+	copy = tmp_write("other-list.txt", data, len);
+	tmp_write("other-list.txt.minisig", sig, sig_len);
+	config_for(&lc, "other", "signed-list.txt");
+	snprintf(lc.path, sizeof(lc.path), "%s", copy);
+	load_expect(
+		&lc, 1 << 20, 0, RELOAD_ERR_SIGNATURE,
+		"was signed for the file signed-list.txt, not other-list.txt: it is the signature of another list",
+		&l);
+	CHECK(!l.verified && l.parsed.nr == 0 &&
+		      strstr(l.error,
+			     "signature_file_check = no in [list:other]"),
+	      "verified %d, %zu entries, '%s'", l.verified, l.parsed.nr,
+	      l.error);
+	loaded_list_free(&l);
+
+	lc.ignore_signed_file = 1;
+	load_expect(&lc, 1 << 20, 0, RELOAD_OK, NULL, &l);
+	CHECK(l.verified && l.parsed.nr == 3, "opt-out: %d %zu", l.verified,
+	      l.parsed.nr);
+	loaded_list_free(&l);
+
+	/* a url list: the url names the file the signer signed */
+	lc.ignore_signed_file = 0;
+	snprintf(lc.url, sizeof(lc.url),
+		 "https://lists.example/feeds/signed-list.txt?key=1#top");
+	load_expect(&lc, 1 << 20, 0, RELOAD_OK, NULL, &l);
+	loaded_list_free(&l);
+	snprintf(lc.url, sizeof(lc.url),
+		 "https://lists.example/signed-list.txt/other.txt");
+	load_expect(&lc, 1 << 20, 0, RELOAD_ERR_SIGNATURE,
+		    "not other-list.txt or other.txt", &l);
+	loaded_list_free(&l);
+	/* the url has no file name: only the path's name is compared */
+	snprintf(lc.url, sizeof(lc.url), "https://lists.example/");
+	load_expect(&lc, 1 << 20, 0, RELOAD_ERR_SIGNATURE,
+		    "not other-list.txt: it is", &l);
+	loaded_list_free(&l);
+
+	/* the file: field: minisign's tab-separated one, a hand-written one */
+	{
+		static const struct {
+			const char *comment, *name;
+			int ret, match;
+		} cases[] = {
+			{"timestamp:1\tfile:a.txt\thashed", "a.txt", 0, 1},
+			{"timestamp:1\tfile:a.txt", "a.txt", 0, 1},
+			{"timestamp:1\tfile:a b.txt\thashed", "a b.txt", 0, 1},
+			{"file:a.txt no version", "a.txt", 0, 1},
+			{"timestamp:1\tfile:a.txt.gz\thashed", "a.txt", 0, 0},
+			{"timestamp:1\tfile:a.tx", "a.txt", 0, 0},
+			{"timestamp:1\tfile:\thashed", "a.txt", 0, 0},
+			{"timestamp:1\tprofile:a.txt", "a.txt", -ENOENT, 0},
+			{"file:a.txt\tfile:b.txt", "b.txt", -EINVAL, 0},
+		};
+
+		for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+			const char *v = NULL, *why = NULL;
+			size_t vl = 0;
+			int ret = minisign_signed_file(cases[i].comment, &v,
+						       &vl, &why);
+			int match = ret == 0 &&
+				    minisign_file_is(v, vl, cases[i].name,
+						     strlen(cases[i].name));
+
+			CHECK(ret == cases[i].ret && match == cases[i].match,
+			      "'%s': %d match %d, want %d %d", cases[i].comment,
+			      ret, match, cases[i].ret, cases[i].match);
+		}
+	}
+
+	/* the list under its signed name, a legacy and a gzip signature */
+	config_for(&lc, "legacy", "signed-list.txt");
+	sig_next_to(&lc, ".legacy.minisig");
+	load_expect(&lc, 1 << 20, 0, RELOAD_OK, NULL, &l);
+	loaded_list_free(&l);
+	config_for(&lc, "gzip-sig-for-plain", "signed-list.txt");
+	sig_next_to(&lc, ".gz.minisig");
+	load_expect(&lc, 1 << 20, 0, RELOAD_ERR_SIGNATURE, "bad signature", &l);
+	loaded_list_free(&l);
+out:
+	free(data);
+	free(sig);
+}
+
+/*
  * Issue 12, finding 6: a FIFO named as a list, a signature, a public key
  * or the configuration hung the daemon in open() (no writer) before the
  * S_ISREG check. Each is now refused at once, saying what it is; a symlink
@@ -2003,6 +2106,7 @@ int main(void)
 	RUN_TEST("load", load_signed);
 	RUN_TEST("load", load_refused);
 	RUN_TEST("load", load_fifo_and_symlink);
+	RUN_TEST("load", load_signed_for_another_file);
 	RUN_TEST("load", load_domain_formats);
 
 	printf("list tests done: %d PASS, %d FAIL\n", tl_passed, tl_failed);
