@@ -56,7 +56,7 @@ SKEL := $(BUILD)/xdpblock.skel.h
 LIB_SRCS := log escape inputfile bigalloc prefix names listfile minisign listload liststate \
 	config ruleset refmatch pinning loader attach control promtext kernel_features
 DAEMON_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,xdpblockd reload commands \
-	linkwatch listwatch metrics fetch carryover)
+	linkwatch listwatch metrics fetch carryover privs)
 LIB_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,$(LIB_SRCS))
 LIB := $(BUILD)/libxdpblock.a
 HDRS := $(wildcard userspace/*.h) maps/xdpblock_maps.h
