@@ -972,7 +972,8 @@ static void config_full(void)
 		"signature = minisign\n"
 		"public_key = " OTHER_KEY ", " TEST_KEY "\n"
 		"public_key = " TEST_KEY "\n"
-		"require_timestamp = no\n";
+		"require_timestamp = no\n"
+		"signature_file_check = no\n";
 	struct daemon_config *c = cfg_buf;
 	const char *path;
 	char err[1024];
@@ -1047,10 +1048,11 @@ static void config_full(void)
 	/* two keys on one line, the same key again counted once */
 	CHECK(c->lists[2].format == LIST_FORMAT_SPAMHAUS_JSON &&
 		      c->lists[2].nr_keys == 2 &&
-		      c->lists[2].require_timestamp == 0,
-	      "list 2: format %s, %d keys, require_timestamp %d",
+		      c->lists[2].require_timestamp == 0 &&
+		      c->lists[2].ignore_signed_file == 1,
+	      "list 2: format %s, %d keys, require_timestamp %d, ignore_signed_file %d",
 	      list_format_name(c->lists[2].format), c->lists[2].nr_keys,
-	      c->lists[2].require_timestamp);
+	      c->lists[2].require_timestamp, c->lists[2].ignore_signed_file);
 	if (c->lists[2].nr_keys == 2) {
 		char id0[MINISIGN_KEY_ID_STRLEN], id1[MINISIGN_KEY_ID_STRLEN];
 
@@ -1189,6 +1191,7 @@ static void config_defaults(void)
 	CHECK(c->lists[0].format == LIST_FORMAT_AUTO &&
 		      c->lists[0].signature == LIST_SIGNATURE_MINISIGN &&
 		      c->lists[0].require_timestamp == 1 &&
+		      !c->lists[0].ignore_signed_file &&
 		      c->lists[0].max_bad_lines == 1000 &&
 		      !c->lists[0].signature_file[0],
 	      "default format %s, signature %s, require_timestamp %d, max_bad_lines %u, signature_file '%s'",
@@ -1432,6 +1435,14 @@ CONFIG_ERROR_TEST(config_err_relative_signature_file,
 CONFIG_ERROR_TEST(
 	config_err_bad_format, LIST_A "format = zone\n", 5,
 	"format = 'zone': use auto, plain, netset, spamhaus, spamhaus-json, ipset, domains, hosts, adblock or rpz")
+CONFIG_ERROR_TEST(config_err_bad_signature_file_check,
+		  LIST_A "signature_file_check = maybe\n", 5,
+		  "signature_file_check = 'maybe': use yes or no")
+/* issue 12, finding 9: a quoted value reaches a terminal escaped */
+CONFIG_ERROR_TEST(config_err_escapes_control_bytes,
+		  LIST_A "require_timestamp = \x1b[2J\x9b"
+			 "1m\n",
+		  5, "require_timestamp = '\\x1b[2J\\x9b1m': use yes or no")
 CONFIG_ERROR_TEST(config_err_bad_require_timestamp,
 		  LIST_A "require_timestamp = maybe\n", 5,
 		  "require_timestamp = 'maybe': use yes or no")
@@ -3992,6 +4003,8 @@ int main(void)
 	RUN_TEST("config", config_err_bad_signature);
 	RUN_TEST("config", config_err_relative_signature_file);
 	RUN_TEST("config", config_err_bad_format);
+	RUN_TEST("config", config_err_bad_signature_file_check);
+	RUN_TEST("config", config_err_escapes_control_bytes);
 	RUN_TEST("config", config_err_bad_require_timestamp);
 	RUN_TEST("config", config_err_bad_max_bad_lines);
 	RUN_TEST("config", config_err_max_list_bytes_small);
