@@ -267,15 +267,16 @@ static const char *base_name(const char *path, size_t *len)
 /* The file name of @url: the last path component, before any ? or #. */
 static const char *url_file_name(const char *url, size_t *len)
 {
-	const char *start = strstr(url, "://"), *end;
+	const char *start = strstr(url, "://"), *end, *name = NULL;
 
 	start = start ? start + 3 : url;
 	end = start + strcspn(start, "?#");
+	/* after the host: "https://host" and "https://host/" name no file */
 	for (const char *c = start; c < end; c++)
 		if (*c == '/')
-			start = c + 1;
-	*len = end - start;
-	return start;
+			name = c + 1;
+	*len = name ? (size_t)(end - name) : 0;
+	return name ? name : end;
 }
 
 /*

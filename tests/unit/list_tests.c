@@ -1958,6 +1958,10 @@ static void load_signed_for_another_file(void)
 	load_expect(&lc, 1 << 20, 0, RELOAD_ERR_SIGNATURE,
 		    "not other-list.txt: it is", &l);
 	loaded_list_free(&l);
+	snprintf(lc.url, sizeof(lc.url), "https://signed-list.txt?x=/a");
+	load_expect(&lc, 1 << 20, 0, RELOAD_ERR_SIGNATURE,
+		    "not other-list.txt: it is", &l);
+	loaded_list_free(&l);
 
 	/* the file: field: minisign's tab-separated one, a hand-written one */
 	{
