@@ -53,11 +53,11 @@ BPF_HDRS := $(wildcard bpf/*.h) maps/xdpblock_maps.h
 BPF_OBJ := $(BUILD)/xdpblock.bpf.o
 SKEL := $(BUILD)/xdpblock.skel.h
 
-LIB_SRCS := log bigalloc prefix names listfile minisign listload liststate \
-	safefile listwatch \
-	config ruleset refmatch pinning loader attach control promtext kernel_features
+LIB_SRCS := log escape inputfile bigalloc prefix names listfile minisign \
+	listload liststate safefile listwatch config ruleset refmatch pinning \
+	loader attach control promtext kernel_features
 DAEMON_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,xdpblockd reload commands \
-	linkwatch metrics fetch carryover)
+	linkwatch metrics fetch carryover privs)
 LIB_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,$(LIB_SRCS))
 LIB := $(BUILD)/libxdpblock.a
 HDRS := $(wildcard userspace/*.h) maps/xdpblock_maps.h
@@ -142,7 +142,7 @@ $(XDP_PASS_OBJ): tests/e2e/xdp_pass.bpf.c | $(BUILD)/tests
 FUZZ_TARGETS := listfile minisig gunzip state datapath
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_SRCS := $(patsubst %,userspace/%.c,prefix bigalloc names listfile \
-	minisign listload liststate safefile config)
+	minisign listload liststate safefile config escape inputfile)
 FUZZ_PKGS := zlib inih json-c libsodium libidn2
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all $(WARNINGS) -std=gnu11 -D_GNU_SOURCE \

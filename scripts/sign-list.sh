@@ -14,7 +14,9 @@
 #
 # The trusted comment is the one minisign writes by default,
 # "timestamp:SECS<TAB>file:NAME[<TAB>hashed]"; xdpblockd takes the list's
-# version from its timestamp: field. minisign asks for the key's password
+# version from its timestamp: field, and refuses the signature for a list
+# whose path (or url) has another base name than NAME: sign each LIST
+# under the name it is installed as. minisign asks for the key's password
 # unless the key has none. See README.md, "Signing lists and managing keys".
 set -euo pipefail
 

@@ -8,8 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
+#include "escape.h"
+#include "inputfile.h"
 #include "names.h"
 
 /*
@@ -142,6 +145,8 @@ static int fail(struct parse_state *st, const char *fmt, const char *a,
 {
 	if (!st->msg[0]) {
 		snprintf(st->msg, sizeof(st->msg), fmt, a, b);
+		/* values are quoted: a control byte must not reach a terminal */
+		text_escape(st->msg, sizeof(st->msg));
 		st->error_line = st->line;
 	}
 	return 0;
@@ -593,19 +598,25 @@ static int public_keys(struct parse_state *st, const char *value)
 static int public_key_file(struct parse_state *st, const char *value)
 {
 	struct minisign_key key;
-	char text[4096];
+	char text[4096], why_buf[200];
 	const char *why;
 	size_t len;
 	FILE *f;
+	int fd;
 
 	if (value[0] != '/')
 		return fail(st,
 			    "public_key_file = '%s': give an absolute path%s",
 			    value, "");
-	f = fopen(value, "r");
-	if (!f)
+	fd = input_open(value, NULL, why_buf, sizeof(why_buf));
+	if (fd < 0)
+		return fail(st, "public_key_file = '%s': %s", value, why_buf);
+	f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
 		return fail(st, "public_key_file = '%s': cannot open: %s",
 			    value, strerror(errno));
+	}
 	len = fread(text, 1, sizeof(text) - 1, f);
 	fclose(f);
 	text[len] = '\0';
@@ -764,10 +775,19 @@ static int list_key(struct parse_state *st, const char *name, const char *value)
 			return fail(st,
 				    "require_timestamp = '%s': use yes or no%s",
 				    value, "");
+	} else if (!strcmp(name, "signature_file_check")) {
+		int check;
+
+		if (parse_yes_no(value, &check))
+			return fail(
+				st,
+				"signature_file_check = '%s': use yes or no%s",
+				value, "");
+		l->ignore_signed_file = !check;
 	} else {
 		return fail(
 			st,
-			"unknown key '%s' in [list:%s]: use path, type, action, match, on_error, max_bad_lines, format, origin, signature, public_key, public_key_file, signature_file, require_timestamp, url, refresh, fetch_timeout, ca_file, sinkhole_ipv4 or sinkhole_ipv6",
+			"unknown key '%s' in [list:%s]: use path, type, action, match, on_error, max_bad_lines, format, origin, signature, public_key, public_key_file, signature_file, signature_file_check, require_timestamp, url, refresh, fetch_timeout, ca_file, sinkhole_ipv4 or sinkhole_ipv6",
 			name, l->name);
 	}
 	return 1;
@@ -892,7 +912,8 @@ int config_load(const char *path, struct daemon_config *cfg, char *err,
 		size_t errlen)
 {
 	struct parse_state st = {.cfg = cfg, .path = path};
-	int line;
+	char why[200];
+	int line, fd;
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->xdp_mode = XDP_MODE_AUTO;
@@ -926,10 +947,16 @@ int config_load(const char *path, struct daemon_config *cfg, char *err,
 	ini_use_stack = false;
 	ini_allow_realloc = true;
 	ini_max_line = 65536;
-	st.file = fopen(path, "r");
+	fd = input_open(path, NULL, why, sizeof(why));
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: cannot read config: %s", path, why);
+		return fd;
+	}
+	st.file = fdopen(fd, "r");
 	if (!st.file) {
 		int e = errno;
 
+		close(fd);
 		snprintf(err, errlen, "%s: cannot open config: %s", path,
 			 strerror(e));
 		return -e;

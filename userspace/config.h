@@ -66,6 +66,11 @@ struct list_config {
 	int nr_keys;
 	char signature_file[PATH_MAX]; /* "" means path + ".minisig" */
 	int require_timestamp; /* refuse a signature without timestamp: */
+	/*
+	 * signature_file_check = no: accept a signature whose trusted
+	 * comment's file: names another file (0, the default, refuses it)
+	 */
+	int ignore_signed_file;
 	/* sinkhole_ipv4, sinkhole_ipv6: the answers of action = sinkhole */
 	struct xdpb_sinkhole sinkhole;
 	unsigned int line; /* of the [list:NAME] header, for messages */

@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "bigalloc.h"
+#include "escape.h"
 #include "listfile.h"
 #include "names.h"
 
@@ -593,6 +594,8 @@ static int record_error(const char *name, struct parsed_list *list,
 	if (!list->error[0]) {
 		snprintf(list->error, sizeof(list->error), "%s:%u: %s", name,
 			 line_no, why);
+		/* @why may quote the line: a terminal escape in a feed */
+		text_escape(list->error, sizeof(list->error));
 		list->bad_line = line_no;
 	}
 	return -EINVAL;
@@ -633,6 +636,7 @@ int listfile_parse_data(const char *name, const char *buf, size_t len,
 			    sizeof(why_detect)) < 0) {
 		snprintf(list->error, sizeof(list->error), "%s: %s", name,
 			 why_detect);
+		text_escape(list->error, sizeof(list->error));
 		return -ENOTSUP;
 	}
 	switch (list->format) {
@@ -869,9 +873,12 @@ static int names_emit(struct names_ctx *ctx, uint32_t line, const char *text,
 static void names_unsupported(struct names_ctx *ctx, uint32_t line,
 			      const char *what)
 {
-	if (!ctx->list->nr_unsupported++)
+	if (!ctx->list->nr_unsupported++) {
 		snprintf(ctx->list->unsupported, sizeof(ctx->list->unsupported),
 			 "%s:%u: %s", ctx->name, line, what);
+		text_escape(ctx->list->unsupported,
+			    sizeof(ctx->list->unsupported));
+	}
 }
 
 /* Canonical text that is an IPv4 address (it has only a-z 0-9 - _ .). */
@@ -1420,6 +1427,8 @@ static int names_bad(const char *name, struct parsed_names *list,
 	if (!list->error[0]) {
 		snprintf(list->error, sizeof(list->error), "%s:%u: %s", name,
 			 line, why);
+		/* @why may quote the line: a terminal escape in a feed */
+		text_escape(list->error, sizeof(list->error));
 		list->bad_line = line;
 	}
 	if (opts->on_error == LIST_ON_ERROR_REJECT)

@@ -11,6 +11,8 @@
 #include <zlib.h>
 
 #include "bigalloc.h"
+#include "escape.h"
+#include "inputfile.h"
 #include "listload.h"
 #include "minisign.h"
 
@@ -39,22 +41,15 @@ int list_read_file(const char *path, uint64_t max_bytes, char **data,
 {
 	struct stat st;
 	size_t got = 0;
-	char *buf = NULL, extra;
+	char *buf = NULL, extra, why[200];
 	int fd, ret, read_errno = 0;
 
 	*data = NULL;
 	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = input_open(path, &st, why, sizeof(why));
 	if (fd < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "%s: cannot open: %s", path,
-			 strerror(errno));
-		return ret;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file", path);
-		ret = -EINVAL;
-		goto out;
+		snprintf(err, errlen, "%s: %s", path, why);
+		return fd;
 	}
 	if ((uint64_t)st.st_size > max_bytes) {
 		snprintf(
@@ -249,12 +244,86 @@ set_error(struct loaded_list *l, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(l->error, sizeof(l->error), fmt, ap);
 	va_end(ap);
+	/* messages quote lists and signatures: no terminal escapes */
+	text_escape(l->error, sizeof(l->error));
 }
 
 static int fail(struct loaded_list *l, enum reload_reason reason, int err)
 {
 	l->reason = reason;
 	return err;
+}
+
+/* The last component of @path ("" for a path that ends in '/'). */
+static const char *base_name(const char *path, size_t *len)
+{
+	const char *slash = strrchr(path, '/');
+
+	path = slash ? slash + 1 : path;
+	*len = strlen(path);
+	return path;
+}
+
+/* The file name of @url: the last path component, before any ? or #. */
+static const char *url_file_name(const char *url, size_t *len)
+{
+	const char *start = strstr(url, "://"), *end, *name = NULL;
+
+	start = start ? start + 3 : url;
+	end = start + strcspn(start, "?#");
+	/* after the host: "https://host" and "https://host/" name no file */
+	for (const char *c = start; c < end; c++)
+		if (*c == '/')
+			name = c + 1;
+	*len = name ? (size_t)(end - name) : 0;
+	return name ? name : end;
+}
+
+/*
+ * A signature verifies for any file its key signed: one made for another
+ * list of the same signer (a newer one, say) would pass for this list.
+ * minisign writes the signed file's base name into the trusted comment
+ * (file:NAME), so the signature names the list it is for: the base name
+ * of path, or for a url list also the file name of the url (the signer
+ * signed the file under its name there, the local copy may be named
+ * otherwise). A comment without file: (a hand-written one) passes.
+ */
+static int check_signed_file(const struct list_config *lc,
+			     const struct minisign_sig *sig,
+			     const char *sig_path, struct loaded_list *l)
+{
+	const char *signed_name, *name, *url_name = NULL, *why;
+	size_t signed_len, name_len, url_len = 0;
+	int ret;
+
+	if (lc->ignore_signed_file)
+		return 0;
+	ret = minisign_signed_file(sig->trusted_comment, &signed_name,
+				   &signed_len, &why);
+	if (ret == -ENOENT)
+		return 0;
+	if (ret < 0) {
+		set_error(l, "%s: %s", sig_path, why);
+		return fail(l, RELOAD_ERR_SIGNATURE, ret);
+	}
+	name = base_name(lc->path, &name_len);
+	if (lc->url[0])
+		url_name = url_file_name(lc->url, &url_len);
+	/* a url without a file name names none; the same name is said once */
+	if (url_name && (!url_len || (url_len == name_len &&
+				      !memcmp(url_name, name, url_len))))
+		url_name = NULL;
+	if (minisign_file_is(signed_name, signed_len, name, name_len) ||
+	    (url_name &&
+	     minisign_file_is(signed_name, signed_len, url_name, url_len)))
+		return 0;
+	set_error(
+		l,
+		"%s: %s was signed for the file %.*s, not %.*s%s%.*s: it is the signature of another list (install this list's own signature; if the signer names the file otherwise, set signature_file_check = no in [list:%s])",
+		lc->path, sig_path, signed_len > 200 ? 200 : (int)signed_len,
+		signed_name, (int)name_len, name, url_name ? " or " : "",
+		(int)url_len, url_name ? url_name : "", lc->name);
+	return fail(l, RELOAD_ERR_SIGNATURE, -EINVAL);
 }
 
 /* Check the signature of @data; sets version, key and the reason. */
@@ -341,6 +410,12 @@ static int verify(const struct list_config *lc, const char *data, size_t len,
 	}
 	l->verified = 1;
 	l->prehashed = sig->prehashed;
+	/* the trusted comment is known to come from the key holder */
+	ret = check_signed_file(lc, sig, sig_path, l);
+	if (ret < 0) {
+		l->verified = 0;
+		goto out;
+	}
 
 	/* Only now is the trusted comment known to come from the key holder. */
 	ret = minisign_timestamp(sig->trusted_comment, &l->version, &why);

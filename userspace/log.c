@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <bpf/libbpf.h>
 
+#include "escape.h"
 #include "log.h"
 
 static const char *log_ident = "xdpblock";
@@ -47,6 +48,12 @@ static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	/* One line per message: drop a trailing newline (libbpf adds them). */
 	while (n > 0 && (size_t)n < sizeof(line) && line[n - 1] == '\n')
 		line[--n] = '\0';
+	/*
+	 * The last guard: whatever a message quotes, a log line holds no
+	 * terminal escape and no second line (messages escape at their
+	 * source; escaping again changes nothing there).
+	 */
+	text_escape(line, sizeof(line));
 	if (log_journal)
 		fprintf(stderr, "<%d>%s\n", level, line);
 	else

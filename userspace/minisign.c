@@ -290,6 +290,43 @@ int minisign_timestamp(const char *trusted_comment, uint64_t *ts,
 	return 0;
 }
 
+int minisign_signed_file(const char *trusted_comment, const char **name,
+			 size_t *name_len, const char **why)
+{
+	static const char field[] = "file:";
+	const char *p = trusted_comment, *found = NULL;
+
+	for (; *p; p++) {
+		if (p != trusted_comment && !is_blank(p[-1]))
+			continue;
+		if (strncmp(p, field, sizeof(field) - 1))
+			continue;
+		if (found) {
+			*why = "the trusted comment has two file: fields";
+			return -EINVAL;
+		}
+		found = p + sizeof(field) - 1;
+	}
+	if (!found)
+		return -ENOENT;
+	*name = found;
+	/* minisign separates fields with tabs; a name may hold spaces */
+	*name_len = strcspn(found, "\t");
+	return 0;
+}
+
+int minisign_file_is(const char *value, size_t value_len, const char *name,
+		     size_t name_len)
+{
+	/*
+	 * minisign's "file:NAME\t..." ends at the tab; a hand-written comment
+	 * ("file:NAME more words") at a space: the name, then a field end.
+	 */
+	if (!name_len || name_len > value_len || memcmp(value, name, name_len))
+		return 0;
+	return name_len == value_len || is_blank(value[name_len]);
+}
+
 void minisign_key_id_str(const uint8_t id[MINISIGN_KEY_ID_BYTES],
 			 char out[MINISIGN_KEY_ID_STRLEN])
 {

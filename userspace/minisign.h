@@ -73,6 +73,21 @@ int minisign_verify(const struct minisign_sig *sig,
  */
 int minisign_timestamp(const char *trusted_comment, uint64_t *ts,
 		       const char **why);
+/*
+ * The "file:NAME" field of a trusted comment: the base name of the file
+ * minisign signed. Sets *@name to it and *@name_len to its length up to
+ * the next tab. Returns 0, -ENOENT when there is none, -EINVAL (with
+ * *why) when there are two.
+ */
+int minisign_signed_file(const char *trusted_comment, const char **name,
+			 size_t *name_len, const char **why);
+/*
+ * Does the file: value @value (@value_len bytes, as minisign_signed_file
+ * gives it) name the file @name? It does when it is @name whole, or
+ * @name followed by a space (a hand-written comment). Returns 1 or 0.
+ */
+int minisign_file_is(const char *value, size_t value_len, const char *name,
+		     size_t name_len);
 void minisign_key_id_str(const uint8_t id[MINISIGN_KEY_ID_BYTES],
 			 char out[MINISIGN_KEY_ID_STRLEN]);
 

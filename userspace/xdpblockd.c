@@ -31,6 +31,7 @@
 #include "liststate.h"
 #include "log.h"
 #include "pinning.h"
+#include "privs.h"
 #include "metrics.h"
 
 /* signals, link events, list watch, reload timer, downloads */
@@ -457,6 +458,9 @@ int main(int argc, char **argv)
 		goto out;
 	/* attached: from now on names are matched by this daemon's stages */
 	loader_pin_stages(&d.loader);
+	/* what only start-up needed (CAP_CHOWN, ...) goes now: privs.h */
+	if (privs_drop_after_startup(err, sizeof(err)) < 0)
+		log_warn("%s", err);
 	log_info("ready: %d interface(s), control socket %s", d.nr_ifaces,
 		 d.cfg.control_socket);
 	daemon_notify(&d, "READY=1");

@@ -115,9 +115,11 @@ put_list "$LIST" $T2 "# C2 feed" "203.0.113.0/25" "$NEWER/32"
 daemon_start "$WORKDIR/xdpblock.conf" || { t_fail "restart with the current list"; exit 1; }
 t_pass "restart with the current list (version $T2, equal to the state) works"
 t_check "restart: $NEWER blocked" ping_blocked $NEWER
-put_list "$LIST.old" $T1 "# C2 feed" "203.0.113.0/25"
+# signed under the list's own name (file:c2.txt), as a replayed one is
+mkdir -p "$WORKDIR/old"
+put_list "$WORKDIR/old/c2.txt" $T1 "# C2 feed" "203.0.113.0/25"
 cp "$LIST" "$LIST.cur" && cp "$LIST.minisig" "$LIST.cur.minisig"
-mv "$LIST.old" "$LIST" && mv "$LIST.old.minisig" "$LIST.minisig"
+mv "$WORKDIR/old/c2.txt" "$LIST" && mv "$WORKDIR/old/c2.txt.minisig" "$LIST.minisig"
 reload_refused "rollback, reloaded after the restart" rollback "(timestamp $T2) was already accepted"
 t_check "rollback after the restart: $NEWER still blocked" ping_blocked $NEWER
 mv "$LIST.cur" "$LIST" && mv "$LIST.cur.minisig" "$LIST.minisig"

@@ -8,6 +8,7 @@
  * (domains, hosts, adblock, rpz): every entry is a canonical name (what
  * name_normalize() makes of it is itself), of a known kind and action,
  * from a line that never goes back, and unsupported entries are described.
+ * Messages quote the input escaped: printable ASCII only (issue 12, 9).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -19,10 +20,19 @@
 
 #define NAME "fuzz.list"
 
+/* A message holds no byte a terminal could act on. */
+static void check_printable(const char *msg)
+{
+	for (; *msg; msg++)
+		if (*msg < 0x20 || *msg > 0x7e)
+			__builtin_trap();
+}
+
 static void check(const struct parsed_list *l, int err, size_t lines)
 {
 	size_t v4 = 0;
 
+	check_printable(l->error);
 	if (err) {
 		if (strncmp(l->error, NAME ":", strlen(NAME ":")))
 			__builtin_trap();
@@ -50,6 +60,8 @@ static void check(const struct parsed_list *l, int err, size_t lines)
 
 static void check_names(const struct parsed_names *l, int err, size_t lines)
 {
+	check_printable(l->error);
+	check_printable(l->unsupported);
 	if (err) {
 		if (strncmp(l->error, NAME ":", strlen(NAME ":")))
 			__builtin_trap();

@@ -4,7 +4,7 @@
  * as a .minisig file, a .pub file and a key line; a signature that parses
  * is verified against tests/data/minisign/signed-list.txt and its key,
  * so mutations of the real signatures (the seed corpus) reach the
- * verification and the timestamp parser.
+ * verification and the timestamp: and file: parsers.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -23,8 +23,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct minisign_sig sig;
 	struct minisign_key key, keys[1];
-	const char *why;
+	const char *why, *name;
 	char err[256], *text;
+	size_t name_len;
 	uint64_t ts;
 	int ret;
 
@@ -40,6 +41,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (ret != 0 && ret != -ENOKEY && ret != -EBADMSG)
 			__builtin_trap();
 		ret = minisign_timestamp(sig.trusted_comment, &ts, &why);
+		if (ret != 0 && ret != -ENOENT && ret != -EINVAL)
+			__builtin_trap();
+		ret = minisign_signed_file(sig.trusted_comment, &name,
+					   &name_len, &why);
+		if (ret == 0 && (name_len > strlen(name) ||
+				 !minisign_file_is(name, name_len, name,
+						   name_len) != !name_len))
+			__builtin_trap();
 		if (ret != 0 && ret != -ENOENT && ret != -EINVAL)
 			__builtin_trap();
 	} else if (!err[0]) {

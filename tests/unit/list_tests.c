@@ -1017,6 +1017,44 @@ static void fmt_rpz_record_bound(void)
 	free(zone);
 }
 
+/*
+ * Issue 12, finding 9: an RPZ owner with a terminal escape (ESC [ 31 m)
+ * was quoted raw in the error, which reaches the journal, `xdpblockctl
+ * status` and `xdpblockd --check` on a terminal. It comes out as \x1b,
+ * in a domain list's error and an address list's alike.
+ */
+static void check_escaped(const char *what, const char *error, const char *want)
+{
+	CHECK(strstr(error, want), "%s: error '%s' lacks '%s'", what, error,
+	      want);
+	for (const char *c = error; *c; c++)
+		CHECK(*c >= 0x20 && *c < 0x7f, "%s: raw byte 0x%02x in '%s'",
+		      what, (unsigned char)*c, error);
+}
+
+static void fmt_error_escapes_control_bytes(void)
+{
+	struct parsed_names n;
+	struct parsed_list l;
+	int err;
+
+	/* an owner outside the zone: the message quotes it */
+	err = parse_names_as(LIST_FORMAT_RPZ, LIST_ON_ERROR_REJECT,
+			     "rpz.example", "esc.zone",
+			     "evil.\x1b[31mred. CNAME .\n", &n);
+	CHECK(err == -EINVAL, "rpz: %d", err);
+	check_escaped("rpz", n.error, "evil.\\x1b[31mred is not inside");
+	parsed_names_free(&n);
+	/* an ipset command: quoted; the 8-bit CSI (0x9b) too */
+	err = parse_as(LIST_FORMAT_IPSET, LIST_ON_ERROR_REJECT, "esc.ipset",
+		       "\x9b"
+		       "2J\x1b]0;title\x07 x\n",
+		       &l);
+	CHECK(err == -EINVAL, "ipset: %d", err);
+	check_escaped("ipset", l.error, "'\\x9b2J\\x1b]0;title\\x07'");
+	parsed_list_free(&l);
+}
+
 #undef L
 
 /* ==== detect =========================================================== */
@@ -2174,6 +2212,177 @@ static void load_domain_formats(void)
 	loaded_list_free(&l);
 }
 
+/*
+ * Issue 12, finding 8: a valid signature of another list by the same key
+ * (trusted comment file:signed-list.txt) was accepted for this one. The
+ * signed name must be the base name of path, or for a url list the file
+ * name of the url; signature_file_check = no turns the check off.
+ */
+static void load_signed_for_another_file(void)
+{
+	size_t len, sig_len;
+	char *data = fixture("signed-list.txt", &len);
+	char *sig = fixture("signed-list.txt.minisig", &sig_len);
+	struct list_config lc;
+	struct loaded_list l;
+	const char *copy;
+
+	if (!data || !sig) {
+		CHECK(0, "fixtures");
+		goto out;
+	}
+	copy = tmp_write("other-list.txt", data, len);
+	tmp_write("other-list.txt.minisig", sig, sig_len);
+	config_for(&lc, "other", "signed-list.txt");
+	snprintf(lc.path, sizeof(lc.path), "%s", copy);
+	load_expect(
+		&lc, 1 << 20, 0, RELOAD_ERR_SIGNATURE,
+		"was signed for the file signed-list.txt, not other-list.txt: it is the signature of another list",
+		&l);
+	CHECK(!l.verified && l.parsed.nr == 0 &&
+		      strstr(l.error,
+			     "signature_file_check = no in [list:other]"),
+	      "verified %d, %zu entries, '%s'", l.verified, l.parsed.nr,
+	      l.error);
+	loaded_list_free(&l);
+
+	lc.ignore_signed_file = 1;
+	load_expect(&lc, 1 << 20, 0, RELOAD_OK, NULL, &l);
+	CHECK(l.verified && l.parsed.nr == 3, "opt-out: %d %zu", l.verified,
+	      l.parsed.nr);
+	loaded_list_free(&l);
+
+	/* a url list: the url names the file the signer signed */
+	lc.ignore_signed_file = 0;
+	snprintf(lc.url, sizeof(lc.url),
+		 "https://lists.example/feeds/signed-list.txt?key=1#top");
+	load_expect(&lc, 1 << 20, 0, RELOAD_OK, NULL, &l);
+	loaded_list_free(&l);
+	snprintf(lc.url, sizeof(lc.url),
+		 "https://lists.example/signed-list.txt/other.txt");
+	load_expect(&lc, 1 << 20, 0, RELOAD_ERR_SIGNATURE,
+		    "not other-list.txt or other.txt", &l);
+	loaded_list_free(&l);
+	/* the url has no file name: only the path's name is compared */
+	snprintf(lc.url, sizeof(lc.url), "https://lists.example/");
+	load_expect(&lc, 1 << 20, 0, RELOAD_ERR_SIGNATURE,
+		    "not other-list.txt: it is", &l);
+	loaded_list_free(&l);
+	snprintf(lc.url, sizeof(lc.url), "https://signed-list.txt?x=/a");
+	load_expect(&lc, 1 << 20, 0, RELOAD_ERR_SIGNATURE,
+		    "not other-list.txt: it is", &l);
+	loaded_list_free(&l);
+
+	/* the file: field: minisign's tab-separated one, a hand-written one */
+	{
+		static const struct {
+			const char *comment, *name;
+			int ret, match;
+		} cases[] = {
+			{"timestamp:1\tfile:a.txt\thashed", "a.txt", 0, 1},
+			{"timestamp:1\tfile:a.txt", "a.txt", 0, 1},
+			{"timestamp:1\tfile:a b.txt\thashed", "a b.txt", 0, 1},
+			{"file:a.txt no version", "a.txt", 0, 1},
+			{"timestamp:1\tfile:a.txt.gz\thashed", "a.txt", 0, 0},
+			{"timestamp:1\tfile:a.tx", "a.txt", 0, 0},
+			{"timestamp:1\tfile:\thashed", "a.txt", 0, 0},
+			{"timestamp:1\tprofile:a.txt", "a.txt", -ENOENT, 0},
+			{"file:a.txt\tfile:b.txt", "b.txt", -EINVAL, 0},
+		};
+
+		for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+			const char *v = NULL, *why = NULL;
+			size_t vl = 0;
+			int ret = minisign_signed_file(cases[i].comment, &v,
+						       &vl, &why);
+			int match = ret == 0 &&
+				    minisign_file_is(v, vl, cases[i].name,
+						     strlen(cases[i].name));
+
+			CHECK(ret == cases[i].ret && match == cases[i].match,
+			      "'%s': %d match %d, want %d %d", cases[i].comment,
+			      ret, match, cases[i].ret, cases[i].match);
+		}
+	}
+
+	/* the list under its signed name, a legacy and a gzip signature */
+	config_for(&lc, "legacy", "signed-list.txt");
+	sig_next_to(&lc, ".legacy.minisig");
+	load_expect(&lc, 1 << 20, 0, RELOAD_OK, NULL, &l);
+	loaded_list_free(&l);
+	config_for(&lc, "gzip-sig-for-plain", "signed-list.txt");
+	sig_next_to(&lc, ".gz.minisig");
+	load_expect(&lc, 1 << 20, 0, RELOAD_ERR_SIGNATURE, "bad signature", &l);
+	loaded_list_free(&l);
+out:
+	free(data);
+	free(sig);
+}
+
+/*
+ * Issue 12, finding 6: a FIFO named as a list, a signature, a public key
+ * or the configuration hung the daemon in open() (no writer) before the
+ * S_ISREG check. Each is now refused at once, saying what it is; a symlink
+ * is refused too (O_NOFOLLOW). SIGALRM ends the test if anything blocks.
+ */
+static void load_fifo_and_symlink(void)
+{
+	char fifo[PATH_MAX], link_path[PATH_MAX], conf[PATH_MAX + 128];
+	char err[512];
+	struct daemon_config *cfg = malloc(sizeof(*cfg));
+	struct list_config lc;
+	struct loaded_list l;
+	const char *list, *conf_path;
+
+	list = tmp_write_str("fifo-test.txt", "192.0.2.0/24\n");
+	snprintf(fifo, sizeof(fifo), "%s/a.fifo", tmp_dir);
+	snprintf(link_path, sizeof(link_path), "%s/a.link", tmp_dir);
+	if (!cfg || mkfifo(fifo, 0600) < 0 || symlink(list, link_path) < 0) {
+		CHECK(0, "mkfifo/symlink: %s", strerror(errno));
+		free(cfg);
+		return;
+	}
+	alarm(20);
+
+	config_for(&lc, "fifo", "signed-list.txt");
+	snprintf(lc.path, sizeof(lc.path), "%s", fifo);
+	lc.signature = LIST_SIGNATURE_NONE;
+	load_expect(&lc, 1 << 20, 0, RELOAD_ERR_IO,
+		    "not a regular file but a FIFO", &l);
+	loaded_list_free(&l);
+
+	/* the list is a file, its signature a FIFO */
+	config_for(&lc, "fifo-sig", "signed-list.txt");
+	snprintf(lc.signature_file, sizeof(lc.signature_file), "%s", fifo);
+	load_expect(&lc, 1 << 20, 0, RELOAD_ERR_IO,
+		    "not a regular file but a FIFO", &l);
+	loaded_list_free(&l);
+
+	config_for(&lc, "symlink", "signed-list.txt");
+	snprintf(lc.path, sizeof(lc.path), "%s", link_path);
+	lc.signature = LIST_SIGNATURE_NONE;
+	load_expect(&lc, 1 << 20, 0, RELOAD_ERR_IO, "is a symbolic link", &l);
+	loaded_list_free(&l);
+
+	CHECK(config_load(fifo, cfg, err, sizeof(err)) == -EINVAL &&
+		      strstr(err, "not a regular file but a FIFO"),
+	      "config file: '%s'", err);
+	snprintf(
+		conf, sizeof(conf),
+		"[daemon]\ninterfaces = eth0\n[list:a]\npath = /a\npublic_key_file = %s\n",
+		fifo);
+	conf_path = tmp_write_str("fifo-key.conf", conf);
+	CHECK(config_load(conf_path, cfg, err, sizeof(err)) == -EINVAL &&
+		      strstr(err, ":5: public_key_file = ") &&
+		      strstr(err, "not a regular file but a FIFO"),
+	      "public_key_file: '%s'", err);
+
+	alarm(0);
+	unlink(fifo);
+	unlink(link_path);
+	free(cfg);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -2192,6 +2401,7 @@ int main(void)
 	RUN_TEST("formats", fmt_real_domain_lists);
 	RUN_TEST("formats", fmt_rpz_origin);
 	RUN_TEST("formats", fmt_rpz_record_bound);
+	RUN_TEST("formats", fmt_error_escapes_control_bytes);
 
 	RUN_TEST("detect", detect_table);
 	RUN_TEST("detect", detect_refusal_names_file);
@@ -2214,6 +2424,8 @@ int main(void)
 
 	RUN_TEST("load", load_signed);
 	RUN_TEST("load", load_refused);
+	RUN_TEST("load", load_fifo_and_symlink);
+	RUN_TEST("load", load_signed_for_another_file);
 	RUN_TEST("load", load_domain_formats);
 
 	printf("list tests done: %d PASS, %d FAIL\n", tl_passed, tl_failed);

@@ -9,6 +9,10 @@
 #     .pub files, a gzipped list
 #   - wrong key, one changed byte, a changed trusted comment (version),
 #     a signature file of another list: refused by both
+#   - another list's file and signature (same key, minisign's own
+#     trusted comment file:a.txt) installed as list b.txt: minisign -V
+#     accepts it, xdpblockd refuses it (the file: name is not the list's)
+#     unless signature_file_check = no; a url list compares the url's name
 #   - a custom trusted comment without timestamp: refused unless
 #     require_timestamp = no
 #   - an older version than the state records: refused as a rollback
@@ -120,6 +124,27 @@ refused "the signature of another list" "bad signature" "public_key = $KEY_A" \
 	"signature_file = $WORKDIR/other.txt.minisig"
 t_check_not "another list's signature: minisign -V refuses it" \
 	mini_ok a "$LIST" "$WORKDIR/other.txt.minisig"
+
+# a mirror serves list a's file and signature as list b (issue 12, 8)
+cp "$WORKDIR/other.txt" "$WORKDIR/a.txt"
+minisign -S -s "$K/a.key" -m "$WORKDIR/a.txt" >/dev/null
+t_check "minisign writes file:a.txt in the trusted comment" \
+	grep -q "^trusted comment: timestamp:[0-9]*.file:a.txt" "$WORKDIR/a.txt.minisig"
+cp "$WORKDIR/a.txt" "$WORKDIR/b.txt" && cp "$WORKDIR/a.txt.minisig" "$WORKDIR/b.txt.minisig"
+t_check "a's signature as b's: minisign -V accepts it (it checks no name)" \
+	mini_ok a "$WORKDIR/b.txt"
+LIST=$WORKDIR/b.txt refused "a's signature as b's" \
+	"$WORKDIR/b.txt: $WORKDIR/b.txt.minisig was signed for the file a.txt, not b.txt: it is the signature of another list" \
+	"public_key = $KEY_A"
+LIST=$WORKDIR/b.txt accepted "a's signature as b's, signature_file_check = no" \
+	"public_key = $KEY_A" "signature_file_check = no"
+LIST=$WORKDIR/a.txt accepted "a's signature for a itself" "public_key = $KEY_A"
+# a url list's copy is named by the operator: the url names the file
+LIST=$WORKDIR/b.txt accepted "a url list: its url's file name a.txt is the signed name" \
+	"public_key = $KEY_A" "url = https://lists.example/feeds/a.txt?v=2"
+LIST=$WORKDIR/b.txt refused "a url list for b.txt with a's signature" \
+	"was signed for the file a.txt, not b.txt: it is" \
+	"public_key = $KEY_A" "url = https://lists.example/feeds/b.txt"
 
 mv "$LIST.minisig" "$LIST.away"
 refused "no signature file" "the list is not signed, $LIST.minisig is missing" "public_key = $KEY_A"

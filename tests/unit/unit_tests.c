@@ -35,8 +35,10 @@
 
 #include "config.h"
 #include "control.h"
+#include "escape.h"
 #include "kernel_features.h"
 #include "listfile.h"
+#include "log.h"
 #include "prefix.h"
 #include "promtext.h"
 #include "refmatch.h"
@@ -973,7 +975,8 @@ static void config_full(void)
 		"signature = minisign\n"
 		"public_key = " OTHER_KEY ", " TEST_KEY "\n"
 		"public_key = " TEST_KEY "\n"
-		"require_timestamp = no\n";
+		"require_timestamp = no\n"
+		"signature_file_check = no\n";
 	struct daemon_config *c = cfg_buf;
 	const char *path;
 	char err[1024];
@@ -1048,10 +1051,11 @@ static void config_full(void)
 	/* two keys on one line, the same key again counted once */
 	CHECK(c->lists[2].format == LIST_FORMAT_SPAMHAUS_JSON &&
 		      c->lists[2].nr_keys == 2 &&
-		      c->lists[2].require_timestamp == 0,
-	      "list 2: format %s, %d keys, require_timestamp %d",
+		      c->lists[2].require_timestamp == 0 &&
+		      c->lists[2].ignore_signed_file == 1,
+	      "list 2: format %s, %d keys, require_timestamp %d, ignore_signed_file %d",
 	      list_format_name(c->lists[2].format), c->lists[2].nr_keys,
-	      c->lists[2].require_timestamp);
+	      c->lists[2].require_timestamp, c->lists[2].ignore_signed_file);
 	if (c->lists[2].nr_keys == 2) {
 		char id0[MINISIGN_KEY_ID_STRLEN], id1[MINISIGN_KEY_ID_STRLEN];
 
@@ -1082,18 +1086,20 @@ static void config_sinkhole(void)
 		      c->lists[0].sinkhole.v4 == htonl(0xc0000235) &&
 		      c->lists[0].sinkhole.v6[15] == 0x53,
 	      "sinkhole list read back");
-	rc = load_config_text("sink.conf",
-			      "[daemon]\ninterfaces = eth0\n[list:s]\n"
-			      "path = /s.txt\naction = sinkhole\nsignature = none\n",
-			      &path, err, sizeof(err));
+	rc = load_config_text(
+		"sink.conf",
+		"[daemon]\ninterfaces = eth0\n[list:s]\n"
+		"path = /s.txt\naction = sinkhole\nsignature = none\n",
+		&path, err, sizeof(err));
 	CHECK(rc < 0 &&
 		      strstr(err,
 			     "sink.conf:3: [list:s] has action = sinkhole: give the notice address as sinkhole_ipv4"),
 	      "sinkhole without an address: %s", err);
-	rc = load_config_text("sink.conf",
-			      "[daemon]\ninterfaces = eth0\n[list:s]\n"
-			      "path = /s.txt\nsinkhole_ipv4 = 2001:db8::1\nsignature = none\n",
-			      &path, err, sizeof(err));
+	rc = load_config_text(
+		"sink.conf",
+		"[daemon]\ninterfaces = eth0\n[list:s]\n"
+		"path = /s.txt\nsinkhole_ipv4 = 2001:db8::1\nsignature = none\n",
+		&path, err, sizeof(err));
 	CHECK(rc < 0 &&
 		      strstr(err,
 			     "sink.conf:5: sinkhole_ipv4 = '2001:db8::1': give an IPv4 address"),
@@ -1188,6 +1194,7 @@ static void config_defaults(void)
 	CHECK(c->lists[0].format == LIST_FORMAT_AUTO &&
 		      c->lists[0].signature == LIST_SIGNATURE_MINISIGN &&
 		      c->lists[0].require_timestamp == 1 &&
+		      !c->lists[0].ignore_signed_file &&
 		      c->lists[0].max_bad_lines == 1000 &&
 		      !c->lists[0].signature_file[0],
 	      "default format %s, signature %s, require_timestamp %d, max_bad_lines %u, signature_file '%s'",
@@ -1569,6 +1576,14 @@ CONFIG_ERROR_TEST(config_err_relative_signature_file,
 CONFIG_ERROR_TEST(
 	config_err_bad_format, LIST_A "format = zone\n", 5,
 	"format = 'zone': use auto, plain, netset, spamhaus, spamhaus-json, ipset, domains, hosts, adblock or rpz")
+CONFIG_ERROR_TEST(config_err_bad_signature_file_check,
+		  LIST_A "signature_file_check = maybe\n", 5,
+		  "signature_file_check = 'maybe': use yes or no")
+/* issue 12, finding 9: a quoted value reaches a terminal escaped */
+CONFIG_ERROR_TEST(config_err_escapes_control_bytes,
+		  LIST_A "require_timestamp = \x1b[2J\x9b"
+			 "1m\n",
+		  5, "require_timestamp = '\\x1b[2J\\x9b1m': use yes or no")
 CONFIG_ERROR_TEST(config_err_bad_require_timestamp,
 		  LIST_A "require_timestamp = maybe\n", 5,
 		  "require_timestamp = 'maybe': use yes or no")
@@ -3967,6 +3982,82 @@ out:
 	free(raw);
 }
 
+/* ==== escape (issue 12, finding 9) ==================================== */
+
+static void escape_table(void)
+{
+	static const struct {
+		const char *in;
+		size_t size;
+		const char *out;
+	} cases[] = {
+		{"plain text", 64, "plain text"},
+		{"\x1b[31mred\x1b[0m", 64, "\\x1b[31mred\\x1b[0m"},
+		{"a\tb\nc\rd\x7f", 64, "a\\x09b\\x0ac\\x0dd\\x7f"},
+		/* 8-bit CSI, and UTF-8 (U+009B is c2 9b): bytes, not glyphs */
+		{"\x9b"
+		 "2J \xc2\x9b",
+		 64, "\\x9b2J \\xc2\\x9b"},
+		/* a backslash is printable: escaping twice changes nothing */
+		{"\\x1b", 64, "\\x1b"},
+		/* cut at a whole escape: "ab" + "\x1b" needs 7 bytes */
+		{"ab\x1b", 7, "ab\\x1b"},
+		{"ab\x1b", 6, "ab"},
+		{"ab\x1b"
+		 "cd",
+		 8, "ab\\x1bc"},
+		{"", 1, ""},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char buf[64];
+		size_t n;
+
+		snprintf(buf, sizeof(buf), "%s", cases[i].in);
+		n = text_escape(buf, cases[i].size);
+		CHECK(!strcmp(buf, cases[i].out) && n == strlen(buf),
+		      "case %zu: '%s' (%zu), want '%s'", i, buf, n,
+		      cases[i].out);
+		n = text_escape(buf, cases[i].size);
+		CHECK(!strcmp(buf, cases[i].out), "case %zu twice: '%s'", i,
+		      buf);
+	}
+}
+
+/* log.c escapes every line, whatever a caller passes to "%s" */
+static void escape_log_guard(void)
+{
+	char path[PATH_MAX], line[256] = "";
+	int saved = dup(2), fd;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/log.out",
+		 tmp_write_str("log.out", "") ? tmp_dir : "/tmp");
+	fd = open(path, O_WRONLY | O_TRUNC);
+	if (saved < 0 || fd < 0 || dup2(fd, 2) < 0) {
+		CHECK(0, "redirect stderr: %s", strerror(errno));
+		return;
+	}
+	log_init("xdpblockd", LOG_LEVEL_INFO);
+	log_warn("list %s: %s", "a", "x.zone:1: \x1b[31mred\x9b\nforged line");
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	f = fopen(path, "r");
+	if (!f || !fgets(line, sizeof(line), f)) {
+		CHECK(0, "no log line");
+	} else {
+		CHECK(strstr(line,
+			     "x.zone:1: \\x1b[31mred\\x9b\\x0aforged line\n"),
+		      "log line '%s'", line);
+		CHECK(!fgets(line, sizeof(line), f), "a second line '%s'",
+		      line);
+	}
+	if (f)
+		fclose(f);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -4056,6 +4147,8 @@ int main(void)
 	RUN_TEST("config", config_err_bad_signature);
 	RUN_TEST("config", config_err_relative_signature_file);
 	RUN_TEST("config", config_err_bad_format);
+	RUN_TEST("config", config_err_bad_signature_file_check);
+	RUN_TEST("config", config_err_escapes_control_bytes);
 	RUN_TEST("config", config_err_bad_require_timestamp);
 	RUN_TEST("config", config_err_bad_max_bad_lines);
 	RUN_TEST("config", config_err_max_list_bytes_small);
@@ -4089,6 +4182,8 @@ int main(void)
 	RUN_TEST("features", features_btf_timer_cpu_pin);
 	RUN_TEST("features", features_warning_text);
 	RUN_TEST("features", features_running_kernel);
+	RUN_TEST("escape", escape_table);
+	RUN_TEST("escape", escape_log_guard);
 
 	printf("unit tests done: %d PASS, %d FAIL\n", tl_passed, tl_failed);
 	free(cfg_buf);
