@@ -8,6 +8,9 @@
 #   - control bytes in a list (an RPZ owner with ESC [ 31 m, a record
 #     with the 8-bit CSI 0x9b): --check, ctl reload, status (text and
 #     JSON) and the log quote them as \x1b, never the raw byte
+#   - an RPZ record of 2,035 bytes and 5,000 comment lines inside '(':
+#     refused by --check and by a running daemon's reload (once a heap
+#     overflow)
 . "$(dirname "$0")/../lib.sh"
 
 BLOCKED=203.0.113.10
@@ -99,6 +102,22 @@ reload_refused "reload with a CSI in an ipset file" parse 'x9b2J'
 ctl status >"$WORKDIR/status.txt" 2>&1
 t_check_not "CSI: no raw 0x9b in ctl status" grep -q "$(printf '\233')" "$WORKDIR/status.txt"
 t_check_not "CSI: no raw 0x9b in the daemon log" grep -q "$(printf '\233')" "$WORKDIR/daemon.log"
+
+# --- finding 1: an RPZ record whose lines overran the record buffer (a
+# heap overflow that crashed a running daemon from a list feed)
+BOMB=$WORKDIR/bomb.zone
+{
+	printf '$ORIGIN rpz.example.\na CNAME ( %s\n' "$(printf 'x%.0s' $(seq 2035))"
+	for _ in $(seq 5000); do printf ';c\n'; done
+	printf ')\n'
+} >"$BOMB"
+write_config "$WORKDIR/bomb.conf" "[list:feed]" "path = $LIST" "signature = none" \
+	"[list:bomb]" "path = $BOMB" "signature = none" "format = rpz"
+check_refused "an overlong parenthesised RPZ record" "$WORKDIR/bomb.conf" \
+	"a record longer than 2047 characters"
+cp "$WORKDIR/bomb.conf" "$WORKDIR/xdpblock.conf"
+reload_refused "reload with an overlong RPZ record" parse \
+	"a record longer than 2047 characters"
 
 daemon_stop
 t_done
