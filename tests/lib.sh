@@ -530,3 +530,16 @@ lib_cleanup() {
 }
 trap lib_cleanup EXIT
 trap 'exit 130' INT TERM
+
+# test_ca_and_cert IP: a private CA ($WORKDIR/ca.pem) and a server
+# certificate it signed for IP ($WORKDIR/srv.pem, srv.key), for HTTPS
+# feeds in the lab
+test_ca_and_cert() {
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=xdpblock-test-ca \
+		-keyout "$WORKDIR/ca.key" -out "$WORKDIR/ca.pem" >/dev/null 2>&1
+	openssl req -newkey rsa:2048 -nodes -subj "/CN=$1" \
+		-keyout "$WORKDIR/srv.key" -out "$WORKDIR/srv.csr" >/dev/null 2>&1
+	printf 'subjectAltName=IP:%s\n' "$1" >"$WORKDIR/san.ext"
+	openssl x509 -req -in "$WORKDIR/srv.csr" -CA "$WORKDIR/ca.pem" -CAkey "$WORKDIR/ca.key" \
+		-CAcreateserial -days 2 -extfile "$WORKDIR/san.ext" -out "$WORKDIR/srv.pem" >/dev/null 2>&1
+}

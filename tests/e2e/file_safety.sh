@@ -112,13 +112,7 @@ else
 fi
 
 # --- https redirected to http: refused; to https: followed
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=xdpblock-test-ca \
-	-keyout "$WORKDIR/ca.key" -out "$WORKDIR/ca.pem" >/dev/null 2>&1
-openssl req -newkey rsa:2048 -nodes -subj /CN=198.51.100.2 \
-	-keyout "$WORKDIR/srv.key" -out "$WORKDIR/srv.csr" >/dev/null 2>&1
-printf 'subjectAltName=IP:198.51.100.2\n' >"$WORKDIR/san.ext"
-openssl x509 -req -in "$WORKDIR/srv.csr" -CA "$WORKDIR/ca.pem" -CAkey "$WORKDIR/ca.key" \
-	-CAcreateserial -days 2 -extfile "$WORKDIR/san.ext" -out "$WORKDIR/srv.pem" >/dev/null 2>&1
+test_ca_and_cert 198.51.100.2
 HTTPS_PID=$(feed_server 8443 "$WORKDIR/srv.pem" "$WORKDIR/srv.key")
 wait_for 10 in_server sh -c "ss -Htln | grep -q ':8443 '" || t_fail "TLS feed server starts"
 echo "http://198.51.100.2:8000/list.txt" >"$FEED/down.txt.redirect"

@@ -135,13 +135,7 @@ fi
 server_stop
 
 # --- HTTPS with a private CA
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=xdpblock-test-ca \
-	-keyout "$WORKDIR/ca.key" -out "$WORKDIR/ca.pem" >/dev/null 2>&1
-openssl req -newkey rsa:2048 -nodes -subj /CN=198.51.100.2 \
-	-keyout "$WORKDIR/srv.key" -out "$WORKDIR/srv.csr" >/dev/null 2>&1
-printf 'subjectAltName=IP:198.51.100.2\n' >"$WORKDIR/san.ext"
-openssl x509 -req -in "$WORKDIR/srv.csr" -CA "$WORKDIR/ca.pem" -CAkey "$WORKDIR/ca.key" \
-	-CAcreateserial -days 2 -extfile "$WORKDIR/san.ext" -out "$WORKDIR/srv.pem" >/dev/null 2>&1
+test_ca_and_cert 198.51.100.2
 printf '203.0.113.0/24\n' >"$FEED/list.txt"
 server_start "$WORKDIR/srv.pem" "$WORKDIR/srv.key" || t_fail "TLS feed server starts"
 rm -f "$CACHE"
