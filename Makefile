@@ -139,7 +139,7 @@ $(XDP_PASS_OBJ): tests/e2e/xdp_pass.bpf.c | $(BUILD)/tests
 # libFuzzer targets (tests/fuzz): the list parsers, gzip, the signature
 # reader and the state file, built with clang and the sanitizers from the
 # userspace sources they test (no BPF).
-FUZZ_TARGETS := listfile minisig gunzip state datapath
+FUZZ_TARGETS := listfile minisig gunzip state datapath config
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_SRCS := $(patsubst %,userspace/%.c,prefix bigalloc names listfile \
 	minisign listload liststate safefile config escape inputfile)

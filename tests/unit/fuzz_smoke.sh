@@ -26,6 +26,11 @@ cat "$DATA/minisign/signed-list.txt.gz" "$DATA/minisign/signed-list.txt.gz" \
 	>"$seeds/gunzip/two-members.gz"
 printf '# state\nc2 1795343715\nspamhaus-drop 1700000000\n' >"$seeds/state/ok"
 printf 'a 1\nb 2\n' >"$seeds/state/short"
+# config: the example configuration and a small one with both list types
+mkdir -p "$seeds/config"
+cp "$TOP/contrib/xdpblock.conf.example" "$seeds/config/"
+printf '[daemon]\ninterfaces = eth0 eth1\ncontrol_group = root\n[list:a]\npath = /etc/xdpblock/a.txt\nsignature = none\n[list:b]\ntype = domain\npath = /etc/xdpblock/b.txt\npublic_key_file = /etc/xdpblock/k.pub\naction = nxdomain\n' \
+	>"$seeds/config/small.conf"
 # datapath: a selector byte (0 DNS, 1 HTTP, 2 TLS), then the message or
 # payload; queries for names on the target's lists and off them
 mkdir -p "$seeds/datapath"
@@ -62,16 +67,17 @@ PY
 # inputs up to 4 KiB for the line parsers (a few dozen lines each: many
 # small mutations beat a few of the 150 KB seeds), 16 KiB for the rest
 declare -A max_len=([listfile]=4096 [minisig]=16384 [gunzip]=16384 [state]=16384
-	[datapath]=1500)
+	[datapath]=1500 [config]=4096)
 declare -A seed_dirs=(
 	[listfile]="$DATA"
 	[minisig]="$DATA/minisign"
 	[gunzip]="$seeds/gunzip"
 	[state]="$seeds/state"
 	[datapath]="$seeds/datapath"
+	[config]="$seeds/config"
 )
 
-for t in listfile minisig gunzip state datapath; do
+for t in listfile minisig gunzip state datapath config; do
 	bin=$BUILD/fuzz/fuzz_$t
 	log=$WORKDIR/fuzz-$t.log
 	if [ ! -x "$bin" ]; then
