@@ -4,8 +4,8 @@
  * start of a TCP connection to a configured port (the HTTP request's
  * first segment; the ClientHello, over as many segments as it takes, up
  * to XDPB_TLS_MAX_SEGMENTS), turn it into wire form in the DNS scratch
- * and match it with the same suffix walk as a DNS query
- * (match_wire_name(), "web" view). Blocked connections are remembered in
+ * for the web stage to match with the same suffix walk as a DNS query
+ * (xdpb_match_wire_name(), "web" view). Blocked connections are remembered in
  * the flow verdict cache; `reset` answers with a RST built in place.
  *
  * The segment's payload is copied into a per-CPU window first, for the
