@@ -177,10 +177,11 @@ demo: deps
 
 # Each fuzz target for FUZZ_SECONDS (default 300); the corpus grows in
 # $(BUILD)/fuzz/corpus. `make test` runs them for a few seconds each.
+# FUZZ_TARGETS="listfile config" runs some of them.
 fuzz: deps
 	$(Q)$(MAKE) --no-print-directory $(FUZZ_BINS)
 	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_CORPUS=$(BUILD)/fuzz/corpus \
-		tests/unit/fuzz_smoke.sh
+		FUZZ_TARGETS="$(FUZZ_TARGETS)" tests/unit/fuzz_smoke.sh
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory tests

@@ -8,6 +8,7 @@
 #   $BUILD/fuzz/fuzz_TARGET FILE
 # New inputs go to FUZZ_CORPUS/TARGET when FUZZ_CORPUS is set (make fuzz
 # keeps $BUILD/fuzz/corpus), else to a directory removed at exit.
+# FUZZ_TARGETS names the targets to run (default: all).
 . "$(dirname "$0")/../lib.sh"
 
 seconds=${FUZZ_SECONDS:-5}
@@ -77,7 +78,7 @@ declare -A seed_dirs=(
 	[config]="$seeds/config"
 )
 
-for t in listfile minisig gunzip state datapath config; do
+for t in ${FUZZ_TARGETS:-listfile minisig gunzip state datapath config}; do
 	bin=$BUILD/fuzz/fuzz_$t
 	log=$WORKDIR/fuzz-$t.log
 	if [ ! -x "$bin" ]; then
