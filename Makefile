@@ -139,7 +139,7 @@ $(XDP_PASS_OBJ): tests/e2e/xdp_pass.bpf.c | $(BUILD)/tests
 # libFuzzer targets (tests/fuzz): the list parsers, gzip, the signature
 # reader and the state file, built with clang and the sanitizers from the
 # userspace sources they test (no BPF).
-FUZZ_TARGETS := listfile minisig gunzip state datapath config
+FUZZ_TARGETS := listfile minisig gunzip state datapath config control fetch
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_SRCS := $(patsubst %,userspace/%.c,prefix bigalloc names listfile \
 	minisign listload liststate safefile config escape inputfile)
@@ -159,6 +159,25 @@ $(BUILD)/fuzz/fuzz_datapath: tests/fuzz/fuzz_datapath.c tests/bpf/*.h $(LIB) $(H
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -I$(BUILD) -Itests $(PKG_CFLAGS) $< -o $@ \
 		$(LIB) $(PKG_LIBS)
+
+# The control protocol: xdpblockd's control server and command handler,
+# instrumented, over the daemon's reload and the library as they are built
+# (BPF maps and program loaded: root).
+FUZZ_CONTROL_SRCS := userspace/control.c userspace/commands.c
+FUZZ_CONTROL_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,reload carryover fetch)
+$(BUILD)/fuzz/fuzz_control: tests/fuzz/fuzz_control.c $(FUZZ_CONTROL_SRCS) \
+		$(FUZZ_CONTROL_OBJS) $(LIB) $(HDRS) | $(BUILD)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -I$(BUILD) $(PKG_CFLAGS) $< $(FUZZ_CONTROL_SRCS) \
+		$(FUZZ_CONTROL_OBJS) -o $@ $(LIB) $(PKG_LIBS) $(DAEMON_PKG_LIBS)
+
+# The fetcher: fetch.c through libcurl against a server in the target's
+# own network namespace (root).
+FUZZ_FETCH_SRCS := $(patsubst %,userspace/%.c,fetch safefile log escape)
+$(BUILD)/fuzz/fuzz_fetch: tests/fuzz/fuzz_fetch.c $(FUZZ_FETCH_SRCS) $(HDRS) | $(BUILD)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(DAEMON_PKG_CFLAGS) $< $(FUZZ_FETCH_SRCS) -o $@ \
+		$(DAEMON_PKG_LIBS) $(PKG_LIBS) -lpthread
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) $(HDRS) | $(BUILD)/fuzz
 	$(call msg,FUZZ,$@)

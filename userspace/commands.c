@@ -12,6 +12,7 @@
 
 #include "control.h"
 #include "daemon.h"
+#include "escape.h"
 #include "fetch.h"
 #include "kernel_features.h"
 #include "names.h"
@@ -601,4 +602,24 @@ int command_dispatch(struct daemon *d, const struct control_peer *peer,
 		return -1;
 	}
 	return *result ? 0 : -1;
+}
+
+struct json_object *command_serve(void *daemon, const struct control_peer *peer,
+				  struct json_object *request)
+{
+	struct json_object *resp = json_object_new_object(), *result = NULL;
+	char err[700] = "";
+
+	if (command_dispatch(daemon, peer, request, &result, err,
+			     sizeof(err)) == 0) {
+		json_object_object_add(resp, "ok", json_object_new_boolean(1));
+		json_object_object_add(resp, "result", result);
+	} else {
+		/* errors quote the request (a command, a list name): escaped */
+		text_escape(err, sizeof(err));
+		json_object_object_add(resp, "ok", json_object_new_boolean(0));
+		json_object_object_add(resp, "error",
+				       json_object_new_string(err));
+	}
+	return resp;
 }

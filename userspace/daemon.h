@@ -149,6 +149,13 @@ struct control_peer;
 int command_dispatch(struct daemon *d, const struct control_peer *peer,
 		     struct json_object *request, struct json_object **result,
 		     char *err, size_t errlen);
+/*
+ * The control server's handler (control_handler, @daemon a struct daemon):
+ * one complete request, answered in the main loop with {"ok": true,
+ * "result": ...} or {"ok": false, "error": "..."}.
+ */
+struct json_object *command_serve(void *daemon, const struct control_peer *peer,
+				  struct json_object *request);
 
 #define TOP_DEFAULT_RULES 10
 #define TOP_MAX_RULES 10000

@@ -122,6 +122,7 @@ static void write_validators(const struct fetch_source *src,
 		log_debug("list %s: %s", src->name, err);
 }
 
+/* curl's header callback: the ETag of the response, for the next check */
 static size_t read_header(char *data, size_t size, size_t n, void *arg)
 {
 	struct validators *v = arg;
@@ -140,6 +141,14 @@ static size_t read_header(char *data, size_t size, size_t n, void *arg)
 	       (value[value_len - 1] == '\r' || value[value_len - 1] == '\n' ||
 		value[value_len - 1] == ' '))
 		value_len--;
+	/*
+	 * It goes back in the next request's If-None-Match: visible bytes
+	 * only (RFC 9110 etagc), or none kept (a CR inside would end that
+	 * header line early). Without one the next check is a full download.
+	 */
+	for (size_t i = 0; i < value_len; i++)
+		if ((unsigned char)value[i] < 0x21 || value[i] == 0x7f)
+			return len;
 	if (value_len < sizeof(v->etag)) {
 		memcpy(v->etag, value, value_len);
 		v->etag[value_len] = '\0';

@@ -34,6 +34,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "escape.h"
 #include "kernel_features.h"
 #include "log.h"
 #include "metrics.h"
@@ -411,6 +412,7 @@ static enum MHD_Result serve_top(struct metrics *m, struct MHD_Connection *conn)
 	if (ret) {
 		status = ret == -EINVAL ? MHD_HTTP_BAD_REQUEST
 					: MHD_HTTP_INTERNAL_SERVER_ERROR;
+		text_escape(err, sizeof(err)); /* it quotes the query */
 		json_object_object_add(envelope, "error",
 				       json_object_new_string(err));
 	} else {

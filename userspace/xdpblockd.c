@@ -51,29 +51,6 @@ static void usage(FILE *out)
 		DEFAULT_CONFIG_PATH);
 }
 
-/*
- * One control request, in the main loop (the request is complete: reading
- * it never waited here). The peer's role decides what it may do.
- */
-static struct json_object *serve_request(void *arg,
-					 const struct control_peer *peer,
-					 struct json_object *req)
-{
-	struct json_object *resp = json_object_new_object(), *result = NULL;
-	struct daemon *d = arg;
-	char err[700] = "";
-
-	if (command_dispatch(d, peer, req, &result, err, sizeof(err)) == 0) {
-		json_object_object_add(resp, "ok", json_object_new_boolean(1));
-		json_object_object_add(resp, "result", result);
-	} else {
-		json_object_object_add(resp, "ok", json_object_new_boolean(0));
-		json_object_object_add(resp, "error",
-				       json_object_new_string(err));
-	}
-	return resp;
-}
-
 static int check_only(const char *path)
 {
 	struct daemon_config *cfg = calloc(1, sizeof(*cfg));
@@ -420,7 +397,7 @@ int main(int argc, char **argv)
 		log_err("%s", err);
 		return 1;
 	}
-	control = control_server_new(listen_fd, serve_request, &d);
+	control = control_server_new(listen_fd, command_serve, &d);
 	if (!control) {
 		log_err("out of memory");
 		goto out;

@@ -103,6 +103,13 @@ ctl status >"$WORKDIR/status.txt" 2>&1
 t_check_not "CSI: no raw 0x9b in ctl status" grep -q "$(printf '\233')" "$WORKDIR/status.txt"
 t_check_not "CSI: no raw 0x9b in the daemon log" grep -q "$(printf '\233')" "$WORKDIR/daemon.log"
 
+# a control request quoted in its error: `reload LIST` with a list name
+# carrying ESC and CSI (found by fuzz_control)
+ctl reload "$(printf 'x\033[31m\233y')" >"$WORKDIR/ctlname.out" 2>&1
+t_check "ctl reload of an unknown list named with ESC/CSI: quoted escaped" \
+	grep -qF "no list 'x\x1b[31m\x9by'" "$WORKDIR/ctlname.out"
+t_check_not "... with no raw ESC or CSI byte" grep -q "$(printf '[\033\233]')" "$WORKDIR/ctlname.out"
+
 # --- finding 1: an RPZ record whose lines overran the record buffer (a
 # heap overflow that crashed a running daemon from a list feed)
 BOMB=$WORKDIR/bomb.zone

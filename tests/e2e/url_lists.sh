@@ -68,6 +68,22 @@ t_check "unchanged feed: no reload" test "$(reloads)" -eq "$n"
 t_check "unchanged feed: status says checked, not modified" \
 	test "$(source_field not_modified)" = True
 
+# --- an ETag with a bare CR inside is not kept (it would go back in the
+# next If-None-Match and end that header line early); found by fuzz_fetch.
+# A new copy of the list (a new comment) comes with it. Its mtime, the
+# Last-Modified, is a second back: after v1's (two refreshes ago) and
+# before the next change's, whenever in this second that comes.
+printf '"a\rInjected: 1"' >"$FEED/list.txt.etag"
+printf '# feed v1, again\n203.0.113.0/24\n' >"$FEED/list.txt"
+touch -d '-1 second' "$FEED/list.txt"
+t_check "CR in an ETag: the new copy is downloaded" \
+	wait_for 10 grep -q '^# feed v1, again$' "$CACHE"
+META=$(dirname "$CACHE")/.feed.meta
+etag_kept_empty() { [ -f "$META" ] && [ -z "$(head -n1 "$META")" ]; }
+t_check "CR in an ETag: no ETag is kept with the new copy (.feed.meta)" wait_for 5 etag_kept_empty
+t_check_not "... and no CR is" grep -q "$(printf '\r')" "$META"
+rm -f "$FEED/list.txt.etag"
+
 # --- changed: downloaded and reloaded
 printf '# feed v2\n203.0.113.0/24\n198.51.100.77/32\n' >"$FEED/list.txt"
 t_check "changed feed: reloaded with the new rule" wait_for 15 feed_rules_are 2

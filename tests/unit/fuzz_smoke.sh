@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Run each libFuzzer target (tests/fuzz, built into $BUILD/fuzz) for
 # FUZZ_SECONDS seconds (default 5: `make test`; `make fuzz` gives 300),
-# starting from seeds in tests/data. The datapath target loads the XDP
-# programs (root). One PASS/FAIL line per target: FAIL
+# starting from seeds in tests/data. The datapath and control targets load
+# the XDP programs, the fetch target makes its own network namespace (root). One PASS/FAIL line per target: FAIL
 # when the target finds a crash, a sanitizer report or a broken invariant;
 # the input that did it is kept in $BUILD/fuzz/artifacts to reproduce with
 #   $BUILD/fuzz/fuzz_TARGET FILE
@@ -65,10 +65,35 @@ for i, sni in enumerate(['www.reset.example.net', 'example.org']):
     open(f'{out}/tls{i}', 'wb').write(b'\2' + client_hello(sni))
 PY
 
+# control: a role byte (0 root, 1 a member of the socket's group), a
+# write-size byte, then a request as xdpblockctl sends it
+mkdir -p "$seeds/control"
+for req in '"command":"status"' '"command":"stats","limit":5' \
+	'"command":"top","limit":3,"list":"names"' '"command":"lookup","name":"www.example.com"' \
+	'"command":"lookup","address":"192.0.2.1"' '"command":"reload","list":"ips"' \
+	'"command":"stop","keep_attached":true' '"command":"stop"'; do
+	for role in 0 1; do
+		printf '\%o\020{"version":1,%s}\n' "$role" "$req" \
+			>"$seeds/control/$role-$(printf '%s' "$req" | md5sum | cut -c1-8)"
+	done
+done
+
+# fetch: a case byte (bit 0 signed, bit 1 a cached copy with validators),
+# then the whole HTTP response
+mkdir -p "$seeds/fetch"
+printf '\0HTTP/1.1 200 OK\r\nContent-Length: 16\r\nETag: "v2"\r\nLast-Modified: Tue, 01 Dec 2026 10:00:00 GMT\r\n\r\n198.51.100.0/24\n' \
+	>"$seeds/fetch/ok"
+printf '\2HTTP/1.1 304 Not Modified\r\nETag: "v1"\r\n\r\n' >"$seeds/fetch/not-modified"
+printf '\1HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n198.51.100.0/24\n\r\n0\r\n\r\n' \
+	>"$seeds/fetch/chunked"
+printf '\0HTTP/1.1 302 Found\r\nLocation: /elsewhere\r\nContent-Length: 0\r\n\r\n' >"$seeds/fetch/redirect"
+printf '\0HTTP/1.0 200 OK\r\nContent-Encoding: identity\r\n\r\n203.0.113.0/24\n' >"$seeds/fetch/http10"
+printf '\3HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n' >"$seeds/fetch/missing"
+
 # inputs up to 4 KiB for the line parsers (a few dozen lines each: many
 # small mutations beat a few of the 150 KB seeds), 16 KiB for the rest
 declare -A max_len=([listfile]=4096 [minisig]=16384 [gunzip]=16384 [state]=16384
-	[datapath]=1500 [config]=4096)
+	[datapath]=1500 [config]=4096 [control]=4200 [fetch]=4096)
 declare -A seed_dirs=(
 	[listfile]="$DATA"
 	[minisig]="$DATA/minisign"
@@ -76,9 +101,11 @@ declare -A seed_dirs=(
 	[state]="$seeds/state"
 	[datapath]="$seeds/datapath"
 	[config]="$seeds/config"
+	[control]="$seeds/control"
+	[fetch]="$seeds/fetch"
 )
 
-for t in ${FUZZ_TARGETS:-listfile minisig gunzip state datapath config}; do
+for t in ${FUZZ_TARGETS:-listfile minisig gunzip state datapath config control fetch}; do
 	bin=$BUILD/fuzz/fuzz_$t
 	log=$WORKDIR/fuzz-$t.log
 	if [ ! -x "$bin" ]; then
@@ -87,7 +114,7 @@ for t in ${FUZZ_TARGETS:-listfile minisig gunzip state datapath config}; do
 	fi
 	mkdir -p "$corpus/$t"
 	rm -f "$WORKDIR"/crash-* "$WORKDIR"/leak-* "$WORKDIR"/timeout-* "$WORKDIR"/oom-*
-	"$bin" -max_total_time="$seconds" -max_len=${max_len[$t]} -timeout=10 -rss_limit_mb=2048 \
+	TMPDIR=$WORKDIR "$bin" -max_total_time="$seconds" -max_len=${max_len[$t]} -timeout=10 -rss_limit_mb=2048 \
 		-print_final_stats=1 -artifact_prefix="$WORKDIR/" \
 		"$corpus/$t" ${seed_dirs[$t]} >"$log" 2>&1
 	rc=$?
