@@ -53,7 +53,7 @@
  * comparison taught it about a value the compiler had spilled to the
  * stack before it; bounds that come from arithmetic stay with the value.
  */
-#define size_in_1_to(len, max) (bounded((len) - 1, (max) - 1) + 1)
+#define size_in_1_to(len, max) (bounded((len)-1, (max)-1) + 1)
 
 enum dns_status {
 	DNS_NONE, /* not a DNS query we match */
@@ -322,7 +322,8 @@ dns_find_query(struct xdp_md *ctx, struct dns_query *q, struct dns_scratch *s)
 		struct tcphdr *tcp = cursor_pull(c, sizeof(*tcp));
 
 		if (!tcp || tcp->dest != bpf_htons(XDPB_DNS_PORT) ||
-		    tcp->doff < 5 || tcp_segment_note(q, tcp, data, cur.end) < 0)
+		    tcp->doff < 5 ||
+		    tcp_segment_note(q, tcp, data, cur.end) < 0)
 			return DNS_NONE;
 		/* a segment to port 53, query or not (see xdpb_dns_name()) */
 		q->is_tcp = 1;
@@ -551,9 +552,8 @@ static long tcp_opt_step(__u32 i __attribute__((unused)),
  * expects on every segment (RFC 7323 3.2); no other option. Returns the
  * options' length (0 or 12), or -1 if the client's cannot be read.
  */
-static __always_inline int dns_tcp_options(struct xdp_md *ctx,
-					   struct dns_query *q,
-					   struct dns_scratch *s)
+static __always_inline int
+dns_tcp_options(struct xdp_md *ctx, struct dns_query *q, struct dns_scratch *s)
 {
 	__u64 opt_len = q->payload_off - q->l4_off - sizeof(struct tcphdr);
 	struct tcp_opt_scan sc = {.opt = s->tcp_opt};
@@ -580,8 +580,10 @@ static __always_inline int dns_tcp_options(struct xdp_md *ctx,
 	t[3] = TCP_OPT_TS_LEN;
 	for (int i = 0; i < 4; i++) {
 		/* TSval = their TSecr, TSecr = their TSval */
-		t[4 + i] = s->tcp_opt[(sc.ts + 6 + i) & (XDPB_TCP_OPT_ROOM - 1)];
-		t[8 + i] = s->tcp_opt[(sc.ts + 2 + i) & (XDPB_TCP_OPT_ROOM - 1)];
+		t[4 + i] =
+			s->tcp_opt[(sc.ts + 6 + i) & (XDPB_TCP_OPT_ROOM - 1)];
+		t[8 + i] =
+			s->tcp_opt[(sc.ts + 2 + i) & (XDPB_TCP_OPT_ROOM - 1)];
 	}
 	return 12;
 }

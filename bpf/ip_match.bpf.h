@@ -124,8 +124,7 @@ struct ip6_search {
  * One address at one prefix length: test its filter bits, and only if
  * they are all set look the masked address up in the hash.
  */
-static __always_inline void ip6_probe(struct ip6_search *s, int dir,
-				      __u32 plen)
+static __always_inline void ip6_probe(struct ip6_search *s, int dir, __u32 plen)
 {
 	struct xdpb_filter_chunk *chunk;
 	struct xdpb_ip6_key key;
@@ -136,8 +135,8 @@ static __always_inline void ip6_probe(struct ip6_search *s, int dir,
 	xdpb_ip6_mask(s->pair->words[dir], plen, key_words);
 	chunk_index = xdpb_ip6_filter_chunk(key_words, plen, s->chunk_mask);
 	chunk = bpf_map_lookup_elem(s->filter, &chunk_index);
-	if (chunk &&
-	    !xdpb_filter_chunk_has(chunk, xdpb_ip6_filter_hash(key_words, plen)))
+	if (chunk && !xdpb_filter_chunk_has(
+			     chunk, xdpb_ip6_filter_hash(key_words, plen)))
 		return;
 	key.prefixlen = plen;
 	leaf = bpf_map_lookup_elem(s->prefixes, &key);

@@ -794,8 +794,9 @@ __noinline int xdpb_tcp_reply(struct xdp_md *ctx, enum tcp_reply kind)
 		ack = q->seq + q->payload_len + (q->fin ? 1 : 0);
 		tcp->seq = bpf_htonl(q->ack_seq);
 		tcp->ack_seq = bpf_htonl(ack);
-		((__u8 *)tcp)[13] = kind == TCP_ACK_TO_CLIENT ? TCP_FLAGS_ACK
-							    : TCP_FLAGS_RST_ACK;
+		((__u8 *)tcp)[13] = kind == TCP_ACK_TO_CLIENT
+					    ? TCP_FLAGS_ACK
+					    : TCP_FLAGS_RST_ACK;
 	}
 	/* data offset 5: no options */
 	((__u8 *)tcp)[12] = 5 << 4;

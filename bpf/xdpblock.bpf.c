@@ -248,7 +248,7 @@ int xdpblock_dns(struct xdp_md *ctx)
 	case XDPB_ACT_SINKHOLE:
 		verdict = xdpb_dns_reply(
 			ctx,
-			m->action == XDPB_ACT_SINKHOLE	   ? DNS_RCODE_NOERROR
+			m->action == XDPB_ACT_SINKHOLE	 ? DNS_RCODE_NOERROR
 			: m->action == XDPB_ACT_NXDOMAIN ? DNS_RCODE_NXDOMAIN
 							 : DNS_RCODE_REFUSED,
 			m->action == XDPB_ACT_SINKHOLE ? m->list_id : 0);

@@ -7,6 +7,8 @@ set -euo pipefail
 packages=(
 	# build: BPF side
 	clang llvm bpftool linux-libc-dev
+	# the style check in make test (tests/unit/format_check.sh), make format
+	clang-format
 	# build: userspace libraries
 	gcc make pkg-config libbpf-dev libelf-dev zlib1g-dev libinih-dev
 	libjson-c-dev libnl-3-dev libnl-route-3-dev libsystemd-dev libmicrohttpd-dev

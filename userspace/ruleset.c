@@ -742,7 +742,8 @@ int ip6_plan_build(const struct rule_table *t, struct ip6_plan *plan)
 	plan->info.v6_filter_log2 = filter_log2(nr);
 	plan->filter_bytes = (1ull << plan->info.v6_filter_log2) / 8;
 	chunk_mask = (uint32_t)(plan->filter_bytes /
-				sizeof(struct xdpb_filter_chunk) - 1);
+					sizeof(struct xdpb_filter_chunk) -
+				1);
 
 	plan->leaves = big_calloc(nr + 1, sizeof(*plan->leaves));
 	plan->keys = big_calloc(nr + 1, sizeof(*plan->keys));
@@ -763,7 +764,8 @@ int ip6_plan_build(const struct rule_table *t, struct ip6_plan *plan)
 		memcpy(words, k->addr, 16);
 		chunk = xdpb_ip6_filter_chunk(words, k->prefixlen, chunk_mask);
 		xdpb_filter_chunk_add(&chunks[chunk],
-				      xdpb_ip6_filter_hash(words, k->prefixlen));
+				      xdpb_ip6_filter_hash(words,
+							   k->prefixlen));
 	}
 	plan->nr_entries = nr;
 	free(nodes);
@@ -902,7 +904,8 @@ int name_plan_build(const struct name_table *t, struct name_plan *plan)
 	if (!plan->filter)
 		goto out;
 	chunk_mask = (uint32_t)(plan->filter_bytes /
-				sizeof(struct xdpb_filter_chunk) - 1);
+					sizeof(struct xdpb_filter_chunk) -
+				1);
 
 	for (size_t o = 0; o < nr; o++) {
 		uint32_t n = order[o];

@@ -355,7 +355,8 @@ static size_t build_frame(const struct dns_case *c, struct frame *f, int reply)
 		put_be32(f, reply ? TCP_SEQ_SERVER : TCP_SEQ_CLIENT);
 		put_be32(f, reply ? TCP_SEQ_CLIENT + query_len + c->tcp_fin
 				  : TCP_SEQ_SERVER);
-		put_u8(f, (reply || c->tcp_ts != 2 ? c->tcp_ts ? 8 : 5 : 11) << 4);
+		put_u8(f, (reply || c->tcp_ts != 2 ? c->tcp_ts ? 8 : 5 : 11)
+				  << 4);
 		if (reply)
 			put_u8(f, 0x19); /* FIN, PSH, ACK */
 		else
@@ -364,7 +365,8 @@ static size_t build_frame(const struct dns_case *c, struct frame *f, int reply)
 		put_be16(f, 0);
 		put_be16(f, 0);
 		if (c->tcp_ts == 2 && !reply) /* NOP, NOP, SACK: one block */
-			put_bytes(f, "\x01\x01\x05\x0a\0\0\x07\xd0\0\0\x0b\xb8", 12);
+			put_bytes(f, "\x01\x01\x05\x0a\0\0\x07\xd0\0\0\x0b\xb8",
+				  12);
 		if (c->tcp_ts && reply)
 			tcp_ts_put(f, TSVAL_SERVER, TSVAL_CLIENT);
 		else if (c->tcp_ts)
@@ -559,7 +561,8 @@ static int checksums_ok(const struct xdp_result *res, size_t l3, size_t l4,
 	memcpy(out.data, res->out, res->out_len);
 	if (l4_checksum(&out, l3, l4, IPPROTO_TCP, v6) != 0)
 		return 0;
-	return v6 || csum_finish(csum_add_bytes(0, out.data + l3, IPV4_HLEN)) == 0;
+	return v6 ||
+	       csum_finish(csum_add_bytes(0, out.data + l3, IPV4_HLEN)) == 0;
 }
 
 static uint32_t be32_at(const uint8_t *p)
@@ -578,8 +581,11 @@ static uint32_t be32_at(const uint8_t *p)
 static void tcp_answered_flow_resets_server(void)
 {
 	for (int v6 = 0; v6 < 2; v6++) {
-		struct dns_case c = {.v6 = v6, .tcp = 1, .qname = "www.example.com",
-				     .src = v6 ? "2001:db8:1::77" : "192.0.2.77"};
+		struct dns_case c = {.v6 = v6,
+				     .tcp = 1,
+				     .qname = "www.example.com",
+				     .src = v6 ? "2001:db8:1::77"
+					       : "192.0.2.77"};
 		size_t l3 = 14, l4 = l3 + (v6 ? IPV6_HLEN : IPV4_HLEN);
 		uint32_t id = rule_id_of(&rs, L_NX, "example.com");
 		struct frame q, fin, syn;
@@ -598,8 +604,8 @@ static void tcp_answered_flow_resets_server(void)
 		CHECK(res.retval == XDP_PASS && res.out_len == l4 + TCP_HLEN,
 		      "IPv%d: the FIN goes on (%s, %u bytes)", v6 ? 6 : 4,
 		      xdp_verdict_name(res.retval), res.out_len);
-		CHECK(!memcmp(res.out + l3 + (v6 ? 8 : 12), fin.data + l3 + (v6 ? 8 : 12),
-			      v6 ? 32 : 8) &&
+		CHECK(!memcmp(res.out + l3 + (v6 ? 8 : 12),
+			      fin.data + l3 + (v6 ? 8 : 12), v6 ? 32 : 8) &&
 			      !memcmp(t, fin.data + l4, 4),
 		      "IPv%d: addresses and ports as they were", v6 ? 6 : 4);
 		CHECK(t[13] == 0x04 && be32_at(t + 4) == TCP_SEQ_CLIENT &&
@@ -610,7 +616,8 @@ static void tcp_answered_flow_resets_server(void)
 		      v6 ? 6 : 4);
 		CHECK(after.rules[id].packets == before.rules[id].packets &&
 			      after.iface.stat[XDPB_STAT_RESET].packets -
-					      before.iface.stat[XDPB_STAT_RESET].packets ==
+					      before.iface.stat[XDPB_STAT_RESET]
+						      .packets ==
 				      1,
 		      "IPv%d: counted as a reset on the interface, not on the rule (it counted the query)",
 		      v6 ? 6 : 4);
@@ -622,13 +629,14 @@ static void tcp_answered_flow_resets_server(void)
 		      "IPv%d: the FIN after the RST is answered (%s)",
 		      v6 ? 6 : 4, xdp_verdict_name(res.retval));
 		CHECK(t[13] == 0x10 && be32_at(t + 4) == TCP_SEQ_SERVER &&
-			      be32_at(t + 8) == TCP_SEQ_CLIENT + query_len + 1 &&
+			      be32_at(t + 8) ==
+				      TCP_SEQ_CLIENT + query_len + 1 &&
 			      !memcmp(t, fin.data + l4 + 2, 2) &&
 			      !memcmp(t + 2, fin.data + l4, 2),
 		      "IPv%d: an ACK of the FIN, ports swapped (flags 0x%02x, ack %u)",
 		      v6 ? 6 : 4, t[13], be32_at(t + 8));
-		CHECK(checksums_ok(&res, l3, l4, v6), "IPv%d: checksums of the ACK",
-		      v6 ? 6 : 4);
+		CHECK(checksums_ok(&res, l3, l4, v6),
+		      "IPv%d: checksums of the ACK", v6 ? 6 : 4);
 
 		/* a new connection on the same four-tuple forgets the answer */
 		syn = fin;
@@ -640,7 +648,8 @@ static void tcp_answered_flow_resets_server(void)
 			      res.retval == XDP_PASS &&
 			      res.out_len == fin.len &&
 			      !memcmp(res.out, fin.data, fin.len),
-		      "IPv%d: after a SYN the FIN passes unchanged", v6 ? 6 : 4);
+		      "IPv%d: after a SYN the FIN passes unchanged",
+		      v6 ? 6 : 4);
 	}
 }
 
@@ -661,7 +670,8 @@ static const struct dns_case *case_named(const char *name)
 static void stage_missed_leaves_addresses_deciding(void)
 {
 	const struct dns_case *listed = case_named("v4_suffix_below");
-	const struct dns_case *ip_drop = case_named("v4_ip_drop_beats_nxdomain");
+	const struct dns_case *ip_drop =
+		case_named("v4_ip_drop_beats_nxdomain");
 	int prog_fd = loader_prog_fd(&ld);
 	int stages_fd = prog_map_fd(prog_fd, "stages");
 	uint32_t slot = XDPB_STAGE_DNS, stage_id = 0;
@@ -670,8 +680,7 @@ static void stage_missed_leaves_addresses_deciding(void)
 	struct frame f;
 	int stage_fd;
 
-	CHECK(ld.loaded_stages ==
-		      (1u << XDPB_STAGE_DNS | 1u << XDPB_STAGE_WEB),
+	CHECK(ld.loaded_stages == (1u << XDPB_STAGE_DNS | 1u << XDPB_STAGE_WEB),
 	      "a rule set with names loads the dns and web stages (%#x)",
 	      ld.loaded_stages);
 	CHECK(listed && ip_drop && stages_fd >= 0 && drop_id,
@@ -710,8 +719,8 @@ static void stage_missed_leaves_addresses_deciding(void)
 			      1,
 	      "by its address rule, and counted as stage_missed");
 
-	CHECK(stage_fd >= 0 &&
-		      !bpf_map_update_elem(stages_fd, &slot, &stage_fd, BPF_ANY),
+	CHECK(stage_fd >= 0 && !bpf_map_update_elem(stages_fd, &slot, &stage_fd,
+						    BPF_ANY),
 	      "the dns stage put back: %s", strerror(errno));
 	build_frame(listed, &f, 0);
 	CHECK(!xdp_run(prog_fd, &f, &res) && res.retval == XDP_TX,

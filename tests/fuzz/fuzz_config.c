@@ -55,14 +55,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (!cfg.lists[i].name[0] || !cfg.lists[i].path[0])
 				__builtin_trap();
 			for (int j = 0; j < i; j++)
-				if (!strcmp(cfg.lists[i].name, cfg.lists[j].name))
+				if (!strcmp(cfg.lists[i].name,
+					    cfg.lists[j].name))
 					__builtin_trap();
 		}
 	} else {
 		if (strncmp(err, path, strlen(path)))
 			__builtin_trap();
 		for (const char *p = err; *p; p++)
-			if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+			if ((unsigned char)*p < 0x20 ||
+			    (unsigned char)*p > 0x7e)
 				__builtin_trap();
 	}
 	return 0;

@@ -209,8 +209,8 @@ static int dns_decode(const uint8_t *m, size_t len, char *text, int *clean)
 
 			if (c >= 'A' && c <= 'Z')
 				c += 'a' - 'A';
-			if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-			      c == '-' || c == '_'))
+			if (!((c >= 'a' && c <= 'z') ||
+			      (c >= '0' && c <= '9') || c == '-' || c == '_'))
 				*clean = 0;
 			if (t < NAME_TEXT_BUF - 1)
 				text[t++] = c;
@@ -273,8 +273,8 @@ static void fuzz_dns(const uint8_t *msg, size_t msg_len)
 		r = refmatch_name_view(&rs, canon, 0);
 	}
 	want = XDP_PASS;
-	if (r && (r->action == XDPB_ACT_NXDOMAIN ||
-		  r->action == XDPB_ACT_REFUSED))
+	if (r &&
+	    (r->action == XDPB_ACT_NXDOMAIN || r->action == XDPB_ACT_REFUSED))
 		want = XDP_TX;
 	else if (r && r->action == XDPB_ACT_DROP)
 		want = XDP_DROP;
@@ -310,8 +310,8 @@ static void fuzz_dns(const uint8_t *msg, size_t msg_len)
 		pseudo[10] = ulen >> 8;
 		pseudo[11] = ulen & 0xff;
 		if (sum_of(ip, IPV4_HLEN) ||
-		    csum_finish(csum_add_bytes(csum_add_bytes(0, pseudo, 12),
-					       u, ulen)))
+		    csum_finish(csum_add_bytes(csum_add_bytes(0, pseudo, 12), u,
+					       ulen)))
 			fail("the reply's checksums");
 	}
 }

@@ -1302,8 +1302,8 @@ static void config_control_group(void)
 			      &path, err, sizeof(err));
 	CHECK(rc == 0 && !cfg_buf->admin_group[0] &&
 		      cfg_buf->admin_gid == (gid_t)-1,
-	      "admin_group = none: rc %d '%s' gid %d", rc,
-	      cfg_buf->admin_group, (int)cfg_buf->admin_gid);
+	      "admin_group = none: rc %d '%s' gid %d", rc, cfg_buf->admin_group,
+	      (int)cfg_buf->admin_gid);
 }
 
 /*
@@ -1401,8 +1401,8 @@ static void control_server_framing(void)
 	c = client_nb(path);
 	CHECK(write(c, "hello\n", 6) == 6, "write");
 	n = spin_and_read(s, 200, c, buf, sizeof(buf));
-	CHECK(strstr(buf, "not a JSON object") && calls == 1,
-	      "not JSON: '%s'", buf);
+	CHECK(strstr(buf, "not a JSON object") && calls == 1, "not JSON: '%s'",
+	      buf);
 	close(c);
 
 	/* the silent client is dropped once CONTROL_TIMEOUT_MS passes */
