@@ -18,6 +18,7 @@
 
 #include "maps.bpf.h"
 #include "parsing.bpf.h"
+#include "reply.bpf.h"
 
 #define DNS_QR 0x80 /* in the first flags byte */
 #define DNS_OPCODE_MASK 0x78
@@ -68,55 +69,11 @@ enum dns_status {
 };
 
 /*
- * Where a packet's DNS query, or its TCP segment to a web port, sits, for
- * matching and for the reply: what the entry program hands the stage it
- * tail-calls. The first fields up to is_ipv6 (and l3_end, ip_match) are
- * filled by the entry program, the rest by the match.
- */
-struct dns_query {
-	__u32 l3_off, l4_off; /* from the start of the frame */
-	__u32 gen; /* the generation this packet uses */
-	__u8 proto, is_ipv6;
-	__u8 is_tcp;
-	__u8 kind; /* web: enum web_kind, once known */
-	__u32 dns_off;
-	__u32 copied; /* bytes of the message in the scratch */
-	__u32 name_len; /* wire bytes of the name, root label included */
-	__u32 nr_labels;
-	/* TCP segments: the web path (web.bpf.h) and DNS over TCP */
-	__u32 l3_end; /* end of the IP datagram (Ethernet padding after it) */
-	__u32 payload_off; /* TCP payload, from the start of the frame */
-	__u32 payload_len;
-	__u32 seq, ack_seq; /* of the segment, host order */
-	__u32 fin; /* the segment has FIN: it takes one sequence number */
-	__u32 rst; /* the segment has RST: never answered */
-	__u32 syn; /* the segment has SYN (data in a SYN: TCP Fast Open) */
-	__u32 server_seq; /* DNS_FLOW: the sequence number the server expects */
-	__u32 server_reset; /* DNS_FLOW: the server was sent its RST before */
-	struct xdpb_flow_key flow; /* client -> server, for the flow cache */
-	/* the entry program's verdict on the addresses, for the stage */
-	struct xdpb_match ip_match;
-	__u32 has_ip_match;
-};
-
-/*
- * The packet's dns_query, per CPU: the entry program writes it, the stage
- * it tail-calls reads it (a tail call keeps no stack). A packet runs to
- * its end on one CPU, so no other packet can come between.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct dns_query);
-} query_scratch SEC(".maps");
-
-/*
  * The sequence space of TCP segment @tcp at q->l4_off: what a reply to
  * it (a reset, a DNS answer) acknowledges and starts from; and its flow,
  * the key of the flow cache. -1 if the IP header cannot be read.
  */
-static __always_inline int tcp_segment_note(struct dns_query *q,
+static __always_inline int tcp_segment_note(struct name_query *q,
 					    const struct tcphdr *tcp,
 					    void *data, void *end)
 {
@@ -298,7 +255,7 @@ static long name_match_step(__u32 i, struct name_match *ctx)
  * copies the message's start into the scratch.
  */
 static __always_inline int
-dns_find_query(struct xdp_md *ctx, struct dns_query *q, struct dns_scratch *s)
+dns_find_query(struct xdp_md *ctx, struct name_query *q, struct dns_scratch *s)
 {
 	void *data = (void *)(long)ctx->data;
 	__u64 pkt_len = (void *)(long)ctx->data_end - data, len, udp_len = 0;
@@ -361,7 +318,7 @@ dns_find_query(struct xdp_md *ctx, struct dns_query *q, struct dns_scratch *s)
 }
 
 /* Walk the question's name; DNS_QUERY with q->name_len set, or malformed. */
-static __always_inline int dns_walk_name(struct dns_query *q,
+static __always_inline int dns_walk_name(struct name_query *q,
 					 struct dns_scratch *s)
 {
 	struct name_walk w = {
@@ -421,83 +378,6 @@ __noinline int xdpb_match_wire_name(__u32 gen, __u32 nr_labels, __u32 web,
 	return 1;
 }
 
-static __always_inline __u16 csum_fold(__s64 sum)
-{
-	__u64 s = (__u64)sum & 0xffffffff;
-
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	return (__u16)~s;
-}
-
-/* RFC 1624: the checksum after one 16-bit field went from @old to @new. */
-static __always_inline __u16 csum_replace16(__u16 check, __u16 old, __u16 new)
-{
-	__u32 sum = (__u16)~check + (__u16)~old + (__u32) new;
-
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (__u16)~sum;
-}
-
-/*
- * Checksums of UDP and TCP (here, and the reset in web.bpf.h): the ones'
- * complement sum of the pseudo-header of a segment of @len bytes, added to
- * @sum, with the addresses as the IP header holds them now (RFC 768,
- * RFC 9293 3.1, RFC 8200 8.1).
- */
-struct pseudo4 {
-	__be32 saddr, daddr;
-	__u8 zero, proto;
-	__be16 len;
-};
-
-struct pseudo6 {
-	struct in6_addr saddr, daddr;
-	__be32 len;
-	__u8 zero[3], nexthdr;
-};
-
-/* A reply goes back to where the frame came from: swap its MACs. */
-static __always_inline int eth_swap_macs(void *data, void *end)
-{
-	struct ethhdr *eth = data;
-	__u8 mac[ETH_ALEN];
-
-	if ((void *)(eth + 1) > end)
-		return -1;
-	__builtin_memcpy(mac, eth->h_dest, ETH_ALEN);
-	__builtin_memcpy(eth->h_dest, eth->h_source, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, mac, ETH_ALEN);
-	return 0;
-}
-
-static __always_inline __s64 pseudo4_sum(const struct iphdr *ip, __u8 proto,
-					 __u32 len, __s64 sum)
-{
-	struct pseudo4 ph = {
-		.saddr = ip->saddr,
-		.daddr = ip->daddr,
-		.proto = proto,
-		.len = bpf_htons(len),
-	};
-
-	return bpf_csum_diff(NULL, 0, (__be32 *)&ph, sizeof(ph), sum);
-}
-
-static __always_inline __s64 pseudo6_sum(const struct ipv6hdr *ip6, __u8 proto,
-					 __u32 len, __s64 sum)
-{
-	struct pseudo6 ph = {
-		.saddr = ip6->saddr,
-		.daddr = ip6->daddr,
-		.len = bpf_htonl(len),
-		.nexthdr = proto,
-	};
-
-	return bpf_csum_diff(NULL, 0, (__be32 *)&ph, sizeof(ph), sum);
-}
-
 #define TCP_OPT_EOL 0
 #define TCP_OPT_NOP 1
 #define TCP_OPT_TS 8
@@ -553,7 +433,7 @@ static long tcp_opt_step(__u32 i __attribute__((unused)),
  * options' length (0 or 12), or -1 if the client's cannot be read.
  */
 static __always_inline int
-dns_tcp_options(struct xdp_md *ctx, struct dns_query *q, struct dns_scratch *s)
+dns_tcp_options(struct xdp_md *ctx, struct name_query *q, struct dns_scratch *s)
 {
 	__u64 opt_len = q->payload_off - q->l4_off - sizeof(struct tcphdr);
 	struct tcp_opt_scan sc = {.opt = s->tcp_opt};
@@ -604,7 +484,7 @@ dns_tcp_options(struct xdp_md *ctx, struct dns_query *q, struct dns_scratch *s)
  * segment with SYN or RST, which no data segment can answer, and an IPv6
  * packet with extension headers).
  */
-static __always_inline int dns_reply(struct xdp_md *ctx, struct dns_query *q,
+static __always_inline int dns_reply(struct xdp_md *ctx, struct name_query *q,
 				     struct dns_scratch *s, __u8 rcode,
 				     const struct xdpb_sinkhole *sink)
 {
@@ -847,7 +727,7 @@ static __always_inline int dns_reply(struct xdp_md *ctx, struct dns_query *q,
 /*
  * The DNS work is in global functions: the verifier checks each once, on
  * its own, instead of once per path of the stage that calls it. They take
- * the packet's dns_query from query_scratch, not as an argument: Linux 6.1
+ * the packet's name_query from query_scratch, not as an argument: Linux 6.1
  * takes a map key only from the stack, the packet or a map value, not
  * from memory behind a global function's pointer argument.
  */
@@ -865,7 +745,7 @@ __noinline int xdpb_dns_name(struct xdp_md *ctx, struct xdpb_match *out)
 {
 	struct xdpb_gen_info *info;
 	struct dns_scratch *s;
-	struct dns_query *q;
+	struct name_query *q;
 	__u32 zero = 0, gen;
 	int ret;
 
@@ -922,7 +802,7 @@ __noinline int xdpb_dns_reply(struct xdp_md *ctx, __u32 rcode,
 {
 	const struct xdpb_sinkhole *sink = NULL;
 	struct dns_scratch *s;
-	struct dns_query *q;
+	struct name_query *q;
 	__u32 zero = 0;
 
 	q = bpf_map_lookup_elem(&query_scratch, &zero);

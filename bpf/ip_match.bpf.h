@@ -92,25 +92,6 @@ static __always_inline int ip4_resolve(const struct ip4_tables *t, __be32 addr,
 	return 1;
 }
 
-/*
- * The two addresses of one packet (index XDPB_DIR_SRC, XDPB_DIR_DST) and
- * what their lookups found. In a per-CPU map value, not on the stack:
- * the XDP program's call chain is near the 512-byte stack limit.
- */
-struct ip6_pair {
-	__u32 words[XDPB_NR_DIRS][4];
-	/* the found leaf's match for the address's own direction */
-	struct xdpb_match match[XDPB_NR_DIRS];
-	__u32 found[XDPB_NR_DIRS];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct ip6_pair);
-} ip6_pair_scratch SEC(".maps");
-
 /* State of one packet's IPv6 lookups, shared with the bpf_loop() callback. */
 struct ip6_search {
 	void *prefixes;

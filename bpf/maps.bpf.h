@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Map definitions. Layouts come from maps/xdpblock_maps.h. */
+/*
+ * Every map the programs use, each declared here only, with the per-CPU
+ * scratch types some of them hold. Layouts userspace shares come from
+ * maps/xdpblock_maps.h.
+ */
 #ifndef XDPBLOCK_MAPS_BPF_H
 #define XDPBLOCK_MAPS_BPF_H
 
@@ -375,5 +379,68 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xdpb_iface_stats);
 } iface_stats SEC(".maps");
+
+/*
+ * The two addresses of one packet (index XDPB_DIR_SRC, XDPB_DIR_DST) and
+ * what their lookups found. In a per-CPU map value, not on the stack:
+ * the XDP program's call chain is near the 512-byte stack limit.
+ */
+struct ip6_pair {
+	__u32 words[XDPB_NR_DIRS][4];
+	/* the found leaf's match for the address's own direction */
+	struct xdpb_match match[XDPB_NR_DIRS];
+	__u32 found[XDPB_NR_DIRS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ip6_pair);
+} ip6_pair_scratch SEC(".maps");
+
+/*
+ * Where a packet's query for a name sits, for matching and for the reply:
+ * a DNS question, or a TCP segment to a web port (an HTTP Host, a TLS
+ * SNI). It is what the entry program hands the stage it tail-calls. The first fields up to is_ipv6 (and l3_end, ip_match) are
+ * filled by the entry program, the rest by the match.
+ */
+struct name_query {
+	__u32 l3_off, l4_off; /* from the start of the frame */
+	__u32 gen; /* the generation this packet uses */
+	__u8 proto, is_ipv6;
+	__u8 is_tcp;
+	__u8 kind; /* web: enum web_kind, once known */
+	__u32 dns_off;
+	__u32 copied; /* bytes of the message in the scratch */
+	__u32 name_len; /* wire bytes of the name, root label included */
+	__u32 nr_labels;
+	/* TCP segments: the web path (web.bpf.h) and DNS over TCP */
+	__u32 l3_end; /* end of the IP datagram (Ethernet padding after it) */
+	__u32 payload_off; /* TCP payload, from the start of the frame */
+	__u32 payload_len;
+	__u32 seq, ack_seq; /* of the segment, host order */
+	__u32 fin; /* the segment has FIN: it takes one sequence number */
+	__u32 rst; /* the segment has RST: never answered */
+	__u32 syn; /* the segment has SYN (data in a SYN: TCP Fast Open) */
+	__u32 server_seq; /* DNS_FLOW: the sequence number the server expects */
+	__u32 server_reset; /* DNS_FLOW: the server was sent its RST before */
+	struct xdpb_flow_key flow; /* client -> server, for the flow cache */
+	/* the entry program's verdict on the addresses, for the stage */
+	struct xdpb_match ip_match;
+	__u32 has_ip_match;
+};
+
+/*
+ * The packet's name_query, per CPU: the entry program writes it, the stage
+ * it tail-calls reads it (a tail call keeps no stack). A packet runs to
+ * its end on one CPU, so no other packet can come between.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct name_query);
+} query_scratch SEC(".maps");
 
 #endif /* XDPBLOCK_MAPS_BPF_H */

@@ -25,7 +25,7 @@
  * (UDP or TCP), HTTP and TLS to the configured ports (TCP).
  */
 static __always_inline int stage_of(struct xdp_md *ctx,
-				    const struct dns_query *q, int l4,
+				    const struct name_query *q, int l4,
 				    const struct xdpb_gen_info *info)
 {
 	void *data = (void *)(long)ctx->data;
@@ -89,7 +89,7 @@ int xdpblock(struct xdp_md *ctx)
 	/* the leaves of the source and destination address, if found */
 	struct xdpb_leaf leaf[XDPB_NR_DIRS];
 	int have[XDPB_NR_DIRS] = {0, 0};
-	struct dns_query *q;
+	struct name_query *q;
 	int l4 = -1, stage;
 	const struct xdpb_match *m;
 	struct xdpb_gen_info *info;
@@ -195,7 +195,7 @@ int xdpblock(struct xdp_md *ctx)
  * of two stack pointers.
  */
 static __always_inline const struct xdpb_match *
-ip_match_of(const struct dns_query *q, struct xdpb_match *copy)
+ip_match_of(const struct name_query *q, struct xdpb_match *copy)
 {
 	if (!q->has_ip_match)
 		return NULL;
@@ -210,7 +210,7 @@ int xdpblock_dns(struct xdp_md *ctx)
 	__u32 ifindex = ctx->ingress_ifindex, zero = 0;
 	struct xdpb_match ip_m, name_m;
 	const struct xdpb_match *m;
-	struct dns_query *q;
+	struct name_query *q;
 	int dns, verdict;
 
 	q = bpf_map_lookup_elem(&query_scratch, &zero);
@@ -272,7 +272,7 @@ int xdpblock_web(struct xdp_md *ctx)
 	__u32 ifindex = ctx->ingress_ifindex, zero = 0;
 	struct xdpb_match ip_m, name_m;
 	const struct xdpb_match *m;
-	struct dns_query *q;
+	struct name_query *q;
 	int web;
 
 	q = bpf_map_lookup_elem(&query_scratch, &zero);

@@ -12,6 +12,8 @@
 #include "../maps/xdpblock_maps.h"
 #include "ruleset.h"
 
+struct xdpb_pinned_gen; /* pinning.h */
+
 struct xdpblock_bpf;
 
 struct loader {

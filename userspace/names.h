@@ -3,7 +3,7 @@
  * Domain names as rules and queries see them: the canonical text form
  * (lower case, no trailing dot, IDNs in punycode), the DNS wire form, and
  * the 128-bit keys of every label-boundary suffix, computed by the very
- * functions the datapath runs (maps/xdpblock_maps.h). Pure userspace.
+ * functions the datapath runs (maps/xdpblock_hash.h). Pure userspace.
  */
 #ifndef XDPBLOCK_NAMES_H
 #define XDPBLOCK_NAMES_H
@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../maps/xdpblock_maps.h"
+#include "../maps/xdpblock_hash.h"
 
 /* Canonical text, NUL-terminated. */
 #define NAME_TEXT_BUF (XDPB_NAME_TEXT_MAX + 1)

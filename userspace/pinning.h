@@ -2,7 +2,8 @@
 /*
  * The pinned state under pin_path (bpffs): what keeps filtering running
  * when xdpblockd stops with --keep-attached or dies, and what the next
- * daemon adopts. Layouts are in maps/xdpblock_maps.h.
+ * daemon adopts. The records' layouts are below; the maps' are in
+ * maps/xdpblock_abi.h.
  *
  *   <pin_path>/<map>          the maps the XDP program uses (libbpf pins)
  *   <pin_path>/meta           struct xdpb_pin_meta
@@ -21,8 +22,116 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../maps/xdpblock_maps.h"
+#include "../maps/xdpblock_abi.h"
 #include "ruleset.h"
+
+/*
+ * Pinned daemon state (userspace only; the XDP program never reads it).
+ * A daemon that stops with --keep-attached, or dies, leaves the program
+ * attached and its maps pinned; the next daemon adopts them. What it needs
+ * beyond the maps the program uses is here: which rule id belongs to which
+ * (list, prefix), so per-rule counters continue, and which list id names
+ * which list. A copy is written for each generation before the switch to
+ * it, so the copy of the active generation always matches what the
+ * datapath runs, whenever the daemon dies.
+ *
+ * Bump XDPB_PIN_LAYOUT_VERSION whenever the layout of any pinned map
+ * changes: a daemon finding another version starts fresh (no gap in
+ * filtering, but counters restart) instead of misreading the old maps.
+ */
+/*
+ * 2: domain rules, actions renumbered; 3: web views, ports, reset, flows;
+ * 4: the name table (an array) instead of a name hash;
+ * 5: per-CPU rule hit logs before rule_stats;
+ * 6: iface_stats counts missed stage calls (stage_missed)
+ */
+#define XDPB_PIN_LAYOUT_VERSION 6
+#define XDPB_PIN_MAGIC 0x58445042 /* "XDPB" */
+
+/* pinned "meta": what the pinned maps were made for */
+struct xdpb_pin_meta {
+	__u32 magic;
+	__u32 layout_version;
+	__u32 rule_id_capacity; /* sizes rule_stats */
+	__u32 nr_cpus;
+};
+
+struct xdpb_pinned_list {
+	char name[XDPB_LIST_NAME_MAX]; /* "" = id unused */
+	__u8 action; /* enum xdpb_action */
+	__u8 match; /* enum xdpb_match_dirs */
+	__u8 is_domain; /* a domain list */
+	/* the daemon's enum list_format as read; 0 (auto) if not recorded */
+	__u8 format;
+	__u8 pad[4];
+};
+
+/* pinned "gen<N>_state": the daemon's view of generation slot N */
+struct xdpb_pinned_gen {
+	__u32 magic;
+	__u32 layout_version;
+	__u64 generation; /* successful activations, as in status */
+	__u32 nr_rules_v4; /* records in gen<N>_rules4 (set by the writer) */
+	__u32 nr_rules_v6; /* records in gen<N>_rules6 (set by the writer) */
+	__u32 nr_names; /* records in gen<N>_names (set by the writer) */
+	__u32 name_text_bytes; /* bytes used in gen<N>_nametext */
+	struct xdpb_pinned_list lists[XDPB_MAX_LISTS]; /* by list_id */
+};
+
+/* one element of "gen<N>_rules4" */
+struct xdpb_pinned_rule4 {
+	__be32 addr;
+	__u32 rule_id;
+	__u32 line; /* in the list file, for lookups */
+	__u16 list_id;
+	__u8 prefixlen;
+	__u8 pad;
+};
+
+/* one element of "gen<N>_rules6" */
+struct xdpb_pinned_rule6 {
+	__u8 addr[16];
+	__u32 rule_id;
+	__u32 line;
+	__u16 list_id;
+	__u8 prefixlen;
+	__u8 pad[5];
+};
+
+/*
+ * one element of "gen<N>_names"; the names themselves are in
+ * "gen<N>_nametext" (an array of 64-byte chunks read as one byte string),
+ * NUL-terminated, in lower-case text form
+ */
+struct xdpb_pinned_name {
+	__u32 text_off;
+	__u32 rule_id;
+	__u32 line;
+	__u16 list_id;
+	__u8 kind; /* enum xdpb_name_kind */
+	/*
+	 * enum xdpb_action of the rule (adblock "@@", RPZ records differ
+	 * from their list's); 0 in records written before it was kept
+	 * (then the list's action, as then every rule had)
+	 */
+	__u8 action;
+};
+
+/* pinned "daemon_counters": the daemon's own counters, across restarts */
+struct xdpb_daemon_counters {
+	__u64 reloads_total;
+	__u64 reload_failures_total;
+	/* by the daemon's enum reload_failure; unused slots stay zero */
+	__u64 reload_failures_by_reason[14];
+};
+
+_Static_assert(sizeof(struct xdpb_pin_meta) == 16, "pin meta layout");
+_Static_assert(sizeof(struct xdpb_pinned_list) == 72, "pinned list layout");
+_Static_assert(sizeof(struct xdpb_pinned_rule4) == 16, "rule4 record layout");
+_Static_assert(sizeof(struct xdpb_pinned_rule6) == 32, "rule6 record layout");
+_Static_assert(sizeof(struct xdpb_pinned_name) == 16, "name record layout");
+_Static_assert(sizeof(struct xdpb_daemon_counters) == 128,
+	       "daemon counters layout");
 
 #define PIN_LINK_PREFIX "link_"
 
