@@ -49,7 +49,7 @@ BPF_CFLAGS := -O2 -g $(WARNINGS) -target bpf -D__TARGET_ARCH_$(ARCH) \
 	-I/usr/include/$(TRIPLET)
 
 BPF_SRC := bpf/xdpblock.bpf.c
-BPF_HDRS := $(wildcard bpf/*.h) maps/xdpblock_maps.h
+BPF_HDRS := $(wildcard bpf/*.h maps/*.h)
 BPF_OBJ := $(BUILD)/xdpblock.bpf.o
 SKEL := $(BUILD)/xdpblock.skel.h
 
@@ -60,7 +60,7 @@ DAEMON_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,xdpblockd reload commands \
 	linkwatch metrics fetch carryover privs)
 LIB_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,$(LIB_SRCS))
 LIB := $(BUILD)/libxdpblock.a
-HDRS := $(wildcard userspace/*.h) maps/xdpblock_maps.h
+HDRS := $(wildcard userspace/*.h maps/*.h)
 
 BINS := $(BUILD)/xdpblockd $(BUILD)/xdpblockctl
 TEST_BINS := $(BUILD)/tests/unit_tests $(BUILD)/tests/list_tests \
@@ -113,7 +113,12 @@ $(BUILD)/tests/%: tests/%.c tests/*.h $(LIB) $(HDRS) | $(BUILD)/tests
 
 $(BUILD)/tests/%: tests/*/%.c tests/*.h tests/*/*.h $(LIB) $(HDRS) | $(BUILD)/tests
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(XCFLAGS) -Iuserspace -Itests $< -o $@ $(LIBS) -lm
+	$(Q)$(CC) $(XCFLAGS) -Iuserspace -Itests $< $(TEST_EXTRA_SRCS) -o $@ $(LIBS) -lm
+
+# The unit tests run the datapath's own address lookups, compiled from
+# bpf/ip_match.bpf.h for userspace (tests/unit/datapath_model.c).
+$(BUILD)/tests/unit_tests: TEST_EXTRA_SRCS := tests/unit/datapath_model.c
+$(BUILD)/tests/unit_tests: tests/unit/datapath_model.c $(BPF_HDRS)
 
 # The benchmark's wrapper program (tests/bench/bench_wrapper.bpf.c).
 BENCH_BPF_OBJ := $(BUILD)/tests/bench_wrapper.bpf.o

@@ -7,6 +7,9 @@
 #ifndef XDPBLOCK_IP_MATCH_BPF_H
 #define XDPBLOCK_IP_MATCH_BPF_H
 
+#include <linux/ipv6.h>
+#include <bpf/bpf_endian.h>
+
 #include "maps.bpf.h"
 
 /* The inner maps of one generation; fetched once per packet. */

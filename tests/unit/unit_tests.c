@@ -45,6 +45,7 @@
 #include "ruleset.h"
 #include "testfiles.h"
 #include "testlib.h"
+#include "datapath_model.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -2477,48 +2478,24 @@ static void rule_ids_enospc(void)
 /* ==== resolution: a model of the datapath ============================= */
 
 /*
- * The datapath, in C, reading the tables exactly as bpf/ip_match.bpf.h
- * does. Hash maps become sorted arrays searched for the exact key.
+ * The tables of one rule set built the way the loader builds them, and
+ * the datapath's own lookups over them (datapath_model.c).
  */
-struct host_ent {
-	uint32_t addr_be;
-	uint32_t leaf;
-};
-
-struct key_ent {
-	struct xdpb_ip6_key key;
-	uint32_t idx; /* into plan.leaves */
-};
-
 struct sim {
 	/* IPv4 */
 	struct ip4_plan p4;
 	uint32_t *tbl24, *tbl8;
-	struct host_ent *hosts;
+	struct model_host *hosts;
 	size_t nr_hosts;
 	/* IPv6 */
 	struct ip6_plan p6;
-	struct key_ent *keys;
+	struct model_key *keys;
 	size_t nr_keys;
+	struct model_tables tables; /* all of the above, as the maps hold them */
 	/* what the lookups went through, and anything impossible */
-	size_t group_lookups, host_hits, host_misses, host1_hits;
-	size_t filter_skips, filter_false_positives;
-	size_t bad_index, unfinished_search;
+	struct model_stats st;
+	size_t unfinished_search;
 };
-
-static int host_cmp(const void *a, const void *b)
-{
-	const struct host_ent *x = a, *y = b;
-
-	return memcmp(&x->addr_be, &y->addr_be, 4);
-}
-
-static int key_cmp(const void *a, const void *b)
-{
-	const struct key_ent *x = a, *y = b;
-
-	return memcmp(&x->key, &y->key, sizeof(x->key));
-}
 
 static int table_has_prefix(const struct rule_table *t, const struct prefix *p)
 {
@@ -2592,7 +2569,7 @@ static int sim_build(struct sim *s, const struct ruleset *rs, int clear_filter)
 	}
 	free(host_addrs);
 	free(host_leaves);
-	qsort(s->hosts, s->nr_hosts, sizeof(*s->hosts), host_cmp);
+	qsort(s->hosts, s->nr_hosts, sizeof(*s->hosts), model_host_cmp);
 	for (size_t i = 1; i < s->nr_hosts; i++)
 		CHECK(s->hosts[i - 1].addr_be != s->hosts[i].addr_be,
 		      "/32 hash key given twice");
@@ -2628,106 +2605,42 @@ static int sim_build(struct sim *s, const struct ruleset *rs, int clear_filter)
 	}
 	if (clear_filter)
 		memset(s->p6.filter, 0, s->p6.filter_bytes);
-	qsort(s->keys, s->nr_keys, sizeof(*s->keys), key_cmp);
+	qsort(s->keys, s->nr_keys, sizeof(*s->keys), model_key_cmp);
 	for (size_t i = 1; i < s->nr_keys; i++)
-		CHECK(key_cmp(&s->keys[i - 1], &s->keys[i]) != 0,
+		CHECK(model_key_cmp(&s->keys[i - 1], &s->keys[i]) != 0,
 		      "IPv6 hash key given twice");
+	s->tables = (struct model_tables){
+		.tbl24 = s->tbl24,
+		.tbl8 = s->tbl8,
+		.nr_groups = s->p4.nr_groups,
+		.hosts = s->hosts,
+		.nr_hosts = s->nr_hosts,
+		.leaves4 = s->p4.leaves,
+		.nr_leaves4 = s->p4.nr_leaves,
+		.info = &s->p6.info,
+		.filter = s->p6.filter,
+		.filter_bytes = s->p6.filter_bytes,
+		.keys = s->keys,
+		.nr_keys = s->nr_keys,
+		.leaves6 = s->p6.leaves,
+	};
 	return 0;
 }
 
-/* ip4_entry() + ip4_resolve() of bpf/ip_match.bpf.h */
-static int sim_ip4_lookup(struct sim *s, uint32_t addr, struct xdpb_leaf *out)
-{
-	uint32_t host_order = ntohl(addr);
-	uint32_t index = host_order >> 8;
-	uint32_t entry, leaf_index;
-
-	entry = s->tbl24[index];
-	leaf_index = entry & XDPB_ENTRY_INDEX_MASK;
-	switch (entry >> XDPB_KIND_SHIFT) {
-	case XDPB_KIND_GROUP: {
-		uint32_t group = leaf_index;
-
-		/* tbl8 holds nr_groups groups: past it, the BPF lookup fails */
-		if (group >= s->p4.nr_groups) {
-			s->bad_index++;
-			return 0;
-		}
-		index = group * XDPB_TBL8_GROUP_SIZE + (host_order & 0xff);
-		leaf_index = s->tbl8[index] & XDPB_ENTRY_INDEX_MASK;
-		s->group_lookups++;
-		break;
-	}
-	case XDPB_KIND_HOST1:
-		if (((entry >> XDPB_HOST1_OCTET_SHIFT) & 0xff) !=
-		    (host_order & 0xff))
-			return 0;
-		leaf_index = entry & XDPB_HOST1_LEAF_MASK;
-		s->host1_hits++;
-		break;
-	case XDPB_KIND_HOSTS: {
-		struct host_ent k = {.addr_be = addr};
-		const struct host_ent *h =
-			bsearch(&k, s->hosts, s->nr_hosts, sizeof(k), host_cmp);
-
-		if (h) {
-			leaf_index = h->leaf;
-			s->host_hits++;
-		} else {
-			s->host_misses++;
-		}
-		break;
-	}
-	}
-	if (!leaf_index)
-		return 0;
-	if (leaf_index >= s->p4.nr_leaves) {
-		s->bad_index++;
-		return 0;
-	}
-	*out = s->p4.leaves[leaf_index];
-	return 1;
-}
-
-/* ip6_lookup() of bpf/ip_match.bpf.h */
-static int sim_ip6_lookup(struct sim *s, const uint8_t *addr,
-			  struct xdpb_leaf *out)
+/*
+ * The IPv6 plan as the datapath's search needs it: at most
+ * XDPB_V6_MAX_LENGTHS lengths, longest first.
+ */
+static void sim_check_v6_lengths(struct sim *s)
 {
 	const struct xdpb_gen_info *info = &s->p6.info;
-	const struct xdpb_filter_chunk *chunks = (const void *)s->p6.filter;
-	uint32_t words[4];
 
-	memcpy(words, addr, 16);
 	if (info->nr_v6_lengths > XDPB_V6_MAX_LENGTHS)
 		s->unfinished_search++;
-	for (uint32_t i = 0; i < info->nr_v6_lengths && i < XDPB_V6_MAX_LENGTHS;
-	     i++) {
-		uint32_t plen = info->v6_lengths[i], key_words[4], chunk;
-		const struct key_ent *hit;
-		struct key_ent k;
-
-		if (i && plen >= info->v6_lengths[i - 1])
-			s->unfinished_search++; /* lengths not longest first */
-		memset(&k, 0, sizeof(k));
-		k.key.prefixlen = plen;
-		xdpb_ip6_mask(words, plen, key_words);
-		chunk = xdpb_ip6_filter_chunk(key_words, plen,
-					      sim_v6_chunk_mask(&s->p6));
-		if (!xdpb_filter_chunk_has(&chunks[chunk],
-					   xdpb_ip6_filter_hash(key_words,
-								plen))) {
-			s->filter_skips++;
-			continue;
-		}
-		memcpy(k.key.addr, key_words, 16);
-		hit = bsearch(&k, s->keys, s->nr_keys, sizeof(k), key_cmp);
-		if (hit) {
-			*out = s->p6.leaves[hit->idx];
-			return 1;
-		}
-		s->filter_false_positives++;
-	}
-	return 0;
+	for (uint32_t i = 1; i < info->nr_v6_lengths && i < XDPB_V6_MAX_LENGTHS;
+	     i++)
+		if (info->v6_lengths[i] >= info->v6_lengths[i - 1])
+			s->unfinished_search++;
 }
 
 static int sim_lookup(struct sim *s, const struct prefix *a,
@@ -2737,9 +2650,10 @@ static int sim_lookup(struct sim *s, const struct prefix *a,
 		uint32_t be;
 
 		memcpy(&be, a->addr, 4);
-		return sim_ip4_lookup(s, be, out);
+		return model_ip4_lookup(&s->tables, be, out, &s->st);
 	}
-	return sim_ip6_lookup(s, a->addr, out);
+	sim_check_v6_lengths(s);
+	return model_ip6_lookup(&s->tables, a->addr, out, &s->st);
 }
 
 static int match_is_rule(const struct xdpb_match *m, const struct rule *r)
@@ -3072,16 +2986,16 @@ static void resolve_random_sets(void)
 			CHECK(bad == 0,
 			      "seed %d: %zu disagreements with refmatch", seed,
 			      bad);
-			CHECK(s.bad_index == 0 && s.unfinished_search == 0,
+			CHECK(s.st.bad_index == 0 && s.unfinished_search == 0,
 			      "seed %d: %zu bad table indexes, %zu unfinished IPv6 searches",
-			      seed, s.bad_index, s.unfinished_search);
+			      seed, s.st.bad_index, s.unfinished_search);
 			tot.groups += s.p4.nr_groups;
 			tot.hosts += s.p4.nr_hosts;
-			tot.group_lookups += s.group_lookups;
-			tot.host_hits += s.host_hits;
-			tot.host_misses += s.host_misses;
-			tot.filter_skips += s.filter_skips;
-			tot.false_positives += s.filter_false_positives;
+			tot.group_lookups += s.st.group_lookups;
+			tot.host_hits += s.st.host_hits;
+			tot.host_misses += s.st.host_misses;
+			tot.filter_skips += s.st.filter_skips;
+			tot.false_positives += s.st.filter_false_positives;
 			if (s.p6.info.nr_v6_lengths > tot.max_lengths)
 				tot.max_lengths = s.p6.info.nr_v6_lengths;
 			tot.addresses += pool.nr;
@@ -3255,9 +3169,9 @@ static void resolve_every_length(void)
 		      "%zu groups, %zu hosts", s.p4.nr_groups, s.p4.nr_hosts);
 		bad = compare_pool(&s, &rs, &pool, 2000, "every length", 0);
 		CHECK(bad == 0, "%zu disagreements with refmatch", bad);
-		CHECK(s.bad_index == 0 && s.unfinished_search == 0,
+		CHECK(s.st.bad_index == 0 && s.unfinished_search == 0,
 		      "%zu bad indexes, %zu IPv6 searches out of steps",
-		      s.bad_index, s.unfinished_search);
+		      s.st.bad_index, s.unfinished_search);
 	}
 	sim_free(&s);
 	free(pool.a);
@@ -3321,7 +3235,8 @@ static void resolve_real_lists(void)
 		      "%zu groups, %zu hosts", s.p4.nr_groups, s.p4.nr_hosts);
 		bad = compare_pool(&s, &rs, &pool, 30000, "real lists", 0);
 		CHECK(bad == 0, "%zu disagreements with refmatch", bad);
-		CHECK(s.bad_index == 0, "%zu bad table indexes", s.bad_index);
+		CHECK(s.st.bad_index == 0, "%zu bad table indexes",
+		      s.st.bad_index);
 	}
 	sim_free(&s);
 	free(pool.a);
@@ -3488,6 +3403,81 @@ static void combination_rules(void)
 	}
 	sim_free(&s);
 	ruleset_free(&rs);
+}
+
+/*
+ * The precedence, written out by hand rather than computed: the
+ * differential tests compare the datapath with refmatch, and both call
+ * xdpb_decide() and xdpb_decide_name(), so a wrong rule there would agree
+ * with itself. Each row: the two matches (action, prefix length; action 0
+ * is "no rule") and which one must decide ('s'ource or address, 'd'est-
+ * ination or name, '-' none).
+ */
+static void decide_by_hand(void)
+{
+	/* clang-format off */
+	static const struct {
+		uint8_t a_action, a_len, b_action, b_len;
+		char want;
+	} addr_rows[] = {
+		{ 0, 0, 0, 0, '-' },
+		{ XDPB_ACT_DROP, 24, 0, 0, 's' },
+		{ 0, 0, XDPB_ACT_MONITOR, 8, 'd' },
+		/* the higher action, whatever the lengths */
+		{ XDPB_ACT_MONITOR, 32, XDPB_ACT_DROP, 8, 'd' },
+		{ XDPB_ACT_ALLOW, 8, XDPB_ACT_DROP, 32, 's' },
+		{ XDPB_ACT_DROP, 16, XDPB_ACT_ALLOW, 16, 'd' },
+		/* the same action: the longer prefix; then the source */
+		{ XDPB_ACT_DROP, 16, XDPB_ACT_DROP, 24, 'd' },
+		{ XDPB_ACT_DROP, 25, XDPB_ACT_DROP, 24, 's' },
+		{ XDPB_ACT_DROP, 24, XDPB_ACT_DROP, 24, 's' },
+	}, name_rows[] = {
+		/* a = the address verdict, b = the name rule */
+		{ 0, 0, 0, 0, '-' },
+		{ XDPB_ACT_DROP, 24, 0, 0, 's' },
+		{ 0, 0, XDPB_ACT_NXDOMAIN, 2, 'd' },
+		/* an address allow wins over every name rule */
+		{ XDPB_ACT_ALLOW, 24, XDPB_ACT_DROP, 3, 's' },
+		/* a name allow lifts a name-level block, not an address drop */
+		{ XDPB_ACT_MONITOR, 24, XDPB_ACT_ALLOW, 2, 'd' },
+		{ XDPB_ACT_DROP, 24, XDPB_ACT_ALLOW, 2, 's' },
+		/* otherwise the higher action; on a tie the address rule */
+		{ XDPB_ACT_MONITOR, 32, XDPB_ACT_NXDOMAIN, 2, 'd' },
+		{ XDPB_ACT_DROP, 32, XDPB_ACT_RESET, 2, 's' },
+		{ XDPB_ACT_DROP, 8, XDPB_ACT_DROP, 3, 's' },
+	};
+	/* clang-format on */
+
+	for (size_t i = 0; i < sizeof(addr_rows) / sizeof(addr_rows[0]); i++) {
+		struct xdpb_leaf src = {0}, dst = {0};
+		const struct xdpb_match *m;
+		char got;
+
+		src.dir[XDPB_DIR_SRC].action = addr_rows[i].a_action;
+		src.dir[XDPB_DIR_SRC].prefixlen = addr_rows[i].a_len;
+		dst.dir[XDPB_DIR_DST].action = addr_rows[i].b_action;
+		dst.dir[XDPB_DIR_DST].prefixlen = addr_rows[i].b_len;
+		m = xdpb_decide(&src, 1, &dst, 1);
+		got = !m ? '-' : m == &src.dir[XDPB_DIR_SRC] ? 's' : 'd';
+		CHECK(got == addr_rows[i].want,
+		      "xdpb_decide row %zu: %c decides, the table says %c", i,
+		      got, addr_rows[i].want);
+	}
+	for (size_t i = 0; i < sizeof(name_rows) / sizeof(name_rows[0]); i++) {
+		struct xdpb_match ip = {0}, name = {0};
+		const struct xdpb_match *m;
+		char got;
+
+		ip.action = name_rows[i].a_action;
+		ip.prefixlen = name_rows[i].a_len;
+		name.action = name_rows[i].b_action;
+		name.prefixlen = name_rows[i].b_len;
+		m = xdpb_decide_name(ip.action ? &ip : NULL, &name);
+		got = !m ? '-' : m == &ip ? 's' : 'd';
+		CHECK(got == name_rows[i].want,
+		      "xdpb_decide_name row %zu: %c decides, the table says %c",
+		      i, got, name_rows[i].want);
+	}
 }
 
 static void refmatch_packet_cross_direction(void)
@@ -4173,6 +4163,7 @@ int main(void)
 
 	RUN_TEST("refmatch", combination_rules);
 	RUN_TEST("refmatch", refmatch_packet_cross_direction);
+	RUN_TEST("refmatch", decide_by_hand);
 
 	RUN_TEST("promtext", promtext_label_escaping);
 	RUN_TEST("promtext", promtext_families_and_samples);

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The datapath's address lookups run in userspace: the code of
+ * bpf/ip_match.bpf.h itself, compiled against in-memory copies of one
+ * generation's tables (datapath_model.c, through tests/unit/bpf_shim.h).
+ * Hash maps are sorted arrays searched for the exact key.
+ */
+#ifndef XDPBLOCK_DATAPATH_MODEL_H
+#define XDPBLOCK_DATAPATH_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../../maps/xdpblock_abi.h"
+
+struct model_host {
+	uint32_t addr_be;
+	uint32_t leaf;
+};
+
+struct model_key {
+	struct xdpb_ip6_key key;
+	uint32_t idx; /* into leaves6 */
+};
+
+/* One generation's tables, as the loader fills the maps. */
+struct model_tables {
+	const uint32_t *tbl24, *tbl8;
+	size_t nr_groups;
+	const struct model_host *hosts; /* sorted by model_host_cmp() */
+	size_t nr_hosts;
+	const struct xdpb_leaf *leaves4;
+	size_t nr_leaves4;
+	const struct xdpb_gen_info *info;
+	const void *filter;
+	size_t filter_bytes;
+	const struct model_key *keys; /* sorted by model_key_cmp() */
+	size_t nr_keys;
+	const struct xdpb_leaf *leaves6;
+};
+
+/* What the lookups went through, and any index the maps would refuse. */
+struct model_stats {
+	size_t group_lookups, host_hits, host_misses, host1_hits;
+	size_t filter_skips, filter_false_positives;
+	size_t bad_index;
+};
+
+int model_host_cmp(const void *a, const void *b);
+int model_key_cmp(const void *a, const void *b);
+
+/* ip4_entry() and ip4_resolve(): the leaf of @addr_be, 0 if none. */
+int model_ip4_lookup(const struct model_tables *t, uint32_t addr_be,
+		     struct xdpb_leaf *out, struct model_stats *st);
+/* ip6_lookup(), for @addr as source and destination: its leaf, 0 if none. */
+int model_ip6_lookup(const struct model_tables *t, const uint8_t addr[16],
+		     struct xdpb_leaf *out, struct model_stats *st);
+
+#endif
