@@ -66,7 +66,8 @@ BINS := $(BUILD)/xdpblockd $(BUILD)/xdpblockctl
 TEST_BINS := $(BUILD)/tests/unit_tests $(BUILD)/tests/list_tests \
 	$(BUILD)/tests/bpf_tests $(BUILD)/tests/diff_test \
 	$(BUILD)/tests/dns_tests $(BUILD)/tests/web_tests \
-	$(BUILD)/tests/names_tests $(BUILD)/tests/verifier_budget \
+	$(BUILD)/tests/names_tests $(BUILD)/tests/doc_tests \
+	$(BUILD)/tests/verifier_budget \
 	$(BUILD)/tests/bench_prog
 LIBS := $(LIB) $(PKG_LIBS)
 
