@@ -53,7 +53,7 @@ BPF_HDRS := $(wildcard bpf/*.h maps/*.h)
 BPF_OBJ := $(BUILD)/xdpblock.bpf.o
 SKEL := $(BUILD)/xdpblock.skel.h
 
-LIB_SRCS := log escape inputfile bigalloc prefix names listfile minisign \
+LIB_SRCS := log escape words inputfile bigalloc prefix names listfile minisign \
 	listload liststate safefile listwatch config ruleset refmatch pinning \
 	loader attach control promtext kernel_features
 DAEMON_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,xdpblockd reload commands \
@@ -66,7 +66,8 @@ BINS := $(BUILD)/xdpblockd $(BUILD)/xdpblockctl
 TEST_BINS := $(BUILD)/tests/unit_tests $(BUILD)/tests/list_tests \
 	$(BUILD)/tests/bpf_tests $(BUILD)/tests/diff_test \
 	$(BUILD)/tests/dns_tests $(BUILD)/tests/web_tests \
-	$(BUILD)/tests/names_tests $(BUILD)/tests/verifier_budget \
+	$(BUILD)/tests/names_tests $(BUILD)/tests/doc_tests \
+	$(BUILD)/tests/verifier_budget \
 	$(BUILD)/tests/bench_prog
 LIBS := $(LIB) $(PKG_LIBS)
 
@@ -147,7 +148,7 @@ $(XDP_PASS_OBJ): tests/e2e/xdp_pass.bpf.c | $(BUILD)/tests
 FUZZ_TARGETS := listfile minisig gunzip state datapath config control fetch
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_SRCS := $(patsubst %,userspace/%.c,prefix bigalloc names listfile \
-	minisign listload liststate safefile config escape inputfile)
+	minisign listload liststate safefile config escape words inputfile)
 FUZZ_PKGS := zlib inih json-c libsodium libidn2
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all $(WARNINGS) -std=gnu11 -D_GNU_SOURCE \

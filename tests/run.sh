@@ -12,6 +12,7 @@ mkdir -p "$logdir"
 programs=(
 	"$build/tests/unit_tests"
 	"$build/tests/names_tests"
+	"$build/tests/doc_tests"
 	"$build/tests/list_tests"
 	"$build/tests/verifier_budget"
 	"$build/tests/bpf_tests"

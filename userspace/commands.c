@@ -150,7 +150,7 @@ static struct json_object *kernel_json(const struct kernel_features *kf)
 	return o;
 }
 
-static struct json_object *cmd_status(struct daemon *d)
+static struct json_object *status_json(struct daemon *d)
 {
 	struct json_object *res = json_object_new_object();
 	struct json_object *ifaces = json_object_new_array();
@@ -504,26 +504,109 @@ int command_top(struct daemon *d, struct json_object *req,
 }
 
 /*
- * reload and stop change what filters: uid 0, or a member of admin_group.
- * A `stop` exits 0, so systemd's Restart=on-failure would not undo it.
+ * The commands that change what filters (CONTROL_CMD_CHANGES: reload and
+ * stop): uid 0, or a member of admin_group. A `stop` exits 0, so
+ * systemd's Restart=on-failure would not undo it.
  */
 static int may_change(const struct daemon *d, const struct control_peer *peer,
 		      const char *cmd, char *err, size_t errlen)
 {
+	char readers[100];
+
 	if (peer->uid == 0 || control_peer_in_group(peer, d->cfg.admin_gid))
 		return 1;
+	control_command_names(readers, sizeof(readers),
+			      CONTROL_CMD_CHANGES | CONTROL_CMD_LOCAL, 0);
 	if (d->cfg.admin_group[0])
 		snprintf(
 			err, errlen,
-			"%s needs root or a member of admin_group (%s); members of the socket's group may use status, stats, top and lookup",
-			cmd, d->cfg.admin_group);
+			"%s needs root or a member of admin_group (%s); members of the socket's group may use %s",
+			cmd, d->cfg.admin_group, readers);
 	else
 		snprintf(
 			err, errlen,
-			"%s needs root or a member of admin_group (none is set: set admin_group in [daemon] to allow a group); members of the socket's group may use status, stats, top and lookup",
-			cmd);
+			"%s needs root or a member of admin_group (none is set: set admin_group in [daemon] to allow a group); members of the socket's group may use %s",
+			cmd, readers);
 	return 0;
 }
+
+static struct json_object *cmd_status(struct daemon *d,
+				      struct json_object *request, char *err,
+				      size_t errlen)
+{
+	(void)request;
+	(void)err;
+	(void)errlen;
+	return status_json(d);
+}
+
+static struct json_object *
+cmd_top(struct daemon *d, struct json_object *request, char *err, size_t errlen)
+{
+	struct json_object *result;
+
+	return command_top(d, request, &result, err, errlen) ? NULL : result;
+}
+
+static struct json_object *cmd_reload(struct daemon *d,
+				      struct json_object *request, char *err,
+				      size_t errlen)
+{
+	uint8_t stale[XDPB_MAX_LISTS] = {0};
+	struct json_object *list_obj;
+	const char *list = NULL;
+	int found = 0;
+
+	if (json_object_object_get_ex(request, "list", &list_obj))
+		list = json_object_get_string(list_obj);
+	for (int i = 0; list && i < d->cfg.nr_lists; i++)
+		if (!strcmp(d->cfg.lists[i].name, list))
+			found = stale[i] = 1;
+	if (list && !found) {
+		snprintf(
+			err, errlen,
+			"no list '%s' in the running configuration (xdpblockctl status shows them; a new list needs a full reload)",
+			list);
+		return NULL;
+	}
+	if (daemon_reload_and_sync(d, list ? stale : NULL) < 0) {
+		snprintf(err, errlen, "%s", d->last_reload.error);
+		return NULL;
+	}
+	return status_json(d);
+}
+
+static struct json_object *cmd_stop(struct daemon *d,
+				    struct json_object *request, char *err,
+				    size_t errlen)
+{
+	struct json_object *keep, *result;
+
+	d->keep_attached |=
+		json_object_object_get_ex(request, "keep_attached", &keep) &&
+		json_object_get_boolean(keep);
+	if (d->keep_attached && !d->loader.pin_dir[0]) {
+		snprintf(
+			err, errlen,
+			"cannot keep filtering without the daemon: pin_path = none in the config");
+		d->keep_attached = 0;
+		return NULL;
+	}
+	d->stop_requested = 1;
+	result = json_object_new_object();
+	json_object_object_add(result, "keep_attached",
+			       json_object_new_boolean(d->keep_attached));
+	return result;
+}
+
+/* What xdpblockd serves of control_commands[]; NULL: not a daemon's. */
+static struct json_object *(*const handlers[CONTROL_CMD_MAX])(
+	struct daemon *d, struct json_object *request, char *err,
+	size_t errlen) = {
+	[CONTROL_CMD_STATUS] = cmd_status, [CONTROL_CMD_RELOAD] = cmd_reload,
+	[CONTROL_CMD_LOOKUP] = cmd_lookup, [CONTROL_CMD_STATS] = cmd_stats,
+	[CONTROL_CMD_STOP] = cmd_stop,	   [CONTROL_CMD_TOP] = cmd_top,
+};
 
 int command_dispatch(struct daemon *d, const struct control_peer *peer,
 		     struct json_object *request, struct json_object **result,
@@ -531,6 +614,7 @@ int command_dispatch(struct daemon *d, const struct control_peer *peer,
 {
 	struct json_object *cmd_obj, *ver_obj;
 	const char *cmd;
+	int id;
 
 	*result = NULL;
 	if (!json_object_object_get_ex(request, "version", &ver_obj) ||
@@ -545,62 +629,15 @@ int command_dispatch(struct daemon *d, const struct control_peer *peer,
 		snprintf(err, errlen, "request has no command");
 		return -1;
 	}
-	if ((!strcmp(cmd, "reload") || !strcmp(cmd, "stop")) &&
-	    !may_change(d, peer, cmd, err, errlen))
-		return -1;
-	if (!strcmp(cmd, "status")) {
-		*result = cmd_status(d);
-	} else if (!strcmp(cmd, "stats")) {
-		*result = cmd_stats(d, request, err, errlen);
-	} else if (!strcmp(cmd, "lookup")) {
-		*result = cmd_lookup(d, request, err, errlen);
-	} else if (!strcmp(cmd, "top")) {
-		return command_top(d, request, result, err, errlen) ? -1 : 0;
-	} else if (!strcmp(cmd, "reload")) {
-		uint8_t stale[XDPB_MAX_LISTS] = {0};
-		struct json_object *list_obj;
-		const char *list = NULL;
-		int found = 0;
-
-		if (json_object_object_get_ex(request, "list", &list_obj))
-			list = json_object_get_string(list_obj);
-		for (int i = 0; list && i < d->cfg.nr_lists; i++)
-			if (!strcmp(d->cfg.lists[i].name, list))
-				found = stale[i] = 1;
-		if (list && !found) {
-			snprintf(
-				err, errlen,
-				"no list '%s' in the running configuration (xdpblockctl status shows them; a new list needs a full reload)",
-				list);
-			return -1;
-		}
-		if (daemon_reload_and_sync(d, list ? stale : NULL) < 0) {
-			snprintf(err, errlen, "%s", d->last_reload.error);
-			return -1;
-		}
-		*result = cmd_status(d);
-	} else if (!strcmp(cmd, "stop")) {
-		struct json_object *keep;
-
-		d->keep_attached |= json_object_object_get_ex(
-					    request, "keep_attached", &keep) &&
-				    json_object_get_boolean(keep);
-		if (d->keep_attached && !d->loader.pin_dir[0]) {
-			snprintf(
-				err, errlen,
-				"cannot keep filtering without the daemon: pin_path = none in the config");
-			d->keep_attached = 0;
-			return -1;
-		}
-		d->stop_requested = 1;
-		*result = json_object_new_object();
-		json_object_object_add(
-			*result, "keep_attached",
-			json_object_new_boolean(d->keep_attached));
-	} else {
+	id = control_command_find(cmd);
+	if (id < 0 || !handlers[id]) {
 		snprintf(err, errlen, "unknown command '%s'", cmd);
 		return -1;
 	}
+	if ((control_commands[id].flags & CONTROL_CMD_CHANGES) &&
+	    !may_change(d, peer, cmd, err, errlen))
+		return -1;
+	*result = handlers[id](d, request, err, errlen);
 	return *result ? 0 : -1;
 }
 

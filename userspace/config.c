@@ -5,6 +5,8 @@
 #include <grp.h>
 #include <ini.h>
 #include <netinet/in.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 #include "escape.h"
 #include "inputfile.h"
 #include "names.h"
+#include "words.h"
 
 /*
  * Debian's libinih (55) passes no line numbers and never reports section
@@ -35,56 +38,180 @@ struct parse_state {
 	struct list_config *list; /* the [list:NAME] being read, if any */
 };
 
+/*
+ * One key of a section: the tables daemon_keys[] and list_keys[] below
+ * are all the parser knows of a section's keys. @parse reads @value into
+ * @field (the key's field in the section's struct, if it has one) and
+ * returns 1, or 0 through fail(). The generic parsers read their limits,
+ * words and message from the row.
+ */
+struct config_key {
+	const char *name;
+	int (*parse)(struct parse_state *st, const struct config_key *key,
+		     void *field, const char *value);
+	size_t offset, size; /* of the field in daemon_config or list_config */
+	uint32_t min, max; /* a number's range; a path's longest length */
+	words_fn word; /* the words the value may be, with @ctx */
+	const void *ctx;
+	/* after "key = 'value': " when the value is refused; a number's unit */
+	const char *hint;
+	/* the value as xdpblock.conf(5) shows it; NULL: the words, "a | b" */
+	const char *help;
+};
+
+/*
+ * The words of the enumerated keys, in the order messages and
+ * xdpblock.conf(5) give them; the *_name() functions read them back.
+ */
+struct config_choice {
+	const char *name;
+	int value;
+};
+
+static const struct config_choice xdp_modes[] = {
+	{"auto", XDP_MODE_AUTO},
+	{"native", XDP_MODE_NATIVE},
+	{"generic", XDP_MODE_GENERIC},
+	{NULL, 0},
+};
+
+static const struct config_choice log_levels[] = {
+	{"error", LOG_LEVEL_ERR},
+	{"warning", LOG_LEVEL_WARN},
+	{"info", LOG_LEVEL_INFO},
+	{"debug", LOG_LEVEL_DEBUG},
+	{NULL, 0},
+};
+
+static const struct config_choice list_types[] = {
+	{"auto", LIST_TYPE_AUTO},
+	{"ip", LIST_TYPE_IP},
+	{"domain", LIST_TYPE_DOMAIN},
+	{NULL, 0},
+};
+
+static const struct config_choice match_dirs[] = {
+	{"src", XDPB_MATCH_SRC},
+	{"dst", XDPB_MATCH_DST},
+	{"both", XDPB_MATCH_BOTH},
+	{NULL, 0},
+};
+
+static const struct config_choice on_errors[] = {
+	{"reject", LIST_ON_ERROR_REJECT},
+	{"skip-line", LIST_ON_ERROR_SKIP_LINE},
+	{NULL, 0},
+};
+
+static const struct config_choice signatures[] = {
+	{"minisign", LIST_SIGNATURE_MINISIGN},
+	{"none", LIST_SIGNATURE_NONE},
+	{NULL, 0},
+};
+
+static const struct config_choice yes_no[] = {
+	{"yes", 1},
+	{"no", 0},
+	{NULL, 0},
+};
+
+/* signature_file_check = no sets ignore_signed_file */
+static const struct config_choice yes_no_inverted[] = {
+	{"yes", 0},
+	{"no", 1},
+	{NULL, 0},
+};
+
+static const struct config_choice *choice_by_name(const struct config_choice *c,
+						  const char *name)
+{
+	for (; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
+static const char *choice_name(const struct config_choice *c, int value,
+			       const char *other)
+{
+	for (; c->name; c++)
+		if (c->value == value)
+			return c->name;
+	return other;
+}
+
+/* words_fn over a choice table */
+static const char *choice_word(const void *choices, size_t i)
+{
+	return ((const struct config_choice *)choices)[i].name;
+}
+
+/*
+ * Every action, in the order "action = " messages and xdpblock.conf(5)
+ * list them: the replies come last, as only domain lists take them.
+ */
+static const struct action_def actions[] = {
+	{.name = "drop", .action = XDPB_ACT_DROP},
+	{.name = "allow", .action = XDPB_ACT_ALLOW},
+	{.name = "monitor", .action = XDPB_ACT_MONITOR},
+	{.name = "nxdomain", .action = XDPB_ACT_NXDOMAIN, .domain_only = 1},
+	{.name = "refused", .action = XDPB_ACT_REFUSED, .domain_only = 1},
+	{.name = "sinkhole", .action = XDPB_ACT_SINKHOLE, .domain_only = 1},
+	{.name = "reset", .action = XDPB_ACT_RESET, .domain_only = 1},
+};
+#define NR_ACTIONS (sizeof(actions) / sizeof(actions[0]))
+
+const struct action_def *action_lookup(const char *name)
+{
+	for (size_t i = 0; i < NR_ACTIONS; i++)
+		if (!strcmp(actions[i].name, name))
+			return &actions[i];
+	return NULL;
+}
+
+static const struct action_def *action_by_value(uint8_t action)
+{
+	for (size_t i = 0; i < NR_ACTIONS; i++)
+		if (actions[i].action == action)
+			return &actions[i];
+	return NULL;
+}
+
 const char *action_name(uint8_t action)
 {
-	switch (action) {
-	case XDPB_ACT_MONITOR:
-		return "monitor";
-	case XDPB_ACT_DROP:
-		return "drop";
-	case XDPB_ACT_ALLOW:
-		return "allow";
-	case XDPB_ACT_NXDOMAIN:
-		return "nxdomain";
-	case XDPB_ACT_REFUSED:
-		return "refused";
-	case XDPB_ACT_RESET:
-		return "reset";
-	case XDPB_ACT_SINKHOLE:
-		return "sinkhole";
-	default:
-		return "none";
-	}
-}
+	const struct action_def *a = action_by_value(action);
 
-const char *match_name(uint8_t match)
-{
-	switch (match) {
-	case XDPB_MATCH_SRC:
-		return "src";
-	case XDPB_MATCH_DST:
-		return "dst";
-	default:
-		return "both";
-	}
-}
-
-const char *list_type_name(enum list_type type)
-{
-	switch (type) {
-	case LIST_TYPE_IP:
-		return "ip";
-	case LIST_TYPE_DOMAIN:
-		return "domain";
-	default:
-		return "auto";
-	}
+	return a ? a->name : "none";
 }
 
 int action_is_domain_only(uint8_t action)
 {
-	return action == XDPB_ACT_NXDOMAIN || action == XDPB_ACT_REFUSED ||
-	       action == XDPB_ACT_RESET || action == XDPB_ACT_SINKHOLE;
+	const struct action_def *a = action_by_value(action);
+
+	return a && a->domain_only;
+}
+
+/*
+ * words_fn over the actions: all of them (@only NULL), or those whose
+ * domain_only is *@only.
+ */
+static const char *action_word(const void *only, size_t i)
+{
+	for (size_t a = 0; a < NR_ACTIONS; a++)
+		if (!only || actions[a].domain_only == *(const uint8_t *)only)
+			if (!i--)
+				return actions[a].name;
+	return NULL;
+}
+
+const char *match_name(uint8_t match)
+{
+	return choice_name(match_dirs, match, "both");
+}
+
+const char *list_type_name(enum list_type type)
+{
+	return choice_name(list_types, type, "auto");
 }
 
 const char *stat_name(unsigned int stat)
@@ -116,7 +243,7 @@ const char *stat_name(unsigned int stat)
 
 const char *signature_name(enum list_signature signature)
 {
-	return signature == LIST_SIGNATURE_NONE ? "none" : "minisign";
+	return choice_name(signatures, signature, "minisign");
 }
 
 void list_signature_path(const struct list_config *lc, char *buf, size_t len)
@@ -129,22 +256,19 @@ void list_signature_path(const struct list_config *lc, char *buf, size_t len)
 
 const char *xdp_mode_name(enum xdp_mode mode)
 {
-	switch (mode) {
-	case XDP_MODE_NATIVE:
-		return "native";
-	case XDP_MODE_GENERIC:
-		return "generic";
-	default:
-		return "auto";
-	}
+	return choice_name(xdp_modes, mode, "auto");
 }
 
 /* Record the first error, on the current line; returns 0 for libinih. */
-static int fail(struct parse_state *st, const char *fmt, const char *a,
-		const char *b)
+__attribute__((format(printf, 2, 3))) static int fail(struct parse_state *st,
+						      const char *fmt, ...)
 {
+	va_list ap;
+
 	if (!st->msg[0]) {
-		snprintf(st->msg, sizeof(st->msg), fmt, a, b);
+		va_start(ap, fmt);
+		vsnprintf(st->msg, sizeof(st->msg), fmt, ap);
+		va_end(ap);
 		/* values are quoted: a control byte must not reach a terminal */
 		text_escape(st->msg, sizeof(st->msg));
 		st->error_line = st->line;
@@ -272,15 +396,55 @@ static int parse_size(const char *value, uint64_t min, uint64_t max,
 	return 0;
 }
 
-static int parse_yes_no(const char *value, int *out)
+/* A refused value, with the row's hint: "key = 'value': hint". */
+static int bad_value(struct parse_state *st, const struct config_key *key,
+		     const char *value)
 {
-	if (!strcmp(value, "yes"))
-		*out = 1;
-	else if (!strcmp(value, "no"))
-		*out = 0;
+	return fail(st, "%s = '%s': %s", key->name, value, key->hint);
+}
+
+/* An int or uint8_t field of an enumerated key. */
+static void set_int(void *field, size_t size, int value)
+{
+	if (size == sizeof(uint8_t))
+		*(uint8_t *)field = (uint8_t)value;
 	else
-		return -1;
-	return 0;
+		*(int *)field = value;
+}
+
+/* One of the words of a choice table (key->ctx). */
+static int choice_key(struct parse_state *st, const struct config_key *key,
+		      void *field, const char *value)
+{
+	const struct config_choice *c = choice_by_name(key->ctx, value);
+	char words[200];
+
+	if (!c)
+		return fail(st, "%s = '%s': use %s", key->name, value,
+			    words_join(words, sizeof(words), key->word,
+				       key->ctx, ", ", " or "));
+	set_int(field, key->size, c->value);
+	return 1;
+}
+
+/* A uint32_t within [min, max]: "give <hint> from <min> to <max>". */
+static int u32_key(struct parse_state *st, const struct config_key *key,
+		   void *field, const char *value)
+{
+	if (parse_u32(value, key->min, key->max, field))
+		return fail(st, "%s = '%s': give %s from %u to %u", key->name,
+			    value, key->hint, key->min, key->max);
+	return 1;
+}
+
+/* An absolute path of at most key->max characters. */
+static int path_key(struct parse_state *st, const struct config_key *key,
+		    void *field, const char *value)
+{
+	if (value[0] != '/' || strlen(value) > key->max)
+		return bad_value(st, key, value);
+	strcpy(field, value);
+	return 1;
 }
 
 static int iface_listed(const struct daemon_config *cfg, const char *name)
@@ -308,10 +472,9 @@ static int group_key(struct parse_state *st, const char *key, const char *value,
 
 	snprintf(what, sizeof(what), "%s = '%.150s'", key, value);
 	if (!*value || strlen(value) >= name_size)
-		return fail(
-			st,
-			"%s: give the name of a group, under 64 characters%s",
-			what, "");
+		return fail(st,
+			    "%s: give the name of a group, under 64 characters",
+			    what);
 	/* a group with many members needs a bigger buffer: grow on ERANGE */
 	do {
 		char *nb = realloc(buf, size *= 2);
@@ -334,8 +497,8 @@ static int group_key(struct parse_state *st, const char *key, const char *value,
 	if (!found)
 		return fail(
 			st,
-			"%s: no such group%s (create it with 'groupadd', or fix the name)",
-			what, "");
+			"%s: no such group (create it with 'groupadd', or fix the name)",
+			what);
 	return 1;
 }
 
@@ -378,173 +541,110 @@ static int parse_ports(const char *value, uint16_t *ports, int *nr)
 	return *nr ? 0 : -EINVAL;
 }
 
-static int daemon_key(struct parse_state *st, const char *name,
-		      const char *value)
+/*
+ * Call @fn for each word of @value (words are separated by spaces, tabs or
+ * commas) until it fails; returns 1 or 0, as a key handler does.
+ */
+static int each_word(struct parse_state *st, const char *value,
+		     int (*fn)(struct parse_state *st, const char *word))
+{
+	char *buf = strdup(value), *save, *tok;
+	int ok = 1;
+
+	if (!buf)
+		return fail(st, "out of memory");
+	for (tok = strtok_r(buf, " \t,", &save); tok && ok;
+	     tok = strtok_r(NULL, " \t,", &save))
+		ok = fn(st, tok);
+	free(buf);
+	return ok;
+}
+
+static int add_interface(struct parse_state *st, const char *name)
 {
 	struct daemon_config *cfg = st->cfg;
 
-	if (!strcmp(name, "interfaces")) {
-		char *buf = strdup(value), *save, *tok;
-		int ok = 1;
+	if (strlen(name) >= IF_NAMESIZE)
+		return fail(st,
+			    "interface name '%s' is longer than %d characters",
+			    name, IF_NAMESIZE - 1);
+	if (iface_listed(cfg, name))
+		return 1;
+	if (cfg->nr_ifaces == CONFIG_MAX_IFACES)
+		return fail(st, "more than %d interfaces", CONFIG_MAX_IFACES);
+	strcpy(cfg->ifaces[cfg->nr_ifaces++], name);
+	return 1;
+}
 
-		if (!buf)
-			return fail(st, "out of memory%s%s", "", "");
-		/* repeated and continuation lines add interfaces */
-		for (tok = strtok_r(buf, " \t,", &save); tok && ok;
-		     tok = strtok_r(NULL, " \t,", &save)) {
-			if (strlen(tok) >= IF_NAMESIZE)
-				ok = fail(
-					st,
-					"interface name '%s' is longer than %s characters",
-					tok, "15");
-			else if (iface_listed(cfg, tok))
-				continue;
-			else if (cfg->nr_ifaces == CONFIG_MAX_IFACES)
-				ok = fail(st, "more than %s interfaces%s", "64",
-					  "");
-			else
-				strcpy(cfg->ifaces[cfg->nr_ifaces++], tok);
-		}
-		free(buf);
-		if (!ok)
-			return 0;
-	} else if (!strcmp(name, "xdp_mode")) {
-		if (!strcmp(value, "auto"))
-			cfg->xdp_mode = XDP_MODE_AUTO;
-		else if (!strcmp(value, "native"))
-			cfg->xdp_mode = XDP_MODE_NATIVE;
-		else if (!strcmp(value, "generic"))
-			cfg->xdp_mode = XDP_MODE_GENERIC;
-		else
-			return fail(
-				st,
-				"xdp_mode = '%s': use auto, native or generic%s",
-				value, "");
-	} else if (!strcmp(name, "control_socket")) {
-		if (value[0] != '/' ||
-		    strlen(value) >= sizeof(cfg->control_socket))
-			return fail(
-				st,
-				"control_socket = '%s': give an absolute path under 108 characters%s",
-				value, "");
-		strcpy(cfg->control_socket, value);
-	} else if (!strcmp(name, "pin_path")) {
-		if (!strcmp(value, "none")) {
-			cfg->pin_path[0] = '\0';
-		} else if (value[0] != '/' ||
-			   strlen(value) >= sizeof(cfg->pin_path) - 32) {
-			return fail(
-				st,
-				"pin_path = '%s': give an absolute directory below /sys/fs/bpf, or none%s",
-				value, "");
-		} else {
-			strcpy(cfg->pin_path, value);
-		}
-	} else if (!strcmp(name, "watch_lists")) {
-		if (!strcmp(value, "yes"))
-			cfg->watch_lists = 1;
-		else if (!strcmp(value, "no"))
-			cfg->watch_lists = 0;
-		else
-			return fail(st, "watch_lists = '%s': use yes or no%s",
-				    value, "");
-	} else if (!strcmp(name, "watch_delay_ms")) {
-		if (parse_u32(value, 0, 600000, &cfg->watch_delay_ms))
-			return fail(
-				st,
-				"watch_delay_ms = '%s': give milliseconds from 0 to %s",
-				value, "600000");
-	} else if (!strcmp(name, "control_group")) {
-		return group_key(st, name, value, cfg->control_group,
-				 sizeof(cfg->control_group), &cfg->control_gid);
-	} else if (!strcmp(name, "admin_group")) {
-		if (!strcmp(value, "none")) {
-			cfg->admin_group[0] = '\0';
-			cfg->admin_gid = (gid_t)-1;
-			return 1;
-		}
-		return group_key(st, name, value, cfg->admin_group,
-				 sizeof(cfg->admin_group), &cfg->admin_gid);
-	} else if (!strcmp(name, "metrics_top")) {
-		if (parse_yes_no(value, &cfg->metrics_top))
-			return fail(st, "metrics_top = '%s': use yes or no%s",
-				    value, "");
-	} else if (!strcmp(name, "max_rules_ipv4")) {
-		if (parse_u32(value, 1, 1u << 26, &cfg->max_rules_v4))
-			return fail(
-				st,
-				"max_rules_ipv4 = '%s': give a number from 1 to %s",
-				value, "67108864");
-	} else if (!strcmp(name, "max_rules_ipv6")) {
-		if (parse_u32(value, 1, 1u << 26, &cfg->max_rules_v6))
-			return fail(
-				st,
-				"max_rules_ipv6 = '%s': give a number from 1 to %s",
-				value, "67108864");
-	} else if (!strcmp(name, "max_rules_domain")) {
-		if (parse_u32(value, 1, 1u << 26, &cfg->max_rules_domain))
-			return fail(
-				st,
-				"max_rules_domain = '%s': give a number from 1 to %s",
-				value, "67108864");
-	} else if (!strcmp(name, "log_level")) {
-		if (!strcmp(value, "error"))
-			cfg->log_level = LOG_LEVEL_ERR;
-		else if (!strcmp(value, "warning"))
-			cfg->log_level = LOG_LEVEL_WARN;
-		else if (!strcmp(value, "info"))
-			cfg->log_level = LOG_LEVEL_INFO;
-		else if (!strcmp(value, "debug"))
-			cfg->log_level = LOG_LEVEL_DEBUG;
-		else
-			return fail(
-				st,
-				"log_level = '%s': use error, warning, info or debug%s",
-				value, "");
-	} else if (!strcmp(name, "flow_cache_entries")) {
-		if (parse_u32(value, 1024, 1u << 26, &cfg->flow_cache_entries))
-			return fail(
-				st,
-				"flow_cache_entries = '%s': give a number from 1024 to %s",
-				value, "67108864");
-	} else if (!strcmp(name, "http_ports")) {
-		if (parse_ports(value, cfg->http_ports, &cfg->nr_http_ports))
-			return fail(
-				st,
-				"http_ports = '%s': give up to %s port numbers (1-65535) separated by spaces, or none",
-				value, "8");
-	} else if (!strcmp(name, "tls_ports")) {
-		if (parse_ports(value, cfg->tls_ports, &cfg->nr_tls_ports))
-			return fail(
-				st,
-				"tls_ports = '%s': give up to %s port numbers (1-65535) separated by spaces, or none",
-				value, "8");
-	} else if (!strcmp(name, "metrics_listen")) {
-		if (listen_addr_parse(value, &cfg->metrics_addr))
-			return fail(
-				st,
-				"metrics_listen = '%s': give ADDRESS:PORT with a numeric address (127.0.0.1:9469, [::1]:9469, 0.0.0.0:9469) or off%s",
-				value, "");
-	} else if (!strcmp(name, "state_dir")) {
-		if (value[0] != '/' ||
-		    strlen(value) >= sizeof(cfg->state_dir) - 64)
-			return fail(st,
-				    "state_dir = '%s': give an absolute path%s",
-				    value, "");
-		strcpy(cfg->state_dir, value);
-	} else if (!strcmp(name, "max_list_bytes")) {
-		if (parse_size(value, MIN_MAX_LIST_BYTES, MAX_MAX_LIST_BYTES,
-			       &cfg->max_list_bytes))
-			return fail(
-				st,
-				"max_list_bytes = '%s': give a size from 4096 to 64G (a number, optionally followed by K, M or G)%s",
-				value, "");
-	} else {
-		return fail(
-			st,
-			"unknown key '%s' in [daemon]: use interfaces, xdp_mode, control_socket, control_group, admin_group, pin_path, watch_lists, watch_delay_ms, max_rules_ipv4, max_rules_ipv6, max_rules_domain, flow_cache_entries, http_ports, tls_ports, log_level, metrics_listen, metrics_top, state_dir or max_list_bytes%s",
-			name, "");
+/* repeated and continuation lines add interfaces */
+static int interfaces_key(struct parse_state *st, const struct config_key *key,
+			  void *field, const char *value)
+{
+	(void)key;
+	(void)field;
+	return each_word(st, value, add_interface);
+}
+
+static int pin_path_key(struct parse_state *st, const struct config_key *key,
+			void *field, const char *value)
+{
+	if (strcmp(value, "none"))
+		return path_key(st, key, field, value);
+	st->cfg->pin_path[0] = '\0';
+	return 1;
+}
+
+static int control_group_key(struct parse_state *st,
+			     const struct config_key *key, void *field,
+			     const char *value)
+{
+	(void)field;
+	return group_key(st, key->name, value, st->cfg->control_group,
+			 sizeof(st->cfg->control_group), &st->cfg->control_gid);
+}
+
+static int admin_group_key(struct parse_state *st, const struct config_key *key,
+			   void *field, const char *value)
+{
+	(void)field;
+	if (!strcmp(value, "none")) {
+		st->cfg->admin_group[0] = '\0';
+		st->cfg->admin_gid = (gid_t)-1;
+		return 1;
 	}
+	return group_key(st, key->name, value, st->cfg->admin_group,
+			 sizeof(st->cfg->admin_group), &st->cfg->admin_gid);
+}
+
+static int http_ports_key(struct parse_state *st, const struct config_key *key,
+			  void *field, const char *value)
+{
+	if (parse_ports(value, field, &st->cfg->nr_http_ports))
+		return bad_value(st, key, value);
+	return 1;
+}
+
+static int tls_ports_key(struct parse_state *st, const struct config_key *key,
+			 void *field, const char *value)
+{
+	if (parse_ports(value, field, &st->cfg->nr_tls_ports))
+		return bad_value(st, key, value);
+	return 1;
+}
+
+static int listen_key(struct parse_state *st, const struct config_key *key,
+		      void *field, const char *value)
+{
+	if (listen_addr_parse(value, field))
+		return bad_value(st, key, value);
+	return 1;
+}
+
+static int list_bytes_key(struct parse_state *st, const struct config_key *key,
+			  void *field, const char *value)
+{
+	if (parse_size(value, MIN_MAX_LIST_BYTES, MAX_MAX_LIST_BYTES, field))
+		return bad_value(st, key, value);
 	return 1;
 }
 
@@ -567,35 +667,34 @@ static int add_key(struct parse_state *st, const struct minisign_key *key,
 			value, id);
 	}
 	if (l->nr_keys == LIST_MAX_KEYS)
-		return fail(st, "more than %s public keys for one list%s", "8",
-			    "");
+		return fail(st, "more than %d public keys for one list",
+			    LIST_MAX_KEYS);
 	l->keys[l->nr_keys++] = *key;
 	return 1;
 }
 
-static int public_keys(struct parse_state *st, const char *value)
+static int add_public_key(struct parse_state *st, const char *text)
 {
-	char *buf = strdup(value), *save, *tok;
-	int ok = 1;
+	struct minisign_key key;
+	const char *why;
 
-	if (!buf)
-		return fail(st, "out of memory%s%s", "", "");
-	/* several keys may share a line; repeated lines add up */
-	for (tok = strtok_r(buf, " \t,", &save); tok && ok;
-	     tok = strtok_r(NULL, " \t,", &save)) {
-		struct minisign_key key;
-		const char *why;
-
-		if (minisign_key_parse(tok, &key, &why) < 0)
-			ok = fail(st, "public_key = '%s': %s", tok, why);
-		else
-			ok = add_key(st, &key, tok);
-	}
-	free(buf);
-	return ok;
+	if (minisign_key_parse(text, &key, &why) < 0)
+		return fail(st, "public_key = '%s': %s", text, why);
+	return add_key(st, &key, text);
 }
 
-static int public_key_file(struct parse_state *st, const char *value)
+/* several keys may share a line; repeated lines add up */
+static int public_keys(struct parse_state *st, const struct config_key *key,
+		       void *field, const char *value)
+{
+	(void)key;
+	(void)field;
+	return each_word(st, value, add_public_key);
+}
+
+static int public_key_file(struct parse_state *st,
+			   const struct config_key *config_key, void *field,
+			   const char *value)
 {
 	struct minisign_key key;
 	char text[4096], why_buf[200];
@@ -604,10 +703,11 @@ static int public_key_file(struct parse_state *st, const char *value)
 	FILE *f;
 	int fd;
 
+	(void)config_key;
+	(void)field;
 	if (value[0] != '/')
-		return fail(st,
-			    "public_key_file = '%s': give an absolute path%s",
-			    value, "");
+		return fail(st, "public_key_file = '%s': give an absolute path",
+			    value);
 	fd = input_open(value, NULL, why_buf, sizeof(why_buf));
 	if (fd < 0)
 		return fail(st, "public_key_file = '%s': %s", value, why_buf);
@@ -625,172 +725,260 @@ static int public_key_file(struct parse_state *st, const char *value)
 	return add_key(st, &key, value);
 }
 
-static int list_key(struct parse_state *st, const char *name, const char *value)
+static int action_key(struct parse_state *st, const struct config_key *key,
+		      void *field, const char *value)
 {
-	struct list_config *l = st->list;
+	const struct action_def *a = action_lookup(value);
+	const uint8_t plain_only = 0, domain_only = 1;
+	char plain[100], replies[100];
 
-	if (!strcmp(name, "path")) {
-		if (value[0] != '/' || strlen(value) >= sizeof(l->path))
-			return fail(st, "path = '%s': give an absolute path%s",
-				    value, "");
-		strcpy(l->path, value);
-	} else if (!strcmp(name, "action")) {
-		l->action_set = 1;
-		if (!strcmp(value, "drop"))
-			l->action = XDPB_ACT_DROP;
-		else if (!strcmp(value, "allow"))
-			l->action = XDPB_ACT_ALLOW;
-		else if (!strcmp(value, "monitor"))
-			l->action = XDPB_ACT_MONITOR;
-		else if (!strcmp(value, "nxdomain"))
-			l->action = XDPB_ACT_NXDOMAIN;
-		else if (!strcmp(value, "refused"))
-			l->action = XDPB_ACT_REFUSED;
-		else if (!strcmp(value, "reset"))
-			l->action = XDPB_ACT_RESET;
-		else if (!strcmp(value, "sinkhole"))
-			l->action = XDPB_ACT_SINKHOLE;
-		else
-			return fail(
-				st,
-				"action = '%s': use drop, allow or monitor (domain lists also nxdomain, refused, sinkhole or reset)%s",
-				value, "");
-	} else if (!strcmp(name, "type")) {
-		if (!strcmp(value, "auto"))
-			l->type = LIST_TYPE_AUTO;
-		else if (!strcmp(value, "ip"))
-			l->type = LIST_TYPE_IP;
-		else if (!strcmp(value, "domain"))
-			l->type = LIST_TYPE_DOMAIN;
-		else
-			return fail(st, "type = '%s': use auto, ip or domain%s",
-				    value, "");
-	} else if (!strcmp(name, "match")) {
-		if (!strcmp(value, "src"))
-			l->match = XDPB_MATCH_SRC;
-		else if (!strcmp(value, "dst"))
-			l->match = XDPB_MATCH_DST;
-		else if (!strcmp(value, "both"))
-			l->match = XDPB_MATCH_BOTH;
-		else
-			return fail(st, "match = '%s': use src, dst or both%s",
-				    value, "");
-	} else if (!strcmp(name, "sinkhole_ipv4")) {
-		if (inet_pton(AF_INET, value, &l->sinkhole.v4) != 1)
-			return fail(
-				st,
-				"sinkhole_ipv4 = '%s': give an IPv4 address (the notice server's)%s",
-				value, "");
-		l->sinkhole.has_v4 = 1;
-	} else if (!strcmp(name, "sinkhole_ipv6")) {
-		if (inet_pton(AF_INET6, value, l->sinkhole.v6) != 1)
-			return fail(
-				st,
-				"sinkhole_ipv6 = '%s': give an IPv6 address (the notice server's)%s",
-				value, "");
-		l->sinkhole.has_v6 = 1;
-	} else if (!strcmp(name, "on_error")) {
-		if (!strcmp(value, "reject"))
-			l->on_error = LIST_ON_ERROR_REJECT;
-		else if (!strcmp(value, "skip-line"))
-			l->on_error = LIST_ON_ERROR_SKIP_LINE;
-		else
-			return fail(
-				st,
-				"on_error = '%s': use reject or skip-line%s",
-				value, "");
-	} else if (!strcmp(name, "url")) {
-		if ((strncmp(value, "https://", 8) &&
-		     strncmp(value, "http://", 7)) ||
-		    strlen(value) >= sizeof(l->url))
-			return fail(
-				st,
-				"url = '%s': give an https:// (or http://) URL of under 2048 characters%s",
-				value, "");
-		strcpy(l->url, value);
-	} else if (!strcmp(name, "ca_file")) {
-		if (value[0] != '/' || strlen(value) >= sizeof(l->ca_file))
-			return fail(
-				st,
-				"ca_file = '%s': give the absolute path of a PEM file of CA certificates%s",
-				value, "");
-		strcpy(l->ca_file, value);
-	} else if (!strcmp(name, "refresh")) {
-		if (parse_u32(value, 1, 7 * 86400, &l->refresh_s))
-			return fail(
-				st,
-				"refresh = '%s': give seconds between checks, from 1 to %s",
-				value, "604800");
-	} else if (!strcmp(name, "fetch_timeout")) {
-		if (parse_u32(value, 1, 3600, &l->fetch_timeout_s))
-			return fail(
-				st,
-				"fetch_timeout = '%s': give seconds from 1 to %s",
-				value, "3600");
-	} else if (!strcmp(name, "max_bad_lines")) {
-		if (parse_u32(value, 0, UINT32_MAX, &l->max_bad_lines))
-			return fail(
-				st,
-				"max_bad_lines = '%s': give a number from 0 to %s",
-				value, "4294967295");
-	} else if (!strcmp(name, "format")) {
-		if (list_format_parse(value, &l->format))
-			return fail(
-				st,
-				"format = '%s': use auto, plain, netset, spamhaus, spamhaus-json, ipset, domains, hosts, adblock or rpz%s",
-				value, "");
-	} else if (!strcmp(name, "origin")) {
-		char text[NAME_TEXT_BUF];
-		const char *why;
-
-		if (name_normalize(value, strlen(value), text, &why) < 0)
-			return fail(
-				st,
-				"origin = '%s': give the RPZ zone's name, as in the resolver's zone statement (%s)",
-				value, why);
-		strcpy(l->origin, text);
-	} else if (!strcmp(name, "signature")) {
-		if (!strcmp(value, "minisign"))
-			l->signature = LIST_SIGNATURE_MINISIGN;
-		else if (!strcmp(value, "none"))
-			l->signature = LIST_SIGNATURE_NONE;
-		else
-			return fail(st,
-				    "signature = '%s': use minisign or none%s",
-				    value, "");
-	} else if (!strcmp(name, "public_key")) {
-		return public_keys(st, value);
-	} else if (!strcmp(name, "public_key_file")) {
-		return public_key_file(st, value);
-	} else if (!strcmp(name, "signature_file")) {
-		if (value[0] != '/' ||
-		    strlen(value) >= sizeof(l->signature_file))
-			return fail(
-				st,
-				"signature_file = '%s': give an absolute path%s",
-				value, "");
-		strcpy(l->signature_file, value);
-	} else if (!strcmp(name, "require_timestamp")) {
-		if (parse_yes_no(value, &l->require_timestamp))
-			return fail(st,
-				    "require_timestamp = '%s': use yes or no%s",
-				    value, "");
-	} else if (!strcmp(name, "signature_file_check")) {
-		int check;
-
-		if (parse_yes_no(value, &check))
-			return fail(
-				st,
-				"signature_file_check = '%s': use yes or no%s",
-				value, "");
-		l->ignore_signed_file = !check;
-	} else {
-		return fail(
-			st,
-			"unknown key '%s' in [list:%s]: use path, type, action, match, on_error, max_bad_lines, format, origin, signature, public_key, public_key_file, signature_file, signature_file_check, require_timestamp, url, refresh, fetch_timeout, ca_file, sinkhole_ipv4 or sinkhole_ipv6",
-			name, l->name);
+	st->list->action_set = 1;
+	if (a) {
+		*(uint8_t *)field = a->action;
+		return 1;
 	}
+	return fail(st, "%s = '%s': use %s (domain lists also %s)", key->name,
+		    value,
+		    words_join(plain, sizeof(plain), action_word, &plain_only,
+			       ", ", " or "),
+		    words_join(replies, sizeof(replies), action_word,
+			       &domain_only, ", ", " or "));
+}
+
+static int sinkhole4_key(struct parse_state *st, const struct config_key *key,
+			 void *field, const char *value)
+{
+	(void)field;
+	if (inet_pton(AF_INET, value, &st->list->sinkhole.v4) != 1)
+		return bad_value(st, key, value);
+	st->list->sinkhole.has_v4 = 1;
 	return 1;
+}
+
+static int sinkhole6_key(struct parse_state *st, const struct config_key *key,
+			 void *field, const char *value)
+{
+	(void)field;
+	if (inet_pton(AF_INET6, value, st->list->sinkhole.v6) != 1)
+		return bad_value(st, key, value);
+	st->list->sinkhole.has_v6 = 1;
+	return 1;
+}
+
+static int url_key(struct parse_state *st, const struct config_key *key,
+		   void *field, const char *value)
+{
+	if ((strncmp(value, "https://", 8) && strncmp(value, "http://", 7)) ||
+	    strlen(value) >= key->size)
+		return bad_value(st, key, value);
+	strcpy(field, value);
+	return 1;
+}
+
+/* words_fn over the list formats */
+static const char *format_word(const void *ctx, size_t i)
+{
+	(void)ctx;
+	return i < LIST_FORMAT_MAX ? list_format_name(i) : NULL;
+}
+
+static int format_key(struct parse_state *st, const struct config_key *key,
+		      void *field, const char *value)
+{
+	char words[200];
+
+	if (list_format_parse(value, field))
+		return fail(st, "%s = '%s': use %s", key->name, value,
+			    words_join(words, sizeof(words), format_word, NULL,
+				       ", ", " or "));
+	return 1;
+}
+
+static int origin_key(struct parse_state *st, const struct config_key *key,
+		      void *field, const char *value)
+{
+	char text[NAME_TEXT_BUF];
+	const char *why;
+
+	if (name_normalize(value, strlen(value), text, &why) < 0)
+		return fail(st, "%s = '%s': %s (%s)", key->name, value,
+			    key->hint, why);
+	strcpy(field, text);
+	return 1;
+}
+
+/* The rows of the tables: a key of a generic parser, or with its own. */
+#define DAEMON_SIZE(f) sizeof(((struct daemon_config *)0)->f)
+#define DAEMON_FIELD(f) \
+	.offset = offsetof(struct daemon_config, f), .size = DAEMON_SIZE(f)
+#define LIST_SIZE(f) sizeof(((struct list_config *)0)->f)
+#define LIST_FIELD(f) \
+	.offset = offsetof(struct list_config, f), .size = LIST_SIZE(f)
+#define NO_FIELD .offset = 0
+#define CHOICE(key, field, table)                                             \
+	{                                                                     \
+		.name = key, field, .parse = choice_key, .word = choice_word, \
+		.ctx = table                                                  \
+	}
+#define NUMBER(key, field, lo, hi, unit, synopsis)                          \
+	{                                                                   \
+		.name = key, field, .parse = u32_key, .min = lo, .max = hi, \
+		.hint = unit, .help = synopsis                              \
+	}
+#define PATH(key, field, longest, why, synopsis)                       \
+	{                                                              \
+		.name = key, field, .parse = path_key, .max = longest, \
+		.hint = why, .help = synopsis                          \
+	}
+#define WORDS(key, field, fn, words)                           \
+	{                                                      \
+		.name = key, field, .parse = fn, .word = words \
+	}
+#define KEY(key, field, fn, why, synopsis)                                     \
+	{                                                                      \
+		.name = key, field, .parse = fn, .hint = why, .help = synopsis \
+	}
+
+/*
+ * [daemon], in the order of xdpblock.conf(5) and of the "unknown key"
+ * message. A key is a row here and, unless a generic parser reads it, its
+ * handler above; tests/unit/doc_tests.c holds the man page to the table.
+ */
+static const struct config_key daemon_keys[] = {
+	KEY("interfaces", NO_FIELD, interfaces_key, NULL, "name ..."),
+	CHOICE("xdp_mode", DAEMON_FIELD(xdp_mode), xdp_modes),
+	PATH("control_socket", DAEMON_FIELD(control_socket),
+	     DAEMON_SIZE(control_socket) - 1,
+	     "give an absolute path under 108 characters", "path"),
+	KEY("control_group", NO_FIELD, control_group_key, NULL, "group"),
+	KEY("admin_group", NO_FIELD, admin_group_key, NULL, "group | none"),
+	/* room for the pins' names after the directory */
+	{.name = "pin_path",
+	 DAEMON_FIELD(pin_path),
+	 .parse = pin_path_key,
+	 .max = DAEMON_SIZE(pin_path) - 33,
+	 .hint = "give an absolute directory below /sys/fs/bpf, or none",
+	 .help = "dir | none"},
+	CHOICE("watch_lists", DAEMON_FIELD(watch_lists), yes_no),
+	NUMBER("watch_delay_ms", DAEMON_FIELD(watch_delay_ms), 0, 600000,
+	       "milliseconds", "n"),
+	NUMBER("max_rules_ipv4", DAEMON_FIELD(max_rules_v4), 1, 1u << 26,
+	       "a number", "n"),
+	NUMBER("max_rules_ipv6", DAEMON_FIELD(max_rules_v6), 1, 1u << 26,
+	       "a number", "n"),
+	NUMBER("max_rules_domain", DAEMON_FIELD(max_rules_domain), 1, 1u << 26,
+	       "a number", "n"),
+	NUMBER("flow_cache_entries", DAEMON_FIELD(flow_cache_entries), 1024,
+	       1u << 26, "a number", "n"),
+	KEY("http_ports", DAEMON_FIELD(http_ports), http_ports_key,
+	    "give up to 8 port numbers (1-65535) separated by spaces, or none",
+	    "port ... | none"),
+	KEY("tls_ports", DAEMON_FIELD(tls_ports), tls_ports_key,
+	    "give up to 8 port numbers (1-65535) separated by spaces, or none",
+	    "port ... | none"),
+	CHOICE("log_level", DAEMON_FIELD(log_level), log_levels),
+	KEY("metrics_listen", DAEMON_FIELD(metrics_addr), listen_key,
+	    "give ADDRESS:PORT with a numeric address (127.0.0.1:9469, [::1]:9469, 0.0.0.0:9469) or off",
+	    "address:port | off"),
+	CHOICE("metrics_top", DAEMON_FIELD(metrics_top), yes_no),
+	/* room for the state files' names */
+	PATH("state_dir", DAEMON_FIELD(state_dir), DAEMON_SIZE(state_dir) - 65,
+	     "give an absolute path", "directory"),
+	KEY("max_list_bytes", DAEMON_FIELD(max_list_bytes), list_bytes_key,
+	    "give a size from 4096 to 64G (a number, optionally followed by K, M or G)",
+	    "size"),
+};
+
+/* [list:NAME], in the order of the "unknown key" message. */
+static const struct config_key list_keys[] = {
+	PATH("path", LIST_FIELD(path), LIST_SIZE(path) - 1,
+	     "give an absolute path", "file"),
+	CHOICE("type", LIST_FIELD(type), list_types),
+	WORDS("action", LIST_FIELD(action), action_key, action_word),
+	CHOICE("match", LIST_FIELD(match), match_dirs),
+	CHOICE("on_error", LIST_FIELD(on_error), on_errors),
+	NUMBER("max_bad_lines", LIST_FIELD(max_bad_lines), 0, UINT32_MAX,
+	       "a number", "n"),
+	WORDS("format", LIST_FIELD(format), format_key, format_word),
+	KEY("origin", LIST_FIELD(origin), origin_key,
+	    "give the RPZ zone's name, as in the resolver's zone statement",
+	    "name"),
+	CHOICE("signature", LIST_FIELD(signature), signatures),
+	KEY("public_key", NO_FIELD, public_keys, NULL, "key ..."),
+	KEY("public_key_file", NO_FIELD, public_key_file, NULL, "file"),
+	PATH("signature_file", LIST_FIELD(signature_file),
+	     LIST_SIZE(signature_file) - 1, "give an absolute path", "file"),
+	CHOICE("signature_file_check", LIST_FIELD(ignore_signed_file),
+	       yes_no_inverted),
+	CHOICE("require_timestamp", LIST_FIELD(require_timestamp), yes_no),
+	KEY("url", LIST_FIELD(url), url_key,
+	    "give an https:// (or http://) URL of under 2048 characters",
+	    "https://host/path"),
+	NUMBER("refresh", LIST_FIELD(refresh_s), 1, 7 * 86400,
+	       "seconds between checks,", "seconds"),
+	NUMBER("fetch_timeout", LIST_FIELD(fetch_timeout_s), 1, 3600, "seconds",
+	       "seconds"),
+	PATH("ca_file", LIST_FIELD(ca_file), LIST_SIZE(ca_file) - 1,
+	     "give the absolute path of a PEM file of CA certificates", "file"),
+	KEY("sinkhole_ipv4", NO_FIELD, sinkhole4_key,
+	    "give an IPv4 address (the notice server's)", "address"),
+	KEY("sinkhole_ipv6", NO_FIELD, sinkhole6_key,
+	    "give an IPv6 address (the notice server's)", "address"),
+};
+
+static const struct {
+	const struct config_key *keys;
+	size_t nr;
+} sections[CONFIG_SECTION_MAX] = {
+	[CONFIG_SECTION_DAEMON] = {daemon_keys, sizeof(daemon_keys) /
+							sizeof(daemon_keys[0])},
+	[CONFIG_SECTION_LIST] = {list_keys,
+				 sizeof(list_keys) / sizeof(list_keys[0])},
+};
+
+/* words_fn over a section's key names (@section: enum config_section *) */
+static const char *key_word(const void *section, size_t i)
+{
+	enum config_section s = *(const enum config_section *)section;
+
+	return i < sections[s].nr ? sections[s].keys[i].name : NULL;
+}
+
+const char *config_key_doc(enum config_section section, size_t i, char *help,
+			   size_t helplen)
+{
+	const struct config_key *key;
+
+	if (section >= CONFIG_SECTION_MAX || i >= sections[section].nr)
+		return NULL;
+	key = &sections[section].keys[i];
+	if (key->help)
+		snprintf(help, helplen, "%s", key->help);
+	else
+		words_join(help, helplen, key->word, key->ctx, " | ", " | ");
+	return key->name;
+}
+
+/*
+ * @name = @value in @section, whose struct is @base and whose header is
+ * @header ("[daemon]", "[list:NAME]").
+ */
+static int section_key(struct parse_state *st, enum config_section section,
+		       void *base, const char *header, const char *name,
+		       const char *value)
+{
+	char names[400];
+
+	for (size_t i = 0; i < sections[section].nr; i++) {
+		const struct config_key *key = &sections[section].keys[i];
+
+		if (!strcmp(key->name, name))
+			return key->parse(st, key, (char *)base + key->offset,
+					  value);
+	}
+	return fail(st, "unknown key '%s' in %s: use %s", name, header,
+		    words_join(names, sizeof(names), key_word, &section, ", ",
+			       " or "));
 }
 
 static int valid_list_name(const char *name)
@@ -818,22 +1006,20 @@ static int on_section(struct parse_state *st, const char *section)
 		return 1;
 	}
 	if (strncmp(section, "list:", 5))
-		return fail(
-			st,
-			"unknown section [%s]: use [daemon] or [list:NAME]%s",
-			section, "");
+		return fail(st,
+			    "unknown section [%s]: use [daemon] or [list:NAME]",
+			    section);
 	name = section + 5;
 	if (!valid_list_name(name))
 		return fail(
 			st,
-			"list name '%s' must be 1-63 characters of A-Z a-z 0-9 . _ -%s",
-			name, "");
+			"list name '%s' must be 1-63 characters of A-Z a-z 0-9 . _ -",
+			name);
 	for (int i = 0; i < cfg->nr_lists; i++)
 		if (!strcmp(cfg->lists[i].name, name))
-			return fail(st, "list '%s' is defined twice%s", name,
-				    "");
+			return fail(st, "list '%s' is defined twice", name);
 	if (cfg->nr_lists == XDPB_MAX_LISTS - 1)
-		return fail(st, "more than %s lists%s", "255", "");
+		return fail(st, "more than %d lists", XDPB_MAX_LISTS - 1);
 	st->list = &cfg->lists[cfg->nr_lists++];
 	memset(st->list, 0, sizeof(*st->list));
 	strcpy(st->list->name, name);
@@ -871,7 +1057,7 @@ static char *config_read_line(char *buf, int size, void *stream)
 	 */
 	if (st->mid_line && st->line_len >= (size_t)ini_max_line - 1 &&
 	    !feof(st->file)) {
-		fail(st, "line longer than %s bytes%s", "65534", "");
+		fail(st, "line longer than 65534 bytes");
 		return NULL;
 	}
 	if (!line_start)
@@ -884,7 +1070,7 @@ static char *config_read_line(char *buf, int size, void *stream)
 		return buf;
 	end = strchr(start, ']');
 	if (!end) {
-		fail(st, "section header '%s' has no closing ]%s", "[", "");
+		fail(st, "section header '[' has no closing ]");
 		return NULL;
 	}
 	*end = '\0';
@@ -894,18 +1080,23 @@ static char *config_read_line(char *buf, int size, void *stream)
 	return buf;
 }
 
-static int config_key(void *user, const char *section, const char *name,
-		      const char *value)
+static int on_key(void *user, const char *section, const char *name,
+		  const char *value)
 {
 	struct parse_state *st = user;
+	char header[LIST_NAME_MAX + 8];
 
 	(void)section; /* libinih cuts it at 50 bytes; on_section saw it whole */
 	if (st->in_daemon)
-		return daemon_key(st, name, value);
-	if (st->list)
-		return list_key(st, name, value);
-	return fail(st, "'%s' outside any section: put it under [daemon]%s",
-		    name, "");
+		return section_key(st, CONFIG_SECTION_DAEMON, st->cfg,
+				   "[daemon]", name, value);
+	if (st->list) {
+		snprintf(header, sizeof(header), "[list:%s]", st->list->name);
+		return section_key(st, CONFIG_SECTION_LIST, st->list, header,
+				   name, value);
+	}
+	return fail(st, "'%s' outside any section: put it under [daemon]",
+		    name);
 }
 
 int config_load(const char *path, struct daemon_config *cfg, char *err,
@@ -961,7 +1152,7 @@ int config_load(const char *path, struct daemon_config *cfg, char *err,
 			 strerror(e));
 		return -e;
 	}
-	line = ini_parse_stream(config_read_line, &st, config_key, &st);
+	line = ini_parse_stream(config_read_line, &st, on_key, &st);
 	fclose(st.file);
 	if (st.msg[0]) {
 		snprintf(err, errlen, "%s:%u: %s", path, st.error_line, st.msg);

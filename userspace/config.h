@@ -122,6 +122,20 @@ struct daemon_config {
 int config_load(const char *path, struct daemon_config *cfg, char *err,
 		size_t errlen);
 
+/* The sections of the file, for config_key_doc(). */
+enum config_section {
+	CONFIG_SECTION_DAEMON, /* [daemon] */
+	CONFIG_SECTION_LIST, /* [list:NAME] */
+	CONFIG_SECTION_MAX,
+};
+/*
+ * The @i-th key of @section, NULL past the last, with in @help its value
+ * as xdpblock.conf(5) shows it after "key = " (tests/unit/doc_tests.c
+ * holds the man page to the parser's tables with it).
+ */
+const char *config_key_doc(enum config_section section, size_t i, char *help,
+			   size_t helplen);
+
 /*
  * A listen address as metrics_listen takes it: "IPV4:PORT", "[IPV6]:PORT",
  * or "off" / "" (then @addr's family is AF_UNSPEC). Returns 0 or -EINVAL.
@@ -131,6 +145,15 @@ int listen_addr_parse(const char *text, struct sockaddr_storage *addr);
 void listen_addr_format(const struct sockaddr_storage *addr, char *buf,
 			size_t len);
 
+/* An action as the configuration and the output spell it. */
+struct action_def {
+	const char *name;
+	uint8_t action; /* enum xdpb_action */
+	uint8_t domain_only; /* a reply to a name: domain lists only */
+};
+/* The action called @name, or NULL. */
+const struct action_def *action_lookup(const char *name);
+/* The name of @action; "none" for XDPB_ACT_NONE. */
 const char *action_name(uint8_t action);
 const char *match_name(uint8_t match);
 const char *list_type_name(enum list_type type);

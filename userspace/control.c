@@ -12,7 +12,86 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "control.h"
+#include "words.h"
+
+/*
+ * Every command, once: xdpblockctl reads its usage text and what to send
+ * from here, xdpblockd what it serves and who may ask (commands.c);
+ * tests/unit/doc_tests.c holds xdpblockctl(8) to the table.
+ */
+const struct control_command control_commands[CONTROL_CMD_MAX] = {
+	[CONTROL_CMD_STATUS] = {"status",
+				0,
+				{{NULL,
+				  "interfaces, lists and the last reload"}}},
+	[CONTROL_CMD_RELOAD] =
+		{"reload",
+		 CONTROL_CMD_CHANGES,
+		 {{"[LIST]",
+		   "reload config and lists (or only LIST's file), wait for the result"}}},
+	[CONTROL_CMD_LOOKUP] =
+		{"lookup",
+		 0,
+		 {{"ADDRESS",
+		   "which list and rule match ADDRESS, as source and destination"},
+		  {"NAME",
+		   "which domain rule and list a DNS query, a TLS SNI and an HTTP Host of NAME meet"}}},
+	[CONTROL_CMD_STATS] =
+		{"stats",
+		 0,
+		 {{"[--limit N]",
+		   "totals per interface and list, rules with hits (N: 0 = all)"}}},
+	[CONTROL_CMD_STOP] =
+		{"stop",
+		 CONTROL_CMD_CHANGES,
+		 {{"[--keep-attached]",
+		   "stop the daemon; with --keep-attached filtering\n"
+		   "goes on with the current rules until the next daemon"}}},
+	[CONTROL_CMD_CLEANUP] =
+		{"cleanup",
+		 CONTROL_CMD_LOCAL,
+		 {{"[--pin-path DIR]",
+		   "with no daemon running: detach and unpin what\n"
+		   "a daemon left (default " DEFAULT_PIN_PATH ")"}}},
+	[CONTROL_CMD_TOP] =
+		{"top",
+		 0,
+		 {{"[N] [--list NAME]",
+		   "the N rules with the most packets (default 10, at most 10000)"}}},
+};
+
+int control_command_find(const char *name)
+{
+	for (int c = 0; c < CONTROL_CMD_MAX; c++)
+		if (!strcmp(control_commands[c].name, name))
+			return c;
+	return -1;
+}
+
+struct command_filter {
+	unsigned int mask, want;
+};
+
+/* words_fn over the names of the commands that pass a command_filter */
+static const char *command_word(const void *filter, size_t i)
+{
+	const struct command_filter *f = filter;
+
+	for (int c = 0; c < CONTROL_CMD_MAX; c++)
+		if ((control_commands[c].flags & f->mask) == f->want && !i--)
+			return control_commands[c].name;
+	return NULL;
+}
+
+char *control_command_names(char *buf, size_t len, unsigned int mask,
+			    unsigned int want)
+{
+	const struct command_filter f = {mask, want};
+
+	return words_join(buf, len, command_word, &f, ", ", " and ");
+}
 
 static int make_parent_dir(const char *path)
 {

@@ -27,6 +27,43 @@
 /* answers waiting for slow readers, all clients together */
 #define CONTROL_MAX_QUEUED (4 * CONTROL_MAX_MESSAGE)
 
+/*
+ * The commands of xdpblockctl, in the order of its usage text. All but
+ * CONTROL_CMD_CLEANUP are sent to the daemon as "command": name.
+ */
+enum control_cmd {
+	CONTROL_CMD_STATUS,
+	CONTROL_CMD_RELOAD,
+	CONTROL_CMD_LOOKUP,
+	CONTROL_CMD_STATS,
+	CONTROL_CMD_STOP,
+	CONTROL_CMD_CLEANUP,
+	CONTROL_CMD_TOP,
+	CONTROL_CMD_MAX,
+};
+/* changes what filters: uid 0 or a member of admin_group only */
+#define CONTROL_CMD_CHANGES (1u << 0)
+/* xdpblockctl's own, without the daemon */
+#define CONTROL_CMD_LOCAL (1u << 1)
+
+struct control_command {
+	const char *name;
+	unsigned int flags; /* CONTROL_CMD_* */
+	/* xdpblockctl --help: up to two forms, each its arguments and help */
+	struct {
+		const char *args, *help;
+	} usage[2];
+};
+extern const struct control_command control_commands[CONTROL_CMD_MAX];
+/* The command called @name (enum control_cmd), or -1. */
+int control_command_find(const char *name);
+/*
+ * The names of the commands whose flags & @mask are @want, "a, b and c",
+ * into @buf; returns @buf.
+ */
+char *control_command_names(char *buf, size_t len, unsigned int mask,
+			    unsigned int want);
+
 /* Who is at the other end, from SO_PEERCRED and SO_PEERGROUPS. */
 #define CONTROL_MAX_PEER_GROUPS 64
 struct control_peer {

@@ -18,26 +18,40 @@
 #include "names.h"
 #include "prefix.h"
 
+/*
+ * A command's line of the usage text: its form, then its help from the
+ * 20th column (two spaces after a longer form), continued lines indented.
+ */
+static void usage_command(FILE *out, const char *name, const char *args,
+			  const char *help)
+{
+	int len = fprintf(out, "  %s%s%s", name, args ? " " : "",
+			  args ? args : "");
+	const char *nl;
+
+	fprintf(out, "%*s", len < 18 ? 19 - len : 2, "");
+	while ((nl = strchr(help, '\n'))) {
+		fprintf(out, "%.*s\n%19s", (int)(nl - help), help, "");
+		help = nl + 1;
+	}
+	fprintf(out, "%s\n", help);
+}
+
 static void usage(FILE *out)
 {
+	fprintf(out, "Usage: xdpblockctl [-s SOCKET] [--json] COMMAND [ARGS]\n"
+		     "Commands:\n");
+	for (int c = 0; c < CONTROL_CMD_MAX; c++)
+		for (int u = 0; u < 2 && control_commands[c].usage[u].help; u++)
+			usage_command(out, control_commands[c].name,
+				      control_commands[c].usage[u].args,
+				      control_commands[c].usage[u].help);
 	fprintf(out,
-		"Usage: xdpblockctl [-s SOCKET] [--json] COMMAND [ARGS]\n"
-		"Commands:\n"
-		"  status           interfaces, lists and the last reload\n"
-		"  reload [LIST]    reload config and lists (or only LIST's file), wait for the result\n"
-		"  lookup ADDRESS   which list and rule match ADDRESS, as source and destination\n"
-		"  lookup NAME      which domain rule and list a DNS query, a TLS SNI and an HTTP Host of NAME meet\n"
-		"  stats [--limit N]  totals per interface and list, rules with hits (N: 0 = all)\n"
-		"  stop [--keep-attached]  stop the daemon; with --keep-attached filtering\n"
-		"                   goes on with the current rules until the next daemon\n"
-		"  cleanup [--pin-path DIR]  with no daemon running: detach and unpin what\n"
-		"                   a daemon left (default %s)\n"
-		"  top [N] [--list NAME]  the N rules with the most packets (default 10, at most 10000)\n"
 		"Options:\n"
 		"  -s, --socket PATH  control socket (default %s)\n"
 		"  -j, --json         print the daemon's JSON answer\n"
 		"  -h, --help         this text\n",
-		DEFAULT_PIN_PATH, DEFAULT_CONTROL_SOCKET);
+		DEFAULT_CONTROL_SOCKET);
 }
 
 static struct json_object *get(struct json_object *o, const char *key)
@@ -399,7 +413,7 @@ int main(int argc, char **argv)
 	const char *sock_path = DEFAULT_CONTROL_SOCKET, *cmd, *list = NULL;
 	const char *pin_path = NULL;
 	struct json_object *req, *resp, *result;
-	int json = 0, keep_attached = 0, opt, fd, rc = 0, ret;
+	int json = 0, keep_attached = 0, opt, fd, rc = 0, ret, id;
 	long limit = -1;
 	char err[256];
 
@@ -446,13 +460,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	cmd = argv[optind++];
-	if ((keep_attached && strcmp(cmd, "stop")) ||
-	    (pin_path && strcmp(cmd, "cleanup"))) {
+	id = control_command_find(cmd);
+	if ((keep_attached && id != CONTROL_CMD_STOP) ||
+	    (pin_path && id != CONTROL_CMD_CLEANUP)) {
 		fprintf(stderr,
 			"xdpblockctl: --keep-attached goes with stop, --pin-path with cleanup\n");
 		return 2;
 	}
-	if (!strcmp(cmd, "cleanup")) {
+	if (id == CONTROL_CMD_CLEANUP) {
 		if (optind < argc) {
 			fprintf(stderr,
 				"xdpblockctl: unexpected argument '%s' (cleanup takes --pin-path DIR)\n",
@@ -465,7 +480,8 @@ int main(int argc, char **argv)
 	json_object_object_add(req, "version",
 			       json_object_new_int(CONTROL_PROTOCOL_VERSION));
 	json_object_object_add(req, "command", json_object_new_string(cmd));
-	if (!strcmp(cmd, "lookup")) {
+	switch (id) {
+	case CONTROL_CMD_LOOKUP: {
 		struct prefix addr;
 
 		if (optind >= argc || (address_parse(argv[optind], &addr) < 0 &&
@@ -480,7 +496,9 @@ int main(int argc, char **argv)
 					       : "address",
 				       json_object_new_string(argv[optind]));
 		optind++;
-	} else if (!strcmp(cmd, "top")) {
+		break;
+	}
+	case CONTROL_CMD_TOP: {
 		char *end;
 		long long n;
 
@@ -501,25 +519,31 @@ int main(int argc, char **argv)
 		if (list)
 			json_object_object_add(req, "list",
 					       json_object_new_string(list));
-	} else if (!strcmp(cmd, "reload")) {
+		break;
+	}
+	case CONTROL_CMD_RELOAD:
 		if (optind < argc)
 			json_object_object_add(
 				req, "list",
 				json_object_new_string(argv[optind++]));
-	} else if (!strcmp(cmd, "stop")) {
+		break;
+	case CONTROL_CMD_STOP:
 		json_object_object_add(req, "keep_attached",
 				       json_object_new_boolean(keep_attached));
-	} else if (strcmp(cmd, "status") && strcmp(cmd, "reload") &&
-		   strcmp(cmd, "stats")) {
+		break;
+	case CONTROL_CMD_STATUS:
+	case CONTROL_CMD_STATS:
+		break;
+	default:
 		fprintf(stderr, "xdpblockctl: unknown command '%s'\n", cmd);
 		usage(stderr);
 		return 2;
 	}
-	if (list && strcmp(cmd, "top")) {
+	if (list && id != CONTROL_CMD_TOP) {
 		fprintf(stderr, "xdpblockctl: --list goes with top only\n");
 		return 2;
 	}
-	if (limit >= 0 && !strcmp(cmd, "top")) {
+	if (limit >= 0 && id == CONTROL_CMD_TOP) {
 		fprintf(stderr,
 			"xdpblockctl: top takes N as its argument, not --limit: 'xdpblockctl top %ld'\n",
 			limit);
@@ -584,23 +608,29 @@ int main(int argc, char **argv)
 			str(resp, "error"));
 	} else {
 		result = get(resp, "result");
-		if (!strcmp(cmd, "status"))
-			print_status(result);
-		else if (!strcmp(cmd, "reload")) {
+		switch (id) {
+		case CONTROL_CMD_RELOAD:
 			printf("reload ok\n\n");
+			/* fallthrough */
+		case CONTROL_CMD_STATUS:
 			print_status(result);
-		} else if (!strcmp(cmd, "stats")) {
+			break;
+		case CONTROL_CMD_STATS:
 			print_stats(result);
-		} else if (!strcmp(cmd, "stop")) {
+			break;
+		case CONTROL_CMD_STOP:
 			printf("xdpblockd stopping%s\n",
 			       json_object_get_boolean(
 				       get(result, "keep_attached"))
 				       ? "; XDP stays attached with the current rules"
 				       : "");
-		} else if (!strcmp(cmd, "top")) {
+			break;
+		case CONTROL_CMD_TOP:
 			print_top(result);
-		} else {
+			break;
+		default:
 			print_lookup(result);
+			break;
 		}
 	}
 	json_object_put(req);
