@@ -33,13 +33,17 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-WARNINGS := -Wall -Wextra -Werror
+# as OpenBSD's ntpd and bgpd build: every warning an error. BPF programs
+# and their global functions are entered by the kernel, not called from
+# C, so only userspace (and the tests) must declare every function first.
+WARNINGS := -Wall -Wextra -Wshadow -Wcast-qual -Wsign-compare -Werror
+USER_WARNINGS := $(WARNINGS) -Wmissing-prototypes
 CFLAGS ?= -O2 -g
 PKGS := libbpf libelf zlib inih json-c libnl-route-3.0 libsystemd libidn2 \
 	libsodium
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-XCFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -I$(BUILD) $(PKG_CFLAGS)
+XCFLAGS := $(CFLAGS) $(USER_WARNINGS) -std=gnu11 -D_GNU_SOURCE -I$(BUILD) $(PKG_CFLAGS)
 # Only the daemon speaks HTTP (metrics.c serves, fetch.c downloads): those
 # libraries stay out of the library, the CLI and the tests.
 DAEMON_PKGS := libmicrohttpd libcurl
@@ -151,7 +155,7 @@ FUZZ_SRCS := $(patsubst %,userspace/%.c,prefix bigalloc names listfile \
 	minisign listload liststate safefile config escape words inputfile)
 FUZZ_PKGS := zlib inih json-c libsodium libidn2
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=all $(WARNINGS) -std=gnu11 -D_GNU_SOURCE \
+	-fno-sanitize-recover=all $(USER_WARNINGS) -std=gnu11 -D_GNU_SOURCE \
 	-Iuserspace $(shell pkg-config --cflags $(FUZZ_PKGS) 2>/dev/null)
 FUZZ_SECONDS ?= 300
 

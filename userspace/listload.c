@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#define ZLIB_CONST /* next_in is const: the input is never written */
 #include <zlib.h>
 
 #include "bigalloc.h"
@@ -139,7 +140,7 @@ int list_gunzip(const char *name, const void *in, size_t len, uint64_t max_out,
 	/* 16 + MAX_WBITS: a gzip header and trailer, not raw zlib */
 	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
 		goto nomem;
-	zs.next_in = (unsigned char *)bytes;
+	zs.next_in = bytes;
 	zs.avail_in = 0;
 	for (;;) {
 		size_t in_left = len - (zs.next_in - bytes);

@@ -18,7 +18,11 @@
 #include "loader.h"
 #include "log.h"
 #include "pinning.h"
+/* bpftool's generated skeleton casts const away (-Wcast-qual) */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wcast-qual"
 #include "xdpblock.skel.h"
+#pragma GCC diagnostic pop
 
 /* Per-CPU lookups and updates move this many entries per syscall. */
 #define BATCH_CHUNK 65536

@@ -332,8 +332,12 @@ static enum MHD_Result answer(struct MHD_Connection *conn, unsigned int status,
 static enum MHD_Result answer_text(struct MHD_Connection *conn,
 				   unsigned int status, const char *text)
 {
-	return answer(conn, status, TEXT_CONTENT_TYPE, (char *)text,
-		      strlen(text), MHD_RESPMEM_PERSISTENT);
+	char *copy = strdup(text); /* MHD takes a non-const buffer */
+
+	if (!copy)
+		return MHD_NO;
+	return answer(conn, status, TEXT_CONTENT_TYPE, copy, strlen(copy),
+		      MHD_RESPMEM_MUST_FREE);
 }
 
 static enum MHD_Result serve_metrics(struct metrics *m,

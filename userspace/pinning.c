@@ -350,9 +350,12 @@ void pin_gen_remove(const char *dir, uint32_t slot)
 	}
 }
 
-/* Map @name's records read-only; checks they hold @nr of @size bytes. */
-static const void *map_records(const char *dir, const char *name, uint32_t size,
-			       size_t nr, size_t *bytes)
+/*
+ * Map @name's records read-only (PROT_READ: not const, so that munmap()
+ * takes it back); checks they hold @nr of @size bytes.
+ */
+static void *map_records(const char *dir, const char *name, uint32_t size,
+			 size_t nr, size_t *bytes)
 {
 	struct bpf_map_info info = {0};
 	uint32_t info_len = sizeof(info);
@@ -415,10 +418,11 @@ static int add_name_rule(struct ruleset *rs, const struct xdpb_pinned_gen *hdr,
 int pin_gen_read(const char *dir, uint32_t slot, struct xdpb_pinned_gen *hdr,
 		 struct ruleset *rs)
 {
-	const struct xdpb_pinned_rule4 *r4 = NULL;
-	const struct xdpb_pinned_rule6 *r6 = NULL;
-	const struct xdpb_pinned_name *rn = NULL;
-	const char *text = NULL;
+	/* read-only mappings (PROT_READ), unmapped at the end */
+	struct xdpb_pinned_rule4 *r4 = NULL;
+	struct xdpb_pinned_rule6 *r6 = NULL;
+	struct xdpb_pinned_name *rn = NULL;
+	char *text = NULL;
 	size_t bytes4 = 0, bytes6 = 0, bytesn = 0, bytest = 0;
 	char name[32];
 	int ret;
@@ -471,13 +475,13 @@ int pin_gen_read(const char *dir, uint32_t slot, struct xdpb_pinned_gen *hdr,
 		ruleset_finish(rs);
 out:
 	if (r4)
-		munmap((void *)r4, bytes4);
+		munmap(r4, bytes4);
 	if (r6)
-		munmap((void *)r6, bytes6);
+		munmap(r6, bytes6);
 	if (rn)
-		munmap((void *)rn, bytesn);
+		munmap(rn, bytesn);
 	if (text)
-		munmap((void *)text, bytest);
+		munmap(text, bytest);
 	if (ret)
 		ruleset_free(rs);
 	return ret;

@@ -256,10 +256,10 @@ static void print_stats(struct json_object *r)
 		struct json_object *o = json_object_array_get_idx(ifaces, i);
 
 		printf("\ninterface %s:\n", str(o, "name"));
-		json_object_object_foreach(o, name, c)
+		json_object_object_foreach(o, field, counter)
 		{
-			if (strcmp(name, "name"))
-				print_counter_row(name, c);
+			if (strcmp(field, "name"))
+				print_counter_row(field, counter);
 		}
 	}
 	printf("\nlists:\n  %-20s %-8s %14s %16s\n", "NAME", "ACTION",

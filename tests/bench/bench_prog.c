@@ -52,7 +52,11 @@
 #include "prefix.h"
 #include "refmatch.h"
 #include "ruleset.h"
+/* bpftool's generated skeleton casts const away (-Wcast-qual) */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wcast-qual"
 #include "tests/bench_wrapper.skel.h"
+#pragma GCC diagnostic pop
 
 #define DEFAULT_SEED 20240601u
 #define XDPFILTER_OBJ "/usr/lib/x86_64-linux-gnu/bpf/xdpfilt_alw_ip.o"

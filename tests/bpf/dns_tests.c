@@ -498,13 +498,14 @@ static void run_case(const struct dns_case *c)
 	for (int s = 0; s < XDPB_STAT_MAX; s++) {
 		uint64_t d = after.iface.stat[s].packets -
 			     before.iface.stat[s].packets;
-		uint64_t want = (s == c->stat) +
-				(s == XDPB_STAT_MALFORMED_DNS && c->malformed);
+		uint64_t want_moved =
+			(s == c->stat) +
+			(s == XDPB_STAT_MALFORMED_DNS && c->malformed);
 
-		CHECK(d == want,
+		CHECK(d == want_moved,
 		      "interface slot %s moved by %llu, expected %llu",
 		      stat_name(s), (unsigned long long)d,
-		      (unsigned long long)want);
+		      (unsigned long long)want_moved);
 	}
 }
 

@@ -19,7 +19,11 @@
 #include <bpf/libbpf.h>
 
 #include "../maps/xdpblock_maps.h"
+/* bpftool's generated skeleton casts const away (-Wcast-qual) */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wcast-qual"
 #include "xdpblock.skel.h"
+#pragma GCC diagnostic pop
 
 #define XDPB_VERIFIER_BUDGET 250000
 /* the largest rule id capacity the config allows (max_rules_* 2^26 each) */

@@ -15,6 +15,8 @@
 
 #include "config.h"
 
+#include "fuzz_target.h"
+
 static char path[64];
 
 static void remove_file(void)

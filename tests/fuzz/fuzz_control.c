@@ -42,6 +42,8 @@
 #include "daemon.h"
 #include "log.h"
 
+#include "fuzz_target.h"
+
 #define MEMBER_UID 65534
 #define MAX_STEPS 10000
 

@@ -33,6 +33,8 @@
 
 #include "bpf/xdprun.h"
 
+#include "fuzz_target.h"
+
 #define RULE_ID_CAP 256
 #define DNS_MAX 512 /* what the datapath copies of a message */
 #define CLIENT "192.0.2.2"

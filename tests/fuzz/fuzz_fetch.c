@@ -41,6 +41,8 @@
 #include "fetch.h"
 #include "log.h"
 
+#include "fuzz_target.h"
+
 #define MAX_LIST_BYTES 65536
 #define LAST_GOOD "192.0.2.0/24\n"
 #define LAST_GOOD_SIG "untrusted comment: the last good signature\n"

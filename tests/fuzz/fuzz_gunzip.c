@@ -12,6 +12,8 @@
 
 #include "listload.h"
 
+#include "fuzz_target.h"
+
 #define CAP (1u << 20)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -18,6 +18,8 @@
 #include "listfile.h"
 #include "names.h"
 
+#include "fuzz_target.h"
+
 #define NAME "fuzz.list"
 
 /* A message holds no byte a terminal could act on. */

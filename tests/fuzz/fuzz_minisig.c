@@ -13,6 +13,8 @@
 
 #include "minisign.h"
 
+#include "fuzz_target.h"
+
 /* tests/data/minisign/key.pub and signed-list.txt */
 #define TEST_KEY "RWSCAGGuFqqKwe+EKkHLco6mB1rMAs88WRcD3j8ZieWp660hpEyHBYzn"
 static const char signed_list[] =

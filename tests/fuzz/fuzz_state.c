@@ -9,6 +9,8 @@
 
 #include "liststate.h"
 
+#include "fuzz_target.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct list_versions vs;

@@ -39,8 +39,7 @@ int model_key_cmp(const void *a, const void *b)
 }
 
 /* element @index of an array of @nr elements of @size bytes, or NULL */
-static void *array_elem(const void *base, size_t nr, size_t size,
-			uint32_t index)
+static void *array_elem(void *base, size_t nr, size_t size, uint32_t index)
 {
 	if (index >= nr) {
 		stats->bad_index++;
@@ -91,20 +90,19 @@ void *bpf_map_lookup_elem(void *map, const void *key)
 	}
 	if (map == &host_map) {
 		struct model_host k = {.addr_be = index};
-		const struct model_host *h = bsearch(&k, cur->hosts,
-						     cur->nr_hosts, sizeof(k),
-						     model_host_cmp);
+		struct model_host *h = bsearch(&k, cur->hosts, cur->nr_hosts,
+					       sizeof(k), model_host_cmp);
 
 		if (!h) {
 			stats->host_misses++;
 			return NULL;
 		}
 		stats->host_hits++;
-		return (void *)&h->leaf;
+		return &h->leaf;
 	}
 	if (map == &prefix_map) {
 		struct model_key k;
-		const struct model_key *hit;
+		struct model_key *hit;
 
 		memset(&k, 0, sizeof(k));
 		memcpy(&k.key, key, sizeof(k.key));
@@ -115,7 +113,7 @@ void *bpf_map_lookup_elem(void *map, const void *key)
 			stats->filter_false_positives++;
 			return NULL;
 		}
-		return (void *)&cur->leaves6[hit->idx];
+		return &cur->leaves6[hit->idx];
 	}
 	abort(); /* a map this model does not hold */
 }

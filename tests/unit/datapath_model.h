@@ -23,20 +23,23 @@ struct model_key {
 	uint32_t idx; /* into leaves6 */
 };
 
-/* One generation's tables, as the loader fills the maps. */
+/*
+ * One generation's tables, as the loader fills the maps (not const: a
+ * map lookup hands out writable elements).
+ */
 struct model_tables {
-	const uint32_t *tbl24, *tbl8;
+	uint32_t *tbl24, *tbl8;
 	size_t nr_groups;
-	const struct model_host *hosts; /* sorted by model_host_cmp() */
+	struct model_host *hosts; /* sorted by model_host_cmp() */
 	size_t nr_hosts;
-	const struct xdpb_leaf *leaves4;
+	struct xdpb_leaf *leaves4;
 	size_t nr_leaves4;
-	const struct xdpb_gen_info *info;
-	const void *filter;
+	struct xdpb_gen_info *info;
+	void *filter;
 	size_t filter_bytes;
-	const struct model_key *keys; /* sorted by model_key_cmp() */
+	struct model_key *keys; /* sorted by model_key_cmp() */
 	size_t nr_keys;
-	const struct xdpb_leaf *leaves6;
+	struct xdpb_leaf *leaves6;
 };
 
 /* What the lookups went through, and any index the maps would refuse. */

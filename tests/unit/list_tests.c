@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#define ZLIB_CONST
 #include <zlib.h>
 
 #include "config.h"
@@ -1161,7 +1162,7 @@ static unsigned char *gzip_bytes(const void *in, size_t len, size_t times,
 	zs.next_out = out;
 	zs.avail_out = cap;
 	for (size_t i = 0; i < times; i++) {
-		zs.next_in = (unsigned char *)in;
+		zs.next_in = in;
 		zs.avail_in = len;
 		while (zs.avail_in)
 			if (deflate(&zs, Z_NO_FLUSH) != Z_OK || !zs.avail_out)
