@@ -47,8 +47,7 @@ attach_latency() {
 }
 probe_drops() { rule_packets block $PROBE/128; }
 
-daemon_start "$WORKDIR/xdpblock.conf" || { t_fail "xdpblockd starts without hp0"; exit 1; }
-t_pass "xdpblockd starts although hp0 does not exist yet"
+require "xdpblockd starts although hp0 does not exist yet" daemon_start "$WORKDIR/xdpblock.conf"
 t_check "status: r0 and r1 attached, hp0 waiting" \
 	test "$(status_field "sorted((i['name'], i['attached']) for i in r['interfaces'])")" = \
 	"[('hp0', False), ('r0', True), ('r1', True)]"

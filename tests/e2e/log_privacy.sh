@@ -42,7 +42,7 @@ done
 printf '#!/bin/sh\nexec %s -v "$@"\n' "$XDPBLOCKD" >"$WORKDIR/xdpblockd-v"
 chmod +x "$WORKDIR/xdpblockd-v"
 XDPBLOCKD=$WORKDIR/xdpblockd-v
-daemon_start "$WORKDIR/x.conf" || { t_fail "xdpblockd -v starts"; exit 1; }
+require "xdpblockd -v starts" daemon_start "$WORKDIR/x.conf"
 
 # --- traffic
 t_check "ping $B4: blocked" ping_blocked $B4

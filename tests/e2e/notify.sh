@@ -28,7 +28,7 @@ with open(out, "a", buffering=1) as f:
 EOF
 LISTENER=$!
 trap 'kill $LISTENER 2>/dev/null; lib_cleanup' EXIT
-wait_for 5 test -S "$SOCK" || t_fail "notification socket"
+require "notification socket" wait_for 5 test -S "$SOCK"
 
 # seen PATTERN : a message matching PATTERN (grep -E) arrived
 seen() { grep -Eq "$1" "$MSGS"; }
@@ -41,8 +41,7 @@ after() {
 	[ -n "$a" ] && [ -n "$b" ] && [ "$b" -gt "$a" ]
 }
 
-NOTIFY_SOCKET=$SOCK WATCHDOG_USEC=400000 daemon_start "$WORKDIR/xdpblock.conf" ||
-	{ t_fail "xdpblockd starts"; exit 1; }
+NOTIFY_SOCKET=$SOCK WATCHDOG_USEC=400000 require "xdpblockd starts" daemon_start "$WORKDIR/xdpblock.conf"
 t_check "READY=1 sent" wait_for 5 seen '^READY=1'
 t_check "READY=1 comes with a STATUS line naming rules and interfaces" \
 	seen '^READY=1 \| STATUS=generation 1: 1 IPv4, 0 IPv6 and 0 domain rules from 1 list\(s\), 2 of 2 interface\(s\) attached$'

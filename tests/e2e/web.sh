@@ -39,7 +39,7 @@ write_config "$WORKDIR/xdpblock.conf" \
 	"[list:web-block]" "signature = none" "path = $WORKDIR/block.txt" "action = drop" \
 	"[list:web-reset]" "signature = none" "path = $WORKDIR/reset.txt" "action = reset" \
 	"[list:dns-only]" "signature = none" "path = $WORKDIR/dnsonly.txt" "action = nxdomain"
-daemon_start "$WORKDIR/xdpblock.conf" || { t_fail "xdpblockd starts"; exit 1; }
+require "xdpblockd starts" daemon_start "$WORKDIR/xdpblock.conf"
 
 # --- HTTP: the blocked name times out, others are served
 for addr in $SERVER4 $SERVER6; do
