@@ -64,8 +64,8 @@ udp_send in_client $C4B $P4 5353 5
 udp_send in_client $C6B $P6 5353 5
 udp_send in_client $C4 $B4 5353 5
 udp_send in_client $C6 $B6 5353 5
-t_check "UDP $C4B -> $P4: 5 datagrams arrive" wait_for 5 test "$(udp_count "$WORKDIR/udp4.txt")" -eq 5
-t_check "UDP $C6B -> $P6: 5 datagrams arrive" wait_for 5 test "$(udp_count "$WORKDIR/udp6.txt")" -eq 5
+t_check "UDP $C4B -> $P4: 5 datagrams arrive" wait_for 10 udp_count_is "$WORKDIR/udp4.txt" 5
+t_check "UDP $C6B -> $P6: 5 datagrams arrive" wait_for 10 udp_count_is "$WORKDIR/udp6.txt" 5
 
 # --- control: reloads of every kind, lookups of rule addresses, counters
 t_check "xdpblockctl reload" ctl reload
