@@ -21,6 +21,7 @@
 #   traffic   ping_ok ping_blocked tcp_server_start tcp_ok tcp_blocked
 #             udp_sink udp_count udp_count_is udp_send
 #   DNS       client_xdp_pass dns_server_start dig_query
+#   privacy   addresses_in
 #   misc      wait_for
 
 set -u
@@ -558,6 +559,31 @@ web_get() {
 	in_client curl -sS --max-time 3 --connect-timeout 3 \
 		--cacert "$WORKDIR/nginx/cert.pem" \
 		--resolve "$host:$port:$addr" "$@" "$url" >"$out" 2>"$out.err"
+}
+
+# --- privacy
+
+# addresses_in FILE ADDR... : print each spelling of each ADDR found in FILE
+# as a whole token (not inside a longer address, number or word): IPv4
+# dotted, IPv4-mapped IPv6, and as hex in either byte order; IPv6
+# compressed, full and zero-padded; any case
+addresses_in() {
+	"$PYTHON" - "$@" <<-'PY'
+	import ipaddress, re, sys
+	text = open(sys.argv[1], errors="replace").read()
+	for a in sys.argv[2:]:
+	    ip = ipaddress.ip_address(a)
+	    if ip.version == 4:
+	        b = ip.packed
+	        forms = {str(ip), "::ffff:" + str(ip), b.hex(), b[::-1].hex()}
+	    else:
+	        forms = {ip.compressed, ip.exploded,
+	                 ":".join("%x" % int(g, 16) for g in ip.exploded.split(":"))}
+	    for f in sorted(forms):
+	        if re.search(r"(?<![0-9A-Za-z:.])" + re.escape(f) +
+	                     r"(?![0-9A-Za-z]|[.:][0-9A-Za-z])", text, re.I):
+	            print(f)
+	PY
 }
 
 lib_cleanup() {
