@@ -12,15 +12,16 @@
 # Namespace names are unique per test run, so tests may run side by side.
 #
 # Helpers, by group (each documented where it is defined):
-#   results   t_pass t_fail t_check t_check_not t_done
+#   results   t_pass t_fail t_check t_check_not require t_done
 #   lab       lab_up lab_down server_addr client_addr in_client/router/server
 #   daemon    write_config daemon_start daemon_stop daemon_wait_exit
 #             daemon_run_fg daemon_refuses daemon_wait_reloads xdp_attached
 #   control   ctl ctl_json json_get json_true status_field rule_packets
 #             iface_packets
 #   traffic   ping_ok ping_blocked tcp_server_start tcp_ok tcp_blocked
-#             udp_sink udp_count udp_send
+#             udp_sink udp_count udp_count_is udp_send
 #   DNS       client_xdp_pass dns_server_start dig_query
+#   privacy   addresses_in
 #   misc      wait_for
 
 set -u
@@ -61,6 +62,20 @@ t_check_not() {
 		t_fail "$name" "command unexpectedly succeeded: $*"
 	else
 		t_pass "$name"
+	fi
+}
+
+# require NAME CMD... : t_check NAME CMD...; if it fails, the script ends
+# there (status 1). For what the checks after it depend on (the daemon
+# started, a server listening): without it some of them would pass for the
+# wrong reason, e.g. a log searched for a message that must be absent.
+require() {
+	local failed=$T_FAILED
+
+	t_check "$@"
+	if [ "$T_FAILED" -ne "$failed" ]; then
+		echo "    (the checks after this one need it: $(basename "$0") stops here)"
+		exit 1
 	fi
 }
 
@@ -252,21 +267,42 @@ daemon_wait_exit() {
 }
 
 # daemon_run_fg CONFIG OUTFILE : run xdpblockd in the router namespace in
-# the foreground (20 s at most, for start-up failures); returns its status
+# the foreground (DAEMON_RUN_TIMEOUT, 20 s, at most, for start-up
+# failures; SIGKILL 5 s after the SIGTERM); returns its status, or 124 if
+# it was still running, 137 if it had to be killed
 daemon_run_fg() {
-	timeout --kill-after=5 20 nsenter --net=/run/netns/"$(ns r)" \
-		"$XDPBLOCKD" -c "$1" >"$2" 2>&1
+	timeout --kill-after=5 "${DAEMON_RUN_TIMEOUT:-20}" \
+		nsenter --net=/run/netns/"$(ns r)" "$XDPBLOCKD" -c "$1" >"$2" 2>&1
 }
 
 # daemon_refuses NAME CONFIG OUTPUT : run xdpblockd in the foreground and
-# pass if it exits non-zero by itself (not by the timeout); its output is
-# shown and left in OUTPUT for the caller's checks on the message
+# pass if it refuses to start as documented: it exits by itself with
+# status 1 (xdpblockd(8), START-UP). Any other status fails, saying what
+# happened: a crash (killed by a signal), a hang (the timeout), a usage
+# error. Its output is shown and left in OUTPUT for the caller's checks on
+# the message.
 daemon_refuses() {
-	local rc
+	local rc why
 	daemon_run_fg "$2" "$3"
 	rc=$?
 	sed 's/^/    | /' "$3"
-	t_check "$1: refuses to start (status $rc)" test "$rc" -ne 0 -a "$rc" -ne 124
+	case $rc in
+	1)
+		t_pass "$1: refuses to start (status 1)"
+		return 0
+		;;
+	124) why="still running after ${DAEMON_RUN_TIMEOUT:-20} s: it hung, or started instead of refusing" ;;
+	137) why="killed by SIGKILL: it hung and ignored the timeout's SIGTERM (or was killed)" ;;
+	*)
+		if [ "$rc" -gt 128 ]; then
+			why="killed by SIG$(kill -l $((rc - 128)) 2>/dev/null || echo $((rc - 128))): it crashed"
+		else
+			why="exit status $rc, not the documented 1"
+		fi
+		;;
+	esac
+	t_fail "$1: refuses to start (status 1)" "$why"
+	return 1
 }
 
 daemon_stop() {
@@ -319,7 +355,10 @@ status_field() {
 	json_get "$WORKDIR/st.json" "(lambda r: $1)(j['result'])"
 }
 
-# wait_for SECONDS CMD... : run CMD every 0.1 s until it succeeds
+# wait_for SECONDS CMD... : run CMD every 0.1 s until it succeeds. CMD's
+# arguments are expanded once, before the first try: what must be read
+# again at each try goes in a function (udp_count_is FILE N), never in a
+# "$(...)" argument, which would be one reading compared over and over.
 wait_for() {
 	local tries=$(( $1 * 10 ))
 	shift
@@ -408,6 +447,9 @@ udp_sink() {
 
 # udp_count FILE : datagrams a udp_sink has received
 udp_count() { wc -l <"$1"; }
+# udp_count_is FILE N : a udp_sink has received N datagrams (for wait_for:
+# the file is counted at each try)
+udp_count_is() { [ "$(udp_count "$1")" -eq "$2" ]; }
 
 # udp_send NSFUNC SRC DST PORT COUNT : send COUNT one-line datagrams from
 # SRC to DST:PORT, 10 ms apart
@@ -517,6 +559,31 @@ web_get() {
 	in_client curl -sS --max-time 3 --connect-timeout 3 \
 		--cacert "$WORKDIR/nginx/cert.pem" \
 		--resolve "$host:$port:$addr" "$@" "$url" >"$out" 2>"$out.err"
+}
+
+# --- privacy
+
+# addresses_in FILE ADDR... : print each spelling of each ADDR found in FILE
+# as a whole token (not inside a longer address, number or word): IPv4
+# dotted, IPv4-mapped IPv6, and as hex in either byte order; IPv6
+# compressed, full and zero-padded; any case
+addresses_in() {
+	"$PYTHON" - "$@" <<-'PY'
+	import ipaddress, re, sys
+	text = open(sys.argv[1], errors="replace").read()
+	for a in sys.argv[2:]:
+	    ip = ipaddress.ip_address(a)
+	    if ip.version == 4:
+	        b = ip.packed
+	        forms = {str(ip), "::ffff:" + str(ip), b.hex(), b[::-1].hex()}
+	    else:
+	        forms = {ip.compressed, ip.exploded,
+	                 ":".join("%x" % int(g, 16) for g in ip.exploded.split(":"))}
+	    for f in sorted(forms):
+	        if re.search(r"(?<![0-9A-Za-z:.])" + re.escape(f) +
+	                     r"(?![0-9A-Za-z]|[.:][0-9A-Za-z])", text, re.I):
+	            print(f)
+	PY
 }
 
 lib_cleanup() {

@@ -2,7 +2,8 @@
 # Run every test; end with one line "N passed, N failed[, N skipped]".
 # A test program prints "PASS: name" / "FAIL: name" / "SKIP: name" lines,
 # one per case; a program that prints none counts as one test by its exit
-# status (0 pass, 77 skip, anything else fail). TESTS="pattern" selects.
+# status (0 pass, 77 skip, anything else fail). TESTS="pattern" selects
+# the programs whose path contains it; one that selects none fails.
 set -u
 cd "$(dirname "$0")/.."
 build=${BUILD:-build}
@@ -26,11 +27,12 @@ for t in tests/unit/*.sh tests/e2e/*.sh tests/kernels/matrix.sh; do
 	[ -e "$t" ] && programs+=("$t")
 done
 
-passed=0 failed=0 skipped=0
+passed=0 failed=0 skipped=0 matched=0
 for prog in "${programs[@]}"; do
 	if [ -n "${TESTS:-}" ] && [[ "$prog" != *${TESTS}* ]]; then
 		continue
 	fi
+	matched=$((matched + 1))
 	name=$(basename "$prog")
 	log=$logdir/$name.log
 	echo "=== $name"
@@ -65,6 +67,12 @@ for prog in "${programs[@]}"; do
 	failed=$((failed + f))
 	skipped=$((skipped + s))
 done
+
+# a pattern that selects nothing has tested nothing: not a pass
+if [ "$matched" -eq 0 ]; then
+	echo "FAIL: TESTS='${TESTS:-}' matches no test (names are paths such as tests/e2e/reload.sh or build/tests/unit_tests)"
+	failed=$((failed + 1))
+fi
 
 echo
 if [ "$skipped" -gt 0 ]; then

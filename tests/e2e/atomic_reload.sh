@@ -98,7 +98,7 @@ target_base=$(udp_count "$WORKDIR/target.txt")
 cp "$WORKDIR/list-a.txt" "$WORKDIR/big.txt"
 write_config "$WORKDIR/xdpblock.conf" \
 	"[list:big]" "path = $WORKDIR/big.txt" "signature = none" "action = drop"
-daemon_start "$WORKDIR/xdpblock.conf" || { t_fail "xdpblockd starts with the large list"; exit 1; }
+require "xdpblockd starts with the large list" daemon_start "$WORKDIR/xdpblock.conf"
 t_check "status: the large list is loaded" test \
 	"$(status_field "[l['rules_ipv4'] + l['rules_ipv6'] for l in r['lists']][0]")" -gt $((NR_V4 / 2))
 echo "# first load: $(status_field "r['last_reload']['duration_ms']") ms"

@@ -37,7 +37,7 @@ EOF
 write_config "$WORKDIR/xdpblock.conf" \
 	"[list:blocked-nets]" "path = $WORKDIR/blocked.txt" "signature = none" "action = drop" \
 	"[list:allowed-hosts]" "path = $WORKDIR/allowed.txt" "signature = none" "action = allow"
-daemon_start "$WORKDIR/xdpblock.conf" || { t_fail "xdpblockd starts"; exit 1; }
+require "xdpblockd starts" daemon_start "$WORKDIR/xdpblock.conf"
 
 # --- status
 if ctl_json "$WORKDIR/status.json" status; then

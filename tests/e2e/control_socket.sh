@@ -92,7 +92,7 @@ t_check_not "unknown group: no socket left behind" test -e "$SOCK"
 write_config "$WORKDIR/x.conf" "control_group = $GROUP" "${list[@]}"
 sed -i "s|^control_socket = .*|control_socket = $SOCK|" "$WORKDIR/x.conf"
 ctl() { "$XDPBLOCKCTL" -s "$SOCK" "$@"; } # lib.sh's points at WORKDIR
-daemon_start "$WORKDIR/x.conf" || { t_fail "xdpblockd starts with control_group = $GROUP"; exit 1; }
+require "xdpblockd starts with control_group = $GROUP" daemon_start "$WORKDIR/x.conf"
 t_check "control_group: the socket is mode 0660, owner root, group $GROUP" \
 	test "$(stat -c '%a %U %G' "$SOCK")" = "660 root $GROUP"
 t_check "nobody can reach the socket file (so the next check is about its mode)" \

@@ -99,7 +99,7 @@ t_check "--check: the hosts file, 1 domain entry, 2 unsupported" \
 	grep -q "list hosts: hosts, 1 domain entries, 0 skipped lines, 2 unsupported entries" "$WORKDIR/check.out"
 t_check "--check: the zone, gzip, 5 domain entries, 2 unsupported, signed" \
 	grep -q "list rpz: rpz (gzip), 5 domain entries, 0 skipped lines, 2 unsupported entries, signed by key" "$WORKDIR/check.out"
-daemon_start "$WORKDIR/xdpblock.conf" || { t_fail "xdpblockd starts"; exit 1; }
+require "xdpblockd starts" daemon_start "$WORKDIR/xdpblock.conf"
 
 ctl_json "$WORKDIR/status.json" status
 list_is() { # NAME FORMAT RULES UNSUPPORTED
@@ -194,7 +194,7 @@ wait "$DAEMON_PID" 2>/dev/null
 DAEMON_PID=""
 cp "$WORKDIR/hosts" "$WORKDIR/hosts.good"
 echo '<html>' >"$WORKDIR/hosts"
-daemon_start "$WORKDIR/xdpblock.conf" || t_fail "xdpblockd restarts"
+require "xdpblockd restarts" daemon_start "$WORKDIR/xdpblock.conf"
 t_check "restart: the new daemon adopted the running datapath" \
 	grep -q "adopted the running datapath" "$WORKDIR/daemon.log"
 t_check "restart: its reload of the broken hosts file failed" \

@@ -64,7 +64,7 @@ done
 WATCH_LISTS=yes write_config "$WORKDIR/xdpblock.conf" "[list:feed]" "signature = none" \
 	"url = http://198.51.100.2:8000/list.txt" "path = $CACHE" "refresh = 1" \
 	"[daemon]" "watch_delay_ms = 200"
-daemon_start "$WORKDIR/xdpblock.conf" || { t_fail "xdpblockd starts with a url list"; exit 1; }
+require "xdpblockd starts with a url list" daemon_start "$WORKDIR/xdpblock.conf"
 t_check "planted symlinks: the list is downloaded, as a regular file" regular_file "$CACHE"
 t_check "planted symlinks: ... and blocks" ping_blocked 203.0.113.10
 t_check "planted symlinks: the validators are a regular file" regular_file "$CACHE_DIR/.feed.meta"
@@ -114,7 +114,7 @@ fi
 # --- https redirected to http: refused; to https: followed
 test_ca_and_cert 198.51.100.2
 HTTPS_PID=$(feed_server 8443 "$WORKDIR/srv.pem" "$WORKDIR/srv.key")
-wait_for 10 in_server sh -c "ss -Htln | grep -q ':8443 '" || t_fail "TLS feed server starts"
+require "TLS feed server starts" wait_for 10 in_server sh -c "ss -Htln | grep -q ':8443 '"
 echo "http://198.51.100.2:8000/list.txt" >"$FEED/down.txt.redirect"
 echo "https://198.51.100.2:8443/list.txt" >"$FEED/moved.txt.redirect"
 rm -f "$CACHE"

@@ -109,7 +109,7 @@ lab_up || { t_fail "lab setup"; exit 1; }
 printf '203.0.113.0/24\n' >"$WORKDIR/block.txt"
 LIST=("[list:block]" "signature = none" "path = $WORKDIR/block.txt")
 write_config "$WORKDIR/x.conf" "control_group = $GROUP" "${LIST[@]}"
-daemon_start "$WORKDIR/x.conf" || { t_fail "xdpblockd starts"; exit 1; }
+require "xdpblockd starts" daemon_start "$WORKDIR/x.conf"
 SOCK=$WORKDIR/control.sock
 
 # --- finding 5: /top is off unless asked for

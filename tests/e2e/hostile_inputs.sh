@@ -59,7 +59,7 @@ check_refused "a FIFO as the configuration file" "$FIFO" \
 	"$FIFO: cannot read config: not a regular file but a FIFO"
 
 write_config "$WORKDIR/xdpblock.conf" "[list:feed]" "path = $LIST" "signature = none"
-daemon_start "$WORKDIR/xdpblock.conf" || { t_fail "xdpblockd starts"; exit 1; }
+require "xdpblockd starts" daemon_start "$WORKDIR/xdpblock.conf"
 t_pass "xdpblockd starts"
 t_check "$BLOCKED blocked" ping_blocked $BLOCKED
 

@@ -38,7 +38,7 @@ t_check_not "no daemon: xdpblockctl reload fails too" ctl reload
 t_check "no daemon: $BLOCKED reachable" ping_ok $BLOCKED
 
 # --- auto mode
-daemon_start "$WORKDIR/xdpblock.conf" || { t_fail "xdpblockd starts"; exit 1; }
+require "xdpblockd starts" daemon_start "$WORKDIR/xdpblock.conf"
 t_check "auto: status pid is the daemon's" test "$(status_field "r['pid']")" -eq "$DAEMON_PID"
 t_check "auto: attached in native mode on veth" mode_is native
 t_check "auto: ip link shows XDP on r0" xdp_attached r0
@@ -79,7 +79,7 @@ t_check "SIGTERM: $BLOCKED reachable again" ping_ok $BLOCKED
 t_check "SIGTERM: the log says it shut down" grep -q 'SIGTERM' "$WORKDIR/daemon.log"
 
 # --- SIGKILL, then a new daemon over the stale socket, then SIGINT
-daemon_start "$WORKDIR/xdpblock.conf" || t_fail "restart after SIGTERM"
+require "restart after SIGTERM" daemon_start "$WORKDIR/xdpblock.conf"
 kill -KILL "$DAEMON_PID"
 daemon_wait_exit
 t_check "SIGKILL: the pinned program still filters" ping_blocked $BLOCKED

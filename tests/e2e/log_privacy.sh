@@ -42,7 +42,7 @@ done
 printf '#!/bin/sh\nexec %s -v "$@"\n' "$XDPBLOCKD" >"$WORKDIR/xdpblockd-v"
 chmod +x "$WORKDIR/xdpblockd-v"
 XDPBLOCKD=$WORKDIR/xdpblockd-v
-daemon_start "$WORKDIR/x.conf" || { t_fail "xdpblockd -v starts"; exit 1; }
+require "xdpblockd -v starts" daemon_start "$WORKDIR/x.conf"
 
 # --- traffic
 t_check "ping $B4: blocked" ping_blocked $B4
@@ -64,8 +64,8 @@ udp_send in_client $C4B $P4 5353 5
 udp_send in_client $C6B $P6 5353 5
 udp_send in_client $C4 $B4 5353 5
 udp_send in_client $C6 $B6 5353 5
-t_check "UDP $C4B -> $P4: 5 datagrams arrive" wait_for 5 test "$(udp_count "$WORKDIR/udp4.txt")" -eq 5
-t_check "UDP $C6B -> $P6: 5 datagrams arrive" wait_for 5 test "$(udp_count "$WORKDIR/udp6.txt")" -eq 5
+t_check "UDP $C4B -> $P4: 5 datagrams arrive" wait_for 10 udp_count_is "$WORKDIR/udp4.txt" 5
+t_check "UDP $C6B -> $P6: 5 datagrams arrive" wait_for 10 udp_count_is "$WORKDIR/udp6.txt" 5
 
 # --- control: reloads of every kind, lookups of rule addresses, counters
 t_check "xdpblockctl reload" ctl reload
@@ -88,36 +88,15 @@ t_check "the traffic was seen: monitor counted" test "$(iface_packets r0 monitor
 daemon_stop
 cp "$WORKDIR/daemon.log" "$WORKDIR/log.txt"
 
-# --- the search
-# leaks FILE ADDR... : print each spelling of each ADDR found in FILE
-leaks() {
-	"$PYTHON" - "$@" <<-'PY'
-	import ipaddress, re, sys
-	text = open(sys.argv[1], errors="replace").read()
-	for a in sys.argv[2:]:
-	    ip = ipaddress.ip_address(a)
-	    if ip.version == 4:
-	        b = ip.packed
-	        forms = {str(ip), "::ffff:" + str(ip), b.hex(), b[::-1].hex()}
-	    else:
-	        forms = {ip.compressed, ip.exploded,
-	                 ":".join("%x" % int(g, 16) for g in ip.exploded.split(":"))}
-	    for f in sorted(forms):
-	        # a whole token: not inside a longer address, number or word
-	        if re.search(r"(?<![0-9A-Za-z:.])" + re.escape(f) +
-	                     r"(?![0-9A-Za-z]|[.:][0-9A-Za-z])", text, re.I):
-	            print(f)
-	PY
-}
-
+# --- the search (addresses_in: lib.sh)
 t_check "the log has debug lines (-v was in effect)" grep -q ': debug: ' "$WORKDIR/log.txt"
 t_check "the log has the session's reloads" \
 	test "$(grep -c 'rules active: generation' "$WORKDIR/log.txt")" -ge 4
 # shellcheck disable=SC2086
-found=$(leaks "$WORKDIR/log.txt" $TRAFFIC | tr '\n' ' ')
+found=$(addresses_in "$WORKDIR/log.txt" $TRAFFIC | tr '\n' ' ')
 t_check "no traffic address in the daemon's output (found: ${found:-none})" test -z "$found"
 for a in $TRAFFIC; do
-	t_check_not "no $a in the daemon's output" test -n "$(leaks "$WORKDIR/log.txt" "$a")"
+	t_check_not "no $a in the daemon's output" test -n "$(addresses_in "$WORKDIR/log.txt" "$a")"
 done
 
 # --- the search can fail: each spelling planted in a copy is found ...
@@ -136,7 +115,7 @@ PY
 missed=""
 while read -r a form; do
 	{ cat "$WORKDIR/log.txt"; echo "xdpblockd: debug: packet from $form, dropped."; } >"$WORKDIR/doctored.txt"
-	[ -n "$(leaks "$WORKDIR/doctored.txt" "$a")" ] || missed="$missed $form"
+	[ -n "$(addresses_in "$WORKDIR/doctored.txt" "$a")" ] || missed="$missed $form"
 done <"$WORKDIR/planted.txt"
 t_check "planted in a copy of the log, every spelling of every address is found (missed:${missed:- none})" \
 	test -z "$missed" -a -s "$WORKDIR/planted.txt"
@@ -148,6 +127,6 @@ t_check "planted in a copy of the log, every spelling of every address is found 
 } >"$WORKDIR/nearmiss.txt"
 # shellcheck disable=SC2086
 t_check "near misses (longer addresses, rules) are not taken for traffic addresses" \
-	test -z "$(leaks "$WORKDIR/nearmiss.txt" $TRAFFIC)"
+	test -z "$(addresses_in "$WORKDIR/nearmiss.txt" $TRAFFIC)"
 
 t_done

@@ -104,7 +104,7 @@ flow_delivered "without xdpblockd: client .50 -> 198.51.100.2" in_client 192.0.2
 flow_delivered "without xdpblockd: client ::50 -> 2001:db8:2::2" in_client 2001:db8:5::50 2001:db8:2::2 "$WORKDIR/s-2-2.txt"
 flow_delivered "without xdpblockd: client -> 2001:db8:3::3" in_client 2001:db8:1::2 2001:db8:3::3 "$WORKDIR/s-3-3.txt"
 
-daemon_start "$WORKDIR/xdpblock.conf" || { t_fail "xdpblockd starts"; exit 1; }
+require "xdpblockd starts" daemon_start "$WORKDIR/xdpblock.conf"
 ctl_json "$WORKDIR/status.json" status
 t_check "status: match directions as configured" json_true "$WORKDIR/status.json" \
 	"{l['name']: l['match'] for l in j['result']['lists']} == {'to-servers': 'dst', 'from-clients': 'src', 'watch': 'both'}"

@@ -144,7 +144,7 @@ LISTS=("[list:blocked]" "signature = none" "path = $LIST" "action = drop"
 	"[daemon]" "metrics_top = yes") # /top is off by default (hardening.sh)
 write_config "$WORKDIR/xdpblock.conf" "${LISTS[@]}"
 t_before_start=$(date +%s)
-daemon_start "$WORKDIR/xdpblock.conf" || { t_fail "xdpblockd starts"; exit 1; }
+require "xdpblockd starts" daemon_start "$WORKDIR/xdpblock.conf"
 t_after_start=$(date +%s)
 
 # --- the endpoint: where it listens, what it serves
@@ -268,7 +268,7 @@ t_check "3 pings to the monitored $MONITORED4 are answered" \
 	grep -q '3 received' "$WORKDIR/ping.txt"
 send_frames 0800 45000014000000004001 4
 send_frames 88b5 0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20 5
-scrape "$M1" || t_fail "GET /metrics after the traffic"
+require "GET /metrics after the traffic" scrape "$M1"
 t_check "after traffic: promtool check metrics clean" promtool_clean "$M1"
 t_check "exact: 10 pings to $BLOCKED4 are 10 drops of list blocked ($(delta xdpblock_list_packets_total list=blocked action=drop))" \
 	test "$(delta xdpblock_list_packets_total list=blocked action=drop)" = 10

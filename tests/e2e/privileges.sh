@@ -26,7 +26,7 @@ caps() {
 }
 field() { awk -v f="$2:" '$1 == f { print $2 }' /proc/"$1"/status; }
 
-daemon_start "$WORKDIR/xdpblock.conf" || { t_fail "xdpblockd starts"; exit 1; }
+require "xdpblockd starts" daemon_start "$WORKDIR/xdpblock.conf"
 t_pass "xdpblockd starts as root"
 t_check "$BLOCKED blocked" ping_blocked $BLOCKED
 for f in CapEff CapPrm CapBnd; do

@@ -102,7 +102,7 @@ adopted() {
 		"[('r0', True), ('r1', True)]"
 }
 
-daemon_start "$WORKDIR/xdpblock.conf" || { t_fail "xdpblockd starts"; exit 1; }
+require "xdpblockd starts" daemon_start "$WORKDIR/xdpblock.conf"
 t_check "pins: meta, maps and a link per interface under pin_path" \
 	test -e "$PIN/meta" -a -e "$PIN/link_r0" -a -e "$PIN/link_r1" -a -e "$PIN/rule_stats" -a -e "$PIN/active_gen"
 stream &
@@ -119,7 +119,7 @@ kill -KILL "$DAEMON_PID"
 daemon_wait_exit
 : >"$WORKDIR/daemon.log"
 still_filtering "kill -9"
-daemon_start "$WORKDIR/xdpblock.conf" || t_fail "kill -9: a new daemon starts"
+require "kill -9: a new daemon starts" daemon_start "$WORKDIR/xdpblock.conf"
 adopted "kill -9" "$drops" "$nreloads"
 t_check "kill -9: the new daemon moved the links to its program (ids differ from before)" \
 	grep -q 'adopted the running XDP link' "$WORKDIR/daemon.log"
@@ -134,7 +134,7 @@ t_check "stop --keep-attached: says XDP stays attached" \
 daemon_gone "stop --keep-attached"
 : >"$WORKDIR/daemon.log"
 still_filtering "stop --keep-attached"
-daemon_start "$WORKDIR/xdpblock.conf" || t_fail "stop --keep-attached: a new daemon starts"
+require "stop --keep-attached: a new daemon starts" daemon_start "$WORKDIR/xdpblock.conf"
 adopted "stop --keep-attached" "$drops" "$nreloads"
 
 # --- a restart with a bad list: the adopted rules stay active
@@ -144,7 +144,7 @@ daemon_wait_exit
 : >"$WORKDIR/daemon.log"
 cp "$WORKDIR/block.txt" "$WORKDIR/block.good"
 printf 'not-an-address\n' >>"$WORKDIR/block.txt"
-daemon_start "$WORKDIR/xdpblock.conf" || t_fail "bad list at restart: the daemon still starts"
+require "bad list at restart: the daemon still starts" daemon_start "$WORKDIR/xdpblock.conf"
 ctl status >"$WORKDIR/status.txt"
 t_check "bad list at restart: status names the bad line" grep -q 'block.txt:4' "$WORKDIR/status.txt"
 t_check "bad list at restart: the adopted rule still counts" wait_for 10 rule_above "$drops"
@@ -176,7 +176,7 @@ t_check "plain SIGTERM: the totals are kept in state_dir (>= $L0)" \
 nsenter --net=/run/netns/"$(ns r)" "$XDPBLOCKD" --keep-attached \
 	-c "$WORKDIR/xdpblock.conf" >>"$WORKDIR/daemon.log" 2>&1 &
 DAEMON_PID=$!
-t_check "--keep-attached: the daemon starts" wait_for 20 ctl status
+require "--keep-attached: the daemon starts" wait_for 20 ctl status
 t_check "after a plain stop: the list counter goes on from $L0" test "$(list_pkts)" -ge "$L0"
 t_check "after a plain stop: r0's drop counter goes on from $I0" test "$(iface_packets r0 drop)" -ge "$I0"
 t_check "after a plain stop: reloads_total goes on ($R0 + 1)" test "$(reloads)" -eq $((R0 + 1))
@@ -193,7 +193,7 @@ kill -TERM "$DAEMON_PID"
 daemon_gone "--keep-attached + SIGTERM"
 still_filtering "--keep-attached + SIGTERM"
 : >"$WORKDIR/daemon.log"
-daemon_start "$WORKDIR/xdpblock.conf" || t_fail "--keep-attached: a new daemon starts"
+require "--keep-attached: a new daemon starts" daemon_start "$WORKDIR/xdpblock.conf"
 adopted "--keep-attached + SIGTERM" "$drops" "$nreloads"
 
 # --- a restart with another capacity: fresh maps, no gap
@@ -201,7 +201,7 @@ kill -KILL "$DAEMON_PID"
 daemon_wait_exit
 : >"$WORKDIR/daemon.log"
 MAX_RULES_V4=50000 write_config "$WORKDIR/bigger.conf" "[list:block]" "signature = none" "path = $WORKDIR/block.txt"
-daemon_start "$WORKDIR/bigger.conf" || t_fail "other capacity: the daemon starts"
+require "other capacity: the daemon starts" daemon_start "$WORKDIR/bigger.conf"
 t_check "other capacity: it says it starts fresh" grep -q 'starting with fresh maps' "$WORKDIR/daemon.log"
 t_check "other capacity: the links were adopted (no gap)" grep -q 'adopted the running XDP link' "$WORKDIR/daemon.log"
 t_check "other capacity: the rule counts again" wait_for 20 rule_above 0
@@ -213,7 +213,7 @@ daemon_wait_exit
 nsenter --net=/run/netns/"$(ns r)" "$XDPBLOCKD" -c "$WORKDIR/bigger.conf" \
 	>>"$WORKDIR/daemon.log" 2>&1 &
 DAEMON_PID=$!
-wait_for 20 ctl status
+require "cleanup: a daemon owns the pins" wait_for 20 ctl status
 "$XDPBLOCKCTL" cleanup --pin-path "$PIN" >"$WORKDIR/cleanup.out" 2>&1
 t_check "cleanup while a daemon owns the pins: refused" test $? -eq 1
 t_check "cleanup while a daemon owns the pins: says why" \
@@ -234,7 +234,7 @@ t_check "through it all, the target received nothing while filtered" \
 	test "$(udp_count "$WORKDIR/target.txt")" -eq "$TARGET_BASE"
 
 # --- a plain xdpblockctl stop: detaches and unpins
-daemon_start "$WORKDIR/xdpblock.conf" || t_fail "plain stop: a daemon starts"
+require "plain stop: a daemon starts" daemon_start "$WORKDIR/xdpblock.conf"
 ctl stop >"$WORKDIR/stop.out" 2>&1
 t_check "plain stop: answered" test $? -eq 0
 t_check "plain stop: says it stops, nothing about staying attached" \

@@ -39,7 +39,7 @@ write_config "$WORKDIR/xdpblock.conf" \
 	"[list:web-block]" "signature = none" "path = $WORKDIR/block.txt" "action = drop" \
 	"[list:web-reset]" "signature = none" "path = $WORKDIR/reset.txt" "action = reset" \
 	"[list:dns-only]" "signature = none" "path = $WORKDIR/dnsonly.txt" "action = nxdomain"
-daemon_start "$WORKDIR/xdpblock.conf" || { t_fail "xdpblockd starts"; exit 1; }
+require "xdpblockd starts" daemon_start "$WORKDIR/xdpblock.conf"
 
 # --- HTTP: the blocked name times out, others are served
 for addr in $SERVER4 $SERVER6; do
@@ -88,10 +88,11 @@ done
 in_client ethtool -K c0 tso off gso off >/dev/null 2>&1
 ip -n "$(ns c)" link set c0 mtu 300
 CIPHERS=(--ciphers 'ALL:COMPLEMENTOFALL:@SECLEVEL=0')
-in_client "$PYTHON" - "$WORKDIR/segments.txt" <<'PY' &
+in_client "$PYTHON" - "$WORKDIR/segments.txt" "$WORKDIR/sniffing" <<'PY' &
 import socket, struct, sys, time
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
 s.bind(("c0", 0))
+open(sys.argv[2], "w").close()
 s.settimeout(0.2)
 flows, end = {}, time.time() + 12
 while time.time() < end:
@@ -117,7 +118,7 @@ with open(sys.argv[1], "w") as out:
         print(name.decode(), len(segs), int(name in hello), file=out)
 PY
 SNIFFER=$!
-sleep 0.5
+t_check "the sniffer on c0 is ready" wait_for 10 test -e "$WORKDIR/sniffing"
 web_get "$O" https://www.example.com/ $SERVER4 "${CIPHERS[@]}"
 rc=$?
 t_check "split ClientHello: www.example.com is dropped (curl status $rc: timeout)" test "$rc" -eq 28
