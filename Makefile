@@ -43,7 +43,8 @@ PKGS := libbpf libelf zlib inih json-c libnl-route-3.0 libsystemd libidn2 \
 	libsodium
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-XCFLAGS := $(CFLAGS) $(USER_WARNINGS) -std=gnu11 -D_GNU_SOURCE -I$(BUILD) $(PKG_CFLAGS)
+XCFLAGS := $(CFLAGS) $(USER_WARNINGS) -std=gnu11 -D_GNU_SOURCE -I$(BUILD) \
+	-Iuserspace $(PKG_CFLAGS)
 # Only the daemon speaks HTTP (metrics.c serves, fetch.c downloads): those
 # libraries stay out of the library, the CLI and the tests.
 DAEMON_PKGS := libmicrohttpd libcurl
@@ -57,6 +58,17 @@ BPF_HDRS := $(wildcard bpf/*.h maps/*.h)
 BPF_OBJ := $(BUILD)/xdpblock.bpf.o
 SKEL := $(BUILD)/xdpblock.skel.h
 
+# userspace/ in layers, each using only those before it (docs/architecture.md;
+# tests/unit/layers.sh checks): common, formats (list and signature file
+# formats), config, lists (loading, state, watching, fetching), rules,
+# datapath (loading and attaching the BPF side), control (the protocol of
+# the control socket, both ends), then daemon and ctl beside it. A
+# header is included by its layer's path: "config/config.h".
+USERSPACE_LAYERS := common formats config lists rules datapath control daemon ctl
+vpath %.c $(addprefix userspace/,$(USERSPACE_LAYERS))
+# the sources of the named modules, wherever their layer
+us_src = $(foreach n,$(1),$(wildcard userspace/*/$(n).c))
+
 LIB_SRCS := log escape words inputfile bigalloc prefix names listfile minisign \
 	listload liststate safefile listwatch config ruleset refmatch pinning \
 	loader attach control promtext kernel_features
@@ -64,7 +76,7 @@ DAEMON_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,xdpblockd reload commands \
 	linkwatch metrics fetch carryover privs)
 LIB_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,$(LIB_SRCS))
 LIB := $(BUILD)/libxdpblock.a
-HDRS := $(wildcard userspace/*.h maps/*.h)
+HDRS := $(wildcard userspace/*/*.h maps/*.h)
 
 BINS := $(BUILD)/xdpblockd $(BUILD)/xdpblockctl
 TEST_BINS := $(BUILD)/tests/unit_tests $(BUILD)/tests/list_tests \
@@ -94,7 +106,7 @@ $(SKEL): $(BPF_OBJ)
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name xdpblock_bpf > $@
 
-$(BUILD)/userspace/%.o: userspace/%.c $(HDRS) $(SKEL) | $(BUILD)/userspace
+$(BUILD)/userspace/%.o: %.c $(HDRS) $(SKEL) | $(BUILD)/userspace
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(XCFLAGS) -c $< -o $@
 
@@ -151,8 +163,8 @@ $(XDP_PASS_OBJ): tests/e2e/xdp_pass.bpf.c | $(BUILD)/tests
 # userspace sources they test (no BPF).
 FUZZ_TARGETS := listfile minisig gunzip state datapath config control fetch
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
-FUZZ_SRCS := $(patsubst %,userspace/%.c,prefix bigalloc names listfile \
-	minisign listload liststate safefile config escape words inputfile)
+FUZZ_SRCS := $(call us_src,prefix bigalloc names listfile minisign listload \
+	liststate safefile config escape words inputfile)
 FUZZ_PKGS := zlib inih json-c libsodium libidn2
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all $(USER_WARNINGS) -std=gnu11 -D_GNU_SOURCE \
@@ -173,7 +185,7 @@ $(BUILD)/fuzz/fuzz_datapath: tests/fuzz/fuzz_datapath.c tests/bpf/*.h $(LIB) $(H
 # The control protocol: xdpblockd's control server and command handler,
 # instrumented, over the daemon's reload and the library as they are built
 # (BPF maps and program loaded: root).
-FUZZ_CONTROL_SRCS := userspace/control.c userspace/commands.c
+FUZZ_CONTROL_SRCS := $(call us_src,control commands)
 FUZZ_CONTROL_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,reload carryover fetch)
 $(BUILD)/fuzz/fuzz_control: tests/fuzz/fuzz_control.c $(FUZZ_CONTROL_SRCS) \
 		$(FUZZ_CONTROL_OBJS) $(LIB) $(HDRS) | $(BUILD)/fuzz
@@ -183,7 +195,7 @@ $(BUILD)/fuzz/fuzz_control: tests/fuzz/fuzz_control.c $(FUZZ_CONTROL_SRCS) \
 
 # The fetcher: fetch.c through libcurl against a server in the target's
 # own network namespace (root).
-FUZZ_FETCH_SRCS := $(patsubst %,userspace/%.c,fetch safefile log escape)
+FUZZ_FETCH_SRCS := $(call us_src,fetch safefile log escape)
 $(BUILD)/fuzz/fuzz_fetch: tests/fuzz/fuzz_fetch.c $(FUZZ_FETCH_SRCS) $(HDRS) | $(BUILD)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(DAEMON_PKG_CFLAGS) $< $(FUZZ_FETCH_SRCS) -o $@ \
@@ -247,7 +259,8 @@ uninstall:
 	@echo "left $(DESTDIR)$(SYSCONFDIR)/xdpblock (configuration and lists) in place"
 
 format:
-	clang-format -i bpf/*.c bpf/*.h maps/*.h userspace/*.c userspace/*.h tests/*/*.c tests/*.h
+	clang-format -i bpf/*.c bpf/*.h maps/*.h userspace/*/*.c userspace/*/*.h \
+		tests/*/*.c tests/*/*.h tests/*.h
 
 clean:
 	rm -rf $(BUILD)

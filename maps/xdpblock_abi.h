@@ -214,7 +214,7 @@ struct xdpb_counter {
  * and a timer armed by a hit adds the log XDPB_HIT_LOG_FLUSH_NS later
  * (where the kernel lets it: docs/architecture.md, "Counters").
  *
- * Readers (userspace/loader.c): hit[0 .. count) are valid while fold_seq
+ * Readers (userspace/datapath/loader.c): hit[0 .. count) are valid while fold_seq
  * stays the same even number; it is odd while the hits are being added,
  * and moves on once they are. rule_stats changes only then.
  */

@@ -5,7 +5,7 @@
  *   xdpblock_hash.h    the hashes and filters both sides compute
  *   xdpblock_policy.h  which matching rule decides a packet
  * Records only userspace keeps (the pinned daemon state) are in
- * userspace/pinning.h.
+ * userspace/datapath/pinning.h.
  */
 #ifndef XDPBLOCK_MAPS_H
 #define XDPBLOCK_MAPS_H

@@ -78,7 +78,7 @@ done
 
 echo "## Loading and activating 1M rules"
 echo
-echo "One fresh process per list, as the daemon reloads (userspace/reload.c): parse the"
+echo "One fresh process per list, as the daemon reloads (userspace/daemon/reload.c): parse the"
 echo "list file, build and sort the rule set, resolve (plan), create and fill the maps"
 echo "(build), switch. \"reload\" repeats it with the first set active. Milliseconds."
 echo

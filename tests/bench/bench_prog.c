@@ -45,13 +45,13 @@
 #include <bpf/libbpf.h>
 
 #include "rng.h"
-#include "listfile.h"
-#include "names.h"
-#include "loader.h"
-#include "log.h"
-#include "prefix.h"
-#include "refmatch.h"
-#include "ruleset.h"
+#include "common/log.h"
+#include "common/names.h"
+#include "common/prefix.h"
+#include "datapath/loader.h"
+#include "formats/listfile.h"
+#include "rules/refmatch.h"
+#include "rules/ruleset.h"
 /* bpftool's generated skeleton casts const away (-Wcast-qual) */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wcast-qual"
@@ -867,7 +867,7 @@ static long peak_rss_kib(void)
 }
 
 /*
- * One reload as the daemon does it (userspace/reload.c), timed. @running
+ * One reload as the daemon does it (userspace/daemon/reload.c), timed. @running
  * is the active rule set (empty at first); on return it is the new one.
  */
 static void load_once(struct loader *ld, struct rule_ids *ids,

@@ -22,10 +22,10 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 
-#include "loader.h"
-#include "log.h"
-#include "pinning.h"
-#include "ruleset.h"
+#include "common/log.h"
+#include "datapath/loader.h"
+#include "datapath/pinning.h"
+#include "rules/ruleset.h"
 #include "testlib.h"
 
 #include "frames.h"

@@ -31,10 +31,10 @@
 #include <string.h>
 
 #include "rng.h"
-#include "loader.h"
-#include "log.h"
-#include "refmatch.h"
-#include "ruleset.h"
+#include "common/log.h"
+#include "datapath/loader.h"
+#include "rules/refmatch.h"
+#include "rules/ruleset.h"
 #include "testlib.h"
 
 #include "frames.h"

@@ -17,11 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "loader.h"
-#include "log.h"
-#include "names.h"
-#include "refmatch.h"
-#include "ruleset.h"
+#include "common/log.h"
+#include "common/names.h"
+#include "datapath/loader.h"
+#include "rules/refmatch.h"
+#include "rules/ruleset.h"
 #include "testlib.h"
 
 #include "frames.h"

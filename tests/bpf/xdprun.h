@@ -17,11 +17,11 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "config.h"
-#include "loader.h"
-#include "log.h"
-#include "prefix.h"
-#include "ruleset.h"
+#include "common/log.h"
+#include "common/prefix.h"
+#include "config/config.h"
+#include "datapath/loader.h"
+#include "rules/ruleset.h"
 
 #include "frames.h"
 
@@ -169,7 +169,7 @@ static inline int percpu_counter_read(int fd, uint32_t key, int nr_cpus,
 /* ---- reloads ------------------------------------------------------------ */
 
 /*
- * Rule ids across reloads, the daemon's way (userspace/reload.c): the ids
+ * Rule ids across reloads, the daemon's way (userspace/daemon/reload.c): the ids
  * a reload releases stay pending until the next reload, which zeroes their
  * counters and only then hands them out again, as a packet may still be
  * running on the old generation right after the switch.

@@ -38,9 +38,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "control.h"
-#include "daemon.h"
-#include "log.h"
+#include "common/log.h"
+#include "control/control.h"
+#include "daemon/commands.h"
+#include "daemon/daemon.h"
+#include "daemon/reload.h"
 
 #include "fuzz_target.h"
 

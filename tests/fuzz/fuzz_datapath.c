@@ -28,8 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "names.h"
-#include "refmatch.h"
+#include "common/names.h"
+#include "rules/refmatch.h"
 
 #include "bpf/xdprun.h"
 

@@ -38,8 +38,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fetch.h"
-#include "log.h"
+#include "common/log.h"
+#include "lists/fetch.h"
 
 #include "fuzz_target.h"
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "listload.h"
+#include "lists/listload.h"
 
 #include "fuzz_target.h"
 

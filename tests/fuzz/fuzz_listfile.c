@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "listfile.h"
-#include "names.h"
+#include "common/names.h"
+#include "formats/listfile.h"
 
 #include "fuzz_target.h"
 

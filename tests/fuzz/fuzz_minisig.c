@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "minisign.h"
+#include "formats/minisign.h"
 
 #include "fuzz_target.h"
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "liststate.h"
+#include "lists/liststate.h"
 
 #include "fuzz_target.h"
 

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "control.h"
+#include "config/config.h"
+#include "control/control.h"
 #include "testfiles.h"
 #include "testlib.h"
 

@@ -13,8 +13,8 @@ clean() { clang-format --style="file:$STYLE" --dry-run --Werror "$1" >/dev/null 
 
 # --- the check can fail
 scratch=$WORKDIR/escape.c
-cp "$TOP/userspace/escape.c" "$scratch"
-t_check "the check passes a clean copy (userspace/escape.c)" clean "$scratch"
+cp "$TOP/userspace/common/escape.c" "$scratch"
+t_check "the check passes a clean copy (userspace/common/escape.c)" clean "$scratch"
 # an indent of spaces and two statements on one line
 sed -i '0,/^\t/s/^\t/        /; 0,/;$/s/;$/; ;/' "$scratch"
 t_check_not "the check reports the same copy put out of format" clean "$scratch"

@@ -30,13 +30,13 @@
 #define ZLIB_CONST
 #include <zlib.h>
 
-#include "config.h"
-#include "listfile.h"
-#include "listload.h"
-#include "liststate.h"
-#include "listwatch.h"
-#include "minisign.h"
-#include "safefile.h"
+#include "common/safefile.h"
+#include "config/config.h"
+#include "formats/listfile.h"
+#include "formats/minisign.h"
+#include "lists/listload.h"
+#include "lists/liststate.h"
+#include "lists/listwatch.h"
 #include "testfiles.h"
 #include "testlib.h"
 

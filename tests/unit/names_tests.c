@@ -13,10 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "listfile.h"
-#include "names.h"
-#include "refmatch.h"
-#include "ruleset.h"
+#include "common/names.h"
+#include "formats/listfile.h"
+#include "rules/refmatch.h"
+#include "rules/ruleset.h"
 #include "rng.h"
 #include "testlib.h"
 
