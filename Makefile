@@ -71,7 +71,7 @@ us_src = $(foreach n,$(1),$(wildcard userspace/*/$(n).c))
 
 LIB_SRCS := log escape words inputfile bigalloc prefix names listfile minisign \
 	listload liststate safefile listwatch config ruleset refmatch pinning \
-	loader attach control promtext kernel_features
+	loader generation counters bpfmap attach control promtext kernel_features
 DAEMON_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,xdpblockd reload commands \
 	linkwatch metrics fetch carryover privs)
 LIB_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,$(LIB_SRCS))

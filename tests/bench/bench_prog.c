@@ -45,9 +45,12 @@
 #include <bpf/libbpf.h>
 
 #include "rng.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/names.h"
 #include "common/prefix.h"
+#include "datapath/counters.h"
+#include "datapath/generation.h"
 #include "datapath/loader.h"
 #include "formats/listfile.h"
 #include "rules/refmatch.h"

@@ -17,9 +17,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/prefix.h"
 #include "config/config.h"
+#include "datapath/counters.h"
+#include "datapath/generation.h"
 #include "datapath/loader.h"
 #include "rules/ruleset.h"
 

@@ -22,6 +22,7 @@
 #include "config/config.h"
 #include "daemon/carryover.h"
 #include "daemon/daemon.h"
+#include "datapath/counters.h"
 #include "datapath/pinning.h"
 #include "lists/liststate.h"
 

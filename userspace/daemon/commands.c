@@ -16,6 +16,7 @@
 #include "daemon/commands.h"
 #include "daemon/daemon.h"
 #include "daemon/reload.h"
+#include "datapath/counters.h"
 #include "datapath/kernel_features.h"
 #include "lists/fetch.h"
 #include "rules/refmatch.h"

@@ -13,6 +13,7 @@
 
 #include "config/config.h"
 #include "datapath/attach.h"
+#include "datapath/generation.h"
 #include "datapath/kernel_features.h"
 #include "datapath/loader.h"
 #include "lists/listload.h"

@@ -41,6 +41,7 @@
 #include "daemon/metrics.h"
 #include "daemon/promtext.h"
 #include "daemon/reload.h"
+#include "datapath/counters.h"
 #include "datapath/kernel_features.h"
 
 /*

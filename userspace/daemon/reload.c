@@ -14,11 +14,14 @@
 #include <bpf/bpf.h>
 #include <systemd/sd-daemon.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/safefile.h"
 #include "daemon/carryover.h"
 #include "daemon/daemon.h"
 #include "daemon/reload.h"
+#include "datapath/counters.h"
+#include "datapath/generation.h"
 #include "datapath/pinning.h"
 #include "lists/listload.h"
 #include "lists/liststate.h"

@@ -43,17 +43,6 @@ struct loader {
 	uint16_t tls_ports[XDPB_MAX_WEB_PORTS];
 };
 
-/* What one activation built, for logs, status and benchmarks. */
-struct activation_report {
-	uint64_t plan_ns; /* resolve rules into tables */
-	uint64_t build_ns; /* create and fill the maps */
-	uint64_t pin_ns; /* pin the generation's state */
-	uint64_t switch_ns; /* install and flip */
-	size_t v4_leaves, v4_groups, v4_hosts;
-	size_t v6_entries, v6_lengths, v6_filter_bytes;
-	size_t name_entries, name_filter_bytes, name_table_bytes;
-};
-
 /*
  * Open and load the program. With @pin_dir, its maps are pinned there; when
  * a previous daemon left compatible pinned state, they are adopted as they
@@ -102,86 +91,10 @@ int loader_load_stages(struct loader *ld, uint32_t want);
  */
 int loader_pin_stages(struct loader *ld);
 
-/*
- * Build @rs (ids assigned) into the idle generation and make it active.
- * When pinning, @gen (the list table and generation number) is pinned with
- * it. On error nothing the datapath reads has changed. On success it
- * returns after loader_wait_for_packets() (a failed wait is only logged).
- */
-int loader_activate(struct loader *ld, const struct ruleset *rs,
-		    const struct xdpb_pinned_gen *gen,
-		    struct activation_report *report);
-
-/*
- * Wait for an RCU grace period: every packet that started before has
- * finished, so none still runs against a generation that was not active.
- * A failure is logged, and returned.
- */
-int loader_wait_for_packets(struct loader *ld);
-
-/*
- * The ports the next activations give the datapath (host order, @nr_* at
- * most XDPB_MAX_WEB_PORTS; excess ignored). loader_open() sets the
- * defaults: HTTP 80, TLS 443 and 853.
- */
-void loader_set_web_ports(struct loader *ld, const uint16_t *http, int nr_http,
-			  const uint16_t *tls, int nr_tls);
-
-/*
- * The notice addresses of list @list_id for action = sinkhole (all zero:
- * none), written at once for the datapath: call it before activating the
- * rules that use them.
- */
-int loader_set_sinkhole(struct loader *ld, uint16_t list_id,
-			const struct xdpb_sinkhole *sinkhole);
-
-/*
- * Reset counters of released rule ids / a removed list to zero. Rule ids
- * may be reset only when no CPU's hit log holds a hit of theirs (see
- * loader_ids_in_hit_logs()).
- */
-int loader_zero_rules(struct loader *ld, const uint32_t *ids, size_t nr);
-int loader_zero_list(struct loader *ld, uint16_t list_id);
-
-/*
- * Sum per-CPU rule counters for ids [0, nr_ids) into @out. @out must hold
- * nr_ids entries.
- */
-int loader_read_rules(struct loader *ld, struct xdpb_counter *out,
-		      uint32_t nr_ids);
-/*
- * Which of @ids some CPU's hit log holds hits of, to be added to their
- * counters later: those ids are moved to the front of @ids (order not
- * kept) and their number returned. The others, if the active generation
- * does not use them and no packet can still run against one that does
- * (loader_wait_for_packets()), can no longer be counted and may be
- * zeroed. When a log cannot be read (a fold that does not end), all are
- * held.
- */
-size_t loader_ids_in_hit_logs(const struct loader *ld, uint32_t *ids,
-			      size_t nr);
-
-/* One rule's counter, summed over CPUs. */
-void loader_read_rule(const struct loader *ld, uint32_t rule_id,
-		      struct xdpb_counter *out);
-int loader_read_list(struct loader *ld, uint16_t list_id,
-		     struct xdpb_counter *out);
-
-/* Count this interface's traffic from now on (keeps existing counts). */
-int loader_iface_register(struct loader *ld, int ifindex);
-int loader_iface_unregister(struct loader *ld, int ifindex);
-int loader_read_iface(struct loader *ld, int ifindex,
-		      struct xdpb_iface_stats *out);
-
-/*
- * Add @add to a list's / an interface's counters (CPU 0's slot): what a
- * previous daemon counted, carried over a plain restart.
- */
-int loader_add_list(struct loader *ld, uint16_t list_id,
-		    const struct xdpb_counter *add);
-int loader_add_iface(struct loader *ld, int ifindex,
-		     const struct xdpb_iface_stats *add);
-
-uint64_t monotonic_ns(void);
+/* The bytes of the mmapped hit_logs: one log per CPU. */
+static inline size_t hit_logs_bytes(const struct loader *ld)
+{
+	return (size_t)ld->nr_cpus * sizeof(struct xdpb_hit_log);
+}
 
 #endif

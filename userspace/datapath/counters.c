@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The datapath's counters from userspace: see counters.h. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "common/bigalloc.h"
+#include "common/clock.h"
+#include "common/log.h"
+#include "datapath/bpfmap.h"
+#include "datapath/counters.h"
+#include "datapath/loader.h"
+#include "datapath/pinning.h"
+/* bpftool's generated skeleton casts const away (-Wcast-qual) */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wcast-qual"
+#include "xdpblock.skel.h"
+#pragma GCC diagnostic pop
+
+int loader_zero_rules(struct loader *ld, const uint32_t *ids, size_t nr)
+{
+	for (size_t i = 0; i < nr; i++) {
+		if (ids[i] >= ld->rule_id_capacity)
+			continue;
+		for (int c = 0; c < ld->nr_cpus; c++)
+			memset(&ld->rule_counters[(size_t)c *
+							  ld->rule_id_capacity +
+						  ids[i]],
+			       0, sizeof(struct xdpb_counter));
+	}
+	return 0;
+}
+
+int loader_zero_list(struct loader *ld, uint16_t list_id)
+{
+	struct xdpb_counter *zeros = calloc(ld->nr_cpus, sizeof(*zeros));
+	uint32_t key = list_id;
+	int err = 0;
+
+	if (!zeros)
+		return -ENOMEM;
+	if (bpf_map_update_elem(bpf_map__fd(ld->skel->maps.list_stats), &key,
+				zeros, BPF_ANY))
+		err = -errno;
+	free(zeros);
+	return err;
+}
+
+/*
+ * One CPU's logged hits, as rules with their totals (rule_stats plus the
+ * hits), all as they stood at one instant: read between two equal, even
+ * fold_seq values, as rule_stats changes only while the CPU adds its log.
+ */
+struct hit_snapshot {
+	uint32_t nr; /* distinct rules, by rule id */
+	uint32_t rule_id[XDPB_HIT_LOG_LEN];
+	struct xdpb_counter total[XDPB_HIT_LOG_LEN];
+};
+
+static uint32_t load_u32(const uint32_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+/* Where @id is in @s, or where it would go. */
+static uint32_t snapshot_find(const struct hit_snapshot *s, uint32_t id)
+{
+	uint32_t lo = 0, hi = s->nr;
+
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+
+		if (s->rule_id[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void snapshot_add_hit(struct hit_snapshot *s, uint32_t id,
+			     uint32_t bytes)
+{
+	uint32_t at = snapshot_find(s, id);
+
+	if (at == s->nr || s->rule_id[at] != id) {
+		memmove(&s->rule_id[at + 1], &s->rule_id[at],
+			(s->nr - at) * sizeof(s->rule_id[0]));
+		memmove(&s->total[at + 1], &s->total[at],
+			(s->nr - at) * sizeof(s->total[0]));
+		s->rule_id[at] = id;
+		s->total[at] = (struct xdpb_counter){0};
+		s->nr++;
+	}
+	s->total[at].packets++;
+	s->total[at].bytes += bytes;
+}
+
+/*
+ * A fold takes microseconds, but a preempted one (PREEMPT_RT, or a
+ * BPF_PROG_TEST_RUN) can take longer: yield, and give up after a second
+ * rather than hang the daemon, and say so. 0, or -EAGAIN with @s empty.
+ */
+static int hit_snapshot_take(const struct loader *ld, int cpu,
+			     struct hit_snapshot *s)
+{
+	const struct xdpb_hit_log *log = &ld->hit_logs[cpu];
+	const struct xdpb_counter *slice =
+		&ld->rule_counters[(size_t)cpu * ld->rule_id_capacity];
+	static int warned;
+	uint64_t t0 = 0;
+
+	for (unsigned int attempt = 0;; attempt++) {
+		uint32_t seq = load_u32(&log->fold_seq);
+		uint32_t n = load_u32(&log->count);
+
+		s->nr = 0;
+		if (!(seq & 1)) {
+			if (n > XDPB_HIT_LOG_LEN)
+				n = XDPB_HIT_LOG_LEN;
+			for (uint32_t i = 0; i < n; i++) {
+				struct xdpb_rule_hit h = log->hit[i];
+
+				if (h.rule_id < ld->rule_id_capacity)
+					snapshot_add_hit(s, h.rule_id, h.bytes);
+			}
+			for (uint32_t k = 0; k < s->nr; k++) {
+				s->total[k].packets +=
+					slice[s->rule_id[k]].packets;
+				s->total[k].bytes += slice[s->rule_id[k]].bytes;
+			}
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+			if (load_u32(&log->fold_seq) == seq)
+				return 0;
+		}
+		if (attempt < 1000)
+			continue;
+		if (!t0)
+			t0 = monotonic_ns();
+		else if (monotonic_ns() - t0 > 1000000000ULL)
+			break;
+		sched_yield();
+	}
+	if (!warned++)
+		log_warn(
+			"CPU %d's rule hit log stays locked: rule counts leave out its last hits",
+			cpu);
+	s->nr = 0;
+	return -EAGAIN;
+}
+
+/*
+ * Add CPU @cpu's counters of rule ids [first, first + nr) to @out. A rule
+ * with logged hits takes its total from the snapshot; any other from
+ * rule_stats, read after the snapshot: hits it had logged before were
+ * added to rule_stats since (or it would be in the snapshot), so what a
+ * reader sees never goes back.
+ */
+static void add_cpu_rules(const struct loader *ld, int cpu, uint32_t first,
+			  uint32_t nr, struct xdpb_counter *out)
+{
+	const struct xdpb_counter *slice =
+		&ld->rule_counters[(size_t)cpu * ld->rule_id_capacity];
+	struct hit_snapshot s;
+	uint32_t k;
+
+	hit_snapshot_take(ld, cpu, &s); /* on failure: rule_stats alone */
+	k = snapshot_find(&s, first);
+	for (uint32_t i = 0; i < nr; i++) {
+		uint32_t id = first + i;
+
+		if (k < s.nr && s.rule_id[k] == id) {
+			out[i].packets += s.total[k].packets;
+			out[i].bytes += s.total[k].bytes;
+			k++;
+		} else {
+			out[i].packets += slice[id].packets;
+			out[i].bytes += slice[id].bytes;
+		}
+	}
+}
+
+void loader_read_rule(const struct loader *ld, uint32_t rule_id,
+		      struct xdpb_counter *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (rule_id >= ld->rule_id_capacity)
+		return;
+	for (int c = 0; c < ld->nr_cpus; c++)
+		add_cpu_rules(ld, c, rule_id, 1, out);
+}
+
+int loader_read_rules(struct loader *ld, struct xdpb_counter *out,
+		      uint32_t nr_ids)
+{
+	if (nr_ids > ld->rule_id_capacity)
+		nr_ids = ld->rule_id_capacity;
+	memset(out, 0, nr_ids * sizeof(*out));
+	for (int c = 0; c < ld->nr_cpus; c++)
+		add_cpu_rules(ld, c, 0, nr_ids, out);
+	return 0;
+}
+
+size_t loader_ids_in_hit_logs(const struct loader *ld, uint32_t *ids, size_t nr)
+{
+	struct hit_snapshot s;
+	size_t held = 0;
+
+	/* ids[0 .. held) are held; each CPU's log may hold more of the rest */
+	for (int c = 0; c < ld->nr_cpus && held < nr; c++) {
+		if (hit_snapshot_take(ld, c, &s))
+			return nr;
+		for (size_t i = held; i < nr; i++) {
+			uint32_t k = snapshot_find(&s, ids[i]), id = ids[i];
+
+			if (k < s.nr && s.rule_id[k] == id) {
+				ids[i] = ids[held];
+				ids[held++] = id;
+			}
+		}
+	}
+	return held;
+}
+
+/*
+ * Per-CPU map values that are @n counters each (list_stats: 1,
+ * iface_stats: XDPB_STAT_MAX): @out = their sums over the CPUs.
+ */
+static int read_percpu_counters(int fd, uint32_t key, int nr_cpus,
+				struct xdpb_counter *out, int n)
+{
+	struct xdpb_counter *values =
+		calloc((size_t)nr_cpus * n, sizeof(*values));
+	int err = 0;
+
+	if (!values)
+		return -ENOMEM;
+	memset(out, 0, n * sizeof(*out));
+	if (bpf_map_lookup_elem(fd, &key, values))
+		err = -errno;
+	for (int c = 0; !err && c < nr_cpus; c++)
+		for (int i = 0; i < n; i++) {
+			out[i].packets += values[c * n + i].packets;
+			out[i].bytes += values[c * n + i].bytes;
+		}
+	free(values);
+	return err;
+}
+
+/* The same values: add @add to CPU 0's (counts carried over a restart). */
+static int add_percpu_counters(int fd, uint32_t key, int nr_cpus,
+			       const struct xdpb_counter *add, int n)
+{
+	struct xdpb_counter *values =
+		calloc((size_t)nr_cpus * n, sizeof(*values));
+	int err = 0;
+
+	if (!values)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, &key, values) == 0) {
+		for (int i = 0; i < n; i++) {
+			values[i].packets += add[i].packets;
+			values[i].bytes += add[i].bytes;
+		}
+		if (bpf_map_update_elem(fd, &key, values, BPF_EXIST))
+			err = -errno;
+	} else {
+		err = -errno;
+	}
+	free(values);
+	return err;
+}
+
+int loader_read_list(struct loader *ld, uint16_t list_id,
+		     struct xdpb_counter *out)
+{
+	return read_percpu_counters(bpf_map__fd(ld->skel->maps.list_stats),
+				    list_id, ld->nr_cpus, out, 1);
+}
+
+int loader_iface_register(struct loader *ld, int ifindex)
+{
+	int fd = bpf_map__fd(ld->skel->maps.iface_stats);
+	struct xdpb_iface_stats *zeros = calloc(ld->nr_cpus, sizeof(*zeros));
+	uint32_t key = ifindex;
+	int err = 0;
+
+	if (!zeros)
+		return -ENOMEM;
+	if (bpf_map_update_elem(fd, &key, zeros, BPF_NOEXIST) &&
+	    errno != EEXIST)
+		err = -errno;
+	free(zeros);
+	return err;
+}
+
+int loader_iface_unregister(struct loader *ld, int ifindex)
+{
+	uint32_t key = ifindex;
+
+	if (bpf_map_delete_elem(bpf_map__fd(ld->skel->maps.iface_stats),
+				&key) &&
+	    errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+int loader_read_iface(struct loader *ld, int ifindex,
+		      struct xdpb_iface_stats *out)
+{
+	return read_percpu_counters(bpf_map__fd(ld->skel->maps.iface_stats),
+				    ifindex, ld->nr_cpus, out->stat,
+				    XDPB_STAT_MAX);
+}
+
+int loader_add_list(struct loader *ld, uint16_t list_id,
+		    const struct xdpb_counter *add)
+{
+	return add_percpu_counters(bpf_map__fd(ld->skel->maps.list_stats),
+				   list_id, ld->nr_cpus, add, 1);
+}
+
+int loader_add_iface(struct loader *ld, int ifindex,
+		     const struct xdpb_iface_stats *add)
+{
+	return add_percpu_counters(bpf_map__fd(ld->skel->maps.iface_stats),
+				   ifindex, ld->nr_cpus, add->stat,
+				   XDPB_STAT_MAX);
+}
