@@ -610,3 +610,38 @@ test_ca_and_cert() {
 	openssl x509 -req -in "$WORKDIR/srv.csr" -CA "$WORKDIR/ca.pem" -CAkey "$WORKDIR/ca.key" \
 		-CAcreateserial -days 2 -extfile "$WORKDIR/san.ext" -out "$WORKDIR/srv.pem" >/dev/null 2>&1
 }
+
+# --- counters of one rule (tests/e2e: positive controls)
+# "Blocked" alone also passes for an address nothing answers: a test shows
+# the path working first (ping_ok to the same address while it is not
+# listed), then pairs the block with the rule that dropped the packets, by
+# their exact number.
+
+# rule_packets_are LIST RULE N : RULE of LIST has counted N packets so far
+rule_packets_are() { [ "$(rule_packets "$1" "$2")" = "$3" ]; }
+
+# rule_count_check NAME LIST RULE BEFORE N : t_check that RULE of LIST went
+# from BEFORE to exactly BEFORE + N packets (waits 5 s at most to get there)
+rule_count_check() {
+	local name=$1 list=$2 rule=$3 before=$4 n=$5 now
+	case $before in
+	'' | *[!0-9]*)
+		t_fail "$name: $list's rule $rule counted $n packets" "no counter before: '$before'"
+		return
+		;;
+	esac
+	wait_for 5 rule_packets_are "$list" "$rule" $((before + n))
+	now=$(rule_packets "$list" "$rule")
+	t_check "$name: $list's rule $rule counted exactly $n packets ($before -> $now)" \
+		test "$now" = $((before + n))
+}
+
+# ping_dropped_by NAME LIST RULE ADDR [PING-ARGS] : ping_blocked ADDR, and
+# its 3 echo requests are counted on RULE of LIST, no more, no fewer
+ping_dropped_by() {
+	local name=$1 list=$2 rule=$3 addr=$4 before
+	shift 4
+	before=$(rule_packets "$list" "$rule")
+	t_check "$name: $addr blocked" ping_blocked "$addr" "$@"
+	rule_count_check "$name" "$list" "$rule" "$before" 3
+}

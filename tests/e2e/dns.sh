@@ -4,7 +4,9 @@
 #   - example.com as a suffix rule and exact.example.net as an exact rule
 #     (action nxdomain): dig gets NXDOMAIN at once for www.example.com and
 #     exact.example.net, the real answer for sub.exact.example.net and
-#     example.org; the reply's question, flags and EDNS are checked
+#     example.org; the reply's question, flags and EDNS are checked. The
+#     server holds an address for every blocked name (shown first, without
+#     the daemon), and each blocked query is one packet on its rule
 #   - refused, drop and sinkhole lists (A/AAAA get the notice address,
 #     other types NODATA); an allow rule inside the blocked suffix
 #   - over TCP a reply action is answered by the router in the server's
@@ -21,8 +23,10 @@ lab_up || { t_fail "lab setup"; exit 1; }
 client_xdp_pass || { t_fail "XDP pass program on the client's veth"; exit 1; }
 dns_server_start \
 	www.example.com,203.0.113.80,2001:db8:80::80 \
+	deep.a.b.c.d.www.example.com,203.0.113.88,2001:db8:80::88 \
+	example.com,203.0.113.89,2001:db8:80::89 \
 	ok.example.com,203.0.113.84 \
-	exact.example.net,203.0.113.81 \
+	exact.example.net,203.0.113.81,2001:db8:80::81 \
 	sub.exact.example.net,203.0.113.82,2001:db8:80::82 \
 	example.org,203.0.113.83 \
 	refused.example.net,203.0.113.85 \
@@ -34,11 +38,26 @@ dns_server_start \
 answer() { grep -qE "IN[[:space:]]+(A|AAAA)[[:space:]]+$2\$" "$1"; }
 status_is() { grep -q "status: $2," "$1"; }
 
-# Without the daemon every name resolves: a failure later is the filter.
-for n in www.example.com exact.example.net; do
-	dig_query "$WORKDIR/d.out" $SERVER4 $n
-	t_check "without xdpblockd: $n resolves" status_is "$WORKDIR/d.out" NOERROR
-done
+# Without the daemon every name blocked below resolves, over both
+# families, to the server's address: a failure later is the filter.
+# BLOCKED_NAMES: NAME RULE(of dns-block) ADDR4 ADDR6
+BLOCKED_NAMES="www.example.com example.com 203.0.113.80 2001:db8:80::80
+WWW.Example.COM. example.com 203.0.113.80 2001:db8:80::80
+deep.a.b.c.d.www.example.com example.com 203.0.113.88 2001:db8:80::88
+example.com example.com 203.0.113.89 2001:db8:80::89
+exact.example.net exact.example.net 203.0.113.81 2001:db8:80::81"
+# resolves SERVER NAME TYPE ADDR : dig gets NOERROR and ADDR (the first
+# query of a family may be lost while the lab's neighbours are resolved:
+# this is the precondition, asked for until it holds)
+resolves() {
+	dig_query "$WORKDIR/d.out" "$1" "$2" "$3" &&
+		status_is "$WORKDIR/d.out" NOERROR && answer "$WORKDIR/d.out" "$4"
+}
+while read -r n _ a4 a6; do
+	t_check "without xdpblockd: $n A is NOERROR, $a4" wait_for 10 resolves $SERVER4 "$n" A "$a4"
+	t_check "without xdpblockd: $n AAAA over IPv6 is NOERROR, $a6" \
+		wait_for 10 resolves $SERVER6 "$n" AAAA "$a6"
+done <<<"$BLOCKED_NAMES"
 
 cat >"$WORKDIR/block.txt" <<EOF2
 # suffix: the name and everything below it
@@ -67,16 +86,20 @@ t_check "status: dns-block is a domain list with 2 rules (type detected)" \
 # query_time OUT : dig's "Query time", printed (never a pass/fail criterion)
 query_time() { sed -n 's/^;; Query time: \([0-9]*\) msec.*/\1/p' "$1"; }
 
-# --- the blocked names: NXDOMAIN from the router, at once
+# --- the blocked names: NXDOMAIN from the router, at once, each query
+# (one packet: dig tries once) counted on its rule
 for fam in 4 6; do
 	server=$SERVER4 type=A
 	[ $fam = 6 ] && server=$SERVER6 type=AAAA
-	for n in www.example.com WWW.Example.COM. deep.a.b.c.d.www.example.com example.com exact.example.net; do
+	while read -r n rule _; do
 		out=$WORKDIR/q.out
-		dig_query "$out" $server $n $type
+		before=$(rule_packets dns-block "$rule")
+		dig_query "$out" "$server" "$n" $type
 		t_check "IPv$fam UDP: $n gets NXDOMAIN" status_is "$out" NXDOMAIN
+		t_check "IPv$fam UDP: $n: no answer" grep -q 'ANSWER: 0,' "$out"
+		rule_count_check "IPv$fam UDP: $n" dns-block "$rule" "$before" 1
 		echo "    dig $n $type over IPv$fam: answered in $(query_time "$out") ms"
-	done
+	done <<<"$BLOCKED_NAMES"
 done
 dig_query "$WORKDIR/q.out" $SERVER4 www.example.com A
 Q=$WORKDIR/q.out

@@ -70,6 +70,10 @@ printf '203.0.113.0/24\n' >"$WORKDIR/block.txt"
 write_config "$WORKDIR/x.conf" "control_group = $GROUP" "[list:block]" "signature = none" \
 	"path = $WORKDIR/block.txt"
 
+# positive control: without the daemon the server answers the address
+# blocked below
+t_check "no daemon: $BLOCKED answers" ping_ok $BLOCKED
+
 # --- exactly the unit's capabilities
 # shellcheck disable=SC2086
 if daemon_start_caps "$WORKDIR/x.conf" $UNIT_CAPS; then
@@ -80,7 +84,7 @@ if daemon_start_caps "$WORKDIR/x.conf" $UNIT_CAPS; then
 		test "$(caps_of "$DAEMON_PID")" = "$want"
 	t_check "unit's capabilities: no_new_privs set" \
 		grep -q '^NoNewPrivs:[[:space:]]*1' /proc/"$DAEMON_PID"/status
-	t_check "unit's capabilities: $BLOCKED blocked" ping_blocked $BLOCKED
+	ping_dropped_by "unit's capabilities" block 203.0.113.0/24 $BLOCKED
 	t_check "unit's capabilities: 198.51.100.2 reachable" ping_ok 198.51.100.2
 	t_check "unit's capabilities: xdpblockctl reload succeeds" ctl reload
 	t_check "unit's capabilities: the socket belongs to control_group" \
@@ -188,8 +192,10 @@ if wait_for 20 ctl status; then
 	ctl reload >/dev/null 2>&1
 	# signals go to the daemon itself (DAEMON_PID is strace's pid)
 	traced=$(status_field "r['pid']")
-	kill -HUP "$traced"
+	# counted before the signal: a reload done before the count is read
+	# would be waited for in vain
 	n=$(status_field "r['reloads_total']")
+	kill -HUP "$traced"
 	t_check "SIGHUP under strace: a reload" daemon_wait_reloads $((n + 1))
 	kill -TERM "$traced"
 	t_check "SIGTERM under strace: the daemon exits (and strace with it)" daemon_wait_exit

@@ -28,6 +28,7 @@ STATE=$WORKDIR/state
 lab_up || { t_fail "lab setup"; exit 1; }
 server_addr $BLOCKED/24
 server_addr $NEWER/24
+server_addr $OTHER/24
 mkdir -p "$K"
 minisign -G -W -p "$K/a.pub" -s "$K/a.key" >/dev/null &&
 	minisign -G -W -p "$K/b.pub" -s "$K/b.key" >/dev/null ||
@@ -40,6 +41,12 @@ ID_A=$(key_id "$K/a.pub")
 NOW=$(date +%s)
 T1=$((NOW - 7200)) T2=$((NOW - 3600))
 
+# positive controls: without the daemon the server answers every address
+# blocked below
+for a in $BLOCKED $NEWER $OTHER; do
+	t_check "no daemon: $a answers" ping_ok "$a"
+done
+
 # put_list FILE VERSION LINES... : write FILE and sign it with key a
 put_list() {
 	local f=$1 v=$2
@@ -49,7 +56,8 @@ put_list() {
 gen() { status_field "r['generation']"; }
 list_field() { status_field "[l['$2'] for l in r['lists'] if l['name'] == '$1'][0]"; }
 # reload_refused NAME REASON TEXT : ctl reload fails; status names REASON
-# and TEXT; the generation stays; the old rules still block
+# and TEXT; the generation stays; the old rules still block (c2's rule
+# counts the pings)
 reload_refused() {
 	local g0 n0
 	g0=$(gen)
@@ -68,7 +76,7 @@ reload_refused() {
 	t_check "$1: status (text) says FAILED and the reason" \
 		sh -c "'$XDPBLOCKCTL' -s '$WORKDIR/control.sock' status | grep -A1 'FAILED (previous rules still active)' | grep -q 'reason: $2'"
 	t_check "$1: generation unchanged" test "$(gen)" -eq "$g0"
-	t_check "$1: old rules still block $BLOCKED" ping_blocked $BLOCKED
+	ping_dropped_by "$1: old rules still block" c2 203.0.113.0/25 $BLOCKED
 }
 
 # --- a signed list loads
@@ -77,7 +85,7 @@ write_config "$WORKDIR/xdpblock.conf" \
 	"[list:c2]" "path = $LIST" "public_key_file = $K/a.pub" "action = drop"
 daemon_start "$WORKDIR/xdpblock.conf" || { t_fail "xdpblockd starts with a signed list"; exit 1; }
 t_pass "xdpblockd starts with a signed list"
-t_check "signed list: $BLOCKED blocked" ping_blocked $BLOCKED
+ping_dropped_by "signed list" c2 203.0.113.0/25 $BLOCKED
 t_check "signed list: $NEWER reachable" ping_ok $NEWER
 t_check "status: signed by key $ID_A" test "$(list_field c2 key_id)" = "$ID_A"
 t_check "status: version $T1" test "$(list_field c2 version)" -eq $T1
@@ -96,13 +104,13 @@ reload_refused "one byte changed" signature "bad signature in $LIST.minisig"
 # --- a newer signed list applies
 put_list "$LIST" $T2 "# C2 feed" "203.0.113.0/25" "$NEWER/32"
 t_check "newer list: ctl reload succeeds" ctl reload
-t_check "newer list: $NEWER now blocked" ping_blocked $NEWER
+ping_dropped_by "newer list: now" c2 $NEWER/32 $NEWER
 t_check "newer list: state records $T2" grep -qx "c2 $T2" "$STATE/list-versions"
 
 # --- the old list, validly signed again with its old timestamp: rollback
 put_list "$LIST" $T1 "# C2 feed" "203.0.113.0/25"
 reload_refused "rollback" rollback "rollback: signed at"
-t_check "rollback: $NEWER still blocked (newer rules stay)" ping_blocked $NEWER
+ping_dropped_by "rollback: newer rules stay" c2 $NEWER/32 $NEWER
 t_check "rollback: state still $T2" grep -qx "c2 $T2" "$STATE/list-versions"
 
 # ... and after a restart: the daemon refuses to start with it
@@ -111,17 +119,18 @@ daemon_refuses "rollback after a restart" "$WORKDIR/xdpblock.conf" "$WORKDIR/sta
 t_check "rollback after a restart: the message says rollback and the version" \
 	grep -q "(rollback).*timestamp $T2" "$WORKDIR/start.out"
 t_check_not "rollback after a restart: nothing attached to r0" xdp_attached r0
+t_check "rollback after a restart: $NEWER answers" ping_ok $NEWER
 put_list "$LIST" $T2 "# C2 feed" "203.0.113.0/25" "$NEWER/32"
 daemon_start "$WORKDIR/xdpblock.conf" || { t_fail "restart with the current list"; exit 1; }
 t_pass "restart with the current list (version $T2, equal to the state) works"
-t_check "restart: $NEWER blocked" ping_blocked $NEWER
+ping_dropped_by "restart" c2 $NEWER/32 $NEWER
 # signed under the list's own name (file:c2.txt), as a replayed one is
 mkdir -p "$WORKDIR/old"
 put_list "$WORKDIR/old/c2.txt" $T1 "# C2 feed" "203.0.113.0/25"
 cp "$LIST" "$LIST.cur" && cp "$LIST.minisig" "$LIST.cur.minisig"
 mv "$WORKDIR/old/c2.txt" "$LIST" && mv "$WORKDIR/old/c2.txt.minisig" "$LIST.minisig"
 reload_refused "rollback, reloaded after the restart" rollback "(timestamp $T2) was already accepted"
-t_check "rollback after the restart: $NEWER still blocked" ping_blocked $NEWER
+ping_dropped_by "rollback after the restart: still" c2 $NEWER/32 $NEWER
 mv "$LIST.cur" "$LIST" && mv "$LIST.cur.minisig" "$LIST.minisig"
 
 # --- unsigned: refused, unless signature = none
@@ -148,9 +157,8 @@ write_config "$WORKDIR/xdpblock.conf" \
 	"[list:c2]" "path = $LIST" "public_key_file = $K/a.pub" \
 	"[list:gz]" "path = $GZ.gz" "public_key_file = $K/a.pub" \
 	"[daemon]" "max_list_bytes = 1M"
-server_addr $OTHER/24
 t_check "gzipped signed list: reload succeeds" ctl reload
-t_check "gzipped signed list: $OTHER blocked" ping_blocked $OTHER
+ping_dropped_by "gzipped signed list" gz $OTHER/32 $OTHER
 t_check "status: gz is compressed" test "$(list_field gz compressed)" = True
 
 # 64 MiB of comment lines is about 64 KiB of gzip, validly signed
@@ -164,7 +172,7 @@ with gzip.open(sys.argv[1], "wb") as f:
 "$SIGN" -s "$K/a.key" "$GZ.gz" >/dev/null
 t_check "the bomb is small ($(stat -c %s "$GZ.gz") bytes)" test "$(stat -c %s "$GZ.gz")" -lt 1048576
 reload_refused "gzip bomb" size "inflates to more than max_list_bytes = 1048576"
-t_check "gzip bomb: $OTHER still blocked" ping_blocked $OTHER
+ping_dropped_by "gzip bomb: still" gz $OTHER/32 $OTHER
 
 "$SIGN" -z -s "$K/a.key" "$GZ" >/dev/null
 head -c -6 "$GZ.gz" >"$GZ.cut" && mv "$GZ.cut" "$GZ.gz"
@@ -215,6 +223,6 @@ t_check "drop: 936 IPv4 rules (grep -c -v '^;')" test "$(list_field drop rules_i
 t_check "cn: 703 IPv4 rules (grep -c '^add ')" test "$(list_field cn rules_ipv4)" -eq 703
 t_check "lookup 1.10.16.1: the DROP rule 1.10.16.0/20 of line 5" \
 	sh -c "'$XDPBLOCKCTL' -s '$WORKDIR/control.sock' lookup 1.10.16.1 | grep -q 'drop.txt:5)'"
-t_check "Spamhaus + ipset: $BLOCKED still blocked by c2" ping_blocked $BLOCKED
+ping_dropped_by "Spamhaus + ipset: still, by c2" c2 203.0.113.0/25 $BLOCKED
 
 t_done

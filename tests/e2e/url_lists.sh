@@ -50,13 +50,19 @@ last_reason_is() { [ "$(status_field "r['last_reload'].get('reason', '')")" = "$
 # status_says PATTERN : the text status matches PATTERN (grep -E)
 status_says() { ctl status >"$WORKDIR/status.txt" 2>&1 && grep -Eq "$1" "$WORKDIR/status.txt"; }
 
+# positive controls: without the daemon the server answers the addresses
+# blocked below
+t_check "no daemon: 203.0.113.10 answers" ping_ok 203.0.113.10
+t_check "no daemon: 198.51.100.77 answers" ping_ok 198.51.100.77
+
 server_start || { t_fail "feed server starts"; exit 1; }
 write_config "$WORKDIR/xdpblock.conf" "[list:feed]" "signature = none" \
 	"url = http://198.51.100.2:8000/list.txt" "path = $CACHE" \
 	"refresh = 1" "fetch_timeout = 2"
 daemon_start "$WORKDIR/xdpblock.conf" || { t_fail "xdpblockd starts with a url list"; exit 1; }
 t_check "first start: the list was downloaded into its path" grep -q '^203.0.113.0/24$' "$CACHE"
-t_check "first start: 203.0.113.10 blocked" ping_blocked 203.0.113.10
+ping_dropped_by "first start" feed 203.0.113.0/24 203.0.113.10
+t_check "first start: 198.51.100.77 reachable" ping_ok 198.51.100.77
 t_check "first start: status names the source" \
 	test "$(source_field url)" = "http://198.51.100.2:8000/list.txt"
 
@@ -87,7 +93,7 @@ rm -f "$FEED/list.txt.etag"
 # --- changed: downloaded and reloaded
 printf '# feed v2\n203.0.113.0/24\n198.51.100.77/32\n' >"$FEED/list.txt"
 t_check "changed feed: reloaded with the new rule" wait_for 15 feed_rules_are 2
-t_check "changed feed: 198.51.100.77 blocked" ping_blocked 198.51.100.77
+ping_dropped_by "changed feed" feed 198.51.100.77/32 198.51.100.77
 t_check "changed feed: the log says a new copy came" \
 	grep -q 'list feed: new copy downloaded' "$WORKDIR/daemon.log"
 
@@ -97,13 +103,13 @@ t_check "feed down: status reports the failed download" wait_for 15 download_fai
 t_check "feed down: the error names the URL" \
 	status_says 'download FAILED.*198.51.100.2:8000'
 t_check "feed down: the rules stay (2)" feed_rules_are 2
-t_check "feed down: 198.51.100.77 still blocked" ping_blocked 198.51.100.77
+ping_dropped_by "feed down: still" feed 198.51.100.77/32 198.51.100.77
 
 # --- a restart while the feed is down: the cached copy
 daemon_stop
 daemon_start "$WORKDIR/xdpblock.conf" || t_fail "feed down: the daemon restarts"
 t_check "restart, feed down: starts with the cached copy (2 rules)" feed_rules_are 2
-t_check "restart, feed down: 198.51.100.77 blocked" ping_blocked 198.51.100.77
+ping_dropped_by "restart, feed down" feed 198.51.100.77/32 198.51.100.77
 
 # --- slow feed: past fetch_timeout, the download is abandoned
 echo 5 >"$FEED/.slow"
@@ -118,9 +124,10 @@ t_check "feed fast again: the new copy loads (1 rule)" wait_for 20 feed_rules_ar
 printf '203.0.113.0/24\nnot-a-prefix\n' >"$FEED/list.txt"
 t_check "bad list: the reload fails" wait_for 15 \
 	status_says 'FAILED \(previous rules still active\).*feed.txt:2'
-t_check "bad list: 203.0.113.10 still blocked" ping_blocked 203.0.113.10
+ping_dropped_by "bad list: still" feed 203.0.113.0/24 203.0.113.10
 server_stop
 daemon_stop
+t_check "daemon stopped: 203.0.113.10 answers again" ping_ok 203.0.113.10
 
 # --- a signed feed: the signature is fetched from beside the list
 K=$WORKDIR/keys
@@ -136,7 +143,7 @@ write_config "$WORKDIR/signed.conf" "[list:feed]" "public_key_file = $K/f.pub" \
 if daemon_start "$WORKDIR/signed.conf"; then
 	t_pass "signed feed: the daemon starts"
 	t_check "signed feed: list and signature downloaded" test -s "$CACHE" -a -s "$CACHE.minisig"
-	t_check "signed feed: verified and blocking" ping_blocked 203.0.113.10
+	ping_dropped_by "signed feed: verified and blocking" feed 203.0.113.0/24 203.0.113.10
 	t_check "signed feed: status shows the signing key" \
 		test "$(status_field "[l.get('key_id', '') for l in r['lists'] if l['name'] == 'feed'][0]")" != ""
 	# the server's list changes but its signature does not: refused
@@ -159,7 +166,7 @@ write_config "$WORKDIR/tls.conf" "[list:feed]" "signature = none" \
 	"url = https://198.51.100.2:8443/list.txt" "path = $CACHE" "ca_file = $WORKDIR/ca.pem"
 if daemon_start "$WORKDIR/tls.conf"; then
 	t_pass "https with ca_file: the daemon starts"
-	t_check "https with ca_file: downloaded and blocking" ping_blocked 203.0.113.10
+	ping_dropped_by "https with ca_file: downloaded and blocking" feed 203.0.113.0/24 203.0.113.10
 	daemon_stop
 else
 	t_fail "https with ca_file: the daemon starts"
