@@ -69,7 +69,8 @@ vpath %.c $(addprefix userspace/,$(USERSPACE_LAYERS))
 # the sources of the named modules, wherever their layer
 us_src = $(foreach n,$(1),$(wildcard userspace/*/$(n).c))
 
-LIB_SRCS := log escape words inputfile bigalloc prefix names listfile minisign \
+LIB_SRCS := log escape words inputfile bigalloc prefix names listfile addrlist \
+	namelist minisign \
 	listload liststate safefile listwatch config ruleset refmatch pinning \
 	loader generation counters bpfmap attach control promtext kernel_features
 DAEMON_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,xdpblockd reload commands \
@@ -163,7 +164,8 @@ $(XDP_PASS_OBJ): tests/e2e/xdp_pass.bpf.c | $(BUILD)/tests
 # userspace sources they test (no BPF).
 FUZZ_TARGETS := listfile minisig gunzip state datapath config control fetch
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
-FUZZ_SRCS := $(call us_src,prefix bigalloc names listfile minisign listload \
+FUZZ_SRCS := $(call us_src,prefix bigalloc names listfile addrlist namelist \
+	minisign listload \
 	liststate safefile config escape words inputfile)
 FUZZ_PKGS := zlib inih json-c libsodium libidn2
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \

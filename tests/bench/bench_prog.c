@@ -52,7 +52,9 @@
 #include "datapath/counters.h"
 #include "datapath/generation.h"
 #include "datapath/loader.h"
+#include "formats/addrlist.h"
 #include "formats/listfile.h"
+#include "formats/namelist.h"
 #include "rules/refmatch.h"
 #include "rules/ruleset.h"
 /* bpftool's generated skeleton casts const away (-Wcast-qual) */

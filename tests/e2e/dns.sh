@@ -161,11 +161,10 @@ done
 # client's FIN was acknowledged, so the client holds none either
 server_tcp53() { in_server ss -Htn state established state close-wait '( sport = :53 )' | wc -l; }
 client_tcp53() { in_client ss -Htn state fin-wait-1 state fin-wait-2 state last-ack state closing '( dport = :53 )' | wc -l; }
-sleep 0.3
-t_check "TCP: the server holds no connection for the answered queries ($(server_tcp53) open)" \
-	test "$(server_tcp53)" -eq 0
-t_check "TCP: the client holds no half-closed connection ($(client_tcp53))" \
-	test "$(client_tcp53)" -eq 0
+no_server_tcp53() { [ "$(server_tcp53)" -eq 0 ]; }
+no_client_tcp53() { [ "$(client_tcp53)" -eq 0 ]; }
+t_check "TCP: the server holds no connection for the answered queries" wait_for 5 no_server_tcp53
+t_check "TCP: the client holds no half-closed connection" wait_for 5 no_client_tcp53
 dig_query "$Q" $SERVER4 refused.example.net A +tcp +dnssec
 t_check "TCP: refused list: REFUSED" status_is "$Q" REFUSED
 t_check "TCP: DO echoed" grep -q 'EDNS: version: 0, flags: do; udp: 1232' "$Q"
@@ -189,9 +188,8 @@ q = bytes.fromhex("abcd01000001000000000000") + b"\x03www\xc0\x0c" + b"\x00\x01\
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.sendto(q, ("198.51.100.2", 53))
 '
-sleep 0.3
-mal1=$(iface_packets r0 malformed_dns)
-t_check "malformed query counted as malformed_dns on r0 ($mal0 -> $mal1)" test "$((mal1 - mal0))" -eq 1
+malformed_counted() { [ "$(iface_packets r0 malformed_dns)" -eq "$((mal0 + 1))" ]; }
+t_check "malformed query counted as malformed_dns on r0 (was $mal0)" wait_for 5 malformed_counted
 
 # --- stats: every block on its rule
 ctl stats --json >"$WORKDIR/stats.json"
@@ -249,7 +247,7 @@ wait "$DAEMON_PID" 2>/dev/null
 DAEMON_PID=""
 dig_query "$Q" $SERVER4 exact.example.net A
 t_check "no daemon: exact.example.net still gets NXDOMAIN" status_is "$Q" NXDOMAIN
-daemon_start "$WORKDIR/xdpblock.conf" || t_fail "xdpblockd restarts"
+require "xdpblockd restarts" daemon_start "$WORKDIR/xdpblock.conf"
 t_check "restart: the new daemon adopted the running datapath" \
 	grep -q "adopted the running datapath.* 6 domain rules" "$WORKDIR/daemon.log"
 c1=$(rule_packets dns-block exact.example.net)

@@ -107,14 +107,14 @@ ping_dropped_by "feed down: still" feed 198.51.100.77/32 198.51.100.77
 
 # --- a restart while the feed is down: the cached copy
 daemon_stop
-daemon_start "$WORKDIR/xdpblock.conf" || t_fail "feed down: the daemon restarts"
+require "feed down: the daemon restarts" daemon_start "$WORKDIR/xdpblock.conf"
 t_check "restart, feed down: starts with the cached copy (2 rules)" feed_rules_are 2
 ping_dropped_by "restart, feed down" feed 198.51.100.77/32 198.51.100.77
 
 # --- slow feed: past fetch_timeout, the download is abandoned
 echo 5 >"$FEED/.slow"
 printf '# feed v3\n203.0.113.0/24\n' >"$FEED/list.txt"
-server_start || t_fail "feed server restarts"
+require "feed server restarts" server_start
 t_check "slow feed: the download times out" wait_for 20 status_says 'download FAILED.*[Tt]imed? ?out'
 t_check "slow feed: the rules stay (2)" feed_rules_are 2
 rm "$FEED/.slow"
@@ -136,7 +136,7 @@ minisign -G -W -p "$K/f.pub" -s "$K/f.key" >/dev/null || t_fail "minisign -G"
 printf '# signed feed\n203.0.113.0/24\n' >"$FEED/list.txt"
 "$TOP/scripts/sign-list.sh" -s "$K/f.key" -t $(($(date +%s) - 60)) "$FEED/list.txt" >/dev/null ||
 	t_fail "sign the feed"
-server_start || t_fail "feed server restarts"
+require "feed server restarts" server_start
 rm -f "$CACHE" "$CACHE.minisig"
 write_config "$WORKDIR/signed.conf" "[list:feed]" "public_key_file = $K/f.pub" \
 	"url = http://198.51.100.2:8000/list.txt" "path = $CACHE" "refresh = 1"

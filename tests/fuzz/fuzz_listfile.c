@@ -16,7 +16,9 @@
 #include <string.h>
 
 #include "common/names.h"
+#include "formats/addrlist.h"
 #include "formats/listfile.h"
+#include "formats/namelist.h"
 
 #include "fuzz_target.h"
 

@@ -32,8 +32,10 @@
 
 #include "common/safefile.h"
 #include "config/config.h"
+#include "formats/addrlist.h"
 #include "formats/listfile.h"
 #include "formats/minisign.h"
+#include "formats/namelist.h"
 #include "lists/listload.h"
 #include "lists/liststate.h"
 #include "lists/listwatch.h"

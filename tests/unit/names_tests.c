@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #include "common/names.h"
+#include "formats/addrlist.h"
 #include "formats/listfile.h"
+#include "formats/namelist.h"
 #include "rules/refmatch.h"
 #include "rules/ruleset.h"
 #include "rng.h"

@@ -90,30 +90,12 @@ struct parsed_list {
 };
 
 /*
- * Parse an in-memory list; @name is used in messages. Returns 0, or a
- * negative errno with list->error set to a message naming @name and the
- * line (-EINVAL: malformed content, -ENOTSUP: a format that carries no
- * address rules, -ENOMEM).
- */
-int listfile_parse_data(const char *name, const char *buf, size_t len,
-			const struct list_parse_opts *opts,
-			struct parsed_list *list);
-/*
  * Which format @buf is in, decided by its first line that is neither
  * blank nor a comment (docs/list-formats.md), address or domain format.
  * Returns 0, or -ENOTSUP with @why saying which line it cannot tell.
  */
 int listfile_detect(const char *buf, size_t len, enum list_format *format,
 		    char *why, size_t whylen);
-
-/* The plain format, with no max_bad_lines limit under skip-line. */
-int listfile_parse_buffer(const char *name, const char *buf, size_t len,
-			  enum list_on_error on_error,
-			  struct parsed_list *list);
-/* Read @path whole and parse it as listfile_parse_buffer() does. */
-int listfile_parse(const char *path, enum list_on_error on_error,
-		   struct parsed_list *list);
-void parsed_list_free(struct parsed_list *list);
 
 /*
  * Domain lists: one name per line, '#' comments, blank lines, CRLF and a
@@ -161,19 +143,6 @@ struct parsed_names {
 	char unsupported[512]; /* "path:line: what" of the first, or "" */
 };
 
-int listfile_parse_names_buffer(const char *name, const char *buf, size_t len,
-				enum list_on_error on_error,
-				struct parsed_names *list);
-/*
- * Parse an in-memory list of a domain format (@opts->format: domains,
- * hosts, adblock or rpz; docs/list-formats.md), with the max_bad_lines
- * limit of listfile_parse_data(). Returns 0, or a negative errno with
- * list->error "name:line: reason" (-EINVAL, -ENOMEM).
- */
-int listfile_parse_names_data(const char *name, const char *buf, size_t len,
-			      const struct list_parse_opts *opts,
-			      struct parsed_names *list);
-void parsed_names_free(struct parsed_names *list);
 const char *list_format_name(enum list_format format);
 /* Returns 0 and sets *format for a name in list_format_name()'s set. */
 int list_format_parse(const char *name, enum list_format *format);

@@ -14,7 +14,9 @@
 #include "common/bigalloc.h"
 #include "common/escape.h"
 #include "common/inputfile.h"
+#include "formats/addrlist.h"
 #include "formats/minisign.h"
+#include "formats/namelist.h"
 #include "lists/listload.h"
 
 const char *reload_reason_name(enum reload_reason reason)
