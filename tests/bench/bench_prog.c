@@ -55,7 +55,9 @@
 #include "formats/addrlist.h"
 #include "formats/listfile.h"
 #include "formats/namelist.h"
+#include "rules/plan.h"
 #include "rules/refmatch.h"
+#include "rules/ruleids.h"
 #include "rules/ruleset.h"
 /* bpftool's generated skeleton casts const away (-Wcast-qual) */
 #pragma GCC diagnostic push

@@ -24,6 +24,7 @@
 #include "datapath/counters.h"
 #include "datapath/generation.h"
 #include "datapath/loader.h"
+#include "rules/ruleids.h"
 #include "rules/ruleset.h"
 
 #include "frames.h"

@@ -43,6 +43,7 @@
 #include "daemon/commands.h"
 #include "daemon/daemon.h"
 #include "daemon/reload.h"
+#include "rules/ruleids.h"
 
 #include "fuzz_target.h"
 

@@ -30,6 +30,7 @@
 
 #include "common/names.h"
 #include "rules/refmatch.h"
+#include "rules/ruleids.h"
 
 #include "bpf/xdprun.h"
 

@@ -17,6 +17,7 @@
 #include "formats/addrlist.h"
 #include "formats/listfile.h"
 #include "formats/namelist.h"
+#include "rules/plan.h"
 #include "rules/refmatch.h"
 #include "rules/ruleset.h"
 #include "rng.h"

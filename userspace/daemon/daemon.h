@@ -17,6 +17,7 @@
 #include "datapath/kernel_features.h"
 #include "datapath/loader.h"
 #include "lists/listload.h"
+#include "rules/ruleids.h"
 #include "rules/ruleset.h"
 
 /* A configured list as it is running now. */

@@ -25,6 +25,7 @@
 #include "datapath/pinning.h"
 #include "lists/listload.h"
 #include "lists/liststate.h"
+#include "rules/ruleids.h"
 
 /* Rule ids earlier reloads stopped using, zeroed and freed at a later one. */
 static uint32_t *pending_ids;

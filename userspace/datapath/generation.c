@@ -19,12 +19,13 @@
 #include <bpf/libbpf.h>
 
 #include "common/bigalloc.h"
-#include "common/log.h"
 #include "common/clock.h"
+#include "common/log.h"
 #include "datapath/bpfmap.h"
 #include "datapath/generation.h"
 #include "datapath/loader.h"
 #include "datapath/pinning.h"
+#include "rules/plan.h"
 /* bpftool's generated skeleton casts const away (-Wcast-qual) */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wcast-qual"

@@ -1,0 +1,550 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Resolution into the datapath's tables: see plan.h. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/bigalloc.h"
+#include "common/names.h"
+#include "rules/plan.h"
+#include "rules/ruleset.h"
+
+/* ---- resolution ------------------------------------------------------- */
+
+/* A distinct prefix with rules[first .. first+nr). */
+struct node {
+	struct prefix prefix;
+	uint32_t first, nr;
+};
+
+static int rule_beats(const struct rule *r, const struct xdpb_match *m)
+{
+	if (m->action == XDPB_ACT_NONE || r->action != m->action)
+		return r->action > m->action;
+	if (r->prefix.plen != m->prefixlen)
+		return r->prefix.plen > m->prefixlen;
+	return r->list_id < m->list_id;
+}
+
+static void leaf_add_rule(struct xdpb_leaf *leaf, const struct rule *r)
+{
+	for (int d = 0; d < XDPB_NR_DIRS; d++) {
+		struct xdpb_match *m = &leaf->dir[d];
+
+		if (!(r->match & (1u << d)) || !rule_beats(r, m))
+			continue;
+		m->rule_id = r->rule_id;
+		m->list_id = r->list_id;
+		m->action = r->action;
+		m->prefixlen = r->prefix.plen;
+	}
+}
+
+/* Group a sorted rule table into nodes of distinct prefixes. */
+static struct node *nodes_from_rules(const struct rule_table *t,
+				     size_t *nr_nodes)
+{
+	struct node *nodes = big_calloc(t->nr + 1, sizeof(*nodes));
+	size_t n = 0;
+
+	if (!nodes)
+		return NULL;
+	for (size_t i = 0; i < t->nr; i++) {
+		if (n && prefix_cmp(&nodes[n - 1].prefix,
+				    &t->rules[i].prefix) == 0) {
+			nodes[n - 1].nr++;
+			continue;
+		}
+		nodes[n].prefix = t->rules[i].prefix;
+		nodes[n].first = i;
+		nodes[n].nr = 1;
+		n++;
+	}
+	*nr_nodes = n;
+	return nodes;
+}
+
+/*
+ * Nodes are sorted so that a prefix comes before every prefix it contains;
+ * the prefixes containing the current node are then exactly the stack.
+ */
+static void resolve_nodes(const struct rule_table *t, const struct node *nodes,
+			  size_t nr, struct xdpb_leaf *leaves)
+{
+	size_t stack[130];
+	size_t depth = 0;
+
+	for (size_t i = 0; i < nr; i++) {
+		const struct node *n = &nodes[i];
+
+		while (depth &&
+		       !prefix_contains(&nodes[stack[depth - 1]].prefix,
+					&n->prefix))
+			depth--;
+		if (depth)
+			leaves[i] = leaves[stack[depth - 1]];
+		else
+			memset(&leaves[i], 0, sizeof(leaves[i]));
+		for (uint32_t r = 0; r < n->nr; r++)
+			leaf_add_rule(&leaves[i], &t->rules[n->first + r]);
+		stack[depth++] = i;
+	}
+}
+
+static uint32_t addr_host_order(const struct prefix *p)
+{
+	uint32_t a;
+
+	memcpy(&a, p->addr, 4);
+	return ntohl(a);
+}
+
+/* End of the run of prefixes longer than /24 in the /24 of nodes[i]. */
+static size_t block_end(const struct prefix *nodes, size_t nr, size_t i)
+{
+	uint32_t block = addr_host_order(&nodes[i]) >> 8;
+	size_t j = i;
+
+	while (j < nr && nodes[j].plen > 24 &&
+	       addr_host_order(&nodes[j]) >> 8 == block)
+		j++;
+	return j;
+}
+
+/*
+ * The tbl24 kind of a /24 holding nodes[first .. end), all longer than
+ * /24; @covered: a /24-or-shorter prefix covers the block. One function
+ * for planning and filling, so both make the same choice.
+ */
+static uint32_t block_kind(const struct prefix *nodes, size_t first, size_t end,
+			   int covered)
+{
+	for (size_t i = first; i < end; i++)
+		if (nodes[i].plen < 32)
+			return XDPB_KIND_GROUP;
+	if (end - first == 1 && !covered && first + 1 <= XDPB_HOST1_LEAF_MASK)
+		return XDPB_KIND_HOST1;
+	return XDPB_KIND_HOSTS;
+}
+
+int ip4_plan_build(const struct rule_table *t, struct ip4_plan *plan)
+{
+	size_t cover[33]; /* enclosing prefixes of length <= 24 */
+	size_t depth = 0;
+	struct node *nodes;
+
+	memset(plan, 0, sizeof(*plan));
+	nodes = nodes_from_rules(t, &plan->nr_nodes);
+	if (!nodes)
+		return -ENOMEM;
+	plan->nr_leaves = plan->nr_nodes + 1;
+	plan->leaves = big_calloc(plan->nr_leaves, sizeof(*plan->leaves));
+	plan->node_prefix =
+		big_calloc(plan->nr_nodes + 1, sizeof(*plan->node_prefix));
+	if (!plan->leaves || !plan->node_prefix) {
+		free(nodes);
+		ip4_plan_free(plan);
+		return -ENOMEM;
+	}
+	resolve_nodes(t, nodes, plan->nr_nodes, plan->leaves + 1);
+	for (size_t i = 0; i < plan->nr_nodes; i++)
+		plan->node_prefix[i] = nodes[i].prefix;
+	free(nodes);
+
+	for (size_t i = 0; i < plan->nr_nodes;) {
+		const struct prefix *p = &plan->node_prefix[i];
+		size_t end;
+
+		while (depth &&
+		       !prefix_contains(&plan->node_prefix[cover[depth - 1]],
+					p))
+			depth--;
+		if (p->plen <= 24) {
+			cover[depth++] = i++;
+			continue;
+		}
+		end = block_end(plan->node_prefix, plan->nr_nodes, i);
+		switch (block_kind(plan->node_prefix, i, end, depth > 0)) {
+		case XDPB_KIND_GROUP:
+			plan->nr_groups++;
+			break;
+		case XDPB_KIND_HOSTS:
+			plan->nr_hosts += end - i;
+			break;
+		}
+		i = end;
+	}
+	return 0;
+}
+
+void ip4_plan_fill(const struct ip4_plan *plan, uint32_t *tbl24, uint32_t *tbl8,
+		   uint32_t *host_addrs, uint32_t *host_leaves)
+{
+	size_t nr_hosts = 0;
+	uint32_t nr_groups = 0;
+
+	/*
+	 * Painter's order: a prefix comes before the prefixes it contains, so
+	 * later writes refine earlier ones. When the first prefix longer than
+	 * /24 of a block comes up, tbl24 already holds the block's base leaf.
+	 */
+	for (size_t i = 0; i < plan->nr_nodes;) {
+		const struct prefix *p = &plan->node_prefix[i];
+		uint32_t a = addr_host_order(p), idx = a >> 8, base, *group;
+		size_t end;
+
+		if (p->plen <= 24) {
+			uint32_t count = 1u << (24 - p->plen);
+
+			for (uint32_t j = 0; j < count; j++)
+				tbl24[idx + j] = i + 1;
+			i++;
+			continue;
+		}
+		end = block_end(plan->node_prefix, plan->nr_nodes, i);
+		base = tbl24[idx];
+		switch (block_kind(plan->node_prefix, i, end, base != 0)) {
+		case XDPB_KIND_GROUP:
+			group = &tbl8[(size_t)nr_groups * XDPB_TBL8_GROUP_SIZE];
+			for (int j = 0; j < XDPB_TBL8_GROUP_SIZE; j++)
+				group[j] = base;
+			for (size_t k = i; k < end; k++) {
+				const struct prefix *q = &plan->node_prefix[k];
+				uint32_t off = addr_host_order(q) & 0xff;
+
+				for (uint32_t j = 0; j < 1u << (32 - q->plen);
+				     j++)
+					group[off + j] = k + 1;
+			}
+			tbl24[idx] = XDPB_KIND_GROUP << XDPB_KIND_SHIFT |
+				     nr_groups++;
+			break;
+		case XDPB_KIND_HOST1:
+			tbl24[idx] = XDPB_KIND_HOST1 << XDPB_KIND_SHIFT |
+				     (a & 0xff) << XDPB_HOST1_OCTET_SHIFT |
+				     (i + 1);
+			break;
+		case XDPB_KIND_HOSTS:
+			for (size_t k = i; k < end; k++) {
+				memcpy(&host_addrs[nr_hosts],
+				       plan->node_prefix[k].addr, 4);
+				host_leaves[nr_hosts++] = k + 1;
+			}
+			tbl24[idx] = XDPB_KIND_HOSTS << XDPB_KIND_SHIFT | base;
+			break;
+		}
+		i = end;
+	}
+}
+
+void ip4_plan_free(struct ip4_plan *plan)
+{
+	free(plan->leaves);
+	free(plan->node_prefix);
+	memset(plan, 0, sizeof(*plan));
+}
+
+/* Bits per prefix, rounded up to a power of two within the limits. */
+static int filter_log2(size_t nr_prefixes)
+{
+	int log2 = XDPB_V6_FILTER_MIN_LOG2;
+
+	while (log2 < XDPB_V6_FILTER_MAX_LOG2 &&
+	       (1ull << log2) <
+		       (uint64_t)nr_prefixes * XDPB_V6_FILTER_BITS_PER_PREFIX)
+		log2++;
+	return log2;
+}
+
+int ip6_plan_build(const struct rule_table *t, struct ip6_plan *plan)
+{
+	uint8_t *lengths = plan->info.v6_lengths;
+	int present[XDPB_V6_MAX_LENGTHS] = {0};
+	uint32_t chunk_mask;
+	struct node *nodes;
+	size_t nr;
+
+	memset(plan, 0, sizeof(*plan));
+	nodes = nodes_from_rules(t, &nr);
+	if (!nodes)
+		return -ENOMEM;
+	for (size_t i = 0; i < nr; i++)
+		present[nodes[i].prefix.plen] = 1;
+	/* longest first: the datapath stops at the first prefix it finds */
+	for (int l = XDPB_V6_MAX_LENGTHS - 1; l >= 0; l--)
+		if (present[l])
+			lengths[plan->info.nr_v6_lengths++] = l;
+	plan->info.v6_filter_log2 = filter_log2(nr);
+	plan->filter_bytes = (1ull << plan->info.v6_filter_log2) / 8;
+	chunk_mask = (uint32_t)(plan->filter_bytes /
+					sizeof(struct xdpb_filter_chunk) -
+				1);
+
+	plan->leaves = big_calloc(nr + 1, sizeof(*plan->leaves));
+	plan->keys = big_calloc(nr + 1, sizeof(*plan->keys));
+	plan->filter = big_calloc(plan->filter_bytes / 8, sizeof(uint64_t));
+	if (!plan->leaves || !plan->keys || !plan->filter) {
+		free(nodes);
+		ip6_plan_free(plan);
+		return -ENOMEM;
+	}
+	resolve_nodes(t, nodes, nr, plan->leaves);
+	for (size_t i = 0; i < nr; i++) {
+		struct xdpb_ip6_key *k = &plan->keys[i];
+		struct xdpb_filter_chunk *chunks = (void *)plan->filter;
+		uint32_t words[4], chunk;
+
+		k->prefixlen = nodes[i].prefix.plen;
+		memcpy(k->addr, nodes[i].prefix.addr, 16);
+		memcpy(words, k->addr, 16);
+		chunk = xdpb_ip6_filter_chunk(words, k->prefixlen, chunk_mask);
+		xdpb_filter_chunk_add(&chunks[chunk],
+				      xdpb_ip6_filter_hash(words,
+							   k->prefixlen));
+	}
+	plan->nr_entries = nr;
+	free(nodes);
+	return 0;
+}
+
+void ip6_plan_free(struct ip6_plan *plan)
+{
+	free(plan->keys);
+	free(plan->leaves);
+	free(plan->filter);
+	memset(plan, 0, sizeof(*plan));
+}
+
+/* ---- names ------------------------------------------------------------- */
+
+/* Open-addressing index of the plan's entries by key. */
+struct key_index {
+	uint32_t *slots; /* entry + 1, 0 = empty */
+	size_t mask;
+};
+
+static long key_index_find(const struct key_index *ix,
+			   const struct xdpb_name_key *keys,
+			   const struct xdpb_name_key *k)
+{
+	for (size_t i = k->hash[0] & ix->mask;; i = (i + 1) & ix->mask) {
+		uint32_t s = ix->slots[i];
+
+		if (!s)
+			return -1;
+		if (!name_key_cmp(&keys[s - 1], k))
+			return s - 1;
+	}
+}
+
+static void match_set(struct xdpb_match *m, const struct name_rule *r)
+{
+	m->rule_id = r->rule_id;
+	m->list_id = r->list_id;
+	m->action = r->action;
+	m->prefixlen = r->labels;
+}
+
+static void match_add(struct xdpb_match *m, const struct name_rule *r)
+{
+	if (xdpb_name_rule_beats(r->action, r->labels, r->list_id, m))
+		match_set(m, r);
+}
+
+/* An entry (distinct name) with its rules, in label order for resolving. */
+struct name_node {
+	uint32_t first, nr; /* rules */
+	uint8_t labels;
+};
+
+static const struct name_node *sorting_nodes;
+
+static int node_depth_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (int)sorting_nodes[x].labels - (int)sorting_nodes[y].labels;
+}
+
+static int name_filter_log2(size_t nr)
+{
+	int log2 = XDPB_NAME_FILTER_MIN_LOG2;
+
+	while (log2 < XDPB_NAME_FILTER_MAX_LOG2 &&
+	       (1ull << log2) < (uint64_t)nr * XDPB_NAME_FILTER_BITS_PER_NAME)
+		log2++;
+	return log2;
+}
+
+/*
+ * One entry per distinct name. A name's "below" match combines its own
+ * suffix rules with the "below" match of its nearest listed ancestor
+ * (which already holds all further ones); its "full" match adds its
+ * exact rules. Entries are resolved shortest name first, so every
+ * ancestor is done before the names below it.
+ */
+int name_plan_build(const struct name_table *t, struct name_plan *plan)
+{
+	struct xdpb_name_key keys[XDPB_NAME_MAX_LABELS + 1],
+		anchors[XDPB_NAME_MAX_LABELS + 1];
+	struct name_node *nodes = NULL;
+	struct key_index ix = {0};
+	uint32_t *order = NULL;
+	size_t nr = 0, cap = 1;
+	uint32_t chunk_mask;
+	int err = -ENOMEM;
+
+	memset(plan, 0, sizeof(*plan));
+	nodes = big_calloc(t->nr + 1, sizeof(*nodes));
+	plan->keys = big_calloc(t->nr + 1, sizeof(*plan->keys));
+	plan->leaves = big_calloc(t->nr + 1, sizeof(*plan->leaves));
+	if (!nodes || !plan->keys || !plan->leaves)
+		goto out;
+	for (size_t i = 0; i < t->nr; i++) {
+		const struct name_rule *r = &t->rules[i];
+
+		/* rules are sorted by key: one name's rules are adjacent */
+		if (nr && !name_key_cmp(&plan->keys[nr - 1], &r->key)) {
+			nodes[nr - 1].nr++;
+			continue;
+		}
+		plan->keys[nr] = r->key;
+		nodes[nr].first = i;
+		nodes[nr].nr = 1;
+		nodes[nr].labels = r->labels;
+		nr++;
+	}
+	plan->nr_entries = nr;
+	while (cap < nr * 2)
+		cap <<= 1;
+	ix.mask = cap - 1;
+	ix.slots = big_calloc(cap, sizeof(uint32_t));
+	order = big_calloc(nr + 1, sizeof(uint32_t));
+	if (!ix.slots || !order)
+		goto out;
+	for (size_t n = 0; n < nr; n++) {
+		size_t i = plan->keys[n].hash[0] & ix.mask;
+
+		while (ix.slots[i])
+			i = (i + 1) & ix.mask;
+		ix.slots[i] = n + 1;
+		order[n] = n;
+	}
+	sorting_nodes = nodes;
+	qsort(order, nr, sizeof(*order), node_depth_cmp);
+
+	plan->filter_log2 = name_filter_log2(nr);
+	plan->filter_bytes = (1ull << plan->filter_log2) / 8;
+	plan->filter = big_calloc(plan->filter_bytes / 8, sizeof(uint64_t));
+	if (!plan->filter)
+		goto out;
+	chunk_mask = (uint32_t)(plan->filter_bytes /
+					sizeof(struct xdpb_filter_chunk) -
+				1);
+
+	for (size_t o = 0; o < nr; o++) {
+		uint32_t n = order[o];
+		const struct name_node *node = &nodes[n];
+		struct xdpb_name_leaf *leaf = &plan->leaves[n];
+		const char *text = name_rule_text(t, &t->rules[node->first]);
+		int labels = name_suffix_keys(text, keys, anchors);
+		memset(leaf, 0, sizeof(*leaf));
+		for (int s = 1; s < labels; s++) {
+			long a = key_index_find(&ix, plan->keys, &keys[s]);
+
+			if (a >= 0) {
+				leaf->below = plan->leaves[a].below;
+				leaf->web_below = plan->leaves[a].web_below;
+				break;
+			}
+		}
+		for (uint32_t r = 0; r < node->nr; r++) {
+			const struct name_rule *rule =
+				&t->rules[node->first + r];
+
+			if (rule->kind != XDPB_NAME_SUFFIX)
+				continue;
+			if (xdpb_action_in_view(rule->action, 0))
+				match_add(&leaf->below, rule);
+			if (xdpb_action_in_view(rule->action, 1))
+				match_add(&leaf->web_below, rule);
+		}
+		leaf->full = leaf->below;
+		leaf->web_full = leaf->web_below;
+		for (uint32_t r = 0; r < node->nr; r++) {
+			const struct name_rule *rule =
+				&t->rules[node->first + r];
+
+			if (xdpb_action_in_view(rule->action, 0))
+				match_add(&leaf->full, rule);
+			if (xdpb_action_in_view(rule->action, 1))
+				match_add(&leaf->web_full, rule);
+		}
+		xdpb_filter_chunk_add(
+			(struct xdpb_filter_chunk *)plan->filter +
+				xdpb_name_filter_chunk(&anchors[0], chunk_mask),
+			(uint32_t)keys[0].hash[1]);
+	}
+	err = 0;
+out:
+	free(nodes);
+	free(ix.slots);
+	free(order);
+	if (err)
+		name_plan_free(plan);
+	return err;
+}
+
+uint32_t name_table_slots(size_t nr_entries)
+{
+	return (uint32_t)(2 * nr_entries + 64);
+}
+
+int name_table_fill(const struct name_plan *plan, struct xdpb_name_slot *slots,
+		    uint32_t nr_slots, uint64_t seed)
+{
+	if (plan->nr_entries >= nr_slots)
+		return -E2BIG;
+	for (size_t i = 0; i < plan->nr_entries; i++) {
+		struct xdpb_name_slot cur = {
+			.key = plan->keys[i],
+			.leaf = plan->leaves[i],
+			.used = 1,
+		};
+		uint32_t pos = xdpb_name_slot_home(&cur.key, seed, nr_slots);
+
+		/*
+		 * Robin Hood: a key further from its home takes the slot of
+		 * one nearer its own, which moves on. A table with a free
+		 * slot always ends the walk.
+		 */
+		for (;;) {
+			struct xdpb_name_slot *s = &slots[pos];
+
+			if (!s->used) {
+				*s = cur;
+				break;
+			}
+			if (s->dist < cur.dist) {
+				struct xdpb_name_slot t = *s;
+
+				*s = cur;
+				cur = t;
+			}
+			if (++cur.dist >= XDPB_NAME_MAX_PROBES)
+				return -E2BIG;
+			if (++pos == nr_slots)
+				pos = 0;
+		}
+	}
+	return 0;
+}
+
+void name_plan_free(struct name_plan *plan)
+{
+	free(plan->keys);
+	free(plan->leaves);
+	free(plan->filter);
+	memset(plan, 0, sizeof(*plan));
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * A rule set resolved into the tables the datapath reads (plan.c): the
+ * IPv4 DIR-24-8 tables, the IPv6 prefix hash and filter, the name table
+ * and filter; docs/architecture.md, "Resolving overlapping rules".
+ */
+#ifndef XDPBLOCK_PLAN_H
+#define XDPBLOCK_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rules/ruleset.h"
+
+/*
+ * Resolution. A node is a distinct prefix with its rules. Its leaf
+ * combines every rule whose prefix contains the node: allow > drop >
+ * monitor, then the longer prefix, then the lower list_id.
+ */
+struct ip4_plan {
+	size_t nr_nodes;
+	struct prefix *node_prefix; /* sorted */
+	struct xdpb_leaf *leaves; /* leaves[0] empty; node i -> leaf i + 1 */
+	size_t nr_leaves;
+	size_t nr_groups; /* tbl8 groups needed */
+	size_t nr_hosts; /* /32 nodes in the host hash (HOSTS blocks) */
+};
+
+int ip4_plan_build(const struct rule_table *t, struct ip4_plan *plan);
+/*
+ * Write the tables: @tbl24 (XDPB_TBL24_ENTRIES, zeroed), @tbl8
+ * (nr_groups * 256), and the /32 hash contents as two arrays of nr_hosts:
+ * @host_addrs (network order) and @host_leaves.
+ */
+void ip4_plan_fill(const struct ip4_plan *plan, uint32_t *tbl24, uint32_t *tbl8,
+		   uint32_t *host_addrs, uint32_t *host_leaves);
+void ip4_plan_free(struct ip4_plan *plan);
+
+/*
+ * The IPv6 hash contents, as the two arrays a batch update takes, and the
+ * filter (2^info.v6_filter_log2 bits) with a bit set for every key.
+ */
+struct ip6_plan {
+	struct xdpb_ip6_key *keys;
+	struct xdpb_leaf *leaves;
+	size_t nr_entries;
+	uint64_t *filter;
+	size_t filter_bytes;
+	struct xdpb_gen_info info;
+};
+
+int ip6_plan_build(const struct rule_table *t, struct ip6_plan *plan);
+void ip6_plan_free(struct ip6_plan *plan);
+
+/*
+ * The name table's contents (one entry per distinct listed name, placed
+ * by name_table_fill()) and the name filter (2^filter_log2 bits).
+ */
+struct name_plan {
+	struct xdpb_name_key *keys;
+	struct xdpb_name_leaf *leaves;
+	size_t nr_entries;
+	uint64_t *filter;
+	size_t filter_bytes;
+	uint8_t filter_log2;
+};
+
+int name_plan_build(const struct name_table *t, struct name_plan *plan);
+void name_plan_free(struct name_plan *plan);
+
+/* Slots a name table for @nr_entries names starts with (load 1/2). */
+uint32_t name_table_slots(size_t nr_entries);
+
+/*
+ * Place the plan's names in @slots (@nr_slots of them, zeroed) under
+ * @seed, as the datapath searches them (struct xdpb_name_slot). -E2BIG if
+ * some name would sit XDPB_NAME_MAX_PROBES or more slots after its home:
+ * try again with another seed and more slots.
+ */
+int name_table_fill(const struct name_plan *plan, struct xdpb_name_slot *slots,
+		    uint32_t nr_slots, uint64_t seed);
+
+#endif
