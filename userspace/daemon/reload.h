@@ -37,14 +37,6 @@ void daemon_notify(const struct daemon *d, const char *state);
  * the next reload continues them.
  */
 int daemon_adopt(struct daemon *d);
-/*
- * Attach/detach to match the configured interfaces and the interfaces
- * present now. Returns how many configured interfaces that exist could
- * not be attached (each says why in its error); missing ones wait.
- */
-int daemon_sync_interfaces(struct daemon *d);
-/* At exit: detach and unpin, or with d->keep_attached leave all running. */
-void daemon_detach_all(struct daemon *d);
 const char *daemon_list_name(const struct daemon *d, uint16_t list_id);
 
 #endif

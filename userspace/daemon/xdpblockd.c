@@ -26,6 +26,7 @@
 #include "daemon/carryover.h"
 #include "daemon/commands.h"
 #include "daemon/daemon.h"
+#include "daemon/interfaces.h"
 #include "daemon/linkwatch.h"
 #include "daemon/metrics.h"
 #include "daemon/privs.h"
