@@ -28,6 +28,26 @@ void *big_realloc(void *p, size_t bytes)
 	return q;
 }
 
+void *big_grow(void *base, size_t *cap, size_t need, size_t size, size_t first)
+{
+	size_t n = *cap ? *cap : first;
+	void *q;
+
+	if (need <= *cap)
+		return base;
+	while (n < need) {
+		if (n > SIZE_MAX / 2)
+			return NULL;
+		n *= 2;
+	}
+	if (size && n > SIZE_MAX / size)
+		return NULL;
+	q = big_realloc(base, n * size);
+	if (q)
+		*cap = n;
+	return q;
+}
+
 void *big_calloc(size_t n, size_t size)
 {
 	void *p;

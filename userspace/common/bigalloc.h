@@ -13,6 +13,13 @@
 
 void *big_realloc(void *p, size_t bytes);
 void *big_calloc(size_t n, size_t size);
+/*
+ * An array that grows by doubling (list entries, rule tables, name text):
+ * @base with room for at least @need elements of @size bytes, *@cap of
+ * them allocated, the first allocation @first. Returns the array (moved or
+ * not; *@cap updated), or NULL with @base and *@cap as they were.
+ */
+void *big_grow(void *base, size_t *cap, size_t need, size_t size, size_t first);
 static inline void *big_malloc(size_t bytes)
 {
 	return big_realloc(NULL, bytes);

@@ -52,22 +52,38 @@ static const struct list_state *list_by_id(const struct daemon *d,
 	return NULL;
 }
 
+/*
+ * A rule as status, stats, top and lookup show it: its list, its text,
+ * (@kind, for a domain rule), then its action, id and where it was read.
+ */
+static struct json_object *rule_fields(const struct daemon *d, uint16_t list_id,
+				       const char *text, const char *kind,
+				       uint8_t action, uint32_t rule_id,
+				       uint32_t line)
+{
+	const struct list_state *ls = list_by_id(d, list_id);
+	struct json_object *o = json_object_new_object();
+
+	add_str(o, "list", daemon_list_name(d, list_id));
+	add_str(o, "rule", text);
+	if (kind)
+		add_str(o, "kind", kind);
+	add_str(o, "action", action_name(action));
+	add_u64(o, "rule_id", rule_id);
+	if (ls)
+		add_str(o, "path", ls->cfg.path);
+	add_u64(o, "line", line);
+	return o;
+}
+
 static struct json_object *rule_json(const struct daemon *d,
 				     const struct rule *r)
 {
-	const struct list_state *ls = list_by_id(d, r->list_id);
-	struct json_object *o = json_object_new_object();
 	char text[PREFIX_STRLEN];
 
 	prefix_format(&r->prefix, text, sizeof(text));
-	add_str(o, "list", daemon_list_name(d, r->list_id));
-	add_str(o, "rule", text);
-	add_str(o, "action", action_name(r->action));
-	add_u64(o, "rule_id", r->rule_id);
-	if (ls)
-		add_str(o, "path", ls->cfg.path);
-	add_u64(o, "line", r->line);
-	return o;
+	return rule_fields(d, r->list_id, text, NULL, r->action, r->rule_id,
+			   r->line);
 }
 
 /* A url list's downloads: what the last attempt did, and when. */
@@ -106,18 +122,8 @@ static const char *kind_name(uint8_t kind)
 static struct json_object *name_rule_json(const struct daemon *d,
 					  const struct name_rule *r)
 {
-	const struct list_state *ls = list_by_id(d, r->list_id);
-	struct json_object *o = json_object_new_object();
-
-	add_str(o, "list", daemon_list_name(d, r->list_id));
-	add_str(o, "rule", name_rule_text(&d->active.names, r));
-	add_str(o, "kind", kind_name(r->kind));
-	add_str(o, "action", action_name(r->action));
-	add_u64(o, "rule_id", r->rule_id);
-	if (ls)
-		add_str(o, "path", ls->cfg.path);
-	add_u64(o, "line", r->line);
-	return o;
+	return rule_fields(d, r->list_id, name_rule_text(&d->active.names, r),
+			   kind_name(r->kind), r->action, r->rule_id, r->line);
 }
 
 /* The name stages loaded, in stage order (the entry program always is). */

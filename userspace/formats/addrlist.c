@@ -361,16 +361,12 @@ static int ipset_line(struct parse_ctx *ctx, const char *s, const char *e,
 static int list_append(struct parsed_list *list, const struct prefix *p,
 		       uint32_t line)
 {
-	if (list->nr == list->cap) {
-		size_t cap = list->cap ? list->cap * 2 : 1024;
-		struct list_entry *e =
-			big_realloc(list->entries, cap * sizeof(*e));
+	struct list_entry *e = big_grow(list->entries, &list->cap, list->nr + 1,
+					sizeof(*e), 1024);
 
-		if (!e)
-			return -ENOMEM;
-		list->entries = e;
-		list->cap = cap;
-	}
+	if (!e)
+		return -ENOMEM;
+	list->entries = e;
 	list->entries[list->nr].prefix = *p;
 	list->entries[list->nr].line = line;
 	list->nr++;

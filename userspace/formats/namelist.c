@@ -52,28 +52,18 @@ static int names_append(struct parsed_names *list, const char *text,
 {
 	size_t len = strlen(text) + 1;
 
-	if (list->nr == list->cap) {
-		size_t cap = list->cap ? list->cap * 2 : 1024;
-		struct name_entry *e =
-			big_realloc(list->entries, cap * sizeof(*e));
+	struct name_entry *e = big_grow(list->entries, &list->cap, list->nr + 1,
+					sizeof(*e), 1024);
+	char *t;
 
-		if (!e)
-			return -ENOMEM;
-		list->entries = e;
-		list->cap = cap;
-	}
-	if (list->text_len + len > list->text_cap) {
-		size_t cap = list->text_cap ? list->text_cap * 2 : 65536;
-		char *t;
-
-		while (cap < list->text_len + len)
-			cap *= 2;
-		t = big_realloc(list->text, cap);
-		if (!t)
-			return -ENOMEM;
-		list->text = t;
-		list->text_cap = cap;
-	}
+	if (!e)
+		return -ENOMEM;
+	list->entries = e;
+	t = big_grow(list->text, &list->text_cap, list->text_len + len, 1,
+		     65536);
+	if (!t)
+		return -ENOMEM;
+	list->text = t;
 	memcpy(list->text + list->text_len, text, len);
 	list->entries[list->nr].text_off = list->text_len;
 	list->entries[list->nr].line = line;

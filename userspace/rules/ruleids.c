@@ -41,16 +41,12 @@ static int rule_ids_take(struct rule_ids *ids, uint32_t *id)
 
 static int push_id(uint32_t **arr, size_t *nr, size_t *cap, uint32_t id)
 {
-	if (*nr == *cap) {
-		size_t n = *cap ? *cap * 2 : 1024;
-		uint32_t *a = realloc(*arr, n * sizeof(**arr));
+	uint32_t *a = big_grow(*arr, cap, *nr + 1, sizeof(**arr), 1024);
 
-		if (!a)
-			return -ENOMEM;
-		*arr = a;
-		*cap = n;
-	}
-	(*arr)[(*nr)++] = id;
+	if (!a)
+		return -ENOMEM;
+	*arr = a;
+	a[(*nr)++] = id;
 	return 0;
 }
 

@@ -15,17 +15,12 @@ int ruleset_add(struct ruleset *rs, const struct prefix *p, uint16_t list_id,
 		uint8_t action, uint8_t match, uint32_t line)
 {
 	struct rule_table *t = p->family == AF_INET ? &rs->v4 : &rs->v6;
-	struct rule *r;
+	struct rule *r =
+		big_grow(t->rules, &t->cap, t->nr + 1, sizeof(*r), 1024);
 
-	if (t->nr == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 1024;
-		struct rule *n = big_realloc(t->rules, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		t->rules = n;
-		t->cap = cap;
-	}
+	if (!r)
+		return -ENOMEM;
+	t->rules = r;
 	r = &t->rules[t->nr++];
 	memset(r, 0, sizeof(*r));
 	r->prefix = *p;
@@ -42,30 +37,20 @@ int ruleset_add_name(struct ruleset *rs, const char *text, uint8_t kind,
 	struct name_table *t = &rs->names;
 	size_t len = strlen(text) + 1;
 	struct name_rule *r;
+	char *text_grown;
 
-	if (t->nr == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 1024;
-		struct name_rule *n = big_realloc(t->rules, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		t->rules = n;
-		t->cap = cap;
-	}
-	if (t->text_len + len > t->text_cap) {
-		size_t cap = t->text_cap ? t->text_cap * 2 : 65536;
-		char *n;
-
-		while (cap < t->text_len + len)
-			cap *= 2;
-		if (cap > UINT32_MAX)
-			return -ENOMEM;
-		n = big_realloc(t->text, cap);
-		if (!n)
-			return -ENOMEM;
-		t->text = n;
-		t->text_cap = cap;
-	}
+	r = big_grow(t->rules, &t->cap, t->nr + 1, sizeof(*r), 1024);
+	if (!r)
+		return -ENOMEM;
+	t->rules = r;
+	/* text_off is 32 bits */
+	if (t->text_len + len > UINT32_MAX)
+		return -ENOMEM;
+	text_grown =
+		big_grow(t->text, &t->text_cap, t->text_len + len, 1, 65536);
+	if (!text_grown)
+		return -ENOMEM;
+	t->text = text_grown;
 	r = &t->rules[t->nr++];
 	memset(r, 0, sizeof(*r));
 	name_key(text, &r->key, NULL);
