@@ -8,6 +8,7 @@
  * unlisted name equal to the key of a different listed name.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,10 @@
 #include "rules/ruleset.h"
 #include "rng.h"
 #include "testlib.h"
+
+/* the datapath's name table lookup, compiled for userspace */
+#include "unit/bpf_shim.h"
+#include "../bpf/name_table.bpf.h"
 
 static void normalize_valid(void)
 {
@@ -334,25 +339,46 @@ static void resolve_and_refmatch(void)
 
 #define TABLE_NAMES 1000000
 
-/* name_table_find() of bpf/dns.bpf.h, over an array */
-static const struct xdpb_name_slot *
-table_find(const struct xdpb_name_slot *slots, uint32_t nr_slots, uint64_t seed,
-	   const struct xdpb_name_key *key, int *probes)
+/*
+ * name_table_find() of bpf/name_table.bpf.h itself, over an array: the
+ * map it reads is the tag below, and bpf_map_lookup_elem() hands out the
+ * array's slots, counting the probes.
+ */
+static char slots_map;
+static struct xdpb_name_slot *probe_slots;
+static uint32_t probe_nr_slots;
+static int probe_reads;
+
+void *bpf_map_lookup_elem(void *map, const void *key)
 {
-	uint32_t index = xdpb_name_slot_home(key, seed, nr_slots);
+	uint32_t index;
 
-	for (uint32_t d = 0; d < XDPB_NAME_MAX_PROBES; d++) {
-		const struct xdpb_name_slot *s = &slots[index];
+	memcpy(&index, key, sizeof(index));
+	if (map != &slots_map || index >= probe_nr_slots)
+		return NULL;
+	probe_reads++;
+	return &probe_slots[index];
+}
 
-		++*probes;
-		if (!s->used || s->dist < d)
-			return NULL;
-		if (!name_key_cmp(&s->key, key))
-			return s;
-		if (++index >= nr_slots)
-			index = 0;
-	}
-	return NULL;
+static const struct xdpb_name_slot *table_find(struct xdpb_name_slot *slots,
+					       uint32_t nr_slots, uint64_t seed,
+					       const struct xdpb_name_key *key,
+					       int *probes)
+{
+	struct name_probe_state st = {.nr_slots = nr_slots};
+	const struct xdpb_name_leaf *leaf;
+
+	probe_slots = slots;
+	probe_nr_slots = nr_slots;
+	probe_reads = 0;
+	leaf = name_table_find(&slots_map, &st, seed, key);
+	/* a found key's slot is read once more, for its leaf */
+	*probes += probe_reads - (leaf != NULL);
+	if (!leaf)
+		return NULL;
+	return (const struct xdpb_name_slot *)((const char *)leaf -
+					       offsetof(struct xdpb_name_slot,
+							leaf));
 }
 
 static void random_key(struct rng *r, struct xdpb_name_key *k)
