@@ -132,10 +132,14 @@ $(BUILD)/tests/%: tests/*/%.c tests/*.h tests/*/*.h $(LIB) $(HDRS) | $(BUILD)/te
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(XCFLAGS) -Iuserspace -Itests $< $(TEST_EXTRA_SRCS) -o $@ $(LIBS) -lm
 
-# The unit tests run the datapath's own address lookups, compiled from
-# bpf/ip_match.bpf.h for userspace (tests/unit/datapath_model.c).
-$(BUILD)/tests/unit_tests: TEST_EXTRA_SRCS := tests/unit/datapath_model.c
-$(BUILD)/tests/unit_tests: tests/unit/datapath_model.c $(BPF_HDRS)
+# The unit tests: main in tests/unit/unit_tests.c, one suite a file in
+# tests/unit/suites/. They run the datapath's own address lookups, compiled
+# from bpf/ip_match.bpf.h for userspace (tests/unit/datapath_model.c).
+UNIT_SUITE_SRCS := $(wildcard tests/unit/suites/*.c)
+$(BUILD)/tests/unit_tests: TEST_EXTRA_SRCS := tests/unit/datapath_model.c \
+	$(UNIT_SUITE_SRCS)
+$(BUILD)/tests/unit_tests: tests/unit/datapath_model.c $(UNIT_SUITE_SRCS) \
+	tests/unit/suites/*.h $(BPF_HDRS)
 
 # The benchmark's wrapper program (tests/bench/bench_wrapper.bpf.c).
 BENCH_BPF_OBJ := $(BUILD)/tests/bench_wrapper.bpf.o
@@ -260,7 +264,7 @@ uninstall:
 
 format:
 	clang-format -i bpf/*.c bpf/*.h maps/*.h userspace/*/*.c userspace/*/*.h \
-		tests/*/*.c tests/*/*.h tests/*.h
+		tests/*/*.c tests/*/*.h tests/*/*/*.c tests/*/*/*.h tests/*.h
 
 clean:
 	rm -rf $(BUILD)

@@ -9,7 +9,11 @@
 
 #include <stdio.h>
 
-static int tl_case_failed, tl_failed, tl_passed;
+/*
+ * Weak, so that a program built from several files (unit_tests and its
+ * suites) counts in one set; a one-file program sees no difference.
+ */
+__attribute__((weak)) int tl_case_failed, tl_failed, tl_passed;
 
 #define CHECK(cond, ...)                                                \
 	do {                                                            \
