@@ -153,7 +153,11 @@ $(BENCH_SKEL): $(BENCH_BPF_OBJ)
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name bench_wrapper_bpf > $@
 
-$(BUILD)/tests/bench_prog: $(BENCH_SKEL)
+# bench_prog: the dispatch in bench_prog.c, a file per subcommand.
+BENCH_SRCS := $(filter-out %.bpf.c tests/bench/bench_prog.c, \
+	$(wildcard tests/bench/*.c))
+$(BUILD)/tests/bench_prog: TEST_EXTRA_SRCS := $(BENCH_SRCS)
+$(BUILD)/tests/bench_prog: $(BENCH_SKEL) $(BENCH_SRCS)
 
 # A pass-everything XDP program for the lab's client veth (tests/lib.sh).
 XDP_PASS_OBJ := $(BUILD)/tests/xdp_pass.bpf.o
