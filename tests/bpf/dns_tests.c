@@ -451,7 +451,6 @@ static void run_case(const struct dns_case *c)
 	uint32_t want_id = c->list ? rule_id_of(&rs, c->list, c->rule) : 0;
 	struct frame f, want;
 	struct xdp_result res;
-	uint64_t moved = 0;
 	int err;
 
 	build_frame(c, &f, 0);
@@ -480,33 +479,8 @@ static void run_case(const struct dns_case *c)
 		CHECK(res.out_len == f.len && !memcmp(res.out, f.data, f.len),
 		      "a passed frame came out changed");
 	}
-	for (uint32_t id = 1; id < RULE_ID_CAP; id++) {
-		uint64_t d = after.rules[id].packets - before.rules[id].packets;
-
-		moved += d;
-		if (d && id != want_id)
-			CHECK(0, "rule id %u counted %llu packet(s)", id,
-			      (unsigned long long)d);
-	}
-	CHECK(moved == (want_id ? 1 : 0), "%llu rule hits, expected %d",
-	      (unsigned long long)moved, want_id ? 1 : 0);
-	if (want_id)
-		CHECK(after.rules[want_id].bytes -
-				      before.rules[want_id].bytes ==
-			      f.len,
-		      "bytes counted on the rule");
-	for (int s = 0; s < XDPB_STAT_MAX; s++) {
-		uint64_t d = after.iface.stat[s].packets -
-			     before.iface.stat[s].packets;
-		uint64_t want_moved =
-			(s == c->stat) +
-			(s == XDPB_STAT_MALFORMED_DNS && c->malformed);
-
-		CHECK(d == want_moved,
-		      "interface slot %s moved by %llu, expected %llu",
-		      stat_name(s), (unsigned long long)d,
-		      (unsigned long long)want_moved);
-	}
+	counts_check(&before, &after, want_id, f.len, c->stat,
+		     c->malformed ? XDPB_STAT_MALFORMED_DNS : 0);
 }
 
 /* A name's rule set and the reference matcher agree on every row. */

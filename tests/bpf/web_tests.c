@@ -485,7 +485,6 @@ static struct counts before, after;
 static void run_frame(const struct frame *f, uint32_t verdict, uint32_t want_id,
 		      int stat, int malformed, struct xdp_result *res)
 {
-	uint64_t moved = 0;
 	int err;
 
 	counts_take(&ld, &before);
@@ -501,31 +500,7 @@ static void run_frame(const struct frame *f, uint32_t verdict, uint32_t want_id,
 		CHECK(res->out_len == f->len &&
 			      !memcmp(res->out, f->data, f->len),
 		      "a passed frame came out changed");
-	for (uint32_t id = 1; id < RULE_ID_CAP; id++) {
-		uint64_t d = after.rules[id].packets - before.rules[id].packets;
-
-		moved += d;
-		if (d && id != want_id)
-			CHECK(0, "rule id %u counted %llu packet(s)", id,
-			      (unsigned long long)d);
-	}
-	CHECK(moved == (want_id ? 1 : 0), "%llu rule hits, expected %d",
-	      (unsigned long long)moved, want_id ? 1 : 0);
-	if (want_id)
-		CHECK(after.rules[want_id].bytes -
-				      before.rules[want_id].bytes ==
-			      f->len,
-		      "bytes counted on the rule");
-	for (int s = 0; s < XDPB_STAT_MAX; s++) {
-		uint64_t d = after.iface.stat[s].packets -
-			     before.iface.stat[s].packets;
-		uint64_t want = (s == stat) + (malformed && s == malformed);
-
-		CHECK(d == want,
-		      "interface slot %s moved by %llu, expected %llu",
-		      stat_name(s), (unsigned long long)d,
-		      (unsigned long long)want);
-	}
+	counts_check(&before, &after, want_id, f->len, stat, malformed);
 }
 
 /* The frame sent back is @want, byte for byte. */
