@@ -3,8 +3,9 @@
  * Domain rules for the BPF table tests (dns_tests.c, web_tests.c): a table
  * of names as a list file writes them, added to a rule set, and the rule id
  * a case expects its hit on; the counters around a run, and the check of
- * what a run moved. Include after ruleset.h, names.h, loader.h, testlib.h
- * and xdprun.h, with RULE_ID_CAP defined.
+ * what a run moved; the longest and the deepest name. Include after
+ * ruleset.h, names.h, loader.h, testlib.h and xdprun.h, with RULE_ID_CAP
+ * defined.
  */
 #ifndef XDPBLOCK_TEST_NAME_RULES_H
 #define XDPBLOCK_TEST_NAME_RULES_H
@@ -12,6 +13,26 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+
+/* 63 + 63 + 63 + 61 characters and three dots: 253, the longest name */
+#define L63 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define L61 "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define LONGEST L63 "." L63 "." L63 "." L61
+
+/*
+ * 121 one-letter labels under example.com: 253 characters (255 wire
+ * bytes), 123 labels. Written by deepest_make().
+ */
+static char deepest[300];
+
+static void deepest_make(void)
+{
+	char *p = deepest;
+
+	for (int i = 0; i < 121; i++)
+		p += sprintf(p, "a.");
+	strcpy(p, "example.com");
+}
 
 struct name_def {
 	uint16_t list;

@@ -31,14 +31,7 @@
 #define RULE_ID_CAP 1024
 #include "name_rules.h"
 
-/* 63 + 63 + 63 + 61 characters and three dots: 253, the longest name */
-#define L63 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-#define L61 "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
-#define LONGEST L63 "." L63 "." L63 "." L61
-#define L64 L63 "a"
-
-/* 121 one-letter labels under example.com: 253 characters, 123 labels */
-static char deepest[300];
+#define L64 L63 "a" /* one character over the longest label */
 
 enum {
 	L_DROP = 1,
@@ -96,15 +89,9 @@ struct web_case {
 #define C6 "2001:db8:1::2"
 #define S6 "2001:db8:2::2"
 
-#define DROP_BY(l, r) \
-	.verdict = XDP_DROP, .list = l, .rule = r, .stat = XDPB_STAT_DROP
-#define ALLOW_BY(l, r) \
-	.verdict = XDP_PASS, .list = l, .rule = r, .stat = XDPB_STAT_ALLOW
-#define MONITOR_BY(l, r) \
-	.verdict = XDP_PASS, .list = l, .rule = r, .stat = XDPB_STAT_MONITOR
+/* besides xdprun.h's DROP_BY, ALLOW_BY, MONITOR_BY and NO_MATCH */
 #define RESET_BY(l, r) \
 	.verdict = XDP_TX, .list = l, .rule = r, .stat = XDPB_STAT_RESET
-#define NO_MATCH .verdict = XDP_PASS, .stat = XDPB_STAT_PASS
 #define MALFORMED_TLS                                \
 	.verdict = XDP_PASS, .stat = XDPB_STAT_PASS, \
 	.malformed = XDPB_STAT_MALFORMED_TLS
@@ -1072,11 +1059,7 @@ static void refmatch_agrees(void)
 
 static void make_names(void)
 {
-	char *p = deepest;
-
-	for (int i = 0; i < 121; i++)
-		p += sprintf(p, "a.");
-	strcpy(p, "example.com");
+	deepest_make();
 	snprintf(http_deepest, sizeof(http_deepest), GET("%s"), deepest);
 	snprintf(http_longest, sizeof(http_longest), GET("%s."), LONGEST);
 	snprintf(longest_dot, sizeof(longest_dot), "%s.", LONGEST);
@@ -1108,12 +1091,7 @@ int main(void)
 		tl_case_failed = 0;
 		client_port = 20000 + i;
 		run_case(&cases[i]);
-		printf("%s: web/%s\n", tl_case_failed ? "FAIL" : "PASS",
-		       cases[i].name);
-		if (tl_case_failed)
-			tl_failed++;
-		else
-			tl_passed++;
+		tl_case_done("web", cases[i].name);
 	}
 	RUN_TEST("web", refmatch_agrees);
 	RUN_TEST("web", flow_drop_later_segments);
