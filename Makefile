@@ -134,10 +134,14 @@ $(BUILD)/tests/%: tests/*/%.c tests/*.h tests/*/*.h $(LIB) $(HDRS) | $(BUILD)/te
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(XCFLAGS) -Iuserspace -Itests $< $(TEST_EXTRA_SRCS) -o $@ $(LIBS) -lm
 
-# The unit tests run the datapath's own address lookups, compiled from
-# bpf/ip_match.bpf.h for userspace (tests/unit/datapath_model.c).
-$(BUILD)/tests/unit_tests: TEST_EXTRA_SRCS := tests/unit/datapath_model.c
-$(BUILD)/tests/unit_tests: tests/unit/datapath_model.c $(BPF_HDRS)
+# The unit tests: main in tests/unit/unit_tests.c, one suite a file in
+# tests/unit/suites/. They run the datapath's own address lookups, compiled
+# from bpf/ip_match.bpf.h for userspace (tests/unit/datapath_model.c).
+UNIT_SUITE_SRCS := $(wildcard tests/unit/suites/*.c)
+$(BUILD)/tests/unit_tests: TEST_EXTRA_SRCS := tests/unit/datapath_model.c \
+	$(UNIT_SUITE_SRCS)
+$(BUILD)/tests/unit_tests: tests/unit/datapath_model.c $(UNIT_SUITE_SRCS) \
+	tests/unit/suites/*.h $(BPF_HDRS)
 
 # The benchmark's wrapper program (tests/bench/bench_wrapper.bpf.c).
 BENCH_BPF_OBJ := $(BUILD)/tests/bench_wrapper.bpf.o
@@ -151,7 +155,11 @@ $(BENCH_SKEL): $(BENCH_BPF_OBJ)
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name bench_wrapper_bpf > $@
 
-$(BUILD)/tests/bench_prog: $(BENCH_SKEL)
+# bench_prog: the dispatch in bench_prog.c, a file per subcommand.
+BENCH_SRCS := $(filter-out %.bpf.c tests/bench/bench_prog.c, \
+	$(wildcard tests/bench/*.c))
+$(BUILD)/tests/bench_prog: TEST_EXTRA_SRCS := $(BENCH_SRCS)
+$(BUILD)/tests/bench_prog: $(BENCH_SKEL) $(BENCH_SRCS)
 
 # A pass-everything XDP program for the lab's client veth (tests/lib.sh).
 XDP_PASS_OBJ := $(BUILD)/tests/xdp_pass.bpf.o
@@ -263,7 +271,7 @@ uninstall:
 
 format:
 	clang-format -i bpf/*.c bpf/*.h maps/*.h userspace/*/*.c userspace/*/*.h \
-		tests/*/*.c tests/*/*.h tests/*.h
+		tests/*/*.c tests/*/*.h tests/*/*/*.c tests/*/*/*.h tests/*.h
 
 clean:
 	rm -rf $(BUILD)

@@ -6,7 +6,7 @@
 #      a signed, gzipped 1M-line list (scripts/bench-signed-list.sh),
 #   2. ns per packet under BPF_PROG_TEST_RUN for xdpblock, an empty XDP
 #      program and xdp-filter's program with 1k, 100k and 1M rules per
-#      family (tests/bench/bench_prog.c, tests/bench/bench_wrapper.bpf.c),
+#      family (tests/bench/bench_packets.c, tests/bench/bench_wrapper.bpf.c),
 #   3. ns per DNS query with 1k, 100k and 1M domain rules, for names below
 #      a listed name and names not listed (131,072 distinct names each),
 #   4. the same for TLS ClientHellos (a browser's, post-quantum key share
@@ -132,7 +132,7 @@ echo
 grep -E '^(activate|program) ' "$work/packets.out" | sed 's/^/    /'
 echo
 echo "Table reads per packet (source + destination), replayed in userspace on the same tables"
-echo "(tests/bench/bench_prog.c, access_model); each is about one cache miss once the tables"
+echo "(tests/bench/bench_packets.c, access_model); each is about one cache miss once the tables"
 echo "outgrow the caches, a hash probe about two (bucket, element):"
 echo
 awk '

@@ -20,10 +20,13 @@
 #define OTHER_KEY "RWQ0Wct8muGJRyA/8cT0ajuDsMOhO43bChVBLvWsi8R/YOsreOY/a58S"
 #define OTHER_KEY_ID "4789E19A7CCB5934"
 
-/* Temporary files, all in one directory removed at exit. */
-static char tmp_dir[64];
-static char tmp_names[256][128];
-static int nr_tmp_names;
+/*
+ * Temporary files, all in one directory removed at exit; weak, so that the
+ * files of one program (unit_tests and its suites) share the directory.
+ */
+__attribute__((weak)) char tmp_dir[64];
+__attribute__((weak)) char tmp_names[256][128];
+__attribute__((weak)) int nr_tmp_names;
 
 static inline const char *tmp_write(const char *name, const char *data,
 				    size_t len)

@@ -148,13 +148,7 @@ struct pkt_case {
 
 #define V4(s, d) .l3 = L3_V4, .src = s, .dst = d
 #define V6(s, d) .l3 = L3_V6, .src = s, .dst = d
-#define DROP_BY(l, p) \
-	.verdict = XDP_DROP, .list = l, .rule = p, .stat = XDPB_STAT_DROP
-#define ALLOW_BY(l, p) \
-	.verdict = XDP_PASS, .list = l, .rule = p, .stat = XDPB_STAT_ALLOW
-#define MONITOR_BY(l, p) \
-	.verdict = XDP_PASS, .list = l, .rule = p, .stat = XDPB_STAT_MONITOR
-#define NO_MATCH .verdict = XDP_PASS, .stat = XDPB_STAT_PASS
+/* besides xdprun.h's DROP_BY, ALLOW_BY, MONITOR_BY and NO_MATCH */
 #define MALFORMED(slot) .verdict = XDP_PASS, .stat = slot
 
 /* Addresses that no rule of the table contains. */
@@ -675,12 +669,7 @@ out:
 	if (tl_case_failed)
 		printf("  frame of %zu bytes, expected decider %s\n", f.len,
 		       buf);
-	printf("%s: frames/%s\n", tl_case_failed ? "FAIL" : "PASS", c->name);
-	fflush(stdout);
-	if (tl_case_failed)
-		tl_failed++;
-	else
-		tl_passed++;
+	tl_case_done("frames", c->name);
 }
 
 static const struct pkt_case *case_named(const char *name)

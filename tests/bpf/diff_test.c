@@ -639,12 +639,11 @@ static int activate(struct env *e, struct id_keeper *k,
 /* One "PASS: diff/SET/WHAT" line for tests/run.sh. */
 static void report(int failed, const char *set, const char *what)
 {
+	char suite[64];
+
+	snprintf(suite, sizeof(suite), "diff/%s", set);
 	tl_case_failed = failed;
-	printf("%s: diff/%s/%s\n", tl_case_failed ? "FAIL" : "PASS", set, what);
-	if (tl_case_failed)
-		tl_failed++;
-	else
-		tl_passed++;
+	tl_case_done(suite, what);
 }
 
 /* Build, activate and test one set; non-zero if it could not be activated. */

@@ -32,14 +32,6 @@
 #define RULE_ID_CAP 1024
 #include "name_rules.h"
 
-/* 63 + 63 + 63 + 61 characters and three dots: 253, the longest name */
-#define L63 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-#define L61 "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
-#define LONGEST L63 "." L63 "." L63 "." L61
-
-/* 121 one-letter labels under example.com: 255 wire bytes, 123 labels */
-static char deepest[300];
-
 enum {
 	L_NX = 1,
 	L_REFUSED = 2,
@@ -116,6 +108,7 @@ struct dns_case {
 #define C6 "2001:db8:1::2"
 #define S6 "2001:db8:2::2"
 
+/* besides xdprun.h's DROP_BY, ALLOW_BY, MONITOR_BY and NO_MATCH */
 #define NXDOMAIN_BY(l, r)                                                    \
 	.verdict = XDP_TX, .list = l, .rule = r, .stat = XDPB_STAT_NXDOMAIN, \
 	.rcode = 3
@@ -125,16 +118,9 @@ struct dns_case {
 #define SINK_BY(l, r, a)                                                     \
 	.verdict = XDP_TX, .list = l, .rule = r, .stat = XDPB_STAT_SINKHOLE, \
 	.rcode = 0, .answer = a
-#define DROP_BY(l, r) \
-	.verdict = XDP_DROP, .list = l, .rule = r, .stat = XDPB_STAT_DROP
 /* a reply action this packet cannot get: counted under it, dropped */
 #define UNANSWERED_BY(l, r, s) \
 	.verdict = XDP_DROP, .list = l, .rule = r, .stat = s
-#define ALLOW_BY(l, r) \
-	.verdict = XDP_PASS, .list = l, .rule = r, .stat = XDPB_STAT_ALLOW
-#define MONITOR_BY(l, r) \
-	.verdict = XDP_PASS, .list = l, .rule = r, .stat = XDPB_STAT_MONITOR
-#define NO_MATCH .verdict = XDP_PASS, .stat = XDPB_STAT_PASS
 #define MALFORMED .verdict = XDP_PASS, .stat = XDPB_STAT_PASS, .malformed = 1
 
 static const uint8_t label64[] = {64,  'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a',
@@ -451,7 +437,6 @@ static void run_case(const struct dns_case *c)
 	uint32_t want_id = c->list ? rule_id_of(&rs, c->list, c->rule) : 0;
 	struct frame f, want;
 	struct xdp_result res;
-	uint64_t moved = 0;
 	int err;
 
 	build_frame(c, &f, 0);
@@ -480,33 +465,8 @@ static void run_case(const struct dns_case *c)
 		CHECK(res.out_len == f.len && !memcmp(res.out, f.data, f.len),
 		      "a passed frame came out changed");
 	}
-	for (uint32_t id = 1; id < RULE_ID_CAP; id++) {
-		uint64_t d = after.rules[id].packets - before.rules[id].packets;
-
-		moved += d;
-		if (d && id != want_id)
-			CHECK(0, "rule id %u counted %llu packet(s)", id,
-			      (unsigned long long)d);
-	}
-	CHECK(moved == (want_id ? 1 : 0), "%llu rule hits, expected %d",
-	      (unsigned long long)moved, want_id ? 1 : 0);
-	if (want_id)
-		CHECK(after.rules[want_id].bytes -
-				      before.rules[want_id].bytes ==
-			      f.len,
-		      "bytes counted on the rule");
-	for (int s = 0; s < XDPB_STAT_MAX; s++) {
-		uint64_t d = after.iface.stat[s].packets -
-			     before.iface.stat[s].packets;
-		uint64_t want_moved =
-			(s == c->stat) +
-			(s == XDPB_STAT_MALFORMED_DNS && c->malformed);
-
-		CHECK(d == want_moved,
-		      "interface slot %s moved by %llu, expected %llu",
-		      stat_name(s), (unsigned long long)d,
-		      (unsigned long long)want_moved);
-	}
+	counts_check(&before, &after, want_id, f.len, c->stat,
+		     c->malformed ? XDPB_STAT_MALFORMED_DNS : 0);
 }
 
 /* A name's rule set and the reference matcher agree on every row. */
@@ -748,11 +708,7 @@ static int set_sinkholes(void)
 
 static void make_names(void)
 {
-	char *p = deepest;
-
-	for (int i = 0; i < 121; i++)
-		p += sprintf(p, "a.");
-	strcpy(p, "example.com");
+	deepest_make();
 	for (int l = 0; l < 5; l++) {
 		too_long[l * 64] = 63;
 		memset(too_long + l * 64 + 1, 'z', 63);
@@ -791,12 +747,7 @@ int main(void)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		tl_case_failed = 0;
 		run_case(&cases[i]);
-		printf("%s: dns/%s\n", tl_case_failed ? "FAIL" : "PASS",
-		       cases[i].name);
-		if (tl_case_failed)
-			tl_failed++;
-		else
-			tl_passed++;
+		tl_case_done("dns", cases[i].name);
 	}
 	RUN_TEST("dns", refmatch_agrees);
 	RUN_TEST("dns", tcp_answered_flow_resets_server);

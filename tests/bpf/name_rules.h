@@ -2,8 +2,10 @@
 /*
  * Domain rules for the BPF table tests (dns_tests.c, web_tests.c): a table
  * of names as a list file writes them, added to a rule set, and the rule id
- * a case expects its hit on, and the counters around a run. Include after
- * ruleset.h, names.h, loader.h and xdprun.h, with RULE_ID_CAP defined.
+ * a case expects its hit on; the counters around a run, and the check of
+ * what a run moved; the longest and the deepest name. Include after
+ * ruleset.h, names.h, loader.h, testlib.h and xdprun.h, with RULE_ID_CAP
+ * defined.
  */
 #ifndef XDPBLOCK_TEST_NAME_RULES_H
 #define XDPBLOCK_TEST_NAME_RULES_H
@@ -11,6 +13,26 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+
+/* 63 + 63 + 63 + 61 characters and three dots: 253, the longest name */
+#define L63 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define L61 "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define LONGEST L63 "." L63 "." L63 "." L61
+
+/*
+ * 121 one-letter labels under example.com: 253 characters (255 wire
+ * bytes), 123 labels. Written by deepest_make().
+ */
+static char deepest[300];
+
+static void deepest_make(void)
+{
+	char *p = deepest;
+
+	for (int i = 0; i < 121; i++)
+		p += sprintf(p, "a.");
+	strcpy(p, "example.com");
+}
 
 struct name_def {
 	uint16_t list;
@@ -93,6 +115,45 @@ static void counts_take(struct loader *ld, struct counts *c)
 	loader_read_rules(ld, c->rules, RULE_ID_CAP);
 	if (loader_read_iface(ld, TEST_IFINDEX, &c->iface))
 		memset(&c->iface, 0, sizeof(c->iface));
+}
+
+/*
+ * Between @before and @after, around one run of a frame of @len bytes:
+ * only the rule @want_id (0: none) moved, by one packet of @len bytes, and
+ * of the interface's slots @stat and @malformed (0: none), by one each.
+ */
+static void counts_check(const struct counts *before,
+			 const struct counts *after, uint32_t want_id,
+			 size_t len, int stat, int malformed)
+{
+	uint64_t moved = 0;
+
+	for (uint32_t id = 1; id < RULE_ID_CAP; id++) {
+		uint64_t d =
+			after->rules[id].packets - before->rules[id].packets;
+
+		moved += d;
+		if (d && id != want_id)
+			CHECK(0, "rule id %u counted %llu packet(s)", id,
+			      (unsigned long long)d);
+	}
+	CHECK(moved == (want_id ? 1 : 0), "%llu rule hits, expected %d",
+	      (unsigned long long)moved, want_id ? 1 : 0);
+	if (want_id)
+		CHECK(after->rules[want_id].bytes -
+				      before->rules[want_id].bytes ==
+			      len,
+		      "bytes counted on the rule");
+	for (int s = 0; s < XDPB_STAT_MAX; s++) {
+		uint64_t d = after->iface.stat[s].packets -
+			     before->iface.stat[s].packets;
+		uint64_t want = (s == stat) + (malformed && s == malformed);
+
+		CHECK(d == want,
+		      "interface slot %s moved by %llu, expected %llu",
+		      stat_name(s), (unsigned long long)d,
+		      (unsigned long long)want);
+	}
 }
 
 #endif

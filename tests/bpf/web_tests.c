@@ -31,14 +31,7 @@
 #define RULE_ID_CAP 1024
 #include "name_rules.h"
 
-/* 63 + 63 + 63 + 61 characters and three dots: 253, the longest name */
-#define L63 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-#define L61 "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
-#define LONGEST L63 "." L63 "." L63 "." L61
-#define L64 L63 "a"
-
-/* 121 one-letter labels under example.com: 253 characters, 123 labels */
-static char deepest[300];
+#define L64 L63 "a" /* one character over the longest label */
 
 enum {
 	L_DROP = 1,
@@ -96,15 +89,9 @@ struct web_case {
 #define C6 "2001:db8:1::2"
 #define S6 "2001:db8:2::2"
 
-#define DROP_BY(l, r) \
-	.verdict = XDP_DROP, .list = l, .rule = r, .stat = XDPB_STAT_DROP
-#define ALLOW_BY(l, r) \
-	.verdict = XDP_PASS, .list = l, .rule = r, .stat = XDPB_STAT_ALLOW
-#define MONITOR_BY(l, r) \
-	.verdict = XDP_PASS, .list = l, .rule = r, .stat = XDPB_STAT_MONITOR
+/* besides xdprun.h's DROP_BY, ALLOW_BY, MONITOR_BY and NO_MATCH */
 #define RESET_BY(l, r) \
 	.verdict = XDP_TX, .list = l, .rule = r, .stat = XDPB_STAT_RESET
-#define NO_MATCH .verdict = XDP_PASS, .stat = XDPB_STAT_PASS
 #define MALFORMED_TLS                                \
 	.verdict = XDP_PASS, .stat = XDPB_STAT_PASS, \
 	.malformed = XDPB_STAT_MALFORMED_TLS
@@ -485,7 +472,6 @@ static struct counts before, after;
 static void run_frame(const struct frame *f, uint32_t verdict, uint32_t want_id,
 		      int stat, int malformed, struct xdp_result *res)
 {
-	uint64_t moved = 0;
 	int err;
 
 	counts_take(&ld, &before);
@@ -501,31 +487,7 @@ static void run_frame(const struct frame *f, uint32_t verdict, uint32_t want_id,
 		CHECK(res->out_len == f->len &&
 			      !memcmp(res->out, f->data, f->len),
 		      "a passed frame came out changed");
-	for (uint32_t id = 1; id < RULE_ID_CAP; id++) {
-		uint64_t d = after.rules[id].packets - before.rules[id].packets;
-
-		moved += d;
-		if (d && id != want_id)
-			CHECK(0, "rule id %u counted %llu packet(s)", id,
-			      (unsigned long long)d);
-	}
-	CHECK(moved == (want_id ? 1 : 0), "%llu rule hits, expected %d",
-	      (unsigned long long)moved, want_id ? 1 : 0);
-	if (want_id)
-		CHECK(after.rules[want_id].bytes -
-				      before.rules[want_id].bytes ==
-			      f->len,
-		      "bytes counted on the rule");
-	for (int s = 0; s < XDPB_STAT_MAX; s++) {
-		uint64_t d = after.iface.stat[s].packets -
-			     before.iface.stat[s].packets;
-		uint64_t want = (s == stat) + (malformed && s == malformed);
-
-		CHECK(d == want,
-		      "interface slot %s moved by %llu, expected %llu",
-		      stat_name(s), (unsigned long long)d,
-		      (unsigned long long)want);
-	}
+	counts_check(&before, &after, want_id, f->len, stat, malformed);
 }
 
 /* The frame sent back is @want, byte for byte. */
@@ -1097,11 +1059,7 @@ static void refmatch_agrees(void)
 
 static void make_names(void)
 {
-	char *p = deepest;
-
-	for (int i = 0; i < 121; i++)
-		p += sprintf(p, "a.");
-	strcpy(p, "example.com");
+	deepest_make();
 	snprintf(http_deepest, sizeof(http_deepest), GET("%s"), deepest);
 	snprintf(http_longest, sizeof(http_longest), GET("%s."), LONGEST);
 	snprintf(longest_dot, sizeof(longest_dot), "%s.", LONGEST);
@@ -1133,12 +1091,7 @@ int main(void)
 		tl_case_failed = 0;
 		client_port = 20000 + i;
 		run_case(&cases[i]);
-		printf("%s: web/%s\n", tl_case_failed ? "FAIL" : "PASS",
-		       cases[i].name);
-		if (tl_case_failed)
-			tl_failed++;
-		else
-			tl_passed++;
+		tl_case_done("web", cases[i].name);
 	}
 	RUN_TEST("web", refmatch_agrees);
 	RUN_TEST("web", flow_drop_later_segments);

@@ -117,6 +117,19 @@ static inline uint32_t verdict_of(unsigned int action)
 	return action == XDPB_ACT_DROP ? XDP_DROP : XDP_PASS;
 }
 
+/*
+ * What a row of a table test (bpf_tests.c, dns_tests.c, web_tests.c)
+ * expects, for rows with .verdict, .list, .rule (the deciding rule) and
+ * .stat (the interface slot that counts the packet).
+ */
+#define DROP_BY(l, r) \
+	.verdict = XDP_DROP, .list = l, .rule = r, .stat = XDPB_STAT_DROP
+#define ALLOW_BY(l, r) \
+	.verdict = XDP_PASS, .list = l, .rule = r, .stat = XDPB_STAT_ALLOW
+#define MONITOR_BY(l, r) \
+	.verdict = XDP_PASS, .list = l, .rule = r, .stat = XDPB_STAT_MONITOR
+#define NO_MATCH .verdict = XDP_PASS, .stat = XDPB_STAT_PASS
+
 /* ---- maps ------------------------------------------------------------- */
 
 /*

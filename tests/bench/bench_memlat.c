@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* bench_prog memlat: the latency of a dependent random memory load. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "common/clock.h"
+#include "datapath/loader.h"
+#include "bench.h"
+
+/*
+ * Context for the figures: the latency of one dependent random load over
+ * @mib MiB (a pointer chase through 64-byte lines in random order), with
+ * 4 KiB pages and with transparent huge pages. BPF maps use 4 KiB pages.
+ */
+static double chase_ns(size_t mib, int huge)
+{
+	size_t n = mib * 1024 * 1024 / 64, iters = 2000000;
+	struct rng r = {42};
+	size_t *perm = xcalloc(n, sizeof(*perm));
+	char *m = mmap(NULL, n * 64, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void **p;
+	uint64_t t0;
+
+	if (m == MAP_FAILED)
+		die("mmap: %s", strerror(errno));
+	madvise(m, n * 64, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	for (size_t i = 0; i < n; i++)
+		perm[i] = i;
+	for (size_t i = n - 1; i > 0; i--) {
+		size_t j = rng_below(&r, i + 1), t = perm[i];
+
+		perm[i] = perm[j];
+		perm[j] = t;
+	}
+	for (size_t i = 0; i < n; i++)
+		*(void **)(m + perm[i] * 64) = m + perm[(i + 1) % n] * 64;
+	p = (void **)(m + perm[0] * 64);
+	for (size_t i = 0; i < n; i++) /* fault in, warm the TLB's caches */
+		p = *p;
+	t0 = monotonic_ns();
+	for (size_t i = 0; i < iters; i++)
+		p = *p;
+	t0 = monotonic_ns() - t0;
+	if (!p)
+		die("chase");
+	munmap(m, n * 64);
+	free(perm);
+	return (double)t0 / iters;
+}
+
+int cmd_memlat(int argc, char **argv)
+{
+	int cpu = argc > 1 ? atoi(argv[1]) : -1;
+
+	pin_cpu(cpu);
+	printf("memlat: random dependent load, ns: 1 MiB %.0f, 16 MiB %.0f, 256 MiB %.0f (4 KiB pages), 256 MiB %.0f (2 MiB pages)\n",
+	       chase_ns(1, 0), chase_ns(16, 0), chase_ns(256, 0),
+	       chase_ns(256, 1));
+	return 0;
+}

@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* What the unit test suites share (common.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "config/config.h"
+#include "rules/plan.h"
+#include "rules/ruleids.h"
+#include "rules/ruleset.h"
+#include "testlib.h"
+#include "common.h"
+
+/* splitmix64: small, fast, and the same sequence for the same seed. */
+static uint64_t rng_state;
+
+void rng_seed(uint64_t seed)
+{
+	rng_state = seed;
+}
+
+uint64_t rng_next(void)
+{
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+uint32_t rng_below(uint32_t n)
+{
+	return n ? (uint32_t)(rng_next() % n) : 0;
+}
+
+/* Parse a prefix the test itself wrote; a typo in a test is a failure. */
+struct prefix pfx(const char *text)
+{
+	struct prefix p;
+	const char *why = "";
+	int err = prefix_parse(text, &p, &why);
+
+	CHECK(err == 0, "test prefix '%s' does not parse: %s", text, why);
+	if (err)
+		memset(&p, 0, sizeof(p));
+	return p;
+}
+
+const char *fmt(const struct prefix *p)
+{
+	static char buf[4][PREFIX_STRLEN];
+	static int slot;
+	char *b = buf[slot++ % 4];
+
+	prefix_format(p, b, PREFIX_STRLEN);
+	return b;
+}
+
+int prefix_eq(const struct prefix *a, const struct prefix *b)
+{
+	return a->family == b->family && a->plen == b->plen &&
+	       !memcmp(a->addr, b->addr, sizeof(a->addr));
+}
+
+/* Randomise every address bit from bit @from on; bits before it stay. */
+void random_bits_from(struct prefix *p, int from)
+{
+	int bytes = p->family == AF_INET ? 4 : 16;
+
+	for (int i = 0; i < bytes; i++) {
+		int keep = from - i * 8;
+		uint8_t r = (uint8_t)rng_next();
+
+		if (keep <= 0) {
+			p->addr[i] = r;
+		} else if (keep < 8) {
+			uint8_t m = (uint8_t)(0xff << (8 - keep));
+
+			p->addr[i] = (p->addr[i] & m) | (r & (uint8_t)~m);
+		}
+	}
+}
+
+/* The first (@last = 0) or last address of prefix @p. */
+struct prefix prefix_edge(const struct prefix *p, int last)
+{
+	struct prefix a = *p;
+	int bytes = p->family == AF_INET ? 4 : 16;
+
+	for (int i = 0; last && i < bytes; i++) {
+		int keep = p->plen - i * 8;
+
+		if (keep <= 0)
+			a.addr[i] = 0xff;
+		else if (keep < 8)
+			a.addr[i] |= (uint8_t)(0xff >> keep);
+	}
+	a.plen = prefix_max_len(p);
+	return a;
+}
+
+struct prefix random_prefix(int family, int plen)
+{
+	struct prefix p = {.family = family};
+
+	random_bits_from(&p, 0);
+	prefix_truncate(&p, plen);
+	return p;
+}
+
+void rs_add(struct ruleset *rs, const char *text, uint16_t list, uint8_t action,
+	    uint8_t match, uint32_t line)
+{
+	struct prefix p = pfx(text);
+
+	CHECK(ruleset_add(rs, &p, list, action, match, line) == 0,
+	      "ruleset_add(%s)", text);
+}
+
+const struct rule *rs_find(const struct ruleset *rs, const char *text,
+			   uint16_t list)
+{
+	struct prefix p = pfx(text);
+	const struct rule_table *t = p.family == AF_INET ? &rs->v4 : &rs->v6;
+
+	for (size_t i = 0; i < t->nr; i++)
+		if (prefix_eq(&t->rules[i].prefix, &p) &&
+		    t->rules[i].list_id == list)
+			return &t->rules[i];
+	return NULL;
+}
+
+static int table_has_prefix(const struct rule_table *t, const struct prefix *p)
+{
+	size_t lo = 0, hi = t->nr;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = prefix_cmp(&t->rules[mid].prefix, p);
+
+		if (!c)
+			return 1;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+void sim_free(struct sim *s)
+{
+	ip4_plan_free(&s->p4);
+	ip6_plan_free(&s->p6);
+	free(s->tbl24);
+	free(s->tbl8);
+	free(s->hosts);
+	free(s->keys);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Chunks in the IPv6 filter, less one: the datapath's chunk_mask. */
+static uint32_t sim_v6_chunk_mask(const struct ip6_plan *p6)
+{
+	return (uint32_t)(p6->filter_bytes / sizeof(struct xdpb_filter_chunk) -
+			  1);
+}
+
+/* Build every table from @rs the way the loader does. */
+int sim_build(struct sim *s, const struct ruleset *rs, int clear_filter)
+{
+	uint32_t *host_addrs, *host_leaves;
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	err = ip4_plan_build(&rs->v4, &s->p4);
+	CHECK(err == 0, "ip4_plan_build: %d", err);
+	if (err)
+		return err;
+	CHECK(s->p4.nr_leaves == s->p4.nr_nodes + 1, "%zu leaves for %zu nodes",
+	      s->p4.nr_leaves, s->p4.nr_nodes);
+	CHECK(s->p4.leaves[0].dir[0].action == XDPB_ACT_NONE &&
+		      s->p4.leaves[0].dir[1].action == XDPB_ACT_NONE,
+	      "leaf 0 is not empty");
+	s->tbl24 = calloc(XDPB_TBL24_ENTRIES, sizeof(uint32_t));
+	s->tbl8 = calloc(s->p4.nr_groups * XDPB_TBL8_GROUP_SIZE + 1,
+			 sizeof(uint32_t));
+	host_addrs = calloc(s->p4.nr_hosts + 1, sizeof(uint32_t));
+	host_leaves = calloc(s->p4.nr_hosts + 1, sizeof(uint32_t));
+	s->hosts = calloc(s->p4.nr_hosts + 1, sizeof(*s->hosts));
+	if (!s->tbl24 || !s->tbl8 || !host_addrs || !host_leaves || !s->hosts) {
+		fprintf(stderr, "out of memory\n");
+		exit(2);
+	}
+	if (s->p4.nr_nodes)
+		ip4_plan_fill(&s->p4, s->tbl24, s->tbl8, host_addrs,
+			      host_leaves);
+	s->nr_hosts = s->p4.nr_hosts;
+	for (size_t i = 0; i < s->nr_hosts; i++) {
+		s->hosts[i].addr_be = host_addrs[i];
+		s->hosts[i].leaf = host_leaves[i];
+	}
+	free(host_addrs);
+	free(host_leaves);
+	qsort(s->hosts, s->nr_hosts, sizeof(*s->hosts), model_host_cmp);
+	for (size_t i = 1; i < s->nr_hosts; i++)
+		CHECK(s->hosts[i - 1].addr_be != s->hosts[i].addr_be,
+		      "/32 hash key given twice");
+
+	err = ip6_plan_build(&rs->v6, &s->p6);
+	CHECK(err == 0, "ip6_plan_build: %d", err);
+	if (err)
+		return err;
+	s->keys = calloc(s->p6.nr_entries + 1, sizeof(*s->keys));
+	if (!s->keys) {
+		fprintf(stderr, "out of memory\n");
+		exit(2);
+	}
+	for (size_t i = 0; i < s->p6.nr_entries; i++) {
+		struct prefix p = {.family = AF_INET6};
+		uint32_t words[4], chunk;
+
+		p.plen = s->p6.keys[i].prefixlen;
+		memcpy(p.addr, s->p6.keys[i].addr, 16);
+		CHECK(table_has_prefix(&rs->v6, &p),
+		      "IPv6 key that is no rule");
+		/* no false negatives: every key's filter bits are set */
+		memcpy(words, s->p6.keys[i].addr, 16);
+		chunk = xdpb_ip6_filter_chunk(words, p.plen,
+					      sim_v6_chunk_mask(&s->p6));
+		CHECK(xdpb_filter_chunk_has(
+			      (struct xdpb_filter_chunk *)s->p6.filter + chunk,
+			      xdpb_ip6_filter_hash(words, p.plen)),
+		      "filter bits of a key not set");
+		s->keys[s->nr_keys].key = s->p6.keys[i];
+		s->keys[s->nr_keys].idx = i;
+		s->nr_keys++;
+	}
+	if (clear_filter)
+		memset(s->p6.filter, 0, s->p6.filter_bytes);
+	qsort(s->keys, s->nr_keys, sizeof(*s->keys), model_key_cmp);
+	for (size_t i = 1; i < s->nr_keys; i++)
+		CHECK(model_key_cmp(&s->keys[i - 1], &s->keys[i]) != 0,
+		      "IPv6 hash key given twice");
+	s->tables = (struct model_tables){
+		.tbl24 = s->tbl24,
+		.tbl8 = s->tbl8,
+		.nr_groups = s->p4.nr_groups,
+		.hosts = s->hosts,
+		.nr_hosts = s->nr_hosts,
+		.leaves4 = s->p4.leaves,
+		.nr_leaves4 = s->p4.nr_leaves,
+		.info = &s->p6.info,
+		.filter = s->p6.filter,
+		.filter_bytes = s->p6.filter_bytes,
+		.keys = s->keys,
+		.nr_keys = s->nr_keys,
+		.leaves6 = s->p6.leaves,
+	};
+	return 0;
+}
+
+/*
+ * The IPv6 plan as the datapath's search needs it: at most
+ * XDPB_V6_MAX_LENGTHS lengths, longest first.
+ */
+static void sim_check_v6_lengths(struct sim *s)
+{
+	const struct xdpb_gen_info *info = &s->p6.info;
+
+	if (info->nr_v6_lengths > XDPB_V6_MAX_LENGTHS)
+		s->unfinished_search++;
+	for (uint32_t i = 1; i < info->nr_v6_lengths && i < XDPB_V6_MAX_LENGTHS;
+	     i++)
+		if (info->v6_lengths[i] >= info->v6_lengths[i - 1])
+			s->unfinished_search++;
+}
+
+int sim_lookup(struct sim *s, const struct prefix *a, struct xdpb_leaf *out)
+{
+	if (a->family == AF_INET) {
+		uint32_t be;
+
+		memcpy(&be, a->addr, 4);
+		return model_ip4_lookup(&s->tables, be, out, &s->st);
+	}
+	sim_check_v6_lengths(s);
+	return model_ip6_lookup(&s->tables, a->addr, out, &s->st);
+}
+
+int match_is_rule(const struct xdpb_match *m, const struct rule *r)
+{
+	if (!r)
+		return !m || m->action == XDPB_ACT_NONE;
+	return m && m->action == r->action && m->rule_id == r->rule_id &&
+	       m->list_id == r->list_id && m->prefixlen == r->prefix.plen;
+}
+
+void describe(char *buf, size_t len, const struct xdpb_match *m,
+	      const struct rule *r)
+{
+	int n = snprintf(buf, len, "datapath ");
+
+	if (m && m->action != XDPB_ACT_NONE)
+		n += snprintf(buf + n, len - n, "rule %u list %u %s /%u",
+			      m->rule_id, m->list_id, action_name(m->action),
+			      m->prefixlen);
+	else
+		n += snprintf(buf + n, len - n, "no rule");
+	if (r)
+		snprintf(buf + n, len - n, ", reference rule %u %s list %u %s",
+			 r->rule_id, fmt(&r->prefix), r->list_id,
+			 action_name(r->action));
+	else
+		snprintf(buf + n, len - n, ", reference no rule");
+}
+
+void give_ids(struct ruleset *rs)
+{
+	struct ruleset empty = {0};
+	struct rule_ids ids;
+	uint32_t *rel = NULL;
+	size_t nr_rel = 0;
+
+	rule_ids_init(&ids, 1u << 24);
+	CHECK(rule_ids_assign(&ids, &empty, rs, &rel, &nr_rel) == 0,
+	      "rule_ids_assign");
+	free(rel);
+	rule_ids_free(&ids);
+}

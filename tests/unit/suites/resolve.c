@@ -1,0 +1,575 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The resolved tables read by a C model of the datapath lookup
+ * (bpf/ip_match.bpf.h, datapath_model.c), compared with the reference
+ * matcher: random rule sets, every prefix length, the real lists.
+ * Random rule sets use fixed seeds, so every run checks the same cases.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "formats/addrlist.h"
+#include "formats/listfile.h"
+#include "rules/refmatch.h"
+#include "rules/ruleset.h"
+#include "testfiles.h"
+#include "testlib.h"
+#include "common.h"
+#include "suites.h"
+
+struct addr_pool {
+	struct prefix *a;
+	size_t nr, cap;
+};
+
+static void pool_add(struct addr_pool *p, const struct prefix *a)
+{
+	if (p->nr == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 4096;
+		p->a = realloc(p->a, p->cap * sizeof(*p->a));
+		if (!p->a) {
+			fprintf(stderr, "out of memory\n");
+			exit(2);
+		}
+	}
+	p->a[p->nr++] = *a;
+}
+
+/*
+ * Compare, for every address of @pool, both directions, and @nr_packets
+ * random packets (source and destination from the pool, same family).
+ * Returns the number of disagreements; the first few are printed.
+ */
+static size_t compare_pool(struct sim *s, const struct ruleset *rs,
+			   const struct addr_pool *pool, size_t nr_packets,
+			   const char *label, int quiet)
+{
+	struct xdpb_leaf *leaves = calloc(pool->nr + 1, sizeof(*leaves));
+	uint8_t *have = calloc(pool->nr + 1, 1);
+	size_t bad = 0;
+	char buf[256];
+
+	if (!leaves || !have) {
+		fprintf(stderr, "out of memory\n");
+		exit(2);
+	}
+	for (size_t i = 0; i < pool->nr; i++) {
+		const struct prefix *a = &pool->a[i];
+
+		have[i] = sim_lookup(s, a, &leaves[i]);
+		for (int d = 0; d < XDPB_NR_DIRS; d++) {
+			const struct rule *r = refmatch_address(rs, a, d);
+			const struct xdpb_match *m = have[i] ? &leaves[i].dir[d]
+							     : NULL;
+
+			if (match_is_rule(m, r))
+				continue;
+			if (bad++ < 5 && !quiet) {
+				describe(buf, sizeof(buf), m, r);
+				CHECK(0, "%s: %s as %s: %s", label, fmt(a),
+				      d == XDPB_DIR_SRC ? "source"
+							: "destination",
+				      buf);
+			}
+		}
+	}
+	for (size_t n = 0; pool->nr && n < nr_packets; n++) {
+		size_t i = rng_below(pool->nr), j = rng_below(pool->nr);
+		const struct xdpb_match *m;
+		const struct rule *r;
+
+		if (pool->a[i].family != pool->a[j].family)
+			continue;
+		m = xdpb_decide(&leaves[i], have[i], &leaves[j], have[j]);
+		r = refmatch_packet(rs, &pool->a[i], &pool->a[j]);
+		if (match_is_rule(m, r))
+			continue;
+		if (bad++ < 5 && !quiet) {
+			describe(buf, sizeof(buf), m, r);
+			CHECK(0, "%s: packet %s -> %s: %s", label,
+			      fmt(&pool->a[i]), fmt(&pool->a[j]), buf);
+		}
+	}
+	free(leaves);
+	free(have);
+	return bad;
+}
+
+struct gen_list {
+	uint8_t action, match;
+};
+
+#define GEN_LISTS 8
+
+static void gen_lists(struct gen_list *lists)
+{
+	static const uint8_t actions[] = {XDPB_ACT_MONITOR, XDPB_ACT_DROP,
+					  XDPB_ACT_ALLOW};
+	static const uint8_t matches[] = {XDPB_MATCH_SRC, XDPB_MATCH_DST,
+					  XDPB_MATCH_BOTH};
+
+	for (int i = 1; i <= GEN_LISTS; i++) {
+		/* lists 1-3 cover every action; the rest are random */
+		lists[i].action = i <= 3 ? actions[i - 1]
+					 : actions[rng_below(3)];
+		lists[i].match = i <= 3 ? XDPB_MATCH_BOTH
+					: matches[rng_below(3)];
+	}
+}
+
+static void gen_add(struct ruleset *rs, const struct gen_list *lists,
+		    const struct prefix *p, uint32_t line)
+{
+	uint16_t list = 1 + rng_below(GEN_LISTS);
+
+	CHECK(ruleset_add(rs, p, list, lists[list].action, lists[list].match,
+			  line) == 0,
+	      "ruleset_add");
+}
+
+/*
+ * IPv4 rules crowded into a few /24s: short covering prefixes, /25../31
+ * groups and /32 hosts in the same /24s, chains of nested prefixes, and
+ * the same prefix in several lists.
+ */
+#define NR_HOT 12
+
+static void gen_v4(struct ruleset *rs, const struct gen_list *lists,
+		   int nr_rules, struct prefix *hot)
+{
+	for (int i = 0; i < NR_HOT; i++) {
+		hot[i] = random_prefix(AF_INET, 24);
+		if (i && rng_below(2)) /* share a /16 with an earlier one */
+			memcpy(hot[i].addr, hot[rng_below(i)].addr, 2);
+	}
+	for (int n = 0; n < nr_rules; n++) {
+		const struct rule_table *t = &rs->v4;
+		uint32_t r = rng_below(100);
+		struct prefix p;
+
+		if (r < 12 || !t->nr) {
+			int plen = rng_below(25) ? 8 + rng_below(17)
+						 : rng_below(8);
+
+			p = hot[rng_below(NR_HOT)];
+			random_bits_from(&p, 24);
+			if (rng_below(4) == 0)
+				random_bits_from(&p, 0);
+			prefix_truncate(&p, plen);
+		} else if (r < 45) {
+			p = hot[rng_below(NR_HOT)];
+			random_bits_from(&p, 24);
+			prefix_truncate(&p, 25 + rng_below(7));
+		} else if (r < 72) {
+			p = hot[rng_below(NR_HOT)];
+			random_bits_from(&p, 24);
+			p.plen = 32;
+		} else if (r < 90) {
+			const struct prefix *parent =
+				&t->rules[rng_below(t->nr)].prefix;
+
+			p = *parent;
+			if (p.plen < 32) {
+				random_bits_from(&p, p.plen);
+				prefix_truncate(
+					&p,
+					parent->plen + 1 +
+						rng_below(32 - parent->plen));
+			}
+		} else {
+			p = t->rules[rng_below(t->nr)].prefix;
+		}
+		gen_add(rs, lists, &p, n + 1);
+	}
+}
+
+/* IPv6 rules over many prefix lengths, nested in chains under a few roots. */
+#define NR_ROOTS 6
+
+static void gen_v6(struct ruleset *rs, const struct gen_list *lists,
+		   int nr_rules, struct prefix *roots)
+{
+	uint8_t lens[129];
+	int nr_lens = 0;
+
+	/* a random third to two thirds of all lengths, 0 and 128 included */
+	for (int l = 0; l <= 128; l++)
+		if (l == 0 || l == 128 || rng_below(3) != 0)
+			lens[nr_lens++] = l;
+	for (int i = 0; i < NR_ROOTS; i++)
+		roots[i] = random_prefix(AF_INET6, 16 + rng_below(25));
+	for (int n = 0; n < nr_rules; n++) {
+		const struct rule_table *t = &rs->v6;
+		uint32_t r = rng_below(100);
+		struct prefix p;
+
+		if (r < 30 || !t->nr) {
+			int plen = lens[rng_below(nr_lens)];
+
+			p = roots[rng_below(NR_ROOTS)];
+			random_bits_from(&p, p.plen);
+			/* /0../15 only now and then */
+			if (plen < 16 && rng_below(8))
+				plen += 16;
+			prefix_truncate(&p, plen);
+		} else if (r < 88) {
+			const struct prefix *parent =
+				&t->rules[rng_below(t->nr)].prefix;
+			int j = 0;
+
+			while (j < nr_lens && lens[j] <= parent->plen)
+				j++;
+			p = *parent;
+			if (j < nr_lens) {
+				int span = nr_lens - j < 10 ? nr_lens - j : 10;
+
+				random_bits_from(&p, p.plen);
+				prefix_truncate(&p, lens[j + rng_below(span)]);
+			}
+		} else {
+			p = t->rules[rng_below(t->nr)].prefix;
+		}
+		gen_add(rs, lists, &p, n + 1);
+	}
+}
+
+/*
+ * Addresses: both ends of every rule, then random ones: half inside a
+ * listed prefix, a quarter sharing a shorter prefix with a rule (these
+ * pass the IPv6 filter at shorter lengths and hit neighbouring groups),
+ * the rest near the hot spots or
+ * anywhere.
+ */
+static void gen_addresses(struct addr_pool *pool, const struct rule_table *t,
+			  const struct prefix *spots, int nr_spots, int family,
+			  int nr_random)
+{
+	int max = family == AF_INET ? 32 : 128;
+
+	for (size_t i = 0; i < t->nr; i++) {
+		struct prefix a = prefix_edge(&t->rules[i].prefix, 0);
+
+		pool_add(pool, &a);
+		a = prefix_edge(&t->rules[i].prefix, 1);
+		pool_add(pool, &a);
+	}
+	for (int n = 0; n < nr_random; n++) {
+		uint32_t r = rng_below(100);
+		struct prefix a;
+
+		if (t->nr && r < 50) {
+			a = t->rules[rng_below(t->nr)].prefix;
+			random_bits_from(&a, a.plen);
+		} else if (t->nr && r < 75) {
+			a = t->rules[rng_below(t->nr)].prefix;
+			random_bits_from(&a, rng_below(a.plen + 1));
+		} else if (r < 92) {
+			a = spots[rng_below(nr_spots)];
+			random_bits_from(&a, a.plen);
+		} else {
+			a = random_prefix(family, max);
+		}
+		a.plen = max;
+		pool_add(pool, &a);
+	}
+}
+
+#define RANDOM_SEEDS 8
+
+static void resolve_random_sets(void)
+{
+	struct sim_totals {
+		size_t groups, hosts, group_lookups, host_hits, host_misses;
+		size_t filter_skips, false_positives, max_lengths, addresses;
+	} tot = {0};
+
+	for (int seed = 1; seed <= RANDOM_SEEDS; seed++) {
+		struct gen_list lists[GEN_LISTS + 1];
+		struct prefix hot[NR_HOT], roots[NR_ROOTS];
+		struct addr_pool pool = {0};
+		struct ruleset rs = {0};
+		struct sim s;
+		char label[32];
+		size_t bad;
+
+		rng_seed(1000 + seed);
+		gen_lists(lists);
+		gen_v4(&rs, lists, 200 + rng_below(400), hot);
+		gen_v6(&rs, lists, 200 + rng_below(400), roots);
+		ruleset_finish(&rs);
+		give_ids(&rs);
+		gen_addresses(&pool, &rs.v4, hot, NR_HOT, AF_INET, 15000);
+		gen_addresses(&pool, &rs.v6, roots, NR_ROOTS, AF_INET6, 6000);
+		if (sim_build(&s, &rs, 0) == 0) {
+			snprintf(label, sizeof(label), "seed %d", seed);
+			bad = compare_pool(&s, &rs, &pool, 20000, label, 0);
+			CHECK(bad == 0,
+			      "seed %d: %zu disagreements with refmatch", seed,
+			      bad);
+			CHECK(s.st.bad_index == 0 && s.unfinished_search == 0,
+			      "seed %d: %zu bad table indexes, %zu unfinished IPv6 searches",
+			      seed, s.st.bad_index, s.unfinished_search);
+			tot.groups += s.p4.nr_groups;
+			tot.hosts += s.p4.nr_hosts;
+			tot.group_lookups += s.st.group_lookups;
+			tot.host_hits += s.st.host_hits;
+			tot.host_misses += s.st.host_misses;
+			tot.filter_skips += s.st.filter_skips;
+			tot.false_positives += s.st.filter_false_positives;
+			if (s.p6.info.nr_v6_lengths > tot.max_lengths)
+				tot.max_lengths = s.p6.info.nr_v6_lengths;
+			tot.addresses += pool.nr;
+		}
+		sim_free(&s);
+		free(pool.a);
+		ruleset_free(&rs);
+	}
+	/* the sets really went through every path of the lookup */
+	CHECK(tot.groups > 0 && tot.hosts > 0, "%zu groups, %zu hosts",
+	      tot.groups, tot.hosts);
+	CHECK(tot.group_lookups > 1000 && tot.host_hits > 100 &&
+		      tot.host_misses > 20,
+	      "%zu group lookups, %zu host hits, %zu HOST-flag misses",
+	      tot.group_lookups, tot.host_hits, tot.host_misses);
+	CHECK(tot.filter_skips > 1000, "%zu lengths skipped by the filter",
+	      tot.filter_skips);
+	CHECK(tot.max_lengths >= 64, "at most %zu distinct IPv6 lengths",
+	      tot.max_lengths);
+	printf("  %d random sets, %zu addresses: %zu groups, %zu hosts, "
+	       "%zu lookups via groups, %zu via the host hash, %zu IPv6 lengths "
+	       "skipped by the filter, %zu filter false positives\n",
+	       RANDOM_SEEDS, tot.addresses, tot.groups, tot.hosts,
+	       tot.group_lookups, tot.host_hits, tot.filter_skips,
+	       tot.false_positives);
+}
+
+/*
+ * The comparison has teeth: with the IPv6 filter cleared, or without the
+ * HOST1/HOSTS entries, the same random sets disagree with the reference.
+ */
+static void resolve_model_detects_breakage(void)
+{
+	struct gen_list lists[GEN_LISTS + 1];
+	struct prefix hot[NR_HOT], roots[NR_ROOTS];
+	struct addr_pool pool = {0};
+	struct ruleset rs = {0};
+	size_t bad, cleared = 0;
+	struct sim s;
+
+	rng_seed(1001);
+	gen_lists(lists);
+	gen_v4(&rs, lists, 400, hot);
+	gen_v6(&rs, lists, 400, roots);
+	/* lone hosts (HOST1 entries) and pairs in one /24 (HOSTS entries) */
+	for (int i = 0; i < 40; i++) {
+		struct prefix h = random_prefix(AF_INET, 32);
+
+		ruleset_add(&rs, &h, 1, XDPB_ACT_DROP, XDPB_MATCH_BOTH,
+			    10000 + i);
+		if (i % 2) {
+			h.addr[3] ^= 0x80;
+			ruleset_add(&rs, &h, 1, XDPB_ACT_DROP, XDPB_MATCH_BOTH,
+				    20000 + i);
+		}
+	}
+	ruleset_finish(&rs);
+	give_ids(&rs);
+	gen_addresses(&pool, &rs.v4, hot, NR_HOT, AF_INET, 5000);
+	gen_addresses(&pool, &rs.v6, roots, NR_ROOTS, AF_INET6, 5000);
+
+	if (sim_build(&s, &rs, 1) == 0) {
+		bad = compare_pool(&s, &rs, &pool, 0, "no filter bits", 1);
+		CHECK(bad > 0, "clearing the IPv6 filter changed no result");
+	}
+	sim_free(&s);
+
+	if (sim_build(&s, &rs, 0) == 0) {
+		/* turn every host kind back into a plain leaf entry */
+		for (size_t i = 0; i < XDPB_TBL24_ENTRIES; i++) {
+			uint32_t kind = s.tbl24[i] >> XDPB_KIND_SHIFT;
+
+			if (kind == XDPB_KIND_HOSTS) {
+				s.tbl24[i] &= XDPB_ENTRY_INDEX_MASK;
+				cleared++;
+			} else if (kind == XDPB_KIND_HOST1) {
+				s.tbl24[i] = 0;
+				cleared++;
+			}
+		}
+		CHECK(cleared > 0, "no host entries in the set");
+		bad = compare_pool(&s, &rs, &pool, 0, "no host entries", 1);
+		CHECK(bad > 0, "clearing every host entry changed no result");
+	}
+	sim_free(&s);
+	free(pool.a);
+	ruleset_free(&rs);
+}
+
+/* The empty set: nothing matches, and the lookups find no leaf. */
+static void resolve_empty_set(void)
+{
+	struct ruleset rs = {0};
+	struct xdpb_leaf leaf;
+	struct prefix a;
+	struct sim s;
+
+	ruleset_finish(&rs);
+	if (sim_build(&s, &rs, 0) == 0) {
+		CHECK(s.p4.nr_nodes == 0 && s.p6.nr_entries == 0 &&
+			      s.p6.info.nr_v6_lengths == 0,
+		      "empty plans: %zu nodes, %zu entries", s.p4.nr_nodes,
+		      s.p6.nr_entries);
+		a = pfx("192.0.2.1");
+		CHECK(!sim_lookup(&s, &a, &leaf), "IPv4 leaf in an empty set");
+		a = pfx("2001:db8::1");
+		CHECK(!sim_lookup(&s, &a, &leaf), "IPv6 leaf in an empty set");
+		CHECK(!refmatch_address(&rs, &a, XDPB_DIR_SRC) &&
+			      !refmatch_packet(&rs, &a, &a),
+		      "refmatch finds a rule in an empty set");
+	}
+	sim_free(&s);
+}
+
+/*
+ * A rule at every length along one address (all 129 IPv6 lengths, so the
+ * lookup walks all 129 lengths; all 33 IPv4 lengths, so a
+ * /24 has a group, hosts and covering prefixes), with actions and
+ * directions varying by length; addresses leaving the chain at each bit.
+ */
+static void resolve_every_length(void)
+{
+	static const struct {
+		uint8_t action, match;
+	} kinds[] = {
+		{XDPB_ACT_MONITOR, XDPB_MATCH_BOTH},
+		{XDPB_ACT_DROP, XDPB_MATCH_SRC},
+		{XDPB_ACT_DROP, XDPB_MATCH_BOTH},
+		{XDPB_ACT_ALLOW, XDPB_MATCH_DST},
+		{XDPB_ACT_MONITOR, XDPB_MATCH_DST},
+		{XDPB_ACT_DROP, XDPB_MATCH_DST},
+		{XDPB_ACT_ALLOW, XDPB_MATCH_SRC},
+	};
+	struct prefix base6 = pfx("2001:db8:89ab:cdef:123:4567:89ab:cdef");
+	struct prefix base4 = pfx("203.0.113.77");
+	struct addr_pool pool = {0};
+	struct ruleset rs = {0};
+	size_t bad;
+	struct sim s;
+
+	rng_seed(401);
+	for (int f = 0; f < 2; f++) {
+		const struct prefix *base = f ? &base6 : &base4;
+		int max = prefix_max_len(base);
+
+		for (int l = 0; l <= max; l++) {
+			struct prefix p = *base, a;
+			/* allow only near the ends, so drops decide in between */
+			size_t k = (l % 5 == 4 && l > 8 && l < max - 8) ? 1
+									: l % 7;
+
+			prefix_truncate(&p, l);
+			ruleset_add(&rs, &p, 1 + l % 5, kinds[k].action,
+				    kinds[k].match, l + 1);
+			/* the address that leaves the chain at bit l */
+			a = *base;
+			if (l < max) {
+				a.addr[l / 8] ^= (uint8_t)(0x80 >> (l % 8));
+				random_bits_from(&a, l + 1);
+			}
+			pool_add(&pool, &a);
+		}
+	}
+	ruleset_finish(&rs);
+	give_ids(&rs);
+	if (sim_build(&s, &rs, 0) == 0) {
+		CHECK(s.p6.info.nr_v6_lengths == 129, "%u IPv6 lengths",
+		      s.p6.info.nr_v6_lengths);
+		/* the /25../32 chain shares one group; its /32 is a group entry */
+		CHECK(s.p4.nr_groups == 1 && s.p4.nr_hosts == 0,
+		      "%zu groups, %zu hosts", s.p4.nr_groups, s.p4.nr_hosts);
+		bad = compare_pool(&s, &rs, &pool, 2000, "every length", 0);
+		CHECK(bad == 0, "%zu disagreements with refmatch", bad);
+		CHECK(s.st.bad_index == 0 && s.unfinished_search == 0,
+		      "%zu bad indexes, %zu IPv6 searches out of steps",
+		      s.st.bad_index, s.unfinished_search);
+	}
+	sim_free(&s);
+	free(pool.a);
+	ruleset_free(&rs);
+}
+
+/* The two real lists plus allow/monitor exceptions inside them. */
+static void resolve_real_lists(void)
+{
+	static const struct {
+		const char *file;
+		uint16_t list;
+		uint8_t action, match;
+	} real[] = {
+		{"firehol_level1.netset", 1, XDPB_ACT_DROP, XDPB_MATCH_SRC},
+		{"feodo_ipblocklist_recommended.txt", 2, XDPB_ACT_DROP,
+		 XDPB_MATCH_BOTH},
+	};
+	struct prefix spots[1] = {pfx("0.0.0.0/0")};
+	struct addr_pool pool = {0};
+	struct ruleset rs = {0};
+	size_t nr_real, bad;
+	struct sim s;
+
+	for (size_t f = 0; f < ARRAY_SIZE(real); f++) {
+		struct parsed_list l;
+		int err = listfile_parse(data_path(real[f].file),
+					 LIST_ON_ERROR_REJECT, &l);
+
+		CHECK(err == 0, "%s: %s", real[f].file, l.error);
+		for (size_t i = 0; i < l.nr; i++)
+			ruleset_add(&rs, &l.entries[i].prefix, real[f].list,
+				    real[f].action, real[f].match,
+				    l.entries[i].line);
+		parsed_list_free(&l);
+	}
+	CHECK(rs.v4.nr == 2892 + 244, "%zu rules from the two lists", rs.v4.nr);
+	nr_real = rs.v4.nr;
+	/* exceptions nested in the listed prefixes: allow (3), monitor (4) */
+	rng_seed(301);
+	for (int n = 0; nr_real && n < 1500; n++) {
+		struct prefix p = rs.v4.rules[rng_below(nr_real)].prefix;
+		int plen = p.plen + rng_below(33 - p.plen);
+
+		random_bits_from(&p, p.plen);
+		if (rng_below(3) == 0)
+			plen = 32;
+		prefix_truncate(&p, plen);
+		if (n % 2)
+			ruleset_add(&rs, &p, 3, XDPB_ACT_ALLOW, XDPB_MATCH_BOTH,
+				    n);
+		else
+			ruleset_add(&rs, &p, 4, XDPB_ACT_MONITOR,
+				    XDPB_MATCH_DST, n);
+	}
+	ruleset_finish(&rs);
+	give_ids(&rs);
+	gen_addresses(&pool, &rs.v4, spots, 1, AF_INET, 60000);
+	if (sim_build(&s, &rs, 0) == 0) {
+		CHECK(s.p4.nr_groups > 0 && s.p4.nr_hosts > 0,
+		      "%zu groups, %zu hosts", s.p4.nr_groups, s.p4.nr_hosts);
+		bad = compare_pool(&s, &rs, &pool, 30000, "real lists", 0);
+		CHECK(bad == 0, "%zu disagreements with refmatch", bad);
+		CHECK(s.st.bad_index == 0, "%zu bad table indexes",
+		      s.st.bad_index);
+	}
+	sim_free(&s);
+	free(pool.a);
+	ruleset_free(&rs);
+}
+
+void suite_resolve(void)
+{
+	RUN_TEST("resolve", resolve_empty_set);
+	RUN_TEST("resolve", resolve_random_sets);
+	RUN_TEST("resolve", resolve_model_detects_breakage);
+	RUN_TEST("resolve", resolve_every_length);
+	RUN_TEST("resolve", resolve_real_lists);
+}
