@@ -11,6 +11,8 @@
 
 #include "rng.h"
 #include "common/prefix.h"
+#include "datapath/generation.h"
+#include "datapath/loader.h"
 #include "rules/ruleids.h"
 #include "rules/ruleset.h"
 
@@ -104,6 +106,14 @@ void ruleset_from(struct ruleset *rs, const struct gen *v4, size_t nr4,
 uint32_t default_capacity(void);
 void assign_ids(struct rule_ids *ids, const struct ruleset *prev,
 		struct ruleset *rs);
+/*
+ * The first @n of @texts as suffix rules of list 1 (action monitor: every
+ * query or ClientHello is matched, counted and passed) into @rs, with ids
+ * kept from @prev, activated in @ld (what it built in @rep).
+ */
+void activate_names(struct loader *ld, struct rule_ids *ids,
+		    const struct ruleset *prev, struct ruleset *rs,
+		    char (*texts)[64], size_t n, struct activation_report *rep);
 
 /* the wrapper program */
 void harness_open(struct harness *h, size_t nr_pairs);

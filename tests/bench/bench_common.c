@@ -19,6 +19,7 @@
 
 #include "common/clock.h"
 #include "common/prefix.h"
+#include "datapath/generation.h"
 #include "datapath/loader.h"
 #include "rules/ruleids.h"
 #include "rules/ruleset.h"
@@ -333,6 +334,20 @@ void assign_ids(struct rule_ids *ids, const struct ruleset *prev,
 			    &nr_released))
 		die("cannot assign rule ids");
 	free(released);
+}
+
+void activate_names(struct loader *ld, struct rule_ids *ids,
+		    const struct ruleset *prev, struct ruleset *rs,
+		    char (*texts)[64], size_t n, struct activation_report *rep)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ruleset_add_name(rs, texts[i], XDPB_NAME_SUFFIX, 1,
+				     XDPB_ACT_MONITOR, i + 1))
+			die("out of memory");
+	ruleset_finish(rs);
+	assign_ids(ids, prev, rs);
+	if (loader_activate(ld, rs, NULL, rep))
+		die("cannot activate %zu domain rules", n);
 }
 
 /* ---- the wrapper program ---------------------------------------------- */

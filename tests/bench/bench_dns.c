@@ -174,14 +174,7 @@ int cmd_dns(int argc, char **argv)
 		double raw[3][64];
 		char label[32];
 
-		for (size_t i = 0; i < n; i++)
-			if (ruleset_add_name(&rs, texts[i], XDPB_NAME_SUFFIX, 1,
-					     XDPB_ACT_MONITOR, i + 1))
-				die("out of memory");
-		ruleset_finish(&rs);
-		assign_ids(&ids, &prev, &rs);
-		if (loader_activate(&ld, &rs, NULL, &rep))
-			die("cannot activate %zu domain rules", n);
+		activate_names(&ld, &ids, &prev, &rs, texts, n, &rep);
 		/* below a listed name (one to two more labels), or not listed */
 		for (uint32_t i = 0; i < DNS_WSET; i++) {
 			char name[128], extra[32];

@@ -463,9 +463,7 @@ int listfile_parse_data(const char *name, const char *buf, size_t len,
 	list->entries = big_malloc(list->cap * sizeof(*list->entries));
 	if (!list->entries)
 		goto nomem;
-	/* A UTF-8 byte-order mark at the start is not part of the first line. */
-	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
-		pos += 3;
+	pos = skip_bom(buf, len);
 
 	while (pos < end) {
 		const char *eol = memchr(pos, '\n', end - pos);

@@ -85,8 +85,7 @@ int listfile_detect(const char *buf, size_t len, enum list_format *format,
 	char first_comment = 0;
 	uint32_t line_no = 0;
 
-	if (len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3))
-		pos += 3;
+	pos = skip_bom(buf, len);
 	while (pos < end) {
 		const char *eol = memchr(pos, '\n', end - pos);
 		const char *s = skip_space(pos, eol ? eol : end);

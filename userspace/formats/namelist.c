@@ -697,8 +697,7 @@ int listfile_parse_names_data(const char *name, const char *buf, size_t len,
 		strcpy(ctx->origin, ctx->apex);
 		ctx->apex_configured = 1;
 	}
-	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
-		pos += 3;
+	pos = skip_bom(buf, len);
 	while (pos < end) {
 		const char *eol = memchr(pos, '\n', end - pos);
 		const char *s = skip_space(pos, eol ? eol : end);

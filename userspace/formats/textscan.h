@@ -81,4 +81,10 @@ static inline int scan_token(const char **pos, const char *e, const char **tok,
 	return 1;
 }
 
+/* Where a list's first line starts: a UTF-8 byte-order mark is not part of it. */
+static inline const char *skip_bom(const char *buf, size_t len)
+{
+	return len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3) ? buf + 3 : buf;
+}
+
 #endif
