@@ -168,9 +168,10 @@ $(XDP_PASS_OBJ): tests/e2e/xdp_pass.bpf.c | $(BUILD)/tests
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-# libFuzzer targets (tests/fuzz): the list parsers, gzip, the signature
-# reader and the state file, built with clang and the sanitizers from the
-# userspace sources they test (no BPF).
+# libFuzzer targets (tests/fuzz, docs/fuzzing.md): the list parsers, gzip,
+# the signature reader, the state file and the configuration, built with
+# clang and the sanitizers from the userspace sources they test; the
+# datapath, control and fetch targets have rules of their own below.
 FUZZ_TARGETS := listfile minisig gunzip state datapath config control fetch
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_SRCS := $(call us_src,prefix bigalloc names listfile addrlist namelist \
