@@ -71,7 +71,7 @@ us_src = $(foreach n,$(1),$(wildcard userspace/*/$(n).c))
 
 LIB_SRCS := log escape words inputfile bigalloc prefix names listfile addrlist \
 	namelist minisign \
-	listload liststate safefile listwatch config ruleset ruleids plan refmatch \
+	listload liststate lastgood safefile listwatch config ruleset ruleids plan refmatch \
 	pinning \
 	loader generation counters bpfmap attach control promtext kernel_features
 DAEMON_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,xdpblockd reload interfaces commands \

@@ -90,7 +90,8 @@ t_check "planted symlinks: counters.tmp's target is intact" victim_intact counte
 # --- a list directory anyone may write: refused, with what to do
 rm -f "$CACHE" "$CACHE_DIR"/.feed.meta
 chmod 1777 "$CACHE_DIR"
-daemon_refuses "world-writable list directory" "$WORKDIR/xdpblock.conf" "$WORKDIR/ww.out"
+sed 's/^strict_start = no$/strict_start = yes/' "$WORKDIR/xdpblock.conf" >"$WORKDIR/strict.conf"
+daemon_refuses "world-writable list directory" "$WORKDIR/strict.conf" "$WORKDIR/ww.out"
 t_check "world-writable list directory: the log says chmod go-w" \
 	grep -q "chmod go-w $CACHE_DIR" "$WORKDIR/ww.out"
 t_check_not "world-writable list directory: nothing downloaded into it" test -e "$CACHE"
@@ -99,7 +100,7 @@ chmod 0700 "$CACHE_DIR"
 # --- a local list in a directory its group may write: refused as well
 mkdir -m 0770 "$WORKDIR/shared"
 printf '203.0.113.0/24\n' >"$WORKDIR/shared/local.txt"
-write_config "$WORKDIR/local.conf" "[list:local]" "signature = none" "path = $WORKDIR/shared/local.txt"
+STRICT_START=yes write_config "$WORKDIR/local.conf" "[list:local]" "signature = none" "path = $WORKDIR/shared/local.txt"
 daemon_refuses "group-writable directory of a local list" "$WORKDIR/local.conf" "$WORKDIR/local.out"
 t_check "group-writable directory of a local list: the log says chmod go-w" \
 	grep -q "list local: directory $WORKDIR/shared is writable by its group (mode 0770).*chmod go-w $WORKDIR/shared" "$WORKDIR/local.out"
@@ -118,7 +119,7 @@ require "TLS feed server starts" wait_for 10 in_server sh -c "ss -Htln | grep -q
 echo "http://198.51.100.2:8000/list.txt" >"$FEED/down.txt.redirect"
 echo "https://198.51.100.2:8443/list.txt" >"$FEED/moved.txt.redirect"
 rm -f "$CACHE"
-write_config "$WORKDIR/down.conf" "[list:feed]" "signature = none" \
+STRICT_START=yes write_config "$WORKDIR/down.conf" "[list:feed]" "signature = none" \
 	"url = https://198.51.100.2:8443/down.txt" "path = $CACHE" "ca_file = $WORKDIR/ca.pem"
 : >"$HTTP_LOG"
 daemon_refuses "https redirected to http" "$WORKDIR/down.conf" "$WORKDIR/down.out"

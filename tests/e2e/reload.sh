@@ -162,7 +162,8 @@ set_list "$LIST" "203.0.113.0/24" "$EXTRA6/128"
 t_check "fixed list: ctl reload succeeds" ctl reload
 t_check "fixed list: last_reload ok" last_reload_ok
 
-# --- refusing to start
+# --- refusing to start: a bad config always; a bad list with strict_start
+# (without it the daemon starts degraded: fail_safe.sh)
 daemon_stop
 write_config "$WORKDIR/bad.conf" "[list:block]" "path = $LIST" "signature = none"
 sed -i 's/^xdp_mode = .*/xdp_mode = turbo/' "$WORKDIR/bad.conf"
@@ -173,14 +174,14 @@ t_check "bad config: the message names $WORKDIR/bad.conf:$line" \
 t_check_not "bad config: nothing attached to r0" xdp_attached r0
 
 set_list "$WORKDIR/bad.txt" "203.0.113.0/24" "" "# two good lines, then" "300.1.2.3/24"
-write_config "$WORKDIR/badlist.conf" "[list:block]" "path = $WORKDIR/bad.txt" "signature = none"
+STRICT_START=yes write_config "$WORKDIR/badlist.conf" "[list:block]" "path = $WORKDIR/bad.txt" "signature = none"
 daemon_refuses "bad list at start" "$WORKDIR/badlist.conf" "$WORKDIR/start.out"
 t_check "bad list at start: the message names $WORKDIR/bad.txt:4" \
 	grep -qF "$WORKDIR/bad.txt:4:" "$WORKDIR/start.out"
 t_check_not "bad list at start: nothing attached to r0" xdp_attached r0
 t_check_not "bad list at start: no control socket left" test -e "$WORKDIR/control.sock"
 
-write_config "$WORKDIR/nolist.conf" "[list:block]" "path = $WORKDIR/does-not-exist.txt" "signature = none"
+STRICT_START=yes write_config "$WORKDIR/nolist.conf" "[list:block]" "path = $WORKDIR/does-not-exist.txt" "signature = none"
 daemon_refuses "missing list at start" "$WORKDIR/nolist.conf" "$WORKDIR/start.out"
 t_check "missing list at start: the message names the file" \
 	grep -qF "$WORKDIR/does-not-exist.txt" "$WORKDIR/start.out"

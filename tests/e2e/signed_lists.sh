@@ -113,13 +113,22 @@ reload_refused "rollback" rollback "rollback: signed at"
 ping_dropped_by "rollback: newer rules stay" c2 $NEWER/32 $NEWER
 t_check "rollback: state still $T2" grep -qx "c2 $T2" "$STATE/list-versions"
 
-# ... and after a restart: the daemon refuses to start with it
+# ... and after a restart: with strict_start the daemon refuses to start
 daemon_stop
-daemon_refuses "rollback after a restart" "$WORKDIR/xdpblock.conf" "$WORKDIR/start.out"
+sed 's/^strict_start = no$/strict_start = yes/' "$WORKDIR/xdpblock.conf" >"$WORKDIR/strict.conf"
+daemon_refuses "rollback after a restart" "$WORKDIR/strict.conf" "$WORKDIR/start.out"
 t_check "rollback after a restart: the message says rollback and the version" \
 	grep -q "(rollback).*timestamp $T2" "$WORKDIR/start.out"
 t_check_not "rollback after a restart: nothing attached to r0" xdp_attached r0
 t_check "rollback after a restart: $NEWER answers" ping_ok $NEWER
+# without it, the daemon starts with the last good copy: still blocking
+require "rollback, default start: the daemon starts" daemon_start "$WORKDIR/xdpblock.conf"
+ping_dropped_by "rollback, default start: the last good rules" c2 $NEWER/32 $NEWER
+t_check "rollback, default start: degraded (rollback), running the last good copy" \
+	test "$(list_field c2 "degraded']['reason'] + ' ' + l['degraded']['running")" = "rollback last-good-copy"
+ctl status >/dev/null 2>&1
+t_check "rollback, default start: ctl status exits 3" test $? -eq 3
+daemon_stop
 put_list "$LIST" $T2 "# C2 feed" "203.0.113.0/25" "$NEWER/32"
 daemon_start "$WORKDIR/xdpblock.conf" || { t_fail "restart with the current list"; exit 1; }
 t_pass "restart with the current list (version $T2, equal to the state) works"

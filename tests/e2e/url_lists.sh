@@ -172,7 +172,7 @@ else
 	t_fail "https with ca_file: the daemon starts"
 fi
 rm -f "$CACHE"
-write_config "$WORKDIR/noca.conf" "[list:feed]" "signature = none" \
+STRICT_START=yes write_config "$WORKDIR/noca.conf" "[list:feed]" "signature = none" \
 	"url = https://198.51.100.2:8443/list.txt" "path = $CACHE"
 daemon_refuses "https without the CA" "$WORKDIR/noca.conf" "$WORKDIR/noca.out"
 t_check "https without the CA: the log says the certificate was refused" \

@@ -36,6 +36,7 @@
 #include "formats/listfile.h"
 #include "formats/minisign.h"
 #include "formats/namelist.h"
+#include "lists/lastgood.h"
 #include "lists/listload.h"
 #include "lists/liststate.h"
 #include "lists/listwatch.h"
@@ -2386,6 +2387,146 @@ static void load_fifo_and_symlink(void)
 	free(cfg);
 }
 
+/* ==== last good copies ================================================= */
+
+/* Files in @dir, hidden ones included. */
+static int files_in(const char *dir)
+{
+	char cmd[PATH_MAX + 64], out[32] = "";
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "ls -A '%s' | wc -l", dir);
+	p = popen(cmd, "r");
+	if (!p || !fgets(out, sizeof(out), p))
+		out[0] = '\0';
+	if (p)
+		pclose(p);
+	return atoi(out);
+}
+
+static void lastgood_round_trip(void)
+{
+	uint64_t ts = fixture_timestamp("signed-list.txt.gz.minisig");
+	struct lastgood_batch *b = calloc(1, sizeof(*b));
+	struct daemon_config *cfg = calloc(1, sizeof(*cfg));
+	char dir[PATH_MAX], sub[PATH_MAX + 16], path[PATH_MAX + 80], err[600];
+	struct list_bytes keep, copy, other = {.data = "x\n", .len = 2};
+	struct list_config lc;
+	struct loaded_list l;
+	struct stat st;
+	FILE *f;
+
+	if (!b || !cfg)
+		exit(2);
+	snprintf(dir, sizeof(dir), "%s/lgstate", tmp_dir);
+	snprintf(sub, sizeof(sub), "%s/" LASTGOOD_DIR, dir);
+	lastgood_path(path, sizeof(path), dir, "gz");
+	config_for(&lc, "gz", "signed-list.txt.gz");
+
+	/* the bytes as stored (still gzip) and the signature, handed over */
+	CHECK(list_load_keep(&lc, 1 << 20, 0, &keep, &l) == 0 &&
+		      keep.len == 111 && keep.sig && keep.sig_len > 0 &&
+		      l.parsed.nr == 3,
+	      "keep: %zu bytes, signature %zu, %zu entries (%s)", keep.len,
+	      keep.sig_len, l.parsed.nr, l.error);
+	loaded_list_free(&l);
+
+	/* staged: not visible under its name before the commit */
+	CHECK(lastgood_stage(b, dir, "gz", &keep, err, sizeof(err)) == 0 &&
+		      b->nr == 1 && stat(path, &st) < 0,
+	      "stage: %d staged, %s", b->nr, err);
+	CHECK(lastgood_commit(b, dir, err, sizeof(err)) == 0 &&
+		      stat(path, &st) == 0 && (st.st_mode & 0777) == 0600 &&
+		      files_in(sub) == 1,
+	      "commit: mode %o, %d files (%s)", st.st_mode & 0777,
+	      files_in(sub), err);
+	CHECK(stat(sub, &st) == 0 && (st.st_mode & 0777) == 0700,
+	      "lastgood directory mode %o", st.st_mode & 0777);
+	/* the same bytes again: nothing to write */
+	CHECK(lastgood_stage(b, dir, "gz", &keep, err, sizeof(err)) == 0 &&
+		      b->nr == 0,
+	      "an unchanged copy was staged again");
+
+	/* read back: the same bytes, verified and parsed like the file */
+	CHECK(lastgood_read(dir, "gz", 1 << 20, &copy, err, sizeof(err)) ==
+			      0 &&
+		      copy.len == keep.len &&
+		      !memcmp(copy.data, keep.data, keep.len) &&
+		      copy.sig_len == keep.sig_len &&
+		      !memcmp(copy.sig, keep.sig, keep.sig_len),
+	      "read back: %zu bytes, signature %zu (%s)", copy.len,
+	      copy.sig_len, err);
+	CHECK(list_load_bytes(&lc, 1 << 20, ts, &copy, &l) == 0 &&
+		      l.verified && l.version == ts && l.compressed &&
+		      l.parsed.nr == 3,
+	      "copy loads: verified %d version %llu, %zu entries (%s)",
+	      l.verified, (unsigned long long)l.version, l.parsed.nr,
+	      l.error);
+	loaded_list_free(&l);
+	/* the same checks as the file: rollback, the bytes, the key */
+	CHECK(list_load_bytes(&lc, 1 << 20, ts + 1, &copy, &l) < 0 &&
+		      l.reason == RELOAD_ERR_ROLLBACK,
+	      "copy older than the accepted version: %s", l.error);
+	loaded_list_free(&l);
+	copy.data[copy.len / 2] ^= 1;
+	CHECK(list_load_bytes(&lc, 1 << 20, 0, &copy, &l) < 0 &&
+		      l.reason == RELOAD_ERR_SIGNATURE,
+	      "a changed byte in the copy: %s", l.error);
+	loaded_list_free(&l);
+	copy.data[copy.len / 2] ^= 1;
+	CHECK(list_load_bytes(&lc, 110, 0, &copy, &l) < 0 &&
+		      l.reason == RELOAD_ERR_SIZE,
+	      "a copy over max_list_bytes: %s", l.error);
+	loaded_list_free(&l);
+	free(copy.sig);
+	copy.sig = NULL;
+	CHECK(list_load_bytes(&lc, 1 << 20, 0, &copy, &l) < 0 &&
+		      l.reason == RELOAD_ERR_SIGNATURE &&
+		      strstr(l.error, "holds no signature"),
+	      "a signed list's copy without signature: %s", l.error);
+	loaded_list_free(&l);
+	list_bytes_free(&copy);
+
+	/* staged and discarded: nothing is left */
+	CHECK(lastgood_stage(b, dir, "other", &other, err, sizeof(err)) == 0 &&
+		      b->nr == 1,
+	      "stage other: %s", err);
+	lastgood_discard(b, dir);
+	CHECK(files_in(sub) == 1, "discard left %d files", files_in(sub));
+	/* an unsigned copy round trip */
+	lastgood_stage(b, dir, "other", &other, err, sizeof(err));
+	lastgood_commit(b, dir, err, sizeof(err));
+	CHECK(lastgood_read(dir, "other", 1 << 20, &copy, err, sizeof(err)) ==
+			      0 &&
+		      copy.len == 2 && !copy.sig && !memcmp(copy.data, "x\n", 2),
+	      "unsigned copy: %zu bytes (%s)", copy.len, err);
+	list_bytes_free(&copy);
+
+	/* missing, damaged */
+	CHECK(lastgood_read(dir, "nope", 1 << 20, &copy, err, sizeof(err)) ==
+		      -ENOENT,
+	      "no copy: want -ENOENT");
+	f = fopen(path, "w");
+	if (f) {
+		fputs("xdpblock-last-good 1\nsignature 5\nlist 9\n\nabc", f);
+		fclose(f);
+	}
+	CHECK(lastgood_read(dir, "gz", 1 << 20, &copy, err, sizeof(err)) ==
+			      -EINVAL &&
+		      strstr(err, "not a last good copy written by xdpblockd"),
+	      "damaged copy: '%s'", err);
+
+	/* pruned: the lists a configuration no longer has */
+	snprintf(cfg->lists[0].name, sizeof(cfg->lists[0].name), "other");
+	cfg->nr_lists = 1;
+	lastgood_prune(dir, cfg);
+	CHECK(stat(path, &st) < 0 && files_in(sub) == 1,
+	      "prune: %d files left", files_in(sub));
+	list_bytes_free(&keep);
+	free(cfg);
+	free(b);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -2430,6 +2571,7 @@ int main(void)
 	RUN_TEST("load", load_fifo_and_symlink);
 	RUN_TEST("load", load_signed_for_another_file);
 	RUN_TEST("load", load_domain_formats);
+	RUN_TEST("lastgood", lastgood_round_trip);
 
 	printf("list tests done: %d PASS, %d FAIL\n", tl_passed, tl_failed);
 	tmp_cleanup();

@@ -884,6 +884,7 @@ static const struct config_key daemon_keys[] = {
 	/* room for the state files' names */
 	PATH("state_dir", DAEMON_FIELD(state_dir), DAEMON_SIZE(state_dir) - 65,
 	     "give an absolute path", "directory"),
+	CHOICE("strict_start", DAEMON_FIELD(strict_start), yes_no),
 	KEY("max_list_bytes", DAEMON_FIELD(max_list_bytes), list_bytes_key,
 	    "give a size from 4096 to 64G (a number, optionally followed by K, M or G)",
 	    "size"),

@@ -83,6 +83,12 @@ struct daemon_config {
 	char control_socket[108]; /* sizeof(sun_path) */
 	char pin_path[PATH_MAX]; /* "" = pin nothing (pin_path = none) */
 	int watch_lists; /* reload a list when its file changes */
+	/*
+	 * strict_start = yes: a list that cannot be loaded at start-up stops
+	 * the start (the default starts without it, or with its last good
+	 * copy, and reports it degraded)
+	 */
+	int strict_start;
 	uint32_t watch_delay_ms; /* quiet time after a change before that */
 	/*
 	 * control_group: the socket's group, so that its members may use

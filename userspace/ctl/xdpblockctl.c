@@ -104,6 +104,19 @@ static void print_source(struct json_object *src)
 		printf("  %-20s WARNING: %s\n", "", str(src, "warning"));
 }
 
+/* A list whose file cannot be loaded, and what runs for it instead. */
+static void print_degraded(struct json_object *dg)
+{
+	const char *running = str(dg, "running");
+
+	printf("  %-20s DEGRADED (%s): %s\n", "", str(dg, "reason"),
+	       str(dg, "error"));
+	printf("  %-20s running %s\n", "",
+	       !strcmp(running, "last-good-copy")  ? "its last good copy"
+	       : !strcmp(running, "running-rules") ? "the rules it had"
+						   : "nothing for this list");
+}
+
 /* The datapath's programs: the entry program, then the stages loaded. */
 static void print_stages(struct json_object *stages)
 {
@@ -213,6 +226,8 @@ static void print_status(struct json_object *r)
 		}
 		if (get(o, "source"))
 			print_source(get(o, "source"));
+		if (get(o, "degraded"))
+			print_degraded(get(o, "degraded"));
 	}
 }
 
@@ -598,12 +613,16 @@ int main(int argc, char **argv)
 	}
 	if (!json_object_get_boolean(get(resp, "ok")))
 		rc = 1;
+	/* for a monitoring check: the daemon runs, but not every list */
+	else if (id == CONTROL_CMD_STATUS &&
+		 num(get(resp, "result"), "degraded_lists"))
+		rc = 3;
 	if (json) {
 		printf("%s\n",
 		       json_object_to_json_string_ext(
 			       resp, JSON_C_TO_STRING_PRETTY |
 					     JSON_C_TO_STRING_NOSLASHESCAPE));
-	} else if (rc) {
+	} else if (rc == 1) {
 		fprintf(stderr, "xdpblockctl: %s: %s\n", cmd,
 			str(resp, "error"));
 	} else {

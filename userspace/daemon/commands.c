@@ -159,6 +159,15 @@ static struct json_object *kernel_json(const struct kernel_features *kf)
 	return o;
 }
 
+static uint64_t degraded_lists(const struct daemon *d)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < d->nr_lists; i++)
+		n += list_is_degraded(&d->lists[i]);
+	return n;
+}
+
 static struct json_object *status_json(struct daemon *d)
 {
 	struct json_object *res = json_object_new_object();
@@ -171,6 +180,7 @@ static struct json_object *status_json(struct daemon *d)
 	add_u64(res, "pid", getpid());
 	add_u64(res, "started", d->started);
 	add_u64(res, "generation", d->generation);
+	add_u64(res, "degraded_lists", degraded_lists(d));
 	add_u64(res, "reloads_total", d->reloads_total);
 	add_u64(res, "reload_failures_total", d->reload_failures_total);
 	add_str(res, "pin_path", d->loader.pin_dir);
@@ -237,6 +247,16 @@ static struct json_object *status_json(struct daemon *d)
 		if (ls->cfg.url[0])
 			json_object_object_add(o, "source",
 					       source_json(d, &ls->cfg));
+		if (list_is_degraded(ls)) {
+			struct json_object *dg = json_object_new_object();
+
+			add_str(dg, "reason",
+				reload_reason_name(ls->degraded_reason));
+			add_str(dg, "error", ls->degraded_error);
+			add_str(dg, "running",
+				list_fallback_name(ls->fallback));
+			json_object_object_add(o, "degraded", dg);
+		}
 		json_object_array_add(lists, o);
 	}
 	json_object_object_add(res, "lists", lists);

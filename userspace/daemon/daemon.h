@@ -21,6 +21,21 @@
 #include "rules/ruleset.h"
 
 /* A configured list as it is running now. */
+/* What runs for a list whose file cannot be loaded (reload.c). */
+enum list_fallback {
+	LIST_FALLBACK_NONE, /* nothing: no usable copy */
+	LIST_FALLBACK_COPY, /* its last good copy in state_dir (lastgood.h) */
+	LIST_FALLBACK_RUNNING, /* the rules it had (adopted, or running) */
+};
+
+/* As status names it. */
+static inline const char *list_fallback_name(enum list_fallback f)
+{
+	return f == LIST_FALLBACK_COPY	    ? "last-good-copy"
+	       : f == LIST_FALLBACK_RUNNING ? "running-rules"
+					    : "none";
+}
+
 struct list_state {
 	struct list_config cfg;
 	uint16_t list_id;
@@ -41,7 +56,21 @@ struct list_state {
 	int verified; /* minisign signature checked */
 	char key_id[MINISIGN_KEY_ID_STRLEN]; /* the key that signed it */
 	uint64_t version; /* signed timestamp, 0 if none */
+	/*
+	 * Degraded: the list's file could not be loaded (at start-up, or
+	 * again while it was degraded), so what runs for it is @fallback.
+	 * degraded_reason is RELOAD_OK for a list that loaded;
+	 * degraded_error names the file (and line) and why.
+	 */
+	enum reload_reason degraded_reason;
+	enum list_fallback fallback;
+	char degraded_error[600];
 };
+
+static inline int list_is_degraded(const struct list_state *ls)
+{
+	return ls->degraded_reason != RELOAD_OK;
+}
 
 /*
  * A list's action as status and metrics name it: an RPZ zone's records
@@ -88,6 +117,12 @@ struct daemon {
 	uint64_t reload_failures_by_reason[RELOAD_REASON_MAX];
 	struct reload_result last_reload;
 	int counters_fd; /* pinned daemon_counters, or -1 */
+	/*
+	 * The first reload has been tried: until then a list that cannot be
+	 * loaded falls back (unless strict_start), after it only a list
+	 * already degraded does.
+	 */
+	int started_up;
 	int keep_attached; /* at exit: leave filtering running, state pinned */
 	int stop_requested; /* `xdpblockctl stop`: exit after answering */
 	struct fetcher *fetcher; /* downloads of url lists, or NULL */

@@ -302,6 +302,22 @@ static void render_lists(struct daemon *d, struct prom_buf *b)
 			 d->lists[i].version_time > 0 ? d->lists[i].version_time
 						      : 0);
 	prom_family(
+		b, "xdpblock_list_degraded", "gauge",
+		"1 if the list's file cannot be loaded and its last good copy, the rules it had, or nothing runs instead (reason: why; running: which); else 0.");
+	for (int i = 0; i < n; i++) {
+		const struct list_state *ls = &d->lists[i];
+		int degraded = list_is_degraded(ls);
+
+		prom_u64(b, "xdpblock_list_degraded",
+			 LABELS({"list", ls->cfg.name},
+				{"reason",
+				 reload_reason_name(ls->degraded_reason)},
+				{"running",
+				 degraded ? list_fallback_name(ls->fallback)
+					  : "file"}),
+			 degraded);
+	}
+	prom_family(
 		b, "xdpblock_list_last_reload_timestamp_seconds", "gauge",
 		"When the running version of the list was loaded (the last successful reload), as a Unix time.");
 	for (int i = 0; i < n; i++)

@@ -24,6 +24,7 @@
 #include "datapath/counters.h"
 #include "datapath/generation.h"
 #include "datapath/pinning.h"
+#include "lists/lastgood.h"
 #include "lists/listload.h"
 #include "lists/liststate.h"
 #include "rules/ruleids.h"
@@ -154,23 +155,219 @@ static int list_dir_check(const struct list_config *lc, char *err,
 	return dir_check_private(dir, what, err, errlen);
 }
 
+/* The running state of the list named @name, or NULL. */
+static const struct list_state *running_list(const struct daemon *d,
+					     const char *name)
+{
+	for (int i = 0; i < d->nr_lists; i++)
+		if (!strcmp(d->lists[i].cfg.name, name))
+			return &d->lists[i];
+	return NULL;
+}
+
+/*
+ * Would @loaded's rules, added to those before it, exceed the capacity?
+ * (Counted before duplicates across lists are merged, so near the limit
+ * this errs on the side of refusing: check_capacity() has the last word.)
+ */
+static int list_capacity(const struct daemon_config *cfg,
+			 const struct list_config *lc,
+			 const struct loaded_list *loaded,
+			 const struct ruleset *next, char *err, size_t errlen)
+{
+	const char *what = NULL, *key = NULL;
+	size_t have = 0, add = 0;
+	uint32_t max = 0;
+
+	if (loaded->is_domain) {
+		have = next->names.nr, add = loaded->names.nr;
+		max = cfg->max_rules_domain, what = "domain";
+		key = "max_rules_domain";
+	} else if (next->v4.nr + loaded->parsed.nr_v4 > cfg->max_rules_v4) {
+		have = next->v4.nr, add = loaded->parsed.nr_v4;
+		max = cfg->max_rules_v4, what = "IPv4", key = "max_rules_ipv4";
+	} else {
+		have = next->v6.nr, add = loaded->parsed.nr_v6;
+		max = cfg->max_rules_v6, what = "IPv6", key = "max_rules_ipv6";
+	}
+	if (have + add <= max)
+		return 0;
+	snprintf(
+		err, errlen,
+		"%.400s: with it, %zu %s rules exceed %s = %u (%zu in this list): raise it in [daemon] and restart xdpblockd",
+		lc->path, have + add, what, key, max, add);
+	return -ENOSPC;
+}
+
+/*
+ * A loaded list that passed its checks: its state, its version and its
+ * rules into @next. Returns 0; or a negative errno with @err and @reason
+ * set: a list that does not fit (its action, the capacity), checked
+ * before anything is added, or no memory (-ENOMEM, fatal).
+ */
+static int accept_list(const struct daemon_config *cfg,
+		       const struct list_config *lc, int id,
+		       struct loaded_list *loaded, struct ruleset *next,
+		       struct list_state *st, struct list_versions *versions,
+		       char *err, size_t errlen, enum reload_reason *reason)
+{
+	int ret;
+
+	if (!loaded->is_domain && action_is_domain_only(lc->action)) {
+		snprintf(
+			err, errlen,
+			"%.400s holds addresses, and action = %s needs a domain list",
+			lc->path, action_name(lc->action));
+		*reason = RELOAD_ERR_CONFIG;
+		return -EINVAL;
+	}
+	if (loaded->is_domain && loaded->names.format == LIST_FORMAT_RPZ &&
+	    lc->action_set) {
+		snprintf(
+			err, errlen,
+			"%.400s is an RPZ zone, whose records carry their own actions: remove 'action =' from [list:%s]",
+			lc->path, lc->name);
+		*reason = RELOAD_ERR_CONFIG;
+		return -EINVAL;
+	}
+	ret = list_capacity(cfg, lc, loaded, next, err, errlen);
+	if (ret < 0) {
+		*reason = RELOAD_ERR_CAPACITY;
+		return ret;
+	}
+	st->type = loaded->is_domain ? LIST_TYPE_DOMAIN : LIST_TYPE_IP;
+	st->format = loaded->is_domain ? loaded->names.format
+				       : loaded->parsed.format;
+	st->compressed = loaded->compressed;
+	st->verified = loaded->verified;
+	st->version = loaded->version;
+	/* the signed timestamp is the version; else the file's mtime */
+	st->version_time = loaded->version ? (int64_t)loaded->version
+					   : loaded->mtime;
+	memcpy(st->key_id, loaded->key_id, sizeof(st->key_id));
+	/* recorded on disk only once the whole reload has succeeded */
+	ret = loaded->version
+		      ? list_versions_raise(versions, lc->name, loaded->version)
+		      : 0;
+	if (!ret)
+		ret = loaded->is_domain
+			      ? add_names(lc, id, &loaded->names, next, st)
+			      : add_prefixes(lc, id, &loaded->parsed, next, st);
+	if (ret < 0) {
+		snprintf(err, errlen, "out of memory reading %.400s", lc->path);
+		*reason = RELOAD_ERR_MEMORY;
+	}
+	return ret;
+}
+
+/*
+ * Whether a list that cannot be loaded falls back instead of failing the
+ * reload: at start-up (unless strict_start), so that one bad feed never
+ * leaves the others unenforced; afterwards only a list degraded already,
+ * so that it does not block every reload until it is fixed. A list that
+ * was good and fails while running fails its reload, which changes
+ * nothing: its rules stay, and whoever changed it is told.
+ */
+static int may_fall_back(const struct daemon *d,
+			 const struct daemon_config *cfg, const char *name)
+{
+	const struct list_state *run = running_list(d, name);
+
+	if (run && list_is_degraded(run))
+		return 1;
+	return !d->started_up && !cfg->strict_start;
+}
+
+/*
+ * @lc could not be loaded (@reason, @why): what runs for it instead, in
+ * order: its last good copy, verified and parsed again with its current
+ * settings; the rules it runs now (a daemon adopted them, or it was
+ * degraded already); nothing. Returns 0, or -ENOMEM.
+ */
+static int fall_back(const struct daemon *d, const struct daemon_config *cfg,
+		     const struct list_config *lc, int id,
+		     enum reload_reason reason, const char *why,
+		     struct ruleset *next, struct list_state *st,
+		     struct list_versions *versions)
+{
+	char copy_err[600], path[PATH_MAX + LIST_NAME_MAX + 16], when[32];
+	enum reload_reason copy_reason = RELOAD_OK;
+	struct loaded_list loaded;
+	struct list_bytes copy;
+	struct tm tm;
+	int ret;
+
+	ret = lastgood_read(cfg->state_dir, lc->name, cfg->max_list_bytes,
+			    &copy, copy_err, sizeof(copy_err));
+	if (ret == 0) {
+		ret = list_load_bytes(lc, cfg->max_list_bytes,
+				      list_versions_get(versions, lc->name),
+				      &copy, &loaded);
+		if (ret < 0) {
+			snprintf(copy_err, sizeof(copy_err), "%s",
+				 loaded.error);
+		} else {
+			ret = accept_list(cfg, lc, id, &loaded, next, st,
+					  versions, copy_err, sizeof(copy_err),
+					  &copy_reason);
+		}
+		loaded_list_free(&loaded);
+		if (ret == -ENOMEM || copy_reason == RELOAD_ERR_MEMORY) {
+			list_bytes_free(&copy);
+			return -ENOMEM;
+		}
+	}
+	if (ret == 0) {
+		st->fallback = LIST_FALLBACK_COPY;
+		gmtime_r(&(time_t){copy.mtime}, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+		log_err("list %s: cannot load (%s): %s; running its last good copy, saved %s",
+			lc->name, reload_reason_name(reason), why, when);
+	} else if (running_list(d, lc->name)) {
+		if (keep_list(d, id, next, st) < 0) {
+			list_bytes_free(&copy);
+			return -ENOMEM;
+		}
+		st->fallback = LIST_FALLBACK_RUNNING;
+		log_err("list %s: cannot load (%s): %s; keeping the rules it runs",
+			lc->name, reload_reason_name(reason), why);
+	} else {
+		lastgood_path(path, sizeof(path), cfg->state_dir, lc->name);
+		st->fallback = LIST_FALLBACK_NONE;
+		log_err("list %s: cannot load (%s): %s; running without it (%s)",
+			lc->name, reload_reason_name(reason), why,
+			ret == -ENOENT ? "it has no last good copy yet"
+				       : copy_err);
+	}
+	list_bytes_free(&copy);
+	st->cfg = *lc;
+	st->list_id = id;
+	st->degraded_reason = reason;
+	snprintf(st->degraded_error, sizeof(st->degraded_error), "%.*s",
+		 (int)sizeof(st->degraded_error) - 1, why);
+	return 0;
+}
+
 /*
  * Every list of @cfg into @next. With @stale, only lists i with stale[i]
- * are read again; the others keep their running rules.
+ * are read again; the others keep their running rules. The bytes of each
+ * list read are staged in @copies as its last good copy.
  */
 static int load_lists(const struct daemon *d, const struct daemon_config *cfg,
 		      const uint8_t *stale, char (*names)[LIST_NAME_MAX],
 		      char (*running)[LIST_NAME_MAX], struct ruleset *next,
 		      struct list_state *states, struct list_versions *versions,
-		      struct reload_result *res)
+		      struct lastgood_batch *copies, struct reload_result *res)
 {
-	char *err = res->error;
+	char *err = res->error, why[sizeof(res->error)];
 	size_t errlen = sizeof(res->error);
 
 	for (int i = 0; i < cfg->nr_lists; i++) {
 		const struct list_config *lc = &cfg->lists[i];
 		struct list_state *st = &states[i];
 		struct loaded_list loaded;
+		struct list_bytes bytes;
+		enum reload_reason reason = RELOAD_OK;
 		int id = list_id_for(names, running, lc->name), ret;
 
 		memset(st, 0, sizeof(*st));
@@ -186,23 +383,23 @@ static int load_lists(const struct daemon *d, const struct daemon_config *cfg,
 		st->list_id = id;
 		if (stale && !stale[i]) {
 			if (keep_list(d, id, next, st) < 0)
-				goto nomem_kept;
+				goto nomem;
 			continue;
 		}
 		/* whoever may write the directory may swap the list */
-		ret = list_dir_check(lc, err, errlen);
+		ret = list_dir_check(lc, why, sizeof(why));
 		/* a missing directory: list_load() says the file is missing */
 		if (ret < 0 && ret != -ENOENT) {
-			res->reason = RELOAD_ERR_IO;
-			return ret;
+			reason = RELOAD_ERR_IO;
+			goto failed;
 		}
-		ret = list_load(lc, cfg->max_list_bytes,
-				list_versions_get(versions, lc->name), &loaded);
+		ret = list_load_keep(lc, cfg->max_list_bytes,
+				     list_versions_get(versions, lc->name),
+				     &bytes, &loaded);
 		if (ret < 0) {
 			/* a malformed line can be fixed, or skipped by choice */
 			snprintf(
-				err, errlen, "list %s: %s%s", lc->name,
-				loaded.error,
+				why, sizeof(why), "%s%s", loaded.error,
 				loaded.reason == RELOAD_ERR_PARSE &&
 						(loaded.parsed.bad_line ||
 						 loaded.names.bad_line) &&
@@ -210,9 +407,9 @@ static int load_lists(const struct daemon *d, const struct daemon_config *cfg,
 							LIST_ON_ERROR_REJECT
 					? " (fix the line, or set on_error = skip-line in its [list:] section)"
 					: "");
-			res->reason = loaded.reason;
+			reason = loaded.reason;
 			loaded_list_free(&loaded);
-			return ret;
+			goto failed;
 		}
 		if (loaded.verified)
 			log_debug(
@@ -224,49 +421,30 @@ static int load_lists(const struct daemon *d, const struct daemon_config *cfg,
 			lc->name, loaded.list_bytes, loaded.stored_bytes,
 			loaded.read_ns / 1e6, loaded.verify_ns / 1e6,
 			loaded.inflate_ns / 1e6, loaded.parse_ns / 1e6);
-		if (!loaded.is_domain && action_is_domain_only(lc->action)) {
-			snprintf(
-				err, errlen,
-				"list %s: %s holds addresses, and action = %s needs a domain list",
-				lc->name, lc->path, action_name(lc->action));
-			res->reason = RELOAD_ERR_CONFIG;
-			loaded_list_free(&loaded);
-			return -EINVAL;
-		}
-		if (loaded.is_domain &&
-		    loaded.names.format == LIST_FORMAT_RPZ && lc->action_set) {
-			snprintf(
-				err, errlen,
-				"list %s: %s is an RPZ zone, whose records carry their own actions: remove 'action =' from [list:%s]",
-				lc->name, lc->path, lc->name);
-			res->reason = RELOAD_ERR_CONFIG;
-			loaded_list_free(&loaded);
-			return -EINVAL;
-		}
-		st->type = loaded.is_domain ? LIST_TYPE_DOMAIN : LIST_TYPE_IP;
-		st->format = loaded.is_domain ? loaded.names.format
-					      : loaded.parsed.format;
-		st->compressed = loaded.compressed;
-		st->verified = loaded.verified;
-		st->version = loaded.version;
-		/* the signed timestamp is the version; else the file's mtime */
-		st->version_time = loaded.version ? (int64_t)loaded.version
-						  : loaded.mtime;
-		memcpy(st->key_id, loaded.key_id, sizeof(st->key_id));
-		/* recorded on disk only once the whole reload has succeeded */
-		if (loaded.version &&
-		    list_versions_raise(versions, lc->name, loaded.version) < 0)
-			goto nomem;
-		ret = loaded.is_domain
-			      ? add_names(lc, id, &loaded.names, next, st)
-			      : add_prefixes(lc, id, &loaded.parsed, next, st);
-		if (ret < 0)
-			goto nomem;
+		ret = accept_list(cfg, lc, id, &loaded, next, st, versions, why,
+				  sizeof(why), &reason);
 		loaded_list_free(&loaded);
+		if (ret == 0 && lastgood_stage(copies, cfg->state_dir, lc->name,
+					       &bytes, why, sizeof(why)) < 0)
+			log_warn(
+				"list %s: its last good copy cannot be saved, so a start-up that cannot load it would run without it: %s",
+				lc->name, why);
+		list_bytes_free(&bytes);
+		if (ret == 0)
+			continue;
+	failed:
+		if (reason == RELOAD_ERR_MEMORY)
+			goto nomem;
+		if (!may_fall_back(d, cfg, lc->name)) {
+			snprintf(err, errlen, "list %s: %.600s", lc->name, why);
+			res->reason = reason;
+			return ret;
+		}
+		if (fall_back(d, cfg, lc, id, reason, why, next, st, versions) <
+		    0)
+			goto nomem;
 		continue;
 	nomem:
-		loaded_list_free(&loaded);
-	nomem_kept:
 		snprintf(err, errlen, "out of memory reading %s", lc->path);
 		res->reason = RELOAD_ERR_MEMORY;
 		return -ENOMEM;
@@ -529,6 +707,7 @@ static int reload(struct daemon *d, const uint8_t *stale)
 	struct list_state *states = calloc(XDPB_MAX_LISTS, sizeof(*states));
 	char(*names)[LIST_NAME_MAX] = calloc(XDPB_MAX_LISTS, LIST_NAME_MAX);
 	struct xdpb_pinned_gen *gen = calloc(1, sizeof(*gen));
+	struct lastgood_batch *copies = calloc(1, sizeof(*copies));
 	struct reload_result *res = &d->last_reload;
 	struct ruleset next = {0};
 	struct list_versions versions = {0};
@@ -540,7 +719,7 @@ static int reload(struct daemon *d, const uint8_t *stale)
 	d->reloads_total++;
 	memset(res, 0, sizeof(*res));
 	res->when = time(NULL);
-	if (!cfg || !states || !names || !gen) {
+	if (!cfg || !states || !names || !gen || !copies) {
 		snprintf(res->error, sizeof(res->error), "out of memory");
 		res->reason = RELOAD_ERR_MEMORY;
 		err = -ENOMEM;
@@ -575,7 +754,7 @@ static int reload(struct daemon *d, const uint8_t *stale)
 		}
 	}
 	err = load_lists(d, cfg, stale, names, d->list_names, &next, states,
-			 &versions, res);
+			 &versions, copies, res);
 	if (err)
 		goto fail;
 	ruleset_finish(&next);
@@ -645,6 +824,13 @@ static int reload(struct daemon *d, const uint8_t *stale)
 				 sizeof(res->error)) < 0)
 		log_err("the new rules are active, but their versions were not recorded, so an older list could be accepted after a restart: %s",
 			res->error);
+	if (lastgood_commit(copies, cfg->state_dir, res->error,
+			    sizeof(res->error)) < 0)
+		log_warn(
+			"the new rules are active, but their last good copies were not saved: %s",
+			res->error);
+	if (!stale)
+		lastgood_prune(cfg->state_dir, cfg);
 	res->error[0] = '\0';
 	list_versions_free(&versions);
 
@@ -684,6 +870,8 @@ static int reload(struct daemon *d, const uint8_t *stale)
 	free(states);
 	free(names);
 	free(gen);
+	free(copies);
+	d->started_up = 1;
 	daemon_pin_counters(d);
 	return 0;
 fail:
@@ -700,11 +888,15 @@ fail:
 		log_err("cannot start (%s): %s",
 			reload_reason_name(res->reason), res->error);
 	list_versions_free(&versions);
+	if (copies)
+		lastgood_discard(copies, cfg ? cfg->state_dir : "");
 	ruleset_free(&next);
 	free(cfg);
 	free(states);
 	free(names);
 	free(gen);
+	free(copies);
+	d->started_up = 1;
 	daemon_pin_counters(d);
 	return err ? err : -EINVAL;
 }
@@ -721,7 +913,7 @@ int daemon_reload_lists(struct daemon *d, const uint8_t *stale)
 
 void daemon_status_line(const struct daemon *d, char *buf, size_t len)
 {
-	int attached = 0, n;
+	int attached = 0, degraded = 0, n;
 
 	for (int i = 0; i < d->nr_ifaces; i++)
 		attached += d->ifaces[i].link_fd >= 0;
@@ -731,6 +923,16 @@ void daemon_status_line(const struct daemon *d, char *buf, size_t len)
 		(unsigned long long)d->generation, d->active.v4.nr,
 		d->active.v6.nr, d->active.names.nr, d->nr_lists, attached,
 		d->cfg.nr_ifaces);
+	for (int i = 0; i < d->nr_lists && n > 0 && (size_t)n < len; i++) {
+		const struct list_state *ls = &d->lists[i];
+
+		if (list_is_degraded(ls))
+			n += snprintf(buf + n, len - n, "%s%s (%s, %s)",
+				      degraded++ ? ", " : "; degraded: ",
+				      ls->cfg.name,
+				      reload_reason_name(ls->degraded_reason),
+				      list_fallback_name(ls->fallback));
+	}
 	if (!d->last_reload.ok && n > 0 && (size_t)n < len)
 		snprintf(buf + n, len - n, "; last reload failed: %s",
 			 d->last_reload.error);

@@ -102,6 +102,22 @@ out:
 	return ret;
 }
 
+/* A private, NUL-terminated copy of @len bytes (-ENOENT for none). */
+static int copy_bytes(const char *from, size_t len, char **out, size_t *out_len)
+{
+	*out = NULL;
+	*out_len = 0;
+	if (!from)
+		return -ENOENT;
+	*out = big_malloc(len + 1);
+	if (!*out)
+		return -ENOMEM;
+	memcpy(*out, from, len);
+	(*out)[len] = '\0';
+	*out_len = len;
+	return 0;
+}
+
 int list_is_gzip(const void *data, size_t len)
 {
 	const unsigned char *b = data;
@@ -329,9 +345,14 @@ static int check_signed_file(const struct list_config *lc,
 	return fail(l, RELOAD_ERR_SIGNATURE, -EINVAL);
 }
 
-/* Check the signature of @data; sets version, key and the reason. */
+/*
+ * Check the signature of @data; sets version, key and the reason. The
+ * signature is read from its file, or taken from @in (a last good copy);
+ * with @keep, its text is handed over there.
+ */
 static int verify(const struct list_config *lc, const char *data, size_t len,
-		  uint64_t accepted, struct loaded_list *l)
+		  uint64_t accepted, const struct list_bytes *in,
+		  struct list_bytes *keep, struct loaded_list *l)
 {
 	struct minisign_sig *sig = NULL;
 	char sig_path[PATH_MAX + 16], why_buf[256];
@@ -341,8 +362,18 @@ static int verify(const struct list_config *lc, const char *data, size_t len,
 	int idx, ret;
 
 	list_signature_path(lc, sig_path, sizeof(sig_path));
-	ret = list_read_file(sig_path, LIST_SIGNATURE_MAX_BYTES, &text,
-			     &text_len, why_buf, sizeof(why_buf));
+	snprintf(why_buf, sizeof(why_buf), "out of memory");
+	if (in)
+		ret = copy_bytes(in->sig, in->sig_len, &text, &text_len);
+	else
+		ret = list_read_file(sig_path, LIST_SIGNATURE_MAX_BYTES, &text,
+				     &text_len, why_buf, sizeof(why_buf));
+	if (in && ret == -ENOENT) {
+		set_error(l, "%s: the last good copy holds no signature",
+			  lc->path);
+		ret = fail(l, RELOAD_ERR_SIGNATURE, ret);
+		goto out;
+	}
 	if (ret == -ENOENT) {
 		set_error(
 			l,
@@ -450,6 +481,11 @@ static int verify(const struct list_config *lc, const char *data, size_t len,
 	}
 out:
 	free(sig);
+	if (keep && ret == 0) {
+		keep->sig = text;
+		keep->sig_len = text_len;
+		text = NULL;
+	}
 	free(text);
 	return ret;
 }
@@ -462,8 +498,13 @@ static uint64_t now_ns(void)
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-int list_load(const struct list_config *lc, uint64_t max_bytes,
-	      uint64_t accepted, struct loaded_list *out)
+/*
+ * list_load(), list_load_keep() and list_load_bytes(): the bytes come from
+ * @in, else from the files of @lc; with @keep they are handed over there.
+ */
+static int load(const struct list_config *lc, uint64_t max_bytes,
+		uint64_t accepted, const struct list_bytes *in,
+		struct list_bytes *keep, struct loaded_list *out)
 {
 	struct list_parse_opts opts = {
 		.format = lc->format,
@@ -479,11 +520,26 @@ int list_load(const struct list_config *lc, uint64_t max_bytes,
 	int ret;
 
 	memset(out, 0, sizeof(*out));
+	if (keep)
+		memset(keep, 0, sizeof(*keep));
 	t = now_ns();
-	if (stat(lc->path, &st) == 0)
-		out->mtime = st.st_mtime;
-	ret = list_read_file(lc->path, max_bytes, &data, &len, out->error,
-			     sizeof(out->error));
+	if (in) {
+		out->mtime = in->mtime;
+		ret = in->len > max_bytes
+			      ? -EFBIG
+			      : copy_bytes(in->data, in->len, &data, &len);
+		if (ret < 0)
+			set_error(
+				out, "%s: %s", lc->path,
+				ret == -EFBIG
+					? "the last good copy is over max_list_bytes"
+					: strerror(-ret));
+	} else {
+		if (stat(lc->path, &st) == 0)
+			out->mtime = st.st_mtime;
+		ret = list_read_file(lc->path, max_bytes, &data, &len,
+				     out->error, sizeof(out->error));
+	}
 	out->read_ns = now_ns() - t;
 	if (ret < 0) {
 		ret = fail(out,
@@ -496,7 +552,7 @@ int list_load(const struct list_config *lc, uint64_t max_bytes,
 	out->stored_bytes = out->list_bytes = len;
 	t = now_ns();
 	if (lc->signature == LIST_SIGNATURE_MINISIGN) {
-		ret = verify(lc, data, len, accepted, out);
+		ret = verify(lc, data, len, accepted, in, keep, out);
 		if (ret < 0)
 			goto out;
 	}
@@ -516,7 +572,12 @@ int list_load(const struct list_config *lc, uint64_t max_bytes,
 		}
 		out->compressed = 1;
 		/* the compressed copy is not needed past this point */
-		free(data);
+		if (keep) {
+			keep->data = data;
+			keep->len = len;
+		} else {
+			free(data);
+		}
 		data = inflated;
 		len = out->list_bytes;
 	}
@@ -564,8 +625,42 @@ int list_load(const struct list_config *lc, uint64_t max_bytes,
 		goto out;
 	}
 out:
+	if (keep && ret == 0 && !keep->data) {
+		keep->data = data; /* not compressed: as stored */
+		keep->len = len;
+		data = NULL;
+	}
+	if (keep && ret < 0)
+		list_bytes_free(keep);
 	free(data);
 	return ret;
+}
+
+int list_load(const struct list_config *lc, uint64_t max_bytes,
+	      uint64_t accepted, struct loaded_list *out)
+{
+	return load(lc, max_bytes, accepted, NULL, NULL, out);
+}
+
+int list_load_keep(const struct list_config *lc, uint64_t max_bytes,
+		   uint64_t accepted, struct list_bytes *keep,
+		   struct loaded_list *out)
+{
+	return load(lc, max_bytes, accepted, NULL, keep, out);
+}
+
+int list_load_bytes(const struct list_config *lc, uint64_t max_bytes,
+		    uint64_t accepted, const struct list_bytes *in,
+		    struct loaded_list *out)
+{
+	return load(lc, max_bytes, accepted, in, NULL, out);
+}
+
+void list_bytes_free(struct list_bytes *b)
+{
+	free(b->data);
+	free(b->sig);
+	memset(b, 0, sizeof(*b));
 }
 
 void loaded_list_free(struct loaded_list *l)

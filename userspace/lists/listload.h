@@ -64,6 +64,21 @@ struct loaded_list {
 };
 
 /*
+ * A list's bytes as stored (gzip still compressed) and its signature's
+ * text (NULL for an unsigned list): what the last good copy keeps
+ * (lastgood.h).
+ */
+struct list_bytes {
+	char *data;
+	size_t len;
+	char *sig;
+	size_t sig_len;
+	int64_t mtime; /* when they were saved (list_load_bytes()) */
+};
+
+void list_bytes_free(struct list_bytes *b);
+
+/*
  * Load @lc whole. @accepted is the newest version of this list accepted
  * before (0: none); an older signed list is refused as a rollback.
  * Returns 0, or a negative errno with @out->reason and @out->error set.
@@ -72,6 +87,17 @@ struct loaded_list {
 int list_load(const struct list_config *lc, uint64_t max_bytes,
 	      uint64_t accepted, struct loaded_list *out);
 void loaded_list_free(struct loaded_list *l);
+/* list_load(), also handing the bytes it verified to @keep (on success). */
+int list_load_keep(const struct list_config *lc, uint64_t max_bytes,
+		   uint64_t accepted, struct list_bytes *keep,
+		   struct loaded_list *out);
+/*
+ * list_load() of bytes already read (a last good copy): verified against
+ * @lc's keys and file name, checked for rollback and parsed the same way.
+ */
+int list_load_bytes(const struct list_config *lc, uint64_t max_bytes,
+		    uint64_t accepted, const struct list_bytes *in,
+		    struct loaded_list *out);
 
 /*
  * Read a whole regular file into a private buffer (a mapping would let
