@@ -7,7 +7,8 @@
 #     rules still block, a healthy list loads, and each is reported
 #     degraded with its reason: status (exit 3), the log (file, reason),
 #     the metric, and sd_notify STATUS
-#   - a list with no copy yet: the daemon runs without it
+#   - a list with no copy yet: the daemon runs without it; a list over
+#     max_rules_ipv4: its copy
 #   - degraded lists do not block reloads; fixed, they are healthy again
 #     (status exits 0), and the fresh list replaces the copy's rules
 #   - a url list after a reboot with no network (no download, the server
@@ -177,6 +178,19 @@ rm "$STATE/lastgood/list-c2"
 require "adopt, no copy: the daemon starts" daemon_start "$CONF"
 t_check "adopt, no copy: c2 keeps the adopted rules" degraded_is c2 "rollback running-rules"
 ping_dropped_by "adopt, no copy: the adopted rule" c2 $C2A/32 $C2A
+daemon_stop
+
+# --- over capacity: the list that does not fit falls back, not the start
+printf '%s\n' "$C2A/32" "$C2B/32" >"$WORKDIR/big.txt"
+MAX_RULES_V4=3 write_config "$CONF" "[list:big]" "path = $WORKDIR/big.txt" "signature = none"
+require "capacity: the daemon starts with 2 of 3 rules" daemon_start "$CONF"
+daemon_stop
+printf '%s\n' "$C2A/32" "$C2B/32" 203.0.113.1 203.0.113.2 203.0.113.3 >"$WORKDIR/big.txt"
+require "capacity: 5 rules of 3, the daemon starts" daemon_start "$CONF"
+t_check "capacity: degraded (capacity), on its copy" degraded_is big "capacity last-good-copy"
+t_check "capacity: the copy's 2 rules run" test "$(list_field big rules_ipv4)" -eq 2
+t_check "capacity: the log says how many rules exceed what" \
+	grep -q "list big: cannot load (capacity): .*big.txt: with it, 5 IPv4 rules exceed max_rules_ipv4 = 3" "$WORKDIR/daemon.log"
 daemon_stop
 
 # --- a reboot without network: a url list with no download, server down
