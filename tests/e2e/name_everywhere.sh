@@ -12,7 +12,8 @@
 #   - the per-protocol counters (stats name_dns, name_tls, name_http and
 #     xdpblock_interface_name_verdict_packets_total) move by exactly the
 #     packets the names decided, and not for the names no rule decided
-#   - lookup says what each view does
+#   - lookup says what each view does, also after one list is reloaded
+#     alone (the others' rules kept)
 #   - the daemon's log never names a queried or requested name
 . "$(dirname "$0")/../lib.sh"
 
@@ -59,6 +60,11 @@ write_config "$WORKDIR/xdpblock.conf" \
 	"[list:dnsonly]" "signature = none" "path = $WORKDIR/dnsonly.txt" \
 	"action = nxdomain" "protocols = dns"
 require "xdpblockd starts" daemon_start "$WORKDIR/xdpblock.conf"
+# the attach may have flushed the neighbours: resolved again here, so a
+# later "within a second" measures the filter, not neighbour discovery
+for addr in $SERVER4 $SERVER6; do
+	require "with xdpblockd: $addr answers ping" wait_for 10 ping_ok $addr
+done
 
 # name_count PROTOCOL : packets decided by a domain rule on both
 # interfaces, from stats (name_dns, name_tls, name_http)
@@ -186,6 +192,17 @@ t_check "lookup dnsonly.example.net: DNS nxdomain, no web rule" json_true "$WORK
 ctl lookup www.example.com >"$WORKDIR/l.txt"
 t_check "lookup (text): the web view resets, the form of nxdomain there" \
 	grep -q "TLS SNI, HTTP Host: reset (the form of nxdomain here) by suffix rule example.com of list nx" "$WORKDIR/l.txt"
+# reloading one list keeps the others' rules (reload.c keep_list()) with
+# what each does in each view
+t_check "reload of the nx list alone" ctl reload nx
+dig_query "$Q" $SERVER4 rr.example.net A
+t_check "after reloading nx alone: rr.example.net still gets REFUSED" status_is "$Q" REFUSED
+ctl --json lookup dnsonly.example.net >"$WORKDIR/l.json"
+t_check "after reloading nx alone: dnsonly.example.net still has no web rule" \
+	json_true "$WORKDIR/l.json" "j['result']['match']['action'] == 'nxdomain' and j['result']['web_match'] is None"
+web_timed "$O" https://www.example.net/ $SERVER4
+t_check "after reloading nx alone: https://www.example.net still reset (curl $RC, $ELAPSED_MS ms)" \
+	fails_fast "$O" "$RC" "$ELAPSED_MS"
 ctl_json "$WORKDIR/st.json" status
 t_check "status: the protocols of each domain list" json_true "$WORKDIR/st.json" \
 	"{l['name']: l.get('protocols') for l in j['result']['lists']} == {'nx': 'dns, web', 'reset': 'dns, web', 'reset-refused': 'dns, web', 'dnsonly': 'dns'}"
