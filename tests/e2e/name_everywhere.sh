@@ -12,6 +12,7 @@
 #   - the per-protocol counters (stats name_dns, name_tls, name_http and
 #     xdpblock_interface_name_verdict_packets_total) move by exactly the
 #     packets the names decided, and not for the names no rule decided
+#   - protocols on a list of addresses: a reload and --check refuse it
 #   - lookup says what each view does, also after one list is reloaded
 #     alone (the others' rules kept)
 #   - the daemon's log never names a queried or requested name
@@ -206,6 +207,23 @@ t_check "after reloading nx alone: https://www.example.net still reset (curl $RC
 ctl_json "$WORKDIR/st.json" status
 t_check "status: the protocols of each domain list" json_true "$WORKDIR/st.json" \
 	"{l['name']: l.get('protocols') for l in j['result']['lists']} == {'nx': 'dns, web', 'reset': 'dns, web', 'reset-refused': 'dns, web', 'dnsonly': 'dns'}"
+
+# --- protocols on a list whose file holds addresses: refused, by a
+# reload (the running rules stay) and by --check, naming the key
+printf '203.0.113.0/24\n' >"$WORKDIR/nets.txt"
+cp "$WORKDIR/xdpblock.conf" "$WORKDIR/good.conf"
+printf '%s\n' "[list:nets]" "signature = none" "path = $WORKDIR/nets.txt" \
+	"protocols = dns" >>"$WORKDIR/xdpblock.conf"
+ctl reload >"$WORKDIR/reload.out" 2>&1
+t_check "reload with protocols on an address list fails, naming the key" \
+	grep -q "holds addresses, and protocols applies to domain lists only" "$WORKDIR/reload.out"
+dig_query "$Q" $SERVER4 www.example.com A
+t_check "after the failed reload: www.example.com still gets NXDOMAIN" status_is "$Q" NXDOMAIN
+"$XDPBLOCKD" --check -c "$WORKDIR/xdpblock.conf" >"$WORKDIR/check.out" 2>&1
+t_check "xdpblockd --check refuses it too (status $?)" \
+	grep -q "remove it from \[list:nets\]" "$WORKDIR/check.out"
+"$XDPBLOCKD" --check -c "$WORKDIR/good.conf" >"$WORKDIR/check.out" 2>&1
+t_check "xdpblockd --check passes the configuration without it" grep -q ": OK$" "$WORKDIR/check.out"
 
 # Privacy: no queried or requested name in the log or the metrics
 daemon_stop

@@ -145,6 +145,37 @@ static int add_names(const struct list_config *lc, int id,
 	return 0;
 }
 
+int daemon_list_fits(const struct list_config *lc,
+		     const struct loaded_list *loaded, char *err, size_t errlen)
+{
+	if (!loaded->is_domain && action_is_domain_only(lc->action)) {
+		snprintf(
+			err, errlen,
+			"list %s: %s holds addresses, and action = %s needs a domain list",
+			lc->name, lc->path, action_name(lc->action));
+		return -EINVAL;
+	}
+	if (!loaded->is_domain && (lc->protocols_set || lc->dns_action_set)) {
+		snprintf(
+			err, errlen,
+			"list %s: %s holds addresses, and %s applies to domain lists only (an address rule decides every packet of its addresses, whatever the protocol): remove it from [list:%s]",
+			lc->name, lc->path,
+			lc->protocols_set ? "protocols" : "dns_action",
+			lc->name);
+		return -EINVAL;
+	}
+	if (loaded->is_domain && loaded->names.format == LIST_FORMAT_RPZ &&
+	    (lc->action_set || lc->dns_action_set)) {
+		snprintf(
+			err, errlen,
+			"list %s: %s is an RPZ zone, whose records carry their own actions: remove '%s =' from [list:%s]",
+			lc->name, lc->path,
+			lc->action_set ? "action" : "dns_action", lc->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* The directory of @lc's file: refused if others can write it. */
 static int list_dir_check(const struct list_config *lc, char *err,
 			  size_t errlen)
@@ -230,36 +261,7 @@ static int load_lists(const struct daemon *d, const struct daemon_config *cfg,
 			lc->name, loaded.list_bytes, loaded.stored_bytes,
 			loaded.read_ns / 1e6, loaded.verify_ns / 1e6,
 			loaded.inflate_ns / 1e6, loaded.parse_ns / 1e6);
-		if (!loaded.is_domain && action_is_domain_only(lc->action)) {
-			snprintf(
-				err, errlen,
-				"list %s: %s holds addresses, and action = %s needs a domain list",
-				lc->name, lc->path, action_name(lc->action));
-			res->reason = RELOAD_ERR_CONFIG;
-			loaded_list_free(&loaded);
-			return -EINVAL;
-		}
-		if (!loaded.is_domain &&
-		    (lc->protocols_set || lc->dns_action_set)) {
-			snprintf(
-				err, errlen,
-				"list %s: %s holds addresses, and %s applies to domain lists only (an address rule decides every packet of its addresses, whatever the protocol): remove it from [list:%s]",
-				lc->name, lc->path,
-				lc->protocols_set ? "protocols" : "dns_action",
-				lc->name);
-			res->reason = RELOAD_ERR_CONFIG;
-			loaded_list_free(&loaded);
-			return -EINVAL;
-		}
-		if (loaded.is_domain &&
-		    loaded.names.format == LIST_FORMAT_RPZ &&
-		    (lc->action_set || lc->dns_action_set)) {
-			snprintf(
-				err, errlen,
-				"list %s: %s is an RPZ zone, whose records carry their own actions: remove '%s =' from [list:%s]",
-				lc->name, lc->path,
-				lc->action_set ? "action" : "dns_action",
-				lc->name);
+		if (daemon_list_fits(lc, &loaded, err, errlen) < 0) {
 			res->reason = RELOAD_ERR_CONFIG;
 			loaded_list_free(&loaded);
 			return -EINVAL;
