@@ -9,6 +9,10 @@
 #   - a reset list answers DNS with NXDOMAIN; one with dns_action =
 #     refused with REFUSED, and resets HTTPS all the same
 #   - protocols = dns: DNS is answered, HTTPS to the name is served
+#   - an RPZ zone's records map per record: CNAME . answers NXDOMAIN and
+#     resets HTTPS, CNAME *. answers REFUSED and resets HTTP, and
+#     rpz-passthru allows a name below the nxdomain list's example.com on
+#     all three
 #   - the per-protocol counters (stats name_dns, name_tls, name_http and
 #     xdpblock_interface_name_verdict_packets_total) move by exactly the
 #     packets the names decided, and not for the names no rule decided
@@ -19,7 +23,8 @@
 . "$(dirname "$0")/../lib.sh"
 
 SERVER4=198.51.100.2 SERVER6=2001:db8:2::2
-NAMES="www.example.com www.example.net rr.example.net dnsonly.example.net example.org"
+NAMES="www.example.com www.example.net rr.example.net dnsonly.example.net example.org
+ok.example.com zone.example.org nodata.example.org"
 
 lab_up || { t_fail "lab setup"; exit 1; }
 require "XDP pass program on the client's veth" client_xdp_pass
@@ -53,13 +58,23 @@ printf 'example.com\n' >"$WORKDIR/nx.txt"
 printf 'www.example.net\n' >"$WORKDIR/reset.txt"
 printf 'rr.example.net\n' >"$WORKDIR/reset-refused.txt"
 printf 'dnsonly.example.net\n' >"$WORKDIR/dnsonly.txt"
+cat >"$WORKDIR/policy.zone" <<'ZONE'
+$TTL 300
+@ IN SOA localhost. admin.localhost. 1 3600 600 86400 300
+	IN NS localhost.
+zone.example.org CNAME .
+nodata.example.org CNAME *.
+ok.example.com CNAME rpz-passthru.
+ZONE
 write_config "$WORKDIR/xdpblock.conf" \
 	"[list:nx]" "signature = none" "path = $WORKDIR/nx.txt" "action = nxdomain" \
 	"[list:reset]" "signature = none" "path = $WORKDIR/reset.txt" "action = reset" \
 	"[list:reset-refused]" "signature = none" "path = $WORKDIR/reset-refused.txt" \
 	"action = reset" "dns_action = refused" \
 	"[list:dnsonly]" "signature = none" "path = $WORKDIR/dnsonly.txt" \
-	"action = nxdomain" "protocols = dns"
+	"action = nxdomain" "protocols = dns" \
+	"[list:rpz]" "signature = none" "path = $WORKDIR/policy.zone" "format = rpz" \
+	"origin = rpz"
 require "xdpblockd starts" daemon_start "$WORKDIR/xdpblock.conf"
 # the attach may have flushed the neighbours: resolved again here, so a
 # later "within a second" measures the filter, not neighbour discovery
@@ -163,6 +178,26 @@ for scheme in http https; do
 done
 counters_moved "protocols = dns" "$before" 1 0 0
 
+# --- an RPZ zone: each record's action in the form of each protocol
+before=$(counters_now)
+dig_query "$Q" $SERVER4 zone.example.org A
+t_check "RPZ CNAME .: DNS gets NXDOMAIN" status_is "$Q" NXDOMAIN
+web_timed "$O" https://zone.example.org/ $SERVER4
+t_check "RPZ CNAME .: https reset within a second (curl $RC, $ELAPSED_MS ms)" \
+	fails_fast "$O" "$RC" "$ELAPSED_MS"
+dig_query "$Q" $SERVER4 nodata.example.org A
+t_check "RPZ CNAME *.: DNS gets REFUSED" status_is "$Q" REFUSED
+web_timed "$O" http://nodata.example.org/ $SERVER4
+t_check "RPZ CNAME *.: http reset within a second (curl $RC, $ELAPSED_MS ms)" \
+	fails_fast "$O" "$RC" "$ELAPSED_MS"
+t_check "RPZ rpz-passthru under the nxdomain list: ok.example.com resolves" resolves ok.example.com
+for scheme in http https; do
+	web_get "$O" "$scheme://ok.example.com/" $SERVER4
+	t_check "RPZ rpz-passthru: $scheme://ok.example.com is served" served "$O" ok.example.com
+done
+# the allow decided the query and both requests: counted as name verdicts
+counters_moved "RPZ zone" "$before" 3 2 2
+
 # --- the metric says the same as stats
 in_router curl -sS --max-time 5 http://127.0.0.1:9469/metrics >"$WORKDIR/metrics.txt"
 # metric PROTOCOL : the metric's sum over the interfaces
@@ -176,9 +211,10 @@ for p in dns tls http; do
 	t_check "metrics: protocol=\"$p\" is $(name_count $p), as in stats" \
 		test "$(metric $p)" = "$(name_count $p)"
 done
-# 1 + 1 + 2 + 1 queries, 2 + 1 + 1 ClientHellos, 2 + 1 requests in all
-t_check "metrics: 5 DNS, 4 TLS, 3 HTTP packets in all" \
-	test "$(metric dns) $(metric tls) $(metric http)" = "5 4 3"
+# 1 + 1 + 2 + 1 + 3 queries, 2 + 1 + 1 + 2 ClientHellos, 2 + 1 + 2
+# requests in all
+t_check "metrics: 8 DNS, 6 TLS, 5 HTTP packets in all" \
+	test "$(metric dns) $(metric tls) $(metric http)" = "8 6 5"
 
 # --- lookup: what each view does
 ctl --json lookup www.example.com >"$WORKDIR/l.json"
@@ -206,7 +242,7 @@ t_check "after reloading nx alone: https://www.example.net still reset (curl $RC
 	fails_fast "$O" "$RC" "$ELAPSED_MS"
 ctl_json "$WORKDIR/st.json" status
 t_check "status: the protocols of each domain list" json_true "$WORKDIR/st.json" \
-	"{l['name']: l.get('protocols') for l in j['result']['lists']} == {'nx': 'dns, web', 'reset': 'dns, web', 'reset-refused': 'dns, web', 'dnsonly': 'dns'}"
+	"{l['name']: l.get('protocols') for l in j['result']['lists']} == {'nx': 'dns, web', 'reset': 'dns, web', 'reset-refused': 'dns, web', 'dnsonly': 'dns', 'rpz': 'dns, web'}"
 
 # --- protocols on a list whose file holds addresses: refused, by a
 # reload (the running rules stay) and by --check, naming the key
@@ -227,7 +263,8 @@ t_check "xdpblockd --check passes the configuration without it" grep -q ": OK$" 
 
 # Privacy: no queried or requested name in the log or the metrics
 daemon_stop
-for n in www.example.com www.example.net rr.example.net www.rr.example.net example.org; do
+for n in www.example.com www.example.net rr.example.net www.rr.example.net example.org \
+	zone.example.org nodata.example.org; do
 	t_check_not "the daemon log has no name $n" grep -qiw "$n" "$WORKDIR/daemon.log"
 done
 t_check_not "the metrics name no list entry" grep -qi "example\." "$WORKDIR/metrics.txt"
