@@ -229,6 +229,12 @@ t_check "lookup dnsonly.example.net: DNS nxdomain, no web rule" json_true "$WORK
 ctl lookup www.example.com >"$WORKDIR/l.txt"
 t_check "lookup (text): the web view resets, the form of nxdomain there" \
 	grep -q "TLS SNI, HTTP Host: reset (the form of nxdomain here) by suffix rule example.com of list nx" "$WORKDIR/l.txt"
+ctl status >"$WORKDIR/st.txt"
+t_check "status (text): the dnsonly list says protocols = dns" \
+	grep -q "dnsonly.txt  (protocols = dns)" "$WORKDIR/st.txt"
+t_check "status (text): a list of every protocol says nothing of it" \
+	test "$(grep -c "protocols =" "$WORKDIR/st.txt")" -eq 1
+
 # reloading one list keeps the others' rules (reload.c keep_list()) with
 # what each does in each view
 t_check "reload of the nx list alone" ctl reload nx

@@ -191,6 +191,10 @@ static void print_status(struct json_object *r)
 		       get(o, "match") ? str(o, "match") : "-",
 		       num(o, "rules_ipv4"), num(o, "rules_ipv6"),
 		       num(o, "rules_domain"), str(o, "path"));
+		/* a domain list narrowed to DNS, or to TLS and HTTP */
+		if (get(o, "protocols") &&
+		    strcmp(str(o, "protocols"), "dns, web"))
+			printf("  (protocols = %s)", str(o, "protocols"));
 		if (num(o, "skipped_lines"))
 			printf("  (%" PRIu64 " malformed lines skipped)",
 			       num(o, "skipped_lines"));
