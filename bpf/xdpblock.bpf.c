@@ -227,6 +227,7 @@ int xdpblock_dns(struct xdp_md *ctx)
 		m = xdpb_decide_name(m, &name_m);
 	if (!m || m != &name_m)
 		return address_verdict(m, ifindex, bytes);
+	count_iface(ifindex, XDPB_STAT_NAME_DNS, bytes);
 	/*
 	 * A later segment of a connection whose DNS query was answered: the
 	 * first goes on to the server as a RST; after that the client's FIN
@@ -261,7 +262,8 @@ int xdpblock_dns(struct xdp_md *ctx)
 	case XDPB_ACT_ALLOW:
 		return XDP_PASS;
 	default:
-		return XDP_DROP; /* drop, and reset (a web action) */
+		/* drop; never a reset: the DNS view holds its DNS form */
+		return XDP_DROP;
 	}
 }
 
@@ -295,6 +297,10 @@ int xdpblock_web(struct xdp_md *ctx)
 		m = xdpb_decide_name(m, &name_m);
 	if (!m || m != &name_m)
 		return address_verdict(m, ifindex, bytes);
+	count_iface(ifindex,
+		    q->kind == WEB_TLS ? XDPB_STAT_NAME_TLS
+				       : XDPB_STAT_NAME_HTTP,
+		    bytes);
 	count_decision(m, ifindex, bytes);
 	switch (m->action) {
 	case XDPB_ACT_DROP:
@@ -311,7 +317,8 @@ int xdpblock_web(struct xdp_md *ctx)
 	case XDPB_ACT_ALLOW:
 		return XDP_PASS;
 	default:
-		return XDP_DROP; /* a DNS action: no query to answer */
+		/* never a DNS answer: the web view holds its reset form */
+		return XDP_DROP;
 	}
 }
 

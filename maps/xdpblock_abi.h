@@ -124,6 +124,18 @@ enum xdpb_match_dirs {
 };
 
 /*
+ * Which views of a name a domain list takes part in (its protocols key):
+ * DNS queries, and TLS SNI with HTTP Host, which share one view in the
+ * name leaf (struct xdpb_name_leaf, one 64-byte slot with no room for a
+ * third view).
+ */
+enum xdpb_name_views {
+	XDPB_VIEW_DNS = 1u << 0,
+	XDPB_VIEW_WEB = 1u << 1,
+	XDPB_VIEWS_ALL = XDPB_VIEW_DNS | XDPB_VIEW_WEB,
+};
+
+/*
  * Per-interface statistics slots. The first XDPB_ACT_MAX slots are the
  * verdicts (NONE counts packets that matched nothing and passed); the rest
  * count packets that passed because they could not be parsed.
@@ -186,6 +198,16 @@ enum xdpb_stat {
 	 * non-zero count is a fault to report.
 	 */
 	XDPB_STAT_STAGE_MISSED,
+	/*
+	 * Packets a domain rule decided (its verdict won over the addresses'),
+	 * by the protocol its name came in: a DNS query, a TLS ClientHello's
+	 * SNI, an HTTP request's Host; later segments of a flow the rule
+	 * blocked count as the flow's protocol. They also count in the
+	 * verdict's slot above: these say which protocol it was.
+	 */
+	XDPB_STAT_NAME_DNS,
+	XDPB_STAT_NAME_TLS,
+	XDPB_STAT_NAME_HTTP,
 	XDPB_STAT_MAX,
 };
 

@@ -60,19 +60,33 @@ static inline int xdpb_action_class(__u32 action)
 }
 
 /*
- * Does a domain rule of @action take part in the DNS view (@web 0) or the
- * TLS SNI / HTTP Host view (@web 1) of a name? The DNS answers mean
- * nothing on a TCP connection to a web server (nxdomain, refused,
- * sinkhole), and a reset nothing to a DNS query; an operator who wants
- * both writes two lists.
+ * What a domain rule of @action does in the DNS view (@web 0) or the TLS
+ * SNI / HTTP Host view (@web 1) of a name, XDPB_ACT_NONE where it takes
+ * no part. A listed name is blocked on every protocol: a DNS answer
+ * (nxdomain, refused, sinkhole) means nothing on a TCP connection to a web
+ * server, so there the rule resets; a reset means nothing to a DNS query,
+ * so there it answers @reset_dns (nxdomain when NONE; the list's
+ * dns_action). Drop, monitor and allow are the same everywhere. @views
+ * (enum xdpb_name_views, the list's protocols) narrows the views.
  */
-static inline int xdpb_action_in_view(__u32 action, int web)
+static inline __u8 xdpb_view_action(__u8 action, __u8 reset_dns, __u8 views,
+				    int web)
 {
-	if (web)
-		return action != XDPB_ACT_NXDOMAIN &&
-		       action != XDPB_ACT_REFUSED &&
-		       action != XDPB_ACT_SINKHOLE;
-	return action != XDPB_ACT_RESET;
+	if (!(views & (web ? XDPB_VIEW_WEB : XDPB_VIEW_DNS)))
+		return XDPB_ACT_NONE;
+	switch (action) {
+	case XDPB_ACT_NXDOMAIN:
+	case XDPB_ACT_REFUSED:
+	case XDPB_ACT_SINKHOLE:
+		return web ? XDPB_ACT_RESET : action;
+	case XDPB_ACT_RESET:
+		if (web)
+			return action;
+		return reset_dns != XDPB_ACT_NONE ? reset_dns
+						  : XDPB_ACT_NXDOMAIN;
+	default:
+		return action;
+	}
 }
 
 static inline int xdpb_name_rule_beats(__u32 action, __u32 labels,

@@ -1439,6 +1439,140 @@ out_free:
 	free(back);
 }
 
+/*
+ * The per-view actions of domain rules survive a restart: an adopting
+ * loader rebuilds each rule's DNS and web action from the pinned list's
+ * protocols and dns_action and the rule's own action (an RPZ-style record
+ * of its own), as reload.c made them. And the state of an older layout
+ * (6, before these fields) is not adopted: fresh maps instead.
+ */
+static void pinned_name_views_adopted(void)
+{
+	enum { L_NX = 1, L_RESET_REFUSED = 2, L_DNS_ONLY = 3 };
+	static const struct {
+		uint16_t list;
+		uint8_t action;
+		const char *name;
+	} names[] = {
+		{L_NX, XDPB_ACT_NXDOMAIN, "example.com"},
+		{L_NX, XDPB_ACT_ALLOW, "ok.example.com"}, /* its own action */
+		{L_RESET_REFUSED, XDPB_ACT_RESET, "example.net"},
+		{L_DNS_ONLY, XDPB_ACT_REFUSED, "example.org"},
+	};
+	struct ruleset rs = {0}, adopted_rs = {0};
+	struct xdpb_pinned_gen *gen = calloc(1, sizeof(*gen)),
+			       *back = calloc(1, sizeof(*back));
+	struct xdpb_pin_meta meta;
+	struct id_keeper k;
+	struct loader ld;
+	char dir[64], err[300];
+	int ret;
+
+	snprintf(dir, sizeof(dir), "/sys/fs/bpf/xdpb-views-%d", (int)getpid());
+	if (!gen || !back)
+		goto out_free;
+	gen->magic = XDPB_PIN_MAGIC;
+	gen->layout_version = XDPB_PIN_LAYOUT_VERSION;
+	gen->generation = 7;
+	snprintf(gen->lists[L_NX].name, XDPB_LIST_NAME_MAX, "nx");
+	gen->lists[L_NX].action = XDPB_ACT_NXDOMAIN;
+	gen->lists[L_NX].protocols = XDPB_VIEWS_ALL;
+	snprintf(gen->lists[L_RESET_REFUSED].name, XDPB_LIST_NAME_MAX, "rr");
+	gen->lists[L_RESET_REFUSED].action = XDPB_ACT_RESET;
+	gen->lists[L_RESET_REFUSED].protocols = XDPB_VIEWS_ALL;
+	gen->lists[L_RESET_REFUSED].dns_action = XDPB_ACT_REFUSED;
+	snprintf(gen->lists[L_DNS_ONLY].name, XDPB_LIST_NAME_MAX, "dnsonly");
+	gen->lists[L_DNS_ONLY].action = XDPB_ACT_REFUSED;
+	gen->lists[L_DNS_ONLY].protocols = XDPB_VIEW_DNS;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const struct xdpb_pinned_list *l = &gen->lists[names[i].list];
+
+		ruleset_add_name_views(
+			&rs, names[i].name, XDPB_NAME_SUFFIX, names[i].list,
+			names[i].action,
+			xdpb_view_action(names[i].action, l->dns_action,
+					 l->protocols, 0),
+			xdpb_view_action(names[i].action, l->dns_action,
+					 l->protocols, 1),
+			i + 1);
+	}
+	ruleset_finish(&rs);
+	ret = loader_open(&ld, RULE_ID_CAP, dir, err, sizeof(err));
+	CHECK(ret == 0 && !ld.adopted, "fresh open: %d %s", ret, err);
+	if (ret)
+		goto out_free;
+	id_keeper_init(&k, RULE_ID_CAP);
+	ret = reload_ruleset(&ld, &k, &(struct ruleset){0}, &rs, NULL);
+	CHECK(ret == 0, "activate: %d", ret);
+	ret = loader_activate(&ld, &rs, gen, NULL);
+	CHECK(ret == 0, "activate with a list table: %d", ret);
+	loader_close(&ld, 0);
+	id_keeper_free(&k);
+
+	ret = loader_open(&ld, RULE_ID_CAP, dir, err, sizeof(err));
+	CHECK(ret == 0 && ld.adopted, "second open: %d adopted %d %s", ret,
+	      ld.adopted, err);
+	if (ret)
+		goto out_clean;
+	ret = loader_adopted_rules(&ld, back, &adopted_rs);
+	CHECK(ret == 0 && adopted_rs.names.nr == rs.names.nr,
+	      "read the adopted rules: %d, %zu names of %zu", ret,
+	      adopted_rs.names.nr, rs.names.nr);
+	for (size_t i = 0; !ret && i < rs.names.nr && i < adopted_rs.names.nr;
+	     i++) {
+		const struct name_rule *a = &rs.names.rules[i],
+				       *b = &adopted_rs.names.rules[i];
+
+		CHECK(!strcmp(name_rule_text(&rs.names, a),
+			      name_rule_text(&adopted_rs.names, b)) &&
+			      a->rule_id == b->rule_id &&
+			      a->action == b->action &&
+			      a->dns_action == b->dns_action &&
+			      a->web_action == b->web_action,
+		      "%s: adopted as %s, action %u DNS %u web %u; was %u %u %u",
+		      name_rule_text(&rs.names, a),
+		      name_rule_text(&adopted_rs.names, b), b->action,
+		      b->dns_action, b->web_action, a->action, a->dns_action,
+		      a->web_action);
+	}
+	/* and what they are: the DNS form of the reset, no web rule of dnsonly */
+	for (size_t i = 0; i < adopted_rs.names.nr; i++) {
+		const struct name_rule *b = &adopted_rs.names.rules[i];
+
+		if (b->list_id == L_RESET_REFUSED)
+			CHECK(b->dns_action == XDPB_ACT_REFUSED &&
+				      b->web_action == XDPB_ACT_RESET,
+			      "reset, dns_action = refused: %u %u",
+			      b->dns_action, b->web_action);
+		if (b->list_id == L_DNS_ONLY)
+			CHECK(b->dns_action == XDPB_ACT_REFUSED &&
+				      b->web_action == XDPB_ACT_NONE,
+			      "protocols = dns: %u %u", b->dns_action,
+			      b->web_action);
+	}
+	ruleset_free(&adopted_rs);
+	loader_close(&ld, 0);
+
+	/* the same state made by a daemon of layout 6: not adopted */
+	ret = pin_meta_read(dir, &meta);
+	CHECK(ret == 0, "read the pinned meta: %d", ret);
+	meta.layout_version = 6;
+	ret = ret ? ret : pin_meta_write(dir, &meta);
+	CHECK(ret == 0, "write an older meta: %d", ret);
+	ret = loader_open(&ld, RULE_ID_CAP, dir, err, sizeof(err));
+	CHECK(ret == 0 && !ld.adopted, "open over layout 6: %d, adopted %d",
+	      ret, ld.adopted);
+	if (!ret)
+		loader_close(&ld, 1);
+out_clean:
+	pin_remove_all(dir);
+	CHECK(access(dir, F_OK) != 0, "%s left behind", dir);
+out_free:
+	ruleset_free(&rs);
+	free(gen);
+	free(back);
+}
+
 int main(void)
 {
 	struct ruleset empty = {0};
@@ -1475,6 +1609,7 @@ int main(void)
 	RUN_TEST("bpf", hit_log_holds_ids);
 	RUN_TEST("bpf", hit_log_concurrent_reads);
 	RUN_TEST("bpf", pinned_state_adopted);
+	RUN_TEST("bpf", pinned_name_views_adopted);
 
 	printf("bpf_tests: %d passed, %d failed\n", tl_passed, tl_failed);
 	id_keeper_free(&k);

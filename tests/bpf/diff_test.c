@@ -757,11 +757,23 @@ static void run_names(struct env *e, struct id_keeper *k,
 		      const struct ruleset *prev, struct ruleset *rs,
 		      uint64_t seed)
 {
-	/* reset lists decide no DNS query; sinkhole ones answer (NODATA here) */
+	/*
+	 * Lists of every action; reset ones answer DNS with NXDOMAIN or
+	 * their dns_action, sinkhole ones answer (NODATA here); lists with
+	 * protocols = web decide no DNS query, protocols = dns ones do.
+	 */
 	static const uint8_t actions[] = {XDPB_ACT_NXDOMAIN, XDPB_ACT_REFUSED,
 					  XDPB_ACT_DROP,     XDPB_ACT_ALLOW,
 					  XDPB_ACT_MONITOR,  XDPB_ACT_NXDOMAIN,
-					  XDPB_ACT_RESET,    XDPB_ACT_SINKHOLE};
+					  XDPB_ACT_RESET,    XDPB_ACT_SINKHOLE,
+					  XDPB_ACT_RESET,    XDPB_ACT_RESET,
+					  XDPB_ACT_NXDOMAIN, XDPB_ACT_ALLOW};
+	static const uint8_t reset_dns[sizeof(actions)] = {
+		[8] = XDPB_ACT_REFUSED, [9] = XDPB_ACT_DROP};
+	static const uint8_t views[sizeof(actions)] = {[0 ... 9] =
+							       XDPB_VIEWS_ALL,
+						       [10] = XDPB_VIEW_WEB,
+						       [11] = XDPB_VIEW_DNS};
 	static const char *const client_nets[] = {
 		"10.60.0.0/16", "10.61.0.0/16", "10.62.0.0/16"};
 	static const uint8_t client_actions[] = {XDPB_ACT_ALLOW, XDPB_ACT_DROP,
@@ -775,15 +787,18 @@ static void run_names(struct env *e, struct id_keeper *k,
 		int l = rng_below(&r, sizeof(actions));
 
 		vocab_name(&r, name, 3);
-		ruleset_add_name(rs, name,
-				 rng_below(&r, 3) ? XDPB_NAME_SUFFIX
-						  : XDPB_NAME_EXACT,
-				 40 + l, actions[l], i + 1);
+		ruleset_add_name_views(
+			rs, name,
+			rng_below(&r, 3) ? XDPB_NAME_SUFFIX : XDPB_NAME_EXACT,
+			40 + l, actions[l],
+			xdpb_view_action(actions[l], reset_dns[l], views[l], 0),
+			xdpb_view_action(actions[l], reset_dns[l], views[l], 1),
+			i + 1);
 	}
 	for (int i = 0; i < 3; i++) {
 		struct prefix p = prefix_of(client_nets[i]);
 
-		ruleset_add(rs, &p, 50 + i, client_actions[i], XDPB_MATCH_SRC,
+		ruleset_add(rs, &p, 60 + i, client_actions[i], XDPB_MATCH_SRC,
 			    1);
 	}
 	ruleset_finish(rs);
@@ -822,7 +837,7 @@ static void run_names(struct env *e, struct id_keeper *k,
 		if (nr) {
 			nm.rule_id = nr->rule_id;
 			nm.list_id = nr->list_id;
-			nm.action = nr->action;
+			nm.action = name_rule_view_action(nr, 0);
 		}
 		want = xdpb_decide_name(ip ? &ipm : NULL, nr ? &nm : NULL);
 		want_verdict = verdict_of_dns(want);
@@ -865,6 +880,9 @@ static void run_names(struct env *e, struct id_keeper *k,
 		counter_add(
 			&e->sh.iface.stat[want ? want->action : XDPB_STAT_PASS],
 			f.len);
+		if (want == &nm)
+			counter_add(&e->sh.iface.stat[XDPB_STAT_NAME_DNS],
+				    f.len);
 		by_verdict[want_verdict]++;
 		if (res.retval != want_verdict) {
 			printf("  MISMATCH seed %#" PRIx64

@@ -41,9 +41,14 @@ enum {
 	L_IP_ALLOW = 6,
 	L_IP_DROP = 7,
 	L_NX_DEEP = 8,
-	L_RESET = 9, /* a TLS/HTTP-only list: never matches DNS */
+	L_RESET = 9, /* a reset list: DNS answered NXDOMAIN */
 	L_SINK = 10, /* sinkhole to 192.0.2.53 and 2001:db8::53 */
 	L_SINK4 = 11, /* sinkhole to 198.51.100.53 only */
+	L_RESET_REFUSED = 12, /* reset, dns_action = refused */
+	L_RESET_DROP = 13, /* reset, dns_action = drop */
+	L_RESET_SINK = 14, /* reset, dns_action = sinkhole to SINK4_V4 */
+	L_WEB_ONLY = 15, /* nxdomain, protocols = web: never matches DNS */
+	L_DNS_ONLY = 16, /* reset, protocols = dns */
 };
 
 #define SINK_V4 "192.0.2.53"
@@ -67,6 +72,19 @@ static const struct name_def name_defs[] = {
 	{ L_RESET, XDPB_ACT_RESET, "a.refused.example.net" },
 	{ L_SINK, XDPB_ACT_SINKHOLE, "sink.example.net" },
 	{ L_SINK4, XDPB_ACT_SINKHOLE, "sink4.example.net" },
+	{ L_RESET_REFUSED, XDPB_ACT_RESET, "rr.example.net" },
+	{ L_RESET_DROP, XDPB_ACT_RESET, "rd.example.net" },
+	{ L_RESET_SINK, XDPB_ACT_RESET, "rs.example.net" },
+	{ L_WEB_ONLY, XDPB_ACT_NXDOMAIN, "webonly.example.net" },
+	{ L_DNS_ONLY, XDPB_ACT_RESET, "dnsonly.example.net" },
+};
+
+static const struct list_form list_forms[] = {
+	{ L_RESET_REFUSED, XDPB_ACT_REFUSED, XDPB_VIEWS_ALL },
+	{ L_RESET_DROP, XDPB_ACT_DROP, XDPB_VIEWS_ALL },
+	{ L_RESET_SINK, XDPB_ACT_SINKHOLE, XDPB_VIEWS_ALL },
+	{ L_WEB_ONLY, XDPB_ACT_NONE, XDPB_VIEW_WEB },
+	{ L_DNS_ONLY, XDPB_ACT_NONE, XDPB_VIEW_DNS },
 };
 /* clang-format on */
 
@@ -170,10 +188,23 @@ static const struct dns_case cases[] = {
 	{ "v4_allow_beats_longer_block", .qname = "blocked.allowed.example.net",
 	  ALLOW_BY(L_ALLOW, "allowed.example.net") },
 	{ "v4_monitor", .qname = "mon.example.org", MONITOR_BY(L_MONITOR, "mon.example.org") },
-	/* reset lists match TLS SNI and HTTP Host only */
-	{ "v4_reset_list_not_dns", .qname = "www.reset.example.net", NO_MATCH },
-	{ "v4_reset_does_not_hide_refused", .qname = "x.a.refused.example.net",
-	  REFUSED_BY(L_REFUSED, "refused.example.net") },
+	/*
+	 * a listed name is blocked on every protocol: a reset list answers
+	 * DNS with NXDOMAIN, or its dns_action; protocols narrows the views
+	 */
+	{ "v4_reset_list_nxdomain", .qname = "www.reset.example.net",
+	  NXDOMAIN_BY(L_RESET, "reset.example.net") },
+	{ "v4_reset_deeper_beats_refused", .qname = "x.a.refused.example.net",
+	  NXDOMAIN_BY(L_RESET, "a.refused.example.net") },
+	{ "v4_reset_dns_action_refused", .qname = "www.rr.example.net",
+	  REFUSED_BY(L_RESET_REFUSED, "rr.example.net") },
+	{ "v6_reset_dns_action_drop", .v6 = 1, .qname = "rd.example.net",
+	  DROP_BY(L_RESET_DROP, "rd.example.net") },
+	{ "v4_reset_dns_action_sinkhole", .qname = "a.rs.example.net",
+	  SINK_BY(L_RESET_SINK, "rs.example.net", SINK4_V4) },
+	{ "v4_protocols_web_not_dns", .qname = "www.webonly.example.net", NO_MATCH },
+	{ "v4_protocols_dns", .qname = "www.dnsonly.example.net",
+	  NXDOMAIN_BY(L_DNS_ONLY, "dnsonly.example.net") },
 	{ "v4_ip_allow_beats_name", .src = "10.77.0.1", .qname = "www.example.com",
 	  ALLOW_BY(L_IP_ALLOW, "10.77.0.1/32") },
 	{ "v4_ip_drop_beats_nxdomain", .src = "10.88.1.1", .qname = "www.example.com",
@@ -422,6 +453,8 @@ static int build_ruleset(struct ruleset *rs)
 {
 	return build_name_ruleset(rs, name_defs,
 				  sizeof(name_defs) / sizeof(name_defs[0]),
+				  list_forms,
+				  sizeof(list_forms) / sizeof(list_forms[0]),
 				  L_IP_ALLOW, L_IP_DROP);
 }
 
@@ -466,7 +499,8 @@ static void run_case(const struct dns_case *c)
 		      "a passed frame came out changed");
 	}
 	counts_check(&before, &after, want_id, f.len, c->stat,
-		     c->malformed ? XDPB_STAT_MALFORMED_DNS : 0);
+		     c->malformed ? XDPB_STAT_MALFORMED_DNS : 0,
+		     want_id && !strchr(c->rule, '/') ? XDPB_STAT_NAME_DNS : 0);
 }
 
 /* A name's rule set and the reference matcher agree on every row. */
@@ -692,7 +726,7 @@ static void stage_missed_leaves_addresses_deciding(void)
 	close(stages_fd);
 }
 
-/* The notice addresses of the two sinkhole lists. */
+/* The notice addresses of the sinkhole lists (and the reset one's). */
 static int set_sinkholes(void)
 {
 	struct xdpb_sinkhole both = {.has_v4 = 1, .has_v6 = 1},
@@ -703,6 +737,8 @@ static int set_sinkholes(void)
 	parse_or_die(AF_INET6, SINK_V6, both.v6);
 	parse_or_die(AF_INET, SINK4_V4, &v4_only.v4);
 	err = loader_set_sinkhole(&ld, L_SINK, &both);
+	if (!err)
+		err = loader_set_sinkhole(&ld, L_RESET_SINK, &v4_only);
 	return err ? err : loader_set_sinkhole(&ld, L_SINK4, &v4_only);
 }
 

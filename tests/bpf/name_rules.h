@@ -40,14 +40,33 @@ struct name_def {
 	const char *entry; /* as in a list file: "=name" exact */
 };
 
-/* Add @defs to @rs; line numbers are the entries' positions, from 1. */
+/*
+ * A list's dns_action (0: nxdomain) and protocols (enum xdpb_name_views);
+ * a list without a row has the defaults: every view.
+ */
+struct list_form {
+	uint16_t list;
+	uint8_t dns_action;
+	uint8_t views;
+};
+
+/*
+ * Add @defs to @rs, each rule in the views of its list's form in @forms;
+ * line numbers are the entries' positions, from 1.
+ */
 static int add_name_defs(struct ruleset *rs, const struct name_def *defs,
-			 size_t nr)
+			 size_t nr, const struct list_form *forms,
+			 size_t nr_forms)
 {
 	for (size_t i = 0; i < nr; i++) {
 		const char *e = defs[i].entry, *why;
 		uint8_t kind = XDPB_NAME_SUFFIX;
+		struct list_form form = {.views = XDPB_VIEWS_ALL};
 		char text[NAME_TEXT_BUF];
+
+		for (size_t f = 0; f < nr_forms; f++)
+			if (forms[f].list == defs[i].list)
+				form = forms[f];
 
 		if (*e == '=') {
 			kind = XDPB_NAME_EXACT;
@@ -57,8 +76,13 @@ static int add_name_defs(struct ruleset *rs, const struct name_def *defs,
 			fprintf(stderr, "bad name %s: %s\n", e, why);
 			return -EINVAL;
 		}
-		if (ruleset_add_name(rs, text, kind, defs[i].list,
-				     defs[i].action, i + 1))
+		if (ruleset_add_name_views(
+			    rs, text, kind, defs[i].list, defs[i].action,
+			    xdpb_view_action(defs[i].action, form.dns_action,
+					     form.views, 0),
+			    xdpb_view_action(defs[i].action, form.dns_action,
+					     form.views, 1),
+			    i + 1))
 			return -ENOMEM;
 	}
 	return 0;
@@ -89,12 +113,14 @@ static uint32_t rule_id_of(const struct ruleset *rs, uint16_t list,
  * for the rows that weigh address rules against names.
  */
 static int build_name_ruleset(struct ruleset *rs, const struct name_def *defs,
-			      size_t nr, uint16_t l_allow, uint16_t l_drop)
+			      size_t nr, const struct list_form *forms,
+			      size_t nr_forms, uint16_t l_allow,
+			      uint16_t l_drop)
 {
 	struct prefix allow = prefix_of("10.77.0.1/32");
 	struct prefix drop = prefix_of("10.88.0.0/16");
 
-	if (add_name_defs(rs, defs, nr))
+	if (add_name_defs(rs, defs, nr, forms, nr_forms))
 		return -EINVAL;
 	if (ruleset_add(rs, &allow, l_allow, XDPB_ACT_ALLOW, XDPB_MATCH_BOTH,
 			1) ||
@@ -120,11 +146,12 @@ static void counts_take(struct loader *ld, struct counts *c)
 /*
  * Between @before and @after, around one run of a frame of @len bytes:
  * only the rule @want_id (0: none) moved, by one packet of @len bytes, and
- * of the interface's slots @stat and @malformed (0: none), by one each.
+ * of the interface's slots @stat, @malformed and @name_stat (0: none; the
+ * protocol's XDPB_STAT_NAME_* when a domain rule decided), by one each.
  */
 static void counts_check(const struct counts *before,
 			 const struct counts *after, uint32_t want_id,
-			 size_t len, int stat, int malformed)
+			 size_t len, int stat, int malformed, int name_stat)
 {
 	uint64_t moved = 0;
 
@@ -147,7 +174,8 @@ static void counts_check(const struct counts *before,
 	for (int s = 0; s < XDPB_STAT_MAX; s++) {
 		uint64_t d = after->iface.stat[s].packets -
 			     before->iface.stat[s].packets;
-		uint64_t want = (s == stat) + (malformed && s == malformed);
+		uint64_t want = (s == stat) + (malformed && s == malformed) +
+				(name_stat && s == name_stat);
 
 		CHECK(d == want,
 		      "interface slot %s moved by %llu, expected %llu",

@@ -35,12 +35,16 @@
 
 enum {
 	L_DROP = 1,
-	L_NX = 2, /* a DNS-only list: never matches SNI or Host */
+	L_NX = 2, /* a DNS answer list: resets SNI and Host */
 	L_ALLOW = 3,
 	L_MONITOR = 4,
 	L_IP_ALLOW = 5,
 	L_IP_DROP = 6,
 	L_RESET = 7,
+	L_DNS_ONLY =
+		8, /* nxdomain, protocols = dns: never matches SNI or Host */
+	L_SINK = 9, /* sinkhole, protocols = web: resets */
+	L_REFUSED_DNS = 10, /* refused, protocols = dns, over a web drop */
 };
 
 /* clang-format off */
@@ -50,10 +54,19 @@ static const struct name_def name_defs[] = {
 	{ L_DROP, XDPB_ACT_DROP, "=" LONGEST },
 	{ L_DROP, XDPB_ACT_DROP, "web.example.org" },
 	{ L_NX, XDPB_ACT_NXDOMAIN, "x.web.example.org" },
-	{ L_NX, XDPB_ACT_NXDOMAIN, "dnsonly.example.org" },
+	{ L_NX, XDPB_ACT_NXDOMAIN, "nx.example.org" },
+	{ L_DNS_ONLY, XDPB_ACT_NXDOMAIN, "dnsonly.example.org" },
+	{ L_SINK, XDPB_ACT_SINKHOLE, "sink.example.org" },
+	{ L_REFUSED_DNS, XDPB_ACT_REFUSED, "y.web.example.org" },
 	{ L_ALLOW, XDPB_ACT_ALLOW, "=ok.example.com" },
 	{ L_MONITOR, XDPB_ACT_MONITOR, "mon.example.org" },
 	{ L_RESET, XDPB_ACT_RESET, "reset.example.net" },
+};
+
+static const struct list_form list_forms[] = {
+	{ L_DNS_ONLY, XDPB_ACT_NONE, XDPB_VIEW_DNS },
+	{ L_SINK, XDPB_ACT_NONE, XDPB_VIEW_WEB },
+	{ L_REFUSED_DNS, XDPB_ACT_NONE, XDPB_VIEW_DNS },
 };
 /* clang-format on */
 
@@ -141,10 +154,20 @@ static const struct web_case cases[] = {
 	{ "http_below_exact", .http = GET("a.exact.example.net"), NO_MATCH },
 	{ "http_not_below", .http = GET("wwwexample.com"), NO_MATCH },
 	{ "http_not_listed", .http = GET("example.net"), NO_MATCH },
-	/* nxdomain/refused lists are DNS only: the drop of the shorter name decides */
-	{ "http_dns_only_rule_skipped", .http = GET("x.web.example.org"),
+	/*
+	 * a listed name is blocked on every protocol: a DNS answer list
+	 * resets, its longer name beating the drop of the shorter; a list
+	 * with protocols = dns leaves the name to the shorter drop
+	 */
+	{ "http_nxdomain_rule_resets", .http = GET("x.web.example.org"),
+	  RESET_BY(L_NX, "x.web.example.org") },
+	{ "http_nxdomain_list_resets", .http = GET("www.nx.example.org"),
+	  RESET_BY(L_NX, "nx.example.org") },
+	{ "http_sinkhole_web_only_resets", .http = GET("sink.example.org"),
+	  RESET_BY(L_SINK, "sink.example.org") },
+	{ "http_protocols_dns_list", .http = GET("dnsonly.example.org"), NO_MATCH },
+	{ "http_protocols_dns_rule_skipped", .http = GET("a.y.web.example.org"),
 	  DROP_BY(L_DROP, "web.example.org") },
-	{ "http_dns_only_list", .http = GET("dnsonly.example.org"), NO_MATCH },
 	{ "http_allow_exact", .http = GET("ok.example.com"), ALLOW_BY(L_ALLOW, "ok.example.com") },
 	{ "http_monitor", .http = GET("mon.example.org"), MONITOR_BY(L_MONITOR, "mon.example.org") },
 	{ "http_ip_allow_beats_name", .src = "10.77.0.1", .http = GET("www.example.com"),
@@ -192,9 +215,15 @@ static const struct web_case cases[] = {
 	{ "tls_exact", .tls = 1, .sni = "exact.example.net", DROP_BY(L_DROP, "exact.example.net") },
 	{ "tls_below_exact", .tls = 1, .sni = "a.exact.example.net", NO_MATCH },
 	{ "tls_not_listed", .tls = 1, .sni = "example.org", .sni_last = 1, NO_MATCH },
-	{ "tls_dns_only_rule_skipped", .tls = 1, .sni = "x.web.example.org",
+	{ "tls_nxdomain_rule_resets", .tls = 1, .sni = "x.web.example.org",
+	  RESET_BY(L_NX, "x.web.example.org") },
+	{ "tls_nxdomain_list_resets", .tls = 1, .v6 = 1, .sni = "nx.example.org",
+	  RESET_BY(L_NX, "nx.example.org") },
+	{ "tls_sinkhole_web_only_resets", .tls = 1, .sni = "a.sink.example.org",
+	  RESET_BY(L_SINK, "sink.example.org") },
+	{ "tls_protocols_dns_list", .tls = 1, .sni = "dnsonly.example.org", NO_MATCH },
+	{ "tls_protocols_dns_rule_skipped", .tls = 1, .sni = "y.web.example.org",
 	  DROP_BY(L_DROP, "web.example.org") },
-	{ "tls_dns_only_list", .tls = 1, .sni = "dnsonly.example.org", NO_MATCH },
 	{ "tls_allow_exact", .tls = 1, .sni = "ok.example.com", ALLOW_BY(L_ALLOW, "ok.example.com") },
 	{ "tls_monitor", .tls = 1, .sni = "mon.example.org", MONITOR_BY(L_MONITOR, "mon.example.org") },
 	{ "tls_port_853", .tls = 1, .dport = 853, .sni = "www.example.com",
@@ -454,6 +483,8 @@ static int build_ruleset(struct ruleset *rs)
 {
 	return build_name_ruleset(rs, name_defs,
 				  sizeof(name_defs) / sizeof(name_defs[0]),
+				  list_forms,
+				  sizeof(list_forms) / sizeof(list_forms[0]),
 				  L_IP_ALLOW, L_IP_DROP);
 }
 
@@ -465,12 +496,27 @@ static struct ruleset rs;
 static struct counts before, after;
 
 /*
+ * The interface slot of a name verdict that row @c's segment moves when
+ * rule @id of @set decides it: 0 for none or an address rule.
+ */
+static int name_slot_of(const struct ruleset *set, const struct web_case *c,
+			uint32_t id)
+{
+	for (size_t i = 0; id && i < set->names.nr; i++)
+		if (set->names.rules[i].rule_id == id)
+			return c->tls ? XDPB_STAT_NAME_TLS
+				      : XDPB_STAT_NAME_HTTP;
+	return 0;
+}
+
+/*
  * Run @f and check the verdict, that only the rule @want_id moved (by one
- * packet of f->len bytes), and the interface slots @stat and @malformed.
- * Returns the result for further checks.
+ * packet of f->len bytes), and the interface slots @stat, @malformed and
+ * @name_stat. Returns the result for further checks.
  */
 static void run_frame(const struct frame *f, uint32_t verdict, uint32_t want_id,
-		      int stat, int malformed, struct xdp_result *res)
+		      int stat, int malformed, int name_stat,
+		      struct xdp_result *res)
 {
 	int err;
 
@@ -487,7 +533,8 @@ static void run_frame(const struct frame *f, uint32_t verdict, uint32_t want_id,
 		CHECK(res->out_len == f->len &&
 			      !memcmp(res->out, f->data, f->len),
 		      "a passed frame came out changed");
-	counts_check(&before, &after, want_id, f->len, stat, malformed);
+	counts_check(&before, &after, want_id, f->len, stat, malformed,
+		     name_stat);
 }
 
 /* The frame sent back is @want, byte for byte. */
@@ -523,7 +570,8 @@ static void run_case(const struct web_case *c)
 		memcpy(payload.b, c->http, payload.n);
 	}
 	build_frame(c, &f, payload.b, payload.n, 0);
-	run_frame(&f, c->verdict, want_id, c->stat, c->malformed, &res);
+	run_frame(&f, c->verdict, want_id, c->stat, c->malformed,
+		  name_slot_of(&rs, c, want_id), &res);
 	if (c->verdict == XDP_TX && res.retval == XDP_TX) {
 		build_frame(c, &want, NULL, payload.n, 1);
 		reply_check(&res, &want);
@@ -542,7 +590,8 @@ static void flow_segment(const struct web_case *c, size_t data,
 
 	memset(junk, 0x17, sizeof(junk)); /* TLS application data, say */
 	build_frame(c, &f, junk, data, 0);
-	run_frame(&f, verdict, want_id, stat, 0, &res);
+	run_frame(&f, verdict, want_id, stat, 0, name_slot_of(&rs, c, want_id),
+		  &res);
 	if (verdict == XDP_TX && res.retval == XDP_TX) {
 		build_frame(c, &want, NULL, data, 1);
 		reply_check(&res, &want);
@@ -565,7 +614,8 @@ static size_t flow_first(const struct web_case *c, uint32_t want_id)
 		memcpy(payload.b, c->http, payload.n);
 	}
 	build_frame(c, &f, payload.b, payload.n, 0);
-	run_frame(&f, c->verdict, want_id, c->stat, 0, &res);
+	run_frame(&f, c->verdict, want_id, c->stat, 0,
+		  name_slot_of(&rs, c, want_id), &res);
 	return payload.n;
 }
 
@@ -600,7 +650,7 @@ static void flow_drop_later_segments(void)
 		back.dport = 31001;
 		client_port = 443;
 		build_frame(&back, &f, "reply", 5, 0);
-		run_frame(&f, XDP_PASS, 0, XDPB_STAT_PASS, 0, &res);
+		run_frame(&f, XDP_PASS, 0, XDPB_STAT_PASS, 0, 0, &res);
 	}
 }
 
@@ -638,7 +688,7 @@ static void flow_syn_starts_over(void)
 	flow_segment(&c, 100, XDP_DROP, id, XDPB_STAT_DROP);
 	syn.syn = 1;
 	build_frame(&syn, &f, NULL, 0, 0);
-	run_frame(&f, XDP_PASS, 0, XDPB_STAT_PASS, 0, &res);
+	run_frame(&f, XDP_PASS, 0, XDPB_STAT_PASS, 0, 0, &res);
 	flow_segment(&c, 100, XDP_PASS, 0, XDPB_STAT_PASS);
 }
 
@@ -748,7 +798,8 @@ static void split_run(const struct web_case *c, uint16_t port,
 		client_seq = 1000 + segs[i].from;
 		build_frame(c, &f, split_hello.b + segs[i].from, len, 0);
 		run_frame(&f, segs[i].verdict, segs[i].by_rule ? id : 0,
-			  segs[i].stat, segs[i].malformed, &res);
+			  segs[i].stat, segs[i].malformed,
+			  name_slot_of(&rs, c, segs[i].by_rule ? id : 0), &res);
 		if (tl_case_failed) {
 			printf("  (segment %d: bytes %zu..%zu)\n", i + 1,
 			       segs[i].from, to);
@@ -917,9 +968,9 @@ static void random_name(struct rng *r, char *out, int min, int query)
 
 /*
  * Random suffix and exact rules in seven lists, one per action (the DNS
- * answers included: they must never decide a web name), and random
- * ClientHellos and HTTP requests in random letter case: the rule counted
- * and the verdict are the reference matcher's web view, every time.
+ * answers included: on the web they reset), and random ClientHellos and
+ * HTTP requests in random letter case: the rule counted and the verdict
+ * are the reference matcher's web view, every time.
  */
 static void diff_random_names(void)
 {
@@ -930,6 +981,7 @@ static void diff_random_names(void)
 	struct rng r = {0x3eb5eed};
 	struct ruleset set = {0};
 	int mismatches = 0, err, by_action[XDPB_ACT_MAX] = {0};
+	int by_web_action[XDPB_ACT_MAX] = {0};
 
 	for (int i = 0; i < 60; i++) {
 		char name[64];
@@ -964,10 +1016,13 @@ static void diff_random_names(void)
 		want = refmatch_name_view(&set, lower, 1);
 		by_action[want ? want->action : XDPB_ACT_NONE]++;
 		if (want) {
-			stat = want->action;
-			verdict = want->action == XDPB_ACT_DROP	   ? XDP_DROP
-				  : want->action == XDPB_ACT_RESET ? XDP_TX
-								   : XDP_PASS;
+			uint8_t act = name_rule_view_action(want, 1);
+
+			by_web_action[act]++;
+			stat = act;
+			verdict = act == XDPB_ACT_DROP	  ? XDP_DROP
+				  : act == XDPB_ACT_RESET ? XDP_TX
+							  : XDP_PASS;
 		}
 		if (c.tls) {
 			c.sni = name;
@@ -981,7 +1036,11 @@ static void diff_random_names(void)
 		client_seq = 1000;
 		build_frame(&c, &f, payload.b, payload.n, 0);
 		tl_case_failed = 0;
-		run_frame(&f, verdict, want ? want->rule_id : 0, stat, 0, &res);
+		run_frame(&f, verdict, want ? want->rule_id : 0, stat, 0,
+			  want ? c.tls ? XDPB_STAT_NAME_TLS
+				       : XDPB_STAT_NAME_HTTP
+			       : 0,
+			  &res);
 		if (tl_case_failed) {
 			printf("  %s %s: expected %s\n", c.tls ? "SNI" : "Host",
 			       name,
@@ -991,16 +1050,20 @@ static void diff_random_names(void)
 		}
 	}
 	tl_case_failed = mismatches > 0;
-	printf("  %zu web rules; 1500 SNIs and Hosts: %d dropped, %d reset, %d "
-	       "monitored, %d allowed, %d no rule (%d decided by nxdomain, "
-	       "refused or sinkhole: must be 0)\n",
-	       set.names.nr, by_action[XDPB_ACT_DROP],
-	       by_action[XDPB_ACT_RESET], by_action[XDPB_ACT_MONITOR],
-	       by_action[XDPB_ACT_ALLOW], by_action[XDPB_ACT_NONE],
+	printf("  %zu web rules; 1500 SNIs and Hosts: %d dropped, %d reset (%d "
+	       "of them by nxdomain, refused or sinkhole rules: must be "
+	       "some), %d monitored, %d allowed, %d no rule\n",
+	       set.names.nr, by_web_action[XDPB_ACT_DROP],
+	       by_web_action[XDPB_ACT_RESET],
 	       by_action[XDPB_ACT_NXDOMAIN] + by_action[XDPB_ACT_REFUSED] +
-		       by_action[XDPB_ACT_SINKHOLE]);
-	if (by_action[XDPB_ACT_NXDOMAIN] + by_action[XDPB_ACT_REFUSED] +
-	    by_action[XDPB_ACT_SINKHOLE])
+		       by_action[XDPB_ACT_SINKHOLE],
+	       by_web_action[XDPB_ACT_MONITOR], by_web_action[XDPB_ACT_ALLOW],
+	       by_action[XDPB_ACT_NONE]);
+	/* the web view holds no DNS answer, and the DNS lists do reset */
+	if (by_web_action[XDPB_ACT_NXDOMAIN] + by_web_action[XDPB_ACT_REFUSED] +
+		    by_web_action[XDPB_ACT_SINKHOLE] ||
+	    !(by_action[XDPB_ACT_NXDOMAIN] + by_action[XDPB_ACT_REFUSED] +
+	      by_action[XDPB_ACT_SINKHOLE]))
 		tl_case_failed = 1;
 	/* back to the table's rule set */
 	err = reload_ruleset(&ld, &keeper, &set, &rs, NULL);
@@ -1046,14 +1109,28 @@ static void refmatch_agrees(void)
 				      : !r,
 			      "%s: the reference matcher disagrees", c->name);
 	}
-	/* and the DNS view still sees the nxdomain rule */
+	/*
+	 * and the DNS view: the nxdomain rule answers NXDOMAIN there, a
+	 * reset rule too, a protocols = dns rule is seen, a protocols = web
+	 * one is not
+	 */
 	{
 		const struct name_rule *r =
 			refmatch_name_view(&rs, "x.web.example.org", 0);
 
-		CHECK(r && r->list_id == L_NX, "DNS view of x.web.example.org");
-		CHECK(!refmatch_name_view(&rs, "www.reset.example.net", 0),
-		      "a reset rule decides no DNS query");
+		CHECK(r && r->list_id == L_NX &&
+			      name_rule_view_action(r, 0) == XDPB_ACT_NXDOMAIN,
+		      "DNS view of x.web.example.org");
+		r = refmatch_name_view(&rs, "www.reset.example.net", 0);
+		CHECK(r && r->list_id == L_RESET &&
+			      name_rule_view_action(r, 0) == XDPB_ACT_NXDOMAIN,
+		      "a reset rule answers a DNS query with NXDOMAIN");
+		r = refmatch_name_view(&rs, "y.web.example.org", 0);
+		CHECK(r && r->list_id == L_REFUSED_DNS &&
+			      name_rule_view_action(r, 0) == XDPB_ACT_REFUSED,
+		      "DNS view of a protocols = dns rule");
+		r = refmatch_name_view(&rs, "sink.example.org", 0);
+		CHECK(!r, "a protocols = web rule decides no DNS query");
 	}
 }
 

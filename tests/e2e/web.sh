@@ -6,7 +6,9 @@
 #   - example.com (action drop): curl http:// and https://www.example.com
 #     time out
 #   - www.example.net (action reset): curl reports the connection reset at once
-#   - example.org and a name only a DNS list (nxdomain) holds are served
+#   - example.org and a name only a protocols = dns list holds are served;
+#     a name of an nxdomain list is reset (a listed name is blocked on
+#     every protocol: tests/e2e/name_everywhere.sh has the rest)
 #   - a ClientHello spread over four segments (no offloads, MTU 300) is
 #     dropped, reset or served by its SNI all the same
 #   - stats attribute every block to its rule
@@ -34,11 +36,14 @@ done
 
 printf 'example.com\n' >"$WORKDIR/block.txt"
 printf 'dnsonly.example.net\n' >"$WORKDIR/dnsonly.txt"
+printf 'nx.example.net\n' >"$WORKDIR/nx.txt"
 printf 'www.example.net\n' >"$WORKDIR/reset.txt"
 write_config "$WORKDIR/xdpblock.conf" \
 	"[list:web-block]" "signature = none" "path = $WORKDIR/block.txt" "action = drop" \
 	"[list:web-reset]" "signature = none" "path = $WORKDIR/reset.txt" "action = reset" \
-	"[list:dns-only]" "signature = none" "path = $WORKDIR/dnsonly.txt" "action = nxdomain"
+	"[list:dns-only]" "signature = none" "path = $WORKDIR/dnsonly.txt" "action = nxdomain" \
+	"protocols = dns" \
+	"[list:nx]" "signature = none" "path = $WORKDIR/nx.txt" "action = nxdomain"
 require "xdpblockd starts" daemon_start "$WORKDIR/xdpblock.conf"
 
 # --- HTTP: the blocked name times out, others are served
@@ -52,7 +57,10 @@ for addr in $SERVER4 $SERVER6; do
 	web_get "$O" http://example.org/ $addr
 	t_check "HTTP to $addr: example.org is served" served "$O" example.org
 	web_get "$O" http://dnsonly.example.net/ $addr
-	t_check "HTTP to $addr: a name only an nxdomain list holds is served" served "$O" dnsonly.example.net
+	t_check "HTTP to $addr: a name only a protocols = dns list holds is served" served "$O" dnsonly.example.net
+	web_get "$O" http://www.nx.example.net/ $addr
+	rc=$?
+	t_check "HTTP to $addr: a name of an nxdomain list is reset (curl status $rc)" test "$rc" -eq 56
 done
 
 # --- HTTPS: the ClientHello's SNI decides
@@ -63,7 +71,10 @@ for addr in $SERVER4 $SERVER6; do
 	web_get "$O" https://example.org/ $addr
 	t_check "HTTPS to $addr: example.org is served" served "$O" example.org
 	web_get "$O" https://dnsonly.example.net/ $addr
-	t_check "HTTPS to $addr: a name only an nxdomain list holds is served" served "$O" dnsonly.example.net
+	t_check "HTTPS to $addr: a name only a protocols = dns list holds is served" served "$O" dnsonly.example.net
+	web_get "$O" https://www.nx.example.net/ $addr
+	rc=$?
+	t_check "HTTPS to $addr: a name of an nxdomain list is reset (curl status $rc)" test "$rc" -eq 35
 done
 
 # --- reset: the client sees its connection reset at once (curl 35: TLS
@@ -147,16 +158,21 @@ t_check "stats: r0 counted the resets" json_true "$J" \
 	"[i for i in j['result']['interfaces'] if i['name'] == 'r0' and i['reset']['packets'] >= 4]"
 t_check "stats: nothing on the dns-only list" json_true "$J" \
 	"not [r for r in j['result']['rules'] if r['list'] == 'dns-only']"
+t_check "stats: the nxdomain list's rule has its 4 resets" json_true "$J" \
+	"[r for r in j['result']['rules'] if r['list'] == 'nx' and r['rule'] == 'nx.example.net' and r['packets'] == 4]"
 
 # --- lookup: the DNS and the web view of a name
 ctl --json lookup www.example.net >"$WORKDIR/l.json"
-t_check "lookup www.example.net: no DNS rule (reset lists are web only)" \
-	json_true "$WORKDIR/l.json" "j['ok'] and j['result']['match'] is None"
+t_check "lookup www.example.net: DNS gets the reset list's NXDOMAIN" \
+	json_true "$WORKDIR/l.json" "j['ok'] and j['result']['match']['list'] == 'web-reset' and j['result']['match']['action'] == 'nxdomain' and j['result']['match']['rule_action'] == 'reset'"
 t_check "lookup www.example.net: the web view resets" json_true "$WORKDIR/l.json" \
 	"j['result']['web_match']['list'] == 'web-reset' and j['result']['web_match']['action'] == 'reset'"
 ctl --json lookup dnsonly.example.net >"$WORKDIR/l.json"
-t_check "lookup dnsonly.example.net: DNS nxdomain, no web rule" json_true "$WORKDIR/l.json" \
+t_check "lookup dnsonly.example.net: DNS nxdomain, no web rule (protocols = dns)" json_true "$WORKDIR/l.json" \
 	"j['result']['match']['action'] == 'nxdomain' and j['result']['web_match'] is None"
+ctl --json lookup a.nx.example.net >"$WORKDIR/l.json"
+t_check "lookup a.nx.example.net: DNS nxdomain, the web view resets" json_true "$WORKDIR/l.json" \
+	"j['result']['match']['action'] == 'nxdomain' and j['result']['web_match']['list'] == 'nx' and j['result']['web_match']['action'] == 'reset'"
 ctl lookup www.example.net >"$WORKDIR/l.txt"
 t_check "lookup (text) shows the web view" grep -q "TLS SNI, HTTP Host: reset by suffix rule www.example.net of list web-reset" "$WORKDIR/l.txt"
 

@@ -2448,20 +2448,17 @@ static void lastgood_round_trip(void)
 	      "an unchanged copy was staged again");
 
 	/* read back: the same bytes, verified and parsed like the file */
-	CHECK(lastgood_read(dir, "gz", 1 << 20, &copy, err, sizeof(err)) ==
-			      0 &&
+	CHECK(lastgood_read(dir, "gz", 1 << 20, &copy, err, sizeof(err)) == 0 &&
 		      copy.len == keep.len &&
 		      !memcmp(copy.data, keep.data, keep.len) &&
 		      copy.sig_len == keep.sig_len &&
 		      !memcmp(copy.sig, keep.sig, keep.sig_len),
 	      "read back: %zu bytes, signature %zu (%s)", copy.len,
 	      copy.sig_len, err);
-	CHECK(list_load_bytes(&lc, 1 << 20, ts, &copy, &l) == 0 &&
-		      l.verified && l.version == ts && l.compressed &&
-		      l.parsed.nr == 3,
+	CHECK(list_load_bytes(&lc, 1 << 20, ts, &copy, &l) == 0 && l.verified &&
+		      l.version == ts && l.compressed && l.parsed.nr == 3,
 	      "copy loads: verified %d version %llu, %zu entries (%s)",
-	      l.verified, (unsigned long long)l.version, l.parsed.nr,
-	      l.error);
+	      l.verified, (unsigned long long)l.version, l.parsed.nr, l.error);
 	loaded_list_free(&l);
 	/* the same checks as the file: rollback, the bytes, the key */
 	CHECK(list_load_bytes(&lc, 1 << 20, ts + 1, &copy, &l) < 0 &&
@@ -2498,7 +2495,8 @@ static void lastgood_round_trip(void)
 	lastgood_commit(b, dir, err, sizeof(err));
 	CHECK(lastgood_read(dir, "other", 1 << 20, &copy, err, sizeof(err)) ==
 			      0 &&
-		      copy.len == 2 && !copy.sig && !memcmp(copy.data, "x\n", 2),
+		      copy.len == 2 && !copy.sig &&
+		      !memcmp(copy.data, "x\n", 2),
 	      "unsigned copy: %zu bytes (%s)", copy.len, err);
 	list_bytes_free(&copy);
 
@@ -2520,8 +2518,8 @@ static void lastgood_round_trip(void)
 	snprintf(cfg->lists[0].name, sizeof(cfg->lists[0].name), "other");
 	cfg->nr_lists = 1;
 	lastgood_prune(dir, cfg);
-	CHECK(stat(path, &st) < 0 && files_in(sub) == 1,
-	      "prune: %d files left", files_in(sub));
+	CHECK(stat(path, &st) < 0 && files_in(sub) == 1, "prune: %d files left",
+	      files_in(sub));
 	list_bytes_free(&keep);
 	free(cfg);
 	free(b);

@@ -335,6 +335,167 @@ static void resolve_and_refmatch(void)
 	ruleset_free(&rs);
 }
 
+/*
+ * What each action is in each view (xdpb_view_action()): a blocked name
+ * is blocked on every protocol, in the form the protocol has; protocols
+ * narrows the views.
+ */
+static void view_actions(void)
+{
+	static const struct {
+		uint8_t action, reset_dns, views, dns, web;
+	} rows[] = {
+		{XDPB_ACT_NXDOMAIN, 0, XDPB_VIEWS_ALL, XDPB_ACT_NXDOMAIN,
+		 XDPB_ACT_RESET},
+		{XDPB_ACT_REFUSED, 0, XDPB_VIEWS_ALL, XDPB_ACT_REFUSED,
+		 XDPB_ACT_RESET},
+		{XDPB_ACT_SINKHOLE, 0, XDPB_VIEWS_ALL, XDPB_ACT_SINKHOLE,
+		 XDPB_ACT_RESET},
+		{XDPB_ACT_RESET, 0, XDPB_VIEWS_ALL, XDPB_ACT_NXDOMAIN,
+		 XDPB_ACT_RESET},
+		{XDPB_ACT_RESET, XDPB_ACT_REFUSED, XDPB_VIEWS_ALL,
+		 XDPB_ACT_REFUSED, XDPB_ACT_RESET},
+		{XDPB_ACT_RESET, XDPB_ACT_SINKHOLE, XDPB_VIEWS_ALL,
+		 XDPB_ACT_SINKHOLE, XDPB_ACT_RESET},
+		{XDPB_ACT_RESET, XDPB_ACT_DROP, XDPB_VIEWS_ALL, XDPB_ACT_DROP,
+		 XDPB_ACT_RESET},
+		{XDPB_ACT_DROP, 0, XDPB_VIEWS_ALL, XDPB_ACT_DROP,
+		 XDPB_ACT_DROP},
+		{XDPB_ACT_MONITOR, 0, XDPB_VIEWS_ALL, XDPB_ACT_MONITOR,
+		 XDPB_ACT_MONITOR},
+		{XDPB_ACT_ALLOW, 0, XDPB_VIEWS_ALL, XDPB_ACT_ALLOW,
+		 XDPB_ACT_ALLOW},
+		/* a reset's dns_action is for a reset only */
+		{XDPB_ACT_NXDOMAIN, XDPB_ACT_DROP, XDPB_VIEWS_ALL,
+		 XDPB_ACT_NXDOMAIN, XDPB_ACT_RESET},
+		{XDPB_ACT_NXDOMAIN, 0, XDPB_VIEW_DNS, XDPB_ACT_NXDOMAIN,
+		 XDPB_ACT_NONE},
+		{XDPB_ACT_NXDOMAIN, 0, XDPB_VIEW_WEB, XDPB_ACT_NONE,
+		 XDPB_ACT_RESET},
+		{XDPB_ACT_RESET, XDPB_ACT_REFUSED, XDPB_VIEW_DNS,
+		 XDPB_ACT_REFUSED, XDPB_ACT_NONE},
+		{XDPB_ACT_ALLOW, 0, XDPB_VIEW_WEB, XDPB_ACT_NONE,
+		 XDPB_ACT_ALLOW},
+		{XDPB_ACT_DROP, 0, 0, XDPB_ACT_NONE, XDPB_ACT_NONE},
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		uint8_t dns = xdpb_view_action(
+			rows[i].action, rows[i].reset_dns, rows[i].views, 0);
+		uint8_t web = xdpb_view_action(
+			rows[i].action, rows[i].reset_dns, rows[i].views, 1);
+
+		CHECK(dns == rows[i].dns && web == rows[i].web,
+		      "row %zu: action %u in views %u: DNS %u, web %u; want %u, %u",
+		      i, rows[i].action, rows[i].views, dns, web, rows[i].dns,
+		      rows[i].web);
+	}
+}
+
+/* The leaf of @query in @plan: the datapath's walk, view @web. */
+static const struct xdpb_match *plan_walk(const struct name_plan *plan,
+					  const char *query, int web)
+{
+	struct xdpb_name_key keys[130], anchors[130];
+	int n = name_suffix_keys(query, keys, anchors);
+
+	for (int s = 0; s < n; s++)
+		for (size_t e = 0; e < plan->nr_entries; e++) {
+			const struct xdpb_name_leaf *l = &plan->leaves[e];
+			const struct xdpb_match *m;
+
+			if (name_key_cmp(&plan->keys[e], &keys[s]))
+				continue;
+			m = web ? s ? &l->web_below : &l->web_full
+			    : s ? &l->below
+				: &l->full;
+			return m->action == XDPB_ACT_NONE ? NULL : m;
+		}
+	return NULL;
+}
+
+/*
+ * Each view resolved on its own, from each rule's action in it: the
+ * reference matcher and the plan's leaves agree on the rule and on the
+ * action it takes there.
+ */
+static void resolve_views(void)
+{
+	static const struct {
+		const char *name;
+		uint8_t kind, action, dns, web;
+		uint16_t list;
+	} rules[] = {
+		{"example.com", XDPB_NAME_SUFFIX, XDPB_ACT_NXDOMAIN,
+		 XDPB_ACT_NXDOMAIN, XDPB_ACT_RESET, 1},
+		/* reset, dns_action = refused */
+		{"www.example.com", XDPB_NAME_SUFFIX, XDPB_ACT_RESET,
+		 XDPB_ACT_REFUSED, XDPB_ACT_RESET, 2},
+		/* sinkhole, protocols = web */
+		{"web.example.com", XDPB_NAME_SUFFIX, XDPB_ACT_SINKHOLE,
+		 XDPB_ACT_NONE, XDPB_ACT_RESET, 3},
+		/* allow, protocols = dns */
+		{"ok.example.com", XDPB_NAME_EXACT, XDPB_ACT_ALLOW,
+		 XDPB_ACT_ALLOW, XDPB_ACT_NONE, 4},
+		/* drop over a reset of the same name: drop ranks higher */
+		{"both.net", XDPB_NAME_SUFFIX, XDPB_ACT_RESET,
+		 XDPB_ACT_NXDOMAIN, XDPB_ACT_RESET, 2},
+		{"both.net", XDPB_NAME_SUFFIX, XDPB_ACT_DROP, XDPB_ACT_DROP,
+		 XDPB_ACT_DROP, 5},
+	};
+	static const struct {
+		const char *query;
+		uint16_t dns_list, web_list; /* 0: none */
+		uint8_t dns, web;
+	} want[] = {
+		{"a.example.com", 1, 1, XDPB_ACT_NXDOMAIN, XDPB_ACT_RESET},
+		{"x.www.example.com", 2, 2, XDPB_ACT_REFUSED, XDPB_ACT_RESET},
+		{"web.example.com", 1, 3, XDPB_ACT_NXDOMAIN, XDPB_ACT_RESET},
+		{"ok.example.com", 4, 1, XDPB_ACT_ALLOW, XDPB_ACT_RESET},
+		{"a.ok.example.com", 1, 1, XDPB_ACT_NXDOMAIN, XDPB_ACT_RESET},
+		{"www.both.net", 5, 5, XDPB_ACT_DROP, XDPB_ACT_DROP},
+		{"example.org", 0, 0, 0, 0},
+	};
+	struct ruleset rs = {0};
+	struct name_plan plan;
+	uint32_t id = 1;
+
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		ruleset_add_name_views(&rs, rules[i].name, rules[i].kind,
+				       rules[i].list, rules[i].action,
+				       rules[i].dns, rules[i].web, i + 1);
+	ruleset_finish(&rs);
+	for (size_t i = 0; i < rs.names.nr; i++)
+		rs.names.rules[i].rule_id = id++;
+	CHECK(!name_plan_build(&rs.names, &plan), "plan");
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		for (int web = 0; web < 2; web++) {
+			const struct name_rule *r =
+				refmatch_name_view(&rs, want[i].query, web);
+			const struct xdpb_match *m =
+				plan_walk(&plan, want[i].query, web);
+			uint16_t list = web ? want[i].web_list
+					    : want[i].dns_list;
+			uint8_t action = web ? want[i].web : want[i].dns;
+
+			CHECK(list ? r && r->list_id == list &&
+					      name_rule_view_action(r, web) ==
+						      action
+				   : !r,
+			      "refmatch %s view %d: list %u", want[i].query,
+			      web, r ? r->list_id : 0);
+			CHECK(list ? m && r && m->list_id == list &&
+					      m->rule_id == r->rule_id &&
+					      m->action == action
+				   : !m,
+			      "plan %s view %d: list %u action %u",
+			      want[i].query, web, m ? m->list_id : 0,
+			      m ? m->action : 0);
+		}
+	name_plan_free(&plan);
+	ruleset_free(&rs);
+}
+
 /* ---- the name table ----------------------------------------------------- */
 
 #define TABLE_NAMES 1000000
@@ -548,6 +709,8 @@ int main(void)
 	RUN_TEST("names", lower8_every_byte);
 	RUN_TEST("names", suffix_keys_consistent);
 	RUN_TEST("names", resolve_and_refmatch);
+	RUN_TEST("names", view_actions);
+	RUN_TEST("names", resolve_views);
 	RUN_TEST("names", table_places_and_finds);
 	RUN_TEST("names", million_unlisted_never_blocked);
 	printf("names_tests: %d passed, %d failed\n", tl_passed, tl_failed);

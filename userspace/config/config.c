@@ -109,6 +109,23 @@ static const struct config_choice signatures[] = {
 	{NULL, 0},
 };
 
+/* dns_action: what a reset list answers DNS with */
+static const struct config_choice dns_actions[] = {
+	{"nxdomain", XDPB_ACT_NXDOMAIN},
+	{"refused", XDPB_ACT_REFUSED},
+	{"sinkhole", XDPB_ACT_SINKHOLE},
+	{"drop", XDPB_ACT_DROP},
+	{NULL, 0},
+};
+
+/* protocols: the words, each a set of name views */
+static const struct config_choice protocol_words[] = {
+	{"dns", XDPB_VIEW_DNS},
+	{"web", XDPB_VIEW_WEB},
+	{"all", XDPB_VIEWS_ALL},
+	{NULL, 0},
+};
+
 static const struct config_choice yes_no[] = {
 	{"yes", 1},
 	{"no", 0},
@@ -209,6 +226,25 @@ const char *match_name(uint8_t match)
 	return choice_name(match_dirs, match, "both");
 }
 
+const char *protocols_name(uint8_t views)
+{
+	switch (views & XDPB_VIEWS_ALL) {
+	case XDPB_VIEW_DNS:
+		return "dns";
+	case XDPB_VIEW_WEB:
+		return "web";
+	case XDPB_VIEWS_ALL:
+		return "dns, web";
+	default:
+		return "none";
+	}
+}
+
+uint8_t list_view_action(const struct list_config *lc, uint8_t action, int web)
+{
+	return xdpb_view_action(action, lc->dns_action, lc->protocols, web);
+}
+
 const char *list_type_name(enum list_type type)
 {
 	return choice_name(list_types, type, "auto");
@@ -236,6 +272,9 @@ const char *stat_name(unsigned int stat)
 		[XDPB_STAT_TLS_OUT_OF_ORDER] = "tls_out_of_order",
 		[XDPB_STAT_TLS_INCOMPLETE] = "tls_incomplete",
 		[XDPB_STAT_STAGE_MISSED] = "stage_missed",
+		[XDPB_STAT_NAME_DNS] = "name_dns",
+		[XDPB_STAT_NAME_TLS] = "name_tls",
+		[XDPB_STAT_NAME_HTTP] = "name_http",
 	};
 
 	return stat < XDPB_STAT_MAX ? names[stat] : "?";
@@ -745,6 +784,46 @@ static int action_key(struct parse_state *st, const struct config_key *key,
 			       &domain_only, ", ", " or "));
 }
 
+/*
+ * protocols = dns | web | dns, web | all: repeated words add up within
+ * the line; a line replaces what an earlier one said.
+ */
+static int add_protocol(struct parse_state *st, const char *word)
+{
+	const struct config_choice *c = choice_by_name(protocol_words, word);
+
+	if (!c && (!strcmp(word, "tls") || !strcmp(word, "http")))
+		return fail(
+			st,
+			"protocols = '%s': TLS SNI and HTTP Host are matched together, as one view of a name: use protocols = web",
+			word);
+	if (!c)
+		return fail(st, "protocols = '%s': use dns, web or all", word);
+	st->list->protocols |= (uint8_t)c->value;
+	return 1;
+}
+
+static int protocols_key(struct parse_state *st, const struct config_key *key,
+			 void *field, const char *value)
+{
+	(void)key;
+	(void)field;
+	st->list->protocols = 0;
+	st->list->protocols_set = 1;
+	if (!each_word(st, value, add_protocol))
+		return 0;
+	if (!st->list->protocols)
+		return fail(st, "protocols = '%s': use dns, web or all", value);
+	return 1;
+}
+
+static int dns_action_key(struct parse_state *st, const struct config_key *key,
+			  void *field, const char *value)
+{
+	st->list->dns_action_set = 1;
+	return choice_key(st, key, field, value);
+}
+
 static int sinkhole4_key(struct parse_state *st, const struct config_key *key,
 			 void *field, const char *value)
 {
@@ -896,6 +975,13 @@ static const struct config_key list_keys[] = {
 	     "give an absolute path", "file"),
 	CHOICE("type", LIST_FIELD(type), list_types),
 	WORDS("action", LIST_FIELD(action), action_key, action_word),
+	KEY("protocols", NO_FIELD, protocols_key, NULL,
+	    "dns | web | dns, web | all"),
+	{.name = "dns_action",
+	 LIST_FIELD(dns_action),
+	 .parse = dns_action_key,
+	 .word = choice_word,
+	 .ctx = dns_actions},
 	CHOICE("match", LIST_FIELD(match), match_dirs),
 	CHOICE("on_error", LIST_FIELD(on_error), on_errors),
 	NUMBER("max_bad_lines", LIST_FIELD(max_bad_lines), 0, UINT32_MAX,
@@ -1026,6 +1112,7 @@ static int on_section(struct parse_state *st, const char *section)
 	strcpy(st->list->name, name);
 	st->list->action = XDPB_ACT_DROP;
 	st->list->match = XDPB_MATCH_BOTH;
+	st->list->protocols = XDPB_VIEWS_ALL;
 	st->list->on_error = LIST_ON_ERROR_REJECT;
 	st->list->refresh_s = DEFAULT_REFRESH_S;
 	st->list->fetch_timeout_s = DEFAULT_FETCH_TIMEOUT_S;
@@ -1098,6 +1185,47 @@ static int on_key(void *user, const char *section, const char *name,
 	}
 	return fail(st, "'%s' outside any section: put it under [daemon]",
 		    name);
+}
+
+/*
+ * The DNS side of list @lc: dns_action only where a reset list answers
+ * DNS, and a sinkhole answer only with its address. 0, or -1 with @why.
+ */
+static int list_dns_action_check(const struct list_config *lc, char *why,
+				 size_t whylen)
+{
+	uint8_t dns = list_view_action(lc, lc->action, 0);
+
+	if (lc->dns_action_set && lc->format == LIST_FORMAT_RPZ) {
+		snprintf(
+			why, whylen,
+			"is an RPZ zone, whose records carry their own actions: remove dns_action");
+		return -1;
+	}
+	if (lc->dns_action_set && lc->action != XDPB_ACT_RESET) {
+		snprintf(
+			why, whylen,
+			"has dns_action, which only a list with action = reset takes (action = %s applies to DNS queries as it is): remove dns_action, or set action = reset",
+			action_name(lc->action));
+		return -1;
+	}
+	if (lc->dns_action_set && !(lc->protocols & XDPB_VIEW_DNS)) {
+		snprintf(
+			why, whylen,
+			"has dns_action and protocols = %s, which leaves DNS alone: remove one of them",
+			protocols_name(lc->protocols));
+		return -1;
+	}
+	if (dns == XDPB_ACT_SINKHOLE && !lc->sinkhole.has_v4 &&
+	    !lc->sinkhole.has_v6) {
+		snprintf(
+			why, whylen,
+			"has %s = sinkhole: give the notice address as sinkhole_ipv4 = ADDRESS and/or sinkhole_ipv6 = ADDRESS",
+			lc->action == XDPB_ACT_SINKHOLE ? "action"
+							: "dns_action");
+		return -1;
+	}
+	return 0;
 }
 
 int config_load(const char *path, struct daemon_config *cfg, char *err,
@@ -1214,13 +1342,20 @@ int config_load(const char *path, struct daemon_config *cfg, char *err,
 				action_name(cfg->lists[i].action));
 			return -EINVAL;
 		}
-		if (cfg->lists[i].action == XDPB_ACT_SINKHOLE &&
-		    !cfg->lists[i].sinkhole.has_v4 &&
-		    !cfg->lists[i].sinkhole.has_v6) {
+		if (cfg->lists[i].type == LIST_TYPE_IP &&
+		    (cfg->lists[i].protocols_set ||
+		     cfg->lists[i].dns_action_set)) {
 			snprintf(
 				err, errlen,
-				"%s:%u: [list:%s] has action = sinkhole: give the notice address as sinkhole_ipv4 = ADDRESS and/or sinkhole_ipv6 = ADDRESS",
-				path, cfg->lists[i].line, cfg->lists[i].name);
+				"%s:%u: [list:%s] is an IP list: %s applies to domain lists only (an address rule decides every packet of its addresses, whatever the protocol); remove it, or set type = domain",
+				path, cfg->lists[i].line, cfg->lists[i].name,
+				cfg->lists[i].protocols_set ? "protocols"
+							    : "dns_action");
+			return -EINVAL;
+		}
+		if (list_dns_action_check(&cfg->lists[i], why, sizeof(why))) {
+			snprintf(err, errlen, "%s:%u: [list:%s] %s", path,
+				 cfg->lists[i].line, cfg->lists[i].name, why);
 			return -EINVAL;
 		}
 	}

@@ -73,6 +73,15 @@ struct list_config {
 	int ignore_signed_file;
 	/* sinkhole_ipv4, sinkhole_ipv6: the answers of action = sinkhole */
 	struct xdpb_sinkhole sinkhole;
+	/*
+	 * protocols: the views a domain list's names are matched in (enum
+	 * xdpb_name_views); dns_action: what a reset list answers a DNS
+	 * query with (XDPB_ACT_NONE: nxdomain). Each flag: the key was
+	 * written (an IP list refuses them).
+	 */
+	uint8_t protocols;
+	uint8_t dns_action;
+	int protocols_set, dns_action_set;
 	unsigned int line; /* of the [list:NAME] header, for messages */
 };
 
@@ -163,6 +172,14 @@ const struct action_def *action_lookup(const char *name);
 const char *action_name(uint8_t action);
 const char *match_name(uint8_t match);
 const char *list_type_name(enum list_type type);
+/* A list's protocols key as written: "dns", "web" or "dns, web". */
+const char *protocols_name(uint8_t views);
+/*
+ * What a rule of @action in domain list @lc does in view @web (0 DNS,
+ * 1 TLS SNI / HTTP Host): xdpb_view_action() with the list's protocols
+ * and dns_action; XDPB_ACT_NONE where the list takes no part.
+ */
+uint8_t list_view_action(const struct list_config *lc, uint8_t action, int web);
 /* Is @action one only domain lists take (the replies)? */
 int action_is_domain_only(uint8_t action);
 const char *xdp_mode_name(enum xdp_mode mode);

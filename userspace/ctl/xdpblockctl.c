@@ -204,6 +204,10 @@ static void print_status(struct json_object *r)
 		       get(o, "match") ? str(o, "match") : "-",
 		       num(o, "rules_ipv4"), num(o, "rules_ipv6"),
 		       num(o, "rules_domain"), str(o, "path"));
+		/* a domain list narrowed to DNS, or to TLS and HTTP */
+		if (get(o, "protocols") &&
+		    strcmp(str(o, "protocols"), "dns, web"))
+			printf("  (protocols = %s)", str(o, "protocols"));
 		if (num(o, "skipped_lines"))
 			printf("  (%" PRIu64 " malformed lines skipped)",
 			       num(o, "skipped_lines"));
@@ -315,6 +319,13 @@ static void print_name_match(const char *label, struct json_object *m)
 {
 	if (!m)
 		printf("  %-19s no domain rule matches (passed)\n", label);
+	else if (get(m, "rule_action") &&
+		 strcmp(str(m, "rule_action"), str(m, "action")))
+		printf("  %-19s %s (the form of %s here) by %s rule %s of list %s (%s:%" PRIu64
+		       "): %s\n",
+		       label, str(m, "action"), str(m, "rule_action"),
+		       str(m, "kind"), str(m, "rule"), str(m, "list"),
+		       str(m, "path"), num(m, "line"), str(m, "how"));
 	else
 		printf("  %-19s %s by %s rule %s of list %s (%s:%" PRIu64
 		       "): %s\n",

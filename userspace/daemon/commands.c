@@ -230,6 +230,9 @@ static struct json_object *status_json(struct daemon *d)
 		add_str(o, "type", list_type_name(ls->type));
 		if (ls->type != LIST_TYPE_DOMAIN)
 			add_str(o, "match", match_name(ls->cfg.match));
+		else
+			add_str(o, "protocols",
+				protocols_name(ls->cfg.protocols));
 		add_u64(o, "rules_ipv4", ls->nr_v4);
 		add_u64(o, "rules_ipv6", ls->nr_v6);
 		add_u64(o, "rules_domain", ls->nr_names);
@@ -408,14 +411,18 @@ static struct json_object *cmd_stats(struct daemon *d, struct json_object *req,
 }
 
 /* The rule @r deciding @name, as lookup shows it (NULL: none). */
-static struct json_object *
-name_match_json(struct daemon *d, const struct name_rule *r, const char *name)
+static struct json_object *name_match_json(struct daemon *d,
+					   const struct name_rule *r,
+					   const char *name, int web)
 {
 	struct json_object *m;
 
 	if (!r)
 		return NULL;
 	m = name_rule_json(d, r);
+	/* what the rule does here; its action as listed beside it */
+	add_str(m, "action", action_name(name_rule_view_action(r, web)));
+	add_str(m, "rule_action", action_name(r->action));
 	add_str(m, "how",
 		strcmp(name_rule_text(&d->active.names, r), name)
 			? "suffix rule of a parent name"
@@ -426,10 +433,11 @@ name_match_json(struct daemon *d, const struct name_rule *r, const char *name)
 
 /*
  * `lookup NAME`: the domain rule a DNS query for NAME meets ("match"),
- * the one a TLS SNI or HTTP Host of NAME meets ("web_match": nxdomain
- * and refused lists match DNS only, reset lists web only), and how (the
- * name itself, or a suffix rule of a name above it). Address rules are
- * not consulted: they depend on the packet's addresses.
+ * the one a TLS SNI or HTTP Host of NAME meets ("web_match"), each with
+ * what it does there ("action": a DNS answer of a reset list, the reset
+ * of a DNS-answer list; xdpb_view_action()) and how it matched (the name
+ * itself, or a suffix rule of a name above it). Address rules are not
+ * consulted: they depend on the packet's addresses.
  */
 static struct json_object *lookup_name(struct daemon *d, const char *text,
 				       char *err, size_t errlen)
@@ -448,11 +456,11 @@ static struct json_object *lookup_name(struct daemon *d, const char *text,
 	json_object_object_add(
 		res, "match",
 		name_match_json(d, refmatch_name_view(&d->active, name, 0),
-				name));
+				name, 0));
 	json_object_object_add(
 		res, "web_match",
 		name_match_json(d, refmatch_name_view(&d->active, name, 1),
-				name));
+				name, 1));
 	return res;
 }
 

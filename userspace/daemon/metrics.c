@@ -86,6 +86,16 @@ static const struct {
 	{XDPB_STAT_MALFORMED_TLS, "tls"},
 };
 
+/* The name-verdict slots of iface_stats, as protocol="..." */
+static const struct {
+	unsigned int stat;
+	const char *protocol;
+} name_protocols[] = {
+	{XDPB_STAT_NAME_DNS, "dns"},
+	{XDPB_STAT_NAME_TLS, "tls"},
+	{XDPB_STAT_NAME_HTTP, "http"},
+};
+
 static void render_daemon(struct daemon *d, struct prom_buf *b)
 {
 	const struct reload_result *lr = &d->last_reload;
@@ -225,6 +235,21 @@ static void render_interfaces(struct daemon *d, struct prom_buf *b)
 				{"reason", "incomplete"}),
 			 stats[i].stat[XDPB_STAT_TLS_INCOMPLETE].packets);
 	}
+	prom_family(
+		b, "xdpblock_interface_name_verdict_packets_total", "counter",
+		"Packets a domain rule decided (also counted by verdict), by the protocol the name came in: dns (a query), tls (a ClientHello's SNI), http (a request's Host); later segments of a flow the rule blocked count as its protocol.");
+	for (int i = 0; i < n; i++)
+		for (size_t p = 0;
+		     p < sizeof(name_protocols) / sizeof(name_protocols[0]) &&
+		     counted[i];
+		     p++)
+			prom_u64(
+				b,
+				"xdpblock_interface_name_verdict_packets_total",
+				LABELS({"interface", d->ifaces[i].name},
+				       {"protocol",
+					name_protocols[p].protocol}),
+				stats[i].stat[name_protocols[p].stat].packets);
 	prom_family(
 		b, "xdpblock_interface_stage_missed_packets_total", "counter",
 		"Packets whose call into a datapath stage failed: their name was not matched and their addresses decided them (also counted by verdict). Never expected: a fault to report.");

@@ -87,8 +87,9 @@ static int keep_list(const struct daemon *d, uint16_t list_id,
 		const struct name_rule *r = &nt->rules[i];
 
 		if (r->list_id == list_id &&
-		    ruleset_add_name(next, name_rule_text(nt, r), r->kind,
-				     list_id, r->action, r->line) < 0)
+		    ruleset_add_name_views(next, name_rule_text(nt, r), r->kind,
+					   list_id, r->action, r->dns_action,
+					   r->web_action, r->line) < 0)
 			return -ENOMEM;
 	}
 	return 0;
@@ -129,13 +130,49 @@ static int add_names(const struct list_config *lc, int id,
 	st->nr_unsupported = parsed->nr_unsupported;
 	for (size_t e = 0; e < parsed->nr; e++) {
 		const struct name_entry *ne = &parsed->entries[e];
-		/* adblock "@@" rules and RPZ records carry their own action */
+		/*
+		 * adblock "@@" rules and RPZ records carry their own action,
+		 * which takes its form in each view as the list's does
+		 */
 		uint8_t action = ne->action == NAME_ACTION_LIST ? lc->action
 								: ne->action;
 
-		if (ruleset_add_name(next, parsed->text + ne->text_off,
-				     ne->kind, id, action, ne->line) < 0)
+		if (ruleset_add_name_views(
+			    next, parsed->text + ne->text_off, ne->kind, id,
+			    action, list_view_action(lc, action, 0),
+			    list_view_action(lc, action, 1), ne->line) < 0)
 			return -ENOMEM;
+	}
+	return 0;
+}
+
+int daemon_list_fits(const struct list_config *lc,
+		     const struct loaded_list *loaded, char *err, size_t errlen)
+{
+	if (!loaded->is_domain && action_is_domain_only(lc->action)) {
+		snprintf(
+			err, errlen,
+			"%.400s holds addresses, and action = %s needs a domain list",
+			lc->path, action_name(lc->action));
+		return -EINVAL;
+	}
+	if (!loaded->is_domain && (lc->protocols_set || lc->dns_action_set)) {
+		snprintf(
+			err, errlen,
+			"%.400s holds addresses, and %s applies to domain lists only (an address rule decides every packet of its addresses, whatever the protocol): remove it from [list:%s]",
+			lc->path,
+			lc->protocols_set ? "protocols" : "dns_action",
+			lc->name);
+		return -EINVAL;
+	}
+	if (loaded->is_domain && loaded->names.format == LIST_FORMAT_RPZ &&
+	    (lc->action_set || lc->dns_action_set)) {
+		snprintf(
+			err, errlen,
+			"%.400s is an RPZ zone, whose records carry their own actions: remove '%s =' from [list:%s]",
+			lc->path, lc->action_set ? "action" : "dns_action",
+			lc->name);
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -213,20 +250,7 @@ static int accept_list(const struct daemon_config *cfg,
 {
 	int ret;
 
-	if (!loaded->is_domain && action_is_domain_only(lc->action)) {
-		snprintf(
-			err, errlen,
-			"%.400s holds addresses, and action = %s needs a domain list",
-			lc->path, action_name(lc->action));
-		*reason = RELOAD_ERR_CONFIG;
-		return -EINVAL;
-	}
-	if (loaded->is_domain && loaded->names.format == LIST_FORMAT_RPZ &&
-	    lc->action_set) {
-		snprintf(
-			err, errlen,
-			"%.400s is an RPZ zone, whose records carry their own actions: remove 'action =' from [list:%s]",
-			lc->path, lc->name);
+	if (daemon_list_fits(lc, loaded, err, errlen) < 0) {
 		*reason = RELOAD_ERR_CONFIG;
 		return -EINVAL;
 	}
@@ -612,6 +636,10 @@ static void pinned_gen_fill(struct xdpb_pinned_gen *gen, uint64_t generation,
 			if (!strcmp(cfg->lists[i].name, names[id])) {
 				gen->lists[id].action = cfg->lists[i].action;
 				gen->lists[id].match = cfg->lists[i].match;
+				gen->lists[id].protocols =
+					cfg->lists[i].protocols;
+				gen->lists[id].dns_action =
+					cfg->lists[i].dns_action;
 				gen->lists[id].format = states[i].format;
 				gen->lists[id].is_domain = states[i].type ==
 							   LIST_TYPE_DOMAIN;
@@ -794,7 +822,8 @@ static int reload(struct daemon *d, const uint8_t *stale)
 		struct xdpb_sinkhole none = {0};
 
 		err = loader_set_sinkhole(&d->loader, states[i].list_id,
-					  lc->action == XDPB_ACT_SINKHOLE
+					  list_view_action(lc, lc->action, 0) ==
+							  XDPB_ACT_SINKHOLE
 						  ? &lc->sinkhole
 						  : &none);
 		if (err) {

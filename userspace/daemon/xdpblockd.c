@@ -87,6 +87,9 @@ static int check_only(const char *path)
 			log_err("list %s (%s): %s", lc->name,
 				reload_reason_name(ll.reason), ll.error);
 			bad = 1;
+		} else if (daemon_list_fits(lc, &ll, err, sizeof(err)) < 0) {
+			log_err("list %s (config): %s", lc->name, err);
+			bad = 1;
 		} else {
 			if (ll.is_domain)
 				printf("list %s: %s%s, %zu domain entries, %zu skipped lines, %zu unsupported entries",

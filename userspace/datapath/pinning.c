@@ -398,18 +398,22 @@ static int add_name_rule(struct ruleset *rs, const struct xdpb_pinned_gen *hdr,
 {
 	const struct xdpb_pinned_list *l;
 	struct name_table *t = &rs->names;
+	uint8_t action;
 
 	if (rec->list_id == 0 || rec->list_id >= XDPB_MAX_LISTS ||
 	    rec->action >= XDPB_ACT_MAX || rec->text_off >= text_bytes ||
 	    !memchr(text + rec->text_off, '\0', text_bytes - rec->text_off))
 		return -EINVAL;
 	l = &hdr->lists[rec->list_id];
-	if (!l->name[0])
+	if (!l->name[0] || l->dns_action >= XDPB_ACT_MAX)
 		return -EINVAL;
-	if (ruleset_add_name(rs, text + rec->text_off, rec->kind, rec->list_id,
-			     rec->action != XDPB_ACT_NONE ? rec->action
-							  : l->action,
-			     rec->line))
+	action = rec->action != XDPB_ACT_NONE ? rec->action : l->action;
+	/* the views as the daemon that wrote them made them (reload.c) */
+	if (ruleset_add_name_views(
+		    rs, text + rec->text_off, rec->kind, rec->list_id, action,
+		    xdpb_view_action(action, l->dns_action, l->protocols, 0),
+		    xdpb_view_action(action, l->dns_action, l->protocols, 1),
+		    rec->line))
 		return -ENOMEM;
 	t->rules[t->nr - 1].rule_id = rec->rule_id;
 	return 0;

@@ -43,9 +43,11 @@
  * 2: domain rules, actions renumbered; 3: web views, ports, reset, flows;
  * 4: the name table (an array) instead of a name hash;
  * 5: per-CPU rule hit logs before rule_stats;
- * 6: iface_stats counts missed stage calls (stage_missed)
+ * 6: iface_stats counts missed stage calls (stage_missed);
+ * 7: a blocked name on every protocol: per-list protocols and dns_action,
+ *    iface_stats counts name verdicts per protocol (name_dns/tls/http)
  */
-#define XDPB_PIN_LAYOUT_VERSION 6
+#define XDPB_PIN_LAYOUT_VERSION 7
 #define XDPB_PIN_MAGIC 0x58445042 /* "XDPB" */
 
 /* pinned "meta": what the pinned maps were made for */
@@ -63,7 +65,11 @@ struct xdpb_pinned_list {
 	__u8 is_domain; /* a domain list */
 	/* the daemon's enum list_format as read; 0 (auto) if not recorded */
 	__u8 format;
-	__u8 pad[4];
+	/* domain lists: enum xdpb_name_views, the protocols key */
+	__u8 protocols;
+	/* domain lists: a reset's DNS answer (enum xdpb_action; 0: nxdomain) */
+	__u8 dns_action;
+	__u8 pad[2];
 };
 
 /* pinned "gen<N>_state": the daemon's view of generation slot N */

@@ -338,18 +338,18 @@ static long key_index_find(const struct key_index *ix,
 	}
 }
 
-static void match_set(struct xdpb_match *m, const struct name_rule *r)
+/* Rule @r into the match @m of view @web, if it takes part and beats it. */
+static void match_add(struct xdpb_match *m, const struct name_rule *r, int web)
 {
+	uint8_t action = name_rule_view_action(r, web);
+
+	if (action == XDPB_ACT_NONE ||
+	    !xdpb_name_rule_beats(action, r->labels, r->list_id, m))
+		return;
 	m->rule_id = r->rule_id;
 	m->list_id = r->list_id;
-	m->action = r->action;
+	m->action = action;
 	m->prefixlen = r->labels;
-}
-
-static void match_add(struct xdpb_match *m, const struct name_rule *r)
-{
-	if (xdpb_name_rule_beats(r->action, r->labels, r->list_id, m))
-		match_set(m, r);
 }
 
 /* An entry (distinct name) with its rules, in label order for resolving. */
@@ -465,10 +465,8 @@ int name_plan_build(const struct name_table *t, struct name_plan *plan)
 
 			if (rule->kind != XDPB_NAME_SUFFIX)
 				continue;
-			if (xdpb_action_in_view(rule->action, 0))
-				match_add(&leaf->below, rule);
-			if (xdpb_action_in_view(rule->action, 1))
-				match_add(&leaf->web_below, rule);
+			match_add(&leaf->below, rule, 0);
+			match_add(&leaf->web_below, rule, 1);
 		}
 		leaf->full = leaf->below;
 		leaf->web_full = leaf->web_below;
@@ -476,10 +474,8 @@ int name_plan_build(const struct name_table *t, struct name_plan *plan)
 			const struct name_rule *rule =
 				&t->rules[node->first + r];
 
-			if (xdpb_action_in_view(rule->action, 0))
-				match_add(&leaf->full, rule);
-			if (xdpb_action_in_view(rule->action, 1))
-				match_add(&leaf->web_full, rule);
+			match_add(&leaf->full, rule, 0);
+			match_add(&leaf->web_full, rule, 1);
 		}
 		xdpb_filter_chunk_add(
 			(struct xdpb_filter_chunk *)plan->filter +

@@ -110,15 +110,16 @@ const struct name_rule *refmatch_name_view(const struct ruleset *rs,
 		for (size_t i = find_first_name(t, &key);
 		     i < t->nr && !name_key_cmp(&t->rules[i].key, &key); i++) {
 			const struct name_rule *r = &t->rules[i];
+			uint8_t action = name_rule_view_action(r, web);
 
 			if (strcmp(name_rule_text(t, r), suffix) ||
 			    (depth && r->kind != XDPB_NAME_SUFFIX) ||
-			    !xdpb_action_in_view(r->action, web))
+			    action == XDPB_ACT_NONE)
 				continue;
-			if (xdpb_name_rule_beats(r->action, r->labels,
-						 r->list_id, &best_m)) {
+			if (xdpb_name_rule_beats(action, r->labels, r->list_id,
+						 &best_m)) {
 				best = r;
-				best_m.action = r->action;
+				best_m.action = action;
 				best_m.prefixlen = r->labels;
 				best_m.list_id = r->list_id;
 			}

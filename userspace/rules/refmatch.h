@@ -22,19 +22,21 @@ const struct rule *refmatch_packet(const struct ruleset *rs,
 				   const struct prefix *dst);
 
 /*
- * The domain rule deciding a query for @name (canonical text), or NULL:
- * every rule of the name itself and every suffix rule of a shorter
- * suffix of it, the best by xdpb_name_rule_beats() (allow, then block,
- * then monitor; then the most labels; then the higher action; then the
- * lower list id). Combining it with the address verdict is
- * xdpb_decide_name().
+ * The domain rule deciding a DNS query for @name (canonical text), or
+ * NULL: every rule of the name itself and every suffix rule of a shorter
+ * suffix of it that takes part in the DNS view, the best by
+ * xdpb_name_rule_beats() on its DNS action (allow, then block, then
+ * monitor; then the most labels; then the higher action; then the lower
+ * list id). The verdict is name_rule_view_action(rule, 0). Combining it
+ * with the address verdict is xdpb_decide_name().
  */
 const struct name_rule *refmatch_name(const struct ruleset *rs,
 				      const char *name);
 /*
  * The same for one view: @web 0 is a DNS query (what refmatch_name()
- * answers), 1 a TLS SNI or HTTP Host, which no nxdomain or refused rule
- * matches (xdpb_action_in_view()).
+ * answers), 1 a TLS SNI or HTTP Host; each rule by what it does in that
+ * view (name_rule_view_action(), xdpb_view_action()), the verdict
+ * name_rule_view_action(rule, @web).
  */
 const struct name_rule *refmatch_name_view(const struct ruleset *rs,
 					   const char *name, int web);

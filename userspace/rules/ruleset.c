@@ -34,6 +34,17 @@ int ruleset_add(struct ruleset *rs, const struct prefix *p, uint16_t list_id,
 int ruleset_add_name(struct ruleset *rs, const char *text, uint8_t kind,
 		     uint16_t list_id, uint8_t action, uint32_t line)
 {
+	return ruleset_add_name_views(
+		rs, text, kind, list_id, action,
+		xdpb_view_action(action, XDPB_ACT_NONE, XDPB_VIEWS_ALL, 0),
+		xdpb_view_action(action, XDPB_ACT_NONE, XDPB_VIEWS_ALL, 1),
+		line);
+}
+
+int ruleset_add_name_views(struct ruleset *rs, const char *text, uint8_t kind,
+			   uint16_t list_id, uint8_t action, uint8_t dns_action,
+			   uint8_t web_action, uint32_t line)
+{
 	struct name_table *t = &rs->names;
 	size_t len = strlen(text) + 1;
 	struct name_rule *r;
@@ -59,6 +70,8 @@ int ruleset_add_name(struct ruleset *rs, const char *text, uint8_t kind,
 	t->text_len += len;
 	r->list_id = list_id;
 	r->action = action;
+	r->dns_action = dns_action;
+	r->web_action = web_action;
 	r->kind = kind;
 	r->labels = name_labels(text);
 	r->line = line;

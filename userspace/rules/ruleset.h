@@ -38,7 +38,12 @@ struct name_rule {
 	uint32_t rule_id;
 	uint32_t line;
 	uint16_t list_id;
-	uint8_t action; /* enum xdpb_action */
+	uint8_t action; /* enum xdpb_action, as listed (the list's or its own) */
+	/*
+	 * What it does in each view (xdpb_view_action()): a DNS query, and a
+	 * TLS SNI or HTTP Host; XDPB_ACT_NONE where it takes no part
+	 */
+	uint8_t dns_action, web_action;
 	uint8_t kind; /* enum xdpb_name_kind */
 	uint8_t labels;
 };
@@ -64,9 +69,23 @@ static inline const char *name_rule_text(const struct name_table *t,
 
 int ruleset_add(struct ruleset *rs, const struct prefix *p, uint16_t list_id,
 		uint8_t action, uint8_t match, uint32_t line);
-/* A domain rule for canonical name @text (names.h: name_normalize). */
+/* What domain rule @r does in view @web (0 DNS, 1 TLS SNI / HTTP Host). */
+static inline uint8_t name_rule_view_action(const struct name_rule *r, int web)
+{
+	return web ? r->web_action : r->dns_action;
+}
+
+/*
+ * A domain rule for canonical name @text (names.h: name_normalize), in
+ * every view, with the default forms (xdpb_view_action(): a reset answers
+ * DNS with NXDOMAIN).
+ */
 int ruleset_add_name(struct ruleset *rs, const char *text, uint8_t kind,
 		     uint16_t list_id, uint8_t action, uint32_t line);
+/* The same with what it does in each view (XDPB_ACT_NONE: no part). */
+int ruleset_add_name_views(struct ruleset *rs, const char *text, uint8_t kind,
+			   uint16_t list_id, uint8_t action, uint8_t dns_action,
+			   uint8_t web_action, uint32_t line);
 /* Order of address rules: prefix, then list id. */
 int rule_cmp(const struct rule *a, const struct rule *b);
 /* Order of domain rules: key, name, kind, list id. */

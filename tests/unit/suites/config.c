@@ -211,6 +211,82 @@ static void config_sinkhole(void)
 	      "sinkhole on an IP list: %s", err);
 }
 
+/*
+ * protocols and dns_action: every list in every view by default; the
+ * words, alone and together; what each view of a list then does.
+ */
+static void config_protocols(void)
+{
+	static const struct {
+		const char *keys;
+		uint8_t views;
+		uint8_t action, dns, web; /* a rule of the list's action */
+	} rows[] = {
+		{"action = nxdomain\n", XDPB_VIEWS_ALL, XDPB_ACT_NXDOMAIN,
+		 XDPB_ACT_NXDOMAIN, XDPB_ACT_RESET},
+		{"action = refused\nprotocols = all\n", XDPB_VIEWS_ALL,
+		 XDPB_ACT_REFUSED, XDPB_ACT_REFUSED, XDPB_ACT_RESET},
+		{"action = reset\n", XDPB_VIEWS_ALL, XDPB_ACT_RESET,
+		 XDPB_ACT_NXDOMAIN, XDPB_ACT_RESET},
+		{"action = reset\ndns_action = refused\n", XDPB_VIEWS_ALL,
+		 XDPB_ACT_RESET, XDPB_ACT_REFUSED, XDPB_ACT_RESET},
+		{"action = reset\ndns_action = drop\nprotocols = dns\n",
+		 XDPB_VIEW_DNS, XDPB_ACT_RESET, XDPB_ACT_DROP, XDPB_ACT_NONE},
+		{"action = nxdomain\nprotocols = web\n", XDPB_VIEW_WEB,
+		 XDPB_ACT_NXDOMAIN, XDPB_ACT_NONE, XDPB_ACT_RESET},
+		{"action = drop\nprotocols = dns, web\n", XDPB_VIEWS_ALL,
+		 XDPB_ACT_DROP, XDPB_ACT_DROP, XDPB_ACT_DROP},
+		{"action = allow\nprotocols = web dns\n", XDPB_VIEWS_ALL,
+		 XDPB_ACT_ALLOW, XDPB_ACT_ALLOW, XDPB_ACT_ALLOW},
+		{"action = monitor\nprotocols = dns\n", XDPB_VIEW_DNS,
+		 XDPB_ACT_MONITOR, XDPB_ACT_MONITOR, XDPB_ACT_NONE},
+		/* a later line replaces an earlier one */
+		{"protocols = dns\nprotocols = web\n", XDPB_VIEW_WEB,
+		 XDPB_ACT_DROP, XDPB_ACT_NONE, XDPB_ACT_DROP},
+	};
+	char text[512], err[1024];
+	const char *path;
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const struct list_config *l = &cfg_buf->lists[0];
+		int rc;
+
+		snprintf(text, sizeof(text),
+			 "[daemon]\ninterfaces = eth0\n[list:d]\n"
+			 "path = /d.txt\ntype = domain\nsignature = none\n%s",
+			 rows[i].keys);
+		rc = load_config_text("protocols.conf", text, &path, err,
+				      sizeof(err));
+		CHECK(rc == 0, "row %zu: %s", i, err);
+		if (rc)
+			continue;
+		CHECK(l->protocols == rows[i].views,
+		      "row %zu: protocols %u, want %u", i, l->protocols,
+		      rows[i].views);
+		CHECK(l->action == rows[i].action &&
+			      list_view_action(l, l->action, 0) ==
+				      rows[i].dns &&
+			      list_view_action(l, l->action, 1) == rows[i].web,
+		      "row %zu: views %s / %s", i,
+		      action_name(list_view_action(l, l->action, 0)),
+		      action_name(list_view_action(l, l->action, 1)));
+		/* an allow record of an adblock list: allowed in each view */
+		CHECK(list_view_action(l, XDPB_ACT_ALLOW, 0) ==
+				      (l->protocols & XDPB_VIEW_DNS
+					       ? XDPB_ACT_ALLOW
+					       : XDPB_ACT_NONE) &&
+			      list_view_action(l, XDPB_ACT_ALLOW, 1) ==
+				      (l->protocols & XDPB_VIEW_WEB
+					       ? XDPB_ACT_ALLOW
+					       : XDPB_ACT_NONE),
+		      "row %zu: an allow record", i);
+	}
+	CHECK(!strcmp(protocols_name(XDPB_VIEWS_ALL), "dns, web") &&
+		      !strcmp(protocols_name(XDPB_VIEW_DNS), "dns") &&
+		      !strcmp(protocols_name(XDPB_VIEW_WEB), "web"),
+	      "protocols_name");
+}
+
 /* http_ports and tls_ports: defaults, lists, none, and every bad form */
 static void config_web_ports(void)
 {
@@ -633,6 +709,47 @@ CONFIG_ERROR_TEST(
 	LIST_A "signature = none\nformat = rpz\naction = drop\n", 3,
 	"[list:a] is an RPZ zone, whose records carry their own actions",
 	"remove 'action ='")
+/* protocols and dns_action: domain lists only, and only where they act */
+#define DOMAIN_A LIST_A "signature = none\ntype = domain\n" /* lines 3-6 */
+CONFIG_ERROR_TEST(config_err_protocols_tls, DOMAIN_A "protocols = dns, tls\n",
+		  7, "protocols = 'tls'",
+		  "TLS SNI and HTTP Host are matched together",
+		  "use protocols = web")
+CONFIG_ERROR_TEST(config_err_protocols_bad, DOMAIN_A "protocols = smtp\n", 7,
+		  "protocols = 'smtp': use dns, web or all")
+CONFIG_ERROR_TEST(config_err_protocols_empty, DOMAIN_A "protocols = ,\n", 7,
+		  "protocols = ',': use dns, web or all")
+CONFIG_ERROR_TEST(
+	config_err_bad_dns_action,
+	DOMAIN_A "action = reset\ndns_action = reset\n", 8,
+	"dns_action = 'reset': use nxdomain, refused, sinkhole or drop")
+CONFIG_ERROR_TEST(
+	config_err_dns_action_not_reset,
+	DOMAIN_A "action = nxdomain\ndns_action = refused\n", 3,
+	"[list:a] has dns_action, which only a list with action = reset takes",
+	"action = nxdomain applies to DNS queries as it is",
+	"remove dns_action, or set action = reset")
+CONFIG_ERROR_TEST(config_err_dns_action_web_only,
+		  DOMAIN_A
+		  "action = reset\ndns_action = refused\nprotocols = web\n",
+		  3, "[list:a] has dns_action and protocols = web",
+		  "remove one of them")
+CONFIG_ERROR_TEST(
+	config_err_dns_action_sinkhole_no_address,
+	DOMAIN_A "action = reset\ndns_action = sinkhole\n", 3,
+	"[list:a] has dns_action = sinkhole: give the notice address as sinkhole_ipv4 = ADDRESS")
+CONFIG_ERROR_TEST(config_err_dns_action_rpz,
+		  LIST_A "signature = none\nformat = rpz\ndns_action = drop\n",
+		  3, "[list:a] is an RPZ zone", "remove dns_action")
+CONFIG_ERROR_TEST(
+	config_err_protocols_ip_list,
+	LIST_A "signature = none\ntype = ip\nprotocols = dns\n", 3,
+	"[list:a] is an IP list: protocols applies to domain lists only",
+	"set type = domain")
+CONFIG_ERROR_TEST(
+	config_err_dns_action_ip_list,
+	LIST_A "signature = none\ntype = ip\ndns_action = drop\n", 3,
+	"[list:a] is an IP list: dns_action applies to domain lists only")
 CONFIG_ERROR_TEST(config_err_origin_not_rpz,
 		  LIST_A "signature = none\norigin = rpz\n", 3,
 		  "[list:a] has origin, which only an RPZ zone takes")
@@ -997,6 +1114,17 @@ void suite_config(void)
 	RUN_TEST("config", config_err_relative_path);
 	RUN_TEST("config", config_err_rpz_action);
 	RUN_TEST("config", config_err_origin_not_rpz);
+	RUN_TEST("config", config_protocols);
+	RUN_TEST("config", config_err_protocols_tls);
+	RUN_TEST("config", config_err_protocols_bad);
+	RUN_TEST("config", config_err_protocols_empty);
+	RUN_TEST("config", config_err_bad_dns_action);
+	RUN_TEST("config", config_err_dns_action_not_reset);
+	RUN_TEST("config", config_err_dns_action_web_only);
+	RUN_TEST("config", config_err_dns_action_sinkhole_no_address);
+	RUN_TEST("config", config_err_dns_action_rpz);
+	RUN_TEST("config", config_err_protocols_ip_list);
+	RUN_TEST("config", config_err_dns_action_ip_list);
 	RUN_TEST("config", config_err_bad_origin);
 	RUN_TEST("config", config_err_key_outside_section);
 	RUN_TEST("config", config_err_syntax);
