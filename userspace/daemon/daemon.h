@@ -17,8 +17,10 @@
 #include "datapath/kernel_features.h"
 #include "datapath/loader.h"
 #include "lists/listload.h"
+#include "rules/protect.h"
 #include "rules/ruleids.h"
 #include "rules/ruleset.h"
+#include "rules/special.h"
 
 /* A configured list as it is running now. */
 struct list_state {
@@ -41,6 +43,13 @@ struct list_state {
 	int verified; /* minisign signature checked */
 	char key_id[MINISIGN_KEY_ID_STRLEN]; /* the key that signed it */
 	uint64_t version; /* signed timestamp, 0 if none */
+	/*
+	 * At its last load (daemon/protected.c): protected entries it
+	 * covers, by enum protect_kind; entries in special-purpose ranges,
+	 * by special_name() index.
+	 */
+	uint32_t protected_covered[PROTECT_NR_KINDS];
+	uint32_t special_entries[SPECIAL_MAX_NAMES];
 };
 
 /*
@@ -91,6 +100,9 @@ struct daemon {
 	int keep_attached; /* at exit: leave filtering running, state pinned */
 	int stop_requested; /* `xdpblockctl stop`: exit after answering */
 	struct fetcher *fetcher; /* downloads of url lists, or NULL */
+	struct protect_set protected; /* what protected4/6 hold (protected.c) */
+	/* the url lists' hosts resolved at the last configuration load */
+	struct protect_set source_addrs;
 };
 
 #endif

@@ -20,6 +20,7 @@
 #include "daemon/carryover.h"
 #include "daemon/daemon.h"
 #include "daemon/interfaces.h"
+#include "daemon/protected.h"
 #include "daemon/reload.h"
 #include "datapath/counters.h"
 #include "datapath/generation.h"
@@ -262,6 +263,8 @@ static int load_lists(const struct daemon *d, const struct daemon_config *cfg,
 			      : add_prefixes(lc, id, &loaded.parsed, next, st);
 		if (ret < 0)
 			goto nomem;
+		if (!loaded.is_domain)
+			protected_check_list(d, cfg, lc, &loaded.parsed, st);
 		loaded_list_free(&loaded);
 		continue;
 	nomem:
@@ -757,6 +760,9 @@ int daemon_reload_and_sync(struct daemon *d, const uint8_t *stale)
 	err = reload(d, stale);
 	if (!err)
 		daemon_sync_interfaces(d);
+	if (!err && !stale) /* the url lists may have changed */
+		protected_resolve_sources(d);
+	protected_update(d);
 	daemon_notify(d, "READY=1");
 	return err;
 }

@@ -43,9 +43,10 @@
  * 2: domain rules, actions renumbered; 3: web views, ports, reset, flows;
  * 4: the name table (an array) instead of a name hash;
  * 5: per-CPU rule hit logs before rule_stats;
- * 6: iface_stats counts missed stage calls (stage_missed)
+ * 6: iface_stats counts missed stage calls (stage_missed);
+ * 7: iface_stats counts protected packets; the protected4/6 maps
  */
-#define XDPB_PIN_LAYOUT_VERSION 6
+#define XDPB_PIN_LAYOUT_VERSION 7
 #define XDPB_PIN_MAGIC 0x58445042 /* "XDPB" */
 
 /* pinned "meta": what the pinned maps were made for */
