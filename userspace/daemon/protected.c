@@ -135,9 +135,13 @@ int protected_update(struct daemon *d)
 		return err;
 	}
 	err = protectmap_sync(&d->loader, &next);
-	if (err)
-		log_err("cannot update the protected set in the datapath: %s (xdpblockctl reload tries again)",
+	if (err) {
+		/* the running set stays what it was: the next update tries again */
+		log_err("cannot update the protected set in the datapath: %s (the next address event or xdpblockctl reload tries again)",
 			strerror(-err));
+		protect_set_free(&next);
+		return err;
+	}
 	if (protect_set_count(&next, XDPB_PROTECT_HOST) !=
 		    protect_set_count(&d->protected, XDPB_PROTECT_HOST) ||
 	    protect_set_count(&next, XDPB_PROTECT_SOURCE) !=
