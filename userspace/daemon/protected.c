@@ -234,8 +234,10 @@ void protected_check_list(const struct daemon *d,
 	protect_overlap_counts(&o, covered);
 	protect_overlap_free(&o);
 	protect_set_free(&set);
-	if (covered[PROTECT_KIND_HOST] || covered[PROTECT_KIND_SOURCE] ||
-	    covered[PROTECT_KIND_OPERATOR])
+	/* an allow or monitor list drops nothing: counted, not warned about */
+	if ((covered[PROTECT_KIND_HOST] || covered[PROTECT_KIND_SOURCE] ||
+	     covered[PROTECT_KIND_OPERATOR]) &&
+	    lc->action == XDPB_ACT_DROP)
 		log_warn(
 			"list %s covers protected addresses: %u of this host's, %u of list sources, %u configured prefix(es); packets from or to them are never dropped by its rules",
 			lc->name, covered[PROTECT_KIND_HOST],
