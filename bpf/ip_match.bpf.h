@@ -187,4 +187,40 @@ static __always_inline void ip6_lookup(void *prefixes, void *filter,
 	}
 }
 
+/*
+ * Is the source or the destination address protected (protected4)? Asked
+ * only when an address rule would drop the packet, so a passing packet
+ * pays nothing; two LPM trie lookups on a small trie otherwise.
+ */
+static __always_inline int ip4_protected(__be32 saddr, __be32 daddr)
+{
+	struct xdpb_protect4_key key = {.prefixlen = 32};
+
+	__builtin_memcpy(key.addr, &saddr, 4);
+	if (bpf_map_lookup_elem(&protected4, &key))
+		return 1;
+	__builtin_memcpy(key.addr, &daddr, 4);
+	return bpf_map_lookup_elem(&protected4, &key) != NULL;
+}
+
+/*
+ * The same for IPv6 (protected6), on the addresses ip6_lookup() left in
+ * the pair scratch: an address rule matched, so the lookup ran for this
+ * packet. The key lives there too, off the entry program's full stack.
+ */
+static __always_inline int ip6_protected(void)
+{
+	__u32 zero = 0;
+	struct ip6_pair *pair = bpf_map_lookup_elem(&ip6_pair_scratch, &zero);
+
+	if (!pair)
+		return 0;
+	pair->protect_key.prefixlen = 128;
+	__builtin_memcpy(pair->protect_key.addr, pair->words[XDPB_DIR_SRC], 16);
+	if (bpf_map_lookup_elem(&protected6, &pair->protect_key))
+		return 1;
+	__builtin_memcpy(pair->protect_key.addr, pair->words[XDPB_DIR_DST], 16);
+	return bpf_map_lookup_elem(&protected6, &pair->protect_key) != NULL;
+}
+
 #endif /* XDPBLOCK_IP_MATCH_BPF_H */

@@ -364,6 +364,28 @@ struct {
 	__type(value, struct hit_log_timer);
 } hit_log_timers SEC(".maps");
 
+/*
+ * The protected set, by family: prefixes no address rule may block (the
+ * host's own addresses, the list sources', `protect =`), kinds as value.
+ * Not per generation: userspace updates them in place whenever the set
+ * changes, without a reload. Read only when an address rule would drop.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, XDPB_MAX_PROTECTED);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct xdpb_protect4_key);
+	__type(value, __u32);
+} protected4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, XDPB_MAX_PROTECTED);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct xdpb_protect6_key);
+	__type(value, __u32);
+} protected6 SEC(".maps");
+
 /* Per-list totals, indexed by list_id. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -390,6 +412,8 @@ struct ip6_pair {
 	/* the found leaf's match for the address's own direction */
 	struct xdpb_match match[XDPB_NR_DIRS];
 	__u32 found[XDPB_NR_DIRS];
+	/* the protected6 key being looked up (ip6_protected()) */
+	struct xdpb_protect6_key protect_key;
 };
 
 struct {
@@ -429,6 +453,11 @@ struct name_query {
 	/* the entry program's verdict on the addresses, for the stage */
 	struct xdpb_match ip_match;
 	__u32 has_ip_match;
+	/*
+	 * An address rule would have dropped the packet but an address is
+	 * protected: when the name decides nothing, it passes as protected.
+	 */
+	__u32 protected;
 };
 
 /*

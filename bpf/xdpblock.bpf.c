@@ -53,16 +53,27 @@ static __always_inline void count_decision(const struct xdpb_match *m,
 	count_iface(ifindex, m->action, bytes);
 }
 
+/* Would an address verdict of @action drop the packet? */
+static __always_inline int action_drops(__u32 action)
+{
+	return action != XDPB_ACT_NONE && action != XDPB_ACT_MONITOR &&
+	       action != XDPB_ACT_ALLOW;
+}
+
 /*
  * Count what rule @m decided and act on it, for a decision on the
  * addresses alone: a reply needs a matched name, so a DNS or web action
- * drops.
+ * drops. No rule (@m NULL) passes, as `protected` when an address rule
+ * was set aside for a protected address.
  */
 static __always_inline int address_verdict(const struct xdpb_match *m,
-					   __u32 ifindex, __u64 bytes)
+					   __u32 protected, __u32 ifindex,
+					   __u64 bytes)
 {
 	if (!m) {
-		count_iface(ifindex, XDPB_STAT_PASS, bytes);
+		count_iface(ifindex,
+			    protected ? XDPB_STAT_PROTECTED : XDPB_STAT_PASS,
+			    bytes);
 		return XDP_PASS;
 	}
 	count_decision(m, ifindex, bytes);
@@ -95,6 +106,7 @@ int xdpblock(struct xdp_md *ctx)
 	struct xdpb_gen_info *info;
 	__u32 zero = 0, gen;
 	__u32 *gen_ptr;
+	__be32 saddr4 = 0, daddr4 = 0;
 	__be16 proto;
 
 	if (parse_ethernet(&c, &proto) < 0) {
@@ -125,6 +137,8 @@ int xdpblock(struct xdp_md *ctx)
 		}
 		if (ip4_tables_get(gen, &t) < 0)
 			return XDP_PASS;
+		saddr4 = ip->saddr;
+		daddr4 = ip->daddr;
 		src_entry = ip4_entry(&t, ip->saddr);
 		dst_entry = ip4_entry(&t, ip->daddr);
 		have[XDPB_DIR_SRC] = ip4_resolve(&t, ip->saddr, src_entry,
@@ -170,6 +184,16 @@ int xdpblock(struct xdp_md *ctx)
 
 	m = xdpb_decide(&leaf[XDPB_DIR_SRC], have[XDPB_DIR_SRC],
 			&leaf[XDPB_DIR_DST], have[XDPB_DIR_DST]);
+	/*
+	 * No address rule drops a packet from or to a protected address;
+	 * name rules still may (a DNS query to the host's own resolver),
+	 * so the stage sees no address verdict.
+	 */
+	if (m && action_drops(m->action) &&
+	    (q->is_ipv6 ? ip6_protected() : ip4_protected(saddr4, daddr4))) {
+		m = NULL;
+		q->protected = 1;
+	}
 	/* names are matched only when some list has names */
 	if (info->nr_names && (l4 == IPPROTO_UDP || l4 == IPPROTO_TCP) &&
 	    !(m && m->action == XDPB_ACT_ALLOW)) {
@@ -186,7 +210,7 @@ int xdpblock(struct xdp_md *ctx)
 			count_iface(ifindex, XDPB_STAT_STAGE_MISSED, bytes);
 		}
 	}
-	return address_verdict(m, ifindex, bytes);
+	return address_verdict(m, q->protected, ifindex, bytes);
 }
 
 /*
@@ -226,7 +250,7 @@ int xdpblock_dns(struct xdp_md *ctx)
 	else if (dns == DNS_MATCH || dns == DNS_FLOW)
 		m = xdpb_decide_name(m, &name_m);
 	if (!m || m != &name_m)
-		return address_verdict(m, ifindex, bytes);
+		return address_verdict(m, q->protected, ifindex, bytes);
 	count_iface(ifindex, XDPB_STAT_NAME_DNS, bytes);
 	/*
 	 * A later segment of a connection whose DNS query was answered: the
@@ -296,7 +320,7 @@ int xdpblock_web(struct xdp_md *ctx)
 	else if (web == WEB_MATCH || web == WEB_FLOW)
 		m = xdpb_decide_name(m, &name_m);
 	if (!m || m != &name_m)
-		return address_verdict(m, ifindex, bytes);
+		return address_verdict(m, q->protected, ifindex, bytes);
 	count_iface(ifindex,
 		    q->kind == WEB_TLS ? XDPB_STAT_NAME_TLS
 				       : XDPB_STAT_NAME_HTTP,

@@ -208,6 +208,14 @@ enum xdpb_stat {
 	XDPB_STAT_NAME_DNS,
 	XDPB_STAT_NAME_TLS,
 	XDPB_STAT_NAME_HTTP,
+	/*
+	 * An address rule would have dropped the packet, but its source or
+	 * destination is protected (the protected4/protected6 maps: the
+	 * host's own addresses, the list sources', `protect` in [daemon]):
+	 * passed. Name rules are not overridden, so a packet a name rule
+	 * decides is counted under that rule's verdict instead.
+	 */
+	XDPB_STAT_PROTECTED,
 	XDPB_STAT_MAX,
 };
 
@@ -476,6 +484,34 @@ _Static_assert(sizeof(struct xdpb_name_leaf) == 32, "name leaf layout");
 _Static_assert(sizeof(struct xdpb_flow_key) == 40, "flow key layout");
 _Static_assert(sizeof(struct xdpb_flow_verdict) == 24, "flow verdict layout");
 _Static_assert(sizeof(struct xdpb_sinkhole) == 24, "sinkhole layout");
+
+/*
+ * The protected set (maps protected4, protected6): prefixes no address
+ * rule may block, looked up only when an address rule would drop a
+ * packet. Keys as BPF_MAP_TYPE_LPM_TRIE wants them (the length, then
+ * the address in network order); the value says why the prefix is
+ * protected (enum xdpb_protect_kind bits, for userspace).
+ */
+#define XDPB_MAX_PROTECTED 1024 /* per family */
+
+enum xdpb_protect_kind {
+	XDPB_PROTECT_HOST = 1u << 0, /* an address of the host's interfaces */
+	XDPB_PROTECT_SOURCE = 1u << 1, /* a list source the daemon fetches */
+	XDPB_PROTECT_OPERATOR = 1u << 2, /* `protect =` in [daemon] */
+};
+
+struct xdpb_protect4_key {
+	__u32 prefixlen;
+	__u8 addr[4];
+};
+
+struct xdpb_protect6_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+_Static_assert(sizeof(struct xdpb_protect4_key) == 8, "protect4 key layout");
+_Static_assert(sizeof(struct xdpb_protect6_key) == 20, "protect6 key layout");
 
 /* Default max_rules_ipv4 / max_rules_ipv6 (config [daemon]). */
 #define XDPB_DEFAULT_MAX_RULES_V4 1048576

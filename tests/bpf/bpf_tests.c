@@ -25,6 +25,7 @@
 #include "common/log.h"
 #include "datapath/loader.h"
 #include "datapath/pinning.h"
+#include "datapath/protectmap.h"
 #include "rules/ruleset.h"
 #include "testlib.h"
 
@@ -821,6 +822,132 @@ static uint32_t run_verdict(struct loader *ld, const struct frame *f)
 	return res.retval;
 }
 
+/* ---- the protected set ---------------------------------------------------- */
+
+/*
+ * Protected by the test: 198.51.100.9 and 2001:db8:2::9 (inside L_BLOCK's
+ * 198.51.100.0/24 and 2001:db8:2::/48), 203.0.113.192/26 (inside its
+ * 203.0.113.128/25), 203.0.113.5 (L_MONITOR's 203.0.113.0/24, not a
+ * drop) and 10.77.0.1 (no rule).
+ */
+struct protected_row {
+	const char *name;
+	int v6;
+	const char *src, *dst;
+	uint32_t verdict;
+	int stat; /* the interface slot that counts it */
+	const char *rule; /* of the deciding list, or NULL: no rule counts */
+	uint16_t list;
+};
+
+/* clang-format off */
+static const struct protected_row protected_rows[] = {
+	{ "v4_src_protected", 0, "198.51.100.9", "10.9.9.9", XDP_PASS,
+	  XDPB_STAT_PROTECTED, NULL, 0 },
+	{ "v4_dst_protected", 0, "10.9.9.9", "198.51.100.9", XDP_PASS,
+	  XDPB_STAT_PROTECTED, NULL, 0 },
+	/* the positive control: the same /24, not protected */
+	{ "v4_neighbour_dropped", 0, "198.51.100.10", "10.9.9.9", XDP_DROP,
+	  XDPB_STAT_DROP, "198.51.100.0/24", L_BLOCK },
+	/* one protected address suffices, whatever the other's rule */
+	{ "v4_listed_to_protected", 0, "198.51.100.10", "198.51.100.9",
+	  XDP_PASS, XDPB_STAT_PROTECTED, NULL, 0 },
+	{ "v4_protected_prefix", 0, "203.0.113.200", "10.9.9.9", XDP_PASS,
+	  XDPB_STAT_PROTECTED, NULL, 0 },
+	{ "v4_outside_protected_prefix", 0, "203.0.113.130", "10.9.9.9",
+	  XDP_DROP, XDPB_STAT_DROP, "203.0.113.128/25", L_BLOCK },
+	/* protection sets aside drops only: a monitor rule still counts */
+	{ "v4_protected_monitored", 0, "203.0.113.5", "10.9.9.9", XDP_PASS,
+	  XDPB_STAT_MONITOR, "203.0.113.0/24", L_MONITOR },
+	/* and a packet no rule matches passes as it always did */
+	{ "v4_protected_unlisted", 0, "10.77.0.1", "10.9.9.9", XDP_PASS,
+	  XDPB_STAT_PASS, NULL, 0 },
+	{ "v6_src_protected", 1, "2001:db8:2::9", "2001:db8:ffff::1",
+	  XDP_PASS, XDPB_STAT_PROTECTED, NULL, 0 },
+	{ "v6_dst_protected", 1, "2001:db8:ffff::1", "2001:db8:2::9",
+	  XDP_PASS, XDPB_STAT_PROTECTED, NULL, 0 },
+	{ "v6_neighbour_dropped", 1, "2001:db8:2::10", "2001:db8:ffff::1",
+	  XDP_DROP, XDPB_STAT_DROP, "2001:db8:2::/48", L_BLOCK },
+};
+/* clang-format on */
+
+static int protect_table_set(struct protect_set *s)
+{
+	static const char *const prefixes[] = {
+		"198.51.100.9", "2001:db8:2::9", "203.0.113.192/26",
+		"203.0.113.5",	"10.77.0.1",
+	};
+	int err = 0;
+
+	for (size_t i = 0; !err && i < sizeof(prefixes) / sizeof(prefixes[0]);
+	     i++) {
+		struct prefix p = prefix_of(prefixes[i]);
+
+		err = protect_set_add(s, &p, XDPB_PROTECT_OPERATOR);
+	}
+	return err;
+}
+
+static void run_protected_row(const struct protected_row *r)
+{
+	const struct rule *want = NULL;
+	struct frame f = r->v6 ? frame_v6(r->src, r->dst)
+			       : frame_v4(r->src, r->dst);
+	struct xdp_result res;
+	int err;
+
+	tl_case_failed = 0;
+	if (r->rule) {
+		want = ruleset_find(&table_rs, r->rule, r->list);
+		CHECK(want, "rule %s of list %u not in the set", r->rule,
+		      r->list);
+	}
+	CHECK(!snapshot_take(&table_ld, &snap_before), "reading counters");
+	err = xdp_run(loader_prog_fd(&table_ld), &f, &res);
+	CHECK(!err, "BPF_PROG_TEST_RUN: %s", strerror(-err));
+	CHECK(!snapshot_take(&table_ld, &snap_after), "reading counters");
+	if (!err) {
+		CHECK(res.retval == r->verdict, "verdict %s, want %s",
+		      xdp_verdict_name(res.retval),
+		      xdp_verdict_name(r->verdict));
+		check_counted(&snap_before, &snap_after,
+			      want ? want->rule_id : 0, r->list, r->stat, -1, 1,
+			      f.len);
+	}
+	tl_case_done("protected", r->name);
+}
+
+/*
+ * The table's rules with the protected set in place; then the set
+ * emptied in place (no reload): the protected addresses are dropped
+ * again, and the maps read back as what was written.
+ */
+static void protected_set_in_datapath(void)
+{
+	struct protect_set s = {0}, back = {0}, none = {0};
+	struct frame f = frame_v4("198.51.100.9", "10.9.9.9");
+	int err = protect_table_set(&s);
+
+	CHECK(!err, "building the set: %s", strerror(-err));
+	err = protectmap_sync(&table_ld, &s);
+	CHECK(!err, "protectmap_sync: %s", strerror(-err));
+	CHECK(!protectmap_read(&table_ld, &back) &&
+		      protect_set_equal(&s, &back),
+	      "the maps hold %zu entries, %zu written", back.nr, s.nr);
+	for (size_t i = 0;
+	     i < sizeof(protected_rows) / sizeof(protected_rows[0]); i++)
+		run_protected_row(&protected_rows[i]);
+	tl_case_failed = 0;
+	err = protectmap_sync(&table_ld, &none);
+	CHECK(!err, "emptying: %s", strerror(-err));
+	CHECK(!protectmap_read(&table_ld, &back) && back.nr == 0,
+	      "%zu entries left", back.nr);
+	CHECK(run_verdict(&table_ld, &f) == XDP_DROP,
+	      "unprotected again: dropped");
+	protect_set_free(&s);
+	protect_set_free(&back);
+}
+
 static uint64_t rule_packets(struct loader *ld, uint32_t id)
 {
 	struct xdpb_counter c[RULE_ID_CAP];
@@ -1603,6 +1730,7 @@ int main(void)
 	RUN_TEST("bpf", repeat_counts_every_run);
 	RUN_TEST("bpf", unregistered_iface_not_counted);
 	RUN_TEST("bpf", addresses_only_load_no_stage);
+	RUN_TEST("bpf", protected_set_in_datapath);
 	RUN_TEST("bpf", replace_rule_set);
 	RUN_TEST("bpf", replace_is_atomic);
 	RUN_TEST("bpf", hit_log_counts_exact);

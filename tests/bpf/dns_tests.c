@@ -22,6 +22,7 @@
 #include "common/log.h"
 #include "common/names.h"
 #include "datapath/loader.h"
+#include "datapath/protectmap.h"
 #include "rules/refmatch.h"
 #include "rules/ruleset.h"
 #include "testlib.h"
@@ -726,6 +727,57 @@ static void stage_missed_leaves_addresses_deciding(void)
 	close(stages_fd);
 }
 
+/*
+ * A resolver inside a dropped prefix (10.88.0.0/16) and protected, as
+ * the host's own resolver is: its queries for listed names are still
+ * answered (names are not set aside), those for other names pass as
+ * protected instead of being dropped, over UDP and TCP. Without the
+ * protection, the address drop decides again.
+ */
+static void protected_resolver_names_still_decide(void)
+{
+	struct dns_case rows[] = {
+		{"protected_listed_name", .dst = "10.88.0.53",
+		 .qname = "www.example.com", NXDOMAIN_BY(L_NX, "example.com")},
+		{"protected_listed_name_tcp", .dst = "10.88.0.53", .tcp = 1,
+		 .qname = "www.example.com", NXDOMAIN_BY(L_NX, "example.com")},
+		{"protected_refused_name", .dst = "10.88.0.53",
+		 .qname = "x.refused.example.net",
+		 REFUSED_BY(L_REFUSED, "refused.example.net")},
+		{"protected_unlisted_name", .dst = "10.88.0.53",
+		 .qname = "example.org", .verdict = XDP_PASS,
+		 .stat = XDPB_STAT_PROTECTED},
+		/* a name allow passes, counted on its rule */
+		{"protected_allowed_name", .dst = "10.88.0.53",
+		 .qname = "ok.example.com",
+		 ALLOW_BY(L_ALLOW, "ok.example.com")},
+	};
+	struct dns_case unprotected = rows[3];
+	struct protect_set set = {0}, none = {0};
+	struct prefix resolver = prefix_of("10.88.0.53");
+	int err;
+
+	CHECK(!protect_set_add(&set, &resolver, XDPB_PROTECT_HOST) &&
+		      !(err = protectmap_sync(&ld, &set)),
+	      "protecting the resolver");
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		int failed = tl_case_failed;
+
+		tl_case_failed = 0;
+		run_case(&rows[i]);
+		if (tl_case_failed)
+			printf("  in row %s\n", rows[i].name);
+		tl_case_failed |= failed;
+	}
+	CHECK(!protectmap_sync(&ld, &none), "unprotecting");
+	unprotected.verdict = XDP_DROP;
+	unprotected.stat = XDPB_STAT_DROP;
+	unprotected.list = L_IP_DROP;
+	unprotected.rule = "10.88.0.0/16";
+	run_case(&unprotected);
+	protect_set_free(&set);
+}
+
 /* The notice addresses of the sinkhole lists (and the reset one's). */
 static int set_sinkholes(void)
 {
@@ -788,6 +840,7 @@ int main(void)
 	RUN_TEST("dns", refmatch_agrees);
 	RUN_TEST("dns", tcp_answered_flow_resets_server);
 	RUN_TEST("dns", stage_missed_leaves_addresses_deciding);
+	RUN_TEST("dns", protected_resolver_names_still_decide);
 	printf("dns_tests: %d passed, %d failed\n", tl_passed, tl_failed);
 	ruleset_free(&rs);
 	id_keeper_free(&k);

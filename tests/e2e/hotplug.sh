@@ -10,18 +10,24 @@
 #   - an interface that is not configured is left alone
 . "$(dirname "$0")/../lib.sh"
 
-PROBE=2001:db8:3::1 # the router's address on hp0; a listed destination
+# a listed destination the client reaches through hp0 (the server's): not
+# the router's own address on hp0, which is protected (xdpblock.conf(5),
+# PROTECTED ADDRESSES) and never dropped by an address rule
+PROBE=2001:db8:2::2
+HP0_ADDR=2001:db8:3::1 # the router's address on hp0
 lab_up || { t_fail "lab setup"; exit 1; }
 printf '203.0.113.0/24\n%s/128\n' $PROBE >"$WORKDIR/block.txt"
 write_config "$WORKDIR/xdpblock.conf" "[list:block]" "signature = none" "path = $WORKDIR/block.txt" \
 	"[daemon]" "interfaces = hp0"
 
-# hp_create : the veth pair hp0 (router) - hp1 (client), with addresses
+# hp_create : the veth pair hp0 (router) - hp1 (client), with addresses,
+# and the client's route to PROBE through it
 hp_create() {
 	ip link add hp0 netns "$(ns r)" type veth peer name hp1 netns "$(ns c)" &&
-		ip -n "$(ns r)" addr add $PROBE/64 dev hp0 nodad &&
+		ip -n "$(ns r)" addr add $HP0_ADDR/64 dev hp0 nodad &&
 		ip -n "$(ns c)" addr add 2001:db8:3::2/64 dev hp1 nodad &&
-		ip -n "$(ns r)" link set hp0 up && ip -n "$(ns c)" link set hp1 up
+		ip -n "$(ns r)" link set hp0 up && ip -n "$(ns c)" link set hp1 up &&
+		ip -n "$(ns c)" -6 route replace $PROBE/128 via $HP0_ADDR dev hp1
 }
 hp_attached() {
 	test "$(status_field "[i['attached'] for i in r['interfaces'] if i['name'] == 'hp0'][0]")" = True

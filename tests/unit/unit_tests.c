@@ -41,6 +41,7 @@ int main(void)
 	suite_listen();
 	suite_features();
 	suite_escape();
+	suite_protect();
 	printf("unit tests done: %d PASS, %d FAIL\n", tl_passed, tl_failed);
 	tmp_cleanup();
 	return TEST_EXIT_CODE();

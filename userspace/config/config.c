@@ -15,6 +15,7 @@
 #include "common/escape.h"
 #include "common/inputfile.h"
 #include "common/names.h"
+#include "common/prefix.h"
 #include "common/words.h"
 #include "config/config.h"
 
@@ -275,6 +276,7 @@ const char *stat_name(unsigned int stat)
 		[XDPB_STAT_NAME_DNS] = "name_dns",
 		[XDPB_STAT_NAME_TLS] = "name_tls",
 		[XDPB_STAT_NAME_HTTP] = "name_http",
+		[XDPB_STAT_PROTECTED] = "protected",
 	};
 
 	return stat < XDPB_STAT_MAX ? names[stat] : "?";
@@ -671,6 +673,36 @@ static int tls_ports_key(struct parse_state *st, const struct config_key *key,
 	return 1;
 }
 
+static int add_protect(struct parse_state *st, const char *word)
+{
+	struct daemon_config *cfg = st->cfg;
+	struct prefix p;
+	const char *why;
+
+	if (prefix_parse(word, &p, &why) < 0)
+		return fail(
+			st,
+			"protect = '%s': %s: give addresses or prefixes (192.0.2.1 198.51.100.0/24 2001:db8::/48) separated by spaces",
+			word, why);
+	for (int i = 0; i < cfg->nr_protect; i++)
+		if (!prefix_cmp(&cfg->protect[i], &p))
+			return 1;
+	if (cfg->nr_protect == CONFIG_MAX_PROTECT)
+		return fail(st, "protect: more than %d prefixes",
+			    CONFIG_MAX_PROTECT);
+	cfg->protect[cfg->nr_protect++] = p;
+	return 1;
+}
+
+/* repeated and continuation lines add prefixes */
+static int protect_key(struct parse_state *st, const struct config_key *key,
+		       void *field, const char *value)
+{
+	(void)key;
+	(void)field;
+	return each_word(st, value, add_protect);
+}
+
 static int listen_key(struct parse_state *st, const struct config_key *key,
 		      void *field, const char *value)
 {
@@ -967,6 +999,7 @@ static const struct config_key daemon_keys[] = {
 	KEY("max_list_bytes", DAEMON_FIELD(max_list_bytes), list_bytes_key,
 	    "give a size from 4096 to 64G (a number, optionally followed by K, M or G)",
 	    "size"),
+	KEY("protect", NO_FIELD, protect_key, NULL, "prefix ..."),
 };
 
 /* [list:NAME], in the order of the "unknown key" message. */
@@ -1011,6 +1044,7 @@ static const struct config_key list_keys[] = {
 	    "give an IPv4 address (the notice server's)", "address"),
 	KEY("sinkhole_ipv6", NO_FIELD, sinkhole6_key,
 	    "give an IPv6 address (the notice server's)", "address"),
+	CHOICE("allow_special", LIST_FIELD(allow_special), yes_no),
 };
 
 static const struct {

@@ -15,6 +15,7 @@
 #include "formats/minisign.h"
 
 #define CONFIG_MAX_IFACES 64
+#define CONFIG_MAX_PROTECT 256 /* protect = prefixes */
 #define LIST_NAME_MAX XDPB_LIST_NAME_MAX
 #define DEFAULT_CONTROL_SOCKET "/run/xdpblock/control.sock"
 #define DEFAULT_CONFIG_PATH "/etc/xdpblock/xdpblock.conf"
@@ -82,6 +83,8 @@ struct list_config {
 	uint8_t protocols;
 	uint8_t dns_action;
 	int protocols_set, dns_action_set;
+	/* allow_special = yes: no warning for special-purpose ranges */
+	int allow_special;
 	unsigned int line; /* of the [list:NAME] header, for messages */
 };
 
@@ -126,6 +129,9 @@ struct daemon_config {
 	int metrics_top; /* metrics_top: serve /top (off by default) */
 	char state_dir[PATH_MAX]; /* anti-rollback versions (liststate.h) */
 	uint64_t max_list_bytes;
+	/* protect: prefixes no address rule may block (rules/protect.h) */
+	struct prefix protect[CONFIG_MAX_PROTECT];
+	int nr_protect;
 	struct list_config lists[XDPB_MAX_LISTS - 1];
 	int nr_lists;
 };

@@ -154,6 +154,49 @@ static void print_kernel(struct json_object *kernel)
 	printf("%s\n", strcmp(sep, ", ") ? "" : ")");
 }
 
+/*
+ * An address list's protected entries and special-purpose ranges, when
+ * it has any: counts and range names only, never an address.
+ */
+static void print_list_hazards(struct json_object *o)
+{
+	struct json_object *covered = get(o, "protected_covered");
+	struct json_object *special = get(o, "special_ranges");
+	const char *sep = "";
+
+	if (covered && (num(covered, "host") || num(covered, "source") ||
+			num(covered, "operator")))
+		printf("  %-20s covers protected addresses (never dropped by it): %" PRIu64
+		       " of this host, %" PRIu64 " of list sources, %" PRIu64
+		       " configured\n",
+		       "", num(covered, "host"), num(covered, "source"),
+		       num(covered, "operator"));
+	if (!special || !json_object_object_length(special))
+		return;
+	printf("  %-20s entries in special-purpose ranges%s: ", "",
+	       json_object_get_boolean(get(o, "allow_special"))
+		       ? " (allow_special)"
+		       : "");
+	json_object_object_foreach(special, range, count)
+	{
+		printf("%s%s %" PRId64, sep, range,
+		       json_object_get_int64(count));
+		sep = ", ";
+	}
+	printf("\n");
+}
+
+/* The protected set's size by kind. */
+static void print_protected(struct json_object *p)
+{
+	if (!p)
+		return;
+	printf("\nprotected from address rules: %" PRIu64
+	       " host address(es), %" PRIu64
+	       " list source address(es), %" PRIu64 " configured prefix(es)\n",
+	       num(p, "host"), num(p, "source"), num(p, "operator"));
+}
+
 static void print_status(struct json_object *r)
 {
 	struct json_object *last = get(r, "last_reload");
@@ -230,9 +273,11 @@ static void print_status(struct json_object *r)
 		}
 		if (get(o, "source"))
 			print_source(get(o, "source"));
+		print_list_hazards(o);
 		if (get(o, "degraded"))
 			print_degraded(get(o, "degraded"));
 	}
+	print_protected(get(r, "protected"));
 }
 
 static void print_counter_row(const char *name, struct json_object *c)

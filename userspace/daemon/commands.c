@@ -168,6 +168,41 @@ static uint64_t degraded_lists(const struct daemon *d)
 	return n;
 }
 
+/* How many protected entries of each kind there are (never which). */
+static struct json_object *protected_json(const struct daemon *d)
+{
+	struct json_object *o = json_object_new_object();
+
+	for (int k = 0; k < PROTECT_NR_KINDS; k++)
+		add_u64(o, protect_kind_name(k),
+			protect_set_count(&d->protected, 1u << k));
+	return o;
+}
+
+/*
+ * What an address list's last load found (daemon/protected.c): the
+ * protected entries it covers by kind, its entries in special-purpose
+ * ranges by range name (those with none left out).
+ */
+static void list_hazards_json(struct json_object *o,
+			      const struct list_state *ls)
+{
+	struct json_object *covered = json_object_new_object();
+	struct json_object *special = json_object_new_object();
+
+	for (int k = 0; k < PROTECT_NR_KINDS; k++)
+		add_u64(covered, protect_kind_name(k),
+			ls->protected_covered[k]);
+	for (int i = 0; i < special_nr_names(); i++)
+		if (ls->special_entries[i])
+			add_u64(special, special_name(i),
+				ls->special_entries[i]);
+	json_object_object_add(o, "protected_covered", covered);
+	json_object_object_add(o, "special_ranges", special);
+	json_object_object_add(o, "allow_special",
+			       json_object_new_boolean(ls->cfg.allow_special));
+}
+
 static struct json_object *status_json(struct daemon *d)
 {
 	struct json_object *res = json_object_new_object();
@@ -250,6 +285,8 @@ static struct json_object *status_json(struct daemon *d)
 		if (ls->cfg.url[0])
 			json_object_object_add(o, "source",
 					       source_json(d, &ls->cfg));
+		if (ls->type == LIST_TYPE_IP)
+			list_hazards_json(o, ls);
 		if (list_is_degraded(ls)) {
 			struct json_object *dg = json_object_new_object();
 
@@ -263,6 +300,7 @@ static struct json_object *status_json(struct daemon *d)
 		json_object_array_add(lists, o);
 	}
 	json_object_object_add(res, "lists", lists);
+	json_object_object_add(res, "protected", protected_json(d));
 	return res;
 }
 

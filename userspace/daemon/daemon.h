@@ -17,8 +17,10 @@
 #include "datapath/kernel_features.h"
 #include "datapath/loader.h"
 #include "lists/listload.h"
+#include "rules/protect.h"
 #include "rules/ruleids.h"
 #include "rules/ruleset.h"
+#include "rules/special.h"
 
 /* A configured list as it is running now. */
 /* What runs for a list whose file cannot be loaded (reload.c). */
@@ -65,6 +67,13 @@ struct list_state {
 	enum reload_reason degraded_reason;
 	enum list_fallback fallback;
 	char degraded_error[600];
+	/*
+	 * At its last load (daemon/protected.c): protected entries it
+	 * covers, by enum protect_kind; entries in special-purpose ranges,
+	 * by special_name() index.
+	 */
+	uint32_t protected_covered[PROTECT_NR_KINDS];
+	uint32_t special_entries[SPECIAL_MAX_NAMES];
 };
 
 static inline int list_is_degraded(const struct list_state *ls)
@@ -126,6 +135,9 @@ struct daemon {
 	int keep_attached; /* at exit: leave filtering running, state pinned */
 	int stop_requested; /* `xdpblockctl stop`: exit after answering */
 	struct fetcher *fetcher; /* downloads of url lists, or NULL */
+	struct protect_set protected; /* what protected4/6 hold (protected.c) */
+	/* the url lists' hosts resolved at the last configuration load */
+	struct protect_set source_addrs;
 };
 
 #endif

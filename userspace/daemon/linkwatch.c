@@ -32,9 +32,14 @@ static int on_message(struct nl_msg *msg, void *arg)
 	struct linkwatch *lw = arg;
 	int type = nlmsg_hdr(msg)->nlmsg_type;
 
+	/* which address: nobody's business but the protected set's */
+	if (type == RTM_NEWADDR || type == RTM_DELADDR) {
+		lw->changed |= LINKWATCH_ADDRS;
+		return NL_OK;
+	}
 	if (type != RTM_NEWLINK && type != RTM_DELLINK)
 		return NL_OK;
-	lw->changed = 1;
+	lw->changed |= LINKWATCH_LINKS;
 	nl_msg_parse(msg, log_link,
 		     (void *)(type == RTM_NEWLINK ? "new/changed" : "deleted"));
 	return NL_OK;
@@ -60,7 +65,9 @@ struct linkwatch *linkwatch_open(char *err, size_t errlen)
 	nl_socket_modify_cb(lw->sk, NL_CB_VALID, NL_CB_CUSTOM, on_message, lw);
 	ret = nl_connect(lw->sk, NETLINK_ROUTE);
 	if (!ret)
-		ret = nl_socket_add_membership(lw->sk, RTNLGRP_LINK);
+		ret = nl_socket_add_memberships(lw->sk, RTNLGRP_LINK,
+						RTNLGRP_IPV4_IFADDR,
+						RTNLGRP_IPV6_IFADDR, 0);
 	if (!ret)
 		ret = nl_socket_set_nonblocking(lw->sk);
 	if (ret) {
@@ -90,9 +97,10 @@ int linkwatch_read(struct linkwatch *lw)
 	nl_cb_put(cb);
 	if (ret < 0) {
 		/* an overrun lost events: have everything re-checked */
-		log_debug("link events: %s; re-checking interfaces",
-			  nl_geterror(ret));
-		lw->changed = 1;
+		log_debug(
+			"link events: %s; re-checking interfaces and addresses",
+			nl_geterror(ret));
+		lw->changed = LINKWATCH_LINKS | LINKWATCH_ADDRS;
 	}
 	return lw->changed;
 }

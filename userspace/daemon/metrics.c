@@ -149,6 +149,13 @@ static void render_datapath(struct daemon *d, struct prom_buf *b)
 			prom_u64(b, "xdpblock_kernel_feature",
 				 LABELS({"feature", kernel_feature_name(f)}),
 				 d->kernel.state[f] == FEATURE_PRESENT);
+	prom_family(
+		b, "xdpblock_protected_prefixes", "gauge",
+		"Prefixes no address rule may drop, by kind: host (the host's own addresses), source (list sources' addresses), operator (protect =). A prefix of two kinds counts in both.");
+	for (int k = 0; k < PROTECT_NR_KINDS; k++)
+		prom_u64(b, "xdpblock_protected_prefixes",
+			 LABELS({"kind", protect_kind_name(k)}),
+			 protect_set_count(&d->protected, 1u << k));
 }
 
 static void render_interfaces(struct daemon *d, struct prom_buf *b)
@@ -260,6 +267,15 @@ static void render_interfaces(struct daemon *d, struct prom_buf *b)
 				"xdpblock_interface_stage_missed_packets_total",
 				LABELS({"interface", d->ifaces[i].name}),
 				stats[i].stat[XDPB_STAT_STAGE_MISSED].packets);
+	prom_family(
+		b, "xdpblock_interface_protected_packets_total", "counter",
+		"Packets an address rule would have dropped but whose source or destination is protected (the host's own addresses, list sources, protect =): passed.");
+	for (int i = 0; i < n; i++)
+		if (counted[i])
+			prom_u64(b,
+				 "xdpblock_interface_protected_packets_total",
+				 LABELS({"interface", d->ifaces[i].name}),
+				 stats[i].stat[XDPB_STAT_PROTECTED].packets);
 }
 
 static void render_lists(struct daemon *d, struct prom_buf *b)
@@ -304,6 +320,28 @@ static void render_lists(struct daemon *d, struct prom_buf *b)
 				{"family", "domain"}),
 			 d->lists[i].nr_names);
 	}
+	prom_family(
+		b, "xdpblock_list_protected_covered", "gauge",
+		"Protected entries an address list covers, by kind (host: the host's own addresses, source: list sources' addresses, operator: protect = prefixes), as of the list's last load; its rules never drop them.");
+	for (int i = 0; i < n; i++)
+		for (int k = 0;
+		     k < PROTECT_NR_KINDS && d->lists[i].type == LIST_TYPE_IP;
+		     k++)
+			prom_u64(b, "xdpblock_list_protected_covered",
+				 LABELS({"list", d->lists[i].cfg.name},
+					{"kind", protect_kind_name(k)}),
+				 d->lists[i].protected_covered[k]);
+	prom_family(
+		b, "xdpblock_list_special_range_entries", "gauge",
+		"Entries of an address list in special-purpose ranges (IANA registries, RFC 6890; multicast), by range name, as of the list's last load.");
+	for (int i = 0; i < n; i++)
+		for (int r = 0;
+		     r < special_nr_names() && d->lists[i].type == LIST_TYPE_IP;
+		     r++)
+			prom_u64(b, "xdpblock_list_special_range_entries",
+				 LABELS({"list", d->lists[i].cfg.name},
+					{"range", special_name(r)}),
+				 d->lists[i].special_entries[r]);
 	prom_family(
 		b, "xdpblock_list_skipped_lines", "gauge",
 		"Malformed lines skipped in the running version of the list (on_error = skip-line).");

@@ -20,6 +20,7 @@
 #include "daemon/carryover.h"
 #include "daemon/daemon.h"
 #include "daemon/interfaces.h"
+#include "daemon/protected.h"
 #include "daemon/reload.h"
 #include "datapath/counters.h"
 #include "datapath/generation.h"
@@ -334,6 +335,9 @@ static int fall_back(const struct daemon *d, const struct daemon_config *cfg,
 			ret = accept_list(cfg, lc, id, &loaded, next, st,
 					  versions, copy_err, sizeof(copy_err),
 					  &copy_reason);
+			if (ret == 0 && !loaded.is_domain)
+				protected_check_list(d, cfg, lc, &loaded.parsed,
+						     st);
 		}
 		loaded_list_free(&loaded);
 		if (ret == -ENOMEM || copy_reason == RELOAD_ERR_MEMORY) {
@@ -447,6 +451,8 @@ static int load_lists(const struct daemon *d, const struct daemon_config *cfg,
 			loaded.inflate_ns / 1e6, loaded.parse_ns / 1e6);
 		ret = accept_list(cfg, lc, id, &loaded, next, st, versions, why,
 				  sizeof(why), &reason);
+		if (ret == 0 && !loaded.is_domain)
+			protected_check_list(d, cfg, lc, &loaded.parsed, st);
 		loaded_list_free(&loaded);
 		if (ret == 0 && lastgood_stage(copies, cfg->state_dir, lc->name,
 					       &bytes, why, sizeof(why)) < 0)
@@ -988,6 +994,9 @@ int daemon_reload_and_sync(struct daemon *d, const uint8_t *stale)
 	err = reload(d, stale);
 	if (!err)
 		daemon_sync_interfaces(d);
+	if (!err && !stale) /* the url lists may have changed */
+		protected_resolve_sources(d);
+	protected_update(d);
 	daemon_notify(d, "READY=1");
 	return err;
 }

@@ -30,6 +30,7 @@
 #include "daemon/linkwatch.h"
 #include "daemon/metrics.h"
 #include "daemon/privs.h"
+#include "daemon/protected.h"
 #include "daemon/reload.h"
 #include "datapath/kernel_features.h"
 #include "datapath/pinning.h"
@@ -432,6 +433,9 @@ int main(int argc, char **argv)
 		d.counters_fd = pin_counters_open(d.loader.pin_dir);
 	if (d.loader.adopted && daemon_adopt(&d) < 0)
 		goto out;
+	/* before any list loads: a cached list may cover its own server */
+	protected_resolve_sources(&d);
+	protected_update(&d);
 	fetch_missing(&d.cfg);
 	/* With adopted rules a bad list is a failed reload, not a failed start. */
 	if (daemon_reload(&d) < 0 && !d.loader.adopted)
@@ -501,9 +505,15 @@ int main(int argc, char **argv)
 			rc = 0;
 			break;
 		}
-		if (pfds[1].revents & POLLIN && linkwatch_read(links)) {
-			daemon_sync_interfaces(&d);
-			daemon_notify(&d, "READY=1");
+		if (pfds[1].revents & POLLIN) {
+			int changes = linkwatch_read(links);
+
+			if (changes & LINKWATCH_LINKS) {
+				daemon_sync_interfaces(&d);
+				daemon_notify(&d, "READY=1");
+			}
+			if (changes & LINKWATCH_ADDRS)
+				protected_update(&d);
 		}
 		if (pfds[2].revents & POLLIN &&
 		    listwatch_read(list_watch, &d.cfg, stale))
@@ -512,6 +522,8 @@ int main(int argc, char **argv)
 			struct mark_ctx m = {.cfg = &d.cfg, .stale = stale};
 
 			fetcher_take_updated(d.fetcher, mark_downloaded, &m);
+			/* a download may have reached a new server address */
+			protected_update(&d);
 			if (m.marked)
 				arm_timer(timer_fd, 0);
 		}
@@ -573,5 +585,7 @@ out:
 	if (timer_fd >= 0)
 		close(timer_fd);
 	loader_close(&d.loader, !d.keep_attached);
+	protect_set_free(&d.protected);
+	protect_set_free(&d.source_addrs);
 	return rc;
 }

@@ -45,7 +45,8 @@
  * 5: per-CPU rule hit logs before rule_stats;
  * 6: iface_stats counts missed stage calls (stage_missed);
  * 7: a blocked name on every protocol: per-list protocols and dns_action,
- *    iface_stats counts name verdicts per protocol (name_dns/tls/http)
+ *    iface_stats counts name verdicts per protocol (name_dns/tls/http);
+ *    iface_stats counts protected packets; the protected4/6 maps
  */
 #define XDPB_PIN_LAYOUT_VERSION 7
 #define XDPB_PIN_MAGIC 0x58445042 /* "XDPB" */

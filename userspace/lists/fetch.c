@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,9 +163,12 @@ static size_t read_header(char *data, size_t size, size_t n, void *arg)
  * validators, and @fresh gets the new ones. Returns the HTTP status (200,
  * 304), or a negative errno with @err set.
  */
+#define PRIMARY_IP_MAX sizeof(((struct fetch_status *)0)->primary_ip)
+
 static int http_get(const struct fetch_source *src, const char *url, int fd,
 		    const char *tmp_path, const struct validators *cond,
-		    struct validators *fresh, char *err, size_t errlen)
+		    struct validators *fresh, char *primary_ip, char *err,
+		    size_t errlen)
 {
 	struct download dl = {.fd = fd, .max = src->max_bytes};
 	struct curl_slist *headers = NULL;
@@ -216,6 +221,15 @@ static int http_get(const struct fetch_source *src, const char *url, int fd,
 				 (curl_off_t)cond->last_modified);
 	}
 	rc = curl_easy_perform(curl);
+	if (primary_ip) {
+		char *ip = NULL;
+
+		/* set once a connection was tried, even one that failed */
+		if (curl_easy_getinfo(curl, CURLINFO_PRIMARY_IP, &ip) ==
+			    CURLE_OK &&
+		    ip && ip[0])
+			snprintf(primary_ip, PRIMARY_IP_MAX, "%s", ip);
+	}
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_getinfo(curl, CURLINFO_FILETIME_T, &filetime);
 	if (fresh && filetime > 0)
@@ -324,7 +338,7 @@ int fetch_source_once(const struct fetch_source *src, struct fetch_status *st)
 	if (ret < 0)
 		goto out;
 	code = http_get(src, src->url, tmp.fd, src->path, &have, &fresh,
-			st->error, sizeof(st->error));
+			st->primary_ip, st->error, sizeof(st->error));
 	if (code < 0) {
 		ret = code;
 		goto out;
@@ -345,7 +359,7 @@ int fetch_source_once(const struct fetch_source *src, struct fetch_status *st)
 		if (ret < 0)
 			goto out;
 		code = http_get(src, src->sig_url, sig_tmp.fd, src->sig_path,
-				NULL, NULL, st->error, sizeof(st->error));
+				NULL, NULL, NULL, st->error, sizeof(st->error));
 		if (code < 0) {
 			ret = code;
 			goto out;
@@ -379,6 +393,57 @@ out:
 	return ret;
 }
 
+int fetch_url_addrs(const char *url, struct prefix *out, int max)
+{
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+	char *host = NULL;
+	CURLU *u = curl_url();
+	int n = 0, ret;
+
+	if (!u)
+		return -ENOMEM;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0)) {
+		curl_url_cleanup(u);
+		return -EINVAL;
+	}
+	curl_url_cleanup(u);
+	/* an IPv6 literal comes in brackets */
+	if (host[0] == '[') {
+		size_t len = strlen(host);
+
+		memmove(host, host + 1, len);
+		if (len >= 2 && host[len - 2] == ']')
+			host[len - 2] = '\0';
+	}
+	ret = getaddrinfo(host, NULL, &hints, &res);
+	curl_free(host);
+	if (ret)
+		return ret == EAI_SYSTEM ? -errno : -EHOSTUNREACH;
+	for (struct addrinfo *ai = res; ai && n < max; ai = ai->ai_next) {
+		struct prefix *p = &out[n];
+
+		memset(p, 0, sizeof(*p));
+		p->family = ai->ai_family;
+		if (ai->ai_family == AF_INET) {
+			p->plen = 32;
+			memcpy(p->addr,
+			       &((struct sockaddr_in *)ai->ai_addr)->sin_addr,
+			       4);
+		} else if (ai->ai_family == AF_INET6) {
+			p->plen = 128;
+			memcpy(p->addr,
+			       &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr,
+			       16);
+		} else {
+			continue;
+		}
+		n++;
+	}
+	freeaddrinfo(res);
+	return n;
+}
+
 /* ---- the thread --------------------------------------------------------- */
 
 struct source_state {
@@ -386,6 +451,7 @@ struct source_state {
 	struct fetch_status st;
 	struct timespec due;
 	int updated; /* a new copy the main thread has not taken */
+	int new_address; /* st.primary_ip changed since the main thread looked */
 };
 
 struct fetcher {
@@ -466,13 +532,16 @@ static void *fetch_thread(void *arg)
 				continue;
 			if (version == f->version && s != next)
 				continue;
+			/* a new server address: the main thread protects it */
+			if (strcmp(s->st.primary_ip, st.primary_ip))
+				s->new_address = 1;
 			s->st = st;
 			due_in(&s->due,
 			       ret < 0 ? retry_delay(s) : s->src.interval_s);
-			if (ret > 0) {
+			if (ret > 0 || s->new_address) {
 				uint64_t one = 1;
 
-				s->updated = 1;
+				s->updated |= ret > 0;
 				if (write(f->event_fd, &one, sizeof(one)) < 0)
 					log_warn(
 						"cannot wake the main loop: %s",
@@ -559,11 +628,13 @@ void fetcher_take_updated(struct fetcher *f,
 	if (read(f->event_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
 		log_warn("download events: %s", strerror(errno));
 	pthread_mutex_lock(&f->lock);
-	for (int i = 0; i < f->nr_sources; i++)
+	for (int i = 0; i < f->nr_sources; i++) {
+		f->sources[i].new_address = 0;
 		if (f->sources[i].updated) {
 			f->sources[i].updated = 0;
 			fn(f->sources[i].src.name, arg);
 		}
+	}
 	pthread_mutex_unlock(&f->lock);
 }
 

@@ -20,6 +20,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "common/prefix.h"
+
 #define FETCH_URL_MAX 2048
 
 struct fetch_source {
@@ -43,6 +45,12 @@ struct fetch_status {
 	char error[PATH_MAX + 512];
 	/* set for a list no signature or TLS protects (and logged) */
 	char warning[200];
+	/*
+	 * The address the last attempt connected to (CURLINFO_PRIMARY_IP),
+	 * "" if none: the daemon protects it (daemon/protected.c). Never
+	 * shown: it is the host's traffic.
+	 */
+	char primary_ip[48];
 };
 
 /*
@@ -51,6 +59,14 @@ struct fetch_status {
  * st->error saying what went wrong (the cache is left as it was).
  */
 int fetch_source_once(const struct fetch_source *src, struct fetch_status *st);
+
+/*
+ * The addresses of @url's host, as full-length prefixes into @out (at
+ * most @max): a numeric host as written, a name as the system resolver
+ * gives it now (this blocks for as long as the resolver takes). Returns
+ * how many, or a negative errno.
+ */
+int fetch_url_addrs(const char *url, struct prefix *out, int max);
 
 /* Once, before any thread starts (libcurl's global set-up). */
 int fetch_init(void);

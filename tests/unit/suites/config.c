@@ -334,6 +334,41 @@ static void config_web_ports(void)
 	}
 }
 
+/* protect = prefixes add up over lines; allow_special per list. */
+static void config_protect(void)
+{
+	struct daemon_config *c = cfg_buf;
+	static const char *const bad[] = {"192.0.2.1/33", "192.0.2.1/24",
+					  "example.org", "2001:db8::/129"};
+	const char *path;
+	char err[1024], text[300], buf[PREFIX_STRLEN];
+	int rc = load_config_text("protect.conf",
+				  "[daemon]\ninterfaces = eth0\n"
+				  "protect = 192.0.2.1 198.51.100.0/24\n"
+				  "protect = 2001:db8::/48, 192.0.2.1\n"
+				  "[list:a]\npath = /tmp/a\nsignature = none\n"
+				  "allow_special = yes\n"
+				  "[list:b]\npath = /tmp/b\nsignature = none\n",
+				  &path, err, sizeof(err));
+
+	CHECK(rc == 0, "config_load: %d %s", rc, err);
+	CHECK(c->nr_protect == 3, "3 distinct prefixes, got %d", c->nr_protect);
+	prefix_format(&c->protect[2], buf, sizeof(buf));
+	CHECK(!strcmp(buf, "2001:db8::/48"), "third: %s", buf);
+	CHECK(c->nr_lists == 2 && c->lists[0].allow_special &&
+		      !c->lists[1].allow_special,
+	      "allow_special yes on a only");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text),
+			 "[daemon]\ninterfaces = eth0\nprotect = %s\n", bad[i]);
+		rc = load_config_text("protect.conf", text, &path, err,
+				      sizeof(err));
+		CHECK(rc < 0 && strstr(err, "protect.conf:3: protect = '") &&
+			      strstr(err, "give addresses or prefixes"),
+		      "protect = '%s' refused: %d %s", bad[i], rc, err);
+	}
+}
+
 static void config_defaults(void)
 {
 	struct daemon_config *c = cfg_buf;
@@ -1087,6 +1122,7 @@ void suite_config(void)
 	RUN_TEST("config", config_full);
 	RUN_TEST("config", config_defaults);
 	RUN_TEST("config", config_web_ports);
+	RUN_TEST("config", config_protect);
 	RUN_TEST("config", config_sinkhole);
 	RUN_TEST("config", config_missing_file);
 	RUN_TEST("config", config_err_unknown_key);

@@ -17,5 +17,6 @@ void suite_promtext(void);
 void suite_listen(void);
 void suite_features(void);
 void suite_escape(void);
+void suite_protect(void);
 
 #endif
