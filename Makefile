@@ -74,7 +74,7 @@ LIB_SRCS := log escape words inputfile bigalloc prefix names listfile addrlist \
 	listload liststate lastgood safefile listwatch config ruleset ruleids plan refmatch special protect \
 	pinning \
 	loader generation counters bpfmap attach protectmap control promtext kernel_features
-DAEMON_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,xdpblockd reload interfaces commands protected \
+DAEMON_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,xdpblockd reload reloadlists interfaces commands protected \
 	linkwatch metrics fetch carryover privs)
 LIB_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,$(LIB_SRCS))
 LIB := $(BUILD)/libxdpblock.a
@@ -198,7 +198,7 @@ $(BUILD)/fuzz/fuzz_datapath: tests/fuzz/fuzz_datapath.c tests/bpf/*.h $(LIB) $(H
 # instrumented, over the daemon's reload and the library as they are built
 # (BPF maps and program loaded: root).
 FUZZ_CONTROL_SRCS := $(call us_src,control commands)
-FUZZ_CONTROL_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,reload interfaces carryover fetch \
+FUZZ_CONTROL_OBJS := $(patsubst %,$(BUILD)/userspace/%.o,reload reloadlists interfaces carryover fetch \
 	protected)
 $(BUILD)/fuzz/fuzz_control: tests/fuzz/fuzz_control.c $(FUZZ_CONTROL_SRCS) \
 		$(FUZZ_CONTROL_OBJS) $(LIB) $(HDRS) | $(BUILD)/fuzz

@@ -37,16 +37,6 @@ void daemon_notify(const struct daemon *d, const char *state);
  * the next reload continues them.
  */
 int daemon_adopt(struct daemon *d);
-/*
- * Does loaded list @loaded suit its configuration @lc (a reply action, or
- * protocols or dns_action, on a file of addresses; action or dns_action
- * on an RPZ zone)? 0, or -EINVAL with what to change in @err (naming
- * the file; the caller names the list). A reload and xdpblockd --check
- * ask the same.
- */
-int daemon_list_fits(const struct list_config *lc,
-		     const struct loaded_list *loaded, char *err,
-		     size_t errlen);
 const char *daemon_list_name(const struct daemon *d, uint16_t list_id);
 
 #endif

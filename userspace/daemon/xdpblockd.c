@@ -32,6 +32,7 @@
 #include "daemon/privs.h"
 #include "daemon/protected.h"
 #include "daemon/reload.h"
+#include "daemon/reloadlists.h"
 #include "datapath/kernel_features.h"
 #include "datapath/pinning.h"
 #include "lists/fetch.h"
