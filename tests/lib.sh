@@ -600,12 +600,51 @@ addresses_in() {
 	PY
 }
 
+# feed_start [CERT KEY] : tests/e2e/list_server.py serving $FEED on
+# 198.51.100.2, port 8000 (8443 with TLS), its requests logged to
+# $HTTP_LOG; waits until it listens. feed_stop stops it (lib_cleanup too).
+FEED_PID=""
+feed_start() {
+	local port=8000
+	[ $# -eq 2 ] && port=8443
+	# not through in_server: $! must be the server itself, to stop it
+	ip netns exec "$(ns s)" "$PYTHON" "$TOP/tests/e2e/list_server.py" "$FEED" \
+		198.51.100.2 $port "$HTTP_LOG" "$@" >>"$WORKDIR/server.out" 2>&1 &
+	FEED_PID=$!
+	wait_for 10 in_server sh -c "ss -Htln | grep -q ':$port '"
+}
+feed_stop() {
+	[ -n "$FEED_PID" ] && kill "$FEED_PID" 2>/dev/null
+	wait "$FEED_PID" 2>/dev/null
+	FEED_PID=""
+}
+
+# notify_listen SOCKET LOG : a stand-in for systemd's notification socket
+# at SOCKET (for NOTIFY_SOCKET=): one line per datagram in LOG, newlines
+# inside it as " | "; waits until it listens (lib_cleanup stops it)
+NOTIFY_PID=""
+notify_listen() {
+	"$PYTHON" - "$1" "$2" <<'EOF' &
+import socket, sys
+path, out = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(path)
+with open(out, "a", buffering=1) as f:
+    while True:
+        f.write(s.recv(4096).decode().strip().replace("\n", " | ") + "\n")
+EOF
+	NOTIFY_PID=$!
+	wait_for 5 test -S "$1"
+}
+
 lib_cleanup() {
 	if [ "$T_FAILED" -gt 0 ] && [ -s "$WORKDIR/daemon.log" ]; then
 		echo "--- daemon log (last 30 lines)"
 		tail -n 30 "$WORKDIR/daemon.log" | sed 's/^/    /'
 	fi
 	daemon_stop
+	feed_stop
+	[ -n "$NOTIFY_PID" ] && kill "$NOTIFY_PID" 2>/dev/null
 	lab_down
 	rm -rf "$WORKDIR"
 }

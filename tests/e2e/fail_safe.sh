@@ -32,24 +32,7 @@ for a in $C2A $C2B $OTHER $GZA $GOOD $FEEDA; do server_addr $a/24; done
 mkdir -p "$K" "$FEED"
 minisign -G -W -p "$K/a.pub" -s "$K/a.key" >/dev/null || { t_fail "minisign -G"; exit 1; }
 
-"$PYTHON" - "$SOCK" "$MSGS" <<'EOF' &
-import socket, sys
-path, out = sys.argv[1], sys.argv[2]
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(path)
-with open(out, "a", buffering=1) as f:
-    while True:
-        f.write(s.recv(4096).decode().strip().replace("\n", " | ") + "\n")
-EOF
-LISTENER=$!
-SERVER_PID=""
-server_stop() {
-	[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null
-	wait "$SERVER_PID" 2>/dev/null
-	SERVER_PID=""
-}
-trap 'kill $LISTENER 2>/dev/null; server_stop; lib_cleanup' EXIT
-require "notification socket" wait_for 5 test -S "$SOCK"
+require "notification socket" notify_listen "$SOCK" "$MSGS"
 
 # put_c2 VERSION LINES... : the c2 list, signed with key a at VERSION
 put_c2() {
@@ -195,10 +178,7 @@ daemon_stop
 
 # --- a reboot without network: a url list with no download, server down
 printf '%s\n' "$FEEDA/32" >"$FEED/list.txt"
-ip netns exec "$(ns s)" "$PYTHON" "$TOP/tests/e2e/list_server.py" "$FEED" \
-	198.51.100.2 8000 "$HTTP_LOG" >>"$WORKDIR/server.out" 2>&1 &
-SERVER_PID=$!
-require "feed server starts" wait_for 10 in_server sh -c "ss -Htln | grep -q ':8000 '"
+require "feed server starts" feed_start
 mkdir -m 0700 "$WORKDIR/cache"
 write_config "$CONF" "[list:feed]" "url = http://198.51.100.2:8000/list.txt" \
 	"path = $WORKDIR/cache/feed.txt" "signature = none"
@@ -206,7 +186,7 @@ require "url list: the daemon starts" daemon_start "$CONF"
 ping_dropped_by "url list: downloaded" feed $FEEDA/32 $FEEDA
 daemon_stop
 pin_dir_remove # a reboot: nothing pinned survives
-server_stop
+feed_stop
 rm -f "$WORKDIR"/cache/feed.txt*
 require "reboot without network: the daemon starts" daemon_start "$CONF"
 t_check "reboot without network: feed degraded (io), on its copy" degraded_is feed "io last-good-copy"

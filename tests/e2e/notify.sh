@@ -15,20 +15,7 @@ write_config "$WORKDIR/xdpblock.conf" "[list:block]" "signature = none" "path = 
 SOCK=$WORKDIR/notify.sock
 MSGS=$WORKDIR/notify.log
 
-# the listener: one line per datagram, newlines inside it as " | "
-"$PYTHON" - "$SOCK" "$MSGS" <<'EOF' &
-import os, socket, sys
-path, out = sys.argv[1], sys.argv[2]
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(path)
-with open(out, "a", buffering=1) as f:
-    while True:
-        msg = s.recv(4096).decode()
-        f.write(msg.strip().replace("\n", " | ") + "\n")
-EOF
-LISTENER=$!
-trap 'kill $LISTENER 2>/dev/null; lib_cleanup' EXIT
-require "notification socket" wait_for 5 test -S "$SOCK"
+require "notification socket" notify_listen "$SOCK" "$MSGS"
 
 # seen PATTERN : a message matching PATTERN (grep -E) arrived
 seen() { grep -Eq "$1" "$MSGS"; }

@@ -40,19 +40,6 @@ LAB_ADDRS="192.0.2.1 192.0.2.2 198.51.100.1 198.51.100.2 203.0.113.10
 203.0.113.11 203.0.113.200 203.0.113.99 2001:db8:1::1 2001:db8:1::2
 2001:db8:2::1 2001:db8:2::2"
 
-SERVER_PID=""
-server_start() {
-	ip netns exec "$(ns s)" "$PYTHON" "$TOP/tests/e2e/list_server.py" "$FEED" \
-		198.51.100.2 8000 "$HTTP_LOG" >>"$WORKDIR/server.out" 2>&1 &
-	SERVER_PID=$!
-	wait_for 10 in_server sh -c "ss -Htln | grep -q ':8000 '"
-}
-server_stop() {
-	[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null
-	wait "$SERVER_PID" 2>/dev/null
-	SERVER_PID=""
-}
-trap 'server_stop; lib_cleanup' EXIT
 
 feed_rules() { status_field "[l['rules_ipv4'] + l['rules_ipv6'] for l in r['lists'] if l['name'] == 'feed'][0]"; }
 feed_rules_are() { [ "$(feed_rules)" -eq "$1" ]; }
@@ -81,7 +68,7 @@ t_check "no daemon: 203.0.113.11 answers" ping_ok 203.0.113.11
 t_check "no daemon: 2001:db8:2::2 answers" ping_ok 2001:db8:2::2
 t_check "no daemon: TCP to the router" tcp_ok 192.0.2.1
 
-require "feed server starts" server_start
+require "feed server starts" feed_start
 write_config "$WORKDIR/xdpblock.conf" "protect = 203.0.113.10" \
 	"[list:feed]" "signature = none" \
 	"url = http://198.51.100.2:8000/list.txt" "path = $CACHE" \
@@ -199,5 +186,5 @@ t_check "protect = removed: no configured prefix left" protected_count_is operat
 t_check "protect = removed: 203.0.113.10 is dropped" ping_blocked 203.0.113.10
 t_check "protect = removed: the router still answers" ping_ok 192.0.2.1
 
-server_stop
+feed_stop
 t_done

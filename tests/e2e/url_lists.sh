@@ -20,23 +20,6 @@ mkdir -p "$FEED"
 printf '# feed v1\n203.0.113.0/24\n' >"$FEED/list.txt"
 : >"$HTTP_LOG"
 
-SERVER_PID=""
-# server_start [CERT KEY] : the feed on 198.51.100.2, port 8000 (8443 with TLS)
-server_start() {
-	local port=8000
-	[ $# -eq 2 ] && port=8443
-	# not through in_server: $! must be the server itself, to stop it
-	ip netns exec "$(ns s)" "$PYTHON" "$TOP/tests/e2e/list_server.py" "$FEED" \
-		198.51.100.2 $port "$HTTP_LOG" "$@" >>"$WORKDIR/server.out" 2>&1 &
-	SERVER_PID=$!
-	wait_for 10 in_server sh -c "ss -Htln | grep -q ':$port '"
-}
-server_stop() {
-	[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null
-	wait "$SERVER_PID" 2>/dev/null
-	SERVER_PID=""
-}
-trap 'server_stop; lib_cleanup' EXIT
 
 source_field() { status_field "[l['source'].get('$1') for l in r['lists'] if l['name'] == 'feed'][0]"; }
 feed_rules() { status_field "[l['rules_ipv4'] for l in r['lists'] if l['name'] == 'feed'][0]"; }
@@ -55,7 +38,7 @@ status_says() { ctl status >"$WORKDIR/status.txt" 2>&1 && grep -Eq "$1" "$WORKDI
 t_check "no daemon: 203.0.113.10 answers" ping_ok 203.0.113.10
 t_check "no daemon: 198.51.100.77 answers" ping_ok 198.51.100.77
 
-server_start || { t_fail "feed server starts"; exit 1; }
+feed_start || { t_fail "feed server starts"; exit 1; }
 write_config "$WORKDIR/xdpblock.conf" "[list:feed]" "signature = none" \
 	"url = http://198.51.100.2:8000/list.txt" "path = $CACHE" \
 	"refresh = 1" "fetch_timeout = 2"
@@ -98,7 +81,7 @@ t_check "changed feed: the log says a new copy came" \
 	grep -q 'list feed: new copy downloaded' "$WORKDIR/daemon.log"
 
 # --- feed down: the last good rules stay
-server_stop
+feed_stop
 t_check "feed down: status reports the failed download" wait_for 15 download_failed
 t_check "feed down: the error names the URL" \
 	status_says 'download FAILED.*198.51.100.2:8000'
@@ -114,7 +97,7 @@ ping_dropped_by "restart, feed down" feed 198.51.100.77/32 198.51.100.77
 # --- slow feed: past fetch_timeout, the download is abandoned
 echo 5 >"$FEED/.slow"
 printf '# feed v3\n203.0.113.0/24\n' >"$FEED/list.txt"
-require "feed server restarts" server_start
+require "feed server restarts" feed_start
 t_check "slow feed: the download times out" wait_for 20 status_says 'download FAILED.*[Tt]imed? ?out'
 t_check "slow feed: the rules stay (2)" feed_rules_are 2
 rm "$FEED/.slow"
@@ -125,7 +108,7 @@ printf '203.0.113.0/24\nnot-a-prefix\n' >"$FEED/list.txt"
 t_check "bad list: the reload fails" wait_for 15 \
 	status_says 'FAILED \(previous rules still active\).*feed.txt:2'
 ping_dropped_by "bad list: still" feed 203.0.113.0/24 203.0.113.10
-server_stop
+feed_stop
 daemon_stop
 t_check "daemon stopped: 203.0.113.10 answers again" ping_ok 203.0.113.10
 
@@ -136,7 +119,7 @@ minisign -G -W -p "$K/f.pub" -s "$K/f.key" >/dev/null || t_fail "minisign -G"
 printf '# signed feed\n203.0.113.0/24\n' >"$FEED/list.txt"
 "$TOP/scripts/sign-list.sh" -s "$K/f.key" -t $(($(date +%s) - 60)) "$FEED/list.txt" >/dev/null ||
 	t_fail "sign the feed"
-require "feed server restarts" server_start
+require "feed server restarts" feed_start
 rm -f "$CACHE" "$CACHE.minisig"
 write_config "$WORKDIR/signed.conf" "[list:feed]" "public_key_file = $K/f.pub" \
 	"url = http://198.51.100.2:8000/list.txt" "path = $CACHE" "refresh = 1"
@@ -155,12 +138,12 @@ if daemon_start "$WORKDIR/signed.conf"; then
 else
 	t_fail "signed feed: the daemon starts"
 fi
-server_stop
+feed_stop
 
 # --- HTTPS with a private CA
 test_ca_and_cert 198.51.100.2
 printf '203.0.113.0/24\n' >"$FEED/list.txt"
-server_start "$WORKDIR/srv.pem" "$WORKDIR/srv.key" || t_fail "TLS feed server starts"
+feed_start "$WORKDIR/srv.pem" "$WORKDIR/srv.key" || t_fail "TLS feed server starts"
 rm -f "$CACHE"
 write_config "$WORKDIR/tls.conf" "[list:feed]" "signature = none" \
 	"url = https://198.51.100.2:8443/list.txt" "path = $CACHE" "ca_file = $WORKDIR/ca.pem"
