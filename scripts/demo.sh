@@ -81,6 +81,8 @@ cat >"$WORKDIR/allowed.txt" <<EOF
 EOF
 write_config "$WORKDIR/xdpblock.conf" \
 	"" "[list:blocked]" "path = $WORKDIR/blocked.txt" "signature = none" "action = drop" "match = both" \
+	"# the lab's addresses are documentation ranges (RFC 5737, 3849): meant here" \
+	"allow_special = yes" \
 	"" "[list:exceptions]" "path = $WORKDIR/allowed.txt" "signature = none" "action = allow"
 for f in xdpblock.conf blocked.txt allowed.txt; do
 	say "--- $WORKDIR/$f"

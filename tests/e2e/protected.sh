@@ -74,8 +74,11 @@ write_config "$WORKDIR/xdpblock.conf" "protect = 203.0.113.10" \
 	"url = http://198.51.100.2:8000/list.txt" "path = $CACHE" \
 	"refresh = 1" "fetch_timeout = 2" \
 	"[list:own]" "signature = none" "path = $WORKDIR/own.txt" \
-	"allow_special = yes"
+	"allow_special = yes" \
+	"[list:exceptions]" "signature = none" "path = $WORKDIR/exceptions.txt" \
+	"action = allow"
 printf '203.0.113.128/30\n' >"$WORKDIR/own.txt"
+printf '198.51.100.200/32\n' >"$WORKDIR/exceptions.txt"
 require "xdpblockd starts with a list covering the router and its feed" \
 	daemon_start "$WORKDIR/xdpblock.conf"
 t_check "the list was downloaded and loaded (4 rules)" feed_rules_are 4
@@ -106,6 +109,10 @@ t_check "the special-range warning names the list and the range" \
 	"$WORKDIR/hazard.log"
 t_check_not "allow_special = yes: no special-range warning for list own" \
 	grep -q 'list own: entries in special-purpose' "$WORKDIR/hazard.log"
+t_check_not "an allow list cuts nothing off: no special-range warning" \
+	grep -q 'list exceptions: entries in special-purpose' "$WORKDIR/hazard.log"
+t_check "... but its entry in a special range is counted" \
+	test "$(status_field "[l['special_ranges'].get('documentation', 0) for l in r['lists'] if l['name'] == 'exceptions'][0]")" -eq 1
 t_check "the protected set's size is logged" \
 	grep -q 'protected from address rules: [0-9]* host address(es), 1 list source address(es), 1 configured prefix(es)' \
 	"$WORKDIR/hazard.log"

@@ -196,7 +196,8 @@ static void warn_special(const struct list_config *lc,
 					special_name(i),
 					st->special_entries[i]);
 	}
-	if (!total || lc->allow_special)
+	/* an allow or monitor list cuts nothing off: counted, not warned */
+	if (!total || lc->allow_special || lc->action != XDPB_ACT_DROP)
 		return;
 	log_warn(
 		"list %s: entries in special-purpose address ranges (RFC 6890): %s; dropping them can cut off local, private or infrastructure networks (set allow_special = yes in [list:%s] if that is meant)",
