@@ -5,9 +5,12 @@
 #      reload of the same list; peak RSS); then xdpblockd itself reloading
 #      a signed, gzipped 1M-line list (scripts/bench-signed-list.sh),
 #   2. ns per packet under BPF_PROG_TEST_RUN for xdpblock, an empty XDP
-#      program and xdp-filter's program with 1k, 100k and 1M rules per
-#      family (tests/bench/bench_packets.c, tests/bench/bench_wrapper.bpf.c),
-#   3. ns per DNS query with 1k, 100k and 1M domain rules, for names below
+#      program and xdp-filter's program (shipped and resized maps) with 1k,
+#      10k, 100k and 1M rules per family, for lists with few prefix lengths
+#      and with many (IPv4 /8-/32, IPv6 /32-/64 and /16-/128), over uniform
+#      and Zipf working sets, with table reads per packet
+#      (tests/bench/bench_packets.c, tests/bench/bench_wrapper.bpf.c),
+#   3. ns per DNS query with 1k to 1M domain rules, for names below
 #      a listed name and names not listed (131,072 distinct names each),
 #   4. the same for TLS ClientHellos (a browser's, post-quantum key share
 #      before the server_name, one segment to port 443),
@@ -18,8 +21,15 @@
 #
 #   BENCH_ROUNDS=5   runs per figure (the median is reported)
 #   BENCH_REPEAT=1048576  packets per run
-#   BENCH_SIZES=1k,100k,1M  rules per family
+#   BENCH_SIZES=1k,10k,100k,1M  rules per family (packets, DNS, TLS)
+#   BENCH_LISTS=few,many,wide  the lists of part 2: few lengths (the mix
+#                    of real lists), many (IPv4 /8-/32, IPv6 /32-/64),
+#                    wide (IPv6 /16-/128)
+#   BENCH_ZIPF_LISTED=0.01  fraction of the Zipf set's packets with a
+#                    listed source
+#   BENCH_PARTS=load,packets,tailcall,dns,tls  the parts to run
 #   BENCH_CPU=N      CPU to run on (default: the last one)
+# A subset, e.g.: BENCH_PARTS=packets BENCH_SIZES=1k,1M BENCH_LISTS=many
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${BUILD:-build}
@@ -27,9 +37,14 @@ bench=$build/tests/bench_prog
 xf_obj=/usr/lib/$(gcc -dumpmachine)/bpf/xdpfilt_alw_ip.o
 rounds=${BENCH_ROUNDS:-5}
 repeat=${BENCH_REPEAT:-1048576}
-sizes=${BENCH_SIZES:-1k,100k,1M}
+sizes=${BENCH_SIZES:-1k,10k,100k,1M}
+lists=${BENCH_LISTS:-few,many,wide}
+zipf_listed=${BENCH_ZIPF_LISTED:-0.01}
+parts=${BENCH_PARTS:-load,packets,tailcall,dns,tls}
 cpu=${BENCH_CPU:-$(($(nproc) - 1))}
 seed=20240601
+# The parts below are `if part NAME; then ... fi` blocks, left unindented.
+part() { [[ ",$parts," == *",$1,"* ]]; }
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "bench: needs root (BPF_PROG_TEST_RUN, map creation)" >&2
@@ -70,6 +85,8 @@ echo "- runs on CPU $cpu; load average at start: $(cut -d' ' -f1-3 /proc/loadavg
 echo
 
 # ---- 1. load and activate 1M rules --------------------------------------
+v4_ms=""
+if part load; then
 "$bench" gen-list v4 1000000 "$seed" "$work/v4.list"
 "$bench" gen-list v6 1000000 "$seed" "$work/v6.list"
 for fam in v4 v6; do
@@ -106,7 +123,9 @@ echo
 # ---- 1b. the signed list pipeline, through xdpblockd itself --------------
 BUILD=$build scripts/bench-signed-list.sh >"$work/signed.out" 2>&3
 grep -v '^target: ' "$work/signed.out"
+fi
 
+if part packets; then
 # ---- the program `xdp-filter load` attaches, for comparison -------------
 # The benchmark loads xdp-filter's BPF object itself. Check that it is the
 # program xdp-filter attaches: same tag (a hash of the instructions).
@@ -124,6 +143,7 @@ ns=""
 
 # ---- 2. ns per packet ----------------------------------------------------
 "$bench" packets --sizes "$sizes" --rounds "$rounds" --repeat "$repeat" \
+	--lists "$lists" --zipf-listed "$zipf_listed" \
 	--cpu "$cpu" --xdp-filter-obj "$xf_obj" >"$work/packets.out" 2>&3
 echo "## Packets under BPF_PROG_TEST_RUN"
 echo
@@ -131,27 +151,7 @@ sed -n '/^### ns per packet/,$p' "$work/packets.out" | grep -v '^peak_rss_kib='
 echo
 grep -E '^(activate|program) ' "$work/packets.out" | sed 's/^/    /'
 echo
-echo "Table reads per packet (source + destination), replayed in userspace on the same tables"
-echo "(tests/bench/bench_packets.c, access_model); each is about one cache miss once the tables"
-echo "outgrow the caches, a hash probe about two (bucket, element):"
-echo
-awk '
-function v(k,   i) { for (i = 1; i <= NF; i++) if (index($i, k "=") == 1) return substr($i, length(k) + 2); return "" }
-/^model IPv4 / { t = $0; sub(/^model IPv4 [^ ]* /, "", t); sub(/:.*/, "", t)
-	v4[++n4] = sprintf("| %s | %s | %s | %s | %s | %s |", $3, t, v("tbl24"), v("tbl8"), v("host_probes"), v("leaves")) }
-/^model IPv6 / { t = $0; sub(/^model IPv6 [^ ]* /, "", t); sub(/:.*/, "", t)
-	v6[++n6] = sprintf("| %s | %s | %s | %s |", $3, t, v("filter_reads"), v("hash_lookups")) }
-END {
-	print "| IPv4 rules | packets | tbl24 | tbl8 | /32 hash probes | leaf reads |"
-	print "|---:|---|---:|---:|---:|---:|"
-	for (i = 1; i <= n4; i++) print v4[i]
-	print ""
-	print "| IPv6 rules | packets | filter reads | hash lookups |"
-	print "|---:|---|---:|---:|"
-	for (i = 1; i <= n6; i++) print v6[i]
-}' "$work/packets.out"
-echo
-echo "Working sets (address pairs; distinct source, destination and all addresses):"
+echo "Working sets (address pairs; distinct pairs, sources, destinations, all addresses; pairs with a listed source):"
 echo
 grep '^workset ' "$work/packets.out" | sed 's/^/    /'
 echo
@@ -164,8 +164,10 @@ else
 	echo "xdp-filter: WARNING: \`xdp-filter load\` attaches tag $deployed_tag, the benchmark loaded $bench_tag"
 fi
 sed -n 's/^peak_rss_kib=\([0-9]*\) elapsed_s=\([0-9]*\)/packet benchmark: peak RSS \1 KiB, \2 s/p' "$work/packets.out"
+fi
 
 # ---- 2b. the stage hop ----------------------------------------------------
+if part tailcall; then
 echo
 echo "## The hop from the entry program to a stage"
 echo
@@ -174,8 +176,10 @@ echo "(docs/architecture.md, \"Stages\"): the empty program called directly by t
 echo "wrapper, and through one more program that only tail-calls it, interleaved:"
 echo
 "$bench" tailcall "$cpu" "$rounds" "$repeat" | sed 's/^tailcall: /- /'
+fi
 
 # ---- 3. DNS queries -------------------------------------------------------
+if part dns; then
 echo "bench: DNS queries..." >&3
 "$bench" dns --sizes "$sizes" --rounds "$rounds" --repeat "$repeat" \
 	--cpu "$cpu" >"$work/dns.out" 2>&3
@@ -183,8 +187,10 @@ echo
 echo "## DNS queries under BPF_PROG_TEST_RUN"
 echo
 grep -v '^dns rules=' "$work/dns.out"
+fi
 
 # ---- 4. TLS ClientHellos --------------------------------------------------
+if part tls; then
 echo "bench: TLS ClientHellos..." >&3
 "$bench" tls --sizes "$sizes" --rounds "$rounds" --repeat "$repeat" \
 	--cpu "$cpu" >"$work/tls.out" 2>&3
@@ -192,14 +198,19 @@ echo
 echo "## TLS ClientHellos under BPF_PROG_TEST_RUN"
 echo
 grep -v '^tls rules=' "$work/tls.out"
+fi
 
 # ---- targets -------------------------------------------------------------
 echo
 echo "## Targets"
 echo
-awk -v ms="$v4_ms" 'BEGIN { printf "- load + activate 1M IPv4 rules: %.0f ms (limit 2000 ms): %s\n", ms, ms < 2000 ? "met" : "NOT met" }'
-sed -n 's/^target: /- /p' "$work/signed.out" "$work/packets.out"
-awk '/^dns rules=/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[$2, kv[1]] = kv[2] } n[++k] = $2 }
+if [ -n "$v4_ms" ]; then
+	awk -v ms="$v4_ms" 'BEGIN { printf "- load + activate 1M IPv4 rules: %.0f ms (limit 2000 ms): %s\n", ms, ms < 2000 ? "met" : "NOT met" }'
+fi
+for f in signed packets; do
+	if [ -e "$work/$f.out" ]; then sed -n 's/^target: /- /p' "$work/$f.out"; fi
+done
+part dns && awk '/^dns rules=/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[$2, kv[1]] = kv[2] } n[++k] = $2 }
 END {
 	lo = n[1]; hi = n[k]; split(lo, a, "="); split(hi, b, "=")
 	for (t = 1; t <= 2; t++) {
@@ -209,6 +220,7 @@ END {
 			t == 1 ? "below a listed name" : "not listed", b[2], a[2], v[hi, key], v[lo, key], r, r <= 2 ? "met" : "NOT met"
 	}
 }' "$work/dns.out"
+part tls || exit 0
 awk '/^tls rules=/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[$2, kv[1]] = kv[2] } n[++k] = $2 }
 END {
 	lo = n[1]; hi = n[k]; split(lo, a, "="); split(hi, b, "=")

@@ -29,6 +29,7 @@ struct pset {
 struct gen {
 	int family;
 	size_t nr;
+	int len_lo, len_hi; /* lengths uniform over lo..hi; 0, 0: the mix */
 	struct prefix *rules; /* generation order */
 	struct pset set;
 };
@@ -52,7 +53,9 @@ struct wset {
 	struct bench_pair *pairs;
 	size_t nr;
 	int expect; /* XDP_PASS or XDP_DROP */
-	size_t distinct_src, distinct_dst, distinct_all;
+	uint8_t *verdict; /* per pair, when the set mixes both; else NULL */
+	size_t listed; /* pairs xdpblock drops */
+	size_t distinct_src, distinct_dst, distinct_all, distinct_pairs;
 };
 
 /* Options of packets, dns and tls. */
@@ -67,6 +70,10 @@ struct packets_opts {
 	const char *xf_path;
 	int cpu;
 	int families; /* bit 0 IPv4, bit 1 IPv6 */
+	unsigned lists; /* packets: bit per list kind (bench_packets.c) */
+	/* packets: the Zipf working set (docs/benchmarks.md, "Zipf") */
+	double zipf_s, zipf_listed; /* exponent; fraction of pairs listed */
+	size_t zipf_dsts, zipf_srcs, zipf_pairs; /* powers of two: pairs */
 };
 
 /* The wrapper program, loaded, tail-calling the program under test. */
@@ -95,6 +102,8 @@ void random_inside(struct rng *r, const struct prefix *p, struct prefix *out);
 uint64_t prefix_hash(const struct prefix *p);
 long gen_find(const struct gen *g, const struct prefix *p);
 void gen_build(struct gen *g, int family, size_t nr, uint64_t seed);
+void gen_build_spread(struct gen *g, int family, size_t nr, uint64_t seed,
+		      int lo, int hi);
 void gen_free(struct gen *g);
 void view_init(struct view *v, const struct gen *g, size_t nr);
 void view_free(struct view *v);

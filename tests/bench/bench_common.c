@@ -222,33 +222,85 @@ long gen_find(const struct gen *g, const struct prefix *p)
 	}
 }
 
-void gen_build(struct gen *g, int family, size_t nr, uint64_t seed)
+/*
+ * At most 1/256 of the space a length spans (2000::/3 for IPv6) in rules
+ * of that length: a spread uniform over /8../32 would otherwise list every
+ * /8 from 10k rules on and leave no address to pass.
+ */
+static size_t spread_cap(int family, int len)
 {
-	struct rng r = {seed ^ (family == AF_INET ? 0x4444 : 0x6666)};
-	size_t cap = 1;
+	int bits = (family == AF_INET ? len : len - 3) - 8;
 
+	if (bits >= 40)
+		return SIZE_MAX;
+	return bits <= 0 ? 1 : (size_t)1 << bits;
+}
+
+static int spread_len(struct rng *r, int family, int lo, int hi,
+		      const size_t *count)
+{
+	for (;;) {
+		int len = lo + rng_below(r, hi - lo + 1);
+
+		if (count[len] < spread_cap(family, len))
+			return len;
+	}
+}
+
+void gen_build_spread(struct gen *g, int family, size_t nr, uint64_t seed,
+		      int lo, int hi)
+{
+	/* the mix keeps its stream: results stay comparable with older runs */
+	struct rng r = {seed ^ (family == AF_INET ? 0x4444 : 0x6666) ^
+			((uint64_t)(lo << 8 | hi) << 32)};
+	size_t cap = 1, count[129] = {0};
+
+	if (hi) {
+		size_t room = 0;
+
+		for (int len = lo; len <= hi && room < nr; len++) {
+			size_t c = spread_cap(family, len);
+
+			room = c > SIZE_MAX - room ? SIZE_MAX : room + c;
+		}
+		if (room < nr)
+			die("%zu rules do not fit lengths /%d-/%d", nr, lo, hi);
+	}
 	while (cap < nr * 2)
 		cap <<= 1;
 	g->family = family;
 	g->nr = 0;
+	g->len_lo = lo;
+	g->len_hi = hi;
 	g->rules = xcalloc(nr, sizeof(*g->rules));
 	g->set.slots = xcalloc(cap, sizeof(uint32_t));
 	g->set.mask = cap - 1;
 	while (g->nr < nr) {
 		struct prefix p;
 		size_t i;
+		int len;
 
 		random_unicast(&r, family, &p);
-		prefix_truncate(&p, family == AF_INET ? v4_random_len(&r)
-						      : v6_random_len(&r));
+		if (hi)
+			len = spread_len(&r, family, lo, hi, count);
+		else
+			len = family == AF_INET ? v4_random_len(&r)
+						: v6_random_len(&r);
+		prefix_truncate(&p, len);
 		if (!is_unicast(&p) || gen_find(g, &p) >= 0)
 			continue; /* no duplicates: exactly nr distinct rules */
 		for (i = prefix_hash(&p) & g->set.mask; g->set.slots[i];
 		     i = (i + 1) & g->set.mask)
 			;
+		count[len]++;
 		g->rules[g->nr] = p;
 		g->set.slots[i] = ++g->nr;
 	}
+}
+
+void gen_build(struct gen *g, int family, size_t nr, uint64_t seed)
+{
+	gen_build_spread(g, family, nr, seed, 0, 0);
 }
 
 void gen_free(struct gen *g)

@@ -82,7 +82,7 @@ size_t name_bench_opts(int argc, char **argv, const char *cmd,
 	o->rounds = 5;
 	o->repeat = 1 << 20;
 	o->cpu = -1;
-	parse_sizes(o, "1k,100k,1M");
+	parse_sizes(o, "1k,10k,100k,1M");
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':

@@ -8,7 +8,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,8 +115,17 @@ enum traffic {
 	TR_HOST, /* source one of the exact hosts xdp-filter holds */
 	TR_PASS_NEAR, /* diagnostics: the two halves of TR_PASS apart */
 	TR_PASS_UNIFORM,
+	TR_ZIPF, /* Zipf over flows, a fraction of the sources listed */
+	TR_ZIPF_DROP, /* the same flows, every source listed */
 	TR_MAX,
 };
+
+#define TR_BIT(t) (1u << (t))
+#define TR_ALL (TR_BIT(TR_MAX) - 1)
+/* what a many-lengths list is measured with: its lengths are the point */
+#define TR_BASIC                                               \
+	(TR_BIT(TR_PASS) | TR_BIT(TR_DROP) | TR_BIT(TR_ZIPF) | \
+	 TR_BIT(TR_ZIPF_DROP))
 
 static const char *const traffic_name[TR_MAX] = {
 	[TR_PASS] = "pass",
@@ -122,7 +133,27 @@ static const char *const traffic_name[TR_MAX] = {
 	[TR_HOST] = "drop, exact host",
 	[TR_PASS_NEAR] = "pass, near rules only",
 	[TR_PASS_UNIFORM] = "pass, uniform only",
+	[TR_ZIPF] = "listed fraction",
+	[TR_ZIPF_DROP] = "drop (all listed)",
 };
+
+static int traffic_zipf(int tr)
+{
+	return tr == TR_ZIPF || tr == TR_ZIPF_DROP;
+}
+
+/* "uniform pass", "Zipf 1% listed", ...: set and packets, for the tables */
+static const char *traffic_label(const struct packets_opts *o, int tr,
+				 char *buf, size_t len)
+{
+	if (tr == TR_ZIPF)
+		snprintf(buf, len, "Zipf | %g%% listed", o->zipf_listed * 100);
+	else
+		snprintf(buf, len, "%s | %s",
+			 traffic_zipf(tr) ? "Zipf" : "uniform",
+			 traffic_name[tr]);
+	return buf;
+}
 
 static void shuffle(struct rng *r, struct prefix *a, size_t n)
 {
@@ -135,37 +166,171 @@ static void shuffle(struct rng *r, struct prefix *a, size_t n)
 	}
 }
 
-static int addr16_cmp(const void *a, const void *b)
+/* Ranks 0..n-1 with P(k) proportional to 1 / (k + 1)^s, by inversion. */
+struct zipf {
+	double *cum;
+	size_t n;
+};
+
+static void zipf_init(struct zipf *z, size_t n, double s)
 {
-	return memcmp(a, b, 16);
+	double total = 0;
+
+	z->n = n;
+	z->cum = xcalloc(n, sizeof(double));
+	for (size_t k = 0; k < n; k++) {
+		total += pow((double)(k + 1), -s);
+		z->cum[k] = total;
+	}
 }
 
-static size_t count_distinct(uint8_t (*addrs)[16], size_t n)
+static size_t zipf_draw(const struct zipf *z, struct rng *r)
 {
-	size_t d = 0;
+	double x = rng_unit(r) * z->cum[z->n - 1];
+	size_t lo = 0, hi = z->n - 1;
 
-	qsort(addrs, n, 16, addr16_cmp);
-	for (size_t i = 0; i < n; i++)
-		d += !i || memcmp(addrs[i - 1], addrs[i], 16);
-	return d;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (z->cum[mid] <= x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Traffic-like sets (docs/benchmarks.md, "Zipf"): o->zipf_pairs pairs, the
+ * destination drawn by Zipf rank from o->zipf_dsts passing addresses, the
+ * source from o->zipf_srcs passing addresses; both populations half near
+ * rules, half uniform, like the pass set, and shuffled so that popular
+ * ranks are not neighbours in the tables. Exactly o->zipf_listed of the
+ * pairs, at random positions, take their source by Zipf rank from a third
+ * population of o->zipf_srcs addresses inside rules (half per rule, half
+ * by size, like the drop set). TR_ZIPF_DROP: the same destinations, every
+ * source from that third population.
+ */
+static void zipf_build(const struct view *v, const struct packets_opts *o,
+		       struct wset out[TR_MAX])
+{
+	struct rng r = {o->seed ^ (0x21bf0000u + v->nr) ^ v->g->family ^
+			((uint64_t)v->g->len_hi << 40)};
+	size_t nd = o->zipf_dsts, ns = o->zipf_srcs, nr = o->zipf_pairs;
+	size_t want = (size_t)(o->zipf_listed * nr + 0.5);
+	struct prefix *dst = xcalloc(nd, sizeof(*dst));
+	struct prefix *src = xcalloc(ns, sizeof(*src));
+	struct prefix *bad = xcalloc(ns, sizeof(*bad));
+	struct wset *mix = &out[TR_ZIPF], *drop = &out[TR_ZIPF_DROP];
+	int bytes = addr_bytes(v->g->family);
+	struct zipf zd, zs;
+
+	for (size_t i = 0; i < nd; i++)
+		pass_address(&r, v, i & 1, &dst[i]);
+	for (size_t i = 0; i < ns; i++) {
+		pass_address(&r, v, i & 1, &src[i]);
+		drop_address(&r, v, i & 1, &bad[i]);
+	}
+	shuffle(&r, dst, nd);
+	shuffle(&r, src, ns);
+	shuffle(&r, bad, ns);
+	zipf_init(&zd, nd, o->zipf_s);
+	zipf_init(&zs, ns, o->zipf_s);
+	for (int t = TR_ZIPF; t <= TR_ZIPF_DROP; t++) {
+		out[t].nr = nr;
+		out[t].pairs = xcalloc(nr, sizeof(struct bench_pair));
+	}
+	mix->expect = XDP_PASS;
+	mix->verdict = xcalloc(nr, 1);
+	drop->expect = XDP_DROP;
+	drop->listed = nr;
+	for (size_t i = 0; i < nr; i++) {
+		const struct prefix *d = &dst[zipf_draw(&zd, &r)];
+		/* selection sampling: exactly @want of the @nr, anywhere */
+		int listed = rng_below(&r, nr - i) < want;
+
+		want -= listed;
+		memcpy(mix->pairs[i].dst, d->addr, bytes);
+		memcpy(mix->pairs[i].src,
+		       (listed ? bad : src)[zipf_draw(&zs, &r)].addr, bytes);
+		mix->verdict[i] = listed ? XDP_DROP : XDP_PASS;
+		mix->listed += listed;
+		memcpy(drop->pairs[i].dst, d->addr, bytes);
+		memcpy(drop->pairs[i].src, bad[zipf_draw(&zs, &r)].addr, bytes);
+	}
+	free(zd.cum);
+	free(zs.cum);
+	free(dst);
+	free(src);
+	free(bad);
+}
+
+/*
+ * Distinct keys (addresses, pairs), counted in a hash set of pointers to
+ * them: sorting a million 32-byte pairs took most of the preparation.
+ */
+struct keyset {
+	const uint8_t **slots;
+	size_t mask, len, count; /* len: key bytes, a multiple of 8 */
+};
+
+static void keyset_init(struct keyset *ks, size_t nr, size_t len)
+{
+	size_t cap = 2;
+
+	while (cap < 2 * nr)
+		cap <<= 1;
+	ks->slots = xcalloc(cap, sizeof(*ks->slots));
+	ks->mask = cap - 1;
+	ks->len = len;
+	ks->count = 0;
+}
+
+static void keyset_add(struct keyset *ks, const uint8_t *key)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull;
+	size_t i;
+
+	for (size_t o = 0; o < ks->len; o += 8) {
+		uint64_t word;
+
+		memcpy(&word, key + o, 8);
+		h = (h ^ word) * 0xbf58476d1ce4e5b9ull;
+		h ^= h >> 31;
+	}
+	for (i = h & ks->mask; ks->slots[i]; i = (i + 1) & ks->mask)
+		if (!memcmp(ks->slots[i], key, ks->len))
+			return;
+	ks->slots[i] = key;
+	ks->count++;
+}
+
+/* Distinct keys of @len bytes at offsets @off (and @off2, if not -1). */
+static size_t count_distinct(const struct bench_pair *pairs, size_t n,
+			     size_t len, int off, int off2)
+{
+	struct keyset ks;
+
+	keyset_init(&ks, off2 < 0 ? n : 2 * n, len);
+	for (size_t i = 0; i < n; i++) {
+		keyset_add(&ks, (const uint8_t *)&pairs[i] + off);
+		if (off2 >= 0)
+			keyset_add(&ks, (const uint8_t *)&pairs[i] + off2);
+	}
+	free(ks.slots);
+	return ks.count;
 }
 
 static void wset_count(struct wset *w)
 {
-	uint8_t(*a)[16] = xcalloc(2 * w->nr, 16);
+	const int src = offsetof(struct bench_pair, src);
+	const int dst = offsetof(struct bench_pair, dst);
 
-	for (size_t i = 0; i < w->nr; i++)
-		memcpy(a[i], w->pairs[i].src, 16);
-	w->distinct_src = count_distinct(a, w->nr);
-	for (size_t i = 0; i < w->nr; i++)
-		memcpy(a[i], w->pairs[i].dst, 16);
-	w->distinct_dst = count_distinct(a, w->nr);
-	for (size_t i = 0; i < w->nr; i++) {
-		memcpy(a[i], w->pairs[i].src, 16);
-		memcpy(a[w->nr + i], w->pairs[i].dst, 16);
-	}
-	w->distinct_all = count_distinct(a, 2 * w->nr);
-	free(a);
+	w->distinct_src = count_distinct(w->pairs, w->nr, 16, src, -1);
+	w->distinct_dst = count_distinct(w->pairs, w->nr, 16, dst, -1);
+	w->distinct_all = count_distinct(w->pairs, w->nr, 16, src, dst);
+	w->distinct_pairs = count_distinct(w->pairs, w->nr,
+					   sizeof(struct bench_pair), 0, -1);
 }
 
 /*
@@ -173,10 +338,12 @@ static void wset_count(struct wset *w)
  * 2 * nr passing addresses of each kind (near, uniform); TR_PASS takes nr
  * of each, the destinations of the dropped pairs are those, reshuffled.
  */
-static void wsets_build(const struct view *v, size_t nr, uint64_t seed,
-			const struct prefix *hosts, size_t nr_hosts,
-			struct wset out[TR_MAX])
+static void wsets_build(const struct view *v, const struct packets_opts *o,
+			unsigned traffics, const struct prefix *hosts,
+			size_t nr_hosts, struct wset out[TR_MAX])
 {
+	size_t nr = o->nr_pairs;
+	uint64_t seed = o->seed;
 	struct rng r = {seed ^ (0x5eed0000u + v->nr) ^ v->g->family};
 	struct prefix *near = xcalloc(2 * nr, sizeof(*near));
 	struct prefix *uni = xcalloc(2 * nr, sizeof(*uni));
@@ -195,11 +362,12 @@ static void wsets_build(const struct view *v, size_t nr, uint64_t seed,
 	}
 	shuffle(&r, mix, 2 * nr);
 	shuffle(&r, drop, nr);
-	for (int t = 0; t < TR_MAX; t++) {
+	for (int t = 0; t <= TR_PASS_UNIFORM; t++) {
 		out[t].nr = nr;
 		out[t].pairs = xcalloc(nr, sizeof(struct bench_pair));
 		out[t].expect = t == TR_DROP || t == TR_HOST ? XDP_DROP
 							     : XDP_PASS;
+		out[t].listed = out[t].expect == XDP_DROP ? nr : 0;
 	}
 	for (size_t i = 0; i < nr; i++) {
 		memcpy(out[TR_PASS].pairs[i].src, mix[2 * i].addr, bytes);
@@ -221,12 +389,15 @@ static void wsets_build(const struct view *v, size_t nr, uint64_t seed,
 		memcpy(out[TR_DROP].pairs[i].dst, mix[i].addr, bytes);
 		memcpy(out[TR_HOST].pairs[i].dst, mix[nr + i].addr, bytes);
 	}
-	for (int t = 0; t < TR_MAX; t++)
-		wset_count(&out[t]);
 	free(near);
 	free(uni);
 	free(mix);
 	free(drop);
+	if (traffics & (TR_BIT(TR_ZIPF) | TR_BIT(TR_ZIPF_DROP)))
+		zipf_build(v, o, out);
+	for (int t = 0; t < TR_MAX; t++)
+		if (traffics & TR_BIT(t))
+			wset_count(&out[t]);
 }
 
 static void pair_prefix(const struct bench_pair *bp, int family, int dst,
@@ -251,7 +422,7 @@ static void wset_check_refmatch(const struct wset *w, const struct ruleset *rs,
 		pair_prefix(&w->pairs[i], family, 1, &d);
 		r = refmatch_packet(rs, &s, &d);
 		verdict = r && r->action == XDPB_ACT_DROP ? XDP_DROP : XDP_PASS;
-		if (verdict != w->expect) {
+		if (verdict != (w->verdict ? w->verdict[i] : w->expect)) {
 			char a[PREFIX_STRLEN], b[PREFIX_STRLEN];
 
 			prefix_format(&s, a, sizeof(a));
@@ -259,7 +430,7 @@ static void wset_check_refmatch(const struct wset *w, const struct ruleset *rs,
 			die("%s: pair %zu (%s -> %s): reference matcher says %s, working set expects %s",
 			    what, i, a, b,
 			    verdict == XDP_DROP ? "drop" : "pass",
-			    w->expect == XDP_DROP ? "drop" : "pass");
+			    verdict == XDP_DROP ? "pass" : "drop");
 		}
 	}
 }
@@ -555,24 +726,21 @@ static void xf_fill(struct xdpfilter *xf, int family,
 	free(values);
 }
 
-/* Every one of the first @nr pairs, one test run each, gets its verdict. */
+/* Every one of the first @nr pairs, one test run each, gets @expect[i]. */
 static void verify_target(struct harness *h, int prog_fd, const struct wset *w,
-			  int family, size_t nr, const char *what)
+			  int family, const uint8_t *expect, size_t nr,
+			  const char *what)
 {
 	size_t len;
 	const void *pkt = family_pkt(h, family, &len);
-	int expect;
 
 	harness_set(h, prog_fd, w);
 	for (size_t i = 0; i < nr && i < w->nr; i++) {
 		int ret = test_run(h->wrapper_fd, pkt, len, 1, NULL);
 
-		expect = prog_fd == bpf_program__fd(h->skel->progs.bench_empty)
-				 ? XDP_PASS
-				 : w->expect;
-		if (ret != expect)
+		if (ret != expect[i])
 			die("%s: pair %zu: verdict %d, expected %d", what, i,
-			    ret, expect);
+			    ret, expect[i]);
 	}
 }
 
@@ -609,7 +777,27 @@ static struct prefix *host_rules(const struct gen *g, size_t nr,
 	return h;
 }
 
-/* One rule-set size: its own xdpblock and xdp-filter instances. */
+/*
+ * The lists, each measured at every size: the mix of lengths real lists
+ * have ("few": 12-13 lengths), and lengths uniform over a range ("many",
+ * "wide"), where a lookup that walks the lengths pays for each.
+ */
+struct list_kind {
+	const char *name; /* for --lists */
+	int lo[2], hi[2]; /* [IPv4, IPv6] lengths; 0, 0: the mix */
+	int families; /* bit 0 IPv4, bit 1 IPv6 */
+	unsigned traffics; /* TR_BIT()s */
+};
+
+static const struct list_kind list_kinds[] = {
+	{"few", {0, 0}, {0, 0}, 3, TR_ALL},
+	{"many", {8, 32}, {32, 64}, 3, TR_BASIC},
+	{"wide", {0, 16}, {0, 128}, 2, TR_BASIC},
+};
+
+#define NR_LISTS (int)(sizeof(list_kinds) / sizeof(list_kinds[0]))
+
+/* One rule-set size of one list: its own xdpblock and xdp-filter instances. */
 struct sized {
 	size_t nr_rules;
 	struct ruleset rs;
@@ -618,17 +806,30 @@ struct sized {
 	int target_fd[T_MAX];
 	struct wset ws[2][TR_MAX]; /* [family][traffic] */
 	size_t held[2][2]; /* [family][xf, xf_big] */
+	long last_held[2][2]; /* generation index of the last host held */
+	int nr_lengths[2];
+	struct access_counts model[2][TR_MAX];
 	struct result res[2][TR_MAX][T_MAX];
 	struct result hot[2][2][T_MAX]; /* [family][pass, drop] */
 };
 
-struct bench {
-	struct packets_opts o;
+/* One list kind, timed on its own; its results are kept for the report. */
+struct list_run {
+	const struct list_kind *k;
+	int families; /* the kind's, as asked for */
 	struct gen gens[2]; /* [0] IPv4, [1] IPv6 */
 	struct prefix *hosts[2];
 	size_t nr_hosts[2];
-	struct harness h;
 	struct sized *sz; /* o.nr_sizes of them */
+};
+
+struct bench {
+	struct packets_opts o;
+	struct harness h; /* the uniform sets, o.nr_pairs */
+	struct harness hz; /* the Zipf sets, o.zipf_pairs */
+	struct list_run lists[NR_LISTS];
+	int families; /* those some list that ran has */
+	int tags_printed;
 	double t_start;
 };
 
@@ -643,6 +844,11 @@ static const char *fam_name(int f)
 static int target_applies(int tr, int t)
 {
 	return !(tr == TR_DROP && (t == T_XF || t == T_XF_BIG));
+}
+
+static struct harness *harness_of(struct bench *b, int tr)
+{
+	return traffic_zipf(tr) ? &b->hz : &b->h;
 }
 
 static void progress(const struct bench *b, const char *fmt, ...)
@@ -674,80 +880,136 @@ static void print_tag(const char *what, int prog_fd)
 }
 
 /* Exact-address rules among the set's: what xdp-filter gets (a prefix of hosts). */
-static size_t hosts_in_set(const struct bench *b, const struct sized *z, int f)
+static size_t hosts_in_set(const struct list_run *lr, const struct sized *z,
+			   int f)
 {
 	size_t nh = 0;
 
-	if (!(b->o.families & (1 << f)))
+	if (!(lr->families & (1 << f)))
 		return 0;
-	while (nh < b->nr_hosts[f] &&
-	       (size_t)gen_find(&b->gens[f], &b->hosts[f][nh]) < z->nr_rules)
+	while (nh < lr->nr_hosts[f] &&
+	       (size_t)gen_find(&lr->gens[f], &lr->hosts[f][nh]) < z->nr_rules)
 		nh++;
 	return nh;
 }
 
+/* Does xdp-filter instance @which ([xf, xf_big]) hold @addr? */
+static int xf_holds(const struct list_run *lr, const struct sized *z, int f,
+		    int which, const uint8_t *addr)
+{
+	struct prefix p;
+	long idx;
+
+	if (!z->held[f][which])
+		return 0;
+	memset(&p, 0, sizeof(p));
+	p.family = fams[f];
+	p.plen = max_len(fams[f]);
+	memcpy(p.addr, addr, addr_bytes(fams[f]));
+	idx = gen_find(&lr->gens[f], &p);
+	return idx >= 0 && idx <= z->last_held[f][which];
+}
+
+/* The verdict program @t must give pair @i of set @tr. */
+static int expected_verdict(const struct list_run *lr, const struct sized *z,
+			    int f, int tr, int t, size_t i)
+{
+	const struct wset *w = &z->ws[f][tr];
+
+	if (t == T_EMPTY)
+		return XDP_PASS;
+	/* the Zipf sets' listed sources are inside prefixes of any length */
+	if ((t == T_XF || t == T_XF_BIG) && traffic_zipf(tr))
+		return xf_holds(lr, z, f, t == T_XF ? 0 : 1, w->pairs[i].src)
+			       ? XDP_DROP
+			       : XDP_PASS;
+	return w->verdict ? w->verdict[i] : w->expect;
+}
+
+static const char *lengths_label(const struct list_run *lr,
+				 const struct sized *z, int f, char *buf,
+				 size_t len)
+{
+	if (lr->k->hi[f])
+		snprintf(buf, len, "/%d-/%d (%d)", lr->k->lo[f], lr->k->hi[f],
+			 z->nr_lengths[f]);
+	else
+		snprintf(buf, len, "few (%d)", z->nr_lengths[f]);
+	return buf;
+}
+
 /* Working sets of one family at one size, checked against the reference. */
-static void prepare_family(struct bench *b, struct sized *z, int f)
+static void prepare_family(struct bench *b, struct list_run *lr,
+			   struct sized *z, int f)
 {
 	const struct packets_opts *o = &b->o;
-	size_t nh = hosts_in_set(b, z, f);
+	size_t nh = hosts_in_set(lr, z, f);
+	uint8_t *expect = xcalloc(o->verify, 1);
 	struct access_model m;
 	struct view v;
 	char lbl[32];
 
 	size_label(z->nr_rules, lbl, sizeof(lbl));
-	xf_fill(&z->xf, fams[f], b->hosts[f], nh);
-	xf_fill(&z->xf_big, fams[f], b->hosts[f], nh);
+	xf_fill(&z->xf, fams[f], lr->hosts[f], nh);
+	xf_fill(&z->xf_big, fams[f], lr->hosts[f], nh);
 	z->held[f][0] = z->xf.held[f];
 	z->held[f][1] = z->xf_big.held[f];
+	for (int i = 0; i < 2; i++)
+		z->last_held[f][i] =
+			z->held[f][i]
+				? gen_find(&lr->gens[f],
+					   &lr->hosts[f][z->held[f][i] - 1])
+				: -1;
 
-	view_init(&v, &b->gens[f], z->nr_rules);
-	wsets_build(&v, o->nr_pairs, o->seed, b->hosts[f], z->xf.held[f],
+	view_init(&v, &lr->gens[f], z->nr_rules);
+	z->nr_lengths[f] = v.nr_lengths;
+	wsets_build(&v, o, lr->k->traffics, lr->hosts[f], z->xf.held[f],
 		    z->ws[f]);
 	view_free(&v);
 	for (int tr = 0; tr < TR_MAX; tr++) {
 		const struct wset *w = &z->ws[f][tr];
-		char what[96];
+		char what[128], tl[64];
 
-		snprintf(what, sizeof(what), "%s %s %s", fam_name(f), lbl,
-			 traffic_name[tr]);
+		if (!(lr->k->traffics & TR_BIT(tr)))
+			continue;
+		snprintf(what, sizeof(what), "%s %s %s %s", fam_name(f), lbl,
+			 lr->k->name, traffic_label(o, tr, tl, sizeof(tl)));
 		wset_check_refmatch(w, &z->rs, fams[f], o->verify, what);
-		printf("workset %s: pairs=%zu distinct_src=%zu distinct_dst=%zu distinct_addresses=%zu\n",
-		       what, w->nr, w->distinct_src, w->distinct_dst,
-		       w->distinct_all);
+		printf("workset %s: pairs=%zu distinct_pairs=%zu distinct_src=%zu distinct_dst=%zu distinct_addresses=%zu listed_pairs=%zu\n",
+		       what, w->nr, w->distinct_pairs, w->distinct_src,
+		       w->distinct_dst, w->distinct_all, w->listed);
 	}
 
 	model_build(&m, &z->rs, fams[f]);
-	for (int tr = 0; tr < TR_MAX; tr++) {
-		struct access_counts c = model_wset(&m, &z->ws[f][tr], 65536);
-
-		if (fams[f] == AF_INET)
-			printf("model IPv4 %s %s: per packet tbl24=%.2f tbl8=%.2f host_probes=%.2f leaves=%.2f\n",
-			       lbl, traffic_name[tr], c.tbl24, c.tbl8,
-			       c.host_probes, c.leaves);
-		else
-			printf("model IPv6 %s %s: per packet filter_reads=%.2f hash_lookups=%.2f\n",
-			       lbl, traffic_name[tr], c.probes, c.hits);
-	}
+	for (int tr = 0; tr < TR_MAX; tr++)
+		if (lr->k->traffics & TR_BIT(tr))
+			z->model[f][tr] = model_wset(&m, &z->ws[f][tr], 65536);
 	model_free(&m);
 
 	/* Verdicts first: the timing must measure the intended path. */
 	for (int tr = 0; tr < TR_MAX; tr++)
 		for (int t = 0; t < T_MAX; t++) {
-			char what[128];
+			const struct wset *w = &z->ws[f][tr];
+			char what[160], tl[64];
 
-			if (!target_applies(tr, t))
+			if (!(lr->k->traffics & TR_BIT(tr)) ||
+			    !target_applies(tr, t))
 				continue;
-			snprintf(what, sizeof(what), "verify %s %s %s %s",
-				 fam_name(f), lbl, traffic_name[tr],
+			snprintf(what, sizeof(what), "verify %s %s %s %s %s",
+				 fam_name(f), lbl, lr->k->name,
+				 traffic_label(o, tr, tl, sizeof(tl)),
 				 target_name[t]);
-			verify_target(&b->h, z->target_fd[t], &z->ws[f][tr],
-				      fams[f], o->verify, what);
+			for (size_t i = 0; i < o->verify && i < w->nr; i++)
+				expect[i] =
+					expected_verdict(lr, z, f, tr, t, i);
+			verify_target(harness_of(b, tr), z->target_fd[t], w,
+				      fams[f], expect, o->verify, what);
 		}
+	free(expect);
 }
 
 /* Rule set, programs and working sets of one size, verified. */
-static void prepare_size(struct bench *b, struct sized *z)
+static void prepare_size(struct bench *b, struct list_run *lr, struct sized *z)
 {
 	const struct packets_opts *o = &b->o;
 	struct activation_report rep;
@@ -756,64 +1018,78 @@ static void prepare_size(struct bench *b, struct sized *z)
 	int err;
 
 	size_label(z->nr_rules, lbl, sizeof(lbl));
-	progress(b, "%s rules per family: loading and activating...", lbl);
+	progress(b, "%s list, %s rules per family: loading and activating...",
+		 lr->k->name, lbl);
 	if (loader_open(&z->ld, default_capacity(), NULL, NULL, 0))
 		die("cannot open xdpblock (root? BPF enabled?)");
 	xf_open(&z->xf, o->xf_path, 0, 0);
 	/* resized to hold exactly this set's exact-address rules */
-	xf_open(&z->xf_big, o->xf_path, hosts_in_set(b, z, 0) ?: 1,
-		hosts_in_set(b, z, 1) ?: 1);
+	xf_open(&z->xf_big, o->xf_path, hosts_in_set(lr, z, 0) ?: 1,
+		hosts_in_set(lr, z, 1) ?: 1);
 	z->target_fd[T_EMPTY] = bpf_program__fd(b->h.skel->progs.bench_empty);
 	z->target_fd[T_XDPBLOCK] = loader_prog_fd(&z->ld);
 	z->target_fd[T_XF] = z->xf.prog_fd;
 	z->target_fd[T_XF_BIG] = z->xf_big.prog_fd;
-	/* A tail-call target must be an XDP program like the wrapper: check. */
-	for (int t = 0; t < T_MAX; t++)
+	/*
+	 * A tail-call target must be an XDP program like the wrapper: check.
+	 * Both wrappers call the first one's empty program; that is allowed.
+	 */
+	for (int t = 0; t < T_MAX; t++) {
 		harness_set(&b->h, z->target_fd[t], NULL);
+		harness_set(&b->hz, z->target_fd[t], NULL);
+	}
 
-	ruleset_from(&z->rs, &b->gens[0], (o->families & 1) ? z->nr_rules : 0,
-		     &b->gens[1], (o->families & 2) ? z->nr_rules : 0);
+	ruleset_from(&z->rs, &lr->gens[0], (lr->families & 1) ? z->nr_rules : 0,
+		     &lr->gens[1], (lr->families & 2) ? z->nr_rules : 0);
 	rule_ids_init(&ids, default_capacity());
 	assign_ids(&ids, NULL, &z->rs);
 	rule_ids_free(&ids);
 	err = loader_activate(&z->ld, &z->rs, NULL, &rep);
 	if (err)
 		die("activation of %s rules failed: %s", lbl, strerror(-err));
-	printf("activate %s: v4_rules=%zu v6_rules=%zu plan_ms=%.1f build_ms=%.1f switch_ms=%.3f v4_leaves=%zu v4_groups=%zu v4_hosts=%zu v6_entries=%zu v6_lengths=%zu v6_filter_bytes=%zu\n",
-	       lbl, z->rs.v4.nr, z->rs.v6.nr, rep.plan_ns / 1e6,
+	printf("activate %s %s: v4_rules=%zu v6_rules=%zu plan_ms=%.1f build_ms=%.1f switch_ms=%.3f v4_leaves=%zu v4_groups=%zu v4_hosts=%zu v6_entries=%zu v6_lengths=%zu v6_filter_bytes=%zu\n",
+	       lr->k->name, lbl, z->rs.v4.nr, z->rs.v6.nr, rep.plan_ns / 1e6,
 	       rep.build_ns / 1e6, rep.switch_ns / 1e6, rep.v4_leaves,
 	       rep.v4_groups, rep.v4_hosts, rep.v6_entries, rep.v6_lengths,
 	       rep.v6_filter_bytes);
 	for (int f = 0; f < 2; f++)
-		if (o->families & (1 << f))
-			prepare_family(b, z, f);
-	progress(b, "%s: verdicts of %zu pairs per case and program verified",
-		 lbl, o->verify);
+		if (lr->families & (1 << f))
+			prepare_family(b, lr, z, f);
+	progress(
+		b,
+		"%s list, %s: verdicts of %zu pairs per case and program verified",
+		lr->k->name, lbl, o->verify);
 }
 
 /*
  * Rounds interleave every size and program, so drift in the machine's
  * load spreads over all of them alike instead of biasing one.
  */
-static void time_family(struct bench *b, int f)
+static void time_family(struct bench *b, struct list_run *lr, int f)
 {
 	const struct packets_opts *o = &b->o;
 	size_t len;
 	const void *pkt = family_pkt(&b->h, fams[f], &len);
 
 	for (int tr = 0; tr < TR_MAX; tr++) {
-		progress(b, "timing %s %s...", fam_name(f), traffic_name[tr]);
+		struct harness *h = harness_of(b, tr);
+		char tl[64];
+
+		if (!(lr->k->traffics & TR_BIT(tr)))
+			continue;
+		progress(b, "timing %s list, %s %s...", lr->k->name,
+			 fam_name(f), traffic_label(o, tr, tl, sizeof(tl)));
 		for (int r = -1; r < o->rounds; r++) /* round -1 warms up */
 			for (int si = 0; si < o->nr_sizes; si++)
 				for (int t = 0; t < T_MAX; t++) {
-					struct sized *z = &b->sz[si];
+					struct sized *z = &lr->sz[si];
 					uint32_t ns;
 
 					if (!target_applies(tr, t))
 						continue;
-					harness_set(&b->h, z->target_fd[t],
+					harness_set(h, z->target_fd[t],
 						    &z->ws[f][tr]);
-					test_run(b->h.wrapper_fd, pkt, len,
+					test_run(h->wrapper_fd, pkt, len,
 						 o->repeat, &ns);
 					if (r >= 0)
 						z->res[f][tr][t].raw[r] = ns;
@@ -821,14 +1097,15 @@ static void time_family(struct bench *b, int f)
 		for (int si = 0; si < o->nr_sizes; si++)
 			for (int t = 0; t < T_MAX; t++)
 				if (target_applies(tr, t))
-					result_finish(&b->sz[si].res[f][tr][t],
+					result_finish(&lr->sz[si].res[f][tr][t],
 						      o->rounds);
 	}
 
 	/* For contrast: one fixed packet repeated, no wrapper (hot caches). */
-	for (int si = 0; si < o->nr_sizes; si++)
+	for (int si = 0;
+	     si < o->nr_sizes && (lr->k->traffics & TR_BIT(TR_HOST)); si++)
 		for (int k = 0; k < 2; k++) {
-			struct sized *z = &b->sz[si];
+			struct sized *z = &lr->sz[si];
 			const struct bench_pair *bp =
 				&z->ws[f][k ? TR_HOST : TR_PASS].pairs[0];
 			int off = fams[f] == AF_INET ? 14 + 12 : 14 + 8;
@@ -856,6 +1133,54 @@ static void time_family(struct bench *b, int f)
 		}
 }
 
+/* Generate, load, verify and time one list kind; keep only its results. */
+static void run_list(struct bench *b, struct list_run *lr)
+{
+	const struct packets_opts *o = &b->o;
+	size_t max_size = o->sizes[o->nr_sizes - 1];
+
+	progress(b, "%s list: generating %zu rules per family (seed %llu)...",
+		 lr->k->name, max_size, (unsigned long long)o->seed);
+	for (int f = 0; f < 2; f++) {
+		if (!(lr->families & (1 << f)))
+			continue;
+		gen_build_spread(&lr->gens[f], fams[f], max_size, o->seed,
+				 lr->k->lo[f], lr->k->hi[f]);
+		lr->hosts[f] =
+			host_rules(&lr->gens[f], max_size, &lr->nr_hosts[f]);
+	}
+	lr->sz = xcalloc(o->nr_sizes, sizeof(*lr->sz));
+	for (int si = 0; si < o->nr_sizes; si++) {
+		lr->sz[si].nr_rules = o->sizes[si];
+		prepare_size(b, lr, &lr->sz[si]);
+	}
+	if (!b->tags_printed++) {
+		print_tag("xdpblock", lr->sz[0].target_fd[T_XDPBLOCK]);
+		print_tag("xdp-filter", lr->sz[0].target_fd[T_XF]);
+	}
+	for (int f = 0; f < 2; f++)
+		if (lr->families & (1 << f))
+			time_family(b, lr, f);
+
+	for (int si = 0; si < o->nr_sizes; si++) {
+		struct sized *z = &lr->sz[si];
+
+		bpf_object__close(z->xf.obj);
+		bpf_object__close(z->xf_big.obj);
+		loader_close(&z->ld, 0);
+		ruleset_free(&z->rs);
+		for (int f = 0; f < 2; f++)
+			for (int tr = 0; tr < TR_MAX; tr++) {
+				free(z->ws[f][tr].pairs);
+				free(z->ws[f][tr].verdict);
+			}
+	}
+	for (int f = 0; f < 2; f++) {
+		gen_free(&lr->gens[f]);
+		free(lr->hosts[f]);
+	}
+}
+
 /*
  * Net cost: the median over rounds of (program - empty) measured in the
  * same round, so drift in the machine's load cancels pairwise.
@@ -881,75 +1206,142 @@ static void print_cell(const struct result *r, const struct result *empty,
 		printf(" %.0f |", r->med);
 }
 
+/* Every (size, list, traffic) measured in family @f, in table order. */
+#define for_each_row(b, f, si, lr, tr)                              \
+	for (int si = 0; si < (b)->o.nr_sizes; si++)                \
+		for (struct list_run *lr = (b)->lists;              \
+		     lr < (b)->lists + NR_LISTS; lr++)              \
+			if (lr->sz && (lr->families & (1 << (f))))  \
+				for (int tr = 0; tr < TR_MAX; tr++) \
+					if (lr->k->traffics & TR_BIT(tr))
+
+static void row_head(const struct bench *b, const struct list_run *lr, int f,
+		     int si, int tr)
+{
+	char lbl[32], ll[48], tl[64];
+
+	printf("| %s | %s | %s |", size_label(b->o.sizes[si], lbl, sizeof(lbl)),
+	       lengths_label(lr, &lr->sz[si], f, ll, sizeof(ll)),
+	       traffic_label(&b->o, tr, tl, sizeof(tl)));
+}
+
 static void report(struct bench *b)
 {
 	const struct packets_opts *o = &b->o;
+	struct list_run *few = b->lists[0].sz ? &b->lists[0] : NULL;
 	char lbl[32];
 
 	printf("\n### ns per packet, net of the wrapper\n\n");
-	printf("BPF_PROG_TEST_RUN, %zu address pairs cycled, %d runs of %u packets each per figure;\n"
-	       "each figure is the median over the runs of (wrapper -> program) - (wrapper -> empty XDP\n"
-	       "program), both measured in the same round.\n\n",
-	       o->nr_pairs, o->rounds, o->repeat);
-	printf("| family | rules | packets | wrapper -> empty XDP, raw | xdpblock | xdp-filter | xdp-filter, resized maps |\n");
-	printf("|---|---:|---|---:|---:|---:|---:|\n");
-	for (int f = 0; f < 2; f++)
-		for (int si = 0; si < o->nr_sizes && (o->families & (1 << f));
-		     si++)
-			for (int tr = 0; tr < TR_MAX; tr++) {
-				struct result *r = b->sz[si].res[f][tr];
+	printf("BPF_PROG_TEST_RUN, %d runs of %u packets each per figure; uniform sets: %zu address\n"
+	       "pairs cycled, Zipf sets: %zu (s = %g over %zu destinations and %zu sources, %g%% of the\n"
+	       "pairs with a listed source). Each figure is the median over the runs of (wrapper ->\n"
+	       "program) - (wrapper -> empty XDP program), both measured in the same round.\n"
+	       "Rules per family, both families loaded; lengths: distinct prefix lengths in the set.\n",
+	       o->rounds, o->repeat, o->nr_pairs, o->zipf_pairs, o->zipf_s,
+	       o->zipf_dsts, o->zipf_srcs, o->zipf_listed * 100);
+	for (int f = 0; f < 2; f++) {
+		if (!(b->families & (1 << f)))
+			continue;
+		printf("\n%s:\n\n", fam_name(f));
+		printf("| rules | lengths | set | packets | wrapper -> empty XDP, raw | xdpblock | xdp-filter | xdp-filter, resized maps |\n");
+		printf("|---:|---|---|---|---:|---:|---:|---:|\n");
+		for_each_row(b, f, si, lr, tr)
+		{
+			struct result *r = lr->sz[si].res[f][tr];
 
-				printf("| %s | %s | %s | %.0f |", fam_name(f),
-				       size_label(o->sizes[si], lbl,
-						  sizeof(lbl)),
-				       traffic_name[tr], r[T_EMPTY].med);
-				for (int t = T_XDPBLOCK; t < T_MAX; t++)
-					print_cell(&r[t], &r[T_EMPTY],
-						   o->rounds);
-				printf("\n");
-			}
+			row_head(b, lr, f, si, tr);
+			printf(" %.0f |", r[T_EMPTY].med);
+			for (int t = T_XDPBLOCK; t < T_MAX; t++)
+				print_cell(&r[t], &r[T_EMPTY], o->rounds);
+			printf("\n");
+		}
+	}
 
 	printf("\nRaw ns per run, min..max over the %d runs (wrapper included):\n\n",
 	       o->rounds);
-	printf("| family | rules | packets | empty XDP | xdpblock | xdp-filter | xdp-filter, resized maps |\n");
-	printf("|---|---:|---|---|---|---|---|\n");
+	printf("| family | rules | lengths | set | packets | empty XDP | xdpblock | xdp-filter | xdp-filter, resized maps |\n");
+	printf("|---|---:|---|---|---|---|---|---|---|\n");
+	for (int f = 0; f < 2; f++) {
+		if (!(b->families & (1 << f)))
+			continue;
+		for_each_row(b, f, si, lr, tr)
+		{
+			printf("| %s ", fam_name(f));
+			row_head(b, lr, f, si, tr);
+			for (int t = 0; t < T_MAX; t++) {
+				struct result *r = &lr->sz[si].res[f][tr][t];
+
+				if (r->valid)
+					printf(" %.0f..%.0f |", r->lo, r->hi);
+				else
+					printf(" n/a |");
+			}
+			printf("\n");
+		}
+	}
+
+	printf("\nTable reads per packet (source + destination), replayed in userspace on the same tables\n"
+	       "(tests/bench/bench_packets.c, access_model) over the first 65,536 pairs of each set;\n"
+	       "each is about one cache line, and one miss once the tables outgrow the caches\n"
+	       "(a hash probe: about two, bucket and element):\n\n");
+	for (int f = 0; f < 2; f++) {
+		if (!(b->families & (1 << f)))
+			continue;
+		if (fams[f] == AF_INET)
+			printf("| IPv4 rules | lengths | set | packets | tbl24 | tbl8 | /32 hash probes | leaf reads |\n|---:|---|---|---|---:|---:|---:|---:|\n");
+		else
+			printf("| IPv6 rules | lengths | set | packets | filter reads | hash lookups |\n|---:|---|---|---|---:|---:|\n");
+		for_each_row(b, f, si, lr, tr)
+		{
+			const struct access_counts *c =
+				&lr->sz[si].model[f][tr];
+
+			row_head(b, lr, f, si, tr);
+			if (fams[f] == AF_INET)
+				printf(" %.2f | %.2f | %.2f | %.2f |\n",
+				       c->tbl24, c->tbl8, c->host_probes,
+				       c->leaves);
+			else
+				printf(" %.2f | %.2f |\n", c->probes, c->hits);
+		}
+		printf("\n");
+	}
+
+	for (struct list_run *lr = b->lists; lr < b->lists + NR_LISTS; lr++)
+		if (lr->sz) {
+			printf("Exact-address rules given to xdp-filter (the shipped object's maps hold %u IPv4 and %u IPv6 entries):\n\n",
+			       lr->sz[0].xf.capacity[0],
+			       lr->sz[0].xf.capacity[1]);
+			break;
+		}
+	printf("| family | rules | lengths | of which exact addresses | xdp-filter | xdp-filter, resized maps |\n|---|---:|---|---:|---:|---:|\n");
 	for (int f = 0; f < 2; f++)
-		for (int si = 0; si < o->nr_sizes && (o->families & (1 << f));
+		for (int si = 0; si < o->nr_sizes && (b->families & (1 << f));
 		     si++)
-			for (int tr = 0; tr < TR_MAX; tr++) {
-				printf("| %s | %s | %s |", fam_name(f),
+			for (struct list_run *lr = b->lists;
+			     lr < b->lists + NR_LISTS; lr++) {
+				char ll[48];
+
+				if (!lr->sz || !(lr->families & (1 << f)))
+					continue;
+				printf("| %s | %s | %s | %zu | %zu | %zu |\n",
+				       fam_name(f),
 				       size_label(o->sizes[si], lbl,
 						  sizeof(lbl)),
-				       traffic_name[tr]);
-				for (int t = 0; t < T_MAX; t++) {
-					struct result *r =
-						&b->sz[si].res[f][tr][t];
-
-					if (r->valid)
-						printf(" %.0f..%.0f |", r->lo,
-						       r->hi);
-					else
-						printf(" n/a |");
-				}
-				printf("\n");
+				       lengths_label(lr, &lr->sz[si], f, ll,
+						     sizeof(ll)),
+				       lr->sz[si].held[f][1],
+				       lr->sz[si].held[f][0],
+				       lr->sz[si].held[f][1]);
 			}
-
-	printf("\nExact-address rules given to xdp-filter (the shipped object's maps hold %u IPv4 and %u IPv6 entries):\n\n",
-	       b->sz[0].xf.capacity[0], b->sz[0].xf.capacity[1]);
-	printf("| family | rules | of which exact addresses | xdp-filter | xdp-filter, resized maps |\n|---|---:|---:|---:|---:|\n");
-	for (int f = 0; f < 2; f++)
-		for (int si = 0; si < o->nr_sizes && (o->families & (1 << f));
-		     si++)
-			printf("| %s | %s | %zu | %zu | %zu |\n", fam_name(f),
-			       size_label(o->sizes[si], lbl, sizeof(lbl)),
-			       b->sz[si].held[f][1], b->sz[si].held[f][0],
-			       b->sz[si].held[f][1]);
+	if (!few)
+		return;
 
 	printf("\n### For contrast: one fixed packet repeated, no wrapper (hot caches), raw ns per run\n\n");
 	printf("| family | rules | packet | empty XDP | xdpblock | xdp-filter | xdp-filter, resized maps |\n");
 	printf("|---|---:|---|---:|---:|---:|---:|\n");
 	for (int f = 0; f < 2; f++)
-		for (int si = 0; si < o->nr_sizes && (o->families & (1 << f));
+		for (int si = 0; si < o->nr_sizes && (few->families & (1 << f));
 		     si++)
 			for (int k = 0; k < 2; k++) {
 				printf("| %s | %s | %s |", fam_name(f),
@@ -957,7 +1349,7 @@ static void report(struct bench *b)
 						  sizeof(lbl)),
 				       k ? "drop, exact host" : "pass");
 				for (int t = 0; t < T_MAX; t++)
-					print_cell(&b->sz[si].hot[f][k][t],
+					print_cell(&few->sz[si].hot[f][k][t],
 						   NULL, 0);
 				printf("\n");
 			}
@@ -968,10 +1360,10 @@ static void report(struct bench *b)
 		struct result *lo, *hi;
 		double x, y;
 
-		if (!(o->families & (1 << f)))
+		if (!(few->families & (1 << f)))
 			continue;
-		lo = b->sz[0].res[f][TR_PASS];
-		hi = b->sz[o->nr_sizes - 1].res[f][TR_PASS];
+		lo = few->sz[0].res[f][TR_PASS];
+		hi = few->sz[o->nr_sizes - 1].res[f][TR_PASS];
 		x = net_median(&lo[T_XDPBLOCK], &lo[T_EMPTY], o->rounds);
 		y = net_median(&hi[T_XDPBLOCK], &hi[T_EMPTY], o->rounds);
 		printf("target: %s passing packets, %zu vs %zu rules: %.0f / %.0f ns = %.2fx (limit 2x): %s\n",
@@ -979,6 +1371,29 @@ static void report(struct bench *b)
 		       x, x > 0 ? y / x : 0,
 		       x > 0 && y <= 2 * x ? "met" : "NOT met");
 	}
+}
+
+static void parse_lists(struct packets_opts *o, const char *arg)
+{
+	char *copy = strdup(arg), *save = NULL;
+
+	o->lists = 0;
+	for (char *tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		int i = 0;
+
+		while (i < NR_LISTS && strcmp(list_kinds[i].name, tok))
+			i++;
+		if (i == NR_LISTS)
+			die("--lists: unknown list %s (few, many, wide)", tok);
+		o->lists |= 1u << i;
+	}
+	free(copy);
+}
+
+static int is_pow2(size_t n)
+{
+	return n && !(n & (n - 1));
 }
 
 int cmd_packets(int argc, char **argv)
@@ -993,12 +1408,17 @@ int cmd_packets(int argc, char **argv)
 		{"xdp-filter-obj", required_argument, NULL, 'x'},
 		{"cpu", required_argument, NULL, 'c'},
 		{"family", required_argument, NULL, 'f'},
+		{"lists", required_argument, NULL, 'l'},
+		{"zipf-s", required_argument, NULL, 'z'},
+		{"zipf-listed", required_argument, NULL, 'L'},
+		{"zipf-dsts", required_argument, NULL, 'D'},
+		{"zipf-srcs", required_argument, NULL, 'R'},
+		{"zipf-pairs", required_argument, NULL, 'P'},
 		{0},
 	};
 	static struct bench bench;
 	struct bench *b = &bench;
 	struct packets_opts *o = &b->o;
-	size_t max_size = 0;
 	int c;
 
 	b->t_start = now_s();
@@ -1010,7 +1430,13 @@ int cmd_packets(int argc, char **argv)
 	o->xf_path = XDPFILTER_OBJ;
 	o->cpu = -1;
 	o->families = 3;
-	parse_sizes(o, "1k,100k,1M");
+	o->lists = (1u << NR_LISTS) - 1;
+	o->zipf_s = 1.0;
+	o->zipf_listed = 0.01;
+	o->zipf_dsts = 1u << 20;
+	o->zipf_srcs = 1u << 16;
+	o->zipf_pairs = 1u << 20;
+	parse_sizes(o, "1k,10k,100k,1M");
 	while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -1042,59 +1468,60 @@ int cmd_packets(int argc, char **argv)
 				      : !strcmp(optarg, "v6") ? 2
 							      : 3;
 			break;
+		case 'l':
+			parse_lists(o, optarg);
+			break;
+		case 'z':
+			o->zipf_s = strtod(optarg, NULL);
+			break;
+		case 'L':
+			o->zipf_listed = strtod(optarg, NULL);
+			break;
+		case 'D':
+			o->zipf_dsts = strtoull(optarg, NULL, 0);
+			break;
+		case 'R':
+			o->zipf_srcs = strtoull(optarg, NULL, 0);
+			break;
+		case 'P':
+			o->zipf_pairs = strtoull(optarg, NULL, 0);
+			break;
 		default:
-			die("usage: packets [--sizes 1k,100k,1M] [--pairs N] [--repeat N] [--rounds N] [--verify N] [--seed N] [--xdp-filter-obj PATH] [--cpu N] [--family v4|v6|both]");
+			die("usage: packets [--sizes 1k,10k,100k,1M] [--lists few,many,wide] [--pairs N] [--repeat N] [--rounds N] [--verify N] [--seed N] [--xdp-filter-obj PATH] [--cpu N] [--family v4|v6|both] [--zipf-s S] [--zipf-listed FRACTION] [--zipf-dsts N] [--zipf-srcs N] [--zipf-pairs N]");
 		}
 	}
-	if (!o->nr_pairs || (o->nr_pairs & (o->nr_pairs - 1)))
-		die("--pairs must be a power of two");
+	if (!is_pow2(o->nr_pairs) || !is_pow2(o->zipf_pairs))
+		die("--pairs and --zipf-pairs must be powers of two");
 	if (o->rounds < 1 || o->rounds > MAX_ROUNDS)
 		die("--rounds must be 1..%d", MAX_ROUNDS);
 	if (!o->nr_sizes)
 		die("--sizes: no sizes");
+	if (!o->lists)
+		die("--lists: no lists");
+	if (o->zipf_listed < 0 || o->zipf_listed > 1 || o->zipf_s <= 0 ||
+	    !o->zipf_dsts || !o->zipf_srcs)
+		die("--zipf-listed must be 0..1, --zipf-s above 0, populations not empty");
 	pin_cpu(o->cpu);
-	for (int i = 0; i < o->nr_sizes; i++)
-		if (o->sizes[i] > max_size)
-			max_size = o->sizes[i];
 
-	progress(b, "generating %zu rules per family (seed %llu)...", max_size,
-		 (unsigned long long)o->seed);
-	for (int f = 0; f < 2; f++) {
-		gen_build(&b->gens[f], fams[f], max_size, o->seed);
-		b->hosts[f] =
-			host_rules(&b->gens[f], max_size, &b->nr_hosts[f]);
-	}
 	harness_open(&b->h, o->nr_pairs);
-	b->sz = xcalloc(o->nr_sizes, sizeof(*b->sz));
-	for (int si = 0; si < o->nr_sizes; si++) {
-		b->sz[si].nr_rules = o->sizes[si];
-		prepare_size(b, &b->sz[si]);
+	harness_open(&b->hz, o->zipf_pairs);
+	for (int i = 0; i < NR_LISTS; i++) {
+		struct list_run *lr = &b->lists[i];
+
+		lr->k = &list_kinds[i];
+		lr->families = o->families & lr->k->families;
+		if ((o->lists & (1u << i)) && lr->families) {
+			run_list(b, lr);
+			b->families |= lr->families;
+		}
 	}
-	print_tag("xdpblock", b->sz[0].target_fd[T_XDPBLOCK]);
-	print_tag("xdp-filter", b->sz[0].target_fd[T_XF]);
-	for (int f = 0; f < 2; f++)
-		if (o->families & (1 << f))
-			time_family(b, f);
 	report(b);
 	printf("\npeak_rss_kib=%ld elapsed_s=%.0f\n", peak_rss_kib(),
 	       now_s() - b->t_start);
 
 	bench_wrapper_bpf__destroy(b->h.skel);
-	for (int si = 0; si < o->nr_sizes; si++) {
-		struct sized *z = &b->sz[si];
-
-		bpf_object__close(z->xf.obj);
-		bpf_object__close(z->xf_big.obj);
-		loader_close(&z->ld, 0);
-		ruleset_free(&z->rs);
-		for (int f = 0; f < 2; f++)
-			for (int tr = 0; tr < TR_MAX; tr++)
-				free(z->ws[f][tr].pairs);
-	}
-	for (int f = 0; f < 2; f++) {
-		gen_free(&b->gens[f]);
-		free(b->hosts[f]);
-	}
-	free(b->sz);
+	bench_wrapper_bpf__destroy(b->hz.skel);
+	for (int i = 0; i < NR_LISTS; i++)
+		free(b->lists[i].sz);
 	return 0;
 }

@@ -2,21 +2,23 @@
 /*
  * xdpblock benchmarks (scripts/bench.sh runs them; docs/benchmarks.md).
  *
- *   bench_prog gen-list v4|v6 NR SEED FILE
- *	Write the first NR generated rules of one family as a list file.
+ *   bench_prog gen-list v4|v6 NR SEED FILE [LO-HI]
+ *	Write the first NR generated rules of one family as a list file
+ *	(with LO-HI: of the list with lengths uniform over LO..HI).
  *   bench_prog load [--twice] FILE
  *	What the daemon does on a reload, timed: parse the list, build the
  *	rule set, resolve, build the maps, switch. Prints the activation
  *	report and the peak RSS of the process.
  *   bench_prog packets [options]
  *	ns/packet of xdpblock, an empty XDP program and xdp-filter's BPF
- *	program under BPF_PROG_TEST_RUN, over a working set of addresses
- *	(see tests/bench/bench_wrapper.bpf.c and docs/benchmarks.md).
- *   bench_prog dns [--sizes 1k,100k,1M] [--rounds N] [--repeat N] [--cpu N]
+ *	program under BPF_PROG_TEST_RUN, over uniform and Zipf working sets
+ *	of addresses, for lists with few and with many prefix lengths (see
+ *	tests/bench/bench_wrapper.bpf.c and docs/benchmarks.md).
+ *   bench_prog dns [--sizes 1k,10k,100k,1M] [--rounds N] [--repeat N] [--cpu N]
  *	ns/packet of DNS queries against that many domain (suffix) rules,
  *	for names below a listed name and names not listed, over working
  *	sets of 131,072 distinct names each.
- *   bench_prog tls [--sizes 1k,100k,1M] [--rounds N] [--repeat N] [--cpu N]
+ *   bench_prog tls [--sizes 1k,10k,100k,1M] [--rounds N] [--repeat N] [--cpu N]
  *	ns/packet of TLS ClientHellos (a browser's, with a post-quantum key
  *	share before the server_name) against that many domain rules, for
  *	names below a listed name and names not listed, 131,072 each.
