@@ -139,8 +139,11 @@ int xdpblock(struct xdp_md *ctx)
 			return XDP_PASS;
 		saddr4 = ip->saddr;
 		daddr4 = ip->daddr;
-		src_entry = ip4_entry(&t, ip->saddr);
-		dst_entry = ip4_entry(&t, ip->daddr);
+		/* each step for both addresses before the next: see ip_match */
+		src_entry = ip4_tbl16_entry(&t, ip->saddr);
+		dst_entry = ip4_tbl16_entry(&t, ip->daddr);
+		src_entry = ip4_entry(&t, ip->saddr, src_entry);
+		dst_entry = ip4_entry(&t, ip->daddr, dst_entry);
 		have[XDPB_DIR_SRC] = ip4_resolve(&t, ip->saddr, src_entry,
 						 &leaf[XDPB_DIR_SRC]);
 		have[XDPB_DIR_DST] = ip4_resolve(&t, ip->daddr, dst_entry,

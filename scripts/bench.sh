@@ -90,7 +90,7 @@ for fam in v4 v6; do
 	/^peak_rss_kib=/ { rss = substr($0, 14) }
 	/^load (first|reload): rules=/ {
 		which = $2; sub(":", "", which)
-		tables = fam == "v4" ? sprintf("%s leaves, %s tbl8 groups, %s /32 hosts", v("v4_leaves"), v("v4_groups"), v("v4_hosts")) \
+		tables = fam == "v4" ? sprintf("%s leaves, %s tbl24 groups, %s tbl8 groups, %s /32 hosts", v("v4_leaves"), v("v4_tbl24_groups"), v("v4_groups"), v("v4_hosts")) \
 				    : sprintf("%s hash entries, %s lengths, %s filter bytes", v("v6_entries"), v("v6_lengths"), v("v6_filter_bytes"))
 		row[++n] = sprintf("| 1M %s | %s | %s | %s | %s | %s | %s | %s | %s |", fam == "v4" ? "IPv4" : "IPv6", which,
 			v("total_ms"), v("parse_ms"), v("ruleset_ms"), v("plan_ms"), v("build_ms"), v("switch_ms"), tables)
@@ -138,12 +138,12 @@ echo
 awk '
 function v(k,   i) { for (i = 1; i <= NF; i++) if (index($i, k "=") == 1) return substr($i, length(k) + 2); return "" }
 /^model IPv4 / { t = $0; sub(/^model IPv4 [^ ]* /, "", t); sub(/:.*/, "", t)
-	v4[++n4] = sprintf("| %s | %s | %s | %s | %s | %s |", $3, t, v("tbl24"), v("tbl8"), v("host_probes"), v("leaves")) }
+	v4[++n4] = sprintf("| %s | %s | %s | %s | %s | %s | %s |", $3, t, v("tbl16"), v("tbl24"), v("tbl8"), v("host_probes"), v("leaves")) }
 /^model IPv6 / { t = $0; sub(/^model IPv6 [^ ]* /, "", t); sub(/:.*/, "", t)
 	v6[++n6] = sprintf("| %s | %s | %s | %s |", $3, t, v("filter_reads"), v("hash_lookups")) }
 END {
-	print "| IPv4 rules | packets | tbl24 | tbl8 | /32 hash probes | leaf reads |"
-	print "|---:|---|---:|---:|---:|---:|"
+	print "| IPv4 rules | packets | tbl16 | tbl24 | tbl8 | /32 hash probes | leaf reads |"
+	print "|---:|---|---:|---:|---:|---:|---:|"
 	for (i = 1; i <= n4; i++) print v4[i]
 	print ""
 	print "| IPv6 rules | packets | filter reads | hash lookups |"

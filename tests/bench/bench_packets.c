@@ -276,7 +276,7 @@ static void wset_check_refmatch(const struct wset *w, const struct ruleset *rs,
 struct access_model {
 	int family;
 	/* IPv4 */
-	uint32_t *tbl24, *tbl8,
+	uint32_t *tbl16, *tbl24, *tbl8,
 		*host_addrs; /* host_addrs: host order, sorted */
 	size_t nr_hosts;
 	/* IPv6: keys of the prefix hash, open addressing */
@@ -286,7 +286,7 @@ struct access_model {
 };
 
 struct access_counts {
-	double tbl24, tbl8, host_probes, leaves; /* IPv4 */
+	double tbl16, tbl24, tbl8, host_probes, leaves; /* IPv4 */
 	double probes, hits; /* IPv6: filter reads, hash lookups */
 };
 
@@ -309,14 +309,17 @@ static void model_build(struct access_model *m, const struct ruleset *rs,
 
 		if (ip4_plan_build(&rs->v4, &plan))
 			die("ip4_plan_build failed");
-		m->tbl24 = xcalloc(XDPB_TBL24_ENTRIES, sizeof(uint32_t));
+		m->tbl16 = xcalloc(XDPB_TBL16_ENTRIES, sizeof(uint32_t));
+		m->tbl24 = xcalloc(
+			plan.nr_tbl24_groups * XDPB_TBL24_GROUP_SIZE + 1,
+			sizeof(uint32_t));
 		m->tbl8 = xcalloc(plan.nr_groups * XDPB_TBL8_GROUP_SIZE + 1,
 				  sizeof(uint32_t));
 		m->host_addrs = xcalloc(plan.nr_hosts + 1, sizeof(uint32_t));
 		leaves = xcalloc(plan.nr_hosts + 1, sizeof(uint32_t));
 		if (plan.nr_nodes)
-			ip4_plan_fill(&plan, m->tbl24, m->tbl8, m->host_addrs,
-				      leaves);
+			ip4_plan_fill(&plan, m->tbl16, m->tbl24, m->tbl8,
+				      m->host_addrs, leaves);
 		m->nr_hosts = plan.nr_hosts;
 		for (size_t i = 0; i < m->nr_hosts; i++)
 			m->host_addrs[i] = ntohl(m->host_addrs[i]);
@@ -348,6 +351,7 @@ static void model_build(struct access_model *m, const struct ruleset *rs,
 
 static void model_free(struct access_model *m)
 {
+	free(m->tbl16);
 	free(m->tbl24);
 	free(m->tbl8);
 	free(m->host_addrs);
@@ -392,8 +396,14 @@ static void model_address(const struct access_model *m, const uint8_t *addr,
 
 		memcpy(&a, addr, 4);
 		a = ntohl(a);
-		e = m->tbl24[a >> 8];
-		c->tbl24++;
+		e = m->tbl16[a >> 16];
+		c->tbl16++;
+		if (e >> XDPB_KIND_SHIFT == XDPB_KIND_GROUP) {
+			e = m->tbl24[(size_t)(e & XDPB_ENTRY_INDEX_MASK) *
+					     XDPB_TBL24_GROUP_SIZE +
+				     ((a >> 8) & 0xff)];
+			c->tbl24++;
+		}
 		switch (e >> XDPB_KIND_SHIFT) {
 		case XDPB_KIND_GROUP:
 			e = m->tbl8[(size_t)(e & XDPB_ENTRY_INDEX_MASK) *
@@ -452,7 +462,8 @@ static struct access_counts model_wset(const struct access_model *m,
 		model_address(m, w->pairs[i].src, &c);
 		model_address(m, w->pairs[i].dst, &c);
 	}
-	c.tbl24 /= nr, c.tbl8 /= nr, c.host_probes /= nr, c.leaves /= nr;
+	c.tbl16 /= nr, c.tbl24 /= nr, c.tbl8 /= nr, c.host_probes /= nr,
+		c.leaves /= nr;
 	c.probes /= nr, c.hits /= nr;
 	return c;
 }
@@ -722,8 +733,8 @@ static void prepare_family(struct bench *b, struct sized *z, int f)
 		struct access_counts c = model_wset(&m, &z->ws[f][tr], 65536);
 
 		if (fams[f] == AF_INET)
-			printf("model IPv4 %s %s: per packet tbl24=%.2f tbl8=%.2f host_probes=%.2f leaves=%.2f\n",
-			       lbl, traffic_name[tr], c.tbl24, c.tbl8,
+			printf("model IPv4 %s %s: per packet tbl16=%.2f tbl24=%.2f tbl8=%.2f host_probes=%.2f leaves=%.2f\n",
+			       lbl, traffic_name[tr], c.tbl16, c.tbl24, c.tbl8,
 			       c.host_probes, c.leaves);
 		else
 			printf("model IPv6 %s %s: per packet filter_reads=%.2f hash_lookups=%.2f\n",
@@ -779,11 +790,11 @@ static void prepare_size(struct bench *b, struct sized *z)
 	err = loader_activate(&z->ld, &z->rs, NULL, &rep);
 	if (err)
 		die("activation of %s rules failed: %s", lbl, strerror(-err));
-	printf("activate %s: v4_rules=%zu v6_rules=%zu plan_ms=%.1f build_ms=%.1f switch_ms=%.3f v4_leaves=%zu v4_groups=%zu v4_hosts=%zu v6_entries=%zu v6_lengths=%zu v6_filter_bytes=%zu\n",
+	printf("activate %s: v4_rules=%zu v6_rules=%zu plan_ms=%.1f build_ms=%.1f switch_ms=%.3f v4_leaves=%zu v4_tbl24_groups=%zu v4_groups=%zu v4_hosts=%zu v6_entries=%zu v6_lengths=%zu v6_filter_bytes=%zu\n",
 	       lbl, z->rs.v4.nr, z->rs.v6.nr, rep.plan_ns / 1e6,
 	       rep.build_ns / 1e6, rep.switch_ns / 1e6, rep.v4_leaves,
-	       rep.v4_groups, rep.v4_hosts, rep.v6_entries, rep.v6_lengths,
-	       rep.v6_filter_bytes);
+	       rep.v4_tbl24_groups, rep.v4_groups, rep.v4_hosts, rep.v6_entries,
+	       rep.v6_lengths, rep.v6_filter_bytes);
 	for (int f = 0; f < 2; f++)
 		if (o->families & (1 << f))
 			prepare_family(b, z, f);

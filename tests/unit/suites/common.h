@@ -49,7 +49,7 @@ void give_ids(struct ruleset *rs);
 struct sim {
 	/* IPv4 */
 	struct ip4_plan p4;
-	uint32_t *tbl24, *tbl8;
+	uint32_t *tbl16, *tbl24, *tbl8;
 	struct model_host *hosts;
 	size_t nr_hosts;
 	/* IPv6 */
