@@ -76,7 +76,7 @@ static __always_inline __u32 ip4_entry(const struct ip4_tables *t, __be32 addr,
 }
 
 /*
- * Second step: the leaf for @addr given its tbl24 @entry, copied into @out;
+ * Third step: the leaf for @addr given its tbl24 @entry, copied into @out;
  * returns 0 if there is none.
  */
 static __always_inline int ip4_resolve(const struct ip4_tables *t, __be32 addr,
