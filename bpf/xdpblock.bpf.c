@@ -135,7 +135,7 @@ int xdpblock(struct xdp_md *ctx)
 			count_iface(ifindex, XDPB_STAT_MALFORMED_IPV4, bytes);
 			return XDP_PASS;
 		}
-		if (ip4_tables_get(gen, &t) < 0)
+		if (ip4_tables_get(gen, info, &t) < 0)
 			return XDP_PASS;
 		saddr4 = ip->saddr;
 		daddr4 = ip->daddr;

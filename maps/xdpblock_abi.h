@@ -81,7 +81,8 @@ struct xdpb_tbl_chunk {
 /*
  * Entries: the kind in the top two bits.
  *
- * tbl16 entries are LEAF or GROUP:
+ * tbl16 entries are LEAF or GROUP (with gen_info.ip4_flat, group n is
+ * the one of the n-th /16, and every /16 has one):
  *   LEAF   index = leaf for every address of the /16 (0: no rule); this
  *          is also a valid tbl24 entry, which the lookup goes on with
  *   GROUP  index = tbl24 group: prefixes longer than /16 in this /16
@@ -311,7 +312,12 @@ struct xdpb_gen_info {
 	__u8 v6_lengths[XDPB_V6_MAX_LENGTHS]; /* longest first */
 	__u8 v6_filter_log2; /* the IPv6 filter has 2^this bits */
 	__u8 name_filter_log2; /* the name filter has 2^this bits */
-	__u8 pad;
+	/*
+	 * 1: tbl24 holds every /16's group, group number = /16 number, so
+	 * the lookup skips tbl16 (set when most /16s need a group anyway:
+	 * the tbl16 read would only add to the path of every address).
+	 */
+	__u8 ip4_flat;
 	__u32 nr_names; /* distinct names in the name table; 0: no DNS work */
 	__u32 nr_name_slots; /* slots of the name table */
 	__u64 name_slot_seed; /* xdpb_name_slot_home()'s */

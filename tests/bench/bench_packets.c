@@ -279,6 +279,7 @@ struct access_model {
 	uint32_t *tbl16, *tbl24, *tbl8,
 		*host_addrs; /* host_addrs: host order, sorted */
 	size_t nr_hosts;
+	int flat; /* gen_info.ip4_flat: no tbl16 read */
 	/* IPv6: keys of the prefix hash, open addressing */
 	struct xdpb_ip6_key *keys;
 	uint32_t *slots, mask;
@@ -321,6 +322,7 @@ static void model_build(struct access_model *m, const struct ruleset *rs,
 			ip4_plan_fill(&plan, m->tbl16, m->tbl24, m->tbl8,
 				      m->host_addrs, leaves);
 		m->nr_hosts = plan.nr_hosts;
+		m->flat = plan.flat;
 		for (size_t i = 0; i < m->nr_hosts; i++)
 			m->host_addrs[i] = ntohl(m->host_addrs[i]);
 		free(leaves);
@@ -396,8 +398,11 @@ static void model_address(const struct access_model *m, const uint8_t *addr,
 
 		memcpy(&a, addr, 4);
 		a = ntohl(a);
-		e = m->tbl16[a >> 16];
-		c->tbl16++;
+		e = XDPB_KIND_GROUP << XDPB_KIND_SHIFT | a >> 16;
+		if (!m->flat) {
+			e = m->tbl16[a >> 16];
+			c->tbl16++;
+		}
 		if (e >> XDPB_KIND_SHIFT == XDPB_KIND_GROUP) {
 			e = m->tbl24[(size_t)(e & XDPB_ENTRY_INDEX_MASK) *
 					     XDPB_TBL24_GROUP_SIZE +
@@ -790,11 +795,11 @@ static void prepare_size(struct bench *b, struct sized *z)
 	err = loader_activate(&z->ld, &z->rs, NULL, &rep);
 	if (err)
 		die("activation of %s rules failed: %s", lbl, strerror(-err));
-	printf("activate %s: v4_rules=%zu v6_rules=%zu plan_ms=%.1f build_ms=%.1f switch_ms=%.3f v4_leaves=%zu v4_tbl24_groups=%zu v4_groups=%zu v4_hosts=%zu v6_entries=%zu v6_lengths=%zu v6_filter_bytes=%zu\n",
+	printf("activate %s: v4_rules=%zu v6_rules=%zu plan_ms=%.1f build_ms=%.1f switch_ms=%.3f v4_leaves=%zu v4_tbl24_groups=%zu v4_flat=%d v4_groups=%zu v4_hosts=%zu v6_entries=%zu v6_lengths=%zu v6_filter_bytes=%zu\n",
 	       lbl, z->rs.v4.nr, z->rs.v6.nr, rep.plan_ns / 1e6,
 	       rep.build_ns / 1e6, rep.switch_ns / 1e6, rep.v4_leaves,
-	       rep.v4_tbl24_groups, rep.v4_groups, rep.v4_hosts, rep.v6_entries,
-	       rep.v6_lengths, rep.v6_filter_bytes);
+	       rep.v4_tbl24_groups, rep.v4_flat, rep.v4_groups, rep.v4_hosts,
+	       rep.v6_entries, rep.v6_lengths, rep.v6_filter_bytes);
 	for (int f = 0; f < 2; f++)
 		if (o->families & (1 << f))
 			prepare_family(b, z, f);

@@ -136,7 +136,7 @@ int model_ip4_lookup(const struct model_tables *t, uint32_t addr_be,
 
 	cur = t;
 	stats = st;
-	if (ip4_tables_get(0, &tables) < 0)
+	if (ip4_tables_get(0, t->info, &tables) < 0)
 		abort();
 	entry = ip4_tbl16_entry(&tables, addr_be);
 	entry = ip4_entry(&tables, addr_be, entry);

@@ -68,6 +68,7 @@ static int build_ip4(const struct rule_table *t, struct gen_maps *g,
 	t0 = monotonic_ns();
 	rep->v4_leaves = plan.nr_leaves;
 	rep->v4_tbl24_groups = plan.nr_tbl24_groups;
+	rep->v4_flat = plan.flat;
 	rep->v4_groups = plan.nr_groups;
 	rep->v4_hosts = plan.nr_hosts;
 
@@ -420,6 +421,7 @@ int loader_activate(struct loader *ld, const struct ruleset *rs,
 		err = build_names(&rs->names, &g, &info, &rep);
 	if (err)
 		goto out;
+	info.ip4_flat = rep.v4_flat;
 	for (int i = 0; i < XDPB_MAX_WEB_PORTS; i++) {
 		info.http_ports[i] = htons(ld->http_ports[i]);
 		info.tls_ports[i] = htons(ld->tls_ports[i]);

@@ -162,6 +162,8 @@ int ip4_plan_build(const struct rule_table *t, struct ip4_plan *plan)
 			     addr_host_order(p) >> 16))
 			plan->nr_tbl24_groups++;
 	}
+	if (plan->nr_tbl24_groups >= IP4_FLAT_MIN_GROUPS)
+		ip4_plan_flatten(plan);
 
 	for (size_t i = 0; i < plan->nr_nodes;) {
 		const struct prefix *p = &plan->node_prefix[i];
@@ -189,24 +191,39 @@ int ip4_plan_build(const struct rule_table *t, struct ip4_plan *plan)
 	return 0;
 }
 
+void ip4_plan_flatten(struct ip4_plan *plan)
+{
+	plan->flat = 1;
+	plan->nr_tbl24_groups = XDPB_TBL16_ENTRIES;
+}
+
+/* Set the 256 entries of the tbl24 group @n to @entry. */
+static uint32_t *tbl24_group_init(uint32_t *tbl24, uint32_t n, uint32_t entry)
+{
+	uint32_t *group = &tbl24[(size_t)n * XDPB_TBL24_GROUP_SIZE];
+
+	for (int j = 0; j < XDPB_TBL24_GROUP_SIZE; j++)
+		group[j] = entry;
+	return group;
+}
+
 /*
  * The tbl24 group of the /16 @block, made on first use from the tbl16
  * entry: the block's base leaf then, which its 256 entries start as.
+ * Flat, the group of @block is group @block.
  */
-static uint32_t *tbl24_group(uint32_t *tbl16, uint32_t *tbl24, uint32_t block,
+static uint32_t *tbl24_group(const struct ip4_plan *plan, uint32_t *tbl16,
+			     uint32_t *tbl24, uint32_t block,
 			     uint32_t *nr_tbl24_groups)
 {
-	uint32_t entry = tbl16[block], *group;
+	uint32_t entry = tbl16[block], n;
 
 	if (entry >> XDPB_KIND_SHIFT == XDPB_KIND_GROUP)
 		return &tbl24[(size_t)(entry & XDPB_ENTRY_INDEX_MASK) *
 			      XDPB_TBL24_GROUP_SIZE];
-	group = &tbl24[(size_t)*nr_tbl24_groups * XDPB_TBL24_GROUP_SIZE];
-	for (int j = 0; j < XDPB_TBL24_GROUP_SIZE; j++)
-		group[j] = entry;
-	tbl16[block] = XDPB_KIND_GROUP << XDPB_KIND_SHIFT | *nr_tbl24_groups;
-	++*nr_tbl24_groups;
-	return group;
+	n = plan->flat ? block : (*nr_tbl24_groups)++;
+	tbl16[block] = XDPB_KIND_GROUP << XDPB_KIND_SHIFT | n;
+	return tbl24_group_init(tbl24, n, entry);
 }
 
 /*
@@ -243,7 +260,7 @@ void ip4_plan_fill(const struct ip4_plan *plan, uint32_t *tbl16,
 			i++;
 			continue;
 		}
-		slot = &tbl24_group(tbl16, tbl24, a >> 16,
+		slot = &tbl24_group(plan, tbl16, tbl24, a >> 16,
 				    &nr_tbl24_groups)[(a >> 8) & 0xff];
 		if (p->plen <= 24) {
 			uint32_t count = 1u << (24 - p->plen);
@@ -286,6 +303,10 @@ void ip4_plan_fill(const struct ip4_plan *plan, uint32_t *tbl16,
 		}
 		i = end;
 	}
+	/* flat: the /16s no longer prefix reached get their group now */
+	for (uint32_t b = 0; plan->flat && b < XDPB_TBL16_ENTRIES; b++)
+		if (tbl16[b] >> XDPB_KIND_SHIFT != XDPB_KIND_GROUP)
+			tbl24_group_init(tbl24, b, tbl16[b]);
 }
 
 void ip4_plan_free(struct ip4_plan *plan)

@@ -165,7 +165,8 @@ void sim_free(struct sim *s)
  * The tbl16/tbl24 split is the fold of a flat DIR-24-8 table: a /16 has
  * a tbl24 group exactly when a prefix longer than /16 lies in it, each
  * group is named by one tbl16 entry, and no group could be folded back
- * into its tbl16 entry (256 equal leaf entries).
+ * into its tbl16 entry (256 equal leaf entries). Flat, every /16 has its
+ * own group (a /16 with a tbl16 leaf entry: 256 copies of that leaf).
  */
 static void sim_check_fold(const struct sim *s)
 {
@@ -186,7 +187,8 @@ static void sim_check_fold(const struct sim *s)
 		}
 		CHECK(e >> XDPB_KIND_SHIFT == XDPB_KIND_GROUP,
 		      "tbl16[%u]: kind %u", b, e >> XDPB_KIND_SHIFT);
-		CHECK(index < nr && !named[index],
+		CHECK(index < nr && !named[index] &&
+			      (!s->p4.flat || index == b),
 		      "tbl16[%u]: tbl24 group %u of %zu, or named twice", b,
 		      index, nr);
 		if (index < nr)
@@ -198,6 +200,11 @@ static void sim_check_fold(const struct sim *s)
 
 		for (int j = 1; j < XDPB_TBL24_GROUP_SIZE && same; j++)
 			same = grp[j] == grp[0];
+		if (s->p4.flat) {
+			CHECK(named[g] || (same && grp[0] == s->tbl16[g]),
+			      "flat tbl24 group %zu is not its /16's", g);
+			continue;
+		}
 		CHECK(named[g], "tbl24 group %zu is unused", g);
 		CHECK(!same, "tbl24 group %zu could be one tbl16 leaf entry",
 		      g);
@@ -221,7 +228,7 @@ static uint32_t sim_v6_chunk_mask(const struct ip6_plan *p6)
 }
 
 /* Build every table from @rs the way the loader does. */
-int sim_build(struct sim *s, const struct ruleset *rs, int clear_filter)
+int sim_build(struct sim *s, const struct ruleset *rs, int flags)
 {
 	uint32_t *host_addrs, *host_leaves;
 	int err;
@@ -236,6 +243,8 @@ int sim_build(struct sim *s, const struct ruleset *rs, int clear_filter)
 	CHECK(s->p4.leaves[0].dir[0].action == XDPB_ACT_NONE &&
 		      s->p4.leaves[0].dir[1].action == XDPB_ACT_NONE,
 	      "leaf 0 is not empty");
+	if (flags & SIM_FLAT)
+		ip4_plan_flatten(&s->p4);
 	s->tbl16 = calloc(XDPB_TBL16_ENTRIES, sizeof(uint32_t));
 	s->tbl24 = calloc(s->p4.nr_tbl24_groups * XDPB_TBL24_GROUP_SIZE + 1,
 			  sizeof(uint32_t));
@@ -294,12 +303,13 @@ int sim_build(struct sim *s, const struct ruleset *rs, int clear_filter)
 		s->keys[s->nr_keys].idx = i;
 		s->nr_keys++;
 	}
-	if (clear_filter)
+	if (flags & SIM_CLEAR_FILTER)
 		memset(s->p6.filter, 0, s->p6.filter_bytes);
 	qsort(s->keys, s->nr_keys, sizeof(*s->keys), model_key_cmp);
 	for (size_t i = 1; i < s->nr_keys; i++)
 		CHECK(model_key_cmp(&s->keys[i - 1], &s->keys[i]) != 0,
 		      "IPv6 hash key given twice");
+	s->p6.info.ip4_flat = (uint8_t)s->p4.flat;
 	s->tables = (struct model_tables){
 		.tbl16 = s->tbl16,
 		.tbl24 = s->tbl24,

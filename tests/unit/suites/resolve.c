@@ -323,6 +323,15 @@ static void resolve_random_sets(void)
 			tot.addresses += pool.nr;
 		}
 		sim_free(&s);
+		/* the same set flat (gen_info.ip4_flat): the same answers */
+		if (sim_build(&s, &rs, SIM_FLAT) == 0) {
+			snprintf(label, sizeof(label), "seed %d, flat", seed);
+			bad = compare_pool(&s, &rs, &pool, 20000, label, 0);
+			CHECK(bad == 0 && s.st.bad_index == 0,
+			      "seed %d, flat: %zu disagreements with refmatch, %zu bad table indexes",
+			      seed, bad, s.st.bad_index);
+		}
+		sim_free(&s);
 		free(pool.a);
 		ruleset_free(&rs);
 	}
@@ -553,43 +562,50 @@ static void resolve_tbl16_fold(void)
 		{"255.254.0.1", "0.0.0.0/0", 1, 0, "the /16 before: tbl16"},
 	};
 	struct ruleset rs = {0};
-	struct sim s;
 
 	for (size_t i = 0; i < ARRAY_SIZE(rules); i++)
 		rs_add(&rs, rules[i].prefix, rules[i].list, rules[i].action,
 		       XDPB_MATCH_BOTH, i + 1);
 	ruleset_finish(&rs);
 	give_ids(&rs);
-	if (sim_build(&s, &rs, 0) != 0)
-		goto out;
-	/* 20.1, 30.1, 40.5 and 255.255 */
-	CHECK(s.p4.nr_tbl24_groups == 4, "%zu tbl24 groups",
-	      s.p4.nr_tbl24_groups);
-	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		struct prefix a = pfx(cases[i].addr);
-		const struct rule *want =
-			rs_find(&rs, cases[i].rule, cases[i].list);
-		size_t reads = s.st.tbl24_lookups;
-		struct xdpb_leaf leaf;
-		char buf[256];
-		int have = sim_lookup(&s, &a, &leaf);
-		const struct xdpb_match *m = have ? &leaf.dir[XDPB_DIR_SRC]
-						  : NULL;
+	/* tiered, then flat: every address then reads tbl24 */
+	for (int flat = 0; flat < 2; flat++) {
+		struct sim s;
 
-		CHECK(want, "%s: no such rule", cases[i].rule);
-		CHECK(refmatch_address(&rs, &a, XDPB_DIR_SRC) == want,
-		      "%s (%s): refmatch disagrees with the table",
-		      cases[i].addr, cases[i].why);
-		describe(buf, sizeof(buf), m, want);
-		CHECK(match_is_rule(m, want), "%s (%s): %s", cases[i].addr,
-		      cases[i].why, buf);
-		CHECK((s.st.tbl24_lookups - reads) == (size_t)cases[i].tbl24,
-		      "%s (%s): %zu tbl24 reads", cases[i].addr, cases[i].why,
-		      s.st.tbl24_lookups - reads);
+		if (sim_build(&s, &rs, flat ? SIM_FLAT : 0) != 0) {
+			sim_free(&s);
+			continue;
+		}
+		/* 20.1, 30.1, 40.5 and 255.255; flat, one per /16 */
+		CHECK(s.p4.nr_tbl24_groups == (flat ? XDPB_TBL16_ENTRIES : 4),
+		      "%zu tbl24 groups", s.p4.nr_tbl24_groups);
+		for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+			struct prefix a = pfx(cases[i].addr);
+			const struct rule *want =
+				rs_find(&rs, cases[i].rule, cases[i].list);
+			size_t reads = s.st.tbl24_lookups;
+			struct xdpb_leaf leaf;
+			char buf[256];
+			int have = sim_lookup(&s, &a, &leaf);
+			const struct xdpb_match *m =
+				have ? &leaf.dir[XDPB_DIR_SRC] : NULL;
+
+			CHECK(want, "%s: no such rule", cases[i].rule);
+			CHECK(refmatch_address(&rs, &a, XDPB_DIR_SRC) == want,
+			      "%s (%s): refmatch disagrees with the table",
+			      cases[i].addr, cases[i].why);
+			describe(buf, sizeof(buf), m, want);
+			CHECK(match_is_rule(m, want), "%s (%s, flat %d): %s",
+			      cases[i].addr, cases[i].why, flat, buf);
+			reads = s.st.tbl24_lookups - reads;
+			CHECK(reads == (size_t)(flat || cases[i].tbl24),
+			      "%s (%s, flat %d): %zu tbl24 reads",
+			      cases[i].addr, cases[i].why, flat, reads);
+		}
+		CHECK(s.st.bad_index == 0, "%zu bad table indexes",
+		      s.st.bad_index);
+		sim_free(&s);
 	}
-	CHECK(s.st.bad_index == 0, "%zu bad table indexes", s.st.bad_index);
-out:
-	sim_free(&s);
 	ruleset_free(&rs);
 }
 
