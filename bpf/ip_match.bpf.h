@@ -14,62 +14,93 @@
 
 /* The inner maps of one generation; fetched once per packet. */
 struct ip4_tables {
+	__u32 flat; /* gen_info.ip4_flat */
+	void *tbl16;
 	void *tbl24;
 	void *tbl8;
 	void *host;
 	void *leaf;
 };
 
-static __always_inline int ip4_tables_get(__u32 gen, struct ip4_tables *t)
+static __always_inline int ip4_tables_get(__u32 gen,
+					  const struct xdpb_gen_info *info,
+					  struct ip4_tables *t)
 {
+	t->flat = info->ip4_flat;
+	t->tbl16 = bpf_map_lookup_elem(&ip4_tbl16_gens, &gen);
 	t->tbl24 = bpf_map_lookup_elem(&ip4_tbl24_gens, &gen);
 	t->tbl8 = bpf_map_lookup_elem(&ip4_tbl8_gens, &gen);
 	t->host = bpf_map_lookup_elem(&ip4_host_gens, &gen);
 	t->leaf = bpf_map_lookup_elem(&ip4_leaf_gens, &gen);
-	if (!t->tbl24 || !t->tbl8 || !t->host || !t->leaf)
+	if (!t->tbl16 || !t->tbl24 || !t->tbl8 || !t->host || !t->leaf)
 		return -1;
 	return 0;
 }
 
-/*
- * First step of a lookup: the tbl24 entry of @addr (0 if unreadable).
- * Split from ip4_resolve() so that the caller issues both addresses' reads
- * before it branches on either: the two cache misses then overlap instead
- * of following one another.
- */
-static __always_inline __u32 ip4_entry(const struct ip4_tables *t, __be32 addr)
+/* Element @index of an array of chunks of u32 entries, or 0. */
+static __always_inline __u32 ip4_chunk_entry(void *table, __u32 index)
 {
-	__u32 index = bpf_ntohl(addr) >> 8;
 	__u32 chunk_index = index / XDPB_TBL_CHUNK;
 	struct xdpb_tbl_chunk *chunk;
 
-	chunk = bpf_map_lookup_elem(t->tbl24, &chunk_index);
+	chunk = bpf_map_lookup_elem(table, &chunk_index);
 	if (!chunk)
 		return 0;
 	return chunk->entry[index % XDPB_TBL_CHUNK];
 }
 
 /*
- * Second step: the leaf for @addr given its tbl24 @entry, copied into @out;
+ * First step of a lookup: the tbl16 entry of @addr (0 if unreadable),
+ * made up without a read when every /16 has its group in /16 order.
+ * tbl16 is 256 KiB and mostly in the L2 cache; the caller reads both
+ * addresses' entries before it branches on either, and likewise issues
+ * both tbl24 reads (ip4_entry()) before it branches on their results,
+ * so that two cache misses overlap instead of following one another.
+ */
+static __always_inline __u32 ip4_tbl16_entry(const struct ip4_tables *t,
+					     __be32 addr)
+{
+	__u32 block = bpf_ntohl(addr) >> 16;
+
+	if (t->flat)
+		return XDPB_KIND_GROUP << XDPB_KIND_SHIFT | block;
+	return ip4_chunk_entry(t->tbl16, block);
+}
+
+/*
+ * Second step: the tbl24 entry of @addr given its @tbl16_entry. A tbl16
+ * LEAF entry answers for the whole /16 and is itself a tbl24 LEAF entry;
+ * a GROUP entry names the group holding one entry per /24 of the /16.
+ */
+static __always_inline __u32 ip4_entry(const struct ip4_tables *t, __be32 addr,
+				       __u32 tbl16_entry)
+{
+	__u32 group = tbl16_entry & XDPB_ENTRY_INDEX_MASK;
+
+	if (tbl16_entry >> XDPB_KIND_SHIFT != XDPB_KIND_GROUP)
+		return tbl16_entry;
+	return ip4_chunk_entry(t->tbl24,
+			       group * XDPB_TBL24_GROUP_SIZE +
+				       ((bpf_ntohl(addr) >> 8) & 0xff));
+}
+
+/*
+ * Third step: the leaf for @addr given its tbl24 @entry, copied into @out;
  * returns 0 if there is none.
  */
 static __always_inline int ip4_resolve(const struct ip4_tables *t, __be32 addr,
 				       __u32 entry, struct xdpb_leaf *out)
 {
 	__u32 host_order = bpf_ntohl(addr);
-	struct xdpb_tbl_chunk *chunk;
 	struct xdpb_leaf *leaf;
-	__u32 index, leaf_index, chunk_index;
+	__u32 leaf_index;
 
 	leaf_index = entry & XDPB_ENTRY_INDEX_MASK;
 	switch (entry >> XDPB_KIND_SHIFT) {
 	case XDPB_KIND_GROUP:
-		index = leaf_index * XDPB_TBL8_GROUP_SIZE + (host_order & 0xff);
-		chunk_index = index / XDPB_TBL_CHUNK;
-		chunk = bpf_map_lookup_elem(t->tbl8, &chunk_index);
-		if (!chunk)
-			return 0;
-		leaf_index = chunk->entry[index % XDPB_TBL_CHUNK] &
+		leaf_index = ip4_chunk_entry(t->tbl8,
+					     leaf_index * XDPB_TBL8_GROUP_SIZE +
+						     (host_order & 0xff)) &
 			     XDPB_ENTRY_INDEX_MASK;
 		break;
 	case XDPB_KIND_HOST1:

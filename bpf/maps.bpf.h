@@ -96,7 +96,15 @@ struct name_table_inner {
 	__uint(value_size, sizeof(struct xdpb_name_slot));
 };
 
-/* IPv4 tbl24: one entry per /24 (leaf index, or tbl8 group + flags). */
+/* IPv4 tbl16: one entry per /16 (leaf index, or tbl24 group). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, XDPB_NR_GENS);
+	__type(key, __u32);
+	__array(values, struct chunk_array_inner);
+} ip4_tbl16_gens SEC(".maps");
+
+/* IPv4 tbl24: 256-entry groups, one entry per /24 of a /16 that needs it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, XDPB_NR_GENS);

@@ -135,12 +135,15 @@ int xdpblock(struct xdp_md *ctx)
 			count_iface(ifindex, XDPB_STAT_MALFORMED_IPV4, bytes);
 			return XDP_PASS;
 		}
-		if (ip4_tables_get(gen, &t) < 0)
+		if (ip4_tables_get(gen, info, &t) < 0)
 			return XDP_PASS;
 		saddr4 = ip->saddr;
 		daddr4 = ip->daddr;
-		src_entry = ip4_entry(&t, ip->saddr);
-		dst_entry = ip4_entry(&t, ip->daddr);
+		/* each step for both addresses before the next: see ip_match */
+		src_entry = ip4_tbl16_entry(&t, ip->saddr);
+		dst_entry = ip4_tbl16_entry(&t, ip->daddr);
+		src_entry = ip4_entry(&t, ip->saddr, src_entry);
+		dst_entry = ip4_entry(&t, ip->daddr, dst_entry);
 		have[XDPB_DIR_SRC] = ip4_resolve(&t, ip->saddr, src_entry,
 						 &leaf[XDPB_DIR_SRC]);
 		have[XDPB_DIR_DST] = ip4_resolve(&t, ip->daddr, dst_entry,

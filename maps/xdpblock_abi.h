@@ -14,11 +14,15 @@
  *   The datapath therefore only has to find the longest stored prefix that
  *   covers an address and read one leaf.
  *
- *   IPv4: a DIR-24-8 style table. tbl24 has one u32 per /24 (2^24 entries,
- *   mmapped and filled from userspace); see the entry kinds below. Cost:
- *   one array access, plus at most one group access or one hash lookup,
- *   whatever the list size; a passing packet takes the hash lookup only in
- *   a /24 that holds two or more listed hosts.
+ *   IPv4: DIR-16-8-8 tables (mmapped and filled from userspace); see the
+ *   entry kinds below. tbl16 has one u32 per /16 (2^16 entries, 256 KiB,
+ *   which stays in the L2 cache) and answers every /16 that holds no
+ *   prefix longer than /16; the others point to a tbl24 group of one
+ *   entry per /24 of the /16, and a tbl24 entry may point on to a tbl8
+ *   group or the host hash. Cost: one tbl16 read, plus at most one tbl24
+ *   read and one group access or one hash lookup, whatever the list size;
+ *   a passing packet takes the hash lookup only in a /24 that holds two
+ *   or more listed hosts.
  *
  *   IPv6: one hash holding every prefix (keyed by length and masked
  *   address), tried longest length first. A blocked Bloom filter (three
@@ -45,8 +49,9 @@
 #define XDPB_NR_GENS 2
 #define XDPB_MAX_LISTS 256 /* list_id 0 is "no list" */
 #define XDPB_LIST_NAME_MAX 64 /* with its NUL */
-#define XDPB_TBL24_ENTRIES (1u << 24)
-#define XDPB_TBL8_GROUP_SIZE 256
+#define XDPB_TBL16_ENTRIES (1u << 16) /* one per /16 */
+#define XDPB_TBL24_GROUP_SIZE 256 /* one per /24 of a /16 */
+#define XDPB_TBL8_GROUP_SIZE 256 /* one per address of a /24 */
 #define XDPB_MAX_VLAN_TAGS 2
 #define XDPB_MAX_IPV6_EXT_HDRS 8
 #define XDPB_V6_MAX_LENGTHS 129 /* prefix lengths 0..128 */
@@ -61,7 +66,8 @@
 #define XDPB_DEFAULT_DOT_PORT 853 /* DNS over TLS */
 
 /*
- * tbl24 and tbl8 are arrays of chunks of 16 u32 entries (one cache line):
+ * tbl16, tbl24 and tbl8 are arrays of chunks of 16 u32 entries (one cache
+ * line):
  * BPF array elements are 8-byte aligned, so an element holding a bare u32
  * would double the memory, and userspace fills the mmapped chunks as one
  * flat u32 array.
@@ -73,8 +79,15 @@ struct xdpb_tbl_chunk {
 };
 
 /*
- * tbl24 entries: the kind in the top two bits. tbl8 entries are always
- * XDPB_KIND_LEAF (a /32 inside a group is simply its own entry).
+ * Entries: the kind in the top two bits.
+ *
+ * tbl16 entries are LEAF or GROUP (with gen_info.ip4_flat, group n is
+ * the one of the n-th /16, and every /16 has one):
+ *   LEAF   index = leaf for every address of the /16 (0: no rule); this
+ *          is also a valid tbl24 entry, which the lookup goes on with
+ *   GROUP  index = tbl24 group: prefixes longer than /16 in this /16
+ *
+ * tbl24 entries (in a tbl24 group, indexed by the third octet):
  *   LEAF   index = leaf for every address of the /24 (0: no rule)
  *   HOSTS  /32 rules in this /24: look the address up in the host hash;
  *          on a miss index is the leaf
@@ -82,6 +95,9 @@ struct xdpb_tbl_chunk {
  *   HOST1  exactly one /32 rule and nothing else covers the /24: the
  *          host's last octet and its leaf are packed into the entry, so
  *          no other address of the /24 costs a second lookup
+ *
+ * tbl8 entries are always LEAF (a /32 inside a group is simply its own
+ * entry).
  */
 #define XDPB_KIND_SHIFT 30
 #define XDPB_KIND_LEAF 0u
@@ -296,7 +312,12 @@ struct xdpb_gen_info {
 	__u8 v6_lengths[XDPB_V6_MAX_LENGTHS]; /* longest first */
 	__u8 v6_filter_log2; /* the IPv6 filter has 2^this bits */
 	__u8 name_filter_log2; /* the name filter has 2^this bits */
-	__u8 pad;
+	/*
+	 * 1: tbl24 holds every /16's group, group number = /16 number, so
+	 * the lookup skips tbl16 (set when most /16s need a group anyway:
+	 * the tbl16 read would only add to the path of every address).
+	 */
+	__u8 ip4_flat;
 	__u32 nr_names; /* distinct names in the name table; 0: no DNS work */
 	__u32 nr_name_slots; /* slots of the name table */
 	__u64 name_slot_seed; /* xdpb_name_slot_home()'s */
@@ -475,8 +496,13 @@ _Static_assert(sizeof(struct xdpb_leaf) == 16, "leaf layout");
 _Static_assert(sizeof(struct xdpb_ip6_key) == 20, "ip6 key layout");
 _Static_assert(sizeof(struct xdpb_gen_info) == 192, "gen info layout");
 _Static_assert(sizeof(struct xdpb_tbl_chunk) == 64, "chunk layout");
-_Static_assert(XDPB_TBL8_GROUP_SIZE % XDPB_TBL_CHUNK == 0,
-	       "groups are whole chunks");
+_Static_assert(XDPB_TBL8_GROUP_SIZE % XDPB_TBL_CHUNK == 0 &&
+		       XDPB_TBL24_GROUP_SIZE % XDPB_TBL_CHUNK == 0 &&
+		       XDPB_TBL16_ENTRIES % XDPB_TBL_CHUNK == 0,
+	       "tables and groups are whole chunks");
+/* a tbl16 GROUP index (at most one group per /16) fits the index bits */
+_Static_assert(XDPB_TBL16_ENTRIES <= XDPB_ENTRY_INDEX_MASK,
+	       "tbl24 group index");
 _Static_assert(sizeof(struct xdpb_name_slot) == 64, "name slot layout");
 _Static_assert(sizeof(struct xdpb_filter_chunk) == 64, "filter chunk layout");
 _Static_assert(sizeof(struct xdpb_name_key) == 16, "name key layout");

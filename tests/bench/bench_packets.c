@@ -447,9 +447,10 @@ static void wset_check_refmatch(const struct wset *w, const struct ruleset *rs,
 struct access_model {
 	int family;
 	/* IPv4 */
-	uint32_t *tbl24, *tbl8,
+	uint32_t *tbl16, *tbl24, *tbl8,
 		*host_addrs; /* host_addrs: host order, sorted */
 	size_t nr_hosts;
+	int flat; /* gen_info.ip4_flat: no tbl16 read */
 	/* IPv6: keys of the prefix hash, open addressing */
 	struct xdpb_ip6_key *keys;
 	uint32_t *slots, mask;
@@ -457,7 +458,7 @@ struct access_model {
 };
 
 struct access_counts {
-	double tbl24, tbl8, host_probes, leaves; /* IPv4 */
+	double tbl16, tbl24, tbl8, host_probes, leaves; /* IPv4 */
 	double probes, hits; /* IPv6: filter reads, hash lookups */
 };
 
@@ -480,15 +481,19 @@ static void model_build(struct access_model *m, const struct ruleset *rs,
 
 		if (ip4_plan_build(&rs->v4, &plan))
 			die("ip4_plan_build failed");
-		m->tbl24 = xcalloc(XDPB_TBL24_ENTRIES, sizeof(uint32_t));
+		m->tbl16 = xcalloc(XDPB_TBL16_ENTRIES, sizeof(uint32_t));
+		m->tbl24 = xcalloc(
+			plan.nr_tbl24_groups * XDPB_TBL24_GROUP_SIZE + 1,
+			sizeof(uint32_t));
 		m->tbl8 = xcalloc(plan.nr_groups * XDPB_TBL8_GROUP_SIZE + 1,
 				  sizeof(uint32_t));
 		m->host_addrs = xcalloc(plan.nr_hosts + 1, sizeof(uint32_t));
 		leaves = xcalloc(plan.nr_hosts + 1, sizeof(uint32_t));
 		if (plan.nr_nodes)
-			ip4_plan_fill(&plan, m->tbl24, m->tbl8, m->host_addrs,
-				      leaves);
+			ip4_plan_fill(&plan, m->tbl16, m->tbl24, m->tbl8,
+				      m->host_addrs, leaves);
 		m->nr_hosts = plan.nr_hosts;
+		m->flat = plan.flat;
 		for (size_t i = 0; i < m->nr_hosts; i++)
 			m->host_addrs[i] = ntohl(m->host_addrs[i]);
 		free(leaves);
@@ -519,6 +524,7 @@ static void model_build(struct access_model *m, const struct ruleset *rs,
 
 static void model_free(struct access_model *m)
 {
+	free(m->tbl16);
 	free(m->tbl24);
 	free(m->tbl8);
 	free(m->host_addrs);
@@ -563,8 +569,17 @@ static void model_address(const struct access_model *m, const uint8_t *addr,
 
 		memcpy(&a, addr, 4);
 		a = ntohl(a);
-		e = m->tbl24[a >> 8];
-		c->tbl24++;
+		e = XDPB_KIND_GROUP << XDPB_KIND_SHIFT | a >> 16;
+		if (!m->flat) {
+			e = m->tbl16[a >> 16];
+			c->tbl16++;
+		}
+		if (e >> XDPB_KIND_SHIFT == XDPB_KIND_GROUP) {
+			e = m->tbl24[(size_t)(e & XDPB_ENTRY_INDEX_MASK) *
+					     XDPB_TBL24_GROUP_SIZE +
+				     ((a >> 8) & 0xff)];
+			c->tbl24++;
+		}
 		switch (e >> XDPB_KIND_SHIFT) {
 		case XDPB_KIND_GROUP:
 			e = m->tbl8[(size_t)(e & XDPB_ENTRY_INDEX_MASK) *
@@ -623,7 +638,8 @@ static struct access_counts model_wset(const struct access_model *m,
 		model_address(m, w->pairs[i].src, &c);
 		model_address(m, w->pairs[i].dst, &c);
 	}
-	c.tbl24 /= nr, c.tbl8 /= nr, c.host_probes /= nr, c.leaves /= nr;
+	c.tbl16 /= nr, c.tbl24 /= nr, c.tbl8 /= nr, c.host_probes /= nr,
+		c.leaves /= nr;
 	c.probes /= nr, c.hits /= nr;
 	return c;
 }
@@ -1047,11 +1063,11 @@ static void prepare_size(struct bench *b, struct list_run *lr, struct sized *z)
 	err = loader_activate(&z->ld, &z->rs, NULL, &rep);
 	if (err)
 		die("activation of %s rules failed: %s", lbl, strerror(-err));
-	printf("activate %s %s: v4_rules=%zu v6_rules=%zu plan_ms=%.1f build_ms=%.1f switch_ms=%.3f v4_leaves=%zu v4_groups=%zu v4_hosts=%zu v6_entries=%zu v6_lengths=%zu v6_filter_bytes=%zu\n",
+	printf("activate %s %s: v4_rules=%zu v6_rules=%zu plan_ms=%.1f build_ms=%.1f switch_ms=%.3f v4_leaves=%zu v4_tbl24_groups=%zu v4_flat=%d v4_groups=%zu v4_hosts=%zu v6_entries=%zu v6_lengths=%zu v6_filter_bytes=%zu\n",
 	       lr->k->name, lbl, z->rs.v4.nr, z->rs.v6.nr, rep.plan_ns / 1e6,
 	       rep.build_ns / 1e6, rep.switch_ns / 1e6, rep.v4_leaves,
-	       rep.v4_groups, rep.v4_hosts, rep.v6_entries, rep.v6_lengths,
-	       rep.v6_filter_bytes);
+	       rep.v4_tbl24_groups, rep.v4_flat, rep.v4_groups, rep.v4_hosts,
+	       rep.v6_entries, rep.v6_lengths, rep.v6_filter_bytes);
 	for (int f = 0; f < 2; f++)
 		if (lr->families & (1 << f))
 			prepare_family(b, lr, z, f);
@@ -1288,7 +1304,7 @@ static void report(struct bench *b)
 		if (!(b->families & (1 << f)))
 			continue;
 		if (fams[f] == AF_INET)
-			printf("| IPv4 rules | lengths | set | packets | tbl24 | tbl8 | /32 hash probes | leaf reads |\n|---:|---|---|---|---:|---:|---:|---:|\n");
+			printf("| IPv4 rules | lengths | set | packets | tbl16 | tbl24 | tbl8 | /32 hash probes | leaf reads |\n|---:|---|---|---|---:|---:|---:|---:|---:|\n");
 		else
 			printf("| IPv6 rules | lengths | set | packets | filter reads | hash lookups |\n|---:|---|---|---|---:|---:|\n");
 		for_each_row(b, f, si, lr, tr)
@@ -1298,9 +1314,9 @@ static void report(struct bench *b)
 
 			row_head(b, lr, f, si, tr);
 			if (fams[f] == AF_INET)
-				printf(" %.2f | %.2f | %.2f | %.2f |\n",
-				       c->tbl24, c->tbl8, c->host_probes,
-				       c->leaves);
+				printf(" %.2f | %.2f | %.2f | %.2f | %.2f |\n",
+				       c->tbl16, c->tbl24, c->tbl8,
+				       c->host_probes, c->leaves);
 			else
 				printf(" %.2f | %.2f |\n", c->probes, c->hits);
 		}

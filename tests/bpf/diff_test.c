@@ -65,6 +65,8 @@ static const struct set_cfg set_cfgs[] = {
 	/* everything removed: all passes, uncounted; the reload also zeroes
 	 * the ~95000 ids the large set released */
 	{ "empty", 0, 0, 0, 0, 2000 },
+	/* enough /16s with long prefixes for a flat IPv4 table (ip4_flat) */
+	{ "flat", 120000, 0, 16, 0, 10000 },
 };
 /* clang-format on */
 
@@ -678,10 +680,12 @@ static int run_set(struct env *e, struct id_keeper *k,
 		report(1, cfg->name, "activate");
 		return err;
 	}
-	printf("  IPv4: %zu leaves, %zu tbl8 groups, %zu /32 hosts; "
+	printf("  IPv4: %zu leaves, %zu tbl24 groups%s, %zu tbl8 groups, "
+	       "%zu /32 hosts; "
 	       "IPv6: %zu entries, %zu distinct lengths, %zu filter bytes\n",
-	       rep.v4_leaves, rep.v4_groups, rep.v4_hosts, rep.v6_entries,
-	       rep.v6_lengths, rep.v6_filter_bytes);
+	       rep.v4_leaves, rep.v4_tbl24_groups, rep.v4_flat ? " (flat)" : "",
+	       rep.v4_groups, rep.v4_hosts, rep.v6_entries, rep.v6_lengths,
+	       rep.v6_filter_bytes);
 
 	for (int fam = 0; fam < 2; fam++) {
 		int family = fam ? AF_INET6 : AF_INET;

@@ -21,7 +21,8 @@ static struct model_stats *stats;
 static size_t filter_reads, prefix_reads;
 
 /* what an outer map's lookup returns: the inner map it names */
-static char tbl24_map, tbl8_map, host_map, leaf4_map, prefix_map, filter_map;
+static char tbl16_map, tbl24_map, tbl8_map, host_map, leaf4_map, prefix_map,
+	filter_map;
 static struct ip6_pair pair;
 
 int model_host_cmp(const void *a, const void *b)
@@ -53,6 +54,8 @@ void *bpf_map_lookup_elem(void *map, const void *key)
 	uint32_t index;
 
 	memcpy(&index, key, sizeof(index)); /* every array's key */
+	if (map == &ip4_tbl16_gens)
+		return &tbl16_map;
 	if (map == &ip4_tbl24_gens)
 		return &tbl24_map;
 	if (map == &ip4_tbl8_gens)
@@ -67,10 +70,17 @@ void *bpf_map_lookup_elem(void *map, const void *key)
 		return &filter_map;
 	if (map == &ip6_pair_scratch)
 		return &pair;
-	if (map == &tbl24_map)
-		return array_elem(cur->tbl24,
-				  XDPB_TBL24_ENTRIES / XDPB_TBL_CHUNK,
+	if (map == &tbl16_map)
+		return array_elem(cur->tbl16,
+				  XDPB_TBL16_ENTRIES / XDPB_TBL_CHUNK,
 				  sizeof(struct xdpb_tbl_chunk), index);
+	if (map == &tbl24_map) {
+		stats->tbl24_lookups++;
+		return array_elem(cur->tbl24,
+				  cur->nr_tbl24_groups * XDPB_TBL24_GROUP_SIZE /
+					  XDPB_TBL_CHUNK,
+				  sizeof(struct xdpb_tbl_chunk), index);
+	}
 	if (map == &tbl8_map) {
 		stats->group_lookups++;
 		return array_elem(cur->tbl8,
@@ -126,9 +136,10 @@ int model_ip4_lookup(const struct model_tables *t, uint32_t addr_be,
 
 	cur = t;
 	stats = st;
-	if (ip4_tables_get(0, &tables) < 0)
+	if (ip4_tables_get(0, t->info, &tables) < 0)
 		abort();
-	entry = ip4_entry(&tables, addr_be);
+	entry = ip4_tbl16_entry(&tables, addr_be);
+	entry = ip4_entry(&tables, addr_be, entry);
 	if (entry >> XDPB_KIND_SHIFT == XDPB_KIND_HOST1 &&
 	    ((entry >> XDPB_HOST1_OCTET_SHIFT) & 0xff) ==
 		    (bpf_ntohl(addr_be) & 0xff))

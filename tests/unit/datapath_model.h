@@ -28,8 +28,8 @@ struct model_key {
  * map lookup hands out writable elements).
  */
 struct model_tables {
-	uint32_t *tbl24, *tbl8;
-	size_t nr_groups;
+	uint32_t *tbl16, *tbl24, *tbl8;
+	size_t nr_tbl24_groups, nr_groups;
 	struct model_host *hosts; /* sorted by model_host_cmp() */
 	size_t nr_hosts;
 	struct xdpb_leaf *leaves4;
@@ -44,7 +44,7 @@ struct model_tables {
 
 /* What the lookups went through, and any index the maps would refuse. */
 struct model_stats {
-	size_t group_lookups, host_hits, host_misses, host1_hits;
+	size_t tbl24_lookups, group_lookups, host_hits, host_misses, host1_hits;
 	size_t filter_skips, filter_false_positives;
 	size_t bad_index;
 };
@@ -52,7 +52,10 @@ struct model_stats {
 int model_host_cmp(const void *a, const void *b);
 int model_key_cmp(const void *a, const void *b);
 
-/* ip4_entry() and ip4_resolve(): the leaf of @addr_be, 0 if none. */
+/*
+ * ip4_tbl16_entry(), ip4_entry() and ip4_resolve(): the leaf of @addr_be,
+ * 0 if none.
+ */
 int model_ip4_lookup(const struct model_tables *t, uint32_t addr_be,
 		     struct xdpb_leaf *out, struct model_stats *st);
 /* ip6_lookup(), for @addr as source and destination: its leaf, 0 if none. */

@@ -34,13 +34,14 @@
 
 /* The inner maps of one generation, as file descriptors. */
 struct gen_maps {
-	int tbl24, tbl8, host, leaf, ip6, filter6, names, name_filter;
+	int tbl16, tbl24, tbl8, host, leaf, ip6, filter6, names, name_filter;
 };
 
 static void gen_maps_close(struct gen_maps *g)
 {
-	int *fds[] = {&g->tbl24, &g->tbl8,    &g->host,	 &g->leaf,
-		      &g->ip6,	 &g->filter6, &g->names, &g->name_filter};
+	int *fds[] = {&g->tbl16,   &g->tbl24, &g->tbl8,
+		      &g->host,	   &g->leaf,  &g->ip6,
+		      &g->filter6, &g->names, &g->name_filter};
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
@@ -53,10 +54,10 @@ static int build_ip4(const struct rule_table *t, struct gen_maps *g,
 		     struct activation_report *rep)
 {
 	struct ip4_plan plan;
-	uint32_t *tbl24 = NULL, *tbl8 = NULL, *host_addrs = NULL,
+	uint32_t *tbl16 = NULL, *tbl24 = NULL, *tbl8 = NULL, *host_addrs = NULL,
 		 *host_leaves = NULL;
 	struct xdpb_leaf *leaves = NULL;
-	size_t tbl24_entries, tbl8_entries;
+	size_t tbl16_entries, tbl24_entries, tbl8_entries;
 	uint64_t t0 = monotonic_ns();
 	int err;
 
@@ -66,12 +67,18 @@ static int build_ip4(const struct rule_table *t, struct gen_maps *g,
 	rep->plan_ns += monotonic_ns() - t0;
 	t0 = monotonic_ns();
 	rep->v4_leaves = plan.nr_leaves;
+	rep->v4_tbl24_groups = plan.nr_tbl24_groups;
+	rep->v4_flat = plan.flat;
 	rep->v4_groups = plan.nr_groups;
 	rep->v4_hosts = plan.nr_hosts;
 
-	/* An empty set needs no 64 MiB table: lookups past the end miss. */
-	tbl24_entries = plan.nr_nodes ? XDPB_TBL24_ENTRIES : XDPB_TBL_CHUNK;
+	/* An empty set needs no 256 KiB table: lookups past the end miss. */
+	tbl16_entries = plan.nr_nodes ? XDPB_TBL16_ENTRIES : XDPB_TBL_CHUNK;
+	tbl24_entries = plan.nr_tbl24_groups * XDPB_TBL24_GROUP_SIZE;
 	tbl8_entries = plan.nr_groups * XDPB_TBL8_GROUP_SIZE;
+	g->tbl16 = bpfmap_create_array("xdpb_tbl16",
+				       sizeof(struct xdpb_tbl_chunk),
+				       tbl16_entries / XDPB_TBL_CHUNK);
 	g->tbl24 = bpfmap_create_array("xdpb_tbl24",
 				       sizeof(struct xdpb_tbl_chunk),
 				       tbl24_entries / XDPB_TBL_CHUNK);
@@ -82,34 +89,41 @@ static int build_ip4(const struct rule_table *t, struct gen_maps *g,
 				      plan.nr_leaves);
 	g->host = bpfmap_create_hash("xdpb_host4", sizeof(uint32_t),
 				     sizeof(uint32_t), plan.nr_hosts);
-	if (g->tbl24 < 0 || g->tbl8 < 0 || g->leaf < 0 || g->host < 0) {
+	if (g->tbl16 < 0 || g->tbl24 < 0 || g->tbl8 < 0 || g->leaf < 0 ||
+	    g->host < 0) {
 		err = -errno;
 		log_err("cannot create IPv4 rule maps (%zu prefixes): %s; is the memlock limit or kernel memory too low?",
 			plan.nr_nodes, strerror(errno));
 		goto out;
 	}
-	tbl24 = bpfmap_mmap(g->tbl24, tbl24_entries * sizeof(uint32_t));
+	/* filled in place: no copy of the tables in this process */
+	tbl16 = bpfmap_mmap(g->tbl16, tbl16_entries * sizeof(uint32_t));
+	tbl24 = tbl24_entries ? bpfmap_mmap(g->tbl24,
+					    tbl24_entries * sizeof(uint32_t))
+			      : NULL;
 	tbl8 = tbl8_entries
 		       ? bpfmap_mmap(g->tbl8, tbl8_entries * sizeof(uint32_t))
 		       : NULL;
 	leaves = bpfmap_mmap(g->leaf, plan.nr_leaves * sizeof(*leaves));
 	host_addrs = big_calloc(plan.nr_hosts + 1, sizeof(uint32_t));
 	host_leaves = big_calloc(plan.nr_hosts + 1, sizeof(uint32_t));
-	if (!tbl24 || (tbl8_entries && !tbl8) || !leaves || !host_addrs ||
-	    !host_leaves) {
+	if (!tbl16 || (tbl24_entries && !tbl24) || (tbl8_entries && !tbl8) ||
+	    !leaves || !host_addrs || !host_leaves) {
 		err = -ENOMEM;
 		log_err("cannot map the IPv4 rule tables into memory");
 		goto out;
 	}
 	memcpy(leaves, plan.leaves, plan.nr_leaves * sizeof(*leaves));
 	if (plan.nr_nodes)
-		ip4_plan_fill(&plan, tbl24, tbl8, host_addrs, host_leaves);
+		ip4_plan_fill(&plan, tbl16, tbl24, tbl8, host_addrs,
+			      host_leaves);
 	err = bpfmap_batch_update(g->host, host_addrs, sizeof(uint32_t),
 				  host_leaves, sizeof(uint32_t), plan.nr_hosts);
 	if (err)
 		log_err("cannot fill the IPv4 /32 hash: %s", strerror(-err));
 	rep->build_ns += monotonic_ns() - t0;
 out:
+	bpfmap_munmap(tbl16, tbl16_entries * sizeof(uint32_t));
 	bpfmap_munmap(tbl24, tbl24_entries * sizeof(uint32_t));
 	bpfmap_munmap(tbl8, tbl8_entries * sizeof(uint32_t));
 	bpfmap_munmap(leaves, plan.nr_leaves * sizeof(*leaves));
@@ -298,6 +312,7 @@ static int install_gen(struct loader *ld, uint32_t gen, struct gen_maps *g,
 		struct bpf_map *outer;
 		int fd;
 	} slots[] = {
+		{s->maps.ip4_tbl16_gens, g->tbl16},
 		{s->maps.ip4_tbl24_gens, g->tbl24},
 		{s->maps.ip4_tbl8_gens, g->tbl8},
 		{s->maps.ip4_host_gens, g->host},
@@ -387,7 +402,7 @@ int loader_activate(struct loader *ld, const struct ruleset *rs,
 		    const struct xdpb_pinned_gen *gen,
 		    struct activation_report *report)
 {
-	struct gen_maps g = {-1, -1, -1, -1, -1, -1, -1, -1};
+	struct gen_maps g = {-1, -1, -1, -1, -1, -1, -1, -1, -1};
 	struct xdpb_gen_info info = {0};
 	struct activation_report rep = {0};
 	uint32_t idle = !ld->active_gen;
@@ -406,6 +421,7 @@ int loader_activate(struct loader *ld, const struct ruleset *rs,
 		err = build_names(&rs->names, &g, &info, &rep);
 	if (err)
 		goto out;
+	info.ip4_flat = rep.v4_flat;
 	for (int i = 0; i < XDPB_MAX_WEB_PORTS; i++) {
 		info.http_ports[i] = htons(ld->http_ports[i]);
 		info.tls_ports[i] = htons(ld->tls_ports[i]);
@@ -427,7 +443,7 @@ int loader_activate(struct loader *ld, const struct ruleset *rs,
 	/*
 	 * The idle slot holds the generation before last, which no packet
 	 * uses any more: every switch is followed by a grace period (below;
-	 * unless that failed, which is logged). Its eight maps and gen_info
+	 * unless that failed, which is logged). Its nine maps and gen_info
 	 * are replaced one by one.
 	 */
 	t0 = monotonic_ns();

@@ -47,8 +47,10 @@
  * 7: a blocked name on every protocol: per-list protocols and dns_action,
  *    iface_stats counts name verdicts per protocol (name_dns/tls/http);
  *    iface_stats counts protected packets; the protected4/6 maps
+ * 8: IPv4 DIR-16-8-8: ip4_tbl16_gens, and ip4_tbl24_gens' inner maps hold
+ *    tbl24 groups (one per /16 that needs one), no longer a whole tbl24
  */
-#define XDPB_PIN_LAYOUT_VERSION 7
+#define XDPB_PIN_LAYOUT_VERSION 8
 #define XDPB_PIN_MAGIC 0x58445042 /* "XDPB" */
 
 /* pinned "meta": what the pinned maps were made for */

@@ -152,6 +152,19 @@ int ip4_plan_build(const struct rule_table *t, struct ip4_plan *plan)
 		plan->node_prefix[i] = nodes[i].prefix;
 	free(nodes);
 
+	/* sorted: the prefixes longer than /16 of one /16 are adjacent */
+	for (size_t i = 0; i < plan->nr_nodes; i++) {
+		const struct prefix *p = &plan->node_prefix[i];
+
+		if (p->plen > 16 &&
+		    (!i || plan->node_prefix[i - 1].plen <= 16 ||
+		     addr_host_order(&plan->node_prefix[i - 1]) >> 16 !=
+			     addr_host_order(p) >> 16))
+			plan->nr_tbl24_groups++;
+	}
+	if (plan->nr_tbl24_groups >= IP4_FLAT_MIN_GROUPS)
+		ip4_plan_flatten(plan);
+
 	for (size_t i = 0; i < plan->nr_nodes;) {
 		const struct prefix *p = &plan->node_prefix[i];
 		size_t end;
@@ -178,32 +191,87 @@ int ip4_plan_build(const struct rule_table *t, struct ip4_plan *plan)
 	return 0;
 }
 
-void ip4_plan_fill(const struct ip4_plan *plan, uint32_t *tbl24, uint32_t *tbl8,
-		   uint32_t *host_addrs, uint32_t *host_leaves)
+void ip4_plan_flatten(struct ip4_plan *plan)
 {
-	size_t nr_hosts = 0;
-	uint32_t nr_groups = 0;
+	plan->flat = 1;
+	plan->nr_tbl24_groups = XDPB_TBL16_ENTRIES;
+}
 
-	/*
-	 * Painter's order: a prefix comes before the prefixes it contains, so
-	 * later writes refine earlier ones. When the first prefix longer than
-	 * /24 of a block comes up, tbl24 already holds the block's base leaf.
-	 */
+/* Set the 256 entries of the tbl24 group @n to @entry. */
+static uint32_t *tbl24_group_init(uint32_t *tbl24, uint32_t n, uint32_t entry)
+{
+	uint32_t *group = &tbl24[(size_t)n * XDPB_TBL24_GROUP_SIZE];
+
+	for (int j = 0; j < XDPB_TBL24_GROUP_SIZE; j++)
+		group[j] = entry;
+	return group;
+}
+
+/*
+ * The tbl24 group of the /16 @block, made on first use from the tbl16
+ * entry: the block's base leaf then, which its 256 entries start as.
+ * Flat, the group of @block is group @block.
+ */
+static uint32_t *tbl24_group(const struct ip4_plan *plan, uint32_t *tbl16,
+			     uint32_t *tbl24, uint32_t block,
+			     uint32_t *nr_tbl24_groups)
+{
+	uint32_t entry = tbl16[block], n;
+
+	if (entry >> XDPB_KIND_SHIFT == XDPB_KIND_GROUP)
+		return &tbl24[(size_t)(entry & XDPB_ENTRY_INDEX_MASK) *
+			      XDPB_TBL24_GROUP_SIZE];
+	n = plan->flat ? block : (*nr_tbl24_groups)++;
+	tbl16[block] = XDPB_KIND_GROUP << XDPB_KIND_SHIFT | n;
+	return tbl24_group_init(tbl24, n, entry);
+}
+
+/*
+ * Painter's order: a prefix comes before the prefixes it contains, so
+ * later writes refine earlier ones. Prefixes of /16 or shorter are
+ * written into tbl16 only. The first longer prefix in a /16 gives the
+ * /16 its tbl24 group, a copy of its base leaf; no shorter prefix can
+ * come after it and overwrite the group's tbl16 entry, since one that
+ * contained the /16 would have sorted first. So a /16 gets a group
+ * exactly when it holds a prefix longer than /16, and then its 256
+ * entries are never all one leaf (that prefix has a leaf of its own,
+ * and covers less than the /16): the result is what folding a full
+ * DIR-24-8 tbl24 per /16 would give, without building the 64 MiB
+ * tbl24 first. When the first prefix longer than /24 of a block comes
+ * up, its tbl24 entry holds the block's base leaf.
+ */
+void ip4_plan_fill(const struct ip4_plan *plan, uint32_t *tbl16,
+		   uint32_t *tbl24, uint32_t *tbl8, uint32_t *host_addrs,
+		   uint32_t *host_leaves)
+{
+	uint32_t nr_groups = 0, nr_tbl24_groups = 0;
+	size_t nr_hosts = 0;
+
 	for (size_t i = 0; i < plan->nr_nodes;) {
 		const struct prefix *p = &plan->node_prefix[i];
-		uint32_t a = addr_host_order(p), idx = a >> 8, base, *group;
+		uint32_t a = addr_host_order(p), base, *group, *slot;
 		size_t end;
 
+		if (p->plen <= 16) {
+			uint32_t count = 1u << (16 - p->plen);
+
+			for (uint32_t j = 0; j < count; j++)
+				tbl16[(a >> 16) + j] = i + 1;
+			i++;
+			continue;
+		}
+		slot = &tbl24_group(plan, tbl16, tbl24, a >> 16,
+				    &nr_tbl24_groups)[(a >> 8) & 0xff];
 		if (p->plen <= 24) {
 			uint32_t count = 1u << (24 - p->plen);
 
 			for (uint32_t j = 0; j < count; j++)
-				tbl24[idx + j] = i + 1;
+				slot[j] = i + 1;
 			i++;
 			continue;
 		}
 		end = block_end(plan->node_prefix, plan->nr_nodes, i);
-		base = tbl24[idx];
+		base = *slot;
 		switch (block_kind(plan->node_prefix, i, end, base != 0)) {
 		case XDPB_KIND_GROUP:
 			group = &tbl8[(size_t)nr_groups * XDPB_TBL8_GROUP_SIZE];
@@ -217,13 +285,12 @@ void ip4_plan_fill(const struct ip4_plan *plan, uint32_t *tbl24, uint32_t *tbl8,
 				     j++)
 					group[off + j] = k + 1;
 			}
-			tbl24[idx] = XDPB_KIND_GROUP << XDPB_KIND_SHIFT |
-				     nr_groups++;
+			*slot = XDPB_KIND_GROUP << XDPB_KIND_SHIFT |
+				nr_groups++;
 			break;
 		case XDPB_KIND_HOST1:
-			tbl24[idx] = XDPB_KIND_HOST1 << XDPB_KIND_SHIFT |
-				     (a & 0xff) << XDPB_HOST1_OCTET_SHIFT |
-				     (i + 1);
+			*slot = XDPB_KIND_HOST1 << XDPB_KIND_SHIFT |
+				(a & 0xff) << XDPB_HOST1_OCTET_SHIFT | (i + 1);
 			break;
 		case XDPB_KIND_HOSTS:
 			for (size_t k = i; k < end; k++) {
@@ -231,11 +298,15 @@ void ip4_plan_fill(const struct ip4_plan *plan, uint32_t *tbl24, uint32_t *tbl8,
 				       plan->node_prefix[k].addr, 4);
 				host_leaves[nr_hosts++] = k + 1;
 			}
-			tbl24[idx] = XDPB_KIND_HOSTS << XDPB_KIND_SHIFT | base;
+			*slot = XDPB_KIND_HOSTS << XDPB_KIND_SHIFT | base;
 			break;
 		}
 		i = end;
 	}
+	/* flat: the /16s no longer prefix reached get their group now */
+	for (uint32_t b = 0; plan->flat && b < XDPB_TBL16_ENTRIES; b++)
+		if (tbl16[b] >> XDPB_KIND_SHIFT != XDPB_KIND_GROUP)
+			tbl24_group_init(tbl24, b, tbl16[b]);
 }
 
 void ip4_plan_free(struct ip4_plan *plan)

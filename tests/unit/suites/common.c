@@ -153,11 +153,71 @@ void sim_free(struct sim *s)
 {
 	ip4_plan_free(&s->p4);
 	ip6_plan_free(&s->p6);
+	free(s->tbl16);
 	free(s->tbl24);
 	free(s->tbl8);
 	free(s->hosts);
 	free(s->keys);
 	memset(s, 0, sizeof(*s));
+}
+
+/*
+ * The tbl16/tbl24 split is the fold of a flat DIR-24-8 table: a /16 has
+ * a tbl24 group exactly when a prefix longer than /16 lies in it, each
+ * group is named by one tbl16 entry, and no group could be folded back
+ * into its tbl16 entry (256 equal leaf entries). Flat, every /16 has its
+ * own group (a /16 with a tbl16 leaf entry: 256 copies of that leaf).
+ */
+static void sim_check_fold(const struct sim *s)
+{
+	size_t nr = s->p4.nr_tbl24_groups;
+	unsigned char *named = calloc(nr + 1, 1);
+
+	if (!named) {
+		fprintf(stderr, "out of memory\n");
+		exit(2);
+	}
+	for (uint32_t b = 0; b < XDPB_TBL16_ENTRIES; b++) {
+		uint32_t e = s->tbl16[b], index = e & XDPB_ENTRY_INDEX_MASK;
+
+		if (e >> XDPB_KIND_SHIFT == XDPB_KIND_LEAF) {
+			CHECK(index < s->p4.nr_leaves, "tbl16[%u]: leaf %u", b,
+			      index);
+			continue;
+		}
+		CHECK(e >> XDPB_KIND_SHIFT == XDPB_KIND_GROUP,
+		      "tbl16[%u]: kind %u", b, e >> XDPB_KIND_SHIFT);
+		CHECK(index < nr && !named[index] &&
+			      (!s->p4.flat || index == b),
+		      "tbl16[%u]: tbl24 group %u of %zu, or named twice", b,
+		      index, nr);
+		if (index < nr)
+			named[index] = 1;
+	}
+	for (size_t g = 0; g < nr; g++) {
+		const uint32_t *grp = &s->tbl24[g * XDPB_TBL24_GROUP_SIZE];
+		int same = grp[0] >> XDPB_KIND_SHIFT == XDPB_KIND_LEAF;
+
+		for (int j = 1; j < XDPB_TBL24_GROUP_SIZE && same; j++)
+			same = grp[j] == grp[0];
+		if (s->p4.flat) {
+			CHECK(named[g] || (same && grp[0] == s->tbl16[g]),
+			      "flat tbl24 group %zu is not its /16's", g);
+			continue;
+		}
+		CHECK(named[g], "tbl24 group %zu is unused", g);
+		CHECK(!same, "tbl24 group %zu could be one tbl16 leaf entry",
+		      g);
+	}
+	for (size_t i = 0; i < s->p4.nr_nodes; i++) {
+		const struct prefix *p = &s->p4.node_prefix[i];
+		uint32_t block = (uint32_t)p->addr[0] << 8 | p->addr[1];
+		uint32_t kind = s->tbl16[block] >> XDPB_KIND_SHIFT;
+
+		CHECK(p->plen <= 16 || kind == XDPB_KIND_GROUP,
+		      "a /%u in a /16 without a tbl24 group", p->plen);
+	}
+	free(named);
 }
 
 /* Chunks in the IPv6 filter, less one: the datapath's chunk_mask. */
@@ -168,7 +228,7 @@ static uint32_t sim_v6_chunk_mask(const struct ip6_plan *p6)
 }
 
 /* Build every table from @rs the way the loader does. */
-int sim_build(struct sim *s, const struct ruleset *rs, int clear_filter)
+int sim_build(struct sim *s, const struct ruleset *rs, int flags)
 {
 	uint32_t *host_addrs, *host_leaves;
 	int err;
@@ -183,19 +243,25 @@ int sim_build(struct sim *s, const struct ruleset *rs, int clear_filter)
 	CHECK(s->p4.leaves[0].dir[0].action == XDPB_ACT_NONE &&
 		      s->p4.leaves[0].dir[1].action == XDPB_ACT_NONE,
 	      "leaf 0 is not empty");
-	s->tbl24 = calloc(XDPB_TBL24_ENTRIES, sizeof(uint32_t));
+	if (flags & SIM_FLAT)
+		ip4_plan_flatten(&s->p4);
+	s->tbl16 = calloc(XDPB_TBL16_ENTRIES, sizeof(uint32_t));
+	s->tbl24 = calloc(s->p4.nr_tbl24_groups * XDPB_TBL24_GROUP_SIZE + 1,
+			  sizeof(uint32_t));
 	s->tbl8 = calloc(s->p4.nr_groups * XDPB_TBL8_GROUP_SIZE + 1,
 			 sizeof(uint32_t));
 	host_addrs = calloc(s->p4.nr_hosts + 1, sizeof(uint32_t));
 	host_leaves = calloc(s->p4.nr_hosts + 1, sizeof(uint32_t));
 	s->hosts = calloc(s->p4.nr_hosts + 1, sizeof(*s->hosts));
-	if (!s->tbl24 || !s->tbl8 || !host_addrs || !host_leaves || !s->hosts) {
+	if (!s->tbl16 || !s->tbl24 || !s->tbl8 || !host_addrs || !host_leaves ||
+	    !s->hosts) {
 		fprintf(stderr, "out of memory\n");
 		exit(2);
 	}
 	if (s->p4.nr_nodes)
-		ip4_plan_fill(&s->p4, s->tbl24, s->tbl8, host_addrs,
+		ip4_plan_fill(&s->p4, s->tbl16, s->tbl24, s->tbl8, host_addrs,
 			      host_leaves);
+	sim_check_fold(s);
 	s->nr_hosts = s->p4.nr_hosts;
 	for (size_t i = 0; i < s->nr_hosts; i++) {
 		s->hosts[i].addr_be = host_addrs[i];
@@ -237,15 +303,18 @@ int sim_build(struct sim *s, const struct ruleset *rs, int clear_filter)
 		s->keys[s->nr_keys].idx = i;
 		s->nr_keys++;
 	}
-	if (clear_filter)
+	if (flags & SIM_CLEAR_FILTER)
 		memset(s->p6.filter, 0, s->p6.filter_bytes);
 	qsort(s->keys, s->nr_keys, sizeof(*s->keys), model_key_cmp);
 	for (size_t i = 1; i < s->nr_keys; i++)
 		CHECK(model_key_cmp(&s->keys[i - 1], &s->keys[i]) != 0,
 		      "IPv6 hash key given twice");
+	s->p6.info.ip4_flat = (uint8_t)s->p4.flat;
 	s->tables = (struct model_tables){
+		.tbl16 = s->tbl16,
 		.tbl24 = s->tbl24,
 		.tbl8 = s->tbl8,
+		.nr_tbl24_groups = s->p4.nr_tbl24_groups,
 		.nr_groups = s->p4.nr_groups,
 		.hosts = s->hosts,
 		.nr_hosts = s->nr_hosts,

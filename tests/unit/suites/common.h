@@ -49,7 +49,7 @@ void give_ids(struct ruleset *rs);
 struct sim {
 	/* IPv4 */
 	struct ip4_plan p4;
-	uint32_t *tbl24, *tbl8;
+	uint32_t *tbl16, *tbl24, *tbl8;
 	struct model_host *hosts;
 	size_t nr_hosts;
 	/* IPv6 */
@@ -63,7 +63,12 @@ struct sim {
 };
 
 void sim_free(struct sim *s);
-int sim_build(struct sim *s, const struct ruleset *rs, int clear_filter);
+/* sim_build() flags */
+enum {
+	SIM_CLEAR_FILTER = 1, /* the IPv6 filter all zero: must be caught */
+	SIM_FLAT = 2, /* IPv4 flat (gen_info.ip4_flat) whatever the size */
+};
+int sim_build(struct sim *s, const struct ruleset *rs, int flags);
 int sim_lookup(struct sim *s, const struct prefix *a, struct xdpb_leaf *out);
 /* The datapath's match @m is the reference matcher's rule @r. */
 int match_is_rule(const struct xdpb_match *m, const struct rule *r);

@@ -323,6 +323,15 @@ static void resolve_random_sets(void)
 			tot.addresses += pool.nr;
 		}
 		sim_free(&s);
+		/* the same set flat (gen_info.ip4_flat): the same answers */
+		if (sim_build(&s, &rs, SIM_FLAT) == 0) {
+			snprintf(label, sizeof(label), "seed %d, flat", seed);
+			bad = compare_pool(&s, &rs, &pool, 20000, label, 0);
+			CHECK(bad == 0 && s.st.bad_index == 0,
+			      "seed %d, flat: %zu disagreements with refmatch, %zu bad table indexes",
+			      seed, bad, s.st.bad_index);
+		}
+		sim_free(&s);
 		free(pool.a);
 		ruleset_free(&rs);
 	}
@@ -387,7 +396,8 @@ static void resolve_model_detects_breakage(void)
 
 	if (sim_build(&s, &rs, 0) == 0) {
 		/* turn every host kind back into a plain leaf entry */
-		for (size_t i = 0; i < XDPB_TBL24_ENTRIES; i++) {
+		for (size_t i = 0;
+		     i < s.p4.nr_tbl24_groups * XDPB_TBL24_GROUP_SIZE; i++) {
 			uint32_t kind = s.tbl24[i] >> XDPB_KIND_SHIFT;
 
 			if (kind == XDPB_KIND_HOSTS) {
@@ -500,6 +510,105 @@ static void resolve_every_length(void)
 	ruleset_free(&rs);
 }
 
+/*
+ * tbl16 answers a /16 that holds nothing longer than /16; a /16 with a
+ * longer prefix has a tbl24 group. Each row: an address, the rule that
+ * must decide it (NULL: none), and whether the lookup reads tbl24. The
+ * set has a /15, a /16 and a /17 in one region, 0.0.0.0/0 and
+ * 255.255.255.255/32 at the ends, and allows inside drops; sim_build()
+ * checks that no group could be folded into its tbl16 entry.
+ */
+static void resolve_tbl16_fold(void)
+{
+	static const struct {
+		const char *prefix;
+		uint16_t list;
+		uint8_t action;
+	} rules[] = {
+		{"0.0.0.0/0", 1, XDPB_ACT_MONITOR},
+		{"10.0.0.0/8", 2, XDPB_ACT_DROP},
+		{"10.1.0.0/16", 3, XDPB_ACT_ALLOW},
+		{"20.1.2.0/24", 2, XDPB_ACT_DROP},
+		{"30.0.0.0/15", 2, XDPB_ACT_DROP},
+		{"30.1.0.0/16", 3, XDPB_ACT_ALLOW},
+		{"30.1.128.0/17", 2, XDPB_ACT_DROP},
+		{"40.0.0.0/8", 2, XDPB_ACT_DROP},
+		{"40.5.6.7/32", 3, XDPB_ACT_ALLOW},
+		{"255.255.255.255/32", 2, XDPB_ACT_DROP},
+	};
+	static const struct {
+		const char *addr, *rule;
+		uint16_t list;
+		int tbl24; /* the lookup reads a tbl24 group */
+		const char *why;
+	} cases[] = {
+		{"9.9.9.9", "0.0.0.0/0", 1, 0, "/0 alone: tbl16"},
+		{"10.2.3.4", "10.0.0.0/8", 2, 0, "/8 drop: tbl16"},
+		{"10.1.3.4", "10.1.0.0/16", 3, 0,
+		 "allow /16 in a drop /8: tbl16"},
+		{"20.1.2.3", "20.1.2.0/24", 2, 1, "/24: its /16 has a group"},
+		{"20.1.3.3", "0.0.0.0/0", 1, 1, "beside the /24, same /16"},
+		{"20.2.2.3", "0.0.0.0/0", 1, 0, "next /16: tbl16"},
+		{"30.0.0.1", "30.0.0.0/15", 2, 0, "/15 first half: tbl16"},
+		{"30.1.0.1", "30.1.0.0/16", 3, 1, "/16 beside a /17: group"},
+		{"30.1.127.255", "30.1.0.0/16", 3, 1, "last of the /16's half"},
+		{"30.1.128.0", "30.1.0.0/16", 3, 1, "allow /16 beats drop /17"},
+		{"30.2.0.0", "0.0.0.0/0", 1, 0, "past the /15: tbl16"},
+		{"40.5.6.7", "40.5.6.7/32", 3, 1, "allow /32 in a drop /8"},
+		{"40.5.6.8", "40.0.0.0/8", 2, 1, "beside the allowed host"},
+		{"40.6.0.1", "40.0.0.0/8", 2, 0, "other /16 of the /8: tbl16"},
+		{"255.255.255.255", "255.255.255.255/32", 2, 1, "last address"},
+		{"255.255.255.254", "0.0.0.0/0", 1, 1, "beside it: /0"},
+		{"255.254.0.1", "0.0.0.0/0", 1, 0, "the /16 before: tbl16"},
+	};
+	struct ruleset rs = {0};
+
+	for (size_t i = 0; i < ARRAY_SIZE(rules); i++)
+		rs_add(&rs, rules[i].prefix, rules[i].list, rules[i].action,
+		       XDPB_MATCH_BOTH, i + 1);
+	ruleset_finish(&rs);
+	give_ids(&rs);
+	/* tiered, then flat: every address then reads tbl24 */
+	for (int flat = 0; flat < 2; flat++) {
+		struct sim s;
+
+		if (sim_build(&s, &rs, flat ? SIM_FLAT : 0) != 0) {
+			sim_free(&s);
+			continue;
+		}
+		/* 20.1, 30.1, 40.5 and 255.255; flat, one per /16 */
+		CHECK(s.p4.nr_tbl24_groups == (flat ? XDPB_TBL16_ENTRIES : 4),
+		      "%zu tbl24 groups", s.p4.nr_tbl24_groups);
+		for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+			struct prefix a = pfx(cases[i].addr);
+			const struct rule *want =
+				rs_find(&rs, cases[i].rule, cases[i].list);
+			size_t reads = s.st.tbl24_lookups;
+			struct xdpb_leaf leaf;
+			char buf[256];
+			int have = sim_lookup(&s, &a, &leaf);
+			const struct xdpb_match *m =
+				have ? &leaf.dir[XDPB_DIR_SRC] : NULL;
+
+			CHECK(want, "%s: no such rule", cases[i].rule);
+			CHECK(refmatch_address(&rs, &a, XDPB_DIR_SRC) == want,
+			      "%s (%s): refmatch disagrees with the table",
+			      cases[i].addr, cases[i].why);
+			describe(buf, sizeof(buf), m, want);
+			CHECK(match_is_rule(m, want), "%s (%s, flat %d): %s",
+			      cases[i].addr, cases[i].why, flat, buf);
+			reads = s.st.tbl24_lookups - reads;
+			CHECK(reads == (size_t)(flat || cases[i].tbl24),
+			      "%s (%s, flat %d): %zu tbl24 reads",
+			      cases[i].addr, cases[i].why, flat, reads);
+		}
+		CHECK(s.st.bad_index == 0, "%zu bad table indexes",
+		      s.st.bad_index);
+		sim_free(&s);
+	}
+	ruleset_free(&rs);
+}
+
 /* The two real lists plus allow/monitor exceptions inside them. */
 static void resolve_real_lists(void)
 {
@@ -571,5 +680,6 @@ void suite_resolve(void)
 	RUN_TEST("resolve", resolve_random_sets);
 	RUN_TEST("resolve", resolve_model_detects_breakage);
 	RUN_TEST("resolve", resolve_every_length);
+	RUN_TEST("resolve", resolve_tbl16_fold);
 	RUN_TEST("resolve", resolve_real_lists);
 }
