@@ -115,6 +115,13 @@ web_timed() {
 	RC=$?
 	ELAPSED_MS=$((($(date +%s%N) - t0) / 1000000))
 }
+# resets_fast NAME URL ADDR : the check NAME that fetching URL from ADDR is
+# reset within a second (fails_fast)
+resets_fast() {
+	web_timed "$O" "$2" "$3"
+	t_check "$1: reset within a second (curl $RC, $ELAPSED_MS ms)" \
+		fails_fast "$O" "$RC" "$ELAPSED_MS"
+}
 
 # --- example.com, action nxdomain: every protocol
 before=$(counters_now)
@@ -124,9 +131,7 @@ t_check "DNS: www.example.com gets NXDOMAIN (nxdomain list)" status_is "$Q" NXDO
 t_check "DNS: the NXDOMAIN holds no address" test -z "$(grep -E 'IN[[:space:]]+A[[:space:]]' "$Q" | grep -v '^;')"
 for scheme in http https; do
 	for addr in $SERVER4 $SERVER6; do
-		web_timed "$O" "$scheme://www.example.com/" $addr
-		t_check "$scheme://www.example.com via $addr: reset within a second (curl $RC, $ELAPSED_MS ms)" \
-			fails_fast "$O" "$RC" "$ELAPSED_MS"
+		resets_fast "$scheme://www.example.com via $addr" "$scheme://www.example.com/" $addr
 	done
 done
 counters_moved "nxdomain list" "$before" 1 2 2
@@ -147,12 +152,8 @@ counters_moved "unlisted example.org" "$before" 0 0 0
 before=$(counters_now)
 dig_query "$Q" $SERVER4 www.example.net A
 t_check "DNS: www.example.net gets NXDOMAIN (reset list)" status_is "$Q" NXDOMAIN
-web_timed "$O" https://www.example.net/ $SERVER4
-t_check "https://www.example.net: reset within a second (curl $RC, $ELAPSED_MS ms)" \
-	fails_fast "$O" "$RC" "$ELAPSED_MS"
-web_timed "$O" http://www.example.net/ $SERVER6
-t_check "http://www.example.net via $SERVER6: reset within a second (curl $RC, $ELAPSED_MS ms)" \
-	fails_fast "$O" "$RC" "$ELAPSED_MS"
+resets_fast "https://www.example.net" https://www.example.net/ $SERVER4
+resets_fast "http://www.example.net via $SERVER6" http://www.example.net/ $SERVER6
 counters_moved "reset list" "$before" 1 1 1
 
 # --- dns_action = refused
@@ -162,9 +163,7 @@ dig_query "$Q" $SERVER4 rr.example.net A
 t_check "DNS: rr.example.net gets REFUSED (dns_action = refused)" status_is "$Q" REFUSED
 dig_query "$Q" $SERVER6 www.rr.example.net AAAA
 t_check "DNS over IPv6: www.rr.example.net gets REFUSED" status_is "$Q" REFUSED
-web_timed "$O" https://rr.example.net/ $SERVER4
-t_check "https://rr.example.net: reset within a second (curl $RC, $ELAPSED_MS ms)" \
-	fails_fast "$O" "$RC" "$ELAPSED_MS"
+resets_fast "https://rr.example.net" https://rr.example.net/ $SERVER4
 counters_moved "dns_action = refused" "$before" 2 1 0
 rule_count_check "dns_action = refused: 2 queries, 1 ClientHello" reset-refused rr.example.net "$rule_before" 3
 
@@ -182,14 +181,10 @@ counters_moved "protocols = dns" "$before" 1 0 0
 before=$(counters_now)
 dig_query "$Q" $SERVER4 zone.example.org A
 t_check "RPZ CNAME .: DNS gets NXDOMAIN" status_is "$Q" NXDOMAIN
-web_timed "$O" https://zone.example.org/ $SERVER4
-t_check "RPZ CNAME .: https reset within a second (curl $RC, $ELAPSED_MS ms)" \
-	fails_fast "$O" "$RC" "$ELAPSED_MS"
+resets_fast "RPZ CNAME .: https" https://zone.example.org/ $SERVER4
 dig_query "$Q" $SERVER4 nodata.example.org A
 t_check "RPZ CNAME *.: DNS gets REFUSED" status_is "$Q" REFUSED
-web_timed "$O" http://nodata.example.org/ $SERVER4
-t_check "RPZ CNAME *.: http reset within a second (curl $RC, $ELAPSED_MS ms)" \
-	fails_fast "$O" "$RC" "$ELAPSED_MS"
+resets_fast "RPZ CNAME *.: http" http://nodata.example.org/ $SERVER4
 t_check "RPZ rpz-passthru under the nxdomain list: ok.example.com resolves" resolves ok.example.com
 for scheme in http https; do
 	web_get "$O" "$scheme://ok.example.com/" $SERVER4
@@ -243,9 +238,7 @@ t_check "after reloading nx alone: rr.example.net still gets REFUSED" status_is 
 ctl --json lookup dnsonly.example.net >"$WORKDIR/l.json"
 t_check "after reloading nx alone: dnsonly.example.net still has no web rule" \
 	json_true "$WORKDIR/l.json" "j['result']['match']['action'] == 'nxdomain' and j['result']['web_match'] is None"
-web_timed "$O" https://www.example.net/ $SERVER4
-t_check "after reloading nx alone: https://www.example.net still reset (curl $RC, $ELAPSED_MS ms)" \
-	fails_fast "$O" "$RC" "$ELAPSED_MS"
+resets_fast "after reloading nx alone: https://www.example.net" https://www.example.net/ $SERVER4
 ctl_json "$WORKDIR/st.json" status
 t_check "status: the protocols of each domain list" json_true "$WORKDIR/st.json" \
 	"{l['name']: l.get('protocols') for l in j['result']['lists']} == {'nx': 'dns, web', 'reset': 'dns, web', 'reset-refused': 'dns, web', 'dnsonly': 'dns', 'rpz': 'dns, web'}"
