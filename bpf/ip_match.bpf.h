@@ -38,7 +38,7 @@ static __always_inline int ip4_tables_get(__u32 gen,
 }
 
 /* Element @index of an array of chunks of u32 entries, or 0. */
-static __always_inline __u32 ip4_chunk_entry(void *table, __u32 index)
+static __always_inline __u32 tbl_chunk_entry(void *table, __u32 index)
 {
 	__u32 chunk_index = index / XDPB_TBL_CHUNK;
 	struct xdpb_tbl_chunk *chunk;
@@ -64,7 +64,7 @@ static __always_inline __u32 ip4_tbl16_entry(const struct ip4_tables *t,
 
 	if (t->flat)
 		return XDPB_KIND_GROUP << XDPB_KIND_SHIFT | block;
-	return ip4_chunk_entry(t->tbl16, block);
+	return tbl_chunk_entry(t->tbl16, block);
 }
 
 /*
@@ -79,7 +79,7 @@ static __always_inline __u32 ip4_entry(const struct ip4_tables *t, __be32 addr,
 
 	if (tbl16_entry >> XDPB_KIND_SHIFT != XDPB_KIND_GROUP)
 		return tbl16_entry;
-	return ip4_chunk_entry(t->tbl24,
+	return tbl_chunk_entry(t->tbl24,
 			       group * XDPB_TBL24_GROUP_SIZE +
 				       ((bpf_ntohl(addr) >> 8) & 0xff));
 }
@@ -98,7 +98,7 @@ static __always_inline int ip4_resolve(const struct ip4_tables *t, __be32 addr,
 	leaf_index = entry & XDPB_ENTRY_INDEX_MASK;
 	switch (entry >> XDPB_KIND_SHIFT) {
 	case XDPB_KIND_GROUP:
-		leaf_index = ip4_chunk_entry(t->tbl8,
+		leaf_index = tbl_chunk_entry(t->tbl8,
 					     leaf_index * XDPB_TBL8_GROUP_SIZE +
 						     (host_order & 0xff)) &
 			     XDPB_ENTRY_INDEX_MASK;
@@ -126,96 +126,192 @@ static __always_inline int ip4_resolve(const struct ip4_tables *t, __be32 addr,
 	return 1;
 }
 
-/* State of one packet's IPv6 lookups, shared with the bpf_loop() callback. */
-struct ip6_search {
-	void *prefixes;
-	void *filter;
-	const struct xdpb_gen_info *info;
+/* The IPv6 trie of one generation; fetched once per IPv6 packet. */
+struct ip6_tables {
+	void *root;
+	void *nodes;
+	void *runs;
+	void *singles;
+	void *leaf;
+};
+
+static __always_inline int ip6_tables_get(__u32 gen, struct ip6_tables *t)
+{
+	t->root = bpf_map_lookup_elem(&ip6_root_gens, &gen);
+	t->nodes = bpf_map_lookup_elem(&ip6_node_gens, &gen);
+	t->runs = bpf_map_lookup_elem(&ip6_run_gens, &gen);
+	t->singles = bpf_map_lookup_elem(&ip6_single_gens, &gen);
+	t->leaf = bpf_map_lookup_elem(&ip6_leaf_gens, &gen);
+	if (!t->root || !t->nodes || !t->runs || !t->singles || !t->leaf)
+		return -1;
+	return 0;
+}
+
+/*
+ * Steps walked inline before the rest go through bpf_loop(): two cover
+ * every address of lists up to about 100k random prefixes (one node per
+ * /16 and one below it), and keep the program small.
+ */
+#define XDPB_IP6_INLINE_STEPS 2
+
+/* What the bpf_loop() callback walking the trie needs. */
+struct ip6_walk {
+	const struct ip6_tables *t;
 	struct ip6_pair *pair;
-	__u32 chunk_mask; /* filter chunks - 1 */
 };
 
 /*
- * One address at one prefix length: test its filter bits, and only if
- * they are all set look the masked address up in the hash.
+ * One step down for one address, if its entry is a node: to the child of
+ * the next six bits, a node or a single (counted among the node's
+ * children of its kind), or the leaf of its run (counted among the runs
+ * before it).
  */
-static __always_inline void ip6_probe(struct ip6_search *s, int dir, __u32 plen)
+static __always_inline void ip6_step(struct ip6_walk *w, int dir, __u32 depth)
 {
-	struct xdpb_filter_chunk *chunk;
-	struct xdpb_ip6_key key;
-	__u32 *key_words = (__u32 *)key.addr;
+	struct ip6_pair *p = w->pair;
+	__u32 entry = p->entry[dir], index, k;
+	struct xdpb_ip6_node *node;
+	__u64 bit, upto;
+
+	if (entry >> XDPB_KIND_SHIFT != XDPB_KIND_NODE)
+		return;
+	index = entry & XDPB_ENTRY_INDEX_MASK;
+	node = bpf_map_lookup_elem(w->t->nodes, &index);
+	if (!node) {
+		p->entry[dir] = 0;
+		return;
+	}
+	bit = 1ULL << xdpb_ip6_child(p->hi[dir], p->lo[dir], depth);
+	upto = bit | (bit - 1);
+	if (node->children & bit) {
+		k = __builtin_popcountll(node->children & upto) - 1;
+		p->entry[dir] =
+			XDPB_KIND_NODE << XDPB_KIND_SHIFT |
+			((node->child_base + k) & XDPB_ENTRY_INDEX_MASK);
+		return;
+	}
+	if (node->singles & bit) {
+		k = __builtin_popcountll(node->singles & upto) - 1;
+		p->entry[dir] =
+			XDPB_KIND_SINGLE << XDPB_KIND_SHIFT |
+			((node->single_base + k) & XDPB_ENTRY_INDEX_MASK);
+		return;
+	}
+	k = __builtin_popcountll(node->runs & upto) - 1;
+	if (node->run_base != XDPB_IP6_RUNS_INLINE)
+		k = tbl_chunk_entry(w->t->runs, node->run_base + k);
+	else if (k < XDPB_IP6_NODE_RUNS)
+		k = node->run[k];
+	else
+		k = 0; /* a node the builder would not make */
+	p->entry[dir] = k & XDPB_ENTRY_INDEX_MASK; /* a LEAF entry */
+}
+
+/*
+ * Step @i of the walk, for both addresses: their node reads are issued
+ * in the same step, so the two cache misses overlap. Returns 1 (stop)
+ * once neither address is at a node.
+ */
+static __always_inline int ip6_walk_done(const struct ip6_pair *p)
+{
+	return p->entry[XDPB_DIR_SRC] >> XDPB_KIND_SHIFT != XDPB_KIND_NODE &&
+	       p->entry[XDPB_DIR_DST] >> XDPB_KIND_SHIFT != XDPB_KIND_NODE;
+}
+
+static __always_inline void ip6_walk_both(struct ip6_walk *w, __u32 i)
+{
+	__u32 depth = XDPB_IP6_ROOT_BITS + i * XDPB_IP6_STRIDE;
+
+	ip6_step(w, XDPB_DIR_SRC, depth);
+	ip6_step(w, XDPB_DIR_DST, depth);
+}
+
+/* Steps from XDPB_IP6_INLINE_STEPS on, through bpf_loop(). */
+static long ip6_walk_step(__u32 i, struct ip6_walk *w)
+{
+	ip6_walk_both(w, XDPB_IP6_INLINE_STEPS + i);
+	return ip6_walk_done(w->pair);
+}
+
+/*
+ * The leaf of one address from its final entry: a LEAF entry is its
+ * index, a SINGLE entry the single's leaf if the address is inside its
+ * prefix and the single's base otherwise. Returns 0 if there is none.
+ */
+static __always_inline int ip6_resolve(const struct ip6_tables *t,
+				       struct ip6_pair *p, int dir,
+				       struct xdpb_leaf *out)
+{
+	__u32 entry = p->entry[dir], index = entry & XDPB_ENTRY_INDEX_MASK;
+	struct xdpb_ip6_single *single;
 	struct xdpb_leaf *leaf;
-	__u32 chunk_index;
 
-	xdpb_ip6_mask(s->pair->words[dir], plen, key_words);
-	chunk_index = xdpb_ip6_filter_chunk(key_words, plen, s->chunk_mask);
-	chunk = bpf_map_lookup_elem(s->filter, &chunk_index);
-	if (chunk && !xdpb_filter_chunk_has(
-			     chunk, xdpb_ip6_filter_hash(key_words, plen)))
-		return;
-	key.prefixlen = plen;
-	leaf = bpf_map_lookup_elem(s->prefixes, &key);
+	if (entry >> XDPB_KIND_SHIFT == XDPB_KIND_SINGLE) {
+		single = bpf_map_lookup_elem(t->singles, &index);
+		if (!single)
+			return 0;
+		index = xdpb_ip6_inside(p->hi[dir], p->lo[dir], single->hi,
+					single->lo, single->plen)
+				? single->leaf
+				: single->base;
+	} else if (entry >> XDPB_KIND_SHIFT != XDPB_KIND_LEAF) {
+		return 0; /* a walk cut short: a table it could not read */
+	}
+	if (!index)
+		return 0;
+	leaf = bpf_map_lookup_elem(t->leaf, &index);
 	if (!leaf)
-		return;
-	s->pair->match[dir] = leaf->dir[dir];
-	s->pair->found[dir] = 1;
+		return 0;
+	*out = *leaf;
+	return 1;
 }
 
-/*
- * The i-th longest length, for both addresses: their filter lines are
- * read in the same step, so the two cache misses overlap. An address is
- * done once a prefix is found: its leaf already combines every shorter
- * rule that contains it. Returns 1 (stop) when both are done.
- */
-static long ip6_probe_length(__u32 i, struct ip6_search *s)
+/* The first and last 64 bits of an address, in host order. */
+static __always_inline void ip6_halves(const __u32 *w, __u64 *hi, __u64 *lo)
 {
-	struct ip6_pair *pair = s->pair;
-	__u32 plen;
-
-	if (i >= XDPB_V6_MAX_LENGTHS)
-		return 1;
-	plen = s->info->v6_lengths[i];
-	if (!pair->found[XDPB_DIR_SRC])
-		ip6_probe(s, XDPB_DIR_SRC, plen);
-	if (!pair->found[XDPB_DIR_DST])
-		ip6_probe(s, XDPB_DIR_DST, plen);
-	return pair->found[XDPB_DIR_SRC] && pair->found[XDPB_DIR_DST];
+	*hi = (__u64)bpf_ntohl(w[0]) << 32 | bpf_ntohl(w[1]);
+	*lo = (__u64)bpf_ntohl(w[2]) << 32 | bpf_ntohl(w[3]);
 }
 
 /*
- * Longest length first, through bpf_loop(): an open-coded loop over up to
- * 129 lengths with a branch per step is more than the verifier will walk.
- * Sets @have[dir] and the @leaf[dir].dir[dir] that xdpb_decide() reads
- * for the source and the destination address.
+ * Both addresses through the trie: the root's entry for each, then, while
+ * either is at a node, the walk down: the first steps inline, the rest
+ * through bpf_loop() (an open-coded loop of XDPB_IP6_MAX_STEPS steps with
+ * branches in each is more than the verifier likes to walk). Sets @have[dir] and @leaf[dir] as
+ * ip4_resolve() does, for xdpb_decide().
  */
-static __always_inline void ip6_lookup(void *prefixes, void *filter,
-				       const struct xdpb_gen_info *info,
+static __always_inline void ip6_lookup(const struct ip6_tables *t,
 				       const struct ipv6hdr *ip6,
 				       struct xdpb_leaf leaf[XDPB_NR_DIRS],
 				       int have[XDPB_NR_DIRS])
 {
 	__u32 zero = 0;
-	struct ip6_pair *pair = bpf_map_lookup_elem(&ip6_pair_scratch, &zero);
-	struct ip6_search s = {
-		.prefixes = prefixes,
-		.filter = filter,
-		.info = info,
-		/* 2^log2 bits in 512-bit chunks; log2 >= 16 */
-		.chunk_mask = (1u << ((info->v6_filter_log2 - 9) & 31)) - 1,
-	};
+	struct ip6_pair *p = bpf_map_lookup_elem(&ip6_pair_scratch, &zero);
+	struct ip6_walk w = {.t = t};
 
-	if (!pair)
+	if (!p)
 		return;
-	s.pair = pair;
-	__builtin_memcpy(pair->words[XDPB_DIR_SRC], &ip6->saddr, 16);
-	__builtin_memcpy(pair->words[XDPB_DIR_DST], &ip6->daddr, 16);
-	pair->found[XDPB_DIR_SRC] = 0;
-	pair->found[XDPB_DIR_DST] = 0;
-	bpf_loop(info->nr_v6_lengths, ip6_probe_length, &s, 0);
-	for (int dir = 0; dir < XDPB_NR_DIRS; dir++) {
-		have[dir] = pair->found[dir];
-		leaf[dir].dir[dir] = pair->match[dir];
-	}
+	w.pair = p;
+	__builtin_memcpy(p->words[XDPB_DIR_SRC], &ip6->saddr, 16);
+	__builtin_memcpy(p->words[XDPB_DIR_DST], &ip6->daddr, 16);
+	ip6_halves(p->words[XDPB_DIR_SRC], &p->hi[XDPB_DIR_SRC],
+		   &p->lo[XDPB_DIR_SRC]);
+	ip6_halves(p->words[XDPB_DIR_DST], &p->hi[XDPB_DIR_DST],
+		   &p->lo[XDPB_DIR_DST]);
+	p->entry[XDPB_DIR_SRC] =
+		tbl_chunk_entry(t->root, p->hi[XDPB_DIR_SRC] >> 48);
+	p->entry[XDPB_DIR_DST] =
+		tbl_chunk_entry(t->root, p->hi[XDPB_DIR_DST] >> 48);
+	/* the first steps inline: the usual walk never pays for a call */
+	for (__u32 i = 0; i < XDPB_IP6_INLINE_STEPS && !ip6_walk_done(p); i++)
+		ip6_walk_both(&w, i);
+	if (!ip6_walk_done(p))
+		bpf_loop(XDPB_IP6_MAX_STEPS - XDPB_IP6_INLINE_STEPS,
+			 ip6_walk_step, &w, 0);
+	have[XDPB_DIR_SRC] =
+		ip6_resolve(t, p, XDPB_DIR_SRC, &leaf[XDPB_DIR_SRC]);
+	have[XDPB_DIR_DST] =
+		ip6_resolve(t, p, XDPB_DIR_DST, &leaf[XDPB_DIR_DST]);
 }
 
 /*

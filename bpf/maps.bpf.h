@@ -81,11 +81,20 @@ struct ip4_host_inner {
 	__uint(value_size, sizeof(__u32));
 };
 
-struct ip6_prefix_inner {
-	__uint(type, BPF_MAP_TYPE_HASH);
+struct ip6_node_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
-	__uint(key_size, sizeof(struct xdpb_ip6_key));
-	__uint(value_size, sizeof(struct xdpb_leaf));
+	__uint(map_flags, BPF_F_MMAPABLE | BPF_F_INNER_MAP);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct xdpb_ip6_node));
+};
+
+struct ip6_single_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE | BPF_F_INNER_MAP);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct xdpb_ip6_single));
 };
 
 struct name_table_inner {
@@ -136,21 +145,45 @@ struct {
 	__array(values, struct leaf_array_inner);
 } ip4_leaf_gens SEC(".maps");
 
-/* IPv6 prefixes -> resolved leaf. */
+/* IPv6 trie root: one entry per /16 (leaf, single or node). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, XDPB_NR_GENS);
 	__type(key, __u32);
-	__array(values, struct ip6_prefix_inner);
-} ip6_prefix_gens SEC(".maps");
+	__array(values, struct chunk_array_inner);
+} ip6_root_gens SEC(".maps");
 
-/* IPv6 filter: three bits per hashed (length, prefix) present. */
+/* IPv6 trie nodes (struct xdpb_ip6_node). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, XDPB_NR_GENS);
 	__type(key, __u32);
-	__array(values, struct filter_array_inner);
-} ip6_filter_gens SEC(".maps");
+	__array(values, struct ip6_node_inner);
+} ip6_node_gens SEC(".maps");
+
+/* IPv6 trie: the runs of nodes whose runs do not fit in the node. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, XDPB_NR_GENS);
+	__type(key, __u32);
+	__array(values, struct chunk_array_inner);
+} ip6_run_gens SEC(".maps");
+
+/* IPv6 trie: subtrees of one prefix (struct xdpb_ip6_single). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, XDPB_NR_GENS);
+	__type(key, __u32);
+	__array(values, struct ip6_single_inner);
+} ip6_single_gens SEC(".maps");
+
+/* IPv6 resolved leaves, indexed by the trie's entries (0 = no match). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, XDPB_NR_GENS);
+	__type(key, __u32);
+	__array(values, struct leaf_array_inner);
+} ip6_leaf_gens SEC(".maps");
 
 /* Listed domain names: the name table (struct xdpb_name_slot). */
 struct {
@@ -417,9 +450,10 @@ struct {
  */
 struct ip6_pair {
 	__u32 words[XDPB_NR_DIRS][4];
-	/* the found leaf's match for the address's own direction */
-	struct xdpb_match match[XDPB_NR_DIRS];
-	__u32 found[XDPB_NR_DIRS];
+	/* the addresses' halves in host order, for xdpb_ip6_child() */
+	__u64 hi[XDPB_NR_DIRS], lo[XDPB_NR_DIRS];
+	/* each address's trie entry so far */
+	__u32 entry[XDPB_NR_DIRS];
 	/* the protected6 key being looked up (ip6_protected()) */
 	struct xdpb_protect6_key protect_key;
 };

@@ -155,7 +155,7 @@ int xdpblock(struct xdp_md *ctx)
 		q->l3_end = q->l3_off + bpf_ntohs(ip->tot_len);
 	} else if (proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6 = parse_ipv6(&c);
-		void *prefixes, *filter;
+		struct ip6_tables t6;
 
 		if (!ip6) {
 			count_iface(ifindex, XDPB_STAT_MALFORMED_IPV6, bytes);
@@ -173,12 +173,10 @@ int xdpblock(struct xdp_md *ctx)
 		q->l4_off = c.pos - frame;
 		q->l3_end =
 			q->l3_off + sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
-		prefixes = bpf_map_lookup_elem(&ip6_prefix_gens, &gen);
-		filter = bpf_map_lookup_elem(&ip6_filter_gens, &gen);
-		if (!prefixes || !filter)
+		if (ip6_tables_get(gen, &t6) < 0)
 			return XDP_PASS;
-		if (info->nr_v6_lengths)
-			ip6_lookup(prefixes, filter, info, ip6, leaf, have);
+		if (info->nr_v6_prefixes)
+			ip6_lookup(&t6, ip6, leaf, have);
 		q->is_ipv6 = 1;
 	} else {
 		count_iface(ifindex, XDPB_STAT_NON_IP, bytes);

@@ -24,15 +24,21 @@
  *   a passing packet takes the hash lookup only in a /24 that holds two
  *   or more listed hosts.
  *
- *   IPv6: one hash holding every prefix (keyed by length and masked
- *   address), tried longest length first. A blocked Bloom filter (three
- *   bits per key in one cache line, XDPB_V6_FILTER_BITS_PER_PREFIX bits
- *   per prefix) is read before each hash lookup, so a length with no such
- *   prefix costs a bit test. All lengths from 32 up keep their keys in the
- *   line chosen by the address's first 32 bits, so a passing address
- *   reads one filter line (plus the few, cached lines of shorter lengths)
- *   and a hash lookup only on a false positive; source and destination
- *   are searched side by side, so their two line reads overlap.
+ *   IPv6: a multibit trie. The root has one entry per /16 (2^16 u32s,
+ *   256 KiB, like IPv4's tbl16); below it, nodes of 64 children each
+ *   (6 bits of the address per step) exist only where two or more
+ *   prefixes longer than the node's depth share its subtree. A subtree
+ *   holding one such prefix is a SINGLE entry: that prefix, checked
+ *   against the whole address at the end. So a lookup reads the root,
+ *   a node per 6 bits only where rules crowd, and at most one single,
+ *   whatever the number of prefixes or of distinct lengths, and at most
+ *   XDPB_IP6_MAX_STEPS nodes. Nodes are after Poptrie's (Asai and Ohara,
+ *   SIGCOMM 2015): one cache line, bitmaps of the children that are
+ *   nodes and that are singles (each kind stored side by side, found by a
+ *   popcount), and a bitmap of where runs of equal leaves start among the
+ *   rest, the runs inline in the line when they fit. Source and
+ *   destination are walked step by step side by side, so their reads
+ *   overlap.
  *
  *   Every table exists twice (generation 0 and 1) as inner maps of
  *   ARRAY_OF_MAPS outers. A reload fills fresh inner maps for the idle
@@ -54,11 +60,11 @@
 #define XDPB_TBL8_GROUP_SIZE 256 /* one per address of a /24 */
 #define XDPB_MAX_VLAN_TAGS 2
 #define XDPB_MAX_IPV6_EXT_HDRS 8
-#define XDPB_V6_MAX_LENGTHS 129 /* prefix lengths 0..128 */
-/* IPv6 filter size: this many bits per prefix, a power of two in between */
-#define XDPB_V6_FILTER_BITS_PER_PREFIX 32
-#define XDPB_V6_FILTER_MIN_LOG2 16
-#define XDPB_V6_FILTER_MAX_LOG2 30
+/* IPv6 trie: the root's bits, the bits per node, nodes on the longest path */
+#define XDPB_IP6_ROOT_BITS 16
+#define XDPB_IP6_ROOT_ENTRIES (1u << XDPB_IP6_ROOT_BITS)
+#define XDPB_IP6_STRIDE 6
+#define XDPB_IP6_MAX_STEPS 19 /* (128 - 16) / 6, rounded up */
 /* http_ports, tls_ports: at most this many of each */
 #define XDPB_MAX_WEB_PORTS 8
 #define XDPB_DEFAULT_HTTP_PORT 80
@@ -98,6 +104,13 @@ struct xdpb_tbl_chunk {
  *
  * tbl8 entries are always LEAF (a /32 inside a group is simply its own
  * entry).
+ *
+ * IPv6 root entries are LEAF, SINGLE or NODE (a node's children are the
+ * same three kinds, see struct xdpb_ip6_node):
+ *   LEAF    index = leaf for every address of the subtree (0: no rule)
+ *   SINGLE  index = xdpb_ip6_single: the one prefix longer than this
+ *           depth in the subtree, its leaf, and the leaf of the rest
+ *   NODE    index = xdpb_ip6_node for the next 6 bits
  */
 #define XDPB_KIND_SHIFT 30
 #define XDPB_KIND_LEAF 0u
@@ -107,6 +120,8 @@ struct xdpb_tbl_chunk {
 #define XDPB_ENTRY_INDEX_MASK ((1u << XDPB_KIND_SHIFT) - 1)
 #define XDPB_HOST1_OCTET_SHIFT 22
 #define XDPB_HOST1_LEAF_MASK ((1u << XDPB_HOST1_OCTET_SHIFT) - 1)
+#define XDPB_KIND_SINGLE 1u /* IPv6 only: the value of HOSTS */
+#define XDPB_KIND_NODE 2u /* IPv6 only: the value of GROUP */
 
 /*
  * Actions. The numeric order is the priority when rules overlap. IP lists
@@ -300,17 +315,46 @@ struct xdpb_leaf {
 	struct xdpb_match dir[XDPB_NR_DIRS];
 };
 
-/* IPv6 prefix hash key: the address masked to prefixlen. */
-struct xdpb_ip6_key {
-	__u32 prefixlen;
-	__u8 addr[16];
+/*
+ * An IPv6 trie node: 64 children, one per value of the next 6 bits, of
+ * three kinds told apart by two bitmaps. The k-th set bit of @children is
+ * node child_base + k, the k-th set bit of @singles single single_base +
+ * k (each node's children and singles side by side in their arrays). The
+ * other children are leaves, in runs of equal leaves, a run starting at
+ * each set bit of @runs; the k-th run's leaf is run[k] when the node's
+ * runs fit in its line (run_base == XDPB_IP6_RUNS_INLINE), else entry
+ * run_base + k of the run array. Mostly one run: the leaf the subtree
+ * inherits.
+ */
+#define XDPB_IP6_NODE_RUNS 7
+#define XDPB_IP6_RUNS_INLINE 0xffffffffu
+
+struct xdpb_ip6_node {
+	__u64 children;
+	__u64 singles;
+	__u64 runs;
+	__u32 child_base;
+	__u32 single_base;
+	__u32 run_base;
+	__u32 run[XDPB_IP6_NODE_RUNS];
+};
+
+/*
+ * A subtree's one prefix longer than its depth: an address inside
+ * @addr/@plen takes @leaf, any other address of the subtree @base (the
+ * leaf of the longest shorter prefix that covers the subtree, or 0).
+ */
+struct xdpb_ip6_single {
+	__u64 hi, lo; /* the prefix's first and last 64 bits, host order */
+	__u32 plen; /* 17..128 */
+	__u32 leaf;
+	__u32 base;
+	__u32 pad;
 };
 
 /* Per-generation metadata. */
 struct xdpb_gen_info {
-	__u32 nr_v6_lengths; /* distinct IPv6 prefix lengths present */
-	__u8 v6_lengths[XDPB_V6_MAX_LENGTHS]; /* longest first */
-	__u8 v6_filter_log2; /* the IPv6 filter has 2^this bits */
+	__u32 nr_v6_prefixes; /* distinct IPv6 prefixes; 0: no lookup */
 	__u8 name_filter_log2; /* the name filter has 2^this bits */
 	/*
 	 * 1: tbl24 holds every /16's group, group number = /16 number, so
@@ -335,7 +379,7 @@ struct xdpb_gen_info {
 	__u32 serial;
 };
 
-/* The IPv6 and name filters: arrays of 512-bit chunks (one cache line each). */
+/* The name filter: an array of 512-bit chunks (one cache line each). */
 struct xdpb_filter_chunk {
 	__u64 word[8];
 };
@@ -493,8 +537,9 @@ struct xdpb_iface_stats {
 _Static_assert(sizeof(struct xdpb_counter) == 16, "counter layout");
 _Static_assert(sizeof(struct xdpb_match) == 8, "match layout");
 _Static_assert(sizeof(struct xdpb_leaf) == 16, "leaf layout");
-_Static_assert(sizeof(struct xdpb_ip6_key) == 20, "ip6 key layout");
-_Static_assert(sizeof(struct xdpb_gen_info) == 192, "gen info layout");
+_Static_assert(sizeof(struct xdpb_ip6_node) == 64, "ip6 node: one line");
+_Static_assert(sizeof(struct xdpb_ip6_single) == 32, "ip6 single layout");
+_Static_assert(sizeof(struct xdpb_gen_info) == 64, "gen info layout");
 _Static_assert(sizeof(struct xdpb_tbl_chunk) == 64, "chunk layout");
 _Static_assert(XDPB_TBL8_GROUP_SIZE % XDPB_TBL_CHUNK == 0 &&
 		       XDPB_TBL24_GROUP_SIZE % XDPB_TBL_CHUNK == 0 &&

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * The hashes and filters both sides compute: prefix masks, the IPv6
- * prefix filter's hash and line, the name table's keys and home slots,
- * and the name filter's line. Userspace builds the tables with them and
- * the datapath looks up with them, so the two can never disagree. Plain C
+ * What both sides compute: prefix masks, the IPv6 trie's child index,
+ * the name table's keys and home slots, and the name filter's line.
+ * Userspace builds the tables with them and the datapath looks up with
+ * them, so the two can never disagree. Plain C
  * on fixed-width types: no BPF helpers.
  */
 #ifndef XDPBLOCK_HASH_H
@@ -37,55 +37,39 @@ static inline void xdpb_ip6_mask(const __u32 *addr, __u32 plen, __u32 *out)
 }
 
 /*
- * The hash of an IPv6 key: @w is the masked address as four 32-bit words
- * loaded from its bytes (the same on both sides), @plen its length.
- * Multiply-xor hashing: cheap in BPF, and one definition for both sides.
+ * The IPv6 trie's child index at @depth (16, 22, ..., 124): the six
+ * address bits from there, zeros past bit 127. @hi and @lo are the
+ * address's first and last 64 bits in host order. Both the trie's builder
+ * and its lookup index with this.
  */
-static inline __u32 xdpb_ip6_filter_hash(const __u32 *w, __u32 plen)
+static inline __u32 xdpb_ip6_child(__u64 hi, __u64 lo, __u32 depth)
 {
-	__u64 h = (__u64)w[0] * 0x9e3779b97f4a7c15ULL;
-
-	h ^= (__u64)w[1] * 0xc2b2ae3d27d4eb4fULL;
-	h ^= (__u64)w[2] * 0x165667b19e3779f9ULL;
-	h ^= (__u64)w[3] * 0xd6e8feb86659fd93ULL;
-	h ^= (__u64)(plen + 1) * 0xff51afd7ed558ccdULL;
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ULL;
-	return (__u32)(h ^ (h >> 32));
+	if (depth < 64) /* 16..58: within the first half */
+		return (__u32)(hi >> (58 - depth)) & 63;
+	depth -= 64;
+	if (depth <= 58)
+		return (__u32)(lo >> (58 - depth)) & 63;
+	return (__u32)(lo << (depth - 58)) & 63; /* 124: 4 bits and 2 zeros */
 }
 
 /*
- * The filter chunk (one 64-byte line) of a key, below @chunk_mask
- * (2^n - 1). Keys are confined to a chunk chosen by a part of the address
- * every length of their tier shares: lengths 32..128 by the first 32
- * bits, lengths 16..31 by the first 16, and each length under 16 has a
- * chunk of its own. Looking an address up then touches one chunk per
- * tier, not one per length; the chunks of the short tiers are few and
- * stay cached.
+ * Is the address @hi:@lo (host order halves) inside the prefix @phi:@plo
+ * of length @plen (1..128)? One xor and one shift per half, no mask
+ * built bit by bit.
  */
-static inline __u32 xdpb_ip6_filter_chunk(const __u32 *w, __u32 plen,
-					  __u32 chunk_mask)
+static inline int xdpb_ip6_inside(__u64 hi, __u64 lo, __u64 phi, __u64 plo,
+				  __u32 plen)
 {
-	__u32 first16, chunk;
-
-	/* the address's first two bytes, whatever the byte order */
-	__builtin_memcpy(&first16, w, 2);
-	__builtin_memset((char *)&first16 + 2, 0, 2);
-	if (plen < 16)
-		chunk = (__u32)(((__u64)(plen + 1) * 0xd6e8feb86659fd93ULL) >>
-				32);
-	else if (plen < 32)
-		chunk = (__u32)(((__u64)first16 * 0xc2b2ae3d27d4eb4fULL) >> 32);
-	else
-		chunk = (__u32)(((__u64)w[0] * 0x9e3779b97f4a7c15ULL) >> 32);
-	return chunk & chunk_mask;
+	if (plen <= 64)
+		return !((hi ^ phi) >> (64 - plen));
+	return hi == phi && !((lo ^ plo) >> (128 - plen));
 }
 
 /*
  * A key sets XDPB_FILTER_KEY_BITS bits of its chunk, 9-bit positions
  * taken from its hash, and the filter says "maybe" only when all are set.
  * Three bits per key keep false positives rare (under 0.1 % per probe at
- * 32 bits per prefix) in a filter small enough to stay in the last-level
+ * 32 bits per key) in a filter small enough to stay in the last-level
  * cache, where one bit per key needed eight times the memory.
  */
 #define XDPB_FILTER_KEY_BITS 3

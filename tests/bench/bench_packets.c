@@ -43,7 +43,7 @@
  * Passing addresses. Half "near" rules: a random address in the
  * neighbourhood of a random rule (the same /24 as an IPv4 host, the same
  * /64 as an IPv6 host, ...), where lookups walk the deepest paths (host
- * entries, tbl8 groups, IPv6 filter chunks) and still find nothing. Half uniform
+ * entries, tbl8 groups, IPv6 trie nodes) and still find nothing. Half uniform
  * across the unicast range the rules are drawn from. Neither matches any
  * rule.
  */
@@ -451,24 +451,14 @@ struct access_model {
 		*host_addrs; /* host_addrs: host order, sorted */
 	size_t nr_hosts;
 	int flat; /* gen_info.ip4_flat: no tbl16 read */
-	/* IPv6: keys of the prefix hash, open addressing */
-	struct xdpb_ip6_key *keys;
-	uint32_t *slots, mask;
-	struct xdpb_gen_info info;
+	/* IPv6: the trie */
+	struct ip6_plan trie;
 };
 
 struct access_counts {
-	double tbl16, tbl24, tbl8, host_probes, leaves; /* IPv4 */
-	double probes, hits; /* IPv6: filter reads, hash lookups */
+	double tbl16, tbl24, tbl8, host_probes, leaves; /* IPv4; leaves: both */
+	double root, nodes, runs, singles; /* IPv6 */
 };
-
-static uint64_t key6_hash(const struct xdpb_ip6_key *k)
-{
-	struct prefix p = {.family = AF_INET6, .plen = k->prefixlen};
-
-	memcpy(p.addr, k->addr, 16);
-	return prefix_hash(&p);
-}
 
 static void model_build(struct access_model *m, const struct ruleset *rs,
 			int family)
@@ -498,27 +488,8 @@ static void model_build(struct access_model *m, const struct ruleset *rs,
 			m->host_addrs[i] = ntohl(m->host_addrs[i]);
 		free(leaves);
 		ip4_plan_free(&plan);
-	} else {
-		struct ip6_plan plan;
-		size_t cap = 2;
-
-		if (ip6_plan_build(&rs->v6, &plan))
-			die("ip6_plan_build failed");
-		while (cap < plan.nr_entries * 2)
-			cap <<= 1;
-		m->keys = plan.keys;
-		plan.keys = NULL;
-		m->info = plan.info;
-		m->slots = xcalloc(cap, sizeof(uint32_t));
-		m->mask = cap - 1;
-		for (size_t i = 0; i < plan.nr_entries; i++) {
-			size_t h = key6_hash(&m->keys[i]) & m->mask;
-
-			while (m->slots[h])
-				h = (h + 1) & m->mask;
-			m->slots[h] = i + 1;
-		}
-		ip6_plan_free(&plan);
+	} else if (ip6_plan_build(&rs->v6, &m->trie)) {
+		die("ip6_plan_build failed");
 	}
 }
 
@@ -528,8 +499,7 @@ static void model_free(struct access_model *m)
 	free(m->tbl24);
 	free(m->tbl8);
 	free(m->host_addrs);
-	free(m->keys);
-	free(m->slots);
+	ip6_plan_free(&m->trie);
 }
 
 static int model_is_host(const struct access_model *m, uint32_t a)
@@ -545,20 +515,6 @@ static int model_is_host(const struct access_model *m, uint32_t a)
 			hi = mid;
 	}
 	return lo < m->nr_hosts && m->host_addrs[lo] == a;
-}
-
-static int model_has_key(const struct access_model *m,
-			 const struct xdpb_ip6_key *k)
-{
-	for (size_t h = key6_hash(k) & m->mask; m->slots[h];
-	     h = (h + 1) & m->mask) {
-		const struct xdpb_ip6_key *e = &m->keys[m->slots[h] - 1];
-
-		if (e->prefixlen == k->prefixlen &&
-		    !memcmp(e->addr, k->addr, 16))
-			return 1;
-	}
-	return 0;
 }
 
 static void model_address(const struct access_model *m, const uint8_t *addr,
@@ -604,25 +560,65 @@ static void model_address(const struct access_model *m, const uint8_t *addr,
 		if (e & XDPB_ENTRY_INDEX_MASK)
 			c->leaves++;
 	} else {
-		/*
-		 * Longest length first: one filter read per length until a
-		 * prefix is found, and a hash lookup where the filter says
-		 * yes (false positives, about 1 in 64, are not modelled).
-		 */
-		for (uint32_t i = 0; i < m->info.nr_v6_lengths; i++) {
-			struct prefix p = {.family = AF_INET6, .plen = 128};
-			struct xdpb_ip6_key k;
+		/* the walk of ip6_lookup(), entry by entry */
+		const struct ip6_plan *t = &m->trie;
+		uint64_t hi = 0, lo = 0;
+		uint32_t e, index;
 
-			memcpy(p.addr, addr, 16);
-			prefix_truncate(&p, m->info.v6_lengths[i]);
-			k.prefixlen = p.plen;
-			memcpy(k.addr, p.addr, 16);
-			c->probes++;
-			if (model_has_key(m, &k)) {
-				c->hits++;
-				break;
+		if (!t->nr_prefixes)
+			return;
+		for (int i = 0; i < 8; i++) {
+			hi = hi << 8 | addr[i];
+			lo = lo << 8 | addr[8 + i];
+		}
+		e = t->root[hi >> 48];
+		c->root++;
+		for (uint32_t depth = XDPB_IP6_ROOT_BITS;
+		     e >> XDPB_KIND_SHIFT == XDPB_KIND_NODE;
+		     depth += XDPB_IP6_STRIDE) {
+			const struct xdpb_ip6_node *n =
+				&t->nodes[e & XDPB_ENTRY_INDEX_MASK];
+			uint64_t bit = 1ull << xdpb_ip6_child(hi, lo, depth);
+			uint64_t upto = bit | (bit - 1);
+			uint32_t k;
+
+			c->nodes++;
+			if (n->children & bit) {
+				k = (uint32_t)__builtin_popcountll(n->children &
+								   upto) -
+				    1;
+				e = XDPB_KIND_NODE << XDPB_KIND_SHIFT |
+				    (n->child_base + k);
+				continue;
+			}
+			if (n->singles & bit) {
+				k = (uint32_t)__builtin_popcountll(n->singles &
+								   upto) -
+				    1;
+				e = XDPB_KIND_SINGLE << XDPB_KIND_SHIFT |
+				    (n->single_base + k);
+				continue;
+			}
+			k = (uint32_t)__builtin_popcountll(n->runs & upto) - 1;
+			if (n->run_base == XDPB_IP6_RUNS_INLINE) {
+				e = n->run[k];
+			} else {
+				e = t->runs[n->run_base + k];
+				c->runs++;
 			}
 		}
+		index = e & XDPB_ENTRY_INDEX_MASK;
+		if (e >> XDPB_KIND_SHIFT == XDPB_KIND_SINGLE) {
+			const struct xdpb_ip6_single *sg = &t->singles[index];
+
+			c->singles++;
+			index = xdpb_ip6_inside(hi, lo, sg->hi, sg->lo,
+						sg->plen)
+					? sg->leaf
+					: sg->base;
+		}
+		if (index)
+			c->leaves++;
 	}
 }
 
@@ -640,7 +636,7 @@ static struct access_counts model_wset(const struct access_model *m,
 	}
 	c.tbl16 /= nr, c.tbl24 /= nr, c.tbl8 /= nr, c.host_probes /= nr,
 		c.leaves /= nr;
-	c.probes /= nr, c.hits /= nr;
+	c.root /= nr, c.nodes /= nr, c.runs /= nr, c.singles /= nr;
 	return c;
 }
 
@@ -1063,11 +1059,12 @@ static void prepare_size(struct bench *b, struct list_run *lr, struct sized *z)
 	err = loader_activate(&z->ld, &z->rs, NULL, &rep);
 	if (err)
 		die("activation of %s rules failed: %s", lbl, strerror(-err));
-	printf("activate %s %s: v4_rules=%zu v6_rules=%zu plan_ms=%.1f build_ms=%.1f switch_ms=%.3f v4_leaves=%zu v4_tbl24_groups=%zu v4_flat=%d v4_groups=%zu v4_hosts=%zu v6_entries=%zu v6_lengths=%zu v6_filter_bytes=%zu\n",
+	printf("activate %s %s: v4_rules=%zu v6_rules=%zu plan_ms=%.1f build_ms=%.1f switch_ms=%.3f v4_leaves=%zu v4_tbl24_groups=%zu v4_flat=%d v4_groups=%zu v4_hosts=%zu v6_prefixes=%zu v6_nodes=%zu v6_singles=%zu v6_depth=%zu v6_bytes=%zu\n",
 	       lr->k->name, lbl, z->rs.v4.nr, z->rs.v6.nr, rep.plan_ns / 1e6,
 	       rep.build_ns / 1e6, rep.switch_ns / 1e6, rep.v4_leaves,
 	       rep.v4_tbl24_groups, rep.v4_flat, rep.v4_groups, rep.v4_hosts,
-	       rep.v6_entries, rep.v6_lengths, rep.v6_filter_bytes);
+	       rep.v6_prefixes, rep.v6_nodes, rep.v6_singles, rep.v6_depth,
+	       rep.v6_bytes);
 	for (int f = 0; f < 2; f++)
 		if (lr->families & (1 << f))
 			prepare_family(b, lr, z, f);
@@ -1306,7 +1303,7 @@ static void report(struct bench *b)
 		if (fams[f] == AF_INET)
 			printf("| IPv4 rules | lengths | set | packets | tbl16 | tbl24 | tbl8 | /32 hash probes | leaf reads |\n|---:|---|---|---|---:|---:|---:|---:|---:|\n");
 		else
-			printf("| IPv6 rules | lengths | set | packets | filter reads | hash lookups |\n|---:|---|---|---|---:|---:|\n");
+			printf("| IPv6 rules | lengths | set | packets | root | nodes | run array | singles | leaf reads |\n|---:|---|---|---|---:|---:|---:|---:|---:|\n");
 		for_each_row(b, f, si, lr, tr)
 		{
 			const struct access_counts *c =
@@ -1318,7 +1315,9 @@ static void report(struct bench *b)
 				       c->tbl16, c->tbl24, c->tbl8,
 				       c->host_probes, c->leaves);
 			else
-				printf(" %.2f | %.2f |\n", c->probes, c->hits);
+				printf(" %.2f | %.2f | %.2f | %.2f | %.2f |\n",
+				       c->root, c->nodes, c->runs, c->singles,
+				       c->leaves);
 		}
 		printf("\n");
 	}

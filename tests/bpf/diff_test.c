@@ -682,10 +682,10 @@ static int run_set(struct env *e, struct id_keeper *k,
 	}
 	printf("  IPv4: %zu leaves, %zu tbl24 groups%s, %zu tbl8 groups, "
 	       "%zu /32 hosts; "
-	       "IPv6: %zu entries, %zu distinct lengths, %zu filter bytes\n",
+	       "IPv6: %zu prefixes, %zu trie nodes (deepest at /%zu), %zu singles\n",
 	       rep.v4_leaves, rep.v4_tbl24_groups, rep.v4_flat ? " (flat)" : "",
-	       rep.v4_groups, rep.v4_hosts, rep.v6_entries, rep.v6_lengths,
-	       rep.v6_filter_bytes);
+	       rep.v4_groups, rep.v4_hosts, rep.v6_prefixes, rep.v6_nodes,
+	       rep.v6_depth, rep.v6_singles);
 
 	for (int fam = 0; fam < 2; fam++) {
 		int family = fam ? AF_INET6 : AF_INET;

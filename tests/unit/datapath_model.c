@@ -18,11 +18,11 @@
 /* the tables of the lookup under way, and its counts */
 static const struct model_tables *cur;
 static struct model_stats *stats;
-static size_t filter_reads, prefix_reads;
+static size_t steps; /* node reads of the lookup under way */
 
 /* what an outer map's lookup returns: the inner map it names */
-static char tbl16_map, tbl24_map, tbl8_map, host_map, leaf4_map, prefix_map,
-	filter_map;
+static char tbl16_map, tbl24_map, tbl8_map, host_map, leaf4_map, root6_map,
+	node6_map, run6_map, single6_map, leaf6_map;
 static struct ip6_pair pair;
 
 int model_host_cmp(const void *a, const void *b)
@@ -30,13 +30,6 @@ int model_host_cmp(const void *a, const void *b)
 	const struct model_host *x = a, *y = b;
 
 	return memcmp(&x->addr_be, &y->addr_be, 4);
-}
-
-int model_key_cmp(const void *a, const void *b)
-{
-	const struct model_key *x = a, *y = b;
-
-	return memcmp(&x->key, &y->key, sizeof(x->key));
 }
 
 /* element @index of an array of @nr elements of @size bytes, or NULL */
@@ -64,10 +57,16 @@ void *bpf_map_lookup_elem(void *map, const void *key)
 		return &host_map;
 	if (map == &ip4_leaf_gens)
 		return &leaf4_map;
-	if (map == &ip6_prefix_gens)
-		return &prefix_map;
-	if (map == &ip6_filter_gens)
-		return &filter_map;
+	if (map == &ip6_root_gens)
+		return &root6_map;
+	if (map == &ip6_node_gens)
+		return &node6_map;
+	if (map == &ip6_run_gens)
+		return &run6_map;
+	if (map == &ip6_single_gens)
+		return &single6_map;
+	if (map == &ip6_leaf_gens)
+		return &leaf6_map;
 	if (map == &ip6_pair_scratch)
 		return &pair;
 	if (map == &tbl16_map)
@@ -91,13 +90,26 @@ void *bpf_map_lookup_elem(void *map, const void *key)
 	if (map == &leaf4_map)
 		return array_elem(cur->leaves4, cur->nr_leaves4,
 				  sizeof(struct xdpb_leaf), index);
-	if (map == &filter_map) {
-		filter_reads++;
-		return array_elem(cur->filter,
-				  cur->filter_bytes /
-					  sizeof(struct xdpb_filter_chunk),
-				  sizeof(struct xdpb_filter_chunk), index);
+	if (map == &root6_map)
+		return array_elem(cur->root6,
+				  XDPB_IP6_ROOT_ENTRIES / XDPB_TBL_CHUNK,
+				  sizeof(struct xdpb_tbl_chunk), index);
+	if (map == &node6_map) {
+		steps++;
+		return array_elem(cur->nodes6, cur->nr_nodes6,
+				  sizeof(struct xdpb_ip6_node), index);
 	}
+	if (map == &run6_map) {
+		stats->run_array_reads++;
+		return array_elem(cur->runs6, cur->nr_run_chunks6,
+				  sizeof(struct xdpb_tbl_chunk), index);
+	}
+	if (map == &single6_map)
+		return array_elem(cur->singles6, cur->nr_singles6,
+				  sizeof(struct xdpb_ip6_single), index);
+	if (map == &leaf6_map)
+		return array_elem(cur->leaves6, cur->nr_leaves6,
+				  sizeof(struct xdpb_leaf), index);
 	if (map == &host_map) {
 		struct model_host k = {.addr_be = index};
 		struct model_host *h = bsearch(&k, cur->hosts, cur->nr_hosts,
@@ -109,21 +121,6 @@ void *bpf_map_lookup_elem(void *map, const void *key)
 		}
 		stats->host_hits++;
 		return &h->leaf;
-	}
-	if (map == &prefix_map) {
-		struct model_key k;
-		struct model_key *hit;
-
-		memset(&k, 0, sizeof(k));
-		memcpy(&k.key, key, sizeof(k.key));
-		prefix_reads++;
-		hit = bsearch(&k, cur->keys, cur->nr_keys, sizeof(k),
-			      model_key_cmp);
-		if (!hit) {
-			stats->filter_false_positives++;
-			return NULL;
-		}
-		return &cur->leaves6[hit->idx];
 	}
 	abort(); /* a map this model does not hold */
 }
@@ -153,20 +150,40 @@ int model_ip6_lookup(const struct model_tables *t, const uint8_t addr[16],
 	struct xdpb_leaf leaf[XDPB_NR_DIRS];
 	struct model_stats both = {0};
 	int have[XDPB_NR_DIRS] = {0};
+	struct ip6_tables tables;
 	struct ipv6hdr ip6;
+	__u32 entry;
 
 	cur = t;
 	stats = &both;
-	filter_reads = prefix_reads = 0;
+	steps = 0;
+	if (ip6_tables_get(0, &tables) < 0)
+		abort();
 	memset(&ip6, 0, sizeof(ip6));
 	memcpy(&ip6.saddr, addr, 16);
 	memcpy(&ip6.daddr, addr, 16);
-	ip6_lookup(&prefix_map, &filter_map, t->info, &ip6, leaf, have);
-	if (have[XDPB_DIR_SRC] != have[XDPB_DIR_DST])
+	ip6_lookup(&tables, &ip6, leaf, have);
+	if (have[XDPB_DIR_SRC] != have[XDPB_DIR_DST] ||
+	    pair.entry[XDPB_DIR_SRC] != pair.entry[XDPB_DIR_DST])
 		abort(); /* one address, two answers */
-	/* both directions probed the same address: every count twice */
-	st->filter_skips += (filter_reads - prefix_reads) / 2;
-	st->filter_false_positives += both.filter_false_positives / 2;
+	entry = pair.entry[XDPB_DIR_SRC];
+	if (entry >> XDPB_KIND_SHIFT == XDPB_KIND_NODE)
+		st->unfinished++;
+	if (entry >> XDPB_KIND_SHIFT == XDPB_KIND_SINGLE) {
+		const struct xdpb_ip6_single *s =
+			&t->singles6[entry & XDPB_ENTRY_INDEX_MASK];
+		if (xdpb_ip6_inside(pair.hi[XDPB_DIR_SRC],
+				    pair.lo[XDPB_DIR_SRC], s->hi, s->lo,
+				    s->plen))
+			st->single_hits++;
+		else
+			st->single_misses++;
+	}
+	/* both directions walked the same address: every count twice */
+	st->node_steps += steps / 2;
+	if (steps / 2 > st->max_steps)
+		st->max_steps = steps / 2;
+	st->run_array_reads += both.run_array_reads / 2;
 	st->bad_index += both.bad_index;
 	out->dir[XDPB_DIR_SRC] = leaf[XDPB_DIR_SRC].dir[XDPB_DIR_SRC];
 	out->dir[XDPB_DIR_DST] = leaf[XDPB_DIR_DST].dir[XDPB_DIR_DST];

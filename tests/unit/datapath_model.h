@@ -3,7 +3,7 @@
  * The datapath's address lookups run in userspace: the code of
  * bpf/ip_match.bpf.h itself, compiled against in-memory copies of one
  * generation's tables (datapath_model.c, through tests/unit/bpf_shim.h).
- * Hash maps are sorted arrays searched for the exact key.
+ * The IPv4 host hash is a sorted array searched for the exact key.
  */
 #ifndef XDPBLOCK_DATAPATH_MODEL_H
 #define XDPBLOCK_DATAPATH_MODEL_H
@@ -18,11 +18,6 @@ struct model_host {
 	uint32_t leaf;
 };
 
-struct model_key {
-	struct xdpb_ip6_key key;
-	uint32_t idx; /* into leaves6 */
-};
-
 /*
  * One generation's tables, as the loader fills the maps (not const: a
  * map lookup hands out writable elements).
@@ -35,22 +30,28 @@ struct model_tables {
 	struct xdpb_leaf *leaves4;
 	size_t nr_leaves4;
 	struct xdpb_gen_info *info;
-	void *filter;
-	size_t filter_bytes;
-	struct model_key *keys; /* sorted by model_key_cmp() */
-	size_t nr_keys;
+	/* the IPv6 trie: root (XDPB_IP6_ROOT_ENTRIES), runs in whole chunks */
+	uint32_t *root6, *runs6;
+	size_t nr_run_chunks6;
+	struct xdpb_ip6_node *nodes6;
+	size_t nr_nodes6;
+	struct xdpb_ip6_single *singles6;
+	size_t nr_singles6;
 	struct xdpb_leaf *leaves6;
+	size_t nr_leaves6;
 };
 
 /* What the lookups went through, and any index the maps would refuse. */
 struct model_stats {
 	size_t tbl24_lookups, group_lookups, host_hits, host_misses, host1_hits;
-	size_t filter_skips, filter_false_positives;
+	/* IPv6: node steps, runs read from the run array, singles checked */
+	size_t node_steps, run_array_reads, single_hits, single_misses;
+	size_t max_steps; /* the most node steps of one address */
+	size_t unfinished; /* walks still at a node after the last step */
 	size_t bad_index;
 };
 
 int model_host_cmp(const void *a, const void *b);
-int model_key_cmp(const void *a, const void *b);
 
 /*
  * ip4_tbl16_entry(), ip4_entry() and ip4_resolve(): the leaf of @addr_be,

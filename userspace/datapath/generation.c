@@ -34,14 +34,15 @@
 
 /* The inner maps of one generation, as file descriptors. */
 struct gen_maps {
-	int tbl16, tbl24, tbl8, host, leaf, ip6, filter6, names, name_filter;
+	int tbl16, tbl24, tbl8, host, leaf, root6, nodes6, runs6, singles6,
+		leaf6, names, name_filter;
 };
 
 static void gen_maps_close(struct gen_maps *g)
 {
-	int *fds[] = {&g->tbl16,   &g->tbl24, &g->tbl8,
-		      &g->host,	   &g->leaf,  &g->ip6,
-		      &g->filter6, &g->names, &g->name_filter};
+	int *fds[] = {&g->tbl16,    &g->tbl24, &g->tbl8,   &g->host,
+		      &g->leaf,	    &g->root6, &g->nodes6, &g->runs6,
+		      &g->singles6, &g->leaf6, &g->names,  &g->name_filter};
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
@@ -154,38 +155,28 @@ static int build_filter(const char *what, const char *obj_name,
 	return 0;
 }
 
-/* A hash of rules behind a bit filter: the shape of IPv6 rules. */
-struct hashed_table {
-	const char *what; /* for messages: "IPv6 rule" */
-	const char *hash_name, *filter_name; /* BPF object names */
-	uint32_t key_size, value_size;
-	const void *keys, *values;
-	size_t nr;
-	const void *filter;
-	size_t filter_bytes;
-};
-
-static int build_hash_and_filter(const struct hashed_table *t, int *hash_fd,
-				 int *filter_fd)
+/*
+ * An array map named @name of @nr elements of @size bytes (at least one:
+ * an array cannot be empty), holding a copy of @data.
+ */
+static int array_from(const char *name, uint32_t size, const void *data,
+		      size_t nr, int *fd)
 {
-	int err;
+	size_t slots = nr ? nr : 1, bytes = slots * size;
+	void *mem;
 
-	*hash_fd = bpfmap_create_hash(t->hash_name, t->key_size, t->value_size,
-				      t->nr);
-	if (*hash_fd < 0) {
-		err = -errno;
-		log_err("cannot create the %s map (%zu entries): %s", t->what,
-			t->nr, strerror(errno));
+	*fd = bpfmap_create_array(name, size, slots);
+	mem = *fd < 0 ? NULL : bpfmap_mmap(*fd, bytes);
+	if (!mem) {
+		int err = -errno;
+
+		log_err("cannot create the IPv6 rule table %s (%zu bytes): %s; is the memlock limit or kernel memory too low?",
+			name, bytes, strerror(errno));
 		return err;
 	}
-	err = bpfmap_batch_update(*hash_fd, t->keys, t->key_size, t->values,
-				  t->value_size, t->nr);
-	if (err) {
-		log_err("cannot fill the %s map: %s", t->what, strerror(-err));
-		return err;
-	}
-	return build_filter(t->what, t->filter_name, t->filter, t->filter_bytes,
-			    filter_fd);
+	memcpy(mem, data, nr * size);
+	bpfmap_munmap(mem, bytes);
+	return 0;
 }
 
 static int build_ip6(const struct rule_table *t, struct gen_maps *g,
@@ -193,36 +184,55 @@ static int build_ip6(const struct rule_table *t, struct gen_maps *g,
 {
 	struct ip6_plan plan;
 	uint64_t t0 = monotonic_ns();
+	/* the run array in whole chunks, which the datapath reads */
+	uint32_t *runs = NULL;
+	size_t run_chunks;
 	int err;
 
 	err = ip6_plan_build(t, &plan);
-	if (err)
+	if (err) {
+		if (err == -E2BIG)
+			log_err("the IPv6 rules need more than %u trie nodes or singles",
+				XDPB_ENTRY_INDEX_MASK);
 		return err;
+	}
 	rep->plan_ns += monotonic_ns() - t0;
 	t0 = monotonic_ns();
-	rep->v6_entries = plan.nr_entries;
-	rep->v6_filter_bytes = plan.filter_bytes;
-	rep->v6_lengths = plan.info.nr_v6_lengths;
-	*info = plan.info;
+	rep->v6_prefixes = plan.nr_prefixes;
+	rep->v6_nodes = plan.nr_nodes;
+	rep->v6_singles = plan.nr_singles;
+	rep->v6_depth = plan.max_depth;
+	rep->v6_bytes = ip6_plan_bytes(&plan);
+	info->nr_v6_prefixes = (uint32_t)plan.nr_prefixes;
 
-	err = build_hash_and_filter(
-		&(struct hashed_table){
-			.what = "IPv6 rule",
-			.hash_name = "xdpb_prefix6",
-			.filter_name = "xdpb_filter6",
-			.key_size = sizeof(*plan.keys),
-			.value_size = sizeof(*plan.leaves),
-			.keys = plan.keys,
-			.values = plan.leaves,
-			.nr = plan.nr_entries,
-			.filter = plan.filter,
-			.filter_bytes = plan.filter_bytes,
-		},
-		&g->ip6, &g->filter6);
-	if (err)
+	run_chunks = (plan.nr_runs + XDPB_TBL_CHUNK - 1) / XDPB_TBL_CHUNK;
+	runs = calloc(run_chunks + 1, sizeof(struct xdpb_tbl_chunk));
+	if (!runs) {
+		err = -ENOMEM;
 		goto out;
-	rep->build_ns += monotonic_ns() - t0;
+	}
+	if (plan.nr_runs)
+		memcpy(runs, plan.runs, plan.nr_runs * sizeof(*runs));
+	err = array_from(
+		"xdpb_root6", sizeof(struct xdpb_tbl_chunk), plan.root,
+		plan.nr_prefixes ? XDPB_IP6_ROOT_ENTRIES / XDPB_TBL_CHUNK : 0,
+		&g->root6);
+	if (!err)
+		err = array_from("xdpb_nodes6", sizeof(*plan.nodes), plan.nodes,
+				 plan.nr_nodes, &g->nodes6);
+	if (!err)
+		err = array_from("xdpb_runs6", sizeof(struct xdpb_tbl_chunk),
+				 runs, run_chunks, &g->runs6);
+	if (!err)
+		err = array_from("xdpb_single6", sizeof(*plan.singles),
+				 plan.singles, plan.nr_singles, &g->singles6);
+	if (!err)
+		err = array_from("xdpb_leaf6", sizeof(*plan.leaves),
+				 plan.leaves, plan.nr_leaves, &g->leaf6);
+	if (!err)
+		rep->build_ns += monotonic_ns() - t0;
 out:
+	free(runs);
 	ip6_plan_free(&plan);
 	return err;
 }
@@ -317,8 +327,11 @@ static int install_gen(struct loader *ld, uint32_t gen, struct gen_maps *g,
 		{s->maps.ip4_tbl8_gens, g->tbl8},
 		{s->maps.ip4_host_gens, g->host},
 		{s->maps.ip4_leaf_gens, g->leaf},
-		{s->maps.ip6_prefix_gens, g->ip6},
-		{s->maps.ip6_filter_gens, g->filter6},
+		{s->maps.ip6_root_gens, g->root6},
+		{s->maps.ip6_node_gens, g->nodes6},
+		{s->maps.ip6_run_gens, g->runs6},
+		{s->maps.ip6_single_gens, g->singles6},
+		{s->maps.ip6_leaf_gens, g->leaf6},
 		{s->maps.name_gens, g->names},
 		{s->maps.name_filter_gens, g->name_filter},
 	};
@@ -402,7 +415,7 @@ int loader_activate(struct loader *ld, const struct ruleset *rs,
 		    const struct xdpb_pinned_gen *gen,
 		    struct activation_report *report)
 {
-	struct gen_maps g = {-1, -1, -1, -1, -1, -1, -1, -1, -1};
+	struct gen_maps g = {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
 	struct xdpb_gen_info info = {0};
 	struct activation_report rep = {0};
 	uint32_t idle = !ld->active_gen;
@@ -443,7 +456,7 @@ int loader_activate(struct loader *ld, const struct ruleset *rs,
 	/*
 	 * The idle slot holds the generation before last, which no packet
 	 * uses any more: every switch is followed by a grace period (below;
-	 * unless that failed, which is logged). Its nine maps and gen_info
+	 * unless that failed, which is logged). Its twelve maps and gen_info
 	 * are replaced one by one.
 	 */
 	t0 = monotonic_ns();

@@ -22,7 +22,8 @@ struct activation_report {
 	uint64_t switch_ns; /* install and flip */
 	size_t v4_leaves, v4_tbl24_groups, v4_groups, v4_hosts;
 	int v4_flat; /* gen_info.ip4_flat */
-	size_t v6_entries, v6_lengths, v6_filter_bytes;
+	/* IPv6 trie: prefixes, nodes, singles, deepest node, bytes */
+	size_t v6_prefixes, v6_nodes, v6_singles, v6_depth, v6_bytes;
 	size_t name_entries, name_filter_bytes, name_table_bytes;
 };
 

@@ -316,74 +316,297 @@ void ip4_plan_free(struct ip4_plan *plan)
 	memset(plan, 0, sizeof(*plan));
 }
 
-/* Bits per prefix, rounded up to a power of two within the limits. */
-static int filter_log2(size_t nr_prefixes)
-{
-	int log2 = XDPB_V6_FILTER_MIN_LOG2;
+/* ---- the IPv6 trie ------------------------------------------------- */
 
-	while (log2 < XDPB_V6_FILTER_MAX_LOG2 &&
-	       (1ull << log2) <
-		       (uint64_t)nr_prefixes * XDPB_V6_FILTER_BITS_PER_PREFIX)
-		log2++;
-	return log2;
+/* Growing arrays while the trie is built; the first error sticks. */
+struct trie_build {
+	struct ip6_plan *plan;
+	const struct prefix *pfx; /* the nodes' prefixes, sorted */
+	size_t cap_nodes, cap_runs, cap_singles;
+	int err;
+};
+
+static int grow(void **arr, size_t *cap, size_t need, size_t size)
+{
+	size_t cap2 = *cap ? *cap : 64;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	while (cap2 < need)
+		cap2 *= 2;
+	p = realloc(*arr, cap2 * size);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = cap2;
+	return 0;
+}
+
+/* Index of @nr more nodes, zeroed; or -1 (b->err set). */
+static long trie_new_nodes(struct trie_build *b, size_t nr)
+{
+	struct ip6_plan *plan = b->plan;
+	size_t first = plan->nr_nodes;
+
+	if (b->err)
+		return -1;
+	if (first + nr > XDPB_ENTRY_INDEX_MASK) {
+		b->err = -E2BIG;
+		return -1;
+	}
+	b->err = grow((void **)&plan->nodes, &b->cap_nodes, first + nr,
+		      sizeof(*plan->nodes));
+	if (b->err)
+		return -1;
+	memset(&plan->nodes[first], 0, nr * sizeof(*plan->nodes));
+	plan->nr_nodes += nr;
+	return (long)first;
+}
+
+static void prefix_halves(const struct prefix *p, __u64 *hi, __u64 *lo)
+{
+	*hi = *lo = 0;
+	for (int i = 0; i < 8; i++) {
+		*hi = *hi << 8 | p->addr[i];
+		*lo = *lo << 8 | p->addr[8 + i];
+	}
+}
+
+/* Index of @nr more singles; or -1 (b->err set). */
+static long trie_new_singles(struct trie_build *b, size_t nr)
+{
+	struct ip6_plan *plan = b->plan;
+	size_t first = plan->nr_singles;
+
+	if (b->err)
+		return -1;
+	if (first + nr > XDPB_ENTRY_INDEX_MASK) {
+		b->err = -E2BIG;
+		return -1;
+	}
+	b->err = grow((void **)&plan->singles, &b->cap_singles, first + nr,
+		      sizeof(*plan->singles));
+	if (b->err)
+		return -1;
+	plan->nr_singles += nr;
+	return (long)first;
+}
+
+/* Single @n: the prefix @i (whose leaf is i + 1) over the leaf @base. */
+static void trie_set_single(struct trie_build *b, size_t n, size_t i,
+			    uint32_t base)
+{
+	struct xdpb_ip6_single *s = &b->plan->singles[n];
+
+	memset(s, 0, sizeof(*s));
+	prefix_halves(&b->pfx[i], &s->hi, &s->lo);
+	s->plen = b->pfx[i].plen;
+	s->leaf = (uint32_t)(i + 1);
+	s->base = base;
+}
+
+/* The child of a node at @depth that prefix @p starts in. */
+static uint32_t child_of(const struct prefix *p, uint32_t depth)
+{
+	__u64 hi, lo;
+
+	prefix_halves(p, &hi, &lo);
+	return xdpb_ip6_child(hi, lo, depth);
+}
+
+/*
+ * The children of the subtree at @depth holding prefixes [lo, hi), all
+ * longer than @depth, whose other addresses take leaf @base, in @nr
+ * children of @bits bits each: @entry[c] the leaf of child c once the
+ * prefixes ending within this step are painted in (painter's order: the
+ * sort puts a prefix before those it contains), and [first[c], end[c])
+ * the prefixes longer than the step under child c (adjacent in the sort:
+ * a prefix ending within the step and covering c sorts before them, one
+ * covering another child before or after all of them).
+ */
+static void trie_children(struct trie_build *b, size_t lo, size_t hi,
+			  uint32_t depth, uint32_t bits, uint32_t base,
+			  uint32_t *entry, size_t *first, size_t *end)
+{
+	uint32_t nr = 1u << bits;
+
+	for (uint32_t c = 0; c < nr; c++) {
+		entry[c] = base;
+		first[c] = end[c] = 0;
+	}
+	for (size_t i = lo; i < hi; i++) {
+		const struct prefix *p = &b->pfx[i];
+		uint32_t c = bits == XDPB_IP6_STRIDE
+				     ? child_of(p, depth)
+				     : (uint32_t)(p->addr[0] << 8 | p->addr[1]);
+
+		if (p->plen <= depth + bits) {
+			uint32_t count = 1u << (depth + bits - p->plen);
+
+			for (uint32_t j = 0; j < count && c + j < nr; j++)
+				entry[c + j] = (uint32_t)(i + 1);
+			continue;
+		}
+		if (first[c] == end[c])
+			first[c] = i;
+		end[c] = i + 1;
+	}
+}
+
+/*
+ * Node @node: the subtree at @depth with prefixes [lo, hi) and leaf @base
+ * for the rest. Its node children and its singles are allocated side by
+ * side, then the node is written whole, then its node children are
+ * filled (the arrays may move while they are).
+ */
+static void trie_fill_node(struct trie_build *b, size_t node, size_t lo,
+			   size_t hi, uint32_t depth, uint32_t base)
+{
+	uint32_t leaf[64], run[64], nr_runs = 0;
+	size_t first[64], end[64];
+	struct xdpb_ip6_node n = {0};
+	long kids, singles;
+	uint32_t k = 0;
+
+	if (depth > b->plan->max_depth)
+		b->plan->max_depth = depth;
+	trie_children(b, lo, hi, depth, XDPB_IP6_STRIDE, base, leaf, first,
+		      end);
+	for (int c = 0; c < 64; c++) {
+		if (end[c] - first[c] >= 2)
+			n.children |= 1ull << c;
+		else if (end[c] - first[c] == 1)
+			n.singles |= 1ull << c;
+		else if (!nr_runs || run[nr_runs - 1] != leaf[c]) {
+			n.runs |= 1ull << c;
+			run[nr_runs++] = leaf[c];
+		}
+	}
+	kids = trie_new_nodes(b, (size_t)__builtin_popcountll(n.children));
+	singles = trie_new_singles(b, (size_t)__builtin_popcountll(n.singles));
+	if (kids < 0 || singles < 0)
+		return;
+	n.child_base = (uint32_t)kids;
+	n.single_base = (uint32_t)singles;
+	for (int c = 0; c < 64; c++)
+		if (n.singles >> c & 1)
+			trie_set_single(b, (size_t)singles++, first[c],
+					leaf[c]);
+	if (nr_runs <= XDPB_IP6_NODE_RUNS) {
+		n.run_base = XDPB_IP6_RUNS_INLINE;
+		memcpy(n.run, run, nr_runs * sizeof(run[0]));
+	} else {
+		struct ip6_plan *plan = b->plan;
+
+		b->err = grow((void **)&plan->runs, &b->cap_runs,
+			      plan->nr_runs + nr_runs, sizeof(*plan->runs));
+		if (b->err)
+			return;
+		n.run_base = (uint32_t)plan->nr_runs;
+		memcpy(&plan->runs[plan->nr_runs], run,
+		       nr_runs * sizeof(run[0]));
+		plan->nr_runs += nr_runs;
+	}
+	b->plan->nodes[node] = n;
+	for (int c = 0; c < 64; c++)
+		if (n.children >> c & 1)
+			trie_fill_node(b, (size_t)kids + k++, first[c], end[c],
+				       depth + XDPB_IP6_STRIDE, leaf[c]);
+}
+
+/* The root: one entry per /16, then the nodes below. */
+static int trie_build(struct trie_build *b, size_t nr)
+{
+	struct ip6_plan *plan = b->plan;
+	size_t *first = calloc(XDPB_IP6_ROOT_ENTRIES, sizeof(size_t));
+	size_t *end = calloc(XDPB_IP6_ROOT_ENTRIES, sizeof(size_t));
+
+	plan->root = calloc(XDPB_IP6_ROOT_ENTRIES, sizeof(uint32_t));
+	if (!first || !end || !plan->root) {
+		b->err = -ENOMEM;
+		goto out;
+	}
+	trie_children(b, 0, nr, 0, XDPB_IP6_ROOT_BITS, 0, plan->root, first,
+		      end);
+	for (uint32_t c = 0; c < XDPB_IP6_ROOT_ENTRIES && !b->err; c++) {
+		long node;
+
+		if (end[c] - first[c] == 1) {
+			long n = trie_new_singles(b, 1);
+
+			if (n < 0)
+				break;
+			trie_set_single(b, (size_t)n, first[c], plan->root[c]);
+			plan->root[c] = XDPB_KIND_SINGLE << XDPB_KIND_SHIFT |
+					(uint32_t)n;
+		}
+		if (end[c] - first[c] < 2)
+			continue;
+		node = trie_new_nodes(b, 1);
+		if (node < 0)
+			break;
+		trie_fill_node(b, (size_t)node, first[c], end[c],
+			       XDPB_IP6_ROOT_BITS, plan->root[c]);
+		plan->root[c] = XDPB_KIND_NODE << XDPB_KIND_SHIFT |
+				(uint32_t)node;
+	}
+out:
+	free(first);
+	free(end);
+	return b->err;
 }
 
 int ip6_plan_build(const struct rule_table *t, struct ip6_plan *plan)
 {
-	uint8_t *lengths = plan->info.v6_lengths;
-	int present[XDPB_V6_MAX_LENGTHS] = {0};
-	uint32_t chunk_mask;
+	struct trie_build b = {.plan = plan};
 	struct node *nodes;
+	struct prefix *pfx;
 	size_t nr;
+	int err;
 
 	memset(plan, 0, sizeof(*plan));
 	nodes = nodes_from_rules(t, &nr);
 	if (!nodes)
 		return -ENOMEM;
-	for (size_t i = 0; i < nr; i++)
-		present[nodes[i].prefix.plen] = 1;
-	/* longest first: the datapath stops at the first prefix it finds */
-	for (int l = XDPB_V6_MAX_LENGTHS - 1; l >= 0; l--)
-		if (present[l])
-			lengths[plan->info.nr_v6_lengths++] = l;
-	plan->info.v6_filter_log2 = filter_log2(nr);
-	plan->filter_bytes = (1ull << plan->info.v6_filter_log2) / 8;
-	chunk_mask = (uint32_t)(plan->filter_bytes /
-					sizeof(struct xdpb_filter_chunk) -
-				1);
-
+	plan->nr_prefixes = nr;
+	plan->nr_leaves = nr + 1;
 	plan->leaves = big_calloc(nr + 1, sizeof(*plan->leaves));
-	plan->keys = big_calloc(nr + 1, sizeof(*plan->keys));
-	plan->filter = big_calloc(plan->filter_bytes / 8, sizeof(uint64_t));
-	if (!plan->leaves || !plan->keys || !plan->filter) {
+	pfx = big_calloc(nr + 1, sizeof(*pfx));
+	if (!plan->leaves || !pfx) {
 		free(nodes);
+		free(pfx);
 		ip6_plan_free(plan);
 		return -ENOMEM;
 	}
-	resolve_nodes(t, nodes, nr, plan->leaves);
-	for (size_t i = 0; i < nr; i++) {
-		struct xdpb_ip6_key *k = &plan->keys[i];
-		struct xdpb_filter_chunk *chunks = (void *)plan->filter;
-		uint32_t words[4], chunk;
-
-		k->prefixlen = nodes[i].prefix.plen;
-		memcpy(k->addr, nodes[i].prefix.addr, 16);
-		memcpy(words, k->addr, 16);
-		chunk = xdpb_ip6_filter_chunk(words, k->prefixlen, chunk_mask);
-		xdpb_filter_chunk_add(&chunks[chunk],
-				      xdpb_ip6_filter_hash(words,
-							   k->prefixlen));
-	}
-	plan->nr_entries = nr;
+	resolve_nodes(t, nodes, nr, plan->leaves + 1);
+	for (size_t i = 0; i < nr; i++)
+		pfx[i] = nodes[i].prefix;
 	free(nodes);
-	return 0;
+	b.pfx = pfx;
+	err = trie_build(&b, nr);
+	free(pfx);
+	if (err)
+		ip6_plan_free(plan);
+	return err;
+}
+
+size_t ip6_plan_bytes(const struct ip6_plan *plan)
+{
+	return XDPB_IP6_ROOT_ENTRIES * sizeof(uint32_t) +
+	       plan->nr_nodes * sizeof(*plan->nodes) +
+	       plan->nr_runs * sizeof(*plan->runs) +
+	       plan->nr_singles * sizeof(*plan->singles) +
+	       plan->nr_leaves * sizeof(*plan->leaves);
 }
 
 void ip6_plan_free(struct ip6_plan *plan)
 {
-	free(plan->keys);
 	free(plan->leaves);
-	free(plan->filter);
+	free(plan->root);
+	free(plan->nodes);
+	free(plan->runs);
+	free(plan->singles);
 	memset(plan, 0, sizeof(*plan));
 }
 

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * A rule set resolved into the tables the datapath reads (plan.c): the
- * IPv4 DIR-16-8-8 tables, the IPv6 prefix hash and filter, the name table
- * and filter; docs/architecture.md, "Resolving overlapping rules".
+ * IPv4 DIR-16-8-8 tables, the IPv6 trie, the name table and filter; docs/architecture.md, "Resolving overlapping rules".
  */
 #ifndef XDPBLOCK_PLAN_H
 #define XDPBLOCK_PLAN_H
@@ -53,19 +52,28 @@ void ip4_plan_fill(const struct ip4_plan *plan, uint32_t *tbl16,
 void ip4_plan_free(struct ip4_plan *plan);
 
 /*
- * The IPv6 hash contents, as the two arrays a batch update takes, and the
- * filter (2^info.v6_filter_log2 bits) with a bit set for every key.
+ * The IPv6 trie (docs/architecture.md): the root's XDPB_IP6_ROOT_ENTRIES
+ * entries, the nodes, the run array, the singles, and the resolved
+ * leaves (leaves[0] empty; the i-th distinct prefix in sort order has
+ * leaf i + 1).
  */
 struct ip6_plan {
-	struct xdpb_ip6_key *keys;
+	uint32_t *root;
+	struct xdpb_ip6_node *nodes;
+	size_t nr_nodes;
+	uint32_t *runs;
+	size_t nr_runs;
+	struct xdpb_ip6_single *singles;
+	size_t nr_singles;
 	struct xdpb_leaf *leaves;
-	size_t nr_entries;
-	uint64_t *filter;
-	size_t filter_bytes;
-	struct xdpb_gen_info info;
+	size_t nr_leaves;
+	size_t nr_prefixes; /* distinct prefixes */
+	uint32_t max_depth; /* of the deepest node: 16, 22, ... 124; 0: none */
 };
 
 int ip6_plan_build(const struct rule_table *t, struct ip6_plan *plan);
+/* Bytes of the tables the datapath reads. */
+size_t ip6_plan_bytes(const struct ip6_plan *plan);
 void ip6_plan_free(struct ip6_plan *plan);
 
 /*

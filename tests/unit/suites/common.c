@@ -131,24 +131,6 @@ const struct rule *rs_find(const struct ruleset *rs, const char *text,
 	return NULL;
 }
 
-static int table_has_prefix(const struct rule_table *t, const struct prefix *p)
-{
-	size_t lo = 0, hi = t->nr;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = prefix_cmp(&t->rules[mid].prefix, p);
-
-		if (!c)
-			return 1;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 0;
-}
-
 void sim_free(struct sim *s)
 {
 	ip4_plan_free(&s->p4);
@@ -157,7 +139,7 @@ void sim_free(struct sim *s)
 	free(s->tbl24);
 	free(s->tbl8);
 	free(s->hosts);
-	free(s->keys);
+	free(s->runs6);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -220,11 +202,118 @@ static void sim_check_fold(const struct sim *s)
 	free(named);
 }
 
-/* Chunks in the IPv6 filter, less one: the datapath's chunk_mask. */
-static uint32_t sim_v6_chunk_mask(const struct ip6_plan *p6)
+/*
+ * The IPv6 trie is a tree of well-formed nodes: each node reached from
+ * exactly one entry, no node deeper than the last step, every node's
+ * runs where it says (the first non-node child starts one, no run starts
+ * at a node child), and every index inside its table. A node holds two
+ * or more prefixes, so no more than XDPB_IP6_MAX_STEPS nodes per prefix
+ * (chains of nested prefixes down to one address).
+ */
+struct trie_check {
+	const struct ip6_plan *p;
+	unsigned char *seen;
+	size_t bad;
+};
+
+static void check_node(struct trie_check *c, uint32_t index, uint32_t depth);
+
+/* A single of a subtree at @depth: its prefix is longer. */
+static void check_single(struct trie_check *c, uint32_t index, uint32_t depth)
 {
-	return (uint32_t)(p6->filter_bytes / sizeof(struct xdpb_filter_chunk) -
-			  1);
+	const struct xdpb_ip6_single *s = &c->p->singles[index];
+
+	if (index >= c->p->nr_singles || s->leaf >= c->p->nr_leaves ||
+	    s->base >= c->p->nr_leaves || s->plen <= depth || s->plen > 128)
+		c->bad++;
+}
+
+static void check_entry(struct trie_check *c, uint32_t e, uint32_t depth)
+{
+	uint32_t index = e & XDPB_ENTRY_INDEX_MASK;
+
+	switch (e >> XDPB_KIND_SHIFT) {
+	case XDPB_KIND_LEAF:
+		if (index >= c->p->nr_leaves)
+			c->bad++;
+		break;
+	case XDPB_KIND_SINGLE:
+		check_single(c, index, depth);
+		break;
+	case XDPB_KIND_NODE:
+		check_node(c, index, depth);
+		break;
+	default:
+		c->bad++;
+	}
+}
+
+static void check_node(struct trie_check *c, uint32_t index, uint32_t depth)
+{
+	const struct xdpb_ip6_node *n;
+	uint64_t leaves;
+	uint32_t nr_runs, nr_singles, nr_kids, below = depth + XDPB_IP6_STRIDE;
+
+	if (index >= c->p->nr_nodes || c->seen[index] || depth > 124) {
+		c->bad++;
+		return;
+	}
+	c->seen[index] = 1;
+	n = &c->p->nodes[index];
+	leaves = ~(n->children | n->singles);
+	nr_runs = (uint32_t)__builtin_popcountll(n->runs);
+	nr_singles = (uint32_t)__builtin_popcountll(n->singles);
+	nr_kids = (uint32_t)__builtin_popcountll(n->children);
+	if ((n->children & n->singles) || (n->runs & ~leaves) ||
+	    (leaves && !(n->runs & (leaves & -leaves))))
+		c->bad++;
+	if (n->run_base == XDPB_IP6_RUNS_INLINE
+		    ? nr_runs > XDPB_IP6_NODE_RUNS
+		    : n->run_base + (size_t)nr_runs > c->p->nr_runs)
+		c->bad++;
+	if (n->single_base + (size_t)nr_singles > c->p->nr_singles) {
+		c->bad++;
+		return;
+	}
+	for (uint32_t k = 0; k < nr_runs; k++)
+		check_entry(c,
+			    n->run_base == XDPB_IP6_RUNS_INLINE
+				    ? n->run[k]
+				    : c->p->runs[n->run_base + k],
+			    below);
+	for (uint32_t k = 0; k < nr_singles; k++)
+		check_single(c, n->single_base + k, below);
+	for (uint32_t k = 0; k < nr_kids; k++)
+		check_node(c, n->child_base + k, below);
+}
+
+static void sim_check_trie(const struct ip6_plan *p)
+{
+	struct trie_check c = {.p = p, .seen = calloc(p->nr_nodes + 1, 1)};
+	size_t reached = 0;
+
+	if (!c.seen) {
+		fprintf(stderr, "out of memory\n");
+		exit(2);
+	}
+	for (uint32_t r = 0; p->root && r < XDPB_IP6_ROOT_ENTRIES; r++)
+		check_entry(&c, p->root[r], XDPB_IP6_ROOT_BITS);
+	for (size_t i = 0; i < p->nr_nodes; i++)
+		reached += c.seen[i];
+	CHECK(c.bad == 0, "%zu malformed IPv6 trie entries", c.bad);
+	CHECK(reached == p->nr_nodes, "%zu of %zu IPv6 trie nodes reached",
+	      reached, p->nr_nodes);
+	CHECK(p->nr_nodes <= p->nr_prefixes * XDPB_IP6_MAX_STEPS,
+	      "%zu IPv6 trie nodes for %zu prefixes", p->nr_nodes,
+	      p->nr_prefixes);
+	free(c.seen);
+}
+
+/* Every single answers its base, inside its prefix too (SIM_NO_SINGLES). */
+static void sim_drop_singles(struct ip6_plan *p)
+{
+	for (size_t i = 0; i < p->nr_singles; i++)
+		p->singles[i].leaf = p->singles[i].base;
 }
 
 /* Build every table from @rs the way the loader does. */
@@ -278,38 +367,21 @@ int sim_build(struct sim *s, const struct ruleset *rs, int flags)
 	CHECK(err == 0, "ip6_plan_build: %d", err);
 	if (err)
 		return err;
-	s->keys = calloc(s->p6.nr_entries + 1, sizeof(*s->keys));
-	if (!s->keys) {
+	CHECK(s->p6.nr_leaves == s->p6.nr_prefixes + 1,
+	      "%zu IPv6 leaves for %zu prefixes", s->p6.nr_leaves,
+	      s->p6.nr_prefixes);
+	sim_check_trie(&s->p6);
+	if (flags & SIM_NO_SINGLES)
+		sim_drop_singles(&s->p6);
+	s->runs6 = calloc(s->p6.nr_runs + XDPB_TBL_CHUNK, sizeof(uint32_t));
+	if (!s->runs6) {
 		fprintf(stderr, "out of memory\n");
 		exit(2);
 	}
-	for (size_t i = 0; i < s->p6.nr_entries; i++) {
-		struct prefix p = {.family = AF_INET6};
-		uint32_t words[4], chunk;
-
-		p.plen = s->p6.keys[i].prefixlen;
-		memcpy(p.addr, s->p6.keys[i].addr, 16);
-		CHECK(table_has_prefix(&rs->v6, &p),
-		      "IPv6 key that is no rule");
-		/* no false negatives: every key's filter bits are set */
-		memcpy(words, s->p6.keys[i].addr, 16);
-		chunk = xdpb_ip6_filter_chunk(words, p.plen,
-					      sim_v6_chunk_mask(&s->p6));
-		CHECK(xdpb_filter_chunk_has(
-			      (struct xdpb_filter_chunk *)s->p6.filter + chunk,
-			      xdpb_ip6_filter_hash(words, p.plen)),
-		      "filter bits of a key not set");
-		s->keys[s->nr_keys].key = s->p6.keys[i];
-		s->keys[s->nr_keys].idx = i;
-		s->nr_keys++;
-	}
-	if (flags & SIM_CLEAR_FILTER)
-		memset(s->p6.filter, 0, s->p6.filter_bytes);
-	qsort(s->keys, s->nr_keys, sizeof(*s->keys), model_key_cmp);
-	for (size_t i = 1; i < s->nr_keys; i++)
-		CHECK(model_key_cmp(&s->keys[i - 1], &s->keys[i]) != 0,
-		      "IPv6 hash key given twice");
-	s->p6.info.ip4_flat = (uint8_t)s->p4.flat;
+	if (s->p6.nr_runs)
+		memcpy(s->runs6, s->p6.runs, s->p6.nr_runs * sizeof(uint32_t));
+	s->info.ip4_flat = (uint8_t)s->p4.flat;
+	s->info.nr_v6_prefixes = (uint32_t)s->p6.nr_prefixes;
 	s->tables = (struct model_tables){
 		.tbl16 = s->tbl16,
 		.tbl24 = s->tbl24,
@@ -320,30 +392,19 @@ int sim_build(struct sim *s, const struct ruleset *rs, int flags)
 		.nr_hosts = s->nr_hosts,
 		.leaves4 = s->p4.leaves,
 		.nr_leaves4 = s->p4.nr_leaves,
-		.info = &s->p6.info,
-		.filter = s->p6.filter,
-		.filter_bytes = s->p6.filter_bytes,
-		.keys = s->keys,
-		.nr_keys = s->nr_keys,
+		.info = &s->info,
+		.root6 = s->p6.root,
+		.runs6 = s->runs6,
+		.nr_run_chunks6 =
+			(s->p6.nr_runs + XDPB_TBL_CHUNK - 1) / XDPB_TBL_CHUNK,
+		.nodes6 = s->p6.nodes,
+		.nr_nodes6 = s->p6.nr_nodes,
+		.singles6 = s->p6.singles,
+		.nr_singles6 = s->p6.nr_singles,
 		.leaves6 = s->p6.leaves,
+		.nr_leaves6 = s->p6.nr_leaves,
 	};
 	return 0;
-}
-
-/*
- * The IPv6 plan as the datapath's search needs it: at most
- * XDPB_V6_MAX_LENGTHS lengths, longest first.
- */
-static void sim_check_v6_lengths(struct sim *s)
-{
-	const struct xdpb_gen_info *info = &s->p6.info;
-
-	if (info->nr_v6_lengths > XDPB_V6_MAX_LENGTHS)
-		s->unfinished_search++;
-	for (uint32_t i = 1; i < info->nr_v6_lengths && i < XDPB_V6_MAX_LENGTHS;
-	     i++)
-		if (info->v6_lengths[i] >= info->v6_lengths[i - 1])
-			s->unfinished_search++;
 }
 
 int sim_lookup(struct sim *s, const struct prefix *a, struct xdpb_leaf *out)
@@ -354,7 +415,8 @@ int sim_lookup(struct sim *s, const struct prefix *a, struct xdpb_leaf *out)
 		memcpy(&be, a->addr, 4);
 		return model_ip4_lookup(&s->tables, be, out, &s->st);
 	}
-	sim_check_v6_lengths(s);
+	if (!s->info.nr_v6_prefixes)
+		return 0; /* the datapath does not look */
 	return model_ip6_lookup(&s->tables, a->addr, out, &s->st);
 }
 

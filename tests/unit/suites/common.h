@@ -54,18 +54,17 @@ struct sim {
 	size_t nr_hosts;
 	/* IPv6 */
 	struct ip6_plan p6;
-	struct model_key *keys;
-	size_t nr_keys;
+	uint32_t *runs6; /* p6.runs in whole chunks, as the map holds them */
+	struct xdpb_gen_info info;
 	struct model_tables tables; /* all of the above, as the maps hold them */
 	/* what the lookups went through, and anything impossible */
 	struct model_stats st;
-	size_t unfinished_search;
 };
 
 void sim_free(struct sim *s);
 /* sim_build() flags */
 enum {
-	SIM_CLEAR_FILTER = 1, /* the IPv6 filter all zero: must be caught */
+	SIM_NO_SINGLES = 1, /* IPv6 singles as their base: must be caught */
 	SIM_FLAT = 2, /* IPv4 flat (gen_info.ip4_flat) whatever the size */
 };
 int sim_build(struct sim *s, const struct ruleset *rs, int flags);

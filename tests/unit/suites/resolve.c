@@ -282,7 +282,8 @@ static void resolve_random_sets(void)
 {
 	struct sim_totals {
 		size_t groups, hosts, group_lookups, host_hits, host_misses;
-		size_t filter_skips, false_positives, max_lengths, addresses;
+		size_t node_steps, single_hits, single_misses, max_steps;
+		size_t addresses;
 	} tot = {0};
 
 	for (int seed = 1; seed <= RANDOM_SEEDS; seed++) {
@@ -308,18 +309,19 @@ static void resolve_random_sets(void)
 			CHECK(bad == 0,
 			      "seed %d: %zu disagreements with refmatch", seed,
 			      bad);
-			CHECK(s.st.bad_index == 0 && s.unfinished_search == 0,
-			      "seed %d: %zu bad table indexes, %zu unfinished IPv6 searches",
-			      seed, s.st.bad_index, s.unfinished_search);
+			CHECK(s.st.bad_index == 0 && s.st.unfinished == 0,
+			      "seed %d: %zu bad table indexes, %zu unfinished IPv6 walks",
+			      seed, s.st.bad_index, s.st.unfinished);
 			tot.groups += s.p4.nr_groups;
 			tot.hosts += s.p4.nr_hosts;
 			tot.group_lookups += s.st.group_lookups;
 			tot.host_hits += s.st.host_hits;
 			tot.host_misses += s.st.host_misses;
-			tot.filter_skips += s.st.filter_skips;
-			tot.false_positives += s.st.filter_false_positives;
-			if (s.p6.info.nr_v6_lengths > tot.max_lengths)
-				tot.max_lengths = s.p6.info.nr_v6_lengths;
+			tot.node_steps += s.st.node_steps;
+			tot.single_hits += s.st.single_hits;
+			tot.single_misses += s.st.single_misses;
+			if (s.st.max_steps > tot.max_steps)
+				tot.max_steps = s.st.max_steps;
 			tot.addresses += pool.nr;
 		}
 		sim_free(&s);
@@ -342,21 +344,23 @@ static void resolve_random_sets(void)
 		      tot.host_misses > 20,
 	      "%zu group lookups, %zu host hits, %zu HOST-flag misses",
 	      tot.group_lookups, tot.host_hits, tot.host_misses);
-	CHECK(tot.filter_skips > 1000, "%zu lengths skipped by the filter",
-	      tot.filter_skips);
-	CHECK(tot.max_lengths >= 64, "at most %zu distinct IPv6 lengths",
-	      tot.max_lengths);
+	CHECK(tot.node_steps > 1000 && tot.max_steps >= 4,
+	      "%zu IPv6 node steps, at most %zu for one address",
+	      tot.node_steps, tot.max_steps);
+	CHECK(tot.single_hits > 100 && tot.single_misses > 100,
+	      "%zu addresses inside an IPv6 single's prefix, %zu outside",
+	      tot.single_hits, tot.single_misses);
 	printf("  %d random sets, %zu addresses: %zu groups, %zu hosts, "
-	       "%zu lookups via groups, %zu via the host hash, %zu IPv6 lengths "
-	       "skipped by the filter, %zu filter false positives\n",
+	       "%zu lookups via groups, %zu via the host hash; IPv6: %zu "
+	       "node steps (at most %zu), singles %zu inside, %zu outside\n",
 	       RANDOM_SEEDS, tot.addresses, tot.groups, tot.hosts,
-	       tot.group_lookups, tot.host_hits, tot.filter_skips,
-	       tot.false_positives);
+	       tot.group_lookups, tot.host_hits, tot.node_steps, tot.max_steps,
+	       tot.single_hits, tot.single_misses);
 }
 
 /*
- * The comparison has teeth: with the IPv6 filter cleared, or without the
- * HOST1/HOSTS entries, the same random sets disagree with the reference.
+ * The comparison has teeth: with the IPv6 singles read as their base, or
+ * without the HOST1/HOSTS entries, the same random sets disagree with the reference.
  */
 static void resolve_model_detects_breakage(void)
 {
@@ -388,9 +392,9 @@ static void resolve_model_detects_breakage(void)
 	gen_addresses(&pool, &rs.v4, hot, NR_HOT, AF_INET, 5000);
 	gen_addresses(&pool, &rs.v6, roots, NR_ROOTS, AF_INET6, 5000);
 
-	if (sim_build(&s, &rs, 1) == 0) {
-		bad = compare_pool(&s, &rs, &pool, 0, "no filter bits", 1);
-		CHECK(bad > 0, "clearing the IPv6 filter changed no result");
+	if (sim_build(&s, &rs, SIM_NO_SINGLES) == 0) {
+		bad = compare_pool(&s, &rs, &pool, 0, "no singles", 1);
+		CHECK(bad > 0, "reading no IPv6 single changed no result");
 	}
 	sim_free(&s);
 
@@ -427,10 +431,10 @@ static void resolve_empty_set(void)
 
 	ruleset_finish(&rs);
 	if (sim_build(&s, &rs, 0) == 0) {
-		CHECK(s.p4.nr_nodes == 0 && s.p6.nr_entries == 0 &&
-			      s.p6.info.nr_v6_lengths == 0,
-		      "empty plans: %zu nodes, %zu entries", s.p4.nr_nodes,
-		      s.p6.nr_entries);
+		CHECK(s.p4.nr_nodes == 0 && s.p6.nr_prefixes == 0 &&
+			      s.p6.nr_nodes == 0 && s.p6.nr_singles == 0,
+		      "empty plans: %zu nodes, %zu prefixes", s.p4.nr_nodes,
+		      s.p6.nr_prefixes);
 		a = pfx("192.0.2.1");
 		CHECK(!sim_lookup(&s, &a, &leaf), "IPv4 leaf in an empty set");
 		a = pfx("2001:db8::1");
@@ -444,7 +448,8 @@ static void resolve_empty_set(void)
 
 /*
  * A rule at every length along one address (all 129 IPv6 lengths, so the
- * lookup walks all 129 lengths; all 33 IPv4 lengths, so a
+ * trie has a node at every depth and an address on the chain walks all
+ * XDPB_IP6_MAX_STEPS steps; all 33 IPv4 lengths, so a
  * /24 has a group, hosts and covering prefixes), with actions and
  * directions varying by length; addresses leaving the chain at each bit.
  */
@@ -494,16 +499,18 @@ static void resolve_every_length(void)
 	ruleset_finish(&rs);
 	give_ids(&rs);
 	if (sim_build(&s, &rs, 0) == 0) {
-		CHECK(s.p6.info.nr_v6_lengths == 129, "%u IPv6 lengths",
-		      s.p6.info.nr_v6_lengths);
+		CHECK(s.p6.nr_prefixes == 129 && s.p6.max_depth == 124,
+		      "%zu IPv6 prefixes, deepest node at %u", s.p6.nr_prefixes,
+		      s.p6.max_depth);
 		/* the /25../32 chain shares one group; its /32 is a group entry */
 		CHECK(s.p4.nr_groups == 1 && s.p4.nr_hosts == 0,
 		      "%zu groups, %zu hosts", s.p4.nr_groups, s.p4.nr_hosts);
 		bad = compare_pool(&s, &rs, &pool, 2000, "every length", 0);
 		CHECK(bad == 0, "%zu disagreements with refmatch", bad);
-		CHECK(s.st.bad_index == 0 && s.unfinished_search == 0,
-		      "%zu bad indexes, %zu IPv6 searches out of steps",
-		      s.st.bad_index, s.unfinished_search);
+		CHECK(s.st.bad_index == 0 && s.st.unfinished == 0 &&
+			      s.st.max_steps == XDPB_IP6_MAX_STEPS,
+		      "%zu bad indexes, %zu IPv6 walks out of steps, %zu steps at most",
+		      s.st.bad_index, s.st.unfinished, s.st.max_steps);
 	}
 	sim_free(&s);
 	free(pool.a);
