@@ -12,29 +12,22 @@
 
 #include "maps.bpf.h"
 
-/* The inner maps of one generation; fetched once per packet. */
+/*
+ * The generation an IPv4 lookup reads. Each inner map is fetched where a
+ * step first needs it (an outer array read the verifier inlines), so an
+ * address that tbl16 answers pays for tbl16 alone.
+ */
 struct ip4_tables {
+	__u32 gen;
 	__u32 flat; /* gen_info.ip4_flat */
-	void *tbl16;
-	void *tbl24;
-	void *tbl8;
-	void *host;
-	void *leaf;
 };
 
-static __always_inline int ip4_tables_get(__u32 gen,
-					  const struct xdpb_gen_info *info,
-					  struct ip4_tables *t)
+static __always_inline void ip4_tables_get(__u32 gen,
+					   const struct xdpb_gen_info *info,
+					   struct ip4_tables *t)
 {
+	t->gen = gen;
 	t->flat = info->ip4_flat;
-	t->tbl16 = bpf_map_lookup_elem(&ip4_tbl16_gens, &gen);
-	t->tbl24 = bpf_map_lookup_elem(&ip4_tbl24_gens, &gen);
-	t->tbl8 = bpf_map_lookup_elem(&ip4_tbl8_gens, &gen);
-	t->host = bpf_map_lookup_elem(&ip4_host_gens, &gen);
-	t->leaf = bpf_map_lookup_elem(&ip4_leaf_gens, &gen);
-	if (!t->tbl16 || !t->tbl24 || !t->tbl8 || !t->host || !t->leaf)
-		return -1;
-	return 0;
 }
 
 /* Element @index of an array of chunks of u32 entries, or 0. */
@@ -62,9 +55,14 @@ static __always_inline __u32 ip4_tbl16_entry(const struct ip4_tables *t,
 {
 	__u32 block = bpf_ntohl(addr) >> 16;
 
+	void *tbl16;
+
 	if (t->flat)
 		return XDPB_KIND_GROUP << XDPB_KIND_SHIFT | block;
-	return tbl_chunk_entry(t->tbl16, block);
+	tbl16 = bpf_map_lookup_elem(&ip4_tbl16_gens, &t->gen);
+	if (!tbl16)
+		return 0;
+	return tbl_chunk_entry(tbl16, block);
 }
 
 /*
@@ -76,12 +74,15 @@ static __always_inline __u32 ip4_entry(const struct ip4_tables *t, __be32 addr,
 				       __u32 tbl16_entry)
 {
 	__u32 group = tbl16_entry & XDPB_ENTRY_INDEX_MASK;
+	void *tbl24;
 
 	if (tbl16_entry >> XDPB_KIND_SHIFT != XDPB_KIND_GROUP)
 		return tbl16_entry;
-	return tbl_chunk_entry(t->tbl24,
-			       group * XDPB_TBL24_GROUP_SIZE +
-				       ((bpf_ntohl(addr) >> 8) & 0xff));
+	tbl24 = bpf_map_lookup_elem(&ip4_tbl24_gens, &t->gen);
+	if (!tbl24)
+		return 0;
+	return tbl_chunk_entry(tbl24, group * XDPB_TBL24_GROUP_SIZE +
+					      ((bpf_ntohl(addr) >> 8) & 0xff));
 }
 
 /*
@@ -94,11 +95,15 @@ static __always_inline int ip4_resolve(const struct ip4_tables *t, __be32 addr,
 	__u32 host_order = bpf_ntohl(addr);
 	struct xdpb_leaf *leaf;
 	__u32 leaf_index;
+	void *table;
 
 	leaf_index = entry & XDPB_ENTRY_INDEX_MASK;
 	switch (entry >> XDPB_KIND_SHIFT) {
 	case XDPB_KIND_GROUP:
-		leaf_index = tbl_chunk_entry(t->tbl8,
+		table = bpf_map_lookup_elem(&ip4_tbl8_gens, &t->gen);
+		if (!table)
+			return 0;
+		leaf_index = tbl_chunk_entry(table,
 					     leaf_index * XDPB_TBL8_GROUP_SIZE +
 						     (host_order & 0xff)) &
 			     XDPB_ENTRY_INDEX_MASK;
@@ -110,7 +115,12 @@ static __always_inline int ip4_resolve(const struct ip4_tables *t, __be32 addr,
 		leaf_index = entry & XDPB_HOST1_LEAF_MASK;
 		break;
 	case XDPB_KIND_HOSTS: {
-		__u32 *host_leaf = bpf_map_lookup_elem(t->host, &addr);
+		__u32 *host_leaf;
+
+		table = bpf_map_lookup_elem(&ip4_host_gens, &t->gen);
+		if (!table)
+			return 0;
+		host_leaf = bpf_map_lookup_elem(table, &addr);
 
 		if (host_leaf)
 			leaf_index = *host_leaf;
@@ -119,33 +129,20 @@ static __always_inline int ip4_resolve(const struct ip4_tables *t, __be32 addr,
 	}
 	if (!leaf_index)
 		return 0;
-	leaf = bpf_map_lookup_elem(t->leaf, &leaf_index);
+	table = bpf_map_lookup_elem(&ip4_leaf_gens, &t->gen);
+	if (!table)
+		return 0;
+	leaf = bpf_map_lookup_elem(table, &leaf_index);
 	if (!leaf)
 		return 0;
 	*out = *leaf;
 	return 1;
 }
 
-/* The IPv6 trie of one generation; fetched once per IPv6 packet. */
+/* The generation an IPv6 lookup reads; its maps fetched as for IPv4. */
 struct ip6_tables {
-	void *root;
-	void *nodes;
-	void *runs;
-	void *singles;
-	void *leaf;
+	__u32 gen;
 };
-
-static __always_inline int ip6_tables_get(__u32 gen, struct ip6_tables *t)
-{
-	t->root = bpf_map_lookup_elem(&ip6_root_gens, &gen);
-	t->nodes = bpf_map_lookup_elem(&ip6_node_gens, &gen);
-	t->runs = bpf_map_lookup_elem(&ip6_run_gens, &gen);
-	t->singles = bpf_map_lookup_elem(&ip6_single_gens, &gen);
-	t->leaf = bpf_map_lookup_elem(&ip6_leaf_gens, &gen);
-	if (!t->root || !t->nodes || !t->runs || !t->singles || !t->leaf)
-		return -1;
-	return 0;
-}
 
 /*
  * Steps walked inline before the rest go through bpf_loop(): two cover
@@ -171,12 +168,14 @@ static __always_inline void ip6_step(struct ip6_walk *w, int dir, __u32 depth)
 	struct ip6_pair *p = w->pair;
 	__u32 entry = p->entry[dir], index, k;
 	struct xdpb_ip6_node *node;
+	void *nodes, *runs;
 	__u64 bit, upto;
 
 	if (entry >> XDPB_KIND_SHIFT != XDPB_KIND_NODE)
 		return;
 	index = entry & XDPB_ENTRY_INDEX_MASK;
-	node = bpf_map_lookup_elem(w->t->nodes, &index);
+	nodes = bpf_map_lookup_elem(&ip6_node_gens, &w->t->gen);
+	node = nodes ? bpf_map_lookup_elem(nodes, &index) : NULL;
 	if (!node) {
 		p->entry[dir] = 0;
 		return;
@@ -198,9 +197,10 @@ static __always_inline void ip6_step(struct ip6_walk *w, int dir, __u32 depth)
 		return;
 	}
 	k = __builtin_popcountll(node->runs & upto) - 1;
-	if (node->run_base != XDPB_IP6_RUNS_INLINE)
-		k = tbl_chunk_entry(w->t->runs, node->run_base + k);
-	else if (k < XDPB_IP6_NODE_RUNS)
+	if (node->run_base != XDPB_IP6_RUNS_INLINE) {
+		runs = bpf_map_lookup_elem(&ip6_run_gens, &w->t->gen);
+		k = runs ? tbl_chunk_entry(runs, node->run_base + k) : 0;
+	} else if (k < XDPB_IP6_NODE_RUNS)
 		k = node->run[k];
 	else
 		k = 0; /* a node the builder would not make */
@@ -245,9 +245,13 @@ static __always_inline int ip6_resolve(const struct ip6_tables *t,
 	__u32 entry = p->entry[dir], index = entry & XDPB_ENTRY_INDEX_MASK;
 	struct xdpb_ip6_single *single;
 	struct xdpb_leaf *leaf;
+	void *table;
 
 	if (entry >> XDPB_KIND_SHIFT == XDPB_KIND_SINGLE) {
-		single = bpf_map_lookup_elem(t->singles, &index);
+		table = bpf_map_lookup_elem(&ip6_single_gens, &t->gen);
+		if (!table)
+			return 0;
+		single = bpf_map_lookup_elem(table, &index);
 		if (!single)
 			return 0;
 		index = xdpb_ip6_inside(p->hi[dir], p->lo[dir], single->hi,
@@ -259,7 +263,10 @@ static __always_inline int ip6_resolve(const struct ip6_tables *t,
 	}
 	if (!index)
 		return 0;
-	leaf = bpf_map_lookup_elem(t->leaf, &index);
+	table = bpf_map_lookup_elem(&ip6_leaf_gens, &t->gen);
+	if (!table)
+		return 0;
+	leaf = bpf_map_lookup_elem(table, &index);
 	if (!leaf)
 		return 0;
 	*out = *leaf;
@@ -288,8 +295,9 @@ static __always_inline void ip6_lookup(const struct ip6_tables *t,
 	__u32 zero = 0;
 	struct ip6_pair *p = bpf_map_lookup_elem(&ip6_pair_scratch, &zero);
 	struct ip6_walk w = {.t = t};
+	void *root = bpf_map_lookup_elem(&ip6_root_gens, &t->gen);
 
-	if (!p)
+	if (!p || !root)
 		return;
 	w.pair = p;
 	__builtin_memcpy(p->words[XDPB_DIR_SRC], &ip6->saddr, 16);
@@ -299,9 +307,9 @@ static __always_inline void ip6_lookup(const struct ip6_tables *t,
 	ip6_halves(p->words[XDPB_DIR_DST], &p->hi[XDPB_DIR_DST],
 		   &p->lo[XDPB_DIR_DST]);
 	p->entry[XDPB_DIR_SRC] =
-		tbl_chunk_entry(t->root, p->hi[XDPB_DIR_SRC] >> 48);
+		tbl_chunk_entry(root, p->hi[XDPB_DIR_SRC] >> 48);
 	p->entry[XDPB_DIR_DST] =
-		tbl_chunk_entry(t->root, p->hi[XDPB_DIR_DST] >> 48);
+		tbl_chunk_entry(root, p->hi[XDPB_DIR_DST] >> 48);
 	/* the first steps inline: the usual walk never pays for a call */
 	for (__u32 i = 0; i < XDPB_IP6_INLINE_STEPS && !ip6_walk_done(p); i++)
 		ip6_walk_both(&w, i);

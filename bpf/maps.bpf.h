@@ -58,6 +58,20 @@ struct chunk_array_inner {
 	__uint(value_size, sizeof(struct xdpb_tbl_chunk));
 };
 
+/*
+ * The first levels (IPv4 tbl16, the IPv6 root) always have one entry per
+ * /16: a fixed size, so no BPF_F_INNER_MAP, and the verifier inlines
+ * their lookups (an inner array with BPF_F_INNER_MAP costs a helper call
+ * per lookup, about 3 ns, and every address starts here).
+ */
+struct first_level_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XDPB_TBL16_ENTRIES / XDPB_TBL_CHUNK);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct xdpb_tbl_chunk));
+};
+
 struct leaf_array_inner {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
@@ -110,7 +124,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, XDPB_NR_GENS);
 	__type(key, __u32);
-	__array(values, struct chunk_array_inner);
+	__array(values, struct first_level_inner);
 } ip4_tbl16_gens SEC(".maps");
 
 /* IPv4 tbl24: 256-entry groups, one entry per /24 of a /16 that needs it. */
@@ -150,7 +164,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, XDPB_NR_GENS);
 	__type(key, __u32);
-	__array(values, struct chunk_array_inner);
+	__array(values, struct first_level_inner);
 } ip6_root_gens SEC(".maps");
 
 /* IPv6 trie nodes (struct xdpb_ip6_node). */

@@ -135,8 +135,7 @@ int xdpblock(struct xdp_md *ctx)
 			count_iface(ifindex, XDPB_STAT_MALFORMED_IPV4, bytes);
 			return XDP_PASS;
 		}
-		if (ip4_tables_get(gen, info, &t) < 0)
-			return XDP_PASS;
+		ip4_tables_get(gen, info, &t);
 		saddr4 = ip->saddr;
 		daddr4 = ip->daddr;
 		/* each step for both addresses before the next: see ip_match */
@@ -173,8 +172,7 @@ int xdpblock(struct xdp_md *ctx)
 		q->l4_off = c.pos - frame;
 		q->l3_end =
 			q->l3_off + sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
-		if (ip6_tables_get(gen, &t6) < 0)
-			return XDP_PASS;
+		t6.gen = gen;
 		if (info->nr_v6_prefixes)
 			ip6_lookup(&t6, ip6, leaf, have);
 		q->is_ipv6 = 1;

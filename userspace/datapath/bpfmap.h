@@ -14,6 +14,12 @@ int bpfmap_create_array(const char *name, uint32_t value_size,
 			uint32_t entries);
 int bpfmap_create_hash(const char *name, uint32_t key_size, uint32_t value_size,
 		       uint32_t entries);
+/*
+ * A first-level table (IPv4 tbl16, the IPv6 root): XDPB_TBL16_ENTRIES
+ * entries in chunks, always, and without BPF_F_INNER_MAP, so that the
+ * verifier can inline the datapath's lookups in it (bpf/maps.bpf.h).
+ */
+int bpfmap_create_first_level(const char *name);
 /* @bytes of the mmappable map @fd, shared; NULL on failure. */
 void *bpfmap_mmap(int fd, size_t bytes);
 void bpfmap_munmap(void *p, size_t bytes);

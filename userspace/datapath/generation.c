@@ -73,13 +73,11 @@ static int build_ip4(const struct rule_table *t, struct gen_maps *g,
 	rep->v4_groups = plan.nr_groups;
 	rep->v4_hosts = plan.nr_hosts;
 
-	/* An empty set needs no 256 KiB table: lookups past the end miss. */
-	tbl16_entries = plan.nr_nodes ? XDPB_TBL16_ENTRIES : XDPB_TBL_CHUNK;
+	/* one size always: see bpfmap_create_first_level() */
+	tbl16_entries = XDPB_TBL16_ENTRIES;
 	tbl24_entries = plan.nr_tbl24_groups * XDPB_TBL24_GROUP_SIZE;
 	tbl8_entries = plan.nr_groups * XDPB_TBL8_GROUP_SIZE;
-	g->tbl16 = bpfmap_create_array("xdpb_tbl16",
-				       sizeof(struct xdpb_tbl_chunk),
-				       tbl16_entries / XDPB_TBL_CHUNK);
+	g->tbl16 = bpfmap_create_first_level("xdpb_tbl16");
 	g->tbl24 = bpfmap_create_array("xdpb_tbl24",
 				       sizeof(struct xdpb_tbl_chunk),
 				       tbl24_entries / XDPB_TBL_CHUNK);
@@ -179,6 +177,26 @@ static int array_from(const char *name, uint32_t size, const void *data,
 	return 0;
 }
 
+/* The IPv6 root: a first-level table holding a copy of @entries. */
+static int first_level_from(const char *name, const uint32_t *entries, int *fd)
+{
+	size_t bytes = XDPB_IP6_ROOT_ENTRIES * sizeof(uint32_t);
+	void *mem;
+
+	*fd = bpfmap_create_first_level(name);
+	mem = *fd < 0 ? NULL : bpfmap_mmap(*fd, bytes);
+	if (!mem) {
+		int err = -errno;
+
+		log_err("cannot create the IPv6 rule table %s (%zu bytes): %s; is the memlock limit or kernel memory too low?",
+			name, bytes, strerror(errno));
+		return err;
+	}
+	memcpy(mem, entries, bytes);
+	bpfmap_munmap(mem, bytes);
+	return 0;
+}
+
 static int build_ip6(const struct rule_table *t, struct gen_maps *g,
 		     struct xdpb_gen_info *info, struct activation_report *rep)
 {
@@ -213,10 +231,7 @@ static int build_ip6(const struct rule_table *t, struct gen_maps *g,
 	}
 	if (plan.nr_runs)
 		memcpy(runs, plan.runs, plan.nr_runs * sizeof(*runs));
-	err = array_from(
-		"xdpb_root6", sizeof(struct xdpb_tbl_chunk), plan.root,
-		plan.nr_prefixes ? XDPB_IP6_ROOT_ENTRIES / XDPB_TBL_CHUNK : 0,
-		&g->root6);
+	err = first_level_from("xdpb_root6", plan.root, &g->root6);
 	if (!err)
 		err = array_from("xdpb_nodes6", sizeof(*plan.nodes), plan.nodes,
 				 plan.nr_nodes, &g->nodes6);
