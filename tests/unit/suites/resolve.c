@@ -681,6 +681,141 @@ static void resolve_real_lists(void)
 	ruleset_free(&rs);
 }
 
+/* Bit @i (0 = the first) of a 16-byte address; 0 past the end. */
+static uint32_t addr_bit(const uint8_t *a, uint32_t i)
+{
+	return i < 128 ? (uint32_t)(a[i / 8] >> (7 - i % 8)) & 1 : 0;
+}
+
+static void addr_halves(const uint8_t *a, __u64 *hi, __u64 *lo)
+{
+	*hi = *lo = 0;
+	for (int i = 0; i < 8; i++) {
+		*hi = *hi << 8 | a[i];
+		*lo = *lo << 8 | a[8 + i];
+	}
+}
+
+/*
+ * The trie's child index and prefix test (maps/xdpblock_hash.h) against
+ * the bits themselves, on random addresses: the index at every node
+ * depth (16, 22, ... 124, where two bits lie past the address), and
+ * "inside" at every length, for the address itself, one with a bit
+ * flipped inside the prefix (out) and one flipped past it (still in).
+ */
+static void resolve_ip6_child_and_inside(void)
+{
+	size_t bad_child = 0, bad_inside = 0, checks = 0;
+
+	rng_seed(77);
+	for (int n = 0; n < 2000; n++) {
+		struct prefix a = random_prefix(AF_INET6, 128);
+		__u64 hi, lo;
+
+		addr_halves(a.addr, &hi, &lo);
+		for (uint32_t d = XDPB_IP6_ROOT_BITS; d <= 124;
+		     d += XDPB_IP6_STRIDE) {
+			uint32_t want = 0;
+
+			for (uint32_t j = 0; j < XDPB_IP6_STRIDE; j++)
+				want = want << 1 | addr_bit(a.addr, d + j);
+			bad_child += xdpb_ip6_child(hi, lo, d) != want;
+			checks++;
+		}
+		for (uint32_t plen = 1; plen <= 128; plen++) {
+			struct prefix p = a, b = a;
+			__u64 phi, plo, bhi, blo;
+			uint32_t in = rng_below(plen), out;
+
+			prefix_truncate(&p, (int)plen);
+			addr_halves(p.addr, &phi, &plo);
+			bad_inside += !xdpb_ip6_inside(hi, lo, phi, plo, plen);
+			b.addr[in / 8] ^= (uint8_t)(0x80 >> (in % 8));
+			addr_halves(b.addr, &bhi, &blo);
+			bad_inside += xdpb_ip6_inside(bhi, blo, phi, plo, plen);
+			if (plen < 128) {
+				b = a;
+				out = plen + rng_below(128 - plen);
+				b.addr[out / 8] ^= (uint8_t)(0x80 >> (out % 8));
+				addr_halves(b.addr, &bhi, &blo);
+				bad_inside += !xdpb_ip6_inside(bhi, blo, phi,
+							       plo, plen);
+			}
+			checks += 3;
+		}
+	}
+	CHECK(bad_child == 0 && bad_inside == 0,
+	      "%zu wrong child indexes, %zu wrong inside answers in %zu checks",
+	      bad_child, bad_inside, checks);
+}
+
+/*
+ * Spamhaus DROPv6 as published (tests/data), with allow and monitor
+ * exceptions nested in its prefixes down to /128: the trie's answers are
+ * the reference matcher's.
+ */
+static void resolve_real_ipv6(void)
+{
+	struct prefix spots[1] = {pfx("2000::/3")};
+	struct addr_pool pool = {0};
+	struct ruleset rs = {0};
+	struct parsed_list l;
+	size_t nr_real, bad;
+	struct sim s;
+	int err;
+
+	const struct list_parse_opts opts = {
+		.format = LIST_FORMAT_AUTO,
+		.on_error = LIST_ON_ERROR_REJECT,
+	};
+	char *data = NULL;
+	size_t len = 0;
+
+	/* its "; SBL..." comments need the Spamhaus format, found by auto */
+	err = file_bytes(data_path("spamhaus_dropv6.txt"), &data, &len);
+	if (!err)
+		err = listfile_parse_data("spamhaus_dropv6.txt", data, len,
+					  &opts, &l);
+	CHECK(err == 0, "spamhaus_dropv6.txt: cannot read or parse it (%d)",
+	      err);
+	for (size_t i = 0; !err && i < l.nr; i++)
+		ruleset_add(&rs, &l.entries[i].prefix, 1, XDPB_ACT_DROP,
+			    XDPB_MATCH_BOTH, l.entries[i].line);
+	if (!err)
+		parsed_list_free(&l);
+	free(data);
+	nr_real = rs.v6.nr;
+	CHECK(nr_real > 50, "%zu rules from DROPv6", nr_real);
+	rng_seed(302);
+	for (int n = 0; nr_real && n < 600; n++) {
+		struct prefix p = rs.v6.rules[rng_below(nr_real)].prefix;
+		int plen = p.plen + rng_below(129 - p.plen);
+
+		random_bits_from(&p, p.plen);
+		if (rng_below(3) == 0)
+			plen = 128;
+		prefix_truncate(&p, plen);
+		ruleset_add(&rs, &p, n % 2 ? 3 : 4,
+			    n % 2 ? XDPB_ACT_ALLOW : XDPB_ACT_MONITOR,
+			    n % 2 ? XDPB_MATCH_BOTH : XDPB_MATCH_DST, n);
+	}
+	ruleset_finish(&rs);
+	give_ids(&rs);
+	gen_addresses(&pool, &rs.v6, spots, 1, AF_INET6, 30000);
+	if (sim_build(&s, &rs, 0) == 0) {
+		CHECK(s.p6.nr_nodes > 0 && s.p6.nr_singles > 0,
+		      "%zu nodes, %zu singles", s.p6.nr_nodes, s.p6.nr_singles);
+		bad = compare_pool(&s, &rs, &pool, 30000, "DROPv6", 0);
+		CHECK(bad == 0, "%zu disagreements with refmatch", bad);
+		CHECK(s.st.bad_index == 0 && s.st.unfinished == 0,
+		      "%zu bad table indexes, %zu unfinished walks",
+		      s.st.bad_index, s.st.unfinished);
+	}
+	sim_free(&s);
+	free(pool.a);
+	ruleset_free(&rs);
+}
+
 void suite_resolve(void)
 {
 	RUN_TEST("resolve", resolve_empty_set);
@@ -689,4 +824,6 @@ void suite_resolve(void)
 	RUN_TEST("resolve", resolve_every_length);
 	RUN_TEST("resolve", resolve_tbl16_fold);
 	RUN_TEST("resolve", resolve_real_lists);
+	RUN_TEST("resolve", resolve_ip6_child_and_inside);
+	RUN_TEST("resolve", resolve_real_ipv6);
 }
