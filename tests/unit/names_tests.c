@@ -259,6 +259,55 @@ static void suffix_keys_consistent(void)
 	CHECK(name_key_cmp(&k, &a), "ab.c and a.bc differ");
 }
 
+/*
+ * A label is hashed by its own words only: for every label length 1..63
+ * (one to eight words, the last one partial or whole), the key does not
+ * change with the bytes after the name in the buffer (the datapath's
+ * scratch holds QTYPE, QCLASS and more there), nor with letter case, and
+ * a label one byte shorter or with a different last byte gives another
+ * key.
+ */
+static void label_words_only(void)
+{
+	for (int len = 1; len <= XDPB_LABEL_MAX; len++) {
+		char text[XDPB_LABEL_MAX + 8];
+		uint8_t wire[XDPB_NAME_BUF], off[XDPB_NAME_MAX_LABELS + 1];
+		struct xdpb_name_key k, k_dirty, k_short, k_other;
+		struct xdpb_name_state st;
+		int n;
+
+		for (int i = 0; i < len; i++)
+			text[i] = 'a' + (i * 7 + len) % 26;
+		strcpy(text + len, ".com");
+		name_key(text, &k, NULL);
+		n = name_to_wire(text, wire, off);
+		for (size_t i = off[n - 1] + 5; i < XDPB_NAME_BUF; i++)
+			wire[i] = 0xa5 ^ (uint8_t)i;
+		for (int i = 1; i <= len; i++)
+			wire[i] -= 32; /* upper case */
+		xdpb_name_state_init(&st);
+		for (int i = n - 1; i >= 0; i--)
+			xdpb_name_mix_label(&st, wire, off[i]);
+		xdpb_name_key_of(&st, &k_dirty);
+		CHECK(!name_key_cmp(&k, &k_dirty),
+		      "label of %d: bytes after the name or case changed the key",
+		      len);
+		if (len > 1) {
+			memmove(text + len - 1, text + len, 5);
+			name_key(text, &k_short, NULL);
+			CHECK(name_key_cmp(&k, &k_short),
+			      "label of %d: one byte shorter, same key", len);
+		}
+		for (int i = 0; i < len; i++)
+			text[i] = 'a' + (i * 7 + len) % 26;
+		strcpy(text + len, ".com");
+		text[len - 1] = text[len - 1] == 'z' ? 'y' : 'z';
+		name_key(text, &k_other, NULL);
+		CHECK(name_key_cmp(&k, &k_other),
+		      "label of %d: another last byte, same key", len);
+	}
+}
+
 /* Resolution and the reference matcher agree on precedence. */
 static void resolve_and_refmatch(void)
 {
@@ -708,6 +757,7 @@ int main(void)
 	RUN_TEST("names", detect_type);
 	RUN_TEST("names", lower8_every_byte);
 	RUN_TEST("names", suffix_keys_consistent);
+	RUN_TEST("names", label_words_only);
 	RUN_TEST("names", resolve_and_refmatch);
 	RUN_TEST("names", view_actions);
 	RUN_TEST("names", resolve_views);

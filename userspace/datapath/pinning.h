@@ -49,8 +49,10 @@
  *    iface_stats counts protected packets; the protected4/6 maps
  * 8: IPv4 DIR-16-8-8: ip4_tbl16_gens, and ip4_tbl24_gens' inner maps hold
  *    tbl24 groups (one per /16 that needs one), no longer a whole tbl24
+ * 9: name keys hash a label's own words only (the name table and filter
+ *    of an older daemon hold keys this program would not find)
  */
-#define XDPB_PIN_LAYOUT_VERSION 8
+#define XDPB_PIN_LAYOUT_VERSION 9
 #define XDPB_PIN_MAGIC 0x58445042 /* "XDPB" */
 
 /* pinned "meta": what the pinned maps were made for */
