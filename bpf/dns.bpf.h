@@ -164,9 +164,12 @@ struct name_match {
 
 /*
  * The i-th label from the right: extend the hash state by it, which gives
- * the key of the suffix starting at it; test its filter bits and only then
- * look it up. Every suffix is tried (from the shortest): the longest found
- * decides, as its leaf already combines the rules of the shorter ones.
+ * the key of the suffix starting at it; test its "listed" filter bits and
+ * only then look it up. The longest listed suffix decides, as its leaf
+ * already combines the rules of the shorter ones; a suffix whose "above"
+ * bits are not all set has no listed name below it, so the walk ends
+ * there: an unlisted name stops at its first unlisted suffix that no
+ * listed name shares, most often its last two labels.
  */
 static long name_match_step(__u32 i, struct name_match *ctx)
 {
@@ -183,15 +186,19 @@ static long name_match_step(__u32 i, struct name_match *ctx)
 		m->anchor = key;
 	chunk_index = xdpb_name_filter_chunk(&m->anchor, m->chunk_mask);
 	chunk = bpf_map_lookup_elem(ctx->filter, &chunk_index);
-	if (chunk && !xdpb_filter_chunk_has(chunk, (__u32)key.hash[1]))
-		return 0;
-	leaf = name_table_find(ctx->names, &ctx->s->probe, m->seed, &key);
-	if (leaf) {
-		m->full = m->web ? leaf->web_full : leaf->full;
-		m->below = m->web ? leaf->web_below : leaf->below;
-		m->found_labels = i + 1;
+	/* no line (it cannot be): as if every bit were set */
+	if (!chunk ||
+	    xdpb_filter_chunk_has(chunk, xdpb_name_listed_bits(&key))) {
+		leaf = name_table_find(ctx->names, &ctx->s->probe, m->seed,
+				       &key);
+		if (leaf) {
+			m->full = m->web ? leaf->web_full : leaf->full;
+			m->below = m->web ? leaf->web_below : leaf->below;
+			m->found_labels = i + 1;
+		}
 	}
-	return 0;
+	return chunk &&
+	       !xdpb_filter_chunk_has(chunk, xdpb_name_above_bits(&key));
 }
 
 /*

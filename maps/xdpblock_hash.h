@@ -245,13 +245,29 @@ static inline void xdpb_name_key_of(const struct xdpb_name_state *st,
 /*
  * The name filter chunk (a 512-bit line) of a key, below @chunk_mask
  * (2^n - 1): picked by @anchor, the key of the name's last two labels
- * (the key itself for a one-label name). The key's own bits in the chunk
- * are xdpb_filter_chunk_add/has() of (__u32)key->hash[1].
+ * (the key itself for a one-label name).
  */
 static inline __u32 xdpb_name_filter_chunk(const struct xdpb_name_key *anchor,
 					   __u32 chunk_mask)
 {
 	return (__u32)(anchor->hash[0] >> 32) & chunk_mask;
+}
+
+/*
+ * A key's two sets of bits in its chunk (xdpb_filter_chunk_add/has()):
+ * "listed", the name is in the table; "above", some listed name is below
+ * it (the key is of a proper suffix of a listed name). A query's suffix
+ * whose "above" bits are not all set ends the walk: no longer suffix can
+ * be listed.
+ */
+static inline __u32 xdpb_name_listed_bits(const struct xdpb_name_key *key)
+{
+	return (__u32)key->hash[1];
+}
+
+static inline __u32 xdpb_name_above_bits(const struct xdpb_name_key *key)
+{
+	return (__u32)(key->hash[1] >> 32);
 }
 
 #endif /* XDPBLOCK_HASH_H */
