@@ -186,15 +186,18 @@ static inline __u64 xdpb_mix64(__u64 h, __u64 w, __u64 mul, __u32 shift)
 }
 
 /*
- * Mix one label into @st: its length byte at @buf[@off] (1..63, already
- * checked), then its bytes after it, lower-cased, as ceil(length / 8)
- * words, the last one's bytes past the label masked to zero. The length
- * goes in first, so the input stays one per label. Only the words the
- * label has are read: most labels are one or two words, and hashing
- * eight words for each was most of the cost of an unlisted DNS query.
- * @buf holds XDPB_NAME_BUF bytes and @off <= 254, so the word reads stay
- * inside it (the masks keep the verifier sure of that). Both sides run
- * this very code.
+ * Mix one label into @st: its wire bytes, the length byte at @buf[@off]
+ * (1..63, already checked) and the label after it, lower-cased, as
+ * ceil((length + 1) / 8) words, the last one's bytes past the label
+ * masked to zero. The length byte leads the first word, so the words
+ * of a name decode into its labels one way only (the keys are
+ * injective), and a label of up to seven bytes is one word: most labels
+ * are one or two, where hashing eight words for each (and the length on
+ * its own before them) was most of the cost of an unlisted DNS query.
+ * Lower-casing leaves the length byte (< 'A') as it is. @buf holds
+ * XDPB_NAME_BUF bytes and @off <= 254, so the word reads stay inside it
+ * (the masks keep the verifier sure of that). Both sides run this very
+ * code.
  */
 static inline void xdpb_name_mix_label(struct xdpb_name_state *st,
 				       const __u8 *buf, __u32 off)
@@ -204,23 +207,20 @@ static inline void xdpb_name_mix_label(struct xdpb_name_state *st,
 
 	off &= 0xff;
 	len = buf[off] & XDPB_LABEL_MAX;
-	/* the index of the label's last word, 0..7 */
-	last = ((len - 1) >> 3) & 7;
-	a = xdpb_mix64(a, len + 1, 0x9e3779b97f4a7c15ULL, 29);
-	b = xdpb_mix64(b, len + 1, 0xc2b2ae3d27d4eb4fULL, 31);
+	/* the index of the last word, 0..7 */
+	last = len >> 3;
 	/*
 	 * The whole words before the last: a loop of at most seven, which
 	 * the verifier walks once per length (eight paths through the rest
 	 * of the callback), where a branch per word of a mask made 2^8.
 	 */
 	for (__u32 i = 0; i < last; i++) {
-		w = xdpb_lower8(xdpb_load64(buf + off + 1 + i * 8));
+		w = xdpb_lower8(xdpb_load64(buf + off + i * 8));
 		a = xdpb_mix64(a, w, 0xbf58476d1ce4e5b9ULL, 32);
 		b = xdpb_mix64(b, w, 0x94d049bb133111ebULL, 29);
 	}
 	/* its 1..8 bytes: no clamp, so no branch for clang to make */
-	w = xdpb_load64(buf + off + 1 + last * 8) &
-	    xdpb_first_bytes(((len - 1) & 7) + 1);
+	w = xdpb_load64(buf + off + last * 8) & xdpb_first_bytes((len & 7) + 1);
 	w = xdpb_lower8(w);
 	st->h[0] = xdpb_mix64(a, w, 0xbf58476d1ce4e5b9ULL, 32);
 	st->h[1] = xdpb_mix64(b, w, 0x94d049bb133111ebULL, 29);
