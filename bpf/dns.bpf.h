@@ -6,9 +6,10 @@
  * NXDOMAIN / REFUSED replies in place.
  *
  * The first bytes of the DNS message are copied into a per-CPU scratch
- * buffer: the name walk and the hashing run in bpf_loop() callbacks, which
- * can index a map value with a masked offset but cannot carry packet
- * bounds across iterations. The copy costs less than the name's hashing.
+ * buffer: the suffix walk (hashing, filter, table) runs in bpf_loop()
+ * callbacks, which can index a map value with a masked offset but cannot
+ * carry packet bounds across iterations; the name walk before it reads
+ * the same copy.
  */
 #ifndef XDPBLOCK_DNS_BPF_H
 #define XDPBLOCK_DNS_BPF_H
