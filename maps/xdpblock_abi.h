@@ -411,7 +411,9 @@ struct xdpb_filter_chunk {
  * domain, like the IPv6 filter) is read before each table lookup: all
  * suffixes of two or more labels of a query share the line chosen by its
  * last two labels, so a query whose names are not listed costs one
- * cache line, whatever the number of its labels.
+ * cache line, whatever the number of its labels. Three more bits per
+ * proper suffix of a listed name ("above") let the walk stop at the
+ * first suffix with no listed name below it.
  */
 #define XDPB_NAME_MAX 255 /* wire format, with the root label */
 #define XDPB_NAME_TEXT_MAX 253 /* text, without a trailing dot */

@@ -131,35 +131,13 @@ static inline __u64 xdpb_lower8(__u64 w)
 }
 
 /*
- * All ones if @v is negative, else 0. In BPF through asm: clang turns the
- * shift-and-mask clamps below back into compares, and BPF has no select,
- * so each became a branch; eight words of two branches each were 2^16
- * paths to Linux 6.1's verifier, which in a callback cannot tell that
- * their values do not matter (about 170,000 instructions per stage).
+ * The first @n (1..8) bytes of a word as loaded from memory. Two shifts
+ * by 4n, as one by 8n is undefined (and masked by the CPU) for n = 8.
  */
-static inline __s64 xdpb_sign_mask(__s64 v)
+static inline __u64 xdpb_first_bytes(__u32 n)
 {
-#ifdef __bpf__
-	asm volatile("%[v] s>>= 63" : [v] "+r"(v));
-	return v;
-#else
-	return v < 0 ? -1 : 0;
-#endif
-}
+	__u64 k = (__u64)n * 4;
 
-/*
- * The first min(max(@n, 0), 8) bytes of a word as loaded from memory.
- * Without branches: two shifts by 4n stay below 64 for n = 8.
- */
-static inline __u64 xdpb_first_bytes(__s32 n)
-{
-	__s64 m = n, over;
-	__u64 k;
-
-	m &= ~xdpb_sign_mask(m); /* max(n, 0) */
-	over = m - 8;
-	m -= over & ~xdpb_sign_mask(over); /* min(m, 8) */
-	k = (__u64)m * 4;
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	return ((1ULL << k) << k) - 1;
 #else
@@ -192,36 +170,44 @@ static inline __u64 xdpb_mix64(__u64 h, __u64 w, __u64 mul, __u32 shift)
 }
 
 /*
- * Mix one label into @st: its length byte at @buf[@off] (1..63, already
- * checked), its bytes after it, lower-cased. @buf holds XDPB_NAME_BUF
- * bytes and @off <= 254, so the eight word reads stay inside it (the
- * masks keep the verifier sure of that). Both sides run this very code.
+ * Mix one label into @st: its wire bytes, the length byte at @buf[@off]
+ * (1..63, already checked) and the label after it, lower-cased, as
+ * ceil((length + 1) / 8) words, the last one's bytes past the label
+ * masked to zero. The length byte leads the first word, so the words
+ * of a name decode into its labels one way only (the keys are
+ * injective), and a label of up to seven bytes is one word: most labels
+ * are one or two, where hashing eight words for each (and the length on
+ * its own before them) was most of the cost of an unlisted DNS query.
+ * Lower-casing leaves the length byte (< 'A') as it is. @buf holds
+ * XDPB_NAME_BUF bytes and @off <= 254, so the word reads stay inside it
+ * (the masks keep the verifier sure of that). Both sides run this very
+ * code.
  */
 static inline void xdpb_name_mix_label(struct xdpb_name_state *st,
 				       const __u8 *buf, __u32 off)
 {
-	__u32 len;
+	__u64 a = st->h[0], b = st->h[1], w;
+	__u32 len, last;
 
 	off &= 0xff;
 	len = buf[off] & XDPB_LABEL_MAX;
-	st->h[0] = xdpb_mix64(st->h[0], len + 1, 0x9e3779b97f4a7c15ULL, 29);
-	st->h[1] = xdpb_mix64(st->h[1], len + 1, 0xc2b2ae3d27d4eb4fULL, 31);
+	/* the index of the last word, 0..7 */
+	last = len >> 3;
 	/*
-	 * Always eight words, the ones past the label masked to zero: the
-	 * length went in first, so this is still one input per label, and a
-	 * branch per word multiplies the states the verifier walks.
+	 * The whole words before the last: a loop of at most seven, which
+	 * the verifier walks once per length (eight paths through the rest
+	 * of the callback), where a branch per word of a mask made 2^8.
 	 */
-#ifdef __clang__
-#pragma unroll
-#endif
-	for (__u32 i = 0; i < 8; i++) {
-		__u64 w = xdpb_load64(buf + off + 1 + i * 8);
-
-		w = xdpb_lower8(w &
-				xdpb_first_bytes((__s32)len - (__s32)i * 8));
-		st->h[0] = xdpb_mix64(st->h[0], w, 0xbf58476d1ce4e5b9ULL, 32);
-		st->h[1] = xdpb_mix64(st->h[1], w, 0x94d049bb133111ebULL, 29);
+	for (__u32 i = 0; i < last; i++) {
+		w = xdpb_lower8(xdpb_load64(buf + off + i * 8));
+		a = xdpb_mix64(a, w, 0xbf58476d1ce4e5b9ULL, 32);
+		b = xdpb_mix64(b, w, 0x94d049bb133111ebULL, 29);
 	}
+	/* its 1..8 bytes: no clamp, so no branch for clang to make */
+	w = xdpb_load64(buf + off + last * 8) & xdpb_first_bytes((len & 7) + 1);
+	w = xdpb_lower8(w);
+	st->h[0] = xdpb_mix64(a, w, 0xbf58476d1ce4e5b9ULL, 32);
+	st->h[1] = xdpb_mix64(b, w, 0x94d049bb133111ebULL, 29);
 }
 
 /* The key of the suffix whose labels @st has taken in. */
@@ -243,13 +229,29 @@ static inline void xdpb_name_key_of(const struct xdpb_name_state *st,
 /*
  * The name filter chunk (a 512-bit line) of a key, below @chunk_mask
  * (2^n - 1): picked by @anchor, the key of the name's last two labels
- * (the key itself for a one-label name). The key's own bits in the chunk
- * are xdpb_filter_chunk_add/has() of (__u32)key->hash[1].
+ * (the key itself for a one-label name).
  */
 static inline __u32 xdpb_name_filter_chunk(const struct xdpb_name_key *anchor,
 					   __u32 chunk_mask)
 {
 	return (__u32)(anchor->hash[0] >> 32) & chunk_mask;
+}
+
+/*
+ * A key's two sets of bits in its chunk (xdpb_filter_chunk_add/has()):
+ * "listed", the name is in the table; "above", some listed name is below
+ * it (the key is of a proper suffix of a listed name). A query's suffix
+ * whose "above" bits are not all set ends the walk: no longer suffix can
+ * be listed.
+ */
+static inline __u32 xdpb_name_listed_bits(const struct xdpb_name_key *key)
+{
+	return (__u32)key->hash[1];
+}
+
+static inline __u32 xdpb_name_above_bits(const struct xdpb_name_key *key)
+{
+	return (__u32)(key->hash[1] >> 32);
 }
 
 #endif /* XDPBLOCK_HASH_H */

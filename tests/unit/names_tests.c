@@ -259,6 +259,55 @@ static void suffix_keys_consistent(void)
 	CHECK(name_key_cmp(&k, &a), "ab.c and a.bc differ");
 }
 
+/*
+ * A label is hashed by its own words only: for every label length 1..63
+ * (one to eight words, the last one partial or whole), the key does not
+ * change with the bytes after the name in the buffer (the datapath's
+ * scratch holds QTYPE, QCLASS and more there), nor with letter case, and
+ * a label one byte shorter or with a different last byte gives another
+ * key.
+ */
+static void label_words_only(void)
+{
+	for (int len = 1; len <= XDPB_LABEL_MAX; len++) {
+		char text[XDPB_LABEL_MAX + 8];
+		uint8_t wire[XDPB_NAME_BUF], off[XDPB_NAME_MAX_LABELS + 1];
+		struct xdpb_name_key k, k_dirty, k_short, k_other;
+		struct xdpb_name_state st;
+		int n;
+
+		for (int i = 0; i < len; i++)
+			text[i] = 'a' + (i * 7 + len) % 26;
+		strcpy(text + len, ".com");
+		name_key(text, &k, NULL);
+		n = name_to_wire(text, wire, off);
+		for (size_t i = off[n - 1] + 5; i < XDPB_NAME_BUF; i++)
+			wire[i] = 0xa5 ^ (uint8_t)i;
+		for (int i = 1; i <= len; i++)
+			wire[i] -= 32; /* upper case */
+		xdpb_name_state_init(&st);
+		for (int i = n - 1; i >= 0; i--)
+			xdpb_name_mix_label(&st, wire, off[i]);
+		xdpb_name_key_of(&st, &k_dirty);
+		CHECK(!name_key_cmp(&k, &k_dirty),
+		      "label of %d: bytes after the name or case changed the key",
+		      len);
+		if (len > 1) {
+			memmove(text + len - 1, text + len, 5);
+			name_key(text, &k_short, NULL);
+			CHECK(name_key_cmp(&k, &k_short),
+			      "label of %d: one byte shorter, same key", len);
+		}
+		for (int i = 0; i < len; i++)
+			text[i] = 'a' + (i * 7 + len) % 26;
+		strcpy(text + len, ".com");
+		text[len - 1] = text[len - 1] == 'z' ? 'y' : 'z';
+		name_key(text, &k_other, NULL);
+		CHECK(name_key_cmp(&k, &k_other),
+		      "label of %d: another last byte, same key", len);
+	}
+}
+
 /* Resolution and the reference matcher agree on precedence. */
 static void resolve_and_refmatch(void)
 {
@@ -331,6 +380,101 @@ static void resolve_and_refmatch(void)
 				   : !m,
 		      "plan %s: list %u", want[i].query, m ? m->list_id : 0);
 	}
+	name_plan_free(&plan);
+	ruleset_free(&rs);
+}
+
+/* The filter bit @bits of @key (in its anchor's line) of @plan is set. */
+static int plan_filter_has(const struct name_plan *plan,
+			   const struct xdpb_name_key *anchor, __u32 bits)
+{
+	uint32_t mask = (uint32_t)(plan->filter_bytes /
+					   sizeof(struct xdpb_filter_chunk) -
+				   1);
+
+	return xdpb_filter_chunk_has(
+		(const struct xdpb_filter_chunk *)plan->filter +
+			xdpb_name_filter_chunk(anchor, mask),
+		bits);
+}
+
+/*
+ * The filter: "listed" bits for every entry, "above" bits for every
+ * distinct proper suffix of an entry (what lets the datapath stop at the
+ * first suffix with no listed name below it), counted once each however
+ * many names share them, and the filter sized for both.
+ */
+static void filter_listed_and_above(void)
+{
+	static const char *const names[] = {
+		"a.example.com",  "b.example.com",	"example.com",
+		"x.y.z.deep.org", "=exact.example.com",
+	};
+	/* com, example.com; org, deep.org, z.deep.org, y.z.deep.org */
+	static const char *const above[] = {
+		"com",	    "example.com", "org",
+		"deep.org", "z.deep.org",  "y.z.deep.org",
+	};
+	static const char *const neither[] = {
+		"x.y.z.deep.org.example",
+		"a.com",
+		"www.a.example.com",
+	};
+	struct ruleset rs = {0};
+	struct name_plan plan;
+	struct xdpb_name_key k, a;
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const char *n = names[i];
+		uint8_t kind = *n == '=' ? XDPB_NAME_EXACT : XDPB_NAME_SUFFIX;
+
+		ruleset_add_name(&rs, n + (*n == '='), kind, 1, XDPB_ACT_DROP,
+				 i + 1);
+	}
+	ruleset_finish(&rs);
+	CHECK(!name_plan_build(&rs.names, &plan), "plan");
+	CHECK(plan.nr_entries == 5, "%zu entries", plan.nr_entries);
+	CHECK(plan.nr_above == 6, "%zu above keys", plan.nr_above);
+	CHECK(plan.filter_log2 == XDPB_NAME_FILTER_MIN_LOG2, "log2 %u",
+	      plan.filter_log2);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		name_key(names[i] + (*names[i] == '='), &k, &a);
+		CHECK(plan_filter_has(&plan, &a, xdpb_name_listed_bits(&k)),
+		      "%s: listed bits", names[i]);
+	}
+	for (i = 0; i < sizeof(above) / sizeof(above[0]); i++) {
+		name_key(above[i], &k, &a);
+		CHECK(plan_filter_has(&plan, &a, xdpb_name_above_bits(&k)),
+		      "%s: above bits", above[i]);
+	}
+	/* a false "maybe" is possible, but not for these in 64 Kibit */
+	for (i = 0; i < sizeof(neither) / sizeof(neither[0]); i++) {
+		name_key(neither[i], &k, &a);
+		CHECK(!plan_filter_has(&plan, &a, xdpb_name_above_bits(&k)),
+		      "%s: above bits", neither[i]);
+	}
+	name_plan_free(&plan);
+	ruleset_free(&rs);
+
+	/*
+	 * sized for the entries or the above keys, whichever are more: 2^16
+	 * bits are 32 bits for 2,048 keys; 1,500 names of four labels have
+	 * 3,001 distinct proper suffixes
+	 */
+	memset(&rs, 0, sizeof(rs));
+	for (i = 0; i < 1500; i++) {
+		char n[64];
+
+		snprintf(n, sizeof(n), "n%zu.o%zu.m%zu.example", i, i, i);
+		ruleset_add_name(&rs, n, XDPB_NAME_SUFFIX, 1, XDPB_ACT_DROP,
+				 i + 1);
+	}
+	ruleset_finish(&rs);
+	CHECK(!name_plan_build(&rs.names, &plan), "plan");
+	CHECK(plan.nr_above == 3001, "%zu above keys", plan.nr_above);
+	CHECK(plan.filter_log2 == XDPB_NAME_FILTER_MIN_LOG2 + 1,
+	      "log2 %u for 3,001 above keys", plan.filter_log2);
 	name_plan_free(&plan);
 	ruleset_free(&rs);
 }
@@ -708,7 +852,9 @@ int main(void)
 	RUN_TEST("names", detect_type);
 	RUN_TEST("names", lower8_every_byte);
 	RUN_TEST("names", suffix_keys_consistent);
+	RUN_TEST("names", label_words_only);
 	RUN_TEST("names", resolve_and_refmatch);
+	RUN_TEST("names", filter_listed_and_above);
 	RUN_TEST("names", view_actions);
 	RUN_TEST("names", resolve_views);
 	RUN_TEST("names", table_places_and_finds);

@@ -50,7 +50,11 @@
  * 8: IPv4 DIR-16-8-8: ip4_tbl16_gens, and ip4_tbl24_gens' inner maps hold
  *    tbl24 groups (one per /16 that needs one), no longer a whole tbl24
  * 9: the IPv6 trie (ip6_root/node/run/single/leaf_gens) instead of the
- *    IPv6 prefix hash and filter; gen_info without the IPv6 lengths
+ *    IPv6 prefix hash and filter; gen_info without the IPv6 lengths; the
+ *    first levels (tbl16, the IPv6 root) without BPF_F_INNER_MAP; name
+ *    keys hash a label's own words only (the name table and filter of an
+ *    older daemon hold keys this program would not find); the name filter
+ *    has "above" bits, without which the walk would stop early
  */
 #define XDPB_PIN_LAYOUT_VERSION 9
 #define XDPB_PIN_MAGIC 0x58445042 /* "XDPB" */

@@ -86,6 +86,7 @@ struct name_plan {
 	size_t nr_entries;
 	uint64_t *filter;
 	size_t filter_bytes;
+	size_t nr_above; /* distinct proper suffixes of the names: "above" keys */
 	uint8_t filter_log2;
 };
 
