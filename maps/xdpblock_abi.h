@@ -354,6 +354,7 @@ struct xdpb_ip6_single {
 
 /* Per-generation metadata. */
 struct xdpb_gen_info {
+	__u32 nr_v4_prefixes; /* distinct IPv4 prefixes; 0: no lookup */
 	__u32 nr_v6_prefixes; /* distinct IPv6 prefixes; 0: no lookup */
 	__u8 name_filter_log2; /* the name filter has 2^this bits */
 	/*
@@ -541,7 +542,7 @@ _Static_assert(sizeof(struct xdpb_match) == 8, "match layout");
 _Static_assert(sizeof(struct xdpb_leaf) == 16, "leaf layout");
 _Static_assert(sizeof(struct xdpb_ip6_node) == 64, "ip6 node: one line");
 _Static_assert(sizeof(struct xdpb_ip6_single) == 32, "ip6 single layout");
-_Static_assert(sizeof(struct xdpb_gen_info) == 64, "gen info layout");
+_Static_assert(sizeof(struct xdpb_gen_info) == 72, "gen info layout");
 _Static_assert(sizeof(struct xdpb_tbl_chunk) == 64, "chunk layout");
 _Static_assert(XDPB_TBL8_GROUP_SIZE % XDPB_TBL_CHUNK == 0 &&
 		       XDPB_TBL24_GROUP_SIZE % XDPB_TBL_CHUNK == 0 &&

@@ -450,6 +450,7 @@ int loader_activate(struct loader *ld, const struct ruleset *rs,
 	if (err)
 		goto out;
 	info.ip4_flat = rep.v4_flat;
+	info.nr_v4_prefixes = (uint32_t)(rep.v4_leaves - 1);
 	for (int i = 0; i < XDPB_MAX_WEB_PORTS; i++) {
 		info.http_ports[i] = htons(ld->http_ports[i]);
 		info.tls_ports[i] = htons(ld->tls_ports[i]);

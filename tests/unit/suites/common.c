@@ -382,6 +382,7 @@ int sim_build(struct sim *s, const struct ruleset *rs, int flags)
 		memcpy(s->runs6, s->p6.runs, s->p6.nr_runs * sizeof(uint32_t));
 	s->info.ip4_flat = (uint8_t)s->p4.flat;
 	s->info.nr_v6_prefixes = (uint32_t)s->p6.nr_prefixes;
+	s->info.nr_v4_prefixes = (uint32_t)s->p4.nr_nodes;
 	s->tables = (struct model_tables){
 		.tbl16 = s->tbl16,
 		.tbl24 = s->tbl24,
