@@ -177,13 +177,20 @@ static int array_from(const char *name, uint32_t size, const void *data,
 	return 0;
 }
 
-/* The IPv6 root: a first-level table holding a copy of @entries. */
-static int first_level_from(const char *name, const uint32_t *entries, int *fd)
+/*
+ * The IPv6 root: a first-level table holding a copy of @entries, or left
+ * as created (all zero) for an empty set, whose root is all zero: no
+ * 256 KiB copy at every reload of a set without IPv6 rules.
+ */
+static int first_level_from(const char *name, const uint32_t *entries,
+			    int empty, int *fd)
 {
 	size_t bytes = XDPB_IP6_ROOT_ENTRIES * sizeof(uint32_t);
 	void *mem;
 
 	*fd = bpfmap_create_first_level(name);
+	if (*fd >= 0 && empty)
+		return 0;
 	mem = *fd < 0 ? NULL : bpfmap_mmap(*fd, bytes);
 	if (!mem) {
 		int err = -errno;
@@ -231,7 +238,8 @@ static int build_ip6(const struct rule_table *t, struct gen_maps *g,
 	}
 	if (plan.nr_runs)
 		memcpy(runs, plan.runs, plan.nr_runs * sizeof(*runs));
-	err = first_level_from("xdpb_root6", plan.root, &g->root6);
+	err = first_level_from("xdpb_root6", plan.root, !plan.nr_prefixes,
+			       &g->root6);
 	if (!err)
 		err = array_from("xdpb_nodes6", sizeof(*plan.nodes), plan.nodes,
 				 plan.nr_nodes, &g->nodes6);

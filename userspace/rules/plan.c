@@ -519,10 +519,13 @@ static void trie_fill_node(struct trie_build *b, size_t node, size_t lo,
 static int trie_build(struct trie_build *b, size_t nr)
 {
 	struct ip6_plan *plan = b->plan;
-	size_t *first = calloc(XDPB_IP6_ROOT_ENTRIES, sizeof(size_t));
-	size_t *end = calloc(XDPB_IP6_ROOT_ENTRIES, sizeof(size_t));
+	size_t *first = NULL, *end = NULL;
 
 	plan->root = calloc(XDPB_IP6_ROOT_ENTRIES, sizeof(uint32_t));
+	if (!nr) /* an empty root; no 1 MiB of ranges at every reload */
+		return plan->root ? 0 : (b->err = -ENOMEM);
+	first = calloc(XDPB_IP6_ROOT_ENTRIES, sizeof(size_t));
+	end = calloc(XDPB_IP6_ROOT_ENTRIES, sizeof(size_t));
 	if (!first || !end || !plan->root) {
 		b->err = -ENOMEM;
 		goto out;
