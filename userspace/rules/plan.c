@@ -343,11 +343,15 @@ static int grow(void **arr, size_t *cap, size_t need, size_t size)
 	return 0;
 }
 
-/* Index of @nr more nodes, zeroed; or -1 (b->err set). */
-static long trie_new_nodes(struct trie_build *b, size_t nr)
+/*
+ * Index of @nr more elements of @size bytes at the end of the array @arr
+ * (@used of @cap), zeroed, which an entry can name (XDPB_ENTRY_INDEX_MASK);
+ * or -1, with b->err set. The nodes and the singles grow this way.
+ */
+static long trie_append(struct trie_build *b, void **arr, size_t *used,
+			size_t *cap, size_t nr, size_t size)
 {
-	struct ip6_plan *plan = b->plan;
-	size_t first = plan->nr_nodes;
+	size_t first = *used;
 
 	if (b->err)
 		return -1;
@@ -355,13 +359,24 @@ static long trie_new_nodes(struct trie_build *b, size_t nr)
 		b->err = -E2BIG;
 		return -1;
 	}
-	b->err = grow((void **)&plan->nodes, &b->cap_nodes, first + nr,
-		      sizeof(*plan->nodes));
+	b->err = grow(arr, cap, first + nr, size);
 	if (b->err)
 		return -1;
-	memset(&plan->nodes[first], 0, nr * sizeof(*plan->nodes));
-	plan->nr_nodes += nr;
+	memset((char *)*arr + first * size, 0, nr * size);
+	*used += nr;
 	return (long)first;
+}
+
+static long trie_new_nodes(struct trie_build *b, size_t nr)
+{
+	return trie_append(b, (void **)&b->plan->nodes, &b->plan->nr_nodes,
+			   &b->cap_nodes, nr, sizeof(struct xdpb_ip6_node));
+}
+
+static long trie_new_singles(struct trie_build *b, size_t nr)
+{
+	return trie_append(b, (void **)&b->plan->singles, &b->plan->nr_singles,
+			   &b->cap_singles, nr, sizeof(struct xdpb_ip6_single));
 }
 
 static void prefix_halves(const struct prefix *p, __u64 *hi, __u64 *lo)
@@ -371,26 +386,6 @@ static void prefix_halves(const struct prefix *p, __u64 *hi, __u64 *lo)
 		*hi = *hi << 8 | p->addr[i];
 		*lo = *lo << 8 | p->addr[8 + i];
 	}
-}
-
-/* Index of @nr more singles; or -1 (b->err set). */
-static long trie_new_singles(struct trie_build *b, size_t nr)
-{
-	struct ip6_plan *plan = b->plan;
-	size_t first = plan->nr_singles;
-
-	if (b->err)
-		return -1;
-	if (first + nr > XDPB_ENTRY_INDEX_MASK) {
-		b->err = -E2BIG;
-		return -1;
-	}
-	b->err = grow((void **)&plan->singles, &b->cap_singles, first + nr,
-		      sizeof(*plan->singles));
-	if (b->err)
-		return -1;
-	plan->nr_singles += nr;
-	return (long)first;
 }
 
 /* Single @n: the prefix @i (whose leaf is i + 1) over the leaf @base. */
