@@ -207,17 +207,17 @@ static __always_inline void ip6_step(struct ip6_walk *w, int dir, __u32 depth)
 	p->entry[dir] = k & XDPB_ENTRY_INDEX_MASK; /* a LEAF entry */
 }
 
-/*
- * Step @i of the walk, for both addresses: their node reads are issued
- * in the same step, so the two cache misses overlap. Returns 1 (stop)
- * once neither address is at a node.
- */
+/* The walk is over: neither address is at a node. */
 static __always_inline int ip6_walk_done(const struct ip6_pair *p)
 {
 	return p->entry[XDPB_DIR_SRC] >> XDPB_KIND_SHIFT != XDPB_KIND_NODE &&
 	       p->entry[XDPB_DIR_DST] >> XDPB_KIND_SHIFT != XDPB_KIND_NODE;
 }
 
+/*
+ * Step @i of the walk, for both addresses: their node reads are issued
+ * in the same step, so the two cache misses overlap.
+ */
 static __always_inline void ip6_walk_both(struct ip6_walk *w, __u32 i)
 {
 	__u32 depth = XDPB_IP6_ROOT_BITS + i * XDPB_IP6_STRIDE;
@@ -226,7 +226,7 @@ static __always_inline void ip6_walk_both(struct ip6_walk *w, __u32 i)
 	ip6_step(w, XDPB_DIR_DST, depth);
 }
 
-/* Steps from XDPB_IP6_INLINE_STEPS on, through bpf_loop(). */
+/* Steps from XDPB_IP6_INLINE_STEPS on, through bpf_loop(); 1: stop. */
 static long ip6_walk_step(__u32 i, struct ip6_walk *w)
 {
 	ip6_walk_both(w, XDPB_IP6_INLINE_STEPS + i);
@@ -284,8 +284,8 @@ static __always_inline void ip6_halves(const __u32 *w, __u64 *hi, __u64 *lo)
  * Both addresses through the trie: the root's entry for each, then, while
  * either is at a node, the walk down: the first steps inline, the rest
  * through bpf_loop() (an open-coded loop of XDPB_IP6_MAX_STEPS steps with
- * branches in each is more than the verifier likes to walk). Sets @have[dir] and @leaf[dir] as
- * ip4_resolve() does, for xdpb_decide().
+ * branches in each is more than the verifier likes to walk). Sets
+ * @have[dir] and @leaf[dir] as ip4_resolve() does, for xdpb_decide().
  */
 static __always_inline void ip6_lookup(const struct ip6_tables *t,
 				       const struct ipv6hdr *ip6,

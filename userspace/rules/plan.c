@@ -411,9 +411,9 @@ static uint32_t child_of(const struct prefix *p, uint32_t depth)
 }
 
 /*
- * The children of the subtree at @depth holding prefixes [lo, hi), all
- * longer than @depth, whose other addresses take leaf @base, in @nr
- * children of @bits bits each: @entry[c] the leaf of child c once the
+ * The 2^@bits children (the root: 16 bits; a node: 6) of the subtree at
+ * @depth holding prefixes [lo, hi), all longer than @depth, whose other
+ * addresses take leaf @base: @entry[c] the leaf of child c once the
  * prefixes ending within this step are painted in (painter's order: the
  * sort puts a prefix before those it contains), and [first[c], end[c])
  * the prefixes longer than the step under child c (adjacent in the sort:
