@@ -30,6 +30,28 @@ static __always_inline void ip4_tables_get(__u32 gen,
 	t->flat = info->ip4_flat;
 }
 
+/*
+ * Copy leaf @index (0: none) of generation @gen's leaf array, held in
+ * @outer, into @out; returns 0 if there is none.
+ */
+static __always_inline int gen_leaf(void *outer, __u32 gen, __u32 index,
+				    struct xdpb_leaf *out)
+{
+	struct xdpb_leaf *leaf;
+	void *leaves;
+
+	if (!index)
+		return 0;
+	leaves = bpf_map_lookup_elem(outer, &gen);
+	if (!leaves)
+		return 0;
+	leaf = bpf_map_lookup_elem(leaves, &index);
+	if (!leaf)
+		return 0;
+	*out = *leaf;
+	return 1;
+}
+
 /* Element @index of an array of chunks of u32 entries, or 0. */
 static __always_inline __u32 tbl_chunk_entry(void *table, __u32 index)
 {
@@ -93,7 +115,6 @@ static __always_inline int ip4_resolve(const struct ip4_tables *t, __be32 addr,
 				       __u32 entry, struct xdpb_leaf *out)
 {
 	__u32 host_order = bpf_ntohl(addr);
-	struct xdpb_leaf *leaf;
 	__u32 leaf_index;
 	void *table;
 
@@ -127,22 +148,8 @@ static __always_inline int ip4_resolve(const struct ip4_tables *t, __be32 addr,
 		break;
 	}
 	}
-	if (!leaf_index)
-		return 0;
-	table = bpf_map_lookup_elem(&ip4_leaf_gens, &t->gen);
-	if (!table)
-		return 0;
-	leaf = bpf_map_lookup_elem(table, &leaf_index);
-	if (!leaf)
-		return 0;
-	*out = *leaf;
-	return 1;
+	return gen_leaf(&ip4_leaf_gens, t->gen, leaf_index, out);
 }
-
-/* The generation an IPv6 lookup reads; its maps fetched as for IPv4. */
-struct ip6_tables {
-	__u32 gen;
-};
 
 /*
  * Steps walked inline before the rest go through bpf_loop(): two cover
@@ -151,9 +158,12 @@ struct ip6_tables {
  */
 #define XDPB_IP6_INLINE_STEPS 2
 
-/* What the bpf_loop() callback walking the trie needs. */
+/*
+ * What the bpf_loop() callback walking the trie needs: the generation
+ * (each step fetches its tables, as for IPv4) and the walk's state.
+ */
 struct ip6_walk {
-	const struct ip6_tables *t;
+	__u32 gen;
 	struct ip6_pair *pair;
 };
 
@@ -174,7 +184,7 @@ static __always_inline void ip6_step(struct ip6_walk *w, int dir, __u32 depth)
 	if (entry >> XDPB_KIND_SHIFT != XDPB_KIND_NODE)
 		return;
 	index = entry & XDPB_ENTRY_INDEX_MASK;
-	nodes = bpf_map_lookup_elem(&ip6_node_gens, &w->t->gen);
+	nodes = bpf_map_lookup_elem(&ip6_node_gens, &w->gen);
 	node = nodes ? bpf_map_lookup_elem(nodes, &index) : NULL;
 	if (!node) {
 		p->entry[dir] = 0;
@@ -198,7 +208,7 @@ static __always_inline void ip6_step(struct ip6_walk *w, int dir, __u32 depth)
 	}
 	k = __builtin_popcountll(node->runs & upto) - 1;
 	if (node->run_base != XDPB_IP6_RUNS_INLINE) {
-		runs = bpf_map_lookup_elem(&ip6_run_gens, &w->t->gen);
+		runs = bpf_map_lookup_elem(&ip6_run_gens, &w->gen);
 		k = runs ? tbl_chunk_entry(runs, node->run_base + k) : 0;
 	} else if (k < XDPB_IP6_NODE_RUNS)
 		k = node->run[k];
@@ -238,17 +248,15 @@ static long ip6_walk_step(__u32 i, struct ip6_walk *w)
  * index, a SINGLE entry the single's leaf if the address is inside its
  * prefix and the single's base otherwise. Returns 0 if there is none.
  */
-static __always_inline int ip6_resolve(const struct ip6_tables *t,
-				       struct ip6_pair *p, int dir,
+static __always_inline int ip6_resolve(__u32 gen, struct ip6_pair *p, int dir,
 				       struct xdpb_leaf *out)
 {
 	__u32 entry = p->entry[dir], index = entry & XDPB_ENTRY_INDEX_MASK;
 	struct xdpb_ip6_single *single;
-	struct xdpb_leaf *leaf;
 	void *table;
 
 	if (entry >> XDPB_KIND_SHIFT == XDPB_KIND_SINGLE) {
-		table = bpf_map_lookup_elem(&ip6_single_gens, &t->gen);
+		table = bpf_map_lookup_elem(&ip6_single_gens, &gen);
 		if (!table)
 			return 0;
 		single = bpf_map_lookup_elem(table, &index);
@@ -261,16 +269,7 @@ static __always_inline int ip6_resolve(const struct ip6_tables *t,
 	} else if (entry >> XDPB_KIND_SHIFT != XDPB_KIND_LEAF) {
 		return 0; /* a walk cut short: a table it could not read */
 	}
-	if (!index)
-		return 0;
-	table = bpf_map_lookup_elem(&ip6_leaf_gens, &t->gen);
-	if (!table)
-		return 0;
-	leaf = bpf_map_lookup_elem(table, &index);
-	if (!leaf)
-		return 0;
-	*out = *leaf;
-	return 1;
+	return gen_leaf(&ip6_leaf_gens, gen, index, out);
 }
 
 /* The first and last 64 bits of an address, in host order. */
@@ -287,15 +286,14 @@ static __always_inline void ip6_halves(const __u32 *w, __u64 *hi, __u64 *lo)
  * branches in each is more than the verifier likes to walk). Sets
  * @have[dir] and @leaf[dir] as ip4_resolve() does, for xdpb_decide().
  */
-static __always_inline void ip6_lookup(const struct ip6_tables *t,
-				       const struct ipv6hdr *ip6,
+static __always_inline void ip6_lookup(__u32 gen, const struct ipv6hdr *ip6,
 				       struct xdpb_leaf leaf[XDPB_NR_DIRS],
 				       int have[XDPB_NR_DIRS])
 {
 	__u32 zero = 0;
 	struct ip6_pair *p = bpf_map_lookup_elem(&ip6_pair_scratch, &zero);
-	struct ip6_walk w = {.t = t};
-	void *root = bpf_map_lookup_elem(&ip6_root_gens, &t->gen);
+	struct ip6_walk w = {.gen = gen};
+	void *root = bpf_map_lookup_elem(&ip6_root_gens, &gen);
 
 	if (!p || !root)
 		return;
@@ -317,9 +315,9 @@ static __always_inline void ip6_lookup(const struct ip6_tables *t,
 		bpf_loop(XDPB_IP6_MAX_STEPS - XDPB_IP6_INLINE_STEPS,
 			 ip6_walk_step, &w, 0);
 	have[XDPB_DIR_SRC] =
-		ip6_resolve(t, p, XDPB_DIR_SRC, &leaf[XDPB_DIR_SRC]);
+		ip6_resolve(gen, p, XDPB_DIR_SRC, &leaf[XDPB_DIR_SRC]);
 	have[XDPB_DIR_DST] =
-		ip6_resolve(t, p, XDPB_DIR_DST, &leaf[XDPB_DIR_DST]);
+		ip6_resolve(gen, p, XDPB_DIR_DST, &leaf[XDPB_DIR_DST]);
 }
 
 /*

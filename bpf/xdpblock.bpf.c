@@ -156,7 +156,6 @@ int xdpblock(struct xdp_md *ctx)
 		q->l3_end = q->l3_off + bpf_ntohs(ip->tot_len);
 	} else if (proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6 = parse_ipv6(&c);
-		struct ip6_tables t6;
 
 		if (!ip6) {
 			count_iface(ifindex, XDPB_STAT_MALFORMED_IPV6, bytes);
@@ -174,9 +173,8 @@ int xdpblock(struct xdp_md *ctx)
 		q->l4_off = c.pos - frame;
 		q->l3_end =
 			q->l3_off + sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
-		t6.gen = gen;
 		if (info->nr_v6_prefixes)
-			ip6_lookup(&t6, ip6, leaf, have);
+			ip6_lookup(gen, ip6, leaf, have);
 		q->is_ipv6 = 1;
 	} else {
 		count_iface(ifindex, XDPB_STAT_NON_IP, bytes);

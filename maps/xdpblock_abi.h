@@ -541,6 +541,8 @@ _Static_assert(sizeof(struct xdpb_counter) == 16, "counter layout");
 _Static_assert(sizeof(struct xdpb_match) == 8, "match layout");
 _Static_assert(sizeof(struct xdpb_leaf) == 16, "leaf layout");
 _Static_assert(sizeof(struct xdpb_ip6_node) == 64, "ip6 node: one line");
+_Static_assert(XDPB_IP6_ROOT_ENTRIES == XDPB_TBL16_ENTRIES,
+	       "one first-level template (bpf/maps.bpf.h) serves both");
 _Static_assert(sizeof(struct xdpb_ip6_single) == 32, "ip6 single layout");
 _Static_assert(sizeof(struct xdpb_gen_info) == 72, "gen info layout");
 _Static_assert(sizeof(struct xdpb_tbl_chunk) == 64, "chunk layout");

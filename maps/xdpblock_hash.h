@@ -1,40 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * What both sides compute: prefix masks, the IPv6 trie's child index,
+ * What both sides compute: the IPv6 trie's child index and prefix test,
  * the name table's keys and home slots, and the name filter's line.
  * Userspace builds the tables with them and the datapath looks up with
- * them, so the two can never disagree. Plain C
- * on fixed-width types: no BPF helpers.
+ * them, so the two can never disagree. Plain C on fixed-width types: no
+ * BPF helpers.
  */
 #ifndef XDPBLOCK_HASH_H
 #define XDPBLOCK_HASH_H
 
 #include "xdpblock_abi.h"
-
-/* Network-order mask of the first @bits (clamped to 0..32) bits of a word. */
-static inline __u32 xdpb_word_mask(__s32 bits)
-{
-	__u32 mask;
-
-	if (bits <= 0)
-		return 0;
-	if (bits >= 32)
-		return 0xffffffff;
-	mask = 0xffffffffu << (32 - bits);
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	mask = __builtin_bswap32(mask);
-#endif
-	return mask;
-}
-
-/* @out = the IPv6 address @addr (four words as loaded) masked to @plen. */
-static inline void xdpb_ip6_mask(const __u32 *addr, __u32 plen, __u32 *out)
-{
-	out[0] = addr[0] & xdpb_word_mask(plen);
-	out[1] = addr[1] & xdpb_word_mask(plen - 32);
-	out[2] = addr[2] & xdpb_word_mask(plen - 64);
-	out[3] = addr[3] & xdpb_word_mask(plen - 96);
-}
 
 /*
  * The IPv6 trie's child index at @depth (16, 22, ..., 124): the six

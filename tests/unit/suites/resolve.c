@@ -616,6 +616,34 @@ static void resolve_tbl16_fold(void)
 	ruleset_free(&rs);
 }
 
+/*
+ * The entries of the real list @file (tests/data), its format found as
+ * the daemon finds it, into @rs as rules of @list; the number added.
+ */
+static size_t add_real_list(struct ruleset *rs, const char *file, uint16_t list,
+			    uint8_t action, uint8_t match)
+{
+	const struct list_parse_opts opts = {
+		.format = LIST_FORMAT_AUTO,
+		.on_error = LIST_ON_ERROR_REJECT,
+	};
+	struct parsed_list l;
+	char *data = NULL;
+	size_t len = 0, nr = 0;
+	int err = file_bytes(data_path(file), &data, &len);
+
+	if (!err)
+		err = listfile_parse_data(file, data, len, &opts, &l);
+	CHECK(err == 0, "%s: cannot read or parse it (%d)", file, err);
+	for (size_t i = 0; !err && i < l.nr; i++, nr++)
+		ruleset_add(rs, &l.entries[i].prefix, list, action, match,
+			    l.entries[i].line);
+	if (!err)
+		parsed_list_free(&l);
+	free(data);
+	return nr;
+}
+
 /* The two real lists plus allow/monitor exceptions inside them. */
 static void resolve_real_lists(void)
 {
@@ -634,18 +662,9 @@ static void resolve_real_lists(void)
 	size_t nr_real, bad;
 	struct sim s;
 
-	for (size_t f = 0; f < ARRAY_SIZE(real); f++) {
-		struct parsed_list l;
-		int err = listfile_parse(data_path(real[f].file),
-					 LIST_ON_ERROR_REJECT, &l);
-
-		CHECK(err == 0, "%s: %s", real[f].file, l.error);
-		for (size_t i = 0; i < l.nr; i++)
-			ruleset_add(&rs, &l.entries[i].prefix, real[f].list,
-				    real[f].action, real[f].match,
-				    l.entries[i].line);
-		parsed_list_free(&l);
-	}
+	for (size_t f = 0; f < ARRAY_SIZE(real); f++)
+		add_real_list(&rs, real[f].file, real[f].list, real[f].action,
+			      real[f].match);
 	CHECK(rs.v4.nr == 2892 + 244, "%zu rules from the two lists", rs.v4.nr);
 	nr_real = rs.v4.nr;
 	/* exceptions nested in the listed prefixes: allow (3), monitor (4) */
@@ -759,32 +778,12 @@ static void resolve_real_ipv6(void)
 	struct prefix spots[1] = {pfx("2000::/3")};
 	struct addr_pool pool = {0};
 	struct ruleset rs = {0};
-	struct parsed_list l;
 	size_t nr_real, bad;
 	struct sim s;
-	int err;
-
-	const struct list_parse_opts opts = {
-		.format = LIST_FORMAT_AUTO,
-		.on_error = LIST_ON_ERROR_REJECT,
-	};
-	char *data = NULL;
-	size_t len = 0;
 
 	/* its "; SBL..." comments need the Spamhaus format, found by auto */
-	err = file_bytes(data_path("spamhaus_dropv6.txt"), &data, &len);
-	if (!err)
-		err = listfile_parse_data("spamhaus_dropv6.txt", data, len,
-					  &opts, &l);
-	CHECK(err == 0, "spamhaus_dropv6.txt: cannot read or parse it (%d)",
-	      err);
-	for (size_t i = 0; !err && i < l.nr; i++)
-		ruleset_add(&rs, &l.entries[i].prefix, 1, XDPB_ACT_DROP,
-			    XDPB_MATCH_BOTH, l.entries[i].line);
-	if (!err)
-		parsed_list_free(&l);
-	free(data);
-	nr_real = rs.v6.nr;
+	nr_real = add_real_list(&rs, "spamhaus_dropv6.txt", 1, XDPB_ACT_DROP,
+				XDPB_MATCH_BOTH);
 	CHECK(nr_real > 50, "%zu rules from DROPv6", nr_real);
 	rng_seed(302);
 	for (int n = 0; nr_real && n < 600; n++) {
