@@ -13,24 +13,6 @@
 #include "maps.bpf.h"
 
 /*
- * The generation an IPv4 lookup reads. Each inner map is fetched where a
- * step first needs it (an outer array read the verifier inlines), so an
- * address that tbl16 answers pays for tbl16 alone.
- */
-struct ip4_tables {
-	__u32 gen;
-	__u32 flat; /* gen_info.ip4_flat */
-};
-
-static __always_inline void ip4_tables_get(__u32 gen,
-					   const struct xdpb_gen_info *info,
-					   struct ip4_tables *t)
-{
-	t->gen = gen;
-	t->flat = info->ip4_flat;
-}
-
-/*
  * Copy leaf @index (0: none) of generation @gen's leaf array, held in
  * @outer, into @out; returns 0 if there is none.
  */
@@ -65,54 +47,29 @@ static __always_inline __u32 tbl_chunk_entry(void *table, __u32 index)
 }
 
 /*
- * First step of a lookup: the tbl16 entry of @addr (0 if unreadable),
- * made up without a read when every /16 has its group in /16 order.
- * tbl16 is 256 KiB and mostly in the L2 cache; the caller reads both
- * addresses' entries before it branches on either, and likewise issues
- * both tbl24 reads (ip4_entry()) before it branches on their results,
- * so that two cache misses overlap instead of following one another.
+ * A flat IPv4 generation (gen_info.ip4_flat, lists of several hundred
+ * thousand prefixes): the tbl24 entry of @addr, in the group of its /16.
+ * The caller issues both addresses' reads before it branches on either,
+ * so that their cache misses overlap.
  */
-static __always_inline __u32 ip4_tbl16_entry(const struct ip4_tables *t,
-					     __be32 addr)
+static __always_inline __u32 ip4_flat_entry(__u32 gen, __be32 addr)
 {
-	__u32 block = bpf_ntohl(addr) >> 16;
+	__u32 host_order = bpf_ntohl(addr);
+	void *tbl24 = bpf_map_lookup_elem(&ip4_tbl24_gens, &gen);
 
-	void *tbl16;
-
-	if (t->flat)
-		return XDPB_KIND_GROUP << XDPB_KIND_SHIFT | block;
-	tbl16 = bpf_map_lookup_elem(&ip4_tbl16_gens, &t->gen);
-	if (!tbl16)
-		return 0;
-	return tbl_chunk_entry(tbl16, block);
-}
-
-/*
- * Second step: the tbl24 entry of @addr given its @tbl16_entry. A tbl16
- * LEAF entry answers for the whole /16 and is itself a tbl24 LEAF entry;
- * a GROUP entry names the group holding one entry per /24 of the /16.
- */
-static __always_inline __u32 ip4_entry(const struct ip4_tables *t, __be32 addr,
-				       __u32 tbl16_entry)
-{
-	__u32 group = tbl16_entry & XDPB_ENTRY_INDEX_MASK;
-	void *tbl24;
-
-	if (tbl16_entry >> XDPB_KIND_SHIFT != XDPB_KIND_GROUP)
-		return tbl16_entry;
-	tbl24 = bpf_map_lookup_elem(&ip4_tbl24_gens, &t->gen);
 	if (!tbl24)
 		return 0;
-	return tbl_chunk_entry(tbl24, group * XDPB_TBL24_GROUP_SIZE +
-					      ((bpf_ntohl(addr) >> 8) & 0xff));
+	return tbl_chunk_entry(tbl24,
+			       (host_order >> 16) * XDPB_TBL24_GROUP_SIZE +
+				       ((host_order >> 8) & 0xff));
 }
 
 /*
- * Third step: the leaf for @addr given its tbl24 @entry, copied into @out;
- * returns 0 if there is none.
+ * The leaf for @addr given its tbl24 @entry, copied into @out; returns 0
+ * if there is none.
  */
-static __always_inline int ip4_resolve(const struct ip4_tables *t, __be32 addr,
-				       __u32 entry, struct xdpb_leaf *out)
+static __always_inline int ip4_flat_resolve(__u32 gen, __be32 addr, __u32 entry,
+					    struct xdpb_leaf *out)
 {
 	__u32 host_order = bpf_ntohl(addr);
 	__u32 leaf_index;
@@ -121,7 +78,7 @@ static __always_inline int ip4_resolve(const struct ip4_tables *t, __be32 addr,
 	leaf_index = entry & XDPB_ENTRY_INDEX_MASK;
 	switch (entry >> XDPB_KIND_SHIFT) {
 	case XDPB_KIND_GROUP:
-		table = bpf_map_lookup_elem(&ip4_tbl8_gens, &t->gen);
+		table = bpf_map_lookup_elem(&ip4_tbl8_gens, &gen);
 		if (!table)
 			return 0;
 		leaf_index = tbl_chunk_entry(table,
@@ -138,7 +95,7 @@ static __always_inline int ip4_resolve(const struct ip4_tables *t, __be32 addr,
 	case XDPB_KIND_HOSTS: {
 		__u32 *host_leaf;
 
-		table = bpf_map_lookup_elem(&ip4_host_gens, &t->gen);
+		table = bpf_map_lookup_elem(&ip4_host_gens, &gen);
 		if (!table)
 			return 0;
 		host_leaf = bpf_map_lookup_elem(table, &addr);
@@ -148,23 +105,32 @@ static __always_inline int ip4_resolve(const struct ip4_tables *t, __be32 addr,
 		break;
 	}
 	}
-	return gen_leaf(&ip4_leaf_gens, t->gen, leaf_index, out);
+	return gen_leaf(&ip4_leaf_gens, gen, leaf_index, out);
 }
 
 /*
- * Steps walked inline before the rest go through bpf_loop(): two cover
- * every address of lists up to about 100k random prefixes (one node per
- * /16 and one below it), and keep the program small.
+ * The tries (docs/architecture.md, "The address tries"): IPv6 always,
+ * IPv4 unless the generation is flat. One walk serves both; @v4 is a
+ * constant wherever these are inlined, so each family's copy reads its
+ * own maps. An IPv4 address walks as the first 32 bits of @hi.
+ */
+#define TRIE_MAP(v4, name) ((v4) ? (void *)&ip4_##name : (void *)&ip6_##name)
+
+/*
+ * IPv6 steps walked inline before the rest go through bpf_loop(): two
+ * cover every address of lists up to about 100k random prefixes (one
+ * node per /16 and one below it), and keep the program small. An IPv4
+ * walk is at most XDPB_IP4_MAX_STEPS, all inline.
  */
 #define XDPB_IP6_INLINE_STEPS 2
 
 /*
- * What the bpf_loop() callback walking the trie needs: the generation
- * (each step fetches its tables, as for IPv4) and the walk's state.
+ * What the bpf_loop() callback walking the IPv6 trie needs: the
+ * generation (each step fetches its tables) and the walk's state.
  */
-struct ip6_walk {
+struct trie_walk {
 	__u32 gen;
-	struct ip6_pair *pair;
+	struct addr_pair *pair;
 };
 
 /*
@@ -173,24 +139,25 @@ struct ip6_walk {
  * children of its kind), or the leaf of its run (counted among the runs
  * before it).
  */
-static __always_inline void ip6_step(struct ip6_walk *w, int dir, __u32 depth)
+static __always_inline void trie_step(struct trie_walk *w, int dir, __u32 depth,
+				      const int v4)
 {
-	struct ip6_pair *p = w->pair;
+	struct addr_pair *p = w->pair;
 	__u32 entry = p->entry[dir], index, k;
-	struct xdpb_ip6_node *node;
+	struct xdpb_trie_node *node;
 	void *nodes, *runs;
 	__u64 bit, upto;
 
 	if (entry >> XDPB_KIND_SHIFT != XDPB_KIND_NODE)
 		return;
 	index = entry & XDPB_ENTRY_INDEX_MASK;
-	nodes = bpf_map_lookup_elem(&ip6_node_gens, &w->gen);
+	nodes = bpf_map_lookup_elem(TRIE_MAP(v4, node_gens), &w->gen);
 	node = nodes ? bpf_map_lookup_elem(nodes, &index) : NULL;
 	if (!node) {
 		p->entry[dir] = 0;
 		return;
 	}
-	bit = 1ULL << xdpb_ip6_child(p->hi[dir], p->lo[dir], depth);
+	bit = 1ULL << xdpb_trie_child(p->hi[dir], p->lo[dir], depth);
 	upto = bit | (bit - 1);
 	if (node->children & bit) {
 		k = __builtin_popcountll(node->children & upto) - 1;
@@ -207,18 +174,25 @@ static __always_inline void ip6_step(struct ip6_walk *w, int dir, __u32 depth)
 		return;
 	}
 	k = __builtin_popcountll(node->runs & upto) - 1;
-	if (node->run_base != XDPB_IP6_RUNS_INLINE) {
-		runs = bpf_map_lookup_elem(&ip6_run_gens, &w->gen);
+	if (node->run_base != XDPB_TRIE_RUNS_INLINE) {
+		runs = bpf_map_lookup_elem(TRIE_MAP(v4, run_gens), &w->gen);
 		k = runs ? tbl_chunk_entry(runs, node->run_base + k) : 0;
-	} else if (k < XDPB_IP6_NODE_RUNS)
-		k = node->run[k];
-	else
+	} else if (k < XDPB_TRIE_NODE_RUNS) {
+		/*
+		 * run[k] read as a word of the line at a masked index: 6.1's
+		 * verifier loses the check above when the compiler reloads k
+		 * from the stack for the read, and the mask keeps any index
+		 * inside the line.
+		 */
+		k = node->word[(XDPB_TRIE_NODE_RUN_WORD + k) & 15];
+	} else {
 		k = 0; /* a node the builder would not make */
+	}
 	p->entry[dir] = k & XDPB_ENTRY_INDEX_MASK; /* a LEAF entry */
 }
 
 /* The walk is over: neither address is at a node. */
-static __always_inline int ip6_walk_done(const struct ip6_pair *p)
+static __always_inline int trie_walk_done(const struct addr_pair *p)
 {
 	return p->entry[XDPB_DIR_SRC] >> XDPB_KIND_SHIFT != XDPB_KIND_NODE &&
 	       p->entry[XDPB_DIR_DST] >> XDPB_KIND_SHIFT != XDPB_KIND_NODE;
@@ -228,19 +202,20 @@ static __always_inline int ip6_walk_done(const struct ip6_pair *p)
  * Step @i of the walk, for both addresses: their node reads are issued
  * in the same step, so the two cache misses overlap.
  */
-static __always_inline void ip6_walk_both(struct ip6_walk *w, __u32 i)
+static __always_inline void trie_walk_both(struct trie_walk *w, __u32 i,
+					   const int v4)
 {
-	__u32 depth = XDPB_IP6_ROOT_BITS + i * XDPB_IP6_STRIDE;
+	__u32 depth = XDPB_TRIE_ROOT_BITS + i * XDPB_TRIE_STRIDE;
 
-	ip6_step(w, XDPB_DIR_SRC, depth);
-	ip6_step(w, XDPB_DIR_DST, depth);
+	trie_step(w, XDPB_DIR_SRC, depth, v4);
+	trie_step(w, XDPB_DIR_DST, depth, v4);
 }
 
-/* Steps from XDPB_IP6_INLINE_STEPS on, through bpf_loop(); 1: stop. */
-static long ip6_walk_step(__u32 i, struct ip6_walk *w)
+/* IPv6 steps from XDPB_IP6_INLINE_STEPS on, through bpf_loop(); 1: stop. */
+static long ip6_walk_step(__u32 i, struct trie_walk *w)
 {
-	ip6_walk_both(w, XDPB_IP6_INLINE_STEPS + i);
-	return ip6_walk_done(w->pair);
+	trie_walk_both(w, XDPB_IP6_INLINE_STEPS + i, 0);
+	return trie_walk_done(w->pair);
 }
 
 /*
@@ -248,28 +223,97 @@ static long ip6_walk_step(__u32 i, struct ip6_walk *w)
  * index, a SINGLE entry the single's leaf if the address is inside its
  * prefix and the single's base otherwise. Returns 0 if there is none.
  */
-static __always_inline int ip6_resolve(__u32 gen, struct ip6_pair *p, int dir,
-				       struct xdpb_leaf *out)
+static __always_inline int trie_resolve(__u32 gen, struct addr_pair *p, int dir,
+					struct xdpb_leaf *out, const int v4)
 {
 	__u32 entry = p->entry[dir], index = entry & XDPB_ENTRY_INDEX_MASK;
-	struct xdpb_ip6_single *single;
+	struct xdpb_trie_single *single;
 	void *table;
 
 	if (entry >> XDPB_KIND_SHIFT == XDPB_KIND_SINGLE) {
-		table = bpf_map_lookup_elem(&ip6_single_gens, &gen);
+		table = bpf_map_lookup_elem(TRIE_MAP(v4, single_gens), &gen);
 		if (!table)
 			return 0;
 		single = bpf_map_lookup_elem(table, &index);
 		if (!single)
 			return 0;
-		index = xdpb_ip6_inside(p->hi[dir], p->lo[dir], single->hi,
-					single->lo, single->plen)
+		index = xdpb_trie_inside(p->hi[dir], p->lo[dir], single->hi,
+					 single->lo, single->plen)
 				? single->leaf
 				: single->base;
 	} else if (entry >> XDPB_KIND_SHIFT != XDPB_KIND_LEAF) {
 		return 0; /* a walk cut short: a table it could not read */
 	}
-	return gen_leaf(&ip6_leaf_gens, gen, index, out);
+	return gen_leaf(TRIE_MAP(v4, leaf_gens), gen, index, out);
+}
+
+/*
+ * Both addresses from the root entries in @p down to their leaves; sets
+ * @have[dir] and @leaf[dir] for xdpb_decide(). IPv6 walks its first
+ * steps inline and the rest through bpf_loop() (an open-coded loop of
+ * XDPB_IP6_MAX_STEPS steps with branches in each is more than the
+ * verifier likes to walk); IPv4 never has more than XDPB_IP4_MAX_STEPS.
+ */
+static __always_inline void trie_lookup(__u32 gen, struct addr_pair *p,
+					struct xdpb_leaf leaf[XDPB_NR_DIRS],
+					int have[XDPB_NR_DIRS], const int v4)
+{
+	struct trie_walk w = {.gen = gen, .pair = p};
+	__u32 inline_steps = v4 ? XDPB_IP4_MAX_STEPS : XDPB_IP6_INLINE_STEPS;
+
+	/* the first steps inline: the usual walk never pays for a call */
+	for (__u32 i = 0; i < inline_steps && !trie_walk_done(p); i++)
+		trie_walk_both(&w, i, v4);
+	if (!v4 && !trie_walk_done(p))
+		bpf_loop(XDPB_IP6_MAX_STEPS - XDPB_IP6_INLINE_STEPS,
+			 ip6_walk_step, &w, 0);
+	have[XDPB_DIR_SRC] =
+		trie_resolve(gen, p, XDPB_DIR_SRC, &leaf[XDPB_DIR_SRC], v4);
+	have[XDPB_DIR_DST] =
+		trie_resolve(gen, p, XDPB_DIR_DST, &leaf[XDPB_DIR_DST], v4);
+}
+
+/* The root's entry for the address whose first 64 bits are @hi. */
+static __always_inline __u32 trie_root_entry(void *root, __u64 hi)
+{
+	return tbl_chunk_entry(root, hi >> (64 - XDPB_TRIE_ROOT_BITS));
+}
+
+/*
+ * The leaves of both IPv4 addresses (network order): through the trie,
+ * or the flat tables in a flat generation. Sets @have[dir] and
+ * @leaf[dir] for xdpb_decide().
+ */
+static __always_inline void ip4_lookup(__u32 gen,
+				       const struct xdpb_gen_info *info,
+				       __be32 saddr, __be32 daddr,
+				       struct xdpb_leaf leaf[XDPB_NR_DIRS],
+				       int have[XDPB_NR_DIRS])
+{
+	__u32 zero = 0, src_entry, dst_entry;
+	struct addr_pair *p;
+	void *root;
+
+	if (info->ip4_flat) {
+		/* both reads before either result is used: see above */
+		src_entry = ip4_flat_entry(gen, saddr);
+		dst_entry = ip4_flat_entry(gen, daddr);
+		have[XDPB_DIR_SRC] = ip4_flat_resolve(gen, saddr, src_entry,
+						      &leaf[XDPB_DIR_SRC]);
+		have[XDPB_DIR_DST] = ip4_flat_resolve(gen, daddr, dst_entry,
+						      &leaf[XDPB_DIR_DST]);
+		return;
+	}
+	p = bpf_map_lookup_elem(&addr_pair_scratch, &zero);
+	root = bpf_map_lookup_elem(&ip4_root_gens, &gen);
+	if (!p || !root)
+		return;
+	p->hi[XDPB_DIR_SRC] = (__u64)bpf_ntohl(saddr) << 32;
+	p->hi[XDPB_DIR_DST] = (__u64)bpf_ntohl(daddr) << 32;
+	p->lo[XDPB_DIR_SRC] = p->lo[XDPB_DIR_DST] = 0;
+	p->entry[XDPB_DIR_SRC] = trie_root_entry(root, p->hi[XDPB_DIR_SRC]);
+	p->entry[XDPB_DIR_DST] = trie_root_entry(root, p->hi[XDPB_DIR_DST]);
+	trie_lookup(gen, p, leaf, have, 1);
 }
 
 /* The first and last 64 bits of an address, in host order. */
@@ -279,45 +323,26 @@ static __always_inline void ip6_halves(const __u32 *w, __u64 *hi, __u64 *lo)
 	*lo = (__u64)bpf_ntohl(w[2]) << 32 | bpf_ntohl(w[3]);
 }
 
-/*
- * Both addresses through the trie: the root's entry for each, then, while
- * either is at a node, the walk down: the first steps inline, the rest
- * through bpf_loop() (an open-coded loop of XDPB_IP6_MAX_STEPS steps with
- * branches in each is more than the verifier likes to walk). Sets
- * @have[dir] and @leaf[dir] as ip4_resolve() does, for xdpb_decide().
- */
+/* The leaves of both IPv6 addresses, as ip4_lookup() for IPv4. */
 static __always_inline void ip6_lookup(__u32 gen, const struct ipv6hdr *ip6,
 				       struct xdpb_leaf leaf[XDPB_NR_DIRS],
 				       int have[XDPB_NR_DIRS])
 {
 	__u32 zero = 0;
-	struct ip6_pair *p = bpf_map_lookup_elem(&ip6_pair_scratch, &zero);
-	struct ip6_walk w = {.gen = gen};
+	struct addr_pair *p = bpf_map_lookup_elem(&addr_pair_scratch, &zero);
 	void *root = bpf_map_lookup_elem(&ip6_root_gens, &gen);
 
 	if (!p || !root)
 		return;
-	w.pair = p;
 	__builtin_memcpy(p->words[XDPB_DIR_SRC], &ip6->saddr, 16);
 	__builtin_memcpy(p->words[XDPB_DIR_DST], &ip6->daddr, 16);
 	ip6_halves(p->words[XDPB_DIR_SRC], &p->hi[XDPB_DIR_SRC],
 		   &p->lo[XDPB_DIR_SRC]);
 	ip6_halves(p->words[XDPB_DIR_DST], &p->hi[XDPB_DIR_DST],
 		   &p->lo[XDPB_DIR_DST]);
-	p->entry[XDPB_DIR_SRC] =
-		tbl_chunk_entry(root, p->hi[XDPB_DIR_SRC] >> 48);
-	p->entry[XDPB_DIR_DST] =
-		tbl_chunk_entry(root, p->hi[XDPB_DIR_DST] >> 48);
-	/* the first steps inline: the usual walk never pays for a call */
-	for (__u32 i = 0; i < XDPB_IP6_INLINE_STEPS && !ip6_walk_done(p); i++)
-		ip6_walk_both(&w, i);
-	if (!ip6_walk_done(p))
-		bpf_loop(XDPB_IP6_MAX_STEPS - XDPB_IP6_INLINE_STEPS,
-			 ip6_walk_step, &w, 0);
-	have[XDPB_DIR_SRC] =
-		ip6_resolve(gen, p, XDPB_DIR_SRC, &leaf[XDPB_DIR_SRC]);
-	have[XDPB_DIR_DST] =
-		ip6_resolve(gen, p, XDPB_DIR_DST, &leaf[XDPB_DIR_DST]);
+	p->entry[XDPB_DIR_SRC] = trie_root_entry(root, p->hi[XDPB_DIR_SRC]);
+	p->entry[XDPB_DIR_DST] = trie_root_entry(root, p->hi[XDPB_DIR_DST]);
+	trie_lookup(gen, p, leaf, have, 0);
 }
 
 /*
@@ -344,7 +369,7 @@ static __always_inline int ip4_protected(__be32 saddr, __be32 daddr)
 static __always_inline int ip6_protected(void)
 {
 	__u32 zero = 0;
-	struct ip6_pair *pair = bpf_map_lookup_elem(&ip6_pair_scratch, &zero);
+	struct addr_pair *pair = bpf_map_lookup_elem(&addr_pair_scratch, &zero);
 
 	if (!pair)
 		return 0;

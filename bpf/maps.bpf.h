@@ -59,7 +59,7 @@ struct chunk_array_inner {
 };
 
 /*
- * The first levels (IPv4 tbl16, the IPv6 root) always have one entry per
+ * The first levels (the IPv4 and IPv6 trie roots) always have one entry per
  * /16: a fixed size, so no BPF_F_INNER_MAP, and the verifier inlines
  * their lookups (an inner array with BPF_F_INNER_MAP costs a helper call
  * per lookup, about 3 ns, and every address starts here).
@@ -95,20 +95,20 @@ struct ip4_host_inner {
 	__uint(value_size, sizeof(__u32));
 };
 
-struct ip6_node_inner {
+struct trie_node_inner {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__uint(map_flags, BPF_F_MMAPABLE | BPF_F_INNER_MAP);
 	__uint(key_size, sizeof(__u32));
-	__uint(value_size, sizeof(struct xdpb_ip6_node));
+	__uint(value_size, sizeof(struct xdpb_trie_node));
 };
 
-struct ip6_single_inner {
+struct trie_single_inner {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__uint(map_flags, BPF_F_MMAPABLE | BPF_F_INNER_MAP);
 	__uint(key_size, sizeof(__u32));
-	__uint(value_size, sizeof(struct xdpb_ip6_single));
+	__uint(value_size, sizeof(struct xdpb_trie_single));
 };
 
 struct name_table_inner {
@@ -119,15 +119,43 @@ struct name_table_inner {
 	__uint(value_size, sizeof(struct xdpb_name_slot));
 };
 
-/* IPv4 tbl16: one entry per /16 (leaf index, or tbl24 group). */
+/*
+ * IPv4 trie root: one entry per /16 (leaf, single or node), as for IPv6;
+ * unused in a flat generation (gen_info.ip4_flat).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, XDPB_NR_GENS);
 	__type(key, __u32);
 	__array(values, struct first_level_inner);
-} ip4_tbl16_gens SEC(".maps");
+} ip4_root_gens SEC(".maps");
 
-/* IPv4 tbl24: 256-entry groups, one entry per /24 of a /16 that needs it. */
+/* IPv4 trie nodes, runs and singles, as for IPv6 below. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, XDPB_NR_GENS);
+	__type(key, __u32);
+	__array(values, struct trie_node_inner);
+} ip4_node_gens SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, XDPB_NR_GENS);
+	__type(key, __u32);
+	__array(values, struct chunk_array_inner);
+} ip4_run_gens SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, XDPB_NR_GENS);
+	__type(key, __u32);
+	__array(values, struct trie_single_inner);
+} ip4_single_gens SEC(".maps");
+
+/*
+ * A flat IPv4 generation's tables (DIR-24-8): tbl24, one 256-entry group
+ * per /16, in /16 order (64 MiB), one entry per /24.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, XDPB_NR_GENS);
@@ -167,12 +195,12 @@ struct {
 	__array(values, struct first_level_inner);
 } ip6_root_gens SEC(".maps");
 
-/* IPv6 trie nodes (struct xdpb_ip6_node). */
+/* IPv6 trie nodes (struct xdpb_trie_node). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, XDPB_NR_GENS);
 	__type(key, __u32);
-	__array(values, struct ip6_node_inner);
+	__array(values, struct trie_node_inner);
 } ip6_node_gens SEC(".maps");
 
 /* IPv6 trie: the runs of nodes whose runs do not fit in the node. */
@@ -183,12 +211,12 @@ struct {
 	__array(values, struct chunk_array_inner);
 } ip6_run_gens SEC(".maps");
 
-/* IPv6 trie: subtrees of one prefix (struct xdpb_ip6_single). */
+/* IPv6 trie: subtrees of one prefix (struct xdpb_trie_single). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, XDPB_NR_GENS);
 	__type(key, __u32);
-	__array(values, struct ip6_single_inner);
+	__array(values, struct trie_single_inner);
 } ip6_single_gens SEC(".maps");
 
 /* IPv6 resolved leaves, indexed by the trie's entries (0 = no match). */
@@ -462,9 +490,9 @@ struct {
  * what their lookups found. In a per-CPU map value, not on the stack:
  * the XDP program's call chain is near the 512-byte stack limit.
  */
-struct ip6_pair {
+struct addr_pair {
 	__u32 words[XDPB_NR_DIRS][4];
-	/* the addresses' halves in host order, for xdpb_ip6_child() */
+	/* the addresses' halves in host order, for xdpb_trie_child() */
 	__u64 hi[XDPB_NR_DIRS], lo[XDPB_NR_DIRS];
 	/* each address's trie entry so far */
 	__u32 entry[XDPB_NR_DIRS];
@@ -476,8 +504,8 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct ip6_pair);
-} ip6_pair_scratch SEC(".maps");
+	__type(value, struct addr_pair);
+} addr_pair_scratch SEC(".maps");
 
 /*
  * Where a packet's query for a name sits, for matching and for the reply:

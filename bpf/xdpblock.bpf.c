@@ -127,28 +127,16 @@ int xdpblock(struct xdp_md *ctx)
 		return XDP_PASS;
 
 	if (proto == bpf_htons(ETH_P_IP)) {
-		struct ip4_tables t;
-		__u32 src_entry, dst_entry;
 		struct iphdr *ip = parse_ipv4(&c);
 
 		if (!ip) {
 			count_iface(ifindex, XDPB_STAT_MALFORMED_IPV4, bytes);
 			return XDP_PASS;
 		}
-		ip4_tables_get(gen, info, &t);
 		saddr4 = ip->saddr;
 		daddr4 = ip->daddr;
-		/* each step for both addresses before the next: see ip_match */
-		if (info->nr_v4_prefixes) {
-			src_entry = ip4_tbl16_entry(&t, ip->saddr);
-			dst_entry = ip4_tbl16_entry(&t, ip->daddr);
-			src_entry = ip4_entry(&t, ip->saddr, src_entry);
-			dst_entry = ip4_entry(&t, ip->daddr, dst_entry);
-			have[XDPB_DIR_SRC] = ip4_resolve(
-				&t, ip->saddr, src_entry, &leaf[XDPB_DIR_SRC]);
-			have[XDPB_DIR_DST] = ip4_resolve(
-				&t, ip->daddr, dst_entry, &leaf[XDPB_DIR_DST]);
-		}
+		if (info->nr_v4_prefixes)
+			ip4_lookup(gen, info, saddr4, daddr4, leaf, have);
 		/* only a first, unfragmented packet starts with its UDP/TCP header */
 		if (!(ip->frag_off & bpf_htons(0x3fff)))
 			l4 = ip->protocol;

@@ -14,32 +14,30 @@
  *   The datapath therefore only has to find the longest stored prefix that
  *   covers an address and read one leaf.
  *
- *   IPv4: DIR-16-8-8 tables (mmapped and filled from userspace); see the
- *   entry kinds below. tbl16 has one u32 per /16 (2^16 entries, 256 KiB,
- *   which stays in the L2 cache) and answers every /16 that holds no
- *   prefix longer than /16; the others point to a tbl24 group of one
- *   entry per /24 of the /16, and a tbl24 entry may point on to a tbl8
- *   group or the host hash. Cost: one tbl16 read, plus at most one tbl24
- *   read and one group access or one hash lookup, whatever the list size;
- *   a passing packet takes the hash lookup only in a /24 that holds two
- *   or more listed hosts.
+ *   Addresses are looked up in a multibit trie, one per family, the
+ *   same structure for both. The root has one entry per /16 (2^16 u32s,
+ *   256 KiB, which stays in the L2 cache); below it, nodes of 64
+ *   children each (6 bits of the address per step) exist only where two
+ *   or more prefixes longer than the node's depth share its subtree. A
+ *   subtree holding one such prefix is a SINGLE entry: that prefix,
+ *   checked against the whole address at the end. So a lookup reads the
+ *   root, a node per 6 bits only where rules crowd, and at most one
+ *   single, whatever the number of prefixes or of distinct lengths: at
+ *   most XDPB_IP4_MAX_STEPS (IPv4) or XDPB_IP6_MAX_STEPS nodes. Nodes
+ *   are after Poptrie's (Asai and Ohara, SIGCOMM 2015): one cache line,
+ *   bitmaps of the children that are nodes and that are singles (each
+ *   kind stored side by side, found by a popcount), and a bitmap of where
+ *   runs of equal leaves start among the rest, the runs inline in the
+ *   line when they fit. Source and destination are walked step by step
+ *   side by side, so their reads overlap. An IPv4 address walks as the
+ *   first 32 of 128 bits.
  *
- *   IPv6: a multibit trie. The root has one entry per /16 (2^16 u32s,
- *   256 KiB, like IPv4's tbl16); below it, nodes of 64 children each
- *   (6 bits of the address per step) exist only where two or more
- *   prefixes longer than the node's depth share its subtree. A subtree
- *   holding one such prefix is a SINGLE entry: that prefix, checked
- *   against the whole address at the end. So a lookup reads the root,
- *   a node per 6 bits only where rules crowd, and at most one single,
- *   whatever the number of prefixes or of distinct lengths, and at most
- *   XDPB_IP6_MAX_STEPS nodes. Nodes are after Poptrie's (Asai and Ohara,
- *   SIGCOMM 2015): one cache line, bitmaps of the children that are
- *   nodes and that are singles (each kind stored side by side, found by a
- *   popcount), and a bitmap of where runs of equal leaves start among the
- *   rest, the runs inline in the line when they fit. Source and
- *   destination are walked step by step side by side, so their reads
- *   overlap.
- *
+ *   IPv4 lists of several hundred thousand prefixes are *flat* instead
+ *   (gen_info.ip4_flat): DIR-24-8, a 64 MiB tbl24 of one entry per /24,
+ *   which may point on to a tbl8 group or the host hash; one tbl24 line
+ *   per address, where a trie that size would read two or more from
+ *   DRAM.
+
  *   Every table exists twice (generation 0 and 1) as inner maps of
  *   ARRAY_OF_MAPS outers. A reload fills fresh inner maps for the idle
  *   generation and then flips active_gen: each packet reads active_gen once,
@@ -60,10 +58,11 @@
 #define XDPB_TBL8_GROUP_SIZE 256 /* one per address of a /24 */
 #define XDPB_MAX_VLAN_TAGS 2
 #define XDPB_MAX_IPV6_EXT_HDRS 8
-/* IPv6 trie: the root's bits, the bits per node, nodes on the longest path */
-#define XDPB_IP6_ROOT_BITS 16
-#define XDPB_IP6_ROOT_ENTRIES (1u << XDPB_IP6_ROOT_BITS)
-#define XDPB_IP6_STRIDE 6
+/* The tries: the root's bits, the bits per node, nodes on the longest path */
+#define XDPB_TRIE_ROOT_BITS 16
+#define XDPB_TRIE_ROOT_ENTRIES (1u << XDPB_TRIE_ROOT_BITS)
+#define XDPB_TRIE_STRIDE 6
+#define XDPB_IP4_MAX_STEPS 3 /* (32 - 16) / 6, rounded up */
 #define XDPB_IP6_MAX_STEPS 19 /* (128 - 16) / 6, rounded up */
 /* http_ports, tls_ports: at most this many of each */
 #define XDPB_MAX_WEB_PORTS 8
@@ -72,8 +71,8 @@
 #define XDPB_DEFAULT_DOT_PORT 853 /* DNS over TLS */
 
 /*
- * tbl16, tbl24 and tbl8 are arrays of chunks of 16 u32 entries (one cache
- * line):
+ * The roots, tbl24 and tbl8 are arrays of chunks of 16 u32 entries (one
+ * cache line):
  * BPF array elements are 8-byte aligned, so an element holding a bare u32
  * would double the memory, and userspace fills the mmapped chunks as one
  * flat u32 array.
@@ -87,13 +86,15 @@ struct xdpb_tbl_chunk {
 /*
  * Entries: the kind in the top two bits.
  *
- * tbl16 entries are LEAF or GROUP (with gen_info.ip4_flat, group n is
- * the one of the n-th /16, and every /16 has one):
- *   LEAF   index = leaf for every address of the /16 (0: no rule); this
- *          is also a valid tbl24 entry, which the lookup goes on with
- *   GROUP  index = tbl24 group: prefixes longer than /16 in this /16
+ * Trie entries (the roots, a node's children, see struct
+ * xdpb_trie_node):
+ *   LEAF    index = leaf for every address of the subtree (0: no rule)
+ *   SINGLE  index = xdpb_trie_single: the one prefix longer than this
+ *           depth in the subtree, its leaf, and the leaf of the rest
+ *   NODE    index = xdpb_trie_node for the next 6 bits
  *
- * tbl24 entries (in a tbl24 group, indexed by the third octet):
+ * tbl24 entries (flat IPv4; group n is the n-th /16's, indexed by the
+ * third octet):
  *   LEAF   index = leaf for every address of the /24 (0: no rule)
  *   HOSTS  /32 rules in this /24: look the address up in the host hash;
  *          on a miss index is the leaf
@@ -104,13 +105,6 @@ struct xdpb_tbl_chunk {
  *
  * tbl8 entries are always LEAF (a /32 inside a group is simply its own
  * entry).
- *
- * IPv6 root entries are LEAF, SINGLE or NODE (a node's children are the
- * same three kinds, see struct xdpb_ip6_node):
- *   LEAF    index = leaf for every address of the subtree (0: no rule)
- *   SINGLE  index = xdpb_ip6_single: the one prefix longer than this
- *           depth in the subtree, its leaf, and the leaf of the rest
- *   NODE    index = xdpb_ip6_node for the next 6 bits
  */
 #define XDPB_KIND_SHIFT 30
 #define XDPB_KIND_LEAF 0u
@@ -120,8 +114,8 @@ struct xdpb_tbl_chunk {
 #define XDPB_ENTRY_INDEX_MASK ((1u << XDPB_KIND_SHIFT) - 1)
 #define XDPB_HOST1_OCTET_SHIFT 22
 #define XDPB_HOST1_LEAF_MASK ((1u << XDPB_HOST1_OCTET_SHIFT) - 1)
-#define XDPB_KIND_SINGLE 1u /* IPv6 only: the value of HOSTS */
-#define XDPB_KIND_NODE 2u /* IPv6 only: the value of GROUP */
+#define XDPB_KIND_SINGLE 1u /* tries only: the value of HOSTS */
+#define XDPB_KIND_NODE 2u /* tries only: the value of GROUP */
 
 /*
  * Actions. The numeric order is the priority when rules overlap. IP lists
@@ -316,35 +310,43 @@ struct xdpb_leaf {
 };
 
 /*
- * An IPv6 trie node: 64 children, one per value of the next 6 bits, of
+ * A trie node: 64 children, one per value of the next 6 bits, of
  * three kinds told apart by two bitmaps. The k-th set bit of @children is
  * node child_base + k, the k-th set bit of @singles single single_base +
  * k (each node's children and singles side by side in their arrays). The
  * other children are leaves, in runs of equal leaves, a run starting at
  * each set bit of @runs; the k-th run's leaf is run[k] when the node's
- * runs fit in its line (run_base == XDPB_IP6_RUNS_INLINE), else entry
+ * runs fit in its line (run_base == XDPB_TRIE_RUNS_INLINE), else entry
  * run_base + k of the run array. Mostly one run: the leaf the subtree
  * inherits.
  */
-#define XDPB_IP6_NODE_RUNS 7
-#define XDPB_IP6_RUNS_INLINE 0xffffffffu
+#define XDPB_TRIE_NODE_RUNS 7
+#define XDPB_TRIE_RUNS_INLINE 0xffffffffu
 
-struct xdpb_ip6_node {
-	__u64 children;
-	__u64 singles;
-	__u64 runs;
-	__u32 child_base;
-	__u32 single_base;
-	__u32 run_base;
-	__u32 run[XDPB_IP6_NODE_RUNS];
+struct xdpb_trie_node {
+	union {
+		struct {
+			__u64 children;
+			__u64 singles;
+			__u64 runs;
+			__u32 child_base;
+			__u32 single_base;
+			__u32 run_base;
+			__u32 run[XDPB_TRIE_NODE_RUNS];
+		};
+		/* the line as words, for a masked index (see trie_step()) */
+		__u32 word[16];
+	};
 };
+/* the index in word[] of run[0] */
+#define XDPB_TRIE_NODE_RUN_WORD 9
 
 /*
  * A subtree's one prefix longer than its depth: an address inside
  * @addr/@plen takes @leaf, any other address of the subtree @base (the
  * leaf of the longest shorter prefix that covers the subtree, or 0).
  */
-struct xdpb_ip6_single {
+struct xdpb_trie_single {
 	__u64 hi, lo; /* the prefix's first and last 64 bits, host order */
 	__u32 plen; /* 17..128 */
 	__u32 leaf;
@@ -358,9 +360,9 @@ struct xdpb_gen_info {
 	__u32 nr_v6_prefixes; /* distinct IPv6 prefixes; 0: no lookup */
 	__u8 name_filter_log2; /* the name filter has 2^this bits */
 	/*
-	 * 1: tbl24 holds every /16's group, group number = /16 number, so
-	 * the lookup skips tbl16 (set when most /16s need a group anyway:
-	 * the tbl16 read would only add to the path of every address).
+	 * 1: IPv4 is looked up in tbl24 (every /16's group, group number =
+	 * /16 number) instead of the trie: set for lists of several hundred
+	 * thousand prefixes, see IP4_FLAT_MIN_PREFIXES in rules/plan.h.
 	 */
 	__u8 ip4_flat;
 	__u32 nr_names; /* distinct names in the name table; 0: no DNS work */
@@ -540,19 +542,19 @@ struct xdpb_iface_stats {
 _Static_assert(sizeof(struct xdpb_counter) == 16, "counter layout");
 _Static_assert(sizeof(struct xdpb_match) == 8, "match layout");
 _Static_assert(sizeof(struct xdpb_leaf) == 16, "leaf layout");
-_Static_assert(sizeof(struct xdpb_ip6_node) == 64, "ip6 node: one line");
-_Static_assert(XDPB_IP6_ROOT_ENTRIES == XDPB_TBL16_ENTRIES,
+_Static_assert(sizeof(struct xdpb_trie_node) == 64, "trie node: one line");
+_Static_assert(__builtin_offsetof(struct xdpb_trie_node, run) ==
+		       XDPB_TRIE_NODE_RUN_WORD * 4,
+	       "trie node: where the runs start");
+_Static_assert(XDPB_TRIE_ROOT_ENTRIES == XDPB_TBL16_ENTRIES,
 	       "one first-level template (bpf/maps.bpf.h) serves both");
-_Static_assert(sizeof(struct xdpb_ip6_single) == 32, "ip6 single layout");
+_Static_assert(sizeof(struct xdpb_trie_single) == 32, "trie single layout");
 _Static_assert(sizeof(struct xdpb_gen_info) == 72, "gen info layout");
 _Static_assert(sizeof(struct xdpb_tbl_chunk) == 64, "chunk layout");
 _Static_assert(XDPB_TBL8_GROUP_SIZE % XDPB_TBL_CHUNK == 0 &&
 		       XDPB_TBL24_GROUP_SIZE % XDPB_TBL_CHUNK == 0 &&
 		       XDPB_TBL16_ENTRIES % XDPB_TBL_CHUNK == 0,
 	       "tables and groups are whole chunks");
-/* a tbl16 GROUP index (at most one group per /16) fits the index bits */
-_Static_assert(XDPB_TBL16_ENTRIES <= XDPB_ENTRY_INDEX_MASK,
-	       "tbl24 group index");
 _Static_assert(sizeof(struct xdpb_name_slot) == 64, "name slot layout");
 _Static_assert(sizeof(struct xdpb_filter_chunk) == 64, "filter chunk layout");
 _Static_assert(sizeof(struct xdpb_name_key) == 16, "name key layout");

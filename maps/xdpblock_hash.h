@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * What both sides compute: the IPv6 trie's child index and prefix test,
+ * What both sides compute: the tries' child index and prefix test,
  * the name table's keys and home slots, and the name filter's line.
  * Userspace builds the tables with them and the datapath looks up with
  * them, so the two can never disagree. Plain C on fixed-width types: no
@@ -12,12 +12,12 @@
 #include "xdpblock_abi.h"
 
 /*
- * The IPv6 trie's child index at @depth (16, 22, ..., 124): the six
+ * A trie's child index at @depth (16, 22, ..., 124): the six
  * address bits from there, zeros past bit 127. @hi and @lo are the
  * address's first and last 64 bits in host order. Both the trie's builder
  * and its lookup index with this.
  */
-static inline __u32 xdpb_ip6_child(__u64 hi, __u64 lo, __u32 depth)
+static inline __u32 xdpb_trie_child(__u64 hi, __u64 lo, __u32 depth)
 {
 	if (depth < 64) /* 16..58: within the first half */
 		return (__u32)(hi >> (58 - depth)) & 63;
@@ -32,8 +32,8 @@ static inline __u32 xdpb_ip6_child(__u64 hi, __u64 lo, __u32 depth)
  * of length @plen (1..128)? One xor and one shift per half, no mask
  * built bit by bit.
  */
-static inline int xdpb_ip6_inside(__u64 hi, __u64 lo, __u64 phi, __u64 plo,
-				  __u32 plen)
+static inline int xdpb_trie_inside(__u64 hi, __u64 lo, __u64 phi, __u64 plo,
+				   __u32 plen)
 {
 	if (plen <= 64)
 		return !((hi ^ phi) >> (64 - plen));

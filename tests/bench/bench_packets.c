@@ -439,25 +439,26 @@ static void wset_check_refmatch(const struct wset *w, const struct ruleset *rs,
 
 /*
  * Replays the IPv4 and IPv6 lookups of bpf/ip_match.bpf.h on the tables
- * userspace builds (ip4_plan_fill, ip6_plan_build) for a working set, and
+ * userspace builds (ip4_plan_build, ip6_plan_build) for a working set, and
  * counts the table reads a packet makes. With tables far larger than the
  * caches, each read is roughly one cache miss (two for a hash probe:
  * bucket, then element), which is what the ns figures mostly measure.
  */
 struct access_model {
 	int family;
-	/* IPv4 */
-	uint32_t *tbl16, *tbl24, *tbl8,
+	/* the trie (IPv6, IPv4 unless flat) */
+	struct trie_plan trie;
+	/* flat IPv4 (gen_info.ip4_flat) */
+	int flat;
+	uint32_t *tbl24, *tbl8,
 		*host_addrs; /* host_addrs: host order, sorted */
 	size_t nr_hosts;
-	int flat; /* gen_info.ip4_flat: no tbl16 read */
-	/* IPv6: the trie */
-	struct ip6_plan trie;
 };
 
 struct access_counts {
-	double tbl16, tbl24, tbl8, host_probes, leaves; /* IPv4; leaves: both */
-	double root, nodes, runs, singles; /* IPv6 */
+	double tbl24, tbl8, host_probes; /* flat IPv4 */
+	double root, nodes, runs, singles; /* the tries */
+	double leaves; /* both */
 };
 
 static void model_build(struct access_model *m, const struct ruleset *rs,
@@ -471,19 +472,24 @@ static void model_build(struct access_model *m, const struct ruleset *rs,
 
 		if (ip4_plan_build(&rs->v4, &plan))
 			die("ip4_plan_build failed");
-		m->tbl16 = xcalloc(XDPB_TBL16_ENTRIES, sizeof(uint32_t));
-		m->tbl24 = xcalloc(
-			plan.nr_tbl24_groups * XDPB_TBL24_GROUP_SIZE + 1,
-			sizeof(uint32_t));
+		m->flat = plan.flat;
+		if (!plan.flat) {
+			/* keep the trie; the plan's copy is freed with it */
+			m->trie = plan.trie;
+			memset(&plan.trie, 0, sizeof(plan.trie));
+			ip4_plan_free(&plan);
+			return;
+		}
+		m->tbl24 = xcalloc((size_t)XDPB_TBL16_ENTRIES *
+					   XDPB_TBL24_GROUP_SIZE,
+				   sizeof(uint32_t));
 		m->tbl8 = xcalloc(plan.nr_groups * XDPB_TBL8_GROUP_SIZE + 1,
 				  sizeof(uint32_t));
 		m->host_addrs = xcalloc(plan.nr_hosts + 1, sizeof(uint32_t));
 		leaves = xcalloc(plan.nr_hosts + 1, sizeof(uint32_t));
-		if (plan.nr_nodes)
-			ip4_plan_fill(&plan, m->tbl16, m->tbl24, m->tbl8,
-				      m->host_addrs, leaves);
+		ip4_plan_fill_flat(&plan, m->tbl24, m->tbl8, m->host_addrs,
+				   leaves);
 		m->nr_hosts = plan.nr_hosts;
-		m->flat = plan.flat;
 		for (size_t i = 0; i < m->nr_hosts; i++)
 			m->host_addrs[i] = ntohl(m->host_addrs[i]);
 		free(leaves);
@@ -495,11 +501,10 @@ static void model_build(struct access_model *m, const struct ruleset *rs,
 
 static void model_free(struct access_model *m)
 {
-	free(m->tbl16);
 	free(m->tbl24);
 	free(m->tbl8);
 	free(m->host_addrs);
-	ip6_plan_free(&m->trie);
+	trie_plan_free(&m->trie);
 }
 
 static int model_is_host(const struct access_model *m, uint32_t a)
@@ -517,109 +522,113 @@ static int model_is_host(const struct access_model *m, uint32_t a)
 	return lo < m->nr_hosts && m->host_addrs[lo] == a;
 }
 
+/* A flat IPv4 lookup of @a (host order): ip4_flat_entry, ip4_flat_resolve. */
+static void model_flat(const struct access_model *m, uint32_t a,
+		       struct access_counts *c)
+{
+	uint32_t e = m->tbl24[a >> 8];
+
+	c->tbl24++;
+	switch (e >> XDPB_KIND_SHIFT) {
+	case XDPB_KIND_GROUP:
+		e = m->tbl8[(size_t)(e & XDPB_ENTRY_INDEX_MASK) *
+				    XDPB_TBL8_GROUP_SIZE +
+			    (a & 0xff)];
+		c->tbl8++;
+		break;
+	case XDPB_KIND_HOST1:
+		if (((e >> XDPB_HOST1_OCTET_SHIFT) & 0xff) != (a & 0xff))
+			return;
+		c->leaves++;
+		return;
+	case XDPB_KIND_HOSTS:
+		c->host_probes++;
+		if (model_is_host(m, a)) {
+			c->leaves++;
+			return;
+		}
+		break;
+	}
+	if (e & XDPB_ENTRY_INDEX_MASK)
+		c->leaves++;
+}
+
+/* The walk of trie_lookup() for the address @hi:@lo, entry by entry. */
+static void model_trie(const struct trie_plan *t, uint64_t hi, uint64_t lo,
+		       struct access_counts *c)
+{
+	uint32_t e, index;
+
+	if (!t->nr_prefixes)
+		return;
+	e = t->root[hi >> (64 - XDPB_TRIE_ROOT_BITS)];
+	c->root++;
+	for (uint32_t depth = XDPB_TRIE_ROOT_BITS;
+	     e >> XDPB_KIND_SHIFT == XDPB_KIND_NODE;
+	     depth += XDPB_TRIE_STRIDE) {
+		const struct xdpb_trie_node *n =
+			&t->nodes[e & XDPB_ENTRY_INDEX_MASK];
+		uint64_t bit = 1ull << xdpb_trie_child(hi, lo, depth);
+		uint64_t upto = bit | (bit - 1);
+		uint32_t k;
+
+		c->nodes++;
+		if (n->children & bit) {
+			k = (uint32_t)__builtin_popcountll(n->children & upto) -
+			    1;
+			e = XDPB_KIND_NODE << XDPB_KIND_SHIFT |
+			    (n->child_base + k);
+			continue;
+		}
+		if (n->singles & bit) {
+			k = (uint32_t)__builtin_popcountll(n->singles & upto) -
+			    1;
+			e = XDPB_KIND_SINGLE << XDPB_KIND_SHIFT |
+			    (n->single_base + k);
+			continue;
+		}
+		k = (uint32_t)__builtin_popcountll(n->runs & upto) - 1;
+		if (n->run_base == XDPB_TRIE_RUNS_INLINE) {
+			e = n->run[k];
+		} else {
+			e = t->runs[n->run_base + k];
+			c->runs++;
+		}
+	}
+	index = e & XDPB_ENTRY_INDEX_MASK;
+	if (e >> XDPB_KIND_SHIFT == XDPB_KIND_SINGLE) {
+		const struct xdpb_trie_single *sg = &t->singles[index];
+
+		c->singles++;
+		index = xdpb_trie_inside(hi, lo, sg->hi, sg->lo, sg->plen)
+				? sg->leaf
+				: sg->base;
+	}
+	if (index)
+		c->leaves++;
+}
+
 static void model_address(const struct access_model *m, const uint8_t *addr,
 			  struct access_counts *c)
 {
+	uint64_t hi = 0, lo = 0;
+
 	if (m->family == AF_INET) {
-		uint32_t a, e;
+		uint32_t a;
 
 		memcpy(&a, addr, 4);
 		a = ntohl(a);
-		e = XDPB_KIND_GROUP << XDPB_KIND_SHIFT | a >> 16;
-		if (!m->flat) {
-			e = m->tbl16[a >> 16];
-			c->tbl16++;
-		}
-		if (e >> XDPB_KIND_SHIFT == XDPB_KIND_GROUP) {
-			e = m->tbl24[(size_t)(e & XDPB_ENTRY_INDEX_MASK) *
-					     XDPB_TBL24_GROUP_SIZE +
-				     ((a >> 8) & 0xff)];
-			c->tbl24++;
-		}
-		switch (e >> XDPB_KIND_SHIFT) {
-		case XDPB_KIND_GROUP:
-			e = m->tbl8[(size_t)(e & XDPB_ENTRY_INDEX_MASK) *
-					    XDPB_TBL8_GROUP_SIZE +
-				    (a & 0xff)];
-			c->tbl8++;
-			break;
-		case XDPB_KIND_HOST1:
-			if (((e >> XDPB_HOST1_OCTET_SHIFT) & 0xff) !=
-			    (a & 0xff))
-				return;
-			c->leaves++;
-			return;
-		case XDPB_KIND_HOSTS:
-			c->host_probes++;
-			if (model_is_host(m, a)) {
-				c->leaves++;
-				return;
-			}
-			break;
-		}
-		if (e & XDPB_ENTRY_INDEX_MASK)
-			c->leaves++;
-	} else {
-		/* the walk of ip6_lookup(), entry by entry */
-		const struct ip6_plan *t = &m->trie;
-		uint64_t hi = 0, lo = 0;
-		uint32_t e, index;
-
-		if (!t->nr_prefixes)
-			return;
-		for (int i = 0; i < 8; i++) {
-			hi = hi << 8 | addr[i];
-			lo = lo << 8 | addr[8 + i];
-		}
-		e = t->root[hi >> 48];
-		c->root++;
-		for (uint32_t depth = XDPB_IP6_ROOT_BITS;
-		     e >> XDPB_KIND_SHIFT == XDPB_KIND_NODE;
-		     depth += XDPB_IP6_STRIDE) {
-			const struct xdpb_ip6_node *n =
-				&t->nodes[e & XDPB_ENTRY_INDEX_MASK];
-			uint64_t bit = 1ull << xdpb_ip6_child(hi, lo, depth);
-			uint64_t upto = bit | (bit - 1);
-			uint32_t k;
-
-			c->nodes++;
-			if (n->children & bit) {
-				k = (uint32_t)__builtin_popcountll(n->children &
-								   upto) -
-				    1;
-				e = XDPB_KIND_NODE << XDPB_KIND_SHIFT |
-				    (n->child_base + k);
-				continue;
-			}
-			if (n->singles & bit) {
-				k = (uint32_t)__builtin_popcountll(n->singles &
-								   upto) -
-				    1;
-				e = XDPB_KIND_SINGLE << XDPB_KIND_SHIFT |
-				    (n->single_base + k);
-				continue;
-			}
-			k = (uint32_t)__builtin_popcountll(n->runs & upto) - 1;
-			if (n->run_base == XDPB_IP6_RUNS_INLINE) {
-				e = n->run[k];
-			} else {
-				e = t->runs[n->run_base + k];
-				c->runs++;
-			}
-		}
-		index = e & XDPB_ENTRY_INDEX_MASK;
-		if (e >> XDPB_KIND_SHIFT == XDPB_KIND_SINGLE) {
-			const struct xdpb_ip6_single *sg = &t->singles[index];
-
-			c->singles++;
-			index = xdpb_ip6_inside(hi, lo, sg->hi, sg->lo,
-						sg->plen)
-					? sg->leaf
-					: sg->base;
-		}
-		if (index)
-			c->leaves++;
+		if (m->flat)
+			model_flat(m, a, c);
+		else
+			model_trie(&m->trie, (uint64_t)a << 32, 0, c);
+		return;
 	}
+	for (int i = 0; i < 8; i++) {
+		hi = hi << 8 | addr[i];
+		lo = lo << 8 | addr[8 + i];
+	}
+	model_trie(&m->trie, hi, lo, c);
 }
 
 /* Mean table reads per packet (source and destination) over @nr pairs. */
@@ -634,8 +643,7 @@ static struct access_counts model_wset(const struct access_model *m,
 		model_address(m, w->pairs[i].src, &c);
 		model_address(m, w->pairs[i].dst, &c);
 	}
-	c.tbl16 /= nr, c.tbl24 /= nr, c.tbl8 /= nr, c.host_probes /= nr,
-		c.leaves /= nr;
+	c.tbl24 /= nr, c.tbl8 /= nr, c.host_probes /= nr, c.leaves /= nr;
 	c.root /= nr, c.nodes /= nr, c.runs /= nr, c.singles /= nr;
 	return c;
 }
@@ -1059,12 +1067,12 @@ static void prepare_size(struct bench *b, struct list_run *lr, struct sized *z)
 	err = loader_activate(&z->ld, &z->rs, NULL, &rep);
 	if (err)
 		die("activation of %s rules failed: %s", lbl, strerror(-err));
-	printf("activate %s %s: v4_rules=%zu v6_rules=%zu plan_ms=%.1f build_ms=%.1f switch_ms=%.3f v4_leaves=%zu v4_tbl24_groups=%zu v4_flat=%d v4_groups=%zu v4_hosts=%zu v6_prefixes=%zu v6_nodes=%zu v6_singles=%zu v6_depth=%zu v6_bytes=%zu\n",
+	printf("activate %s %s: v4_rules=%zu v6_rules=%zu plan_ms=%.1f build_ms=%.1f switch_ms=%.3f v4_leaves=%zu v4_flat=%d v4_groups=%zu v4_hosts=%zu v4_nodes=%zu v4_singles=%zu v4_bytes=%zu v6_prefixes=%zu v6_nodes=%zu v6_singles=%zu v6_depth=%zu v6_bytes=%zu\n",
 	       lr->k->name, lbl, z->rs.v4.nr, z->rs.v6.nr, rep.plan_ns / 1e6,
 	       rep.build_ns / 1e6, rep.switch_ns / 1e6, rep.v4_leaves,
-	       rep.v4_tbl24_groups, rep.v4_flat, rep.v4_groups, rep.v4_hosts,
-	       rep.v6_prefixes, rep.v6_nodes, rep.v6_singles, rep.v6_depth,
-	       rep.v6_bytes);
+	       rep.v4_flat, rep.v4_groups, rep.v4_hosts, rep.v4_nodes,
+	       rep.v4_singles, rep.v4_bytes, rep.v6_prefixes, rep.v6_nodes,
+	       rep.v6_singles, rep.v6_depth, rep.v6_bytes);
 	for (int f = 0; f < 2; f++)
 		if (lr->families & (1 << f))
 			prepare_family(b, lr, z, f);
@@ -1301,7 +1309,7 @@ static void report(struct bench *b)
 		if (!(b->families & (1 << f)))
 			continue;
 		if (fams[f] == AF_INET)
-			printf("| IPv4 rules | lengths | set | packets | tbl16 | tbl24 | tbl8 | /32 hash probes | leaf reads |\n|---:|---|---|---|---:|---:|---:|---:|---:|\n");
+			printf("| IPv4 rules | lengths | set | packets | root | nodes | run array | singles | flat: tbl24 | tbl8 | /32 hash probes | leaf reads |\n|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 		else
 			printf("| IPv6 rules | lengths | set | packets | root | nodes | run array | singles | leaf reads |\n|---:|---|---|---|---:|---:|---:|---:|---:|\n");
 		for_each_row(b, f, si, lr, tr)
@@ -1311,9 +1319,10 @@ static void report(struct bench *b)
 
 			row_head(b, lr, f, si, tr);
 			if (fams[f] == AF_INET)
-				printf(" %.2f | %.2f | %.2f | %.2f | %.2f |\n",
-				       c->tbl16, c->tbl24, c->tbl8,
-				       c->host_probes, c->leaves);
+				printf(" %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |\n",
+				       c->root, c->nodes, c->runs, c->singles,
+				       c->tbl24, c->tbl8, c->host_probes,
+				       c->leaves);
 			else
 				printf(" %.2f | %.2f | %.2f | %.2f | %.2f |\n",
 				       c->root, c->nodes, c->runs, c->singles,

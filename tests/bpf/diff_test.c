@@ -42,7 +42,7 @@
 
 #define DEFAULT_SEED 0x5eed2024u
 /* ids in use at once: the largest set, plus 0 */
-#define RULE_ID_CAP (1u << 17)
+#define RULE_ID_CAP (1u << 19)
 #define MAX_REPORTED 10 /* mismatches before a family is given up */
 #define ULL(x) ((unsigned long long)(x))
 
@@ -65,8 +65,9 @@ static const struct set_cfg set_cfgs[] = {
 	/* everything removed: all passes, uncounted; the reload also zeroes
 	 * the ~95000 ids the large set released */
 	{ "empty", 0, 0, 0, 0, 2000 },
-	/* enough /16s with long prefixes for a flat IPv4 table (ip4_flat) */
-	{ "flat", 120000, 0, 16, 0, 10000 },
+	/* enough prefixes longer than /16 for a flat IPv4 table
+	 * (IP4_FLAT_MIN_PREFIXES) */
+	{ "flat", 360000, 0, 16, 0, 10000 },
 };
 /* clang-format on */
 
@@ -680,12 +681,14 @@ static int run_set(struct env *e, struct id_keeper *k,
 		report(1, cfg->name, "activate");
 		return err;
 	}
-	printf("  IPv4: %zu leaves, %zu tbl24 groups%s, %zu tbl8 groups, "
-	       "%zu /32 hosts; "
-	       "IPv6: %zu prefixes, %zu trie nodes (deepest at /%zu), %zu singles\n",
-	       rep.v4_leaves, rep.v4_tbl24_groups, rep.v4_flat ? " (flat)" : "",
-	       rep.v4_groups, rep.v4_hosts, rep.v6_prefixes, rep.v6_nodes,
-	       rep.v6_depth, rep.v6_singles);
+	if (rep.v4_flat)
+		printf("  IPv4: %zu leaves, flat: %zu tbl8 groups, %zu /32 hosts; ",
+		       rep.v4_leaves, rep.v4_groups, rep.v4_hosts);
+	else
+		printf("  IPv4: %zu leaves, %zu trie nodes, %zu singles; ",
+		       rep.v4_leaves, rep.v4_nodes, rep.v4_singles);
+	printf("IPv6: %zu prefixes, %zu trie nodes (deepest at /%zu), %zu singles\n",
+	       rep.v6_prefixes, rep.v6_nodes, rep.v6_depth, rep.v6_singles);
 
 	for (int fam = 0; fam < 2; fam++) {
 		int family = fam ? AF_INET6 : AF_INET;

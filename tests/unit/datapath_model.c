@@ -21,9 +21,10 @@ static struct model_stats *stats;
 static size_t steps; /* node reads of the lookup under way */
 
 /* what an outer map's lookup returns: the inner map it names */
-static char tbl16_map, tbl24_map, tbl8_map, host_map, leaf4_map, root6_map,
-	node6_map, run6_map, single6_map, leaf6_map;
-static struct ip6_pair pair;
+static char root4_map, node4_map, run4_map, single4_map, tbl24_map, tbl8_map,
+	host_map, leaf4_map, root6_map, node6_map, run6_map, single6_map,
+	leaf6_map;
+static struct addr_pair pair;
 
 int model_host_cmp(const void *a, const void *b)
 {
@@ -42,42 +43,71 @@ static void *array_elem(void *base, size_t nr, size_t size, uint32_t index)
 	return (char *)base + (size_t)index * size;
 }
 
+/* element @index of the trie table @map: its root, nodes, runs or singles */
+static void *trie_elem(const struct model_trie *t, void *map, char *root,
+		       char *nodes, char *runs, uint32_t index)
+{
+	if (map == root)
+		return array_elem(t->root,
+				  XDPB_TRIE_ROOT_ENTRIES / XDPB_TBL_CHUNK,
+				  sizeof(struct xdpb_tbl_chunk), index);
+	if (map == nodes) {
+		steps++;
+		return array_elem(t->nodes, t->nr_nodes,
+				  sizeof(struct xdpb_trie_node), index);
+	}
+	if (map == runs) {
+		stats->run_array_reads++;
+		return array_elem(t->runs, t->nr_run_chunks,
+				  sizeof(struct xdpb_tbl_chunk), index);
+	}
+	return array_elem(t->singles, t->nr_singles,
+			  sizeof(struct xdpb_trie_single), index);
+}
+
 void *bpf_map_lookup_elem(void *map, const void *key)
 {
+	struct {
+		void *outer;
+		char *inner;
+	} outers[] = {
+		{&ip4_root_gens, &root4_map},
+		{&ip4_node_gens, &node4_map},
+		{&ip4_run_gens, &run4_map},
+		{&ip4_single_gens, &single4_map},
+		{&ip4_tbl24_gens, &tbl24_map},
+		{&ip4_tbl8_gens, &tbl8_map},
+		{&ip4_host_gens, &host_map},
+		{&ip4_leaf_gens, &leaf4_map},
+		{&ip6_root_gens, &root6_map},
+		{&ip6_node_gens, &node6_map},
+		{&ip6_run_gens, &run6_map},
+		{&ip6_single_gens, &single6_map},
+		{&ip6_leaf_gens, &leaf6_map},
+		{&addr_pair_scratch, (char *)&pair},
+	};
 	uint32_t index;
 
 	memcpy(&index, key, sizeof(index)); /* every array's key */
-	if (map == &ip4_tbl16_gens)
-		return &tbl16_map;
-	if (map == &ip4_tbl24_gens)
-		return &tbl24_map;
-	if (map == &ip4_tbl8_gens)
-		return &tbl8_map;
-	if (map == &ip4_host_gens)
-		return &host_map;
-	if (map == &ip4_leaf_gens)
-		return &leaf4_map;
-	if (map == &ip6_root_gens)
-		return &root6_map;
-	if (map == &ip6_node_gens)
-		return &node6_map;
-	if (map == &ip6_run_gens)
-		return &run6_map;
-	if (map == &ip6_single_gens)
-		return &single6_map;
-	if (map == &ip6_leaf_gens)
-		return &leaf6_map;
-	if (map == &ip6_pair_scratch)
-		return &pair;
-	if (map == &tbl16_map)
-		return array_elem(cur->tbl16,
-				  XDPB_TBL16_ENTRIES / XDPB_TBL_CHUNK,
-				  sizeof(struct xdpb_tbl_chunk), index);
+	for (size_t i = 0; i < sizeof(outers) / sizeof(outers[0]); i++)
+		if (map == outers[i].outer)
+			return outers[i].inner;
+	if (map == &root4_map || map == &node4_map || map == &run4_map ||
+	    map == &single4_map)
+		return trie_elem(&cur->trie4, map, &root4_map, &node4_map,
+				 &run4_map, index);
+	if (map == &root6_map || map == &node6_map || map == &run6_map ||
+	    map == &single6_map)
+		return trie_elem(&cur->trie6, map, &root6_map, &node6_map,
+				 &run6_map, index);
 	if (map == &tbl24_map) {
 		stats->tbl24_lookups++;
 		return array_elem(cur->tbl24,
-				  cur->nr_tbl24_groups * XDPB_TBL24_GROUP_SIZE /
-					  XDPB_TBL_CHUNK,
+				  cur->info->ip4_flat
+					  ? (size_t)XDPB_TBL16_ENTRIES *
+						    XDPB_TBL24_GROUP_SIZE /
+						    XDPB_TBL_CHUNK
+					  : 0,
 				  sizeof(struct xdpb_tbl_chunk), index);
 	}
 	if (map == &tbl8_map) {
@@ -90,23 +120,6 @@ void *bpf_map_lookup_elem(void *map, const void *key)
 	if (map == &leaf4_map)
 		return array_elem(cur->leaves4, cur->nr_leaves4,
 				  sizeof(struct xdpb_leaf), index);
-	if (map == &root6_map)
-		return array_elem(cur->root6,
-				  XDPB_IP6_ROOT_ENTRIES / XDPB_TBL_CHUNK,
-				  sizeof(struct xdpb_tbl_chunk), index);
-	if (map == &node6_map) {
-		steps++;
-		return array_elem(cur->nodes6, cur->nr_nodes6,
-				  sizeof(struct xdpb_ip6_node), index);
-	}
-	if (map == &run6_map) {
-		stats->run_array_reads++;
-		return array_elem(cur->runs6, cur->nr_run_chunks6,
-				  sizeof(struct xdpb_tbl_chunk), index);
-	}
-	if (map == &single6_map)
-		return array_elem(cur->singles6, cur->nr_singles6,
-				  sizeof(struct xdpb_ip6_single), index);
 	if (map == &leaf6_map)
 		return array_elem(cur->leaves6, cur->nr_leaves6,
 				  sizeof(struct xdpb_leaf), index);
@@ -125,22 +138,68 @@ void *bpf_map_lookup_elem(void *map, const void *key)
 	abort(); /* a map this model does not hold */
 }
 
+/*
+ * After a lookup of one address as both source and destination: the
+ * counts of one walk into @st (the model counted both), its leaf into
+ * @out, 0 if none.
+ */
+static int both_to_one(const struct model_trie *t, struct model_stats *st,
+		       const struct model_stats *both,
+		       const struct xdpb_leaf leaf[XDPB_NR_DIRS],
+		       const int have[XDPB_NR_DIRS], struct xdpb_leaf *out)
+{
+	__u32 entry;
+
+	if (have[XDPB_DIR_SRC] != have[XDPB_DIR_DST] ||
+	    pair.entry[XDPB_DIR_SRC] != pair.entry[XDPB_DIR_DST])
+		abort(); /* one address, two answers */
+	entry = pair.entry[XDPB_DIR_SRC];
+	if (entry >> XDPB_KIND_SHIFT == XDPB_KIND_NODE)
+		st->unfinished++;
+	if (entry >> XDPB_KIND_SHIFT == XDPB_KIND_SINGLE &&
+	    (entry & XDPB_ENTRY_INDEX_MASK) < t->nr_singles) {
+		const struct xdpb_trie_single *s =
+			&t->singles[entry & XDPB_ENTRY_INDEX_MASK];
+		if (xdpb_trie_inside(pair.hi[XDPB_DIR_SRC],
+				     pair.lo[XDPB_DIR_SRC], s->hi, s->lo,
+				     s->plen))
+			st->single_hits++;
+		else
+			st->single_misses++;
+	}
+	st->node_steps += steps / 2;
+	if (steps / 2 > st->max_steps)
+		st->max_steps = steps / 2;
+	st->run_array_reads += both->run_array_reads / 2;
+	st->bad_index += both->bad_index;
+	out->dir[XDPB_DIR_SRC] = leaf[XDPB_DIR_SRC].dir[XDPB_DIR_SRC];
+	out->dir[XDPB_DIR_DST] = leaf[XDPB_DIR_DST].dir[XDPB_DIR_DST];
+	return have[XDPB_DIR_SRC];
+}
+
 int model_ip4_lookup(const struct model_tables *t, uint32_t addr_be,
 		     struct xdpb_leaf *out, struct model_stats *st)
 {
-	struct ip4_tables tables;
-	__u32 entry;
+	struct xdpb_leaf leaf[XDPB_NR_DIRS];
+	struct model_stats both = {0};
+	int have[XDPB_NR_DIRS] = {0};
 
 	cur = t;
-	stats = st;
-	ip4_tables_get(0, t->info, &tables);
-	entry = ip4_tbl16_entry(&tables, addr_be);
-	entry = ip4_entry(&tables, addr_be, entry);
-	if (entry >> XDPB_KIND_SHIFT == XDPB_KIND_HOST1 &&
-	    ((entry >> XDPB_HOST1_OCTET_SHIFT) & 0xff) ==
-		    (bpf_ntohl(addr_be) & 0xff))
-		st->host1_hits++;
-	return ip4_resolve(&tables, addr_be, entry, out);
+	if (t->info->ip4_flat) {
+		__u32 entry;
+
+		stats = st;
+		entry = ip4_flat_entry(0, addr_be);
+		if (entry >> XDPB_KIND_SHIFT == XDPB_KIND_HOST1 &&
+		    ((entry >> XDPB_HOST1_OCTET_SHIFT) & 0xff) ==
+			    (bpf_ntohl(addr_be) & 0xff))
+			st->host1_hits++;
+		return ip4_flat_resolve(0, addr_be, entry, out);
+	}
+	stats = &both;
+	steps = 0;
+	ip4_lookup(0, t->info, addr_be, addr_be, leaf, have);
+	return both_to_one(&t->trie4, st, &both, leaf, have, out);
 }
 
 int model_ip6_lookup(const struct model_tables *t, const uint8_t addr[16],
@@ -150,7 +209,6 @@ int model_ip6_lookup(const struct model_tables *t, const uint8_t addr[16],
 	struct model_stats both = {0};
 	int have[XDPB_NR_DIRS] = {0};
 	struct ipv6hdr ip6;
-	__u32 entry;
 
 	cur = t;
 	stats = &both;
@@ -159,29 +217,5 @@ int model_ip6_lookup(const struct model_tables *t, const uint8_t addr[16],
 	memcpy(&ip6.saddr, addr, 16);
 	memcpy(&ip6.daddr, addr, 16);
 	ip6_lookup(0, &ip6, leaf, have);
-	if (have[XDPB_DIR_SRC] != have[XDPB_DIR_DST] ||
-	    pair.entry[XDPB_DIR_SRC] != pair.entry[XDPB_DIR_DST])
-		abort(); /* one address, two answers */
-	entry = pair.entry[XDPB_DIR_SRC];
-	if (entry >> XDPB_KIND_SHIFT == XDPB_KIND_NODE)
-		st->unfinished++;
-	if (entry >> XDPB_KIND_SHIFT == XDPB_KIND_SINGLE) {
-		const struct xdpb_ip6_single *s =
-			&t->singles6[entry & XDPB_ENTRY_INDEX_MASK];
-		if (xdpb_ip6_inside(pair.hi[XDPB_DIR_SRC],
-				    pair.lo[XDPB_DIR_SRC], s->hi, s->lo,
-				    s->plen))
-			st->single_hits++;
-		else
-			st->single_misses++;
-	}
-	/* both directions walked the same address: every count twice */
-	st->node_steps += steps / 2;
-	if (steps / 2 > st->max_steps)
-		st->max_steps = steps / 2;
-	st->run_array_reads += both.run_array_reads / 2;
-	st->bad_index += both.bad_index;
-	out->dir[XDPB_DIR_SRC] = leaf[XDPB_DIR_SRC].dir[XDPB_DIR_SRC];
-	out->dir[XDPB_DIR_DST] = leaf[XDPB_DIR_DST].dir[XDPB_DIR_DST];
-	return have[XDPB_DIR_SRC];
+	return both_to_one(&t->trie6, st, &both, leaf, have, out);
 }

@@ -34,102 +34,22 @@
 
 /* The inner maps of one generation, as file descriptors. */
 struct gen_maps {
-	int tbl16, tbl24, tbl8, host, leaf, root6, nodes6, runs6, singles6,
-		leaf6, names, name_filter;
+	int root4, nodes4, runs4, singles4, tbl24, tbl8, host, leaf4, root6,
+		nodes6, runs6, singles6, leaf6, names, name_filter;
 };
 
 static void gen_maps_close(struct gen_maps *g)
 {
-	int *fds[] = {&g->tbl16,    &g->tbl24, &g->tbl8,   &g->host,
-		      &g->leaf,	    &g->root6, &g->nodes6, &g->runs6,
-		      &g->singles6, &g->leaf6, &g->names,  &g->name_filter};
+	int *fds[] = {&g->root4, &g->nodes4, &g->runs4,	     &g->singles4,
+		      &g->tbl24, &g->tbl8,   &g->host,	     &g->leaf4,
+		      &g->root6, &g->nodes6, &g->runs6,	     &g->singles6,
+		      &g->leaf6, &g->names,  &g->name_filter};
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
 			close(*fds[i]);
 		*fds[i] = -1;
 	}
-}
-
-static int build_ip4(const struct rule_table *t, struct gen_maps *g,
-		     struct activation_report *rep)
-{
-	struct ip4_plan plan;
-	uint32_t *tbl16 = NULL, *tbl24 = NULL, *tbl8 = NULL, *host_addrs = NULL,
-		 *host_leaves = NULL;
-	struct xdpb_leaf *leaves = NULL;
-	size_t tbl16_entries, tbl24_entries, tbl8_entries;
-	uint64_t t0 = monotonic_ns();
-	int err;
-
-	err = ip4_plan_build(t, &plan);
-	if (err)
-		return err;
-	rep->plan_ns += monotonic_ns() - t0;
-	t0 = monotonic_ns();
-	rep->v4_leaves = plan.nr_leaves;
-	rep->v4_tbl24_groups = plan.nr_tbl24_groups;
-	rep->v4_flat = plan.flat;
-	rep->v4_groups = plan.nr_groups;
-	rep->v4_hosts = plan.nr_hosts;
-
-	/* one size always: see bpfmap_create_first_level() */
-	tbl16_entries = XDPB_TBL16_ENTRIES;
-	tbl24_entries = plan.nr_tbl24_groups * XDPB_TBL24_GROUP_SIZE;
-	tbl8_entries = plan.nr_groups * XDPB_TBL8_GROUP_SIZE;
-	g->tbl16 = bpfmap_create_first_level("xdpb_tbl16");
-	g->tbl24 = bpfmap_create_array("xdpb_tbl24",
-				       sizeof(struct xdpb_tbl_chunk),
-				       tbl24_entries / XDPB_TBL_CHUNK);
-	g->tbl8 = bpfmap_create_array("xdpb_tbl8",
-				      sizeof(struct xdpb_tbl_chunk),
-				      tbl8_entries / XDPB_TBL_CHUNK);
-	g->leaf = bpfmap_create_array("xdpb_leaf4", sizeof(struct xdpb_leaf),
-				      plan.nr_leaves);
-	g->host = bpfmap_create_hash("xdpb_host4", sizeof(uint32_t),
-				     sizeof(uint32_t), plan.nr_hosts);
-	if (g->tbl16 < 0 || g->tbl24 < 0 || g->tbl8 < 0 || g->leaf < 0 ||
-	    g->host < 0) {
-		err = -errno;
-		log_err("cannot create IPv4 rule maps (%zu prefixes): %s; is the memlock limit or kernel memory too low?",
-			plan.nr_nodes, strerror(errno));
-		goto out;
-	}
-	/* filled in place: no copy of the tables in this process */
-	tbl16 = bpfmap_mmap(g->tbl16, tbl16_entries * sizeof(uint32_t));
-	tbl24 = tbl24_entries ? bpfmap_mmap(g->tbl24,
-					    tbl24_entries * sizeof(uint32_t))
-			      : NULL;
-	tbl8 = tbl8_entries
-		       ? bpfmap_mmap(g->tbl8, tbl8_entries * sizeof(uint32_t))
-		       : NULL;
-	leaves = bpfmap_mmap(g->leaf, plan.nr_leaves * sizeof(*leaves));
-	host_addrs = big_calloc(plan.nr_hosts + 1, sizeof(uint32_t));
-	host_leaves = big_calloc(plan.nr_hosts + 1, sizeof(uint32_t));
-	if (!tbl16 || (tbl24_entries && !tbl24) || (tbl8_entries && !tbl8) ||
-	    !leaves || !host_addrs || !host_leaves) {
-		err = -ENOMEM;
-		log_err("cannot map the IPv4 rule tables into memory");
-		goto out;
-	}
-	memcpy(leaves, plan.leaves, plan.nr_leaves * sizeof(*leaves));
-	if (plan.nr_nodes)
-		ip4_plan_fill(&plan, tbl16, tbl24, tbl8, host_addrs,
-			      host_leaves);
-	err = bpfmap_batch_update(g->host, host_addrs, sizeof(uint32_t),
-				  host_leaves, sizeof(uint32_t), plan.nr_hosts);
-	if (err)
-		log_err("cannot fill the IPv4 /32 hash: %s", strerror(-err));
-	rep->build_ns += monotonic_ns() - t0;
-out:
-	bpfmap_munmap(tbl16, tbl16_entries * sizeof(uint32_t));
-	bpfmap_munmap(tbl24, tbl24_entries * sizeof(uint32_t));
-	bpfmap_munmap(tbl8, tbl8_entries * sizeof(uint32_t));
-	bpfmap_munmap(leaves, plan.nr_leaves * sizeof(*leaves));
-	free(host_addrs);
-	free(host_leaves);
-	ip4_plan_free(&plan);
-	return err;
 }
 
 /* A filter map (XDPB filter chunks) holding @bytes of @bits. */
@@ -168,7 +88,7 @@ static int array_from(const char *name, uint32_t size, const void *data,
 	if (!mem) {
 		int err = -errno;
 
-		log_err("cannot create the IPv6 rule table %s (%zu bytes): %s; is the memlock limit or kernel memory too low?",
+		log_err("cannot create the rule table %s (%zu bytes): %s; is the memlock limit or kernel memory too low?",
 			name, bytes, strerror(errno));
 		return err;
 	}
@@ -178,24 +98,23 @@ static int array_from(const char *name, uint32_t size, const void *data,
 }
 
 /*
- * The IPv6 root: a first-level table holding a copy of @entries, or left
- * as created (all zero) for an empty set, whose root is all zero: no
- * 256 KiB copy at every reload of a set without IPv6 rules.
+ * A trie's root: a first-level table holding a copy of @entries, or left
+ * as created (all zero) when @entries is NULL, as for an empty set: no
+ * 256 KiB copy at every reload of a set without rules of the family.
  */
-static int first_level_from(const char *name, const uint32_t *entries,
-			    int empty, int *fd)
+static int first_level_from(const char *name, const uint32_t *entries, int *fd)
 {
-	size_t bytes = XDPB_IP6_ROOT_ENTRIES * sizeof(uint32_t);
+	size_t bytes = XDPB_TRIE_ROOT_ENTRIES * sizeof(uint32_t);
 	void *mem;
 
 	*fd = bpfmap_create_first_level(name);
-	if (*fd >= 0 && empty)
+	if (*fd >= 0 && !entries)
 		return 0;
 	mem = *fd < 0 ? NULL : bpfmap_mmap(*fd, bytes);
 	if (!mem) {
 		int err = -errno;
 
-		log_err("cannot create the IPv6 rule table %s (%zu bytes): %s; is the memlock limit or kernel memory too low?",
+		log_err("cannot create the rule table %s (%zu bytes): %s; is the memlock limit or kernel memory too low?",
 			name, bytes, strerror(errno));
 		return err;
 	}
@@ -204,14 +123,151 @@ static int first_level_from(const char *name, const uint32_t *entries,
 	return 0;
 }
 
+/* The maps of one family's trie; all empty for an empty (or flat) @tp. */
+struct trie_maps {
+	const char *root, *nodes, *runs, *singles; /* map names */
+	int *root_fd, *nodes_fd, *runs_fd, *singles_fd;
+};
+
+static int build_trie(const struct trie_plan *tp, const struct trie_maps *m)
+{
+	/* the run array in whole chunks, which the datapath reads */
+	size_t run_chunks = (tp->nr_runs + XDPB_TBL_CHUNK - 1) / XDPB_TBL_CHUNK;
+	uint32_t *runs = calloc(run_chunks + 1, sizeof(struct xdpb_tbl_chunk));
+	int err;
+
+	if (!runs)
+		return -ENOMEM;
+	if (tp->nr_runs)
+		memcpy(runs, tp->runs, tp->nr_runs * sizeof(*runs));
+	err = first_level_from(m->root, tp->nr_prefixes ? tp->root : NULL,
+			       m->root_fd);
+	if (!err)
+		err = array_from(m->nodes, sizeof(*tp->nodes), tp->nodes,
+				 tp->nr_nodes, m->nodes_fd);
+	if (!err)
+		err = array_from(m->runs, sizeof(struct xdpb_tbl_chunk), runs,
+				 run_chunks, m->runs_fd);
+	if (!err)
+		err = array_from(m->singles, sizeof(*tp->singles), tp->singles,
+				 tp->nr_singles, m->singles_fd);
+	free(runs);
+	return err;
+}
+
+/*
+ * The flat IPv4 tables of @plan (64 MiB of tbl24, tbl8, the /32 hash),
+ * or all of them empty when the plan is a trie.
+ */
+static int build_ip4_flat(const struct ip4_plan *plan, struct gen_maps *g)
+{
+	size_t tbl24_entries = plan->flat ? (size_t)XDPB_TBL16_ENTRIES *
+						    XDPB_TBL24_GROUP_SIZE
+					  : 0,
+	       tbl8_entries = plan->nr_groups * XDPB_TBL8_GROUP_SIZE;
+	uint32_t *tbl24 = NULL, *tbl8 = NULL, *host_addrs = NULL,
+		 *host_leaves = NULL;
+	int err = 0;
+
+	g->tbl24 = bpfmap_create_array("xdpb_tbl24",
+				       sizeof(struct xdpb_tbl_chunk),
+				       tbl24_entries / XDPB_TBL_CHUNK);
+	g->tbl8 = bpfmap_create_array("xdpb_tbl8",
+				      sizeof(struct xdpb_tbl_chunk),
+				      tbl8_entries / XDPB_TBL_CHUNK);
+	g->host = bpfmap_create_hash("xdpb_host4", sizeof(uint32_t),
+				     sizeof(uint32_t), plan->nr_hosts);
+	if (g->tbl24 < 0 || g->tbl8 < 0 || g->host < 0) {
+		err = -errno;
+		log_err("cannot create IPv4 rule maps (%zu prefixes): %s; is the memlock limit or kernel memory too low?",
+			plan->nr_nodes, strerror(errno));
+		return err;
+	}
+	if (!plan->flat)
+		return 0;
+	/* filled in place: no copy of the tables in this process */
+	tbl24 = bpfmap_mmap(g->tbl24, tbl24_entries * sizeof(uint32_t));
+	tbl8 = tbl8_entries
+		       ? bpfmap_mmap(g->tbl8, tbl8_entries * sizeof(uint32_t))
+		       : NULL;
+	host_addrs = big_calloc(plan->nr_hosts + 1, sizeof(uint32_t));
+	host_leaves = big_calloc(plan->nr_hosts + 1, sizeof(uint32_t));
+	if (!tbl24 || (tbl8_entries && !tbl8) || !host_addrs || !host_leaves) {
+		err = -ENOMEM;
+		log_err("cannot map the IPv4 rule tables into memory");
+		goto out;
+	}
+	ip4_plan_fill_flat(plan, tbl24, tbl8, host_addrs, host_leaves);
+	err = bpfmap_batch_update(g->host, host_addrs, sizeof(uint32_t),
+				  host_leaves, sizeof(uint32_t),
+				  plan->nr_hosts);
+	if (err)
+		log_err("cannot fill the IPv4 /32 hash: %s", strerror(-err));
+out:
+	bpfmap_munmap(tbl24, tbl24_entries * sizeof(uint32_t));
+	bpfmap_munmap(tbl8, tbl8_entries * sizeof(uint32_t));
+	free(host_addrs);
+	free(host_leaves);
+	return err;
+}
+
+static int build_ip4(const struct rule_table *t, struct gen_maps *g,
+		     struct xdpb_gen_info *info, struct activation_report *rep)
+{
+	const struct trie_maps maps = {
+		"xdpb_root4", "xdpb_nodes4", "xdpb_runs4", "xdpb_single4",
+		&g->root4,    &g->nodes4,    &g->runs4,	   &g->singles4,
+	};
+	struct ip4_plan plan;
+	uint64_t t0 = monotonic_ns();
+	int err;
+
+	err = ip4_plan_build(t, &plan);
+	if (err) {
+		if (err == -E2BIG)
+			log_err("the IPv4 rules need more than %u trie nodes or singles",
+				XDPB_ENTRY_INDEX_MASK);
+		return err;
+	}
+	rep->plan_ns += monotonic_ns() - t0;
+	t0 = monotonic_ns();
+	rep->v4_leaves = plan.nr_leaves;
+	rep->v4_flat = plan.flat;
+	rep->v4_groups = plan.nr_groups;
+	rep->v4_hosts = plan.nr_hosts;
+	rep->v4_nodes = plan.trie.nr_nodes;
+	rep->v4_singles = plan.trie.nr_singles;
+	rep->v4_bytes =
+		plan.flat ? (size_t)XDPB_TBL16_ENTRIES * XDPB_TBL24_GROUP_SIZE *
+					    sizeof(uint32_t) +
+				    plan.nr_groups * XDPB_TBL8_GROUP_SIZE *
+					    sizeof(uint32_t) +
+				    plan.nr_leaves * sizeof(struct xdpb_leaf)
+			  : trie_plan_bytes(&plan.trie);
+	info->nr_v4_prefixes = (uint32_t)plan.nr_nodes;
+	info->ip4_flat = (uint8_t)plan.flat;
+
+	err = build_trie(&plan.trie, &maps);
+	if (!err)
+		err = build_ip4_flat(&plan, g);
+	if (!err)
+		err = array_from("xdpb_leaf4", sizeof(*plan.leaves),
+				 plan.leaves, plan.nr_leaves, &g->leaf4);
+	if (!err)
+		rep->build_ns += monotonic_ns() - t0;
+	ip4_plan_free(&plan);
+	return err;
+}
+
 static int build_ip6(const struct rule_table *t, struct gen_maps *g,
 		     struct xdpb_gen_info *info, struct activation_report *rep)
 {
-	struct ip6_plan plan;
+	const struct trie_maps maps = {
+		"xdpb_root6", "xdpb_nodes6", "xdpb_runs6", "xdpb_single6",
+		&g->root6,    &g->nodes6,    &g->runs6,	   &g->singles6,
+	};
+	struct trie_plan plan;
 	uint64_t t0 = monotonic_ns();
-	/* the run array in whole chunks, which the datapath reads */
-	uint32_t *runs = NULL;
-	size_t run_chunks;
 	int err;
 
 	err = ip6_plan_build(t, &plan);
@@ -227,36 +283,16 @@ static int build_ip6(const struct rule_table *t, struct gen_maps *g,
 	rep->v6_nodes = plan.nr_nodes;
 	rep->v6_singles = plan.nr_singles;
 	rep->v6_depth = plan.max_depth;
-	rep->v6_bytes = ip6_plan_bytes(&plan);
+	rep->v6_bytes = trie_plan_bytes(&plan);
 	info->nr_v6_prefixes = (uint32_t)plan.nr_prefixes;
 
-	run_chunks = (plan.nr_runs + XDPB_TBL_CHUNK - 1) / XDPB_TBL_CHUNK;
-	runs = calloc(run_chunks + 1, sizeof(struct xdpb_tbl_chunk));
-	if (!runs) {
-		err = -ENOMEM;
-		goto out;
-	}
-	if (plan.nr_runs)
-		memcpy(runs, plan.runs, plan.nr_runs * sizeof(*runs));
-	err = first_level_from("xdpb_root6", plan.root, !plan.nr_prefixes,
-			       &g->root6);
-	if (!err)
-		err = array_from("xdpb_nodes6", sizeof(*plan.nodes), plan.nodes,
-				 plan.nr_nodes, &g->nodes6);
-	if (!err)
-		err = array_from("xdpb_runs6", sizeof(struct xdpb_tbl_chunk),
-				 runs, run_chunks, &g->runs6);
-	if (!err)
-		err = array_from("xdpb_single6", sizeof(*plan.singles),
-				 plan.singles, plan.nr_singles, &g->singles6);
+	err = build_trie(&plan, &maps);
 	if (!err)
 		err = array_from("xdpb_leaf6", sizeof(*plan.leaves),
 				 plan.leaves, plan.nr_leaves, &g->leaf6);
 	if (!err)
 		rep->build_ns += monotonic_ns() - t0;
-out:
-	free(runs);
-	ip6_plan_free(&plan);
+	trie_plan_free(&plan);
 	return err;
 }
 
@@ -345,11 +381,14 @@ static int install_gen(struct loader *ld, uint32_t gen, struct gen_maps *g,
 		struct bpf_map *outer;
 		int fd;
 	} slots[] = {
-		{s->maps.ip4_tbl16_gens, g->tbl16},
+		{s->maps.ip4_root_gens, g->root4},
+		{s->maps.ip4_node_gens, g->nodes4},
+		{s->maps.ip4_run_gens, g->runs4},
+		{s->maps.ip4_single_gens, g->singles4},
 		{s->maps.ip4_tbl24_gens, g->tbl24},
 		{s->maps.ip4_tbl8_gens, g->tbl8},
 		{s->maps.ip4_host_gens, g->host},
-		{s->maps.ip4_leaf_gens, g->leaf},
+		{s->maps.ip4_leaf_gens, g->leaf4},
 		{s->maps.ip6_root_gens, g->root6},
 		{s->maps.ip6_node_gens, g->nodes6},
 		{s->maps.ip6_run_gens, g->runs6},
@@ -438,27 +477,26 @@ int loader_activate(struct loader *ld, const struct ruleset *rs,
 		    const struct xdpb_pinned_gen *gen,
 		    struct activation_report *report)
 {
-	struct gen_maps g = {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
+	struct gen_maps g;
 	struct xdpb_gen_info info = {0};
 	struct activation_report rep = {0};
 	uint32_t idle = !ld->active_gen;
 	uint64_t t0;
 	int err;
 
+	memset(&g, -1, sizeof(g)); /* every fd -1: none yet */
 	/* before anything changes: a generation is never without its stages */
 	err = loader_load_stages(ld, loader_stages_for(rs->names.nr));
 	if (err)
 		goto out;
-	err = build_ip4(&rs->v4, &g, &rep);
+	err = build_ip4(&rs->v4, &g, &info, &rep);
 	if (!err)
 		err = build_ip6(&rs->v6, &g, &info, &rep);
-	/* after build_ip6, which sets the IPv6 part of info */
+	/* after the address builds, which set their parts of info */
 	if (!err)
 		err = build_names(&rs->names, &g, &info, &rep);
 	if (err)
 		goto out;
-	info.ip4_flat = rep.v4_flat;
-	info.nr_v4_prefixes = (uint32_t)(rep.v4_leaves - 1);
 	for (int i = 0; i < XDPB_MAX_WEB_PORTS; i++) {
 		info.http_ports[i] = htons(ld->http_ports[i]);
 		info.tls_ports[i] = htons(ld->tls_ports[i]);
@@ -480,7 +518,7 @@ int loader_activate(struct loader *ld, const struct ruleset *rs,
 	/*
 	 * The idle slot holds the generation before last, which no packet
 	 * uses any more: every switch is followed by a grace period (below;
-	 * unless that failed, which is logged). Its twelve maps and gen_info
+	 * unless that failed, which is logged). Its fifteen maps and gen_info
 	 * are replaced one by one.
 	 */
 	t0 = monotonic_ns();

@@ -20,8 +20,11 @@ struct activation_report {
 	uint64_t build_ns; /* create and fill the maps */
 	uint64_t pin_ns; /* pin the generation's state */
 	uint64_t switch_ns; /* install and flip */
-	size_t v4_leaves, v4_tbl24_groups, v4_groups, v4_hosts;
+	size_t v4_leaves;
 	int v4_flat; /* gen_info.ip4_flat */
+	size_t v4_groups, v4_hosts; /* flat: tbl8 groups, /32 hash entries */
+	size_t v4_nodes, v4_singles; /* the trie's, when not flat */
+	size_t v4_bytes; /* the tables the datapath reads */
 	/* IPv6 trie: prefixes, nodes, singles, deepest node, bytes */
 	size_t v6_prefixes, v6_nodes, v6_singles, v6_depth, v6_bytes;
 	size_t name_entries, name_filter_bytes, name_table_bytes;

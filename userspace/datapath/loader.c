@@ -52,7 +52,7 @@ static int set_pin_paths(struct loader *ld)
 		    !strcmp(bpf_map__name(map), "dns_scratch") ||
 		    !strcmp(bpf_map__name(map), "web_scratch") ||
 		    !strcmp(bpf_map__name(map), "query_scratch") ||
-		    !strcmp(bpf_map__name(map), "ip6_pair_scratch"))
+		    !strcmp(bpf_map__name(map), "addr_pair_scratch"))
 			continue;
 		/* each program arms its own (bpf/maps.bpf.h) */
 		if (!strcmp(bpf_map__name(map), "hit_log_timers"))

@@ -55,8 +55,11 @@
  *    keys hash a label's own words only (the name table and filter of an
  *    older daemon hold keys this program would not find); the name filter
  *    has "above" bits, without which the walk would stop early
+ * 10: IPv4 in a trie as IPv6 (ip4_root/node/run/single_gens; tbl16 and
+ *    the tiered tbl24 groups gone), or flat (a whole tbl24); the scratch
+ *    of both walks is addr_pair_scratch
  */
-#define XDPB_PIN_LAYOUT_VERSION 9
+#define XDPB_PIN_LAYOUT_VERSION 10
 #define XDPB_PIN_MAGIC 0x58445042 /* "XDPB" */
 
 /* pinned "meta": what the pinned maps were made for */

@@ -128,10 +128,20 @@ static uint32_t block_kind(const struct prefix *nodes, size_t first, size_t end,
 	return XDPB_KIND_HOSTS;
 }
 
+/* Growing arrays while the trie is built; the first error sticks. */
+struct trie_build {
+	struct trie_plan *plan;
+	const struct prefix *pfx; /* the nodes' prefixes, sorted */
+	size_t cap_nodes, cap_runs, cap_singles;
+	int err;
+};
+
+/* The trie of the sorted prefixes b->pfx[0 .. nr) (see below). */
+static int trie_build(struct trie_build *b, size_t nr);
+
 int ip4_plan_build(const struct rule_table *t, struct ip4_plan *plan)
 {
-	size_t cover[33]; /* enclosing prefixes of length <= 24 */
-	size_t depth = 0;
+	struct trie_build b = {.plan = &plan->trie};
 	struct node *nodes;
 
 	memset(plan, 0, sizeof(*plan));
@@ -148,23 +158,34 @@ int ip4_plan_build(const struct rule_table *t, struct ip4_plan *plan)
 		return -ENOMEM;
 	}
 	resolve_nodes(t, nodes, plan->nr_nodes, plan->leaves + 1);
-	for (size_t i = 0; i < plan->nr_nodes; i++)
-		plan->node_prefix[i] = nodes[i].prefix;
-	free(nodes);
-
-	/* sorted: the prefixes longer than /16 of one /16 are adjacent */
 	for (size_t i = 0; i < plan->nr_nodes; i++) {
-		const struct prefix *p = &plan->node_prefix[i];
-
-		if (p->plen > 16 &&
-		    (!i || plan->node_prefix[i - 1].plen <= 16 ||
-		     addr_host_order(&plan->node_prefix[i - 1]) >> 16 !=
-			     addr_host_order(p) >> 16))
-			plan->nr_tbl24_groups++;
+		plan->node_prefix[i] = nodes[i].prefix;
+		plan->nr_long += nodes[i].prefix.plen > 16;
 	}
-	if (plan->nr_tbl24_groups >= IP4_FLAT_MIN_GROUPS)
+	free(nodes);
+	if (plan->nr_long >= IP4_FLAT_MIN_PREFIXES) {
 		ip4_plan_flatten(plan);
+		return 0;
+	}
+	/* the trie's leaf i + 1 is node i's, as the flat tables' */
+	plan->trie.nr_prefixes = plan->nr_nodes;
+	plan->trie.nr_leaves = plan->nr_leaves;
+	b.pfx = plan->node_prefix;
+	if (trie_build(&b, plan->nr_nodes)) {
+		ip4_plan_free(plan);
+		return b.err;
+	}
+	return 0;
+}
 
+void ip4_plan_flatten(struct ip4_plan *plan)
+{
+	size_t cover[33]; /* enclosing prefixes of length <= 24 */
+	size_t depth = 0;
+
+	trie_plan_free(&plan->trie);
+	plan->flat = 1;
+	plan->nr_groups = plan->nr_hosts = 0;
 	for (size_t i = 0; i < plan->nr_nodes;) {
 		const struct prefix *p = &plan->node_prefix[i];
 		size_t end;
@@ -188,63 +209,19 @@ int ip4_plan_build(const struct rule_table *t, struct ip4_plan *plan)
 		}
 		i = end;
 	}
-	return 0;
-}
-
-void ip4_plan_flatten(struct ip4_plan *plan)
-{
-	plan->flat = 1;
-	plan->nr_tbl24_groups = XDPB_TBL16_ENTRIES;
-}
-
-/* Set the 256 entries of the tbl24 group @n to @entry. */
-static uint32_t *tbl24_group_init(uint32_t *tbl24, uint32_t n, uint32_t entry)
-{
-	uint32_t *group = &tbl24[(size_t)n * XDPB_TBL24_GROUP_SIZE];
-
-	for (int j = 0; j < XDPB_TBL24_GROUP_SIZE; j++)
-		group[j] = entry;
-	return group;
-}
-
-/*
- * The tbl24 group of the /16 @block, made on first use from the tbl16
- * entry: the block's base leaf then, which its 256 entries start as.
- * Flat, the group of @block is group @block.
- */
-static uint32_t *tbl24_group(const struct ip4_plan *plan, uint32_t *tbl16,
-			     uint32_t *tbl24, uint32_t block,
-			     uint32_t *nr_tbl24_groups)
-{
-	uint32_t entry = tbl16[block], n;
-
-	if (entry >> XDPB_KIND_SHIFT == XDPB_KIND_GROUP)
-		return &tbl24[(size_t)(entry & XDPB_ENTRY_INDEX_MASK) *
-			      XDPB_TBL24_GROUP_SIZE];
-	n = plan->flat ? block : (*nr_tbl24_groups)++;
-	tbl16[block] = XDPB_KIND_GROUP << XDPB_KIND_SHIFT | n;
-	return tbl24_group_init(tbl24, n, entry);
 }
 
 /*
  * Painter's order: a prefix comes before the prefixes it contains, so
- * later writes refine earlier ones. Prefixes of /16 or shorter are
- * written into tbl16 only. The first longer prefix in a /16 gives the
- * /16 its tbl24 group, a copy of its base leaf; no shorter prefix can
- * come after it and overwrite the group's tbl16 entry, since one that
- * contained the /16 would have sorted first. So a /16 gets a group
- * exactly when it holds a prefix longer than /16, and then its 256
- * entries are never all one leaf (that prefix has a leaf of its own,
- * and covers less than the /16): the result is what folding a full
- * DIR-24-8 tbl24 per /16 would give, without building the 64 MiB
- * tbl24 first. When the first prefix longer than /24 of a block comes
- * up, its tbl24 entry holds the block's base leaf.
+ * later writes refine earlier ones. A prefix of /24 or shorter is its
+ * tbl24 entries; when the first prefix longer than /24 of a /24 comes
+ * up, its tbl24 entry holds the /24's base leaf.
  */
-void ip4_plan_fill(const struct ip4_plan *plan, uint32_t *tbl16,
-		   uint32_t *tbl24, uint32_t *tbl8, uint32_t *host_addrs,
-		   uint32_t *host_leaves)
+void ip4_plan_fill_flat(const struct ip4_plan *plan, uint32_t *tbl24,
+			uint32_t *tbl8, uint32_t *host_addrs,
+			uint32_t *host_leaves)
 {
-	uint32_t nr_groups = 0, nr_tbl24_groups = 0;
+	uint32_t nr_groups = 0;
 	size_t nr_hosts = 0;
 
 	for (size_t i = 0; i < plan->nr_nodes;) {
@@ -252,21 +229,12 @@ void ip4_plan_fill(const struct ip4_plan *plan, uint32_t *tbl16,
 		uint32_t a = addr_host_order(p), base, *group, *slot;
 		size_t end;
 
-		if (p->plen <= 16) {
-			uint32_t count = 1u << (16 - p->plen);
-
-			for (uint32_t j = 0; j < count; j++)
-				tbl16[(a >> 16) + j] = i + 1;
-			i++;
-			continue;
-		}
-		slot = &tbl24_group(plan, tbl16, tbl24, a >> 16,
-				    &nr_tbl24_groups)[(a >> 8) & 0xff];
+		slot = &tbl24[a >> 8];
 		if (p->plen <= 24) {
 			uint32_t count = 1u << (24 - p->plen);
 
 			for (uint32_t j = 0; j < count; j++)
-				slot[j] = i + 1;
+				slot[j] = (uint32_t)(i + 1);
 			i++;
 			continue;
 		}
@@ -283,48 +251,38 @@ void ip4_plan_fill(const struct ip4_plan *plan, uint32_t *tbl16,
 
 				for (uint32_t j = 0; j < 1u << (32 - q->plen);
 				     j++)
-					group[off + j] = k + 1;
+					group[off + j] = (uint32_t)(k + 1);
 			}
 			*slot = XDPB_KIND_GROUP << XDPB_KIND_SHIFT |
 				nr_groups++;
 			break;
 		case XDPB_KIND_HOST1:
 			*slot = XDPB_KIND_HOST1 << XDPB_KIND_SHIFT |
-				(a & 0xff) << XDPB_HOST1_OCTET_SHIFT | (i + 1);
+				(a & 0xff) << XDPB_HOST1_OCTET_SHIFT |
+				(uint32_t)(i + 1);
 			break;
 		case XDPB_KIND_HOSTS:
 			for (size_t k = i; k < end; k++) {
 				memcpy(&host_addrs[nr_hosts],
 				       plan->node_prefix[k].addr, 4);
-				host_leaves[nr_hosts++] = k + 1;
+				host_leaves[nr_hosts++] = (uint32_t)(k + 1);
 			}
 			*slot = XDPB_KIND_HOSTS << XDPB_KIND_SHIFT | base;
 			break;
 		}
 		i = end;
 	}
-	/* flat: the /16s no longer prefix reached get their group now */
-	for (uint32_t b = 0; plan->flat && b < XDPB_TBL16_ENTRIES; b++)
-		if (tbl16[b] >> XDPB_KIND_SHIFT != XDPB_KIND_GROUP)
-			tbl24_group_init(tbl24, b, tbl16[b]);
 }
 
 void ip4_plan_free(struct ip4_plan *plan)
 {
 	free(plan->leaves);
 	free(plan->node_prefix);
+	trie_plan_free(&plan->trie);
 	memset(plan, 0, sizeof(*plan));
 }
 
-/* ---- the IPv6 trie ------------------------------------------------- */
-
-/* Growing arrays while the trie is built; the first error sticks. */
-struct trie_build {
-	struct ip6_plan *plan;
-	const struct prefix *pfx; /* the nodes' prefixes, sorted */
-	size_t cap_nodes, cap_runs, cap_singles;
-	int err;
-};
+/* ---- the tries ----------------------------------------------------- */
 
 static int grow(void **arr, size_t *cap, size_t need, size_t size)
 {
@@ -370,13 +328,14 @@ static long trie_append(struct trie_build *b, void **arr, size_t *used,
 static long trie_new_nodes(struct trie_build *b, size_t nr)
 {
 	return trie_append(b, (void **)&b->plan->nodes, &b->plan->nr_nodes,
-			   &b->cap_nodes, nr, sizeof(struct xdpb_ip6_node));
+			   &b->cap_nodes, nr, sizeof(struct xdpb_trie_node));
 }
 
 static long trie_new_singles(struct trie_build *b, size_t nr)
 {
 	return trie_append(b, (void **)&b->plan->singles, &b->plan->nr_singles,
-			   &b->cap_singles, nr, sizeof(struct xdpb_ip6_single));
+			   &b->cap_singles, nr,
+			   sizeof(struct xdpb_trie_single));
 }
 
 static void prefix_halves(const struct prefix *p, __u64 *hi, __u64 *lo)
@@ -392,7 +351,7 @@ static void prefix_halves(const struct prefix *p, __u64 *hi, __u64 *lo)
 static void trie_set_single(struct trie_build *b, size_t n, size_t i,
 			    uint32_t base)
 {
-	struct xdpb_ip6_single *s = &b->plan->singles[n];
+	struct xdpb_trie_single *s = &b->plan->singles[n];
 
 	memset(s, 0, sizeof(*s));
 	prefix_halves(&b->pfx[i], &s->hi, &s->lo);
@@ -407,7 +366,7 @@ static uint32_t child_of(const struct prefix *p, uint32_t depth)
 	__u64 hi, lo;
 
 	prefix_halves(p, &hi, &lo);
-	return xdpb_ip6_child(hi, lo, depth);
+	return xdpb_trie_child(hi, lo, depth);
 }
 
 /*
@@ -432,7 +391,7 @@ static void trie_children(struct trie_build *b, size_t lo, size_t hi,
 	}
 	for (size_t i = lo; i < hi; i++) {
 		const struct prefix *p = &b->pfx[i];
-		uint32_t c = bits == XDPB_IP6_STRIDE
+		uint32_t c = bits == XDPB_TRIE_STRIDE
 				     ? child_of(p, depth)
 				     : (uint32_t)(p->addr[0] << 8 | p->addr[1]);
 
@@ -460,13 +419,13 @@ static void trie_fill_node(struct trie_build *b, size_t node, size_t lo,
 {
 	uint32_t leaf[64], run[64], nr_runs = 0;
 	size_t first[64], end[64];
-	struct xdpb_ip6_node n = {0};
+	struct xdpb_trie_node n = {0};
 	long kids, singles;
 	uint32_t k = 0;
 
 	if (depth > b->plan->max_depth)
 		b->plan->max_depth = depth;
-	trie_children(b, lo, hi, depth, XDPB_IP6_STRIDE, base, leaf, first,
+	trie_children(b, lo, hi, depth, XDPB_TRIE_STRIDE, base, leaf, first,
 		      end);
 	for (int c = 0; c < 64; c++) {
 		if (end[c] - first[c] >= 2)
@@ -488,11 +447,11 @@ static void trie_fill_node(struct trie_build *b, size_t node, size_t lo,
 		if (n.singles >> c & 1)
 			trie_set_single(b, (size_t)singles++, first[c],
 					leaf[c]);
-	if (nr_runs <= XDPB_IP6_NODE_RUNS) {
-		n.run_base = XDPB_IP6_RUNS_INLINE;
+	if (nr_runs <= XDPB_TRIE_NODE_RUNS) {
+		n.run_base = XDPB_TRIE_RUNS_INLINE;
 		memcpy(n.run, run, nr_runs * sizeof(run[0]));
 	} else {
-		struct ip6_plan *plan = b->plan;
+		struct trie_plan *plan = b->plan;
 
 		b->err = grow((void **)&plan->runs, &b->cap_runs,
 			      plan->nr_runs + nr_runs, sizeof(*plan->runs));
@@ -507,27 +466,27 @@ static void trie_fill_node(struct trie_build *b, size_t node, size_t lo,
 	for (int c = 0; c < 64; c++)
 		if (n.children >> c & 1)
 			trie_fill_node(b, (size_t)kids + k++, first[c], end[c],
-				       depth + XDPB_IP6_STRIDE, leaf[c]);
+				       depth + XDPB_TRIE_STRIDE, leaf[c]);
 }
 
 /* The root: one entry per /16, then the nodes below. */
 static int trie_build(struct trie_build *b, size_t nr)
 {
-	struct ip6_plan *plan = b->plan;
+	struct trie_plan *plan = b->plan;
 	size_t *first = NULL, *end = NULL;
 
-	plan->root = calloc(XDPB_IP6_ROOT_ENTRIES, sizeof(uint32_t));
+	plan->root = calloc(XDPB_TRIE_ROOT_ENTRIES, sizeof(uint32_t));
 	if (!nr) /* an empty root; no 1 MiB of ranges at every reload */
 		return plan->root ? 0 : (b->err = -ENOMEM);
-	first = calloc(XDPB_IP6_ROOT_ENTRIES, sizeof(size_t));
-	end = calloc(XDPB_IP6_ROOT_ENTRIES, sizeof(size_t));
+	first = calloc(XDPB_TRIE_ROOT_ENTRIES, sizeof(size_t));
+	end = calloc(XDPB_TRIE_ROOT_ENTRIES, sizeof(size_t));
 	if (!first || !end || !plan->root) {
 		b->err = -ENOMEM;
 		goto out;
 	}
-	trie_children(b, 0, nr, 0, XDPB_IP6_ROOT_BITS, 0, plan->root, first,
+	trie_children(b, 0, nr, 0, XDPB_TRIE_ROOT_BITS, 0, plan->root, first,
 		      end);
-	for (uint32_t c = 0; c < XDPB_IP6_ROOT_ENTRIES && !b->err; c++) {
+	for (uint32_t c = 0; c < XDPB_TRIE_ROOT_ENTRIES && !b->err; c++) {
 		long node;
 
 		if (end[c] - first[c] == 1) {
@@ -545,7 +504,7 @@ static int trie_build(struct trie_build *b, size_t nr)
 		if (node < 0)
 			break;
 		trie_fill_node(b, (size_t)node, first[c], end[c],
-			       XDPB_IP6_ROOT_BITS, plan->root[c]);
+			       XDPB_TRIE_ROOT_BITS, plan->root[c]);
 		plan->root[c] = XDPB_KIND_NODE << XDPB_KIND_SHIFT |
 				(uint32_t)node;
 	}
@@ -555,7 +514,7 @@ out:
 	return b->err;
 }
 
-int ip6_plan_build(const struct rule_table *t, struct ip6_plan *plan)
+int ip6_plan_build(const struct rule_table *t, struct trie_plan *plan)
 {
 	struct trie_build b = {.plan = plan};
 	struct node *nodes;
@@ -574,7 +533,7 @@ int ip6_plan_build(const struct rule_table *t, struct ip6_plan *plan)
 	if (!plan->leaves || !pfx) {
 		free(nodes);
 		free(pfx);
-		ip6_plan_free(plan);
+		trie_plan_free(plan);
 		return -ENOMEM;
 	}
 	resolve_nodes(t, nodes, nr, plan->leaves + 1);
@@ -585,20 +544,20 @@ int ip6_plan_build(const struct rule_table *t, struct ip6_plan *plan)
 	err = trie_build(&b, nr);
 	free(pfx);
 	if (err)
-		ip6_plan_free(plan);
+		trie_plan_free(plan);
 	return err;
 }
 
-size_t ip6_plan_bytes(const struct ip6_plan *plan)
+size_t trie_plan_bytes(const struct trie_plan *plan)
 {
-	return XDPB_IP6_ROOT_ENTRIES * sizeof(uint32_t) +
+	return XDPB_TRIE_ROOT_ENTRIES * sizeof(uint32_t) +
 	       plan->nr_nodes * sizeof(*plan->nodes) +
 	       plan->nr_runs * sizeof(*plan->runs) +
 	       plan->nr_singles * sizeof(*plan->singles) +
 	       plan->nr_leaves * sizeof(*plan->leaves);
 }
 
-void ip6_plan_free(struct ip6_plan *plan)
+void trie_plan_free(struct trie_plan *plan)
 {
 	free(plan->leaves);
 	free(plan->root);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * A rule set resolved into the tables the datapath reads (plan.c): the
- * IPv4 DIR-16-8-8 tables, the IPv6 trie, the name table and filter; docs/architecture.md, "Resolving overlapping rules".
+ * address tries (or IPv4's flat tables), the name table and filter;
+ * docs/architecture.md, "Resolving overlapping rules".
  */
 #ifndef XDPBLOCK_PLAN_H
 #define XDPBLOCK_PLAN_H
@@ -10,6 +11,26 @@
 #include <stdint.h>
 
 #include "rules/ruleset.h"
+
+/*
+ * A trie (docs/architecture.md, "The address tries"): the root's
+ * XDPB_TRIE_ROOT_ENTRIES entries, the nodes, the run array, the singles,
+ * and the resolved leaves (leaves[0] empty; the i-th distinct prefix in
+ * sort order has leaf i + 1; an IPv4 trie's leaves are its plan's).
+ */
+struct trie_plan {
+	uint32_t *root;
+	struct xdpb_trie_node *nodes;
+	size_t nr_nodes;
+	uint32_t *runs;
+	size_t nr_runs;
+	struct xdpb_trie_single *singles;
+	size_t nr_singles;
+	struct xdpb_leaf *leaves;
+	size_t nr_leaves;
+	size_t nr_prefixes; /* distinct prefixes */
+	uint32_t max_depth; /* of the deepest node: 16, 22, ... 124; 0: none */
+};
 
 /*
  * Resolution. A node is a distinct prefix with its rules. Its leaf
@@ -21,60 +42,38 @@ struct ip4_plan {
 	struct prefix *node_prefix; /* sorted */
 	struct xdpb_leaf *leaves; /* leaves[0] empty; node i -> leaf i + 1 */
 	size_t nr_leaves;
-	/* /16s holding a prefix longer than /16; all of them when flat */
-	size_t nr_tbl24_groups;
-	int flat; /* gen_info.ip4_flat: a group per /16, in /16 order */
-	size_t nr_groups; /* tbl8 groups needed */
-	size_t nr_hosts; /* /32 nodes in the host hash (HOSTS blocks) */
+	size_t nr_long; /* prefixes longer than /16 */
+	int flat; /* gen_info.ip4_flat: DIR-24-8 instead of the trie */
+	struct trie_plan trie; /* not flat; its leaves are the ones above */
+	size_t nr_groups; /* flat: tbl8 groups needed */
+	size_t nr_hosts; /* flat: /32 nodes in the host hash (HOSTS blocks) */
 };
 
 /*
- * From this many tbl24 groups on, a plan is flat: a /16 without a group
- * is then mostly a /16 without rules (the benchmark's 100k rules need
- * groups in 46,853 /16s, 1k rules in 993), and sparing tbl16 its 192 KiB
- * of leaf entries cannot pay for a tbl16 read on every address.
+ * From this many prefixes longer than /16 on, IPv4 is flat: the trie
+ * would be over about 10 MiB, mostly out of the caches, and read two or
+ * three lines from DRAM where tbl24 reads one (measured at 100k and 1M
+ * prefixes, docs/benchmarks.md).
  */
-#define IP4_FLAT_MIN_GROUPS (XDPB_TBL16_ENTRIES / 2)
+#define IP4_FLAT_MIN_PREFIXES (1u << 18)
 
 int ip4_plan_build(const struct rule_table *t, struct ip4_plan *plan);
-/* Make @plan flat (before ip4_plan_fill()); tests use it on small sets. */
+/* Make @plan flat; tests use it on small sets. */
 void ip4_plan_flatten(struct ip4_plan *plan);
 /*
- * Write the tables: @tbl16 (XDPB_TBL16_ENTRIES, zeroed), @tbl24
- * (nr_tbl24_groups * 256), @tbl8 (nr_groups * 256), and the /32 hash
- * contents as two arrays of nr_hosts: @host_addrs (network order) and
- * @host_leaves. A flat plan's tbl16 is valid too: its GROUP entries name
- * the /16's own group.
+ * Write a flat plan's tables: @tbl24 (XDPB_TBL16_ENTRIES * 256 entries,
+ * zeroed), @tbl8 (nr_groups * 256), and the /32 hash contents as two
+ * arrays of nr_hosts: @host_addrs (network order) and @host_leaves.
  */
-void ip4_plan_fill(const struct ip4_plan *plan, uint32_t *tbl16,
-		   uint32_t *tbl24, uint32_t *tbl8, uint32_t *host_addrs,
-		   uint32_t *host_leaves);
+void ip4_plan_fill_flat(const struct ip4_plan *plan, uint32_t *tbl24,
+			uint32_t *tbl8, uint32_t *host_addrs,
+			uint32_t *host_leaves);
 void ip4_plan_free(struct ip4_plan *plan);
 
-/*
- * The IPv6 trie (docs/architecture.md): the root's XDPB_IP6_ROOT_ENTRIES
- * entries, the nodes, the run array, the singles, and the resolved
- * leaves (leaves[0] empty; the i-th distinct prefix in sort order has
- * leaf i + 1).
- */
-struct ip6_plan {
-	uint32_t *root;
-	struct xdpb_ip6_node *nodes;
-	size_t nr_nodes;
-	uint32_t *runs;
-	size_t nr_runs;
-	struct xdpb_ip6_single *singles;
-	size_t nr_singles;
-	struct xdpb_leaf *leaves;
-	size_t nr_leaves;
-	size_t nr_prefixes; /* distinct prefixes */
-	uint32_t max_depth; /* of the deepest node: 16, 22, ... 124; 0: none */
-};
-
-int ip6_plan_build(const struct rule_table *t, struct ip6_plan *plan);
+int ip6_plan_build(const struct rule_table *t, struct trie_plan *plan);
 /* Bytes of the tables the datapath reads. */
-size_t ip6_plan_bytes(const struct ip6_plan *plan);
-void ip6_plan_free(struct ip6_plan *plan);
+size_t trie_plan_bytes(const struct trie_plan *plan);
+void trie_plan_free(struct trie_plan *plan);
 
 /*
  * The name table's contents (one entry per distinct listed name, placed

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* What the unit test suites share (common.h). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,84 +135,26 @@ const struct rule *rs_find(const struct ruleset *rs, const char *text,
 void sim_free(struct sim *s)
 {
 	ip4_plan_free(&s->p4);
-	ip6_plan_free(&s->p6);
-	free(s->tbl16);
+	trie_plan_free(&s->p6);
 	free(s->tbl24);
 	free(s->tbl8);
 	free(s->hosts);
+	free(s->runs4);
 	free(s->runs6);
 	memset(s, 0, sizeof(*s));
 }
 
 /*
- * The tbl16/tbl24 split is the fold of a flat DIR-24-8 table: a /16 has
- * a tbl24 group exactly when a prefix longer than /16 lies in it, each
- * group is named by one tbl16 entry, and no group could be folded back
- * into its tbl16 entry (256 equal leaf entries). Flat, every /16 has its
- * own group (a /16 with a tbl16 leaf entry: 256 copies of that leaf).
- */
-static void sim_check_fold(const struct sim *s)
-{
-	size_t nr = s->p4.nr_tbl24_groups;
-	unsigned char *named = calloc(nr + 1, 1);
-
-	if (!named) {
-		fprintf(stderr, "out of memory\n");
-		exit(2);
-	}
-	for (uint32_t b = 0; b < XDPB_TBL16_ENTRIES; b++) {
-		uint32_t e = s->tbl16[b], index = e & XDPB_ENTRY_INDEX_MASK;
-
-		if (e >> XDPB_KIND_SHIFT == XDPB_KIND_LEAF) {
-			CHECK(index < s->p4.nr_leaves, "tbl16[%u]: leaf %u", b,
-			      index);
-			continue;
-		}
-		CHECK(e >> XDPB_KIND_SHIFT == XDPB_KIND_GROUP,
-		      "tbl16[%u]: kind %u", b, e >> XDPB_KIND_SHIFT);
-		CHECK(index < nr && !named[index] &&
-			      (!s->p4.flat || index == b),
-		      "tbl16[%u]: tbl24 group %u of %zu, or named twice", b,
-		      index, nr);
-		if (index < nr)
-			named[index] = 1;
-	}
-	for (size_t g = 0; g < nr; g++) {
-		const uint32_t *grp = &s->tbl24[g * XDPB_TBL24_GROUP_SIZE];
-		int same = grp[0] >> XDPB_KIND_SHIFT == XDPB_KIND_LEAF;
-
-		for (int j = 1; j < XDPB_TBL24_GROUP_SIZE && same; j++)
-			same = grp[j] == grp[0];
-		if (s->p4.flat) {
-			CHECK(named[g] || (same && grp[0] == s->tbl16[g]),
-			      "flat tbl24 group %zu is not its /16's", g);
-			continue;
-		}
-		CHECK(named[g], "tbl24 group %zu is unused", g);
-		CHECK(!same, "tbl24 group %zu could be one tbl16 leaf entry",
-		      g);
-	}
-	for (size_t i = 0; i < s->p4.nr_nodes; i++) {
-		const struct prefix *p = &s->p4.node_prefix[i];
-		uint32_t block = (uint32_t)p->addr[0] << 8 | p->addr[1];
-		uint32_t kind = s->tbl16[block] >> XDPB_KIND_SHIFT;
-
-		CHECK(p->plen <= 16 || kind == XDPB_KIND_GROUP,
-		      "a /%u in a /16 without a tbl24 group", p->plen);
-	}
-	free(named);
-}
-
-/*
- * The IPv6 trie is a tree of well-formed nodes: each node reached from
- * exactly one entry, no node deeper than the last step, every node's
- * runs where it says (the first non-node child starts one, no run starts
- * at a node child), and every index inside its table. A node holds two
- * or more prefixes, so no more than XDPB_IP6_MAX_STEPS nodes per prefix
+ * A trie is a tree of well-formed nodes: each node reached from exactly
+ * one entry, no node deeper than the last step, every node's runs where
+ * it says (the first non-node child starts one, no run starts at a node
+ * child), and every index inside its table. A node holds two or more
+ * prefixes, so no more than the family's most steps in nodes per prefix
  * (chains of nested prefixes down to one address).
  */
 struct trie_check {
-	const struct ip6_plan *p;
+	const struct trie_plan *p;
+	uint32_t bits; /* of an address: 32 or 128 */
 	unsigned char *seen;
 	size_t bad;
 };
@@ -221,10 +164,10 @@ static void check_node(struct trie_check *c, uint32_t index, uint32_t depth);
 /* A single of a subtree at @depth: its prefix is longer. */
 static void check_single(struct trie_check *c, uint32_t index, uint32_t depth)
 {
-	const struct xdpb_ip6_single *s = &c->p->singles[index];
+	const struct xdpb_trie_single *s = &c->p->singles[index];
 
 	if (index >= c->p->nr_singles || s->leaf >= c->p->nr_leaves ||
-	    s->base >= c->p->nr_leaves || s->plen <= depth || s->plen > 128)
+	    s->base >= c->p->nr_leaves || s->plen <= depth || s->plen > c->bits)
 		c->bad++;
 }
 
@@ -250,11 +193,11 @@ static void check_entry(struct trie_check *c, uint32_t e, uint32_t depth)
 
 static void check_node(struct trie_check *c, uint32_t index, uint32_t depth)
 {
-	const struct xdpb_ip6_node *n;
+	const struct xdpb_trie_node *n;
 	uint64_t leaves;
-	uint32_t nr_runs, nr_singles, nr_kids, below = depth + XDPB_IP6_STRIDE;
+	uint32_t nr_runs, nr_singles, nr_kids, below = depth + XDPB_TRIE_STRIDE;
 
-	if (index >= c->p->nr_nodes || c->seen[index] || depth > 124) {
+	if (index >= c->p->nr_nodes || c->seen[index] || depth >= c->bits) {
 		c->bad++;
 		return;
 	}
@@ -267,8 +210,8 @@ static void check_node(struct trie_check *c, uint32_t index, uint32_t depth)
 	if ((n->children & n->singles) || (n->runs & ~leaves) ||
 	    (leaves && !(n->runs & (leaves & -leaves))))
 		c->bad++;
-	if (n->run_base == XDPB_IP6_RUNS_INLINE
-		    ? nr_runs > XDPB_IP6_NODE_RUNS
+	if (n->run_base == XDPB_TRIE_RUNS_INLINE
+		    ? nr_runs > XDPB_TRIE_NODE_RUNS
 		    : n->run_base + (size_t)nr_runs > c->p->nr_runs)
 		c->bad++;
 	if (n->single_base + (size_t)nr_singles > c->p->nr_singles) {
@@ -277,7 +220,7 @@ static void check_node(struct trie_check *c, uint32_t index, uint32_t depth)
 	}
 	for (uint32_t k = 0; k < nr_runs; k++)
 		check_entry(c,
-			    n->run_base == XDPB_IP6_RUNS_INLINE
+			    n->run_base == XDPB_TRIE_RUNS_INLINE
 				    ? n->run[k]
 				    : c->p->runs[n->run_base + k],
 			    below);
@@ -287,30 +230,62 @@ static void check_node(struct trie_check *c, uint32_t index, uint32_t depth)
 		check_node(c, n->child_base + k, below);
 }
 
-static void sim_check_trie(const struct ip6_plan *p)
+static void sim_check_trie(const struct trie_plan *p, uint32_t bits)
 {
-	struct trie_check c = {.p = p, .seen = calloc(p->nr_nodes + 1, 1)};
+	struct trie_check c = {
+		.p = p, .bits = bits, .seen = calloc(p->nr_nodes + 1, 1)};
+	size_t max_steps = bits == 32 ? XDPB_IP4_MAX_STEPS : XDPB_IP6_MAX_STEPS;
 	size_t reached = 0;
 
 	if (!c.seen) {
 		fprintf(stderr, "out of memory\n");
 		exit(2);
 	}
-	for (uint32_t r = 0; p->root && r < XDPB_IP6_ROOT_ENTRIES; r++)
-		check_entry(&c, p->root[r], XDPB_IP6_ROOT_BITS);
+	for (uint32_t r = 0; p->root && r < XDPB_TRIE_ROOT_ENTRIES; r++)
+		check_entry(&c, p->root[r], XDPB_TRIE_ROOT_BITS);
 	for (size_t i = 0; i < p->nr_nodes; i++)
 		reached += c.seen[i];
-	CHECK(c.bad == 0, "%zu malformed IPv6 trie entries", c.bad);
-	CHECK(reached == p->nr_nodes, "%zu of %zu IPv6 trie nodes reached",
-	      reached, p->nr_nodes);
-	CHECK(p->nr_nodes <= p->nr_prefixes * XDPB_IP6_MAX_STEPS,
-	      "%zu IPv6 trie nodes for %zu prefixes", p->nr_nodes,
-	      p->nr_prefixes);
+	CHECK(c.bad == 0, "%zu malformed IPv%d trie entries", c.bad,
+	      bits == 32 ? 4 : 6);
+	CHECK(reached == p->nr_nodes, "%zu of %zu IPv%d trie nodes reached",
+	      reached, p->nr_nodes, bits == 32 ? 4 : 6);
+	CHECK(p->nr_nodes <= p->nr_prefixes * max_steps,
+	      "%zu IPv%d trie nodes for %zu prefixes", p->nr_nodes,
+	      bits == 32 ? 4 : 6, p->nr_prefixes);
 	free(c.seen);
 }
 
+/* Copy of a trie's runs in whole chunks, as the map holds them. */
+static uint32_t *runs_in_chunks(const struct trie_plan *p)
+{
+	uint32_t *runs = calloc(p->nr_runs + XDPB_TBL_CHUNK, sizeof(uint32_t));
+
+	if (!runs) {
+		fprintf(stderr, "out of memory\n");
+		exit(2);
+	}
+	if (p->nr_runs)
+		memcpy(runs, p->runs, p->nr_runs * sizeof(uint32_t));
+	return runs;
+}
+
+static struct model_trie model_trie_of(const struct trie_plan *p,
+				       uint32_t *runs)
+{
+	return (struct model_trie){
+		.root = p->root,
+		.runs = runs,
+		.nr_run_chunks =
+			(p->nr_runs + XDPB_TBL_CHUNK - 1) / XDPB_TBL_CHUNK,
+		.nodes = p->nodes,
+		.nr_nodes = p->nr_nodes,
+		.singles = p->singles,
+		.nr_singles = p->nr_singles,
+	};
+}
+
 /* Every single answers its base, inside its prefix too (SIM_NO_SINGLES). */
-static void sim_drop_singles(struct ip6_plan *p)
+static void sim_drop_singles(struct trie_plan *p)
 {
 	for (size_t i = 0; i < p->nr_singles; i++)
 		p->singles[i].leaf = p->singles[i].base;
@@ -334,23 +309,31 @@ int sim_build(struct sim *s, const struct ruleset *rs, int flags)
 	      "leaf 0 is not empty");
 	if (flags & SIM_FLAT)
 		ip4_plan_flatten(&s->p4);
-	s->tbl16 = calloc(XDPB_TBL16_ENTRIES, sizeof(uint32_t));
-	s->tbl24 = calloc(s->p4.nr_tbl24_groups * XDPB_TBL24_GROUP_SIZE + 1,
+	s->tbl24 = calloc(s->p4.flat ? (size_t)XDPB_TBL16_ENTRIES *
+					       XDPB_TBL24_GROUP_SIZE
+				     : 1,
 			  sizeof(uint32_t));
 	s->tbl8 = calloc(s->p4.nr_groups * XDPB_TBL8_GROUP_SIZE + 1,
 			 sizeof(uint32_t));
 	host_addrs = calloc(s->p4.nr_hosts + 1, sizeof(uint32_t));
 	host_leaves = calloc(s->p4.nr_hosts + 1, sizeof(uint32_t));
 	s->hosts = calloc(s->p4.nr_hosts + 1, sizeof(*s->hosts));
-	if (!s->tbl16 || !s->tbl24 || !s->tbl8 || !host_addrs || !host_leaves ||
-	    !s->hosts) {
+	if (!s->tbl24 || !s->tbl8 || !host_addrs || !host_leaves || !s->hosts) {
 		fprintf(stderr, "out of memory\n");
 		exit(2);
 	}
-	if (s->p4.nr_nodes)
-		ip4_plan_fill(&s->p4, s->tbl16, s->tbl24, s->tbl8, host_addrs,
-			      host_leaves);
-	sim_check_fold(s);
+	if (s->p4.flat)
+		ip4_plan_fill_flat(&s->p4, s->tbl24, s->tbl8, host_addrs,
+				   host_leaves);
+	else {
+		CHECK(s->p4.trie.root != NULL, "an IPv4 plan without a trie");
+		if (!s->p4.trie.root)
+			return -EINVAL;
+		sim_check_trie(&s->p4.trie, 32);
+		if (flags & SIM_NO_SINGLES)
+			sim_drop_singles(&s->p4.trie);
+	}
+	s->runs4 = runs_in_chunks(&s->p4.trie);
 	s->nr_hosts = s->p4.nr_hosts;
 	for (size_t i = 0; i < s->nr_hosts; i++) {
 		s->hosts[i].addr_be = host_addrs[i];
@@ -370,40 +353,26 @@ int sim_build(struct sim *s, const struct ruleset *rs, int flags)
 	CHECK(s->p6.nr_leaves == s->p6.nr_prefixes + 1,
 	      "%zu IPv6 leaves for %zu prefixes", s->p6.nr_leaves,
 	      s->p6.nr_prefixes);
-	sim_check_trie(&s->p6);
+	sim_check_trie(&s->p6, 128);
 	if (flags & SIM_NO_SINGLES)
 		sim_drop_singles(&s->p6);
-	s->runs6 = calloc(s->p6.nr_runs + XDPB_TBL_CHUNK, sizeof(uint32_t));
-	if (!s->runs6) {
-		fprintf(stderr, "out of memory\n");
-		exit(2);
-	}
-	if (s->p6.nr_runs)
-		memcpy(s->runs6, s->p6.runs, s->p6.nr_runs * sizeof(uint32_t));
+	s->runs6 = runs_in_chunks(&s->p6);
 	s->info.ip4_flat = (uint8_t)s->p4.flat;
 	s->info.nr_v6_prefixes = (uint32_t)s->p6.nr_prefixes;
 	s->info.nr_v4_prefixes = (uint32_t)s->p4.nr_nodes;
 	s->tables = (struct model_tables){
-		.tbl16 = s->tbl16,
+		.trie4 = model_trie_of(&s->p4.trie, s->runs4),
+		.trie6 = model_trie_of(&s->p6, s->runs6),
 		.tbl24 = s->tbl24,
 		.tbl8 = s->tbl8,
-		.nr_tbl24_groups = s->p4.nr_tbl24_groups,
 		.nr_groups = s->p4.nr_groups,
 		.hosts = s->hosts,
 		.nr_hosts = s->nr_hosts,
 		.leaves4 = s->p4.leaves,
 		.nr_leaves4 = s->p4.nr_leaves,
-		.info = &s->info,
-		.root6 = s->p6.root,
-		.runs6 = s->runs6,
-		.nr_run_chunks6 =
-			(s->p6.nr_runs + XDPB_TBL_CHUNK - 1) / XDPB_TBL_CHUNK,
-		.nodes6 = s->p6.nodes,
-		.nr_nodes6 = s->p6.nr_nodes,
-		.singles6 = s->p6.singles,
-		.nr_singles6 = s->p6.nr_singles,
 		.leaves6 = s->p6.leaves,
 		.nr_leaves6 = s->p6.nr_leaves,
+		.info = &s->info,
 	};
 	return 0;
 }
@@ -414,6 +383,8 @@ int sim_lookup(struct sim *s, const struct prefix *a, struct xdpb_leaf *out)
 		uint32_t be;
 
 		memcpy(&be, a->addr, 4);
+		if (!s->info.nr_v4_prefixes)
+			return 0; /* the datapath does not look */
 		return model_ip4_lookup(&s->tables, be, out, &s->st);
 	}
 	if (!s->info.nr_v6_prefixes)

@@ -48,13 +48,14 @@ void give_ids(struct ruleset *rs);
  */
 struct sim {
 	/* IPv4 */
-	struct ip4_plan p4;
-	uint32_t *tbl16, *tbl24, *tbl8;
+	struct ip4_plan p4; /* its trie, or flat: */
+	uint32_t *tbl24, *tbl8;
 	struct model_host *hosts;
 	size_t nr_hosts;
 	/* IPv6 */
-	struct ip6_plan p6;
-	uint32_t *runs6; /* p6.runs in whole chunks, as the map holds them */
+	struct trie_plan p6;
+	/* the tries' runs in whole chunks, as the maps hold them */
+	uint32_t *runs4, *runs6;
 	struct xdpb_gen_info info;
 	struct model_tables tables; /* all of the above, as the maps hold them */
 	/* what the lookups went through, and anything impossible */
@@ -64,7 +65,7 @@ struct sim {
 void sim_free(struct sim *s);
 /* sim_build() flags */
 enum {
-	SIM_NO_SINGLES = 1, /* IPv6 singles as their base: must be caught */
+	SIM_NO_SINGLES = 1, /* trie singles as their base: must be caught */
 	SIM_FLAT = 2, /* IPv4 flat (gen_info.ip4_flat) whatever the size */
 };
 int sim_build(struct sim *s, const struct ruleset *rs, int flags);

@@ -310,13 +310,8 @@ static void resolve_random_sets(void)
 			      "seed %d: %zu disagreements with refmatch", seed,
 			      bad);
 			CHECK(s.st.bad_index == 0 && s.st.unfinished == 0,
-			      "seed %d: %zu bad table indexes, %zu unfinished IPv6 walks",
+			      "seed %d: %zu bad table indexes, %zu unfinished trie walks",
 			      seed, s.st.bad_index, s.st.unfinished);
-			tot.groups += s.p4.nr_groups;
-			tot.hosts += s.p4.nr_hosts;
-			tot.group_lookups += s.st.group_lookups;
-			tot.host_hits += s.st.host_hits;
-			tot.host_misses += s.st.host_misses;
 			tot.node_steps += s.st.node_steps;
 			tot.single_hits += s.st.single_hits;
 			tot.single_misses += s.st.single_misses;
@@ -332,6 +327,11 @@ static void resolve_random_sets(void)
 			CHECK(bad == 0 && s.st.bad_index == 0,
 			      "seed %d, flat: %zu disagreements with refmatch, %zu bad table indexes",
 			      seed, bad, s.st.bad_index);
+			tot.groups += s.p4.nr_groups;
+			tot.hosts += s.p4.nr_hosts;
+			tot.group_lookups += s.st.group_lookups;
+			tot.host_hits += s.st.host_hits;
+			tot.host_misses += s.st.host_misses;
 		}
 		sim_free(&s);
 		free(pool.a);
@@ -345,22 +345,23 @@ static void resolve_random_sets(void)
 	      "%zu group lookups, %zu host hits, %zu HOST-flag misses",
 	      tot.group_lookups, tot.host_hits, tot.host_misses);
 	CHECK(tot.node_steps > 1000 && tot.max_steps >= 4,
-	      "%zu IPv6 node steps, at most %zu for one address",
+	      "%zu trie node steps, at most %zu for one address",
 	      tot.node_steps, tot.max_steps);
 	CHECK(tot.single_hits > 100 && tot.single_misses > 100,
-	      "%zu addresses inside an IPv6 single's prefix, %zu outside",
+	      "%zu addresses inside a trie single's prefix, %zu outside",
 	      tot.single_hits, tot.single_misses);
-	printf("  %d random sets, %zu addresses: %zu groups, %zu hosts, "
-	       "%zu lookups via groups, %zu via the host hash; IPv6: %zu "
-	       "node steps (at most %zu), singles %zu inside, %zu outside\n",
+	printf("  %d random sets, %zu addresses: flat IPv4 %zu groups, %zu "
+	       "hosts, %zu lookups via groups, %zu via the host hash; tries: "
+	       "%zu node steps (at most %zu), singles %zu inside, %zu outside\n",
 	       RANDOM_SEEDS, tot.addresses, tot.groups, tot.hosts,
 	       tot.group_lookups, tot.host_hits, tot.node_steps, tot.max_steps,
 	       tot.single_hits, tot.single_misses);
 }
 
 /*
- * The comparison has teeth: with the IPv6 singles read as their base, or
- * without the HOST1/HOSTS entries, the same random sets disagree with the reference.
+ * The comparison has teeth: with the tries' singles read as their base,
+ * or flat without the HOST1/HOSTS entries, the same random sets disagree
+ * with the reference.
  */
 static void resolve_model_detects_breakage(void)
 {
@@ -394,14 +395,15 @@ static void resolve_model_detects_breakage(void)
 
 	if (sim_build(&s, &rs, SIM_NO_SINGLES) == 0) {
 		bad = compare_pool(&s, &rs, &pool, 0, "no singles", 1);
-		CHECK(bad > 0, "reading no IPv6 single changed no result");
+		CHECK(bad > 0, "reading no trie single changed no result");
 	}
 	sim_free(&s);
 
-	if (sim_build(&s, &rs, 0) == 0) {
+	if (sim_build(&s, &rs, SIM_FLAT) == 0) {
 		/* turn every host kind back into a plain leaf entry */
 		for (size_t i = 0;
-		     i < s.p4.nr_tbl24_groups * XDPB_TBL24_GROUP_SIZE; i++) {
+		     i < (size_t)XDPB_TBL16_ENTRIES * XDPB_TBL24_GROUP_SIZE;
+		     i++) {
 			uint32_t kind = s.tbl24[i] >> XDPB_KIND_SHIFT;
 
 			if (kind == XDPB_KIND_HOSTS) {
@@ -502,15 +504,27 @@ static void resolve_every_length(void)
 		CHECK(s.p6.nr_prefixes == 129 && s.p6.max_depth == 124,
 		      "%zu IPv6 prefixes, deepest node at %u", s.p6.nr_prefixes,
 		      s.p6.max_depth);
-		/* the /25../32 chain shares one group; its /32 is a group entry */
-		CHECK(s.p4.nr_groups == 1 && s.p4.nr_hosts == 0,
-		      "%zu groups, %zu hosts", s.p4.nr_groups, s.p4.nr_hosts);
+		/* the IPv4 chain: a node at 16, 22 and 28, the last step */
+		CHECK(s.p4.nr_nodes == 33 && s.p4.trie.max_depth == 28,
+		      "%zu IPv4 prefixes, deepest node at %u", s.p4.nr_nodes,
+		      s.p4.trie.max_depth);
 		bad = compare_pool(&s, &rs, &pool, 2000, "every length", 0);
 		CHECK(bad == 0, "%zu disagreements with refmatch", bad);
 		CHECK(s.st.bad_index == 0 && s.st.unfinished == 0 &&
 			      s.st.max_steps == XDPB_IP6_MAX_STEPS,
-		      "%zu bad indexes, %zu IPv6 walks out of steps, %zu steps at most",
+		      "%zu bad indexes, %zu trie walks out of steps, %zu steps at most",
 		      s.st.bad_index, s.st.unfinished, s.st.max_steps);
+	}
+	sim_free(&s);
+	if (sim_build(&s, &rs, SIM_FLAT) == 0) {
+		/* the /25../32 chain shares one group; its /32 is a group entry */
+		CHECK(s.p4.nr_groups == 1 && s.p4.nr_hosts == 0,
+		      "%zu groups, %zu hosts", s.p4.nr_groups, s.p4.nr_hosts);
+		bad = compare_pool(&s, &rs, &pool, 2000, "every length, flat",
+				   0);
+		CHECK(bad == 0 && s.st.bad_index == 0,
+		      "flat: %zu disagreements with refmatch, %zu bad indexes",
+		      bad, s.st.bad_index);
 	}
 	sim_free(&s);
 	free(pool.a);
@@ -518,14 +532,14 @@ static void resolve_every_length(void)
 }
 
 /*
- * tbl16 answers a /16 that holds nothing longer than /16; a /16 with a
- * longer prefix has a tbl24 group. Each row: an address, the rule that
- * must decide it (NULL: none), and whether the lookup reads tbl24. The
- * set has a /15, a /16 and a /17 in one region, 0.0.0.0/0 and
- * 255.255.255.255/32 at the ends, and allows inside drops; sim_build()
- * checks that no group could be folded into its tbl16 entry.
+ * The IPv4 root answers a /16 that holds nothing longer than /16; below
+ * a /16 with one longer prefix is a single. Each row: an address, the
+ * rule that must decide it (NULL: none), and whether the lookup reads
+ * past the root. The set has a /15, a /16 and a /17 in one region,
+ * 0.0.0.0/0 and 255.255.255.255/32 at the ends, and allows inside drops.
+ * Flat, every address reads tbl24 once.
  */
-static void resolve_tbl16_fold(void)
+static void resolve_ip4_root(void)
 {
 	static const struct {
 		const char *prefix;
@@ -546,27 +560,28 @@ static void resolve_tbl16_fold(void)
 	static const struct {
 		const char *addr, *rule;
 		uint16_t list;
-		int tbl24; /* the lookup reads a tbl24 group */
+		int below; /* the lookup reads past the root */
 		const char *why;
 	} cases[] = {
-		{"9.9.9.9", "0.0.0.0/0", 1, 0, "/0 alone: tbl16"},
-		{"10.2.3.4", "10.0.0.0/8", 2, 0, "/8 drop: tbl16"},
+		{"9.9.9.9", "0.0.0.0/0", 1, 0, "/0 alone: the root"},
+		{"10.2.3.4", "10.0.0.0/8", 2, 0, "/8 drop: the root"},
 		{"10.1.3.4", "10.1.0.0/16", 3, 0,
-		 "allow /16 in a drop /8: tbl16"},
-		{"20.1.2.3", "20.1.2.0/24", 2, 1, "/24: its /16 has a group"},
+		 "allow /16 in a drop /8: the root"},
+		{"20.1.2.3", "20.1.2.0/24", 2, 1, "/24: its /16 has a single"},
 		{"20.1.3.3", "0.0.0.0/0", 1, 1, "beside the /24, same /16"},
-		{"20.2.2.3", "0.0.0.0/0", 1, 0, "next /16: tbl16"},
-		{"30.0.0.1", "30.0.0.0/15", 2, 0, "/15 first half: tbl16"},
-		{"30.1.0.1", "30.1.0.0/16", 3, 1, "/16 beside a /17: group"},
+		{"20.2.2.3", "0.0.0.0/0", 1, 0, "next /16: the root"},
+		{"30.0.0.1", "30.0.0.0/15", 2, 0, "/15 first half: the root"},
+		{"30.1.0.1", "30.1.0.0/16", 3, 1, "/16 beside a /17: single"},
 		{"30.1.127.255", "30.1.0.0/16", 3, 1, "last of the /16's half"},
 		{"30.1.128.0", "30.1.0.0/16", 3, 1, "allow /16 beats drop /17"},
-		{"30.2.0.0", "0.0.0.0/0", 1, 0, "past the /15: tbl16"},
+		{"30.2.0.0", "0.0.0.0/0", 1, 0, "past the /15: the root"},
 		{"40.5.6.7", "40.5.6.7/32", 3, 1, "allow /32 in a drop /8"},
 		{"40.5.6.8", "40.0.0.0/8", 2, 1, "beside the allowed host"},
-		{"40.6.0.1", "40.0.0.0/8", 2, 0, "other /16 of the /8: tbl16"},
+		{"40.6.0.1", "40.0.0.0/8", 2, 0,
+		 "other /16 of the /8: the root"},
 		{"255.255.255.255", "255.255.255.255/32", 2, 1, "last address"},
 		{"255.255.255.254", "0.0.0.0/0", 1, 1, "beside it: /0"},
-		{"255.254.0.1", "0.0.0.0/0", 1, 0, "the /16 before: tbl16"},
+		{"255.254.0.1", "0.0.0.0/0", 1, 0, "the /16 before: the root"},
 	};
 	struct ruleset rs = {0};
 
@@ -575,7 +590,7 @@ static void resolve_tbl16_fold(void)
 		       XDPB_MATCH_BOTH, i + 1);
 	ruleset_finish(&rs);
 	give_ids(&rs);
-	/* tiered, then flat: every address then reads tbl24 */
+	/* the trie, then flat: every address then reads tbl24 */
 	for (int flat = 0; flat < 2; flat++) {
 		struct sim s;
 
@@ -583,14 +598,17 @@ static void resolve_tbl16_fold(void)
 			sim_free(&s);
 			continue;
 		}
-		/* 20.1, 30.1, 40.5 and 255.255; flat, one per /16 */
-		CHECK(s.p4.nr_tbl24_groups == (flat ? XDPB_TBL16_ENTRIES : 4),
-		      "%zu tbl24 groups", s.p4.nr_tbl24_groups);
+		/* singles in 20.1, 30.1, 40.5 and 255.255, no node */
+		CHECK(flat || (s.p4.trie.nr_singles == 4 &&
+			       s.p4.trie.nr_nodes == 0),
+		      "%zu singles, %zu nodes", s.p4.trie.nr_singles,
+		      s.p4.trie.nr_nodes);
 		for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 			struct prefix a = pfx(cases[i].addr);
 			const struct rule *want =
 				rs_find(&rs, cases[i].rule, cases[i].list);
-			size_t reads = s.st.tbl24_lookups;
+			size_t reads = s.st.tbl24_lookups + s.st.node_steps +
+				       s.st.single_hits + s.st.single_misses;
 			struct xdpb_leaf leaf;
 			char buf[256];
 			int have = sim_lookup(&s, &a, &leaf);
@@ -604,9 +622,10 @@ static void resolve_tbl16_fold(void)
 			describe(buf, sizeof(buf), m, want);
 			CHECK(match_is_rule(m, want), "%s (%s, flat %d): %s",
 			      cases[i].addr, cases[i].why, flat, buf);
-			reads = s.st.tbl24_lookups - reads;
-			CHECK(reads == (size_t)(flat || cases[i].tbl24),
-			      "%s (%s, flat %d): %zu tbl24 reads",
+			reads = s.st.tbl24_lookups + s.st.node_steps +
+				s.st.single_hits + s.st.single_misses - reads;
+			CHECK(reads == (size_t)(flat || cases[i].below),
+			      "%s (%s, flat %d): %zu reads past the root",
 			      cases[i].addr, cases[i].why, flat, reads);
 		}
 		CHECK(s.st.bad_index == 0, "%zu bad table indexes",
@@ -687,15 +706,27 @@ static void resolve_real_lists(void)
 	ruleset_finish(&rs);
 	give_ids(&rs);
 	gen_addresses(&pool, &rs.v4, spots, 1, AF_INET, 60000);
-	if (sim_build(&s, &rs, 0) == 0) {
-		CHECK(s.p4.nr_groups > 0 && s.p4.nr_hosts > 0,
-		      "%zu groups, %zu hosts", s.p4.nr_groups, s.p4.nr_hosts);
-		bad = compare_pool(&s, &rs, &pool, 30000, "real lists", 0);
-		CHECK(bad == 0, "%zu disagreements with refmatch", bad);
-		CHECK(s.st.bad_index == 0, "%zu bad table indexes",
-		      s.st.bad_index);
+	/* the trie, then flat */
+	for (int flat = 0; flat < 2; flat++) {
+		if (sim_build(&s, &rs, flat ? SIM_FLAT : 0) == 0) {
+			CHECK(flat ? s.p4.nr_groups > 0 && s.p4.nr_hosts > 0
+				   : s.p4.trie.nr_nodes > 0 &&
+					      s.p4.trie.nr_singles > 0,
+			      "flat %d: %zu groups, %zu hosts, %zu nodes, %zu singles",
+			      flat, s.p4.nr_groups, s.p4.nr_hosts,
+			      s.p4.trie.nr_nodes, s.p4.trie.nr_singles);
+			bad = compare_pool(
+				&s, &rs, &pool, 30000,
+				flat ? "real lists, flat" : "real lists", 0);
+			CHECK(bad == 0,
+			      "flat %d: %zu disagreements with refmatch", flat,
+			      bad);
+			CHECK(s.st.bad_index == 0 && s.st.unfinished == 0,
+			      "flat %d: %zu bad table indexes, %zu unfinished",
+			      flat, s.st.bad_index, s.st.unfinished);
+		}
+		sim_free(&s);
 	}
-	sim_free(&s);
 	free(pool.a);
 	ruleset_free(&rs);
 }
@@ -732,13 +763,13 @@ static void resolve_ip6_child_and_inside(void)
 		__u64 hi, lo;
 
 		addr_halves(a.addr, &hi, &lo);
-		for (uint32_t d = XDPB_IP6_ROOT_BITS; d <= 124;
-		     d += XDPB_IP6_STRIDE) {
+		for (uint32_t d = XDPB_TRIE_ROOT_BITS; d <= 124;
+		     d += XDPB_TRIE_STRIDE) {
 			uint32_t want = 0;
 
-			for (uint32_t j = 0; j < XDPB_IP6_STRIDE; j++)
+			for (uint32_t j = 0; j < XDPB_TRIE_STRIDE; j++)
 				want = want << 1 | addr_bit(a.addr, d + j);
-			bad_child += xdpb_ip6_child(hi, lo, d) != want;
+			bad_child += xdpb_trie_child(hi, lo, d) != want;
 			checks++;
 		}
 		for (uint32_t plen = 1; plen <= 128; plen++) {
@@ -748,17 +779,18 @@ static void resolve_ip6_child_and_inside(void)
 
 			prefix_truncate(&p, (int)plen);
 			addr_halves(p.addr, &phi, &plo);
-			bad_inside += !xdpb_ip6_inside(hi, lo, phi, plo, plen);
+			bad_inside += !xdpb_trie_inside(hi, lo, phi, plo, plen);
 			b.addr[in / 8] ^= (uint8_t)(0x80 >> (in % 8));
 			addr_halves(b.addr, &bhi, &blo);
-			bad_inside += xdpb_ip6_inside(bhi, blo, phi, plo, plen);
+			bad_inside +=
+				xdpb_trie_inside(bhi, blo, phi, plo, plen);
 			if (plen < 128) {
 				b = a;
 				out = plen + rng_below(128 - plen);
 				b.addr[out / 8] ^= (uint8_t)(0x80 >> (out % 8));
 				addr_halves(b.addr, &bhi, &blo);
-				bad_inside += !xdpb_ip6_inside(bhi, blo, phi,
-							       plo, plen);
+				bad_inside += !xdpb_trie_inside(bhi, blo, phi,
+								plo, plen);
 			}
 			checks += 3;
 		}
@@ -821,7 +853,7 @@ void suite_resolve(void)
 	RUN_TEST("resolve", resolve_random_sets);
 	RUN_TEST("resolve", resolve_model_detects_breakage);
 	RUN_TEST("resolve", resolve_every_length);
-	RUN_TEST("resolve", resolve_tbl16_fold);
+	RUN_TEST("resolve", resolve_ip4_root);
 	RUN_TEST("resolve", resolve_real_lists);
 	RUN_TEST("resolve", resolve_ip6_child_and_inside);
 	RUN_TEST("resolve", resolve_real_ipv6);
