@@ -221,16 +221,27 @@ static long ip6_walk_step(__u32 i, struct trie_walk *w)
 /*
  * The leaf of one address from its final entry: a LEAF entry is its
  * index, a SINGLE entry the single's leaf if the address is inside its
- * prefix and the single's base otherwise. Returns 0 if there is none.
+ * prefix and the single's base otherwise, a BUCKET entry (IPv4) the leaf
+ * of its longest prefix that holds the address. Returns 0 if there is
+ * none.
  */
 static __always_inline int trie_resolve(__u32 gen, struct addr_pair *p, int dir,
 					struct xdpb_leaf *out, const int v4)
 {
 	__u32 entry = p->entry[dir], index = entry & XDPB_ENTRY_INDEX_MASK;
 	struct xdpb_trie_single *single;
+	struct xdpb_ip4_bucket *bucket;
 	void *table;
 
-	if (entry >> XDPB_KIND_SHIFT == XDPB_KIND_SINGLE) {
+	if (v4 && entry >> XDPB_KIND_SHIFT == XDPB_KIND_BUCKET) {
+		table = bpf_map_lookup_elem(&ip4_node_gens, &gen);
+		if (!table)
+			return 0;
+		bucket = bpf_map_lookup_elem(table, &index);
+		if (!bucket)
+			return 0;
+		index = xdpb_ip4_bucket_leaf(bucket, (__u32)(p->hi[dir] >> 32));
+	} else if (entry >> XDPB_KIND_SHIFT == XDPB_KIND_SINGLE) {
 		table = bpf_map_lookup_elem(TRIE_MAP(v4, single_gens), &gen);
 		if (!table)
 			return 0;

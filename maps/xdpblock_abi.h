@@ -20,10 +20,12 @@
  *   children each (6 bits of the address per step) exist only where two
  *   or more prefixes longer than the node's depth share its subtree. A
  *   subtree holding one such prefix is a SINGLE entry: that prefix,
- *   checked against the whole address at the end. So a lookup reads the
- *   root, a node per 6 bits only where rules crowd, and at most one
- *   single, whatever the number of prefixes or of distinct lengths: at
- *   most XDPB_IP4_MAX_STEPS (IPv4) or XDPB_IP6_MAX_STEPS nodes. Nodes
+ *   checked against the whole address at the end; in the IPv4 root, a
+ *   /16 holding 2..XDPB_IP4_BUCKET_PREFIXES is a BUCKET, all of them in
+ *   one line. So a lookup reads the root, a node per 6 bits only where
+ *   rules crowd, and at most one single (or one bucket), whatever the
+ *   number of prefixes or of distinct lengths: at most
+ *   XDPB_IP4_MAX_STEPS (IPv4) or XDPB_IP6_MAX_STEPS nodes. Nodes
  *   are after Poptrie's (Asai and Ohara, SIGCOMM 2015): one cache line,
  *   bitmaps of the children that are nodes and that are singles (each
  *   kind stored side by side, found by a popcount), and a bitmap of where
@@ -92,6 +94,9 @@ struct xdpb_tbl_chunk {
  *   SINGLE  index = xdpb_trie_single: the one prefix longer than this
  *           depth in the subtree, its leaf, and the leaf of the rest
  *   NODE    index = xdpb_trie_node for the next 6 bits
+ *   BUCKET  IPv4 root entries only: index = the xdpb_ip4_bucket, in the
+ *           node array, of a /16 holding 2..XDPB_IP4_BUCKET_PREFIXES
+ *           prefixes longer than /16
  *
  * tbl24 entries (flat IPv4; group n is the n-th /16's, indexed by the
  * third octet):
@@ -116,6 +121,7 @@ struct xdpb_tbl_chunk {
 #define XDPB_HOST1_LEAF_MASK ((1u << XDPB_HOST1_OCTET_SHIFT) - 1)
 #define XDPB_KIND_SINGLE 1u /* tries only: the value of HOSTS */
 #define XDPB_KIND_NODE 2u /* tries only: the value of GROUP */
+#define XDPB_KIND_BUCKET 3u /* the IPv4 trie's root only: the value of HOST1 */
 
 /*
  * Actions. The numeric order is the priority when rules overlap. IP lists
@@ -354,6 +360,24 @@ struct xdpb_trie_single {
 	__u32 pad;
 };
 
+/*
+ * An IPv4 /16 with a few prefixes longer than /16, in one line: where a
+ * node and a single below it would be two dependent reads, this is one.
+ * The prefixes are longest first (plen 17..32; 0 ends the list), so the
+ * first that contains an address is its longest match, and its leaf
+ * already combines every rule on the shorter ones; an address inside
+ * none takes @base. Stored in the node array (same size).
+ */
+#define XDPB_IP4_BUCKET_PREFIXES 6
+
+struct xdpb_ip4_bucket {
+	__u32 base;
+	__u32 addr[XDPB_IP4_BUCKET_PREFIXES]; /* host order */
+	__u32 leaf[XDPB_IP4_BUCKET_PREFIXES];
+	__u8 plen[XDPB_IP4_BUCKET_PREFIXES];
+	__u8 pad[6];
+};
+
 /* Per-generation metadata. */
 struct xdpb_gen_info {
 	__u32 nr_v4_prefixes; /* distinct IPv4 prefixes; 0: no lookup */
@@ -549,6 +573,8 @@ _Static_assert(__builtin_offsetof(struct xdpb_trie_node, run) ==
 _Static_assert(XDPB_TRIE_ROOT_ENTRIES == XDPB_TBL16_ENTRIES,
 	       "one first-level template (bpf/maps.bpf.h) serves both");
 _Static_assert(sizeof(struct xdpb_trie_single) == 32, "trie single layout");
+_Static_assert(sizeof(struct xdpb_ip4_bucket) == sizeof(struct xdpb_trie_node),
+	       "a bucket takes a node's place");
 _Static_assert(sizeof(struct xdpb_gen_info) == 72, "gen info layout");
 _Static_assert(sizeof(struct xdpb_tbl_chunk) == 64, "chunk layout");
 _Static_assert(XDPB_TBL8_GROUP_SIZE % XDPB_TBL_CHUNK == 0 &&

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * What both sides compute: the tries' child index and prefix test,
+ * What both sides compute: the tries' child index and prefix tests,
  * the name table's keys and home slots, and the name filter's line.
  * Userspace builds the tables with them and the datapath looks up with
  * them, so the two can never disagree. Plain C on fixed-width types: no
@@ -38,6 +38,25 @@ static inline int xdpb_trie_inside(__u64 hi, __u64 lo, __u64 phi, __u64 plo,
 	if (plen <= 64)
 		return !((hi ^ phi) >> (64 - plen));
 	return hi == phi && !((lo ^ plo) >> (128 - plen));
+}
+
+/*
+ * The leaf of the IPv4 address @addr (host order) in bucket @b: its
+ * first (longest) prefix that holds the address, else the base.
+ */
+static inline __u32 xdpb_ip4_bucket_leaf(const struct xdpb_ip4_bucket *b,
+					 __u32 addr)
+{
+	for (int i = 0; i < XDPB_IP4_BUCKET_PREFIXES; i++) {
+		__u32 plen = b->plen[i];
+
+		if (!plen)
+			break;
+		/* plen 17..32: a shift of 0..15 */
+		if (!((addr ^ b->addr[i]) >> ((32 - plen) & 31)))
+			return b->leaf[i];
+	}
+	return b->base;
 }
 
 /*

@@ -685,8 +685,9 @@ static int run_set(struct env *e, struct id_keeper *k,
 		printf("  IPv4: %zu leaves, flat: %zu tbl8 groups, %zu /32 hosts; ",
 		       rep.v4_leaves, rep.v4_groups, rep.v4_hosts);
 	else
-		printf("  IPv4: %zu leaves, %zu trie nodes, %zu singles; ",
-		       rep.v4_leaves, rep.v4_nodes, rep.v4_singles);
+		printf("  IPv4: %zu leaves, %zu trie nodes, %zu buckets, %zu singles; ",
+		       rep.v4_leaves, rep.v4_nodes, rep.v4_buckets,
+		       rep.v4_singles);
 	printf("IPv6: %zu prefixes, %zu trie nodes (deepest at /%zu), %zu singles\n",
 	       rep.v6_prefixes, rep.v6_nodes, rep.v6_depth, rep.v6_singles);
 

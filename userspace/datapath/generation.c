@@ -235,7 +235,8 @@ static int build_ip4(const struct rule_table *t, struct gen_maps *g,
 	rep->v4_flat = plan.flat;
 	rep->v4_groups = plan.nr_groups;
 	rep->v4_hosts = plan.nr_hosts;
-	rep->v4_nodes = plan.trie.nr_nodes;
+	rep->v4_nodes = plan.trie.nr_nodes - plan.trie.nr_buckets;
+	rep->v4_buckets = plan.trie.nr_buckets;
 	rep->v4_singles = plan.trie.nr_singles;
 	rep->v4_bytes =
 		plan.flat ? (size_t)XDPB_TBL16_ENTRIES * XDPB_TBL24_GROUP_SIZE *

@@ -58,8 +58,10 @@
  * 10: IPv4 in a trie as IPv6 (ip4_root/node/run/single_gens; tbl16 and
  *    the tiered tbl24 groups gone), or flat (a whole tbl24); the scratch
  *    of both walks is addr_pair_scratch
+ * 11: BUCKET entries in the IPv4 root (a layout-10 program would read
+ *    them as a walk cut short: no rule)
  */
-#define XDPB_PIN_LAYOUT_VERSION 10
+#define XDPB_PIN_LAYOUT_VERSION 11
 #define XDPB_PIN_MAGIC 0x58445042 /* "XDPB" */
 
 /* pinned "meta": what the pinned maps were made for */

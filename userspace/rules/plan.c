@@ -132,6 +132,7 @@ static uint32_t block_kind(const struct prefix *nodes, size_t first, size_t end,
 struct trie_build {
 	struct trie_plan *plan;
 	const struct prefix *pfx; /* the nodes' prefixes, sorted */
+	int ip4; /* the IPv4 trie: buckets at the root */
 	size_t cap_nodes, cap_runs, cap_singles;
 	int err;
 };
@@ -171,6 +172,7 @@ int ip4_plan_build(const struct rule_table *t, struct ip4_plan *plan)
 	plan->trie.nr_prefixes = plan->nr_nodes;
 	plan->trie.nr_leaves = plan->nr_leaves;
 	b.pfx = plan->node_prefix;
+	b.ip4 = 1;
 	if (trie_build(&b, plan->nr_nodes)) {
 		ip4_plan_free(plan);
 		return b.err;
@@ -469,7 +471,38 @@ static void trie_fill_node(struct trie_build *b, size_t node, size_t lo,
 				       depth + XDPB_TRIE_STRIDE, leaf[c]);
 }
 
-/* The root: one entry per /16, then the nodes below. */
+/*
+ * Bucket @n (in the node array): the IPv4 prefixes [lo, hi) of one /16,
+ * longest first (a stable insertion sort of at most
+ * XDPB_IP4_BUCKET_PREFIXES), over the leaf @base.
+ */
+static void trie_set_bucket(struct trie_build *b, size_t n, size_t lo,
+			    size_t hi, uint32_t base)
+{
+	struct xdpb_ip4_bucket bk = {.base = base};
+	uint32_t nr = 0;
+
+	for (size_t i = lo; i < hi; i++, nr++) {
+		uint32_t j = nr;
+
+		while (j && bk.plen[j - 1] < b->pfx[i].plen) {
+			bk.addr[j] = bk.addr[j - 1];
+			bk.leaf[j] = bk.leaf[j - 1];
+			bk.plen[j] = bk.plen[j - 1];
+			j--;
+		}
+		bk.addr[j] = addr_host_order(&b->pfx[i]);
+		bk.leaf[j] = (uint32_t)(i + 1);
+		bk.plen[j] = b->pfx[i].plen;
+	}
+	memcpy(&b->plan->nodes[n], &bk, sizeof(bk));
+	b->plan->nr_buckets++;
+}
+
+/*
+ * The root: one entry per /16, then what is below: a single, a node, or
+ * (IPv4, a few prefixes) a bucket.
+ */
 static int trie_build(struct trie_build *b, size_t nr)
 {
 	struct trie_plan *plan = b->plan;
@@ -503,6 +536,13 @@ static int trie_build(struct trie_build *b, size_t nr)
 		node = trie_new_nodes(b, 1);
 		if (node < 0)
 			break;
+		if (b->ip4 && end[c] - first[c] <= XDPB_IP4_BUCKET_PREFIXES) {
+			trie_set_bucket(b, (size_t)node, first[c], end[c],
+					plan->root[c]);
+			plan->root[c] = XDPB_KIND_BUCKET << XDPB_KIND_SHIFT |
+					(uint32_t)node;
+			continue;
+		}
 		trie_fill_node(b, (size_t)node, first[c], end[c],
 			       XDPB_TRIE_ROOT_BITS, plan->root[c]);
 		plan->root[c] = XDPB_KIND_NODE << XDPB_KIND_SHIFT |

@@ -20,8 +20,9 @@
  */
 struct trie_plan {
 	uint32_t *root;
-	struct xdpb_trie_node *nodes;
-	size_t nr_nodes;
+	struct xdpb_trie_node *nodes; /* and IPv4 buckets */
+	size_t nr_nodes; /* buckets included */
+	size_t nr_buckets;
 	uint32_t *runs;
 	size_t nr_runs;
 	struct xdpb_trie_single *singles;

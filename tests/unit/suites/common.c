@@ -230,6 +230,35 @@ static void check_node(struct trie_check *c, uint32_t index, uint32_t depth)
 		check_node(c, n->child_base + k, below);
 }
 
+/*
+ * IPv4 root entry @root's bucket: 2..XDPB_IP4_BUCKET_PREFIXES prefixes
+ * of that /16, longer than /16, longest first, then nothing.
+ */
+static void check_bucket(struct trie_check *c, uint32_t index, uint32_t root)
+{
+	const struct xdpb_ip4_bucket *bk;
+	uint32_t n;
+
+	if (c->bits != 32 || index >= c->p->nr_nodes || c->seen[index]) {
+		c->bad++;
+		return;
+	}
+	c->seen[index] = 1;
+	bk = (const struct xdpb_ip4_bucket *)&c->p->nodes[index];
+	if (bk->base >= c->p->nr_leaves)
+		c->bad++;
+	for (n = 0; n < XDPB_IP4_BUCKET_PREFIXES && bk->plen[n]; n++)
+		if (bk->plen[n] <= 16 || bk->plen[n] > 32 ||
+		    (n && bk->plen[n] > bk->plen[n - 1]) || !bk->leaf[n] ||
+		    bk->leaf[n] >= c->p->nr_leaves || bk->addr[n] >> 16 != root)
+			c->bad++;
+	if (n < 2)
+		c->bad++;
+	for (; n < XDPB_IP4_BUCKET_PREFIXES; n++)
+		if (bk->plen[n])
+			c->bad++;
+}
+
 static void sim_check_trie(const struct trie_plan *p, uint32_t bits)
 {
 	struct trie_check c = {
@@ -242,7 +271,10 @@ static void sim_check_trie(const struct trie_plan *p, uint32_t bits)
 		exit(2);
 	}
 	for (uint32_t r = 0; p->root && r < XDPB_TRIE_ROOT_ENTRIES; r++)
-		check_entry(&c, p->root[r], XDPB_TRIE_ROOT_BITS);
+		if (p->root[r] >> XDPB_KIND_SHIFT == XDPB_KIND_BUCKET)
+			check_bucket(&c, p->root[r] & XDPB_ENTRY_INDEX_MASK, r);
+		else
+			check_entry(&c, p->root[r], XDPB_TRIE_ROOT_BITS);
 	for (size_t i = 0; i < p->nr_nodes; i++)
 		reached += c.seen[i];
 	CHECK(c.bad == 0, "%zu malformed IPv%d trie entries", c.bad,
@@ -284,11 +316,24 @@ static struct model_trie model_trie_of(const struct trie_plan *p,
 	};
 }
 
-/* Every single answers its base, inside its prefix too (SIM_NO_SINGLES). */
+/*
+ * Every single and every bucket answers its base, inside its prefixes
+ * too (SIM_NO_SINGLES).
+ */
 static void sim_drop_singles(struct trie_plan *p)
 {
 	for (size_t i = 0; i < p->nr_singles; i++)
 		p->singles[i].leaf = p->singles[i].base;
+	for (uint32_t r = 0; r < XDPB_TRIE_ROOT_ENTRIES; r++) {
+		struct xdpb_ip4_bucket *bk;
+
+		if (p->root[r] >> XDPB_KIND_SHIFT != XDPB_KIND_BUCKET)
+			continue;
+		bk = (struct xdpb_ip4_bucket *)&p
+			     ->nodes[p->root[r] & XDPB_ENTRY_INDEX_MASK];
+		for (int n = 0; n < XDPB_IP4_BUCKET_PREFIXES; n++)
+			bk->leaf[n] = bk->base;
+	}
 }
 
 /* Build every table from @rs the way the loader does. */

@@ -5,6 +5,7 @@
  * matcher: random rule sets, every prefix length, the real lists.
  * Random rule sets use fixed seeds, so every run checks the same cases.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,7 +284,7 @@ static void resolve_random_sets(void)
 	struct sim_totals {
 		size_t groups, hosts, group_lookups, host_hits, host_misses;
 		size_t node_steps, single_hits, single_misses, max_steps;
-		size_t addresses;
+		size_t buckets, addresses;
 	} tot = {0};
 
 	for (int seed = 1; seed <= RANDOM_SEEDS; seed++) {
@@ -313,6 +314,7 @@ static void resolve_random_sets(void)
 			      "seed %d: %zu bad table indexes, %zu unfinished trie walks",
 			      seed, s.st.bad_index, s.st.unfinished);
 			tot.node_steps += s.st.node_steps;
+			tot.buckets += s.p4.trie.nr_buckets;
 			tot.single_hits += s.st.single_hits;
 			tot.single_misses += s.st.single_misses;
 			if (s.st.max_steps > tot.max_steps)
@@ -350,12 +352,14 @@ static void resolve_random_sets(void)
 	CHECK(tot.single_hits > 100 && tot.single_misses > 100,
 	      "%zu addresses inside a trie single's prefix, %zu outside",
 	      tot.single_hits, tot.single_misses);
+	CHECK(tot.buckets > 10, "%zu IPv4 buckets", tot.buckets);
 	printf("  %d random sets, %zu addresses: flat IPv4 %zu groups, %zu "
 	       "hosts, %zu lookups via groups, %zu via the host hash; tries: "
-	       "%zu node steps (at most %zu), singles %zu inside, %zu outside\n",
+	       "%zu node steps (at most %zu), singles %zu inside, %zu outside, "
+	       "%zu IPv4 buckets\n",
 	       RANDOM_SEEDS, tot.addresses, tot.groups, tot.hosts,
 	       tot.group_lookups, tot.host_hits, tot.node_steps, tot.max_steps,
-	       tot.single_hits, tot.single_misses);
+	       tot.single_hits, tot.single_misses, tot.buckets);
 }
 
 /*
@@ -533,9 +537,9 @@ static void resolve_every_length(void)
 
 /*
  * The IPv4 root answers a /16 that holds nothing longer than /16; below
- * a /16 with one longer prefix is a single. Each row: an address, the
- * rule that must decide it (NULL: none), and whether the lookup reads
- * past the root. The set has a /15, a /16 and a /17 in one region,
+ * a /16 with one longer prefix is a single, with a few a bucket. Each
+ * row: an address, the rule that must decide it (NULL: none), and
+ * whether the lookup reads past the root. The set has a /15, a /16 and a /17 in one region,
  * 0.0.0.0/0 and 255.255.255.255/32 at the ends, and allows inside drops.
  * Flat, every address reads tbl24 once.
  */
@@ -555,6 +559,9 @@ static void resolve_ip4_root(void)
 		{"30.1.128.0/17", 2, XDPB_ACT_DROP},
 		{"40.0.0.0/8", 2, XDPB_ACT_DROP},
 		{"40.5.6.7/32", 3, XDPB_ACT_ALLOW},
+		{"50.1.0.0/17", 2, XDPB_ACT_DROP},
+		{"50.1.2.0/24", 3, XDPB_ACT_ALLOW},
+		{"50.1.2.3/32", 2, XDPB_ACT_DROP},
 		{"255.255.255.255/32", 2, XDPB_ACT_DROP},
 	};
 	static const struct {
@@ -582,6 +589,10 @@ static void resolve_ip4_root(void)
 		{"255.255.255.255", "255.255.255.255/32", 2, 1, "last address"},
 		{"255.255.255.254", "0.0.0.0/0", 1, 1, "beside it: /0"},
 		{"255.254.0.1", "0.0.0.0/0", 1, 0, "the /16 before: the root"},
+		{"50.1.2.3", "50.1.2.0/24", 3, 1, "bucket: allow /24 over /32"},
+		{"50.1.2.4", "50.1.2.0/24", 3, 1, "bucket: the /24"},
+		{"50.1.3.1", "50.1.0.0/17", 2, 1, "bucket: the /17"},
+		{"50.1.200.1", "0.0.0.0/0", 1, 1, "bucket: none, its base"},
 	};
 	struct ruleset rs = {0};
 
@@ -598,10 +609,12 @@ static void resolve_ip4_root(void)
 			sim_free(&s);
 			continue;
 		}
-		/* singles in 20.1, 30.1, 40.5 and 255.255, no node */
+		/* singles in 20.1, 30.1, 40.5 and 255.255, a bucket in 50.1 */
 		CHECK(flat || (s.p4.trie.nr_singles == 4 &&
-			       s.p4.trie.nr_nodes == 0),
-		      "%zu singles, %zu nodes", s.p4.trie.nr_singles,
+			       s.p4.trie.nr_buckets == 1 &&
+			       s.p4.trie.nr_nodes == 1),
+		      "%zu singles, %zu buckets, %zu nodes",
+		      s.p4.trie.nr_singles, s.p4.trie.nr_buckets,
 		      s.p4.trie.nr_nodes);
 		for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 			struct prefix a = pfx(cases[i].addr);
@@ -632,6 +645,79 @@ static void resolve_ip4_root(void)
 		      s.st.bad_index);
 		sim_free(&s);
 	}
+	ruleset_free(&rs);
+}
+
+/*
+ * A bucket's edges: a /16 with XDPB_IP4_BUCKET_PREFIXES prefixes longer
+ * than /16 (nested, two of one length, an allow inside drops) is a
+ * bucket; one more prefix makes the next /16 a node. Every address of
+ * both /16s, step 256 and each prefix's first, last and next address,
+ * answers as refmatch says.
+ */
+static void resolve_ip4_bucket_edges(void)
+{
+	static const char *const full[XDPB_IP4_BUCKET_PREFIXES] = {
+		"60.1.0.0/17",	 "60.1.2.0/24",	  "60.1.3.0/24",
+		"60.1.2.128/25", "60.1.2.130/32", "60.1.200.7/32",
+	};
+	struct addr_pool pool = {0};
+	struct ruleset rs = {0};
+	struct prefix a;
+	struct sim s;
+	size_t bad;
+
+	rs_add(&rs, "60.0.0.0/8", 1, XDPB_ACT_MONITOR, XDPB_MATCH_BOTH, 1);
+	for (int i = 0; i < XDPB_IP4_BUCKET_PREFIXES; i++) {
+		char next[32];
+
+		rs_add(&rs, full[i], (uint16_t)(2 + i % 2),
+		       i % 2 ? XDPB_ACT_ALLOW : XDPB_ACT_DROP, XDPB_MATCH_BOTH,
+		       10 + i);
+		/* the same shape one /16 on, and one more prefix there */
+		snprintf(next, sizeof(next), "60.2%s", full[i] + 4);
+		rs_add(&rs, next, 2, XDPB_ACT_DROP, XDPB_MATCH_SRC, 20 + i);
+	}
+	rs_add(&rs, "60.2.99.0/24", 3, XDPB_ACT_ALLOW, XDPB_MATCH_DST, 30);
+	ruleset_finish(&rs);
+	give_ids(&rs);
+	for (uint32_t x = 0; x < 2u << 16; x += 256) {
+		a = pfx("60.1.0.0");
+		a.addr[1] = (uint8_t)(1 + (x >> 16));
+		a.addr[2] = (uint8_t)(x >> 8);
+		a.addr[3] = (uint8_t)(x & 0xff);
+		pool_add(&pool, &a);
+	}
+	for (size_t i = 0; i < rs.v4.nr; i++) {
+		const struct prefix *p = &rs.v4.rules[i].prefix;
+		uint32_t first, size = p->plen ? 1u << (32 - p->plen) : 0;
+
+		memcpy(&first, p->addr, 4);
+		first = ntohl(first);
+		for (uint32_t k = 0; k < 3; k++) {
+			uint32_t v = htonl(k == 0   ? first
+					   : k == 1 ? first + size - 1
+						    : first + size);
+
+			a = pfx("0.0.0.0");
+			memcpy(a.addr, &v, 4);
+			pool_add(&pool, &a);
+		}
+	}
+	if (sim_build(&s, &rs, 0) == 0) {
+		uint32_t k1 = s.p4.trie.root[60 << 8 | 1] >> XDPB_KIND_SHIFT,
+			 k2 = s.p4.trie.root[60 << 8 | 2] >> XDPB_KIND_SHIFT;
+
+		CHECK(k1 == XDPB_KIND_BUCKET && k2 == XDPB_KIND_NODE,
+		      "60.1 is kind %u (a bucket: %u), 60.2 kind %u (a node: %u)",
+		      k1, XDPB_KIND_BUCKET, k2, XDPB_KIND_NODE);
+		bad = compare_pool(&s, &rs, &pool, 5000, "bucket edges", 0);
+		CHECK(bad == 0 && s.st.bad_index == 0,
+		      "%zu disagreements with refmatch, %zu bad indexes", bad,
+		      s.st.bad_index);
+	}
+	sim_free(&s);
+	free(pool.a);
 	ruleset_free(&rs);
 }
 
@@ -854,6 +940,7 @@ void suite_resolve(void)
 	RUN_TEST("resolve", resolve_model_detects_breakage);
 	RUN_TEST("resolve", resolve_every_length);
 	RUN_TEST("resolve", resolve_ip4_root);
+	RUN_TEST("resolve", resolve_ip4_bucket_edges);
 	RUN_TEST("resolve", resolve_real_lists);
 	RUN_TEST("resolve", resolve_ip6_child_and_inside);
 	RUN_TEST("resolve", resolve_real_ipv6);
