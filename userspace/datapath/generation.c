@@ -211,6 +211,15 @@ out:
 	return err;
 }
 
+/* @err of a family's plan, with the trie's limit named when it was that. */
+static int plan_failed(const char *family, int err)
+{
+	if (err == -E2BIG)
+		log_err("the %s rules need more than %u trie nodes or singles",
+			family, XDPB_ENTRY_INDEX_MASK);
+	return err;
+}
+
 static int build_ip4(const struct rule_table *t, struct gen_maps *g,
 		     struct xdpb_gen_info *info, struct activation_report *rep)
 {
@@ -223,12 +232,8 @@ static int build_ip4(const struct rule_table *t, struct gen_maps *g,
 	int err;
 
 	err = ip4_plan_build(t, &plan);
-	if (err) {
-		if (err == -E2BIG)
-			log_err("the IPv4 rules need more than %u trie nodes or singles",
-				XDPB_ENTRY_INDEX_MASK);
-		return err;
-	}
+	if (err)
+		return plan_failed("IPv4", err);
 	rep->plan_ns += monotonic_ns() - t0;
 	t0 = monotonic_ns();
 	rep->v4_leaves = plan.nr_leaves;
@@ -272,12 +277,8 @@ static int build_ip6(const struct rule_table *t, struct gen_maps *g,
 	int err;
 
 	err = ip6_plan_build(t, &plan);
-	if (err) {
-		if (err == -E2BIG)
-			log_err("the IPv6 rules need more than %u trie nodes or singles",
-				XDPB_ENTRY_INDEX_MASK);
-		return err;
-	}
+	if (err)
+		return plan_failed("IPv6", err);
 	rep->plan_ns += monotonic_ns() - t0;
 	t0 = monotonic_ns();
 	rep->v6_prefixes = plan.nr_prefixes;

@@ -749,6 +749,32 @@ static size_t add_real_list(struct ruleset *rs, const char *file, uint16_t list,
 	return nr;
 }
 
+/*
+ * @count exceptions nested in the first @nr_real rules of @t (a table of
+ * @rs): each a random prefix inside a random one of them, a third at
+ * host length; odd ones allow (list 3, both directions), even ones
+ * monitor (list 4, destination).
+ */
+static void add_nested_exceptions(struct ruleset *rs,
+				  const struct rule_table *t, size_t nr_real,
+				  int count)
+{
+	for (int n = 0; nr_real && n < count; n++) {
+		/* t->rules is read again each time: adding may move it */
+		struct prefix p = t->rules[rng_below(nr_real)].prefix;
+		int max = prefix_max_len(&p);
+		int plen = p.plen + rng_below(max + 1 - p.plen);
+
+		random_bits_from(&p, p.plen);
+		if (rng_below(3) == 0)
+			plen = max;
+		prefix_truncate(&p, plen);
+		ruleset_add(rs, &p, n % 2 ? 3 : 4,
+			    n % 2 ? XDPB_ACT_ALLOW : XDPB_ACT_MONITOR,
+			    n % 2 ? XDPB_MATCH_BOTH : XDPB_MATCH_DST, n);
+	}
+}
+
 /* The two real lists plus allow/monitor exceptions inside them. */
 static void resolve_real_lists(void)
 {
@@ -772,23 +798,8 @@ static void resolve_real_lists(void)
 			      real[f].match);
 	CHECK(rs.v4.nr == 2892 + 244, "%zu rules from the two lists", rs.v4.nr);
 	nr_real = rs.v4.nr;
-	/* exceptions nested in the listed prefixes: allow (3), monitor (4) */
 	rng_seed(301);
-	for (int n = 0; nr_real && n < 1500; n++) {
-		struct prefix p = rs.v4.rules[rng_below(nr_real)].prefix;
-		int plen = p.plen + rng_below(33 - p.plen);
-
-		random_bits_from(&p, p.plen);
-		if (rng_below(3) == 0)
-			plen = 32;
-		prefix_truncate(&p, plen);
-		if (n % 2)
-			ruleset_add(&rs, &p, 3, XDPB_ACT_ALLOW, XDPB_MATCH_BOTH,
-				    n);
-		else
-			ruleset_add(&rs, &p, 4, XDPB_ACT_MONITOR,
-				    XDPB_MATCH_DST, n);
-	}
+	add_nested_exceptions(&rs, &rs.v4, nr_real, 1500);
 	ruleset_finish(&rs);
 	give_ids(&rs);
 	gen_addresses(&pool, &rs.v4, spots, 1, AF_INET, 60000);
@@ -904,18 +915,7 @@ static void resolve_real_ipv6(void)
 				XDPB_MATCH_BOTH);
 	CHECK(nr_real > 50, "%zu rules from DROPv6", nr_real);
 	rng_seed(302);
-	for (int n = 0; nr_real && n < 600; n++) {
-		struct prefix p = rs.v6.rules[rng_below(nr_real)].prefix;
-		int plen = p.plen + rng_below(129 - p.plen);
-
-		random_bits_from(&p, p.plen);
-		if (rng_below(3) == 0)
-			plen = 128;
-		prefix_truncate(&p, plen);
-		ruleset_add(&rs, &p, n % 2 ? 3 : 4,
-			    n % 2 ? XDPB_ACT_ALLOW : XDPB_ACT_MONITOR,
-			    n % 2 ? XDPB_MATCH_BOTH : XDPB_MATCH_DST, n);
-	}
+	add_nested_exceptions(&rs, &rs.v6, nr_real, 600);
 	ruleset_finish(&rs);
 	give_ids(&rs);
 	gen_addresses(&pool, &rs.v6, spots, 1, AF_INET6, 30000);
