@@ -118,8 +118,8 @@ static __always_inline int ip4_flat_resolve(__u32 gen, __be32 addr, __u32 entry,
 
 /*
  * IPv6 steps walked inline before the rest go through bpf_loop(): two
- * cover every address of lists up to about 100k random prefixes (one
- * node per /16 and one below it), and keep the program small. An IPv4
+ * cover every address of lists up to about 1M random prefixes (a node
+ * per /19 and one below it), and keep the program small. An IPv4
  * walk is at most XDPB_IP4_MAX_STEPS, all inline.
  */
 #define XDPB_IP6_INLINE_STEPS 2
@@ -205,7 +205,7 @@ static __always_inline int trie_walk_done(const struct addr_pair *p)
 static __always_inline void trie_walk_both(struct trie_walk *w, __u32 i,
 					   const int v4)
 {
-	__u32 depth = XDPB_TRIE_ROOT_BITS + i * XDPB_TRIE_STRIDE;
+	__u32 depth = XDPB_TRIE_ROOT_BITS(v4) + i * XDPB_TRIE_STRIDE;
 
 	trie_step(w, XDPB_DIR_SRC, depth, v4);
 	trie_step(w, XDPB_DIR_DST, depth, v4);
@@ -221,8 +221,8 @@ static long ip6_walk_step(__u32 i, struct trie_walk *w)
 /*
  * The leaf of one address from its final entry: a LEAF entry is its
  * index, a SINGLE entry the single's leaf if the address is inside its
- * prefix and the single's base otherwise, a BUCKET entry (IPv4) the leaf
- * of its longest prefix that holds the address. Returns 0 if there is
+ * prefix and the single's base otherwise, a BUCKET entry the leaf of its
+ * longest prefix that holds the address. Returns 0 if there is
  * none.
  */
 static __always_inline int trie_resolve(__u32 gen, struct addr_pair *p, int dir,
@@ -230,17 +230,19 @@ static __always_inline int trie_resolve(__u32 gen, struct addr_pair *p, int dir,
 {
 	__u32 entry = p->entry[dir], index = entry & XDPB_ENTRY_INDEX_MASK;
 	struct xdpb_trie_single *single;
-	struct xdpb_ip4_bucket *bucket;
-	void *table;
+	void *table, *bucket;
 
-	if (v4 && entry >> XDPB_KIND_SHIFT == XDPB_KIND_BUCKET) {
-		table = bpf_map_lookup_elem(&ip4_node_gens, &gen);
+	if (entry >> XDPB_KIND_SHIFT == XDPB_KIND_BUCKET) {
+		table = bpf_map_lookup_elem(TRIE_MAP(v4, node_gens), &gen);
 		if (!table)
 			return 0;
 		bucket = bpf_map_lookup_elem(table, &index);
 		if (!bucket)
 			return 0;
-		index = xdpb_ip4_bucket_leaf(bucket, (__u32)(p->hi[dir] >> 32));
+		index = v4 ? xdpb_ip4_bucket_leaf(bucket,
+						  (__u32)(p->hi[dir] >> 32))
+			   : xdpb_ip6_bucket_leaf(bucket, p->hi[dir],
+						  p->lo[dir]);
 	} else if (entry >> XDPB_KIND_SHIFT == XDPB_KIND_SINGLE) {
 		table = bpf_map_lookup_elem(TRIE_MAP(v4, single_gens), &gen);
 		if (!table)
@@ -285,9 +287,9 @@ static __always_inline void trie_lookup(__u32 gen, struct addr_pair *p,
 }
 
 /* The root's entry for the address whose first 64 bits are @hi. */
-static __always_inline __u32 trie_root_entry(void *root, __u64 hi)
+static __always_inline __u32 trie_root_entry(void *root, __u64 hi, const int v4)
 {
-	return tbl_chunk_entry(root, hi >> (64 - XDPB_TRIE_ROOT_BITS));
+	return tbl_chunk_entry(root, hi >> (64 - XDPB_TRIE_ROOT_BITS(v4)));
 }
 
 /*
@@ -322,8 +324,8 @@ static __always_inline void ip4_lookup(__u32 gen,
 	p->hi[XDPB_DIR_SRC] = (__u64)bpf_ntohl(saddr) << 32;
 	p->hi[XDPB_DIR_DST] = (__u64)bpf_ntohl(daddr) << 32;
 	p->lo[XDPB_DIR_SRC] = p->lo[XDPB_DIR_DST] = 0;
-	p->entry[XDPB_DIR_SRC] = trie_root_entry(root, p->hi[XDPB_DIR_SRC]);
-	p->entry[XDPB_DIR_DST] = trie_root_entry(root, p->hi[XDPB_DIR_DST]);
+	p->entry[XDPB_DIR_SRC] = trie_root_entry(root, p->hi[XDPB_DIR_SRC], 1);
+	p->entry[XDPB_DIR_DST] = trie_root_entry(root, p->hi[XDPB_DIR_DST], 1);
 	trie_lookup(gen, p, leaf, have, 1);
 }
 
@@ -351,8 +353,8 @@ static __always_inline void ip6_lookup(__u32 gen, const struct ipv6hdr *ip6,
 		   &p->lo[XDPB_DIR_SRC]);
 	ip6_halves(p->words[XDPB_DIR_DST], &p->hi[XDPB_DIR_DST],
 		   &p->lo[XDPB_DIR_DST]);
-	p->entry[XDPB_DIR_SRC] = trie_root_entry(root, p->hi[XDPB_DIR_SRC]);
-	p->entry[XDPB_DIR_DST] = trie_root_entry(root, p->hi[XDPB_DIR_DST]);
+	p->entry[XDPB_DIR_SRC] = trie_root_entry(root, p->hi[XDPB_DIR_SRC], 0);
+	p->entry[XDPB_DIR_DST] = trie_root_entry(root, p->hi[XDPB_DIR_DST], 0);
 	trie_lookup(gen, p, leaf, have, 0);
 }
 

@@ -59,14 +59,22 @@ struct chunk_array_inner {
 };
 
 /*
- * The first levels (the IPv4 and IPv6 trie roots) always have one entry per
- * /16: a fixed size, so no BPF_F_INNER_MAP, and the verifier inlines
- * their lookups (an inner array with BPF_F_INNER_MAP costs a helper call
- * per lookup, about 3 ns, and every address starts here).
+ * The trie roots always have one entry per /16 (IPv4) or /19 (IPv6): a
+ * fixed size, so no BPF_F_INNER_MAP, and the verifier inlines their
+ * lookups (an inner array with BPF_F_INNER_MAP costs a helper call per
+ * lookup, about 3 ns, and every address starts here).
  */
-struct first_level_inner {
+struct ip4_root_inner {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, XDPB_TBL16_ENTRIES / XDPB_TBL_CHUNK);
+	__uint(max_entries, XDPB_TRIE_ROOT_ENTRIES(1) / XDPB_TBL_CHUNK);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct xdpb_tbl_chunk));
+};
+
+struct ip6_root_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XDPB_TRIE_ROOT_ENTRIES(0) / XDPB_TBL_CHUNK);
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, sizeof(struct xdpb_tbl_chunk));
@@ -127,7 +135,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, XDPB_NR_GENS);
 	__type(key, __u32);
-	__array(values, struct first_level_inner);
+	__array(values, struct ip4_root_inner);
 } ip4_root_gens SEC(".maps");
 
 /* IPv4 trie nodes, runs and singles, as for IPv6 below. */
@@ -187,12 +195,12 @@ struct {
 	__array(values, struct leaf_array_inner);
 } ip4_leaf_gens SEC(".maps");
 
-/* IPv6 trie root: one entry per /16 (leaf, single or node). */
+/* IPv6 trie root: one entry per /19 (leaf, single or node). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, XDPB_NR_GENS);
 	__type(key, __u32);
-	__array(values, struct first_level_inner);
+	__array(values, struct ip6_root_inner);
 } ip6_root_gens SEC(".maps");
 
 /* IPv6 trie nodes (struct xdpb_trie_node). */

@@ -15,14 +15,16 @@
  *   covers an address and read one leaf.
  *
  *   Addresses are looked up in a multibit trie, one per family, the
- *   same structure for both. The root has one entry per /16 (2^16 u32s,
- *   256 KiB, which stays in the L2 cache); below it, nodes of 64
+ *   same structure for both. The root has one entry per /16 (IPv4: 2^16
+ *   u32s, 256 KiB, which stays in the L2 cache) or per /19 (IPv6, see
+ *   XDPB_IP6_ROOT_BITS); below it, nodes of 64
  *   children each (6 bits of the address per step) exist only where two
  *   or more prefixes longer than the node's depth share its subtree. A
  *   subtree holding one such prefix is a SINGLE entry: that prefix,
- *   checked against the whole address at the end; in the IPv4 root, a
- *   /16 holding 2..XDPB_IP4_BUCKET_PREFIXES is a BUCKET, all of them in
- *   one line. So a lookup reads the root, a node per 6 bits only where
+ *   checked against the whole address at the end; a root entry whose
+ *   subtree holds 2..XDPB_IP4_BUCKET_PREFIXES (IPv4) or
+ *   XDPB_IP6_BUCKET_PREFIXES (IPv6) is a BUCKET, all of them in one
+ *   line. So a lookup reads the root, a node per 6 bits only where
  *   rules crowd, and at most one single (or one bucket), whatever the
  *   number of prefixes or of distinct lengths: at most
  *   XDPB_IP4_MAX_STEPS (IPv4) or XDPB_IP6_MAX_STEPS nodes. Nodes
@@ -60,12 +62,20 @@
 #define XDPB_TBL8_GROUP_SIZE 256 /* one per address of a /24 */
 #define XDPB_MAX_VLAN_TAGS 2
 #define XDPB_MAX_IPV6_EXT_HDRS 8
-/* The tries: the root's bits, the bits per node, nodes on the longest path */
-#define XDPB_TRIE_ROOT_BITS 16
-#define XDPB_TRIE_ROOT_ENTRIES (1u << XDPB_TRIE_ROOT_BITS)
+/*
+ * The tries: the root's bits, the bits per node, nodes on the longest
+ * path. The IPv6 root takes 19 bits: every global unicast address is in
+ * 2000::/3, so 16 bits of its root would tell only 8,192 subtrees apart
+ * where IPv4's tell 65,536; with 19, 2000::/3 alone has 2^16 entries (256
+ * KiB, the part traffic reads) of the root's 2 MiB.
+ */
+#define XDPB_IP4_ROOT_BITS 16
+#define XDPB_IP6_ROOT_BITS 19
+#define XDPB_TRIE_ROOT_BITS(v4) ((v4) ? XDPB_IP4_ROOT_BITS : XDPB_IP6_ROOT_BITS)
+#define XDPB_TRIE_ROOT_ENTRIES(v4) (1u << XDPB_TRIE_ROOT_BITS(v4))
 #define XDPB_TRIE_STRIDE 6
 #define XDPB_IP4_MAX_STEPS 3 /* (32 - 16) / 6, rounded up */
-#define XDPB_IP6_MAX_STEPS 19 /* (128 - 16) / 6, rounded up */
+#define XDPB_IP6_MAX_STEPS 19 /* (128 - 19) / 6, rounded up */
 /* http_ports, tls_ports: at most this many of each */
 #define XDPB_MAX_WEB_PORTS 8
 #define XDPB_DEFAULT_HTTP_PORT 80
@@ -94,9 +104,9 @@ struct xdpb_tbl_chunk {
  *   SINGLE  index = xdpb_trie_single: the one prefix longer than this
  *           depth in the subtree, its leaf, and the leaf of the rest
  *   NODE    index = xdpb_trie_node for the next 6 bits
- *   BUCKET  IPv4 root entries only: index = the xdpb_ip4_bucket, in the
- *           node array, of a /16 holding 2..XDPB_IP4_BUCKET_PREFIXES
- *           prefixes longer than /16
+ *   BUCKET  root entries only: index = the xdpb_ip4_bucket or
+ *           xdpb_ip6_bucket, in the node array, of a /16 (IPv4) or /19
+ *           (IPv6) holding 2..XDPB_IP4/6_BUCKET_PREFIXES longer prefixes
  *
  * tbl24 entries (flat IPv4; group n is the n-th /16's, indexed by the
  * third octet):
@@ -121,7 +131,7 @@ struct xdpb_tbl_chunk {
 #define XDPB_HOST1_LEAF_MASK ((1u << XDPB_HOST1_OCTET_SHIFT) - 1)
 #define XDPB_KIND_SINGLE 1u /* tries only: the value of HOSTS */
 #define XDPB_KIND_NODE 2u /* tries only: the value of GROUP */
-#define XDPB_KIND_BUCKET 3u /* the IPv4 trie's root only: the value of HOST1 */
+#define XDPB_KIND_BUCKET 3u /* the tries' roots only: the value of HOST1 */
 
 /*
  * Actions. The numeric order is the priority when rules overlap. IP lists
@@ -361,21 +371,37 @@ struct xdpb_trie_single {
 };
 
 /*
- * An IPv4 /16 with a few prefixes longer than /16, in one line: where a
- * node and a single below it would be two dependent reads, this is one.
- * The prefixes are longest first (plen 17..32; 0 ends the list), so the
- * first that contains an address is its longest match, and its leaf
- * already combines every rule on the shorter ones; an address inside
- * none takes @base. Stored in the node array (same size).
+ * Buckets: a root entry's subtree (an IPv4 /16, an IPv6 /19) with a few
+ * prefixes longer than the root's bits, in one line: where a node and a
+ * single below it would be two dependent reads, this is one. The
+ * prefixes are longest first (0 ends the list), so the first that
+ * contains an address is its longest match, and its leaf already
+ * combines every rule on the shorter ones; an address inside none takes
+ * @base. Stored in the family's node array (same size).
  */
 #define XDPB_IP4_BUCKET_PREFIXES 6
 
 struct xdpb_ip4_bucket {
 	__u32 base;
 	__u32 addr[XDPB_IP4_BUCKET_PREFIXES]; /* host order */
-	__u32 leaf[XDPB_IP4_BUCKET_PREFIXES];
+	__u32 leaf[XDPB_IP4_BUCKET_PREFIXES]; /* plen 17..32 */
 	__u8 plen[XDPB_IP4_BUCKET_PREFIXES];
 	__u8 pad[6];
+};
+
+/*
+ * Three IPv6 prefixes fit a line because the root entry already fixed
+ * their first 19 bits: @tag holds bits 19..63 at its top and the length
+ * (20..128) in its low byte, @lo the last 64 bits.
+ */
+#define XDPB_IP6_BUCKET_PREFIXES 3
+#define XDPB_IP6_BUCKET_PLEN_MASK 0xffull
+
+struct xdpb_ip6_bucket {
+	__u32 base;
+	__u32 leaf[XDPB_IP6_BUCKET_PREFIXES];
+	__u64 tag[XDPB_IP6_BUCKET_PREFIXES]; /* 0: the end of the list */
+	__u64 lo[XDPB_IP6_BUCKET_PREFIXES];
 };
 
 /* Per-generation metadata. */
@@ -570,16 +596,20 @@ _Static_assert(sizeof(struct xdpb_trie_node) == 64, "trie node: one line");
 _Static_assert(__builtin_offsetof(struct xdpb_trie_node, run) ==
 		       XDPB_TRIE_NODE_RUN_WORD * 4,
 	       "trie node: where the runs start");
-_Static_assert(XDPB_TRIE_ROOT_ENTRIES == XDPB_TBL16_ENTRIES,
-	       "one first-level template (bpf/maps.bpf.h) serves both");
 _Static_assert(sizeof(struct xdpb_trie_single) == 32, "trie single layout");
-_Static_assert(sizeof(struct xdpb_ip4_bucket) == sizeof(struct xdpb_trie_node),
+_Static_assert(sizeof(struct xdpb_ip4_bucket) ==
+			       sizeof(struct xdpb_trie_node) &&
+		       sizeof(struct xdpb_ip6_bucket) ==
+			       sizeof(struct xdpb_trie_node),
 	       "a bucket takes a node's place");
+_Static_assert(XDPB_IP6_ROOT_BITS >= 8,
+	       "the IPv6 bucket's tag has the root's bits free for the length");
 _Static_assert(sizeof(struct xdpb_gen_info) == 72, "gen info layout");
 _Static_assert(sizeof(struct xdpb_tbl_chunk) == 64, "chunk layout");
 _Static_assert(XDPB_TBL8_GROUP_SIZE % XDPB_TBL_CHUNK == 0 &&
 		       XDPB_TBL24_GROUP_SIZE % XDPB_TBL_CHUNK == 0 &&
-		       XDPB_TBL16_ENTRIES % XDPB_TBL_CHUNK == 0,
+		       XDPB_TBL16_ENTRIES % XDPB_TBL_CHUNK == 0 &&
+		       XDPB_TRIE_ROOT_ENTRIES(0) % XDPB_TBL_CHUNK == 0,
 	       "tables and groups are whole chunks");
 _Static_assert(sizeof(struct xdpb_name_slot) == 64, "name slot layout");
 _Static_assert(sizeof(struct xdpb_filter_chunk) == 64, "filter chunk layout");

@@ -12,19 +12,21 @@
 #include "xdpblock_abi.h"
 
 /*
- * A trie's child index at @depth (16, 22, ..., 124): the six
+ * A trie's child index at @depth (IPv4 16, 22, 28; IPv6 19, 25, ..., 127): the six
  * address bits from there, zeros past bit 127. @hi and @lo are the
  * address's first and last 64 bits in host order. Both the trie's builder
  * and its lookup index with this.
  */
 static inline __u32 xdpb_trie_child(__u64 hi, __u64 lo, __u32 depth)
 {
-	if (depth < 64) /* 16..58: within the first half */
+	if (depth <= 58) /* IPv4 16..28, IPv6 19..55 */
 		return (__u32)(hi >> (58 - depth)) & 63;
+	if (depth < 64) /* IPv6 61: the last 3 bits of hi, the first 3 of lo */
+		return (__u32)(hi << (depth - 58) | lo >> (122 - depth)) & 63;
 	depth -= 64;
 	if (depth <= 58)
 		return (__u32)(lo >> (58 - depth)) & 63;
-	return (__u32)(lo << (depth - 58)) & 63; /* 124: 4 bits and 2 zeros */
+	return (__u32)(lo << (depth - 58)) & 63; /* 127: 1 bit and 5 zeros */
 }
 
 /*
@@ -54,6 +56,35 @@ static inline __u32 xdpb_ip4_bucket_leaf(const struct xdpb_ip4_bucket *b,
 			break;
 		/* plen 17..32: a shift of 0..15 */
 		if (!((addr ^ b->addr[i]) >> ((32 - plen) & 31)))
+			return b->leaf[i];
+	}
+	return b->base;
+}
+
+/*
+ * The leaf of the IPv6 address @hi:@lo (host order halves) in bucket @b,
+ * as xdpb_ip4_bucket_leaf(). The address's bits 19..63 line up with the
+ * tags' (whose bits 8..18 are zero, and the length below is masked off).
+ */
+static inline __u32 xdpb_ip6_bucket_leaf(const struct xdpb_ip6_bucket *b,
+					 __u64 hi, __u64 lo)
+{
+	__u64 top = hi << XDPB_IP6_ROOT_BITS;
+
+	for (int i = 0; i < XDPB_IP6_BUCKET_PREFIXES; i++) {
+		__u64 tag = b->tag[i];
+		__u64 diff = (top ^ tag) & ~XDPB_IP6_BUCKET_PLEN_MASK;
+		__u32 plen = (__u32)(tag & XDPB_IP6_BUCKET_PLEN_MASK);
+
+		if (!plen)
+			break;
+		/* plen 20..64: bits 19..plen-1, a shift of 19..63 */
+		if (plen <= 64 &&
+		    !(diff >> ((64 + XDPB_IP6_ROOT_BITS - plen) & 63)))
+			return b->leaf[i];
+		/* plen 65..128: all of them, and the last half's (0..63) */
+		if (plen > 64 && !diff &&
+		    !((lo ^ b->lo[i]) >> ((128 - plen) & 63)))
 			return b->leaf[i];
 	}
 	return b->base;

@@ -109,7 +109,7 @@ for fam in v4 v6; do
 		which = $2; sub(":", "", which)
 		tables = fam == "v4" ? (v("v4_flat") == "1" ? sprintf("%s leaves, flat: %s tbl8 groups, %s /32 hosts, %.1f MiB", v("v4_leaves"), v("v4_groups"), v("v4_hosts"), v("v4_bytes") / 1048576) \
 						     : sprintf("%s leaves, trie: %s nodes, %s buckets, %s singles, %.1f MiB", v("v4_leaves"), v("v4_nodes"), v("v4_buckets"), v("v4_singles"), v("v4_bytes") / 1048576)) \
-				    : sprintf("%s trie nodes (deepest at /%s), %s singles, %.1f MiB", v("v6_nodes"), v("v6_depth"), v("v6_singles"), v("v6_bytes") / 1048576)
+				    : sprintf("%s trie nodes (deepest at /%s), %s buckets, %s singles, %.1f MiB", v("v6_nodes"), v("v6_depth"), v("v6_buckets"), v("v6_singles"), v("v6_bytes") / 1048576)
 		row[++n] = sprintf("| 1M %s | %s | %s | %s | %s | %s | %s | %s | %s |", fam == "v4" ? "IPv4" : "IPv6", which,
 			v("total_ms"), v("parse_ms"), v("ruleset_ms"), v("plan_ms"), v("build_ms"), v("switch_ms"), tables)
 	}

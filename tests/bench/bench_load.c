@@ -51,13 +51,14 @@ static void load_once(struct loader *ld, struct rule_ids *ids,
 	printf("load %s: window_monotonic_ns=%llu-%llu\n", label,
 	       (unsigned long long)t0, (unsigned long long)t_done);
 	printf("load %s: rules=%zu+%zu total_ms=%.1f parse_ms=%.1f ruleset_ms=%.1f plan_ms=%.1f build_ms=%.1f switch_ms=%.3f"
-	       " v4_leaves=%zu v4_flat=%d v4_groups=%zu v4_hosts=%zu v4_nodes=%zu v4_buckets=%zu v4_singles=%zu v4_bytes=%zu v6_prefixes=%zu v6_nodes=%zu v6_singles=%zu v6_depth=%zu v6_bytes=%zu\n",
+	       " v4_leaves=%zu v4_flat=%d v4_groups=%zu v4_hosts=%zu v4_nodes=%zu v4_buckets=%zu v4_singles=%zu v4_bytes=%zu v6_prefixes=%zu v6_nodes=%zu v6_buckets=%zu v6_singles=%zu v6_depth=%zu v6_bytes=%zu\n",
 	       label, rs.v4.nr, rs.v6.nr, (t_done - t0) / 1e6,
 	       (t_parse - t0) / 1e6, (t_set - t_parse) / 1e6, rep.plan_ns / 1e6,
 	       rep.build_ns / 1e6, rep.switch_ns / 1e6, rep.v4_leaves,
 	       rep.v4_flat, rep.v4_groups, rep.v4_hosts, rep.v4_nodes,
 	       rep.v4_buckets, rep.v4_singles, rep.v4_bytes, rep.v6_prefixes,
-	       rep.v6_nodes, rep.v6_singles, rep.v6_depth, rep.v6_bytes);
+	       rep.v6_nodes, rep.v6_buckets, rep.v6_singles, rep.v6_depth,
+	       rep.v6_bytes);
 	fflush(stdout);
 	ruleset_free(running);
 	*running = rs;

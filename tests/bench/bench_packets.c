@@ -561,18 +561,19 @@ static void model_trie(const struct trie_plan *t, uint64_t hi, uint64_t lo,
 
 	if (!t->nr_prefixes)
 		return;
-	e = t->root[hi >> (64 - XDPB_TRIE_ROOT_BITS)];
+	e = t->root[hi >> (64 - t->root_bits)];
 	c->root++;
 	if (e >> XDPB_KIND_SHIFT == XDPB_KIND_BUCKET) {
+		const void *line = &t->nodes[e & XDPB_ENTRY_INDEX_MASK];
+
 		c->nodes++; /* a line of the node array, as a node */
-		if (xdpb_ip4_bucket_leaf(
-			    (const struct xdpb_ip4_bucket *)&t
-				    ->nodes[e & XDPB_ENTRY_INDEX_MASK],
-			    (uint32_t)(hi >> 32)))
+		if (t->root_bits == XDPB_IP4_ROOT_BITS
+			    ? xdpb_ip4_bucket_leaf(line, (uint32_t)(hi >> 32))
+			    : xdpb_ip6_bucket_leaf(line, hi, lo))
 			c->leaves++;
 		return;
 	}
-	for (uint32_t depth = XDPB_TRIE_ROOT_BITS;
+	for (uint32_t depth = t->root_bits;
 	     e >> XDPB_KIND_SHIFT == XDPB_KIND_NODE;
 	     depth += XDPB_TRIE_STRIDE) {
 		const struct xdpb_trie_node *n =
@@ -1076,12 +1077,13 @@ static void prepare_size(struct bench *b, struct list_run *lr, struct sized *z)
 	err = loader_activate(&z->ld, &z->rs, NULL, &rep);
 	if (err)
 		die("activation of %s rules failed: %s", lbl, strerror(-err));
-	printf("activate %s %s: v4_rules=%zu v6_rules=%zu plan_ms=%.1f build_ms=%.1f switch_ms=%.3f v4_leaves=%zu v4_flat=%d v4_groups=%zu v4_hosts=%zu v4_nodes=%zu v4_buckets=%zu v4_singles=%zu v4_bytes=%zu v6_prefixes=%zu v6_nodes=%zu v6_singles=%zu v6_depth=%zu v6_bytes=%zu\n",
+	printf("activate %s %s: v4_rules=%zu v6_rules=%zu plan_ms=%.1f build_ms=%.1f switch_ms=%.3f v4_leaves=%zu v4_flat=%d v4_groups=%zu v4_hosts=%zu v4_nodes=%zu v4_buckets=%zu v4_singles=%zu v4_bytes=%zu v6_prefixes=%zu v6_nodes=%zu v6_buckets=%zu v6_singles=%zu v6_depth=%zu v6_bytes=%zu\n",
 	       lr->k->name, lbl, z->rs.v4.nr, z->rs.v6.nr, rep.plan_ns / 1e6,
 	       rep.build_ns / 1e6, rep.switch_ns / 1e6, rep.v4_leaves,
 	       rep.v4_flat, rep.v4_groups, rep.v4_hosts, rep.v4_nodes,
 	       rep.v4_buckets, rep.v4_singles, rep.v4_bytes, rep.v6_prefixes,
-	       rep.v6_nodes, rep.v6_singles, rep.v6_depth, rep.v6_bytes);
+	       rep.v6_nodes, rep.v6_buckets, rep.v6_singles, rep.v6_depth,
+	       rep.v6_bytes);
 	for (int f = 0; f < 2; f++)
 		if (lr->families & (1 << f))
 			prepare_family(b, lr, z, f);

@@ -688,8 +688,9 @@ static int run_set(struct env *e, struct id_keeper *k,
 		printf("  IPv4: %zu leaves, %zu trie nodes, %zu buckets, %zu singles; ",
 		       rep.v4_leaves, rep.v4_nodes, rep.v4_buckets,
 		       rep.v4_singles);
-	printf("IPv6: %zu prefixes, %zu trie nodes (deepest at /%zu), %zu singles\n",
-	       rep.v6_prefixes, rep.v6_nodes, rep.v6_depth, rep.v6_singles);
+	printf("IPv6: %zu prefixes, %zu trie nodes (deepest at /%zu), %zu buckets, %zu singles\n",
+	       rep.v6_prefixes, rep.v6_nodes, rep.v6_depth, rep.v6_buckets,
+	       rep.v6_singles);
 
 	for (int fam = 0; fam < 2; fam++) {
 		int family = fam ? AF_INET6 : AF_INET;

@@ -47,9 +47,10 @@ static void *array_elem(void *base, size_t nr, size_t size, uint32_t index)
 static void *trie_elem(const struct model_trie *t, void *map, char *root,
 		       char *nodes, char *runs, uint32_t index)
 {
-	if (map == root)
+	if (map == root) /* the family's size, as the map's */
 		return array_elem(t->root,
-				  XDPB_TRIE_ROOT_ENTRIES / XDPB_TBL_CHUNK,
+				  XDPB_TRIE_ROOT_ENTRIES(root == &root4_map) /
+					  XDPB_TBL_CHUNK,
 				  sizeof(struct xdpb_tbl_chunk), index);
 	if (map == nodes) {
 		steps++;

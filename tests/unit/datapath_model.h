@@ -20,7 +20,7 @@ struct model_host {
 
 /* One trie as its maps hold it: runs in whole chunks. */
 struct model_trie {
-	uint32_t *root; /* XDPB_TRIE_ROOT_ENTRIES */
+	uint32_t *root; /* XDPB_TRIE_ROOT_ENTRIES() of the family */
 	uint32_t *runs;
 	size_t nr_run_chunks;
 	struct xdpb_trie_node *nodes;

@@ -34,13 +34,13 @@ int bpfmap_create_array(const char *name, uint32_t value_size, uint32_t entries)
 			      value_size, entries ? entries : 1, &opts);
 }
 
-int bpfmap_create_first_level(const char *name)
+int bpfmap_create_root(const char *name, uint32_t entries)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_MMAPABLE);
 
 	return bpf_map_create(BPF_MAP_TYPE_ARRAY, name, sizeof(uint32_t),
 			      sizeof(struct xdpb_tbl_chunk),
-			      XDPB_TBL16_ENTRIES / XDPB_TBL_CHUNK, &opts);
+			      entries / XDPB_TBL_CHUNK, &opts);
 }
 
 int bpfmap_create_hash(const char *name, uint32_t key_size, uint32_t value_size,

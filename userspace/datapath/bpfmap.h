@@ -15,11 +15,12 @@ int bpfmap_create_array(const char *name, uint32_t value_size,
 int bpfmap_create_hash(const char *name, uint32_t key_size, uint32_t value_size,
 		       uint32_t entries);
 /*
- * A first-level table (IPv4 tbl16, the IPv6 root): XDPB_TBL16_ENTRIES
- * entries in chunks, always, and without BPF_F_INNER_MAP, so that the
- * verifier can inline the datapath's lookups in it (bpf/maps.bpf.h).
+ * A trie root of @entries (XDPB_TRIE_ROOT_ENTRIES() of its family, the
+ * size of its template in bpf/maps.bpf.h) in chunks, without
+ * BPF_F_INNER_MAP, so that the verifier can inline the datapath's
+ * lookups in it.
  */
-int bpfmap_create_first_level(const char *name);
+int bpfmap_create_root(const char *name, uint32_t entries);
 /* @bytes of the mmappable map @fd, shared; NULL on failure. */
 void *bpfmap_mmap(int fd, size_t bytes);
 void bpfmap_munmap(void *p, size_t bytes);

@@ -98,16 +98,17 @@ static int array_from(const char *name, uint32_t size, const void *data,
 }
 
 /*
- * A trie's root: a first-level table holding a copy of @entries, or left
- * as created (all zero) when @entries is NULL, as for an empty set: no
- * 256 KiB copy at every reload of a set without rules of the family.
+ * A trie's root of @nr_entries: a copy of @entries, or left as created
+ * (all zero) when @entries is NULL, as for an empty set: no copy of the
+ * root at every reload of a set without rules of the family.
  */
-static int first_level_from(const char *name, const uint32_t *entries, int *fd)
+static int root_from(const char *name, const uint32_t *entries,
+		     uint32_t nr_entries, int *fd)
 {
-	size_t bytes = XDPB_TRIE_ROOT_ENTRIES * sizeof(uint32_t);
+	size_t bytes = (size_t)nr_entries * sizeof(uint32_t);
 	void *mem;
 
-	*fd = bpfmap_create_first_level(name);
+	*fd = bpfmap_create_root(name, nr_entries);
 	if (*fd >= 0 && !entries)
 		return 0;
 	mem = *fd < 0 ? NULL : bpfmap_mmap(*fd, bytes);
@@ -127,6 +128,7 @@ static int first_level_from(const char *name, const uint32_t *entries, int *fd)
 struct trie_maps {
 	const char *root, *nodes, *runs, *singles; /* map names */
 	int *root_fd, *nodes_fd, *runs_fd, *singles_fd;
+	uint32_t root_entries; /* XDPB_TRIE_ROOT_ENTRIES() of the family */
 };
 
 static int build_trie(const struct trie_plan *tp, const struct trie_maps *m)
@@ -140,8 +142,8 @@ static int build_trie(const struct trie_plan *tp, const struct trie_maps *m)
 		return -ENOMEM;
 	if (tp->nr_runs)
 		memcpy(runs, tp->runs, tp->nr_runs * sizeof(*runs));
-	err = first_level_from(m->root, tp->nr_prefixes ? tp->root : NULL,
-			       m->root_fd);
+	err = root_from(m->root, tp->nr_prefixes ? tp->root : NULL,
+			m->root_entries, m->root_fd);
 	if (!err)
 		err = array_from(m->nodes, sizeof(*tp->nodes), tp->nodes,
 				 tp->nr_nodes, m->nodes_fd);
@@ -224,8 +226,9 @@ static int build_ip4(const struct rule_table *t, struct gen_maps *g,
 		     struct xdpb_gen_info *info, struct activation_report *rep)
 {
 	const struct trie_maps maps = {
-		"xdpb_root4", "xdpb_nodes4", "xdpb_runs4", "xdpb_single4",
-		&g->root4,    &g->nodes4,    &g->runs4,	   &g->singles4,
+		"xdpb_root4",	"xdpb_nodes4", "xdpb_runs4",
+		"xdpb_single4", &g->root4,     &g->nodes4,
+		&g->runs4,	&g->singles4,  XDPB_TRIE_ROOT_ENTRIES(1),
 	};
 	struct ip4_plan plan;
 	uint64_t t0 = monotonic_ns();
@@ -269,8 +272,9 @@ static int build_ip6(const struct rule_table *t, struct gen_maps *g,
 		     struct xdpb_gen_info *info, struct activation_report *rep)
 {
 	const struct trie_maps maps = {
-		"xdpb_root6", "xdpb_nodes6", "xdpb_runs6", "xdpb_single6",
-		&g->root6,    &g->nodes6,    &g->runs6,	   &g->singles6,
+		"xdpb_root6",	"xdpb_nodes6", "xdpb_runs6",
+		"xdpb_single6", &g->root6,     &g->nodes6,
+		&g->runs6,	&g->singles6,  XDPB_TRIE_ROOT_ENTRIES(0),
 	};
 	struct trie_plan plan;
 	uint64_t t0 = monotonic_ns();
@@ -282,7 +286,8 @@ static int build_ip6(const struct rule_table *t, struct gen_maps *g,
 	rep->plan_ns += monotonic_ns() - t0;
 	t0 = monotonic_ns();
 	rep->v6_prefixes = plan.nr_prefixes;
-	rep->v6_nodes = plan.nr_nodes;
+	rep->v6_nodes = plan.nr_nodes - plan.nr_buckets;
+	rep->v6_buckets = plan.nr_buckets;
 	rep->v6_singles = plan.nr_singles;
 	rep->v6_depth = plan.max_depth;
 	rep->v6_bytes = trie_plan_bytes(&plan);

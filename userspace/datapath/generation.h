@@ -25,8 +25,9 @@ struct activation_report {
 	size_t v4_groups, v4_hosts; /* flat: tbl8 groups, /32 hash entries */
 	size_t v4_nodes, v4_buckets, v4_singles; /* the trie's, when not flat */
 	size_t v4_bytes; /* the tables the datapath reads */
-	/* IPv6 trie: prefixes, nodes, singles, deepest node, bytes */
-	size_t v6_prefixes, v6_nodes, v6_singles, v6_depth, v6_bytes;
+	/* IPv6 trie: prefixes, nodes, buckets, singles, deepest node, bytes */
+	size_t v6_prefixes, v6_nodes, v6_buckets, v6_singles, v6_depth,
+		v6_bytes;
 	size_t name_entries, name_filter_bytes, name_table_bytes;
 };
 

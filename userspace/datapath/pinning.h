@@ -60,8 +60,10 @@
  *    of both walks is addr_pair_scratch
  * 11: BUCKET entries in the IPv4 root (a layout-10 program would read
  *    them as a walk cut short: no rule)
+ * 12: the IPv6 root is per /19 (2^19 entries), its nodes at depths 19,
+ *    25, ... 127
  */
-#define XDPB_PIN_LAYOUT_VERSION 11
+#define XDPB_PIN_LAYOUT_VERSION 12
 #define XDPB_PIN_MAGIC 0x58445042 /* "XDPB" */
 
 /* pinned "meta": what the pinned maps were made for */

@@ -132,7 +132,7 @@ static uint32_t block_kind(const struct prefix *nodes, size_t first, size_t end,
 struct trie_build {
 	struct trie_plan *plan;
 	const struct prefix *pfx; /* the nodes' prefixes, sorted */
-	int ip4; /* the IPv4 trie: buckets at the root */
+	int ip4; /* the IPv4 trie (its root bits, its buckets) */
 	size_t cap_nodes, cap_runs, cap_singles;
 	int err;
 };
@@ -362,6 +362,15 @@ static void trie_set_single(struct trie_build *b, size_t n, size_t i,
 	s->base = base;
 }
 
+/* The first @bits (1..32) bits of prefix @p's address: its root entry. */
+static uint32_t addr_first_bits(const struct prefix *p, uint32_t bits)
+{
+	uint32_t a = (uint32_t)p->addr[0] << 24 | p->addr[1] << 16 |
+		     p->addr[2] << 8 | p->addr[3];
+
+	return a >> (32 - bits);
+}
+
 /* The child of a node at @depth that prefix @p starts in. */
 static uint32_t child_of(const struct prefix *p, uint32_t depth)
 {
@@ -372,7 +381,7 @@ static uint32_t child_of(const struct prefix *p, uint32_t depth)
 }
 
 /*
- * The 2^@bits children (the root: 16 bits; a node: 6) of the subtree at
+ * The 2^@bits children (the root: 16 or 19 bits; a node: 6) of the subtree at
  * @depth holding prefixes [lo, hi), all longer than @depth, whose other
  * addresses take leaf @base: @entry[c] the leaf of child c once the
  * prefixes ending within this step are painted in (painter's order: the
@@ -395,7 +404,7 @@ static void trie_children(struct trie_build *b, size_t lo, size_t hi,
 		const struct prefix *p = &b->pfx[i];
 		uint32_t c = bits == XDPB_TRIE_STRIDE
 				     ? child_of(p, depth)
-				     : (uint32_t)(p->addr[0] << 8 | p->addr[1]);
+				     : addr_first_bits(p, bits);
 
 		if (p->plen <= depth + bits) {
 			uint32_t count = 1u << (depth + bits - p->plen);
@@ -472,54 +481,82 @@ static void trie_fill_node(struct trie_build *b, size_t node, size_t lo,
 }
 
 /*
- * Bucket @n (in the node array): the IPv4 prefixes [lo, hi) of one /16,
- * longest first (a stable insertion sort of at most
- * XDPB_IP4_BUCKET_PREFIXES), over the leaf @base.
+ * The prefixes [lo, hi) of a bucket (at most XDPB_IP4_BUCKET_PREFIXES)
+ * into @order, longest first: a stable insertion sort.
+ */
+static void bucket_order(const struct prefix *pfx, size_t lo, size_t hi,
+			 size_t *order)
+{
+	_Static_assert(XDPB_IP6_BUCKET_PREFIXES <= XDPB_IP4_BUCKET_PREFIXES,
+		       "one order array serves both families");
+	for (size_t i = lo; i < hi; i++) {
+		size_t j = i - lo;
+
+		while (j && pfx[order[j - 1]].plen < pfx[i].plen) {
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = i;
+	}
+}
+
+/*
+ * Bucket @n (in the node array): the prefixes [lo, hi) of one root entry,
+ * longest first, over the leaf @base.
  */
 static void trie_set_bucket(struct trie_build *b, size_t n, size_t lo,
 			    size_t hi, uint32_t base)
 {
-	struct xdpb_ip4_bucket bk = {.base = base};
-	uint32_t nr = 0;
+	size_t order[XDPB_IP4_BUCKET_PREFIXES];
 
-	for (size_t i = lo; i < hi; i++, nr++) {
-		uint32_t j = nr;
+	bucket_order(b->pfx, lo, hi, order);
+	if (b->ip4) {
+		struct xdpb_ip4_bucket bk = {.base = base};
 
-		while (j && bk.plen[j - 1] < b->pfx[i].plen) {
-			bk.addr[j] = bk.addr[j - 1];
-			bk.leaf[j] = bk.leaf[j - 1];
-			bk.plen[j] = bk.plen[j - 1];
-			j--;
+		for (size_t k = 0; k < hi - lo; k++) {
+			bk.addr[k] = addr_host_order(&b->pfx[order[k]]);
+			bk.leaf[k] = (uint32_t)(order[k] + 1);
+			bk.plen[k] = b->pfx[order[k]].plen;
 		}
-		bk.addr[j] = addr_host_order(&b->pfx[i]);
-		bk.leaf[j] = (uint32_t)(i + 1);
-		bk.plen[j] = b->pfx[i].plen;
+		memcpy(&b->plan->nodes[n], &bk, sizeof(bk));
+	} else {
+		struct xdpb_ip6_bucket bk = {.base = base};
+
+		for (size_t k = 0; k < hi - lo; k++) {
+			__u64 phi;
+
+			prefix_halves(&b->pfx[order[k]], &phi, &bk.lo[k]);
+			bk.tag[k] = phi << XDPB_IP6_ROOT_BITS |
+				    b->pfx[order[k]].plen;
+			bk.leaf[k] = (uint32_t)(order[k] + 1);
+		}
+		memcpy(&b->plan->nodes[n], &bk, sizeof(bk));
 	}
-	memcpy(&b->plan->nodes[n], &bk, sizeof(bk));
 	b->plan->nr_buckets++;
 }
 
 /*
- * The root: one entry per /16, then what is below: a single, a node, or
- * (IPv4, a few prefixes) a bucket.
+ * The root: one entry per /16 (IPv4) or /19 (IPv6), then what is below:
+ * a single, a node, or (a few prefixes) a bucket.
  */
 static int trie_build(struct trie_build *b, size_t nr)
 {
 	struct trie_plan *plan = b->plan;
-	size_t *first = NULL, *end = NULL;
+	size_t *first = NULL, *end = NULL, nr_entries;
 
-	plan->root = calloc(XDPB_TRIE_ROOT_ENTRIES, sizeof(uint32_t));
-	if (!nr) /* an empty root; no 1 MiB of ranges at every reload */
+	plan->root_bits = XDPB_TRIE_ROOT_BITS(b->ip4);
+	nr_entries = trie_root_entries(plan);
+	plan->root = calloc(nr_entries, sizeof(uint32_t));
+	if (!nr) /* an empty root; no 8 MiB of ranges at every reload */
 		return plan->root ? 0 : (b->err = -ENOMEM);
-	first = calloc(XDPB_TRIE_ROOT_ENTRIES, sizeof(size_t));
-	end = calloc(XDPB_TRIE_ROOT_ENTRIES, sizeof(size_t));
+	first = calloc(nr_entries, sizeof(size_t));
+	end = calloc(nr_entries, sizeof(size_t));
 	if (!first || !end || !plan->root) {
 		b->err = -ENOMEM;
 		goto out;
 	}
-	trie_children(b, 0, nr, 0, XDPB_TRIE_ROOT_BITS, 0, plan->root, first,
-		      end);
-	for (uint32_t c = 0; c < XDPB_TRIE_ROOT_ENTRIES && !b->err; c++) {
+	trie_children(b, 0, nr, 0, plan->root_bits, 0, plan->root, first, end);
+	for (uint32_t c = 0; c < nr_entries && !b->err; c++) {
 		long node;
 
 		if (end[c] - first[c] == 1) {
@@ -536,7 +573,8 @@ static int trie_build(struct trie_build *b, size_t nr)
 		node = trie_new_nodes(b, 1);
 		if (node < 0)
 			break;
-		if (b->ip4 && end[c] - first[c] <= XDPB_IP4_BUCKET_PREFIXES) {
+		if (end[c] - first[c] <= (b->ip4 ? XDPB_IP4_BUCKET_PREFIXES
+						 : XDPB_IP6_BUCKET_PREFIXES)) {
 			trie_set_bucket(b, (size_t)node, first[c], end[c],
 					plan->root[c]);
 			plan->root[c] = XDPB_KIND_BUCKET << XDPB_KIND_SHIFT |
@@ -544,7 +582,7 @@ static int trie_build(struct trie_build *b, size_t nr)
 			continue;
 		}
 		trie_fill_node(b, (size_t)node, first[c], end[c],
-			       XDPB_TRIE_ROOT_BITS, plan->root[c]);
+			       plan->root_bits, plan->root[c]);
 		plan->root[c] = XDPB_KIND_NODE << XDPB_KIND_SHIFT |
 				(uint32_t)node;
 	}
@@ -590,7 +628,7 @@ int ip6_plan_build(const struct rule_table *t, struct trie_plan *plan)
 
 size_t trie_plan_bytes(const struct trie_plan *plan)
 {
-	return XDPB_TRIE_ROOT_ENTRIES * sizeof(uint32_t) +
+	return trie_root_entries(plan) * sizeof(uint32_t) +
 	       plan->nr_nodes * sizeof(*plan->nodes) +
 	       plan->nr_runs * sizeof(*plan->runs) +
 	       plan->nr_singles * sizeof(*plan->singles) +

@@ -14,13 +14,13 @@
 
 /*
  * A trie (docs/architecture.md, "The address tries"): the root's
- * XDPB_TRIE_ROOT_ENTRIES entries, the nodes, the run array, the singles,
+ * 2^root_bits entries, the nodes, the run array, the singles,
  * and the resolved leaves (leaves[0] empty; the i-th distinct prefix in
  * sort order has leaf i + 1; an IPv4 trie's leaves are its plan's).
  */
 struct trie_plan {
 	uint32_t *root;
-	struct xdpb_trie_node *nodes; /* and IPv4 buckets */
+	struct xdpb_trie_node *nodes; /* and buckets */
 	size_t nr_nodes; /* buckets included */
 	size_t nr_buckets;
 	uint32_t *runs;
@@ -30,8 +30,14 @@ struct trie_plan {
 	struct xdpb_leaf *leaves;
 	size_t nr_leaves;
 	size_t nr_prefixes; /* distinct prefixes */
-	uint32_t max_depth; /* of the deepest node: 16, 22, ... 124; 0: none */
+	uint32_t root_bits; /* XDPB_TRIE_ROOT_BITS() of the family */
+	uint32_t max_depth; /* of the deepest node: 16, 22, 28 or 19, 25, ... 127; 0: none */
 };
+
+static inline size_t trie_root_entries(const struct trie_plan *plan)
+{
+	return (size_t)1 << plan->root_bits;
+}
 
 /*
  * Resolution. A node is a distinct prefix with its rules. Its leaf

@@ -231,31 +231,56 @@ static void check_node(struct trie_check *c, uint32_t index, uint32_t depth)
 }
 
 /*
- * IPv4 root entry @root's bucket: 2..XDPB_IP4_BUCKET_PREFIXES prefixes
- * of that /16, longer than /16, longest first, then nothing.
+ * Root entry @root's bucket: 2..XDPB_IP4/6_BUCKET_PREFIXES prefixes of
+ * its subtree, longer than the root's bits, longest first, then nothing.
  */
 static void check_bucket(struct trie_check *c, uint32_t index, uint32_t root)
 {
-	const struct xdpb_ip4_bucket *bk;
-	uint32_t n;
+	const void *line = &c->p->nodes[index];
+	uint32_t n, max, base, plen[XDPB_IP4_BUCKET_PREFIXES] = {0};
+	uint32_t leaf[XDPB_IP4_BUCKET_PREFIXES] = {0};
+	int stray =
+		0; /* bits that say another subtree, or bits set past the end */
 
-	if (c->bits != 32 || index >= c->p->nr_nodes || c->seen[index]) {
+	if (index >= c->p->nr_nodes || c->seen[index]) {
 		c->bad++;
 		return;
 	}
 	c->seen[index] = 1;
-	bk = (const struct xdpb_ip4_bucket *)&c->p->nodes[index];
-	if (bk->base >= c->p->nr_leaves)
+	if (c->bits == 32) {
+		const struct xdpb_ip4_bucket *bk = line;
+
+		max = XDPB_IP4_BUCKET_PREFIXES;
+		base = bk->base;
+		for (n = 0; n < max; n++) {
+			plen[n] = bk->plen[n];
+			leaf[n] = bk->leaf[n];
+			stray |= plen[n] && bk->addr[n] >> 16 != root;
+		}
+	} else {
+		const struct xdpb_ip6_bucket *bk = line;
+
+		max = XDPB_IP6_BUCKET_PREFIXES;
+		base = bk->base;
+		for (n = 0; n < max; n++) {
+			plen[n] = bk->tag[n] & XDPB_IP6_BUCKET_PLEN_MASK;
+			leaf[n] = bk->leaf[n];
+			/* the root's bits are not kept: 8..18 must be zero */
+			stray |= (bk->tag[n] >> 8 & 0x7ff) ||
+				 (!plen[n] && (bk->tag[n] || bk->lo[n]));
+		}
+	}
+	if (base >= c->p->nr_leaves || stray)
 		c->bad++;
-	for (n = 0; n < XDPB_IP4_BUCKET_PREFIXES && bk->plen[n]; n++)
-		if (bk->plen[n] <= 16 || bk->plen[n] > 32 ||
-		    (n && bk->plen[n] > bk->plen[n - 1]) || !bk->leaf[n] ||
-		    bk->leaf[n] >= c->p->nr_leaves || bk->addr[n] >> 16 != root)
+	for (n = 0; n < max && plen[n]; n++)
+		if (plen[n] <= c->p->root_bits || plen[n] > c->bits ||
+		    (n && plen[n] > plen[n - 1]) || !leaf[n] ||
+		    leaf[n] >= c->p->nr_leaves)
 			c->bad++;
 	if (n < 2)
 		c->bad++;
-	for (; n < XDPB_IP4_BUCKET_PREFIXES; n++)
-		if (bk->plen[n])
+	for (; n < max; n++)
+		if (plen[n])
 			c->bad++;
 }
 
@@ -270,11 +295,13 @@ static void sim_check_trie(const struct trie_plan *p, uint32_t bits)
 		fprintf(stderr, "out of memory\n");
 		exit(2);
 	}
-	for (uint32_t r = 0; p->root && r < XDPB_TRIE_ROOT_ENTRIES; r++)
+	if (p->root_bits != XDPB_TRIE_ROOT_BITS(bits == 32))
+		c.bad++;
+	for (uint32_t r = 0; p->root && r < trie_root_entries(p); r++)
 		if (p->root[r] >> XDPB_KIND_SHIFT == XDPB_KIND_BUCKET)
 			check_bucket(&c, p->root[r] & XDPB_ENTRY_INDEX_MASK, r);
 		else
-			check_entry(&c, p->root[r], XDPB_TRIE_ROOT_BITS);
+			check_entry(&c, p->root[r], p->root_bits);
 	for (size_t i = 0; i < p->nr_nodes; i++)
 		reached += c.seen[i];
 	CHECK(c.bad == 0, "%zu malformed IPv%d trie entries", c.bad,
@@ -324,15 +351,19 @@ static void sim_drop_singles(struct trie_plan *p)
 {
 	for (size_t i = 0; i < p->nr_singles; i++)
 		p->singles[i].leaf = p->singles[i].base;
-	for (uint32_t r = 0; r < XDPB_TRIE_ROOT_ENTRIES; r++) {
-		struct xdpb_ip4_bucket *bk;
+	for (uint32_t r = 0; r < trie_root_entries(p); r++) {
+		void *line = &p->nodes[p->root[r] & XDPB_ENTRY_INDEX_MASK];
+		struct xdpb_ip4_bucket *b4 = line;
+		struct xdpb_ip6_bucket *b6 = line;
 
 		if (p->root[r] >> XDPB_KIND_SHIFT != XDPB_KIND_BUCKET)
 			continue;
-		bk = (struct xdpb_ip4_bucket *)&p
-			     ->nodes[p->root[r] & XDPB_ENTRY_INDEX_MASK];
-		for (int n = 0; n < XDPB_IP4_BUCKET_PREFIXES; n++)
-			bk->leaf[n] = bk->base;
+		if (p->root_bits == XDPB_IP4_ROOT_BITS)
+			for (int n = 0; n < XDPB_IP4_BUCKET_PREFIXES; n++)
+				b4->leaf[n] = b4->base;
+		else
+			for (int n = 0; n < XDPB_IP6_BUCKET_PREFIXES; n++)
+				b6->leaf[n] = b6->base;
 	}
 }
 

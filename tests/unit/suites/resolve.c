@@ -453,9 +453,9 @@ static void resolve_empty_set(void)
 }
 
 /*
- * A rule at every length along one address (all 129 IPv6 lengths, so the
- * trie has a node at every depth and an address on the chain walks all
- * XDPB_IP6_MAX_STEPS steps; all 33 IPv4 lengths, so a
+ * A rule at every length along one address (all 129 IPv6 lengths and the
+ * other /128 of the last /127, so the trie has a node at every depth and
+ * an address on the chain walks all XDPB_IP6_MAX_STEPS steps; all 33 IPv4 lengths, so a
  * /24 has a group, hosts and covering prefixes), with actions and
  * directions varying by length; addresses leaving the chain at each bit.
  */
@@ -502,10 +502,14 @@ static void resolve_every_length(void)
 			pool_add(&pool, &a);
 		}
 	}
+	/* the /128 beside the chain's: a node at 127, the deepest there is */
+	base6.addr[15] ^= 1;
+	ruleset_add(&rs, &base6, 2, XDPB_ACT_DROP, XDPB_MATCH_BOTH, 130);
+	pool_add(&pool, &base6);
 	ruleset_finish(&rs);
 	give_ids(&rs);
 	if (sim_build(&s, &rs, 0) == 0) {
-		CHECK(s.p6.nr_prefixes == 129 && s.p6.max_depth == 124,
+		CHECK(s.p6.nr_prefixes == 130 && s.p6.max_depth == 127,
 		      "%zu IPv6 prefixes, deepest node at %u", s.p6.nr_prefixes,
 		      s.p6.max_depth);
 		/* the IPv4 chain: a node at 16, 22 and 28, the last step */
@@ -721,6 +725,114 @@ static void resolve_ip4_bucket_edges(void)
 	ruleset_free(&rs);
 }
 
+/* Bits @from..127 of @a set to @one (0 or 1). */
+static void addr_fill_from(struct prefix *a, int from, int one)
+{
+	for (int i = from; i < 128; i++) {
+		uint8_t bit = (uint8_t)(0x80 >> (i % 8));
+
+		a->addr[i / 8] = one ? a->addr[i / 8] | bit
+				     : a->addr[i / 8] & ~bit;
+	}
+}
+
+/* The IPv6 root entry (first XDPB_IP6_ROOT_BITS bits) of @a. */
+static uint32_t ip6_root_index(const struct prefix *a)
+{
+	return (uint32_t)(a->addr[0] << 16 | a->addr[1] << 8 | a->addr[2]) >>
+	       (24 - XDPB_IP6_ROOT_BITS);
+}
+
+/*
+ * IPv6 buckets: two /19s with XDPB_IP6_BUCKET_PREFIXES prefixes each (a
+ * nested chain of /20, /32 and /64, the shortest and the longest a
+ * bucket's first half holds; and /65, /80, /128 in the second half) are
+ * buckets, and a third with one prefix more is a node. For each prefix
+ * its first and last address, the one after, and its first with each bit
+ * from 19 on flipped; random addresses of the three /19s: all answer as
+ * refmatch says.
+ */
+static void resolve_ip6_bucket_edges(void)
+{
+	static const char *const bucket[2][XDPB_IP6_BUCKET_PREFIXES] = {
+		{"2001::/20", "2001:db8::/32", "2001:db8:0:1::/64"},
+		{"2001:2000::8000:0:0:0/65", "2001:2000::ffff:0:0:0/80",
+		 "2001:2000::1/128"},
+	};
+	static const char *const node[] = {
+		"2001:4000::/20",
+		"2001:4db8::/32",
+		"2001:4db8:0:1::/64",
+		"2001:4000:0:0:ffff::/80",
+	};
+	struct addr_pool pool = {0};
+	struct ruleset rs = {0};
+	struct prefix a;
+	struct sim s;
+	size_t bad;
+
+	rs_add(&rs, "2001::/16", 1, XDPB_ACT_MONITOR, XDPB_MATCH_BOTH, 1);
+	for (int b = 0; b < 2; b++)
+		for (int i = 0; i < XDPB_IP6_BUCKET_PREFIXES; i++)
+			rs_add(&rs, bucket[b][i], (uint16_t)(2 + i % 2),
+			       i % 2 ? XDPB_ACT_ALLOW : XDPB_ACT_DROP,
+			       b ? XDPB_MATCH_SRC : XDPB_MATCH_BOTH,
+			       10 + 10 * b + i);
+	for (size_t i = 0; i < sizeof(node) / sizeof(node[0]); i++)
+		rs_add(&rs, node[i], 2, XDPB_ACT_DROP, XDPB_MATCH_DST,
+		       (int)(30 + i));
+	ruleset_finish(&rs);
+	give_ids(&rs);
+	for (size_t i = 0; i < rs.v6.nr; i++) {
+		const struct prefix *p = &rs.v6.rules[i].prefix;
+
+		a = *p;
+		a.plen = 128;
+		pool_add(&pool, &a);
+		for (int j = XDPB_IP6_ROOT_BITS; j < 128; j++) {
+			struct prefix f = a;
+
+			f.addr[j / 8] ^= (uint8_t)(0x80 >> (j % 8));
+			pool_add(&pool, &f);
+		}
+		addr_fill_from(&a, p->plen, 1); /* the last */
+		pool_add(&pool, &a);
+		for (int j = 15; j >= 0 && !++a.addr[j]; j--)
+			; /* the next */
+		pool_add(&pool, &a);
+	}
+	for (int n = 0; n < 3000; n++) {
+		a = pfx(n % 3 == 0   ? "2001::"
+			: n % 3 == 1 ? "2001:2000::"
+				     : "2001:4000::");
+		random_bits_from(&a, XDPB_IP6_ROOT_BITS);
+		pool_add(&pool, &a);
+	}
+	if (sim_build(&s, &rs, 0) == 0) {
+		uint32_t kind[3];
+
+		for (int b = 0; b < 3; b++) {
+			a = pfx(b == 2 ? node[0] : bucket[b][0]);
+			kind[b] = s.p6.root[ip6_root_index(&a)] >>
+				  XDPB_KIND_SHIFT;
+		}
+		CHECK(kind[0] == XDPB_KIND_BUCKET &&
+			      kind[1] == XDPB_KIND_BUCKET &&
+			      kind[2] == XDPB_KIND_NODE && s.p6.nr_buckets == 2,
+		      "the /19s are kinds %u, %u, %u (bucket %u, node %u), %zu buckets",
+		      kind[0], kind[1], kind[2], XDPB_KIND_BUCKET,
+		      XDPB_KIND_NODE, s.p6.nr_buckets);
+		bad = compare_pool(&s, &rs, &pool, 20000, "IPv6 bucket edges",
+				   0);
+		CHECK(bad == 0 && s.st.bad_index == 0,
+		      "%zu disagreements with refmatch, %zu bad indexes", bad,
+		      s.st.bad_index);
+	}
+	sim_free(&s);
+	free(pool.a);
+	ruleset_free(&rs);
+}
+
 /*
  * The entries of the real list @file (tests/data), its format found as
  * the daemon finds it, into @rs as rules of @list; the number added.
@@ -860,8 +972,8 @@ static void resolve_ip6_child_and_inside(void)
 		__u64 hi, lo;
 
 		addr_halves(a.addr, &hi, &lo);
-		for (uint32_t d = XDPB_TRIE_ROOT_BITS; d <= 124;
-		     d += XDPB_TRIE_STRIDE) {
+		/* every depth: IPv4's 16..28, IPv6's 19..127 among them */
+		for (uint32_t d = 0; d < 128; d++) {
 			uint32_t want = 0;
 
 			for (uint32_t j = 0; j < XDPB_TRIE_STRIDE; j++)
@@ -941,6 +1053,7 @@ void suite_resolve(void)
 	RUN_TEST("resolve", resolve_every_length);
 	RUN_TEST("resolve", resolve_ip4_root);
 	RUN_TEST("resolve", resolve_ip4_bucket_edges);
+	RUN_TEST("resolve", resolve_ip6_bucket_edges);
 	RUN_TEST("resolve", resolve_real_lists);
 	RUN_TEST("resolve", resolve_ip6_child_and_inside);
 	RUN_TEST("resolve", resolve_real_ipv6);
