@@ -518,8 +518,9 @@ struct {
 /*
  * Where a packet's query for a name sits, for matching and for the reply:
  * a DNS question, or a TCP segment to a web port (an HTTP Host, a TLS
- * SNI). It is what the entry program hands the stage it tail-calls. The first fields up to is_ipv6 (and l3_end, ip_match) are
- * filled by the entry program, the rest by the match.
+ * SNI). It is what the entry program hands the stage it tail-calls. The first fields up to is_ipv6 (and l3_end, ip_match, protected) are
+ * filled by the entry program, only for a packet it hands over (most
+ * packets pay neither the clearing nor the copy), the rest by the match.
  */
 struct name_query {
 	__u32 l3_off, l4_off; /* from the start of the frame */

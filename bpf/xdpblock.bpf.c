@@ -24,17 +24,16 @@
  * The stage for the packet's name, or -1: a DNS query goes to port 53
  * (UDP or TCP), HTTP and TLS to the configured ports (TCP).
  */
-static __always_inline int stage_of(struct xdp_md *ctx,
-				    const struct name_query *q, int l4,
+static __always_inline int stage_of(struct xdp_md *ctx, __u32 l4_off, int l4,
 				    const struct xdpb_gen_info *info)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	__be16 *ports; /* source, destination: first in UDP and TCP */
 
-	if (q->l4_off > 0x7ff)
+	if (l4_off > 0x7ff)
 		return -1;
-	ports = data + bounded(q->l4_off, 0x7ff);
+	ports = data + bounded(l4_off, 0x7ff);
 	if ((void *)(ports + 2) > end)
 		return -1;
 	if (ports[1] == bpf_htons(XDPB_DNS_PORT))
@@ -108,6 +107,11 @@ int xdpblock(struct xdp_md *ctx)
 	__u32 *gen_ptr;
 	__be32 saddr4 = 0, daddr4 = 0;
 	__be16 proto;
+	/*
+	 * What a stage needs from the headers, kept here and written to
+	 * query_scratch only for a packet that goes to one: most do not.
+	 */
+	__u32 l3_off, l4_off = 0, l3_end = 0, is_ipv6 = 0, protected = 0;
 
 	if (parse_ethernet(&c, &proto) < 0) {
 		count_iface(ifindex, XDPB_STAT_MALFORMED_L2, bytes);
@@ -116,11 +120,9 @@ int xdpblock(struct xdp_md *ctx)
 
 	/* Read once: this packet uses this generation throughout. */
 	gen_ptr = bpf_map_lookup_elem(&active_gen, &zero);
-	q = bpf_map_lookup_elem(&query_scratch, &zero);
-	if (!gen_ptr || !q)
+	if (!gen_ptr)
 		return XDP_PASS;
-	__builtin_memset(q, 0, sizeof(*q));
-	q->l3_off = c.pos - frame;
+	l3_off = c.pos - frame;
 	gen = *gen_ptr;
 	info = bpf_map_lookup_elem(&gen_info, &gen);
 	if (!info)
@@ -140,8 +142,8 @@ int xdpblock(struct xdp_md *ctx)
 		/* only a first, unfragmented packet starts with its UDP/TCP header */
 		if (!(ip->frag_off & bpf_htons(0x3fff)))
 			l4 = ip->protocol;
-		q->l4_off = c.pos - frame;
-		q->l3_end = q->l3_off + bpf_ntohs(ip->tot_len);
+		l4_off = c.pos - frame;
+		l3_end = l3_off + bpf_ntohs(ip->tot_len);
 	} else if (proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6 = parse_ipv6(&c);
 
@@ -158,12 +160,11 @@ int xdpblock(struct xdp_md *ctx)
 		 * the lookups below would keep the verifier from merging
 		 * the paths through the extension headers.
 		 */
-		q->l4_off = c.pos - frame;
-		q->l3_end =
-			q->l3_off + sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
+		l4_off = c.pos - frame;
+		l3_end = l3_off + sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
 		if (info->nr_v6_prefixes)
 			ip6_lookup(gen, ip6, leaf, have);
-		q->is_ipv6 = 1;
+		is_ipv6 = 1;
 	} else {
 		count_iface(ifindex, XDPB_STAT_NON_IP, bytes);
 		return XDP_PASS;
@@ -177,15 +178,23 @@ int xdpblock(struct xdp_md *ctx)
 	 * so the stage sees no address verdict.
 	 */
 	if (m && action_drops(m->action) &&
-	    (q->is_ipv6 ? ip6_protected() : ip4_protected(saddr4, daddr4))) {
+	    (is_ipv6 ? ip6_protected() : ip4_protected(saddr4, daddr4))) {
 		m = NULL;
-		q->protected = 1;
+		protected = 1;
 	}
 	/* names are matched only when some list has names */
 	if (info->nr_names && (l4 == IPPROTO_UDP || l4 == IPPROTO_TCP) &&
 	    !(m && m->action == XDPB_ACT_ALLOW)) {
-		stage = stage_of(ctx, q, l4, info);
-		if (stage >= 0) {
+		stage = stage_of(ctx, l4_off, l4, info);
+		q = stage >= 0 ? bpf_map_lookup_elem(&query_scratch, &zero)
+			       : NULL;
+		if (q) {
+			__builtin_memset(q, 0, sizeof(*q));
+			q->l3_off = l3_off;
+			q->l4_off = l4_off;
+			q->l3_end = l3_end;
+			q->is_ipv6 = is_ipv6;
+			q->protected = protected;
 			q->gen = gen;
 			q->proto = l4;
 			if (m) {
@@ -197,7 +206,7 @@ int xdpblock(struct xdp_md *ctx)
 			count_iface(ifindex, XDPB_STAT_STAGE_MISSED, bytes);
 		}
 	}
-	return address_verdict(m, q->protected, ifindex, bytes);
+	return address_verdict(m, protected, ifindex, bytes);
 }
 
 /*
