@@ -118,8 +118,8 @@ static __always_inline int ip4_flat_resolve(__u32 gen, __be32 addr, __u32 entry,
 
 /*
  * IPv6 steps walked inline before the rest go through bpf_loop(): two
- * cover every address of lists up to about 1M random prefixes (a node
- * per /19 and one below it), and keep the program small. An IPv4
+ * cover almost every address of lists up to 1M random prefixes (a node
+ * per /19 and, rarely, one below it), and keep the program small. An IPv4
  * walk is at most XDPB_IP4_MAX_STEPS, all inline.
  */
 #define XDPB_IP6_INLINE_STEPS 2
