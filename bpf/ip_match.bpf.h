@@ -359,14 +359,38 @@ static __always_inline void ip6_lookup(__u32 gen, const struct ipv6hdr *ip6,
 }
 
 /*
+ * May the address whose first 64 bits are @src_hi, or @dst_hi, be
+ * protected? Their bits in the family's hint (protected_hint): clear for
+ * both, and the tries need not be asked.
+ */
+static __always_inline int protect_hint(__u64 src_hi, __u64 dst_hi,
+					const int v4)
+{
+	__u32 family = v4 ? 0 : 1;
+	__u32 src = XDPB_PROTECT_HINT_SLOT(src_hi, v4);
+	__u32 dst = XDPB_PROTECT_HINT_SLOT(dst_hi, v4);
+	struct xdpb_protect_hint *hint;
+
+	hint = bpf_map_lookup_elem(&protected_hint, &family);
+	if (!hint)
+		return 1; /* cannot tell: ask the tries */
+	return (hint->word[src / 64] >> (src % 64) & 1) ||
+	       (hint->word[dst / 64] >> (dst % 64) & 1);
+}
+
+/*
  * Is the source or the destination address protected (protected4)? Asked
  * only when an address rule would drop the packet, so a passing packet
- * pays nothing; two LPM trie lookups on a small trie otherwise.
+ * pays nothing; the hint's two bits, and two LPM trie lookups on a small
+ * trie for an address near a protected one.
  */
 static __always_inline int ip4_protected(__be32 saddr, __be32 daddr)
 {
 	struct xdpb_protect4_key key = {.prefixlen = 32};
 
+	if (!protect_hint((__u64)bpf_ntohl(saddr) << 32,
+			  (__u64)bpf_ntohl(daddr) << 32, 1))
+		return 0;
 	__builtin_memcpy(key.addr, &saddr, 4);
 	if (bpf_map_lookup_elem(&protected4, &key))
 		return 1;
@@ -385,6 +409,8 @@ static __always_inline int ip6_protected(void)
 	struct addr_pair *pair = bpf_map_lookup_elem(&addr_pair_scratch, &zero);
 
 	if (!pair)
+		return 0;
+	if (!protect_hint(pair->hi[XDPB_DIR_SRC], pair->hi[XDPB_DIR_DST], 0))
 		return 0;
 	pair->protect_key.prefixlen = 128;
 	__builtin_memcpy(pair->protect_key.addr, pair->words[XDPB_DIR_SRC], 16);

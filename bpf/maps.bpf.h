@@ -477,6 +477,18 @@ struct {
 	__type(value, __u32);
 } protected6 SEC(".maps");
 
+/*
+ * Which slots of each family (index 0 IPv4, 1 IPv6) have a protected
+ * prefix: the tries above are read only for an address in such a slot
+ * (struct xdpb_protect_hint). Written by userspace with the tries.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct xdpb_protect_hint);
+} protected_hint SEC(".maps");
+
 /* Per-list totals, indexed by list_id. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

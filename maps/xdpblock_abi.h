@@ -647,6 +647,35 @@ struct xdpb_protect6_key {
 _Static_assert(sizeof(struct xdpb_protect4_key) == 8, "protect4 key layout");
 _Static_assert(sizeof(struct xdpb_protect6_key) == 20, "protect6 key layout");
 
+/*
+ * The protected set's hint (map protected_hint, index 0 IPv4, 1 IPv6):
+ * one bit per slot of 2^16, set when some protected prefix of the family
+ * overlaps the slot. The datapath asks the LPM tries only for an address
+ * whose slot's bit is set: a drop then costs two bit tests instead of two
+ * trie lookups, as long as the protected set (the host's own addresses,
+ * a few operator prefixes) is far from the dropped traffic.
+ *
+ * An address's slot is the root index of its trie, modulo 2^16: the /16
+ * of an IPv4 address, bits 3 to 18 of an IPv6 address (its /19 within
+ * 2000::/3, where global unicast is; other /3s share the slots, which
+ * only costs them a lookup). A bit set too many is a wasted lookup; a
+ * bit missing would drop a protected address, so userspace sets the
+ * union of the old and the new set's bits before it changes the tries.
+ */
+#define XDPB_PROTECT_HINT_SLOTS (1u << 16)
+
+struct xdpb_protect_hint {
+	__u64 word[XDPB_PROTECT_HINT_SLOTS / 64];
+};
+
+/* The hint slot of the address whose first 64 bits (host order) are @hi. */
+#define XDPB_PROTECT_HINT_SLOT(hi, v4)                     \
+	((__u32)((hi) >> (64 - XDPB_TRIE_ROOT_BITS(v4))) & \
+	 (XDPB_PROTECT_HINT_SLOTS - 1))
+
+_Static_assert(XDPB_IP4_ROOT_BITS >= 16 && XDPB_IP6_ROOT_BITS >= 16,
+	       "a hint slot is the root index modulo 2^16");
+
 /* Default max_rules_ipv4 / max_rules_ipv6 (config [daemon]). */
 #define XDPB_DEFAULT_MAX_RULES_V4 1048576
 #define XDPB_DEFAULT_MAX_RULES_V6 1048576

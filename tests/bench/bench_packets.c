@@ -21,7 +21,9 @@
 #include "common/prefix.h"
 #include "datapath/generation.h"
 #include "datapath/loader.h"
+#include "datapath/protectmap.h"
 #include "rules/plan.h"
+#include "rules/protect.h"
 #include "rules/refmatch.h"
 #include "rules/ruleids.h"
 #include "rules/ruleset.h"
@@ -832,6 +834,7 @@ struct sized {
 	size_t nr_rules;
 	struct ruleset rs;
 	struct loader ld;
+	struct protect_set protect; /* bench_protected, in ld's maps */
 	struct xdpfilter xf, xf_big;
 	int target_fd[T_MAX];
 	struct wset ws[2][TR_MAX]; /* [family][traffic] */
@@ -940,6 +943,42 @@ static int xf_holds(const struct list_run *lr, const struct sized *z, int f,
 	return idx >= 0 && idx <= z->last_held[f][which];
 }
 
+/*
+ * The protected set xdpblock runs with, as a daemon's would hold it: the
+ * host's addresses, a list source's, an operator's management prefix.
+ * Never empty in production, so the bench does not leave it empty.
+ */
+static const char *const bench_protected[] = {
+	"192.0.2.1",   "192.0.2.53",   "198.51.100.0/24",
+	"2001:db8::1", "2001:db8::53", "2001:db8:ffff::/48",
+};
+
+static void bench_protect_set(struct protect_set *s)
+{
+	for (size_t i = 0;
+	     i < sizeof(bench_protected) / sizeof(bench_protected[0]); i++) {
+		const char *why = "";
+		struct prefix p;
+
+		if (prefix_parse(bench_protected[i], &p, &why) ||
+		    protect_set_add(s, &p, XDPB_PROTECT_HOST))
+			die("protected prefix %s: %s", bench_protected[i], why);
+	}
+}
+
+/* Is either address of pair @bp in the protected set? */
+static int pair_protected(const struct protect_set *s,
+			  const struct bench_pair *bp, int family)
+{
+	struct prefix a;
+
+	pair_prefix(bp, family, 0, &a);
+	if (protect_set_lookup(s, &a))
+		return 1;
+	pair_prefix(bp, family, 1, &a);
+	return protect_set_lookup(s, &a) != 0;
+}
+
 /* The verdict program @t must give pair @i of set @tr. */
 static int expected_verdict(const struct list_run *lr, const struct sized *z,
 			    int f, int tr, int t, size_t i)
@@ -947,6 +986,10 @@ static int expected_verdict(const struct list_run *lr, const struct sized *z,
 	const struct wset *w = &z->ws[f][tr];
 
 	if (t == T_EMPTY)
+		return XDP_PASS;
+	/* no address rule drops a protected address */
+	if (t == T_XDPBLOCK &&
+	    pair_protected(&z->protect, &w->pairs[i], fams[f]))
 		return XDP_PASS;
 	/* the Zipf sets' listed sources are inside prefixes of any length */
 	if ((t == T_XF || t == T_XF_BIG) && traffic_zipf(tr))
@@ -1052,6 +1095,10 @@ static void prepare_size(struct bench *b, struct list_run *lr, struct sized *z)
 		 lr->k->name, lbl);
 	if (loader_open(&z->ld, default_capacity(), NULL, NULL, 0))
 		die("cannot open xdpblock (root? BPF enabled?)");
+	bench_protect_set(&z->protect);
+	err = protectmap_sync(&z->ld, &z->protect);
+	if (err)
+		die("the protected set: %s", strerror(-err));
 	xf_open(&z->xf, o->xf_path, 0, 0);
 	/* resized to hold exactly this set's exact-address rules */
 	xf_open(&z->xf_big, o->xf_path, hosts_in_set(lr, z, 0) ?: 1,
@@ -1200,6 +1247,7 @@ static void run_list(struct bench *b, struct list_run *lr)
 		bpf_object__close(z->xf.obj);
 		bpf_object__close(z->xf_big.obj);
 		loader_close(&z->ld, 0);
+		protect_set_free(&z->protect);
 		ruleset_free(&z->rs);
 		for (int f = 0; f < 2; f++)
 			for (int tr = 0; tr < TR_MAX; tr++) {

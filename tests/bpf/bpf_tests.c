@@ -879,21 +879,50 @@ static const struct protected_row protected_rows[] = {
 };
 /* clang-format on */
 
+/*
+ * Then protected by prefixes shorter than a hint slot (the hint's bits
+ * cover each slot they touch; a slot missed is a protected address
+ * dropped): 198.50.0.0/15 is two /16s, 198.51/16 the second;
+ * 2000::/15 sixteen /19s, 2001:db8:2::/48's the ninth.
+ */
+static const char *const protected_short[] = {"198.50.0.0/15", "2000::/15"};
+
+/* clang-format off */
+static const struct protected_row protected_short_rows[] = {
+	{ "v4_short_prefix_protected", 0, "198.51.100.10", "10.9.9.9",
+	  XDP_PASS, XDPB_STAT_PROTECTED, NULL, 0 },
+	{ "v4_short_prefix_dst", 0, "10.9.9.9", "198.51.100.10", XDP_PASS,
+	  XDPB_STAT_PROTECTED, NULL, 0 },
+	/* the positive control: another /16 of the same list */
+	{ "v4_short_prefix_outside", 0, "203.0.113.130", "10.9.9.9",
+	  XDP_DROP, XDPB_STAT_DROP, "203.0.113.128/25", L_BLOCK },
+	{ "v6_short_prefix_protected", 1, "2001:db8:2::10",
+	  "2001:db8:ffff::1", XDP_PASS, XDPB_STAT_PROTECTED, NULL, 0 },
+};
+/* clang-format on */
+
+static int protect_add_all(struct protect_set *s, const char *const *prefixes,
+			   size_t nr)
+{
+	int err = 0;
+
+	for (size_t i = 0; !err && i < nr; i++) {
+		struct prefix p = prefix_of(prefixes[i]);
+
+		err = protect_set_add(s, &p, XDPB_PROTECT_OPERATOR);
+	}
+	return err;
+}
+
 static int protect_table_set(struct protect_set *s)
 {
 	static const char *const prefixes[] = {
 		"198.51.100.9", "2001:db8:2::9", "203.0.113.192/26",
 		"203.0.113.5",	"10.77.0.1",
 	};
-	int err = 0;
 
-	for (size_t i = 0; !err && i < sizeof(prefixes) / sizeof(prefixes[0]);
-	     i++) {
-		struct prefix p = prefix_of(prefixes[i]);
-
-		err = protect_set_add(s, &p, XDPB_PROTECT_OPERATOR);
-	}
-	return err;
+	return protect_add_all(s, prefixes,
+			       sizeof(prefixes) / sizeof(prefixes[0]));
 }
 
 static void run_protected_row(const struct protected_row *r)
@@ -926,9 +955,10 @@ static void run_protected_row(const struct protected_row *r)
 }
 
 /*
- * The table's rules with the protected set in place; then the set
- * emptied in place (no reload): the protected addresses are dropped
- * again, and the maps read back as what was written.
+ * The table's rules with the protected set in place; then another set
+ * of short prefixes in its place; then the set emptied in place (no
+ * reload): the protected addresses are dropped again, and the maps read
+ * back as what was written.
  */
 static void protected_set_in_datapath(void)
 {
@@ -945,6 +975,18 @@ static void protected_set_in_datapath(void)
 	for (size_t i = 0;
 	     i < sizeof(protected_rows) / sizeof(protected_rows[0]); i++)
 		run_protected_row(&protected_rows[i]);
+	tl_case_failed = 0;
+	protect_set_free(&s);
+	err = protect_add_all(&s, protected_short,
+			      sizeof(protected_short) /
+				      sizeof(protected_short[0]));
+	CHECK(!err, "building the set: %s", strerror(-err));
+	err = protectmap_sync(&table_ld, &s);
+	CHECK(!err, "protectmap_sync: %s", strerror(-err));
+	for (size_t i = 0;
+	     i < sizeof(protected_short_rows) / sizeof(protected_short_rows[0]);
+	     i++)
+		run_protected_row(&protected_short_rows[i]);
 	tl_case_failed = 0;
 	err = protectmap_sync(&table_ld, &none);
 	CHECK(!err, "emptying: %s", strerror(-err));

@@ -62,8 +62,10 @@
  *    them as a walk cut short: no rule)
  * 12: the IPv6 root is per /19 (2^19 entries), its nodes at depths 19,
  *    25, ... 127
+ * 13: protected_hint (a program of this layout asks protected4/6 only
+ *    where the hint has a bit; an older daemon's maps have no hint)
  */
-#define XDPB_PIN_LAYOUT_VERSION 12
+#define XDPB_PIN_LAYOUT_VERSION 13
 #define XDPB_PIN_MAGIC 0x58445042 /* "XDPB" */
 
 /* pinned "meta": what the pinned maps were made for */

@@ -63,12 +63,43 @@ int protectmap_read(struct loader *ld, struct protect_set *out)
 	return err ? err : read_family(ld, AF_INET6, out);
 }
 
+/*
+ * Write both families' hints (protected_hint) for the union of @a and
+ * @b (@b may be NULL).
+ */
+static int write_hints(struct loader *ld, const struct protect_set *a,
+		       const struct protect_set *b)
+{
+	static const int families[] = {AF_INET, AF_INET6};
+	int fd = bpf_map__fd(ld->skel->maps.protected_hint);
+	struct xdpb_protect_hint *hint = calloc(1, sizeof(*hint));
+	int err = hint ? 0 : -ENOMEM;
+
+	for (__u32 i = 0; !err && i < 2; i++) {
+		memset(hint, 0, sizeof(*hint));
+		protect_set_hint(a, families[i], hint);
+		if (b)
+			protect_set_hint(b, families[i], hint);
+		if (bpf_map_update_elem(fd, &i, hint, BPF_ANY))
+			err = -errno;
+	}
+	free(hint);
+	return err;
+}
+
+/*
+ * The hint may say "maybe" too often, never too rarely: it holds the
+ * union of the old and the new set while the tries change, and the new
+ * set's bits only once the stale entries are gone.
+ */
 int protectmap_sync(struct loader *ld, const struct protect_set *s)
 {
 	struct protect_set old = {0};
 	struct protect_key key;
 	int err = protectmap_read(ld, &old);
 
+	if (!err)
+		err = write_hints(ld, &old, s);
 	for (size_t i = 0; !err && i < s->nr; i++) {
 		const struct protect_entry *e = &s->entries[i];
 
@@ -90,6 +121,8 @@ int protectmap_sync(struct loader *ld, const struct protect_set *s)
 		    errno != ENOENT)
 			err = -errno;
 	}
+	if (!err)
+		err = write_hints(ld, s, NULL);
 	protect_set_free(&old);
 	return err;
 }

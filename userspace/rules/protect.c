@@ -85,6 +85,45 @@ int protect_set_equal(const struct protect_set *a, const struct protect_set *b)
 	return 1;
 }
 
+/* The first 64 bits of @p's address, in host order. */
+static uint64_t prefix_hi(const struct prefix *p)
+{
+	size_t len = p->family == AF_INET ? 4 : 8;
+	uint64_t hi = 0;
+
+	for (size_t i = 0; i < 8; i++)
+		hi = hi << 8 | (i < len ? p->addr[i] : 0);
+	return hi;
+}
+
+void protect_set_hint(const struct protect_set *s, int family,
+		      struct xdpb_protect_hint *hint)
+{
+	const int v4 = family == AF_INET;
+	const uint32_t root_bits = XDPB_TRIE_ROOT_BITS(v4);
+
+	for (size_t i = 0; i < s->nr; i++) {
+		const struct prefix *p = &s->entries[i].prefix;
+		uint32_t slot, count;
+
+		if (p->family != family)
+			continue;
+		/*
+		 * A prefix shorter than the root covers 2^(root_bits - plen)
+		 * root entries, aligned: as many slots from its first, or
+		 * every slot once that is 2^16 or more.
+		 */
+		slot = XDPB_PROTECT_HINT_SLOT(prefix_hi(p), v4);
+		count = p->plen >= root_bits ? 1
+			: root_bits - p->plen >= 16
+				? XDPB_PROTECT_HINT_SLOTS
+				: 1u << (root_bits - p->plen);
+		slot &= ~(count - 1);
+		for (uint32_t k = slot; k < slot + count; k++)
+			hint->word[k / 64] |= 1ULL << (k % 64);
+	}
+}
+
 void protect_set_free(struct protect_set *s)
 {
 	free(s->entries);

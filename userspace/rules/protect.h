@@ -50,6 +50,13 @@ uint32_t protect_set_lookup(const struct protect_set *s,
 			    const struct prefix *addr);
 /* The same entries with the same kinds, in any order? */
 int protect_set_equal(const struct protect_set *a, const struct protect_set *b);
+/*
+ * Set in @hint the slot bits of every entry of @family (AF_INET or
+ * AF_INET6) in @s (struct xdpb_protect_hint); bits already set stay, so
+ * two calls give the union of two sets.
+ */
+void protect_set_hint(const struct protect_set *s, int family,
+		      struct xdpb_protect_hint *hint);
 void protect_set_free(struct protect_set *s);
 
 /*

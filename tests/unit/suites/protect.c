@@ -4,6 +4,7 @@
  * the protected set with its overlap counts (rules/protect.c).
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rules/protect.h"
@@ -196,6 +197,134 @@ static void protect_set_equality(void)
 	protect_set_free(&b);
 }
 
+/* The hint slot of address @a, computed here from its bytes. */
+static uint32_t slot_of(const struct prefix *a)
+{
+	uint32_t first = (uint32_t)a->addr[0] << 24 | a->addr[1] << 16 |
+			 a->addr[2] << 8 | a->addr[3];
+
+	/* IPv4: the /16; IPv6: bits 3 to 18 */
+	return a->family == AF_INET ? first >> 16 : (first >> 13) & 0xffff;
+}
+
+static int hint_has(const struct xdpb_protect_hint *h, uint32_t slot)
+{
+	return h->word[slot / 64] >> (slot % 64) & 1;
+}
+
+static size_t hint_count(const struct xdpb_protect_hint *h)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(h->word); i++)
+		n += __builtin_popcountll(h->word[i]);
+	return n;
+}
+
+struct hint_case {
+	const char *entries[4]; /* the set, NULL ends */
+	int family;
+	size_t bits; /* how many slots are set */
+	const char *in[3]; /* addresses whose slot is set */
+	const char *out[3]; /* and whose is not */
+};
+
+/* clang-format off */
+static const struct hint_case hint_cases[] = {
+	{{"192.0.2.1"}, AF_INET, 1, {"192.0.255.255", "192.0.0.0"},
+	 {"192.1.0.0", "191.255.255.255"}},
+	/* shorter than /16: every /16 in it, the last included */
+	{{"198.50.0.0/15"}, AF_INET, 2, {"198.50.0.1", "198.51.255.255"},
+	 {"198.49.255.255", "198.52.0.0"}},
+	{{"10.0.0.0/8", "10.1.2.3"}, AF_INET, 256, {"10.0.0.0", "10.255.0.1"},
+	 {"11.0.0.0", "9.255.255.255"}},
+	{{"0.0.0.0/0"}, AF_INET, 65536, {"0.0.0.0", "255.255.255.255"}, {NULL}},
+	/* the other family's entries set nothing */
+	{{"2001:db8::1"}, AF_INET, 0, {NULL}, {"32.1.13.184"}},
+	/* IPv6: a /19 per slot */
+	{{"2001:db8::1"}, AF_INET6, 1, {"2001::", "2001:1fff:ffff::1"},
+	 {"2001:2000::", "2000:ffff::1"}},
+	/* a /17 is four /19s */
+	{{"2001:8000::/17"}, AF_INET6, 4, {"2001:8000::", "2001:ffff::1"},
+	 {"2001:7fff::1", "2002::"}},
+	/* outside 2000::/3 an address shares the slot of its bits 3-18 */
+	{{"2001:db8::1"}, AF_INET6, 1, {"4001:db8::1", "c001:1000::"},
+	 {"c001:2000::"}},
+	{{"2000::/3"}, AF_INET6, 65536, {"2000::", "3fff:ffff::1", "fe80::1"},
+	 {NULL}},
+	{{"::/4"}, AF_INET6, 32768, {"::1", "fff:ffff::"},
+	 {"1000::", "3000::"}},
+};
+/* clang-format on */
+
+/*
+ * protect_set_hint(): the slots of each entry, as counted and at the
+ * edges; and for random sets, every address inside an entry finds its
+ * slot set (a missing bit would let a rule drop a protected address).
+ */
+static void protect_hint_slots(void)
+{
+	struct xdpb_protect_hint *h = calloc(1, sizeof(*h));
+
+	CHECK(h, "calloc");
+	for (size_t i = 0; h && i < ARRAY_SIZE(hint_cases); i++) {
+		const struct hint_case *c = &hint_cases[i];
+		struct protect_set s = {0};
+
+		for (size_t k = 0; k < 4 && c->entries[k]; k++) {
+			struct prefix p = pfx(c->entries[k]);
+
+			CHECK(!protect_set_add(&s, &p, XDPB_PROTECT_HOST),
+			      "add %s", c->entries[k]);
+		}
+		memset(h, 0, sizeof(*h));
+		protect_set_hint(&s, c->family, h);
+		CHECK(hint_count(h) == c->bits, "%s: %zu slots, want %zu",
+		      c->entries[0], hint_count(h), c->bits);
+		for (size_t k = 0; k < 3 && c->in[k]; k++) {
+			struct prefix a = pfx(c->in[k]);
+
+			CHECK(hint_has(h, slot_of(&a)), "%s: %s not hinted",
+			      c->entries[0], c->in[k]);
+		}
+		for (size_t k = 0; k < 3 && c->out[k]; k++) {
+			struct prefix a = pfx(c->out[k]);
+
+			CHECK(!hint_has(h, slot_of(&a)), "%s: %s hinted",
+			      c->entries[0], c->out[k]);
+		}
+		protect_set_free(&s);
+	}
+	rng_seed(1513);
+	for (int round = 0; h && round < 200; round++) {
+		int family = round & 1 ? AF_INET6 : AF_INET;
+		int bits = family == AF_INET ? 32 : 128;
+		struct protect_set s = {0};
+		struct prefix p[8];
+
+		memset(h, 0, sizeof(*h));
+		for (size_t k = 0; k < ARRAY_SIZE(p); k++) {
+			/* mostly long prefixes, as hosts; some short */
+			p[k] = random_prefix(family,
+					     rng_below(4) ? bits - rng_below(9)
+							  : rng_below(24));
+			CHECK(!protect_set_add(&s, &p[k], XDPB_PROTECT_HOST),
+			      "add");
+		}
+		protect_set_hint(&s, family, h);
+		for (size_t k = 0; k < ARRAY_SIZE(p); k++)
+			for (int last = 0; last < 2; last++) {
+				struct prefix a = prefix_edge(&p[k], last);
+
+				CHECK(hint_has(h, slot_of(&a)),
+				      "%s: its %s address not hinted",
+				      fmt(&p[k]), last ? "last" : "first");
+			}
+		protect_set_free(&s);
+	}
+	free(h);
+}
+
 struct overlap_case {
 	const char *list[4]; /* the list's entries, NULL ends */
 	uint32_t host, source, operator;
@@ -285,6 +414,7 @@ void suite_protect(void)
 	RUN_TEST("protect", protect_set_merges_kinds);
 	RUN_TEST("protect", protect_set_bounded);
 	RUN_TEST("protect", protect_set_equality);
+	RUN_TEST("protect", protect_hint_slots);
 	RUN_TEST("protect", protect_overlap_table);
 	RUN_TEST("protect", protect_overlap_empty_set);
 }
