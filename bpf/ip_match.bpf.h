@@ -244,16 +244,20 @@ static __always_inline int trie_resolve(__u32 gen, struct addr_pair *p, int dir,
 			   : xdpb_ip6_bucket_leaf(bucket, p->hi[dir],
 						  p->lo[dir]);
 	} else if (entry >> XDPB_KIND_SHIFT == XDPB_KIND_SINGLE) {
+		/* its leaves are in its line: no read of the leaf array */
 		table = bpf_map_lookup_elem(TRIE_MAP(v4, single_gens), &gen);
 		if (!table)
 			return 0;
 		single = bpf_map_lookup_elem(table, &index);
 		if (!single)
 			return 0;
-		index = xdpb_trie_inside(p->hi[dir], p->lo[dir], single->hi,
-					 single->lo, single->plen)
-				? single->leaf
-				: single->base;
+		if (xdpb_trie_inside(p->hi[dir], p->lo[dir], single->hi,
+				     single->lo, single->plen)) {
+			*out = single->inside;
+			return single->leaf != 0;
+		}
+		*out = single->outside;
+		return single->base != 0;
 	} else if (entry >> XDPB_KIND_SHIFT != XDPB_KIND_LEAF) {
 		return 0; /* a walk cut short: a table it could not read */
 	}

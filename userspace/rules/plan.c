@@ -132,6 +132,7 @@ static uint32_t block_kind(const struct prefix *nodes, size_t first, size_t end,
 struct trie_build {
 	struct trie_plan *plan;
 	const struct prefix *pfx; /* the nodes' prefixes, sorted */
+	const struct xdpb_leaf *leaves; /* prefix i's is i + 1; 0: none */
 	int ip4; /* the IPv4 trie (its root bits, its buckets) */
 	size_t cap_nodes, cap_runs, cap_singles;
 	int err;
@@ -172,6 +173,7 @@ int ip4_plan_build(const struct rule_table *t, struct ip4_plan *plan)
 	plan->trie.nr_prefixes = plan->nr_nodes;
 	plan->trie.nr_leaves = plan->nr_leaves;
 	b.pfx = plan->node_prefix;
+	b.leaves = plan->leaves;
 	b.ip4 = 1;
 	if (trie_build(&b, plan->nr_nodes)) {
 		ip4_plan_free(plan);
@@ -360,6 +362,8 @@ static void trie_set_single(struct trie_build *b, size_t n, size_t i,
 	s->plen = b->pfx[i].plen;
 	s->leaf = (uint32_t)(i + 1);
 	s->base = base;
+	s->inside = b->leaves[s->leaf];
+	s->outside = b->leaves[base]; /* leaf 0 is all zero */
 }
 
 /* The first @bits (1..32) bits of prefix @p's address: its root entry. */
@@ -619,6 +623,7 @@ int ip6_plan_build(const struct rule_table *t, struct trie_plan *plan)
 		pfx[i] = nodes[i].prefix;
 	free(nodes);
 	b.pfx = pfx;
+	b.leaves = plan->leaves;
 	err = trie_build(&b, nr);
 	free(pfx);
 	if (err)

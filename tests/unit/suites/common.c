@@ -154,6 +154,7 @@ void sim_free(struct sim *s)
  */
 struct trie_check {
 	const struct trie_plan *p;
+	const struct xdpb_leaf *leaves; /* the family's, by index */
 	uint32_t bits; /* of an address: 32 or 128 */
 	unsigned char *seen;
 	size_t bad;
@@ -168,6 +169,10 @@ static void check_single(struct trie_check *c, uint32_t index, uint32_t depth)
 
 	if (index >= c->p->nr_singles || s->leaf >= c->p->nr_leaves ||
 	    s->base >= c->p->nr_leaves || s->plen <= depth || s->plen > c->bits)
+		c->bad++;
+	/* the copies the datapath answers from are its leaves */
+	else if (memcmp(&s->inside, &c->leaves[s->leaf], sizeof(s->inside)) ||
+		 memcmp(&s->outside, &c->leaves[s->base], sizeof(s->outside)))
 		c->bad++;
 }
 
@@ -284,10 +289,13 @@ static void check_bucket(struct trie_check *c, uint32_t index, uint32_t root)
 			c->bad++;
 }
 
-static void sim_check_trie(const struct trie_plan *p, uint32_t bits)
+static void sim_check_trie(const struct trie_plan *p,
+			   const struct xdpb_leaf *leaves, uint32_t bits)
 {
-	struct trie_check c = {
-		.p = p, .bits = bits, .seen = calloc(p->nr_nodes + 1, 1)};
+	struct trie_check c = {.p = p,
+			       .leaves = leaves,
+			       .bits = bits,
+			       .seen = calloc(p->nr_nodes + 1, 1)};
 	size_t max_steps = bits == 32 ? XDPB_IP4_MAX_STEPS : XDPB_IP6_MAX_STEPS;
 	size_t reached = 0;
 
@@ -349,8 +357,10 @@ static struct model_trie model_trie_of(const struct trie_plan *p,
  */
 static void sim_drop_singles(struct trie_plan *p)
 {
-	for (size_t i = 0; i < p->nr_singles; i++)
+	for (size_t i = 0; i < p->nr_singles; i++) {
 		p->singles[i].leaf = p->singles[i].base;
+		p->singles[i].inside = p->singles[i].outside;
+	}
 	for (uint32_t r = 0; r < trie_root_entries(p); r++) {
 		void *line = &p->nodes[p->root[r] & XDPB_ENTRY_INDEX_MASK];
 		struct xdpb_ip4_bucket *b4 = line;
@@ -405,7 +415,7 @@ int sim_build(struct sim *s, const struct ruleset *rs, int flags)
 		CHECK(s->p4.trie.root != NULL, "an IPv4 plan without a trie");
 		if (!s->p4.trie.root)
 			return -EINVAL;
-		sim_check_trie(&s->p4.trie, 32);
+		sim_check_trie(&s->p4.trie, s->p4.leaves, 32);
 		if (flags & SIM_NO_SINGLES)
 			sim_drop_singles(&s->p4.trie);
 	}
@@ -429,7 +439,7 @@ int sim_build(struct sim *s, const struct ruleset *rs, int flags)
 	CHECK(s->p6.nr_leaves == s->p6.nr_prefixes + 1,
 	      "%zu IPv6 leaves for %zu prefixes", s->p6.nr_leaves,
 	      s->p6.nr_prefixes);
-	sim_check_trie(&s->p6, 128);
+	sim_check_trie(&s->p6, s->p6.leaves, 128);
 	if (flags & SIM_NO_SINGLES)
 		sim_drop_singles(&s->p6);
 	s->runs6 = runs_in_chunks(&s->p6);
