@@ -530,7 +530,8 @@ struct {
 /*
  * Where a packet's query for a name sits, for matching and for the reply:
  * a DNS question, or a TCP segment to a web port (an HTTP Host, a TLS
- * SNI). It is what the entry program hands the stage it tail-calls. The first fields up to is_ipv6 (and l3_end, ip_match, protected) are
+ * SNI). It is what the entry program hands the stage it tail-calls. The
+ * first fields up to is_ipv6 (and l3_end, ip_match, protected) are
  * filled by the entry program, only for a packet it hands over (most
  * packets pay neither the clearing nor the copy), the rest by the match.
  */

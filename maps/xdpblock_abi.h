@@ -364,7 +364,8 @@ struct xdpb_trie_node {
  * or 0: none). Both leaves are copied into the line (@inside, @outside),
  * so that a single answers without a second, dependent read of the leaf
  * array: at 1M prefixes that read was a DRAM miss for every listed
- * address. The indices stay for userspace (tests, the access model).
+ * address. The indices stay: the datapath reads "no leaf" from an index
+ * of 0, userspace (the trie checks) which leaf a copy must equal.
  */
 struct xdpb_trie_single {
 	__u64 hi, lo; /* the prefix's first and last 64 bits, host order */
