@@ -23,11 +23,24 @@ static __always_inline void counter_add(struct xdpb_counter *c, __u64 bytes)
 	}
 }
 
-/* Interfaces the daemon did not register (tests) are not counted. */
+/*
+ * The counters of interface @ifindex: its slot's if it holds it, else its
+ * entry in the spill hash; NULL for an interface the daemon did not
+ * register (tests), which is not counted.
+ */
+static __always_inline struct xdpb_iface_stats *iface_counters(__u32 ifindex)
+{
+	__u32 slot = ifindex % XDPB_IFACE_SLOTS;
+	struct xdpb_iface_slot *s = bpf_map_lookup_elem(&iface_slots, &slot);
+
+	if (s && s->ifindex == ifindex)
+		return &s->stats;
+	return bpf_map_lookup_elem(&iface_spill, &ifindex);
+}
+
 static __always_inline void count_iface(__u32 ifindex, __u32 stat, __u64 bytes)
 {
-	struct xdpb_iface_stats *s =
-		bpf_map_lookup_elem(&iface_stats, &ifindex);
+	struct xdpb_iface_stats *s = iface_counters(ifindex);
 
 	if (s && stat < XDPB_STAT_MAX)
 		counter_add(&s->stat[stat], bytes);

@@ -497,13 +497,24 @@ struct {
 	__type(value, struct xdpb_counter);
 } list_stats SEC(".maps");
 
-/* Per-interface verdict and malformed-packet totals, keyed by ifindex. */
+/*
+ * Per-interface verdict and malformed-packet totals: in the interface's
+ * slot (ifindex % XDPB_IFACE_SLOTS) if it holds the slot, else in the
+ * spill hash keyed by ifindex (struct xdpb_iface_slot).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XDPB_IFACE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct xdpb_iface_slot);
+} iface_slots SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, XDPB_MAX_IFACES);
 	__type(key, __u32);
 	__type(value, struct xdpb_iface_stats);
-} iface_stats SEC(".maps");
+} iface_spill SEC(".maps");
 
 /*
  * The two addresses of one packet (index XDPB_DIR_SRC, XDPB_DIR_DST) and

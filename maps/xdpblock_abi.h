@@ -596,7 +596,25 @@ struct xdpb_iface_stats {
 	struct xdpb_counter stat[XDPB_STAT_MAX];
 };
 
+/*
+ * Where an interface's counters live (docs/architecture.md, "Counters"):
+ * in slot ifindex % XDPB_IFACE_SLOTS of iface_slots, a per-CPU array,
+ * when no other registered interface holds that slot (@ifindex says
+ * whose it is, 0: free); else in iface_spill, a per-CPU hash keyed by
+ * ifindex. Every packet is counted on its interface, and an array slot
+ * costs an index where the hash cost a hash and a probe.
+ */
+#define XDPB_IFACE_SLOTS 64
+
+struct xdpb_iface_slot {
+	__u32 ifindex;
+	__u32 pad;
+	struct xdpb_iface_stats stats;
+};
+
 _Static_assert(sizeof(struct xdpb_counter) == 16, "counter layout");
+_Static_assert(__builtin_offsetof(struct xdpb_iface_slot, stats) == 8,
+	       "iface slot layout");
 _Static_assert(sizeof(struct xdpb_match) == 8, "match layout");
 _Static_assert(sizeof(struct xdpb_leaf) == 16, "leaf layout");
 _Static_assert(sizeof(struct xdpb_trie_node) == 64, "trie node: one line");

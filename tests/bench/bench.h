@@ -124,6 +124,15 @@ void activate_names(struct loader *ld, struct rule_ids *ids,
 		    const struct ruleset *prev, struct ruleset *rs,
 		    char (*texts)[64], size_t n, struct activation_report *rep);
 
+/*
+ * Count the packets of @ld's program on their interface, as a daemon's
+ * are: a test run's packets arrive on lo (BENCH_IFINDEX), and an
+ * interface the daemon did not register would skip its counters and
+ * flatter the figures.
+ */
+#define BENCH_IFINDEX 1
+void bench_count_iface(struct loader *ld);
+
 /* the wrapper program */
 void harness_open(struct harness *h, size_t nr_pairs);
 void harness_set(struct harness *h, int prog_fd, const struct wset *w);

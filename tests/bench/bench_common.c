@@ -19,6 +19,7 @@
 
 #include "common/clock.h"
 #include "common/prefix.h"
+#include "datapath/counters.h"
 #include "datapath/generation.h"
 #include "datapath/loader.h"
 #include "rules/ruleids.h"
@@ -386,6 +387,12 @@ void assign_ids(struct rule_ids *ids, const struct ruleset *prev,
 			    &nr_released))
 		die("cannot assign rule ids");
 	free(released);
+}
+
+void bench_count_iface(struct loader *ld)
+{
+	if (loader_iface_register(ld, BENCH_IFINDEX))
+		die("cannot register the interface's counters");
 }
 
 void activate_names(struct loader *ld, struct rule_ids *ids,

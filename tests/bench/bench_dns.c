@@ -134,6 +134,7 @@ int cmd_dns(int argc, char **argv)
 
 	if (loader_open(&ld, 2 * max_rules + 16, NULL, errbuf, sizeof(errbuf)))
 		die("%s", errbuf);
+	bench_count_iface(&ld);
 	rule_ids_init(&ids, 2 * max_rules + 16);
 	skel = bench_wrapper_bpf__open();
 	if (!skel)

@@ -1093,6 +1093,7 @@ static void prepare_size(struct bench *b, struct list_run *lr, struct sized *z)
 	if (loader_open(&z->ld, default_capacity(), NULL, NULL, 0))
 		die("cannot open xdpblock (root? BPF enabled?)");
 	bench_protect_set(&z->protect);
+	bench_count_iface(&z->ld);
 	err = protectmap_sync(&z->ld, &z->protect);
 	if (err)
 		die("the protected set: %s", strerror(-err));

@@ -751,6 +751,68 @@ static void unregistered_iface_not_counted(void)
 			    &snap_after.rules[want->rule_id], 1, f.len);
 }
 
+/* Run the drop case @f once on TEST_IFINDEX and read its counters. */
+static uint64_t iface_drops_after_run(const struct frame *f)
+{
+	struct xdpb_iface_stats st;
+	struct xdp_result res;
+
+	CHECK(!xdp_run(loader_prog_fd(&table_ld), f, &res) &&
+		      res.retval == XDP_DROP,
+	      "test run");
+	if (loader_read_iface(&table_ld, TEST_IFINDEX, &st)) {
+		CHECK(0, "read iface %d", TEST_IFINDEX);
+		return 0;
+	}
+	return st.stat[XDPB_STAT_DROP].packets;
+}
+
+/*
+ * An interface whose slot (ifindex % XDPB_IFACE_SLOTS) another holds is
+ * counted in the spill hash, read and carried over from there, and takes
+ * a slot again once it is free and the interface registers anew.
+ */
+static void iface_counters_spill(void)
+{
+	const int other = TEST_IFINDEX + XDPB_IFACE_SLOTS; /* the same slot */
+	struct xdpb_iface_stats st, add = {0};
+	struct frame f;
+
+	build_case(case_named("v4_drop24_src"), &f);
+	CHECK(!loader_iface_unregister(&table_ld, TEST_IFINDEX), "unregister");
+	CHECK(!loader_iface_register(&table_ld, other), "register %d", other);
+	CHECK(!loader_iface_register(&table_ld, TEST_IFINDEX), "register");
+	CHECK(iface_drops_after_run(&f) == 1, "spilled interface: one drop");
+	CHECK(iface_drops_after_run(&f) == 2, "spilled interface: two drops");
+	CHECK(!loader_read_iface(&table_ld, other, &st) &&
+		      !st.stat[XDPB_STAT_DROP].packets,
+	      "the slot's owner counted another interface's packets");
+	/* registering again keeps the counts, wherever they are */
+	CHECK(!loader_iface_register(&table_ld, TEST_IFINDEX),
+	      "register again");
+	add.stat[XDPB_STAT_DROP].packets = 10;
+	CHECK(!loader_add_iface(&table_ld, TEST_IFINDEX, &add), "add (spill)");
+	CHECK(iface_drops_after_run(&f) == 13,
+	      "spill: registered again, added");
+	/* the owner leaves: this one stays in the spill hash until it leaves */
+	CHECK(!loader_iface_unregister(&table_ld, other), "unregister %d",
+	      other);
+	CHECK(loader_read_iface(&table_ld, other, &st) == -ENOENT,
+	      "%d still registered", other);
+	CHECK(iface_drops_after_run(&f) == 14, "spill after the owner left");
+	CHECK(!loader_iface_unregister(&table_ld, TEST_IFINDEX), "unregister");
+	CHECK(loader_read_iface(&table_ld, TEST_IFINDEX, &st) == -ENOENT,
+	      "spill entry left behind");
+	/* back in its slot, from zero */
+	CHECK(!loader_iface_register(&table_ld, TEST_IFINDEX), "register");
+	CHECK(iface_drops_after_run(&f) == 1, "slot: counted from zero");
+	CHECK(!loader_iface_register(&table_ld, TEST_IFINDEX),
+	      "register again");
+	CHECK(!loader_add_iface(&table_ld, TEST_IFINDEX, &add), "add (slot)");
+	CHECK(iface_drops_after_run(&f) == 12, "slot: registered again, added");
+	CHECK(loader_iface_register(&table_ld, 0) == -EINVAL, "ifindex 0");
+}
+
 /*
  * Address rules alone need no stage: none is loaded, the stages map is
  * empty, and the table's queries to port 53 above were decided without
@@ -1779,6 +1841,7 @@ int main(void)
 		run_case(&cases[i]);
 	RUN_TEST("bpf", repeat_counts_every_run);
 	RUN_TEST("bpf", unregistered_iface_not_counted);
+	RUN_TEST("bpf", iface_counters_spill);
 	RUN_TEST("bpf", addresses_only_load_no_stage);
 	RUN_TEST("bpf", protected_set_in_datapath);
 	RUN_TEST("bpf", replace_rule_set);

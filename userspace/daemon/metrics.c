@@ -72,7 +72,7 @@ struct metrics {
 		sizeof((const struct prom_label[]){__VA_ARGS__}) / \
 			sizeof(struct prom_label)
 
-/* The malformed-packet slots of iface_stats, as kind="..." */
+/* The malformed-packet counters of an interface, as kind="..." */
 static const struct {
 	unsigned int stat;
 	const char *kind;
@@ -86,7 +86,7 @@ static const struct {
 	{XDPB_STAT_MALFORMED_TLS, "tls"},
 };
 
-/* The name-verdict slots of iface_stats, as protocol="..." */
+/* The name-verdict counters of an interface, as protocol="..." */
 static const struct {
 	unsigned int stat;
 	const char *protocol;
@@ -165,8 +165,8 @@ static void render_interfaces(struct daemon *d, struct prom_buf *b)
 	int n = d->nr_ifaces;
 
 	/*
-	 * An interface is counted from its first attachment: one without an
-	 * iface_stats entry has no counters to show.
+	 * An interface is counted from its first attachment: one not
+	 * registered has no counters to show.
 	 */
 	for (int i = 0; i < n; i++)
 		counted[i] = d->ifaces[i].ifindex > 0 &&

@@ -235,7 +235,7 @@ size_t loader_ids_in_hit_logs(const struct loader *ld, uint32_t *ids, size_t nr)
 
 /*
  * Per-CPU map values that are @n counters each (list_stats: 1,
- * iface_stats: XDPB_STAT_MAX): @out = their sums over the CPUs.
+ * iface_spill: XDPB_STAT_MAX): @out = their sums over the CPUs.
  */
 static int read_percpu_counters(int fd, uint32_t key, int nr_cpus,
 				struct xdpb_counter *out, int n)
@@ -289,39 +289,148 @@ int loader_read_list(struct loader *ld, uint16_t list_id,
 				    list_id, ld->nr_cpus, out, 1);
 }
 
+/*
+ * Interface counters: in the interface's slot of iface_slots when it
+ * holds it, else in iface_spill (struct xdpb_iface_slot in
+ * xdpblock_abi.h). Every CPU's copy of a slot carries the same owner.
+ */
+enum iface_home { IFACE_NONE, IFACE_SLOT, IFACE_SPILL };
+
+/* @values: one struct xdpb_iface_slot per CPU. */
+static int iface_slot_read(struct loader *ld, uint32_t slot,
+			   struct xdpb_iface_slot *values)
+{
+	if (bpf_map_lookup_elem(bpf_map__fd(ld->skel->maps.iface_slots), &slot,
+				values))
+		return -errno;
+	return 0;
+}
+
+/* Where @ifindex's counters are; @values holds its slot's on return. */
+static int iface_home(struct loader *ld, uint32_t ifindex,
+		      struct xdpb_iface_slot *values, enum iface_home *home)
+{
+	struct xdpb_iface_stats *spill =
+		calloc(ld->nr_cpus, sizeof(struct xdpb_iface_stats));
+	int err = iface_slot_read(ld, ifindex % XDPB_IFACE_SLOTS, values);
+
+	if (!spill)
+		return -ENOMEM;
+	if (!err) {
+		if (values[0].ifindex == ifindex)
+			*home = IFACE_SLOT;
+		else if (!bpf_map_lookup_elem(
+				 bpf_map__fd(ld->skel->maps.iface_spill),
+				 &ifindex, spill))
+			*home = IFACE_SPILL;
+		else
+			*home = IFACE_NONE;
+	}
+	free(spill);
+	return err;
+}
+
 int loader_iface_register(struct loader *ld, int ifindex)
 {
-	int fd = bpf_map__fd(ld->skel->maps.iface_stats);
-	struct xdpb_iface_stats *zeros = calloc(ld->nr_cpus, sizeof(*zeros));
-	uint32_t key = ifindex;
-	int err = 0;
+	uint32_t key = ifindex, slot = key % XDPB_IFACE_SLOTS;
+	struct xdpb_iface_slot *values;
+	enum iface_home home;
+	int err;
 
-	if (!zeros)
+	if (ifindex <= 0)
+		return -EINVAL;
+	values = calloc(ld->nr_cpus, sizeof(*values));
+	if (!values)
 		return -ENOMEM;
-	if (bpf_map_update_elem(fd, &key, zeros, BPF_NOEXIST) &&
-	    errno != EEXIST)
-		err = -errno;
-	free(zeros);
+	err = iface_home(ld, key, values, &home);
+	if (!err && home == IFACE_NONE && values[0].ifindex == 0) {
+		/* a free slot: this interface's, from zero on every CPU */
+		memset(values, 0, ld->nr_cpus * sizeof(*values));
+		for (int c = 0; c < ld->nr_cpus; c++)
+			values[c].ifindex = key;
+		if (bpf_map_update_elem(bpf_map__fd(ld->skel->maps.iface_slots),
+					&slot, values, BPF_ANY))
+			err = -errno;
+	} else if (!err && home == IFACE_NONE) {
+		/* the slot is another interface's: this one spills */
+		struct xdpb_iface_stats *zeros =
+			calloc(ld->nr_cpus, sizeof(*zeros));
+
+		if (!zeros)
+			err = -ENOMEM;
+		else if (bpf_map_update_elem(
+				 bpf_map__fd(ld->skel->maps.iface_spill), &key,
+				 zeros, BPF_NOEXIST) &&
+			 errno != EEXIST)
+			err = -errno;
+		free(zeros);
+	}
+	free(values);
 	return err;
 }
 
 int loader_iface_unregister(struct loader *ld, int ifindex)
 {
-	uint32_t key = ifindex;
+	uint32_t key = ifindex, slot = key % XDPB_IFACE_SLOTS;
+	struct xdpb_iface_slot *values = calloc(ld->nr_cpus, sizeof(*values));
+	enum iface_home home = IFACE_NONE;
+	int err;
 
-	if (bpf_map_delete_elem(bpf_map__fd(ld->skel->maps.iface_stats),
-				&key) &&
-	    errno != ENOENT)
-		return -errno;
-	return 0;
+	if (!values)
+		return -ENOMEM;
+	err = iface_home(ld, key, values, &home);
+	if (!err && home == IFACE_SLOT) {
+		/* free again, its counts gone with it */
+		memset(values, 0, ld->nr_cpus * sizeof(*values));
+		if (bpf_map_update_elem(bpf_map__fd(ld->skel->maps.iface_slots),
+					&slot, values, BPF_ANY))
+			err = -errno;
+	} else if (!err && home == IFACE_SPILL &&
+		   bpf_map_delete_elem(bpf_map__fd(ld->skel->maps.iface_spill),
+				       &key) &&
+		   errno != ENOENT) {
+		err = -errno;
+	}
+	free(values);
+	return err;
+}
+
+/* @out = the sums over the CPUs of @per_cpu (nr_cpus of them). */
+static void iface_sum(const struct xdpb_iface_stats *per_cpu, size_t stride,
+		      int nr_cpus, struct xdpb_iface_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (int c = 0; c < nr_cpus; c++) {
+		const struct xdpb_iface_stats *v =
+			(const void *)((const char *)per_cpu + c * stride);
+
+		for (int i = 0; i < XDPB_STAT_MAX; i++) {
+			out->stat[i].packets += v->stat[i].packets;
+			out->stat[i].bytes += v->stat[i].bytes;
+		}
+	}
 }
 
 int loader_read_iface(struct loader *ld, int ifindex,
 		      struct xdpb_iface_stats *out)
 {
-	return read_percpu_counters(bpf_map__fd(ld->skel->maps.iface_stats),
-				    ifindex, ld->nr_cpus, out->stat,
-				    XDPB_STAT_MAX);
+	struct xdpb_iface_slot *values = calloc(ld->nr_cpus, sizeof(*values));
+	enum iface_home home = IFACE_NONE;
+	int err;
+
+	if (!values)
+		return -ENOMEM;
+	err = ifindex > 0 ? iface_home(ld, ifindex, values, &home) : -EINVAL;
+	if (!err && home == IFACE_SLOT)
+		iface_sum(&values[0].stats, sizeof(*values), ld->nr_cpus, out);
+	else if (!err && home == IFACE_SPILL)
+		err = read_percpu_counters(
+			bpf_map__fd(ld->skel->maps.iface_spill), ifindex,
+			ld->nr_cpus, out->stat, XDPB_STAT_MAX);
+	else if (!err)
+		err = -ENOENT;
+	free(values);
+	return err;
 }
 
 int loader_add_list(struct loader *ld, uint16_t list_id,
@@ -334,7 +443,29 @@ int loader_add_list(struct loader *ld, uint16_t list_id,
 int loader_add_iface(struct loader *ld, int ifindex,
 		     const struct xdpb_iface_stats *add)
 {
-	return add_percpu_counters(bpf_map__fd(ld->skel->maps.iface_stats),
-				   ifindex, ld->nr_cpus, add->stat,
-				   XDPB_STAT_MAX);
+	struct xdpb_iface_slot *values = calloc(ld->nr_cpus, sizeof(*values));
+	uint32_t slot = (uint32_t)ifindex % XDPB_IFACE_SLOTS;
+	enum iface_home home = IFACE_NONE;
+	int err;
+
+	if (!values)
+		return -ENOMEM;
+	err = ifindex > 0 ? iface_home(ld, ifindex, values, &home) : -EINVAL;
+	if (!err && home == IFACE_SLOT) {
+		for (int i = 0; i < XDPB_STAT_MAX; i++) {
+			values[0].stats.stat[i].packets += add->stat[i].packets;
+			values[0].stats.stat[i].bytes += add->stat[i].bytes;
+		}
+		if (bpf_map_update_elem(bpf_map__fd(ld->skel->maps.iface_slots),
+					&slot, values, BPF_EXIST))
+			err = -errno;
+	} else if (!err && home == IFACE_SPILL) {
+		err = add_percpu_counters(
+			bpf_map__fd(ld->skel->maps.iface_spill), ifindex,
+			ld->nr_cpus, add->stat, XDPB_STAT_MAX);
+	} else if (!err) {
+		err = -ENOENT;
+	}
+	free(values);
+	return err;
 }

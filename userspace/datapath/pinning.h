@@ -65,8 +65,10 @@
  * 13: protected_hint (a program of this layout asks protected4/6 only
  *    where the hint has a bit; an older daemon's maps have no hint)
  * 14: trie singles of 64 bytes, with copies of their two leaves
+ * 15: interface counters in iface_slots (a per-CPU array, a slot per
+ *    ifindex % 64) and iface_spill, instead of the iface_stats hash
  */
-#define XDPB_PIN_LAYOUT_VERSION 14
+#define XDPB_PIN_LAYOUT_VERSION 15
 #define XDPB_PIN_MAGIC 0x58445042 /* "XDPB" */
 
 /* pinned "meta": what the pinned maps were made for */
