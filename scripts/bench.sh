@@ -78,11 +78,21 @@ echo "- CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1),
 	"$(nproc) cores$(grep -qw hypervisor /proc/cpuinfo && echo ', virtual machine')"
 echo "- memory: $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
 echo "- kernel: $(uname -r)"
+# Mitigations that make every call and return dearer (a BPF helper call,
+# a bpf_loop() callback, a global function, a tail call): runs on hosts
+# with different ones differ most where a packet makes many calls.
+vuln=/sys/devices/system/cpu/vulnerabilities
+echo "- call and return mitigations:" \
+	"spectre_v2: $(cat $vuln/spectre_v2 2>/dev/null || echo '?');" \
+	"retbleed: $(cat $vuln/retbleed 2>/dev/null || echo '?');" \
+	"spec_rstack_overflow: $(cat $vuln/spec_rstack_overflow 2>/dev/null || echo '?')"
 echo "- xdp-tools $(dpkg-query -W -f='${Version}' xdp-tools 2>/dev/null || echo '?'), clang $(clang -dumpversion)"
 echo "- git: $(git describe --always --dirty 2>/dev/null || echo '?')"
-echo "- $("$bench" memlat "$cpu" | sed 's/^memlat: //')"
+echo "$("$bench" memlat "$cpu" | sed 's/^[a-z]*: /- /')"
 echo "- runs on CPU $cpu; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
+# CPU $cpu's counters now, for the share the host stole during the run
+cpu_stat_start=$(awk -v c="cpu$cpu" '$1 == c' /proc/stat)
 
 # ---- 1. load and activate 1M rules --------------------------------------
 v4_ms=""
@@ -202,6 +212,18 @@ grep -v '^tls rules=' "$work/tls.out"
 fi
 
 # ---- targets -------------------------------------------------------------
+echo
+echo "## The machine during the run"
+echo
+# /proc/stat: user nice system idle iowait irq softirq steal (in ticks)
+awk -v c="cpu$cpu" -v start="$cpu_stat_start" '$1 == c {
+	split(start, s)
+	for (i = 2; i <= 9; i++) total += $i - s[i]
+	if (total > 0)
+		printf "- CPU %s: %.1f %% of its time stolen by the host (a quiet machine: under 1 %%; more, and the figures above are slower and spread wider)\n",
+			substr(c, 4), 100 * ($9 - s[9]) / total
+}' /proc/stat
+$bench memlat "$cpu" | sed -n 's/^cpuclock: /- at the end: /p'
 echo
 echo "## Targets"
 echo
