@@ -223,7 +223,7 @@ awk -v c="cpu$cpu" -v start="$cpu_stat_start" '$1 == c {
 		printf "- CPU %s: %.1f %% of its time stolen by the host (a quiet machine: under 1 %%; more, and the figures above are slower and spread wider)\n",
 			substr(c, 4), 100 * ($9 - s[9]) / total
 }' /proc/stat
-$bench memlat "$cpu" | sed -n 's/^cpuclock: /- at the end: /p'
+"$bench" clock "$cpu" | sed 's/^cpuclock: /- at the end: /'
 echo
 echo "## Targets"
 echo

@@ -159,6 +159,7 @@ int cmd_packets(int argc, char **argv);
 int cmd_dns(int argc, char **argv);
 int cmd_tls(int argc, char **argv);
 int cmd_memlat(int argc, char **argv);
+int cmd_clock(int argc, char **argv);
 int cmd_tailcall(int argc, char **argv);
 
 #endif

@@ -23,7 +23,10 @@
  *	share before the server_name) against that many domain rules, for
  *	names below a listed name and names not listed, 131,072 each.
  *   bench_prog memlat [CPU]
- *	Latency of a dependent random memory load on this machine.
+ *	Latency of a dependent random memory load on this machine, and the
+ *	clock the program gets (a chain of dependent multiplies).
+ *   bench_prog clock [CPU]
+ *	The clock line alone.
  *   bench_prog tailcall [CPU [ROUNDS [REPEAT]]]
  *	The cost of one more tail call, as a packet with a name pays it.
  *
@@ -47,7 +50,7 @@ int main(int argc, char **argv)
 	log_init("bench_prog", LOG_LEVEL_WARN);
 	log_setup_libbpf();
 	if (argc < 2)
-		die("usage: bench_prog gen-list|load|packets|memlat|tailcall|dns|tls ...");
+		die("usage: bench_prog gen-list|load|packets|memlat|clock|tailcall|dns|tls ...");
 	if (!strcmp(argv[1], "gen-list"))
 		return cmd_gen_list(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "load"))
@@ -56,6 +59,8 @@ int main(int argc, char **argv)
 		return cmd_packets(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "memlat"))
 		return cmd_memlat(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "clock"))
+		return cmd_clock(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "tailcall"))
 		return cmd_tailcall(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "dns"))

@@ -234,6 +234,35 @@ size_t loader_ids_in_hit_logs(const struct loader *ld, uint32_t *ids, size_t nr)
 }
 
 /*
+ * @out = the sums over @nr_cpus CPUs of @n counters each, CPU c's at
+ * @first + c * @stride bytes (a map value per CPU, or a field of one).
+ */
+static void counters_sum(const void *first, size_t stride, int nr_cpus,
+			 struct xdpb_counter *out, int n)
+{
+	memset(out, 0, n * sizeof(*out));
+	for (int c = 0; c < nr_cpus; c++) {
+		const struct xdpb_counter *v =
+			(const void *)((const char *)first + c * stride);
+
+		for (int i = 0; i < n; i++) {
+			out[i].packets += v[i].packets;
+			out[i].bytes += v[i].bytes;
+		}
+	}
+}
+
+/* @to += @add, @n counters (counts carried over a restart). */
+static void counters_add(struct xdpb_counter *to,
+			 const struct xdpb_counter *add, int n)
+{
+	for (int i = 0; i < n; i++) {
+		to[i].packets += add[i].packets;
+		to[i].bytes += add[i].bytes;
+	}
+}
+
+/*
  * Per-CPU map values that are @n counters each (list_stats: 1,
  * iface_spill: XDPB_STAT_MAX): @out = their sums over the CPUs.
  */
@@ -246,14 +275,10 @@ static int read_percpu_counters(int fd, uint32_t key, int nr_cpus,
 
 	if (!values)
 		return -ENOMEM;
-	memset(out, 0, n * sizeof(*out));
 	if (bpf_map_lookup_elem(fd, &key, values))
 		err = -errno;
-	for (int c = 0; !err && c < nr_cpus; c++)
-		for (int i = 0; i < n; i++) {
-			out[i].packets += values[c * n + i].packets;
-			out[i].bytes += values[c * n + i].bytes;
-		}
+	else
+		counters_sum(values, n * sizeof(*values), nr_cpus, out, n);
 	free(values);
 	return err;
 }
@@ -269,10 +294,7 @@ static int add_percpu_counters(int fd, uint32_t key, int nr_cpus,
 	if (!values)
 		return -ENOMEM;
 	if (bpf_map_lookup_elem(fd, &key, values) == 0) {
-		for (int i = 0; i < n; i++) {
-			values[i].packets += add[i].packets;
-			values[i].bytes += add[i].bytes;
-		}
+		counters_add(values, add, n);
 		if (bpf_map_update_elem(fd, &key, values, BPF_EXIST))
 			err = -errno;
 	} else {
@@ -395,22 +417,6 @@ int loader_iface_unregister(struct loader *ld, int ifindex)
 	return err;
 }
 
-/* @out = the sums over the CPUs of @per_cpu (nr_cpus of them). */
-static void iface_sum(const struct xdpb_iface_stats *per_cpu, size_t stride,
-		      int nr_cpus, struct xdpb_iface_stats *out)
-{
-	memset(out, 0, sizeof(*out));
-	for (int c = 0; c < nr_cpus; c++) {
-		const struct xdpb_iface_stats *v =
-			(const void *)((const char *)per_cpu + c * stride);
-
-		for (int i = 0; i < XDPB_STAT_MAX; i++) {
-			out->stat[i].packets += v->stat[i].packets;
-			out->stat[i].bytes += v->stat[i].bytes;
-		}
-	}
-}
-
 int loader_read_iface(struct loader *ld, int ifindex,
 		      struct xdpb_iface_stats *out)
 {
@@ -422,7 +428,8 @@ int loader_read_iface(struct loader *ld, int ifindex,
 		return -ENOMEM;
 	err = ifindex > 0 ? iface_home(ld, ifindex, values, &home) : -EINVAL;
 	if (!err && home == IFACE_SLOT)
-		iface_sum(&values[0].stats, sizeof(*values), ld->nr_cpus, out);
+		counters_sum(values[0].stats.stat, sizeof(*values), ld->nr_cpus,
+			     out->stat, XDPB_STAT_MAX);
 	else if (!err && home == IFACE_SPILL)
 		err = read_percpu_counters(
 			bpf_map__fd(ld->skel->maps.iface_spill), ifindex,
@@ -452,10 +459,7 @@ int loader_add_iface(struct loader *ld, int ifindex,
 		return -ENOMEM;
 	err = ifindex > 0 ? iface_home(ld, ifindex, values, &home) : -EINVAL;
 	if (!err && home == IFACE_SLOT) {
-		for (int i = 0; i < XDPB_STAT_MAX; i++) {
-			values[0].stats.stat[i].packets += add->stat[i].packets;
-			values[0].stats.stat[i].bytes += add->stat[i].bytes;
-		}
+		counters_add(values[0].stats.stat, add->stat, XDPB_STAT_MAX);
 		if (bpf_map_update_elem(bpf_map__fd(ld->skel->maps.iface_slots),
 					&slot, values, BPF_EXIST))
 			err = -errno;
