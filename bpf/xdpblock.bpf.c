@@ -201,7 +201,19 @@ int xdpblock(struct xdp_md *ctx)
 				q->ip_match = *m;
 				q->has_ip_match = 1;
 			}
-			bpf_tail_call(ctx, &stages, stage);
+			/*
+			 * A constant index per call site: the JIT then jumps
+			 * straight to the stage, patched when userspace fills
+			 * the slot. A variable index is an indirect jump, a
+			 * retpoline where the kernel mitigates Spectre v2 so
+			 * (docs/kernels.md).
+			 */
+			if (stage == XDPB_STAGE_DNS)
+				bpf_tail_call_static(ctx, &stages,
+						     XDPB_STAGE_DNS);
+			else
+				bpf_tail_call_static(ctx, &stages,
+						     XDPB_STAGE_WEB);
 			/* not loaded, or refused: the addresses decide */
 			count_iface(ifindex, XDPB_STAT_STAGE_MISSED, bytes);
 		}
