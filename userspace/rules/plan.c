@@ -540,8 +540,27 @@ static void trie_set_bucket(struct trie_build *b, size_t n, size_t lo,
 }
 
 /*
+ * Single 0, which every root entry with neither a rule nor a prefix below
+ * names: the all-zero address's /32 (IPv4) or /64 (IPv6), over leaf 0,
+ * so that no address gets a leaf from it. An address near a rule (a
+ * single) and one far from any (an empty entry) then take the same path
+ * in the datapath: when both kinds come mixed, as on a link, the branch
+ * between them was mispredicted about every other address
+ * (docs/architecture.md, "The address tries"). Not an IPv6 /128: most
+ * singles are /64 or shorter, and xdpb_trie_inside() branches at 64.
+ */
+static void trie_set_no_single(struct trie_build *b)
+{
+	long n = trie_new_singles(b, 1);
+
+	if (n == XDPB_TRIE_NO_SINGLE) /* zeroed: address, leaves */
+		b->plan->singles[n].plen = b->ip4 ? 32 : 64;
+}
+
+/*
  * The root: one entry per /16 (IPv4) or /19 (IPv6), then what is below:
- * a single, a node, or (a few prefixes) a bucket.
+ * a single, a node, or (a few prefixes) a bucket; an empty one names the
+ * no-match single.
  */
 static int trie_build(struct trie_build *b, size_t nr)
 {
@@ -560,9 +579,15 @@ static int trie_build(struct trie_build *b, size_t nr)
 		goto out;
 	}
 	trie_children(b, 0, nr, 0, plan->root_bits, 0, plan->root, first, end);
+	trie_set_no_single(b);
 	for (uint32_t c = 0; c < nr_entries && !b->err; c++) {
 		long node;
 
+		if (!plan->root[c] && end[c] == first[c]) {
+			plan->root[c] = XDPB_KIND_SINGLE << XDPB_KIND_SHIFT |
+					XDPB_TRIE_NO_SINGLE;
+			continue;
+		}
 		if (end[c] - first[c] == 1) {
 			long n = trie_new_singles(b, 1);
 

@@ -613,8 +613,11 @@ static void resolve_ip4_root(void)
 			sim_free(&s);
 			continue;
 		}
-		/* singles in 20.1, 30.1, 40.5 and 255.255, a bucket in 50.1 */
-		CHECK(flat || (s.p4.trie.nr_singles == 4 &&
+		/*
+		 * singles in 20.1, 30.1, 40.5 and 255.255 after single 0 (the
+		 * empty /16s' no-match single), a bucket in 50.1
+		 */
+		CHECK(flat || (s.p4.trie.nr_singles == 5 &&
 			       s.p4.trie.nr_buckets == 1 &&
 			       s.p4.trie.nr_nodes == 1),
 		      "%zu singles, %zu buckets, %zu nodes",
@@ -741,6 +744,72 @@ static uint32_t ip6_root_index(const struct prefix *a)
 {
 	return (uint32_t)(a->addr[0] << 16 | a->addr[1] << 8 | a->addr[2]) >>
 	       (24 - XDPB_IP6_ROOT_BITS);
+}
+
+/*
+ * Root entries with no rule and nothing below name single 0, which
+ * matches nothing: not the all-zero address it holds, nor any other
+ * address of such an entry; the rules' addresses still match, and a
+ * root entry a short prefix covers stays a leaf.
+ */
+static void resolve_no_single(void)
+{
+	static const char *const rules[] = {"192.0.2.0/24", "10.0.0.0/8",
+					    "2001:db8::/48", "3000::/12"};
+	static const char *const none[] = {"0.0.0.0", "0.0.0.1",
+					   "198.51.100.7", "255.255.255.255",
+					   "::", "::1", "2001:db9::1",
+					   "4000::1", "ffff::"};
+	struct ruleset rs = {0};
+	struct xdpb_leaf leaf;
+	struct prefix a;
+	struct sim s;
+
+	for (size_t i = 0; i < ARRAY_SIZE(rules); i++)
+		rs_add(&rs, rules[i], 1, XDPB_ACT_DROP, XDPB_MATCH_BOTH, i + 1);
+	ruleset_finish(&rs);
+	give_ids(&rs);
+	if (sim_build(&s, &rs, 0) != 0) {
+		sim_free(&s);
+		ruleset_free(&rs);
+		return;
+	}
+	for (int v4 = 0; v4 < 2; v4++) {
+		const struct trie_plan *p = v4 ? &s.p4.trie : &s.p6;
+		const struct xdpb_trie_single *z = &p->singles[0];
+		uint32_t empty;
+
+		a = pfx("4000::1"); /* 2001:db9:: shares the rule's /19 */
+		empty = v4 ? 198u << 8 | 51 : ip6_root_index(&a);
+		CHECK(p->nr_singles >= 1 && z->plen == (v4 ? 32u : 64u) &&
+			      !z->hi && !z->lo && !z->leaf && !z->base,
+		      "IPv%d single 0: plen %u, leaf %u, base %u", v4 ? 4 : 6,
+		      z->plen, z->leaf, z->base);
+		CHECK(p->root[empty] == (XDPB_KIND_SINGLE << XDPB_KIND_SHIFT |
+					 XDPB_TRIE_NO_SINGLE),
+		      "IPv%d: an empty root entry is %#x", v4 ? 4 : 6,
+		      p->root[empty]);
+	}
+	a = pfx("10.1.2.3");
+	CHECK(s.p4.trie.root[10 << 8 | 1] >> XDPB_KIND_SHIFT == XDPB_KIND_LEAF &&
+		      sim_lookup(&s, &a, &leaf),
+	      "a /16 inside a /8: a leaf entry that matches");
+	for (size_t i = 0; i < ARRAY_SIZE(rules); i++) {
+		a = pfx(rules[i]);
+		CHECK(sim_lookup(&s, &a, &leaf) &&
+			      leaf.dir[XDPB_DIR_SRC].rule_id ==
+				      rs_find(&rs, rules[i], 1)->rule_id,
+		      "%s: its own first address does not match it", rules[i]);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(none); i++) {
+		a = pfx(none[i]);
+		CHECK(!sim_lookup(&s, &a, &leaf) &&
+			      !refmatch_address(&rs, &a, XDPB_DIR_SRC),
+		      "%s matches a rule", none[i]);
+	}
+	CHECK(s.st.bad_index == 0, "%zu bad table indexes", s.st.bad_index);
+	sim_free(&s);
+	ruleset_free(&rs);
 }
 
 /*
@@ -1052,6 +1121,7 @@ void suite_resolve(void)
 	RUN_TEST("resolve", resolve_model_detects_breakage);
 	RUN_TEST("resolve", resolve_every_length);
 	RUN_TEST("resolve", resolve_ip4_root);
+	RUN_TEST("resolve", resolve_no_single);
 	RUN_TEST("resolve", resolve_ip4_bucket_edges);
 	RUN_TEST("resolve", resolve_ip6_bucket_edges);
 	RUN_TEST("resolve", resolve_real_lists);
