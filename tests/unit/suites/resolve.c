@@ -756,10 +756,12 @@ static void resolve_no_single(void)
 {
 	static const char *const rules[] = {"192.0.2.0/24", "10.0.0.0/8",
 					    "2001:db8::/48", "3000::/12"};
-	static const char *const none[] = {"0.0.0.0", "0.0.0.1",
-					   "198.51.100.7", "255.255.255.255",
-					   "::", "::1", "2001:db9::1",
-					   "4000::1", "ffff::"};
+	/* none of them in a rule; 2001:db9:: shares 2001:db8::/48's /19 */
+	static const char *const none[] = {
+		"0.0.0.0",	   "0.0.0.1", "198.51.100.7",
+		"255.255.255.255", "::",      "::1",
+		"2001:db9::1",	   "4000::1", "ffff::",
+	};
 	struct ruleset rs = {0};
 	struct xdpb_leaf leaf;
 	struct prefix a;
@@ -791,7 +793,8 @@ static void resolve_no_single(void)
 		      p->root[empty]);
 	}
 	a = pfx("10.1.2.3");
-	CHECK(s.p4.trie.root[10 << 8 | 1] >> XDPB_KIND_SHIFT == XDPB_KIND_LEAF &&
+	CHECK(s.p4.trie.root[10 << 8 | 1] >> XDPB_KIND_SHIFT ==
+			      XDPB_KIND_LEAF &&
 		      sim_lookup(&s, &a, &leaf),
 	      "a /16 inside a /8: a leaf entry that matches");
 	for (size_t i = 0; i < ARRAY_SIZE(rules); i++) {
