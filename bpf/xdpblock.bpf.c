@@ -206,7 +206,7 @@ int xdpblock(struct xdp_md *ctx)
 			 * straight to the stage, patched when userspace fills
 			 * the slot. A variable index is an indirect jump, a
 			 * retpoline where the kernel mitigates Spectre v2 so
-			 * (docs/kernels.md).
+			 * (docs/architecture.md, "The cost").
 			 */
 			if (stage == XDPB_STAGE_DNS)
 				bpf_tail_call_static(ctx, &stages,

@@ -379,9 +379,9 @@ struct xdpb_trie_single {
 
 /*
  * Single 0 of a trie with prefixes matches nothing (the all-zero
- * address's /32 or /64 over leaf 0, both leaves 0): root entries with no rule and
- * nothing below name it, so that they take the path of a single, not one
- * of their own (rules/plan.c, trie_set_no_single()).
+ * address's /32 or /64 over leaf 0, both leaves 0): root entries with
+ * no rule and nothing below name it, so that they take the path of a
+ * single, not one of their own (rules/plan.c, trie_set_no_single()).
  */
 #define XDPB_TRIE_NO_SINGLE 0u
 
