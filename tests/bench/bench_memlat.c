@@ -56,11 +56,11 @@ static double chase_ns(size_t mib, int huge)
 }
 
 /*
- * ns per dependent 64-bit multiply, a chain of 3-cycle multiplies on the
- * x86 CPUs at hand (an odd factor: the product stays odd, never 0): 3 / this is the clock the program gets, lower
- * than the nominal one when the host steals time or slows the core.
- * Runs from two machines differ by it where memory does not explain
- * them.
+ * ns per dependent 64-bit multiply: a chain of multiplies, 3 cycles each
+ * on the x86 CPUs at hand, by an odd factor (the product stays odd, never
+ * 0). 3 / this is the clock the program gets, lower than the nominal one
+ * when the host steals time or slows the core. Runs from two machines
+ * differ by it where memory does not explain them.
  */
 static double multiply_ns(void)
 {

@@ -763,8 +763,10 @@ static void resolve_no_single(void)
 		"2001:db9::1",	   "4000::1", "ffff::",
 	};
 	struct ruleset rs = {0};
+	struct prefix a = pfx("4000::1");
+	/* the root entries of 198.51/16 and of 4000::/19: empty */
+	const uint32_t empty[2] = {ip6_root_index(&a), 198u << 8 | 51};
 	struct xdpb_leaf leaf;
-	struct prefix a;
 	struct sim s;
 
 	for (size_t i = 0; i < ARRAY_SIZE(rules); i++)
@@ -779,18 +781,16 @@ static void resolve_no_single(void)
 	for (int v4 = 0; v4 < 2; v4++) {
 		const struct trie_plan *p = v4 ? &s.p4.trie : &s.p6;
 		const struct xdpb_trie_single *z = &p->singles[0];
-		uint32_t empty;
 
-		a = pfx("4000::1"); /* 2001:db9:: shares the rule's /19 */
-		empty = v4 ? 198u << 8 | 51 : ip6_root_index(&a);
 		CHECK(p->nr_singles >= 1 && z->plen == (v4 ? 32u : 64u) &&
 			      !z->hi && !z->lo && !z->leaf && !z->base,
 		      "IPv%d single 0: plen %u, leaf %u, base %u", v4 ? 4 : 6,
 		      z->plen, z->leaf, z->base);
-		CHECK(p->root[empty] == (XDPB_KIND_SINGLE << XDPB_KIND_SHIFT |
-					 XDPB_TRIE_NO_SINGLE),
+		CHECK(p->root[empty[v4]] ==
+			      (XDPB_KIND_SINGLE << XDPB_KIND_SHIFT |
+			       XDPB_TRIE_NO_SINGLE),
 		      "IPv%d: an empty root entry is %#x", v4 ? 4 : 6,
-		      p->root[empty]);
+		      p->root[empty[v4]]);
 	}
 	a = pfx("10.1.2.3");
 	CHECK(s.p4.trie.root[10 << 8 | 1] >> XDPB_KIND_SHIFT ==
